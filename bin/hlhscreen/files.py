@@ -22,6 +22,7 @@ def atomic_output(path: PathLike, mode: str = "w") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp creates 0600; behave like open()
     try:
         with open(tmp_name, mode) as handle:
             yield handle
@@ -45,6 +46,12 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def open_text(path: PathLike) -> IO[str]:

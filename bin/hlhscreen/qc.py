@@ -1,0 +1,93 @@
+"""Per-sample QC figures from samtools stats and mosdepth outputs, with a flag below thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+from .errors import UserInputError
+
+
+@dataclass(frozen=True)
+class SampleQC:
+    sample: str
+    group: str
+    total_reads: int
+    mapped_reads: int
+    pct_mapped: float
+    mean_panel_depth: float
+    pct_panel_20x: float
+    flag: str  # "pass" or a ";"-joined list of the failed checks
+
+
+def read_samtools_stats(path: Path) -> Dict[str, float]:
+    """The SN (summary numbers) section: 'raw total sequences' -> value."""
+    numbers: Dict[str, float] = {}
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("SN\t"):
+                _, key, value = line.rstrip("\n").split("\t")[:3]
+                numbers[key.rstrip(":")] = float(value)
+    for key in ("raw total sequences", "reads mapped"):
+        if key not in numbers:
+            raise UserInputError(path, None, key, "not found in the samtools stats SN section")
+    return numbers
+
+
+def read_mosdepth_mean(summary: Path) -> float:
+    """Mean depth over the panel: mosdepth's 'total_region' row."""
+    with open(summary) as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        for line in handle:
+            cols = line.rstrip("\n").split("\t")
+            if cols[0] == "total_region":
+                return float(cols[header.index("mean")])
+    raise UserInputError(summary, None, "total_region", "no panel summary row (was mosdepth run with --by?)")
+
+
+def read_mosdepth_fraction_at(dist: Path, depth: int) -> float:
+    """Share of panel bases covered at >= ``depth`` (mosdepth region.dist 'total' rows)."""
+    with open(dist) as handle:
+        for line in handle:
+            chrom, at, fraction = line.rstrip("\n").split("\t")
+            if chrom == "total" and int(at) == depth:
+                return float(fraction)
+    return 0.0  # mosdepth omits depths above the maximum observed: no base reaches them
+
+
+def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
+              min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float) -> SampleQC:
+    numbers = read_samtools_stats(stats)
+    total, mapped = int(numbers["raw total sequences"]), int(numbers["reads mapped"])
+    pct_mapped = 100.0 * mapped / total if total else 0.0
+    mean_depth = read_mosdepth_mean(summary)
+    pct_20x = 100.0 * read_mosdepth_fraction_at(dist, 20)
+    failed = []
+    if mean_depth < min_mean_depth:
+        failed.append(f"mean_depth<{min_mean_depth:g}")
+    if pct_20x < min_pct_20x:
+        failed.append(f"pct_20x<{min_pct_20x:g}")
+    if pct_mapped < min_pct_mapped:
+        failed.append(f"pct_mapped<{min_pct_mapped:g}")
+    return SampleQC(sample, group, total, mapped, round(pct_mapped, 2), round(mean_depth, 2), round(pct_20x, 2),
+                    ";".join(failed) or "pass")
+
+
+COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x", "qc_flag")
+
+
+def row(qc: SampleQC) -> str:
+    return "\t".join(str(v) for v in (qc.sample, qc.group, qc.total_reads, qc.mapped_reads, qc.pct_mapped,
+                                      qc.mean_panel_depth, qc.pct_panel_20x, qc.flag)) + "\n"
+
+
+def multiqc_header(min_mean_depth: float, min_pct_20x: float) -> str:
+    return (
+        "# id: 'hlhscreen_sample_qc'\n"
+        "# section_name: 'Sample QC summary'\n"
+        f"# description: 'Reads, mapping and panel coverage per sample; flagged when mean panel depth < {min_mean_depth:g}x or < {min_pct_20x:g}% of panel bases reach 20x.'\n"
+        "# plot_type: 'table'\n"
+    )
+
+

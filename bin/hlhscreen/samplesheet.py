@@ -1,0 +1,159 @@
+"""Samplesheet validation: every problem named by file, line and field before any task runs.
+
+Standard library only: the pipeline runs this on the launch host, outside any container.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from .errors import UserInputError
+
+COLUMNS = ("sample", "group", "fastq_1", "fastq_2")
+GROUPS = ("case", "control")
+_SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Lane:
+    sample: str
+    group: str
+    lane: int
+    fastq_1: Path
+    fastq_2: Path
+    line: int
+
+
+class SamplesheetErrors(UserInputError):
+    """Several problems at once; str() lists each on its own line."""
+
+    def __init__(self, errors: List[UserInputError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.path, first.line, first.field, first.problem, first.fix)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+    if not path.exists():
+        return [UserInputError(sheet, line, field, f"FASTQ file not found: {path}",
+                               "Relative paths are read from the samplesheet's folder.")]
+    if not path.is_file() or not os.access(path, os.R_OK):
+        return [UserInputError(sheet, line, field, f"FASTQ file is not a readable file: {path}")]
+    with open(path, "rb") as handle:
+        if handle.read(2) != _GZIP_MAGIC:
+            return [UserInputError(sheet, line, field, f"FASTQ file is not gzip-compressed: {path}",
+                                   "Compress it with gzip or bgzip.")]
+    return []
+
+
+def read_samplesheet(path: Path) -> List[Lane]:
+    """Validate the samplesheet and return its lanes; raise SamplesheetErrors listing every problem."""
+    sheet = str(path)
+    if not path.is_file():
+        raise UserInputError(sheet, None, "input", "samplesheet not found", "Give --input a CSV file.")
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise UserInputError(sheet, 1, "header", "samplesheet is empty",
+                             f"The first line must be: {','.join(COLUMNS)}.")
+    header = [cell.strip() for cell in rows[0]]
+    missing = [c for c in COLUMNS if c not in header]
+    extra = [c for c in header if c not in COLUMNS]
+    if missing or extra or len(header) != len(set(header)):
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected column(s) {', '.join(extra)}")
+        if len(header) != len(set(header)):
+            problems.append("a column is repeated")
+        raise UserInputError(sheet, 1, "header", "; ".join(problems),
+                             f"The header must be exactly: {','.join(COLUMNS)}.")
+    index = {name: header.index(name) for name in COLUMNS}
+    base = path.resolve().parent
+    errors: List[UserInputError] = []
+    groups: Dict[str, Tuple[str, int]] = {}
+    seen_fastq: Dict[Path, Tuple[int, str]] = {}
+    seen_pairs: Dict[Tuple[str, Path, Path], int] = {}
+    lane_count: Dict[str, int] = {}
+    lanes: List[Lane] = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines are harmless
+        if len(row) != len(header):
+            errors.append(UserInputError(sheet, line_no, "row", f"{len(row)} fields, expected {len(header)}",
+                                         "Check for a missing or extra comma."))
+            continue
+        values = {name: row[i].strip() for name, i in index.items()}
+        empty = [name for name in COLUMNS if not values[name]]
+        for name in empty:
+            errors.append(UserInputError(sheet, line_no, name, "empty field"))
+        if empty:
+            continue
+        sample, group = values["sample"], values["group"]
+        if not _SAMPLE_NAME.match(sample):
+            errors.append(UserInputError(sheet, line_no, "sample", f"invalid sample name {sample!r}",
+                                         "Use letters, digits, '.', '_' or '-' (no spaces or '/')."))
+        if group not in GROUPS:
+            errors.append(UserInputError(sheet, line_no, "group", f"unknown group {group!r}",
+                                         "Use 'case' or 'control'."))
+        elif sample in groups and groups[sample][0] != group:
+            first_group, first_line = groups[sample]
+            errors.append(UserInputError(sheet, line_no, "group",
+                                         f"sample {sample!r} is {group!r} here but {first_group!r} on line {first_line}",
+                                         "A sample belongs to one group."))
+        else:
+            groups.setdefault(sample, (group, line_no))
+        fastqs = {}
+        for field in ("fastq_1", "fastq_2"):
+            fastq = Path(values[field])
+            fastq = fastq if fastq.is_absolute() else base / fastq
+            fastqs[field] = Path(os.path.normpath(fastq))
+            errors.extend(_check_fastq(fastqs[field], sheet, line_no, field))
+        pair = (sample, fastqs["fastq_1"], fastqs["fastq_2"])
+        if pair in seen_pairs:
+            errors.append(UserInputError(sheet, line_no, "fastq_1",
+                                         f"duplicate lane: the same FASTQ pair is listed for {sample!r} on line {seen_pairs[pair]}",
+                                         "List each lane once."))
+            continue
+        seen_pairs[pair] = line_no
+        for field, fastq in fastqs.items():
+            if fastq in seen_fastq:
+                other_line, other_field = seen_fastq[fastq]
+                errors.append(UserInputError(sheet, line_no, field,
+                                             f"FASTQ {fastq} is also given on line {other_line} ({other_field})",
+                                             "Each FASTQ file may appear once."))
+            else:
+                seen_fastq[fastq] = (line_no, field)
+        lane_count[sample] = lane_count.get(sample, 0) + 1
+        lanes.append(Lane(sample, group, lane_count[sample], fastqs["fastq_1"], fastqs["fastq_2"], line_no))
+    if not lanes and not errors:
+        errors.append(UserInputError(sheet, 2, "row", "no samples listed"))
+    present = {g for g, _ in groups.values()}
+    for group in GROUPS:
+        if lanes and group not in present and not errors:
+            errors.append(UserInputError(sheet, None, "group", f"no {group} samples",
+                                         "The cohort comparison needs at least one case and one control."))
+    if errors:
+        raise SamplesheetErrors(errors)
+    return lanes
+
+
+def write_validated(lanes: List[Lane], out: Path) -> None:
+    """The validated samplesheet: absolute paths and a lane number per row."""
+    from .files import atomic_output
+
+    with atomic_output(out) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["sample", "group", "lane", "fastq_1", "fastq_2"])
+        for lane in lanes:
+            writer.writerow([lane.sample, lane.group, lane.lane, lane.fastq_1, lane.fastq_2])

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Per-sample QC table from samtools stats + mosdepth (reads, % mapped, panel depth, % >= 20x, flag).
+
+Inputs are found by sample name in the given folders: <sample>.stats, <sample>.mosdepth.summary.txt,
+<sample>.mosdepth.region.dist.txt. Writes sample_qc.tsv and a MultiQC custom-content copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+from typing import List, Optional
+
+from hlhscreen import qc
+from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.files import atomic_output
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samplesheet", type=Path, required=True, help="validated samplesheet (sample,group,...)")
+    parser.add_argument("--inputs", type=Path, default=Path("."), help="folder with the per-sample files")
+    parser.add_argument("--min-mean-depth", type=float, default=20.0)
+    parser.add_argument("--min-pct-20x", type=float, default=90.0)
+    parser.add_argument("--min-pct-mapped", type=float, default=90.0)
+    parser.add_argument("--out", type=Path, default=Path("sample_qc.tsv"))
+    parser.add_argument("--multiqc", type=Path, default=Path("sample_qc_mqc.tsv"))
+    args = parser.parse_args(argv)
+
+    groups = {}
+    with open(args.samplesheet, newline="") as handle:
+        for row in csv.DictReader(handle):
+            groups.setdefault(row["sample"], row["group"])
+    results = []
+    for sample, group in groups.items():
+        files = [args.inputs / f"{sample}{suffix}" for suffix in (".stats", ".mosdepth.summary.txt", ".mosdepth.region.dist.txt")]
+        for path in files:
+            if not path.exists():
+                raise UserInputError(path, None, "sample", f"QC input for sample {sample} is missing")
+        results.append(qc.summarise(sample, group, *files, args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped))
+    with atomic_output(args.out) as out:
+        out.write("\t".join(qc.COLUMNS) + "\n")
+        out.writelines(qc.row(r) for r in results)
+    with atomic_output(args.multiqc) as out:
+        out.write(qc.multiqc_header(args.min_mean_depth, args.min_pct_20x))
+        out.write("\t".join(qc.COLUMNS) + "\n")
+        out.writelines(qc.row(r) for r in results)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

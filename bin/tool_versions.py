@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Print `    name: version` YAML lines for the Python side of a task (used in versions.yml)."""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+
+import hlhscreen
+
+
+def version_of(name: str) -> str:
+    if name == "python":
+        return platform.python_version()
+    if name == "hlhscreen":
+        return hlhscreen.__version__
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return "not installed"
+    return str(getattr(module, "__version__", "unknown"))
+
+
+if __name__ == "__main__":
+    for package in sys.argv[1:] or ["python", "hlhscreen"]:
+        print(f"    {package}: {version_of(package)}")

@@ -1,0 +1,15 @@
+#!/usr/bin/env nextflow
+/*
+ * hlhscreen: germline screening of HLH-predisposition genes in CAR-T recipients, cases vs controls.
+ * Usage and parameters: README.md and docs/usage.md.
+ */
+
+nextflow.enable.dsl = 2
+
+include { PIPELINE_INITIALISATION } from './subworkflows/local/utils_hlhscreen'
+include { HLHSCREEN               } from './workflows/hlhscreen'
+
+workflow {
+    PIPELINE_INITIALISATION()
+    HLHSCREEN(PIPELINE_INITIALISATION.out.lanes, PIPELINE_INITIALISATION.out.samples)
+}

@@ -1,0 +1,42 @@
+process BWA_INDEX {
+    tag "$fasta.name"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        'https://depot.galaxyproject.org/singularity/bwa:0.7.18--he4a0461_0' :
+        'biocontainers/bwa:0.7.18--he4a0461_0' }"
+
+    input:
+    path fasta
+
+    output:
+    path "index/"      , emit: index
+    path "versions.yml", emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    """
+    mkdir index && cd index && ln -s ../$fasta .
+    bwa index -p ${fasta.baseName} $fasta
+    rm $fasta
+    cd ..
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir index
+    cd index && touch ${fasta.baseName}.{amb,ann,bwt,pac,sa} && cd ..
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,53 @@
+process BWA_MEM {
+    tag "$meta.id"
+    label 'process_high'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        'https://depot.galaxyproject.org/singularity/mulled-v2-fe8faa35dbf6dc65a0f7f5d4ea12e31a79f73e40:66ed1b38d280722529bb8a0167b0cf02f8a0b488-0' :
+        'biocontainers/mulled-v2-fe8faa35dbf6dc65a0f7f5d4ea12e31a79f73e40:66ed1b38d280722529bb8a0167b0cf02f8a0b488-0' }"
+
+    input:
+    tuple val(meta), path(reads)
+    path index
+
+    output:
+    tuple val(meta), path("*.bam"), path("*.bam.bai"), emit: bam
+    path "versions.yml"                               , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
+    """
+    INDEX=\$(find -L $index/ -name "*.amb" | sed 's/\\.amb\$//')
+    bwa mem \\
+        $args \\
+        -t $task.cpus \\
+        -R "${read_group}" \\
+        \$INDEX \\
+        ${reads.join(' ')} \\
+        | samtools sort -@ $task.cpus -T ${prefix}.tmp -o ${prefix}.bam -
+    samtools index ${prefix}.bam
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')
+        samtools: \$(samtools --version | head -n 1 | sed 's/^samtools //')
+    END_VERSIONS
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    touch ${prefix}.bam ${prefix}.bam.bai
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')
+        samtools: \$(samtools --version | head -n 1 | sed 's/^samtools //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,43 @@
+process BWAMEM2_INDEX {
+    tag "$fasta.name"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        'https://depot.galaxyproject.org/singularity/bwa-mem2:2.2.1--he513fc3_0' :
+        'biocontainers/bwa-mem2:2.2.1--he513fc3_0' }"
+
+    input:
+    path fasta
+
+    output:
+    path "index/"      , emit: index
+    path "versions.yml", emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    """
+    mkdir index && cd index && ln -s ../$fasta .
+    bwa-mem2 index -p ${fasta.baseName} $fasta
+    rm $fasta
+    cd ..
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwamem2: \$(bwa-mem2 version 2>&1 | tail -n 1)
+    END_VERSIONS
+    """
+
+    stub:
+    def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
+    """
+    mkdir index
+    cd index && touch ${fasta.baseName}.{0123,amb,ann,bwt.2bit.64,pac} && cd ..
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        bwamem2: ${VERSION}
+    END_VERSIONS
+    """
+}

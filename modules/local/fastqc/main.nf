@@ -1,0 +1,43 @@
+process FASTQC {
+    tag "${meta.id}_L${meta.lane}"
+    label 'process_low'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        'https://depot.galaxyproject.org/singularity/fastqc:0.12.1--hdfd78af_0' :
+        'biocontainers/fastqc:0.12.1--hdfd78af_0' }"
+
+    input:
+    tuple val(meta), path(reads)
+
+    output:
+    tuple val(meta), path("*_fastqc.html"), emit: html
+    tuple val(meta), path("*_fastqc.zip") , emit: zip
+    path "versions.yml"                   , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    fastqc $args --threads $task.cpus ${reads.join(' ')}
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        fastqc: \$(fastqc --version | sed 's/^FastQC v//')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    for r in ${reads.join(' ')}; do
+        base=\$(basename "\$r" | sed -E 's/\\.(fastq|fq)\\.gz\$//')
+        touch "\${base}_fastqc.html" "\${base}_fastqc.zip"
+    done
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        fastqc: \$(fastqc --version | sed 's/^FastQC v//')
+    END_VERSIONS
+    """
+}

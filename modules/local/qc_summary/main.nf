@@ -1,0 +1,39 @@
+process QC_SUMMARY {
+    tag "cohort"
+    label 'process_single'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ params.tools_container }"
+
+    input:
+    path samplesheet
+    path qc_files, stageAs: 'inputs/*'
+
+    output:
+    path "sample_qc.tsv"    , emit: tsv
+    path "sample_qc_mqc.tsv", emit: multiqc
+    path "versions.yml"     , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    qc_summary.py --samplesheet $samplesheet --inputs inputs $args
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen)
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    touch sample_qc.tsv sample_qc_mqc.tsv
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen)
+    END_VERSIONS
+    """
+}

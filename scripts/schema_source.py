@@ -1,0 +1,82 @@
+"""Source of nextflow_schema.json (run: python scripts/schema_source.py > nextflow_schema.json).
+
+Kept as Python so groups and descriptions stay readable; tests check the JSON is up to date and
+that every parameter in nextflow.config is declared here.
+"""
+
+import json
+
+GROUPS = {
+    "input_output_options": ("Input/output options", ["input"], {
+        "input": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^\S+\.csv$",
+                  "description": "Samplesheet CSV: sample,group,fastq_1,fastq_2 (group case or control; one row per lane)."},
+        "outdir": {"type": "string", "format": "directory-path", "default": "results",
+                   "description": "Where results are written."},
+        "publish_dir_mode": {"type": "string", "default": "copy",
+                             "enum": ["symlink", "rellink", "link", "copy", "copyNoFollow", "move"],
+                             "description": "How results are published into --outdir."},
+    }),
+    "reference_options": ("Reference genome options", ["fasta"], {
+        "fasta": {"type": "string", "format": "file-path", "exists": True,
+                  "description": "GRCh38 reference FASTA (UCSC-style chr names), or a windows reference with --reference_windows."},
+        "fasta_fai": {"type": "string", "format": "file-path", "exists": True,
+                      "description": "FASTA index; built when not given."},
+        "bwa_index": {"type": "string", "format": "directory-path", "exists": True,
+                      "description": "Folder with a bwa index of --fasta; built when not given."},
+        "bwamem2_index": {"type": "string", "format": "directory-path", "exists": True,
+                          "description": "Folder with a bwa-mem2 index of --fasta; built when not given."},
+        "reference_windows": {"type": "string", "format": "file-path", "exists": True,
+                              "description": "Windows table (contig chrom start end chrom_length) when --fasta holds windows cut from GRCh38; results are moved back to GRCh38 coordinates."},
+        "aligner": {"type": "string", "default": "bwa-mem2", "enum": ["bwa-mem2", "bwa"],
+                    "description": "bwa-mem2 (as the study) or bwa mem (same alignments; packaged by Debian)."},
+    }),
+    "panel_options": ("Panel options", [], {
+        "panel": {"type": "string", "default": "hlh",
+                  "description": "Panel name under panels/ or a path to a panel folder (docs/panels.md)."},
+        "risk_factors": {"type": "string", "format": "file-path", "exists": True,
+                         "description": "Risk-factor whitelist replacing the panel's risk_factors.tsv."},
+        "calling_chunks": {"type": "integer", "default": 4, "minimum": 1,
+                           "description": "Number of parallel FreeBayes tasks over the panel targets."},
+    }),
+    "qc_options": ("QC thresholds", [], {
+        "min_mean_depth": {"type": "number", "default": 20, "minimum": 0,
+                           "description": "Flag samples whose mean panel depth is below this."},
+        "min_pct_20x": {"type": "number", "default": 90, "minimum": 0, "maximum": 100,
+                        "description": "Flag samples with fewer panel bases at >= 20x (percent)."},
+        "min_pct_mapped": {"type": "number", "default": 90, "minimum": 0, "maximum": 100,
+                           "description": "Flag samples with fewer reads mapped (percent)."},
+    }),
+    "resource_options": ("Resources and containers", [], {
+        "tools_container": {"type": "string", "default": "hlhscreen/tools:0.1.0",
+                            "description": "Container image for hlhscreen's own bin/ tools (containers/tools/Dockerfile)."},
+        "max_cpus": {"type": "integer", "default": 16, "minimum": 1, "description": "Most CPUs any task may use."},
+        "max_memory": {"type": "string", "default": "64.GB", "pattern": r"^\d+(\.\d+)?\.?\s*(K|M|G|T)?B$",
+                       "description": "Most memory any task may use."},
+        "max_time": {"type": "string", "default": "24.h", "pattern": r"^(\d+\.?\s*(s|m|h|d|day)\s*)+$",
+                     "description": "Longest time any task may run."},
+        "config_profile_name": {"type": "string", "hidden": True, "description": "Name of the config profile."},
+        "config_profile_description": {"type": "string", "hidden": True, "description": "Description of the config profile."},
+    }),
+}
+
+
+def schema() -> dict:
+    defs = {}
+    for key, (title, required, properties) in GROUPS.items():
+        group = {"title": title, "type": "object", "properties": properties}
+        if required:
+            group["required"] = required
+        defs[key] = group
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/hlhscreen/hlhscreen/nextflow_schema.json",
+        "title": "hlhscreen pipeline parameters",
+        "description": "Germline screening of HLH-predisposition genes in CAR-T recipients, cases vs controls",
+        "type": "object",
+        "$defs": defs,
+        "allOf": [{"$ref": f"#/$defs/{key}"} for key in GROUPS],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(schema(), indent=4))

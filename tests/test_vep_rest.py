@@ -1,0 +1,513 @@
+"""Tests of the Ensembl REST VEP client against a local HTTP server answering in the documented
+JSON shape of POST /vep/homo_sapiens/region."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from hlhscreen import annotation as A
+from hlhscreen import vep_rest as V
+from hlhscreen.errors import UserInputError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = HTTPServer(threaded=True)  # threaded: a slow (timed-out) answer must not block retries
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean(server):
+    server.clear()
+    yield
+    server.clear()
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+# --- a fake Ensembl REST VEP ------------------------------------------------------------------------
+
+
+def fake_result(line: str) -> dict:
+    """A result object in the shape the Ensembl REST VEP endpoint returns for one input line."""
+    chrom, pos, vid, ref, alt = line.split()[:5]
+    pos = int(pos)
+    allele = A.vep_allele(ref, alt)
+    start = pos + 1 if allele != alt else pos
+    if len(ref) != len(alt):
+        terms, impact, hgvsp = ["frameshift_variant"], "HIGH", "ENSP00000398568.2:p.Leu5fs"
+    elif alt == "T":
+        terms, impact, hgvsp = ["synonymous_variant"], "LOW", "ENSP00000398568.2:p.Leu5="
+    else:
+        terms, impact, hgvsp = ["missense_variant"], "MODERATE", "ENSP00000398568.2:p.Ala91Val"
+    return {
+        "input": line,
+        "id": vid,
+        "seq_region_name": chrom,
+        "start": start,
+        "end": start + max(len(ref), 1) - 1,
+        "strand": 1,
+        "allele_string": f"{A.vep_allele(alt, ref) if allele != alt else ref}/{allele}",
+        "assembly_name": "GRCh38",
+        "most_severe_consequence": terms[0],
+        "transcript_consequences": [
+            {
+                "variant_allele": allele,
+                "gene_id": "ENSG00000180644",
+                "gene_symbol": "PRF1",
+                "gene_symbol_source": "HGNC",
+                "hgnc_id": "HGNC:9360",
+                "transcript_id": "ENST00000441259",
+                "biotype": "protein_coding",
+                "consequence_terms": terms,
+                "impact": impact,
+                "canonical": 1,
+                "mane_select": "NM_001083116.3",
+                "mane": ["MANE_Select"],
+                "exon": "2/3",
+                "hgvsc": f"ENST00000441259.2:c.{pos % 1000}{ref}>{alt}",
+                "hgvsp": hgvsp,
+                "strand": -1,
+            },
+            {
+                "variant_allele": allele,
+                "gene_id": "ENSG00000180644",
+                "gene_symbol": "PRF1",
+                "hgnc_id": 9360,  # older servers: a bare number
+                "transcript_id": "ENST00000373209",
+                "biotype": "protein_coding",
+                "consequence_terms": ["intron_variant", "NMD_transcript_variant"],
+                "impact": "MODIFIER",
+                "intron": "1/2",
+                "hgvsc": f"ENST00000373209.7:c.10+{pos % 100}{ref}>{alt}",
+                "strand": -1,
+            },
+        ],
+        "colocated_variants": [
+            {
+                "id": f"rs{pos}",
+                "allele_string": f"{ref}/{alt}" if allele == alt else f"{ref[1:] or '-'}/{allele}",
+                "seq_region_name": chrom,
+                "start": start,
+                "end": start,
+                "strand": 1,
+                "frequencies": {
+                    allele: {
+                        "gnomade": 0.001,
+                        "gnomade_nfe": 0.002,
+                        "gnomade_fin": 0.05,
+                        "gnomade_afr": 0.0001,
+                        "gnomadg": 0.003,
+                        "gnomadg_ami": 0.2,
+                        "af": 0.01,
+                    }
+                },
+            },
+            {"id": f"rs{pos + 1}", "allele_string": f"{ref}/GGGG", "start": start, "end": start,
+             "strand": 1, "seq_region_name": chrom},  # another allele: not ours
+            {"id": f"COSV{pos}", "allele_string": "COSMIC_MUTATION", "start": start,
+             "end": start, "strand": 1, "seq_region_name": chrom, "somatic": 1},
+        ],
+    }
+
+
+class FakeVep:
+    """Answers with fake_result per submitted line; records every request body."""
+
+    def __init__(self, skip: tuple = ()) -> None:
+        self.bodies: List[dict] = []
+        self.skip = skip
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        body = json.loads(request.get_data())
+        with self.lock:
+            self.bodies.append(body)
+        results = [fake_result(line) for line in body["variants"]
+                   if not any(s in line for s in self.skip)]
+        results.reverse()  # the server does not promise input order
+        return Response(json.dumps(results), status=200, content_type="application/json")
+
+
+def expect_vep(server: HTTPServer, handler) -> None:
+    server.expect_request(V.ENDPOINT, method="POST").respond_with_handler(handler)
+
+
+def write_vcf(path: Path, records: List[tuple], extra_header: tuple = ()) -> Path:
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>", *extra_header,
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for chrom, pos, ref, alt in records:
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t.")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def make_client(server: HTTPServer, tmp_path: Path, sleeps: Sleeps, **kw) -> V.VepRestClient:
+    retry = kw.pop("retry", V.RetryPolicy(base_delay=0.5, max_delay=4.0))
+    cache = V.ResponseCache(kw.pop("cache_dir", tmp_path / "cache"))
+    return V.VepRestClient(server.url_for("/"), cache=cache, retry=retry, sleep=sleeps,
+                           log=lambda msg: None, **kw)
+
+
+def many_snvs(n: int) -> List[tuple]:
+    return [("chr10", 70600000 + 3 * i, "G", "A") for i in range(n)]
+
+
+# --- batching, request shape, output ---------------------------------------------------------------
+
+
+def test_450_variants_go_in_three_batches_of_200_200_50(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(450))
+    client = make_client(server, tmp_path, Sleeps())
+    stats = V.annotate_vcf(vcf, tmp_path / "out.vcf.gz", client)
+    assert [len(b["variants"]) for b in fake.bodies] == [200, 200, 50]
+    assert stats.fetched == 450 and stats.requests == 3 and stats.cached == 0
+    body = fake.bodies[0]
+    for option in ("hgvs", "canonical", "mane", "af_gnomade", "af_gnomadg"):
+        assert body[option] == 1
+    # Ensembl contig names, VCF-like input lines
+    assert body["variants"][0] == "10 70600000 10:70600000:G:A G A . . ."
+    assert (tmp_path / "out.vcf.gz.tbi").exists()
+    assert sum(1 for _ in A.iter_records(tmp_path / "out.vcf.gz")) == 450
+
+
+def test_batch_size_is_configurable_but_never_above_200(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(7))
+    client = make_client(server, tmp_path, Sleeps(), batch_size=3)
+    V.annotate_vcf(vcf, tmp_path / "out.vcf", client)
+    assert [len(b["variants"]) for b in fake.bodies] == [3, 3, 1]
+    with pytest.raises(UserInputError, match="1 to 200"):
+        make_client(server, tmp_path, Sleeps(), batch_size=201)
+
+
+def test_output_is_parsed_by_annotation_module(server, tmp_path):
+    expect_vep(server, FakeVep())
+    vcf = write_vcf(tmp_path / "in.vcf", [
+        ("chr10", 70600631, "G", "A"),      # missense
+        ("chr10", 70600700, "C", "T"),      # synonymous: p.= percent-encoded in the file
+        ("chr10", 70600800, "CAG", "C"),    # deletion: VEP allele '-'
+    ])
+    out = tmp_path / "out.vcf"
+    V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    text = out.read_text()
+    assert "Format: " + "|".join(V.CSQ_FIELDS) in text
+    assert "p.Leu5%3D" in text  # escaped as VEP does
+    mis, syn, dele = A.iter_records(out)
+
+    assert mis.variant_id == "chr10:70600631:G:A"
+    assert mis.summary_basis == "mane_select"
+    s = mis.summary
+    assert (s.gene_symbol, s.hgnc_id, s.gene_id, s.transcript_id) == (
+        "PRF1", "HGNC:9360", "ENSG00000180644", "ENST00000441259")
+    assert s.mane_select_id == "NM_001083116.3" and s.canonical
+    assert s.consequences == ("missense_variant",) and s.impact == "MODERATE"
+    assert s.hgvsc == "c.631G>A" and s.hgvsc_reference == "ENST00000441259.2"
+    assert s.hgvsp == "p.Ala91Val" and s.exon == "2/3"
+    other = mis.transcripts[1]
+    assert other.hgnc_id == "HGNC:9360" and other.intron == "1/2" and not other.canonical
+    assert other.consequences == ("intron_variant", "NMD_transcript_variant")
+    # rsID of our allele (not rs70600632 of another allele), COSMIC position-level id kept
+    assert mis.existing_ids == ("rs70600631", "COSV70600631")
+    assert mis.vcf_ids == ("rs70600631",)
+    g = mis.gnomad
+    assert g.source == "vep_exomes" and g.af == 0.001 and not g.missing
+    assert g.popmax_population == "nfe" and g.popmax_af == 0.002  # fin excluded
+
+    assert syn.summary.hgvsp == "p.Leu5="
+    assert dele.summary.allele == "-" and dele.summary.consequences == ("frameshift_variant",)
+    assert dele.gnomad_af == 0.001 and dele.rsids == ("rs70600800",)
+
+
+def test_variant_not_returned_is_written_without_csq(server, tmp_path):
+    expect_vep(server, FakeVep(skip=("70600003",)))
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(3))
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    assert stats.not_returned == 1 and stats.not_returned_examples == ["10:70600003:G:A"]
+    recs = list(A.iter_records(out))
+    assert [len(r.transcripts) for r in recs] == [2, 0, 2]
+    assert recs[1].gnomad_af_missing
+
+
+# --- retries ------------------------------------------------------------------------------------------
+
+
+def sequence_handler(responses):
+    """Answer with the given callables in turn, then keep using the last one."""
+    calls = {"n": 0}
+
+    def handler(request: Request) -> Response:
+        i = min(calls["n"], len(responses) - 1)
+        calls["n"] += 1
+        return responses[i](request)
+
+    return handler, calls
+
+
+def test_429_honours_retry_after(server, tmp_path):
+    handler, calls = sequence_handler([
+        lambda r: Response("slow down", status=429, headers={"Retry-After": "7"}),
+        FakeVep(),
+    ])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(2))
+    stats = V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, sleeps))
+    assert sleeps == [7.0]
+    assert calls["n"] == 2 and stats.fetched == 2
+
+
+def test_429_asking_for_too_long_a_wait_stops(server, tmp_path):
+    expect_vep(server, lambda r: Response("", status=429, headers={"Retry-After": "3600"}))
+    sleeps = Sleeps()
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1))
+    with pytest.raises(UserInputError, match="3600 s"):
+        V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, sleeps))
+    assert sleeps == []
+
+
+def test_500_then_success(server, tmp_path):
+    handler, calls = sequence_handler([
+        lambda r: Response('{"error":"internal"}', status=500),
+        lambda r: Response("bad gateway", status=502),
+        FakeVep(),
+    ])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(2))
+    out = tmp_path / "out.vcf"
+    V.annotate_vcf(vcf, out, make_client(server, tmp_path, sleeps))
+    assert sleeps == [0.5, 1.0]  # exponential backoff
+    assert calls["n"] == 3
+    assert all(r.transcripts for r in A.iter_records(out))
+
+
+def test_backoff_is_capped_and_attempts_are_limited(server, tmp_path):
+    handler, calls = sequence_handler([lambda r: Response("unavailable", status=503)])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    retry = V.RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=1.5)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1))
+    out = tmp_path / "out.vcf"
+    with pytest.raises(UserInputError) as err:
+        V.annotate_vcf(vcf, out, make_client(server, tmp_path, sleeps, retry=retry))
+    assert "after 4 attempts" in str(err.value) and "HTTP 503" in str(err.value)
+    assert calls["n"] == 4
+    assert sleeps == [1.0, 1.5, 1.5]
+    assert not out.exists()
+
+
+def test_timeout_then_success(server, tmp_path):
+    fake = FakeVep()
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return fake(request)
+
+    handler, calls = sequence_handler([slow, fake])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    retry = V.RetryPolicy(base_delay=0.25, read_timeout=0.3, connect_timeout=2)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(2))
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, sleeps, retry=retry))
+    assert sleeps == [0.25]
+    assert stats.fetched == 2 and stats.requests == 2
+    assert all(r.transcripts for r in A.iter_records(out))
+
+
+def test_client_4xx_is_reported_not_retried(server, tmp_path):
+    handler, calls = sequence_handler([
+        lambda r: Response(json.dumps({"error": "Could not find species"}), status=400,
+                           content_type="application/json"),
+    ])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1))
+    with pytest.raises(UserInputError, match="HTTP 400: Could not find species"):
+        V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, sleeps))
+    assert calls["n"] == 1 and sleeps == []
+
+
+# --- cache ------------------------------------------------------------------------------------------
+
+
+def test_disk_cache_prevents_second_request(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(5))
+    first = tmp_path / "first.vcf"
+    s1 = V.annotate_vcf(vcf, first, make_client(server, tmp_path, Sleeps()))
+    assert s1.requests == 1 and len(fake.bodies) == 1
+
+    # a new client (a rerun) with the same cache directory asks nothing
+    second = tmp_path / "second.vcf"
+    s2 = V.annotate_vcf(vcf, second, make_client(server, tmp_path, Sleeps()))
+    assert len(fake.bodies) == 1 and s2.requests == 0 and s2.cached == 5
+    assert first.read_text() == second.read_text()
+
+    # one new variant: only it is asked for
+    vcf2 = write_vcf(tmp_path / "in2.vcf", many_snvs(6))
+    V.annotate_vcf(vcf2, tmp_path / "third.vcf", make_client(server, tmp_path, Sleeps()))
+    assert len(fake.bodies) == 2 and fake.bodies[1]["variants"] == [
+        "10 70600015 10:70600015:G:A G A . . ."]
+
+
+def test_cache_key_covers_server_options_and_assembly(tmp_path):
+    q = V.QueryVariant("10", 5, "G", "A")
+    key = V.cache_key("https://rest.ensembl.org/", "GRCh38", {"hgvs": 1, "mane": 1}, q)
+    assert key == 'GRCh38|https://rest.ensembl.org|{"hgvs":1,"mane":1}|10:5:G:A'
+    assert key != V.cache_key("https://rest.ensembl.org", "GRCh38", {"hgvs": 1}, q)
+    assert key != V.cache_key("https://other.org", "GRCh38", {"hgvs": 1, "mane": 1}, q)
+    assert key == V.cache_key("https://rest.ensembl.org", "GRCh38", {"mane": 1, "hgvs": 1}, q)
+
+
+# --- malformed answers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, message", [
+    ("<html>Service maintenance</html>", "not JSON"),
+    (json.dumps({"variants": []}), "expected a JSON list"),
+    (json.dumps([{"id": "x", "transcript_consequences": []}]), "lacks the 'input' echo"),
+    (json.dumps([{"input": "10 1 x G A . . .", "transcript_consequences": "oops"}]),
+     "not a list of objects"),
+    (json.dumps([{"input": "something else entirely"}]), "does not echo any submitted variant"),
+])
+def test_malformed_response_gives_clear_error(server, tmp_path, body, message):
+    expect_vep(server, lambda r: Response(body, status=200, content_type="application/json"))
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1))
+    out = tmp_path / "out.vcf"
+    with pytest.raises(UserInputError) as err:
+        V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    assert message in str(err.value)
+    assert "--server" in str(err.value)
+    assert not out.exists()
+
+
+# --- unreachable server ---------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_unreachable_server_fails_fast_with_clear_message(tmp_path):
+    sleeps = Sleeps()
+    cache = V.ResponseCache(tmp_path / "cache")
+    client = V.VepRestClient(f"http://127.0.0.1:{closed_port()}", cache=cache, sleep=sleeps,
+                             log=lambda m: None)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(3))
+    out = tmp_path / "out.vcf"
+    started = time.monotonic()
+    with pytest.raises(UserInputError) as err:
+        V.annotate_vcf(vcf, out, client)
+    assert time.monotonic() - started < 5
+    msg = str(err.value)
+    assert "could not be reached" in msg and "--annotator offline" in msg and "VEP" in msg
+    assert sleeps == [] and client.stats.requests == 1
+    assert not out.exists()
+
+
+def test_unresolvable_host_fails_fast(tmp_path):
+    sleeps = Sleeps()
+    client = V.VepRestClient("http://hlhscreen-no-such-host.invalid", sleep=sleeps,
+                             cache=V.ResponseCache(tmp_path / "cache"), log=lambda m: None,
+                             retry=V.RetryPolicy(connect_timeout=3))
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1))
+    started = time.monotonic()
+    with pytest.raises(UserInputError, match="could not be reached"):
+        V.annotate_vcf(vcf, tmp_path / "out.vcf", client)
+    assert time.monotonic() - started < 15 and sleeps == []
+
+
+# --- input checks ------------------------------------------------------------------------------------
+
+
+def test_multiallelic_input_is_rejected_before_any_request(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", 100, "G", "A,T")])
+    with pytest.raises(UserInputError) as err:
+        V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, Sleeps()))
+    assert f"{vcf}:4" in str(err.value) and "bcftools norm -m -any" in str(err.value)
+    assert fake.bodies == []
+
+
+def test_input_already_annotated_is_rejected(server, tmp_path):
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(1), extra_header=(
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Format: Allele|Consequence">',))
+    with pytest.raises(UserInputError, match="already carries INFO/CSQ"):
+        V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, Sleeps()))
+
+
+def test_sites_without_alt_or_symbolic_are_passed_through(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", 100, "G", "."), ("chr10", 101, "G", "*"),
+                                          ("chr10", 102, "G", "A")])
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    assert fake.bodies[0]["variants"] == ["10 102 10:102:G:A G A . . ."]
+    assert stats.skipped == 2
+    assert len([l for l in out.read_text().splitlines() if not l.startswith("#")]) == 3
+
+
+def test_escape_round_trip():
+    raw = "ENSP1:p.[Leu5=;Arg6Ter],x|y&z 100%"
+    escaped = V.escape_value(raw)
+    assert not any(c in escaped for c in ";=,| &")
+    assert A.decode_hgvs(escaped) == ("ENSP1", "p.[Leu5=;Arg6Ter],x|y&z 100%")
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "bin" / "vep_rest.py"), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_end_to_end_and_unreachable(server, tmp_path):
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(3))
+    out = tmp_path / "out.vcf.gz"
+    done = run_cli("--input", str(vcf), "--output", str(out), "--server", server.url_for("/"),
+                   "--cache-dir", str(tmp_path / "cache"))
+    assert done.returncode == 0, done.stderr
+    assert "3 fetched in 1 request(s)" in done.stderr
+    assert [r.summary.gene_symbol for r in A.iter_records(out)] == ["PRF1"] * 3
+
+    failed = run_cli("--input", str(vcf), "--output", str(tmp_path / "x.vcf"), "--server",
+                     f"http://127.0.0.1:{closed_port()}", "--cache-dir", str(tmp_path / "c2"))
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("ERROR http://127.0.0.1:")
+    assert "could not be reached" in failed.stderr and "Traceback" not in failed.stderr
+    assert not (tmp_path / "x.vcf").exists()

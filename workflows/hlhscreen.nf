@@ -1,0 +1,101 @@
+/*
+ * hlhscreen: germline screening of HLH-predisposition genes, cases vs controls.
+ * One hop from main.nf; each capital name is a subworkflow or a module (docs/design.md).
+ */
+
+include { PREPARE_REFERENCE     } from '../subworkflows/local/prepare_reference'
+include { ALIGN                 } from '../subworkflows/local/align'
+include { CALL_VARIANTS         } from '../subworkflows/local/call_variants'
+include { FASTQC                } from '../modules/local/fastqc'
+include { MOSDEPTH              } from '../modules/local/mosdepth'
+include { QC_SUMMARY            } from '../modules/local/qc_summary'
+include { MULTIQC               } from '../modules/local/multiqc'
+include { softwareVersionsToYAML; softwareVersionsToMultiQC } from '../subworkflows/local/utils_hlhscreen'
+
+// --panel is a name under panels/ (default 'hlh') or a path to a panel folder.
+def resolvePanel(String panel) {
+    def dir = (panel ==~ /[A-Za-z0-9_.-]+/ && file("${projectDir}/panels/${panel}").isDirectory()) ?
+        file("${projectDir}/panels/${panel}") : file(panel)
+    if (!dir.isDirectory()) {
+        error("--panel ${panel}: neither a panel name under ${projectDir}/panels nor a folder")
+    }
+    def files = [
+        regions: 'regions.bed', targets: 'targets.bed', genes: 'genes.tsv', risk_factors: 'risk_factors.tsv',
+        gene_models: 'gene_models.gtf.gz', gene_models_tbi: 'gene_models.gtf.gz.tbi',
+    ].collectEntries { key, name -> [key, dir.resolve(name)] }
+    def missing = files.findAll { key, path -> !path.exists() }.collect { key, path -> path.name }
+    if (missing) {
+        error("--panel ${panel}: the panel folder ${dir} lacks ${missing.join(', ')} (see docs/panels.md)")
+    }
+    if (params.risk_factors) {
+        files.risk_factors = file(params.risk_factors, checkIfExists: true)
+    }
+    return files
+}
+
+workflow HLHSCREEN {
+    take:
+    lanes      // [meta(id, group, lane), fastq_1, fastq_2]
+    samples    // samples.csv (sample,group)
+
+    main:
+    ch_versions = Channel.empty()
+    ch_multiqc = Channel.empty()
+    panel = resolvePanel(params.panel)
+
+    PREPARE_REFERENCE(panel)
+    ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)
+
+    FASTQC(lanes.map { meta, r1, r2 -> [meta, [r1, r2]] })
+    ch_versions = ch_versions.mix(FASTQC.out.versions.first())
+    ch_multiqc = ch_multiqc.mix(FASTQC.out.zip.map { meta, zip -> zip })
+
+    ALIGN(lanes, PREPARE_REFERENCE.out.index, PREPARE_REFERENCE.out.fasta)
+    ch_versions = ch_versions.mix(ALIGN.out.versions)
+    ch_multiqc = ch_multiqc.mix(ALIGN.out.stats.map { meta, stats -> stats })
+
+    MOSDEPTH(ALIGN.out.bam, PREPARE_REFERENCE.out.regions)
+    ch_versions = ch_versions.mix(MOSDEPTH.out.versions.first())
+    ch_multiqc = ch_multiqc.mix(
+        MOSDEPTH.out.summary.map { it[1] },
+        MOSDEPTH.out.region_dist.map { it[1] },
+        MOSDEPTH.out.global_dist.map { it[1] },
+    )
+
+    QC_SUMMARY(
+        samples,
+        ALIGN.out.stats.map { it[1] }
+            .mix(MOSDEPTH.out.summary.map { it[1] }, MOSDEPTH.out.region_dist.map { it[1] })
+            .collect()
+    )
+    ch_versions = ch_versions.mix(QC_SUMMARY.out.versions)
+    ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc)
+
+    CALL_VARIANTS(ALIGN.out.bam, PREPARE_REFERENCE.out.targets, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai)
+    ch_versions = ch_versions.mix(CALL_VARIANTS.out.versions)
+
+    // Seams for the next steps (issues 3-5): ANNOTATE takes CALL_VARIANTS.out.vcf and
+    // PREPARE_REFERENCE.out.genome_fasta; SCREEN the annotated VCF and the panel; COHORT_STATS and
+    // REPORT the screening tables, `samples` and QC_SUMMARY.out.tsv.
+
+    ch_versions_yml = ch_versions
+        .unique()
+        .collect(sort: true)
+        .map { files -> softwareVersionsToYAML(files) }
+        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'software_versions.yml', sort: true, newLine: true)
+
+    ch_versions_mqc = ch_versions_yml
+        .map { yml -> softwareVersionsToMultiQC(yml.text) }
+        .collectFile(name: 'software_versions_mqc.yml')
+
+    MULTIQC(
+        ch_multiqc.mix(ch_versions_mqc).collect(),
+        file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true)
+    )
+
+    emit:
+    vcf          = CALL_VARIANTS.out.vcf
+    qc           = QC_SUMMARY.out.tsv
+    multiqc      = MULTIQC.out.report
+    versions     = ch_versions_yml
+}
