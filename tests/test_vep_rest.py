@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
 from pytest_httpserver import HTTPServer

@@ -1,3 +1,9 @@
+// The command is rendered by one function so the stub can record exactly what would run.
+def bwamem2IndexCommand(String fasta) {
+    def prefix = fasta.replaceAll(/\.[^.]+$/, '')
+    return "mkdir index && cd index && ln -s ../${fasta} . && bwa-mem2 index -p ${prefix} ${fasta} && rm ${fasta} && cd .."
+}
+
 process BWAMEM2_INDEX {
     tag "$fasta.name"
     label 'process_medium'
@@ -19,10 +25,7 @@ process BWAMEM2_INDEX {
 
     script:
     """
-    mkdir index && cd index && ln -s ../$fasta .
-    bwa-mem2 index -p ${fasta.baseName} $fasta
-    rm $fasta
-    cd ..
+    ${bwamem2IndexCommand(fasta.name)}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -33,6 +36,7 @@ process BWAMEM2_INDEX {
     stub:
     def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
     """
+    echo '${bwamem2IndexCommand(fasta.name)}' > bwamem2_index.command.txt
     mkdir index
     cd index && touch ${fasta.baseName}.{0123,amb,ann,bwt.2bit.64,pac} && cd ..
     cat <<-END_VERSIONS > versions.yml

@@ -1,3 +1,11 @@
+// The command is rendered by one function so the stub can record exactly what would run.
+def bwamem2MemCommand(String args, int cpus, String readGroup, String index, List reads, String prefix) {
+    return """INDEX=\$(find -L ${index}/ -name "*.amb" | sed 's/\\.amb\$//')
+bwa-mem2 mem ${args} -t ${cpus} -R "${readGroup}" \$INDEX ${reads.join(' ')} \\
+    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam -
+samtools index ${prefix}.bam"""
+}
+
 process BWAMEM2_MEM {
     tag "$meta.id"
     label 'process_high'
@@ -23,15 +31,7 @@ process BWAMEM2_MEM {
     def prefix = task.ext.prefix ?: "${meta.id}"
     def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
     """
-    INDEX=\$(find -L $index/ -name "*.amb" | sed 's/\\.amb\$//')
-    bwa-mem2 mem \\
-        $args \\
-        -t $task.cpus \\
-        -R "${read_group}" \\
-        \$INDEX \\
-        ${reads.join(' ')} \\
-        | samtools sort -@ $task.cpus -T ${prefix}.tmp -o ${prefix}.bam -
-    samtools index ${prefix}.bam
+    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix)}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -41,9 +41,14 @@ process BWAMEM2_MEM {
     """
 
     stub:
+    def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
+    def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
     def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
     """
+    cat <<'END_COMMAND' > ${prefix}.bwamem2.command.txt
+    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix)}
+    END_COMMAND
     touch ${prefix}.bam ${prefix}.bam.bai
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -1,0 +1,665 @@
+"""Annotate a VCF through the Ensembl REST VEP endpoint (``POST /vep/homo_sapiens/region``).
+
+The output is the input VCF plus a VEP-style ``INFO/CSQ`` (layout in :data:`CSQ_FIELDS`,
+declared in the header as ``Format: Allele|Consequence|...``) that
+:mod:`hlhscreen.annotation` parses like VEP's own output, and rsIDs in the ID column.
+
+Behaviour (see docs/annotation.md):
+
+* variants are sent in batches of at most 200 (the endpoint's limit) as
+  ``{"variants": ["chrom pos id ref alt . . .", ...], <options>}``;
+* ``429`` waits for ``Retry-After``; ``5xx``, timeouts and dropped connections are retried with
+  capped exponential backoff; a server that cannot be reached at all (DNS failure, connection
+  refused) fails at once with a clear message;
+* every answer is stored in an on-disk sqlite cache keyed by
+  ``assembly|server|options|chrom:pos:ref:alt`` so a rerun never asks again;
+* the output is written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import quote
+
+import requests
+
+from hlhscreen import __version__
+from hlhscreen.annotation import (
+    count_header_lines,
+    minimal_allele,
+    normalise_hgnc,
+    require_biallelic,
+    vep_allele,
+)
+from hlhscreen.errors import UserInputError
+from hlhscreen.files import atomic_path
+
+DEFAULT_SERVER = "https://rest.ensembl.org"
+ENDPOINT = "/vep/homo_sapiens/region"
+ASSEMBLY = "GRCh38"
+MAX_BATCH = 200  # the endpoint accepts at most 200 variants per POST
+
+#: Options sent with every batch: the study's annotation (VEP --hgvs --canonical --mane
+#: --numbers --af_gnomade --af_gnomadg). Co-located variants (rsIDs) come by default.
+DEFAULT_OPTIONS: Mapping[str, int] = {
+    "hgvs": 1,
+    "canonical": 1,
+    "mane": 1,
+    "numbers": 1,
+    "af_gnomade": 1,
+    "af_gnomadg": 1,
+}
+
+GNOMADE_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
+GNOMADG_POPULATIONS: Tuple[str, ...] = ("AFR", "AMI", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
+
+#: The CSQ layout written by this client, in order.
+CSQ_FIELDS: Tuple[str, ...] = (
+    "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE",
+    "EXON", "INTRON", "HGVSc", "HGVSp", "Existing_variation", "DISTANCE", "STRAND", "CANONICAL",
+    "MANE_SELECT", "MANE_PLUS_CLINICAL", "HGNC_ID", "gnomADe_AF",
+    *(f"gnomADe_{p}_AF" for p in GNOMADE_POPULATIONS),
+    "gnomADg_AF",
+    *(f"gnomADg_{p}_AF" for p in GNOMADG_POPULATIONS),
+)
+
+UNREACHABLE_FIX = (
+    "Check the network and --server, or annotate without the REST API: `--annotator offline` "
+    "(gnomAD sites VCF via bcftools annotate) or VEP with a local cache."
+)
+
+# Characters VEP percent-encodes in CSQ values (plus the CSQ delimiters themselves).
+_ESCAPE_SAFE = "".join(
+    c for c in (chr(i) for i in range(33, 127)) if c not in "%;=,|& \t"
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Delays in seconds; ``sleep`` is injectable so tests never wait."""
+
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    max_retry_after: float = 600.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise UserInputError(None, None, "--max-attempts", "must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise UserInputError(None, None, "--max-delay", "delays cannot be negative")
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise UserInputError(None, None, "--connect-timeout", "timeouts must be positive")
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry number ``attempt`` (1-based): base * 2^(attempt-1), capped."""
+        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
+class QueryVariant:
+    """One biallelic variant as sent to the server (Ensembl contig names: ``10``, ``MT``)."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.chrom}:{self.pos}:{self.ref}:{self.alt}"
+
+    @property
+    def input_line(self) -> str:
+        # VCF-like region input: chrom pos id ref alt qual filter info
+        return f"{self.chrom} {self.pos} {self.key} {self.ref} {self.alt} . . ."
+
+
+def ensembl_contig(chrom: str) -> str:
+    """The REST server's name for a contig: ``chr10`` -> ``10``, ``chrM`` -> ``MT``."""
+    base = chrom[3:] if chrom.lower().startswith("chr") else chrom
+    return "MT" if base.upper() in ("M", "MT") else base
+
+
+def cache_key(server: str, assembly: str, options: Mapping[str, Any], variant: QueryVariant) -> str:
+    opts = json.dumps(dict(sorted(options.items())), separators=(",", ":"))
+    return f"{assembly}|{server.rstrip('/')}|{opts}|{variant.key}"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("HLHSCREEN_CACHE_DIR")
+    if env:
+        return Path(env) / "vep_rest"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg if xdg else Path.home() / ".cache") / "hlhscreen" / "vep_rest"
+
+
+class ResponseCache:
+    """sqlite store of one REST result (JSON) per cache key; safe for concurrent tasks."""
+
+    def __init__(self, directory: os.PathLike | str) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / "vep_rest_cache.sqlite"
+        self._db = sqlite3.connect(str(self.path), timeout=60)
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, result TEXT NOT NULL, "
+            "fetched TEXT NOT NULL)"
+        )
+        self._db.commit()
+
+    def get(self, key: str) -> Optional[dict]:
+        row = self._db.execute("SELECT result FROM results WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def __contains__(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone() is not None
+
+    def put_many(self, items: Iterable[Tuple[str, dict]]) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO results (key, result, fetched) VALUES (?, ?, ?)",
+                [(k, json.dumps(v, separators=(",", ":")), now) for k, v in items],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+@dataclass
+class FetchStats:
+    variants: int = 0
+    cached: int = 0
+    fetched: int = 0
+    not_returned: int = 0
+    requests: int = 0
+    skipped: int = 0
+    not_returned_examples: List[str] = field(default_factory=list)
+
+
+def _is_unreachable(err: requests.exceptions.ConnectionError) -> bool:
+    """DNS failure or refused connection (as opposed to a dropped or timed-out one)."""
+    import urllib3
+
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return False
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return True
+    text = str(err)
+    return any(s in text for s in (
+        "Failed to resolve", "Name or service not known", "Connection refused",
+        "Failed to establish a new connection", "nodename nor servname",
+    ))
+
+
+def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class VepRestClient:
+    """Batches, retries and caches POST /vep/homo_sapiens/region calls."""
+
+    def __init__(
+        self,
+        server: str = DEFAULT_SERVER,
+        *,
+        cache: ResponseCache,
+        batch_size: int = MAX_BATCH,
+        options: Optional[Mapping[str, Any]] = None,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        session: Optional[requests.Session] = None,
+        assembly: str = ASSEMBLY,
+        log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise UserInputError(
+                None, None, "--batch-size",
+                f"{batch_size} is out of range: the endpoint takes 1 to {MAX_BATCH} variants",
+                f"Use a value from 1 to {MAX_BATCH}.",
+            )
+        if not server.startswith(("http://", "https://")):
+            raise UserInputError(None, None, "--server", f"'{server}' is not an http(s) URL",
+                                 f"Use e.g. {DEFAULT_SERVER}.")
+        self.server = server.rstrip("/")
+        self.url = self.server + ENDPOINT
+        self.cache = cache
+        self.batch_size = batch_size
+        self.options = dict(DEFAULT_OPTIONS if options is None else options)
+        self.retry = retry
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.assembly = assembly
+        self.log = log
+        self.stats = FetchStats()
+
+    # -- cache --------------------------------------------------------------------------------
+    def key(self, variant: QueryVariant) -> str:
+        return cache_key(self.server, self.assembly, self.options, variant)
+
+    def cached(self, variant: QueryVariant) -> Optional[dict]:
+        return self.cache.get(self.key(variant))
+
+    # -- fetching ------------------------------------------------------------------------------
+    def fetch(self, variants: Iterable[QueryVariant]) -> FetchStats:
+        """Make sure every variant's result is in the cache, asking only for missing ones."""
+        pending: Dict[str, QueryVariant] = {}
+        for variant in variants:
+            self.stats.variants += 1
+            key = self.key(variant)
+            if key in pending:
+                continue
+            if key in self.cache:
+                self.stats.cached += 1
+                continue
+            pending[key] = variant
+            if len(pending) >= self.batch_size:
+                self._fetch_batch(pending)
+                pending = {}
+        if pending:
+            self._fetch_batch(pending)
+        return self.stats
+
+    def _fetch_batch(self, pending: Mapping[str, QueryVariant]) -> None:
+        by_input = {v.input_line: (k, v) for k, v in pending.items()}
+        body: Dict[str, Any] = {"variants": list(by_input)}
+        body.update(self.options)
+        results = self.post(body)
+        found: List[Tuple[str, dict]] = []
+        for element in results:
+            echoed = " ".join(str(element["input"]).split())
+            hit = by_input.get(echoed)
+            if hit is not None:
+                found.append((hit[0], element))
+        if results and not found:
+            raise UserInputError(
+                self.url, None, "response",
+                "the server's answer does not echo any submitted variant in 'input'",
+                "Check that --server is an Ensembl REST server.",
+            )
+        self.cache.put_many(found)
+        self.stats.fetched += len(found)
+        returned = {k for k, _ in found}
+        for key, variant in pending.items():
+            if key not in returned:
+                self.stats.not_returned += 1
+                if len(self.stats.not_returned_examples) < 5:
+                    self.stats.not_returned_examples.append(variant.key)
+
+    def post(self, body: Mapping[str, Any]) -> List[dict]:
+        """POST one batch with retries; return the validated list of result objects."""
+        last_problem = ""
+        for attempt in range(1, self.retry.max_attempts + 1):
+            final = attempt == self.retry.max_attempts
+            try:
+                self.stats.requests += 1
+                response = self.session.post(
+                    self.url,
+                    json=body,
+                    headers={"Content-Type": "application/json", "Accept": "application/json",
+                             "User-Agent": f"hlhscreen/{__version__}"},
+                    timeout=(self.retry.connect_timeout, self.retry.read_timeout),
+                )
+            except requests.exceptions.Timeout as err:
+                last_problem = f"timed out ({type(err).__name__})"
+                if not final:
+                    self._wait(self.retry.backoff(attempt), last_problem, attempt)
+                continue
+            except requests.exceptions.ConnectionError as err:
+                if _is_unreachable(err):
+                    raise UserInputError(
+                        self.server, None, "--server",
+                        f"the Ensembl REST server {self.server} could not be reached "
+                        f"({_short_reason(err)})",
+                        UNREACHABLE_FIX,
+                    ) from None
+                last_problem = f"connection failed ({_short_reason(err)})"
+                if not final:
+                    self._wait(self.retry.backoff(attempt), last_problem, attempt)
+                continue
+
+            status = response.status_code
+            if status == 200:
+                return _validate(response, self.url)
+            if status == 429:
+                delay = _retry_after_seconds(response.headers.get("Retry-After"))
+                if delay is None:
+                    delay = self.retry.backoff(attempt)
+                if delay > self.retry.max_retry_after:
+                    raise UserInputError(
+                        self.server, None, "--server",
+                        f"the server asks to wait {delay:.0f} s (HTTP 429 Retry-After), more "
+                        f"than the {self.retry.max_retry_after:.0f} s allowed",
+                        "Try again later; finished batches are cached and will not be asked again.",
+                    )
+                last_problem = "rate limited (HTTP 429)"
+                if not final:
+                    self._wait(delay, last_problem, attempt)
+                continue
+            if status >= 500:
+                last_problem = f"HTTP {status}"
+                if not final:
+                    self._wait(self.retry.backoff(attempt), last_problem, attempt)
+                continue
+            raise UserInputError(
+                self.url, None, "response",
+                f"the server refused the request: HTTP {status}: {_error_text(response)}",
+                "Check --server (an Ensembl REST server, GRCh38) and that the VCF is normalised "
+                "with REF matching GRCh38.",
+            )
+        raise UserInputError(
+            self.url, None, "response",
+            f"no usable answer after {self.retry.max_attempts} attempts (last: {last_problem})",
+            "Try again later (finished batches are cached), raise --max-attempts, or use "
+            "`--annotator offline`.",
+        )
+
+    def _wait(self, delay: float, problem: str, attempt: int) -> None:
+        self.log(f"vep_rest: {problem}; attempt {attempt}/{self.retry.max_attempts}, "
+                 f"retrying in {delay:g} s")
+        self.sleep(delay)
+
+
+def _short_reason(err: Exception) -> str:
+    reason = getattr(err.args[0], "reason", None) if getattr(err, "args", None) else None
+    text = str(reason if reason is not None else err)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        payload = response.json()
+        if isinstance(payload, dict) and "error" in payload:
+            return str(payload["error"])[:300]
+    except ValueError:
+        pass
+    return response.text[:300].strip() or "(empty body)"
+
+
+def _validate(response: requests.Response, url: str) -> List[dict]:
+    try:
+        payload = response.json()
+    except ValueError:
+        snippet = response.text[:120].replace("\n", " ")
+        raise UserInputError(
+            url, None, "response", f"the server's answer is not JSON (starts: '{snippet}')",
+            "Check that --server is an Ensembl REST server (e.g. https://rest.ensembl.org).",
+        ) from None
+    if not isinstance(payload, list):
+        raise UserInputError(
+            url, None, "response",
+            f"expected a JSON list of results, got {type(payload).__name__}",
+            "Check that --server is an Ensembl REST server.",
+        )
+    for i, element in enumerate(payload):
+        if not isinstance(element, dict):
+            raise UserInputError(url, None, "response", f"result {i} is not a JSON object",
+                                 "Check that --server is an Ensembl REST server.")
+        if "input" not in element:
+            raise UserInputError(url, None, "response",
+                                 f"result {i} lacks the 'input' echo of the submitted variant",
+                                 "Check that --server is an Ensembl REST server.")
+        for list_key in ("transcript_consequences", "colocated_variants",
+                         "intergenic_consequences"):
+            value = element.get(list_key)
+            if value is not None and not (
+                isinstance(value, list) and all(isinstance(x, dict) for x in value)
+            ):
+                raise UserInputError(url, None, "response",
+                                     f"result {i}: '{list_key}' is not a list of objects",
+                                     "Check that --server is an Ensembl REST server.")
+    return payload
+
+
+# ---------------------------------------------------------------------------------------------
+# REST result -> CSQ
+# ---------------------------------------------------------------------------------------------
+
+
+def escape_value(value: Any) -> str:
+    """A CSQ value: None -> empty; VCF/CSQ delimiters percent-encoded (as VEP does)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, (list, tuple)):
+        return "&".join(escape_value(v) for v in value)
+    return quote(str(value), safe=_ESCAPE_SAFE)
+
+
+def _allele_candidates(ref: str, alt: str) -> List[str]:
+    return list(dict.fromkeys((vep_allele(ref, alt), alt, minimal_allele(ref, alt))))
+
+
+_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+
+
+def _colocated_matches(colocated: Mapping[str, Any], candidates: Sequence[str]) -> bool:
+    freqs = colocated.get("frequencies")
+    if isinstance(freqs, dict) and any(c in freqs for c in candidates):
+        return True
+    allele_string = colocated.get("allele_string")
+    if not isinstance(allele_string, str) or "/" not in allele_string:
+        return True  # position-level entries (e.g. COSMIC_MUTATION): VEP reports them too
+    alleles = set(allele_string.split("/"))
+    if colocated.get("strand") == -1:
+        alleles |= {a.translate(_COMPLEMENT)[::-1] for a in alleles}
+    return any(c in alleles for c in candidates)
+
+
+def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
+                             ) -> Tuple[List[str], Dict[str, Optional[float]]]:
+    """Co-located ids of this ALT allele and the gnomAD CSQ fields (first value per field)."""
+    candidates = _allele_candidates(ref, alt)
+    ids: Dict[str, None] = {}
+    freqs: Dict[str, Optional[float]] = {}
+    for colocated in element.get("colocated_variants") or []:
+        if not _colocated_matches(colocated, candidates):
+            continue
+        ident = colocated.get("id")
+        if ident:
+            ids.setdefault(str(ident))
+        allele_freqs = colocated.get("frequencies")
+        if not isinstance(allele_freqs, dict):
+            continue
+        values = next((allele_freqs[c] for c in candidates if c in allele_freqs), None)
+        if not isinstance(values, dict):
+            continue
+        for dataset, pops in (("gnomade", GNOMADE_POPULATIONS), ("gnomadg", GNOMADG_POPULATIONS)):
+            label = "gnomADe" if dataset == "gnomade" else "gnomADg"
+            names = [(dataset, f"{label}_AF")] + [
+                (f"{dataset}_{p.lower()}", f"{label}_{p}_AF") for p in pops
+            ]
+            for key, csq_name in names:
+                if freqs.get(csq_name) is None and isinstance(values.get(key), (int, float)):
+                    freqs[csq_name] = float(values[key])
+    return list(ids), freqs
+
+
+def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
+    """The CSQ entries (``|``-joined, in :data:`CSQ_FIELDS` order) for one REST result."""
+    existing, freqs = existing_and_frequencies(element, ref, alt)
+    default_allele = vep_allele(ref, alt)
+    shared = {"Existing_variation": "&".join(escape_value(i) for i in existing)}
+    for name, value in freqs.items():
+        shared[name] = "" if value is None else repr(value)
+
+    rows: List[Dict[str, str]] = []
+    for tc in element.get("transcript_consequences") or []:
+        mane_select = tc.get("mane_select")
+        if not mane_select and "MANE_Select" in (tc.get("mane") or []):
+            mane_select = tc.get("transcript_id") or "MANE_Select"
+        rows.append({
+            "Allele": escape_value(tc.get("variant_allele") or default_allele),
+            "Consequence": "&".join(tc.get("consequence_terms") or []),
+            "IMPACT": escape_value(tc.get("impact")),
+            "SYMBOL": escape_value(tc.get("gene_symbol")),
+            "Gene": escape_value(tc.get("gene_id")),
+            "Feature_type": "Transcript",
+            "Feature": escape_value(tc.get("transcript_id")),
+            "BIOTYPE": escape_value(tc.get("biotype")),
+            "EXON": escape_value(tc.get("exon")),
+            "INTRON": escape_value(tc.get("intron")),
+            "HGVSc": escape_value(tc.get("hgvsc")),
+            "HGVSp": escape_value(tc.get("hgvsp")),
+            "DISTANCE": escape_value(tc.get("distance")),
+            "STRAND": escape_value(tc.get("strand")),
+            "CANONICAL": "YES" if tc.get("canonical") in (1, True, "1") else "",
+            "MANE_SELECT": escape_value(mane_select),
+            "MANE_PLUS_CLINICAL": escape_value(tc.get("mane_plus_clinical")),
+            "HGNC_ID": escape_value(normalise_hgnc(tc.get("hgnc_id"))),
+        })
+    if not rows:
+        for ic in element.get("intergenic_consequences") or []:
+            rows.append({
+                "Allele": escape_value(ic.get("variant_allele") or default_allele),
+                "Consequence": "&".join(ic.get("consequence_terms") or ["intergenic_variant"]),
+                "IMPACT": escape_value(ic.get("impact") or "MODIFIER"),
+            })
+    if not rows and (existing or freqs):
+        # Nothing overlapping was reported, but frequencies/ids must not be lost.
+        rows.append({"Allele": escape_value(default_allele),
+                     "Consequence": escape_value(element.get("most_severe_consequence")
+                                                 or "intergenic_variant"),
+                     "IMPACT": "MODIFIER"})
+    out = []
+    for row in rows:
+        row.update(shared)
+        out.append("|".join(row.get(name, "") for name in CSQ_FIELDS))
+    return out
+
+
+def rsids_of(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
+    ids, _ = existing_and_frequencies(element, ref, alt)
+    return [i for i in ids if i.startswith("rs") and i[2:].isdigit()]
+
+
+# ---------------------------------------------------------------------------------------------
+# VCF in, VCF out
+# ---------------------------------------------------------------------------------------------
+
+
+def _annotatable(alt: str) -> bool:
+    return bool(alt) and alt not in (".", "*") and not alt.startswith("<") and "[" not in alt \
+        and "]" not in alt
+
+
+def _query_variants(path: str) -> Iterator[QueryVariant]:
+    import cyvcf2
+
+    header_lines = count_header_lines(path)
+    reader = cyvcf2.VCF(path)
+    try:
+        for ordinal, v in enumerate(reader, start=1):
+            alts = [a for a in v.ALT if a not in ("", ".")]
+            require_biallelic(path, header_lines + ordinal, v.CHROM, v.POS, alts)
+            if alts and _annotatable(alts[0]):
+                yield QueryVariant(ensembl_contig(v.CHROM), v.POS, v.REF.upper(), alts[0].upper())
+    finally:
+        reader.close()
+
+
+def csq_header_description(server: str) -> str:
+    return (f"Consequence annotations from Ensembl VEP via the REST API ({server}{ENDPOINT}, "
+            f"{ASSEMBLY}; hlhscreen vep_rest). Format: " + "|".join(CSQ_FIELDS))
+
+
+def annotate_vcf(input_path: os.PathLike | str, output_path: os.PathLike | str,
+                 client: VepRestClient) -> FetchStats:
+    """Annotate ``input_path`` into ``output_path`` (``.gz`` -> bgzip + tabix index).
+
+    Pass 1 streams the input and fetches whatever the cache lacks; pass 2 streams it again and
+    writes each record with its CSQ from the cache. Memory stays bounded by one batch.
+    """
+    import cyvcf2
+    import pysam
+
+    src = str(input_path)
+    probe = cyvcf2.VCF(src)
+    try:
+        declared = {h.info().get("ID") for h in probe.header_iter()
+                    if h.info().get("HeaderType") == "INFO"}
+    finally:
+        probe.close()
+    if "CSQ" in declared:
+        raise UserInputError(src, None, "INFO/CSQ", "the input already carries INFO/CSQ",
+                             "Give the un-annotated VCF (or drop it: `bcftools annotate -x INFO/CSQ`).")
+
+    stats = client.fetch(_query_variants(src))
+
+    out = Path(output_path)
+    compressed = out.name.endswith(".gz")
+    index_tmp: Optional[Path] = None
+    try:
+        with atomic_path(out) as tmp:
+            reader = cyvcf2.VCF(src)
+            try:
+                reader.add_info_to_header({
+                    "ID": "CSQ", "Number": ".", "Type": "String",
+                    "Description": csq_header_description(client.server),
+                })
+                options = ",".join(f"{k}={v}" for k, v in sorted(client.options.items()))
+                reader.add_to_header(
+                    f"##hlhscreen_vep_rest=<server={client.server},endpoint={ENDPOINT},"
+                    f"assembly={client.assembly},options=\"{options}\">"
+                )
+                writer = cyvcf2.Writer(str(tmp), reader, mode="wz" if compressed else "w")
+                try:
+                    for v in reader:
+                        alts = [a for a in v.ALT if a not in ("", ".")]
+                        if alts and _annotatable(alts[0]):
+                            q = QueryVariant(ensembl_contig(v.CHROM), v.POS, v.REF.upper(),
+                                             alts[0].upper())
+                            element = client.cached(q)
+                            if element is not None:
+                                entries = csq_entries(element, q.ref, q.alt)
+                                if entries:
+                                    v.INFO["CSQ"] = ",".join(entries)
+                                rs = rsids_of(element, q.ref, q.alt)
+                                if rs and not v.ID:
+                                    v.ID = ";".join(rs)
+                        else:
+                            stats.skipped += 1
+                        writer.write_record(v)
+                finally:
+                    writer.close()
+            finally:
+                reader.close()
+            if compressed:
+                index_tmp = Path(str(tmp) + ".tbi")
+                pysam.tabix_index(str(tmp), preset="vcf", force=True, keep_original=True)
+        if index_tmp is not None:
+            os.replace(index_tmp, Path(str(out) + ".tbi"))
+    finally:
+        if index_tmp is not None and index_tmp.exists():
+            index_tmp.unlink()
+    return stats
