@@ -641,3 +641,15 @@ def test_contig_same_naming_and_no_overlap():
         A.resolve_contigs(["chr1", "chr2"], ["chr10"], harmonise=True)
     assert A.contig_aliases("chr10") == ("chr10", "10")
     assert set(A.contig_aliases("MT")) >= {"MT", "chrM"}
+
+
+def test_normalise_hgvsp_gives_one_spelling_for_snpeff_and_vep():
+    from hlhscreen.annotation import normalise_hgvsp
+
+    assert normalise_hgvsp("p.Trp374*") == "p.Trp374Ter"
+    assert normalise_hgvsp("p.Leu310Leu") == "p.Leu310="
+    assert normalise_hgvsp("p.Trp374Ter") == "p.Trp374Ter"
+    assert normalise_hgvsp("p.Ala91Val") == "p.Ala91Val"
+    assert normalise_hgvsp("p.Ala134fs") == "p.Ala134fs"
+    assert normalise_hgvsp("p.Leu310Leufs*2") == "p.Leu310Leufs*2"
+    assert normalise_hgvsp(None) is None

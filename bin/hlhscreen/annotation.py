@@ -429,6 +429,27 @@ def decode_hgvs(value: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
     return None, text
 
 
+_HGVSP_STOP = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\*\)?$")
+_HGVSP_SAME = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\1\)?$")
+
+
+def normalise_hgvsp(value: Optional[str]) -> Optional[str]:
+    """One spelling of a protein change whichever tool wrote it (VEP's, HGVS 3-letter).
+
+    snpEff writes ``p.Trp374*`` and ``p.Leu310Leu``; VEP ``p.Trp374Ter`` and ``p.Leu310=``.
+    Only these two whole-notation forms are rewritten; anything else is returned unchanged.
+    """
+    if not value:
+        return value
+    stop = _HGVSP_STOP.match(value)
+    if stop:
+        return f"p.{stop.group(1)}{stop.group(2)}Ter"
+    same = _HGVSP_SAME.match(value)
+    if same:
+        return f"p.{same.group(1)}{same.group(2)}="
+    return value
+
+
 def normalise_hgnc(value: Union[str, int, None]) -> Optional[str]:
     """``HGNC:9360`` stays; ``9360`` (older VEP, REST) becomes ``HGNC:9360``."""
     if value is None or value == "":
@@ -753,6 +774,7 @@ def _vep_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[Tran
         mane = strip_version(transcript_id) in layout.mane_transcripts
     hgvsc_ref, hgvsc = decode_hgvs(_get(parts, col("HGVSc")))
     hgvsp_ref, hgvsp = decode_hgvs(_get(parts, col("HGVSp")))
+    hgvsp = normalise_hgvsp(hgvsp)
     existing = _get(parts, col("Existing_variation"))
     consequence = _get(parts, col("Consequence"))
     return TranscriptAnnotation(
@@ -797,6 +819,7 @@ def _snpeff_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[T
             exon = rank
     hgvsc_ref, hgvsc = decode_hgvs(_get(parts, col("HGVS.c")))
     hgvsp_ref, hgvsp = decode_hgvs(_get(parts, col("HGVS.p")))
+    hgvsp = normalise_hgvsp(hgvsp)
     mane = bool(transcript_id and strip_version(transcript_id) in layout.mane_transcripts)
     return TranscriptAnnotation(
         allele=parts[layout.index["Allele"]],
