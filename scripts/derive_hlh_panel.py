@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import hashlib
 import io
 import os
 import re

@@ -1,0 +1,1072 @@
+"""Gene panels: build a panel folder from a GTF + gene list, and load/validate panel files.
+
+A panel folder holds (see docs/panels.md):
+
+- ``genes.tsv``          one row per gene: ids, chosen transcript, span, CDS/protein length, why chosen
+- ``regions.bed``        exons of the chosen transcripts padded by ``pad`` bp (default 3: "exonic regions
+                         plus 3 base pairs into the intronic regions"), merged, named ``GENE|exonN[-M]``
+- ``targets.bed``        the same exons padded by ``target_pad`` bp (default 50) for variant calling
+- ``gene_models.gtf.gz`` (+ ``.tbi``) the chosen transcripts' GTF lines, sorted, bgzipped, tabix -p gff
+- ``risk_factors.tsv``   whitelist of variants kept whatever their population frequency (may be empty)
+- ``panel.json``         manifest: build, genes, paddings, input names + sha256, tool version, file sha256
+
+Everything written is a pure function of the inputs' contents (no times, no absolute paths), so
+rebuilding from the same inputs gives byte-identical files.
+
+Public API (used by bin/build_panel.py and by the screening step):
+
+- :func:`build_panel` - build a folder (written atomically: temp dir, then rename)
+- :func:`read_gene_list` - parse and validate a gene list
+- :func:`load_regions` -> :class:`RegionIndex` with ``contains``/``overlaps``/``names_at``
+- :func:`load_risk_factors` -> ``{(chrom, pos, ref, alt): RiskFactor}``
+- :func:`load_panel` -> :class:`Panel` (validates a panel folder)
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from hlhscreen import __version__
+from hlhscreen.errors import UserInputError
+from hlhscreen.files import open_text
+
+PathLike = Union[str, os.PathLike]
+
+BUILD = "GRCh38"
+DEFAULT_PAD = 3
+DEFAULT_TARGET_PAD = 50
+PANEL_FORMAT_VERSION = 1
+
+GENES_TSV = "genes.tsv"
+REGIONS_BED = "regions.bed"
+TARGETS_BED = "targets.bed"
+GENE_MODELS = "gene_models.gtf.gz"
+GENE_MODELS_TBI = "gene_models.gtf.gz.tbi"
+RISK_FACTORS_TSV = "risk_factors.tsv"
+MANIFEST = "panel.json"
+PANEL_FILES = (GENES_TSV, REGIONS_BED, TARGETS_BED, GENE_MODELS, GENE_MODELS_TBI, RISK_FACTORS_TSV, MANIFEST)
+
+GENES_COLUMNS = (
+    "gene", "hgnc_id", "gene_id", "transcript_id", "refseq_transcript", "protein_id",
+    "chrom", "start", "end", "strand", "n_exons", "cds_nt", "protein_aa", "transcript_choice", "source",
+)
+RISK_FACTOR_COLUMNS = (
+    "gene", "build", "chrom", "pos", "ref", "alt", "rsid", "transcript", "hgvsc", "hgvsp", "evidence", "reason",
+)
+_RISK_REQUIRED_VALUES = ("gene", "build", "chrom", "pos", "ref", "alt", "evidence", "reason")
+_MISSING = ("", "NA", ".")
+
+# GTF features copied into gene_models.gtf.gz (GENCODE names + Ensembl's UTR spellings).
+MODEL_FEATURES = (
+    "gene", "transcript", "exon", "CDS", "UTR", "five_prime_utr", "three_prime_utr", "start_codon", "stop_codon",
+)
+_FEATURE_RANK = {name: rank for rank, name in enumerate(MODEL_FEATURES)}
+
+_PRIMARY_RE = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$")
+_ENSG_RE = re.compile(r"^(ENSG\d{11})(\.\d+)?(_PAR_Y)?$", re.IGNORECASE)
+_GENE_ID_RE = re.compile(r'(?:^|;)\s*gene_id\s+"?([^";\s]+)"?')
+_GENE_NAME_RE = re.compile(r'(?:^|;)\s*gene_name\s+"?([^";\s]+)"?')
+_TRANSCRIPT_ID_RE = re.compile(r'(?:^|;)\s*transcript_id\s+"?([^";\s]+)"?')
+_ATTR_RE = re.compile(r'\s*([A-Za-z0-9_.\-]+)\s+(?:"((?:[^"\\]|\\.)*)"|([^;\s"]+))\s*(?:;|$)')
+_OTHER_BUILD_RE = re.compile(r"GRCh37|hg19|NCBI36|hg18|CHM13|T2T|GRCm\d+|mm10|mm39", re.IGNORECASE)
+_BASES_RE = re.compile(r"^[ACGTN]+$")
+_ALT_RE = re.compile(r"^[ACGT]+$")
+_BUILD_ALIASES = {"grch38": BUILD, "hg38": BUILD}
+
+# GRCh38 spans (1-based, inclusive) of four MANE Select v1.5 transcripts, from the NCBI/EMBL-EBI MANE
+# v1.5 summary (testdata/MANE.GRCh38.v1.5.summary.hlh21.tsv). A GTF that has one of these transcripts
+# somewhere not overlapping its GRCh38 span is on another assembly (e.g. GRCh37: PRF1 at 72.36 Mb).
+_GRCH38_ANCHORS = {
+    "ENST00000441259": ("PRF1", "10", 70597348, 70602741),
+    "ENST00000207549": ("UNC13D", "17", 75827225, 75844404),
+    "ENST00000367568": ("STX11", "6", 144150517, 144191939),
+    "ENST00000221283": ("STXBP2", "19", 7637110, 7647873),
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def sha256_file(path: PathLike) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def chrom_sort_key(chrom: str) -> Tuple[int, int, str]:
+    """Natural contig order: 1..22, X, Y, M, then anything else alphabetically."""
+    base = chrom[3:] if chrom.startswith("chr") else chrom
+    if base.isdigit():
+        return (0, int(base), "")
+    special = {"X": 23, "Y": 24, "M": 25, "MT": 25}
+    if base in special:
+        return (0, special[base], "")
+    return (1, 0, chrom)
+
+
+def is_primary_contig(chrom: str) -> bool:
+    """True for the GRCh38 primary chromosomes (chr1-22, X, Y, M; with or without 'chr')."""
+    return bool(_PRIMARY_RE.match(chrom))
+
+
+def _strip_chr(chrom: str) -> str:
+    base = chrom[3:] if chrom.startswith("chr") else chrom
+    return "M" if base == "MT" else base
+
+
+def _ucsc_name(chrom: str) -> str:
+    """Ensembl primary contig names to UCSC style ('10' -> 'chr10', 'MT' -> 'chrM'); others unchanged."""
+    if chrom.startswith("chr") or not is_primary_contig(chrom):
+        return chrom
+    return "chrM" if chrom == "MT" else "chr" + chrom
+
+
+def _unversioned(identifier: str) -> str:
+    return identifier.split(".", 1)[0]
+
+
+def _is_missing(value: Optional[str]) -> bool:
+    return value is None or value.strip() in _MISSING
+
+
+def parse_gtf_attributes(text: str, path: PathLike = "-", line: Optional[int] = None) -> Tuple[Dict[str, str], List[str]]:
+    """Parse a GTF column 9. Returns (first value per key, all ``tag`` values)."""
+    attrs: Dict[str, str] = {}
+    tags: List[str] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _ATTR_RE.match(text, pos)
+        if not match or match.end() == pos:
+            raise UserInputError(
+                path, line, "attributes", f"cannot parse GTF attributes near {text[pos:pos + 40]!r}",
+                'Attributes must look like: gene_id "ENSG..."; transcript_id "ENST...";',
+            )
+        key = match.group(1)
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        if key == "tag":
+            tags.append(value)
+        attrs.setdefault(key, value)
+        pos = match.end()
+    return attrs, tags
+
+
+# ----------------------------------------------------------------------------------------------
+# gene list
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneRequest:
+    """One line of a gene list: a symbol or an Ensembl gene id (version ignored for matching)."""
+
+    query: str
+    line: int
+    is_ensembl: bool
+
+    @property
+    def key(self) -> str:
+        if self.is_ensembl:
+            match = _ENSG_RE.match(self.query)
+            assert match
+            return match.group(1).upper()
+        return self.query
+
+
+def read_gene_list(path: PathLike) -> List[GeneRequest]:
+    """One gene per line (symbol or ENSG id, with or without version); '#' starts a comment."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(path, None, "--genes", "gene list file not found", "Give a text file with one gene per line.")
+    requests: List[GeneRequest] = []
+    seen: Dict[str, int] = {}
+    n_lines = 0
+    with open_text(path) as handle:
+        for n_lines, raw in enumerate(handle, start=1):
+            text = raw.split("#", 1)[0].strip()
+            if not text:
+                continue
+            if re.search(r"[\s,;]", text):
+                raise UserInputError(path, n_lines, "gene", f"{text!r} holds more than one name",
+                                     "Write one gene symbol or Ensembl gene id per line.")
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-@/]*$", text):
+                raise UserInputError(path, n_lines, "gene", f"{text!r} is not a gene symbol or Ensembl gene id",
+                                     "Use an HGNC symbol (e.g. PRF1) or an id like ENSG00000180644.")
+            is_ensembl = bool(_ENSG_RE.match(text))
+            request = GeneRequest(text, n_lines, is_ensembl)
+            if request.key in seen:
+                raise UserInputError(path, n_lines, "gene", f"{text} is listed twice (first at line {seen[request.key]})",
+                                     "List each gene once.")
+            seen[request.key] = n_lines
+            requests.append(request)
+    if not requests:
+        raise UserInputError(path, max(n_lines, 1), "genes", "the gene list is empty",
+                             "Write one gene symbol or Ensembl gene id per line.")
+    return requests
+
+
+# ----------------------------------------------------------------------------------------------
+# GTF scan
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GtfRecord:
+    line: int
+    fields: List[str]  # the 9 columns, column 1 already renamed to the output contig style
+    start: int
+    end: int
+    attrs: Dict[str, str]
+    tags: List[str]
+
+    @property
+    def chrom(self) -> str:
+        return self.fields[0]
+
+    @property
+    def feature(self) -> str:
+        return self.fields[2]
+
+    @property
+    def strand(self) -> str:
+        return self.fields[6]
+
+    @property
+    def gene_id(self) -> str:
+        return self.attrs["gene_id"]
+
+    @property
+    def transcript_id(self) -> Optional[str]:
+        return self.attrs.get("transcript_id")
+
+    def text(self) -> str:
+        return "\t".join(self.fields)
+
+
+@dataclass
+class _Scan:
+    records: List[GtfRecord] = field(default_factory=list)
+    all_names: set = field(default_factory=set)
+
+
+def _check_header(path: PathLike, line_no: int, text: str) -> None:
+    match = _OTHER_BUILD_RE.search(text)
+    if match:
+        raise UserInputError(
+            path, line_no, "genome-build", f"the GTF header names assembly {match.group(0)}, not {BUILD}: {text.strip()[:120]}",
+            f"Use a {BUILD} annotation (e.g. GENCODE 'gencode.vNN.annotation.gtf.gz' or Ensembl 'Homo_sapiens.GRCh38.NNN.gtf.gz').",
+        )
+
+
+def _check_anchor(path: PathLike, line_no: int, chrom: str, start: int, end: int, transcript_id: str) -> None:
+    anchor = _GRCH38_ANCHORS.get(_unversioned(transcript_id))
+    if anchor is None:
+        return
+    gene, a_chrom, a_start, a_end = anchor
+    if _strip_chr(chrom) != a_chrom or end < a_start or start > a_end:
+        raise UserInputError(
+            path, line_no, "coordinates",
+            f"{gene} MANE transcript {transcript_id} lies at {chrom}:{start}-{end}, but on {BUILD} it is at "
+            f"chr{a_chrom}:{a_start}-{a_end}; this GTF is for another assembly (GRCh37?)",
+            f"Use a {BUILD} annotation.",
+        )
+
+
+def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str) -> _Scan:
+    """Stream the GTF once; keep full records only for the wanted genes; validate what is kept."""
+    scan = _Scan()
+    rename = _ucsc_name if contig_style == "ucsc" else (lambda c: c)
+    n_features = 0
+    with open_text(path) as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                continue
+            if line.startswith("#"):
+                _check_header(path, line_no, line)
+                continue
+            fields = line.split("\t")
+            if len(fields) != 9:
+                raise UserInputError(path, line_no, "columns", f"expected 9 tab-separated GTF columns, found {len(fields)}",
+                                     "Check the file is a GTF (not GFF3/BED) and is not truncated.")
+            n_features += 1
+            feature = fields[2]
+            attr_text = fields[8]
+            match = _GENE_ID_RE.search(attr_text)
+            if not match:
+                raise UserInputError(path, line_no, "gene_id", "the attributes column has no gene_id",
+                                     "Every GTF line needs gene_id \"...\";")
+            gene_id = match.group(1)
+            name_match = _GENE_NAME_RE.search(attr_text)
+            gene_name = name_match.group(1) if name_match else gene_id
+            scan.all_names.add(gene_name)
+            if feature == "transcript":
+                tmatch = _TRANSCRIPT_ID_RE.search(attr_text)
+                if tmatch and _unversioned(tmatch.group(1)) in _GRCH38_ANCHORS:
+                    start, end = _parse_coords(path, line_no, fields)
+                    _check_anchor(path, line_no, fields[0], start, end, tmatch.group(1))
+            if feature not in _FEATURE_RANK:
+                continue
+            base_id = gene_id.split(".", 1)[0].upper()
+            if gene_name not in wanted_names and base_id not in wanted_ids:
+                continue
+            start, end = _parse_coords(path, line_no, fields)
+            if fields[6] not in ("+", "-"):
+                raise UserInputError(path, line_no, "strand", f"strand is {fields[6]!r}", "Use '+' or '-'.")
+            if feature in ("CDS", "start_codon", "stop_codon") and fields[7] not in ("0", "1", "2"):
+                raise UserInputError(path, line_no, "frame", f"{feature} frame is {fields[7]!r}", "Use 0, 1 or 2.")
+            attrs, tags = parse_gtf_attributes(attr_text, path, line_no)
+            attrs.setdefault("gene_name", gene_name)
+            if feature != "gene" and "transcript_id" not in attrs:
+                raise UserInputError(path, line_no, "transcript_id", f"{feature} line has no transcript_id",
+                                     "Every non-gene GTF line needs transcript_id \"...\";")
+            fields[0] = rename(fields[0])
+            scan.records.append(GtfRecord(line_no, fields, start, end, attrs, tags))
+    if n_features == 0:
+        raise UserInputError(path, None, "--gtf", "the GTF has no feature lines", "Give a GENCODE/Ensembl GTF.")
+    return scan
+
+
+def _parse_coords(path: PathLike, line_no: int, fields: List[str]) -> Tuple[int, int]:
+    values = []
+    for column, index in (("start", 3), ("end", 4)):
+        try:
+            value = int(fields[index])
+        except ValueError:
+            raise UserInputError(path, line_no, column, f"{fields[index]!r} is not an integer",
+                                 "GTF columns 4 and 5 are 1-based integer positions.") from None
+        if value < 1:
+            raise UserInputError(path, line_no, column, f"{value} is below 1", "GTF positions are 1-based.")
+        values.append(value)
+    if values[0] > values[1]:
+        raise UserInputError(path, line_no, "start", f"start {values[0]} is after end {values[1]}",
+                             "GTF start must be <= end.")
+    return values[0], values[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# gene resolution and transcript choice
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChosenGene:
+    request: GeneRequest
+    gene_id: str
+    gene_name: str
+    chrom: str
+    strand: str
+    gene_record: Optional[GtfRecord]
+    transcript_id: str
+    reason: str
+    transcript_records: List[GtfRecord]
+
+    @property
+    def transcript_record(self) -> Optional[GtfRecord]:
+        for rec in self.transcript_records:
+            if rec.feature == "transcript":
+                return rec
+        return None
+
+    def exons(self) -> List[GtfRecord]:
+        return sorted((r for r in self.transcript_records if r.feature == "exon"), key=lambda r: r.start)
+
+    def attr(self, key: str) -> Optional[str]:
+        for rec in [self.transcript_record] + self.transcript_records + [self.gene_record]:
+            if rec is not None and key in rec.attrs:
+                return rec.attrs[key]
+        return None
+
+    def span(self) -> Tuple[int, int]:
+        rec = self.transcript_record
+        if rec is not None:
+            return rec.start, rec.end
+        exons = self.exons()
+        return exons[0].start, max(e.end for e in exons)
+
+    def exon_numbers(self) -> List[Tuple[GtfRecord, int]]:
+        """Exons in genomic order with their number (GTF exon_number, else counted 5'->3')."""
+        exons = self.exons()
+        ordered = exons if self.strand == "+" else list(reversed(exons))
+        numbered = []
+        for index, exon in enumerate(ordered, start=1):
+            value = exon.attrs.get("exon_number")
+            numbered.append((exon, int(value) if value and value.isdigit() else index))
+        return sorted(numbered, key=lambda pair: pair[0].start)
+
+    def coding_lengths(self) -> Tuple[Optional[int], Optional[int]]:
+        """(CDS nt including the stop codon, protein length in aa excluding the stop); None if unknown."""
+        cds = [r for r in self.transcript_records if r.feature == "CDS"]
+        if not cds:
+            return None, None
+        stops = [r for r in self.transcript_records if r.feature == "stop_codon"]
+        total = sum(r.end - r.start + 1 for r in cds)
+        for stop in stops:
+            inside = any(c.start <= stop.start and stop.end <= c.end for c in cds)
+            if not inside:
+                total += stop.end - stop.start + 1
+        if not stops or total % 3:
+            return total, None
+        return total, total // 3 - 1
+
+
+def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list: Path) -> List[ChosenGene]:
+    by_gene: Dict[str, List[GtfRecord]] = {}
+    for rec in scan.records:
+        by_gene.setdefault(rec.gene_id, []).append(rec)
+    chosen: List[ChosenGene] = []
+    used_ids: Dict[str, GeneRequest] = {}
+    for request in requests:
+        if request.is_ensembl:
+            matching = {gid: recs for gid, recs in by_gene.items() if gid.split(".", 1)[0].upper() == request.key}
+        else:
+            matching = {gid: recs for gid, recs in by_gene.items() if recs[0].attrs.get("gene_name") == request.key}
+        if not matching:
+            hint = ""
+            if not request.is_ensembl:
+                similar = sorted(n for n in scan.all_names if n.upper() == request.query.upper())
+                if similar:
+                    hint = f" (the GTF has {', '.join(similar)}: symbols are case-sensitive)"
+            raise UserInputError(gene_list, request.line, "gene", f"{request.query} is not in {gtf.name}{hint}",
+                                 "Check the spelling and that the GTF covers this gene (use the current HGNC symbol or the Ensembl gene id).")
+        primary = {gid: recs for gid, recs in matching.items() if is_primary_contig(_strip_chr(recs[0].chrom))}
+        if not primary:
+            contigs = sorted({r.chrom for recs in matching.values() for r in recs})
+            raise UserInputError(gene_list, request.line, "gene",
+                                 f"{request.query} is only on alt/patch/unplaced contigs in {gtf.name} ({', '.join(contigs[:5])})",
+                                 "Screen genes on the primary chromosomes (chr1-22, X, Y, M) only.")
+        # PAR copies on chrY (GENCODE '..._PAR_Y' ids) are the same gene: keep the chrX copy.
+        ids = sorted(primary)
+        non_par = [gid for gid in ids if not gid.upper().endswith("_PAR_Y")]
+        if non_par:
+            ids = non_par
+        if len(ids) > 1:
+            where = "; ".join(f"{gid} (line {primary[gid][0].line}, {primary[gid][0].chrom})" for gid in ids)
+            raise UserInputError(gene_list, request.line, "gene",
+                                 f"symbol {request.query} is ambiguous in {gtf.name}: {where}",
+                                 "List the Ensembl gene id you mean instead of the symbol.")
+        gene_id = ids[0]
+        if gene_id in used_ids:
+            other = used_ids[gene_id]
+            raise UserInputError(gene_list, request.line, "gene",
+                                 f"{request.query} is the same gene as {other.query} (line {other.line}): {gene_id}",
+                                 "List each gene once.")
+        used_ids[gene_id] = request
+        chosen.append(_choose_transcript(request, gene_id, primary[gene_id], gtf))
+    return chosen
+
+
+def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfRecord], gtf: Path) -> ChosenGene:
+    gene_records = [r for r in records if r.feature == "gene"]
+    gene_record = gene_records[0] if gene_records else None
+    by_tx: Dict[str, List[GtfRecord]] = {}
+    for rec in records:
+        if rec.transcript_id is not None:
+            by_tx.setdefault(rec.transcript_id, []).append(rec)
+    first_line = (gene_record or records[0]).line
+    gene_name = records[0].attrs.get("gene_name", gene_id)
+    chosen_tx = None
+    reason = ""
+    for tag in ("MANE_Select", "Ensembl_canonical"):
+        tagged = sorted(tx for tx, recs in by_tx.items() if any(tag in r.tags for r in recs))
+        if len(tagged) > 1:
+            raise UserInputError(gtf, first_line, "tag", f"{gene_name} has {len(tagged)} transcripts tagged {tag}: {', '.join(tagged)}",
+                                 "A gene should have one such transcript; check the GTF.")
+        if tagged:
+            chosen_tx, reason = tagged[0], tag
+            break
+    if chosen_tx is None:
+        raise UserInputError(gtf, first_line, "tag",
+                             f"{gene_name} ({gene_id}) has no transcript tagged MANE_Select or Ensembl_canonical",
+                             "Use a GENCODE >= v38 / Ensembl >= 104 GTF, which tags these transcripts.")
+    tx_records = by_tx[chosen_tx]
+    if not any(r.feature == "exon" for r in tx_records):
+        raise UserInputError(gtf, tx_records[0].line, "exon", f"transcript {chosen_tx} of {gene_name} has no exon lines",
+                             "Use a complete GTF (gene, transcript, exon, CDS lines).")
+    strands = {r.strand for r in tx_records}
+    chroms = {r.chrom for r in tx_records}
+    if len(strands) != 1 or len(chroms) != 1:
+        raise UserInputError(gtf, tx_records[0].line, "strand", f"transcript {chosen_tx} mixes contigs/strands {sorted(chroms)} {sorted(strands)}",
+                             "Check the GTF.")
+    return ChosenGene(request, gene_id, gene_name, tx_records[0].chrom, tx_records[0].strand, gene_record,
+                      chosen_tx, reason, tx_records)
+
+
+# ----------------------------------------------------------------------------------------------
+# intervals
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    """A BED interval: 0-based start, exclusive end."""
+
+    chrom: str
+    start: int
+    end: int
+    name: str = ""
+
+
+def _merge_labelled(intervals: Iterable[Tuple[str, int, int, str, int]]) -> List[Tuple[str, int, int, Dict[str, List[int]]]]:
+    """Merge overlapping or touching (chrom, start0, end, gene, exon_no) intervals; keep labels."""
+    ordered = sorted(intervals, key=lambda iv: (chrom_sort_key(iv[0]), iv[1], iv[2], iv[3], iv[4]))
+    merged: List[Tuple[str, int, int, Dict[str, List[int]]]] = []
+    for chrom, start, end, gene, exon in ordered:
+        if merged and merged[-1][0] == chrom and start <= merged[-1][2]:
+            last = merged[-1]
+            last[3].setdefault(gene, []).append(exon)
+            merged[-1] = (chrom, last[1], max(last[2], end), last[3])
+        else:
+            merged.append((chrom, start, end, {gene: [exon]}))
+    return merged
+
+
+def _region_name(labels: Dict[str, List[int]]) -> str:
+    parts = []
+    for gene, exons in labels.items():
+        low, high = min(exons), max(exons)
+        parts.append(f"{gene}|exon{low}" if low == high else f"{gene}|exon{low}-{high}")
+    return ",".join(parts)
+
+
+def padded_exons(genes: Sequence[ChosenGene], pad: int) -> List[Tuple[str, int, int, str, int]]:
+    """(chrom, 0-based start, end, gene, exon number) for each exon padded by ``pad`` bp each side."""
+    out = []
+    for gene in genes:
+        for exon, number in gene.exon_numbers():
+            out.append((gene.chrom, max(0, exon.start - 1 - pad), exon.end + pad, gene.gene_name, number))
+    return out
+
+
+class RegionIndex:
+    """Fast point/interval queries over BED intervals (overlapping intervals allowed).
+
+    Query positions are 1-based like VCF: ``contains(chrom, pos)`` is true when a BED interval
+    [start, end) (0-based) has ``start < pos <= end``; ``overlaps(chrom, start, end)`` takes a
+    1-based inclusive span (e.g. ``pos, pos + len(ref) - 1``).
+    """
+
+    def __init__(self, regions: Iterable[Region], path: PathLike = "-") -> None:
+        self.path = str(path)
+        self._by_chrom: Dict[str, List[Region]] = {}
+        for region in regions:
+            self._by_chrom.setdefault(region.chrom, []).append(region)
+        self._starts: Dict[str, List[int]] = {}
+        self._max_end: Dict[str, List[int]] = {}
+        self._merged: Dict[str, Tuple[List[int], List[int]]] = {}
+        for chrom, items in self._by_chrom.items():
+            items.sort(key=lambda r: (r.start, r.end, r.name))
+            self._starts[chrom] = [r.start for r in items]
+            running, max_end = 0, []
+            for r in items:
+                running = max(running, r.end)
+                max_end.append(running)
+            self._max_end[chrom] = max_end
+            m_starts: List[int] = []
+            m_ends: List[int] = []
+            for r in items:
+                if m_ends and r.start <= m_ends[-1]:
+                    m_ends[-1] = max(m_ends[-1], r.end)
+                else:
+                    m_starts.append(r.start)
+                    m_ends.append(r.end)
+            self._merged[chrom] = (m_starts, m_ends)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_chrom.values())
+
+    def __iter__(self) -> Iterator[Region]:
+        for chrom in sorted(self._by_chrom, key=chrom_sort_key):
+            yield from self._by_chrom[chrom]
+
+    @property
+    def chroms(self) -> List[str]:
+        return sorted(self._by_chrom, key=chrom_sort_key)
+
+    def total_bp(self) -> int:
+        """Bases covered (overlaps counted once)."""
+        return sum(e - s for starts, ends in self._merged.values() for s, e in zip(starts, ends))
+
+    def contains(self, chrom: str, pos: int) -> bool:
+        """Is 1-based position ``pos`` inside an interval?"""
+        return self.overlaps(chrom, pos, pos)
+
+    def overlaps(self, chrom: str, start: int, end: int) -> bool:
+        """Does the 1-based inclusive span [start, end] overlap an interval?"""
+        merged = self._merged.get(chrom)
+        if merged is None:
+            return False
+        m_starts, m_ends = merged
+        # last merged interval whose 0-based start is < end (i.e. 1-based start <= end)
+        idx = bisect.bisect_left(m_starts, end) - 1
+        return idx >= 0 and m_ends[idx] >= start
+
+    def names_at(self, chrom: str, pos: int) -> List[str]:
+        """Names of the intervals containing 1-based ``pos`` (in BED order)."""
+        items = self._by_chrom.get(chrom)
+        if not items:
+            return []
+        idx = bisect.bisect_left(self._starts[chrom], pos) - 1
+        max_end = self._max_end[chrom]
+        found = []
+        while idx >= 0 and max_end[idx] >= pos:
+            if items[idx].end >= pos:
+                found.append(items[idx].name)
+            idx -= 1
+        return list(reversed(found))
+
+    def genes_at(self, chrom: str, pos: int) -> List[str]:
+        """Gene symbols of the intervals at ``pos`` (names like ``GENE|exon3`` or ``A|exon1,B|exon2``)."""
+        genes: List[str] = []
+        for name in self.names_at(chrom, pos):
+            for part in name.split(","):
+                gene = part.split("|", 1)[0]
+                if gene and gene not in genes:
+                    genes.append(gene)
+        return genes
+
+
+def load_regions(path: PathLike) -> RegionIndex:
+    """Read and validate a BED file (plain or gz). Errors name the file, line and column."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(path, None, "bed", "BED file not found", "Check the path.")
+    regions: List[Region] = []
+    with open_text(path) as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            cols = line.split("\t")
+            if len(cols) < 3:
+                raise UserInputError(path, line_no, "columns", f"expected at least 3 tab-separated columns, found {len(cols)}",
+                                     "BED lines are: chrom<TAB>start<TAB>end[<TAB>name].")
+            chrom = cols[0]
+            if not chrom or chrom != chrom.strip():
+                raise UserInputError(path, line_no, "chrom", f"bad contig name {chrom!r}", "Use e.g. chr10.")
+            values = []
+            for column, text in (("start", cols[1]), ("end", cols[2])):
+                try:
+                    values.append(int(text))
+                except ValueError:
+                    raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
+                                         "BED start/end are 0-based integers.") from None
+            start, end = values
+            if start < 0:
+                raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
+            if start >= end:
+                raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
+                                     "BED intervals are 0-based, half-open: start < end.")
+            regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else ""))
+    if not regions:
+        raise UserInputError(path, None, "bed", "the BED file has no intervals", "Give at least one interval.")
+    return RegionIndex(regions, path)
+
+
+# ----------------------------------------------------------------------------------------------
+# risk-factor whitelist
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskFactor:
+    gene: str
+    build: str
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    rsid: str
+    transcript: str
+    hgvsc: str
+    hgvsp: str
+    evidence: str
+    reason: str
+    line: int = 0
+
+    @property
+    def key(self) -> Tuple[str, int, str, str]:
+        return (self.chrom, self.pos, self.ref, self.alt)
+
+    @property
+    def variant_id(self) -> str:
+        return f"{self.chrom}:{self.pos}:{self.ref}:{self.alt}"
+
+
+def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFactor]:
+    """Read and validate a risk-factor whitelist TSV; key = (chrom, pos, ref, alt).
+
+    Lines starting with '#' are comments; the first other line is the header and must hold every
+    column of :data:`RISK_FACTOR_COLUMNS` (extra columns are allowed). A header-only file is a
+    valid, empty whitelist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(path, None, "risk_factors", "whitelist file not found", "Check the path.")
+    header: Optional[List[str]] = None
+    factors: Dict[Tuple[str, int, str, str], RiskFactor] = {}
+    with open_text(path) as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if header is None:
+                header = [c.strip() for c in cols]
+                missing = [c for c in RISK_FACTOR_COLUMNS if c not in header]
+                if missing:
+                    raise UserInputError(path, line_no, missing[0], f"header lacks column(s) {', '.join(missing)}",
+                                         f"The header must contain: {', '.join(RISK_FACTOR_COLUMNS)}.")
+                dupes = sorted({c for c in header if header.count(c) > 1})
+                if dupes:
+                    raise UserInputError(path, line_no, dupes[0], "column appears twice in the header", "Name each column once.")
+                continue
+            if len(cols) != len(header):
+                raise UserInputError(path, line_no, "columns", f"expected {len(header)} tab-separated fields, found {len(cols)}",
+                                     "Every row needs one value per header column (NA if unknown).")
+            row = dict(zip(header, (c.strip() for c in cols)))
+            for column in _RISK_REQUIRED_VALUES:
+                if _is_missing(row[column]):
+                    raise UserInputError(path, line_no, column, f"{column} is empty",
+                                         "gene, build, chrom, pos, ref, alt, evidence and reason are required.")
+            build = _BUILD_ALIASES.get(row["build"].lower())
+            if build is None:
+                raise UserInputError(path, line_no, "build", f"unknown build {row['build']!r}", f"Only {BUILD} coordinates are supported.")
+            chrom = row["chrom"]
+            if not is_primary_contig(chrom):
+                raise UserInputError(path, line_no, "chrom", f"{chrom!r} is not a {BUILD} primary chromosome",
+                                     "Use chr1-chr22, chrX, chrY or chrM.")
+            try:
+                pos = int(row["pos"])
+            except ValueError:
+                raise UserInputError(path, line_no, "pos", f"{row['pos']!r} is not an integer", "pos is the 1-based VCF POS.") from None
+            if pos < 1:
+                raise UserInputError(path, line_no, "pos", f"pos {pos} is below 1", "pos is the 1-based VCF POS.")
+            ref, alt = row["ref"], row["alt"]
+            if not _BASES_RE.match(ref):
+                raise UserInputError(path, line_no, "ref", f"ref {ref!r} is not a sequence of A/C/G/T/N", "Use upper-case VCF REF bases.")
+            if not _ALT_RE.match(alt):
+                raise UserInputError(path, line_no, "alt", f"alt {alt!r} is not a sequence of A/C/G/T",
+                                     "Use one upper-case VCF ALT allele per row (no symbolic or multi-allelic alts).")
+            if ref == alt:
+                raise UserInputError(path, line_no, "alt", "alt equals ref", "Give the variant allele.")
+            factor = RiskFactor(row["gene"], build, chrom, pos, ref, alt, row["rsid"], row["transcript"], row["hgvsc"],
+                                row["hgvsp"], row["evidence"], row["reason"], line_no)
+            if factor.key in factors:
+                raise UserInputError(path, line_no, "pos", f"{factor.variant_id} is listed twice (first at line {factors[factor.key].line})",
+                                     "List each variant once.")
+            factors[factor.key] = factor
+    if header is None:
+        raise UserInputError(path, None, "header", "the whitelist is empty (no header line)",
+                             f"Start with a header: {chr(9).join(RISK_FACTOR_COLUMNS)}")
+    return factors
+
+
+# ----------------------------------------------------------------------------------------------
+# annotations (extra genes.tsv columns)
+# ----------------------------------------------------------------------------------------------
+
+
+def _read_annotations(path: Path, genes: Sequence[str]) -> Tuple[List[str], Dict[str, List[str]]]:
+    columns: List[str] = []
+    rows: Dict[str, List[str]] = {}
+    with open_text(path) as handle:
+        lines = [(n, raw.rstrip("\n").rstrip("\r")) for n, raw in enumerate(handle, start=1)]
+    lines = [(n, l) for n, l in lines if l.strip() and not l.startswith("#")]
+    if not lines:
+        raise UserInputError(path, None, "header", "the annotation file is empty", "Give a TSV with a 'gene' column.")
+    header_no, header_line = lines[0]
+    header = header_line.split("\t")
+    if "gene" not in header:
+        raise UserInputError(path, header_no, "gene", "the header has no 'gene' column", "Name the gene symbol column 'gene'.")
+    columns = [c for c in header if c != "gene"]
+    clash = [c for c in columns if c in GENES_COLUMNS or header.count(c) > 1]
+    if clash:
+        raise UserInputError(path, header_no, clash[0], "column name is used by genes.tsv already or repeated", "Rename it.")
+    gene_index = header.index("gene")
+    for line_no, line in lines[1:]:
+        cols = line.split("\t")
+        if len(cols) != len(header):
+            raise UserInputError(path, line_no, "columns", f"expected {len(header)} fields, found {len(cols)}", "One value per column.")
+        gene = cols[gene_index]
+        if gene not in genes:
+            raise UserInputError(path, line_no, "gene", f"{gene} is not in the panel's gene list", "Annotate panel genes only.")
+        if gene in rows:
+            raise UserInputError(path, line_no, "gene", f"{gene} is annotated twice", "One row per gene.")
+        rows[gene] = [c if c.strip() else "NA" for i, c in enumerate(cols) if i != gene_index]
+    return columns, rows
+
+
+# ----------------------------------------------------------------------------------------------
+# build
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    genes: List[ChosenGene]
+    manifest: dict
+
+
+def build_panel(
+    genes: PathLike,
+    gtf: PathLike,
+    out: PathLike,
+    pad: int = DEFAULT_PAD,
+    target_pad: int = DEFAULT_TARGET_PAD,
+    name: Optional[str] = None,
+    annotations: Optional[PathLike] = None,
+    risk_factors: Optional[PathLike] = None,
+    contig_style: str = "ucsc",
+    build: str = BUILD,
+    force: bool = False,
+) -> BuildResult:
+    """Build a panel folder at ``out`` from a gene list and a GENCODE/Ensembl GTF (plain or gz).
+
+    Per gene the MANE Select transcript (``tag "MANE_Select"``) is used, else the Ensembl canonical
+    one (``tag "Ensembl_canonical"``). ``contig_style='ucsc'`` renames Ensembl primary contigs
+    ('10' -> 'chr10'); ``'keep'`` leaves names as in the GTF. The folder is assembled in a temporary
+    sibling directory and renamed into place only when complete.
+    """
+    gene_list, gtf, out = Path(genes), Path(gtf), Path(out)
+    _check_options(gene_list, gtf, out, pad, target_pad, contig_style, build, force, annotations, risk_factors)
+    name = name or out.name
+    requests = read_gene_list(gene_list)
+    wanted_names = {r.key for r in requests if not r.is_ensembl}
+    wanted_ids = {r.key for r in requests if r.is_ensembl}
+    scan = _scan_gtf(gtf, wanted_names, wanted_ids, contig_style)
+    chosen = _resolve(requests, scan, gtf, gene_list)
+    symbols = [g.gene_name for g in chosen]
+    ann_columns, ann_rows = ([], {})
+    if annotations is not None:
+        ann_columns, ann_rows = _read_annotations(Path(annotations), symbols)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        tmp.chmod(0o777 & ~_current_umask())  # mkdtemp makes 0700; a panel folder is an ordinary folder
+        _write_genes_tsv(tmp / GENES_TSV, chosen, gtf.name, ann_columns, ann_rows)
+        _write_bed(tmp / REGIONS_BED, [(c, s, e, _region_name(l)) for c, s, e, l in _merge_labelled(padded_exons(chosen, pad))])
+        _write_bed(tmp / TARGETS_BED, [(c, s, e, ",".join(l)) for c, s, e, l in _merge_labelled(padded_exons(chosen, target_pad))])
+        _write_gene_models(tmp / GENE_MODELS, chosen, gtf.name)
+        regions = load_regions(tmp / REGIONS_BED)
+        if risk_factors is not None:
+            _check_risk_factors(Path(risk_factors), regions, symbols)
+            shutil.copyfile(risk_factors, tmp / RISK_FACTORS_TSV)
+        else:
+            (tmp / RISK_FACTORS_TSV).write_text("\t".join(RISK_FACTOR_COLUMNS) + "\n")
+        sources = {
+            "gtf": {"name": gtf.name, "sha256": sha256_file(gtf)},
+            "gene_list": {"name": gene_list.name, "sha256": sha256_file(gene_list)},
+            "annotations": ({"name": Path(annotations).name, "sha256": sha256_file(annotations)} if annotations else None),
+            "risk_factors": ({"name": Path(risk_factors).name, "sha256": sha256_file(risk_factors)} if risk_factors else None),
+        }
+        manifest = {
+            "format": "hlhscreen-panel",
+            "format_version": PANEL_FORMAT_VERSION,
+            "name": name,
+            "build": BUILD,
+            "genes": symbols,
+            "transcripts": {g.gene_name: g.transcript_id for g in chosen},
+            "padding": {"regions_bp": pad, "targets_bp": target_pad},
+            "contig_style": contig_style,
+            "sources": sources,
+            "tool": {"name": "build_panel", "version": __version__},
+            "files": {f: sha256_file(tmp / f) for f in (GENES_TSV, REGIONS_BED, TARGETS_BED, GENE_MODELS, GENE_MODELS_TBI, RISK_FACTORS_TSV)},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        _publish(tmp, out, force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(out, chosen, manifest)
+
+
+def _check_options(gene_list: Path, gtf: Path, out: Path, pad: int, target_pad: int, contig_style: str, build: str,
+                   force: bool, annotations: Optional[PathLike], risk_factors: Optional[PathLike]) -> None:
+    if build not in (BUILD,) and _BUILD_ALIASES.get(str(build).lower()) != BUILD:
+        raise UserInputError(None, None, "--build", f"unsupported build {build!r}", f"Only {BUILD} is supported.")
+    if not isinstance(pad, int) or pad < 0:
+        raise UserInputError(None, None, "--pad", f"padding {pad!r} must be a whole number >= 0", "E.g. --pad 3.")
+    if not isinstance(target_pad, int) or target_pad < pad:
+        raise UserInputError(None, None, "--target-pad", f"calling padding {target_pad!r} must be a whole number >= --pad ({pad})",
+                             "Calling targets must cover the screened regions, e.g. --target-pad 50.")
+    if contig_style not in ("ucsc", "keep"):
+        raise UserInputError(None, None, "--contig-style", f"unknown style {contig_style!r}", "Use 'ucsc' or 'keep'.")
+    if not gtf.is_file():
+        raise UserInputError(gtf, None, "--gtf", "GTF file not found", "Give a GENCODE/Ensembl GTF (plain or .gz).")
+    for option, value in (("--annotations", annotations), ("--risk-factors", risk_factors)):
+        if value is not None and not Path(value).is_file():
+            raise UserInputError(value, None, option, "file not found", "Check the path.")
+    if out.exists():
+        if not out.is_dir():
+            raise UserInputError(out, None, "--out", "exists and is not a folder", "Choose a new folder name.")
+        if any(out.iterdir()) and not force:
+            raise UserInputError(out, None, "--out", "folder exists and is not empty", "Choose a new folder or pass --force to replace it.")
+
+
+def _check_risk_factors(path: Path, regions: RegionIndex, symbols: Sequence[str]) -> None:
+    for factor in load_risk_factors(path).values():
+        if factor.gene not in symbols:
+            raise UserInputError(path, factor.line, "gene", f"{factor.gene} is not a panel gene", "Whitelist variants in panel genes only.")
+        if not regions.overlaps(factor.chrom, factor.pos, factor.pos + len(factor.ref) - 1):
+            raise UserInputError(path, factor.line, "pos", f"{factor.variant_id} lies outside the panel regions",
+                                 "Whitelisted variants must fall in regions.bed (exons + padding), or they are never screened.")
+
+
+def _publish(tmp: Path, out: Path, force: bool) -> None:
+    """Move the finished temp folder to ``out``; an existing ``out`` is replaced only with force."""
+    if out.exists():
+        if any(out.iterdir()) and not force:
+            raise UserInputError(out, None, "--out", "folder exists and is not empty", "Pass --force to replace it.")
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        os.replace(out, old / "panel")
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            os.replace(old / "panel", out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _na(value: Optional[Union[str, int]]) -> str:
+    return "NA" if value is None or value == "" else str(value)
+
+
+def _write_genes_tsv(path: Path, genes: Sequence[ChosenGene], source: str, ann_columns: List[str],
+                     ann_rows: Dict[str, List[str]]) -> None:
+    with open(path, "w") as handle:
+        handle.write("\t".join(list(GENES_COLUMNS) + ann_columns) + "\n")
+        for gene in genes:
+            start, end = gene.span()
+            cds_nt, protein_aa = gene.coding_lengths()
+            row = [
+                gene.gene_name, gene.attr("hgnc_id"), gene.gene_id, gene.transcript_id, gene.attr("mane_refseq"),
+                gene.attr("protein_id"), gene.chrom, start, end, gene.strand, len(gene.exons()), cds_nt, protein_aa,
+                gene.reason, source,
+            ]
+            row += ann_rows.get(gene.gene_name, ["NA"] * len(ann_columns))
+            handle.write("\t".join(_na(v) for v in row) + "\n")
+
+
+def _write_bed(path: Path, rows: Sequence[Tuple[str, int, int, str]]) -> None:
+    with open(path, "w") as handle:
+        for chrom, start, end, name in rows:
+            handle.write(f"{chrom}\t{start}\t{end}\t{name}\n")
+
+
+def _write_gene_models(path: Path, genes: Sequence[ChosenGene], source: str) -> None:
+    import pysam  # pipeline dependency; imported here so the loaders work without it
+
+    records: List[GtfRecord] = []
+    for gene in genes:
+        records.extend(r for r in gene.transcript_records if r.feature in _FEATURE_RANK and r.feature != "gene")
+        if gene.gene_record is not None:
+            records.append(gene.gene_record)
+        else:
+            start, end = gene.span()
+            attrs = f'gene_id "{gene.gene_id}"; gene_name "{gene.gene_name}";'
+            gene_type = gene.attr("gene_type") or gene.attr("gene_biotype")
+            if gene_type:
+                attrs += f' gene_type "{gene_type}";'
+            fields = [gene.chrom, "hlhscreen", "gene", str(start), str(end), ".", gene.strand, ".", attrs]
+            records.append(GtfRecord(0, fields, start, end, {"gene_id": gene.gene_id}, []))
+    records.sort(key=lambda r: (chrom_sort_key(r.chrom), r.start, _FEATURE_RANK[r.feature], r.end, r.line))
+    plain = path.with_name(path.name[: -len(".gz")])
+    with open(plain, "w") as handle:
+        handle.write(f"##description: hlhscreen panel gene models: {len(genes)} genes, chosen transcripts only, from {source}\n")
+        handle.write(f"##provider: hlhscreen build_panel {__version__}\n")
+        handle.write("##format: gtf\n")
+        for rec in records:
+            handle.write(rec.text() + "\n")
+    pysam.tabix_compress(str(plain), str(path), force=True)
+    os.unlink(plain)
+    pysam.tabix_index(str(path), preset="gff", force=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# load a panel folder
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Panel:
+    path: Path
+    manifest: dict
+    genes: List[Dict[str, str]]
+    regions: RegionIndex
+    targets: RegionIndex
+    risk_factors: Dict[Tuple[str, int, str, str], RiskFactor]
+
+    @property
+    def gene_models(self) -> Path:
+        return self.path / GENE_MODELS
+
+    @property
+    def regions_bed(self) -> Path:
+        return self.path / REGIONS_BED
+
+    @property
+    def targets_bed(self) -> Path:
+        return self.path / TARGETS_BED
+
+    @property
+    def gene_symbols(self) -> List[str]:
+        return [g["gene"] for g in self.genes]
+
+
+def load_panel(folder: PathLike) -> Panel:
+    """Validate and load a panel folder (``--panel``)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserInputError(folder, None, "--panel", "panel folder not found", "Give a folder made by build_panel.py (e.g. panels/hlh).")
+    for name in PANEL_FILES:
+        if not (folder / name).is_file():
+            raise UserInputError(folder / name, None, "--panel", "panel file missing",
+                                 "Rebuild the panel with bin/build_panel.py (see docs/panels.md).")
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as err:
+        raise UserInputError(manifest_path, err.lineno, "json", f"not valid JSON: {err.msg}", "Rebuild the panel.") from None
+    if manifest.get("format") != "hlhscreen-panel" or manifest.get("build") != BUILD:
+        raise UserInputError(manifest_path, None, "build", f"not a {BUILD} hlhscreen panel manifest", "Rebuild the panel.")
+    genes_path = folder / GENES_TSV
+    with open(genes_path) as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        missing = [c for c in GENES_COLUMNS if c not in header]
+        if missing:
+            raise UserInputError(genes_path, 1, missing[0], "column missing from genes.tsv header", "Rebuild the panel.")
+        genes = []
+        for line_no, raw in enumerate(handle, start=2):
+            cols = raw.rstrip("\n").split("\t")
+            if len(cols) != len(header):
+                raise UserInputError(genes_path, line_no, "columns", f"expected {len(header)} fields, found {len(cols)}", "Rebuild the panel.")
+            genes.append(dict(zip(header, cols)))
+    if not genes:
+        raise UserInputError(genes_path, None, "gene", "no genes in genes.tsv", "Rebuild the panel.")
+    return Panel(folder, manifest, genes, load_regions(folder / REGIONS_BED), load_regions(folder / TARGETS_BED),
+                 load_risk_factors(folder / RISK_FACTORS_TSV))

@@ -1,0 +1,538 @@
+"""Tests for hlhscreen.panel, bin/build_panel.py and the shipped HLH panel (panels/hlh)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pysam
+import pytest
+
+from hlhscreen import panel as P
+from hlhscreen.errors import UserInputError
+
+REPO = Path(__file__).resolve().parents[1]
+HLH = REPO / "panels" / "hlh"
+SOURCE_GTF = HLH / "source" / "hlh21_mane.gencode44.hg38.gtf.gz"
+SHARED = Path("/work/shared/testdata")
+
+EXPECTED_AA = {"PRF1": 555, "UNC13D": 1090, "STX11": 287, "STXBP2": 593}
+HLH21 = ["PRF1", "UNC13D", "STX11", "STXBP2", "RAB27A", "LYST", "AP3B1", "BLOC1S6", "SH2D1A", "XIAP", "MAGT1",
+         "ITK", "CD27", "SLC7A7", "ADA", "BTK", "IL2RA", "IL2RG", "MVK", "PNP", "WAS"]
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def read_gtf(path):
+    """Independent minimal GTF reader: list of (chrom, feature, start, end, strand, frame, attrs)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    rows = []
+    with opener(path, "rt") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            f = line.rstrip("\n").split("\t")
+            attrs = dict(re.findall(r'(\w+) "([^"]*)"', f[8]))
+            rows.append((f[0], f[2], int(f[3]), int(f[4]), f[6], f[7], attrs))
+    return rows
+
+
+def read_bed(path):
+    return [tuple(int(x) if i in (1, 2) else x for i, x in enumerate(line.rstrip("\n").split("\t")))
+            for line in open(path)]
+
+
+def attrs(**kv):
+    tags = kv.pop("tags", [])
+    text = " ".join(f'{k} "{v}";' for k, v in kv.items())
+    return text + "".join(f' tag "{t}";' for t in tags)
+
+
+def gtf_gene(chrom, gene_id, name, tx_id, exons, strand="+", tags=("MANE_Select",), gene_line=True):
+    """Minimal GENCODE-like lines for one gene with one transcript."""
+    start, end = exons[0][0], exons[-1][1]
+    lines = []
+    if gene_line:
+        lines.append([chrom, "TEST", "gene", start, end, ".", strand, ".", attrs(gene_id=gene_id, gene_name=name, gene_type="protein_coding")])
+    lines.append([chrom, "TEST", "transcript", start, end, ".", strand, ".",
+                  attrs(gene_id=gene_id, transcript_id=tx_id, gene_name=name, tags=list(tags))])
+    for number, (s, e) in enumerate(exons if strand == "+" else list(reversed(exons)), start=1):
+        lines.append([chrom, "TEST", "exon", s, e, ".", strand, ".",
+                      attrs(gene_id=gene_id, transcript_id=tx_id, gene_name=name, exon_number=number, tags=list(tags))])
+    return ["\t".join(str(x) for x in line) for line in lines]
+
+
+def write(path, lines):
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def assert_where(err, path, line, field):
+    text = str(err.value)
+    where = f"{path}:{line}" if line is not None else f"{path}"
+    assert text.startswith(f"ERROR {where}: {field}: "), text
+
+
+@pytest.fixture
+def small_gtf(tmp_path):
+    lines = ["##description: test annotation (GRCh38)"]
+    lines += gtf_gene("chr1", "ENSG00000000001.3", "AAA1", "ENST00000000001.1", [(1000, 1100), (2000, 2100), (2104, 2200)])
+    lines += gtf_gene("chr2", "ENSG00000000002.1", "BBB2", "ENST00000000002.2", [(5000, 5050)], strand="-",
+                      tags=("basic", "Ensembl_canonical"))
+    return write(tmp_path / "small.gtf", lines)
+
+
+def genes_file(tmp_path, *names, name="genes.txt"):
+    return write(tmp_path / name, list(names))
+
+
+# ------------------------------------------------------------------------------------------------
+# the shipped HLH panel
+# ------------------------------------------------------------------------------------------------
+
+
+def test_shipped_panel_has_the_21_genes_with_mane_transcripts():
+    panel = P.load_panel(HLH)
+    assert panel.gene_symbols == HLH21
+    assert {g["transcript_choice"] for g in panel.genes} == {"MANE_Select"}
+    assert panel.manifest["build"] == "GRCh38"
+    assert panel.manifest["padding"] == {"regions_bp": 3, "targets_bp": 50}
+
+
+@pytest.mark.parametrize("gene", sorted(EXPECTED_AA))
+def test_shipped_gtf_and_regions_reproduce_coding_lengths(gene):
+    rows = [r for r in read_gtf(HLH / "gene_models.gtf.gz") if r[6].get("gene_name") == gene]
+    cds = [r for r in rows if r[1] == "CDS"]
+    stop = [r for r in rows if r[1] == "stop_codon"]
+    start = [r for r in rows if r[1] == "start_codon"]
+    coding_nt = sum(r[3] - r[2] + 1 for r in cds) + sum(r[3] - r[2] + 1 for r in stop)
+    assert coding_nt % 3 == 0
+    assert coding_nt // 3 - 1 == EXPECTED_AA[gene]
+    assert sum(r[3] - r[2] + 1 for r in start) == 3
+    # phases are consistent with the CDS lengths in transcript order
+    strand = cds[0][4]
+    ordered = sorted(cds, key=lambda r: r[2], reverse=(strand == "-"))
+    done = 0
+    for r in ordered:
+        assert int(r[5]) == (3 - done % 3) % 3
+        done += r[3] - r[2] + 1
+    # every coding base is inside the screened regions
+    regions = P.load_regions(HLH / "regions.bed")
+    for r in cds + stop:
+        for pos in range(r[2], r[3] + 1):
+            assert regions.contains(r[0], pos), (gene, r[0], pos)
+    genes = {g["gene"]: g for g in P.load_panel(HLH).genes}
+    assert int(genes[gene]["protein_aa"]) == EXPECTED_AA[gene]
+    assert int(genes[gene]["cds_nt"]) == coding_nt
+
+
+def test_shipped_regions_are_exons_plus_3bp_merged_and_sorted():
+    exons = [r for r in read_gtf(HLH / "gene_models.gtf.gz") if r[1] == "exon"]
+    bed = read_bed(HLH / "regions.bed")
+    keys = [(P.chrom_sort_key(c), s) for c, s, e, n in bed]
+    assert keys == sorted(keys)
+    index = P.load_regions(HLH / "regions.bed")
+    for chrom, _f, start, end, _s, _fr, a in exons:
+        assert index.contains(chrom, start - 3) and index.contains(chrom, end + 3)
+        names = index.names_at(chrom, start)
+        assert any(n.startswith(a["gene_name"] + "|exon") for n in names)
+    # the padded exon set equals the merged BED exactly (bases)
+    padded = set()
+    for chrom, _f, start, end, *_ in exons:
+        padded.update((chrom, p) for p in range(start - 3, end + 4))
+    covered = {(c, p) for c, s, e, n in bed for p in range(s + 1, e + 1)}
+    assert padded == covered
+    for c, s, e, n in bed:
+        assert re.fullmatch(r"[A-Z0-9]+\|exon\d+(-\d+)?", n), n
+
+
+def test_whitelist_has_prf1_a91v_and_every_entry_is_in_regions():
+    factors = P.load_risk_factors(HLH / "risk_factors.tsv")
+    a91v = factors[("chr10", 70600631, "G", "A")]
+    assert (a91v.gene, a91v.rsid, a91v.hgvsc, a91v.hgvsp, a91v.build) == ("PRF1", "rs35947132", "c.272C>T", "p.Ala91Val", "GRCh38")
+    assert "PMID:12229880" in a91v.evidence and "risk factor" in a91v.evidence
+    regions = P.load_regions(HLH / "regions.bed")
+    for factor in factors.values():
+        assert regions.overlaps(factor.chrom, factor.pos, factor.pos + len(factor.ref) - 1), factor
+        assert factor.gene in regions.genes_at(factor.chrom, factor.pos)
+
+
+@pytest.mark.skipif(not (SHARED / "hlh_core4.mane.gencode44.hg38.gtf").is_file(), reason="shared test data not present")
+def test_shipped_core4_models_equal_the_shared_core4_gtf():
+    feats = {"exon", "CDS", "UTR", "start_codon", "stop_codon"}
+    shipped = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]["transcript_id"]) for r in read_gtf(HLH / "gene_models.gtf.gz") if r[1] in feats}
+    shared = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]["transcript_id"]) for r in read_gtf(SHARED / "hlh_core4.mane.gencode44.hg38.gtf") if r[1] in feats}
+    assert shared <= shipped
+
+
+def _rebuild_args(out):
+    manifest = json.loads((HLH / "panel.json").read_text())
+    src = HLH / "source"
+    return dict(
+        genes=src / manifest["sources"]["gene_list"]["name"], gtf=src / manifest["sources"]["gtf"]["name"], out=out,
+        pad=manifest["padding"]["regions_bp"], target_pad=manifest["padding"]["targets_bp"], name=manifest["name"],
+        annotations=src / manifest["sources"]["annotations"]["name"],
+        risk_factors=src / manifest["sources"]["risk_factors"]["name"], contig_style=manifest["contig_style"],
+    )
+
+
+def test_rebuilding_from_committed_source_is_byte_identical(tmp_path):
+    out = tmp_path / "somewhere" / "else"
+    P.build_panel(**_rebuild_args(out))
+    for name in P.PANEL_FILES:
+        assert (out / name).read_bytes() == (HLH / name).read_bytes(), name
+
+
+def test_manifest_is_deterministic_and_has_no_paths_or_times():
+    manifest = json.loads((HLH / "panel.json").read_text())
+    text = json.dumps(manifest)
+    assert "/" not in text.replace("hlhscreen-panel", "")
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    for name, digest in manifest["files"].items():
+        assert P.sha256_file(HLH / name) == digest, name
+    assert manifest["sources"]["gtf"]["sha256"] == P.sha256_file(SOURCE_GTF)
+
+
+# ------------------------------------------------------------------------------------------------
+# builder behaviour
+# ------------------------------------------------------------------------------------------------
+
+
+def test_build_from_small_gtf_choices_names_and_merging(tmp_path, small_gtf):
+    res = P.build_panel(genes_file(tmp_path, "AAA1", "ENSG00000000002"), small_gtf, tmp_path / "p", pad=3, target_pad=10)
+    genes = {g.gene_name: g for g in res.genes}
+    assert genes["AAA1"].reason == "MANE_Select" and genes["BBB2"].reason == "Ensembl_canonical"
+    bed = read_bed(tmp_path / "p" / "regions.bed")
+    # exons 2 and 3 of AAA1 are 3 bp apart, so +3 bp padding merges them
+    assert bed == [("chr1", 996, 1103, "AAA1|exon1"), ("chr1", 1996, 2203, "AAA1|exon2-3"), ("chr2", 4996, 5053, "BBB2|exon1")]
+    targets = read_bed(tmp_path / "p" / "targets.bed")
+    assert targets == [("chr1", 989, 1110, "AAA1"), ("chr1", 1989, 2210, "AAA1"), ("chr2", 4989, 5060, "BBB2")]
+    tsv = (tmp_path / "p" / "genes.tsv").read_text().splitlines()
+    assert tsv[0].split("\t") == list(P.GENES_COLUMNS)
+    assert tsv[1].split("\t")[:4] == ["AAA1", "NA", "ENSG00000000001.3", "ENST00000000001.1"]
+    assert P.load_risk_factors(tmp_path / "p" / "risk_factors.tsv") == {}
+    with pysam.TabixFile(str(tmp_path / "p" / "gene_models.gtf.gz")) as tbx:
+        features = [line.split("\t")[2] for line in tbx.fetch("chr1", 2049, 2050)]
+    assert features == ["gene", "transcript", "exon"]  # exon 2 only
+
+
+@pytest.mark.parametrize("pad", [0, 1, 10])
+def test_padding_changes_interval_widths(tmp_path, pad):
+    out = tmp_path / f"p{pad}"
+    P.build_panel(genes_file(tmp_path, "PRF1"), SOURCE_GTF, out, pad=pad, target_pad=max(pad, 50))
+    exons = sorted((r[2], r[3]) for r in read_gtf(out / "gene_models.gtf.gz") if r[1] == "exon")
+    bed = read_bed(out / "regions.bed")
+    assert [(s, e) for _c, s, e, _n in bed] == [(s - 1 - pad, e + pad) for s, e in exons]
+    assert [e - s for _c, s, e, _n in bed] == [e - s + 1 + 2 * pad for s, e in exons]
+    targets = read_bed(out / "targets.bed")
+    assert [e - s for _c, s, e, _n in targets] == [e - s + 1 + 2 * max(pad, 50) for s, e in exons]
+
+
+def test_gene_list_accepts_ensembl_ids_with_and_without_version_and_plain_gtf(tmp_path):
+    plain = tmp_path / "source.gtf"
+    plain.write_bytes(gzip.decompress(SOURCE_GTF.read_bytes()))
+    res = P.build_panel(genes_file(tmp_path, "ENSG00000180644.999", "ENSG00000092929", "STX11"), plain, tmp_path / "p")
+    assert [g.gene_name for g in res.genes] == ["PRF1", "UNC13D", "STX11"]
+
+
+def test_ensembl_contig_names_become_ucsc_or_are_kept(tmp_path):
+    lines = gtf_gene("10", "ENSG00000000010.1", "CCC", "ENST00000000010.1", [(100, 200)])
+    gtf = write(tmp_path / "ens.gtf", lines)
+    P.build_panel(genes_file(tmp_path, "CCC"), gtf, tmp_path / "u")
+    assert read_bed(tmp_path / "u" / "regions.bed")[0][0] == "chr10"
+    P.build_panel(genes_file(tmp_path, "CCC"), gtf, tmp_path / "k", contig_style="keep")
+    assert read_bed(tmp_path / "k" / "regions.bed")[0][0] == "10"
+
+
+def test_alt_copies_are_ignored_when_a_primary_copy_exists(tmp_path):
+    lines = gtf_gene("chr6", "ENSG00000000006.1", "HLAX", "ENST00000000006.1", [(100, 200)])
+    lines += gtf_gene("chr6_GL000250v2_alt", "ENSG00000000007.1", "HLAX", "ENST00000000007.1", [(100, 200)])
+    res = P.build_panel(genes_file(tmp_path, "HLAX"), write(tmp_path / "a.gtf", lines), tmp_path / "p")
+    assert res.genes[0].gene_id == "ENSG00000000006.1"
+
+
+def test_par_y_copy_is_the_same_gene(tmp_path):
+    lines = gtf_gene("chrX", "ENSG00000000040.5", "PARG", "ENST00000000040.5", [(300000, 300100)])
+    lines += gtf_gene("chrY", "ENSG00000000040.5_PAR_Y", "PARG", "ENST00000000040.5_PAR_Y", [(300000, 300100)])
+    gtf = write(tmp_path / "par.gtf", lines)
+    for query in ("PARG", "ENSG00000000040"):
+        res = P.build_panel(genes_file(tmp_path, query), gtf, tmp_path / query)
+        assert (res.genes[0].gene_id, res.genes[0].chrom) == ("ENSG00000000040.5", "chrX")
+
+
+def test_failed_build_leaves_no_folder(tmp_path, small_gtf, monkeypatch):
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(P, "_write_gene_models", boom)
+    with pytest.raises(RuntimeError):
+        P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, tmp_path / "out" / "p")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_existing_output_needs_force(tmp_path, small_gtf):
+    out = tmp_path / "p"
+    P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, out)
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "BBB2"), small_gtf, out)
+    assert_where(err, out, None, "--out")
+    P.build_panel(genes_file(tmp_path, "BBB2"), small_gtf, out, force=True)
+    assert json.loads((out / "panel.json").read_text())["genes"] == ["BBB2"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_cli_reports_user_errors_with_exit_2(tmp_path, small_gtf):
+    genes = genes_file(tmp_path, "AAA1", "NOPE")
+    proc = subprocess.run([sys.executable, str(REPO / "bin" / "build_panel.py"), "--genes", str(genes), "--gtf",
+                           str(small_gtf), "--out", str(tmp_path / "p")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"ERROR {genes}:2: gene: NOPE is not in small.gtf")
+    assert not (tmp_path / "p").exists()
+    ok = subprocess.run([sys.executable, str(REPO / "bin" / "build_panel.py"), "--genes", str(genes_file(tmp_path, "AAA1")),
+                         "--gtf", str(small_gtf), "--out", str(tmp_path / "q")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "q" / "panel.json").is_file()
+
+
+# ------------------------------------------------------------------------------------------------
+# builder errors: each names file, line and field
+# ------------------------------------------------------------------------------------------------
+
+
+def test_error_gene_not_found_with_case_hint(tmp_path, small_gtf):
+    genes = genes_file(tmp_path, "AAA1", "# comment", "aaa1x", "bbb2")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, small_gtf, tmp_path / "p")
+    assert_where(err, genes, 3, "gene")
+    genes = genes_file(tmp_path, "bbb2")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, small_gtf, tmp_path / "p")
+    assert_where(err, genes, 1, "gene")
+    assert "BBB2" in str(err.value) and "case-sensitive" in str(err.value)
+
+
+def test_error_ambiguous_symbol(tmp_path):
+    lines = gtf_gene("chr1", "ENSG00000000011.1", "DUP", "ENST00000000011.1", [(100, 200)])
+    lines += gtf_gene("chr3", "ENSG00000000012.1", "DUP", "ENST00000000012.1", [(100, 200)])
+    genes = genes_file(tmp_path, "DUP")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, write(tmp_path / "d.gtf", lines), tmp_path / "p")
+    assert_where(err, genes, 1, "gene")
+    assert "ENSG00000000011.1" in str(err.value) and "ENSG00000000012.1" in str(err.value)
+    # the Ensembl id resolves it
+    P.build_panel(genes_file(tmp_path, "ENSG00000000012"), tmp_path / "d.gtf", tmp_path / "q")
+
+
+def test_error_gene_only_on_alt_contigs(tmp_path):
+    lines = gtf_gene("chr6_GL000250v2_alt", "ENSG00000000020.1", "ALTONLY", "ENST00000000020.1", [(100, 200)])
+    lines += gtf_gene("chr1", "ENSG00000000021.1", "OK1", "ENST00000000021.1", [(100, 200)])
+    genes = genes_file(tmp_path, "OK1", "ALTONLY")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, write(tmp_path / "alt.gtf", lines), tmp_path / "p")
+    assert_where(err, genes, 2, "gene")
+    assert "alt/patch/unplaced" in str(err.value)
+
+
+def test_error_no_mane_or_canonical_transcript(tmp_path):
+    lines = gtf_gene("chr1", "ENSG00000000030.1", "NOTAG", "ENST00000000030.1", [(100, 200)], tags=("basic",))
+    gtf = write(tmp_path / "nt.gtf", ["#!genome-build GRCh38.p14"] + lines)
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "NOTAG"), gtf, tmp_path / "p")
+    assert_where(err, gtf, 2, "tag")
+    assert "MANE_Select" in str(err.value) and "Ensembl_canonical" in str(err.value)
+
+
+@pytest.mark.parametrize("header", ["##genome-build GRCh37", "##description: evidence-based annotation of the human genome (GRCh37), version 19",
+                                    "#!genome-build GRCh37.p13"])
+def test_error_wrong_build_header(tmp_path, small_gtf, header):
+    gtf = write(tmp_path / "b37.gtf", ["##format: gtf", header] + small_gtf.read_text().splitlines()[1:])
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), gtf, tmp_path / "p")
+    assert_where(err, gtf, 2, "genome-build")
+
+
+def test_error_wrong_build_by_mane_coordinates(tmp_path, small_gtf):
+    # PRF1 MANE transcript at its GRCh37 position (NCBI Gene 5551: 72357104..72362497), no build header
+    prf1 = gtf_gene("chr10", "ENSG00000180644.7", "PRF1", "ENST00000441259.1", [(72357104, 72362497)])
+    gtf = write(tmp_path / "b37.gtf", small_gtf.read_text().splitlines()[1:] + prf1)
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), gtf, tmp_path / "p")
+    n = small_gtf.read_text().count("\n") - 1 + 2  # the PRF1 transcript line
+    assert_where(err, gtf, n, "coordinates")
+    assert "GRCh37" in str(err.value)
+
+
+def test_error_empty_gene_list(tmp_path, small_gtf):
+    genes = write(tmp_path / "genes.txt", ["# nothing here", ""])
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, small_gtf, tmp_path / "p")
+    assert_where(err, genes, 2, "genes")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(UserInputError) as err:
+        P.read_gene_list(empty)
+    assert_where(err, empty, 1, "genes")
+
+
+def test_error_gene_listed_twice_or_two_per_line(tmp_path):
+    genes = genes_file(tmp_path, "PRF1", "STX11", "PRF1")
+    with pytest.raises(UserInputError) as err:
+        P.read_gene_list(genes)
+    assert_where(err, genes, 3, "gene")
+    genes = genes_file(tmp_path, "PRF1 STX11")
+    with pytest.raises(UserInputError) as err:
+        P.read_gene_list(genes)
+    assert_where(err, genes, 1, "gene")
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda f: f[:8], "columns"),
+    (lambda f: f[:3] + ["12x"] + f[4:], "start"),
+    (lambda f: f[:4] + ["5"] + f[5:], "start"),  # start > end
+    (lambda f: f[:6] + ["*"] + f[7:], "strand"),
+    (lambda f: f[:8] + ['transcript_id "X";'], "gene_id"),
+    (lambda f: f[:8] + [f[8] + ' broken "unterminated'], "attributes"),
+])
+def test_error_malformed_gtf_line(tmp_path, small_gtf, mutate, field):
+    lines = small_gtf.read_text().splitlines()
+    fields = lines[3].split("\t")  # an AAA1 exon line
+    lines[3] = "\t".join(mutate(fields))
+    gtf = write(tmp_path / "bad.gtf", lines)
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), gtf, tmp_path / "p")
+    assert_where(err, gtf, 4, field)
+    assert not (tmp_path / "p").exists()
+
+
+def test_error_options(tmp_path, small_gtf):
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, tmp_path / "p", pad=10, target_pad=5)
+    assert_where(err, "-", None, "--target-pad")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), tmp_path / "missing.gtf", tmp_path / "p")
+    assert_where(err, tmp_path / "missing.gtf", None, "--gtf")
+
+
+def test_error_risk_factor_outside_regions(tmp_path, small_gtf):
+    rf = write(tmp_path / "rf.tsv", ["\t".join(P.RISK_FACTOR_COLUMNS),
+                                     "\t".join(["AAA1", "GRCh38", "chr1", "1050", "A", "G", "NA", "NA", "NA", "NA", "PMID:1", "test"]),
+                                     "\t".join(["AAA1", "GRCh38", "chr1", "1500", "A", "G", "NA", "NA", "NA", "NA", "PMID:1", "test"])])
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, tmp_path / "p", risk_factors=rf)
+    assert_where(err, rf, 3, "pos")
+
+
+# ------------------------------------------------------------------------------------------------
+# risk-factor loader
+# ------------------------------------------------------------------------------------------------
+
+GOOD_RF = ["PRF1", "GRCh38", "chr10", "70600631", "G", "A", "rs35947132", "NM_001083116.3", "c.272C>T", "p.Ala91Val",
+           "PMID:12229880", "hypomorphic allele"]
+
+
+def test_risk_factor_loader_reads_good_rows(tmp_path):
+    second = list(GOOD_RF)
+    second[3], second[4], second[5], second[6] = "70598599", "C", "T", "NA"
+    rf = write(tmp_path / "rf.tsv", ["# comment", "\t".join(P.RISK_FACTOR_COLUMNS), "\t".join(GOOD_RF), "\t".join(second)])
+    factors = P.load_risk_factors(rf)
+    assert list(factors) == [("chr10", 70600631, "G", "A"), ("chr10", 70598599, "C", "T")]
+    assert factors[("chr10", 70600631, "G", "A")].variant_id == "chr10:70600631:G:A"
+    assert factors[("chr10", 70600631, "G", "A")].line == 3
+
+
+@pytest.mark.parametrize("column,value", [
+    ("evidence", ""), ("reason", "NA"), ("gene", ""), ("build", "GRCh37"), ("build", "hg19"),
+    ("chrom", "chr23"), ("chrom", "chr6_GL000250v2_alt"), ("pos", "abc"), ("pos", "0"),
+    ("ref", "X"), ("ref", "g"), ("alt", "<DEL>"), ("alt", "A,T"), ("alt", "G"),
+])
+def test_risk_factor_loader_rejects_bad_values(tmp_path, column, value):
+    row = list(GOOD_RF)
+    row[P.RISK_FACTOR_COLUMNS.index(column)] = value
+    rf = write(tmp_path / "rf.tsv", ["\t".join(P.RISK_FACTOR_COLUMNS), "\t".join(GOOD_RF).replace("70600631", "70600632"), "\t".join(row)])
+    with pytest.raises(UserInputError) as err:
+        P.load_risk_factors(rf)
+    assert_where(err, rf, 3, column)
+
+
+def test_risk_factor_loader_structure_errors(tmp_path):
+    header = [c for c in P.RISK_FACTOR_COLUMNS if c != "evidence"]
+    rf = write(tmp_path / "rf.tsv", ["\t".join(header)])
+    with pytest.raises(UserInputError) as err:
+        P.load_risk_factors(rf)
+    assert_where(err, rf, 1, "evidence")
+    rf = write(tmp_path / "rf.tsv", ["\t".join(P.RISK_FACTOR_COLUMNS), "\t".join(GOOD_RF[:-1])])
+    with pytest.raises(UserInputError) as err:
+        P.load_risk_factors(rf)
+    assert_where(err, rf, 2, "columns")
+    rf = write(tmp_path / "rf.tsv", ["\t".join(P.RISK_FACTOR_COLUMNS), "\t".join(GOOD_RF), "\t".join(GOOD_RF)])
+    with pytest.raises(UserInputError) as err:
+        P.load_risk_factors(rf)
+    assert_where(err, rf, 3, "pos")
+    empty = write(tmp_path / "empty.tsv", [])
+    with pytest.raises(UserInputError) as err:
+        P.load_risk_factors(empty)
+    assert_where(err, empty, None, "header")
+
+
+# ------------------------------------------------------------------------------------------------
+# BED loader and RegionIndex
+# ------------------------------------------------------------------------------------------------
+
+
+def test_region_index_queries_are_1_based():
+    index = P.RegionIndex([P.Region("chr1", 10, 20, "A|exon1"), P.Region("chr1", 15, 30, "B|exon2"), P.Region("chr2", 0, 5, "C|exon1")])
+    assert not index.contains("chr1", 10) and index.contains("chr1", 11) and index.contains("chr1", 30)
+    assert not index.contains("chr1", 31) and not index.contains("chrX", 11)
+    assert index.names_at("chr1", 18) == ["A|exon1", "B|exon2"]
+    assert index.names_at("chr1", 25) == ["B|exon2"] and index.genes_at("chr1", 25) == ["B"]
+    assert not index.overlaps("chr1", 5, 10) and index.overlaps("chr1", 5, 11) and index.overlaps("chr1", 30, 40)
+    assert not index.overlaps("chr1", 31, 40)
+    assert index.total_bp() == 25 and len(index) == 3
+
+
+def test_region_index_matches_brute_force_on_shipped_bed():
+    index = P.load_regions(HLH / "regions.bed")
+    bed = read_bed(HLH / "regions.bed")
+    chrom, s, e, _ = bed[5]
+    for pos in range(s - 5, e + 6):
+        truth = any(c == chrom and bs < pos <= be for c, bs, be, _n in bed)
+        assert index.contains(chrom, pos) == truth
+
+
+@pytest.mark.parametrize("lines,line,field", [
+    (["chr1\t10"], 1, "columns"),
+    (["chr1\t10\t20", "chr1\tx\t20"], 2, "start"),
+    (["chr1\t10\t20.5"], 1, "end"),
+    (["chr1\t20\t20"], 1, "end"),
+    (["track name=x", "chr1\t30\t20"], 2, "end"),
+    (["chr1\t-1\t20"], 1, "start"),
+])
+def test_bed_loader_errors(tmp_path, lines, line, field):
+    bed = write(tmp_path / "r.bed", lines)
+    with pytest.raises(UserInputError) as err:
+        P.load_regions(bed)
+    assert_where(err, bed, line, field)
+
+
+def test_bed_loader_empty_file(tmp_path):
+    bed = write(tmp_path / "r.bed", ["# only a comment"])
+    with pytest.raises(UserInputError) as err:
+        P.load_regions(bed)
+    assert_where(err, bed, None, "bed")
+
+
+def test_load_panel_reports_missing_file(tmp_path):
+    copy = tmp_path / "hlh"
+    shutil.copytree(HLH, copy)
+    (copy / "targets.bed").unlink()
+    with pytest.raises(UserInputError) as err:
+        P.load_panel(copy)
+    assert_where(err, copy / "targets.bed", None, "--panel")
