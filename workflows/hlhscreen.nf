@@ -6,6 +6,7 @@
 include { PREPARE_REFERENCE     } from '../subworkflows/local/prepare_reference'
 include { ALIGN                 } from '../subworkflows/local/align'
 include { CALL_VARIANTS         } from '../subworkflows/local/call_variants'
+include { ANNOTATE              } from '../subworkflows/local/annotate'
 include { FASTQC                } from '../modules/local/fastqc'
 include { MOSDEPTH              } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
@@ -74,9 +75,12 @@ workflow HLHSCREEN {
     CALL_VARIANTS(ALIGN.out.bam, PREPARE_REFERENCE.out.targets, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai)
     ch_versions = ch_versions.mix(CALL_VARIANTS.out.versions)
 
-    // Seams for the next steps (issues 3-5): ANNOTATE takes CALL_VARIANTS.out.vcf and
-    // PREPARE_REFERENCE.out.genome_fasta; SCREEN the annotated VCF and the panel; COHORT_STATS and
-    // REPORT the screening tables, `samples` and QC_SUMMARY.out.tsv.
+    ANNOTATE(CALL_VARIANTS.out.vcf, PREPARE_REFERENCE.out.genome_fasta, panel)
+    ch_versions = ch_versions.mix(ANNOTATE.out.versions)
+    ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
+
+    // Seams for the next steps (issues 4-5): SCREEN takes ANNOTATE.out.vcf and the panel;
+    // COHORT_STATS and REPORT the screening tables, `samples` and QC_SUMMARY.out.tsv.
 
     ch_versions_yml = ch_versions
         .unique()
@@ -95,6 +99,7 @@ workflow HLHSCREEN {
 
     emit:
     vcf          = CALL_VARIANTS.out.vcf
+    annotated    = ANNOTATE.out.vcf
     qc           = QC_SUMMARY.out.tsv
     multiqc      = MULTIQC.out.report
     versions     = ch_versions_yml

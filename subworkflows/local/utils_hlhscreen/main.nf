@@ -79,9 +79,28 @@ def validateParameters(schemaFile) {
             errors << "--${name}: required parameter is missing"
         }
     }
+    errors.addAll(combinationErrors())
     if (errors) {
         error("Invalid parameters:\n  " + errors.join('\n  '))
     }
+}
+
+// Rules that involve several parameters at once.
+def combinationErrors() {
+    def errors = []
+    if (params.annotator == 'offline' && !params.gnomad_vcf) {
+        errors << "--gnomad_vcf: required with --annotator offline (the screening filters on gnomAD frequencies; without them every variant would look novel)"
+    }
+    if (params.annotator == 'vep' && !params.vep_cache && !params.gnomad_vcf) {
+        errors << "--gnomad_vcf: required with --annotator vep when no --vep_cache is given (the GTF mode has no frequencies of its own)"
+    }
+    if (params.vep_cache && params.annotator != 'vep') {
+        errors << "--vep_cache: only used with --annotator vep (now '${params.annotator}')"
+    }
+    if (params.gnomad_vcf && !file("${params.gnomad_vcf}.tbi").exists()) {
+        errors << "--gnomad_vcf: index ${params.gnomad_vcf}.tbi not found (tabix -p vcf ${params.gnomad_vcf})"
+    }
+    return errors
 }
 
 // Run bin/check_samplesheet.py on the launch host; return the validated lanes as maps.

@@ -1,0 +1,411 @@
+"""COHORT_STATS: case/control carrier comparisons at variant, gene and biallelic level.
+
+Reads SCREEN's ``carriers.tsv`` and ``gene_status.tsv`` plus the validated samplesheet and writes
+``variant_tests.tsv``, ``gene_tests.tsv``, ``biallelic_tests.tsv`` and ``association_summary.tsv``
+(formats and carrier rules: docs/contracts.md and docs/statistics.md). Each test is R's
+``fisher.test`` on ``[[case carriers, case non-carriers], [control carriers, control non-carriers]]``
+(see :mod:`hlhscreen.stats`), with BH q-values per level over the testable tests.
+
+Numbers are written with Python's ``repr`` of the double (shortest text that reads back as the
+same double, at most 17 significant digits), ``Inf`` for infinity and ``NA`` for missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .errors import UserInputError
+from .files import atomic_output, open_text
+from .stats import fisher_test, p_adjust_bh
+
+PathLike = Union[str, os.PathLike]
+
+GROUPS = ("case", "control")
+LEVELS = ("variant", "gene", "biallelic")
+OUTPUT_FILES = {"variant": "variant_tests.tsv", "gene": "gene_tests.tsv", "biallelic": "biallelic_tests.tsv"}
+SUMMARY_FILE = "association_summary.tsv"
+
+CARRIERS_COLUMNS = ("sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq", "note")
+GENE_STATUS_COLUMNS = ("sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable")
+SAMPLESHEET_COLUMNS = ("sample", "group")
+
+TEST_COLUMNS = (
+    "level", "id", "gene", "label",
+    "case_carriers", "case_assessable", "control_carriers", "control_assessable",
+    "case_freq", "control_freq", "p_value", "odds_ratio", "ci_low", "ci_high", "q_value", "testable", "note",
+)
+SUMMARY_COLUMNS = ("level", "n_tests", "n_testable", "min_q_value")
+
+STATES = ("het", "hom_alt", "ref", "not_assessable")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het")
+
+_VARIANT_CARRIER = {"het", "hom_alt"}
+_GENE_CARRIER = {"monoallelic", "biallelic_hom", "possible_compound_het", "compound_het"}
+_BIALLELIC_CARRIER = {"biallelic_hom", "possible_compound_het", "compound_het"}
+_BIALLELIC_NONCARRIER = {"none", "monoallelic"}
+
+CARRIER, NON_CARRIER, EXCLUDED = "carrier", "non_carrier", "excluded"
+
+
+@dataclass
+class Tally:
+    """Carrier counts of one test before any statistics."""
+
+    level: str
+    id: str
+    gene: str
+    label: str
+    case_carriers: int = 0
+    case_assessable: int = 0
+    control_carriers: int = 0
+    control_assessable: int = 0
+    excluded: int = 0
+
+    def add(self, group: str, outcome: str) -> None:
+        """Count one sample of ``group`` as ``carrier``, ``non_carrier`` or ``excluded``."""
+        if outcome == EXCLUDED:
+            self.excluded += 1
+            return
+        carrier = outcome == CARRIER
+        if group == "case":
+            self.case_assessable += 1
+            self.case_carriers += carrier
+        else:
+            self.control_assessable += 1
+            self.control_carriers += carrier
+
+
+@dataclass(frozen=True)
+class AssociationTest:
+    """One output row (columns as in ``TEST_COLUMNS``); statistics are NaN when not testable."""
+
+    tally: Tally
+    testable: bool
+    p_value: float
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    q_value: float
+    note: str
+
+
+# ------------------------------------------------------------------ classification rules
+
+
+def variant_outcome(state: str) -> str:
+    """Variant level: ``het``/``hom_alt`` carry, ``ref`` does not, ``not_assessable`` is excluded."""
+    if state in _VARIANT_CARRIER:
+        return CARRIER
+    if state == "ref":
+        return NON_CARRIER
+    return EXCLUDED
+
+
+def gene_outcome(status: str, n_not_assessable: int) -> str:
+    """Gene level: any status but ``none`` carries; ``none`` counts only if fully assessable."""
+    if status in _GENE_CARRIER:
+        return CARRIER
+    return NON_CARRIER if n_not_assessable == 0 else EXCLUDED
+
+
+def biallelic_outcome(status: str, n_not_assessable: int) -> str:
+    """Biallelic level: hom / (possible) compound het carry; none/monoallelic count if fully assessable."""
+    if status in _BIALLELIC_CARRIER:
+        return CARRIER
+    if status in _BIALLELIC_NONCARRIER and n_not_assessable == 0:
+        return NON_CARRIER
+    return EXCLUDED
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _open(path: PathLike):
+    try:
+        return open_text(path)
+    except FileNotFoundError:
+        raise UserInputError(path, None, None, "file not found", "Check the path.") from None
+    except IsADirectoryError:
+        raise UserInputError(path, None, None, "is a directory, not a file", "Give the file itself.") from None
+
+
+def _read_tsv(path: PathLike, required: Sequence[str]) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """Yield ``(line number, row)`` of a tab-separated file with one header line."""
+    with _open(path) as handle:
+        header_line = handle.readline()
+        if not header_line.strip():
+            raise UserInputError(path, 1, None, "file is empty, expected a header line",
+                                 f"The header must name: {' '.join(required)}.")
+        header = header_line.rstrip("\r\n").split("\t")
+        for column in required:
+            if column not in header:
+                raise UserInputError(path, 1, column, "missing column",
+                                     f"The header must name: {' '.join(required)}.")
+        for number, line in enumerate(handle, start=2):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            fields = text.split("\t")
+            if len(fields) != len(header):
+                raise UserInputError(path, number, None,
+                                     f"{len(fields)} tab-separated fields but the header has {len(header)}",
+                                     "Every row needs one value per column (NA for missing).")
+            yield number, dict(zip(header, fields))
+
+
+def read_samplesheet(path: PathLike) -> Dict[str, str]:
+    """Sample -> group from the validated samplesheet CSV (several rows per sample allowed)."""
+    groups: Dict[str, str] = {}
+    first_line: Dict[str, int] = {}
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise UserInputError(path, 1, None, "file is empty, expected a header line",
+                                 "The header must name: sample,group,fastq_1,fastq_2.")
+        header = [name.strip().lstrip("\ufeff") for name in header]
+        for column in SAMPLESHEET_COLUMNS:
+            if column not in header:
+                raise UserInputError(path, 1, column, "missing column",
+                                     "The header must name: sample,group,fastq_1,fastq_2.")
+        at_sample, at_group = header.index("sample"), header.index("group")
+        for fields in reader:
+            number = reader.line_num
+            if not any(field.strip() for field in fields):
+                continue
+            if len(fields) != len(header):
+                raise UserInputError(path, number, None,
+                                     f"{len(fields)} comma-separated fields but the header has {len(header)}")
+            sample, group = fields[at_sample].strip(), fields[at_group].strip()
+            if not sample:
+                raise UserInputError(path, number, "sample", "empty sample name")
+            if group not in GROUPS:
+                raise UserInputError(path, number, "group", f"unknown group '{group}'", "Use case or control.")
+            if sample in groups and groups[sample] != group:
+                raise UserInputError(
+                    path, number, "group",
+                    f"sample '{sample}' is '{group}' here but '{groups[sample]}' on line {first_line[sample]}",
+                    "Give every row of a sample the same group.",
+                )
+            groups.setdefault(sample, group)
+            first_line.setdefault(sample, number)
+    for group in GROUPS:
+        if group not in groups.values():
+            raise UserInputError(path, None, "group", f"no samples in group '{group}'",
+                                 "Cohort statistics need at least one case and one control.")
+    return groups
+
+
+def _check_sample(path: PathLike, number: int, row: Mapping[str, str], groups: Mapping[str, str],
+                  samplesheet: PathLike) -> Tuple[str, str]:
+    sample, group = row["sample"], row["group"]
+    if sample not in groups:
+        raise UserInputError(path, number, "sample", f"sample '{sample}' is not in the samplesheet {samplesheet}",
+                             "Use the samplesheet the screen was run with.")
+    if group != groups[sample]:
+        raise UserInputError(path, number, "group",
+                             f"sample '{sample}' is '{group}' here but '{groups[sample]}' in the samplesheet {samplesheet}",
+                             "Use the samplesheet the screen was run with.")
+    return sample, group
+
+
+def _check_complete(path: PathLike, seen: Mapping[Tuple[str, str], Dict[str, int]], groups: Mapping[str, str],
+                    what: str) -> None:
+    """Every test key must have one row for every samplesheet sample (the denominators rely on it)."""
+    for key, samples in seen.items():
+        missing = [sample for sample in groups if sample not in samples]
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise UserInputError(path, min(samples.values()), "sample",
+                                 f"{what} '{key[0]}' has no row for sample(s) {shown}",
+                                 f"The file must have one row per sample per {what}.")
+
+
+def _label(hgvsp: str, hgvsc: str, variant_id: str) -> str:
+    for value in (hgvsp, hgvsc):
+        if value and value != "NA":
+            return value
+    return variant_id
+
+
+def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: PathLike = "samplesheet") -> List[Tally]:
+    """Variant-level tallies from ``carriers.tsv``, in first-appearance order."""
+    tallies: Dict[Tuple[str, str], Tally] = {}
+    seen: Dict[Tuple[str, str], Dict[str, int]] = {}
+    for number, row in _read_tsv(carriers, CARRIERS_COLUMNS):
+        sample, group = _check_sample(carriers, number, row, groups, samplesheet)
+        variant_id, gene, state = row["variant_id"], row["gene"], row["state"]
+        if not variant_id or variant_id == "NA":
+            raise UserInputError(carriers, number, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
+        if state not in STATES:
+            raise UserInputError(carriers, number, "state", f"unknown state '{state}'",
+                                 f"Use one of: {', '.join(STATES)}.")
+        key = (variant_id, gene)
+        rows = seen.setdefault(key, {})
+        if sample in rows:
+            raise UserInputError(carriers, number, "sample",
+                                 f"second row for sample '{sample}' at variant '{variant_id}' (first on line {rows[sample]})",
+                                 "Give one row per sample per variant.")
+        rows[sample] = number
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Tally("variant", variant_id, gene, _label(row["hgvsp"], row["hgvsc"], variant_id))
+        tally.add(group, variant_outcome(state))
+    _check_complete(carriers, seen, groups, "variant")
+    return list(tallies.values())
+
+
+def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
+                samplesheet: PathLike = "samplesheet") -> Tuple[List[Tally], List[Tally]]:
+    """Gene-level and biallelic-level tallies from ``gene_status.tsv``, in first-appearance order."""
+    gene_tallies: Dict[str, Tally] = {}
+    biallelic_tallies: Dict[str, Tally] = {}
+    seen: Dict[Tuple[str, str], Dict[str, int]] = {}
+    for number, row in _read_tsv(gene_status, GENE_STATUS_COLUMNS):
+        sample, group = _check_sample(gene_status, number, row, groups, samplesheet)
+        gene, status = row["gene"], row["status"]
+        if not gene or gene == "NA":
+            raise UserInputError(gene_status, number, "gene", "missing gene symbol")
+        if status not in STATUSES:
+            raise UserInputError(gene_status, number, "status", f"unknown status '{status}'",
+                                 f"Use one of: {', '.join(STATUSES)}.")
+        text = row["n_not_assessable"]
+        if not (text.isascii() and text.isdigit()):
+            raise UserInputError(gene_status, number, "n_not_assessable", f"'{text}' is not a count",
+                                 "Use a whole number >= 0.")
+        n_not_assessable = int(text)
+        rows = seen.setdefault((gene, ""), {})
+        if sample in rows:
+            raise UserInputError(gene_status, number, "sample",
+                                 f"second row for sample '{sample}' in gene '{gene}' (first on line {rows[sample]})",
+                                 "Give one row per sample per gene.")
+        rows[sample] = number
+        if gene not in gene_tallies:
+            gene_tallies[gene] = Tally("gene", gene, gene, gene)
+            biallelic_tallies[gene] = Tally("biallelic", gene, gene, gene)
+        gene_tallies[gene].add(group, gene_outcome(status, n_not_assessable))
+        biallelic_tallies[gene].add(group, biallelic_outcome(status, n_not_assessable))
+    _check_complete(gene_status, seen, groups, "gene")
+    return list(gene_tallies.values()), list(biallelic_tallies.values())
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def _note(tally: Tally) -> str:
+    parts = []
+    if tally.case_assessable == 0 and tally.control_assessable == 0:
+        parts.append("no_assessable_samples")
+    elif tally.case_assessable == 0:
+        parts.append("no_assessable_case")
+    elif tally.control_assessable == 0:
+        parts.append("no_assessable_control")
+    if tally.excluded:
+        parts.append(f"excluded_samples={tally.excluded}")
+    return ";".join(parts) if parts else "NA"
+
+
+def association_tests(tallies: Sequence[Tally], conf_level: float = 0.95) -> List[AssociationTest]:
+    """Fisher's exact test for each testable tally, then BH q-values over the testable ones."""
+    raw = []
+    for tally in tallies:
+        testable = tally.case_assessable > 0 and tally.control_assessable > 0
+        if testable:
+            result = fisher_test(
+                [[tally.case_carriers, tally.case_assessable - tally.case_carriers],
+                 [tally.control_carriers, tally.control_assessable - tally.control_carriers]],
+                conf_level=conf_level,
+            )
+            stats = (result.p_value, result.odds_ratio, result.ci_low, result.ci_high)
+        else:
+            stats = (math.nan, math.nan, math.nan, math.nan)
+        raw.append((tally, testable, stats))
+    q_values = p_adjust_bh([stats[0] if testable else None for _, testable, stats in raw])
+    return [
+        AssociationTest(tally, testable, stats[0], stats[1], stats[2], stats[3], q, _note(tally))
+        for (tally, testable, stats), q in zip(raw, q_values)
+    ]
+
+
+# ------------------------------------------------------------------ writing
+
+
+def format_number(value: Optional[float]) -> str:
+    """``repr`` of the double (round-trips exactly), ``Inf``/``-Inf``, ``NA`` for None/NaN; ints as ints."""
+    if value is None:
+        return "NA"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    number = float(value)
+    if math.isnan(number):
+        return "NA"
+    if math.isinf(number):
+        return "Inf" if number > 0 else "-Inf"
+    return repr(number)
+
+
+def _freq(carriers: int, assessable: int) -> float:
+    return carriers / assessable if assessable else math.nan
+
+
+def format_test_row(test: AssociationTest) -> List[str]:
+    """The output fields of one test, in ``TEST_COLUMNS`` order."""
+    t = test.tally
+    return [
+        t.level, t.id, t.gene, t.label,
+        format_number(t.case_carriers), format_number(t.case_assessable),
+        format_number(t.control_carriers), format_number(t.control_assessable),
+        format_number(_freq(t.case_carriers, t.case_assessable)),
+        format_number(_freq(t.control_carriers, t.control_assessable)),
+        format_number(test.p_value), format_number(test.odds_ratio),
+        format_number(test.ci_low), format_number(test.ci_high), format_number(test.q_value),
+        "yes" if test.testable else "no", test.note,
+    ]
+
+
+def write_tests(path: PathLike, tests: Sequence[AssociationTest]) -> None:
+    """Write one test table atomically."""
+    with atomic_output(path) as handle:
+        handle.write("\t".join(TEST_COLUMNS) + "\n")
+        for test in tests:
+            handle.write("\t".join(format_test_row(test)) + "\n")
+
+
+def write_summary(path: PathLike, results: Mapping[str, Sequence[AssociationTest]]) -> None:
+    """One row per level: number of tests, number testable, smallest q-value (NA if none)."""
+    with atomic_output(path) as handle:
+        handle.write("\t".join(SUMMARY_COLUMNS) + "\n")
+        for level in LEVELS:
+            tests = results.get(level, [])
+            q_values = [test.q_value for test in tests if test.testable]
+            fields = [level, str(len(tests)), str(len(q_values)), format_number(min(q_values) if q_values else None)]
+            handle.write("\t".join(fields) + "\n")
+
+
+def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: PathLike, outdir: PathLike,
+                     conf_level: float = 0.95) -> Dict[str, Path]:
+    """Read the three inputs, test every level and write the four outputs; returns their paths."""
+    if not (math.isfinite(conf_level) and 0 < conf_level < 1):
+        raise UserInputError(None, None, "conf_level", f"{conf_level} is not between 0 and 1",
+                             "Use for example 0.95.")
+    groups = read_samplesheet(samplesheet)
+    variant_tallies = tally_variants(carriers, groups, samplesheet)
+    gene_tallies, biallelic_tallies = tally_genes(gene_status, groups, samplesheet)
+    results = {
+        "variant": association_tests(variant_tallies, conf_level),
+        "gene": association_tests(gene_tallies, conf_level),
+        "biallelic": association_tests(biallelic_tallies, conf_level),
+    }
+    out = Path(outdir)
+    written: Dict[str, Path] = {}
+    for level in LEVELS:
+        written[level] = out / OUTPUT_FILES[level]
+        write_tests(written[level], results[level])
+    written["summary"] = out / SUMMARY_FILE
+    write_summary(written["summary"], results)
+    return written

@@ -1,0 +1,76 @@
+// The VEP command is rendered by one function so that -stub-run records exactly what would run
+// (VEP is not installable on every machine; tests check the rendered command).
+def vepCommand(Map opt) {
+    def source = opt.cache ?
+        "--offline --cache --dir_cache ${opt.cache} --cache_version ${opt.cache_version} --species ${opt.species} --assembly ${opt.assembly} --mane --check_existing --af_gnomade --af_gnomadg" :
+        "--gtf ${opt.gtf}"
+    def custom = opt.gnomad ?
+        "--custom file=${opt.gnomad},short_name=gnomAD,format=vcf,type=exact,coords=0,fields=${opt.gnomad_fields}" : ''
+    return [
+        "vep --input_file ${opt.vcf} --output_file ${opt.prefix}.vep.vcf.gz --format vcf --vcf --compress_output bgzip",
+        "--fasta ${opt.fasta} ${source} ${custom}",
+        "--hgvs --symbol --canonical --numbers --biotype --variant_class --allele_number",
+        "--fork ${opt.cpus} --stats_file ${opt.prefix}.vep_summary.html ${opt.args}",
+    ].join(' \\\n    ').replaceAll(/ +/, ' ')
+}
+
+process ENSEMBLVEP_VEP {
+    tag "cohort"
+    label 'process_medium'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        'https://depot.galaxyproject.org/singularity/ensembl-vep:113.0--pl5321h2a3209d_0' :
+        'biocontainers/ensembl-vep:113.0--pl5321h2a3209d_0' }"
+
+    input:
+    tuple path(vcf), path(tbi)
+    tuple path(fasta), path(fai), path(gzi)
+    path cache          // VEP cache folder, or [] for --gtf mode
+    tuple path(gtf), path(gtf_tbi)    // panel gene models for --gtf mode, or [] with a cache
+    tuple path(gnomad), path(gnomad_tbi)  // gnomAD sites VCF for --custom, or []
+    val gnomad_fields   // e.g. AF%AF_afr%AF_nfe (fields of --custom)
+
+    output:
+    tuple path("*.vep.vcf.gz"), path("*.vep.vcf.gz.tbi"), emit: vcf
+    path "*.vep_summary.html"                           , emit: report
+    path "versions.yml"                                 , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def prefix = task.ext.prefix ?: 'cohort'
+    def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
+        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: params.vep_cache_version,
+        species: params.vep_species, assembly: params.vep_assembly, cpus: task.cpus, prefix: prefix,
+        args: task.ext.args ?: '')
+    """
+    $command
+    tabix -p vcf ${prefix}.vep.vcf.gz
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        ensemblvep: \$(vep --help 2>&1 | sed -n 's/^ *ensembl-vep *: *//p')
+    END_VERSIONS
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: 'cohort'
+    def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
+        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: params.vep_cache_version,
+        species: params.vep_species, assembly: params.vep_assembly, cpus: task.cpus, prefix: prefix,
+        args: task.ext.args ?: '')
+    def VERSION = '113.0' // ensembl-vep pin of environment.yml; stubs do not run the tool
+    """
+    cat <<'END_COMMAND' > ${prefix}.vep.command.txt
+    $command
+    END_COMMAND
+    echo -n | gzip > ${prefix}.vep.vcf.gz
+    touch ${prefix}.vep.vcf.gz.tbi ${prefix}.vep_summary.html
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        ensemblvep: ${VERSION}
+    END_VERSIONS
+    """
+}

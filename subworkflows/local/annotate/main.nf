@@ -1,0 +1,58 @@
+/*
+ * Annotation, whichever way a site can run it (--annotator):
+ *   offline   snpEff database built from the panel GTF + reference, gnomAD AFs by bcftools annotate
+ *   vep       Ensembl VEP with --vep_cache (offline cache), or with the panel GTF when no cache is given;
+ *             gnomAD AFs from the cache and/or --custom with --gnomad_vcf
+ *   vep_rest  the Ensembl REST VEP endpoint (as the study), gnomAD AFs from its colocated variants
+ * Contract: the cohort VCF plus VEP-layout INFO/CSQ or snpEff INFO/ANN and gnomAD AFs the one
+ * parser (bin/hlhscreen/annotation.py) reads.
+ */
+
+include { SNPEFF_BUILD       } from '../../../modules/local/snpeff_build'
+include { SNPEFF_ANN         } from '../../../modules/local/snpeff_ann'
+include { GNOMAD_ANNOTATE    } from '../../../modules/local/gnomad_annotate'
+include { ENSEMBLVEP_VEP     } from '../../../modules/local/ensemblvep_vep'
+include { VEP_REST           } from '../../../modules/local/vep_rest'
+include { ANNOTATION_SUMMARY } from '../../../modules/local/annotation_summary'
+
+workflow ANNOTATE {
+    take:
+    vcf            // [vcf.gz, tbi] on GRCh38
+    genome_fasta   // [fasta, fai, gzi or []] on GRCh38
+    panel          // map of panel files (gene_models, gene_models_tbi, ...)
+
+    main:
+    ch_versions = Channel.empty()
+    ch_multiqc = Channel.empty()
+    gnomad = params.gnomad_vcf ?
+        [file(params.gnomad_vcf, checkIfExists: true), file("${params.gnomad_vcf}.tbi", checkIfExists: true)] : [[], []]
+
+    if (params.annotator == 'offline') {
+        SNPEFF_BUILD(panel.gene_models, genome_fasta)
+        SNPEFF_ANN(vcf, SNPEFF_BUILD.out.db)
+        GNOMAD_ANNOTATE(SNPEFF_ANN.out.vcf, gnomad)
+        ch_annotated = GNOMAD_ANNOTATE.out.vcf
+        ch_multiqc = ch_multiqc.mix(SNPEFF_ANN.out.stats)
+        ch_versions = ch_versions.mix(SNPEFF_BUILD.out.versions, SNPEFF_ANN.out.versions, GNOMAD_ANNOTATE.out.versions)
+    } else if (params.annotator == 'vep') {
+        def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
+        def gtf = params.vep_cache ? [[], []] : [panel.gene_models, panel.gene_models_tbi]
+        ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields)
+        ch_annotated = ENSEMBLVEP_VEP.out.vcf
+        ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)
+    } else {
+        VEP_REST(vcf)
+        ch_annotated = VEP_REST.out.vcf
+        ch_versions = ch_versions.mix(VEP_REST.out.versions)
+    }
+
+    def mode = params.annotator == 'vep' ? (params.vep_cache ? 'vep (offline cache)' : 'vep (panel GTF)') : params.annotator
+    ANNOTATION_SUMMARY(ch_annotated, mode)
+    ch_multiqc = ch_multiqc.mix(ANNOTATION_SUMMARY.out.multiqc)
+    ch_versions = ch_versions.mix(ANNOTATION_SUMMARY.out.versions)
+
+    emit:
+    vcf      = ch_annotated   // [vcf.gz, tbi]
+    multiqc  = ch_multiqc
+    versions = ch_versions
+}

@@ -1,0 +1,377 @@
+"""COHORT_STATS (bin/cohort_stats.py, hlhscreen.cohort) on small hand-made cohorts.
+
+Expected statistics below were printed by R 4.2.2 with
+``sprintf("%.17g", c(fisher.test(m)$p.value, fisher.test(m)$estimate, fisher.test(m)$conf.int))``
+and ``p.adjust(p, "BH")`` for the tables named in each comment.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hlhscreen import cohort
+from hlhscreen.errors import UserInputError
+
+BIN = Path(__file__).resolve().parents[1] / "bin"
+
+SAMPLESHEET = """sample,group,fastq_1,fastq_2
+C1,case,C1_L1_R1.fq.gz,C1_L1_R2.fq.gz
+C1,case,C1_L2_R1.fq.gz,C1_L2_R2.fq.gz
+C2,case,C2_R1.fq.gz,C2_R2.fq.gz
+C3,case,C3_R1.fq.gz,C3_R2.fq.gz
+K1,control,K1_R1.fq.gz,K1_R2.fq.gz
+K2,control,K2_R1.fq.gz,K2_R2.fq.gz
+K3,control,K3_R1.fq.gz,K3_R2.fq.gz
+K4,control,K4_R1.fq.gz,K4_R2.fq.gz
+"""
+GROUP = {"C1": "case", "C2": "case", "C3": "case", "K1": "control", "K2": "control", "K3": "control", "K4": "control"}
+SAMPLES = list(GROUP)
+
+# variant -> (gene, hgvsc, hgvsp, state per sample in SAMPLES order)
+VARIANTS = {
+    # case 2 carriers / 2 assessable (C3 low depth), control 1 / 4
+    "chr10:70600631:G:A": ("PRF1", "c.1122G>A", "p.Trp374Ter", ["het", "hom_alt", "not_assessable", "ref", "het", "ref", "ref"]),
+    # no case assessable
+    "chr10:70600700:C:T": ("PRF1", "c.1053G>A", "p.Met351Ile", ["not_assessable"] * 3 + ["ref", "het", "ref", "ref"]),
+    # nobody assessable
+    "chr17:75831000:A:G": ("UNC13D", "c.118-308C>T", "NA", ["not_assessable"] * 7),
+    # case 1/3, control 0/4; no protein change -> label is HGVSc
+    "chr17:75832000:G:C": ("UNC13D", "c.754-1G>C", "NA", ["het", "ref", "ref", "ref", "ref", "ref", "ref"]),
+    # nobody carries: an ordinary test with p = 1 (as R gives)
+    "chr6:31000000:T:A": ("STX11", "c.369_376del", "p.Val124fs", ["ref"] * 7),
+    # no control assessable
+    "chr6:31000100:G:T": ("STX11", "c.100G>T", "NA", ["het", "ref", "ref"] + ["not_assessable"] * 4),
+}
+
+# gene -> (status, n_not_assessable) per sample
+GENES = {
+    "PRF1": [("monoallelic", 0), ("biallelic_hom", 0), ("none", 1),
+             ("none", 0), ("monoallelic", 1), ("none", 0), ("compound_het", 0)],
+    "UNC13D": [("none", 0)] * 7,
+}
+
+CARRIERS_HEADER = "sample\tgroup\tvariant_id\tgene\thgvsc\thgvsp\tgenotype\tstate\tdepth\tgq\tnote"
+GENE_STATUS_HEADER = "sample\tgroup\tgene\tstatus\tcarried_variants\tn_kept_variants\tn_not_assessable"
+GENOTYPE = {"het": "0/1", "hom_alt": "1/1", "ref": "0/0", "not_assessable": "./."}
+
+
+def carriers_lines() -> list:
+    lines = [CARRIERS_HEADER]
+    for variant, (gene, hgvsc, hgvsp, states) in VARIANTS.items():
+        for sample, state in zip(SAMPLES, states):
+            note = "no_call" if state == "not_assessable" else "NA"
+            depth = "NA" if state == "not_assessable" else "30"
+            lines.append("\t".join([sample, GROUP[sample], variant, gene, hgvsc, hgvsp, GENOTYPE[state], state,
+                                    depth, "99" if depth != "NA" else "NA", note]))
+    return lines
+
+
+def gene_status_lines() -> list:
+    lines = [GENE_STATUS_HEADER]
+    for gene, rows in GENES.items():
+        for sample, (status, n_na) in zip(SAMPLES, rows):
+            carried = "NA" if status == "none" else "chr10:70600631:G:A"
+            lines.append("\t".join([sample, GROUP[sample], gene, status, carried, "2", str(n_na)]))
+    return lines
+
+
+def write_inputs(tmp_path: Path, carriers=None, gene_status=None, samplesheet=None):
+    paths = tmp_path / "carriers.tsv", tmp_path / "gene_status.tsv", tmp_path / "samplesheet.csv"
+    paths[0].write_text("\n".join(carriers if carriers is not None else carriers_lines()) + "\n")
+    paths[1].write_text("\n".join(gene_status if gene_status is not None else gene_status_lines()) + "\n")
+    paths[2].write_text(samplesheet if samplesheet is not None else SAMPLESHEET)
+    return paths
+
+
+def read_out(path: Path) -> list:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture()
+def results(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    written = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    return {name: read_out(path) for name, path in written.items()}, written
+
+
+def by_id(rows: list) -> dict:
+    return {row["id"]: row for row in rows}
+
+
+def num(text: str) -> float:
+    return float(text)  # "Inf" reads as inf; "NA" must not appear where a number is expected
+
+
+def test_output_files_and_columns(results):
+    tables, written = results
+    assert sorted(p.name for p in written["variant"].parent.iterdir()) == sorted(
+        ["variant_tests.tsv", "gene_tests.tsv", "biallelic_tests.tsv", "association_summary.tsv"]
+    )
+    for level in cohort.LEVELS:
+        header = written[level].read_text().splitlines()[0].split("\t")
+        assert header == ("level id gene label case_carriers case_assessable control_carriers control_assessable "
+                          "case_freq control_freq p_value odds_ratio ci_low ci_high q_value testable note").split()
+        assert all(row["level"] == level for row in tables[level])
+    assert [row["id"] for row in tables["variant"]] == list(VARIANTS)  # input order kept
+    assert [row["id"] for row in tables["gene"]] == ["PRF1", "UNC13D"]
+
+
+def test_variant_counts_and_r_statistics(results):
+    rows = by_id(results[0]["variant"])
+    row = rows["chr10:70600631:G:A"]
+    assert (row["gene"], row["label"]) == ("PRF1", "p.Trp374Ter")
+    assert [int(row[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [2, 2, 1, 4]
+    assert num(row["case_freq"]) == 1.0 and num(row["control_freq"]) == 0.25
+    # R: fisher.test(matrix(c(2, 1, 0, 3), 2))
+    assert num(row["p_value"]) == pytest.approx(0.39999999999999986, rel=1e-9)
+    assert num(row["odds_ratio"]) == math.inf
+    assert num(row["ci_low"]) == pytest.approx(0.20312883952614824, rel=1e-9)
+    assert num(row["ci_high"]) == math.inf
+    assert row["testable"] == "yes" and row["note"] == "excluded_samples=1"
+
+    row = rows["chr17:75832000:G:C"]
+    assert row["label"] == "c.754-1G>C"
+    assert [int(row[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [1, 3, 0, 4]
+    # R: fisher.test(matrix(c(1, 0, 2, 4), 2))
+    assert num(row["p_value"]) == pytest.approx(0.42857142857142866, rel=1e-9)
+    assert num(row["ci_low"]) == pytest.approx(0.034187767740885465, rel=1e-9)
+
+    row = rows["chr6:31000000:T:A"]  # nobody carries: R gives p 1, estimate 0, CI [0, Inf]
+    assert row["testable"] == "yes"
+    assert (num(row["p_value"]), num(row["odds_ratio"]), num(row["ci_low"]), num(row["ci_high"])) == (1, 0, 0, math.inf)
+    assert row["note"] == "NA"
+
+    # R: p.adjust(c(0.39999999999999986, 0.42857142857142866, 1), "BH")
+    assert num(rows["chr10:70600631:G:A"]["q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
+    assert num(rows["chr17:75832000:G:C"]["q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
+    assert num(rows["chr6:31000000:T:A"]["q_value"]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "variant, note, counts",
+    [
+        ("chr10:70600700:C:T", "no_assessable_case;excluded_samples=3", [0, 0, 1, 4]),
+        ("chr17:75831000:A:G", "no_assessable_samples;excluded_samples=7", [0, 0, 0, 0]),
+        ("chr6:31000100:G:T", "no_assessable_control;excluded_samples=4", [1, 3, 0, 0]),
+    ],
+)
+def test_untestable_variants_have_na_statistics(results, variant, note, counts):
+    row = by_id(results[0]["variant"])[variant]
+    assert row["testable"] == "no"
+    assert row["note"] == note
+    assert [int(row[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == counts
+    for column in ("p_value", "odds_ratio", "ci_low", "ci_high", "q_value"):
+        assert row[column] == "NA"
+    assert (row["case_freq"] == "NA") == (counts[1] == 0)
+    assert (row["control_freq"] == "NA") == (counts[3] == 0)
+
+
+def test_gene_level_rules(results):
+    rows = by_id(results[0]["gene"])
+    prf1 = rows["PRF1"]
+    # cases: C1 mono, C2 hom carry, C3 none with 1 not assessable excluded; controls: K2 mono (carrier
+    # even though 1 not assessable), K4 compound het carry, K1 and K3 none
+    assert [int(prf1[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [2, 2, 2, 4]
+    assert prf1["label"] == "PRF1" and prf1["gene"] == "PRF1"
+    # R: fisher.test(matrix(c(2, 2, 0, 2), 2)); p.adjust(c(0.46666666666666667, 1), "BH")
+    assert num(prf1["p_value"]) == pytest.approx(0.46666666666666667, rel=1e-9)
+    assert num(prf1["ci_low"]) == pytest.approx(0.084663327978571817, rel=1e-9)
+    assert num(prf1["q_value"]) == pytest.approx(0.93333333333333335, rel=1e-9)
+    unc = rows["UNC13D"]
+    assert [int(unc[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [0, 3, 0, 4]
+
+
+def test_biallelic_level_rules(results):
+    prf1 = by_id(results[0]["biallelic"])["PRF1"]
+    # cases: C2 hom carries, C1 mono (fully assessable) does not, C3 excluded;
+    # controls: K4 compound het carries, K1 K3 do not, K2 mono with 1 not assessable excluded
+    assert [int(prf1[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [1, 2, 1, 3]
+    # R: fisher.test(matrix(c(1, 1, 1, 2), 2))
+    assert num(prf1["p_value"]) == pytest.approx(0.99999999999999989, rel=1e-9)
+    assert num(prf1["odds_ratio"]) == pytest.approx(1.7321009894495725, rel=1e-9)
+    assert num(prf1["ci_low"]) == pytest.approx(0.012805286081464541, rel=1e-9)
+    assert num(prf1["ci_high"]) == pytest.approx(233.82060312306439, rel=1e-9)
+    assert prf1["note"] == "excluded_samples=2"
+
+
+@pytest.mark.parametrize(
+    "status, n_na, gene, biallelic",
+    [
+        ("none", 0, "non_carrier", "non_carrier"),
+        ("none", 2, "excluded", "excluded"),
+        ("monoallelic", 0, "carrier", "non_carrier"),
+        ("monoallelic", 1, "carrier", "excluded"),
+        ("biallelic_hom", 3, "carrier", "carrier"),
+        ("compound_het", 0, "carrier", "carrier"),
+        ("possible_compound_het", 1, "carrier", "carrier"),
+    ],
+)
+def test_outcome_rules(status, n_na, gene, biallelic):
+    assert cohort.gene_outcome(status, n_na) == gene
+    assert cohort.biallelic_outcome(status, n_na) == biallelic
+
+
+def test_summary(results):
+    summary = by_id([dict(row, id=row["level"]) for row in results[0]["summary"]])
+    assert [row["level"] for row in results[0]["summary"]] == ["variant", "gene", "biallelic"]
+    assert (summary["variant"]["n_tests"], summary["variant"]["n_testable"]) == ("6", "3")
+    assert num(summary["variant"]["min_q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
+    assert (summary["gene"]["n_tests"], summary["gene"]["n_testable"]) == ("2", "2")
+    assert num(summary["biallelic"]["min_q_value"]) == 1.0
+
+
+def test_numbers_round_trip_exactly(results):
+    from hlhscreen.stats import fisher_test
+
+    row = by_id(results[0]["biallelic"])["PRF1"]
+    expected = fisher_test([[1, 1], [1, 2]])
+    assert float(row["odds_ratio"]) == expected.odds_ratio
+    assert float(row["ci_high"]) == expected.ci_high
+    assert cohort.format_number(0.1) == "0.1"
+    assert cohort.format_number(math.inf) == "Inf" and cohort.format_number(math.nan) == "NA"
+    assert cohort.format_number(None) == "NA" and cohort.format_number(3) == "3"
+
+
+def test_rerun_is_byte_identical(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    first = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "a")
+    second = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "b")
+    for key in first:
+        assert first[key].read_bytes() == second[key].read_bytes()
+
+
+def test_empty_screen_gives_header_only_tables(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, [CARRIERS_HEADER], [GENE_STATUS_HEADER])
+    written = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    assert len(written["variant"].read_text().splitlines()) == 1
+    summary = read_out(written["summary"])
+    assert [(r["n_tests"], r["n_testable"], r["min_q_value"]) for r in summary] == [("0", "0", "NA")] * 3
+
+
+# ---------------------------------------------------------------- input errors
+
+
+def _replace_line(lines: list, index: int, column: int, value: str) -> list:
+    lines = list(lines)
+    fields = lines[index].split("\t")
+    fields[column] = value
+    lines[index] = "\t".join(fields)
+    return lines
+
+
+def _drop_column(lines: list, name: str) -> list:
+    at = lines[0].split("\t").index(name)
+    return ["\t".join(f for i, f in enumerate(line.split("\t")) if i != at) for line in lines]
+
+
+CARRIER_ERRORS = [
+    # (description, edit of the carriers lines, line number in message, field)
+    ("unknown sample", lambda l: _replace_line(l, 3, 0, "X9"), 4, "sample"),
+    ("group disagrees", lambda l: _replace_line(l, 5, 1, "case"), 6, "group"),
+    ("unknown state", lambda l: _replace_line(l, 2, 7, "heterozygous"), 3, "state"),
+    ("missing column", lambda l: _drop_column(l, "state"), 1, "state"),
+    ("duplicate row", lambda l: l[:2] + l[1:2] + l[3:], 3, "sample"),
+    ("missing sample row", lambda l: l[:2] + l[3:], 2, "sample"),
+    ("field count", lambda l: l[:4] + [l[4] + "\textra"] + l[5:], 5, "-"),
+]
+
+
+@pytest.mark.parametrize("what, edit, line, field", CARRIER_ERRORS, ids=[c[0] for c in CARRIER_ERRORS])
+def test_carriers_errors(tmp_path, what, edit, line, field):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, carriers=edit(carriers_lines()))
+    with pytest.raises(UserInputError) as caught:
+        cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    message = str(caught.value)
+    assert f"{carriers}:{line}: {field}:" in message
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+GENE_STATUS_ERRORS = [
+    ("unknown status", lambda l: _replace_line(l, 4, 3, "het"), 5, "status"),
+    ("unknown sample", lambda l: _replace_line(l, 1, 0, "nobody"), 2, "sample"),
+    ("group disagrees", lambda l: _replace_line(l, 1, 1, "control"), 2, "group"),
+    ("not a count", lambda l: _replace_line(l, 2, 6, "-1"), 3, "n_not_assessable"),
+    ("missing column", lambda l: _drop_column(l, "n_not_assessable"), 1, "n_not_assessable"),
+    ("missing sample row", lambda l: l[:8] + l[9:], 9, "sample"),  # UNC13D now starts on line 9
+]
+
+
+@pytest.mark.parametrize("what, edit, line, field", GENE_STATUS_ERRORS, ids=[c[0] for c in GENE_STATUS_ERRORS])
+def test_gene_status_errors(tmp_path, what, edit, line, field):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, gene_status=edit(gene_status_lines()))
+    with pytest.raises(UserInputError) as caught:
+        cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    assert f"{gene_status}:{line}: {field}:" in str(caught.value)
+
+
+def test_samplesheet_group_without_samples(tmp_path):
+    sheet = "sample,group,fastq_1,fastq_2\nC1,case,a.fq.gz,b.fq.gz\nC2,case,c.fq.gz,d.fq.gz\n"
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, [CARRIERS_HEADER], [GENE_STATUS_HEADER], sheet)
+    with pytest.raises(UserInputError) as caught:
+        cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    assert str(caught.value).startswith(f"ERROR {samplesheet}: group: no samples in group 'control'")
+
+
+@pytest.mark.parametrize(
+    "sheet, line, field",
+    [
+        (SAMPLESHEET + "C2,control,x.fq.gz,y.fq.gz\n", 10, "group"),
+        (SAMPLESHEET.replace("K3,control", "K3,ctrl"), 8, "group"),
+        (SAMPLESHEET.replace("sample,group", "sample,cohort"), 1, "group"),
+        (SAMPLESHEET.replace("C2,case", ",case"), 4, "sample"),
+    ],
+    ids=["group conflict", "unknown group", "missing column", "empty sample"],
+)
+def test_samplesheet_errors(tmp_path, sheet, line, field):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, samplesheet=sheet)
+    with pytest.raises(UserInputError) as caught:
+        cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
+    assert f"{samplesheet}:{line}: {field}:" in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    with pytest.raises(UserInputError) as caught:
+        cohort.run_cohort_stats(tmp_path / "nope.tsv", gene_status, samplesheet, tmp_path / "out")
+    assert "nope.tsv" in str(caught.value)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BIN / "cohort_stats.py"), *args], capture_output=True, text=True)
+
+
+def test_cli_writes_outputs(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--outdir", str(tmp_path / "cli"), "--conf-level", "0.9")
+    assert done.returncode == 0, done.stderr
+    row = by_id(read_out(tmp_path / "cli" / "biallelic_tests.tsv"))["PRF1"]
+    from hlhscreen.stats import fisher_test
+
+    assert float(row["ci_low"]) == fisher_test([[1, 1], [1, 2]], conf_level=0.9).ci_low
+
+
+def test_cli_user_error_exit_2(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path, carriers=_replace_line(carriers_lines(), 2, 7, "weird"))
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--outdir", str(tmp_path / "cli"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"ERROR {carriers}:3: state: unknown state 'weird'.")
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_bad_conf_level(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--conf-level", "1.5")
+    assert done.returncode == 2 and "--conf-level" in done.stderr
