@@ -1,0 +1,141 @@
+"""bin/check_samplesheet.py: every error names the file, the line and the field; exit status 2."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN
+from hlhscreen.errors import UserInputError
+from hlhscreen.samplesheet import read_samplesheet, write_validated
+
+HEADER = "sample,group,fastq_1,fastq_2"
+
+
+def fastq(path: Path, compressed: bool = True) -> Path:
+    text = b"@r1\nACGT\n+\nFFFF\n"
+    path.write_bytes(gzip.compress(text) if compressed else text)
+    return path
+
+
+@pytest.fixture
+def reads(tmp_path: Path):
+    names = ["a_R1", "a_R2", "b_R1", "b_R2", "c_R1", "c_R2"]
+    return {n: fastq(tmp_path / f"{n}.fastq.gz") for n in names}
+
+
+def sheet(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
+    path = tmp_path / "samplesheet.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(UserInputError) as info:
+        read_samplesheet(path)
+    return str(info.value)
+
+
+def test_valid_sheet_with_lanes_and_relative_paths(tmp_path, reads):
+    path = sheet(tmp_path,
+                 "A,case,a_R1.fastq.gz,a_R2.fastq.gz",
+                 "A,case,c_R1.fastq.gz,c_R2.fastq.gz",
+                 "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+    lanes = read_samplesheet(path)
+    assert [(l.sample, l.group, l.lane) for l in lanes] == [("A", "case", 1), ("A", "case", 2), ("B", "control", 1)]
+    assert lanes[0].fastq_1 == (tmp_path / "a_R1.fastq.gz").resolve()
+    out = tmp_path / "valid.csv"
+    write_validated(lanes, out)
+    assert out.read_text().splitlines()[0] == "sample,group,lane,fastq_1,fastq_2"
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("sample,group,fastq_1", "missing column(s) fastq_2"),
+    ("sample,group,fastq_1,fastq_2,extra", "unexpected column(s) extra"),
+])
+def test_missing_or_extra_column(tmp_path, reads, header, expected):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", header=header))
+    assert f"samplesheet.csv:1: header: {expected}" in message
+
+
+def test_empty_field(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: fastq_2: empty field" in message
+
+
+def test_unknown_group(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,patient,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: group: unknown group 'patient'" in message
+
+
+def test_sample_in_two_groups(tmp_path, reads):
+    message = error_of(sheet(tmp_path,
+                             "A,case,a_R1.fastq.gz,a_R2.fastq.gz",
+                             "A,control,c_R1.fastq.gz,c_R2.fastq.gz",
+                             "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:3: group: sample 'A' is 'control' here but 'case' on line 2" in message
+
+
+def test_duplicate_lane(tmp_path, reads):
+    message = error_of(sheet(tmp_path,
+                             "A,case,a_R1.fastq.gz,a_R2.fastq.gz",
+                             "A,case,a_R1.fastq.gz,a_R2.fastq.gz",
+                             "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:3: fastq_1: duplicate lane" in message
+
+
+def test_same_fastq_twice(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,a_R2.fastq.gz"))
+    assert "samplesheet.csv:3: fastq_2: FASTQ" in message and "is also given on line 2 (fastq_2)" in message
+
+
+def test_fastq_missing(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,nothere.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: fastq_2: FASTQ file not found" in message and "nothere.fastq.gz" in message
+
+
+def test_fastq_unreadable_directory(tmp_path, reads):
+    (tmp_path / "adir.fastq.gz").mkdir()
+    message = error_of(sheet(tmp_path, "A,case,adir.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: fastq_1: FASTQ file is not a readable file" in message
+
+
+def test_fastq_not_gzip(tmp_path, reads):
+    fastq(tmp_path / "plain.fastq.gz", compressed=False)
+    message = error_of(sheet(tmp_path, "A,case,plain.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: fastq_1: FASTQ file is not gzip-compressed" in message
+
+
+@pytest.mark.parametrize("name", ["patient 1", "site/patient1"])
+def test_bad_sample_names(tmp_path, reads, name):
+    message = error_of(sheet(tmp_path, f"{name},case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: sample: invalid sample name {name!r}" in message
+
+
+def test_wrong_number_of_fields(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz,x", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: row: 5 fields, expected 4" in message
+
+
+def test_a_group_without_samples(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz"))
+    assert "group: no control samples" in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,patient,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,,b_R2.fastq.gz"))
+    assert ":2: group:" in message and ":3: fastq_1: empty field" in message
+
+
+def test_cli_exit_status_and_no_output_on_error(tmp_path, reads):
+    path = sheet(tmp_path, "A,patient,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+    out = tmp_path / "valid.csv"
+    result = subprocess.run([sys.executable, str(BIN / "check_samplesheet.py"), str(path), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ERROR {path}:2: group:")
+    assert not out.exists()
