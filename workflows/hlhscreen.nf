@@ -82,20 +82,25 @@ workflow HLHSCREEN {
     // Seams for the next steps (issues 4-5): SCREEN takes ANNOTATE.out.vcf and the panel;
     // COHORT_STATS and REPORT the screening tables, `samples` and QC_SUMMARY.out.tsv.
 
-    ch_versions_yml = ch_versions
+    // Versions of every step before MultiQC go into the MultiQC report; the file in pipeline_info
+    // also lists MultiQC itself.
+    ch_versions_mqc = ch_versions
         .unique()
         .collect(sort: true)
-        .map { files -> softwareVersionsToYAML(files) }
-        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'software_versions.yml', sort: true, newLine: true)
-
-    ch_versions_mqc = ch_versions_yml
-        .map { yml -> softwareVersionsToMultiQC(yml.text) }
+        .map { files -> softwareVersionsToMultiQC(softwareVersionsToYAML(files)) }
         .collectFile(name: 'software_versions_mqc.yml')
 
     MULTIQC(
         ch_multiqc.mix(ch_versions_mqc).collect(),
         file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true)
     )
+
+    ch_versions_yml = ch_versions
+        .mix(MULTIQC.out.versions)
+        .unique()
+        .collect(sort: true)
+        .map { files -> softwareVersionsToYAML(files) }
+        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'software_versions.yml', sort: true, newLine: true)
 
     emit:
     vcf          = CALL_VARIANTS.out.vcf

@@ -25,9 +25,16 @@ process BCFTOOLS_NORM {
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: 'cohort'
     // Chunks are concatenated (-a: allow overlaps at chunk edges, -D: drop exact duplicates),
-    // sorted, then multi-allelics split and indels left-aligned against the reference.
+    // samples put in name order (FreeBayes orders them as it meets them), sorted, then
+    // multi-allelics split and indels left-aligned against the reference.
     """
-    ls *.vcf.gz | sort > chunks.txt
+    mkdir ordered
+    bcftools query -l \$(ls *.vcf.gz | head -n 1) | LC_ALL=C sort > samples.txt
+    for chunk in \$(ls *.vcf.gz | sort); do
+        bcftools view -S samples.txt -Oz -o ordered/\$chunk \$chunk
+        tabix -p vcf ordered/\$chunk
+    done
+    ls ordered/*.vcf.gz > chunks.txt
     bcftools concat -a -D -f chunks.txt -Ou \\
         | bcftools sort -Ou -T ./sort_tmp \\
         | bcftools norm $args -m -any -f $fasta -Oz -o ${prefix}.norm.vcf.gz
