@@ -1,9 +1,12 @@
 // The command is rendered by one function so the stub can record exactly what would run.
 def bwamem2MemCommand(String args, int cpus, String readGroup, String index, List reads, String prefix) {
-    return """INDEX=\$(find -L ${index}/ -name "*.amb" | sed 's/\\.amb\$//')
-bwa-mem2 mem ${args} -t ${cpus} -R "${readGroup}" \$INDEX ${reads.join(' ')} \\
-    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam -
-samtools index ${prefix}.bam"""
+    // lines joined with the script block's own indentation, so Nextflow strips it evenly
+    return [
+        "INDEX=\$(find -L ${index}/ -name '*.amb' | sed 's/\\.amb\$//')",
+        "bwa-mem2 mem ${args} -t ${cpus} -R \"${readGroup}\" \$INDEX ${reads.join(' ')} \\",
+        "    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam -",
+        "samtools index ${prefix}.bam",
+    ].join('\n    ')
 }
 
 process BWAMEM2_MEM {

@@ -11,7 +11,7 @@ def vepCommand(Map opt) {
         "--fasta ${opt.fasta} ${source} ${custom}",
         "--hgvs --symbol --canonical --numbers --biotype --variant_class --allele_number",
         "--fork ${opt.cpus} --stats_file ${opt.prefix}.vep_summary.html ${opt.args}",
-    ].join(' \\\n    ').replaceAll(/ +/, ' ')
+    ].collect { it.replaceAll(/ +/, ' ').trim() }.join(' \\\n    ')  // continuation lines keep the block's indentation
 }
 
 process ENSEMBLVEP_VEP {

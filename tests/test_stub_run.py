@@ -1,0 +1,67 @@
+"""`nextflow run . -profile test -stub-run` for the steps this machine cannot run for real.
+
+bwa-mem2 and Ensembl VEP are not packaged by Debian; their modules render their command with one
+function used by both the script and the stub, and the stub records it, so the exact command
+lines are checked here without the tools.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.pipeline
+
+
+def stub_run(launch_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
+    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
+    result = subprocess.run([nextflow, "run", str(REPO), "-profile", "test", "-stub-run", "--outdir", "results", *args],
+                            cwd=launch_dir, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def recorded(launch_dir: Path, pattern: str) -> str:
+    files = sorted((launch_dir / "work").rglob(pattern))
+    assert files, f"no {pattern} recorded"
+    return files[0].read_text()
+
+
+def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
+    stub_run(tmp_path, "--aligner", "bwa-mem2", "--annotator", "vep")
+    index = recorded(tmp_path, "bwamem2_index.command.txt")
+    assert "bwa-mem2 index -p hlh_windows.synthetic hlh_windows.synthetic.fa" in index
+    mem = recorded(tmp_path, "case_01.bwamem2.command.txt")
+    assert "bwa-mem2 mem -K 100000000 -Y -t" in mem
+    assert '-R "@RG\\tID:case_01\\tSM:case_01' in mem
+    assert "case_01_R1.merged.fastq.gz case_01_R2.merged.fastq.gz" in mem  # two lanes merged first
+    assert "| samtools sort" in mem
+    vep = recorded(tmp_path, "cohort.vep.command.txt")
+    assert "--gtf gene_models.gtf.gz" in vep and "--cache" not in vep
+    assert "--fasta genome.fa.gz" in vep and "--hgvs" in vep and "--canonical" in vep and "--symbol" in vep
+    assert "--custom file=gnomad_sites.derived.vcf.gz,short_name=gnomAD,format=vcf,type=exact,coords=0,fields=AF%AF_afr" in vep
+    assert not list((tmp_path / "work").rglob("*.snpeff.vcf")), "the offline annotator must not run in vep mode"
+
+
+def test_stub_run_with_vep_cache_mode(tmp_path):
+    cache = tmp_path / "vep_cache"
+    (cache / "homo_sapiens").mkdir(parents=True)
+    stub_run(tmp_path, "--annotator", "vep", "--vep_cache", str(cache))
+    vep = recorded(tmp_path, "cohort.vep.command.txt")
+    for option in ("--offline --cache --dir_cache vep_cache", "--cache_version 113", "--species homo_sapiens",
+                   "--assembly GRCh38", "--mane", "--check_existing", "--af_gnomade", "--af_gnomadg", "--hgvs"):
+        assert option in vep, option
+    assert "--gtf" not in vep
+
+
+def test_stub_run_with_vep_rest_mode(tmp_path):
+    stub_run(tmp_path, "--annotator", "vep_rest", "--vep_rest_cache", str(tmp_path / "rest_cache"))
+    script = next((tmp_path / "work").rglob(".command.sh"), None)
+    assert script is not None
+    assert any("vep_rest" in p.read_text() for p in (tmp_path / "work").rglob(".command.sh"))
