@@ -33,6 +33,10 @@ GROUPS = {
     "panel_options": ("Panel options", [], {
         "panel": {"type": "string", "default": "hlh",
                   "description": "Panel name under panels/ or a path to a panel folder (docs/panels.md)."},
+        "genes": {"type": "string", "format": "file-path", "exists": True,
+                  "description": "Gene list (symbols or Ensembl ids, one per line): build a custom panel from --gtf instead of --panel."},
+        "gtf": {"type": "string", "format": "file-path", "exists": True,
+                "description": "GENCODE/Ensembl GTF on GRCh38 used with --genes (MANE Select, else Ensembl canonical transcripts)."},
         "risk_factors": {"type": "string", "format": "file-path", "exists": True,
                          "description": "Risk-factor whitelist replacing the panel's risk_factors.tsv."},
         "calling_chunks": {"type": "integer", "default": 4, "minimum": 1,

@@ -11,7 +11,13 @@ include { FASTQC                } from '../modules/local/fastqc'
 include { MOSDEPTH              } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
 include { MULTIQC               } from '../modules/local/multiqc'
+include { BUILD_PANEL           } from '../modules/local/build_panel'
 include { softwareVersionsToYAML; softwareVersionsToMultiQC } from '../subworkflows/local/utils_hlhscreen'
+
+PANEL_FILES = [
+    regions: 'regions.bed', targets: 'targets.bed', genes: 'genes.tsv', risk_factors: 'risk_factors.tsv',
+    gene_models: 'gene_models.gtf.gz', gene_models_tbi: 'gene_models.gtf.gz.tbi',
+]
 
 // --panel is a name under panels/ (default 'hlh') or a path to a panel folder.
 def resolvePanel(String panel) {
@@ -20,10 +26,7 @@ def resolvePanel(String panel) {
     if (!dir.isDirectory()) {
         error("--panel ${panel}: neither a panel name under ${projectDir}/panels nor a folder")
     }
-    def files = [
-        regions: 'regions.bed', targets: 'targets.bed', genes: 'genes.tsv', risk_factors: 'risk_factors.tsv',
-        gene_models: 'gene_models.gtf.gz', gene_models_tbi: 'gene_models.gtf.gz.tbi',
-    ].collectEntries { key, name -> [key, dir.resolve(name)] }
+    def files = PANEL_FILES.collectEntries { key, name -> [key, dir.resolve(name)] }
     def missing = files.findAll { key, path -> !path.exists() }.collect { key, path -> path.name }
     if (missing) {
         error("--panel ${panel}: the panel folder ${dir} lacks ${missing.join(', ')} (see docs/panels.md)")
@@ -42,7 +45,15 @@ workflow HLHSCREEN {
     main:
     ch_versions = Channel.empty()
     ch_multiqc = Channel.empty()
-    panel = resolvePanel(params.panel)
+    if (params.genes) {
+        // a custom panel built from --genes and --gtf by the same tool that built panels/hlh
+        BUILD_PANEL(file(params.genes, checkIfExists: true), file(params.gtf, checkIfExists: true),
+                    params.risk_factors ? file(params.risk_factors, checkIfExists: true) : [])
+        ch_versions = ch_versions.mix(BUILD_PANEL.out.versions)
+        panel = PANEL_FILES.collectEntries { key, name -> [key, BUILD_PANEL.out.panel.map { dir -> dir.resolve(name) }] }
+    } else {
+        panel = resolvePanel(params.panel)
+    }
 
     PREPARE_REFERENCE(panel)
     ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)

@@ -97,6 +97,12 @@ def combinationErrors() {
     if (params.vep_cache && params.annotator != 'vep') {
         errors << "--vep_cache: only used with --annotator vep (now '${params.annotator}')"
     }
+    if ((params.genes && !params.gtf) || (params.gtf && !params.genes)) {
+        errors << "--genes and --gtf: give both to build a custom panel (or neither, and use --panel)"
+    }
+    if (params.genes && params.panel != 'hlh') {
+        errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
+    }
     if (params.gnomad_vcf && !file("${params.gnomad_vcf}.tbi").exists()) {
         errors << "--gnomad_vcf: index ${params.gnomad_vcf}.tbi not found (tabix -p vcf ${params.gnomad_vcf})"
     }
