@@ -12,6 +12,9 @@ include { MOSDEPTH              } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
 include { MULTIQC               } from '../modules/local/multiqc'
 include { BUILD_PANEL           } from '../modules/local/build_panel'
+include { SCREEN                } from '../modules/local/screen'
+include { COHORT_STATS          } from '../modules/local/cohort_stats'
+include { REPORT                } from '../modules/local/report'
 include { softwareVersionsToYAML; softwareVersionsToMultiQC } from '../subworkflows/local/utils_hlhscreen'
 
 PANEL_FILES = [
@@ -90,11 +93,32 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(ANNOTATE.out.versions)
     ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
-    // Seams for the next steps (issues 4-5): SCREEN takes ANNOTATE.out.vcf and the panel;
-    // COHORT_STATS and REPORT the screening tables, `samples` and QC_SUMMARY.out.tsv.
+    SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples)
+    ch_versions = ch_versions.mix(SCREEN.out.versions)
+    ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
 
-    // Versions of every step before MultiQC go into the MultiQC report; the file in pipeline_info
-    // also lists MultiQC itself.
+    COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples)
+    ch_versions = ch_versions.mix(COHORT_STATS.out.versions)
+
+    // The report's methods are filled from the run's parameters and the versions of every step
+    // before it; the file in pipeline_info also lists the report and MultiQC.
+    ch_params_json = Channel.of(groovy.json.JsonOutput.prettyPrint(groovy.json.JsonOutput.toJson(params.findAll { k, v -> !k.contains('-') })))
+        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'params.json', newLine: true)
+    ch_versions_before_report = ch_versions
+        .unique()
+        .collect(sort: true)
+        .map { files -> softwareVersionsToYAML(files) }
+        .collectFile(name: 'software_versions.yml', newLine: true)
+
+    REPORT(
+        samples, QC_SUMMARY.out.tsv,
+        SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
+        COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
+        ch_versions_before_report, ch_params_json
+    )
+    ch_versions = ch_versions.mix(REPORT.out.versions)
+    ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)
+
     ch_versions_mqc = ch_versions
         .unique()
         .collect(sort: true)
@@ -116,6 +140,8 @@ workflow HLHSCREEN {
     emit:
     vcf          = CALL_VARIANTS.out.vcf
     annotated    = ANNOTATE.out.vcf
+    screened     = SCREEN.out.variants
+    report       = REPORT.out.html
     qc           = QC_SUMMARY.out.tsv
     multiqc      = MULTIQC.out.report
     versions     = ch_versions_yml

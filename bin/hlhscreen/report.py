@@ -1,0 +1,1321 @@
+"""REPORT: one self-contained HTML report of a screening run, its figures and a MultiQC summary.
+
+Reads the samples CSV, ``sample_qc.tsv``, SCREEN's ``variants.tsv``/``carriers.tsv``/``gene_status.tsv``,
+COHORT_STATS' three test tables, ``software_versions.yml`` and a JSON of the run's parameters; checks
+that they belong together (same samples and groups, the kept variants of ``variants.tsv`` are the
+variants of ``carriers.tsv``, the test counts are those the carrier rules give); and writes
+``hlhscreen_report.html`` (inline CSS, figures as base64 SVG, no scripts, nothing fetched),
+``figures/carrier_matrix.{png,svg}``, ``figures/gene_forest.{png,svg}`` and
+``report_summary_mqc.tsv``. Section contents and number sources: docs/report.md.
+
+Everything is read, checked and rendered in memory first; the files are then written atomically,
+the HTML last, so a failed run never leaves a finished-looking report.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime
+import html
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import __version__, figures
+from .cohort import (
+    CARRIER, CARRIERS_COLUMNS, EXCLUDED, GENE_STATUS_COLUMNS, GROUPS, LEVELS, STATES, STATUSES, TEST_COLUMNS,
+    biallelic_outcome, gene_outcome, variant_outcome,
+)
+from .errors import UserInputError
+from .files import atomic_output, open_text
+from .qc import COLUMNS as QC_COLUMNS
+
+PathLike = Union[str, os.PathLike]
+
+REPORT_FILE = "hlhscreen_report.html"
+MQC_FILE = "report_summary_mqc.tsv"
+FIGURE_DIR = "figures"
+FIGURES = ("carrier_matrix", "gene_forest")
+
+SAMPLES_COLUMNS = ("sample", "group")
+# variants.tsv (SCREEN): columns the report needs; the others it shows when present.
+VARIANT_REQUIRED = ("variant_id", "gene", "hgvsc", "hgvsp", "consequence", "impact", "gnomad_af", "decision",
+                    "reasons", "rescued_by", "whitelist_evidence", "whitelist_reason")
+VARIANT_OPTIONAL = ("transcript", "rsid", "af_status", "popmax_af", "popmax_population", "af_used",
+                    "qual", "whitelisted")
+WHITELIST_RESCUE = "risk_factor_whitelist"
+DECISIONS = ("kept", "dropped")
+LEVEL_FLAGS = {"variant": "--variant-tests", "gene": "--gene-tests", "biallelic": "--biallelic-tests"}
+
+MQC_COLUMNS = ("gene", "kept_variants", "case_carriers", "case_assessable", "control_carriers",
+               "control_assessable", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "testable")
+
+NA = "NA"
+
+
+# ================================================================== data read from the inputs
+
+
+@dataclass(frozen=True)
+class QCRow:
+    sample: str
+    group: str
+    total_reads: int
+    mapped_reads: int
+    pct_mapped: float
+    mean_panel_depth: float
+    pct_panel_20x: float
+    qc_flag: str
+
+
+@dataclass(frozen=True)
+class KeptVariant:
+    variant_id: str
+    gene: str
+    hgvsc: Optional[str]
+    hgvsp: Optional[str]
+    consequence: Optional[str]
+    impact: Optional[str]
+    gnomad_af: Optional[float]
+    reasons: Optional[str]
+    rescued_by: Optional[str]
+    whitelist_reason: Optional[str]
+    whitelist_evidence: Optional[str]
+    extra: Mapping[str, Optional[str]] = field(default_factory=dict)  # VARIANT_OPTIONAL columns present
+
+    @property
+    def rescued(self) -> bool:
+        """Kept only because the whitelist waived a frequency rule."""
+        return self.rescued_by == WHITELIST_RESCUE
+
+    @property
+    def whitelisted(self) -> bool:
+        """On the risk-factor whitelist (rescued or not)."""
+        flag = self.extra.get("whitelisted")
+        return self.rescued or flag == "yes" or (flag is None and self.whitelist_evidence is not None)
+
+    @property
+    def label(self) -> str:
+        """As COHORT_STATS labels a variant: HGVSp, else HGVSc, else the id."""
+        return self.hgvsp or self.hgvsc or self.variant_id
+
+
+@dataclass(frozen=True)
+class Call:
+    """One carriers.tsv row."""
+
+    sample: str
+    group: str
+    variant_id: str
+    gene: str
+    genotype: str
+    state: str
+    depth: Optional[str]
+    gq: Optional[str]
+    note: Optional[str]
+
+
+@dataclass(frozen=True)
+class GeneStatus:
+    sample: str
+    group: str
+    gene: str
+    status: str
+    n_kept_variants: int
+    n_not_assessable: int
+
+
+@dataclass(frozen=True)
+class TestRow:
+    level: str
+    id: str
+    gene: str
+    label: str
+    case_carriers: int
+    case_assessable: int
+    control_carriers: int
+    control_assessable: int
+    case_freq: Optional[float]
+    control_freq: Optional[float]
+    p_value: Optional[float]
+    odds_ratio: Optional[float]
+    ci_low: Optional[float]
+    ci_high: Optional[float]
+    q_value: Optional[float]
+    testable: bool
+    note: Optional[str]
+    line: int
+
+
+@dataclass
+class ReportData:
+    samples: Dict[str, str]                   # sample -> group, samples CSV order
+    qc: List[QCRow]
+    variants: List[KeptVariant]               # kept, variants.tsv order
+    n_screened: int
+    calls: List[Call]
+    gene_status: List[GeneStatus]
+    tests: Dict[str, List[TestRow]]
+    versions: Dict[str, Dict[str, str]]
+    params: Dict[str, Any]
+
+
+# ================================================================== reading
+
+
+def _open(path: PathLike, flag: str):
+    try:
+        return open_text(path)
+    except FileNotFoundError:
+        raise UserInputError(path, None, flag, "file not found", "Check the path given to " + flag + ".") from None
+    except IsADirectoryError:
+        raise UserInputError(path, None, flag, "is a directory, not a file", "Give the file itself.") from None
+
+
+def read_tsv(path: PathLike, required: Sequence[str], flag: str) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """Yield ``(line number, row)`` of a tab-separated file with one header line and no comments."""
+    with _open(path, flag) as handle:
+        header_line = handle.readline()
+        if not header_line.strip():
+            raise UserInputError(path, 1, flag, "file is empty, expected a header line",
+                                 f"The header must name: {' '.join(required)}.")
+        header = header_line.rstrip("\r\n").split("\t")
+        for column in required:
+            if column not in header:
+                raise UserInputError(path, 1, column, "missing column",
+                                     f"The header must name: {' '.join(required)}.")
+        for number, line in enumerate(handle, start=2):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            fields = text.split("\t")
+            if len(fields) != len(header):
+                raise UserInputError(path, number, None,
+                                     f"{len(fields)} tab-separated fields but the header has {len(header)}",
+                                     "Every row needs one value per column (NA for missing).")
+            yield number, dict(zip(header, fields))
+
+
+def optional_text(value: str) -> Optional[str]:
+    """``NA``, ``.`` and empty text mean missing."""
+    value = value.strip()
+    return None if value in ("", NA, ".") else value
+
+
+def parse_number(path: PathLike, line: int, column: str, text: str, allow_na: bool = True) -> Optional[float]:
+    """A double as the tools write it (``Inf``, ``-Inf``, ``NA``); ``None`` for NA."""
+    value = text.strip()
+    if value == NA and allow_na:
+        return None
+    if value in ("Inf", "-Inf"):
+        return math.inf if value == "Inf" else -math.inf
+    try:
+        number = float(value)
+    except ValueError:
+        raise UserInputError(path, line, column, f"'{text}' is not a number",
+                             "Use a decimal number, Inf or NA.") from None
+    if math.isnan(number):
+        if allow_na:
+            return None
+        raise UserInputError(path, line, column, f"'{text}' is not a number", "Give a value.")
+    return number
+
+
+def parse_count(path: PathLike, line: int, column: str, text: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise UserInputError(path, line, column, f"'{text}' is not a count", "Use a whole number >= 0.")
+    return int(value)
+
+
+def read_samples(path: PathLike, flag: str = "--samples") -> Dict[str, str]:
+    """Sample -> group from the ``sample,group`` CSV, in file order; each sample once."""
+    groups: Dict[str, str] = {}
+    with _open(path, flag) as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise UserInputError(path, 1, flag, "file is empty, expected a header line",
+                                 "The header must name: sample,group.")
+        header = [name.strip().lstrip("\ufeff") for name in header]
+        for column in SAMPLES_COLUMNS:
+            if column not in header:
+                raise UserInputError(path, 1, column, "missing column", "The header must name: sample,group.")
+        at_sample, at_group = header.index("sample"), header.index("group")
+        for fields in reader:
+            number = reader.line_num
+            if not any(value.strip() for value in fields):
+                continue
+            if len(fields) != len(header):
+                raise UserInputError(path, number, None,
+                                     f"{len(fields)} comma-separated fields but the header has {len(header)}")
+            sample, group = fields[at_sample].strip(), fields[at_group].strip()
+            if not sample:
+                raise UserInputError(path, number, "sample", "empty sample name")
+            if group not in GROUPS:
+                raise UserInputError(path, number, "group", f"unknown group '{group}'", "Use case or control.")
+            if sample in groups:
+                raise UserInputError(path, number, "sample", f"sample '{sample}' is listed twice",
+                                     "List each sample once.")
+            groups[sample] = group
+    for group in GROUPS:
+        if group not in groups.values():
+            raise UserInputError(path, None, "group", f"no samples in group '{group}'",
+                                 "The comparison needs at least one case and one control.")
+    return groups
+
+
+def check_sample(path: PathLike, line: int, sample: str, group: str, samples: Mapping[str, str],
+                 samples_path: PathLike) -> None:
+    """The row's sample must be in the samples CSV, with the same group."""
+    if sample not in samples:
+        raise UserInputError(path, line, "sample", f"sample '{sample}' is not in the samples file {samples_path}",
+                             "Give the samples file of the run that made this file.")
+    if group != samples[sample]:
+        raise UserInputError(path, line, "group",
+                             f"sample '{sample}' is '{group}' here but '{samples[sample]}' in {samples_path}",
+                             "Give the samples file of the run that made this file.")
+
+
+def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[QCRow]:
+    """``sample_qc.tsv``: one row per sample of the samples CSV."""
+    rows: Dict[str, QCRow] = {}
+    for line, row in read_tsv(path, QC_COLUMNS, "--qc"):
+        sample, group = row["sample"], row["group"]
+        check_sample(path, line, sample, group, samples, samples_path)
+        if sample in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{sample}'", "Give one row per sample.")
+        numbers = {column: parse_number(path, line, column, row[column], allow_na=False)
+                   for column in ("pct_mapped", "mean_panel_depth", "pct_panel_20x")}
+        rows[sample] = QCRow(sample, group, parse_count(path, line, "total_reads", row["total_reads"]),
+                             parse_count(path, line, "mapped_reads", row["mapped_reads"]),
+                             numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
+                             row["qc_flag"].strip() or "pass")
+    missing = [sample for sample in samples if sample not in rows]
+    if missing:
+        raise UserInputError(path, None, "sample", f"no QC row for sample(s) {', '.join(missing)}",
+                             "Give the sample_qc.tsv of the same run.")
+    return [rows[sample] for sample in samples]
+
+
+def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int]:
+    """Kept variants of ``variants.tsv`` in file order, and the number of variants screened.
+
+    Only the kept rows are held in memory (the file has a row for every VCF record)."""
+    kept: List[KeptVariant] = []
+    seen: Dict[str, int] = {}
+    n_screened = 0
+    for line, row in read_tsv(path, VARIANT_REQUIRED, "--variants"):
+        variant_id = row["variant_id"].strip()
+        if not optional_text(variant_id):
+            raise UserInputError(path, line, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
+        decision = row["decision"].strip()
+        if decision not in DECISIONS:
+            raise UserInputError(path, line, "decision", f"unknown decision '{decision}'", "Use kept or dropped.")
+        n_screened += 1
+        if decision != "kept":
+            continue
+        if variant_id in seen:
+            raise UserInputError(path, line, "variant_id",
+                                 f"kept variant '{variant_id}' listed twice (first on line {seen[variant_id]})",
+                                 "Give one row per variant.")
+        seen[variant_id] = line
+        rescued_by = optional_text(row["rescued_by"])
+        if rescued_by == WHITELIST_RESCUE and not optional_text(row["whitelist_evidence"]):
+            raise UserInputError(path, line, "whitelist_evidence", "a whitelisted variant without its evidence",
+                                 "Every risk-factor whitelist entry needs a citation (docs/panels.md).")
+        kept.append(KeptVariant(
+            variant_id=variant_id, gene=row["gene"].strip(), hgvsc=optional_text(row["hgvsc"]),
+            hgvsp=optional_text(row["hgvsp"]), consequence=optional_text(row["consequence"]),
+            impact=optional_text(row["impact"]), gnomad_af=parse_number(path, line, "gnomad_af", row["gnomad_af"]),
+            reasons=optional_text(row["reasons"]), rescued_by=rescued_by,
+            whitelist_reason=optional_text(row["whitelist_reason"]),
+            whitelist_evidence=optional_text(row["whitelist_evidence"]),
+            extra={column: optional_text(row[column]) for column in VARIANT_OPTIONAL if column in row},
+        ))
+    return kept, n_screened
+
+
+def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[Call]:
+    """``carriers.tsv``; every variant must have exactly one row per sample."""
+    calls: List[Call] = []
+    seen: Dict[str, Dict[str, int]] = {}
+    for line, row in read_tsv(path, CARRIERS_COLUMNS, "--carriers"):
+        sample, group = row["sample"], row["group"]
+        check_sample(path, line, sample, group, samples, samples_path)
+        variant_id, state = row["variant_id"].strip(), row["state"]
+        if not optional_text(variant_id):
+            raise UserInputError(path, line, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
+        if state not in STATES:
+            raise UserInputError(path, line, "state", f"unknown state '{state}'", f"Use one of: {', '.join(STATES)}.")
+        rows = seen.setdefault(variant_id, {})
+        if sample in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' at variant '{variant_id}' "
+                                 f"(first on line {rows[sample]})", "Give one row per sample per variant.")
+        rows[sample] = line
+        calls.append(Call(sample, group, variant_id, row["gene"], row["genotype"], state,
+                          optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"])))
+    check_every_sample(path, seen, samples, "variant")
+    return calls
+
+
+def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[GeneStatus]:
+    """``gene_status.tsv``; every gene must have exactly one row per sample."""
+    statuses: List[GeneStatus] = []
+    seen: Dict[str, Dict[str, int]] = {}
+    for line, row in read_tsv(path, GENE_STATUS_COLUMNS, "--gene-status"):
+        sample, group = row["sample"], row["group"]
+        check_sample(path, line, sample, group, samples, samples_path)
+        gene, status = row["gene"].strip(), row["status"]
+        if not optional_text(gene):
+            raise UserInputError(path, line, "gene", "missing gene symbol")
+        if status not in STATUSES:
+            raise UserInputError(path, line, "status", f"unknown status '{status}'",
+                                 f"Use one of: {', '.join(STATUSES)}.")
+        rows = seen.setdefault(gene, {})
+        if sample in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' in gene '{gene}' "
+                                 f"(first on line {rows[sample]})", "Give one row per sample per gene.")
+        rows[sample] = line
+        statuses.append(GeneStatus(sample, group, gene, status,
+                                   parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
+                                   parse_count(path, line, "n_not_assessable", row["n_not_assessable"])))
+    check_every_sample(path, seen, samples, "gene")
+    return statuses
+
+
+def check_every_sample(path: PathLike, seen: Mapping[str, Mapping[str, int]], samples: Mapping[str, str],
+                       what: str) -> None:
+    for key, rows in seen.items():
+        missing = [sample for sample in samples if sample not in rows]
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise UserInputError(path, min(rows.values()), "sample", f"{what} '{key}' has no row for sample(s) {shown}",
+                                 f"The file must have one row per sample per {what}.")
+
+
+def read_tests(path: PathLike, level: str) -> List[TestRow]:
+    """One COHORT_STATS test table (``variant_tests.tsv``, ``gene_tests.tsv`` or ``biallelic_tests.tsv``)."""
+    flag = LEVEL_FLAGS[level]
+    tests: List[TestRow] = []
+    for line, row in read_tsv(path, TEST_COLUMNS, flag):
+        if row["level"] != level:
+            raise UserInputError(path, line, "level", f"'{row['level']}' in the {level} test table",
+                                 f"Give {flag} the {level}_tests.tsv of COHORT_STATS.")
+        if row["testable"] not in ("yes", "no"):
+            raise UserInputError(path, line, "testable", f"'{row['testable']}' is not yes or no")
+        counts = {column: parse_count(path, line, column, row[column])
+                  for column in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")}
+        numbers = {column: parse_number(path, line, column, row[column])
+                   for column in ("case_freq", "control_freq", "p_value", "odds_ratio", "ci_low", "ci_high", "q_value")}
+        testable = row["testable"] == "yes"
+        if testable:
+            for column in ("p_value", "odds_ratio", "ci_low", "ci_high", "q_value"):
+                if numbers[column] is None:
+                    raise UserInputError(path, line, column, "NA in a testable test", "Rerun COHORT_STATS.")
+        tests.append(TestRow(level, row["id"], row["gene"], row["label"], testable=testable,
+                             note=optional_text(row["note"]), line=line, **counts, **numbers))
+    return tests
+
+
+def read_versions(path: PathLike) -> Dict[str, Dict[str, str]]:
+    """``software_versions.yml`` ({step: {tool: version}}); versions stay text (``1.10`` is not ``1.1``)."""
+    import yaml
+
+    with _open(path, "--versions") as handle:
+        text = handle.read()
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise UserInputError(path, mark.line + 1 if mark else None, "--versions",
+                             f"not valid YAML ({err.__class__.__name__})",
+                             "Give pipeline_info/software_versions.yml.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserInputError(path, None, "--versions", "expected a mapping of step -> {tool: version}",
+                             "Give pipeline_info/software_versions.yml.")
+    versions: Dict[str, Dict[str, str]] = {}
+    for step, tools in data.items():
+        if not isinstance(tools, dict):
+            raise UserInputError(path, None, str(step), "expected a mapping of tool -> version under the step",
+                                 "Give pipeline_info/software_versions.yml.")
+        versions[str(step)] = {str(tool): str(version) for tool, version in tools.items()}
+    return versions
+
+
+def read_params(path: PathLike) -> Dict[str, Any]:
+    """The run's parameters (JSON object); keys the report does not know are shown as they are."""
+    with _open(path, "--params") as handle:
+        text = handle.read()
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as err:
+        raise UserInputError(path, err.lineno, "--params", f"not valid JSON ({err.msg})",
+                             "Give the JSON of the run's parameters.") from None
+    if not isinstance(data, dict):
+        raise UserInputError(path, None, "--params", "expected a JSON object of parameter -> value",
+                             "Give the JSON of the run's parameters.")
+    return data
+
+
+# ================================================================== consistency between the inputs
+
+
+def check_kept_match(variants_path: PathLike, carriers_path: PathLike, variants: Sequence[KeptVariant],
+                     calls: Sequence[Call]) -> None:
+    """The kept variants of variants.tsv and the variants of carriers.tsv must be the same set."""
+    kept = {variant.variant_id for variant in variants}
+    in_carriers = {call.variant_id for call in calls}
+    extra = [vid for vid in dict.fromkeys(call.variant_id for call in calls) if vid not in kept]
+    if extra:
+        raise UserInputError(carriers_path, None, "variant_id",
+                             f"variant '{extra[0]}' has carrier rows but is not kept in {variants_path}",
+                             "Give variants.tsv and carriers.tsv of the same SCREEN run.")
+    missing = [variant.variant_id for variant in variants if variant.variant_id not in in_carriers]
+    if missing:
+        raise UserInputError(variants_path, None, "variant_id",
+                             f"kept variant '{missing[0]}' has no rows in {carriers_path}",
+                             "Give variants.tsv and carriers.tsv of the same SCREEN run.")
+
+
+def expected_counts(data: ReportData) -> Dict[str, Dict[str, Tuple[int, int, int, int]]]:
+    """(case carriers, case assessable, control carriers, control assessable) per level and test id, by the
+    carrier rules of COHORT_STATS applied to carriers.tsv and gene_status.tsv."""
+    counts: Dict[str, Dict[str, List[int]]] = {level: {} for level in LEVELS}
+
+    def add(level: str, key: str, group: str, outcome: str) -> None:
+        tally = counts[level].setdefault(key, [0, 0, 0, 0])
+        if outcome == EXCLUDED:
+            return
+        offset = 0 if group == "case" else 2
+        tally[offset + 1] += 1
+        tally[offset] += outcome == CARRIER
+
+    for call in data.calls:
+        add("variant", call.variant_id, call.group, variant_outcome(call.state))
+    for status in data.gene_status:
+        add("gene", status.gene, status.group, gene_outcome(status.status, status.n_not_assessable))
+        add("biallelic", status.gene, status.group, biallelic_outcome(status.status, status.n_not_assessable))
+    return {level: {key: tuple(value) for key, value in table.items()} for level, table in counts.items()}
+
+
+def check_tests_match(data: ReportData, test_paths: Mapping[str, PathLike], source: Mapping[str, PathLike]) -> None:
+    """Every test table must hold one row per variant/gene with the counts the carrier rules give."""
+    expected = expected_counts(data)
+    for level in LEVELS:
+        path, wanted = test_paths[level], expected[level]
+        seen = set()
+        for test in data.tests[level]:
+            if test.id not in wanted:
+                raise UserInputError(path, test.line, "id", f"'{test.id}' is not in {source[level]}",
+                                     "Give the test tables COHORT_STATS made from these SCREEN outputs.")
+            if test.id in seen:
+                raise UserInputError(path, test.line, "id", f"'{test.id}' is tested twice")
+            seen.add(test.id)
+            got = (test.case_carriers, test.case_assessable, test.control_carriers, test.control_assessable)
+            names = ("case_carriers", "case_assessable", "control_carriers", "control_assessable")
+            for name, have, want in zip(names, got, wanted[test.id]):
+                if have != want:
+                    raise UserInputError(path, test.line, name,
+                                         f"{have} for '{test.id}' but {source[level]} gives {want}",
+                                         "Give the test tables COHORT_STATS made from these SCREEN outputs.")
+        missing = [key for key in wanted if key not in seen]
+        if missing:
+            raise UserInputError(path, None, "id", f"no test for '{missing[0]}' of {source[level]}",
+                                 "Give the test tables COHORT_STATS made from these SCREEN outputs.")
+
+
+def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
+         variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, versions: PathLike,
+         params: PathLike) -> ReportData:
+    """Read and cross-check every input."""
+    groups = read_samples(samples)
+    kept, n_screened = read_variants(variants)
+    calls = read_calls(carriers, groups, samples)
+    check_kept_match(variants, carriers, kept, calls)
+    test_paths = {"variant": variant_tests, "gene": gene_tests, "biallelic": biallelic_tests}
+    data = ReportData(
+        samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened, calls=calls,
+        gene_status=read_gene_status(gene_status, groups, samples),
+        tests={level: read_tests(test_paths[level], level) for level in LEVELS},
+        versions=read_versions(versions), params=read_params(params),
+    )
+    check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
+    return data
+
+
+# ================================================================== number and text formatting
+
+
+def sig3(value: Optional[float]) -> str:
+    """Three significant digits (trailing zeros kept: 0.500, 1.00); 0 -> "0", Inf -> "Inf", None -> "NA"."""
+    if value is None or math.isnan(value):
+        return NA
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0"
+    text = format(value, "#.3g")
+    mantissa, _, exponent = text.partition("e")
+    mantissa = mantissa.rstrip(".")
+    return f"{mantissa}e{exponent}" if exponent else mantissa
+
+
+def odds_ratio_text(test: TestRow) -> str:
+    """``OR (low-high)``, ``NA`` when not testable."""
+    if not test.testable:
+        return NA
+    return f"{sig3(test.odds_ratio)} ({sig3(test.ci_low)}\u2013{sig3(test.ci_high)})"
+
+
+def fraction_text(carriers: int, assessable: int) -> str:
+    """``k/n (f%)``; the percentage with one decimal, ``k/0`` without one."""
+    if assessable == 0:
+        return f"{carriers}/0"
+    return f"{carriers}/{assessable} ({100.0 * carriers / assessable:.1f}%)"
+
+
+def _extra_number(variant: KeptVariant, column: str) -> Optional[float]:
+    text = variant.extra.get(column)
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+def af_text(variant: KeptVariant) -> str:
+    """gnomAD AF with 3 significant digits (plus popmax and the AF the filters used when it differs),
+    or that the variant is absent from gnomAD."""
+    status = (variant.extra.get("af_status") or "").lower()
+    popmax = _extra_number(variant, "popmax_af")
+    if variant.gnomad_af is None and popmax is None:
+        return "novel / not in gnomAD"
+    parts = [sig3(variant.gnomad_af) if variant.gnomad_af is not None else "no global AF in gnomAD"]
+    if popmax is not None:
+        population = variant.extra.get("popmax_population")
+        parts.append(f"popmax {sig3(popmax)}" + (f" ({population})" if population else ""))
+    used = _extra_number(variant, "af_used")
+    if status == "novel":
+        parts.append("treated as novel by the filters")
+    elif used is not None and used != variant.gnomad_af:
+        parts.append(f"AF used by the filters {sig3(used)}")
+    return "; ".join(parts)
+
+
+KEPT_REASON_TEXT = {
+    "in_panel": "in the panel regions",
+    "quality_pass": "call quality passed",
+    "af_novel": "not in gnomAD (novel)",
+    "af_below_common": "gnomAD AF within the limits",
+    WHITELIST_RESCUE: "gnomAD AF above the common-variant limit, kept by the risk-factor whitelist",
+    "assessable_carrier": "at least one assessable carrier",
+}
+
+
+def kept_reason_text(code: str) -> str:
+    """Plain words for one of SCREEN's 'why it passed' codes (unknown codes are shown as they are)."""
+    if code in KEPT_REASON_TEXT:
+        return KEPT_REASON_TEXT[code]
+    kind, _, value = code.partition(":")
+    if kind == "impact" and value:
+        return f"predicted impact {value}"
+    if kind == "consequence" and value:
+        return f"consequence {value}"
+    return code
+
+
+QC_CHECKS = {
+    "mean_depth": ("mean_panel_depth", "mean panel depth below {}x"),
+    "pct_20x": ("pct_panel_20x", "fewer than {}% of panel bases at >= 20x"),
+    "pct_mapped": ("pct_mapped", "fewer than {}% of reads mapped"),
+}
+_QC_TOKEN = re.compile(r"^([a-z0-9_]+)<(.+)$")
+
+
+def qc_failures(flag: str) -> List[Tuple[Optional[str], str]]:
+    """(QC column or None, plain-language reason) for each failed check in a ``qc_flag``."""
+    if flag in ("", "pass", NA):
+        return []
+    failures = []
+    for token in flag.split(";"):
+        match = _QC_TOKEN.match(token.strip())
+        if match and match.group(1) in QC_CHECKS:
+            column, text = QC_CHECKS[match.group(1)]
+            failures.append((column, text.format(match.group(2))))
+        else:
+            failures.append((None, token.strip()))
+    return failures
+
+
+NOTE_TEXT = {"no_call": "no genotype called", "low_depth": "read depth below the minimum",
+             "low_gq": "genotype quality below the minimum"}
+
+
+def note_text(note: Optional[str], params: Mapping[str, Any]) -> str:
+    """Why a genotype is not assessable, in words (with the threshold when the parameters give it)."""
+    if not note:
+        return "not assessable"
+    parts = []
+    for token in note.split(";"):
+        text = NOTE_TEXT.get(token, token)
+        threshold = {"low_depth": params.get("min_dp"), "low_gq": params.get("min_gq")}.get(token)
+        if threshold is not None:
+            text = text.replace("the minimum", f"{value_text(threshold)}")
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def value_text(value: Any) -> str:
+    """A parameter value as text: lists comma-joined, null as 'not set', nested objects as JSON."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+# ================================================================== HTML building blocks
+
+
+class Html(str):
+    """Text that is already HTML (built here from escaped parts); everything else gets escaped."""
+
+
+def esc(value: Any) -> Html:
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape("" if value is None else str(value), quote=True))
+
+
+def tag(name: str, content: Any = "", **attrs: Any) -> Html:
+    """``<name attrs>content</name>``; attribute names with a trailing ``_`` lose it (``class_``)."""
+    rendered = "".join(f' {key.rstrip("_").replace("_", "-")}="{esc(value)}"' for key, value in attrs.items()
+                       if value is not None)
+    return Html(f"<{name}{rendered}>{esc(content)}</{name}>")
+
+
+def join(parts: Iterable[Any], sep: str = "") -> Html:
+    return Html(esc(sep).join(esc(part) for part in parts))
+
+
+class Td(Html):
+    """A finished table cell (made by :func:`td`, e.g. with a class); :func:`table` wraps anything else."""
+
+
+def td(content: Any, class_: Optional[str] = None) -> Td:
+    return Td(tag("td", content, class_=class_))
+
+
+def table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], class_: str = "data",
+          row_classes: Optional[Sequence[Optional[str]]] = None) -> Html:
+    head = tag("thead", tag("tr", join(tag("th", header, scope="col") for header in headers)))
+    body_rows = []
+    for index, cells in enumerate(rows):
+        cls = row_classes[index] if row_classes else None
+        body_rows.append(tag("tr", join(cell if isinstance(cell, Td) else td(cell) for cell in cells), class_=cls))
+    return tag("table", join([head, tag("tbody", join(body_rows))]), class_=class_)
+
+
+def section(anchor: str, title: str, lead: str, *body: Any) -> Html:
+    return tag("section", join([tag("h2", title), tag("p", lead, class_="lead"), *body]), id=anchor)
+
+
+def bullet_list(items: Iterable[Any]) -> Html:
+    return tag("ul", join(tag("li", item) for item in items))
+
+
+def figure_html(svg: bytes, alt: str, caption: Any) -> Html:
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return tag("figure", join([Html(f'<img src="{esc(source)}" alt="{esc(alt)}">'), tag("figcaption", caption)]))
+
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1200px;
+       padding: 1em 2em; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.15em; margin-top: 2em; }
+h3 { margin-top: 1.4em; }
+p.lead { font-size: 1.05em; background: #F3F7FB; border-left: 4px solid #0072B2; padding: 0.5em 0.8em; }
+table.data { border-collapse: collapse; margin: 0.6em 0 1.2em 0; font-size: 0.88em; }
+table.data th, table.data td { border: 1px solid #CCCCCC; padding: 0.25em 0.5em; vertical-align: top;
+                               text-align: left; }
+table.data th { background: #EEF2F5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.below { background: #FBE3D6; font-weight: bold; }
+tr.flagged td:first-child { border-left: 4px solid #D55E00; }
+tr.untestable td { color: #555555; font-style: italic; }
+.codes code { font-size: 0.8em; color: #555555; }
+.evidence { font-size: 0.92em; background: #FFF8E5; border-left: 3px solid #E69F00; padding: 0.2em 0.4em;
+            margin-top: 0.3em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #DDDDDD; }
+figcaption { font-size: 0.9em; color: #333333; margin-top: 0.4em; }
+nav ol { columns: 2; font-size: 0.95em; }
+footer { margin-top: 3em; border-top: 1px solid #CCCCCC; padding-top: 0.5em; font-size: 0.85em; color: #555555; }
+code { font-size: 0.92em; }
+@media print { section { page-break-inside: avoid; } nav { display: none; } }
+"""
+
+
+# ================================================================== derived views
+
+
+def ordered_samples(data: ReportData) -> List[Tuple[str, str]]:
+    """Cases first, then controls, each in samples-file order."""
+    return [(sample, group) for wanted in GROUPS for sample, group in data.samples.items() if group == wanted]
+
+
+def calls_by_variant(data: ReportData) -> Dict[str, List[Call]]:
+    grouped: Dict[str, List[Call]] = {}
+    for call in data.calls:
+        grouped.setdefault(call.variant_id, []).append(call)
+    return grouped
+
+
+def variant_display(variant: KeptVariant) -> str:
+    return f"{variant.gene} {variant.label}"
+
+
+def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
+    """(sample, group, test, reason) for every sample left out of a test because it was not assessable."""
+    labels = {variant.variant_id: variant_display(variant) for variant in data.variants}
+    rows: List[Tuple[str, str, str, str]] = []
+    for call in data.calls:
+        if variant_outcome(call.state) == EXCLUDED:
+            measured = [f"{name} {value}" for name, value in (("DP", call.depth), ("GQ", call.gq)) if value]
+            depth = f" ({', '.join(measured)})" if measured else ""
+            rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
+                         note_text(call.note, data.params) + depth))
+    for status in data.gene_status:
+        reason = (f"not assessable at {status.n_not_assessable} of {status.n_kept_variants} kept variant(s) of "
+                  f"{status.gene}, so it cannot be called a non-carrier")
+        if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
+            rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)", reason))
+        if biallelic_outcome(status.status, status.n_not_assessable) == EXCLUDED:
+            rows.append((status.sample, status.group, f"gene {status.gene} (biallelic)",
+                         reason.replace("a non-carrier", "non-biallelic") + f" (status {status.status})"))
+    order = {sample: index for index, (sample, _) in enumerate(ordered_samples(data))}
+    return sorted(rows, key=lambda row: order[row[0]])
+
+
+def tested_name(test: TestRow) -> str:
+    """'GENE label' for a variant test, 'GENE' otherwise."""
+    return f"{test.gene} {test.label}" if test.level == "variant" else test.gene
+
+
+def untestable_reason(note: Optional[str]) -> str:
+    tokens = (note or "").split(";")
+    for token, text in (("no_assessable_samples", "no assessable sample"), ("no_assessable_case", "no assessable case"),
+                        ("no_assessable_control", "no assessable control")):
+        if token in tokens:
+            return text
+    return "no assessable case or control"
+
+
+def excluded_count(note: Optional[str]) -> Optional[int]:
+    for token in (note or "").split(";"):
+        if token.startswith("excluded_samples="):
+            try:
+                return int(token.split("=", 1)[1])
+            except ValueError:
+                return None
+    return None
+
+
+def conf_label(params: Mapping[str, Any]) -> str:
+    level = params.get("conf_level")
+    try:
+        return f"{float(level) * 100:g}% CI" if level is not None else "95% CI"
+    except (TypeError, ValueError):
+        return "95% CI"
+
+
+# ================================================================== sections
+
+
+def cohort_section(data: ReportData) -> Html:
+    counts = {group: sum(1 for g in data.samples.values() if g == group) for group in GROUPS}
+    flagged = [row for row in data.qc if qc_failures(row.qc_flag)]
+    overview = bullet_list([
+        f"Cases (MAS-/HLH-like toxicity after CAR-T): {counts['case']}",
+        f"Controls (no such toxicity): {counts['control']}",
+        f"Samples in total: {len(data.samples)}; flagged by QC: {len(flagged)}",
+    ])
+    if flagged:
+        qc_part = join([
+            tag("h3", "Samples flagged by QC"),
+            tag("p", "A flag marks weak sequencing; flagged samples stay in the analysis, but their "
+                     "genotypes are assessed against the depth and quality minimums like every other sample."),
+            table(["Sample", "Group", "Why flagged", "qc_flag"],
+                  [(row.sample, row.group, "; ".join(text for _, text in qc_failures(row.qc_flag)),
+                    tag("code", row.qc_flag)) for row in flagged]),
+        ])
+    else:
+        qc_part = tag("p", "No sample was flagged by QC.")
+    excluded = exclusions(data)
+    if excluded:
+        excl_part = join([
+            tag("h3", "Samples left out of a comparison"),
+            tag("p", "A sample whose genotype could not be judged is neither a carrier nor a non-carrier for that "
+                     "test: it is left out of both the numerator and the denominator (the n in k/n)."),
+            table(["Sample", "Group", "Left out of", "Why"], excluded),
+        ])
+    else:
+        excl_part = tag("p", "Every sample was assessable for every test: no sample was left out.")
+    untestable = [test for level in LEVELS for test in data.tests[level] if not test.testable]
+    if untestable:
+        untest_part = join([
+            tag("h3", "Tests that could not be done"),
+            bullet_list(f"{test.level} level, {tested_name(test)}: {untestable_reason(test.note)}" for test in untestable),
+        ])
+    else:
+        untest_part = Html("")
+    return section("cohort", "1. Cohort",
+                   "Who was compared: patients who developed MAS-/HLH-like toxicity after CAR-T (cases) and "
+                   "patients who did not (controls), which samples had weak sequencing, and which samples could "
+                   "not be judged for a given variant or gene and were therefore left out of that comparison.",
+                   overview, qc_part, excl_part, untest_part)
+
+
+def qc_section(data: ReportData) -> Html:
+    thresholds = [f"{label} {value_text(data.params[key])}{unit}" for key, label, unit in
+                  (("min_mean_depth", "mean panel depth >=", "x"), ("min_pct_20x", "panel bases at >= 20x >=", "%"),
+                   ("min_pct_mapped", "reads mapped >=", "%")) if data.params.get(key) is not None]
+    rows, classes = [], []
+    for row in data.qc:
+        failures = qc_failures(row.qc_flag)
+        below = {column for column, _ in failures if column}
+
+        def number(column: str, text: str) -> Html:
+            if column in below:
+                return td(Html(esc(text) + esc(" \u25bc below")), class_="num below")
+            return td(text, class_="num")
+
+        rows.append((row.sample, row.group, td(f"{row.total_reads:,}", "num"), td(f"{row.mapped_reads:,}", "num"),
+                     number("pct_mapped", f"{row.pct_mapped:.2f}"),
+                     number("mean_panel_depth", f"{row.mean_panel_depth:.2f}"),
+                     number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"),
+                     "pass" if not failures else "; ".join(text for _, text in failures)))
+        classes.append("flagged" if failures else None)
+    lead = ("How well each sample was sequenced over the screened genes. Low depth means fewer reads to "
+            "call a genotype from; cells below the run's threshold are marked \u25bc and shaded.")
+    note = tag("p", "Thresholds of this run: " + "; ".join(thresholds) + "." if thresholds else
+               "The run's QC thresholds were not recorded in the parameters; the flags come from sample_qc.tsv.")
+    return section("qc", "2. Per-sample sequencing quality", lead, note,
+                   table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
+                          "% panel bases >= 20x", "QC flag"], rows, row_classes=classes))
+
+
+def carriers_cell(calls: Sequence[Call], group: str) -> Html:
+    carriers = [call for call in calls if call.group == group and call.state in ("het", "hom_alt")]
+    if not carriers:
+        return esc("none")
+    return join([f"{call.sample} ({'hom' if call.state == 'hom_alt' else 'het'})" for call in carriers], ", ")
+
+
+def not_assessable_cell(calls: Sequence[Call], params: Mapping[str, Any]) -> Html:
+    missing = [call for call in calls if call.state == "not_assessable"]
+    if not missing:
+        return esc("none")
+    return join([f"{call.sample} ({call.group}: {note_text(call.note, params)})" for call in missing], "; ")
+
+
+def why_kept_cell(variant: KeptVariant) -> Html:
+    """SCREEN's reasons in words (codes below), and the whitelist entry with its evidence verbatim."""
+    parts: List[Html] = []
+    codes = [code.strip() for code in (variant.reasons or "").split(";") if code.strip()]
+    if codes:
+        parts.append(tag("div", "; ".join(kept_reason_text(code) for code in codes)))
+        parts.append(tag("div", join([tag("code", code) for code in codes], " "), class_="codes"))
+    if variant.whitelisted:
+        title = ("Kept by the risk-factor whitelist" if variant.rescued
+                 else "On the risk-factor whitelist (passes the frequency rules without it)")
+        reason = variant.whitelist_reason or "no reason given"
+        parts.append(tag("div", join([tag("strong", title), esc(": " + reason)])))
+        parts.append(tag("div", join([tag("strong", "Evidence: "), esc(variant.whitelist_evidence or "none given")]),
+                         class_="evidence"))
+    elif variant.rescued_by:
+        parts.append(tag("div", f"rescued by: {variant.rescued_by}"))
+    return join(parts) if parts else esc("passed every filter")
+
+
+def kept_variants_section(data: ReportData) -> Html:
+    by_variant = calls_by_variant(data)
+    rows = []
+    for variant in data.variants:
+        calls = by_variant.get(variant.variant_id, [])
+        ident = [variant.variant_id]
+        if variant.extra.get("rsid"):
+            ident.append(str(variant.extra["rsid"]))
+        if variant.extra.get("transcript"):
+            ident.append(str(variant.extra["transcript"]))
+        consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
+        effect = " / ".join(value for value in (variant.impact, consequence) if value) or NA
+        rows.append((tag("strong", variant.gene), join(tag("div", part) for part in ident),
+                     variant.hgvsc or NA, variant.hgvsp or NA, td(af_text(variant), "num"), effect,
+                     why_kept_cell(variant), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
+                     not_assessable_cell(calls, data.params)))
+    n_kept = len(data.variants)
+    n_rescued = sum(variant.rescued for variant in data.variants)
+    summary = tag("p", f"{data.n_screened} variant(s) were screened; {n_kept} passed the filters and are listed here"
+                       + (f" ({n_rescued} kept only because of the risk-factor whitelist)." if n_rescued else "."))
+    body = (table(["Gene", "Variant (GRCh38) / rsID / transcript", "HGVSc", "HGVSp", "gnomAD AF",
+                   "Impact / consequence", "Why kept", "Carriers: cases", "Carriers: controls", "Not assessable"], rows)
+            if rows else tag("p", "No variant passed the screen."))
+    return section("variants", "3. Variants kept by the screen",
+                   "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
+                   "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
+                   "hom = both copies.", summary, body)
+
+
+def matrix_section(svg: bytes, data: ReportData) -> Html:
+    caption = ("Rows: kept variants (gene and protein change); columns: samples, cases (shaded) left of controls. "
+               "Half-filled circle = heterozygous, filled square = homozygous alternate, cross = not assessable "
+               "(no call, low depth or low genotype quality), small dot = reference. Shapes differ, so the figure "
+               "reads without colour. The same data are in the table of section 3.")
+    return section("matrix", "4. Carrier matrix",
+                   "Who carries what at a glance: each mark is one patient's genotype at one variant.",
+                   figure_html(svg, "Carrier matrix of kept variants by sample", caption))
+
+
+def forest_rows(data: ReportData) -> List[figures.ForestRow]:
+    rows = []
+    for test in data.tests["gene"]:
+        text = (f"{test.case_carriers}/{test.case_assessable} vs {test.control_carriers}/{test.control_assessable}  "
+                + (odds_ratio_text(test).replace("\u2013", "-") if test.testable else "not testable"))
+        rows.append(figures.ForestRow(test.gene, test.testable, test.odds_ratio, test.ci_low, test.ci_high, text,
+                                      "" if test.testable else untestable_reason(test.note)))
+    return rows
+
+
+def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -> Html:
+    label = conf_label(data.params)
+    caption = (f"Diamond: odds ratio of carrying a kept variant in the gene, cases vs controls (conditional maximum "
+               f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). An odds ratio "
+               f"of 0 or Inf (nobody carries in one group) and interval ends at 0 or Inf cannot be placed on a log "
+               f"axis: they are drawn at the axis edge as arrow heads, with the exact values printed on the right.")
+    parts: List[Any] = [figure_html(svg, "Forest plot of gene-level odds ratios", caption)]
+    if forest.not_testable:
+        parts.append(tag("p", "Not testable (no assessable case or control): " + ", ".join(forest.not_testable) + "."))
+    return section("forest", "5. Gene-level odds ratios",
+                   "For each gene: are carriers of any kept variant more frequent among cases (right of 1) or "
+                   "controls (left of 1)? Wide lines mean few patients and much uncertainty.", *parts)
+
+
+def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> Html:
+    if not tests:
+        return tag("p", "No test at this level (no variant passed the screen).")
+    label_header = "Variant" if level == "variant" else "Gene"
+    rows, classes = [], []
+    for test in tests:
+        name = tag("strong", test.gene)
+        if level == "variant":
+            name = join([name, esc(" " + test.label)])
+        notes = []
+        if not test.testable:
+            notes.append(f"not testable: {untestable_reason(test.note)}")
+        excluded = excluded_count(test.note)
+        if excluded:
+            notes.append(f"{excluded} sample(s) not assessable, left out")
+        rows.append((name, td(fraction_text(test.case_carriers, test.case_assessable), "num"),
+                     td(fraction_text(test.control_carriers, test.control_assessable), "num"),
+                     td(odds_ratio_text(test), "num"), td(sig3(test.p_value), "num"), td(sig3(test.q_value), "num"),
+                     "; ".join(notes)))
+        classes.append(None if test.testable else "untestable")
+    return table([label_header, "Cases: carriers/assessable (%)", "Controls: carriers/assessable (%)",
+                  f"OR ({label})", "p", "q (BH)", "Note"], rows, row_classes=classes)
+
+
+def tests_section(data: ReportData) -> Html:
+    label = conf_label(data.params)
+    parts = [
+        tag("p", "k/n = carriers / samples assessable in the group. OR: conditional maximum-likelihood odds ratio "
+                 f"(cases vs controls) with its exact {label}; p: two-sided Fisher's exact test; q: Benjamini-Hochberg "
+                 "false discovery rate within the level, over the testable tests only. Values to 3 significant "
+                 "digits."),
+        tag("h3", "Per variant (carrier = het or hom)"), tests_table(data.tests["variant"], "variant", label),
+        tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
+        tests_table(data.tests["gene"], "gene", label),
+        tag("h3", "Per gene, biallelic (carrier = homozygous or (possible) compound heterozygous)"),
+        tests_table(data.tests["biallelic"], "biallelic", label),
+    ]
+    return section("tests", "6. Case/control comparisons",
+                   "Is carrying a variant more common in cases than in controls? Each row compares the two groups; "
+                   "with small groups, a large odds ratio can still be compatible with no difference (p and q near 1).",
+                   *parts)
+
+
+# ------------------------------------------------------------------ methods
+
+
+def find_version(versions: Mapping[str, Mapping[str, str]], tools: Sequence[str],
+                 steps: Sequence[str] = ()) -> Optional[str]:
+    """Version of the first of ``tools`` found, looking in ``steps`` first and then in every step."""
+    wanted = [tool.lower() for tool in tools]
+    ordered = [step for step in steps if step in versions] + [step for step in versions if step not in steps]
+    for tool in wanted:
+        for step in ordered:
+            for name, version in versions[step].items():
+                if name.lower() == tool:
+                    return version
+    return None
+
+
+def with_version(name: str, version: Optional[str]) -> str:
+    return f"{name} {version}" if version else f"{name} (version not recorded)"
+
+
+ALIGNERS = {"bwa-mem2": ("BWA-MEM2", ("bwamem2", "bwa-mem2"), ("BWAMEM2_MEM",)),
+            "bwa": ("BWA-MEM", ("bwa",), ("BWA_MEM",))}
+
+
+def aligner_text(params: Mapping[str, Any], versions: Mapping[str, Mapping[str, str]]) -> str:
+    choice = str(params.get("aligner", "")).lower()
+    if choice in ALIGNERS:
+        name, tools, steps = ALIGNERS[choice]
+        return with_version(name, find_version(versions, tools, steps))
+    for name, tools, steps in ALIGNERS.values():
+        if any(step in versions for step in steps):
+            return with_version(name, find_version(versions, tools, steps))
+    return f"{choice or 'an aligner'} (not recorded)"
+
+
+def annotator_text(params: Mapping[str, Any], versions: Mapping[str, Mapping[str, str]]) -> str:
+    choice = str(params.get("annotator", "")).lower()
+    if choice == "offline":
+        return (with_version("snpEff", find_version(versions, ("snpeff",), ("SNPEFF_ANN",)))
+                + " (database built from the panel's gene models), with gnomAD frequencies added by "
+                + with_version("bcftools", find_version(versions, ("bcftools",), ("GNOMAD_ANNOTATE",))))
+    if choice == "vep":
+        cache = params.get("vep_cache")
+        mode = (f"offline cache, version {value_text(params.get('vep_cache_version'))}" if cache
+                else "the panel's gene models")
+        version = find_version(versions, ("ensemblvep", "vep"), ("ENSEMBLVEP_VEP",))
+        return with_version("Ensembl VEP", version) + f" ({mode})"
+    if choice == "vep_rest":
+        server = params.get("vep_rest_server")
+        return ("the Ensembl VEP REST service" + (f" ({value_text(server)})" if server else "")
+                + ", queried by " + with_version("hlhscreen", find_version(versions, ("hlhscreen",), ("VEP_REST",))))
+    return f"{choice or 'an annotator'} (not recorded)"
+
+
+def param_text(params: Mapping[str, Any], *keys: str, default: str = "not recorded") -> str:
+    for key in keys:
+        if key in params and params[key] is not None:
+            return value_text(params[key])
+    return default
+
+
+def gnomad_text(params: Mapping[str, Any]) -> str:
+    source = param_text(params, "gnomad_source", "gnomad", "gnomad_version", default="")
+    vcf = params.get("gnomad_vcf")
+    parts = [part for part in (source, f"sites file {Path(str(vcf)).name}" if vcf else "") if part]
+    if not parts and str(params.get("annotator", "")).lower() == "vep_rest":
+        return "the gnomAD frequencies of the Ensembl REST service's colocated variants"
+    return ", ".join(parts) if parts else "gnomAD (source not recorded)"
+
+
+def param_flag(params: Mapping[str, Any], key: str, default: bool) -> bool:
+    """A yes/no parameter (JSON boolean, or text such as "true"/"false"); ``default`` when not recorded."""
+    value = params.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    return default
+
+
+AF_SOURCE_TEXT = {"global": "the global gnomAD allele frequency",
+                  "popmax": "the larger of the global gnomAD allele frequency and that of the gnomAD population "
+                            "where it is highest (popmax)"}
+
+
+def filter_sentences(params: Mapping[str, Any]) -> List[str]:
+    """The screening rules of SCREEN (docs/screening.md) with this run's thresholds."""
+    af_source = param_text(params, "af_source", default="")
+    af_name = AF_SOURCE_TEXT.get(af_source, "the gnomAD allele frequency" + (f" ({af_source})" if af_source else ""))
+    max_af, common_af = param_text(params, "max_af"), param_text(params, "common_af")
+    whitelist = param_text(params, "risk_factors", "whitelist", default="the panel's risk_factors.tsv")
+    rules = [
+        f"it overlapped the screened regions of the {param_text(params, 'panel', default='(not recorded)')} panel",
+        f"its call had QUAL at least {param_text(params, 'min_qual')} and FILTER PASS",
+        f"the frequency compared ({af_name}) was below {max_af}"
+        + (" (whitelisted variants exempt)" if param_flag(params, "whitelist_overrides_max_af", False) else "")
+        + f", and at most {common_af} unless the variant was on the risk-factor whitelist ({whitelist})",
+        f"the summary transcript's predicted impact was one of {param_text(params, 'impacts')} or one of its "
+        f"consequences was one of {param_text(params, 'consequences')}",
+    ]
+    if param_flag(params, "require_carrier", True):
+        rules.append("at least one sample carried it with an assessable genotype")
+    return [
+        "A variant was kept when " + "; ".join(rules) + ". Variants absent from gnomAD were treated as novel and "
+        "passed the frequency rules; whitelisted variants were kept above the common-variant limit only because "
+        "the cited literature reports them as risk factors.",
+        f"A sample's genotype was assessable when called with read depth at least {param_text(params, 'min_dp')} "
+        f"and genotype quality at least {param_text(params, 'min_gq')}; otherwise it was counted neither as "
+        f"carrier nor as non-carrier.",
+    ]
+
+
+def methods_section(data: ReportData) -> Html:
+    versions, params = data.versions, data.params
+    caller = with_version("FreeBayes", find_version(versions, ("freebayes",), ("FREEBAYES",)))
+    bcftools = with_version("bcftools", find_version(versions, ("bcftools",), ("BCFTOOLS_NORM",)))
+    samtools = with_version("samtools", find_version(versions, ("samtools",)))
+    hlhscreen_version = (find_version(versions, ("hlhscreen",), ("SCREEN", "SCREEN_VARIANTS", "COHORT_STATS"))
+                         or __version__)
+    label = conf_label(params)
+    whitelisted = [variant for variant in data.variants if variant.rescued]
+    paragraph = " ".join([
+        f"Reads were aligned to GRCh38 with {aligner_text(params, versions)} and sorted with {samtools}.",
+        f"Variants were called jointly in all {len(data.samples)} samples with {caller} over the panel targets, "
+        f"then split into one allele per record and left-aligned with {bcftools}.",
+        f"Variants were annotated with {annotator_text(params, versions)}; population frequencies came from "
+        f"{gnomad_text(params)}.",
+        *filter_sentences(params),
+        f"Screening and statistics used hlhscreen {hlhscreen_version}.",
+        "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "
+        "under a recessive model (biallelic) with a two-sided Fisher's exact test; conditional maximum-likelihood "
+        f"odds ratio with exact {label} as R's fisher.test; Benjamini-Hochberg FDR per level.",
+    ])
+    parts: List[Any] = [tag("p", paragraph)]
+    if whitelisted:
+        parts.append(tag("p", "Kept through the whitelist in this run: "
+                         + "; ".join(f"{variant_display(v)} ({v.variant_id})" for v in whitelisted) + "."))
+    parts.append(tag("h3", "Parameters of this run"))
+    param_rows = [(tag("code", key), value_text(value)) for key, value in sorted(params.items())]
+    parts.append(table(["Parameter", "Value"], param_rows) if param_rows else tag("p", "No parameters were recorded."))
+    parts.append(tag("h3", "Software versions"))
+    version_rows = [(step, tool, version) for step in sorted(versions)
+                    for tool, version in sorted(versions[step].items())]
+    parts.append(table(["Step", "Tool", "Version"], version_rows) if version_rows
+                 else tag("p", "No versions were recorded."))
+    return section("methods", "7. Methods",
+                   "How the results were produced, filled in from this run's parameters and tool versions; "
+                   "suitable as a starting point for a paper's methods.", *parts)
+
+
+def pipeline_version(versions: Mapping[str, Mapping[str, str]]) -> str:
+    return versions.get("Workflow", {}).get("hlhscreen") or __version__
+
+
+def footer(data: ReportData, run_date: str) -> Html:
+    nextflow = data.versions.get("Workflow", {}).get("Nextflow")
+    text = (f"hlhscreen {pipeline_version(data.versions)}" + (f" (Nextflow {nextflow})" if nextflow else "")
+            + f" \u00b7 run date {run_date} \u00b7 report made offline; all figures are embedded in this file.")
+    return tag("footer", tag("p", text))
+
+
+def navigation() -> Html:
+    entries = [("cohort", "Cohort"), ("qc", "Per-sample sequencing quality"),
+               ("variants", "Variants kept by the screen"), ("matrix", "Carrier matrix"),
+               ("forest", "Gene-level odds ratios"), ("tests", "Case/control comparisons"), ("methods", "Methods")]
+    return tag("nav", tag("ol", join(tag("li", tag("a", title, href=f"#{anchor}")) for anchor, title in entries)))
+
+
+def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest: figures.ForestFigure,
+                  run_date: str) -> str:
+    body = join([
+        tag("h1", "hlhscreen: germline HLH-gene screen, cases vs controls"),
+        tag("p", f"{sum(g == 'case' for g in data.samples.values())} cases and "
+                 f"{sum(g == 'control' for g in data.samples.values())} controls; "
+                 f"{len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
+                 f"Run date {run_date}."),
+        navigation(),
+        cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data),
+        forest_section(forest_svg, data, forest), tests_section(data), methods_section(data), footer(data, run_date),
+    ])
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>hlhscreen report \u2013 {esc(run_date)}</title>\n<style>{CSS}</style>\n</head>\n"
+            f"<body>\n{body}\n</body>\n</html>\n")
+
+
+# ================================================================== MultiQC summary
+
+
+def multiqc_summary(data: ReportData) -> str:
+    """One row per gene-level test: kept variants, carriers, OR/CI/p/q (3 significant digits)."""
+    kept = {}
+    for variant in data.variants:
+        kept[variant.gene] = kept.get(variant.gene, 0) + 1
+    lines = [
+        "# id: 'hlhscreen_report_summary'",
+        "# section_name: 'HLH genes: carriers, cases vs controls'",
+        f"# description: 'Per gene: kept variants and carriers of any kept variant among assessable cases and "
+        f"controls, conditional MLE odds ratio with exact {conf_label(data.params)} (Fisher), two-sided p and "
+        f"BH q within the gene level. Full report: {REPORT_FILE}.'",
+        "# plot_type: 'table'",
+        "\t".join(MQC_COLUMNS),
+    ]
+    for test in data.tests["gene"]:
+        lines.append("\t".join([
+            test.gene, str(kept.get(test.gene, 0)), str(test.case_carriers), str(test.case_assessable),
+            str(test.control_carriers), str(test.control_assessable), sig3(test.odds_ratio), sig3(test.ci_low),
+            sig3(test.ci_high), sig3(test.p_value), sig3(test.q_value), "yes" if test.testable else "no",
+        ]))
+    return "\n".join(lines) + "\n"
+
+
+# ================================================================== running
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    mqc: str
+    figures: Mapping[str, Tuple[bytes, bytes]]   # name -> (png, svg)
+
+
+def render_report(data: ReportData, run_date: str) -> Rendered:
+    """Everything the report writes, in memory."""
+    matrix = figures.carrier_matrix(
+        ordered_samples(data), [(v.variant_id, variant_display(v)) for v in data.variants],
+        {(call.sample, call.variant_id): call.state for call in data.calls})
+    forest = figures.gene_forest(forest_rows(data), conf_label(data.params))
+    rendered = {"carrier_matrix": figures.render(matrix.figure), "gene_forest": figures.render(forest.figure)}
+    page = assemble_html(data, rendered["carrier_matrix"][1], rendered["gene_forest"][1], forest, run_date)
+    return Rendered(page, multiqc_summary(data), rendered)
+
+
+def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
+    """Figures and the MultiQC table first, the HTML last; each written to a temporary name and renamed."""
+    out = Path(outdir)
+    written: Dict[str, Path] = {}
+    for name in FIGURES:
+        png, svg = rendered.figures[name]
+        for suffix, content in (("png", png), ("svg", svg)):
+            path = out / FIGURE_DIR / f"{name}.{suffix}"
+            with atomic_output(path, "wb") as handle:
+                handle.write(content)
+            written[f"{name}_{suffix}"] = path
+    written["multiqc"] = out / MQC_FILE
+    with atomic_output(written["multiqc"], "wb") as handle:
+        handle.write(rendered.mqc.encode("utf-8"))
+    written["html"] = out / REPORT_FILE
+    with atomic_output(written["html"], "wb") as handle:
+        handle.write(rendered.html.encode("utf-8"))
+    return written
+
+
+def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
+               variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, versions: PathLike,
+               params: PathLike, outdir: PathLike, run_date: Optional[str] = None) -> Dict[str, Path]:
+    """Read, check, render and write the report; returns the written paths."""
+    data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests,
+                versions, params)
+    rendered = render_report(data, run_date or datetime.date.today().isoformat())
+    return write_outputs(outdir, rendered)

@@ -1,0 +1,1358 @@
+"""SCREEN: decide, for every record of an annotated joint VCF, whether it is kept, and why.
+
+Input: an annotated (VEP ``INFO/CSQ`` or snpEff ``INFO/ANN``), normalised (multi-allelics split),
+sorted, multi-sample VCF; the panel regions BED; the risk-factor whitelist; the samplesheet
+(``sample,group``). Output folder (formats: docs/contracts.md, columns: docs/screening.md):
+
+- ``variants.tsv``      one row per VCF record: annotation summary, decision, every reason
+- ``kept.vcf.gz`` (+ ``.tbi``)  the kept records, all samples, with ``HLH_*`` INFO tags
+- ``carriers.tsv``      one row per sample per kept variant: genotype state
+- ``gene_status.tsv``   one row per sample per gene with a kept variant
+- ``screen_summary_mqc.tsv``  MultiQC custom-content table of the counts
+
+The rules (docs/screening.md):
+
+1. ``outside_panel``: the record's REF span overlaps no interval of the regions BED.
+2. ``low_quality``: QUAL < ``min_qual`` or FILTER neither PASS nor ``.``.
+3. ``af_above_max``: the AF used (gnomAD global, or the larger of global and popmax with
+   ``af_source="popmax"``) is >= ``max_af`` (the study keeps MAF < 0.04).
+4. ``common_not_risk_factor``: AF used > ``common_af`` (the study excludes > 1 %) and the variant
+   is not on the whitelist.
+5. ``impact_not_selected``: the summary transcript's IMPACT is not in ``impacts`` and none of its
+   consequences is in ``consequences``.
+6. ``no_assessable_carrier``: no sample carries the ALT with an assessable genotype
+   (``require_carrier``; on by default).
+
+The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` with
+``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
+gnomAD AF is ``af_status=novel`` and never fails a frequency rule.
+
+Speed: the reader streams (memory does not grow with the number of records). The panel and
+quality rules are decided from the cheap VCF columns first; annotation (CSQ/ANN, through
+:mod:`hlhscreen.annotation`, the one parser) and genotypes are read only for records inside the
+panel. With ``traversal="index"`` only the panel intervals are read, through the tabix/CSI index.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import csv
+import gzip
+import io
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from hlhscreen import __version__
+from hlhscreen.annotation import (
+    IMPACT_ORDER,
+    SO_CONSEQUENCE_ORDER,
+    TranscriptAnnotation,
+    VariantRecord,
+    consequence_rank,
+    contig_aliases,
+    parse_annotation,
+    read_layout,
+    require_biallelic,
+    resolve_contigs,
+    strip_version,
+)
+from hlhscreen.errors import UserInputError
+from hlhscreen.files import open_text
+from hlhscreen.panel import RegionIndex, RiskFactor, load_regions, load_risk_factors
+
+PathLike = Union[str, os.PathLike]
+
+# ---------------------------------------------------------------------------------------------
+# Defaults (reproduce the study) and vocabularies
+# ---------------------------------------------------------------------------------------------
+
+DEFAULT_MAX_AF = 0.04
+DEFAULT_COMMON_AF = 0.01
+DEFAULT_AF_SOURCE = "global"
+AF_SOURCES = ("global", "popmax")
+DEFAULT_IMPACTS: Tuple[str, ...] = ("HIGH", "MODERATE")
+DEFAULT_CONSEQUENCES: Tuple[str, ...] = (
+    "splice_region_variant",
+    "splice_donor_variant",
+    "splice_acceptor_variant",
+    "splice_donor_5th_base_variant",
+    "splice_donor_region_variant",
+)
+DEFAULT_MIN_QUAL = 20.0
+DEFAULT_MIN_DP = 10
+DEFAULT_MIN_GQ = 20.0
+TRAVERSALS = ("stream", "index", "auto")
+#: ``auto`` uses the index when the panel covers at most this share of the VCF's contigs' length.
+AUTO_INDEX_MAX_FRACTION = 0.01
+
+#: Drop reasons, in the fixed order they are listed.
+REASONS: Tuple[str, ...] = (
+    "outside_panel",
+    "low_quality",
+    "af_above_max",
+    "common_not_risk_factor",
+    "impact_not_selected",
+    "no_assessable_carrier",
+)
+KEPT, DROPPED = "kept", "dropped"
+RESCUED_BY_WHITELIST = "risk_factor_whitelist"
+
+STATES = ("het", "hom_alt", "ref", "not_assessable")
+NOTES = ("no_call", "low_depth", "low_gq")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het")
+
+VARIANTS_TSV = "variants.tsv"
+KEPT_VCF = "kept.vcf.gz"
+KEPT_TBI = "kept.vcf.gz.tbi"
+CARRIERS_TSV = "carriers.tsv"
+GENE_STATUS_TSV = "gene_status.tsv"
+SUMMARY_MQC = "screen_summary_mqc.tsv"
+OUTPUT_FILES = (VARIANTS_TSV, KEPT_VCF, KEPT_TBI, CARRIERS_TSV, GENE_STATUS_TSV, SUMMARY_MQC)
+
+VARIANT_COLUMNS: Tuple[str, ...] = (
+    "variant_id", "chrom", "pos", "ref", "alt", "gene", "transcript", "mane_select",
+    "summary_basis", "hgvsc", "hgvsp", "consequence", "impact", "rsid", "existing_ids",
+    "gnomad_af", "gnomad_af_source", "popmax_af", "popmax_population", "af_status", "af_used",
+    "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
+    "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_ref",
+    "n_not_assessable",
+)
+#: Binding (docs/contracts.md).
+CARRIER_COLUMNS: Tuple[str, ...] = (
+    "sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq",
+    "note",
+)
+#: Binding (docs/contracts.md).
+GENE_STATUS_COLUMNS: Tuple[str, ...] = (
+    "sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable",
+)
+GROUPS = ("case", "control")
+
+NA = "NA"
+_INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over unchanged)
+
+# State codes used in the numpy arrays.
+_REF, _HET, _HOM, _NA_STATE = 0, 1, 2, 3
+_STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable")
+_NOTE_NONE, _NOTE_NO_CALL, _NOTE_LOW_DP, _NOTE_LOW_GQ = 0, 1, 2, 3
+_NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq")
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """Filter settings. Defaults reproduce the study (docs/screening.md)."""
+
+    max_af: float = DEFAULT_MAX_AF
+    common_af: float = DEFAULT_COMMON_AF
+    af_source: str = DEFAULT_AF_SOURCE
+    impacts: FrozenSet[str] = frozenset(DEFAULT_IMPACTS)
+    consequences: FrozenSet[str] = frozenset(DEFAULT_CONSEQUENCES)
+    min_qual: float = DEFAULT_MIN_QUAL
+    min_dp: int = DEFAULT_MIN_DP
+    min_gq: float = DEFAULT_MIN_GQ
+    require_carrier: bool = True
+    whitelist_overrides_max_af: bool = False
+    evaluate_outside_panel: bool = False
+    harmonise_contigs: bool = False
+    traversal: str = "stream"
+    threads: int = 1
+
+    def validate(self) -> "ScreenConfig":
+        for option, value in (("--max-af", self.max_af), ("--common-af", self.common_af)):
+            if not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
+                raise UserInputError(None, None, option, f"{value!r} is not a frequency between 0 and 1",
+                                     "Give a number such as 0.04.")
+        if self.af_source not in AF_SOURCES:
+            raise UserInputError(None, None, "--af-source", f"unknown AF source {self.af_source!r}",
+                                 f"Use one of: {', '.join(AF_SOURCES)}.")
+        unknown = sorted(i for i in self.impacts if i not in IMPACT_ORDER)
+        if unknown:
+            raise UserInputError(None, None, "--impacts", f"unknown impact(s) {', '.join(unknown)}",
+                                 f"Use a comma-separated subset of: {','.join(IMPACT_ORDER)}.")
+        unknown = sorted(t for t in self.consequences if consequence_rank(t) >= len(SO_CONSEQUENCE_ORDER))
+        if unknown:
+            raise UserInputError(None, None, "--consequences", f"unknown consequence term(s) {', '.join(unknown)}",
+                                 "Use Sequence Ontology terms as VEP/snpEff write them, e.g. "
+                                 "splice_region_variant,splice_donor_variant.")
+        for option, value in (("--min-qual", self.min_qual), ("--min-dp", self.min_dp), ("--min-gq", self.min_gq)):
+            if not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+                raise UserInputError(None, None, option, f"{value!r} must be a number >= 0", "Use 0 to switch the check off.")
+        if self.traversal not in TRAVERSALS:
+            raise UserInputError(None, None, "--traversal", f"unknown traversal {self.traversal!r}",
+                                 f"Use one of: {', '.join(TRAVERSALS)}.")
+        if not isinstance(self.threads, int) or self.threads < 1:
+            raise UserInputError(None, None, "--threads", f"{self.threads!r} must be a whole number >= 1", "E.g. --threads 2.")
+        return self
+
+    def describe(self) -> str:
+        """One line for reports: the thresholds in force."""
+        parts = [
+            f"AF ({self.af_source}) < {self.max_af:g}",
+            f"AF <= {self.common_af:g} unless whitelisted",
+            f"impact in {','.join(i for i in IMPACT_ORDER if i in self.impacts) or 'none'}"
+            + (f" or consequence in {','.join(sorted(self.consequences))}" if self.consequences else ""),
+            f"QUAL >= {self.min_qual:g} and FILTER PASS",
+            f"genotypes need DP >= {self.min_dp:g} and GQ >= {self.min_gq:g}",
+        ]
+        if self.require_carrier:
+            parts.append("at least one assessable carrier")
+        if self.whitelist_overrides_max_af:
+            parts.append("whitelist overrides the AF maximum")
+        return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision rule (pure; the record loop feeds it)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str  # "kept" or "dropped"
+    reasons: Tuple[str, ...]  # drop reasons (REASONS order) or, for kept, why it passed
+    rescued: bool  # kept only because the whitelist waived a frequency rule
+
+
+def decide(
+    config: ScreenConfig,
+    *,
+    in_panel: bool,
+    quality_ok: bool,
+    af_used: Optional[float],
+    whitelisted: bool,
+    impact_label: Optional[str],
+    has_assessable_carrier: Optional[bool],
+) -> Decision:
+    """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
+    summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
+    """
+    reasons: List[str] = []
+    passed: List[str] = []
+    waived = False
+    if not in_panel:
+        reasons.append("outside_panel")
+    else:
+        passed.append("in_panel")
+    if not quality_ok:
+        reasons.append("low_quality")
+    else:
+        passed.append("quality_pass")
+    if af_used is None:
+        passed.append("af_novel")
+    else:
+        above_max = af_used >= config.max_af
+        common = af_used > config.common_af
+        if above_max:
+            if whitelisted and config.whitelist_overrides_max_af:
+                waived = True
+            else:
+                reasons.append("af_above_max")
+        if common:
+            if whitelisted:
+                waived = True
+            else:
+                reasons.append("common_not_risk_factor")
+        if waived:
+            passed.append(RESCUED_BY_WHITELIST)
+        elif not common:
+            passed.append("af_below_common")
+    if impact_label is None:
+        reasons.append("impact_not_selected")
+    else:
+        passed.append(impact_label)
+    if config.require_carrier and has_assessable_carrier is not None:
+        if has_assessable_carrier:
+            passed.append("assessable_carrier")
+        else:
+            reasons.append("no_assessable_carrier")
+    if reasons:
+        return Decision(DROPPED, tuple(reasons), False)
+    return Decision(KEPT, tuple(passed), waived)
+
+
+def impact_label(config: ScreenConfig, transcript: Optional[TranscriptAnnotation]) -> Optional[str]:
+    """``impact:HIGH`` when the transcript's IMPACT is selected, else ``consequence:<term>`` for
+    the first selected consequence, else None."""
+    if transcript is None:
+        return None
+    impact = (transcript.impact or "").upper()
+    if impact in config.impacts:
+        return f"impact:{impact}"
+    for term in transcript.consequences:
+        if term in config.consequences:
+            return f"consequence:{term}"
+    return None
+
+
+def af_for_decision(config: ScreenConfig, af: Optional[float], popmax_af: Optional[float]) -> Optional[float]:
+    """The AF compared with the thresholds: global; or, for ``popmax``, the larger of global and
+    popmax (so ``popmax`` is never more permissive than ``global``). None = novel."""
+    if config.af_source == "global":
+        return af
+    values = [v for v in (af, popmax_af) if v is not None]
+    return max(values) if values else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs: samplesheet, MANE list, panel genes
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    group: str
+    line: int
+
+
+def read_sample_groups(path: PathLike) -> Dict[str, SampleInfo]:
+    """Sample -> group (and first line) from the validated samplesheet CSV.
+
+    The header must name ``sample`` and ``group`` (other columns are ignored); several rows per
+    sample (lanes) are allowed if they agree on the group.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(path, None, "--samplesheet", "samplesheet not found", "Check the path.")
+    samples: Dict[str, SampleInfo] = {}
+    with open_text(path) as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or not any(c.strip() for c in header):
+            raise UserInputError(path, 1, "header", "the samplesheet is empty",
+                                 "The first line must name the columns, at least: sample,group.")
+        header = [c.strip().lstrip("\ufeff") for c in header]
+        for column in ("sample", "group"):
+            if column not in header:
+                raise UserInputError(path, 1, column, "column missing from the header",
+                                     "The header must name at least: sample,group.")
+        at_sample, at_group = header.index("sample"), header.index("group")
+        for fields in reader:
+            number = reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                raise UserInputError(path, number, "columns",
+                                     f"{len(fields)} comma-separated fields but the header has {len(header)}",
+                                     "Give every row one value per column.")
+            sample, group = fields[at_sample].strip(), fields[at_group].strip()
+            if not sample:
+                raise UserInputError(path, number, "sample", "empty sample name", "Name every sample.")
+            if group not in GROUPS:
+                raise UserInputError(path, number, "group", f"unknown group {group!r}", "Use case or control.")
+            known = samples.get(sample)
+            if known is not None and known.group != group:
+                raise UserInputError(path, number, "group",
+                                     f"sample '{sample}' is '{group}' here but '{known.group}' on line {known.line}",
+                                     "Give every row of a sample the same group.")
+            if known is None:
+                samples[sample] = SampleInfo(group, number)
+    if not samples:
+        raise UserInputError(path, None, "sample", "the samplesheet lists no samples", "Add one row per sample.")
+    return samples
+
+
+def read_mane_transcripts(path: PathLike) -> FrozenSet[str]:
+    """MANE Select transcript ids: one per line (``#`` comments), or a TSV whose header has a
+    ``transcript_id`` column (e.g. the panel's ``genes.tsv``). Versions are ignored."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(path, None, "--mane-transcripts", "file not found", "Check the path.")
+    ids: List[str] = []
+    column: Optional[int] = None
+    with open_text(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if column is None and "transcript_id" in cols:
+                column = cols.index("transcript_id")
+                continue
+            value = cols[column if column is not None else 0].strip() if len(cols) > (column or 0) else ""
+            if not value or value == NA:
+                continue
+            if any(c.isspace() for c in value):
+                raise UserInputError(path, number, "transcript_id", f"{value!r} is not a transcript id",
+                                     "Give one transcript id per line (e.g. ENST00000441259.2).")
+            ids.append(strip_version(value))
+    if not ids:
+        raise UserInputError(path, None, "--mane-transcripts", "no transcript ids found",
+                             "Give one transcript id per line, or a TSV with a transcript_id column.")
+    return frozenset(ids)
+
+
+def _genes_in_name(name: str) -> Tuple[str, ...]:
+    """Gene symbols in a panel BED name: ``GENE|exon3``, ``A|exon1,B|exon2``, ``GENE|ENSE..|exon5``."""
+    genes: List[str] = []
+    for part in name.split(","):
+        gene = part.split("|", 1)[0].strip()
+        if gene and gene not in genes:
+            genes.append(gene)
+    return tuple(genes)
+
+
+class PanelGenes:
+    """Which panel genes' intervals a 1-based span overlaps (from the BED name column)."""
+
+    def __init__(self, regions: RegionIndex) -> None:
+        by_chrom: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
+        for region in regions:
+            by_chrom.setdefault(region.chrom, []).append((region.start, region.end, _genes_in_name(region.name)))
+        self._items: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
+        self._starts: Dict[str, List[int]] = {}
+        self._max_end: Dict[str, List[int]] = {}
+        for chrom, items in by_chrom.items():
+            items.sort(key=lambda r: (r[0], r[1]))
+            self._items[chrom] = items
+            self._starts[chrom] = [r[0] for r in items]
+            running, max_end = 0, []
+            for r in items:
+                running = max(running, r[1])
+                max_end.append(running)
+            self._max_end[chrom] = max_end
+
+    def genes(self, chrom: str, start: int, end: int) -> List[str]:
+        """Genes of the intervals overlapping the 1-based inclusive span, in interval order."""
+        items = self._items.get(chrom)
+        if not items:
+            return []
+        idx = bisect.bisect_left(self._starts[chrom], end) - 1
+        max_end = self._max_end[chrom]
+        found: List[Tuple[int, Tuple[str, ...]]] = []
+        while idx >= 0 and max_end[idx] >= start:
+            if items[idx][1] >= start:
+                found.append((idx, items[idx][2]))
+            idx -= 1
+        genes: List[str] = []
+        for _, names in sorted(found):
+            for gene in names:
+                if gene not in genes:
+                    genes.append(gene)
+        return genes
+
+
+def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
+                      ) -> Tuple[Optional[str], Optional[TranscriptAnnotation], Optional[str]]:
+    """The gene and summary transcript a record is judged by: ``(gene, transcript, basis)``.
+
+    Among the record's genes that own a panel interval at the record, the parser's summary rule
+    (MANE Select, else canonical, else most severe) is applied within each gene and the most
+    severe of those summaries wins (ties: first gene in interval order). When none of the
+    record's genes is a panel gene there (unnamed BED, other gene names), the parser's summary
+    over all transcripts is used.
+    """
+    best: Optional[Tuple[Tuple[int, int, int], str, TranscriptAnnotation]] = None
+    if panel_genes and record.transcripts:
+        record_genes = set(record.genes)
+        for order, gene in enumerate(panel_genes):
+            if gene not in record_genes:
+                continue
+            transcript = record.summary_for_gene(gene)
+            if transcript is None:
+                continue
+            key = (transcript.impact_rank, transcript.severity_rank, order)
+            if best is None or key < best[0]:
+                best = (key, gene, transcript)
+    if best is not None:
+        _, gene, transcript = best
+        transcripts = record.transcripts_for_gene(gene)
+        if any(t.mane_select for t in transcripts):
+            basis = "mane_select"
+        elif any(t.canonical for t in transcripts):
+            basis = "canonical"
+        else:
+            basis = "most_severe"
+        return gene, transcript, basis
+    summary = record.summary
+    return (summary.gene_symbol if summary else None), summary, record.summary_basis
+
+
+# ---------------------------------------------------------------------------------------------
+# Genotypes (parsed from the VCF text of records inside the panel)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleCall:
+    """One sample at one record."""
+
+    genotype: str  # the GT text as written ("0/1", "1|0", "./.", "1")
+    state: int  # _REF, _HET, _HOM or _NA_STATE
+    note: int  # _NOTE_*
+    depth: Optional[float]  # FORMAT/DP, else the sum of FORMAT/AD; None = missing
+    gq: Optional[float]  # FORMAT/GQ; None = missing
+    phased: bool  # phased ("|") diploid genotype
+    hap: Optional[int]  # for a phased het: 0 when the ALT is the first allele, 1 when the second
+    phase_set: Optional[int]  # FORMAT/PS of a phased genotype (None: missing or absent)
+
+    @property
+    def state_name(self) -> str:
+        return _STATE_NAMES[self.state]
+
+    @property
+    def note_name(self) -> str:
+        return _NOTE_NAMES[self.note]
+
+    def phase_block(self) -> Tuple[Optional[Any], Optional[int]]:
+        """(phase block, haplotype carrying the ALT) of a phased het, else (None, None).
+
+        The block is the PS value; a phased genotype without PS belongs to one default block (the
+        VCF specification's reading of phased genotypes without PS)."""
+        if not self.phased or self.state != _HET or self.hap is None:
+            return None, None
+        return (self.phase_set if self.phase_set is not None else "phased-without-PS"), self.hap
+
+
+def _number(text: str) -> Optional[float]:
+    if text in ("", "."):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+class GenotypeParser:
+    """Classify samples from FORMAT text. Results are cached per (FORMAT, column) text, which
+    repeats a lot in joint VCFs; the cache is cleared when it grows past a fixed size (memory
+    stays bounded).
+
+    A sample is ``not_assessable`` when its genotype is not fully called (``./.``, ``0/.``, ``.``)
+    [no_call], when its depth is below ``min_dp`` or unknown [low_depth], or when its GQ is below
+    ``min_gq`` [low_gq]. Depth is FORMAT/DP, or the sum of FORMAT/AD when DP is missing. A missing
+    GQ is not checked (FreeBayes writes GQ only with --genotype-qualities). ``min_dp``/``min_gq``
+    of 0 switch their check off. An all-ALT genotype (``1/1``, haploid ``1``) is ``hom_alt``.
+    """
+
+    CACHE_LIMIT = 50_000  # entries (a few MB at most)
+
+    def __init__(self, min_dp: float, min_gq: float, path: PathLike) -> None:
+        self.min_dp = min_dp
+        self.min_gq = min_gq
+        self.path = str(path)
+        self._cache: Dict[str, Dict[str, SampleCall]] = {}
+        self._size = 0
+        self._formats: Dict[str, Tuple[Optional[int], ...]] = {}
+
+    def _format_index(self, fmt: str) -> Tuple[Optional[int], ...]:
+        found = self._formats.get(fmt)
+        if found is None:
+            keys = fmt.split(":")
+            found = tuple(keys.index(k) if k in keys else None for k in ("GT", "DP", "GQ", "AD", "PS"))
+            self._formats[fmt] = found
+        return found
+
+    def calls(self, fmt: str, columns: Sequence[str], line: Optional[int], locus: str) -> List[SampleCall]:
+        """The calls of every sample column of one record (FORMAT text ``fmt``)."""
+        if self._size > self.CACHE_LIMIT:
+            self._cache.clear()
+            self._size = 0
+        cache = self._cache.get(fmt)
+        if cache is None:
+            cache = self._cache[fmt] = {}
+        out = []
+        for column in columns:
+            call = cache.get(column)
+            if call is None:
+                call = cache[column] = self._parse(fmt, column, line, locus)
+                self._size += 1
+            out.append(call)
+        return out
+
+    def _parse(self, fmt: str, column: str, line: Optional[int], locus: str) -> SampleCall:
+        i_gt, i_dp, i_gq, i_ad, i_ps = self._format_index(fmt)
+        fields = column.split(":")
+        n = len(fields)
+        gt = fields[i_gt] if i_gt is not None and i_gt < n else "."
+        if "/" in gt:
+            parts = gt.replace("|", "/").split("/")
+            phased = False
+        elif "|" in gt:
+            parts = gt.split("|")
+            phased = len(parts) == 2
+        else:
+            parts = [gt]
+            phased = False
+        no_call = False
+        alleles: List[int] = []
+        for part in parts:
+            if part in (".", ""):
+                no_call = True
+                continue
+            if not part.isdigit():
+                raise UserInputError(self.path, line, "FORMAT/GT", f"{locus}: genotype {gt!r} is not a VCF genotype",
+                                     "Genotypes look like 0/1, 1|0, ./. or 1.")
+            alleles.append(int(part))
+        n_alt = sum(1 for a in alleles if a > 0)
+        if no_call:
+            state = _NA_STATE
+        elif n_alt == 0:
+            state = _REF
+        elif n_alt == len(alleles):
+            state = _HOM
+        else:
+            state = _HET
+
+        depth = _number(fields[i_dp]) if i_dp is not None and i_dp < n else None
+        if depth is None and i_ad is not None and i_ad < n:
+            values = [_number(v) for v in fields[i_ad].split(",")]
+            if values and all(v is not None for v in values):
+                depth = float(sum(values))  # type: ignore[arg-type]
+        gq = _number(fields[i_gq]) if i_gq is not None and i_gq < n else None
+        phase_set = None
+        if phased and i_ps is not None and i_ps < n:
+            ps = _number(fields[i_ps])
+            phase_set = int(ps) if ps is not None else None
+
+        note = _NOTE_NONE
+        if no_call:
+            note = _NOTE_NO_CALL
+        elif self.min_dp > 0 and (depth is None or depth < self.min_dp):
+            note = _NOTE_LOW_DP
+        elif self.min_gq > 0 and gq is not None and gq < self.min_gq:
+            note = _NOTE_LOW_GQ
+        if note != _NOTE_NONE:
+            state = _NA_STATE
+        hap = None
+        if phased and state == _HET:
+            hap = 0 if alleles[0] > 0 else 1
+        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set)
+
+
+def gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]]) -> str:
+    """Status of one sample in one gene from its assessable carried variants
+    ``(variant_id, state, phase block, haplotype)``.
+
+    ``biallelic_hom`` if any is hom_alt; ``monoallelic`` for one het, or several hets all phased
+    in one block on the same haplotype (cis); ``compound_het`` when two hets of one phase block
+    sit on different haplotypes (trans); ``possible_compound_het`` otherwise (2+ hets, phase
+    unknown); ``none`` without carried variants.
+    """
+    if not carried:
+        return "none"
+    if any(state == _HOM for _, state, _, _ in carried):
+        return "biallelic_hom"
+    if len(carried) == 1:
+        return "monoallelic"
+    blocks: Dict[Any, set] = {}
+    unphased = 0
+    for _, _, block, hap in carried:
+        if block is None:
+            unphased += 1
+        else:
+            blocks.setdefault(block, set()).add(hap)
+    if any(len(haps) > 1 for haps in blocks.values()):
+        return "compound_het"
+    if unphased == 0 and len(blocks) == 1:
+        return "monoallelic"
+    return "possible_compound_het"
+
+
+# ---------------------------------------------------------------------------------------------
+# Output helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _na(value: Any) -> str:
+    if value is None or value == "":
+        return NA
+    return str(value)
+
+
+def _fmt_number(value: Optional[float]) -> str:
+    if value is None:
+        return NA
+    if isinstance(value, float) and math.isnan(value):
+        return NA
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _clean(value: str) -> str:
+    """TSV-safe text: tabs and newlines become spaces."""
+    if "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return value
+
+
+def _whitelist_tail(factor: RiskFactor) -> str:
+    """The variants.tsv columns from ``whitelisted`` on, for a whitelisted record outside the panel."""
+    values = ["yes", _na(factor.rsid), _na(factor.hgvsp), _na(factor.evidence), _na(factor.reason)]
+    n_counts = len(VARIANT_COLUMNS) - VARIANT_COLUMNS.index("whitelist_reason") - 1
+    return "\t" + "\t".join(_clean(v) for v in values) + "\t" + "\t".join([NA] * n_counts)
+
+
+class _Staging:
+    """Write every output into a hidden folder inside ``outdir``; move them into place only when
+    all are complete (a failure leaves no output that looks finished)."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".screen.", suffix=".partial", dir=outdir))
+
+    def path(self, name: str) -> Path:
+        return self.tmp / name
+
+    def publish(self, names: Sequence[str]) -> None:
+        for name in names:
+            os.replace(self.tmp / name, self.outdir / name)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@dataclass
+class _GeneAccumulator:
+    gene: str
+    chrom: str
+    n_kept: int = 0
+    not_assessable: Counter = field(default_factory=Counter)
+    carried: Dict[int, List[Tuple[str, int, Optional[Any], Optional[int]]]] = field(default_factory=dict)
+
+
+@dataclass
+class ScreenSummary:
+    """Counts of one run (also written to screen_summary_mqc.tsv)."""
+
+    records: int = 0
+    records_without_alt: int = 0
+    in_panel: int = 0
+    kept: int = 0
+    dropped: int = 0
+    rescued: int = 0
+    traversal: str = "stream"
+    skipped_by_index: Optional[int] = None
+    reasons: Counter = field(default_factory=Counter)
+    kept_per_gene: Counter = field(default_factory=Counter)
+    af_status: Counter = field(default_factory=Counter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading record lines
+# ---------------------------------------------------------------------------------------------
+
+
+class _LineStream:
+    """Body lines of a plain or bgzipped VCF, with their 1-based line numbers.
+
+    A bgzipped VCF is decompressed by ``bgzip -dc`` in a pipe when bgzip is on PATH (htslib's
+    decompressor, running beside the Python loop), else by Python's gzip module.
+    """
+
+    def __init__(self, path: Path, threads: int) -> None:
+        self.path = path
+        self.proc: Optional[subprocess.Popen] = None
+        with open(path, "rb") as probe:
+            gzipped = probe.read(2) == b"\x1f\x8b"
+        bgzip = shutil.which("bgzip") if gzipped else None
+        if bgzip:
+            command = [bgzip, "-dc"] + (["-@", str(threads)] if threads > 1 else []) + [str(path)]
+            self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+            assert self.proc.stdout is not None
+            self.handle = io.TextIOWrapper(self.proc.stdout, encoding="utf-8", errors="replace")
+        elif gzipped:
+            self.handle = gzip.open(path, "rt", encoding="utf-8", errors="replace")
+        else:
+            self.handle = open(path, "rt", encoding="utf-8", errors="replace")
+
+    def __iter__(self) -> Iterator[Tuple[str, Optional[int]]]:
+        number = 0
+        for line in self.handle:
+            number += 1
+            if line.startswith("#"):
+                continue
+            yield line, number
+
+    def finish(self) -> None:
+        """Close; raise when the decompressor failed (truncated or corrupt file)."""
+        if self.proc is None:
+            self.handle.close()
+            return
+        self.handle.close()
+        stderr = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        code = self.proc.wait()
+        if code != 0:
+            raise UserInputError(self.path, None, "--vcf", f"the file could not be decompressed ({stderr.strip()[:200]})",
+                                 "Check that the VCF is complete (bgzip -t) and re-create it if not.")
+
+    def abort(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.handle.close()
+
+
+def _info_map(text: str) -> Dict[str, Any]:
+    if text in (".", ""):
+        return {}
+    out: Dict[str, Any] = {}
+    for item in text.split(";"):
+        key, sep, value = item.partition("=")
+        out[key] = value if sep else True
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The screen
+# ---------------------------------------------------------------------------------------------
+
+
+class _Screen:
+    def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
+                 outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike]) -> None:
+        import cyvcf2
+
+        self.config = config.validate()
+        self.vcf_path = vcf
+        if not vcf.is_file():
+            raise UserInputError(vcf, None, "--vcf", "VCF file not found", "Check the path.")
+        self.regions = load_regions(regions_path)
+        self.panel_genes = PanelGenes(self.regions)
+        self.panel_chroms = set(self.regions.chroms)
+        self.samplesheet_path = samplesheet
+        self.samples = read_sample_groups(samplesheet)
+        mane = read_mane_transcripts(mane_transcripts) if mane_transcripts else None
+        try:
+            reader = cyvcf2.VCF(str(vcf))
+        except (OSError, IOError) as err:
+            raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
+                                 "Give a VCF or bgzipped VCF (.vcf.gz).") from None
+        try:
+            self.layout = read_layout(reader, mane_transcripts=mane, path=vcf)
+            self.raw_header = reader.raw_header
+            header_records = [rec.info() for rec in reader.header_iter()]
+            self.formats = frozenset(h["ID"] for h in header_records if h.get("HeaderType") == "FORMAT" and "ID" in h)
+            has_contigs = any(h.get("HeaderType") == "CONTIG" for h in header_records)
+            self.vcf_contigs: List[str] = list(reader.seqnames) if has_contigs else []
+            self.vcf_contig_lengths: List[int] = list(reader.seqlens) if has_contigs else []
+            self.vcf_samples = list(reader.samples)
+        finally:
+            reader.close()
+        if config.min_dp > 0 and not ({"DP", "AD"} & self.formats):
+            raise UserInputError(vcf, None, "FORMAT", "the VCF declares neither FORMAT/DP nor FORMAT/AD, so no "
+                                 "genotype's depth can be judged",
+                                 "Call with a caller that writes FORMAT/DP (FreeBayes, GATK), or pass --min-dp 0.")
+        self._check_samples()
+        self.groups = [self.samples[s].group for s in self.vcf_samples]
+        self.contigs = resolve_contigs(self.vcf_contigs, self.regions.chroms,
+                                       harmonise=config.harmonise_contigs, vcf_path=vcf)
+        self.to_panel: Dict[str, str] = dict(self.contigs.vcf_to_panel)
+        self.whitelist = self._load_whitelist(risk_factors_path)
+        self.genotypes = GenotypeParser(config.min_dp, config.min_gq, vcf)
+        self.outdir = outdir
+        self.summary = ScreenSummary(traversal=config.traversal)
+        # merged panel intervals per panel contig: (0-based starts, ends), for the hot-path check
+        merged: Dict[str, Tuple[List[int], List[int]]] = {}
+        for region in self.regions:
+            starts, ends = merged.setdefault(region.chrom, ([], []))
+            starts.append(region.start)
+            ends.append(region.end)
+        self.merged: Dict[str, Tuple[List[int], List[int]]] = {}
+        for chrom, (starts, ends) in merged.items():
+            spans: List[Tuple[int, int]] = []
+            for start, end in sorted(zip(starts, ends)):
+                if spans and start <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+                else:
+                    spans.append((start, end))
+            self.merged[chrom] = ([s for s, _ in spans], [e for _, e in spans])
+
+    # -- input checks ---------------------------------------------------------------------
+
+    def _check_samples(self) -> None:
+        line = self.layout.header_lines or None
+        if not self.vcf_samples:
+            raise UserInputError(self.vcf_path, line, "samples", "the VCF has no sample columns",
+                                 "Screen the joint multi-sample VCF from the CALL step.")
+        seen = set()
+        for sample in self.vcf_samples:
+            if sample in seen:
+                raise UserInputError(self.vcf_path, line, "samples", f"sample '{sample}' has two columns",
+                                     "Give every sample one column.")
+            seen.add(sample)
+            if sample not in self.samples:
+                raise UserInputError(self.vcf_path, line, "samples",
+                                     f"VCF sample '{sample}' is not in the samplesheet {self.samplesheet_path}",
+                                     "Use the samplesheet the VCF was made from, or add the sample to it.")
+        for sample, info in self.samples.items():
+            if sample not in seen:
+                raise UserInputError(self.samplesheet_path, info.line, "sample",
+                                     f"sample '{sample}' has no column in the VCF {self.vcf_path}",
+                                     "Every samplesheet sample must be genotyped in the joint VCF; "
+                                     "remove the sample or call it.")
+
+    def _load_whitelist(self, path: Path) -> Dict[Tuple[str, int, str, str], RiskFactor]:
+        factors = load_risk_factors(path)
+        out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
+        for factor in factors.values():
+            chrom = factor.chrom
+            if chrom not in self.panel_chroms:
+                alias = next((a for a in contig_aliases(chrom) if a in self.panel_chroms), None)
+                if alias is None:
+                    print(f"WARNING {path}:{factor.line}: {factor.variant_id} is on a contig the panel does not "
+                          "cover; it can never be screened.", file=sys.stderr)
+                    continue
+                if not self.config.harmonise_contigs:
+                    raise UserInputError(path, factor.line, "chrom",
+                                         f"the whitelist names contig {chrom} but the panel calls it {alias}",
+                                         "Use the panel's contig names in the whitelist, or switch contig "
+                                         "harmonisation on (--harmonise-contigs).")
+                chrom = alias
+            if not self.regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1):
+                print(f"WARNING {path}:{factor.line}: {factor.variant_id} lies outside the panel regions; "
+                      "it can never be kept.", file=sys.stderr)
+            out[(chrom, factor.pos, factor.ref, factor.alt)] = factor
+        return out
+
+    def _panel_chrom(self, chrom: str, line: Optional[int]) -> str:
+        """Panel name of a VCF contig (checked once per contig)."""
+        mapped = self.to_panel.get(chrom)
+        if mapped is not None:
+            return mapped
+        if chrom in self.panel_chroms:
+            mapped = chrom
+        else:
+            alias = next((a for a in contig_aliases(chrom) if a in self.panel_chroms), None)
+            if alias is not None and not self.config.harmonise_contigs:
+                raise UserInputError(
+                    self.vcf_path, line, "CHROM",
+                    f"the VCF and the panel name contigs differently: VCF has {chrom} (panel: {alias})",
+                    f"Rename the VCF's contigs to the panel's names (`printf '{chrom}\\t{alias}\\n' > rename_chrs.txt "
+                    "&& bcftools annotate --rename-chrs rename_chrs.txt input.vcf.gz -Oz -o renamed.vcf.gz`), or "
+                    "switch contig harmonisation on (--harmonise-contigs).")
+            mapped = alias if alias is not None else chrom
+        self.to_panel[chrom] = mapped
+        return mapped
+
+    # -- traversal --------------------------------------------------------------------------
+
+    def _index_path(self) -> Optional[Path]:
+        for ext in (".tbi", ".csi"):
+            candidate = Path(str(self.vcf_path) + ext)
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _choose_traversal(self) -> str:
+        wanted = self.config.traversal
+        if wanted == "stream":
+            return "stream"
+        indexed = self._index_path() is not None
+        if wanted == "index":
+            if not indexed:
+                raise UserInputError(self.vcf_path, None, "--traversal",
+                                     "index traversal needs a tabix (.tbi) or CSI (.csi) index next to the VCF",
+                                     "Index it with `tabix -p vcf` (bgzipped VCF), or use --traversal stream.")
+            return "index"
+        genome = sum(v for v in self.vcf_contig_lengths if v and v > 0)
+        if not indexed or genome <= 0:
+            return "stream"
+        return "index" if self.regions.total_bp() <= AUTO_INDEX_MAX_FRACTION * genome else "stream"
+
+    def _indexed_lines(self, tabix: Any) -> Iterator[Tuple[str, Optional[int]]]:
+        """Lines overlapping the merged panel intervals, each once, in the VCF's contig order."""
+        available = set(tabix.contigs)
+        order = {c: i for i, c in enumerate(self.vcf_contigs)}
+        contigs = []
+        for panel_chrom, (starts, ends) in self.merged.items():
+            vcf_chrom = self.contigs.to_vcf(panel_chrom)
+            if vcf_chrom not in available:
+                alias = next((a for a in contig_aliases(panel_chrom) if a in available), None)
+                if alias is None:
+                    continue
+                vcf_chrom = alias  # naming is checked on the first record read
+            contigs.append((order.get(vcf_chrom, len(order)), vcf_chrom, starts, ends))
+        contigs.sort()
+        for _, vcf_chrom, starts, ends in contigs:
+            previous_end = 0  # 1-based end of the previous interval
+            for start, end in zip(starts, ends):
+                for line in tabix.fetch(vcf_chrom, start, end):
+                    if previous_end:
+                        # A record that also overlaps the previous interval was read there.
+                        pos_text = line.split("\t", 2)[1]
+                        if int(pos_text) <= previous_end:
+                            continue
+                    yield line, None
+                previous_end = end
+
+    def _count_indexed_records(self) -> Optional[int]:
+        """Records in the whole VCF according to its index, when the index keeps counts."""
+        import cyvcf2
+
+        try:
+            reader = cyvcf2.VCF(str(self.vcf_path))
+            try:
+                total = int(reader.num_records)
+            finally:
+                reader.close()
+        except Exception:  # noqa: BLE001 - cyvcf2 raises various errors for an index without counts
+            return None
+        return total if total >= 0 else None
+
+    # -- main loop ----------------------------------------------------------------------------
+
+    def run(self) -> ScreenSummary:
+        traversal = self._choose_traversal()
+        self.summary.traversal = traversal
+        staging = _Staging(self.outdir)
+        try:
+            self._run(staging, traversal)
+            staging.publish((VARIANTS_TSV, CARRIERS_TSV, GENE_STATUS_TSV, KEPT_VCF, KEPT_TBI, SUMMARY_MQC))
+        except BaseException:
+            staging.discard()
+            raise
+        return self.summary
+
+    def _kept_header(self) -> str:
+        lines = self.raw_header.rstrip("\n").split("\n")
+        added = [
+            '##INFO=<ID=HLH_GENE,Number=1,Type=String,Description="hlhscreen SCREEN: gene the variant was judged in">',
+            '##INFO=<ID=HLH_REASONS,Number=.,Type=String,Description="hlhscreen SCREEN: why the variant was kept, '
+            '|-separated (docs/screening.md)">',
+            '##INFO=<ID=HLH_RISK_FACTOR,Number=0,Type=Flag,Description="hlhscreen SCREEN: on the risk-factor '
+            'whitelist (evidence and citation in variants.tsv)">',
+            f"##hlhscreen_screen_version={__version__}",
+            f"##hlhscreen_screen_settings={self.config.describe()}",
+        ]
+        existing = {l.split(",", 1)[0] for l in lines if l.startswith("##INFO=<ID=HLH_")}
+        added = [a for a in added if a.split(",", 1)[0] not in existing and not a.startswith("##hlhscreen")] + \
+                [a for a in added if a.startswith("##hlhscreen")]
+        lines = [l for l in lines if not l.startswith("##hlhscreen_screen_")]
+        return "\n".join(lines[:-1] + added + lines[-1:]) + "\n"
+
+    def _run(self, staging: _Staging, traversal: str) -> None:
+        import pysam
+
+        config = self.config
+        summary = self.summary
+        kept_path = staging.path(KEPT_VCF)
+        kept_out = pysam.BGZFile(str(kept_path), "wb")
+        variants_out = open(staging.path(VARIANTS_TSV), "w")
+        carriers_out = open(staging.path(CARRIERS_TSV), "w")
+        genes_out = open(staging.path(GENE_STATUS_TSV), "w")
+        stream: Optional[_LineStream] = None
+        tabix = None
+        try:
+            kept_out.write(self._kept_header().encode())
+            variants_out.write("\t".join(VARIANT_COLUMNS) + "\n")
+            carriers_out.write("\t".join(CARRIER_COLUMNS) + "\n")
+            genes_out.write("\t".join(GENE_STATUS_COLUMNS) + "\n")
+            if traversal == "index":
+                tabix = pysam.TabixFile(str(self.vcf_path), index=str(self._index_path()))
+                lines: Iterable[Tuple[str, Optional[int]]] = self._indexed_lines(tabix)
+            else:
+                stream = _LineStream(self.vcf_path, config.threads)
+                lines = stream
+            self._loop(lines, variants_out, kept_out, carriers_out, genes_out)
+            if stream is not None:
+                stream.finish()
+                stream = None
+        finally:
+            if stream is not None:
+                stream.abort()
+            if tabix is not None:
+                tabix.close()
+            kept_out.close()
+            variants_out.close()
+            carriers_out.close()
+            genes_out.close()
+        if traversal == "index":
+            total = self._count_indexed_records()
+            if total is not None:
+                summary.skipped_by_index = max(0, total - summary.records - summary.records_without_alt)
+        pysam.tabix_index(str(kept_path), preset="vcf", force=True)
+        self._write_summary(staging.path(SUMMARY_MQC))
+
+    def _loop(self, lines: Iterable[Tuple[str, Optional[int]]], variants_out: Any, kept_out: Any,
+              carriers_out: Any, genes_out: Any) -> None:
+        """The record loop. Records outside the panel are decided from CHROM..FILTER alone."""
+        config = self.config
+        summary = self.summary
+        write_variant = variants_out.write
+        # Outside-panel rows are assembled from constant pieces (the hot path of a large VCF).
+        mid_na = "\t" + "\t".join([NA] * (VARIANT_COLUMNS.index("qual") - VARIANT_COLUMNS.index("alt") - 1))
+        tail_plain = "\tno\t" + "\t".join([NA] * (len(VARIANT_COLUMNS) - VARIANT_COLUMNS.index("whitelisted") - 1))
+        whitelist = self.whitelist
+        evaluate_all = config.evaluate_outside_panel
+        min_qual = config.min_qual
+        reasons_counter = summary.reasons
+        bisect_left = bisect.bisect_left
+        accumulators: Dict[str, _GeneAccumulator] = {}
+        finished_genes: Dict[str, str] = {}
+        current_chrom: Optional[str] = None
+        panel_chrom = ""
+        m_starts: List[int] = []
+        m_ends: List[int] = []
+        last_pos = 0
+        seen_chroms = set()
+        n_records = 0
+        n_dropped_outside = 0
+        n_low_quality_outside = 0
+        try:
+            for line, number in lines:
+                parts = line.split("\t", 8)
+                if len(parts) < 8:
+                    if not line.strip():
+                        continue
+                    raise UserInputError(self.vcf_path, number, "columns",
+                                         f"a record has {len(parts)} tab-separated columns, a VCF record needs at least 8",
+                                         "Check that the file is a complete, tab-separated VCF.")
+                chrom = parts[0]
+                try:
+                    pos = int(parts[1])
+                except ValueError:
+                    raise UserInputError(self.vcf_path, number, "POS", f"{parts[1]!r} is not a position",
+                                         "POS must be a whole number.") from None
+                if chrom != current_chrom:
+                    if chrom in seen_chroms:
+                        raise UserInputError(self.vcf_path, number, "CHROM",
+                                             f"contig {chrom} appears again after other contigs: the VCF is not sorted",
+                                             "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
+                    self._flush_genes(accumulators, finished_genes, genes_out)
+                    seen_chroms.add(chrom)
+                    current_chrom = chrom
+                    panel_chrom = self._panel_chrom(chrom, number)
+                    m_starts, m_ends = self.merged.get(panel_chrom, ([], []))
+                    last_pos = 0
+                elif pos < last_pos:
+                    raise UserInputError(self.vcf_path, number, "POS",
+                                         f"{chrom}:{pos} comes after {chrom}:{last_pos}: the VCF is not sorted",
+                                         "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
+                last_pos = pos
+                alt = parts[4]
+                if "," in alt:
+                    require_biallelic(self.vcf_path, number, chrom, pos, alt.split(","))
+                if alt in (".", ""):
+                    summary.records_without_alt += 1
+                    continue
+                n_records += 1
+                ref = parts[3]
+                end = pos + len(ref) - 1
+                idx = bisect_left(m_starts, end) - 1
+                in_panel = idx >= 0 and m_ends[idx] >= pos
+                qual_text = parts[5]
+                filt = parts[6]
+                filter_ok = filt == "PASS" or filt == "."
+                if qual_text == ".":
+                    quality_ok = filter_ok
+                else:
+                    try:
+                        qual = float(qual_text)
+                    except ValueError:
+                        raise UserInputError(self.vcf_path, number, "QUAL", f"{qual_text!r} is not a number",
+                                             "QUAL must be a number or '.'.") from None
+                    quality_ok = filter_ok and qual >= min_qual
+                if not in_panel and not evaluate_all:
+                    n_dropped_outside += 1
+                    if quality_ok:
+                        reasons = "outside_panel"
+                    else:
+                        reasons = "outside_panel;low_quality"
+                        n_low_quality_outside += 1
+                    factor = whitelist.get((panel_chrom, pos, ref, alt)) if whitelist else None
+                    tail = tail_plain if factor is None else _whitelist_tail(factor)
+                    write_variant(
+                        f"{panel_chrom}:{pos}:{ref}:{alt}\t{panel_chrom}\t{pos}\t{ref}\t{alt}{mid_na}\t"
+                        f"{NA if qual_text == '.' else qual_text}\t{filt}\t{DROPPED}\t{reasons}\t{NA}{tail}\n"
+                    )
+                    continue
+                self._full_record(parts, number, panel_chrom, pos, ref, alt, in_panel, quality_ok,
+                                  write_variant, kept_out, carriers_out, accumulators, finished_genes)
+            self._flush_genes(accumulators, finished_genes, genes_out)
+        finally:
+            summary.records += n_records
+            summary.dropped += n_dropped_outside
+            reasons_counter["outside_panel"] += n_dropped_outside
+            reasons_counter["low_quality"] += n_low_quality_outside
+
+    def _full_record(self, parts: List[str], line: Optional[int], panel_chrom: str, pos: int, ref: str, alt: str,
+                     in_panel: bool, quality_ok: bool, write_variant: Any, kept_out: Any, carriers_out: Any,
+                     accumulators: Dict[str, _GeneAccumulator], finished_genes: Dict[str, str]) -> None:
+        config = self.config
+        summary = self.summary
+        chrom = parts[0]
+        rest = parts[8].rstrip("\r\n") if len(parts) > 8 else ""
+        info_text = parts[7].rstrip("\r\n") if len(parts) == 8 else parts[7]
+        info = _info_map(info_text)
+        record = parse_annotation(self.layout, chrom=chrom, pos=pos, ref=ref, alts=[alt], vcf_id=parts[2],
+                                  annotation=info.get(self.layout.info_tag), info=info.get, line=line)
+        assert record is not None  # ALT is known to be present
+        variant_id = f"{panel_chrom}:{pos}:{ref}:{alt}"
+        columns = rest.split("\t") if rest else []
+        fmt = columns[0] if columns else ""
+        sample_columns = columns[1:]
+        if len(sample_columns) != len(self.vcf_samples):
+            raise UserInputError(self.vcf_path, line, "samples",
+                                 f"{variant_id}: {len(sample_columns)} sample columns but the header names "
+                                 f"{len(self.vcf_samples)}", "Check that the file is a complete VCF.")
+        calls = self.genotypes.calls(fmt, sample_columns, line, variant_id)
+        if in_panel:
+            summary.in_panel += 1
+        panel_genes = self.panel_genes.genes(panel_chrom, pos, pos + len(ref) - 1) if in_panel else []
+        gene, transcript, basis = choose_transcript(record, panel_genes)
+        gnomad = record.gnomad
+        af_used = af_for_decision(config, gnomad.af, gnomad.popmax_af)
+        af_status = "novel" if af_used is None else "observed"
+        summary.af_status[af_status] += 1
+        factor = self.whitelist.get((panel_chrom, pos, ref, alt))
+        label = impact_label(config, transcript)
+        counts = [0, 0, 0, 0]
+        for call in calls:
+            counts[call.state] += 1
+        n_ref, n_het, n_hom, n_na = counts
+        verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
+                         whitelisted=factor is not None, impact_label=label,
+                         has_assessable_carrier=(n_het + n_hom) > 0)
+        if verdict.decision == KEPT:
+            summary.kept += 1
+            summary.kept_per_gene[gene or NA] += 1
+            if verdict.rescued:
+                summary.rescued += 1
+        else:
+            summary.dropped += 1
+            for reason in verdict.reasons:
+                summary.reasons[reason] += 1
+        qual_text = parts[5]
+        hgvsc = _na(transcript.hgvsc if transcript else None)
+        hgvsp = _na(transcript.hgvsp if transcript else None)
+        row = [
+            variant_id, panel_chrom, str(pos), ref, alt, _na(gene),
+            _na(transcript.transcript_id if transcript else None),
+            (("yes" if transcript.mane_select else "no") if transcript else NA),
+            _na(basis), hgvsc, hgvsp,
+            _na("&".join(transcript.consequences) if transcript else None),
+            _na(transcript.impact if transcript else None),
+            _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
+            _fmt_number(gnomad.af), _na(gnomad.source), _fmt_number(gnomad.popmax_af),
+            _na(gnomad.popmax_population), af_status, _fmt_number(af_used),
+            NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
+            RESCUED_BY_WHITELIST if verdict.rescued else NA,
+            "yes" if factor else "no",
+            _na(factor.rsid if factor else None), _na(factor.hgvsp if factor else None),
+            _na(factor.evidence if factor else None), _na(factor.reason if factor else None),
+            str(n_het), str(n_hom), str(n_ref), str(n_na),
+        ]
+        write_variant("\t".join(_clean(v) for v in row) + "\n")
+        if verdict.decision != KEPT:
+            return
+
+        # kept: the VCF line with HLH_* INFO tags, the carriers rows, the gene accumulator
+        tags = f"HLH_GENE={_info_safe(gene or '.')};HLH_REASONS={'|'.join(verdict.reasons)}"
+        if factor is not None:
+            tags += ";HLH_RISK_FACTOR"
+        new_info = tags if info_text in (".", "") else f"{info_text};{tags}"
+        kept_line = "\t".join(parts[:7] + [new_info] + ([rest] if rest else [])) + "\n"
+        kept_out.write(kept_line.encode())
+
+        gene_key = gene or NA
+        if gene_key in finished_genes:
+            raise UserInputError(self.vcf_path, line, "gene",
+                                 f"gene {gene_key} has kept variants on contig {panel_chrom} and on "
+                                 f"{finished_genes[gene_key]}; gene status needs one contig per gene",
+                                 "Check the panel BED and the annotation (gene symbols on two contigs).")
+        acc = accumulators.get(gene_key)
+        if acc is None:
+            acc = accumulators[gene_key] = _GeneAccumulator(gene_key, panel_chrom)
+        acc.n_kept += 1
+        hgvsc, hgvsp = _clean(hgvsc), _clean(hgvsp)
+        rows = []
+        groups = self.groups
+        for i, sample in enumerate(self.vcf_samples):
+            call = calls[i]
+            state = call.state
+            if state == _NA_STATE:
+                acc.not_assessable[i] += 1
+            elif state != _REF:
+                block, hap = call.phase_block()
+                acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
+            rows.append(
+                f"{sample}\t{groups[i]}\t{variant_id}\t{gene_key}\t{hgvsc}\t{hgvsp}\t{call.genotype}\t"
+                f"{_STATE_NAMES[state]}\t{_fmt_number(call.depth)}\t{_fmt_number(call.gq)}\t{_NOTE_NAMES[call.note]}\n"
+            )
+        carriers_out.write("".join(rows))
+
+    def _flush_genes(self, accumulators: Dict[str, _GeneAccumulator], finished: Dict[str, str], out: Any) -> None:
+        for gene, acc in accumulators.items():
+            rows = []
+            for i, sample in enumerate(self.vcf_samples):
+                carried = acc.carried.get(i, [])
+                status = gene_status(carried)
+                ids = ";".join(c[0] for c in carried) or NA
+                rows.append(f"{sample}\t{self.groups[i]}\t{gene}\t{status}\t{ids}\t{acc.n_kept}\t"
+                            f"{acc.not_assessable.get(i, 0)}\n")
+            out.write("".join(rows))
+            finished[gene] = acc.chrom
+        accumulators.clear()
+
+    def _write_summary(self, path: Path) -> None:
+        s = self.summary
+        rows: List[Tuple[str, int]] = [("records screened", s.records)]
+        if s.skipped_by_index is not None:
+            rows.append(("records not read (outside the panel, skipped through the index)", s.skipped_by_index))
+        if s.records_without_alt:
+            rows.append(("records without ALT (skipped)", s.records_without_alt))
+        rows += [("in panel", s.in_panel), ("kept", s.kept), ("dropped", s.dropped),
+                 ("kept thanks to the risk-factor whitelist", s.rescued)]
+        for reason in REASONS:
+            rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
+        for status in ("observed", "novel"):
+            rows.append((f"evaluated with gnomAD AF {status}", s.af_status.get(status, 0)))
+        for gene, n in sorted(s.kept_per_gene.items()):
+            rows.append((f"kept in {gene}", n))
+        description = (f"Variants screened ({s.traversal} traversal) and why they were kept or dropped. "
+                       f"Rules: {self.config.describe()}. A variant can be dropped for several reasons.")
+        with open(path, "w") as out:
+            out.write("# id: 'hlhscreen_screen'\n")
+            out.write("# section_name: 'Variant screening'\n")
+            out.write(f"# description: '{description.replace(chr(39), '')}'\n")
+            out.write("# plot_type: 'table'\n")
+            out.write("category\tvariants\n")
+            for label, n in rows:
+                out.write(f"{label}\t{n}\n")
+
+
+def _info_safe(value: str) -> str:
+    """An INFO value without the characters VCF forbids there."""
+    return "".join("_" if c in ";=, \t" else c for c in value)
+
+
+def run_screen(
+    vcf: PathLike,
+    regions: PathLike,
+    risk_factors: PathLike,
+    samplesheet: PathLike,
+    outdir: PathLike,
+    config: Optional[ScreenConfig] = None,
+    *,
+    mane_transcripts: Optional[PathLike] = None,
+) -> ScreenSummary:
+    """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring)."""
+    screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
+                     config or ScreenConfig(), mane_transcripts)
+    return screen.run()
+
+
+def parse_list(text: str) -> FrozenSet[str]:
+    """Comma-separated CLI list; empty text or ``none`` gives the empty set."""
+    if text.strip().lower() in ("", "none"):
+        return frozenset()
+    return frozenset(part.strip() for part in text.split(",") if part.strip())

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""REPORT: one self-contained HTML report of a screening run, with PNG/SVG figures and a MultiQC table.
+
+Writes hlhscreen_report.html, figures/carrier_matrix.{png,svg}, figures/gene_forest.{png,svg} and
+report_summary_mqc.tsv into --outdir (sections and number sources: docs/report.md). Every output is
+written to a temporary name and renamed when complete, the HTML last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from typing import Optional
+
+from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.report import run_report
+
+
+def parse_args(argv: Optional[list]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", required=True, help="samples CSV (sample,group) of the run")
+    parser.add_argument("--qc", required=True, help="sample_qc.tsv from QC_SUMMARY")
+    parser.add_argument("--variants", required=True, help="variants.tsv from SCREEN")
+    parser.add_argument("--carriers", required=True, help="carriers.tsv from SCREEN")
+    parser.add_argument("--gene-status", required=True, help="gene_status.tsv from SCREEN")
+    parser.add_argument("--variant-tests", required=True, help="variant_tests.tsv from COHORT_STATS")
+    parser.add_argument("--gene-tests", required=True, help="gene_tests.tsv from COHORT_STATS")
+    parser.add_argument("--biallelic-tests", required=True, help="biallelic_tests.tsv from COHORT_STATS")
+    parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
+    parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
+    parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
+    parser.add_argument("--run-date", default=None,
+                        help="date shown in the report, YYYY-MM-DD (default: today; give it for identical reruns)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[list] = None) -> int:
+    args = parse_args(argv)
+    if args.run_date is not None:
+        try:
+            datetime.date.fromisoformat(args.run_date)
+        except ValueError:
+            raise UserInputError(None, None, "--run-date", f"'{args.run_date}' is not a date",
+                                 "Use YYYY-MM-DD, e.g. 2025-01-31.") from None
+    run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
+               args.gene_tests, args.biallelic_tests, args.versions, args.params, args.outdir, args.run_date)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

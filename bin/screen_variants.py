@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""SCREEN: keep the rare, protein-affecting panel variants of an annotated joint VCF.
+
+Writes variants.tsv, kept.vcf.gz (+ .tbi), carriers.tsv, gene_status.tsv and
+screen_summary_mqc.tsv into --outdir (formats: docs/contracts.md; columns and rules:
+docs/screening.md). The defaults reproduce the study: exons + 3 bp (the regions BED),
+gnomAD MAF < 0.04, variants above 1 % only when whitelisted as risk factors, HIGH/MODERATE
+impact or a splice consequence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+from hlhscreen import screen as S
+from hlhscreen.errors import UserInputError, run_cli
+
+
+def _fraction(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def parse_args(argv: Optional[list]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    io = parser.add_argument_group("inputs and outputs")
+    io.add_argument("--vcf", required=True,
+                    help="annotated, normalised (split), sorted joint VCF (.vcf or .vcf.gz) with INFO/CSQ or INFO/ANN")
+    io.add_argument("--regions", required=True, help="panel regions BED (exons + padding; name column GENE|exonN)")
+    io.add_argument("--risk-factors", required=True,
+                    help="risk-factor whitelist TSV (panels/<panel>/risk_factors.tsv; a header-only file for none)")
+    io.add_argument("--samplesheet", required=True, help="validated samplesheet CSV (columns sample,group at least)")
+    io.add_argument("--outdir", default=".", help="output folder")
+    io.add_argument("--mane-transcripts", default=None,
+                    help="MANE Select transcript ids (one per line, or a TSV with a transcript_id column such as the "
+                         "panel's genes.tsv); needed for snpEff ANN, which does not flag MANE transcripts")
+    io.add_argument("--harmonise-contigs", action="store_true",
+                    help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
+
+    rules = parser.add_argument_group("filters (defaults reproduce the study)")
+    rules.add_argument("--max-af", type=_fraction, default=S.DEFAULT_MAX_AF,
+                       help="drop variants whose gnomAD AF is >= this (the study keeps MAF < 0.04)")
+    rules.add_argument("--common-af", type=_fraction, default=S.DEFAULT_COMMON_AF,
+                       help="variants with AF above this are kept only when on the risk-factor whitelist")
+    rules.add_argument("--af-source", choices=S.AF_SOURCES, default=S.DEFAULT_AF_SOURCE,
+                       help="AF compared with the thresholds: gnomAD global AF, or the larger of global and popmax "
+                            "(afr, amr, eas, nfe, sas)")
+    rules.add_argument("--impacts", default=",".join(S.DEFAULT_IMPACTS),
+                       help="comma-separated IMPACT classes that count as protein-affecting ('none' for no class)")
+    rules.add_argument("--consequences", default=",".join(S.DEFAULT_CONSEQUENCES),
+                       help="comma-separated SO consequences that count as protein-affecting whatever their impact "
+                            "('none' for no term)")
+    rules.add_argument("--whitelist-overrides-max-af", action="store_true",
+                       help="let whitelisted risk factors through --max-af too (off: the study applied MAF < 0.04 to all)")
+    rules.add_argument("--no-require-carrier", dest="require_carrier", action="store_false",
+                       help="keep variants that no sample carries with an assessable genotype")
+    rules.add_argument("--min-qual", type=float, default=S.DEFAULT_MIN_QUAL, help="minimum QUAL (missing QUAL passes)")
+    rules.add_argument("--min-dp", type=int, default=S.DEFAULT_MIN_DP,
+                       help="minimum genotype depth (FORMAT/DP, else sum of FORMAT/AD); below it the sample is "
+                            "not_assessable")
+    rules.add_argument("--min-gq", type=float, default=S.DEFAULT_MIN_GQ,
+                       help="minimum genotype quality (FORMAT/GQ; a missing GQ is not checked)")
+
+    run = parser.add_argument_group("traversal")
+    run.add_argument("--traversal", choices=S.TRAVERSALS, default="stream",
+                     help="stream: read every record (variants.tsv lists all of them); index: read only the panel "
+                          "intervals through the .tbi/.csi index (records outside the panel are counted, not listed); "
+                          "auto: index when indexed and the panel covers <= 1%% of the contigs")
+    run.add_argument("--evaluate-outside-panel", action="store_true",
+                     help="also read annotation and genotypes of records outside the panel, so that their every "
+                          "reason and annotation column is filled (slower)")
+    run.add_argument("--threads", type=int, default=1, help="decompression threads for reading the VCF")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[list] = None) -> int:
+    args = parse_args(argv)
+    config = S.ScreenConfig(
+        max_af=args.max_af,
+        common_af=args.common_af,
+        af_source=args.af_source,
+        impacts=frozenset(i.upper() for i in S.parse_list(args.impacts)),
+        consequences=S.parse_list(args.consequences),
+        min_qual=args.min_qual,
+        min_dp=args.min_dp,
+        min_gq=args.min_gq,
+        require_carrier=args.require_carrier,
+        whitelist_overrides_max_af=args.whitelist_overrides_max_af,
+        evaluate_outside_panel=args.evaluate_outside_panel,
+        harmonise_contigs=args.harmonise_contigs,
+        traversal=args.traversal,
+        threads=args.threads,
+    )
+    if not config.impacts and not config.consequences:
+        raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
+                             "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
+    summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
+                           mane_transcripts=args.mane_transcripts)
+    print(f"screen: {summary.records} records ({summary.traversal}), {summary.in_panel} in panel, "
+          f"{summary.kept} kept ({summary.rescued} by the whitelist), {summary.dropped} dropped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,54 @@
+process REPORT {
+    tag "cohort"
+    label 'process_single'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ params.tools_container }"
+
+    input:
+    path samples
+    path qc
+    path variants
+    path carriers
+    path gene_status
+    path variant_tests
+    path gene_tests
+    path biallelic_tests
+    path versions_yml, stageAs: 'software_versions.yml'
+    path params_json, stageAs: 'params.json'
+
+    output:
+    path "report/hlhscreen_report.html"  , emit: html
+    path "report/figures/*"              , emit: figures
+    path "report/report_summary_mqc.tsv" , emit: multiqc
+    path "versions.yml"                  , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    """
+    make_report.py \\
+        --samples $samples --qc $qc \\
+        --variants $variants --carriers $carriers --gene-status $gene_status \\
+        --variant-tests $variant_tests --gene-tests $gene_tests --biallelic-tests $biallelic_tests \\
+        --versions software_versions.yml --params params.json \\
+        --outdir report
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen matplotlib pandas)
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p report/figures
+    touch report/hlhscreen_report.html report/report_summary_mqc.tsv
+    touch report/figures/carrier_matrix.png report/figures/carrier_matrix.svg report/figures/gene_forest.png report/figures/gene_forest.svg
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen matplotlib pandas)
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,55 @@
+process SCREEN {
+    tag "cohort"
+    label 'process_single'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ params.tools_container }"
+
+    input:
+    tuple path(vcf), path(tbi)
+    path regions
+    path risk_factors
+    path genes          // panel genes.tsv: its transcript_id column lists the MANE transcripts
+    path samples
+
+    output:
+    path "screen/variants.tsv"          , emit: variants
+    path "screen/kept.vcf.gz"           , emit: kept_vcf
+    path "screen/kept.vcf.gz.tbi"       , emit: kept_tbi
+    path "screen/carriers.tsv"          , emit: carriers
+    path "screen/gene_status.tsv"       , emit: gene_status
+    path "screen/screen_summary_mqc.tsv", emit: multiqc
+    path "versions.yml"                 , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    screen_variants.py \\
+        --vcf $vcf \\
+        --regions $regions \\
+        --risk-factors $risk_factors \\
+        --mane-transcripts $genes \\
+        --samplesheet $samples \\
+        --outdir screen \\
+        $args
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen cyvcf2)
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir screen
+    touch screen/variants.tsv screen/carriers.tsv screen/gene_status.tsv screen/screen_summary_mqc.tsv screen/kept.vcf.gz.tbi
+    echo -n | gzip > screen/kept.vcf.gz
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen cyvcf2)
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,837 @@
+"""REPORT (bin/make_report.py, hlhscreen.report, hlhscreen.figures) on a small hand-made cohort.
+
+The cohort: 3 cases, 4 controls, genes PRF1 / UNC13D / STX11.
+- PRF1 p.Ala91Val (whitelisted risk factor, gnomAD 0.0354): case_01 het, ctrl_01 het, ctrl_04 not assessable.
+- PRF1 p.Trp374Ter: case_01 het, case_02 hom  -> variant and biallelic OR = Inf.
+- UNC13D p.Gly34Ser (novel): ctrl_02 het, ctrl_03 het -> OR = 0.
+- STX11 p.Asp17Gly: every case not assessable, ctrl_01 het -> variant and gene not testable.
+- one dropped variant that must not appear.
+The test tables are made from these files by COHORT_STATS itself, so the inputs are consistent.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from conftest import BIN
+from hlhscreen import cohort, figures, report, screen
+from hlhscreen.errors import UserInputError, run_cli
+
+sys.path.insert(0, str(BIN))
+import make_report  # noqa: E402
+
+RUN_DATE = "2025-03-14"
+CASES = ["case_01", "case_02", "case_03"]
+CONTROLS = ["ctrl_01", "ctrl_02", "ctrl_03", "ctrl_04"]
+SAMPLES = CASES + CONTROLS
+GROUP = {**{s: "case" for s in CASES}, **{s: "control" for s in CONTROLS}}
+
+A91V, W374X, G34S, D17G, DROPPED = ("chr10:70600631:G:A", "chr10:70598599:C:T", "chr17:75830000:C:T",
+                                    "chr6:144186000:A:G", "chr17:75831000:G:A")
+EVIDENCE = ("PMID:12229880; ClinVar: Conflicting classifications of pathogenicity; risk factor (P:1 U:3 B:9 O:2); "
+            "Munarriz et al. ref. 20 & <perforin> activity")
+WL_REASON = "ClinVar risk factor; impairs perforin activity <script>alert(1)</script>"
+
+# One dict per variants.tsv row (columns not given are NA); the header is SCREEN's own column list.
+VARIANTS = [
+    dict(variant_id=A91V, gene="PRF1", transcript="ENST00000441259.2", hgvsc="c.272C>T", hgvsp="p.Ala91Val",
+         consequence="missense_variant", impact="MODERATE", rsid="rs35947132", gnomad_af="0.0354",
+         gnomad_af_source="info", popmax_af="0.041", popmax_population="nfe", af_status="observed", af_used="0.041",
+         decision="kept", reasons="in_panel;quality_pass;risk_factor_whitelist;impact:MODERATE;assessable_carrier",
+         rescued_by="risk_factor_whitelist", whitelisted="yes", whitelist_evidence=EVIDENCE, whitelist_reason=WL_REASON),
+    dict(variant_id=W374X, gene="PRF1", transcript="ENST00000441259.2", hgvsc="c.1122G>A", hgvsp="p.Trp374Ter",
+         consequence="stop_gained", impact="HIGH", gnomad_af="1.55e-05", gnomad_af_source="info", popmax_af="2e-05",
+         popmax_population="afr", af_status="observed", af_used="2e-05", decision="kept",
+         reasons="in_panel;quality_pass;af_below_common;impact:HIGH;assessable_carrier", whitelisted="no"),
+    dict(variant_id=G34S, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.100G>A", hgvsp="p.Gly34Ser",
+         consequence="missense_variant&splice_region_variant", impact="MODERATE", af_status="novel", decision="kept",
+         reasons="in_panel;quality_pass;af_novel;impact:MODERATE;assessable_carrier", whitelisted="no"),
+    dict(variant_id=D17G, gene="STX11", transcript="ENST00000367568.5", hgvsc="c.50A>G", hgvsp="p.Asp17Gly",
+         consequence="missense_variant", impact="MODERATE", gnomad_af="0.0002", gnomad_af_source="info",
+         popmax_af="0.0003", popmax_population="sas", af_status="observed", af_used="0.0003", decision="kept",
+         reasons="in_panel;quality_pass;af_below_common;impact:MODERATE;assessable_carrier", whitelisted="no"),
+    dict(variant_id=DROPPED, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.200C>T", hgvsp="p.Pro67Leu",
+         consequence="missense_variant", impact="MODERATE", rsid="rs1", gnomad_af="0.2", popmax_af="0.3",
+         popmax_population="eas", af_status="observed", af_used="0.3", decision="dropped",
+         reasons="af_above_max;common_not_risk_factor", whitelisted="no"),
+]
+VARIANT_HEADER = list(screen.VARIANT_COLUMNS)
+
+# state per sample (SAMPLES order) and note for not-assessable ones
+STATES = {
+    A91V: ["het", "ref", "ref", "het", "ref", "ref", "not_assessable"],
+    W374X: ["het", "hom_alt", "ref", "ref", "ref", "ref", "ref"],
+    G34S: ["ref", "ref", "ref", "ref", "het", "het", "ref"],
+    D17G: ["not_assessable", "not_assessable", "not_assessable", "het", "ref", "ref", "ref"],
+}
+NOTES = {(A91V, "ctrl_04"): "low_depth", (D17G, "case_01"): "no_call", (D17G, "case_02"): "low_gq",
+         (D17G, "case_03"): "low_depth"}
+GENOTYPE = {"het": "0/1", "hom_alt": "1/1", "ref": "0/0", "not_assessable": "./."}
+GENE_OF = {row["variant_id"]: row["gene"] for row in VARIANTS}
+HGVS = {row["variant_id"]: (row["hgvsc"], row["hgvsp"]) for row in VARIANTS}
+
+PARAMS = {
+    "annotator": "offline", "aligner": "bwa-mem2", "max_af": 0.04, "common_af": 0.01, "af_source": "popmax",
+    "impacts": ["HIGH", "MODERATE"], "consequences": "splice_region_variant", "min_qual": 20, "min_dp": 10,
+    "min_gq": 20, "panel": "hlh", "gnomad_vcf": "/data/gnomad.v4.1.sites.vcf.gz", "risk_factors": None,
+    "min_mean_depth": 20, "min_pct_20x": 90, "min_pct_mapped": 90,
+    "some_future_option": {"nested": True, "list": [1, 2]},
+}
+VERSIONS = """BCFTOOLS_NORM:
+  bcftools: 1.16
+BWAMEM2_MEM:
+  bwamem2: 2.2.1
+  samtools: 1.16.1
+FREEBAYES:
+  freebayes: 1.3.6
+GNOMAD_ANNOTATE:
+  bcftools: '1.10'
+SNPEFF_ANN:
+  snpeff: 5.2
+Workflow:
+  Nextflow: 24.10.0
+  hlhscreen: 0.1.0
+"""
+
+
+def _gene_status_rows() -> List[List[str]]:
+    rows = []
+    for gene in ("PRF1", "UNC13D", "STX11"):
+        ids = [vid for vid in STATES if GENE_OF[vid] == gene]
+        for index, sample in enumerate(SAMPLES):
+            states = {vid: STATES[vid][index] for vid in ids}
+            carried = [vid for vid in ids if states[vid] in ("het", "hom_alt")]
+            n_na = sum(state == "not_assessable" for state in states.values())
+            if not carried:
+                status = "none"
+            elif any(states[vid] == "hom_alt" for vid in carried):
+                status = "biallelic_hom"
+            elif len(carried) > 1:
+                status = "possible_compound_het"
+            else:
+                status = "monoallelic"
+            rows.append([sample, GROUP[sample], gene, status, ";".join(carried) or "NA", str(len(ids)), str(n_na)])
+    return rows
+
+
+def _write_tsv(path: Path, header: List[str], rows: List[List[str]]) -> Path:
+    path.write_text("\n".join("\t".join(row) for row in [header, *rows]) + "\n")
+    return path
+
+
+def make_inputs(folder: Path) -> Dict[str, Path]:
+    """Write a consistent set of report inputs (test tables by COHORT_STATS) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: Dict[str, Path] = {}
+    paths["samples"] = folder / "samples.csv"
+    paths["samples"].write_text("sample,group\n" + "".join(f"{s},{GROUP[s]}\n" for s in SAMPLES))
+    qc_rows = []
+    for sample in SAMPLES:
+        if sample == "ctrl_04":
+            qc_rows.append([sample, GROUP[sample], "7540", "7400", "98.14", "15.2", "80.5", "mean_depth<20;pct_20x<90"])
+        else:
+            qc_rows.append([sample, GROUP[sample], "7788", "7788", "100.0", "39.88", "100.0", "pass"])
+    paths["qc"] = _write_tsv(folder / "sample_qc.tsv", list(report.QC_COLUMNS), qc_rows)
+    variant_rows = []
+    for given in VARIANTS:
+        vid = given["variant_id"]
+        chrom, pos, ref, alt = vid.split(":")
+        states = STATES.get(vid, ["ref"] * len(SAMPLES))
+        row = {column: "NA" for column in VARIANT_HEADER}
+        row.update(chrom=chrom, pos=pos, ref=ref, alt=alt, mane_select="yes", summary_basis="mane_select", qual="123.4",
+                   filter="PASS", n_het=str(states.count("het")), n_hom_alt=str(states.count("hom_alt")),
+                   n_ref=str(states.count("ref")), n_not_assessable=str(states.count("not_assessable")))
+        row.update(given)
+        variant_rows.append([row[column] for column in VARIANT_HEADER])
+    paths["variants"] = _write_tsv(folder / "variants.tsv", VARIANT_HEADER, variant_rows)
+    carrier_rows = []
+    for vid, states in STATES.items():
+        hgvsc, hgvsp = HGVS[vid]
+        for sample, state in zip(SAMPLES, states):
+            note = NOTES.get((vid, sample), "NA")
+            depth = "4" if note == "low_depth" else ("." if note == "no_call" else "35")
+            carrier_rows.append([sample, GROUP[sample], vid, GENE_OF[vid], hgvsc, hgvsp, GENOTYPE[state], state,
+                                 depth, "12" if note == "low_gq" else "99", note])
+    paths["carriers"] = _write_tsv(folder / "carriers.tsv", list(cohort.CARRIERS_COLUMNS), carrier_rows)
+    paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS), _gene_status_rows())
+    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort")
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"] = (
+        written["variant"], written["gene"], written["biallelic"])
+    paths["versions"] = folder / "software_versions.yml"
+    paths["versions"].write_text(VERSIONS)
+    paths["params"] = folder / "params.json"
+    paths["params"].write_text(json.dumps(PARAMS))
+    return paths
+
+
+def run(paths: Dict[str, Path], outdir: Path) -> Dict[str, Path]:
+    return report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"],
+                             paths["gene_status"], paths["variant_tests"], paths["gene_tests"],
+                             paths["biallelic_tests"], paths["versions"], paths["params"], outdir, RUN_DATE)
+
+
+def cli_args(paths: Dict[str, Path], outdir: Path) -> List[str]:
+    return ["--samples", str(paths["samples"]), "--qc", str(paths["qc"]), "--variants", str(paths["variants"]),
+            "--carriers", str(paths["carriers"]), "--gene-status", str(paths["gene_status"]),
+            "--variant-tests", str(paths["variant_tests"]), "--gene-tests", str(paths["gene_tests"]),
+            "--biallelic-tests", str(paths["biallelic_tests"]), "--versions", str(paths["versions"]),
+            "--params", str(paths["params"]), "--outdir", str(outdir), "--run-date", RUN_DATE]
+
+
+def read_tests(path: Path) -> List[Dict[str, str]]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    paths = make_inputs(folder / "inputs")
+    written = run(paths, folder / "out")
+    return paths, written, written["html"].read_text(encoding="utf-8")
+
+
+def section_text(page: str, anchor: str) -> str:
+    match = re.search(rf'<section id="{anchor}">(.*?)</section>', page, re.S)
+    assert match, anchor
+    return match.group(1)
+
+
+# ------------------------------------------------------------------ the fixture itself
+
+
+def test_fixture_has_zero_inf_and_untestable(built):
+    paths = built[0]
+    variant = {row["id"]: row for row in read_tests(paths["variant_tests"])}
+    gene = {row["id"]: row for row in read_tests(paths["gene_tests"])}
+    biallelic = {row["id"]: row for row in read_tests(paths["biallelic_tests"])}
+    assert variant[W374X]["odds_ratio"] == "Inf" and variant[W374X]["ci_high"] == "Inf"
+    assert variant[G34S]["odds_ratio"] == "0.0" and variant[G34S]["ci_low"] == "0.0"
+    assert variant[D17G]["testable"] == "no" and gene["STX11"]["testable"] == "no"
+    assert gene["UNC13D"]["odds_ratio"] == "0.0"
+    assert biallelic["PRF1"]["odds_ratio"] == "Inf"
+
+
+# ------------------------------------------------------------------ HTML
+
+
+def test_outputs_exist(built):
+    _, written, page = built
+    out = written["html"].parent
+    assert written["html"] == out / "hlhscreen_report.html"
+    for name in ("carrier_matrix", "gene_forest"):
+        for suffix in ("png", "svg"):
+            assert (out / "figures" / f"{name}.{suffix}").stat().st_size > 1000
+    assert (out / "report_summary_mqc.tsv").exists()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert not list(out.rglob("*.partial"))
+
+
+def test_html_is_self_contained(built):
+    page = built[2]
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"<script\b", page, re.I)
+    assert not re.search(r"<link\b", page, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?(?:https?:)?//", page, re.I)
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert len(sources) == 2 and all(src.startswith("data:image/svg+xml;base64,") for src in sources)
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs and all(href.startswith("#") for href in hrefs)
+
+
+def test_embedded_figures_are_the_written_svgs(built):
+    import base64
+    _, written, page = built
+    embedded = [base64.b64decode(src.split(",", 1)[1]) for src in re.findall(r'<img src="([^"]+)"', page)]
+    assert embedded == [written["carrier_matrix_svg"].read_bytes(), written["gene_forest_svg"].read_bytes()]
+
+
+def test_sections_in_order_with_lead_sentences(built):
+    page = built[2]
+    anchors = ["cohort", "qc", "variants", "matrix", "forest", "tests", "methods"]
+    positions = [page.index(f'<section id="{anchor}">') for anchor in anchors]
+    assert positions == sorted(positions)
+    assert page.index("<footer>") > positions[-1]
+    for anchor in anchors:
+        assert '<p class="lead">' in section_text(page, anchor)
+
+
+def test_every_kept_variant_listed_and_dropped_one_not(built):
+    page = built[2]
+    text = section_text(page, "variants")
+    for row in VARIANTS:
+        vid, hgvsc, hgvsp, decision = row["variant_id"], row["hgvsc"], row["hgvsp"], row["decision"]
+        if decision == "kept":
+            assert html.escape(hgvsp) in text and html.escape(hgvsc) in text and vid in text
+        else:
+            assert hgvsp not in page and vid not in page
+    assert "5 variant(s) were screened; 4 passed the filters and are listed here (1 kept only because of the risk-factor whitelist)." in text
+
+
+def test_gnomad_af_and_novel(built):
+    text = section_text(built[2], "variants")
+    assert "novel / not in gnomAD" in text                      # G34S
+    assert "0.0354; popmax 0.0410 (nfe); AF used by the filters 0.0410" in text      # A91V
+    assert "1.55e-05; popmax 2.00e-05 (afr); AF used by the filters 2.00e-05" in text  # W374X
+    assert "MODERATE / missense_variant, splice_region_variant" in text
+
+
+def test_whitelist_reason_and_evidence_verbatim_and_escaped(built):
+    page = built[2]
+    text = section_text(page, "variants")
+    assert html.escape(EVIDENCE) in text
+    assert html.escape(WL_REASON) in text
+    assert "<script>alert(1)</script>" not in page
+    assert "<perforin>" not in page
+    assert "Kept by the risk-factor whitelist" in text
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Ala91Val" in r)
+    assert ("in the panel regions; call quality passed; gnomAD AF above the common-variant limit, kept by the "
+            "risk-factor whitelist; predicted impact MODERATE; at least one assessable carrier") in row
+    assert "<code>risk_factor_whitelist</code>" in row
+    other = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
+    assert "not in gnomAD (novel)" in other and "whitelist" not in other
+
+
+def test_whitelisted_variant_not_needing_rescue(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["variants"].read_text().splitlines()
+    header = lines[0].split("\t")
+    fields = lines[2].split("\t")                      # W374X: on the whitelist, frequency fine
+    fields[header.index("whitelisted")] = "yes"
+    fields[header.index("whitelist_evidence")] = "PMID:12229880"
+    fields[header.index("whitelist_reason")] = "pathogenic truncating allele"
+    lines[2] = "\t".join(fields)
+    paths["variants"].write_text("\n".join(lines) + "\n")
+    text = section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "variants")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Trp374Ter" in r)
+    assert "On the risk-factor whitelist (passes the frequency rules without it)" in row
+    assert "PMID:12229880" in row and "pathogenic truncating allele" in row
+
+
+def test_carriers_grouped_by_case_and_control(built):
+    text = section_text(built[2], "variants")
+    rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
+    w374x = next(row for row in rows if "p.Trp374Ter" in row)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", w374x, re.S)
+    assert cells[-3] == "case_01 (het), case_02 (hom)" and cells[-2] == "none" and cells[-1] == "none"
+    a91v = next(row for row in rows if "p.Ala91Val" in row)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", a91v, re.S)
+    assert cells[-3] == "case_01 (het)" and cells[-2] == "ctrl_01 (het)"
+    assert cells[-1] == "ctrl_04 (control: read depth below 10)"
+
+
+def test_cohort_section(built):
+    text = section_text(built[2], "cohort")
+    assert "Cases (MAS-/HLH-like toxicity after CAR-T): 3" in text
+    assert "Controls (no such toxicity): 4" in text
+    assert "ctrl_04" in text and "mean panel depth below 20x" in text and "fewer than 90% of panel bases" in text
+    # not assessable samples and the tests they were left out of
+    assert "variant PRF1 p.Ala91Val" in text and "read depth below 10 (DP 4, GQ 99)" in text
+    assert "gene PRF1 (any carrier)" in text
+    assert text.count("variant STX11 p.Asp17Gly") == 3
+    assert "no genotype called" in text and "genotype quality below 20" in text
+    # untestable tests
+    assert "gene level, STX11: no assessable case" in text
+    assert "variant level, STX11 p.Asp17Gly: no assessable case" in text
+
+
+def test_qc_table_highlights_values_below_threshold(built):
+    text = section_text(built[2], "qc")
+    row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "ctrl_04" in r)
+    assert 'class="flagged"' in row
+    below = re.findall(r'<td class="num below">(.*?)</td>', row)
+    assert below == ["15.20 \u25bc below", "80.50 \u25bc below"]
+    assert "98.14" in row and "7,540" in row
+    other = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "case_01" in r)
+    assert "below" not in other
+    assert "mean panel depth &gt;= 20x; panel bases at &gt;= 20x &gt;= 90%" in text
+
+
+def test_test_tables_counts_and_numbers(built):
+    paths, _, page = built
+    text = section_text(page, "tests")
+    for level in ("variant", "gene", "biallelic"):
+        for row in read_tests(paths[f"{level}_tests"]):
+            case = report.fraction_text(int(row["case_carriers"]), int(row["case_assessable"]))
+            control = report.fraction_text(int(row["control_carriers"]), int(row["control_assessable"]))
+            assert case in text and control in text
+            if row["testable"] == "yes":
+                p = report.sig3(float(row["p_value"]))
+                orci = (f"{report.sig3(float(row['odds_ratio']))} ({report.sig3(float(row['ci_low']))}"
+                        f"\u2013{report.sig3(float(row['ci_high']))})")
+                assert f'<td class="num">{orci}</td><td class="num">{p}</td>' in text
+    assert "2/3 (66.7%)" in text                  # W374X cases
+    assert "Inf (" in text and "\u2013Inf)" in text
+    assert '<td class="num">0 (0\u2013' in text     # OR 0, CI from 0
+    assert "not testable: no assessable case" in text
+    assert "<0.0" not in text and "&lt;0.0" not in text
+
+
+def test_methods_filled_from_parameters_and_versions(built):
+    text = section_text(built[2], "methods")
+    for expected in ("BWA-MEM2 2.2.1", "samtools 1.16.1", "FreeBayes 1.3.6", "bcftools 1.16", "snpEff 5.2",
+                     "bcftools 1.10", "gnomad.v4.1.sites.vcf.gz",
+                     "the frequency compared (the larger of the global gnomAD allele frequency and that of the gnomAD "
+                     "population where it is highest (popmax)) was below 0.04, and at most 0.01 unless the variant was "
+                     "on the risk-factor whitelist (the panel&#x27;s risk_factors.tsv)",
+                     "impact was one of HIGH, MODERATE", "one of splice_region_variant", "read depth at least 10",
+                     "genotype quality at least 20", "QUAL at least 20 and FILTER PASS", "hlhscreen 0.1.0",
+                     "at least one sample carried it with an assessable genotype",
+                     "two-sided Fisher&#x27;s exact test; conditional maximum-likelihood odds ratio with exact 95% CI "
+                     "as R&#x27;s fisher.test; Benjamini-Hochberg FDR per level",
+                     "PRF1 p.Ala91Val (chr10:70600631:G:A)"):
+        assert expected in text, expected
+    # unknown parameters are shown, escaped
+    assert "some_future_option" in text and html.escape('{"list": [1, 2], "nested": true}') in text
+
+
+def test_methods_say_not_recorded_when_missing(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    paths["params"].write_text("{}")
+    paths["versions"].write_text("Workflow:\n  hlhscreen: 0.1.0\n")
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    text = section_text(page, "methods")
+    assert "FreeBayes (version not recorded)" in text
+    assert "was below not recorded" in text
+    assert "whitelisted variants exempt" not in text
+    assert "No parameters were recorded." in text
+
+
+def test_methods_follow_whitelist_and_carrier_switches(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    paths["params"].write_text(json.dumps({**PARAMS, "whitelist_overrides_max_af": True, "require_carrier": "false",
+                                           "risk_factors": "my_whitelist.tsv", "af_source": "global",
+                                           "conf_level": 0.9}))
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    text = section_text(page, "methods")
+    assert "(the global gnomAD allele frequency) was below 0.04 (whitelisted variants exempt), and at most 0.01" in text
+    assert "risk-factor whitelist (my_whitelist.tsv)" in text
+    assert "assessable genotype;" not in text and "carried it with" not in text
+    assert "exact 90% CI" in text and "OR (90% CI)" in section_text(page, "tests")
+
+
+def test_footer_has_version_and_date(built):
+    footer = re.search(r"<footer>(.*?)</footer>", built[2], re.S).group(1)
+    assert "hlhscreen 0.1.0" in footer and "Nextflow 24.10.0" in footer and RUN_DATE in footer
+
+
+def test_rerun_is_byte_identical(built, tmp_path):
+    paths, written, _ = built
+    again = run(paths, tmp_path / "again")
+    for key in ("html", "multiqc", "carrier_matrix_png", "carrier_matrix_svg", "gene_forest_png", "gene_forest_svg"):
+        assert again[key].read_bytes() == written[key].read_bytes(), key
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_figure_files_are_valid(built):
+    out = built[1]["html"].parent / "figures"
+    for name in ("carrier_matrix", "gene_forest"):
+        png = (out / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        root = ET.fromstring((out / f"{name}.svg").read_bytes())
+        assert root.tag.endswith("svg")
+
+
+def test_carrier_matrix_distinguishes_states():
+    samples = [("c1", "case"), ("c2", "case"), ("k1", "control"), ("k2", "control")]
+    variants = [("v1", "PRF1 p.Ala91Val"), ("v2", "UNC13D p.Gly34Ser")]
+    grid = {("c1", "v1"): "het", ("c2", "v1"): "hom_alt", ("k1", "v1"): "not_assessable", ("k2", "v1"): "ref",
+            ("c1", "v2"): "ref", ("c2", "v2"): "ref", ("k1", "v2"): "het", ("k2", "v2"): "ref"}
+    result = figures.carrier_matrix(samples, variants, grid)
+    assert len(result.legend_labels) == 4 and len(set(result.legend_labels)) == 4
+    assert any("het" in label for label in result.legend_labels)
+    assert any("hom_alt" in label for label in result.legend_labels)
+    assert any("not assessable" in label for label in result.legend_labels)
+    assert any("reference" in label for label in result.legend_labels)
+    # shapes, not only colours, differ between the states
+    assert len(set(result.markers.values())) == 4
+    assert result.counts == {"het": 2, "hom_alt": 1, "not_assessable": 1, "ref": 4}
+    texts = [text.get_text() for text in result.figure.axes[0].texts]
+    assert "Cases\nn=2" in texts and "Controls\nn=2" in texts
+    png, svg = figures.render(result.figure)
+    assert png.startswith(b"\x89PNG") and ET.fromstring(svg) is not None
+
+
+def test_carrier_matrix_of_report_counts_every_cell(built):
+    paths = built[0]
+    data = report.load(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
+                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["versions"],
+                       paths["params"])
+    result = figures.carrier_matrix(report.ordered_samples(data),
+                                    [(v.variant_id, report.variant_display(v)) for v in data.variants],
+                                    {(c.sample, c.variant_id): c.state for c in data.calls})
+    flat = [state for states in STATES.values() for state in states]
+    assert result.counts == {state: flat.count(state) for state in figures.STATE_ORDER}
+    assert [s for s, _ in report.ordered_samples(data)] == CASES + CONTROLS
+
+
+def test_forest_handles_zero_inf_and_untestable():
+    inf = math.inf
+    rows = [
+        figures.ForestRow("FINITE", True, 1.4, 0.2, 9.8, "x"),
+        figures.ForestRow("INF", True, inf, 0.5, inf, "x"),
+        figures.ForestRow("ZERO", True, 0.0, 0.0, 3.2, "x"),
+        figures.ForestRow("EMPTY", True, 0.0, 0.0, inf, "x"),          # nobody carries: CI [0, Inf]
+        figures.ForestRow("HUGE", True, 4503599627370496.0, 2.0, inf, "x"),  # R's 1/eps
+        figures.ForestRow("NOTEST", False, None, None, None, "not testable", "no assessable case"),
+    ]
+    result = figures.gene_forest(rows)
+    lo, hi = result.limits
+    assert figures.AXIS_FLOOR <= lo <= 0.1 and 10 <= hi <= figures.AXIS_CEILING
+    place = dict(result.clipped)
+    assert place["FINITE"] == figures.Clipped(1.4, 0.2, 9.8, "", False, False)
+    assert place["INF"].point == hi and place["INF"].point_off == "high" and place["INF"].high_open
+    assert not place["INF"].low_open and place["INF"].low == 0.5
+    assert place["ZERO"].point == lo and place["ZERO"].point_off == "low" and place["ZERO"].low_open
+    assert place["EMPTY"].low_open and place["EMPTY"].high_open
+    assert place["HUGE"].point_off == "high"
+    assert result.not_testable == ("NOTEST",)
+    assert all(lo <= p.low <= p.high <= hi for p in place.values())
+    ax = result.figure.axes[0]
+    assert ax.get_xscale() == "log"
+    assert any("not testable: no assessable case" == t.get_text() for t in ax.texts)
+    assert any(t.get_text().startswith("Arrow heads at an axis edge") for t in result.figure.texts)
+    png, svg = figures.render(result.figure)
+    assert png.startswith(b"\x89PNG") and ET.fromstring(svg) is not None
+
+
+def test_forest_of_report_uses_gene_tests(built):
+    paths = built[0]
+    data = report.load(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
+                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["versions"],
+                       paths["params"])
+    result = figures.gene_forest(report.forest_rows(data))
+    assert [label for label, _ in result.clipped] == ["PRF1", "UNC13D"]
+    assert result.not_testable == ("STX11",)
+    assert dict(result.clipped)["UNC13D"].point_off == "low"
+    assert "Not testable (no assessable case or control): STX11." in section_text(built[2], "forest")
+
+
+def test_axis_limits_without_finite_values():
+    rows = [figures.ForestRow("A", True, 0.0, 0.0, math.inf)]
+    assert figures.axis_limits(rows) == (0.01, 100)
+
+
+def test_empty_figures_when_nothing_kept():
+    assert figures.carrier_matrix([("a", "case")], [], {}).legend_labels == ()
+    assert figures.gene_forest([]).clipped == ()
+
+
+# ------------------------------------------------------------------ number formatting
+
+
+def _kept(**extra) -> report.KeptVariant:
+    gnomad_af = extra.pop("gnomad_af", None)
+    return report.KeptVariant("chr1:1:A:G", "PRF1", None, None, None, None, gnomad_af, None, None, None, None, extra)
+
+
+def test_af_text_cases():
+    assert report.af_text(_kept(af_status="novel")) == "novel / not in gnomAD"
+    assert report.af_text(_kept()) == "novel / not in gnomAD"
+    assert report.af_text(_kept(gnomad_af=0.5, af_status="observed", af_used="0.5")) == "0.500"
+    # global AF missing but a population AF present, filters on the global AF: not called "not in gnomAD"
+    assert (report.af_text(_kept(af_status="novel", popmax_af="0.002", popmax_population="fin"))
+            == "no global AF in gnomAD; popmax 0.00200 (fin); treated as novel by the filters")
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.5, "0.500"), (1.0, "1.00"), (2.3727164271994053e-10, "2.37e-10"), (0.000123456, "0.000123"),
+    (123.4, "123"), (1234.5, "1.23e+03"), (0.0, "0"), (math.inf, "Inf"), (None, "NA"), (math.nan, "NA"),
+    (0.99949, "0.999"), (0.9996, "1.00"), (4503599627370496.0, "4.50e+15"), (0.0412, "0.0412"),
+])
+def test_sig3(value, text):
+    assert report.sig3(value) == text
+
+
+def test_fraction_text():
+    assert report.fraction_text(2, 12) == "2/12 (16.7%)"
+    assert report.fraction_text(0, 0) == "0/0"
+
+
+# ------------------------------------------------------------------ MultiQC
+
+
+def test_multiqc_table(built):
+    paths, written, _ = built
+    lines = written["multiqc"].read_text().splitlines()
+    assert lines[0] == "# id: 'hlhscreen_report_summary'"
+    assert lines[1].startswith("# section_name: ")
+    assert lines[2].startswith("# description: ")
+    assert lines[3] == "# plot_type: 'table'"
+    header = lines[4].split("\t")
+    assert header == list(report.MQC_COLUMNS)
+    rows = {line.split("\t")[0]: dict(zip(header, line.split("\t"))) for line in lines[5:]}
+    tests = {row["id"]: row for row in read_tests(paths["gene_tests"])}
+    assert set(rows) == set(tests) == {"PRF1", "UNC13D", "STX11"}
+    assert rows["PRF1"]["kept_variants"] == "2" and rows["UNC13D"]["kept_variants"] == "1"
+    for gene, row in rows.items():
+        for column in ("case_carriers", "case_assessable", "control_carriers", "control_assessable", "testable"):
+            assert row[column] == tests[gene][column]
+        for column in ("odds_ratio", "ci_low", "ci_high", "p_value", "q_value"):
+            value = tests[gene][column]
+            assert row[column] == ("NA" if value == "NA" else report.sig3(float(value)))
+    assert rows["UNC13D"]["odds_ratio"] == "0" and rows["STX11"]["p_value"] == "NA"
+
+
+# ------------------------------------------------------------------ reading inputs
+
+
+def test_versions_stay_text(tmp_path):
+    path = tmp_path / "v.yml"
+    path.write_text("STEP:\n  bcftools: 1.10\n  tool: 2.0\n")
+    assert report.read_versions(path) == {"STEP": {"bcftools": "1.10", "tool": "2.0"}}
+
+
+def test_params_must_be_a_json_object(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text("{\n  \"a\": 1,\n  oops\n}")
+    with pytest.raises(UserInputError) as err:
+        report.read_params(path)
+    assert f"{path}:3" in str(err.value)
+    path.write_text("[1, 2]")
+    with pytest.raises(UserInputError, match="JSON object"):
+        report.read_params(path)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def _expect_error(paths: Dict[str, Path], outdir: Path) -> UserInputError:
+    with pytest.raises(UserInputError) as err:
+        run(paths, outdir)
+    assert not outdir.exists() or not any(outdir.rglob("*")), "a failed run must not write anything"
+    return err.value
+
+
+def test_carrier_of_unknown_sample(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    text = paths["carriers"].read_text().splitlines()
+    text[3] = text[3].replace("case_03", "case_99", 1)
+    paths["carriers"].write_text("\n".join(text) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths["carriers"]) and error.line == 4 and error.field == "sample"
+    assert "case_99" in str(error) and str(error).startswith(f"ERROR {paths['carriers']}:4: sample: ")
+
+
+def test_carrier_with_wrong_group(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    text = paths["carriers"].read_text().splitlines()
+    text[1] = text[1].replace("\tcase\t", "\tcontrol\t", 1)
+    paths["carriers"].write_text("\n".join(text) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.line, error.field) == (2, "group")
+
+
+@pytest.mark.parametrize("key", ["samples", "qc", "variants", "carriers", "gene_status", "variant_tests",
+                                 "gene_tests", "biallelic_tests", "versions", "params"])
+def test_missing_input_file(tmp_path, key):
+    paths = make_inputs(tmp_path / "in")
+    paths[key].unlink()
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths[key]) and "file not found" in str(error)
+    assert error.field.startswith("--")
+
+
+@pytest.mark.parametrize("key, column", [("variants", "whitelist_evidence"), ("carriers", "state"),
+                                         ("qc", "pct_panel_20x"), ("gene_tests", "ci_high"),
+                                         ("gene_status", "n_not_assessable")])
+def test_missing_column(tmp_path, key, column):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths[key].read_text().splitlines()
+    header = lines[0].split("\t")
+    at = header.index(column)
+    paths[key].write_text("\n".join("\t".join(f for i, f in enumerate(line.split("\t")) if i != at)
+                                    for line in lines) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.path, error.line, error.field) == (str(paths[key]), 1, column)
+    assert str(error).startswith(f"ERROR {paths[key]}:1: {column}: missing column.")
+
+
+def test_bad_number_names_line_and_field(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["qc"].read_text().splitlines()
+    lines[2] = lines[2].replace("39.88", "deep")
+    paths["qc"].write_text("\n".join(lines) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.line, error.field) == (3, "mean_panel_depth")
+
+
+def test_test_table_from_another_run(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["gene_tests"].read_text().splitlines()
+    header = lines[0].split("\t")
+    fields = lines[1].split("\t")
+    fields[header.index("case_carriers")] = str(int(fields[header.index("case_carriers")]) + 1)
+    lines[1] = "\t".join(fields)
+    paths["gene_tests"].write_text("\n".join(lines) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.path, error.line, error.field) == (str(paths["gene_tests"]), 2, "case_carriers")
+    assert str(paths["gene_status"]) in str(error)
+
+
+def test_kept_variant_without_carrier_rows(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = [line for line in paths["carriers"].read_text().splitlines() if G34S not in line]
+    paths["carriers"].write_text("\n".join(lines) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths["variants"]) and G34S in str(error)
+
+
+def test_sample_missing_from_qc(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = [line for line in paths["qc"].read_text().splitlines() if not line.startswith("ctrl_02")]
+    paths["qc"].write_text("\n".join(lines) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths["qc"]) and "ctrl_02" in str(error)
+
+
+def test_whitelisted_variant_needs_evidence(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    text = paths["variants"].read_text().replace(EVIDENCE, "NA")
+    paths["variants"].write_text(text)
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.line, error.field) == (2, "whitelist_evidence")
+
+
+def test_no_half_written_report_when_writing_fails(tmp_path, monkeypatch):
+    paths = make_inputs(tmp_path / "in")
+    real = report.atomic_output
+
+    def failing(path, mode="w"):
+        if Path(path).name == report.REPORT_FILE:
+            class Broken:
+                def __enter__(inner):
+                    inner.context = real(path, mode)
+                    handle = inner.context.__enter__()
+                    handle.write(b"<!DOCTYPE html><html><body>half")
+                    return handle
+
+                def __exit__(inner, *exc):
+                    inner.context.__exit__(OSError, OSError("disk full"), None)
+                    raise OSError("disk full")
+            return Broken()
+        return real(path, mode)
+
+    monkeypatch.setattr(report, "atomic_output", failing)
+    out = tmp_path / "out"
+    with pytest.raises(OSError):
+        run(paths, out)
+    assert not (out / report.REPORT_FILE).exists()
+    assert not list(out.rglob("*.partial"))
+
+
+def test_no_output_when_rendering_fails(tmp_path, monkeypatch):
+    paths = make_inputs(tmp_path / "in")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(report, "assemble_html", boom)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        run(paths, out)
+    assert not out.exists() or not any(out.rglob("*"))
+
+
+# ------------------------------------------------------------------ nothing kept
+
+
+def test_report_when_no_variant_is_kept(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["variants"].read_text().splitlines()
+    paths["variants"].write_text("\n".join([lines[0]] + [line.replace("\tkept\t", "\tdropped\t") for line in lines[1:]]) + "\n")
+    for key in ("carriers", "gene_status"):
+        paths[key].write_text(paths[key].read_text().splitlines()[0] + "\n")
+    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], tmp_path / "c2")
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"] = (
+        written["variant"], written["gene"], written["biallelic"])
+    out = run(paths, tmp_path / "out")
+    page = out["html"].read_text(encoding="utf-8")
+    assert "No variant passed the screen." in page
+    assert "Every sample was assessable" in page
+    assert len(out["multiqc"].read_text().splitlines()) == 5
+    assert out["gene_forest_png"].read_bytes().startswith(b"\x89PNG")
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_cli_writes_report(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    result = subprocess.run([sys.executable, str(BIN / "make_report.py"), *cli_args(paths, tmp_path / "out")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "hlhscreen_report.html").exists()
+
+
+def test_cli_user_error_exit_2(tmp_path, capsys):
+    paths = make_inputs(tmp_path / "in")
+    paths["gene_status"].unlink()
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(make_report.main, cli_args(paths, tmp_path / "out"))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith(f"ERROR {paths['gene_status']}: --gene-status: file not found.")
+
+
+def test_cli_rejects_bad_run_date(tmp_path, capsys):
+    paths = make_inputs(tmp_path / "in")
+    args = cli_args(paths, tmp_path / "out")
+    args[-1] = "14/03/2025"
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(make_report.main, args)
+    assert exit_info.value.code == 2
+    assert "--run-date" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the real producers
+
+
+def test_report_on_real_screen_and_cohort_outputs(tmp_path):
+    """SCREEN on its example VCF, then COHORT_STATS, then the report: the seams fit."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "screen"
+    samples = tmp_path / "samples.csv"
+    vcf_samples = next(line for line in (fixtures / "example.vcf").read_text().splitlines()
+                       if line.startswith("#CHROM")).split("\t")[9:]
+    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
+                                                   for s in vcf_samples))
+    screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", fixtures / "risk_factors.tsv", samples,
+                      tmp_path / "screen")
+    written = cohort.run_cohort_stats(tmp_path / "screen" / "carriers.tsv", tmp_path / "screen" / "gene_status.tsv",
+                                      samples, tmp_path / "cohort")
+    qc = tmp_path / "sample_qc.tsv"
+    qc.write_text("\t".join(report.QC_COLUMNS) + "\n" + "".join(
+        f"{s}\t{'case' if s.startswith('case') else 'control'}\t1000\t990\t99.0\t40.0\t99.0\tpass\n" for s in vcf_samples))
+    versions = tmp_path / "versions.yml"
+    versions.write_text(VERSIONS)
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(PARAMS))
+    out = report.run_report(samples, qc, tmp_path / "screen" / "variants.tsv", tmp_path / "screen" / "carriers.tsv",
+                            tmp_path / "screen" / "gene_status.tsv", written["variant"], written["gene"],
+                            written["biallelic"], versions, params, tmp_path / "out", RUN_DATE)
+    page = out["html"].read_text(encoding="utf-8")
+    text = section_text(page, "variants")
+    with open(tmp_path / "screen" / "variants.tsv") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    kept = [row for row in rows if row["decision"] == "kept"]
+    assert kept and f"{len(rows)} variant(s) were screened; {len(kept)} passed" in text
+    for row in kept:
+        assert row["variant_id"] in text
+        shown = row["hgvsp"] if row["hgvsp"] != "NA" else row["hgvsc"]
+        assert html.escape(shown) in text
+        if row["rescued_by"] == "risk_factor_whitelist":
+            assert html.escape(row["whitelist_evidence"]) in text
+    assert any(row["rescued_by"] == "risk_factor_whitelist" for row in kept)
+    assert len(out["multiqc"].read_text().splitlines()) == 5 + len(read_tests(written["gene"]))
