@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 NEXTFLOW := .tools/bin/nextflow
 export NXF_OFFLINE := true
+export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark clean

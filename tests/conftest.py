@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+# No __pycache__ in bin/: Nextflow hashes the bin/ entries a task names, so a folder changed by a test
+# import between two pipeline runs would defeat -resume.
+sys.dont_write_bytecode = True
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / "bin"
 if str(BIN) not in sys.path:

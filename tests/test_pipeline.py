@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+from html import escape as html_escape
 import os
 import shutil
 import subprocess
@@ -124,3 +125,70 @@ def test_resume_reruns_no_finished_task(launch):
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert rows, "empty trace"
     assert {row["status"] for row in rows} == {"CACHED"}, [(r["process"], r["status"]) for r in rows if r["status"] != "CACHED"]
+
+
+# ---- screening (issue 4), statistics and report (issue 5) on the same run ----------------------
+
+def tsv(path: Path) -> List[Dict[str, str]]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_screening_decisions_on_the_planted_variants(launch):
+    launch_dir, _ = launch
+    variants = {r["variant_id"]: r for r in tsv(launch_dir / "results/screen/variants.tsv")}
+    a91v = variants["chr10:70600631:G:A"]
+    assert a91v["decision"] == "kept" and a91v["rescued_by"] == "risk_factor_whitelist"
+    assert "PMID:12229880" in a91v["whitelist_evidence"]
+    w374x = variants["chr10:70598599:C:T"]
+    assert (w374x["decision"], w374x["impact"], w374x["hgvsp"]) == ("kept", "HIGH", "p.Trp374Ter")
+    a59t = variants["chr17:75843245:C:T"]
+    assert (a59t["decision"], a59t["reasons"], a59t["hgvsp"]) == ("dropped", "common_not_risk_factor", "p.Ala59Thr")
+    assert variants["chr10:70598601:A:C"]["af_status"] == "novel"
+    assert variants["chr17:75840205:G:A"]["reasons"].startswith("outside_panel")
+    assert variants["chr19:7642793:G:A"]["reasons"] == "impact_not_selected"
+
+
+def test_carrier_states_and_gene_status(launch):
+    launch_dir, _ = launch
+    carriers = {(r["sample"], r["variant_id"]): r for r in tsv(launch_dir / "results/screen/carriers.tsv")}
+    low = carriers[("ctrl_04", "chr10:70600631:G:A")]
+    assert low["state"] == "not_assessable" and low["note"] == "low_depth"
+    assert carriers[("case_03", "chr10:70598601:A:C")]["state"] == "hom_alt"
+    status = {(r["sample"], r["gene"]): r["status"] for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
+    assert status[("case_01", "PRF1")] == "possible_compound_het"
+    assert status[("case_03", "PRF1")] == "biallelic_hom"
+
+
+def test_variant_test_counts_match_the_truth_table(launch):
+    launch_dir, _ = launch
+    with open(REPO / "assets/test_cohort/samplesheet.csv") as handle:
+        groups = {r["sample"]: r["group"] for r in csv.DictReader(handle)}
+    truth = truth_rows()
+    for row in tsv(launch_dir / "results/cohort/variant_tests.tsv"):
+        planted = [t for t in truth if t["variant_id"] == row["id"]]
+        low = {t["sample"] for t in planted if t["coverage"] == "low"}
+        for group, prefix in (("case", "case"), ("control", "control")):
+            carriers = sum(1 for t in planted if t["group"] == group and t["sample"] not in low)
+            assessable = sum(1 for s, g in groups.items() if g == group and s not in low)
+            assert int(row[f"{prefix}_carriers"]) == carriers, (row["id"], group)
+            assert int(row[f"{prefix}_assessable"]) == assessable, (row["id"], group)
+        p = float(row["p_value"])
+        assert 0 <= p <= 1 and float(row["q_value"]) >= p
+
+
+def test_report_renders_with_every_kept_variant_and_the_citation(launch):
+    launch_dir, _ = launch
+    html = (launch_dir / "results/report/hlhscreen_report.html").read_text()
+    kept = [r for r in tsv(launch_dir / "results/screen/variants.tsv") if r["decision"] == "kept"]
+    assert kept
+    for row in kept:
+        label = row["hgvsp"] if row["hgvsp"] != "NA" else row["hgvsc"]
+        assert html_escape(label) in html, label
+    assert "PMID:12229880" in html
+    assert "<script src" not in html and 'href="http' not in html
+    for name in ("carrier_matrix", "gene_forest"):
+        png = launch_dir / f"results/report/figures/{name}.png"
+        svg = launch_dir / f"results/report/figures/{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+        assert svg.stat().st_size > 1000 and "<svg" in svg.read_text()[:2000]
