@@ -26,8 +26,7 @@ def _fraction(text: str) -> float:
 
 
 def parse_args(argv: Optional[list]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     io = parser.add_argument_group("inputs and outputs")
     io.add_argument("--vcf", required=True,
                     help="annotated, normalised (split), sorted joint VCF (.vcf or .vcf.gz) with INFO/CSQ or INFO/ANN")
@@ -35,7 +34,7 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     io.add_argument("--risk-factors", required=True,
                     help="risk-factor whitelist TSV (panels/<panel>/risk_factors.tsv; a header-only file for none)")
     io.add_argument("--samplesheet", required=True, help="validated samplesheet CSV (columns sample,group at least)")
-    io.add_argument("--outdir", default=".", help="output folder")
+    io.add_argument("--outdir", default=".", help="output folder (default: the current folder)")
     io.add_argument("--mane-transcripts", default=None,
                     help="MANE Select transcript ids (one per line, or a TSV with a transcript_id column such as the "
                          "panel's genes.tsv); needed for snpEff ANN, which does not flag MANE transcripts")
@@ -44,37 +43,39 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
 
     rules = parser.add_argument_group("filters (defaults reproduce the study)")
     rules.add_argument("--max-af", type=_fraction, default=S.DEFAULT_MAX_AF,
-                       help="drop variants whose gnomAD AF is >= this (the study keeps MAF < 0.04)")
+                       help="drop variants whose gnomAD AF is >= this; the study keeps MAF < 0.04 (default: %(default)s)")
     rules.add_argument("--common-af", type=_fraction, default=S.DEFAULT_COMMON_AF,
-                       help="variants with AF above this are kept only when on the risk-factor whitelist")
+                       help="variants with AF above this are kept only when on the risk-factor whitelist "
+                            "(default: %(default)s)")
     rules.add_argument("--af-source", choices=S.AF_SOURCES, default=S.DEFAULT_AF_SOURCE,
                        help="AF compared with the thresholds: gnomAD global AF, or the larger of global and popmax "
-                            "(afr, amr, eas, nfe, sas)")
+                            "(afr, amr, eas, nfe, sas) (default: %(default)s)")
     rules.add_argument("--impacts", default=",".join(S.DEFAULT_IMPACTS),
-                       help="comma-separated IMPACT classes that count as protein-affecting ('none' for no class)")
+                       help="comma-separated IMPACT classes that count as protein-affecting ('none' for no class) "
+                            "(default: %(default)s)")
     rules.add_argument("--consequences", default=",".join(S.DEFAULT_CONSEQUENCES),
                        help="comma-separated SO consequences that count as protein-affecting whatever their impact "
-                            "('none' for no term)")
+                            "('none' for no term) (default: %(default)s)")
     rules.add_argument("--whitelist-overrides-max-af", action="store_true",
                        help="let whitelisted risk factors through --max-af too (off: the study applied MAF < 0.04 to all)")
     rules.add_argument("--no-require-carrier", dest="require_carrier", action="store_false",
                        help="keep variants that no sample carries with an assessable genotype")
-    rules.add_argument("--min-qual", type=float, default=S.DEFAULT_MIN_QUAL, help="minimum QUAL (missing QUAL passes)")
+    rules.add_argument("--min-qual", type=float, default=S.DEFAULT_MIN_QUAL, help="minimum QUAL; a missing QUAL passes (default: %(default)s)")
     rules.add_argument("--min-dp", type=int, default=S.DEFAULT_MIN_DP,
                        help="minimum genotype depth (FORMAT/DP, else sum of FORMAT/AD); below it the sample is "
-                            "not_assessable")
+                            "not_assessable (default: %(default)s)")
     rules.add_argument("--min-gq", type=float, default=S.DEFAULT_MIN_GQ,
-                       help="minimum genotype quality (FORMAT/GQ; a missing GQ is not checked)")
+                       help="minimum genotype quality (FORMAT/GQ; a missing GQ is not checked) (default: %(default)s)")
 
     run = parser.add_argument_group("traversal")
     run.add_argument("--traversal", choices=S.TRAVERSALS, default="stream",
                      help="stream: read every record (variants.tsv lists all of them); index: read only the panel "
                           "intervals through the .tbi/.csi index (records outside the panel are counted, not listed); "
-                          "auto: index when indexed and the panel covers <= 1%% of the contigs")
+                          "auto: index when indexed and the panel covers <= 1%% of the contigs (default: %(default)s)")
     run.add_argument("--evaluate-outside-panel", action="store_true",
                      help="also read annotation and genotypes of records outside the panel, so that their every "
                           "reason and annotation column is filled (slower)")
-    run.add_argument("--threads", type=int, default=1, help="decompression threads for reading the VCF")
+    run.add_argument("--threads", type=int, default=1, help="decompression threads for reading the VCF (default: %(default)s)")
     return parser.parse_args(argv)
 
 

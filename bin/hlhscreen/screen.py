@@ -27,10 +27,13 @@ The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` 
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
 gnomAD AF is ``af_status=novel`` and never fails a frequency rule.
 
-Speed: the reader streams (memory does not grow with the number of records). The panel and
-quality rules are decided from the cheap VCF columns first; annotation (CSQ/ANN, through
-:mod:`hlhscreen.annotation`, the one parser) and genotypes are read only for records inside the
-panel. With ``traversal="index"`` only the panel intervals are read, through the tabix/CSI index.
+Speed and memory: the header (annotation layout, samples, contigs) is read with cyvcf2; record
+lines are then streamed as text (bgzip -dc in a pipe) and split only up to FILTER. The panel and
+quality rules are decided from those columns; INFO (annotation through
+:func:`hlhscreen.annotation.parse_annotation`, the one parser) and the sample columns are read only
+for records inside the panel. Memory does not grow with the number of records (bounded caches; the
+gene accumulators hold genes x samples plus the carried kept calls). With ``traversal="index"`` only
+the panel intervals are read, through the tabix/CSI index (pysam).
 """
 
 from __future__ import annotations
@@ -140,7 +143,7 @@ GROUPS = ("case", "control")
 NA = "NA"
 _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over unchanged)
 
-# State codes used in the numpy arrays.
+# State and note codes of SampleCall.
 _REF, _HET, _HOM, _NA_STATE = 0, 1, 2, 3
 _STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable")
 _NOTE_NONE, _NOTE_NO_CALL, _NOTE_LOW_DP, _NOTE_LOW_GQ = 0, 1, 2, 3
@@ -458,6 +461,10 @@ def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
     best: Optional[Tuple[Tuple[int, int, int], str, TranscriptAnnotation]] = None
     if panel_genes and record.transcripts:
         record_genes = set(record.genes)
+        if len(record_genes) == 1 and record.genes[0] in panel_genes and all(
+                t.gene_symbol for t in record.transcripts):
+            # every transcript belongs to the one panel gene: the parser's summary is that gene's
+            return record.genes[0], record.summary, record.summary_basis
         for order, gene in enumerate(panel_genes):
             if gene not in record_genes:
                 continue
@@ -498,6 +505,7 @@ class SampleCall:
     phased: bool  # phased ("|") diploid genotype
     hap: Optional[int]  # for a phased het: 0 when the ALT is the first allele, 1 when the second
     phase_set: Optional[int]  # FORMAT/PS of a phased genotype (None: missing or absent)
+    carrier_text: str = ""  # the carriers.tsv columns genotype..note, tab-joined, with newline
 
     @property
     def state_name(self) -> str:
@@ -557,22 +565,29 @@ class GenotypeParser:
             self._formats[fmt] = found
         return found
 
-    def calls(self, fmt: str, columns: Sequence[str], line: Optional[int], locus: str) -> List[SampleCall]:
-        """The calls of every sample column of one record (FORMAT text ``fmt``)."""
+    def calls(self, fmt: str, columns: Sequence[str], line: Optional[int], locus: str
+              ) -> Tuple[List[SampleCall], List[int]]:
+        """The calls of every sample column of one record (FORMAT text ``fmt``), and the number of
+        samples in each state (indexed by the state codes _REF, _HET, _HOM, _NA_STATE)."""
         if self._size > self.CACHE_LIMIT:
             self._cache.clear()
             self._size = 0
         cache = self._cache.get(fmt)
         if cache is None:
             cache = self._cache[fmt] = {}
-        out = []
-        for column in columns:
-            call = cache.get(column)
-            if call is None:
-                call = cache[column] = self._parse(fmt, column, line, locus)
-                self._size += 1
-            out.append(call)
-        return out
+        get = cache.get
+        out = [get(column) for column in columns]
+        if None in out:
+            for i, call in enumerate(out):
+                if call is None:
+                    column = columns[i]
+                    call = cache.get(column)
+                    if call is None:
+                        call = cache[column] = self._parse(fmt, column, line, locus)
+                        self._size += 1
+                    out[i] = call
+        states = [call.state for call in out]
+        return out, [states.count(_REF), states.count(_HET), states.count(_HOM), states.count(_NA_STATE)]
 
     def _parse(self, fmt: str, column: str, line: Optional[int], locus: str) -> SampleCall:
         i_gt, i_dp, i_gq, i_ad, i_ps = self._format_index(fmt)
@@ -631,7 +646,9 @@ class GenotypeParser:
         hap = None
         if phased and state == _HET:
             hap = 0 if alleles[0] > 0 else 1
-        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set)
+        text = (f"{_clean(gt)}\t{_STATE_NAMES[state]}\t{_fmt_number(depth)}\t{_fmt_number(gq)}\t"
+                f"{_NOTE_NAMES[note]}\n")
+        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set, text)
 
 
 def gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]]) -> str:
@@ -722,7 +739,6 @@ class _Staging:
 @dataclass
 class _GeneAccumulator:
     gene: str
-    chrom: str
     n_kept: int = 0
     not_assessable: Counter = field(default_factory=Counter)
     carried: Dict[int, List[Tuple[str, int, Optional[Any], Optional[int]]]] = field(default_factory=dict)
@@ -833,9 +849,9 @@ class _Screen:
         mane = read_mane_transcripts(mane_transcripts) if mane_transcripts else None
         try:
             reader = cyvcf2.VCF(str(vcf))
-        except (OSError, IOError) as err:
+        except Exception as err:  # noqa: BLE001 - cyvcf2 raises a bare Exception for a bad header
             raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
-                                 "Give a VCF or bgzipped VCF (.vcf.gz).") from None
+                                 "Give a complete VCF or bgzipped VCF (.vcf.gz); check a .gz with `bgzip -t`.") from None
         try:
             self.layout = read_layout(reader, mane_transcripts=mane, path=vcf)
             self.raw_header = reader.raw_header
@@ -845,6 +861,7 @@ class _Screen:
             self.vcf_contigs: List[str] = list(reader.seqnames) if has_contigs else []
             self.vcf_contig_lengths: List[int] = list(reader.seqlens) if has_contigs else []
             self.vcf_samples = list(reader.samples)
+            self.indexed_total = self._indexed_total(reader) if config.traversal != "stream" else None
         finally:
             reader.close()
         if config.min_dp > 0 and not ({"DP", "AD"} & self.formats):
@@ -853,6 +870,7 @@ class _Screen:
                                  "Call with a caller that writes FORMAT/DP (FreeBayes, GATK), or pass --min-dp 0.")
         self._check_samples()
         self.groups = [self.samples[s].group for s in self.vcf_samples]
+        self.sample_prefixes = [f"{s}\t{g}\t" for s, g in zip(self.vcf_samples, self.groups)]
         self.contigs = resolve_contigs(self.vcf_contigs, self.regions.chroms,
                                        harmonise=config.harmonise_contigs, vcf_path=vcf)
         self.to_panel: Dict[str, str] = dict(self.contigs.vcf_to_panel)
@@ -994,16 +1012,12 @@ class _Screen:
                     yield line, None
                 previous_end = end
 
-    def _count_indexed_records(self) -> Optional[int]:
-        """Records in the whole VCF according to its index, when the index keeps counts."""
-        import cyvcf2
-
+    def _indexed_total(self, reader: Any) -> Optional[int]:
+        """Records in the whole VCF according to its index (None without an index or counts)."""
+        if self._index_path() is None:
+            return None
         try:
-            reader = cyvcf2.VCF(str(self.vcf_path))
-            try:
-                total = int(reader.num_records)
-            finally:
-                reader.close()
+            total = int(reader.num_records)
         except Exception:  # noqa: BLE001 - cyvcf2 raises various errors for an index without counts
             return None
         return total if total >= 0 else None
@@ -1075,10 +1089,8 @@ class _Screen:
             variants_out.close()
             carriers_out.close()
             genes_out.close()
-        if traversal == "index":
-            total = self._count_indexed_records()
-            if total is not None:
-                summary.skipped_by_index = max(0, total - summary.records - summary.records_without_alt)
+        if traversal == "index" and self.indexed_total is not None:
+            summary.skipped_by_index = max(0, self.indexed_total - summary.records - summary.records_without_alt)
         pysam.tabix_index(str(kept_path), preset="vcf", force=True)
         self._write_summary(staging.path(SUMMARY_MQC))
 
@@ -1096,8 +1108,10 @@ class _Screen:
         min_qual = config.min_qual
         reasons_counter = summary.reasons
         bisect_left = bisect.bisect_left
+        # Gene accumulators live to the end: a gene's rows need all its kept variants. Their size is
+        # bounded by the genes with kept variants x samples plus the carried kept calls, not by the
+        # number of records.
         accumulators: Dict[str, _GeneAccumulator] = {}
-        finished_genes: Dict[str, str] = {}
         current_chrom: Optional[str] = None
         panel_chrom = ""
         m_starts: List[int] = []
@@ -1127,7 +1141,6 @@ class _Screen:
                         raise UserInputError(self.vcf_path, number, "CHROM",
                                              f"contig {chrom} appears again after other contigs: the VCF is not sorted",
                                              "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
-                    self._flush_genes(accumulators, finished_genes, genes_out)
                     seen_chroms.add(chrom)
                     current_chrom = chrom
                     panel_chrom = self._panel_chrom(chrom, number)
@@ -1176,8 +1189,8 @@ class _Screen:
                     )
                     continue
                 self._full_record(parts, number, panel_chrom, pos, ref, alt, in_panel, quality_ok,
-                                  write_variant, kept_out, carriers_out, accumulators, finished_genes)
-            self._flush_genes(accumulators, finished_genes, genes_out)
+                                  write_variant, kept_out, carriers_out, accumulators)
+            self._write_genes(accumulators, genes_out)
         finally:
             summary.records += n_records
             summary.dropped += n_dropped_outside
@@ -1186,7 +1199,7 @@ class _Screen:
 
     def _full_record(self, parts: List[str], line: Optional[int], panel_chrom: str, pos: int, ref: str, alt: str,
                      in_panel: bool, quality_ok: bool, write_variant: Any, kept_out: Any, carriers_out: Any,
-                     accumulators: Dict[str, _GeneAccumulator], finished_genes: Dict[str, str]) -> None:
+                     accumulators: Dict[str, _GeneAccumulator]) -> None:
         config = self.config
         summary = self.summary
         chrom = parts[0]
@@ -1204,7 +1217,7 @@ class _Screen:
             raise UserInputError(self.vcf_path, line, "samples",
                                  f"{variant_id}: {len(sample_columns)} sample columns but the header names "
                                  f"{len(self.vcf_samples)}", "Check that the file is a complete VCF.")
-        calls = self.genotypes.calls(fmt, sample_columns, line, variant_id)
+        calls, counts = self.genotypes.calls(fmt, sample_columns, line, variant_id)
         if in_panel:
             summary.in_panel += 1
         panel_genes = self.panel_genes.genes(panel_chrom, pos, pos + len(ref) - 1) if in_panel else []
@@ -1215,9 +1228,6 @@ class _Screen:
         summary.af_status[af_status] += 1
         factor = self.whitelist.get((panel_chrom, pos, ref, alt))
         label = impact_label(config, transcript)
-        counts = [0, 0, 0, 0]
-        for call in calls:
-            counts[call.state] += 1
         n_ref, n_het, n_hom, n_na = counts
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
@@ -1232,8 +1242,8 @@ class _Screen:
             for reason in verdict.reasons:
                 summary.reasons[reason] += 1
         qual_text = parts[5]
-        hgvsc = _na(transcript.hgvsc if transcript else None)
-        hgvsp = _na(transcript.hgvsp if transcript else None)
+        hgvsc = _clean(_na(transcript.hgvsc if transcript else None))
+        hgvsp = _clean(_na(transcript.hgvsp if transcript else None))
         row = [
             variant_id, panel_chrom, str(pos), ref, alt, _na(gene),
             _na(transcript.transcript_id if transcript else None),
@@ -1247,11 +1257,11 @@ class _Screen:
             NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
             RESCUED_BY_WHITELIST if verdict.rescued else NA,
             "yes" if factor else "no",
-            _na(factor.rsid if factor else None), _na(factor.hgvsp if factor else None),
-            _na(factor.evidence if factor else None), _na(factor.reason if factor else None),
+            _clean(_na(factor.rsid if factor else None)), _clean(_na(factor.hgvsp if factor else None)),
+            _clean(_na(factor.evidence if factor else None)), _clean(_na(factor.reason if factor else None)),
             str(n_het), str(n_hom), str(n_ref), str(n_na),
         ]
-        write_variant("\t".join(_clean(v) for v in row) + "\n")
+        write_variant("\t".join(row) + "\n")
         if verdict.decision != KEPT:
             return
 
@@ -1264,33 +1274,23 @@ class _Screen:
         kept_out.write(kept_line.encode())
 
         gene_key = gene or NA
-        if gene_key in finished_genes:
-            raise UserInputError(self.vcf_path, line, "gene",
-                                 f"gene {gene_key} has kept variants on contig {panel_chrom} and on "
-                                 f"{finished_genes[gene_key]}; gene status needs one contig per gene",
-                                 "Check the panel BED and the annotation (gene symbols on two contigs).")
         acc = accumulators.get(gene_key)
         if acc is None:
-            acc = accumulators[gene_key] = _GeneAccumulator(gene_key, panel_chrom)
+            acc = accumulators[gene_key] = _GeneAccumulator(gene_key)
         acc.n_kept += 1
-        hgvsc, hgvsp = _clean(hgvsc), _clean(hgvsp)
-        rows = []
-        groups = self.groups
-        for i, sample in enumerate(self.vcf_samples):
-            call = calls[i]
+        for i, call in enumerate(calls):
             state = call.state
             if state == _NA_STATE:
                 acc.not_assessable[i] += 1
             elif state != _REF:
                 block, hap = call.phase_block()
                 acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
-            rows.append(
-                f"{sample}\t{groups[i]}\t{variant_id}\t{gene_key}\t{hgvsc}\t{hgvsp}\t{call.genotype}\t"
-                f"{_STATE_NAMES[state]}\t{_fmt_number(call.depth)}\t{_fmt_number(call.gq)}\t{_NOTE_NAMES[call.note]}\n"
-            )
-        carriers_out.write("".join(rows))
+        middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
+        carriers_out.write("".join([prefix + middle + call.carrier_text
+                                    for prefix, call in zip(self.sample_prefixes, calls)]))
 
-    def _flush_genes(self, accumulators: Dict[str, _GeneAccumulator], finished: Dict[str, str], out: Any) -> None:
+    def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
+        """gene_status.tsv rows: genes in order of their first kept variant, samples in VCF order."""
         for gene, acc in accumulators.items():
             rows = []
             for i, sample in enumerate(self.vcf_samples):
@@ -1300,8 +1300,6 @@ class _Screen:
                 rows.append(f"{sample}\t{self.groups[i]}\t{gene}\t{status}\t{ids}\t{acc.n_kept}\t"
                             f"{acc.not_assessable.get(i, 0)}\n")
             out.write("".join(rows))
-            finished[gene] = acc.chrom
-        accumulators.clear()
 
     def _write_summary(self, path: Path) -> None:
         s = self.summary
