@@ -103,7 +103,8 @@ def test_multiqc_has_read_alignment_and_coverage_sections(launch):
     for module in ("FastQC", "Samtools", "mosdepth"):
         assert module in sources, module
     html = report.read_text()
-    for section in ("hlhscreen_sample_qc", "hlhscreen_annotation", "software_versions"):
+    for section in ("hlhscreen_sample_qc", "hlhscreen_annotation", "software_versions", "hlhscreen_screen",
+                    "hlhscreen_report_summary"):
         assert section in html, section
 
 
@@ -152,6 +153,10 @@ def test_screening_decisions_on_the_planted_variants(launch):
 def test_carrier_states_and_gene_status(launch):
     launch_dir, _ = launch
     carriers = {(r["sample"], r["variant_id"]): r for r in tsv(launch_dir / "results/screen/carriers.tsv")}
+    for sample in ("case_01", "ctrl_01"):
+        row = carriers[(sample, "chr10:70600631:G:A")]
+        assert row["kept_by"] == "risk_factor_whitelist" and "PMID:12229880" in row["whitelist_evidence"]
+    assert carriers[("case_01", "chr10:70598599:C:T")]["kept_by"] == "filters"
     low = carriers[("ctrl_04", "chr10:70600631:G:A")]
     assert low["state"] == "not_assessable" and low["note"] == "low_depth"
     assert carriers[("case_03", "chr10:70598601:A:C")]["state"] == "hom_alt"

@@ -132,7 +132,7 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq",
-    "note",
+    "note", "kept_by", "whitelist_evidence",
 )
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
@@ -1286,7 +1286,11 @@ class _Screen:
                 block, hap = call.phase_block()
                 acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
-        carriers_out.write("".join([prefix + middle + call.carrier_text
+        # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
+        # whitelist citation of a rescued risk factor
+        suffix = (f"\t{RESCUED_BY_WHITELIST}\t{_clean(factor.evidence)}\n" if verdict.rescued and factor is not None
+                  else "\tfilters\tNA\n")
+        carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
 
     def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
