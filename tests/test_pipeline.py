@@ -197,3 +197,27 @@ def test_report_renders_with_every_kept_variant_and_the_citation(launch):
         svg = launch_dir / f"results/report/figures/{name}.svg"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
         assert svg.stat().st_size > 1000 and "<svg" in svg.read_text()[:2000]
+
+
+def test_offline_annotation_gives_true_protein_changes_and_gnomad_afs(launch):
+    from hlhscreen.annotation import iter_records
+
+    launch_dir, _ = launch
+    cited = {}
+    with open(REPO / "assets/test_cohort/source/hlh_known_variants.hg38.tsv") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            af = None if row["pop_af"] in ("", ".") else float(row["pop_af"])
+            cited[f"{row['chrom']}:{row['pos_hg38']}:{row['ref']}:{row['alt']}"] = af
+    expected = {row["variant_id"]: row for row in truth_rows()}
+    annotated = {r.variant_id: r for r in iter_records(launch_dir / "results/annotation/cohort.annotated.vcf.gz")}
+    for variant_id, truth in expected.items():
+        record = annotated[variant_id]
+        summary = record.summary_for_gene(truth["gene"])
+        assert summary.hgvsc.replace("delG", "del") == truth["hgvsc"], variant_id
+        if truth["hgvsp"] != "NA":
+            assert summary.hgvsp == truth["hgvsp"], variant_id
+        assert truth["consequence"] in summary.consequences, (variant_id, summary.consequences)
+        if cited.get(variant_id) is not None:
+            assert record.gnomad_af == pytest.approx(cited[variant_id], rel=1e-6), variant_id
+        else:
+            assert record.gnomad_af is None and record.gnomad_af_missing, variant_id

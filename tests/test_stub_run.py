@@ -33,6 +33,12 @@ def recorded(launch_dir: Path, pattern: str) -> str:
     return files[0].read_text()
 
 
+def test_stub_run_of_the_test_profile_as_is(tmp_path):
+    result = stub_run(tmp_path)
+    assert "SCREEN" in result.stdout and "REPORT" in result.stdout and "MULTIQC" in result.stdout
+    assert (tmp_path / "results/report/hlhscreen_report.html").exists()
+
+
 def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
     stub_run(tmp_path, "--aligner", "bwa-mem2", "--annotator", "vep")
     index = recorded(tmp_path, "bwamem2_index.command.txt")
