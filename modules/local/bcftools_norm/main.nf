@@ -5,7 +5,7 @@ process BCFTOOLS_NORM {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/bcftools:1.20--h8b25389_0' :
-        'biocontainers/bcftools:1.20--h8b25389_0' }"
+        'quay.io/biocontainers/bcftools:1.20--h8b25389_0' }"
 
     input:
     path vcfs

@@ -5,7 +5,7 @@ process BWA_INDEX {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/bwa:0.7.18--he4a0461_0' :
-        'biocontainers/bwa:0.7.18--he4a0461_0' }"
+        'quay.io/biocontainers/bwa:0.7.18--he4a0461_0' }"
 
     input:
     path fasta

@@ -11,7 +11,7 @@ process BWAMEM2_INDEX {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/bwa-mem2:2.2.1--he513fc3_0' :
-        'biocontainers/bwa-mem2:2.2.1--he513fc3_0' }"
+        'quay.io/biocontainers/bwa-mem2:2.2.1--he513fc3_0' }"
 
     input:
     path fasta

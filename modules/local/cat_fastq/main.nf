@@ -5,7 +5,7 @@ process CAT_FASTQ {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/ubuntu:22.04' :
-        'nf-core/ubuntu:22.04' }"
+        'quay.io/nf-core/ubuntu:22.04' }"
 
     input:
     tuple val(meta), path(reads_1, stageAs: 'r1/*'), path(reads_2, stageAs: 'r2/*')

@@ -21,7 +21,7 @@ process ENSEMBLVEP_VEP {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/ensembl-vep:113.0--pl5321h2a3209d_0' :
-        'biocontainers/ensembl-vep:113.0--pl5321h2a3209d_0' }"
+        'quay.io/biocontainers/ensembl-vep:113.0--pl5321h2a3209d_0' }"
 
     input:
     tuple path(vcf), path(tbi)

@@ -5,7 +5,7 @@ process FREEBAYES {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/freebayes:1.3.6--hbfe0e7f_2' :
-        'biocontainers/freebayes:1.3.6--hbfe0e7f_2' }"
+        'quay.io/biocontainers/freebayes:1.3.6--hbfe0e7f_2' }"
 
     input:
     tuple path(chunk), path(bams), path(bais)

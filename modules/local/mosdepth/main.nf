@@ -5,7 +5,7 @@ process MOSDEPTH {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/mosdepth:0.3.8--hd299d5a_0' :
-        'biocontainers/mosdepth:0.3.8--hd299d5a_0' }"
+        'quay.io/biocontainers/mosdepth:0.3.8--hd299d5a_0' }"
 
     input:
     tuple val(meta), path(bam), path(bai)

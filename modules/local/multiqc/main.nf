@@ -1,10 +1,11 @@
 process MULTIQC {
+    tag "cohort"
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/multiqc:1.25.1--pyhdfd78af_0' :
-        'biocontainers/multiqc:1.25.1--pyhdfd78af_0' }"
+        'quay.io/biocontainers/multiqc:1.25.1--pyhdfd78af_0' }"
 
     input:
     path multiqc_files, stageAs: "?/*"

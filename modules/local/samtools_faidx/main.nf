@@ -5,7 +5,7 @@ process SAMTOOLS_FAIDX {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/samtools:1.20--h50ea8bc_0' :
-        'biocontainers/samtools:1.20--h50ea8bc_0' }"
+        'quay.io/biocontainers/samtools:1.20--h50ea8bc_0' }"
 
     input:
     path fasta

@@ -5,7 +5,7 @@ process SNPEFF_ANN {
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
         'https://depot.galaxyproject.org/singularity/snpeff:5.1--hdfd78af_2' :
-        'biocontainers/snpeff:5.1--hdfd78af_2' }"
+        'quay.io/biocontainers/snpeff:5.1--hdfd78af_2' }"
 
     input:
     tuple path(vcf), path(tbi)

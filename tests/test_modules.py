@@ -1,0 +1,54 @@
+"""nf-core conventions of every local module, and containers resolved per profile (nextflow inspect)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+MODULES = sorted(p.parent for p in (REPO / "modules/local").glob("*/main.nf"))
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_module_has_the_conventional_parts(module):
+    text = (module / "main.nf").read_text()
+    for directive in ("tag ", "label ", "conda ", "container ", "stub:", "versions.yml", "task.ext.when"):
+        assert directive in text, f"{module.name}: no {directive.strip()}"
+    env = yaml.safe_load((module / "environment.yml").read_text())
+    assert env["dependencies"] and all("=" in d for d in env["dependencies"]), f"{module.name}: unpinned conda deps"
+    meta = yaml.safe_load((module / "meta.yml").read_text())
+    assert meta["name"] == module.name and meta["description"] and "versions" in {
+        key for entry in meta["output"] for key in entry}
+
+
+def test_schema_is_generated_from_its_source_and_covers_every_parameter():
+    generated = subprocess.run(["python3", str(REPO / "scripts/schema_source.py")], capture_output=True, text=True,
+                               check=True).stdout
+    assert json.loads(generated) == json.loads((REPO / "nextflow_schema.json").read_text())
+    schema = json.loads(generated)
+    declared = {name for group in schema["$defs"].values() for name in group["properties"]}
+    config = (REPO / "nextflow.config").read_text()
+    params_block = config[config.index("params {"):config.index("\n}\n", config.index("params {"))]
+    in_config = set(re.findall(r"^\s{4}(\w+)\s+=", params_block, re.M))
+    assert in_config <= declared, in_config - declared
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("profile, prefix", [("docker", "quay.io/"), ("singularity", "https://depot.galaxyproject.org/")])
+def test_every_process_has_a_container_for_the_profile(profile, prefix):
+    nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
+    result = subprocess.run([nextflow, "inspect", "-profile", f"test,{profile}", str(REPO)], capture_output=True,
+                            text=True, env=dict(os.environ, NXF_OFFLINE="true"), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    processes = json.loads(result.stdout[result.stdout.index("{"):])["processes"]
+    assert len(processes) >= 20
+    for process in processes:
+        image = process["container"]
+        assert image.startswith(prefix) or image == "hlhscreen/tools:0.1.0", process
