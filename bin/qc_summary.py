@@ -8,13 +8,13 @@ Inputs are found by sample name in the given folders: <sample>.stats, <sample>.m
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from typing import List, Optional
 
 from hlhscreen import qc
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
+from hlhscreen.tables import read_sample_groups
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -28,12 +28,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--multiqc", type=Path, default=Path("sample_qc_mqc.tsv"))
     args = parser.parse_args(argv)
 
-    groups = {}
-    with open(args.samplesheet, newline="") as handle:
-        for row in csv.DictReader(handle):
-            groups.setdefault(row["sample"], row["group"])
+    samples = read_sample_groups(args.samplesheet, "--samplesheet", lanes=True)
     results = []
-    for sample, group in groups.items():
+    for sample, (group, _) in samples.items():
         files = [args.inputs / f"{sample}{suffix}" for suffix in (".stats", ".mosdepth.summary.txt", ".mosdepth.region.dist.txt")]
         for path in files:
             if not path.exists():

@@ -9,7 +9,7 @@ set -euo pipefail
 declare -A packages=(
     [fastqc]=fastqc [bwa]=bwa [samtools]=samtools [bcftools]=bcftools [tabix]=tabix [bgzip]=tabix
     [freebayes]=freebayes [mosdepth]=mosdepth [snpEff]=snpeff [multiqc]=multiqc
-    [art_illumina]=art-nextgen-simulation-tools [java]=default-jre-headless [mvn]=maven
+    [java]=default-jre-headless [mvn]=maven
 )
 missing=()
 for cmd in "${!packages[@]}"; do

@@ -12,27 +12,25 @@ same double, at most 17 significant digits), ``Inf`` for infinity and ``NA`` for
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import UserInputError
-from .files import atomic_output, open_text
+from .files import atomic_output
 from .stats import fisher_test, p_adjust_bh
+from .tables import check_every_sample, check_sample, read_sample_groups, read_tsv
 
 PathLike = Union[str, os.PathLike]
 
-GROUPS = ("case", "control")
 LEVELS = ("variant", "gene", "biallelic")
 OUTPUT_FILES = {"variant": "variant_tests.tsv", "gene": "gene_tests.tsv", "biallelic": "biallelic_tests.tsv"}
 SUMMARY_FILE = "association_summary.tsv"
 
 CARRIERS_COLUMNS = ("sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq", "note")
 GENE_STATUS_COLUMNS = ("sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable")
-SAMPLESHEET_COLUMNS = ("sample", "group")
 
 TEST_COLUMNS = (
     "level", "id", "gene", "label",
@@ -125,107 +123,6 @@ def biallelic_outcome(status: str, n_not_assessable: int) -> str:
 # ------------------------------------------------------------------ reading
 
 
-def _open(path: PathLike):
-    try:
-        return open_text(path)
-    except FileNotFoundError:
-        raise UserInputError(path, None, None, "file not found", "Check the path.") from None
-    except IsADirectoryError:
-        raise UserInputError(path, None, None, "is a directory, not a file", "Give the file itself.") from None
-
-
-def _read_tsv(path: PathLike, required: Sequence[str]) -> Iterator[Tuple[int, Dict[str, str]]]:
-    """Yield ``(line number, row)`` of a tab-separated file with one header line."""
-    with _open(path) as handle:
-        header_line = handle.readline()
-        if not header_line.strip():
-            raise UserInputError(path, 1, None, "file is empty, expected a header line",
-                                 f"The header must name: {' '.join(required)}.")
-        header = header_line.rstrip("\r\n").split("\t")
-        for column in required:
-            if column not in header:
-                raise UserInputError(path, 1, column, "missing column",
-                                     f"The header must name: {' '.join(required)}.")
-        for number, line in enumerate(handle, start=2):
-            text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            fields = text.split("\t")
-            if len(fields) != len(header):
-                raise UserInputError(path, number, None,
-                                     f"{len(fields)} tab-separated fields but the header has {len(header)}",
-                                     "Every row needs one value per column (NA for missing).")
-            yield number, dict(zip(header, fields))
-
-
-def read_samplesheet(path: PathLike) -> Dict[str, str]:
-    """Sample -> group from the validated samplesheet CSV (several rows per sample allowed)."""
-    groups: Dict[str, str] = {}
-    first_line: Dict[str, int] = {}
-    with _open(path) as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise UserInputError(path, 1, None, "file is empty, expected a header line",
-                                 "The header must name: sample,group,fastq_1,fastq_2.")
-        header = [name.strip().lstrip("\ufeff") for name in header]
-        for column in SAMPLESHEET_COLUMNS:
-            if column not in header:
-                raise UserInputError(path, 1, column, "missing column",
-                                     "The header must name: sample,group,fastq_1,fastq_2.")
-        at_sample, at_group = header.index("sample"), header.index("group")
-        for fields in reader:
-            number = reader.line_num
-            if not any(field.strip() for field in fields):
-                continue
-            if len(fields) != len(header):
-                raise UserInputError(path, number, None,
-                                     f"{len(fields)} comma-separated fields but the header has {len(header)}")
-            sample, group = fields[at_sample].strip(), fields[at_group].strip()
-            if not sample:
-                raise UserInputError(path, number, "sample", "empty sample name")
-            if group not in GROUPS:
-                raise UserInputError(path, number, "group", f"unknown group '{group}'", "Use case or control.")
-            if sample in groups and groups[sample] != group:
-                raise UserInputError(
-                    path, number, "group",
-                    f"sample '{sample}' is '{group}' here but '{groups[sample]}' on line {first_line[sample]}",
-                    "Give every row of a sample the same group.",
-                )
-            groups.setdefault(sample, group)
-            first_line.setdefault(sample, number)
-    for group in GROUPS:
-        if group not in groups.values():
-            raise UserInputError(path, None, "group", f"no samples in group '{group}'",
-                                 "Cohort statistics need at least one case and one control.")
-    return groups
-
-
-def _check_sample(path: PathLike, number: int, row: Mapping[str, str], groups: Mapping[str, str],
-                  samplesheet: PathLike) -> Tuple[str, str]:
-    sample, group = row["sample"], row["group"]
-    if sample not in groups:
-        raise UserInputError(path, number, "sample", f"sample '{sample}' is not in the samplesheet {samplesheet}",
-                             "Use the samplesheet the screen was run with.")
-    if group != groups[sample]:
-        raise UserInputError(path, number, "group",
-                             f"sample '{sample}' is '{group}' here but '{groups[sample]}' in the samplesheet {samplesheet}",
-                             "Use the samplesheet the screen was run with.")
-    return sample, group
-
-
-def _check_complete(path: PathLike, seen: Mapping[Tuple[str, str], Dict[str, int]], groups: Mapping[str, str],
-                    what: str) -> None:
-    """Every test key must have one row for every samplesheet sample (the denominators rely on it)."""
-    for key, samples in seen.items():
-        missing = [sample for sample in groups if sample not in samples]
-        if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise UserInputError(path, min(samples.values()), "sample",
-                                 f"{what} '{key[0]}' has no row for sample(s) {shown}",
-                                 f"The file must have one row per sample per {what}.")
-
-
 def _label(hgvsp: str, hgvsc: str, variant_id: str) -> str:
     for value in (hgvsp, hgvsc):
         if value and value != "NA":
@@ -237,8 +134,9 @@ def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: P
     """Variant-level tallies from ``carriers.tsv``, in first-appearance order."""
     tallies: Dict[Tuple[str, str], Tally] = {}
     seen: Dict[Tuple[str, str], Dict[str, int]] = {}
-    for number, row in _read_tsv(carriers, CARRIERS_COLUMNS):
-        sample, group = _check_sample(carriers, number, row, groups, samplesheet)
+    for number, row in read_tsv(carriers, CARRIERS_COLUMNS, "--carriers"):
+        sample, group = row["sample"], row["group"]
+        check_sample(carriers, number, sample, group, groups, samplesheet)
         variant_id, gene, state = row["variant_id"], row["gene"], row["state"]
         if not variant_id or variant_id == "NA":
             raise UserInputError(carriers, number, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
@@ -256,7 +154,7 @@ def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: P
         if tally is None:
             tally = tallies[key] = Tally("variant", variant_id, gene, _label(row["hgvsp"], row["hgvsc"], variant_id))
         tally.add(group, variant_outcome(state))
-    _check_complete(carriers, seen, groups, "variant")
+    check_every_sample(carriers, ((variant_id, rows) for (variant_id, _), rows in seen.items()), groups, "variant")
     return list(tallies.values())
 
 
@@ -265,9 +163,10 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
     """Gene-level and biallelic-level tallies from ``gene_status.tsv``, in first-appearance order."""
     gene_tallies: Dict[str, Tally] = {}
     biallelic_tallies: Dict[str, Tally] = {}
-    seen: Dict[Tuple[str, str], Dict[str, int]] = {}
-    for number, row in _read_tsv(gene_status, GENE_STATUS_COLUMNS):
-        sample, group = _check_sample(gene_status, number, row, groups, samplesheet)
+    seen: Dict[str, Dict[str, int]] = {}
+    for number, row in read_tsv(gene_status, GENE_STATUS_COLUMNS, "--gene-status"):
+        sample, group = row["sample"], row["group"]
+        check_sample(gene_status, number, sample, group, groups, samplesheet)
         gene, status = row["gene"], row["status"]
         if not gene or gene == "NA":
             raise UserInputError(gene_status, number, "gene", "missing gene symbol")
@@ -279,7 +178,7 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
             raise UserInputError(gene_status, number, "n_not_assessable", f"'{text}' is not a count",
                                  "Use a whole number >= 0.")
         n_not_assessable = int(text)
-        rows = seen.setdefault((gene, ""), {})
+        rows = seen.setdefault(gene, {})
         if sample in rows:
             raise UserInputError(gene_status, number, "sample",
                                  f"second row for sample '{sample}' in gene '{gene}' (first on line {rows[sample]})",
@@ -290,7 +189,7 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
             biallelic_tallies[gene] = Tally("biallelic", gene, gene, gene)
         gene_tallies[gene].add(group, gene_outcome(status, n_not_assessable))
         biallelic_tallies[gene].add(group, biallelic_outcome(status, n_not_assessable))
-    _check_complete(gene_status, seen, groups, "gene")
+    check_every_sample(gene_status, seen.items(), groups, "gene")
     return list(gene_tallies.values()), list(biallelic_tallies.values())
 
 
@@ -393,7 +292,8 @@ def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: Pat
     if not (math.isfinite(conf_level) and 0 < conf_level < 1):
         raise UserInputError(None, None, "conf_level", f"{conf_level} is not between 0 and 1",
                              "Use for example 0.95.")
-    groups = read_samplesheet(samplesheet)
+    sheet = read_sample_groups(samplesheet, "--samplesheet", lanes=True, both_groups=True)
+    groups = {sample: info.group for sample, info in sheet.items()}
     variant_tallies = tally_variants(carriers, groups, samplesheet)
     gene_tallies, biallelic_tallies = tally_genes(gene_status, groups, samplesheet)
     results = {

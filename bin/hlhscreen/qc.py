@@ -11,6 +11,8 @@ from .errors import UserInputError
 
 @dataclass(frozen=True)
 class SampleQC:
+    """One row of sample_qc.tsv (written by QC_SUMMARY, read back by the report)."""
+
     sample: str
     group: str
     total_reads: int
@@ -18,7 +20,7 @@ class SampleQC:
     pct_mapped: float
     mean_panel_depth: float
     pct_panel_20x: float
-    flag: str  # "pass" or a ";"-joined list of the failed checks
+    flag: str  # column qc_flag: "pass" or a ";"-joined list of the failed checks
 
 
 def read_samtools_stats(path: Path) -> Dict[str, float]:

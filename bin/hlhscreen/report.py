@@ -15,7 +15,6 @@ the HTML last, so a failed run never leaves a finished-looking report.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime
 import html
 import json
@@ -24,16 +23,17 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
 from .cohort import (
-    CARRIER, CARRIERS_COLUMNS, EXCLUDED, GENE_STATUS_COLUMNS, GROUPS, LEVELS, STATES, STATUSES, TEST_COLUMNS,
+    CARRIER, CARRIERS_COLUMNS, EXCLUDED, GENE_STATUS_COLUMNS, LEVELS, STATES, STATUSES, TEST_COLUMNS,
     biallelic_outcome, gene_outcome, variant_outcome,
 )
 from .errors import UserInputError
-from .files import atomic_output, open_text
-from .qc import COLUMNS as QC_COLUMNS
+from .files import atomic_output
+from .qc import COLUMNS as QC_COLUMNS, SampleQC
+from .tables import GROUPS, check_every_sample, check_sample, open_input, read_sample_groups, read_tsv
 
 PathLike = Union[str, os.PathLike]
 
@@ -42,7 +42,6 @@ MQC_FILE = "report_summary_mqc.tsv"
 FIGURE_DIR = "figures"
 FIGURES = ("carrier_matrix", "gene_forest")
 
-SAMPLES_COLUMNS = ("sample", "group")
 # variants.tsv (SCREEN): columns the report needs; the others it shows when present.
 VARIANT_REQUIRED = ("variant_id", "gene", "hgvsc", "hgvsp", "consequence", "impact", "gnomad_af", "decision",
                     "reasons", "rescued_by", "whitelist_evidence", "whitelist_reason")
@@ -59,18 +58,6 @@ NA = "NA"
 
 
 # ================================================================== data read from the inputs
-
-
-@dataclass(frozen=True)
-class QCRow:
-    sample: str
-    group: str
-    total_reads: int
-    mapped_reads: int
-    pct_mapped: float
-    mean_panel_depth: float
-    pct_panel_20x: float
-    qc_flag: str
 
 
 @dataclass(frozen=True)
@@ -155,7 +142,7 @@ class TestRow:
 @dataclass
 class ReportData:
     samples: Dict[str, str]                   # sample -> group, samples CSV order
-    qc: List[QCRow]
+    qc: List[SampleQC]
     variants: List[KeptVariant]               # kept, variants.tsv order
     n_screened: int
     calls: List[Call]
@@ -166,39 +153,6 @@ class ReportData:
 
 
 # ================================================================== reading
-
-
-def _open(path: PathLike, flag: str):
-    try:
-        return open_text(path)
-    except FileNotFoundError:
-        raise UserInputError(path, None, flag, "file not found", "Check the path given to " + flag + ".") from None
-    except IsADirectoryError:
-        raise UserInputError(path, None, flag, "is a directory, not a file", "Give the file itself.") from None
-
-
-def read_tsv(path: PathLike, required: Sequence[str], flag: str) -> Iterator[Tuple[int, Dict[str, str]]]:
-    """Yield ``(line number, row)`` of a tab-separated file with one header line and no comments."""
-    with _open(path, flag) as handle:
-        header_line = handle.readline()
-        if not header_line.strip():
-            raise UserInputError(path, 1, flag, "file is empty, expected a header line",
-                                 f"The header must name: {' '.join(required)}.")
-        header = header_line.rstrip("\r\n").split("\t")
-        for column in required:
-            if column not in header:
-                raise UserInputError(path, 1, column, "missing column",
-                                     f"The header must name: {' '.join(required)}.")
-        for number, line in enumerate(handle, start=2):
-            text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            fields = text.split("\t")
-            if len(fields) != len(header):
-                raise UserInputError(path, number, None,
-                                     f"{len(fields)} tab-separated fields but the header has {len(header)}",
-                                     "Every row needs one value per column (NA for missing).")
-            yield number, dict(zip(header, fields))
 
 
 def optional_text(value: str) -> Optional[str]:
@@ -233,58 +187,9 @@ def parse_count(path: PathLike, line: int, column: str, text: str) -> int:
     return int(value)
 
 
-def read_samples(path: PathLike, flag: str = "--samples") -> Dict[str, str]:
-    """Sample -> group from the ``sample,group`` CSV, in file order; each sample once."""
-    groups: Dict[str, str] = {}
-    with _open(path, flag) as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise UserInputError(path, 1, flag, "file is empty, expected a header line",
-                                 "The header must name: sample,group.")
-        header = [name.strip().lstrip("\ufeff") for name in header]
-        for column in SAMPLES_COLUMNS:
-            if column not in header:
-                raise UserInputError(path, 1, column, "missing column", "The header must name: sample,group.")
-        at_sample, at_group = header.index("sample"), header.index("group")
-        for fields in reader:
-            number = reader.line_num
-            if not any(value.strip() for value in fields):
-                continue
-            if len(fields) != len(header):
-                raise UserInputError(path, number, None,
-                                     f"{len(fields)} comma-separated fields but the header has {len(header)}")
-            sample, group = fields[at_sample].strip(), fields[at_group].strip()
-            if not sample:
-                raise UserInputError(path, number, "sample", "empty sample name")
-            if group not in GROUPS:
-                raise UserInputError(path, number, "group", f"unknown group '{group}'", "Use case or control.")
-            if sample in groups:
-                raise UserInputError(path, number, "sample", f"sample '{sample}' is listed twice",
-                                     "List each sample once.")
-            groups[sample] = group
-    for group in GROUPS:
-        if group not in groups.values():
-            raise UserInputError(path, None, "group", f"no samples in group '{group}'",
-                                 "The comparison needs at least one case and one control.")
-    return groups
-
-
-def check_sample(path: PathLike, line: int, sample: str, group: str, samples: Mapping[str, str],
-                 samples_path: PathLike) -> None:
-    """The row's sample must be in the samples CSV, with the same group."""
-    if sample not in samples:
-        raise UserInputError(path, line, "sample", f"sample '{sample}' is not in the samples file {samples_path}",
-                             "Give the samples file of the run that made this file.")
-    if group != samples[sample]:
-        raise UserInputError(path, line, "group",
-                             f"sample '{sample}' is '{group}' here but '{samples[sample]}' in {samples_path}",
-                             "Give the samples file of the run that made this file.")
-
-
-def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[QCRow]:
+def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[SampleQC]:
     """``sample_qc.tsv``: one row per sample of the samples CSV."""
-    rows: Dict[str, QCRow] = {}
+    rows: Dict[str, SampleQC] = {}
     for line, row in read_tsv(path, QC_COLUMNS, "--qc"):
         sample, group = row["sample"], row["group"]
         check_sample(path, line, sample, group, samples, samples_path)
@@ -292,10 +197,10 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
             raise UserInputError(path, line, "sample", f"second row for sample '{sample}'", "Give one row per sample.")
         numbers = {column: parse_number(path, line, column, row[column], allow_na=False)
                    for column in ("pct_mapped", "mean_panel_depth", "pct_panel_20x")}
-        rows[sample] = QCRow(sample, group, parse_count(path, line, "total_reads", row["total_reads"]),
-                             parse_count(path, line, "mapped_reads", row["mapped_reads"]),
-                             numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
-                             row["qc_flag"].strip() or "pass")
+        rows[sample] = SampleQC(sample, group, parse_count(path, line, "total_reads", row["total_reads"]),
+                                parse_count(path, line, "mapped_reads", row["mapped_reads"]),
+                                numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
+                                row["qc_flag"].strip() or "pass")
     missing = [sample for sample in samples if sample not in rows]
     if missing:
         raise UserInputError(path, None, "sample", f"no QC row for sample(s) {', '.join(missing)}",
@@ -360,7 +265,7 @@ def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLik
         rows[sample] = line
         calls.append(Call(sample, group, variant_id, row["gene"], row["genotype"], state,
                           optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"])))
-    check_every_sample(path, seen, samples, "variant")
+    check_every_sample(path, seen.items(), samples, "variant")
     return calls
 
 
@@ -385,18 +290,8 @@ def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: P
         statuses.append(GeneStatus(sample, group, gene, status,
                                    parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
                                    parse_count(path, line, "n_not_assessable", row["n_not_assessable"])))
-    check_every_sample(path, seen, samples, "gene")
+    check_every_sample(path, seen.items(), samples, "gene")
     return statuses
-
-
-def check_every_sample(path: PathLike, seen: Mapping[str, Mapping[str, int]], samples: Mapping[str, str],
-                       what: str) -> None:
-    for key, rows in seen.items():
-        missing = [sample for sample in samples if sample not in rows]
-        if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise UserInputError(path, min(rows.values()), "sample", f"{what} '{key}' has no row for sample(s) {shown}",
-                                 f"The file must have one row per sample per {what}.")
 
 
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
@@ -427,7 +322,7 @@ def read_versions(path: PathLike) -> Dict[str, Dict[str, str]]:
     """``software_versions.yml`` ({step: {tool: version}}); versions stay text (``1.10`` is not ``1.1``)."""
     import yaml
 
-    with _open(path, "--versions") as handle:
+    with open_input(path, "--versions") as handle:
         text = handle.read()
     try:
         data = yaml.load(text, Loader=yaml.BaseLoader)
@@ -452,7 +347,7 @@ def read_versions(path: PathLike) -> Dict[str, Dict[str, str]]:
 
 def read_params(path: PathLike) -> Dict[str, Any]:
     """The run's parameters (JSON object); keys the report does not know are shown as they are."""
-    with _open(path, "--params") as handle:
+    with open_input(path, "--params") as handle:
         text = handle.read()
     try:
         data = json.loads(text) if text.strip() else {}
@@ -536,7 +431,8 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, versions: PathLike,
          params: PathLike) -> ReportData:
     """Read and cross-check every input."""
-    groups = read_samples(samples)
+    sheet = read_sample_groups(samples, "--samples", both_groups=True)
+    groups = {sample: info.group for sample, info in sheet.items()}
     kept, n_screened = read_variants(variants)
     calls = read_calls(carriers, groups, samples)
     check_kept_match(variants, carriers, kept, calls)
@@ -848,7 +744,7 @@ def conf_label(params: Mapping[str, Any]) -> str:
 
 def cohort_section(data: ReportData) -> Html:
     counts = {group: sum(1 for g in data.samples.values() if g == group) for group in GROUPS}
-    flagged = [row for row in data.qc if qc_failures(row.qc_flag)]
+    flagged = [row for row in data.qc if qc_failures(row.flag)]
     overview = bullet_list([
         f"Cases (MAS-/HLH-like toxicity after CAR-T): {counts['case']}",
         f"Controls (no such toxicity): {counts['control']}",
@@ -860,8 +756,8 @@ def cohort_section(data: ReportData) -> Html:
             tag("p", "A flag marks weak sequencing; flagged samples stay in the analysis, but their "
                      "genotypes are assessed against the depth and quality minimums like every other sample."),
             table(["Sample", "Group", "Why flagged", "qc_flag"],
-                  [(row.sample, row.group, "; ".join(text for _, text in qc_failures(row.qc_flag)),
-                    tag("code", row.qc_flag)) for row in flagged]),
+                  [(row.sample, row.group, "; ".join(text for _, text in qc_failures(row.flag)),
+                    tag("code", row.flag)) for row in flagged]),
         ])
     else:
         qc_part = tag("p", "No sample was flagged by QC.")
@@ -896,7 +792,7 @@ def qc_section(data: ReportData) -> Html:
                    ("min_pct_mapped", "reads mapped >=", "%")) if data.params.get(key) is not None]
     rows, classes = [], []
     for row in data.qc:
-        failures = qc_failures(row.qc_flag)
+        failures = qc_failures(row.flag)
         below = {column for column, _ in failures if column}
 
         def number(column: str, text: str) -> Html:

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import csv
 import gzip
 import io
 import math
@@ -71,6 +70,7 @@ from hlhscreen.annotation import (
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions, load_risk_factors
+from hlhscreen.tables import read_sample_groups
 
 PathLike = Union[str, os.PathLike]
 
@@ -138,7 +138,6 @@ CARRIER_COLUMNS: Tuple[str, ...] = (
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable",
 )
-GROUPS = ("case", "control")
 
 NA = "NA"
 _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over unchanged)
@@ -311,61 +310,8 @@ def af_for_decision(config: ScreenConfig, af: Optional[float], popmax_af: Option
 
 
 # ---------------------------------------------------------------------------------------------
-# Inputs: samplesheet, MANE list, panel genes
+# Inputs: MANE list, panel genes (the samplesheet: hlhscreen.tables.read_sample_groups)
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SampleInfo:
-    group: str
-    line: int
-
-
-def read_sample_groups(path: PathLike) -> Dict[str, SampleInfo]:
-    """Sample -> group (and first line) from the validated samplesheet CSV.
-
-    The header must name ``sample`` and ``group`` (other columns are ignored); several rows per
-    sample (lanes) are allowed if they agree on the group.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UserInputError(path, None, "--samplesheet", "samplesheet not found", "Check the path.")
-    samples: Dict[str, SampleInfo] = {}
-    with open_text(path) as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or not any(c.strip() for c in header):
-            raise UserInputError(path, 1, "header", "the samplesheet is empty",
-                                 "The first line must name the columns, at least: sample,group.")
-        header = [c.strip().lstrip("\ufeff") for c in header]
-        for column in ("sample", "group"):
-            if column not in header:
-                raise UserInputError(path, 1, column, "column missing from the header",
-                                     "The header must name at least: sample,group.")
-        at_sample, at_group = header.index("sample"), header.index("group")
-        for fields in reader:
-            number = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            if len(fields) != len(header):
-                raise UserInputError(path, number, "columns",
-                                     f"{len(fields)} comma-separated fields but the header has {len(header)}",
-                                     "Give every row one value per column.")
-            sample, group = fields[at_sample].strip(), fields[at_group].strip()
-            if not sample:
-                raise UserInputError(path, number, "sample", "empty sample name", "Name every sample.")
-            if group not in GROUPS:
-                raise UserInputError(path, number, "group", f"unknown group {group!r}", "Use case or control.")
-            known = samples.get(sample)
-            if known is not None and known.group != group:
-                raise UserInputError(path, number, "group",
-                                     f"sample '{sample}' is '{group}' here but '{known.group}' on line {known.line}",
-                                     "Give every row of a sample the same group.")
-            if known is None:
-                samples[sample] = SampleInfo(group, number)
-    if not samples:
-        raise UserInputError(path, None, "sample", "the samplesheet lists no samples", "Add one row per sample.")
-    return samples
 
 
 def read_mane_transcripts(path: PathLike) -> FrozenSet[str]:
@@ -845,7 +791,7 @@ class _Screen:
         self.panel_genes = PanelGenes(self.regions)
         self.panel_chroms = set(self.regions.chroms)
         self.samplesheet_path = samplesheet
-        self.samples = read_sample_groups(samplesheet)
+        self.samples = read_sample_groups(samplesheet, "--samplesheet", lanes=True)
         mane = read_mane_transcripts(mane_transcripts) if mane_transcripts else None
         try:
             reader = cyvcf2.VCF(str(vcf))
