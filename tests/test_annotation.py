@@ -10,6 +10,8 @@ from typing import Iterable, Sequence
 
 import cyvcf2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hlhscreen import annotation as A
 from hlhscreen.errors import UserInputError
@@ -129,6 +131,13 @@ def test_vep_record_is_normalised(tmp_path):
     assert rec.existing_ids == ("rs35947132", "COSV64881391", "rs999")
     assert rec.rsids == ("rs35947132", "rs999")
     assert rec.vcf_ids == ("rs35947132", "rs999")
+    # built without the dataclass __init__ (speed): still equal to, and hashed like, a constructed one
+    values = {name: getattr(s, name) for name in A.TranscriptAnnotation.__dataclass_fields__}
+    assert A.TranscriptAnnotation(**values) == s and hash(A.TranscriptAnnotation(**values)) == hash(s)
+    assert A.VariantRecord(**{n: getattr(rec, n) for n in A.VariantRecord.__dataclass_fields__}) == rec
+    # every raw field by name (read lazily)
+    assert dict(s.fields) == dict(zip(VEP_FIELDS_112, entry(VEP_FIELDS_112, **PRF1_MANE).split("|")))
+    assert s.fields["SYMBOL"] == "PRF1" and len(s.fields) == len(VEP_FIELDS_112) and "HGVSp" in s.fields
 
 
 def test_vep_gnomad_exomes_preferred_and_popmax_excludes_founder_groups(tmp_path):
@@ -529,6 +538,28 @@ def test_entry_with_wrong_field_count_is_an_error(tmp_path):
 # --- streaming API --------------------------------------------------------------------------------
 
 
+def test_layout_from_header_text_matches_cyvcf2(tmp_path):
+    """read_layout(path) reads the header as text (no cyvcf2); its INFO attributes are cyvcf2's."""
+    vcf = write_vcf(tmp_path / "tricky.vcf", [
+        csq_header(VEP_FIELDS_112),
+        '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="AF, from gnomAD \\"v4\\" (a=b)">',
+        '##INFO=<ID=gnomAD_AF_nfe,Number=A,Type=Float,Description="NFE AF",Source="gnomAD",Version="4.1">',
+        '##INFO=<ID=gnomAD_AF_afr, Number=A,Type=Float,Description="AFR AF">',
+        '##INFO=<ID=gnomAD_AF_nfe,Number=A,Type=Float,Description="a second definition: ignored">',
+        "##source=a tool, with=commas",
+    ], [row("chr10", 5, ".", "G", "A", "gnomAD_AF=0.1")])
+    reader = cyvcf2.VCF(str(vcf))
+    from_cyvcf2 = {h.info()["ID"]: h.info() for h in reader.header_iter() if h.info().get("HeaderType") == "INFO"}
+    from_text = A._info_headers(vcf.read_text())
+    assert list(from_text) == list(from_cyvcf2)
+    for name, attributes in from_cyvcf2.items():
+        assert from_text[name]["Description"] == attributes["Description"], name
+    layout = A.read_layout(vcf)
+    assert layout == A.read_layout(reader, path=vcf) and layout.header_lines == 10
+    assert layout.info_gnomad.population_fields == (("afr", "gnomAD_AF_afr"), ("nfe", "gnomAD_AF_nfe"))
+    reader.close()
+
+
 def test_layout_and_parse_record_match_iter_records(tmp_path):
     vcf = prf1_vcf(tmp_path, VEP_FIELDS_112)
     reader = cyvcf2.VCF(str(vcf))
@@ -641,6 +672,29 @@ def test_contig_same_naming_and_no_overlap():
         A.resolve_contigs(["chr1", "chr2"], ["chr10"], harmonise=True)
     assert A.contig_aliases("chr10") == ("chr10", "10")
     assert set(A.contig_aliases("MT")) >= {"MT", "chrM"}
+
+
+def _normalise_hgvsp_by_regex(value):
+    """normalise_hgvsp as first written (both patterns tried on every value): the reference for its
+    cheap pre-checks."""
+    if not value:
+        return value
+    stop = A._HGVSP_STOP.match(value)
+    if stop:
+        return f"p.{stop.group(1)}{stop.group(2)}Ter"
+    same = A._HGVSP_SAME.match(value)
+    if same:
+        return f"p.{same.group(1)}{same.group(2)}="
+    return value
+
+
+@given(st.builds(lambda open_, a, number, b, end, close: f"p.{open_}{a}{number}{b}{end}{close}",
+                 st.sampled_from(("", "(")), st.sampled_from(("Leu", "Trp", "Ala", "leu", "L")),
+                 st.sampled_from(("310", "1", "")), st.sampled_from(("Leu", "Trp", "", "*", "=", "Ter", "L")),
+                 st.sampled_from(("", "fs*2", "*", "Leu")), st.sampled_from(("", ")")))
+       | st.text("pLeuTrp0123456789.()*=fs", max_size=14))
+def test_normalise_hgvsp_shortcuts_change_nothing(value):
+    assert A.normalise_hgvsp(value) == _normalise_hgvsp_by_regex(value)
 
 
 def test_normalise_hgvsp_gives_one_spelling_for_snpeff_and_vep():

@@ -547,6 +547,75 @@ def test_index_traversal_agrees_with_streaming(records, cfg):
             assert (folder / "index" / name).read_text() == (folder / "stream" / name).read_text()
 
 
+def per_interval_reads(vcf_gz: Path, bed: Sequence[Tuple[str, int, int, str]]) -> List[str]:
+    """What the index traversal must read: one tabix query per merged panel interval, a record
+    overlapping several intervals once (tabix overlap: the REF span, or up to INFO/END)."""
+    import pysam
+
+    merged: Dict[str, List[List[int]]] = {}
+    for chrom, start, end, _ in sorted(bed):
+        spans = merged.setdefault(chrom, [])
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    ids = []
+    with pysam.TabixFile(str(vcf_gz)) as tabix:
+        for chrom, spans in merged.items():
+            if chrom not in tabix.contigs:
+                continue
+            read = set()
+            for start, end in spans:
+                for line in tabix.fetch(chrom, start, end):
+                    fields = line.split("\t")
+                    key = ":".join([fields[0], fields[1], fields[3], fields[4]])
+                    if key not in read:
+                        read.add(key)
+                        ids.append(key)
+    return ids
+
+
+@PROPERTY_SETTINGS
+@given(records=records_st(), ends=st.lists(st.sampled_from((None, None, -1, 0, 2, 60, 400)), min_size=25,
+                                           max_size=25),
+       gap=st.sampled_from((0, 120, S.INDEX_QUERY_GAP)))
+def test_index_queries_of_nearby_intervals_read_what_one_query_per_interval_reads(records, ends, gap):
+    """Nearby panel intervals are read with one index query; the records between them are skipped,
+    those reaching into an interval only through INFO/END are kept (as tabix reports them)."""
+    from unittest import mock
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        vcf, bed, wl, sheet = write_generated(folder, records)
+        lines = vcf.read_text().splitlines(keepends=True)
+        body = [i for i, line in enumerate(lines) if not line.startswith("#")]
+        for i, extra in zip(body, ends):
+            if extra is not None:  # INFO/END = POS + extra (-1, 0: before or at POS, which tabix ignores)
+                fields = lines[i].split("\t")
+                fields[7] = f"END={int(fields[1]) + extra}" + ("" if fields[7] == "." else ";" + fields[7])
+                lines[i] = "\t".join(fields)
+        vcf.write_text("".join(lines))
+        subprocess.run(["bgzip", "-f", str(vcf)], check=True)
+        subprocess.run(["tabix", "-p", "vcf", str(vcf) + ".gz"], check=True)
+        with mock.patch.object(S, "INDEX_QUERY_GAP", gap):
+            S.run_screen(str(vcf) + ".gz", bed, wl, sheet, folder / "index",
+                         S.ScreenConfig(traversal="index", evaluate_outside_panel=False))
+        read = [row["variant_id"] for row in read_tsv(folder / "index" / "variants.tsv")]
+        assert read == per_interval_reads(Path(str(vcf) + ".gz"), BED)
+
+
+def test_kept_vcf_header_is_the_input_header_as_htslib_writes_it(tmp_path):
+    """The header is read with pysam (no cyvcf2); htslib normalises it as before (here: the PASS
+    filter line it adds when a header lacks it)."""
+    vcf = edit_vcf(tmp_path, "nopass.vcf", lambda lines: [l for l in lines if not l.startswith("##FILTER=<ID=PASS")])
+    out = screen(tmp_path, vcf)
+    with subprocess.Popen(["bgzip", "-dc", str(out.folder / "kept.vcf.gz")], stdout=subprocess.PIPE, text=True) as proc:
+        kept = [line for line in proc.stdout if line.startswith("#")]
+    expected = cyvcf2.VCF(str(vcf)).raw_header.splitlines(keepends=True)
+    assert '##FILTER=<ID=PASS,Description="All filters passed">\n' in expected
+    assert [l for l in kept if not l.startswith(("##INFO=<ID=HLH_", "##hlhscreen_screen_"))] == expected
+
+
 def test_overlapping_panel_genes_judged_by_the_most_severe(tmp_path):
     """Where two panel genes overlap (like UNC13D and WBP2), the gene whose own summary transcript
     is the most severe is chosen; a gene outside the panel never is; ties go to interval order."""

@@ -9,7 +9,8 @@ severe consequence), existing ids and gnomAD frequencies (:class:`GnomadFrequenc
 Two entry points:
 
 * :func:`iter_records` streams the records of a VCF file (constant memory).
-* :func:`read_layout` + :func:`parse_record` (cyvcf2 variants) or :func:`parse_annotation`
+* :func:`read_layout` (a path or a cyvcf2 reader) or :func:`layout_from_header` (the header
+  text; neither needs cyvcf2) + :func:`parse_record` (cyvcf2 variants) or :func:`parse_annotation`
   (any VCF reader) parse one record at a time from a header layout read once, for fast loops.
 
 Field order is always taken from the header (VEP ``Format: A|B|...``; snpEff's quoted
@@ -24,6 +25,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import (
     Any,
     Callable,
@@ -262,6 +264,13 @@ class AnnotationLayout:
         """Index of a CSQ/ANN field by its header name, or None when absent."""
         return self.index.get(name)
 
+    @cached_property
+    def _columns(self) -> Tuple[Optional[int], ...]:
+        """Indexes of the fields the transcript builder of this layout's kind reads (computed
+        once per layout, not per entry)."""
+        names = _VEP_COLUMNS if self.kind == "vep" else _SNPEFF_COLUMNS
+        return tuple(self.index.get(name) for name in names)
+
 
 # ---------------------------------------------------------------------------------------------
 # Records
@@ -314,6 +323,47 @@ class TranscriptAnnotation:
     @property
     def impact_rank(self) -> int:
         return impact_rank(self.impact)
+
+
+class _EntryFields(Mapping):
+    """``TranscriptAnnotation.fields``: field name -> raw value of one entry, as
+    ``dict(zip(names, values))`` but built only when first read (the screen never reads it)."""
+
+    __slots__ = ("_names", "_values", "_dict")
+
+    def __init__(self, names: Sequence[str], values: Sequence[str]) -> None:
+        self._names = names
+        self._values = values
+        self._dict: Optional[Dict[str, str]] = None
+
+    def _as_dict(self) -> Dict[str, str]:
+        if self._dict is None:
+            self._dict = dict(zip(self._names, self._values))
+        return self._dict
+
+    def __getitem__(self, name: str) -> str:
+        return self._as_dict()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        return len(self._as_dict())
+
+    def __repr__(self) -> str:
+        return repr(self._as_dict())
+
+
+def _new(cls: Any, *values: Any) -> Any:
+    """``cls(*values)`` for a frozen dataclass, every field given in order, without the dataclass
+    ``__init__`` (which sets each field through ``object.__setattr__``: slow for the objects the
+    parser makes per record and per CSQ/ANN entry). The result is an ordinary, equal, frozen
+    instance (none of these classes has ``__post_init__``)."""
+    names = cls.__dataclass_fields__
+    assert len(values) == len(names), (cls, len(values))
+    obj = object.__new__(cls)
+    obj.__dict__.update(zip(names, values))
+    return obj
 
 
 @dataclass(frozen=True)
@@ -422,7 +472,7 @@ def decode_hgvs(value: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
     """
     if not value:
         return None, None
-    text = unquote(value)
+    text = unquote(value) if "%" in value else value
     head, sep, tail = text.partition(":")
     if sep and tail:
         return head or None, tail
@@ -441,12 +491,18 @@ def normalise_hgvsp(value: Optional[str]) -> Optional[str]:
     """
     if not value:
         return value
-    stop = _HGVSP_STOP.match(value)
-    if stop:
-        return f"p.{stop.group(1)}{stop.group(2)}Ter"
-    same = _HGVSP_SAME.match(value)
-    if same:
-        return f"p.{same.group(1)}{same.group(2)}="
+    if value.endswith(("*", "*)")):
+        stop = _HGVSP_STOP.match(value)
+        if stop:
+            return f"p.{stop.group(1)}{stop.group(2)}Ter"
+        return value
+    # p.Leu310Leu: the same residue at both ends (each optionally inside parentheses)
+    first = value[3:6] if value[2:3] == "(" else value[2:5]
+    last = value[-4:-1] if value.endswith(")") else value[-3:]
+    if first == last:
+        same = _HGVSP_SAME.match(value)
+        if same:
+            return f"p.{same.group(1)}{same.group(2)}="
     return value
 
 
@@ -493,22 +549,52 @@ def _join_hgvs(reference: Optional[str], notation: Optional[str]) -> Optional[st
 
 def count_header_lines(path: PathLike) -> int:
     """Number of header lines (starting with #) of a plain or bgzipped VCF."""
-    count = 0
+    return read_header_text(path)[1]
+
+
+_HEADER_ITEM = re.compile(r'\s*([^=,]+)=("(?:[^"\\]|\\.)*"|[^,]*),?')
+
+
+def _header_record(line: str) -> Optional[Tuple[str, Dict[str, str]]]:
+    """``##INFO=<ID=X,Description="a, b">`` -> ``("INFO", {"ID": "X", "Description": '"a, b"'})``;
+    None for a line that is not a structured ``##KEY=<...>`` line."""
+    key, sep, rest = line.rstrip("\r\n")[2:].partition("=")
+    if not sep or not rest.startswith("<") or not rest.endswith(">"):
+        return None
+    values: Dict[str, str] = {}
+    body = rest[1:-1]
+    at = 0
+    while at < len(body):
+        item = _HEADER_ITEM.match(body, at)
+        if item is None or item.end() == at:
+            break
+        values.setdefault(item.group(1).strip(), item.group(2))
+        at = item.end()
+    return key, values
+
+
+def _info_headers(header_text: str) -> Dict[str, Dict[str, str]]:
+    """INFO ID -> the attributes of its header line (values as written, quotes kept); the first
+    definition of an ID wins, as in htslib."""
+    out: Dict[str, Dict[str, str]] = {}
+    for line in header_text.split("\n"):
+        if not line.startswith("##INFO=<"):
+            continue
+        parsed = _header_record(line)
+        if parsed is not None and "ID" in parsed[1]:
+            out.setdefault(parsed[1]["ID"], parsed[1])
+    return out
+
+
+def read_header_text(path: PathLike) -> Tuple[str, int]:
+    """The header of a plain or bgzipped VCF as written (the ``#`` lines) and its number of lines."""
+    lines: List[str] = []
     with open_text(path) as handle:
         for line in handle:
             if not line.startswith("#"):
                 break
-            count += 1
-    return count
-
-
-def _info_headers(vcf: Any) -> Dict[str, Dict[str, str]]:
-    out: Dict[str, Dict[str, str]] = {}
-    for rec in vcf.header_iter():
-        info = rec.info()
-        if info.get("HeaderType") == "INFO" and "ID" in info:
-            out[info["ID"]] = info
-    return out
+            lines.append(line)
+    return "".join(lines), len(lines)
 
 
 def _csq_fields_from_description(description: str) -> Optional[Tuple[str, ...]]:
@@ -557,28 +643,31 @@ def read_layout(
 ) -> AnnotationLayout:
     """Read the annotation layout from a VCF header.
 
-    ``vcf`` is a path or an open ``cyvcf2.VCF`` (then pass ``path`` for messages and line
-    numbers). ``mane_transcripts`` are MANE Select transcript ids (with or without version) used
-    for snpEff, and for VEP output lacking MANE fields. CSQ is preferred when both CSQ and ANN
-    are declared.
+    ``vcf`` is a path (its header is read as text; cyvcf2 is not needed) or an open
+    ``cyvcf2.VCF`` (then pass ``path`` for messages and line numbers). ``mane_transcripts`` are
+    MANE Select transcript ids (with or without version) used for snpEff, and for VEP output
+    lacking MANE fields. CSQ is preferred when both CSQ and ANN are declared.
     """
-    import cyvcf2  # local import: the module stays importable for helpers without cyvcf2
-
     if isinstance(vcf, (str, os.PathLike)):
-        path = vcf
-        reader = cyvcf2.VCF(str(vcf))
-        try:
-            return _layout_from_reader(reader, path, mane_transcripts)
-        finally:
-            reader.close()
-    return _layout_from_reader(vcf, path, mane_transcripts)
+        text, n_lines = read_header_text(vcf)
+        return layout_from_header(text, mane_transcripts=mane_transcripts, path=vcf, header_lines=n_lines)
+    n_lines = count_header_lines(path) if path is not None and os.path.exists(path) else 0
+    return layout_from_header(vcf.raw_header, mane_transcripts=mane_transcripts, path=path, header_lines=n_lines)
 
 
-def _layout_from_reader(reader: Any, path: Optional[PathLike],
-                        mane_transcripts: Optional[Iterable[str]]) -> AnnotationLayout:
+def layout_from_header(
+    header_text: str,
+    *,
+    mane_transcripts: Optional[Iterable[str]] = None,
+    path: Optional[PathLike] = None,
+    header_lines: int = 0,
+) -> AnnotationLayout:
+    """The annotation layout from the text of a VCF header (its ``#`` lines).
+
+    ``header_lines`` is the number of header lines in the file (record line numbers in messages
+    count from it); ``path`` names the file in messages."""
     where = str(path) if path is not None else "-"
-    infos = _info_headers(reader)
-    header_lines = count_header_lines(path) if path is not None and os.path.exists(path) else 0
+    infos = _info_headers(header_text)
     mane = frozenset(strip_version(t) for t in (mane_transcripts or ()) if t)
     info_gnomad = _gnomad_group("info", infos, _INFO_GNOMAD_AF, (_INFO_GNOMAD_POP,))
 
@@ -643,13 +732,16 @@ def _layout_from_reader(reader: Any, path: Optional[PathLike],
 # ---------------------------------------------------------------------------------------------
 
 
-def _empty(value: Optional[str]) -> Optional[str]:
-    return value if value not in (None, "", ".") else None
-
-
 def _parse_number(text: str, layout: AnnotationLayout, line: Optional[int], name: str,
                   locus: str) -> Optional[float]:
     """A frequency from text; ``&``-joined values (several co-located variants) give the max."""
+    if "&" not in text:  # one value: the common case
+        try:
+            value = float(text)
+        except ValueError:
+            pass  # empty, "." or not a number: the general path below says which
+        else:
+            return None if math.isnan(value) else value
     best: Optional[float] = None
     for part in text.split("&"):
         part = part.strip()
@@ -672,6 +764,8 @@ def _info_number(value: Any, layout: AnnotationLayout, line: Optional[int], name
                  locus: str) -> Optional[float]:
     if value is None:
         return None
+    if type(value) is str:
+        return _parse_number(value, layout, line, name, locus)
     if isinstance(value, (tuple, list)):
         numbers = [_info_number(v, layout, line, name, locus) for v in value]
         numbers = [n for n in numbers if n is not None]
@@ -697,9 +791,12 @@ def _info_number(value: Any, layout: AnnotationLayout, line: Optional[int], name
 
 def _frequency(source: str, af: Optional[float], pops: Dict[str, float]) -> GnomadFrequency:
     # Highest AF among the eligible groups; ties go to the alphabetically first group.
-    eligible = sorted((-v, p) for p, v in pops.items() if p in POPMAX_POPULATIONS)
-    popmax_af: Optional[float] = -eligible[0][0] if eligible else None
-    popmax_pop: Optional[str] = eligible[0][1] if eligible else None
+    popmax_af: Optional[float] = None
+    popmax_pop: Optional[str] = None
+    for pop, value in pops.items():
+        if pop in POPMAX_POPULATIONS and (popmax_pop is None or value > popmax_af
+                                          or (value == popmax_af and pop < popmax_pop)):
+            popmax_af, popmax_pop = value, pop
     return GnomadFrequency(af, popmax_af, popmax_pop, dict(sorted(pops.items())), source, af is None)
 
 
@@ -712,7 +809,10 @@ def _gnomad_from_info(layout: AnnotationLayout, info: Callable[[str], Any],
           if group.af_field else None)
     pops: Dict[str, float] = {}
     for pop, name in group.population_fields:
-        value = _info_number(info(name), layout, line, f"INFO/{name}", locus)
+        raw = info(name)
+        if raw is None:
+            continue
+        value = _info_number(raw, layout, line, f"INFO/{name}", locus)
         if value is not None:
             pops[pop] = value
     if af is None and not pops:
@@ -743,73 +843,88 @@ def _gnomad_from_csq(layout: AnnotationLayout, entries: Sequence[Sequence[str]],
     return None
 
 
-def _matching_entries(entries: List[List[str]], allele_idx: int, candidates: Sequence[str]
-                      ) -> Tuple[List[List[str]], int]:
-    for candidate in candidates:
-        matched = [parts for parts in entries if parts[allele_idx] == candidate]
-        if matched:
-            return matched, len(entries) - len(matched)
-    return [], len(entries)
-
-
 def _get(parts: Sequence[str], idx: Optional[int]) -> Optional[str]:
+    """The field at ``idx`` (None when the layout has no such field); empty and ``.`` are None."""
     if idx is None:
         return None
-    return _empty(parts[idx])
+    value = parts[idx]
+    return value if value and value != "." else None
+
+
+def _terms(value: Optional[str]) -> Tuple[str, ...]:
+    """``a&b`` -> ``("a", "b")`` without empty terms; None -> ``()``."""
+    if not value:
+        return ()
+    terms = value.split("&")
+    return tuple(terms) if "" not in terms else tuple(t for t in terms if t)
+
+
+# The fields each builder reads, in the order of AnnotationLayout._columns.
+_VEP_COLUMNS: Tuple[str, ...] = (
+    "Feature_type", "Feature", "MANE_SELECT", "MANE", "HGVSc", "HGVSp", "Existing_variation", "Consequence",
+    "SYMBOL", "HGNC_ID", "Gene", "BIOTYPE", "CANONICAL", "IMPACT", "EXON", "INTRON",
+)
+_SNPEFF_COLUMNS: Tuple[str, ...] = (
+    "Feature_Type", "Feature_ID", "Annotation", "Rank", "HGVS.c", "HGVS.p", "Gene_Name", "Gene_ID",
+    "Transcript_BioType", "Annotation_Impact",
+)
 
 
 def _vep_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[TranscriptAnnotation]:
-    col = layout.index.get
-    feature_type = _get(parts, col("Feature_type"))
+    (i_feature_type, i_feature, i_mane_select, i_mane, i_hgvsc, i_hgvsp, i_existing, i_consequence,
+     i_symbol, i_hgnc, i_gene, i_biotype, i_canonical, i_impact, i_exon, i_intron) = layout._columns
+    feature_type = _get(parts, i_feature_type)
     if feature_type and feature_type.lower() in _NON_TRANSCRIPT_FEATURES:
         return None
-    transcript_id = _get(parts, col("Feature"))
-    mane_id = _get(parts, col("MANE_SELECT"))
+    transcript_id = _get(parts, i_feature)
+    mane_id = _get(parts, i_mane_select)
     mane = mane_id is not None
     if not mane:
-        legacy = _get(parts, col("MANE"))
+        legacy = _get(parts, i_mane)
         if legacy and "plus_clinical" not in legacy.lower():
             mane, mane_id = True, legacy
     if not mane and transcript_id and layout.mane_transcripts:
         mane = strip_version(transcript_id) in layout.mane_transcripts
-    hgvsc_ref, hgvsc = decode_hgvs(_get(parts, col("HGVSc")))
-    hgvsp_ref, hgvsp = decode_hgvs(_get(parts, col("HGVSp")))
+    hgvsc_ref, hgvsc = decode_hgvs(_get(parts, i_hgvsc))
+    hgvsp_ref, hgvsp = decode_hgvs(_get(parts, i_hgvsp))
     hgvsp = normalise_hgvsp(hgvsp)
-    existing = _get(parts, col("Existing_variation"))
-    consequence = _get(parts, col("Consequence"))
-    return TranscriptAnnotation(
-        allele=parts[layout.index["Allele"]],
-        gene_symbol=_get(parts, col("SYMBOL")),
-        hgnc_id=normalise_hgnc(_get(parts, col("HGNC_ID"))),
-        gene_id=_get(parts, col("Gene")),
-        transcript_id=transcript_id,
-        feature_type=feature_type,
-        biotype=_get(parts, col("BIOTYPE")),
-        mane_select=mane,
-        mane_select_id=mane_id,
-        canonical=(_get(parts, col("CANONICAL")) or "").upper() == "YES",
-        consequences=tuple(t for t in consequence.split("&") if t) if consequence else (),
-        impact=_get(parts, col("IMPACT")),
-        hgvsc=hgvsc,
-        hgvsc_reference=hgvsc_ref,
-        hgvsp=hgvsp,
-        hgvsp_reference=hgvsp_ref,
-        exon=_get(parts, col("EXON")),
-        intron=_get(parts, col("INTRON")),
-        existing_ids=tuple(i for i in existing.split("&") if i) if existing else (),
-        fields=dict(zip(layout.fields, parts)),
+    existing = _get(parts, i_existing)
+    consequence = _get(parts, i_consequence)
+    canonical = _get(parts, i_canonical)
+    return _new(
+        TranscriptAnnotation,
+        parts[layout.index["Allele"]],  # allele
+        _get(parts, i_symbol),  # gene_symbol
+        normalise_hgnc(_get(parts, i_hgnc)),  # hgnc_id
+        _get(parts, i_gene),  # gene_id
+        transcript_id,
+        feature_type,
+        _get(parts, i_biotype),  # biotype
+        mane,  # mane_select
+        mane_id,  # mane_select_id
+        canonical is not None and canonical.upper() == "YES",  # canonical
+        _terms(consequence),  # consequences
+        _get(parts, i_impact),  # impact
+        hgvsc,
+        hgvsc_ref,  # hgvsc_reference
+        hgvsp,
+        hgvsp_ref,  # hgvsp_reference
+        _get(parts, i_exon),  # exon
+        _get(parts, i_intron),  # intron
+        _terms(existing),  # existing_ids
+        _EntryFields(layout.fields, parts),  # fields
     )
 
 
 def _snpeff_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[TranscriptAnnotation]:
-    col = layout.index.get
-    feature_type = _get(parts, col("Feature_Type"))
+    (i_feature_type, i_feature, i_annotation, i_rank, i_hgvsc, i_hgvsp, i_gene_name, i_gene_id, i_biotype,
+     i_impact) = layout._columns
+    feature_type = _get(parts, i_feature_type)
     if feature_type and feature_type.lower() in _NON_TRANSCRIPT_FEATURES:
         return None
-    transcript_id = _get(parts, col("Feature_ID"))
-    consequence = _get(parts, col("Annotation"))
-    terms = tuple(t for t in consequence.split("&") if t) if consequence else ()
-    rank = _get(parts, col("Rank"))
+    transcript_id = _get(parts, i_feature)
+    terms = _terms(_get(parts, i_annotation))
+    rank = _get(parts, i_rank)
     exon = intron = None
     if rank:
         term_set = set(terms)
@@ -817,31 +932,32 @@ def _snpeff_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[T
             intron = rank
         else:
             exon = rank
-    hgvsc_ref, hgvsc = decode_hgvs(_get(parts, col("HGVS.c")))
-    hgvsp_ref, hgvsp = decode_hgvs(_get(parts, col("HGVS.p")))
+    hgvsc_ref, hgvsc = decode_hgvs(_get(parts, i_hgvsc))
+    hgvsp_ref, hgvsp = decode_hgvs(_get(parts, i_hgvsp))
     hgvsp = normalise_hgvsp(hgvsp)
     mane = bool(transcript_id and strip_version(transcript_id) in layout.mane_transcripts)
-    return TranscriptAnnotation(
-        allele=parts[layout.index["Allele"]],
-        gene_symbol=_get(parts, col("Gene_Name")),
-        hgnc_id=None,
-        gene_id=_get(parts, col("Gene_ID")),
-        transcript_id=transcript_id,
-        feature_type=feature_type,
-        biotype=_get(parts, col("Transcript_BioType")),
-        mane_select=mane,
-        mane_select_id=transcript_id if mane else None,
-        canonical=False,
-        consequences=terms,
-        impact=_get(parts, col("Annotation_Impact")),
-        hgvsc=hgvsc,
-        hgvsc_reference=hgvsc_ref,
-        hgvsp=hgvsp,
-        hgvsp_reference=hgvsp_ref,
-        exon=exon,
-        intron=intron,
-        existing_ids=(),
-        fields=dict(zip(layout.fields, parts)),
+    return _new(
+        TranscriptAnnotation,
+        parts[layout.index["Allele"]],  # allele
+        _get(parts, i_gene_name),  # gene_symbol
+        None,  # hgnc_id
+        _get(parts, i_gene_id),  # gene_id
+        transcript_id,
+        feature_type,
+        _get(parts, i_biotype),  # biotype
+        mane,  # mane_select
+        transcript_id if mane else None,  # mane_select_id
+        False,  # canonical
+        terms,  # consequences
+        _get(parts, i_impact),  # impact
+        hgvsc,
+        hgvsc_ref,  # hgvsc_reference
+        hgvsp,
+        hgvsp_ref,  # hgvsp_reference
+        exon,
+        intron,
+        (),  # existing_ids
+        _EntryFields(layout.fields, parts),  # fields
     )
 
 
@@ -904,14 +1020,19 @@ def parse_annotation(
                 )
             entries.append(parts)
 
-    allele_idx = layout.index["Allele"]
-    if layout.kind == "vep":
-        candidates = list(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
-        build = _vep_transcript
-    else:
-        candidates = [alt]
-        build = _snpeff_transcript
-    matched, unmatched = _matching_entries(entries, allele_idx, candidates)
+    build = _vep_transcript if layout.kind == "vep" else _snpeff_transcript
+    matched: List[List[str]] = []
+    if entries:
+        allele_idx = layout.index["Allele"]
+        if layout.kind != "vep" or (len(ref) == 1 and len(alt) == 1 and ref != alt):
+            candidates: Iterable[str] = (alt,)  # an SNV: the VEP forms are the ALT itself
+        else:
+            candidates = dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt)))
+        for candidate in candidates:  # the first form that matches any entry wins
+            matched = [parts for parts in entries if parts[allele_idx] == candidate]
+            if matched:
+                break
+    unmatched = len(entries) - len(matched)
 
     transcripts = tuple(t for t in (build(p, layout) for p in matched) if t is not None)
 
@@ -931,11 +1052,17 @@ def parse_annotation(
             existing.setdefault(i)
 
     summary, basis = select_summary(transcripts)
-    return VariantRecord(
-        chrom=chrom, pos=pos, ref=ref, alt=alt, variant_id=locus, vcf_ids=vcf_ids,
-        existing_ids=tuple(existing), gnomad=gnomad, transcripts=transcripts,
-        summary=summary, summary_basis=basis, annotation_source=layout.kind, line=line,
-        n_unmatched_entries=unmatched,
+    return _new(
+        VariantRecord,
+        chrom, pos, ref, alt,
+        locus,  # variant_id
+        vcf_ids,
+        tuple(existing),  # existing_ids
+        gnomad, transcripts, summary,
+        basis,  # summary_basis
+        layout.kind,  # annotation_source
+        line,
+        unmatched,  # n_unmatched_entries
     )
 
 

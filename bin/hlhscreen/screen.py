@@ -27,13 +27,14 @@ The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` 
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
 gnomAD AF is ``af_status=novel`` and never fails a frequency rule.
 
-Speed and memory: the header (annotation layout, samples, contigs) is read with cyvcf2; record
-lines are then streamed as text (bgzip -dc in a pipe) and split only up to FILTER. The panel and
-quality rules are decided from those columns; INFO (annotation through
+Speed and memory: the header (samples, contigs, FORMAT ids; the annotation layout from its text)
+is read with pysam without loading the index, and cyvcf2/numpy are not imported. Record lines are
+then streamed as text (bgzip -dc in a pipe) and split only up to FILTER. The panel and quality
+rules are decided from those columns; INFO (annotation through
 :func:`hlhscreen.annotation.parse_annotation`, the one parser) and the sample columns are read only
 for records inside the panel. Memory does not grow with the number of records (bounded caches; the
 gene accumulators hold genes x samples plus the carried kept calls). With ``traversal="index"`` only
-the panel intervals are read, through the tabix/CSI index (pysam).
+the panel intervals are read, through the tabix/CSI index (pysam), nearby intervals with one query.
 """
 
 from __future__ import annotations
@@ -43,15 +44,17 @@ import contextlib
 import gzip
 import io
 import math
+import operator
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from hlhscreen import __version__
 from hlhscreen.annotation import (
@@ -61,10 +64,12 @@ from hlhscreen.annotation import (
     VariantRecord,
     consequence_rank,
     contig_aliases,
+    count_header_lines,
+    layout_from_header,
     parse_annotation,
-    read_layout,
     require_biallelic,
     resolve_contigs,
+    select_summary,
     strip_version,
 )
 from hlhscreen.errors import UserInputError
@@ -96,6 +101,8 @@ DEFAULT_MIN_GQ = 20.0
 TRAVERSALS = ("stream", "index", "auto")
 #: ``auto`` uses the index when the panel covers at most this share of the VCF's contigs' length.
 AUTO_INDEX_MAX_FRACTION = 0.01
+#: Index traversal: panel intervals closer than this (bp) are read with one index query.
+INDEX_QUERY_GAP = 10_000
 
 #: Drop reasons, in the fixed order they are listed.
 REASONS: Tuple[str, ...] = (
@@ -404,32 +411,24 @@ def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
     record's genes is a panel gene there (unnamed BED, other gene names), the parser's summary
     over all transcripts is used.
     """
-    best: Optional[Tuple[Tuple[int, int, int], str, TranscriptAnnotation]] = None
+    best: Optional[Tuple[Tuple[int, int, int], str, TranscriptAnnotation, Optional[str]]] = None
     if panel_genes and record.transcripts:
-        record_genes = set(record.genes)
-        if len(record_genes) == 1 and record.genes[0] in panel_genes and all(
-                t.gene_symbol for t in record.transcripts):
+        genes = record.genes
+        if len(genes) == 1 and genes[0] in panel_genes and all(t.gene_symbol for t in record.transcripts):
             # every transcript belongs to the one panel gene: the parser's summary is that gene's
-            return record.genes[0], record.summary, record.summary_basis
+            return genes[0], record.summary, record.summary_basis
         for order, gene in enumerate(panel_genes):
-            if gene not in record_genes:
+            if gene not in genes:
                 continue
-            transcript = record.summary_for_gene(gene)
+            # the basis select_summary gives is the tier (MANE, canonical, any) of the gene's transcripts
+            transcript, basis = select_summary(record.transcripts_for_gene(gene))
             if transcript is None:
                 continue
             key = (transcript.impact_rank, transcript.severity_rank, order)
             if best is None or key < best[0]:
-                best = (key, gene, transcript)
+                best = (key, gene, transcript, basis)
     if best is not None:
-        _, gene, transcript = best
-        transcripts = record.transcripts_for_gene(gene)
-        if any(t.mane_select for t in transcripts):
-            basis = "mane_select"
-        elif any(t.canonical for t in transcripts):
-            basis = "canonical"
-        else:
-            basis = "most_severe"
-        return gene, transcript, basis
+        return best[1], best[2], best[3]
     summary = record.summary
     return (summary.gene_symbol if summary else None), summary, record.summary_basis
 
@@ -439,9 +438,8 @@ def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SampleCall:
-    """One sample at one record."""
+class SampleCall(NamedTuple):
+    """One sample at one record (a tuple: the parser makes one per distinct sample field)."""
 
     genotype: str  # the GT text as written ("0/1", "1|0", "./.", "1")
     state: int  # _REF, _HET, _HOM or _NA_STATE
@@ -469,6 +467,9 @@ class SampleCall:
         if not self.phased or self.state != _HET or self.hap is None:
             return None, None
         return (self.phase_set if self.phase_set is not None else "phased-without-PS"), self.hap
+
+
+_call_state = operator.attrgetter("state")
 
 
 def _number(text: str) -> Optional[float]:
@@ -502,6 +503,8 @@ class GenotypeParser:
         self._cache: Dict[str, Dict[str, SampleCall]] = {}
         self._size = 0
         self._formats: Dict[str, Tuple[Optional[int], ...]] = {}
+        # GT text -> (state, no call, phased, haplotype of the ALT if a phased het); few distinct texts
+        self._genotypes: Dict[str, Tuple[int, bool, bool, Optional[int]]] = {}
 
     def _format_index(self, fmt: str) -> Tuple[Optional[int], ...]:
         found = self._formats.get(fmt)
@@ -521,18 +524,17 @@ class GenotypeParser:
         cache = self._cache.get(fmt)
         if cache is None:
             cache = self._cache[fmt] = {}
-        get = cache.get
-        out = [get(column) for column in columns]
-        if None in out:
-            for i, call in enumerate(out):
+        try:
+            out = list(map(cache.__getitem__, columns))
+        except KeyError:  # some column not seen before with this FORMAT
+            out = []
+            for column in columns:
+                call = cache.get(column)
                 if call is None:
-                    column = columns[i]
-                    call = cache.get(column)
-                    if call is None:
-                        call = cache[column] = self._parse(fmt, column, line, locus)
-                        self._size += 1
-                    out[i] = call
-        states = [call.state for call in out]
+                    call = cache[column] = self._parse(fmt, column, line, locus)
+                    self._size += 1
+                out.append(call)
+        states = list(map(_call_state, out))
         return out, [states.count(_REF), states.count(_HET), states.count(_HOM), states.count(_NA_STATE)]
 
     def _parse(self, fmt: str, column: str, line: Optional[int], locus: str) -> SampleCall:
@@ -540,6 +542,40 @@ class GenotypeParser:
         fields = column.split(":")
         n = len(fields)
         gt = fields[i_gt] if i_gt is not None and i_gt < n else "."
+        genotype = self._genotypes.get(gt)
+        if genotype is None:
+            if len(self._genotypes) > self.CACHE_LIMIT:
+                self._genotypes.clear()
+            genotype = self._genotypes[gt] = self._parse_gt(gt, line, locus)
+        state, no_call, phased, het_hap = genotype
+
+        depth = _number(fields[i_dp]) if i_dp is not None and i_dp < n else None
+        if depth is None and i_ad is not None and i_ad < n:
+            values = [_number(v) for v in fields[i_ad].split(",")]
+            if values and all(v is not None for v in values):
+                depth = float(sum(values))  # type: ignore[arg-type]
+        gq = _number(fields[i_gq]) if i_gq is not None and i_gq < n else None
+        phase_set = None
+        if phased and i_ps is not None and i_ps < n:
+            ps = _number(fields[i_ps])
+            phase_set = int(ps) if ps is not None else None
+
+        note = _NOTE_NONE
+        if no_call:
+            note = _NOTE_NO_CALL
+        elif self.min_dp > 0 and (depth is None or depth < self.min_dp):
+            note = _NOTE_LOW_DP
+        elif self.min_gq > 0 and gq is not None and gq < self.min_gq:
+            note = _NOTE_LOW_GQ
+        if note != _NOTE_NONE:
+            state = _NA_STATE
+        hap = het_hap if state == _HET else None
+        text = (f"{_clean(gt)}\t{_STATE_NAMES[state]}\t{_fmt_number(depth)}\t{_fmt_number(gq)}\t"
+                f"{_NOTE_NAMES[note]}\n")
+        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set, text)
+
+    def _parse_gt(self, gt: str, line: Optional[int], locus: str) -> Tuple[int, bool, bool, Optional[int]]:
+        """(state before the depth/GQ checks, no call, phased, haplotype of the ALT if a phased het)."""
         if "/" in gt:
             parts = gt.replace("|", "/").split("/")
             phased = False
@@ -568,33 +604,8 @@ class GenotypeParser:
             state = _HOM
         else:
             state = _HET
-
-        depth = _number(fields[i_dp]) if i_dp is not None and i_dp < n else None
-        if depth is None and i_ad is not None and i_ad < n:
-            values = [_number(v) for v in fields[i_ad].split(",")]
-            if values and all(v is not None for v in values):
-                depth = float(sum(values))  # type: ignore[arg-type]
-        gq = _number(fields[i_gq]) if i_gq is not None and i_gq < n else None
-        phase_set = None
-        if phased and i_ps is not None and i_ps < n:
-            ps = _number(fields[i_ps])
-            phase_set = int(ps) if ps is not None else None
-
-        note = _NOTE_NONE
-        if no_call:
-            note = _NOTE_NO_CALL
-        elif self.min_dp > 0 and (depth is None or depth < self.min_dp):
-            note = _NOTE_LOW_DP
-        elif self.min_gq > 0 and gq is not None and gq < self.min_gq:
-            note = _NOTE_LOW_GQ
-        if note != _NOTE_NONE:
-            state = _NA_STATE
-        hap = None
-        if phased and state == _HET:
-            hap = 0 if alleles[0] > 0 else 1
-        text = (f"{_clean(gt)}\t{_STATE_NAMES[state]}\t{_fmt_number(depth)}\t{_fmt_number(gq)}\t"
-                f"{_NOTE_NAMES[note]}\n")
-        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set, text)
+        het_hap = (0 if alleles[0] > 0 else 1) if phased and state == _HET else None
+        return state, no_call, phased, het_hap
 
 
 def gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]]) -> str:
@@ -652,6 +663,13 @@ def _clean(value: str) -> str:
     if "\t" in value or "\n" in value or "\r" in value:
         return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
     return value
+
+
+# variants.tsv columns transcript..impact of a record without a summary transcript, and
+# whitelisted..whitelist_reason of a record not on the whitelist
+_NO_TRANSCRIPT_COLUMNS = "\t".join([NA] * (VARIANT_COLUMNS.index("impact") - VARIANT_COLUMNS.index("transcript") + 1))
+_NOT_WHITELISTED_COLUMNS = "\t".join(["no"] + [NA] * (VARIANT_COLUMNS.index("whitelist_reason")
+                                                      - VARIANT_COLUMNS.index("whitelisted")))
 
 
 def _whitelist_tail(factor: RiskFactor) -> str:
@@ -763,6 +781,13 @@ class _LineStream:
             self.handle.close()
 
 
+def _plain_span(parts: Sequence[str]) -> bool:
+    """Whether htslib's index span of a record (``line.split("\\t", 5)``) is its REF span: no
+    INFO/END or SVLEN, no symbolic ALT. The index traversal decides these records itself."""
+    return len(parts) < 6 or (bool(parts[3]) and "<" not in parts[4] and "END=" not in parts[5]
+                              and "SVLEN=" not in parts[5])
+
+
 def _info_map(text: str) -> Dict[str, Any]:
     if text in (".", ""):
         return {}
@@ -773,6 +798,44 @@ def _info_map(text: str) -> Dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _VcfHeader:
+    text: str  # as htslib writes it (the kept VCF starts from it)
+    samples: Tuple[str, ...]
+    contigs: Tuple[Tuple[str, Optional[int]], ...]  # ##contig lines: (name, length or None)
+    formats: FrozenSet[str]
+
+
+def _read_header(vcf: Path) -> _VcfHeader:
+    """The VCF header as htslib reads it. The file is opened by descriptor, so htslib does not load
+    the index (the index traversal opens it once, for the queries)."""
+    import pysam
+
+    fd = os.open(vcf, os.O_RDONLY)
+    try:
+        # pysam duplicates the descriptor. A truncated body is reported by the traversal, as for any
+        # VCF, so pysam's warning about a missing end-of-file marker is not shown here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            verbosity = pysam.set_verbosity(0)  # htslib's header lint (e.g. a Float GQ) is not our message
+            try:
+                reader = pysam.VariantFile(fd, ignore_truncation=True)
+            finally:
+                pysam.set_verbosity(verbosity)
+    except Exception as err:  # noqa: BLE001 - pysam raises ValueError/OSError for a bad header
+        raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
+                             "Give a complete VCF or bgzipped VCF (.vcf.gz); check a .gz with `bgzip -t`.") from None
+    finally:
+        os.close(fd)
+    try:
+        header = reader.header
+        return _VcfHeader(str(header), tuple(header.samples),
+                          tuple((contig.name, contig.length) for contig in header.contigs.values()),
+                          frozenset(header.formats.keys()))
+    finally:
+        reader.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # The screen
 # ---------------------------------------------------------------------------------------------
@@ -781,8 +844,6 @@ def _info_map(text: str) -> Dict[str, Any]:
 class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
                  outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike]) -> None:
-        import cyvcf2
-
         self.config = config.validate()
         self.vcf_path = vcf
         if not vcf.is_file():
@@ -793,23 +854,14 @@ class _Screen:
         self.samplesheet_path = samplesheet
         self.samples = read_sample_groups(samplesheet, "--samplesheet", lanes=True)
         mane = read_mane_transcripts(mane_transcripts) if mane_transcripts else None
-        try:
-            reader = cyvcf2.VCF(str(vcf))
-        except Exception as err:  # noqa: BLE001 - cyvcf2 raises a bare Exception for a bad header
-            raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
-                                 "Give a complete VCF or bgzipped VCF (.vcf.gz); check a .gz with `bgzip -t`.") from None
-        try:
-            self.layout = read_layout(reader, mane_transcripts=mane, path=vcf)
-            self.raw_header = reader.raw_header
-            header_records = [rec.info() for rec in reader.header_iter()]
-            self.formats = frozenset(h["ID"] for h in header_records if h.get("HeaderType") == "FORMAT" and "ID" in h)
-            has_contigs = any(h.get("HeaderType") == "CONTIG" for h in header_records)
-            self.vcf_contigs: List[str] = list(reader.seqnames) if has_contigs else []
-            self.vcf_contig_lengths: List[int] = list(reader.seqlens) if has_contigs else []
-            self.vcf_samples = list(reader.samples)
-            self.indexed_total = self._indexed_total(reader) if config.traversal != "stream" else None
-        finally:
-            reader.close()
+        header = _read_header(vcf)
+        self.raw_header = header.text
+        self.layout = layout_from_header(header.text, mane_transcripts=mane, path=vcf,
+                                         header_lines=count_header_lines(vcf))
+        self.formats = header.formats
+        self.vcf_contigs: List[str] = [name for name, _ in header.contigs]
+        self.vcf_contig_lengths: List[int] = [length or 0 for _, length in header.contigs]
+        self.vcf_samples = list(header.samples)
         if config.min_dp > 0 and not ({"DP", "AD"} & self.formats):
             raise UserInputError(vcf, None, "FORMAT", "the VCF declares neither FORMAT/DP nor FORMAT/AD, so no "
                                  "genotype's depth can be judged",
@@ -933,7 +985,13 @@ class _Screen:
         return "index" if self.regions.total_bp() <= AUTO_INDEX_MAX_FRACTION * genome else "stream"
 
     def _indexed_lines(self, tabix: Any) -> Iterator[Tuple[str, Optional[int]]]:
-        """Lines overlapping the merged panel intervals, each once, in the VCF's contig order."""
+        """Lines overlapping the merged panel intervals, each once, in file order: the records an
+        index query per interval returns.
+
+        Intervals less than ``INDEX_QUERY_GAP`` apart are read with one query (a query costs about
+        as much as reading a hundred records) and the records between them are skipped here, by
+        their REF span. Where htslib's span can be longer (INFO/END, SVLEN, a symbolic ALT), the
+        query's intervals are asked one by one, as htslib decides which records they overlap."""
         available = set(tabix.contigs)
         order = {c: i for i, c in enumerate(self.vcf_contigs)}
         contigs = []
@@ -946,25 +1004,52 @@ class _Screen:
                 vcf_chrom = alias  # naming is checked on the first record read
             contigs.append((order.get(vcf_chrom, len(order)), vcf_chrom, starts, ends))
         contigs.sort()
+        bisect_right = bisect.bisect_right
         for _, vcf_chrom, starts, ends in contigs:
-            previous_end = 0  # 1-based end of the previous interval
-            for start, end in zip(starts, ends):
-                for line in tabix.fetch(vcf_chrom, start, end):
-                    if previous_end:
-                        # A record that also overlaps the previous interval was read there.
-                        pos_text = line.split("\t", 2)[1]
-                        if int(pos_text) <= previous_end:
-                            continue
-                    yield line, None
-                previous_end = end
+            first = 0
+            previous_end = 0  # end of the previous query's last interval
+            while first < len(starts):
+                last = first
+                while last + 1 < len(starts) and starts[last + 1] - ends[last] < INDEX_QUERY_GAP:
+                    last += 1
+                long_spans: Optional[FrozenSet[str]] = None
+                for line in tabix.fetch(vcf_chrom, starts[first], ends[last]):
+                    parts = line.split("\t", 5)
+                    if len(parts) < 6:
+                        yield line, None  # not a VCF record: the record loop says what is wrong
+                        continue
+                    beg = int(parts[1]) - 1  # 0-based, as the index
+                    if beg < previous_end:
+                        continue  # it also overlaps the previous query's last interval: read there
+                    if _plain_span(parts):
+                        at = bisect_right(ends, beg, first, last + 1)  # first interval ending after beg
+                        if at <= last and starts[at] < beg + len(parts[3]):
+                            yield line, None
+                        continue
+                    if long_spans is None:  # (a second iterator needs its own file handle)
+                        long_spans = frozenset(
+                            candidate for i in range(first, last + 1)
+                            for candidate in tabix.fetch(vcf_chrom, starts[i], ends[i], multiple_iterators=True)
+                            if not _plain_span(candidate.split("\t", 5)))
+                    if line in long_spans:
+                        yield line, None
+                previous_end = ends[last]
+                first = last + 1
 
-    def _indexed_total(self, reader: Any) -> Optional[int]:
+    def _indexed_total(self) -> Optional[int]:
         """Records in the whole VCF according to its index (None without an index or counts)."""
         if self._index_path() is None:
             return None
+        import pysam.bcftools
+        import pysam.utils
+
+        try:  # htslib's own count, in-process
+            text = pysam.bcftools.index("--nrecords", str(self.vcf_path))
+        except pysam.utils.SamtoolsError:
+            return None
         try:
-            total = int(reader.num_records)
-        except Exception:  # noqa: BLE001 - cyvcf2 raises various errors for an index without counts
+            total = int(text.strip())
+        except ValueError:
             return None
         return total if total >= 0 else None
 
@@ -1035,8 +1120,9 @@ class _Screen:
             variants_out.close()
             carriers_out.close()
             genes_out.close()
-        if traversal == "index" and self.indexed_total is not None:
-            summary.skipped_by_index = max(0, self.indexed_total - summary.records - summary.records_without_alt)
+        indexed_total = self._indexed_total() if traversal == "index" else None
+        if indexed_total is not None:
+            summary.skipped_by_index = max(0, indexed_total - summary.records - summary.records_without_alt)
         pysam.tabix_index(str(kept_path), preset="vcf", force=True)
         self._write_summary(staging.path(SUMMARY_MQC))
 
@@ -1188,23 +1274,28 @@ class _Screen:
             for reason in verdict.reasons:
                 summary.reasons[reason] += 1
         qual_text = parts[5]
-        hgvsc = _clean(_na(transcript.hgvsc if transcript else None))
-        hgvsp = _clean(_na(transcript.hgvsp if transcript else None))
+        if transcript is None:
+            hgvsc = hgvsp = NA
+            transcript_columns = _NO_TRANSCRIPT_COLUMNS
+        else:
+            hgvsc = _clean(_na(transcript.hgvsc))
+            hgvsp = _clean(_na(transcript.hgvsp))
+            transcript_columns = "\t".join((
+                _na(transcript.transcript_id), "yes" if transcript.mane_select else "no", _na(basis), hgvsc, hgvsp,
+                _na("&".join(transcript.consequences)), _na(transcript.impact)))
+        if factor is None:
+            whitelist_columns = _NOT_WHITELISTED_COLUMNS
+        else:
+            whitelist_columns = "\t".join(("yes", _clean(_na(factor.rsid)), _clean(_na(factor.hgvsp)),
+                                           _clean(_na(factor.evidence)), _clean(_na(factor.reason))))
+        gnomad_af = _fmt_number(gnomad.af)
         row = [
-            variant_id, panel_chrom, str(pos), ref, alt, _na(gene),
-            _na(transcript.transcript_id if transcript else None),
-            (("yes" if transcript.mane_select else "no") if transcript else NA),
-            _na(basis), hgvsc, hgvsp,
-            _na("&".join(transcript.consequences) if transcript else None),
-            _na(transcript.impact if transcript else None),
+            variant_id, panel_chrom, str(pos), ref, alt, _na(gene), transcript_columns,
             _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
-            _fmt_number(gnomad.af), _na(gnomad.source), _fmt_number(gnomad.popmax_af),
-            _na(gnomad.popmax_population), af_status, _fmt_number(af_used),
+            gnomad_af, _na(gnomad.source), _fmt_number(gnomad.popmax_af),
+            _na(gnomad.popmax_population), af_status, gnomad_af if af_used is gnomad.af else _fmt_number(af_used),
             NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
-            RESCUED_BY_WHITELIST if verdict.rescued else NA,
-            "yes" if factor else "no",
-            _clean(_na(factor.rsid if factor else None)), _clean(_na(factor.hgvsp if factor else None)),
-            _clean(_na(factor.evidence if factor else None)), _clean(_na(factor.reason if factor else None)),
+            RESCUED_BY_WHITELIST if verdict.rescued else NA, whitelist_columns,
             str(n_het), str(n_hom), str(n_ref), str(n_na),
         ]
         write_variant("\t".join(row) + "\n")
