@@ -15,5 +15,14 @@ if str(BIN) not in sys.path:
     sys.path.insert(0, str(BIN))
 
 
+# Property tests draw the same examples on every run (reproducible CI); set
+# HYPOTHESIS_PROFILE=explore for fresh random examples while developing.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "pipeline: runs Nextflow end to end (slow)")

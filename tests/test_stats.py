@@ -222,14 +222,15 @@ def test_p_in_unit_interval_and_ci_contains_estimate(cells, level):
         result = fisher_test(table, level, root_tol=root_tol)
         assert 0.0 <= result.p_value <= 1.0 + 1e-12
         assert 0.0 <= result.ci_low <= result.odds_ratio <= result.ci_high
-        # R's boundary rules; the estimate uses them exactly
-        assert (result.odds_ratio == 0) == (a == lo)
-        assert math.isinf(result.odds_ratio) == (a == hi and a != lo)
-        assert math.isinf(result.ci_high) == (a == hi)
+        # R's boundary rules: at the boundary the estimate is exactly 0 / Inf
         if a == lo:
-            assert result.ci_low == 0
+            assert result.odds_ratio == 0 and result.ci_low == 0
+        assert math.isinf(result.ci_high) == (a == hi)
         if root_tol == 0.0:
-            # with exact roots a limit is 0 only at the boundary (R's tolerance can give 0 earlier)
+            # with exact roots 0 and Inf occur only at the boundary; R's uniroot tolerance can
+            # return 0 just inside it (test_r_tolerance_can_round_a_tiny_estimate_to_zero)
+            assert (result.odds_ratio == 0) == (a == lo)
+            assert math.isinf(result.odds_ratio) == (a == hi and a != lo)
             assert (result.ci_low == 0) == (a == lo)
 
 
@@ -261,3 +262,13 @@ def test_bh_properties(p):
         for pj, qj in pairs:
             if pi <= pj:
                 assert qi <= qj
+
+
+def test_r_tolerance_can_round_a_tiny_estimate_to_zero():
+    # found by Hypothesis; R 4.2.2: fisher.test(matrix(c(1,294,145,1),2), conf.level=0.8)
+    # gives estimate 0 and conf.int 0, 0.00029685758760947609 (uniroot stops at its tolerance)
+    result = fisher_test([[1, 145], [294, 1]], 0.8)
+    assert result.odds_ratio == 0.0 and result.ci_low == 0.0
+    assert result.ci_high == pytest.approx(0.00029685758760947609, rel=1e-9)
+    assert result.p_value == pytest.approx(2.65476e-116, rel=1e-5)
+    assert 0 < fisher_test([[1, 145], [294, 1]], 0.8, root_tol=0.0).odds_ratio < 1e-4

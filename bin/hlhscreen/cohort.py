@@ -48,6 +48,7 @@ _BIALLELIC_CARRIER = {"biallelic_hom", "possible_compound_het", "compound_het"}
 _BIALLELIC_NONCARRIER = {"none", "monoallelic"}
 
 CARRIER, NON_CARRIER, EXCLUDED = "carrier", "non_carrier", "excluded"
+NA = "NA"
 
 
 @dataclass
@@ -123,38 +124,106 @@ def biallelic_outcome(status: str, n_not_assessable: int) -> str:
 # ------------------------------------------------------------------ reading
 
 
-def _label(hgvsp: str, hgvsc: str, variant_id: str) -> str:
-    for value in (hgvsp, hgvsc):
-        if value and value != "NA":
-            return value
-    return variant_id
+@dataclass(frozen=True)
+class Call:
+    """One carriers.tsv row."""
+
+    sample: str
+    group: str
+    variant_id: str
+    gene: str
+    hgvsc: Optional[str]
+    hgvsp: Optional[str]
+    genotype: str
+    state: str
+    depth: Optional[str]
+    gq: Optional[str]
+    note: Optional[str]
+
+
+@dataclass(frozen=True)
+class GeneStatus:
+    sample: str
+    group: str
+    gene: str
+    status: str
+    n_kept_variants: int
+    n_not_assessable: int
+
+
+def optional_text(value: str) -> Optional[str]:
+    """``NA``, ``.`` and empty text mean missing."""
+    value = value.strip()
+    return None if value in ("", NA, ".") else value
+
+
+
+def parse_count(path: PathLike, line: int, column: str, text: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise UserInputError(path, line, column, f"'{text}' is not a count", "Use a whole number >= 0.")
+    return int(value)
+
+
+
+def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[Call]:
+    """``carriers.tsv``; every variant must have exactly one row per sample."""
+    calls: List[Call] = []
+    seen: Dict[str, Dict[str, int]] = {}
+    for line, row in read_tsv(path, CARRIERS_COLUMNS, "--carriers"):
+        sample, group = row["sample"], row["group"]
+        check_sample(path, line, sample, group, samples, samples_path)
+        variant_id, state = row["variant_id"].strip(), row["state"]
+        if not optional_text(variant_id):
+            raise UserInputError(path, line, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
+        if state not in STATES:
+            raise UserInputError(path, line, "state", f"unknown state '{state}'", f"Use one of: {', '.join(STATES)}.")
+        rows = seen.setdefault(variant_id, {})
+        if sample in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' at variant '{variant_id}' "
+                                 f"(first on line {rows[sample]})", "Give one row per sample per variant.")
+        rows[sample] = line
+        calls.append(Call(sample, group, variant_id, row["gene"], optional_text(row["hgvsc"]),
+                          optional_text(row["hgvsp"]), row["genotype"], state,
+                          optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"])))
+    check_every_sample(path, seen.items(), samples, "variant")
+    return calls
+
+
+def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[GeneStatus]:
+    """``gene_status.tsv``; every gene must have exactly one row per sample."""
+    statuses: List[GeneStatus] = []
+    seen: Dict[str, Dict[str, int]] = {}
+    for line, row in read_tsv(path, GENE_STATUS_COLUMNS, "--gene-status"):
+        sample, group = row["sample"], row["group"]
+        check_sample(path, line, sample, group, samples, samples_path)
+        gene, status = row["gene"].strip(), row["status"]
+        if not optional_text(gene):
+            raise UserInputError(path, line, "gene", "missing gene symbol")
+        if status not in STATUSES:
+            raise UserInputError(path, line, "status", f"unknown status '{status}'",
+                                 f"Use one of: {', '.join(STATUSES)}.")
+        rows = seen.setdefault(gene, {})
+        if sample in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' in gene '{gene}' "
+                                 f"(first on line {rows[sample]})", "Give one row per sample per gene.")
+        rows[sample] = line
+        statuses.append(GeneStatus(sample, group, gene, status,
+                                   parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
+                                   parse_count(path, line, "n_not_assessable", row["n_not_assessable"])))
+    check_every_sample(path, seen.items(), samples, "gene")
+    return statuses
 
 
 def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: PathLike = "samplesheet") -> List[Tally]:
     """Variant-level tallies from ``carriers.tsv``, in first-appearance order."""
-    tallies: Dict[Tuple[str, str], Tally] = {}
-    seen: Dict[Tuple[str, str], Dict[str, int]] = {}
-    for number, row in read_tsv(carriers, CARRIERS_COLUMNS, "--carriers"):
-        sample, group = row["sample"], row["group"]
-        check_sample(carriers, number, sample, group, groups, samplesheet)
-        variant_id, gene, state = row["variant_id"], row["gene"], row["state"]
-        if not variant_id or variant_id == "NA":
-            raise UserInputError(carriers, number, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
-        if state not in STATES:
-            raise UserInputError(carriers, number, "state", f"unknown state '{state}'",
-                                 f"Use one of: {', '.join(STATES)}.")
-        key = (variant_id, gene)
-        rows = seen.setdefault(key, {})
-        if sample in rows:
-            raise UserInputError(carriers, number, "sample",
-                                 f"second row for sample '{sample}' at variant '{variant_id}' (first on line {rows[sample]})",
-                                 "Give one row per sample per variant.")
-        rows[sample] = number
-        tally = tallies.get(key)
+    tallies: Dict[str, Tally] = {}
+    for call in read_calls(carriers, groups, samplesheet):
+        tally = tallies.get(call.variant_id)
         if tally is None:
-            tally = tallies[key] = Tally("variant", variant_id, gene, _label(row["hgvsp"], row["hgvsc"], variant_id))
-        tally.add(group, variant_outcome(state))
-    check_every_sample(carriers, ((variant_id, rows) for (variant_id, _), rows in seen.items()), groups, "variant")
+            label = call.hgvsp or call.hgvsc or call.variant_id
+            tally = tallies[call.variant_id] = Tally("variant", call.variant_id, call.gene, label)
+        tally.add(call.group, variant_outcome(call.state))
     return list(tallies.values())
 
 
@@ -163,33 +232,12 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
     """Gene-level and biallelic-level tallies from ``gene_status.tsv``, in first-appearance order."""
     gene_tallies: Dict[str, Tally] = {}
     biallelic_tallies: Dict[str, Tally] = {}
-    seen: Dict[str, Dict[str, int]] = {}
-    for number, row in read_tsv(gene_status, GENE_STATUS_COLUMNS, "--gene-status"):
-        sample, group = row["sample"], row["group"]
-        check_sample(gene_status, number, sample, group, groups, samplesheet)
-        gene, status = row["gene"], row["status"]
-        if not gene or gene == "NA":
-            raise UserInputError(gene_status, number, "gene", "missing gene symbol")
-        if status not in STATUSES:
-            raise UserInputError(gene_status, number, "status", f"unknown status '{status}'",
-                                 f"Use one of: {', '.join(STATUSES)}.")
-        text = row["n_not_assessable"]
-        if not (text.isascii() and text.isdigit()):
-            raise UserInputError(gene_status, number, "n_not_assessable", f"'{text}' is not a count",
-                                 "Use a whole number >= 0.")
-        n_not_assessable = int(text)
-        rows = seen.setdefault(gene, {})
-        if sample in rows:
-            raise UserInputError(gene_status, number, "sample",
-                                 f"second row for sample '{sample}' in gene '{gene}' (first on line {rows[sample]})",
-                                 "Give one row per sample per gene.")
-        rows[sample] = number
-        if gene not in gene_tallies:
-            gene_tallies[gene] = Tally("gene", gene, gene, gene)
-            biallelic_tallies[gene] = Tally("biallelic", gene, gene, gene)
-        gene_tallies[gene].add(group, gene_outcome(status, n_not_assessable))
-        biallelic_tallies[gene].add(group, biallelic_outcome(status, n_not_assessable))
-    check_every_sample(gene_status, seen.items(), groups, "gene")
+    for row in read_gene_status(gene_status, groups, samplesheet):
+        if row.gene not in gene_tallies:
+            gene_tallies[row.gene] = Tally("gene", row.gene, row.gene, row.gene)
+            biallelic_tallies[row.gene] = Tally("biallelic", row.gene, row.gene, row.gene)
+        gene_tallies[row.gene].add(row.group, gene_outcome(row.status, row.n_not_assessable))
+        biallelic_tallies[row.gene].add(row.group, biallelic_outcome(row.status, row.n_not_assessable))
     return list(gene_tallies.values()), list(biallelic_tallies.values())
 
 

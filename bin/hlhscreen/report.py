@@ -27,13 +27,13 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import __version__, figures
 from .cohort import (
-    CARRIER, CARRIERS_COLUMNS, EXCLUDED, GENE_STATUS_COLUMNS, LEVELS, STATES, STATUSES, TEST_COLUMNS,
-    biallelic_outcome, gene_outcome, variant_outcome,
+    CARRIER, EXCLUDED, LEVELS, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome, optional_text,
+    parse_count, read_calls, read_gene_status, variant_outcome,
 )
 from .errors import UserInputError
 from .files import atomic_output
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
-from .tables import GROUPS, check_every_sample, check_sample, open_input, read_sample_groups, read_tsv
+from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_tsv
 
 PathLike = Union[str, os.PathLike]
 
@@ -93,31 +93,6 @@ class KeptVariant:
 
 
 @dataclass(frozen=True)
-class Call:
-    """One carriers.tsv row."""
-
-    sample: str
-    group: str
-    variant_id: str
-    gene: str
-    genotype: str
-    state: str
-    depth: Optional[str]
-    gq: Optional[str]
-    note: Optional[str]
-
-
-@dataclass(frozen=True)
-class GeneStatus:
-    sample: str
-    group: str
-    gene: str
-    status: str
-    n_kept_variants: int
-    n_not_assessable: int
-
-
-@dataclass(frozen=True)
 class TestRow:
     level: str
     id: str
@@ -155,12 +130,6 @@ class ReportData:
 # ================================================================== reading
 
 
-def optional_text(value: str) -> Optional[str]:
-    """``NA``, ``.`` and empty text mean missing."""
-    value = value.strip()
-    return None if value in ("", NA, ".") else value
-
-
 def parse_number(path: PathLike, line: int, column: str, text: str, allow_na: bool = True) -> Optional[float]:
     """A double as the tools write it (``Inf``, ``-Inf``, ``NA``); ``None`` for NA."""
     value = text.strip()
@@ -178,13 +147,6 @@ def parse_number(path: PathLike, line: int, column: str, text: str, allow_na: bo
             return None
         raise UserInputError(path, line, column, f"'{text}' is not a number", "Give a value.")
     return number
-
-
-def parse_count(path: PathLike, line: int, column: str, text: str) -> int:
-    value = text.strip()
-    if not (value.isascii() and value.isdigit()):
-        raise UserInputError(path, line, column, f"'{text}' is not a count", "Use a whole number >= 0.")
-    return int(value)
 
 
 def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[SampleQC]:
@@ -244,54 +206,6 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int]:
             extra={column: optional_text(row[column]) for column in VARIANT_OPTIONAL if column in row},
         ))
     return kept, n_screened
-
-
-def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[Call]:
-    """``carriers.tsv``; every variant must have exactly one row per sample."""
-    calls: List[Call] = []
-    seen: Dict[str, Dict[str, int]] = {}
-    for line, row in read_tsv(path, CARRIERS_COLUMNS, "--carriers"):
-        sample, group = row["sample"], row["group"]
-        check_sample(path, line, sample, group, samples, samples_path)
-        variant_id, state = row["variant_id"].strip(), row["state"]
-        if not optional_text(variant_id):
-            raise UserInputError(path, line, "variant_id", "missing variant id", "Use chrom:pos:ref:alt.")
-        if state not in STATES:
-            raise UserInputError(path, line, "state", f"unknown state '{state}'", f"Use one of: {', '.join(STATES)}.")
-        rows = seen.setdefault(variant_id, {})
-        if sample in rows:
-            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' at variant '{variant_id}' "
-                                 f"(first on line {rows[sample]})", "Give one row per sample per variant.")
-        rows[sample] = line
-        calls.append(Call(sample, group, variant_id, row["gene"], row["genotype"], state,
-                          optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"])))
-    check_every_sample(path, seen.items(), samples, "variant")
-    return calls
-
-
-def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[GeneStatus]:
-    """``gene_status.tsv``; every gene must have exactly one row per sample."""
-    statuses: List[GeneStatus] = []
-    seen: Dict[str, Dict[str, int]] = {}
-    for line, row in read_tsv(path, GENE_STATUS_COLUMNS, "--gene-status"):
-        sample, group = row["sample"], row["group"]
-        check_sample(path, line, sample, group, samples, samples_path)
-        gene, status = row["gene"].strip(), row["status"]
-        if not optional_text(gene):
-            raise UserInputError(path, line, "gene", "missing gene symbol")
-        if status not in STATUSES:
-            raise UserInputError(path, line, "status", f"unknown status '{status}'",
-                                 f"Use one of: {', '.join(STATUSES)}.")
-        rows = seen.setdefault(gene, {})
-        if sample in rows:
-            raise UserInputError(path, line, "sample", f"second row for sample '{sample}' in gene '{gene}' "
-                                 f"(first on line {rows[sample]})", "Give one row per sample per gene.")
-        rows[sample] = line
-        statuses.append(GeneStatus(sample, group, gene, status,
-                                   parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
-                                   parse_count(path, line, "n_not_assessable", row["n_not_assessable"])))
-    check_every_sample(path, seen.items(), samples, "gene")
-    return statuses
 
 
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
