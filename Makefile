@@ -1,6 +1,8 @@
 # hlhscreen developer and demo entry points.
 #   make demo   install what is missing, then run the pipeline on the bundled synthetic test cohort
 #   make test   install what is missing, then run every test (pytest: tools and pipeline)
+#   make tools-image   build the image of hlhscreen's own tools (containers/tools) under the name
+#               --tools_container defaults to, so -profile docker uses the local build
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +11,7 @@ export NXF_OFFLINE := true
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark clean
+.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark clean tools-env tools-image
 
 setup: system-tools python-env nextflow
 
@@ -17,9 +19,9 @@ system-tools:
 	bash scripts/install_system_tools.sh
 
 python-env: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $@
 
 nextflow: $(NEXTFLOW)
@@ -41,6 +43,17 @@ testdata: setup
 
 benchmark: setup
 	$(VENV)/bin/python scripts/benchmark_screen.py
+
+# The tools' conda environment files, regenerated from requirements.txt (the one source of the pins)
+tools-env: python-env
+	$(VENV)/bin/python scripts/tools_env.py --write
+
+# Image name and version from nextflow.config's tools_container default (what the pipeline pulls)
+TOOLS_IMAGE = $(shell sed -n "s/^ *tools_container *= *'\(.*\)'.*/\1/p" nextflow.config)
+tools-image:
+	@command -v docker >/dev/null || { echo "make tools-image: docker is not installed"; exit 1; }
+	docker build -t $(TOOLS_IMAGE) containers/tools
+	@echo "built $(TOOLS_IMAGE); Singularity/Apptainer: singularity build hlhscreen-tools.sif docker-daemon://$(TOOLS_IMAGE)"
 
 clean:
 	rm -rf work results .nextflow .nextflow.log*

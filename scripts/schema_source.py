@@ -94,8 +94,8 @@ GROUPS = {
                            "description": "Flag samples with fewer reads mapped (percent)."},
     }),
     "resource_options": ("Resources and containers", [], {
-        "tools_container": {"type": "string", "default": "hlhscreen/tools:0.1.0",
-                            "description": "Container image for hlhscreen's own bin/ tools (containers/tools/Dockerfile)."},
+        "tools_container": {"type": "string", "default": "ghcr.io/hlhscreen/hlhscreen-tools:0.1.0",
+                            "description": "Container image for hlhscreen's own bin/ tools: published for each release from containers/tools (.github/workflows/tools-image.yml); `make tools-image` builds it locally under this name."},
         "max_cpus": {"type": "integer", "default": 16, "minimum": 1, "description": "Most CPUs any task may use."},
         "max_memory": {"type": "string", "default": "64.GB", "pattern": r"^\d+(\.\d+)?\.?\s*(K|M|G|T)?B$",
                        "description": "Most memory any task may use."},

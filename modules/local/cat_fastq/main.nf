@@ -4,8 +4,8 @@ process CAT_FASTQ {
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
-        'https://depot.galaxyproject.org/singularity/ubuntu:22.04' :
-        'quay.io/nf-core/ubuntu:22.04' }"
+        'https://depot.galaxyproject.org/singularity/coreutils:8.31--h14c3975_0' :
+        'quay.io/biocontainers/coreutils:8.31--h14c3975_0' }"
 
     input:
     tuple val(meta), path(reads_1, stageAs: 'r1/*'), path(reads_2, stageAs: 'r2/*')
