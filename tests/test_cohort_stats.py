@@ -375,3 +375,124 @@ def test_cli_bad_conf_level(tmp_path):
     done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
                     "--conf-level", "1.5")
     assert done.returncode == 2 and "--conf-level" in done.stderr
+
+
+# ---------------------------------------------------------------- every study-sized table through the CLI (issue 9)
+#
+# The tables of tests/fixtures/r/fisher_grid_reference.tsv (R's own values, make_grid_fixtures.R) are
+# written as carriers.tsv / gene_status.tsv of one cohort and run through bin/cohort_stats.py: the whole
+# 12 cases x 32 controls design (429 tables) at all three levels, and every smaller-group table of the
+# fixture (other group sizes come from marking the surplus samples not_assessable), then a second cohort
+# with hundreds of samples per group for the large tables. No table may stop the step; every p and q is in
+# [0, 1] and equals R (p.adjust(BH) of R's p-values for q).
+
+from rfixtures import grid_tables, same  # noqa: E402
+
+from hlhscreen.stats import R_UNIROOT_TOL, p_adjust_bh  # noqa: E402
+
+GRID = grid_tables()
+
+
+def _cohort(n_cases: int, n_controls: int) -> tuple:
+    cases = [f"C{i:04d}" for i in range(1, n_cases + 1)]
+    controls = [f"K{i:04d}" for i in range(1, n_controls + 1)]
+    sheet = "sample,group,fastq_1,fastq_2\n" + "".join(
+        f"{s},{g},{s}_R1.fq.gz,{s}_R2.fq.gz\n" for g, names in (("case", cases), ("control", controls)) for s in names)
+    return cases, controls, sheet
+
+
+def _grid_variant_rows(variant_id: str, table, cases, controls) -> list:
+    """One carriers.tsv row per sample: carriers first, then non-carriers, then not_assessable."""
+    rows = []
+    for group, samples, n, carriers in (("case", cases, table.n_cases, table.case_carriers),
+                                        ("control", controls, table.n_controls, table.control_carriers)):
+        for i, sample in enumerate(samples):
+            state = "het" if i < carriers else "ref" if i < n else "not_assessable"
+            note = "low_depth" if state == "not_assessable" else "NA"
+            rows.append("\t".join([sample, group, variant_id, "GRID", "NA", "NA", GENOTYPE[state], state,
+                                   "5" if note != "NA" else "40", "99", note]))
+    return rows
+
+
+def _grid_gene_rows(gene: str, table, cases, controls) -> list:
+    """Gene carriers = the table's carriers; half of them (rounded down) biallelic."""
+    rows = []
+    for group, samples, carriers in (("case", cases, table.case_carriers), ("control", controls, table.control_carriers)):
+        for i, sample in enumerate(samples):
+            status = "biallelic_hom" if i < carriers // 2 else "monoallelic" if i < carriers else "none"
+            rows.append("\t".join([sample, group, gene, status, "NA" if status == "none" else "v1", "1", "0"]))
+    return rows
+
+
+def _run_grid_cohort(tmp_path: Path, tables, n_cases: int, n_controls: int, genes=()) -> dict:
+    cases, controls, sheet = _cohort(n_cases, n_controls)
+    carriers = [CARRIERS_HEADER]
+    for index, table in enumerate(tables):
+        carriers += _grid_variant_rows(f"chr1:{index + 1}:A:G", table, cases, controls)
+    gene_status = [GENE_STATUS_HEADER]
+    for table in genes:
+        gene_status += _grid_gene_rows(f"G_{table.case_carriers}_{table.control_carriers}", table, cases, controls)
+    paths = write_inputs(tmp_path, carriers, gene_status, sheet)
+    done = _run_cli("--carriers", str(paths[0]), "--gene-status", str(paths[1]), "--samplesheet", str(paths[2]),
+                    "--outdir", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {level: read_out(tmp_path / "out" / cohort.OUTPUT_FILES[level]) for level in cohort.LEVELS}
+
+
+def _fold(value: float) -> float:
+    return 0.0 if value == 0 or math.isinf(value) else min(value, 1 / value)
+
+
+def _check_against_r(rows: list, tables: list) -> None:
+    """Counts, p, estimate, CI and q of each output row against R; p and q in [0, 1]."""
+    assert len(rows) == len(tables)
+    failures = []
+    r_p = [min(1.0, table.p_value) for table in tables]
+    for row, table, q_want in zip(rows, tables, p_adjust_bh(r_p)):
+        counts = [int(row[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")]
+        assert counts == [table.case_carriers, table.n_cases, table.control_carriers, table.n_controls], row["id"]
+        assert row["testable"] == "yes"
+        p, q = num(row["p_value"]), num(row["q_value"])
+        assert 0.0 <= p <= 1.0 and 0.0 <= q <= 1.0, row
+        checks = [("p_value", p, min(1.0, table.p_value), same), ("q_value", q, q_want, same)]
+        for column, want in (("odds_ratio", table.estimate), ("ci_low", table.ci_low), ("ci_high", table.ci_high)):
+            if table.set == "root_tolerance":
+                checks.append((column, num(row[column]), want,
+                               lambda got, w: abs(_fold(got) - _fold(w)) <= 2 * R_UNIROOT_TOL))
+            else:
+                checks.append((column, num(row[column]), want, same))
+        failures += [f"{table.set} {table.counts} {column}: {got!r} vs R {want!r}"
+                     for column, got, want, rule in checks if not rule(got, want)]
+    assert not failures, "\n".join(failures[:20]) + f"\n({len(failures)} in all)"
+
+
+@pytest.fixture(scope="module")
+def study_grid(tmp_path_factory):
+    small = [t for t in GRID if t.set != "large_sample"]
+    design = [t for t in GRID if t.set == "design_12x32"]
+    results = _run_grid_cohort(tmp_path_factory.mktemp("grid"), small, 12, 32, genes=design)
+    return small, design, results
+
+
+def test_cli_every_study_table_variant_level(study_grid):
+    small, _, results = study_grid
+    assert len(small) >= 429 + 86 + 800
+    _check_against_r(results["variant"], small)
+    # the smaller groups really came from excluded samples
+    for row, table in zip(results["variant"], small):
+        excluded = 44 - table.n_cases - table.n_controls
+        assert row["note"] == (f"excluded_samples={excluded}" if excluded else "NA") or "not_estimable" in row["note"]
+
+
+def test_cli_every_study_table_gene_and_biallelic_level(study_grid):
+    _, design, results = study_grid
+    by_counts = {(t.case_carriers, t.control_carriers): t for t in design}
+    _check_against_r(results["gene"], design)
+    _check_against_r(results["biallelic"], [by_counts[(t.case_carriers // 2, t.control_carriers // 2)] for t in design])
+
+
+def test_cli_large_cohort_tables(tmp_path):
+    large = [t for t in GRID if t.set == "large_sample"]
+    n_cases, n_controls = max(t.n_cases for t in large), max(t.n_controls for t in large)
+    results = _run_grid_cohort(tmp_path, large, n_cases, n_controls)
+    _check_against_r(results["variant"], large)
