@@ -134,7 +134,8 @@ def test_variant_counts_and_r_statistics(results):
     assert num(row["odds_ratio"]) == math.inf
     assert num(row["ci_low"]) == pytest.approx(0.20312883952614824, rel=1e-9)
     assert num(row["ci_high"]) == math.inf
-    assert row["testable"] == "yes" and row["note"] == "excluded_samples=1"
+    # every assessable case carries: R's OR is Inf, flagged for the report
+    assert row["testable"] == "yes" and row["note"] == "or_not_estimable=all_cases_carry;excluded_samples=1"
 
     row = rows["chr17:75832000:G:C"]
     assert row["label"] == "c.754-1G>C"
@@ -146,7 +147,7 @@ def test_variant_counts_and_r_statistics(results):
     row = rows["chr6:31000000:T:A"]  # nobody carries: R gives p 1, estimate 0, CI [0, Inf]
     assert row["testable"] == "yes"
     assert (num(row["p_value"]), num(row["odds_ratio"]), num(row["ci_low"]), num(row["ci_high"])) == (1, 0, 0, math.inf)
-    assert row["note"] == "NA"
+    assert row["note"] == "or_not_estimable=no_carriers"
 
     # R: p.adjust(c(0.39999999999999986, 0.42857142857142866, 1), "BH")
     assert num(rows["chr10:70600631:G:A"]["q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
@@ -216,6 +217,36 @@ def test_biallelic_level_rules(results):
 def test_outcome_rules(status, n_na, gene, biallelic):
     assert cohort.gene_outcome(status, n_na) == gene
     assert cohort.biallelic_outcome(status, n_na) == biallelic
+
+
+@pytest.mark.parametrize("cells, reason", [
+    ((0, 12, 0, 32), "no_carriers"),            # nobody carries: one possible table, R: p 1, OR 0, CI [0, Inf]
+    ((12, 12, 32, 32), "all_carriers"),         # everybody carries: the same
+    ((0, 12, 3, 32), "no_case_carrier"),        # R: OR 0, CI [0, finite]
+    ((2, 12, 0, 32), "no_control_carrier"),     # R: OR Inf, CI [finite, Inf]
+    ((12, 12, 5, 32), "all_cases_carry"),       # R: OR Inf
+    ((4, 12, 32, 32), "all_controls_carry"),    # R: OR 0
+    ((0, 12, 32, 32), "no_case_carrier"),       # two zero cells: the first reason in NOT_ESTIMABLE order
+    ((12, 12, 0, 32), "no_control_carrier"),
+    ((1, 12, 1, 32), None),
+    ((11, 12, 31, 32), None),
+])
+def test_not_estimable_reason(cells, reason):
+    assert cohort.not_estimable_reason(*cells) == reason
+
+
+def test_not_estimable_exactly_when_r_gives_zero_or_inf():
+    """On every table of the 12 x 32 design: flagged iff R's estimate is 0 or Inf; single-table
+    reasons iff R returns p 1, OR 0 and CI [0, Inf]."""
+    from rfixtures import grid_tables
+
+    design = [t for t in grid_tables() if t.set == "design_12x32"]
+    assert len(design) == 429
+    for t in design:
+        reason = cohort.not_estimable_reason(t.case_carriers, t.n_cases, t.control_carriers, t.n_controls)
+        assert (reason is None) == (0 < t.estimate < math.inf), t
+        single = (t.p_value, t.estimate, t.ci_low, t.ci_high) == (1.0, 0.0, 0.0, math.inf)
+        assert (reason in cohort.SINGLE_TABLE) == single, t
 
 
 def test_summary(results):
@@ -300,6 +331,8 @@ GENE_STATUS_ERRORS = [
     ("not a count", lambda l: _replace_line(l, 2, 6, "-1"), 3, "n_not_assessable"),
     ("missing column", lambda l: _drop_column(l, "n_not_assessable"), 1, "n_not_assessable"),
     ("missing sample row", lambda l: l[:8] + l[9:], 9, "sample"),  # UNC13D now starts on line 9
+    ("exact duplicate row", lambda l: l[:3] + l[2:3] + l[3:], 4, "sample"),
+    ("conflicting second row", lambda l: l + [l[9].replace("\tnone\t", "\tmonoallelic\t")], 16, "sample"),
 ]
 
 
@@ -309,6 +342,25 @@ def test_gene_status_errors(tmp_path, what, edit, line, field):
     with pytest.raises(UserInputError) as caught:
         cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
     assert f"{gene_status}:{line}: {field}:" in str(caught.value)
+
+
+@pytest.mark.parametrize("which", ["carriers", "gene_status"])
+def test_cli_refuses_duplicate_records(tmp_path, which):
+    """A variant listed twice (the same VCF record twice) stops the step with the line and the fix, no traceback."""
+    carriers, genes = carriers_lines(), gene_status_lines()
+    if which == "carriers":
+        carriers = carriers + carriers[1:8]  # the first variant's 7 rows once more
+    else:
+        genes = genes + genes[1:8]
+    paths = write_inputs(tmp_path, carriers, genes)
+    done = _run_cli("--carriers", str(paths[0]), "--gene-status", str(paths[1]), "--samplesheet", str(paths[2]),
+                    "--outdir", str(tmp_path / "cli"))
+    path = paths[0] if which == "carriers" else paths[1]
+    first_copy = len(carriers if which == "carriers" else genes) - 6
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"ERROR {path}:{first_copy}: sample: second row for sample 'C1'")
+    assert "(first on line 2)" in done.stderr and "bcftools norm --rm-dup exact" in done.stderr
+    assert not (tmp_path / "cli").exists() or not any((tmp_path / "cli").iterdir())
 
 
 def test_samplesheet_group_without_samples(tmp_path):
@@ -481,7 +533,9 @@ def test_cli_every_study_table_variant_level(study_grid):
     # the smaller groups really came from excluded samples
     for row, table in zip(results["variant"], small):
         excluded = 44 - table.n_cases - table.n_controls
-        assert row["note"] == (f"excluded_samples={excluded}" if excluded else "NA") or "not_estimable" in row["note"]
+        reason = cohort.not_estimable_reason(table.case_carriers, table.n_cases, table.control_carriers, table.n_controls)
+        tokens = ([f"or_not_estimable={reason}"] if reason else []) + ([f"excluded_samples={excluded}"] if excluded else [])
+        assert row["note"] == (";".join(tokens) or "NA")
 
 
 def test_cli_every_study_table_gene_and_biallelic_level(study_grid):

@@ -368,12 +368,18 @@ def test_test_tables_counts_and_numbers(built):
             assert case in text and control in text
             if row["testable"] == "yes":
                 p = report.sig3(float(row["p_value"]))
-                orci = (f"{report.sig3(float(row['odds_ratio']))} ({report.sig3(float(row['ci_low']))}"
-                        f"\u2013{report.sig3(float(row['ci_high']))})")
-                assert f'<td class="num">{orci}</td><td class="num">{p}</td>' in text
+                ci = f"{report.sig3(float(row['ci_low']))}\u2013{report.sig3(float(row['ci_high']))}"
+                if row["odds_ratio"] in ("0.0", "Inf"):  # a zero cell: R's 0 / Inf shown as not estimable
+                    assert re.search(r'<td class="estimate">not estimable \([^)]+\)(; CI ' + re.escape(ci)
+                                     + r')?</td><td class="num">' + re.escape(p) + "</td>", text), row
+                else:
+                    orci = f"{report.sig3(float(row['odds_ratio']))} ({ci})"
+                    assert f'<td class="num">{orci}</td><td class="num">{p}</td>' in text
     assert "2/3 (66.7%)" in text                  # W374X cases
-    assert "Inf (" in text and "\u2013Inf)" in text
-    assert '<td class="num">0 (0\u2013' in text     # OR 0, CI from 0
+    # W374X: 2/3 cases vs 0/4 controls, R's OR Inf; UNC13D: 0/3 vs 2/4, R's OR 0 -- neither is an estimate
+    assert "not estimable (no carrier among the controls); CI " in text
+    assert "not estimable (no carrier among the cases); CI 0\u2013" in text
+    assert '<td class="num">0 (0\u2013' not in text and "Inf (" not in text
     assert "not testable: no assessable case" in text
     assert "<0.0" not in text and "&lt;0.0" not in text
 
@@ -508,6 +514,66 @@ def test_forest_handles_zero_inf_and_untestable():
     assert png.startswith(b"\x89PNG") and ET.fromstring(svg) is not None
 
 
+def test_forest_does_not_draw_zero_or_inf_estimates_of_zero_cell_tables():
+    inf = math.inf
+    rows = [
+        figures.ForestRow("FINITE", True, 1.4, 0.2, 9.8, "x"),
+        figures.ForestRow("NOBODY", True, 0.0, 0.0, inf, "x", "", "no carrier in either group", True),
+        figures.ForestRow("NOCASE", True, 0.0, 0.0, 3.2, "x", "", "no carrier among the cases"),
+        figures.ForestRow("NOCONTROL", True, inf, 0.61, inf, "x", "", "no carrier among the controls"),
+    ]
+    result = figures.gene_forest(rows)
+    assert result.not_estimable == ("NOBODY", "NOCASE", "NOCONTROL")
+    place = dict(result.clipped)
+    assert "NOBODY" not in place                      # nothing compared: no line, no marker
+    assert place["NOCASE"].point is None and place["NOCASE"].low_open and place["NOCASE"].high == 3.2
+    assert place["NOCONTROL"].point is None and place["NOCONTROL"].high_open and place["NOCONTROL"].low == 0.61
+    texts = [t.get_text() for t in result.figure.axes[0].texts]
+    for wanted in ("OR not estimable: no carrier in either group", "OR not estimable: no carrier among the cases",
+                   "OR not estimable: no carrier among the controls"):
+        assert wanted in texts
+    # no estimate marker at the axis edges: only FINITE's diamond is drawn
+    markers = [line for line in result.figure.axes[0].lines if line.get_marker() in ("D", "<", ">")
+               and line.get_markersize() >= 7 and line.get_markerfacecolor() in ("#0072B2", "white")]
+    assert len([m for m in markers if m.get_marker() == "D"]) == 1
+    assert not [m for m in markers if m.get_markerfacecolor() == "white"]
+
+
+def _test_row(a: int, n1: int, c: int, n2: int) -> report.TestRow:
+    """A testable gene test with R's statistics (hlhscreen.stats reproduces them)."""
+    from hlhscreen.stats import fisher_test
+
+    result = fisher_test([[a, n1 - a], [c, n2 - c]])
+    return report.TestRow("gene", "G", "G", "G", a, n1, c, n2, a / n1, c / n2, result.p_value, result.odds_ratio,
+                          result.ci_low, result.ci_high, result.p_value, True, None, 2)
+
+
+@pytest.mark.parametrize("cells, text", [
+    ((0, 12, 0, 32), "not estimable (no carrier in either group)"),
+    ((12, 12, 32, 32), "not estimable (every assessable sample carries)"),
+    ((0, 12, 3, 32), "not estimable (no carrier among the cases); CI 0\u2013"),
+    ((2, 12, 0, 32), "not estimable (no carrier among the controls); CI "),
+    ((12, 12, 5, 32), "not estimable (every assessable case carries); CI "),
+    ((4, 12, 32, 32), "not estimable (every assessable control carries); CI 0\u2013"),
+])
+def test_every_degenerate_class_is_not_estimable_in_words(cells, text):
+    row = _test_row(*cells)
+    assert row.odds_ratio in (0.0, math.inf)          # what R reports (kept in the TSV)
+    shown = report.odds_ratio_text(row)
+    assert shown.startswith(text)
+    if "CI" in text:
+        assert shown.endswith("Inf") == math.isinf(row.ci_high)
+    html_table = report.tests_table([row], "gene")
+    assert html.escape(shown) in html_table
+    single = cells in ((0, 12, 0, 32), (12, 12, 32, 32))
+    assert ("nothing to compare: p = 1 by construction" in html_table) == single
+    assert ('class="degenerate"' in html_table) == single
+
+
+def test_finite_odds_ratio_is_shown_as_a_number():
+    assert report.odds_ratio_text(_test_row(2, 12, 4, 32)) == "1.39 (0.110\u201311.6)"
+
+
 def test_forest_of_report_uses_gene_tests(built):
     paths = built[0]
     data = report.load(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
@@ -516,8 +582,17 @@ def test_forest_of_report_uses_gene_tests(built):
     result = figures.gene_forest(report.forest_rows(data))
     assert [label for label, _ in result.clipped] == ["PRF1", "UNC13D"]
     assert result.not_testable == ("STX11",)
-    assert dict(result.clipped)["UNC13D"].point_off == "low"
-    assert "Not testable (no assessable case or control): STX11." in section_text(built[2], "forest")
+    # UNC13D: no case carrier, R's OR 0: the interval is drawn, the estimate is not (no "protective" diamond)
+    assert result.not_estimable == ("UNC13D",)
+    unc13d = dict(result.clipped)["UNC13D"]
+    assert unc13d.point is None and unc13d.low_open and not unc13d.high_open
+    texts = [t.get_text() for t in result.figure.axes[0].texts]
+    assert "OR not estimable: no carrier among the cases" in texts
+    assert not any(t.startswith("0/3 vs 2/4") and "0 (0" in t for t in texts)
+    forest = section_text(built[2], "forest")
+    assert "Not testable (no assessable case or control): STX11." in forest
+    assert "Odds ratio not estimable (a group without carriers, or with carriers only; not evidence of " \
+           "protection or of risk): UNC13D." in forest
 
 
 def test_axis_limits_without_finite_values():
@@ -582,8 +657,12 @@ def test_multiqc_table(built):
             assert row[column] == tests[gene][column]
         for column in ("odds_ratio", "ci_low", "ci_high", "p_value", "q_value"):
             value = tests[gene][column]
-            assert row[column] == ("NA" if value == "NA" else report.sig3(float(value)))
-    assert rows["UNC13D"]["odds_ratio"] == "0" and rows["STX11"]["p_value"] == "NA"
+            if column == "odds_ratio" and value in ("0.0", "Inf"):
+                assert row[column] == "not estimable"
+            else:
+                assert row[column] == ("NA" if value == "NA" else report.sig3(float(value)))
+    assert rows["UNC13D"]["odds_ratio"] == "not estimable" and rows["UNC13D"]["ci_low"] == "0"
+    assert rows["STX11"]["p_value"] == "NA" and rows["PRF1"]["odds_ratio"] not in ("0", "Inf", "not estimable")
 
 
 # ------------------------------------------------------------------ reading inputs
@@ -680,6 +759,16 @@ def test_test_table_from_another_run(tmp_path):
     error = _expect_error(paths, tmp_path / "out")
     assert (error.path, error.line, error.field) == (str(paths["gene_tests"]), 2, "case_carriers")
     assert str(paths["gene_status"]) in str(error)
+
+
+@pytest.mark.parametrize("key", ["carriers", "gene_status"])
+def test_duplicate_rows_are_refused(tmp_path, key):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths[key].read_text().splitlines()
+    paths[key].write_text("\n".join(lines + [lines[1]]) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert (error.path, error.line, error.field) == (str(paths[key]), len(lines) + 1, "sample")
+    assert "second row for sample 'case_01'" in str(error) and "(first on line 2)" in str(error)
 
 
 def test_kept_variant_without_carrier_rows(tmp_path):

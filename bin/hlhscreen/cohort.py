@@ -48,6 +48,12 @@ _BIALLELIC_CARRIER = {"biallelic_hom", "possible_compound_het", "compound_het"}
 _BIALLELIC_NONCARRIER = {"none", "monoallelic"}
 
 CARRIER, NON_CARRIER, EXCLUDED = "carrier", "non_carrier", "excluded"
+
+# A duplicated variant (joint calling over overlapping chunks, a merge) would count a sample twice and
+# turn one het into an apparent compound het, so a second row is refused, never summed or skipped.
+DUPLICATE_FIX = ("Each sample needs exactly one row per variant and per gene: the VCF probably holds the same "
+                 "record twice (e.g. chunks that overlap, or a merge); remove exact duplicates "
+                 "(bcftools norm --rm-dup exact) and rerun SCREEN.")
 NA = "NA"
 
 
@@ -181,7 +187,7 @@ def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLik
         rows = seen.setdefault(variant_id, {})
         if sample in rows:
             raise UserInputError(path, line, "sample", f"second row for sample '{sample}' at variant '{variant_id}' "
-                                 f"(first on line {rows[sample]})", "Give one row per sample per variant.")
+                                 f"(first on line {rows[sample]})", DUPLICATE_FIX)
         rows[sample] = line
         calls.append(Call(sample, group, variant_id, row["gene"], optional_text(row["hgvsc"]),
                           optional_text(row["hgvsp"]), row["genotype"], state,
@@ -206,7 +212,7 @@ def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: P
         rows = seen.setdefault(gene, {})
         if sample in rows:
             raise UserInputError(path, line, "sample", f"second row for sample '{sample}' in gene '{gene}' "
-                                 f"(first on line {rows[sample]})", "Give one row per sample per gene.")
+                                 f"(first on line {rows[sample]})", DUPLICATE_FIX)
         rows[sample] = line
         statuses.append(GeneStatus(sample, group, gene, status,
                                    parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
@@ -244,6 +250,32 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
 # ------------------------------------------------------------------ statistics
 
 
+# Why an odds ratio cannot be estimated, in the order they are looked for (first match wins).
+# The first two leave a single possible table (p = 1, OR 0, CI [0, Inf] in R): nothing is compared.
+# The others put the conditional MLE at the end of its range (R: 0 or Inf) with one finite CI limit.
+NOT_ESTIMABLE = ("no_carriers", "all_carriers", "no_case_carrier", "no_control_carrier", "all_cases_carry",
+                 "all_controls_carry")
+SINGLE_TABLE = ("no_carriers", "all_carriers")
+NOT_ESTIMABLE_TOKEN = "or_not_estimable"
+
+
+def not_estimable_reason(case_carriers: int, case_assessable: int, control_carriers: int,
+                         control_assessable: int) -> Optional[str]:
+    """Why the odds ratio of a testable table is 0 or Inf (a zero cell), or None when it is finite.
+
+    R still reports these tables (OR 0 or Inf, CI to 0 or Inf); an OR of 0 here is not evidence of
+    protection but the absence of carriers in one cell, so the report says "not estimable".
+    """
+    a, b = case_carriers, case_assessable - case_carriers
+    c, d = control_carriers, control_assessable - control_carriers
+    zero = {
+        "no_carriers": a == 0 and c == 0, "all_carriers": b == 0 and d == 0,
+        "no_case_carrier": a == 0, "no_control_carrier": c == 0,
+        "all_cases_carry": b == 0, "all_controls_carry": d == 0,
+    }
+    return next((reason for reason in NOT_ESTIMABLE if zero[reason]), None)
+
+
 def _note(tally: Tally) -> str:
     parts = []
     if tally.case_assessable == 0 and tally.control_assessable == 0:
@@ -252,6 +284,11 @@ def _note(tally: Tally) -> str:
         parts.append("no_assessable_case")
     elif tally.control_assessable == 0:
         parts.append("no_assessable_control")
+    else:
+        reason = not_estimable_reason(tally.case_carriers, tally.case_assessable, tally.control_carriers,
+                                      tally.control_assessable)
+        if reason:
+            parts.append(f"{NOT_ESTIMABLE_TOKEN}={reason}")
     if tally.excluded:
         parts.append(f"excluded_samples={tally.excluded}")
     return ";".join(parts) if parts else "NA"

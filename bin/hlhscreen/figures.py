@@ -153,6 +153,8 @@ class ForestRow:
     ci_high: Optional[float] = None
     text: str = ""                      # shown right of the plot, e.g. "2/12 vs 1/32  3.10 (0.142-196)"
     reason: str = ""                    # why not testable
+    not_estimable: str = ""             # why the odds ratio has no finite estimate (a zero cell), in words
+    single_table: bool = False          # nobody / everybody carries: nothing compared, no interval drawn
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,9 @@ class Clipped:
 class ForestFigure:
     figure: Figure
     limits: Tuple[float, float]
-    clipped: Tuple[Tuple[str, Clipped], ...]       # per testable row
+    clipped: Tuple[Tuple[str, Clipped], ...]       # per row with an interval drawn
     not_testable: Tuple[str, ...]
+    not_estimable: Tuple[str, ...] = ()            # rows drawn without an estimate (interval only, or nothing)
 
 
 def _finite_positive(value: Optional[float]) -> bool:
@@ -182,7 +185,8 @@ def _finite_positive(value: Optional[float]) -> bool:
 def axis_limits(rows: Sequence[ForestRow]) -> Tuple[float, float]:
     """Log-axis range: every finite, positive estimate and bound with a margin, rounded out to powers of ten;
     at least 0.01..100, at most 1e-3..1e3."""
-    values = [v for row in rows if row.testable for v in (row.odds_ratio, row.ci_low, row.ci_high)
+    values = [v for row in rows if row.testable and not row.single_table
+              for v in ((row.ci_low, row.ci_high) if row.not_estimable else (row.odds_ratio, row.ci_low, row.ci_high))
               if _finite_positive(v)]
     low = min(values + [0.1]) / 1.5
     high = max(values + [10.0]) * 1.5
@@ -231,12 +235,24 @@ def gene_forest(rows: Sequence[ForestRow], conf_label: str = "95% CI") -> Forest
 
     clipped: List[Tuple[str, Clipped]] = []
     not_testable: List[str] = []
+    not_estimable: List[str] = []
+    middle = math.sqrt(limits[0] * limits[1])
     for y, row in enumerate(rows):
         if not row.testable:
             not_testable.append(row.label)
-            ax.text(math.sqrt(limits[0] * limits[1]), y, f"not testable: {row.reason}" if row.reason else "not testable",
-                    ha="center", va="center", fontsize=8, style="italic", color="#444444",
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            _row_message(ax, middle, y, f"not testable: {row.reason}" if row.reason else "not testable")
+        elif row.single_table:
+            # nobody or everybody carries: R's OR 0 and CI [0, Inf] say nothing, so nothing is drawn
+            not_estimable.append(row.label)
+            _row_message(ax, middle, y, f"OR not estimable: {row.not_estimable}")
+        elif row.not_estimable:
+            # a zero cell: R's OR is 0 or Inf, which is no estimate; the one finite CI limit still informs
+            not_estimable.append(row.label)
+            place = clip_row(ForestRow(row.label, True, None, row.ci_low, row.ci_high), limits)
+            clipped.append((row.label, place))
+            _draw_interval(ax, y, place)
+            ax.text(math.sqrt(place.low * place.high), y - 0.22, f"OR not estimable: {row.not_estimable}",
+                    ha="center", va="bottom", fontsize=7, style="italic", color="#444444")
         else:
             place = clip_row(row, limits)
             clipped.append((row.label, place))
@@ -262,7 +278,12 @@ def gene_forest(rows: Sequence[ForestRow], conf_label: str = "95% CI") -> Forest
                     "drawn range (down to 0 or up to Inf); the exact values are printed on the right.",
                     fontsize=7, ha="left", va="bottom")
     figure.subplots_adjust(left=0.12, right=0.6, top=1 - 0.15 / height, bottom=1.45 / height)
-    return ForestFigure(figure, limits, tuple(clipped), tuple(not_testable))
+    return ForestFigure(figure, limits, tuple(clipped), tuple(not_testable), tuple(not_estimable))
+
+
+def _row_message(ax, x: float, y: float, text: str) -> None:
+    ax.text(x, y, text, ha="center", va="center", fontsize=8, style="italic", color="#444444",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
 
 
 def _forest_legend(conf_label: str) -> List[Line2D]:

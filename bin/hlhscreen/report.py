@@ -27,8 +27,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import __version__, figures
 from .cohort import (
-    CARRIER, EXCLUDED, LEVELS, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome, optional_text,
-    parse_count, read_calls, read_gene_status, variant_outcome,
+    CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome,
+    not_estimable_reason, optional_text, parse_count, read_calls, read_gene_status, variant_outcome,
 )
 from .errors import UserInputError
 from .files import atomic_output
@@ -378,11 +378,36 @@ def sig3(value: Optional[float]) -> str:
     return f"{mantissa}e{exponent}" if exponent else mantissa
 
 
+NOT_ESTIMABLE_TEXT = {
+    "no_carriers": "no carrier in either group",
+    "all_carriers": "every assessable sample carries",
+    "no_case_carrier": "no carrier among the cases",
+    "no_control_carrier": "no carrier among the controls",
+    "all_cases_carry": "every assessable case carries",
+    "all_controls_carry": "every assessable control carries",
+}
+
+
+def not_estimable(test: TestRow) -> Optional[str]:
+    """COHORT_STATS' reason code when a testable test's odds ratio is 0 or Inf because of a zero cell."""
+    if not test.testable:
+        return None
+    return not_estimable_reason(test.case_carriers, test.case_assessable, test.control_carriers,
+                                test.control_assessable)
+
+
 def odds_ratio_text(test: TestRow) -> str:
-    """``OR (low-high)``, ``NA`` when not testable."""
+    """``OR (low-high)``; ``NA`` when not testable; "not estimable (why)" with the CI when a zero cell puts
+    R's estimate at 0 or Inf (the CI only when one of its limits is finite)."""
     if not test.testable:
         return NA
-    return f"{sig3(test.odds_ratio)} ({sig3(test.ci_low)}\u2013{sig3(test.ci_high)})"
+    reason = not_estimable(test)
+    if reason is None:
+        return f"{sig3(test.odds_ratio)} ({sig3(test.ci_low)}\u2013{sig3(test.ci_high)})"
+    text = f"not estimable ({NOT_ESTIMABLE_TEXT[reason]})"
+    if reason in SINGLE_TABLE:
+        return text
+    return f"{text}; CI {sig3(test.ci_low)}\u2013{sig3(test.ci_high)}"
 
 
 def fraction_text(carriers: int, assessable: int) -> str:
@@ -567,7 +592,8 @@ table.data th { background: #EEF2F5; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.below { background: #FBE3D6; font-weight: bold; }
 tr.flagged td:first-child { border-left: 4px solid #D55E00; }
-tr.untestable td { color: #555555; font-style: italic; }
+tr.untestable td, tr.degenerate td { color: #555555; font-style: italic; }
+td.estimate { font-style: italic; max-width: 18em; }
 .codes code { font-size: 0.8em; color: #555555; }
 .evidence { font-size: 0.92em; background: #FFF8E5; border-left: 3px solid #E69F00; padding: 0.2em 0.4em;
             margin-top: 0.3em; }
@@ -804,22 +830,38 @@ def matrix_section(svg: bytes, data: ReportData) -> Html:
 def forest_rows(data: ReportData) -> List[figures.ForestRow]:
     rows = []
     for test in data.tests["gene"]:
-        text = (f"{test.case_carriers}/{test.case_assessable} vs {test.control_carriers}/{test.control_assessable}  "
-                + (odds_ratio_text(test).replace("\u2013", "-") if test.testable else "not testable"))
+        reason = not_estimable(test)
+        if not test.testable:
+            numbers = "not testable"
+        elif reason is None:
+            numbers = odds_ratio_text(test).replace("\u2013", "-")
+        elif reason in SINGLE_TABLE:
+            numbers = "OR not estimable"
+        else:
+            numbers = f"OR n.e. (CI {sig3(test.ci_low)}-{sig3(test.ci_high)})"
+        text = f"{test.case_carriers}/{test.case_assessable} vs {test.control_carriers}/{test.control_assessable}  {numbers}"
         rows.append(figures.ForestRow(test.gene, test.testable, test.odds_ratio, test.ci_low, test.ci_high, text,
-                                      "" if test.testable else untestable_reason(test.note)))
+                                      "" if test.testable else untestable_reason(test.note),
+                                      NOT_ESTIMABLE_TEXT[reason] if reason else "",
+                                      reason in SINGLE_TABLE))
     return rows
 
 
 def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -> Html:
     label = conf_label(data.params)
     caption = (f"Diamond: odds ratio of carrying a kept variant in the gene, cases vs controls (conditional maximum "
-               f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). An odds ratio "
-               f"of 0 or Inf (nobody carries in one group) and interval ends at 0 or Inf cannot be placed on a log "
-               f"axis: they are drawn at the axis edge as arrow heads, with the exact values printed on the right.")
+               f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). When one group "
+               f"has no carrier, or only carriers, the odds ratio cannot be estimated (R reports it as 0 or Inf): no "
+               f"diamond is drawn, the row says \u201cOR not estimable\u201d and why, and the line shows the one "
+               f"finite confidence limit. When nobody (or everybody) carries, there is nothing to compare and no line "
+               f"is drawn. Interval ends at 0 or Inf, or beyond the drawn range, are arrow heads at the axis edge; the "
+               f"exact values are printed on the right.")
     parts: List[Any] = [figure_html(svg, "Forest plot of gene-level odds ratios", caption)]
     if forest.not_testable:
         parts.append(tag("p", "Not testable (no assessable case or control): " + ", ".join(forest.not_testable) + "."))
+    if forest.not_estimable:
+        parts.append(tag("p", "Odds ratio not estimable (a group without carriers, or with carriers only; not "
+                              "evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
     return section("forest", "5. Gene-level odds ratios",
                    "For each gene: are carriers of any kept variant more frequent among cases (right of 1) or "
                    "controls (left of 1)? Wide lines mean few patients and much uncertainty.", *parts)
@@ -837,14 +879,17 @@ def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> 
         notes = []
         if not test.testable:
             notes.append(f"not testable: {untestable_reason(test.note)}")
+        reason = not_estimable(test)
+        if reason in SINGLE_TABLE:
+            notes.append("nothing to compare: p = 1 by construction")
         excluded = excluded_count(test.note)
         if excluded:
             notes.append(f"{excluded} sample(s) not assessable, left out")
         rows.append((name, td(fraction_text(test.case_carriers, test.case_assessable), "num"),
                      td(fraction_text(test.control_carriers, test.control_assessable), "num"),
-                     td(odds_ratio_text(test), "num"), td(sig3(test.p_value), "num"), td(sig3(test.q_value), "num"),
-                     "; ".join(notes)))
-        classes.append(None if test.testable else "untestable")
+                     td(odds_ratio_text(test), "num" if reason is None else "estimate"),
+                     td(sig3(test.p_value), "num"), td(sig3(test.q_value), "num"), "; ".join(notes)))
+        classes.append("untestable" if not test.testable else "degenerate" if reason in SINGLE_TABLE else None)
     return table([label_header, "Cases: carriers/assessable (%)", "Controls: carriers/assessable (%)",
                   f"OR ({label})", "p", "q (BH)", "Note"], rows, row_classes=classes)
 
@@ -855,7 +900,10 @@ def tests_section(data: ReportData) -> Html:
         tag("p", "k/n = carriers / samples assessable in the group. OR: conditional maximum-likelihood odds ratio "
                  f"(cases vs controls) with its exact {label}; p: two-sided Fisher's exact test; q: Benjamini-Hochberg "
                  "false discovery rate within the level, over the testable tests only. Values to 3 significant "
-                 "digits."),
+                 "digits. \u201cNot estimable\u201d: one group has no carrier (or only carriers), so the odds ratio "
+                 "has no finite estimate (R reports 0 or Inf); an odds ratio of 0 here is not a protective effect. "
+                 "The confidence interval still bounds the effect from one side. When nobody (or everybody) "
+                 "carries, the margins allow a single table: p = 1 and there is nothing to compare."),
         tag("h3", "Per variant (carrier = het or hom)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
         tests_table(data.tests["gene"], "gene", label),
@@ -1072,9 +1120,11 @@ def multiqc_summary(data: ReportData) -> str:
         "\t".join(MQC_COLUMNS),
     ]
     for test in data.tests["gene"]:
+        # R's 0 / Inf of a zero-cell table is no estimate: said in words, as in the report
+        odds_ratio = "not estimable" if not_estimable(test) else sig3(test.odds_ratio)
         lines.append("\t".join([
             test.gene, str(kept.get(test.gene, 0)), str(test.case_carriers), str(test.case_assessable),
-            str(test.control_carriers), str(test.control_assessable), sig3(test.odds_ratio), sig3(test.ci_low),
+            str(test.control_carriers), str(test.control_assessable), odds_ratio, sig3(test.ci_low),
             sig3(test.ci_high), sig3(test.p_value), sig3(test.q_value), "yes" if test.testable else "no",
         ]))
     return "\n".join(lines) + "\n"
