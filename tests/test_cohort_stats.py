@@ -51,13 +51,14 @@ VARIANTS = {
 
 # gene -> (status, n_not_assessable) per sample
 GENES = {
-    "PRF1": [("monoallelic", 0), ("biallelic_hom", 0), ("none", 1),
+    "PRF1": [("monoallelic", 0), ("biallelic_hom", 0), ("not_assessable", 1),
              ("none", 0), ("monoallelic", 1), ("none", 0), ("compound_het", 0)],
     "UNC13D": [("none", 0)] * 7,
 }
 
 CARRIERS_HEADER = "sample\tgroup\tvariant_id\tgene\thgvsc\thgvsp\tgenotype\tstate\tdepth\tgq\tnote"
-GENE_STATUS_HEADER = "sample\tgroup\tgene\tstatus\tcarried_variants\tn_kept_variants\tn_not_assessable"
+GENE_STATUS_HEADER = ("sample\tgroup\tgene\tstatus\tcarried_variants\tn_kept_variants\tn_not_assessable\t"
+                      "not_assessable_variants")
 GENOTYPE = {"het": "0/1", "hom_alt": "1/1", "ref": "0/0", "not_assessable": "./."}
 
 
@@ -77,7 +78,8 @@ def gene_status_lines() -> list:
     for gene, rows in GENES.items():
         for sample, (status, n_na) in zip(SAMPLES, rows):
             carried = "NA" if status == "none" else "chr10:70600631:G:A"
-            lines.append("\t".join([sample, GROUP[sample], gene, status, carried, "2", str(n_na)]))
+            missing = ";".join(["chr10:70600700:C:T"] * n_na) or "NA"
+            lines.append("\t".join([sample, GROUP[sample], gene, status, carried, "2", str(n_na), missing]))
     return lines
 
 
@@ -333,6 +335,11 @@ GENE_STATUS_ERRORS = [
     ("missing sample row", lambda l: l[:8] + l[9:], 9, "sample"),  # UNC13D now starts on line 9
     ("exact duplicate row", lambda l: l[:3] + l[2:3] + l[3:], 4, "sample"),
     ("conflicting second row", lambda l: l + [l[9].replace("\tnone\t", "\tmonoallelic\t")], 16, "sample"),
+    ("list disagrees with count", lambda l: _replace_line(l, 3, 7, "NA"), 4, "not_assessable_variants"),
+    ("not_assessable without a variant", lambda l: _replace_line(_replace_line(l, 3, 6, "0"), 3, 7, "NA"), 4,
+     "status"),
+    ("missing not_assessable_variants", lambda l: _drop_column(l, "not_assessable_variants"), 1,
+     "not_assessable_variants"),
 ]
 
 

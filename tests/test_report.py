@@ -112,16 +112,18 @@ def _gene_status_rows() -> List[List[str]]:
         for index, sample in enumerate(SAMPLES):
             states = {vid: STATES[vid][index] for vid in ids}
             carried = [vid for vid in ids if states[vid] in ("het", "hom_alt")]
-            n_na = sum(state == "not_assessable" for state in states.values())
+            missing = [vid for vid in ids if states[vid] == "not_assessable"]
+            n_na = len(missing)
             if not carried:
-                status = "none"
+                status = "not_assessable" if missing else "none"
             elif any(states[vid] == "hom_alt" for vid in carried):
                 status = "biallelic_hom"
             elif len(carried) > 1:
                 status = "possible_compound_het"
             else:
                 status = "monoallelic"
-            rows.append([sample, GROUP[sample], gene, status, ";".join(carried) or "NA", str(len(ids)), str(n_na)])
+            rows.append([sample, GROUP[sample], gene, status, ";".join(carried) or "NA", str(len(ids)), str(n_na),
+                         ";".join(missing) or "NA"])
     return rows
 
 

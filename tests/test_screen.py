@@ -454,18 +454,38 @@ def test_decisions_match_the_oracle(records, cfg):
                 state, note = oracle_state(genotype, cfg["min_dp"], cfg["min_gq"])
                 row = carriers[(sample, rec.key)]
                 assert (row["state"], row["note"], row["genotype"]) == (state, note, genotype[0]), (rec, row)
-        # gene status: one row per sample per gene with a kept variant, consistent with the carriers
+        # unconfirmed qualifying variants: dropped only for want of an assessable carrier, with at
+        # least one sample whose call there is not assessable
+        unconfirmed = [rec for rec in records if oracle_decision(rec, cfg) == ["no_assessable_carrier"]
+                       and any(oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"
+                               for g in rec.genotypes)]
+        for rec in records:
+            row = by_id[rec.key]
+            evaluated = row["n_het"] != "NA"  # records outside the panel are not read (unless asked)
+            assert row["unconfirmed"] == ("yes" if rec in unconfirmed else "no" if evaluated else "NA"), (rec, row)
+            if evaluated:
+                missing = [s for (s, _), g in zip(GEN_SAMPLES, rec.genotypes)
+                           if oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"]
+                assert row["not_assessable_samples"] == (";".join(missing) or "NA"), (rec, row)
+        # gene status: one row per sample per gene with a kept or unconfirmed variant, consistent with
+        # the carriers; not assessable at any of them and carrying none -> not_assessable
         genes = out.genes
-        kept_genes = {carriers[(GEN_SAMPLES[0][0], rec.key)]["gene"] for rec in kept}
-        assert {g for _, g in genes} == kept_genes
+        gene_of = {rec.key: by_id[rec.key]["gene"] for rec in kept + unconfirmed}
+        assert {g for _, g in genes} == set(gene_of.values())
         for (sample, gene), row in genes.items():
-            in_gene = [rec for rec in kept if carriers[(sample, rec.key)]["gene"] == gene]
+            index = [s for s, _ in GEN_SAMPLES].index(sample)
+            in_gene = [rec for rec in kept if gene_of[rec.key] == gene]
             states = [carriers[(sample, rec.key)]["state"] for rec in in_gene]
             carried = [rec.key for rec, st_ in zip(in_gene, states) if st_ in ("het", "hom_alt")]
+            missing = [rec.key for rec in records if (rec in kept or rec in unconfirmed) and gene_of[rec.key] == gene
+                       and oracle_state(rec.genotypes[index], cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"]
             assert row["n_kept_variants"] == str(len(in_gene))
-            assert row["n_not_assessable"] == str(states.count("not_assessable"))
+            assert row["n_not_assessable"] == str(len(missing))
+            assert row["not_assessable_variants"] == (";".join(missing) or "NA")
             assert row["carried_variants"] == (";".join(carried) or "NA")
             expected = oracle_status(sample, in_gene, cfg)
+            if expected == "none" and missing:
+                expected = "not_assessable"
             assert row["status"] == expected, (sample, gene, row, in_gene)
 
 
@@ -737,7 +757,7 @@ def test_case_01_possible_compound_het_and_case_03_biallelic_hom(default_run):
     assert case_01["carried_variants"] == f"{W374X};{A91V}"
     assert genes[("case_03", "PRF1")]["status"] == "biallelic_hom"
     assert genes[("ctrl_02", "PRF1")]["status"] == "monoallelic"
-    assert genes[("ctrl_04", "PRF1")]["status"] == "none"
+    assert genes[("ctrl_04", "PRF1")]["status"] == "not_assessable"  # 0/0 at 2 reads at A91V, carries nothing
     assert {row["n_kept_variants"] for (s, g), row in genes.items() if g == "PRF1"} == {"5"}
     assert len(genes) == len(SAMPLES) * 3  # PRF1, STX11, STXBP2; every sample in each
     assert list(read_tsv(default_run.folder / "gene_status.tsv")[0]) == list(S.GENE_STATUS_COLUMNS)
@@ -821,6 +841,29 @@ def test_no_assessable_carrier(tmp_path):
         ("dropped", "no_assessable_carrier", "0", "1")
     kept = screen(tmp_path, vcf, require_carrier=False, name="o2").variants[variant]
     assert kept["decision"] == "kept" and "assessable_carrier" not in kept["reasons"]
+
+
+def test_low_quality_only_carrier_makes_the_sample_not_assessable_for_the_gene(tmp_path):
+    """Issue 9 item 1: the only carrier of an otherwise qualifying variant has low depth. The variant
+    is not kept, but the sample is not a confirmed non-carrier of the gene: it is not_assessable,
+    with the variant named, and COHORT_STATS leaves it out of the gene and biallelic tests."""
+    variant = "chr10:70598408:T:C"  # PRF1 Y438C, carried only by case_04
+    vcf = edit_vcf(tmp_path, "lowdp.vcf", lambda lines: set_genotype(lines, variant, "case_04", "0/1", {"DP": "5"}))
+    out = screen(tmp_path, vcf)
+    row = out.variants[variant]
+    assert (row["decision"], row["reasons"], row["unconfirmed"], row["not_assessable_samples"]) == \
+        ("dropped", "no_assessable_carrier", "yes", "case_04")
+    status = out.genes[("case_04", "PRF1")]
+    assert (status["status"], status["carried_variants"], status["n_not_assessable"],
+            status["not_assessable_variants"]) == ("not_assessable", "NA", "1", variant)
+    assert out.genes[("case_03", "PRF1")]["status"] == "biallelic_hom"  # others unchanged
+    assert (variant not in {vid for _, vid in out.carriers})  # not a kept variant: no carriers rows
+    from hlhscreen import cohort
+    written = cohort.run_cohort_stats(out.folder / "carriers.tsv", out.folder / "gene_status.tsv",
+                                      cohort_sheet(tmp_path), tmp_path / "cohort")
+    gene = {r["id"]: r for r in read_tsv(written["gene"])}["PRF1"]
+    # 4 cases: case_04 excluded (3 assessable); before the fix it counted as a non-carrier (4)
+    assert gene["case_assessable"] == "3" and "excluded_samples=" in gene["note"]
 
 
 def test_low_quality_record(tmp_path):

@@ -30,7 +30,8 @@ OUTPUT_FILES = {"variant": "variant_tests.tsv", "gene": "gene_tests.tsv", "biall
 SUMMARY_FILE = "association_summary.tsv"
 
 CARRIERS_COLUMNS = ("sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq", "note")
-GENE_STATUS_COLUMNS = ("sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable")
+GENE_STATUS_COLUMNS = ("sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable",
+                       "not_assessable_variants")
 
 TEST_COLUMNS = (
     "level", "id", "gene", "label",
@@ -40,7 +41,7 @@ TEST_COLUMNS = (
 SUMMARY_COLUMNS = ("level", "n_tests", "n_testable", "min_q_value")
 
 STATES = ("het", "hom_alt", "ref", "not_assessable")
-STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "not_assessable")
 
 _VARIANT_CARRIER = {"het", "hom_alt"}
 _GENE_CARRIER = {"monoallelic", "biallelic_hom", "possible_compound_het", "compound_het"}
@@ -112,10 +113,11 @@ def variant_outcome(state: str) -> str:
 
 
 def gene_outcome(status: str, n_not_assessable: int) -> str:
-    """Gene level: any status but ``none`` carries; ``none`` counts only if fully assessable."""
+    """Gene level: any carrier status carries; ``none`` counts as non-carrier only if fully
+    assessable; ``not_assessable`` is excluded."""
     if status in _GENE_CARRIER:
         return CARRIER
-    return NON_CARRIER if n_not_assessable == 0 else EXCLUDED
+    return NON_CARRIER if status == "none" and n_not_assessable == 0 else EXCLUDED
 
 
 def biallelic_outcome(status: str, n_not_assessable: int) -> str:
@@ -155,6 +157,7 @@ class GeneStatus:
     status: str
     n_kept_variants: int
     n_not_assessable: int
+    not_assessable_variants: Tuple[str, ...] = ()
 
 
 def optional_text(value: str) -> Optional[str]:
@@ -214,9 +217,19 @@ def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: P
             raise UserInputError(path, line, "sample", f"second row for sample '{sample}' in gene '{gene}' "
                                  f"(first on line {rows[sample]})", DUPLICATE_FIX)
         rows[sample] = line
+        n_not_assessable = parse_count(path, line, "n_not_assessable", row["n_not_assessable"])
+        listed = optional_text(row["not_assessable_variants"])
+        missing = tuple(listed.split(";")) if listed else ()
+        if len(missing) != n_not_assessable:
+            raise UserInputError(path, line, "not_assessable_variants",
+                                 f"lists {len(missing)} variant(s) but n_not_assessable is {n_not_assessable}",
+                                 "Use the gene_status.tsv SCREEN wrote; the list and the count must agree.")
+        if status == "not_assessable" and n_not_assessable == 0:
+            raise UserInputError(path, line, "status", "status not_assessable but no not-assessable variant is counted",
+                                 "A sample is not_assessable in a gene only at a not-assessable call.")
         statuses.append(GeneStatus(sample, group, gene, status,
                                    parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
-                                   parse_count(path, line, "n_not_assessable", row["n_not_assessable"])))
+                                   n_not_assessable, missing))
     check_every_sample(path, seen.items(), samples, "gene")
     return statuses
 

@@ -636,8 +636,8 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
             rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
                          note_text(call.note, data.params) + depth))
     for status in data.gene_status:
-        reason = (f"not assessable at {status.n_not_assessable} of {status.n_kept_variants} kept variant(s) of "
-                  f"{status.gene}, so it cannot be called a non-carrier")
+        reason = (f"not assessable at {status.n_not_assessable} kept or unconfirmed variant(s) of {status.gene} "
+                  f"({', '.join(status.not_assessable_variants) or 'none listed'}), so it cannot be called a non-carrier")
         if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
             rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)", reason))
         if biallelic_outcome(status.status, status.n_not_assessable) == EXCLUDED:

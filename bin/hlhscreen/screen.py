@@ -118,7 +118,7 @@ RESCUED_BY_WHITELIST = "risk_factor_whitelist"
 
 STATES = ("het", "hom_alt", "ref", "not_assessable")
 NOTES = ("no_call", "low_depth", "low_gq")
-STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "not_assessable")
 
 VARIANTS_TSV = "variants.tsv"
 KEPT_VCF = "kept.vcf.gz"
@@ -134,7 +134,7 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
     "gnomad_af", "gnomad_af_source", "popmax_af", "popmax_population", "af_status", "af_used",
     "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
     "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_ref",
-    "n_not_assessable",
+    "n_not_assessable", "not_assessable_samples", "unconfirmed",
 )
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
@@ -144,6 +144,7 @@ CARRIER_COLUMNS: Tuple[str, ...] = (
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable",
+    "not_assessable_variants",
 )
 
 NA = "NA"
@@ -608,6 +609,16 @@ class GenotypeParser:
         return state, no_call, phased, het_hap
 
 
+def sample_gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]], n_not_assessable: int) -> str:
+    """A sample's status in a gene: :func:`gene_status` of its assessable carried variants, except
+    that a sample with no carried variant and at least one not-assessable call (at a kept or an
+    unconfirmed qualifying variant of the gene) is ``not_assessable``, never ``none``."""
+    status = gene_status(carried)
+    if status == "none" and n_not_assessable > 0:
+        return "not_assessable"
+    return status
+
+
 def gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]]) -> str:
     """Status of one sample in one gene from its assessable carried variants
     ``(variant_id, state, phase block, haplotype)``.
@@ -704,7 +715,8 @@ class _Staging:
 class _GeneAccumulator:
     gene: str
     n_kept: int = 0
-    not_assessable: Counter = field(default_factory=Counter)
+    # sample index -> ids of the gene's kept and unconfirmed variants at which it is not assessable
+    not_assessable: Dict[int, List[str]] = field(default_factory=dict)
     carried: Dict[int, List[Tuple[str, int, Optional[Any], Optional[int]]]] = field(default_factory=dict)
 
 
@@ -718,6 +730,7 @@ class ScreenSummary:
     kept: int = 0
     dropped: int = 0
     rescued: int = 0
+    unconfirmed: int = 0
     traversal: str = "stream"
     skipped_by_index: Optional[int] = None
     reasons: Counter = field(default_factory=Counter)
@@ -1264,6 +1277,12 @@ class _Screen:
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
                          has_assessable_carrier=(n_het + n_hom) > 0)
+        # An unconfirmed qualifying variant: it fails nothing but the carrier rule, and some sample's
+        # call there cannot be judged. Those samples may carry it, so they are not assessable for the
+        # gene (gene_status.tsv) instead of counting as confirmed non-carriers.
+        unconfirmed = verdict.reasons == ("no_assessable_carrier",) and n_na > 0
+        if unconfirmed:
+            summary.unconfirmed += 1
         if verdict.decision == KEPT:
             summary.kept += 1
             summary.kept_per_gene[gene or NA] += 1
@@ -1297,8 +1316,12 @@ class _Screen:
             NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
             RESCUED_BY_WHITELIST if verdict.rescued else NA, whitelist_columns,
             str(n_het), str(n_hom), str(n_ref), str(n_na),
+            ";".join([s for s, call in zip(self.vcf_samples, calls) if call.state == _NA_STATE]) or NA,
+            "yes" if unconfirmed else "no",
         ]
         write_variant("\t".join(row) + "\n")
+        if unconfirmed:
+            self._accumulate(accumulators, gene, variant_id, calls, kept=False)
         if verdict.decision != KEPT:
             return
 
@@ -1311,17 +1334,7 @@ class _Screen:
         kept_out.write(kept_line.encode())
 
         gene_key = gene or NA
-        acc = accumulators.get(gene_key)
-        if acc is None:
-            acc = accumulators[gene_key] = _GeneAccumulator(gene_key)
-        acc.n_kept += 1
-        for i, call in enumerate(calls):
-            state = call.state
-            if state == _NA_STATE:
-                acc.not_assessable[i] += 1
-            elif state != _REF:
-                block, hap = call.phase_block()
-                acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
+        self._accumulate(accumulators, gene, variant_id, calls, kept=True)
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
         # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
         # whitelist citation of a rescued risk factor
@@ -1330,16 +1343,37 @@ class _Screen:
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
 
+    @staticmethod
+    def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
+                    calls: Sequence[SampleCall], *, kept: bool) -> None:
+        """Add a kept variant (carried calls and not-assessable samples) or an unconfirmed
+        qualifying variant (its not-assessable samples only) to its gene's accumulator."""
+        gene_key = gene or NA
+        acc = accumulators.get(gene_key)
+        if acc is None:
+            acc = accumulators[gene_key] = _GeneAccumulator(gene_key)
+        if kept:
+            acc.n_kept += 1
+        for i, call in enumerate(calls):
+            state = call.state
+            if state == _NA_STATE:
+                acc.not_assessable.setdefault(i, []).append(variant_id)
+            elif kept and state != _REF:
+                block, hap = call.phase_block()
+                acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
+
     def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
-        """gene_status.tsv rows: genes in order of their first kept variant, samples in VCF order."""
+        """gene_status.tsv rows: genes in order of their first kept or unconfirmed variant, samples in
+        VCF order."""
         for gene, acc in accumulators.items():
             rows = []
             for i, sample in enumerate(self.vcf_samples):
                 carried = acc.carried.get(i, [])
-                status = gene_status(carried)
+                missing = acc.not_assessable.get(i, [])
+                status = sample_gene_status(carried, len(missing))
                 ids = ";".join(c[0] for c in carried) or NA
                 rows.append(f"{sample}\t{self.groups[i]}\t{gene}\t{status}\t{ids}\t{acc.n_kept}\t"
-                            f"{acc.not_assessable.get(i, 0)}\n")
+                            f"{len(missing)}\t{';'.join(missing) or NA}\n")
             out.write("".join(rows))
 
     def _write_summary(self, path: Path) -> None:
@@ -1350,7 +1384,9 @@ class _Screen:
         if s.records_without_alt:
             rows.append(("records without ALT (skipped)", s.records_without_alt))
         rows += [("in panel", s.in_panel), ("kept", s.kept), ("dropped", s.dropped),
-                 ("kept thanks to the risk-factor whitelist", s.rescued)]
+                 ("kept thanks to the risk-factor whitelist", s.rescued),
+                 ("unconfirmed qualifying (no assessable carrier; not-assessable samples count as not assessable "
+                  "for the gene)", s.unconfirmed)]
         for reason in REASONS:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
