@@ -479,7 +479,7 @@ def _grid_gene_rows(gene: str, table, cases, controls) -> list:
     for group, samples, carriers in (("case", cases, table.case_carriers), ("control", controls, table.control_carriers)):
         for i, sample in enumerate(samples):
             status = "biallelic_hom" if i < carriers // 2 else "monoallelic" if i < carriers else "none"
-            rows.append("\t".join([sample, group, gene, status, "NA" if status == "none" else "v1", "1", "0"]))
+            rows.append("\t".join([sample, group, gene, status, "NA" if status == "none" else "v1", "1", "0", "NA"]))
     return rows
 
 
