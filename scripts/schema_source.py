@@ -96,11 +96,6 @@ GROUPS = {
     "resource_options": ("Resources and containers", [], {
         "tools_container": {"type": "string", "default": "ghcr.io/hlhscreen/hlhscreen-tools:0.1.0",
                             "description": "Container image for hlhscreen's own bin/ tools: published for each release from containers/tools (.github/workflows/tools-image.yml); `make tools-image` builds it locally under this name."},
-        "max_cpus": {"type": "integer", "default": 16, "minimum": 1, "description": "Most CPUs any task may use."},
-        "max_memory": {"type": "string", "default": "64.GB", "pattern": r"^\d+(\.\d+)?\.?\s*(K|M|G|T)?B$",
-                       "description": "Most memory any task may use."},
-        "max_time": {"type": "string", "default": "24.h", "pattern": r"^(\d+\.?\s*(s|m|h|d|day)\s*)+$",
-                     "description": "Longest time any task may run."},
         "config_profile_name": {"type": "string", "hidden": True, "description": "Name of the config profile."},
         "config_profile_description": {"type": "string", "hidden": True, "description": "Description of the config profile."},
     }),

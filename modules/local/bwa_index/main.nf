@@ -1,6 +1,6 @@
 process BWA_INDEX {
     tag "$fasta.name"
-    label 'process_medium'
+    label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
@@ -18,9 +18,10 @@ process BWA_INDEX {
     task.ext.when == null || task.ext.when
 
     script:
+    def args = task.ext.args ?: ''
     """
     mkdir index && cd index && ln -s ../$fasta .
-    bwa index -p ${fasta.baseName} $fasta
+    bwa index $args -p ${fasta.baseName} $fasta
     rm $fasta
     cd ..
 

@@ -6,7 +6,7 @@ def bwamem2IndexCommand(String fasta) {
 
 process BWAMEM2_INDEX {
     tag "$fasta.name"
-    label 'process_medium'
+    label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?

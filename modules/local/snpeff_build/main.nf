@@ -1,6 +1,6 @@
 process SNPEFF_BUILD {
     tag "$gtf.name"
-    label 'process_low'
+    label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
@@ -30,7 +30,10 @@ process SNPEFF_BUILD {
     zcat -f $gtf | awk -F '\t' 'NR == FNR { keep[\$1] = 1; next } /^#/ || (\$1 in keep)' contigs.txt - > snpeff_db/data/panel/genes.gtf
     zcat -f $gtf | awk -F '\t' 'NR == FNR { keep[\$1] = 1; next } !/^#/ && !(\$1 in keep) && \$3 == "gene"' contigs.txt - \\
         | grep -o 'gene_name "[^"]*"' | sed 's/^/left out, contig not in the reference: /' > snpeff_build.log || true
-    zcat -f $fasta > snpeff_db/data/panel/sequences.fa
+    # only the chromosomes that carry panel genes: a whole GRCh38 would be copied for nothing
+    awk -F '\t' '!/^#/ { print \$1 }' snpeff_db/data/panel/genes.gtf | sort -u > gene_contigs.txt
+    zcat -f $fasta | awk 'NR == FNR { keep[\$1] = 1; next } /^>/ { p = (substr(\$1, 2) in keep) } p' gene_contigs.txt - \\
+        > snpeff_db/data/panel/sequences.fa
     printf 'data.dir = ./data/\\npanel.genome : hlhscreen panel\\n' > snpeff_db/snpEff.config
     cd snpeff_db
     snpEff $memory build -gtf22 -c snpEff.config -noCheckCds -noCheckProtein -v panel >> ../snpeff_build.log 2>&1

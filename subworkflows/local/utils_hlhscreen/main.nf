@@ -32,6 +32,10 @@ def validateParameters(schemaFile) {
             return  // Nextflow's kebab/camel-case aliases of a declared parameter
         }
         def spec = schema.properties[name]
+        if (spec == null && name in ['max_cpus', 'max_memory', 'max_time']) {
+            errors << "--${name}: no longer a parameter; set the caps of any task with process.resourceLimits in a config given with -c, e.g. process.resourceLimits = [cpus: 16, memory: 64.GB, time: 24.h] (docs/usage.md, Resources)"
+            return
+        }
         if (spec == null) {
             errors << "--${name}: unknown parameter (see nextflow_schema.json or docs/usage.md for the valid ones)"
             return
