@@ -26,6 +26,7 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--variant-tests", required=True, help="variant_tests.tsv from COHORT_STATS")
     parser.add_argument("--gene-tests", required=True, help="gene_tests.tsv from COHORT_STATS")
     parser.add_argument("--biallelic-tests", required=True, help="biallelic_tests.tsv from COHORT_STATS")
+    parser.add_argument("--power", required=True, help="power.tsv from COHORT_STATS")
     parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
@@ -43,7 +44,7 @@ def main(argv: Optional[list] = None) -> int:
             raise UserInputError(None, None, "--run-date", f"'{args.run_date}' is not a date",
                                  "Use YYYY-MM-DD, e.g. 2025-01-31.") from None
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
-               args.gene_tests, args.biallelic_tests, args.versions, args.params, args.outdir, args.run_date)
+               args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date)
     return 0
 
 

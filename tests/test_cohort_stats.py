@@ -114,7 +114,7 @@ def num(text: str) -> float:
 def test_output_files_and_columns(results):
     tables, written = results
     assert sorted(p.name for p in written["variant"].parent.iterdir()) == sorted(
-        ["variant_tests.tsv", "gene_tests.tsv", "biallelic_tests.tsv", "association_summary.tsv"]
+        ["variant_tests.tsv", "gene_tests.tsv", "biallelic_tests.tsv", "association_summary.tsv", "power.tsv"]
     )
     for level in cohort.LEVELS:
         header = written[level].read_text().splitlines()[0].split("\t")
@@ -495,7 +495,9 @@ def _run_grid_cohort(tmp_path: Path, tables, n_cases: int, n_controls: int, gene
     done = _run_cli("--carriers", str(paths[0]), "--gene-status", str(paths[1]), "--samplesheet", str(paths[2]),
                     "--outdir", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr[-2000:]
-    return {level: read_out(tmp_path / "out" / cohort.OUTPUT_FILES[level]) for level in cohort.LEVELS}
+    results = {level: read_out(tmp_path / "out" / cohort.OUTPUT_FILES[level]) for level in cohort.LEVELS}
+    results["power"] = read_out(tmp_path / "out" / cohort.POWER_FILE)
+    return results
 
 
 def _fold(value: float) -> float:
@@ -557,3 +559,73 @@ def test_cli_large_cohort_tables(tmp_path):
     n_cases, n_controls = max(t.n_cases for t in large), max(t.n_controls for t in large)
     results = _run_grid_cohort(tmp_path, large, n_cases, n_controls)
     _check_against_r(results["variant"], large)
+
+
+# ---------------------------------------------------------------- power.tsv (issue 13, part 3)
+
+
+def test_power_table_rows_and_columns(results):
+    tables, written = results
+    rows = tables["power"]
+    header = written["power"].read_text().splitlines()[0].split("\t")
+    assert header == list(cohort.POWER_COLUMNS) == (
+        "level id gene label case_assessable control_assessable control_carriers control_freq alpha power_or_2 "
+        "power_or_5 power_or_10 min_detectable_or_power_80 case_freq_at_min_detectable_or "
+        "min_significant_case_carriers note").split()
+    expected_ids = [(level, row["id"]) for level in cohort.LEVELS for row in tables[level]]
+    assert [(row["level"], row["id"]) for row in rows] == expected_ids
+    from hlhscreen.power import power_summary
+
+    for row in rows:
+        assert row["alpha"] == "0.05"
+        test = by_id(tables[row["level"]])[row["id"]]
+        if test["testable"] == "no":
+            assert row["note"] == "not_testable" and row["power_or_2"] == "NA"
+            continue
+        n1, n2, c = int(row["case_assessable"]), int(row["control_assessable"]), int(row["control_carriers"])
+        assert (n1, n2, c) == (int(test["case_assessable"]), int(test["control_assessable"]), int(test["control_carriers"]))
+        summary = power_summary(n1, n2, c, 0.05)
+        assert row["note"] == (summary.reason or "NA")
+        for column, value in zip(("power_or_2", "power_or_5", "power_or_10"), summary.powers):
+            assert row[column] == cohort.format_number(value)
+            if value is not None:
+                assert 0.0 <= value <= 1.0
+
+
+def test_power_alpha_follows_conf_level_or_alpha(tmp_path):
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--outdir", str(tmp_path / "a"), "--conf-level", "0.9")
+    assert done.returncode == 0, done.stderr
+    assert {row["alpha"] for row in read_out(tmp_path / "a" / "power.tsv")} == {"0.1"}
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--outdir", str(tmp_path / "b"), "--alpha", "0.01")
+    assert done.returncode == 0, done.stderr
+    assert {row["alpha"] for row in read_out(tmp_path / "b" / "power.tsv")} == {"0.01"}
+    done = _run_cli("--carriers", str(carriers), "--gene-status", str(gene_status), "--samplesheet", str(samplesheet),
+                    "--outdir", str(tmp_path / "c"), "--alpha", "1")
+    assert done.returncode == 2 and "--alpha" in done.stderr
+
+
+def test_cli_power_of_the_study_design_equals_r(study_grid):
+    """power.tsv of the 12 x 32 design (gene level of the grid cohort) against R's exact enumeration."""
+    from rfixtures import R_FIXTURES, read_tsv
+
+    _, _, results = study_grid
+    power_rows = {row["id"]: row for row in results["power"] if row["level"] == "gene"}
+    reference = [row for row in read_tsv(R_FIXTURES / "power_reference.tsv")
+                 if (row["n_cases"], row["n_controls"], row["alpha"]) == ("12", "32", "0.050000000000000003")]
+    checked = 0
+    for ref in reference:
+        row = power_rows[f"G_3_{ref['control_carriers']}"]  # 3 case carriers; the power depends on controls only
+        column = {"2": "power_or_2", "5": "power_or_5", "10": "power_or_10", "min80": "min_detectable_or_power_80",
+                  "min_case_carriers": "min_significant_case_carriers"}.get(ref["odds_ratio"])
+        if column is None:
+            continue
+        want, got = ref["value"], row[column]
+        if want == "NA" or row["note"] in ("no_control_carrier", "all_controls_carry") and column.startswith(("power", "min_d")):
+            assert got == "NA"
+        else:
+            assert float(got) == pytest.approx(float(want), rel=1e-9)
+        checked += 1
+    assert checked >= 30

@@ -199,6 +199,35 @@ def test_report_renders_with_every_kept_variant_and_the_citation(launch):
         assert svg.stat().st_size > 1000 and "<svg" in svg.read_text()[:2000]
 
 
+def test_power_table_and_report_section(launch):
+    """cohort/power.tsv: one row per test of the three tables, with their counts, alpha 1 - conf_level, powers
+    in [0, 1] equal to the exact computation on those counts; the report says it per gene in words."""
+    from hlhscreen.power import power_summary
+
+    launch_dir, _ = launch
+    power = tsv(launch_dir / "results/cohort/power.tsv")
+    tests = [row for level in ("variant", "gene", "biallelic") for row in tsv(launch_dir / f"results/cohort/{level}_tests.tsv")]
+    assert [(r["level"], r["id"]) for r in power] == [(r["level"], r["id"]) for r in tests]
+    for row, test in zip(power, tests):
+        assert row["alpha"] == "0.05"
+        for column in ("case_assessable", "control_assessable", "control_carriers"):
+            assert row[column] == test[column]
+        if test["testable"] == "no":
+            assert row["note"] == "not_testable"
+            continue
+        summary = power_summary(int(row["case_assessable"]), int(row["control_assessable"]),
+                                int(row["control_carriers"]), 0.05)
+        assert row["note"] == (summary.reason or "NA")
+        for column, value in zip(("power_or_2", "power_or_5", "power_or_10"), summary.powers):
+            assert (row[column] == "NA") if value is None else (0 <= float(row[column]) <= 1
+                                                                and float(row[column]) == pytest.approx(value, rel=1e-12))
+    assert any(r["power_or_10"] != "NA" for r in power if r["level"] == "gene")
+    html = (launch_dir / "results/report/hlhscreen_report.html").read_text()
+    assert '<section id="power">' in html
+    for row in tsv(launch_dir / "results/cohort/gene_tests.tsv"):
+        assert f"<li>{row['gene']}: " in html, row["gene"]
+
+
 def test_offline_annotation_gives_true_protein_changes_and_gnomad_afs(launch):
     from hlhscreen.annotation import iter_records
 

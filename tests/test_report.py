@@ -27,6 +27,7 @@ import pytest
 from conftest import BIN
 from hlhscreen import cohort, figures, report, screen
 from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.power_text import percent
 
 sys.path.insert(0, str(BIN))
 import make_report  # noqa: E402
@@ -168,8 +169,8 @@ def make_inputs(folder: Path) -> Dict[str, Path]:
     paths["carriers"] = _write_tsv(folder / "carriers.tsv", list(cohort.CARRIERS_COLUMNS), carrier_rows)
     paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS), _gene_status_rows())
     written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort")
-    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"] = (
-        written["variant"], written["gene"], written["biallelic"])
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
+        written["variant"], written["gene"], written["biallelic"], written["power"])
     paths["versions"] = folder / "software_versions.yml"
     paths["versions"].write_text(VERSIONS)
     paths["params"] = folder / "params.json"
@@ -180,14 +181,16 @@ def make_inputs(folder: Path) -> Dict[str, Path]:
 def run(paths: Dict[str, Path], outdir: Path) -> Dict[str, Path]:
     return report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"],
                              paths["gene_status"], paths["variant_tests"], paths["gene_tests"],
-                             paths["biallelic_tests"], paths["versions"], paths["params"], outdir, RUN_DATE)
+                             paths["biallelic_tests"], paths["power"], paths["versions"], paths["params"], outdir,
+                             RUN_DATE)
 
 
 def cli_args(paths: Dict[str, Path], outdir: Path) -> List[str]:
     return ["--samples", str(paths["samples"]), "--qc", str(paths["qc"]), "--variants", str(paths["variants"]),
             "--carriers", str(paths["carriers"]), "--gene-status", str(paths["gene_status"]),
             "--variant-tests", str(paths["variant_tests"]), "--gene-tests", str(paths["gene_tests"]),
-            "--biallelic-tests", str(paths["biallelic_tests"]), "--versions", str(paths["versions"]),
+            "--biallelic-tests", str(paths["biallelic_tests"]), "--power", str(paths["power"]),
+            "--versions", str(paths["versions"]),
             "--params", str(paths["params"]), "--outdir", str(outdir), "--run-date", RUN_DATE]
 
 
@@ -261,7 +264,7 @@ def test_embedded_figures_are_the_written_svgs(built):
 
 def test_sections_in_order_with_lead_sentences(built):
     page = built[2]
-    anchors = ["cohort", "qc", "variants", "matrix", "forest", "tests", "methods"]
+    anchors = ["cohort", "qc", "variants", "matrix", "forest", "tests", "power", "methods"]
     positions = [page.index(f'<section id="{anchor}">') for anchor in anchors]
     assert positions == sorted(positions)
     assert page.index("<footer>") > positions[-1]
@@ -398,10 +401,89 @@ def test_methods_filled_from_parameters_and_versions(built):
                      "at least one sample carried it with an assessable genotype",
                      "two-sided Fisher&#x27;s exact test; conditional maximum-likelihood odds ratio with exact 95% CI "
                      "as R&#x27;s fisher.test; Benjamini-Hochberg FDR per level",
-                     "PRF1 p.Ala91Val (chr10:70600631:G:A)"):
+                     "PRF1 p.Ala91Val (chr10:70600631:G:A)",
+                     "Power: exact power of the two-sided Fisher test at \u03b1 = 0.05, summing over every possible "
+                     "outcome", "at odds ratios 2, 5, 10; and the smallest odds ratio reaching 80% power"):
         assert expected in text, expected
     # unknown parameters are shown, escaped
     assert "some_future_option" in text and html.escape('{"list": [1, 2], "nested": true}') in text
+
+
+def test_power_section_sentence_per_gene_and_numbers(built):
+    """Section 7: one plain-language sentence per gene-level test and the power.tsv numbers, per gene and
+    per variant. Fixture: PRF1 2/3 cases vs 1/3 controls; UNC13D 0/3 vs 2/4; STX11 not testable."""
+    paths, _, page = built
+    text = html.unescape(section_text(page, "power"))
+    power_rows = {(row["level"], row["id"]): row for row in read_tests(paths["power"])}
+    prf1 = power_rows[("gene", "PRF1")]
+    assert (prf1["case_assessable"], prf1["control_assessable"], prf1["control_carriers"]) == ("3", "3", "1")
+    p2, p5, p10 = (float(prf1[f"power_or_{x}"]) for x in (2, 5, 10))
+    assert ("PRF1: 1 of 3 controls (33.3%) carries a kept variant. With 3 cases, a two-sided Fisher test at "
+            f"\u03b1 = 0.05 would detect an odds ratio of 2 with {percent(p2)} probability, of 5 with {percent(p5)} "
+            f"and of 10 with {percent(p10)}") in text
+    # 3 vs 3 can never reach p <= 0.05 with a control carrier: 80% power is not reached
+    assert prf1["note"] == "target_power_not_reached"
+    assert "80% power is not reached at any odds ratio (even if all 3 cases carried a kept variant, p would stay " \
+           "above 0.05)" in text
+    assert "UNC13D: 2 of 4 controls (50.0%) carry a kept variant." in text
+    assert "STX11: not testable (no assessable case or no assessable control)" in text
+    # one sentence per gene-level test, in gene_tests.tsv order
+    sentences = re.findall(r"<li>([A-Z0-9]+): ", section_text(page, "power"))
+    assert sentences == [row["id"] for row in read_tests(paths["gene_tests"])]
+    # the tables: every gene and variant with its powers as whole percents
+    for (level, test_id), row in power_rows.items():
+        if level == "biallelic" or row["power_or_2"] == "NA":
+            continue
+        assert percent(float(row["power_or_10"])) in text
+    assert "p.Trp374Ter" in text and "The same numbers for the biallelic tests" in text
+
+
+def test_power_sentences_for_every_class():
+    from hlhscreen.power import power_summary
+    from hlhscreen.power_text import PowerRow, power_sentence
+
+    def sentence(n1, n2, c):
+        s = power_summary(n1, n2, c, 0.05)
+        return power_sentence(PowerRow("gene", "G", "G", n1, n2, c, 0.05, s.powers, s.min_detectable_or,
+                                       s.case_freq_at_min_or, s.min_significant_case_carriers, s.reason, 2))
+
+    study = sentence(12, 32, 4)
+    assert study.startswith("G: 4 of 32 controls (12.5%) carry a kept variant. With 12 cases, a two-sided Fisher "
+                            "test at \u03b1 = 0.05 would detect an odds ratio of 2 with 10% probability, of 5 with 48% "
+                            "and of 10 with 83%; 80% power would need an odds ratio of at least 9.2 (about 57% of "
+                            "cases carrying).")
+    assert study.endswith("A non-significant result does not rule out a smaller effect.")
+    assert sentence(12, 32, 0) == ("G: no control carries a kept variant (0 of 32), so there is no control frequency "
+                                   "to scale an odds ratio from; at least 3 of the 12 cases would have to carry a kept "
+                                   "variant for p \u2264 0.05 (with 0 of 32 controls).")
+    assert "cases cannot carry it more often" in sentence(12, 32, 32)
+    assert "even if the one case carried" in sentence(1, 32, 4) and "With 1 case," in sentence(1, 32, 4)
+    assert "1 of 32 controls (3.1%) carries" in sentence(12, 32, 1)
+    assert percent(0.001) == "<1%" and percent(0.999) == ">99%" and percent(0.0) == "0%" and percent(1.0) == "100%"
+
+
+@pytest.mark.parametrize("edit, line, field", [
+    (lambda lines: lines[:1] + lines[2:], None, "id"),                                     # a test without power
+    (lambda lines: lines + [lines[1]], "last", "id"),                                      # listed twice
+    (lambda lines: [lines[0], lines[1].replace("\t3\t3\t", "\t4\t3\t", 1)] + lines[2:], 2, "case_assessable"),
+    (lambda lines: [lines[0], _set_column(lines, 1, "power_or_2", "1.5")] + lines[2:], 2, "power_or_2"),
+    (lambda lines: [lines[0], _set_column(lines, 1, "note", "maybe")] + lines[2:], 2, "note"),
+])
+def test_power_table_from_another_run_is_refused(tmp_path, edit, line, field):
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["power"].read_text().splitlines()
+    changed = edit(lines)
+    paths["power"].write_text("\n".join(changed) + "\n")
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths["power"]) and error.field == field
+    assert error.line == (len(changed) if line == "last" else line)
+
+
+def _set_column(lines, index, column, value):
+    header = lines[0].split("\t")
+    fields = lines[index].split("\t")
+    fields[header.index(column)] = value
+    return "\t".join(fields)
 
 
 def test_methods_say_not_recorded_when_missing(tmp_path):
@@ -476,8 +558,8 @@ def test_carrier_matrix_distinguishes_states():
 def test_carrier_matrix_of_report_counts_every_cell(built):
     paths = built[0]
     data = report.load(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
-                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["versions"],
-                       paths["params"])
+                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
+                       paths["versions"], paths["params"])
     result = figures.carrier_matrix(report.ordered_samples(data),
                                     [(v.variant_id, report.variant_display(v)) for v in data.variants],
                                     {(c.sample, c.variant_id): c.state for c in data.calls})
@@ -579,8 +661,8 @@ def test_finite_odds_ratio_is_shown_as_a_number():
 def test_forest_of_report_uses_gene_tests(built):
     paths = built[0]
     data = report.load(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
-                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["versions"],
-                       paths["params"])
+                       paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
+                       paths["versions"], paths["params"])
     result = figures.gene_forest(report.forest_rows(data))
     assert [label for label, _ in result.clipped] == ["PRF1", "UNC13D"]
     assert result.not_testable == ("STX11",)
@@ -847,12 +929,13 @@ def test_report_when_no_variant_is_kept(tmp_path):
     for key in ("carriers", "gene_status"):
         paths[key].write_text(paths[key].read_text().splitlines()[0] + "\n")
     written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], tmp_path / "c2")
-    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"] = (
-        written["variant"], written["gene"], written["biallelic"])
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
+        written["variant"], written["gene"], written["biallelic"], written["power"])
     out = run(paths, tmp_path / "out")
     page = out["html"].read_text(encoding="utf-8")
     assert "No variant passed the screen." in page
     assert "Every sample was assessable" in page
+    assert "No gene was tested." in section_text(page, "power")
     assert len(out["multiqc"].read_text().splitlines()) == 5
     assert out["gene_forest_png"].read_bytes().startswith(b"\x89PNG")
 
@@ -911,7 +994,7 @@ def test_report_on_real_screen_and_cohort_outputs(tmp_path):
     params.write_text(json.dumps(PARAMS))
     out = report.run_report(samples, qc, tmp_path / "screen" / "variants.tsv", tmp_path / "screen" / "carriers.tsv",
                             tmp_path / "screen" / "gene_status.tsv", written["variant"], written["gene"],
-                            written["biallelic"], versions, params, tmp_path / "out", RUN_DATE)
+                            written["biallelic"], written["power"], versions, params, tmp_path / "out", RUN_DATE)
     page = out["html"].read_text(encoding="utf-8")
     text = section_text(page, "variants")
     with open(tmp_path / "screen" / "variants.tsv") as handle:

@@ -114,6 +114,7 @@ workflow HLHSCREEN {
         samples, QC_SUMMARY.out.tsv,
         SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
         COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
+        COHORT_STATS.out.power,
         ch_versions_before_report, ch_params_json
     )
     ch_versions = ch_versions.mix(REPORT.out.versions)

@@ -1,10 +1,11 @@
 """COHORT_STATS: case/control carrier comparisons at variant, gene and biallelic level.
 
 Reads SCREEN's ``carriers.tsv`` and ``gene_status.tsv`` plus the validated samplesheet and writes
-``variant_tests.tsv``, ``gene_tests.tsv``, ``biallelic_tests.tsv`` and ``association_summary.tsv``
-(formats and carrier rules: docs/contracts.md and docs/statistics.md). Each test is R's
+``variant_tests.tsv``, ``gene_tests.tsv``, ``biallelic_tests.tsv``, ``association_summary.tsv`` and
+``power.tsv`` (formats and carrier rules: docs/contracts.md and docs/statistics.md). Each test is R's
 ``fisher.test`` on ``[[case carriers, case non-carriers], [control carriers, control non-carriers]]``
-(see :mod:`hlhscreen.stats`), with BH q-values per level over the testable tests.
+(see :mod:`hlhscreen.stats`), with BH q-values per level over the testable tests; ``power.tsv`` says
+what each test's group sizes could detect (:mod:`hlhscreen.power`).
 
 Numbers are written with Python's ``repr`` of the double (shortest text that reads back as the
 same double, at most 17 significant digits), ``Inf`` for infinity and ``NA`` for missing.
@@ -20,6 +21,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import UserInputError
 from .files import atomic_output
+from .power import REPORTED_ODDS_RATIOS, TARGET_POWER, power_summary
 from .stats import fisher_test, p_adjust_bh
 from .tables import check_every_sample, check_sample, read_sample_groups, read_tsv
 
@@ -39,6 +41,12 @@ TEST_COLUMNS = (
     "case_freq", "control_freq", "p_value", "odds_ratio", "ci_low", "ci_high", "q_value", "testable", "note",
 )
 SUMMARY_COLUMNS = ("level", "n_tests", "n_testable", "min_q_value")
+POWER_FILE = "power.tsv"
+POWER_COLUMNS = (
+    "level", "id", "gene", "label", "case_assessable", "control_assessable", "control_carriers", "control_freq",
+    "alpha", *(f"power_or_{value:g}" for value in REPORTED_ODDS_RATIOS), f"min_detectable_or_power_{TARGET_POWER * 100:g}",
+    "case_freq_at_min_detectable_or", "min_significant_case_carriers", "note",
+)
 
 STATES = ("het", "hom_alt", "ref", "not_assessable")
 STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "not_assessable")
@@ -384,12 +392,42 @@ def write_summary(path: PathLike, results: Mapping[str, Sequence[AssociationTest
             handle.write("\t".join(fields) + "\n")
 
 
+def format_power_row(test: AssociationTest, alpha: float) -> List[str]:
+    """One power.tsv row: what the test's group sizes could detect at its observed control frequency."""
+    t = test.tally
+    fields = [t.level, t.id, t.gene, t.label, format_number(t.case_assessable), format_number(t.control_assessable),
+              format_number(t.control_carriers), format_number(_freq(t.control_carriers, t.control_assessable)),
+              format_number(alpha)]
+    if not test.testable:
+        return fields + ["NA"] * (len(POWER_COLUMNS) - len(fields) - 1) + ["not_testable"]
+    summary = power_summary(t.case_assessable, t.control_assessable, t.control_carriers, alpha)
+    return fields + [format_number(value) for value in summary.powers] + [
+        format_number(summary.min_detectable_or), format_number(summary.case_freq_at_min_or),
+        format_number(summary.min_significant_case_carriers), summary.reason or NA,
+    ]
+
+
+def write_power(path: PathLike, results: Mapping[str, Sequence[AssociationTest]], alpha: float) -> None:
+    """power.tsv: one row per test of every level, in the order of the test tables."""
+    with atomic_output(path) as handle:
+        handle.write("\t".join(POWER_COLUMNS) + "\n")
+        for level in LEVELS:
+            for test in results.get(level, []):
+                handle.write("\t".join(format_power_row(test, alpha)) + "\n")
+
+
 def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: PathLike, outdir: PathLike,
-                     conf_level: float = 0.95) -> Dict[str, Path]:
-    """Read the three inputs, test every level and write the four outputs; returns their paths."""
+                     conf_level: float = 0.95, alpha: Optional[float] = None) -> Dict[str, Path]:
+    """Read the three inputs, test every level and write the five outputs; returns their paths.
+
+    ``alpha`` (two-sided significance level of the power calculation) defaults to ``1 - conf_level``."""
     if not (math.isfinite(conf_level) and 0 < conf_level < 1):
         raise UserInputError(None, None, "conf_level", f"{conf_level} is not between 0 and 1",
                              "Use for example 0.95.")
+    # 1 - 0.95 is 0.050000000000000044 in binary; rounding keeps the written alpha the intended 0.05
+    alpha = round(1 - conf_level, 12) if alpha is None else alpha
+    if not (math.isfinite(alpha) and 0 < alpha < 1):
+        raise UserInputError(None, None, "alpha", f"{alpha} is not between 0 and 1", "Use for example 0.05.")
     sheet = read_sample_groups(samplesheet, "--samplesheet", lanes=True, both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
     variant_tallies = tally_variants(carriers, groups, samplesheet)
@@ -406,4 +444,6 @@ def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: Pat
         write_tests(written[level], results[level])
     written["summary"] = out / SUMMARY_FILE
     write_summary(written["summary"], results)
+    written["power"] = out / POWER_FILE
+    write_power(written["power"], results, alpha)
     return written

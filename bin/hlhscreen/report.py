@@ -1,9 +1,10 @@
 """REPORT: one self-contained HTML report of a screening run, its figures and a MultiQC summary.
 
 Reads the samples CSV, ``sample_qc.tsv``, SCREEN's ``variants.tsv``/``carriers.tsv``/``gene_status.tsv``,
-COHORT_STATS' three test tables, ``software_versions.yml`` and a JSON of the run's parameters; checks
-that they belong together (same samples and groups, the kept variants of ``variants.tsv`` are the
-variants of ``carriers.tsv``, the test counts are those the carrier rules give); and writes
+COHORT_STATS' three test tables and ``power.tsv``, ``software_versions.yml`` and a JSON of the run's
+parameters; checks that they belong together (same samples and groups, the kept variants of
+``variants.tsv`` are the variants of ``carriers.tsv``, the test counts are those the carrier rules
+give, one power row per test with its counts); and writes
 ``hlhscreen_report.html`` (inline CSS, figures as base64 SVG, no scripts, nothing fetched),
 ``figures/carrier_matrix.{png,svg}``, ``figures/gene_forest.{png,svg}`` and
 ``report_summary_mqc.tsv``. Section contents and number sources: docs/report.md.
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
+from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
+from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
     CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome,
     not_estimable_reason, optional_text, parse_count, read_calls, read_gene_status, variant_outcome,
@@ -123,6 +126,7 @@ class ReportData:
     calls: List[Call]
     gene_status: List[GeneStatus]
     tests: Dict[str, List[TestRow]]
+    power: Dict[Tuple[str, str], PowerRow]    # (level, test id) -> power.tsv row
     versions: Dict[str, Dict[str, str]]
     params: Dict[str, Any]
 
@@ -341,9 +345,29 @@ def check_tests_match(data: ReportData, test_paths: Mapping[str, PathLike], sour
                                  "Give the test tables COHORT_STATS made from these SCREEN outputs.")
 
 
+def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mapping[str, PathLike]) -> None:
+    """power.tsv must have one row per test, with the test's group sizes and control carriers."""
+    wanted = {(level, test.id): test for level in LEVELS for test in data.tests[level]}
+    for key, row in data.power.items():
+        test = wanted.get(key)
+        if test is None:
+            raise UserInputError(power_path, row.line, "id", f"'{row.id}' ({row.level} level) is not in "
+                                 f"{test_paths[row.level]}", "Give power.tsv of the same COHORT_STATS run.")
+        for name, have, want in (("case_assessable", row.case_assessable, test.case_assessable),
+                                 ("control_assessable", row.control_assessable, test.control_assessable),
+                                 ("control_carriers", row.control_carriers, test.control_carriers)):
+            if have != want:
+                raise UserInputError(power_path, row.line, name, f"{have} for '{row.id}' but {test_paths[row.level]} "
+                                     f"gives {want}", "Give power.tsv of the same COHORT_STATS run.")
+    missing = [key for key in wanted if key not in data.power]
+    if missing:
+        raise UserInputError(power_path, None, "id", f"no power row for '{missing[0][1]}' ({missing[0][0]} level)",
+                             "Give power.tsv of the same COHORT_STATS run.")
+
+
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
-         variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, versions: PathLike,
-         params: PathLike) -> ReportData:
+         variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
+         versions: PathLike, params: PathLike) -> ReportData:
     """Read and cross-check every input."""
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
@@ -354,10 +378,11 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
     data = ReportData(
         samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened, calls=calls,
         gene_status=read_gene_status(gene_status, groups, samples),
-        tests={level: read_tests(test_paths[level], level) for level in LEVELS},
+        tests={level: read_tests(test_paths[level], level) for level in LEVELS}, power=read_power(power),
         versions=read_versions(versions), params=read_params(params),
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
+    check_power_match(data, power, test_paths)
     return data
 
 
@@ -916,6 +941,83 @@ def tests_section(data: ReportData) -> Html:
                    *parts)
 
 
+# ------------------------------------------------------------------ power
+
+
+def power_alpha(data: ReportData) -> Optional[float]:
+    alphas = {row.alpha for row in data.power.values()}
+    return alphas.pop() if len(alphas) == 1 else None
+
+
+def power_table(data: ReportData, level: str) -> Html:
+    tests = data.tests[level]
+    if not tests:
+        return tag("p", "No test at this level (no variant passed the screen).")
+    rows, classes = [], []
+    for test in tests:
+        row = data.power[(level, test.id)]
+        name = tag("strong", test.gene)
+        if level == "variant":
+            name = join([name, esc(" " + test.label)])
+        powers = [td(percent(value) if value is not None else NA, "num") for value in row.powers]
+        smallest = (odds_text(row.min_detectable_or) + (f" ({percent(row.case_freq_at_min_or)} of cases)"
+                                                         if row.case_freq_at_min_or is not None else "")
+                    if row.min_detectable_or is not None else NA)
+        need = (f"{row.min_significant_case_carriers}/{row.case_assessable}"
+                if row.min_significant_case_carriers is not None else NA)
+        note = POWER_NOTE_TEXT.get(row.note or "", "")
+        rows.append((name, td(fraction_text(row.control_carriers, row.control_assessable), "num"),
+                     td(str(row.case_assessable), "num"), *powers, td(smallest, "num"), td(need, "num"), note))
+        classes.append("untestable" if row.note == "not_testable" else None)
+    headers = ["Variant" if level == "variant" else "Gene", "Controls carrying", "Cases"]
+    headers += [f"Power at OR {odds:g}" for odds in REPORTED_ODDS_RATIOS]
+    headers += [f"Smallest OR with {percent(TARGET_POWER)} power", "Case carriers needed for p \u2264 \u03b1", "Note"]
+    return table(headers, rows, row_classes=classes)
+
+
+POWER_NOTE_TEXT = {
+    "not_testable": "not testable",
+    "no_control_carrier": "no control carrier: no frequency to scale an odds ratio from",
+    "all_controls_carry": "every control carries: no excess possible",
+    "target_power_not_reached": "80% power not reached at any odds ratio",
+}
+
+
+def power_section(data: ReportData) -> Html:
+    alpha = power_alpha(data)
+    alpha_words = f"\u03b1 = {alpha_text(alpha)}" if alpha is not None else "the run's \u03b1"
+    genes = [data.power[("gene", test.id)] for test in data.tests["gene"]]
+    parts: List[Any] = [
+        tag("p", "Power is the probability that the two-sided Fisher test gives p \u2264 \u03b1 when carriers truly "
+                 "are more frequent among cases, here at odds ratios 2, 5 and 10 and at the control carrier frequency "
+                 "observed in this cohort, with this run's numbers of assessable cases and controls. It is computed "
+                 "exactly, over every possible outcome (no approximation). The smallest odds ratio with "
+                 f"{percent(TARGET_POWER)} power is the effect this cohort would usually detect; smaller effects are "
+                 "likely to be missed. Power is about the design, not about the result: it does not depend on how "
+                 "many cases carried."),
+        tag("h3", "Per gene (carrier = at least one kept variant)"),
+        bullet_list(power_sentence(row) for row in genes) if genes else tag("p", "No gene was tested."),
+        power_table(data, "gene"),
+        tag("h3", "Per variant"),
+        power_table(data, "variant"),
+        tag("p", "The same numbers for the biallelic tests are in cohort/power.tsv."),
+    ]
+    return section("power", "7. What the comparisons could detect (power)",
+                   f"How large a difference could this cohort have found? A result that is not significant only "
+                   f"reassures when the study could have detected the effect; at {alpha_words}, with this many "
+                   f"patients, only large odds ratios can be.", *parts)
+
+
+def power_methods_sentence(data: ReportData) -> str:
+    alpha = power_alpha(data)
+    return ("Power: exact power of the two-sided Fisher test at "
+            + (f"\u03b1 = {alpha_text(alpha)}" if alpha is not None else "the run's \u03b1")
+            + ", summing over every possible outcome of two binomial samples (the observed numbers of assessable "
+            "cases and controls, the observed control carrier frequency, case carrier frequency set by the odds "
+            "ratio), at odds ratios " + ", ".join(f"{odds:g}" for odds in REPORTED_ODDS_RATIOS)
+            + f"; and the smallest odds ratio reaching {percent(TARGET_POWER)} power.")
+
+
 # ------------------------------------------------------------------ methods
 
 
@@ -1048,6 +1150,7 @@ def methods_section(data: ReportData) -> Html:
         "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "
         "under a recessive model (biallelic) with a two-sided Fisher's exact test; conditional maximum-likelihood "
         f"odds ratio with exact {label} as R's fisher.test; Benjamini-Hochberg FDR per level.",
+        power_methods_sentence(data),
     ])
     parts: List[Any] = [tag("p", paragraph)]
     if whitelisted:
@@ -1061,7 +1164,7 @@ def methods_section(data: ReportData) -> Html:
                     for tool, version in sorted(versions[step].items())]
     parts.append(table(["Step", "Tool", "Version"], version_rows) if version_rows
                  else tag("p", "No versions were recorded."))
-    return section("methods", "7. Methods",
+    return section("methods", "8. Methods",
                    "How the results were produced, filled in from this run's parameters and tool versions; "
                    "suitable as a starting point for a paper's methods.", *parts)
 
@@ -1080,7 +1183,8 @@ def footer(data: ReportData, run_date: str) -> Html:
 def navigation() -> Html:
     entries = [("cohort", "Cohort"), ("qc", "Per-sample sequencing quality"),
                ("variants", "Variants kept by the screen"), ("matrix", "Carrier matrix"),
-               ("forest", "Gene-level odds ratios"), ("tests", "Case/control comparisons"), ("methods", "Methods")]
+               ("forest", "Gene-level odds ratios"), ("tests", "Case/control comparisons"),
+               ("power", "What the comparisons could detect"), ("methods", "Methods")]
     return tag("nav", tag("ol", join(tag("li", tag("a", title, href=f"#{anchor}")) for anchor, title in entries)))
 
 
@@ -1094,7 +1198,8 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                  f"Run date {run_date}."),
         navigation(),
         cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data),
-        forest_section(forest_svg, data, forest), tests_section(data), methods_section(data), footer(data, run_date),
+        forest_section(forest_svg, data, forest), tests_section(data), power_section(data),
+        methods_section(data), footer(data, run_date),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -1172,10 +1277,10 @@ def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
 
 
 def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
-               variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, versions: PathLike,
-               params: PathLike, outdir: PathLike, run_date: Optional[str] = None) -> Dict[str, Path]:
+               variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
+               versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
-    data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests,
+    data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
                 versions, params)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

@@ -15,6 +15,7 @@ process COHORT_STATS {
     path "gene_tests.tsv"          , emit: gene_tests
     path "biallelic_tests.tsv"     , emit: biallelic_tests
     path "association_summary.tsv" , emit: summary
+    path "power.tsv"               , emit: power
     path "versions.yml"            , emit: versions
 
     when:
@@ -33,7 +34,7 @@ process COHORT_STATS {
 
     stub:
     """
-    touch variant_tests.tsv gene_tests.tsv biallelic_tests.tsv association_summary.tsv
+    touch variant_tests.tsv gene_tests.tsv biallelic_tests.tsv association_summary.tsv power.tsv
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen numpy)

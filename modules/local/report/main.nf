@@ -14,6 +14,7 @@ process REPORT {
     path variant_tests
     path gene_tests
     path biallelic_tests
+    path power
     path versions_yml, stageAs: 'software_versions.yml'
     path params_json, stageAs: 'params.json'
 
@@ -32,6 +33,7 @@ process REPORT {
         --samples $samples --qc $qc \\
         --variants $variants --carriers $carriers --gene-status $gene_status \\
         --variant-tests $variant_tests --gene-tests $gene_tests --biallelic-tests $biallelic_tests \\
+        --power $power \\
         --versions software_versions.yml --params params.json \\
         --outdir report
 
