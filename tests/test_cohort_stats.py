@@ -214,6 +214,8 @@ def test_biallelic_level_rules(results):
         ("biallelic_hom", 3, "carrier", "carrier"),
         ("compound_het", 0, "carrier", "carrier"),
         ("possible_compound_het", 1, "carrier", "carrier"),
+        ("not_assessable", 1, "excluded", "excluded"),   # issue 9 item 1: never a non-carrier
+        ("not_assessable", 3, "excluded", "excluded"),
     ],
 )
 def test_outcome_rules(status, n_na, gene, biallelic):

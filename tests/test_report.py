@@ -5,6 +5,8 @@ The cohort: 3 cases, 4 controls, genes PRF1 / UNC13D / STX11.
 - PRF1 p.Trp374Ter: case_01 het, case_02 hom  -> variant and biallelic OR = Inf.
 - UNC13D p.Gly34Ser (novel): ctrl_02 het, ctrl_03 het -> OR = 0.
 - STX11 p.Asp17Gly: every case not assessable, ctrl_01 het -> variant and gene not testable.
+- UNC13D p.Arg100Gln: dropped as an unconfirmed qualifying variant (its only possible carrier, case_03, has
+  a not-assessable call), so case_03 is not_assessable for UNC13D and left out of the UNC13D gene tests.
 - one dropped variant that must not appear.
 The test tables are made from these files by COHORT_STATS itself, so the inputs are consistent.
 """
@@ -40,6 +42,8 @@ GROUP = {**{s: "case" for s in CASES}, **{s: "control" for s in CONTROLS}}
 
 A91V, W374X, G34S, D17G, DROPPED = ("chr10:70600631:G:A", "chr10:70598599:C:T", "chr17:75830000:C:T",
                                     "chr6:144186000:A:G", "chr17:75831000:G:A")
+R100Q = "chr17:75832100:C:T"
+UNCONFIRMED = {R100Q: ["case_03"]}  # unconfirmed qualifying variant -> samples with a not-assessable call
 EVIDENCE = ("PMID:12229880; ClinVar: Conflicting classifications of pathogenicity; risk factor (P:1 U:3 B:9 O:2); "
             "Munarriz et al. ref. 20 & <perforin> activity")
 WL_REASON = "ClinVar risk factor; impairs perforin activity <script>alert(1)</script>"
@@ -62,6 +66,10 @@ VARIANTS = [
          consequence="missense_variant", impact="MODERATE", gnomad_af="0.0002", gnomad_af_source="info",
          popmax_af="0.0003", popmax_population="sas", af_status="observed", af_used="0.0003", decision="kept",
          reasons="in_panel;quality_pass;af_below_common;impact:MODERATE;assessable_carrier", whitelisted="no"),
+    dict(variant_id=R100Q, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.299G>A", hgvsp="p.Arg100Gln",
+         consequence="missense_variant", impact="MODERATE", af_status="novel", decision="dropped",
+         reasons="no_assessable_carrier", whitelisted="no", n_het="0", n_ref="6", n_not_assessable="1",
+         not_assessable_samples="case_03", unconfirmed="yes"),
     dict(variant_id=DROPPED, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.200C>T", hgvsp="p.Pro67Leu",
          consequence="missense_variant", impact="MODERATE", rsid="rs1", gnomad_af="0.2", popmax_af="0.3",
          popmax_population="eas", af_status="observed", af_used="0.3", decision="dropped",
@@ -110,10 +118,12 @@ def _gene_status_rows() -> List[List[str]]:
     rows = []
     for gene in ("PRF1", "UNC13D", "STX11"):
         ids = [vid for vid in STATES if GENE_OF[vid] == gene]
+        unconfirmed = [vid for vid in UNCONFIRMED if GENE_OF[vid] == gene]
         for index, sample in enumerate(SAMPLES):
             states = {vid: STATES[vid][index] for vid in ids}
             carried = [vid for vid in ids if states[vid] in ("het", "hom_alt")]
-            missing = [vid for vid in ids if states[vid] == "not_assessable"]
+            missing = ([vid for vid in ids if states[vid] == "not_assessable"]
+                       + [vid for vid in unconfirmed if sample in UNCONFIRMED[vid]])
             n_na = len(missing)
             if not carried:
                 status = "not_assessable" if missing else "none"
@@ -279,9 +289,47 @@ def test_every_kept_variant_listed_and_dropped_one_not(built):
         vid, hgvsc, hgvsp, decision = row["variant_id"], row["hgvsc"], row["hgvsp"], row["decision"]
         if decision == "kept":
             assert html.escape(hgvsp) in text and html.escape(hgvsc) in text and vid in text
+        elif vid in UNCONFIRMED:
+            assert vid in text  # listed as unconfirmed, not as kept (test_unconfirmed_and_not_assessable_per_gene)
         else:
             assert hgvsp not in page and vid not in page
-    assert "5 variant(s) were screened; 4 passed the filters and are listed here (1 kept only because of the risk-factor whitelist)." in text
+    assert "6 variant(s) were screened; 4 passed the filters and are listed here (1 kept only because of the risk-factor whitelist)." in text
+
+
+def test_unconfirmed_and_not_assessable_per_gene(built):
+    """Issue 9 item 1: a sample not assessable at a kept or unconfirmed variant is 'not assessable' for the gene,
+    shown per gene with the variants concerned, and left out of the gene and biallelic tests."""
+    paths, _, page = built
+    text = html.unescape(section_text(page, "variants"))
+    kept_part, _, rest = text.partition("Unconfirmed qualifying variants (not kept)")
+    assert R100Q not in kept_part and R100Q in rest
+    unconfirmed_table, _, per_gene = rest.partition("Not assessable per gene")
+    assert "p.Arg100Gln" in unconfirmed_table and "case_03 (case)" in unconfirmed_table
+    rows = re.findall(r"<tr><td><strong>(\w+)</strong></td><td>([^<]+)</td><td>([^<]+)</td></tr>", per_gene)
+    shown = {(gene, sample): variants for gene, sample, variants in rows}
+    assert set(shown) == {("PRF1", "ctrl_04 (control)"), ("UNC13D", "case_03 (case)"), ("STX11", "case_01 (case)"),
+                          ("STX11", "case_02 (case)"), ("STX11", "case_03 (case)")}
+    assert shown[("PRF1", "ctrl_04 (control)")] == f"p.Ala91Val ({A91V}; kept; read depth below 10, DP 4, GQ 99)"
+    assert shown[("UNC13D", "case_03 (case)")] == f"p.Arg100Gln ({R100Q}; unconfirmed qualifying variant, no assessable carrier)"
+    assert "no genotype called" in shown[("STX11", "case_01 (case)")]
+    # the same in the cohort section's list of samples left out, for the any-carrier and the biallelic test
+    cohort_text = html.unescape(section_text(page, "cohort"))
+    assert "gene UNC13D (any carrier)" in cohort_text and "gene UNC13D (biallelic)" in cohort_text
+    assert "not assessable for UNC13D: p.Arg100Gln" in cohort_text
+    # and the tests left case_03 out of UNC13D: 0/2 cases (not 0/3) at gene and biallelic level
+    for level in ("gene", "biallelic"):
+        unc13d = {row["id"]: row for row in read_tests(paths[f"{level}_tests"])}["UNC13D"]
+        assert (unc13d["case_assessable"], unc13d["control_assessable"]) == ("2", "4"), level
+        assert "excluded_samples=1" in unc13d["note"]
+
+
+def test_not_assessable_variant_of_another_run_is_refused(tmp_path):
+    paths = make_inputs(tmp_path / "in")
+    text = paths["gene_status"].read_text().replace(R100Q, "chr17:1:A:G")
+    paths["gene_status"].write_text(text)
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.path == str(paths["gene_status"]) and error.field == "not_assessable_variants"
+    assert "chr17:1:A:G" in str(error) and "neither kept nor unconfirmed" in str(error)
 
 
 def test_gnomad_af_and_novel(built):

@@ -50,6 +50,8 @@ VARIANT_REQUIRED = ("variant_id", "gene", "hgvsc", "hgvsp", "consequence", "impa
                     "reasons", "rescued_by", "whitelist_evidence", "whitelist_reason")
 VARIANT_OPTIONAL = ("transcript", "rsid", "af_status", "popmax_af", "popmax_population", "af_used",
                     "qual", "whitelisted")
+# SCREEN's unconfirmed qualifying variants (issue 9 item 1); absent from files of older runs
+UNCONFIRMED_COLUMNS = ("unconfirmed", "not_assessable_samples")
 WHITELIST_RESCUE = "risk_factor_whitelist"
 DECISIONS = ("kept", "dropped")
 LEVEL_FLAGS = {"variant": "--variant-tests", "gene": "--gene-tests", "biallelic": "--biallelic-tests"}
@@ -96,6 +98,24 @@ class KeptVariant:
 
 
 @dataclass(frozen=True)
+class UnconfirmedVariant:
+    """A dropped variant that passed every rule but had no assessable carrier (variants.tsv
+    ``unconfirmed = yes``): not a finding, but its not-assessable samples are not non-carriers."""
+
+    variant_id: str
+    gene: str
+    hgvsc: Optional[str]
+    hgvsp: Optional[str]
+    consequence: Optional[str]
+    impact: Optional[str]
+    not_assessable_samples: Tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.hgvsp or self.hgvsc or self.variant_id
+
+
+@dataclass(frozen=True)
 class TestRow:
     level: str
     id: str
@@ -123,6 +143,7 @@ class ReportData:
     qc: List[SampleQC]
     variants: List[KeptVariant]               # kept, variants.tsv order
     n_screened: int
+    unconfirmed: List[UnconfirmedVariant]     # variants.tsv order
     calls: List[Call]
     gene_status: List[GeneStatus]
     tests: Dict[str, List[TestRow]]
@@ -174,11 +195,13 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
     return [rows[sample] for sample in samples]
 
 
-def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int]:
-    """Kept variants of ``variants.tsv`` in file order, and the number of variants screened.
+def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[UnconfirmedVariant]]:
+    """Kept variants of ``variants.tsv`` in file order, the number of variants screened, and the
+    unconfirmed qualifying variants.
 
-    Only the kept rows are held in memory (the file has a row for every VCF record)."""
+    Only the kept and unconfirmed rows are held in memory (the file has a row for every VCF record)."""
     kept: List[KeptVariant] = []
+    unconfirmed: List[UnconfirmedVariant] = []
     seen: Dict[str, int] = {}
     n_screened = 0
     for line, row in read_tsv(path, VARIANT_REQUIRED, "--variants"):
@@ -190,6 +213,12 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int]:
             raise UserInputError(path, line, "decision", f"unknown decision '{decision}'", "Use kept or dropped.")
         n_screened += 1
         if decision != "kept":
+            if row.get("unconfirmed", "no").strip() == "yes":
+                listed = optional_text(row.get("not_assessable_samples", "NA"))
+                unconfirmed.append(UnconfirmedVariant(
+                    variant_id, row["gene"].strip(), optional_text(row["hgvsc"]), optional_text(row["hgvsp"]),
+                    optional_text(row["consequence"]), optional_text(row["impact"]),
+                    tuple(listed.split(";")) if listed else ()))
             continue
         if variant_id in seen:
             raise UserInputError(path, line, "variant_id",
@@ -209,7 +238,7 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int]:
             whitelist_evidence=optional_text(row["whitelist_evidence"]),
             extra={column: optional_text(row[column]) for column in VARIANT_OPTIONAL if column in row},
         ))
-    return kept, n_screened
+    return kept, n_screened, unconfirmed
 
 
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
@@ -345,6 +374,19 @@ def check_tests_match(data: ReportData, test_paths: Mapping[str, PathLike], sour
                                  "Give the test tables COHORT_STATS made from these SCREEN outputs.")
 
 
+def check_not_assessable_variants(data: ReportData, gene_status_path: PathLike, variants_path: PathLike) -> None:
+    """Every variant gene_status.tsv names as not assessable must be a kept or unconfirmed variant of
+    variants.tsv (so the report can say which variant it is); catches files of different runs."""
+    known = {variant.variant_id for variant in data.variants} | {variant.variant_id for variant in data.unconfirmed}
+    for status in data.gene_status:
+        for variant_id in status.not_assessable_variants:
+            if variant_id not in known:
+                raise UserInputError(gene_status_path, None, "not_assessable_variants",
+                                     f"'{variant_id}' (sample {status.sample}, gene {status.gene}) is neither kept nor "
+                                     f"unconfirmed in {variants_path}",
+                                     "Give variants.tsv and gene_status.tsv of the same SCREEN run.")
+
+
 def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mapping[str, PathLike]) -> None:
     """power.tsv must have one row per test, with the test's group sizes and control carriers."""
     wanted = {(level, test.id): test for level in LEVELS for test in data.tests[level]}
@@ -371,17 +413,19 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
     """Read and cross-check every input."""
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
-    kept, n_screened = read_variants(variants)
+    kept, n_screened, unconfirmed = read_variants(variants)
     calls = read_calls(carriers, groups, samples)
     check_kept_match(variants, carriers, kept, calls)
     test_paths = {"variant": variant_tests, "gene": gene_tests, "biallelic": biallelic_tests}
     data = ReportData(
-        samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened, calls=calls,
+        samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened,
+        unconfirmed=unconfirmed, calls=calls,
         gene_status=read_gene_status(gene_status, groups, samples),
         tests={level: read_tests(test_paths[level], level) for level in LEVELS}, power=read_power(power),
         versions=read_versions(versions), params=read_params(params),
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
+    check_not_assessable_variants(data, gene_status, variants)
     check_power_match(data, power, test_paths)
     return data
 
@@ -661,15 +705,41 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
             rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
                          note_text(call.note, data.params) + depth))
     for status in data.gene_status:
-        reason = (f"not assessable at {status.n_not_assessable} kept or unconfirmed variant(s) of {status.gene} "
-                  f"({', '.join(status.not_assessable_variants) or 'none listed'}), so it cannot be called a non-carrier")
+        variants = not_assessable_variants_text(data, status)
         if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
-            rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)", reason))
+            rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)",
+                         f"not assessable for {status.gene}: {variants}; it carries no kept variant of the gene "
+                         f"assessably, and cannot be called a non-carrier"))
         if biallelic_outcome(status.status, status.n_not_assessable) == EXCLUDED:
+            held = ("it carries one kept variant" if status.status == "monoallelic"
+                    else "it carries no kept variant of the gene assessably")
             rows.append((status.sample, status.group, f"gene {status.gene} (biallelic)",
-                         reason.replace("a non-carrier", "non-biallelic") + f" (status {status.status})"))
+                         f"not assessable at {variants}; {held} and cannot be called non-biallelic "
+                         f"(status {status.status})"))
     order = {sample: index for index, (sample, _) in enumerate(ordered_samples(data))}
     return sorted(rows, key=lambda row: order[row[0]])
+
+
+def not_assessable_variants_text(data: ReportData, status: GeneStatus) -> str:
+    """The variants at which a sample is not assessable in a gene, each with what it is and why the call
+    failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)'."""
+    kept = {variant.variant_id: variant for variant in data.variants}
+    unconfirmed = {variant.variant_id: variant for variant in data.unconfirmed}
+    calls = {(call.sample, call.variant_id): call for call in data.calls}
+    parts = []
+    for variant_id in status.not_assessable_variants:
+        if variant_id in kept:
+            call = calls.get((status.sample, variant_id))
+            why = note_text(call.note, data.params) if call else "not assessable"
+            measured = [f"{name} {value}" for name, value in (("DP", call.depth), ("GQ", call.gq)) if call and value]
+            parts.append(f"{kept[variant_id].label} ({variant_id}; kept; {why}"
+                         + (f", {', '.join(measured)}" if measured else "") + ")")
+        elif variant_id in unconfirmed:
+            parts.append(f"{unconfirmed[variant_id].label} ({variant_id}; unconfirmed qualifying variant, no "
+                         f"assessable carrier)")
+        else:
+            parts.append(variant_id)
+    return "; ".join(parts) if parts else "no variant listed"
 
 
 def tested_name(test: TestRow) -> str:
@@ -839,7 +909,51 @@ def kept_variants_section(data: ReportData) -> Html:
     return section("variants", "3. Variants kept by the screen",
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
-                   "hom = both copies.", summary, body)
+                   "hom = both copies.", summary, body, unconfirmed_part(data), gene_not_assessable_part(data))
+
+
+def unconfirmed_part(data: ReportData) -> Html:
+    """SCREEN's unconfirmed qualifying variants: not findings, but the reason some samples are not assessable."""
+    if not data.unconfirmed:
+        return Html("")
+    rows = []
+    for variant in data.unconfirmed:
+        consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
+        samples = [f"{sample} ({data.samples.get(sample, '?')})" for sample in variant.not_assessable_samples]
+        rows.append((tag("strong", variant.gene), variant.variant_id, variant.hgvsc or NA, variant.hgvsp or NA,
+                     " / ".join(value for value in (variant.impact, consequence) if value) or NA,
+                     ", ".join(samples) or NA))
+    return join([
+        tag("h3", "Unconfirmed qualifying variants (not kept)"),
+        tag("p", "These passed every filter except one: no sample carries them with a trustworthy genotype (the "
+                 "possible carriers have too few reads, a low genotype quality or no call). They are not findings "
+                 "and are not tested, but they could be real: the samples listed are counted as not assessable for "
+                 "the gene, never as non-carriers. Re-sequencing these positions would settle them."),
+        table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
+               "Samples with a not-assessable call"], rows),
+    ])
+
+
+def gene_not_assessable_part(data: ReportData) -> Html:
+    """Per gene: the samples whose gene status is not_assessable, with the variants concerned."""
+    by_gene: Dict[str, List[GeneStatus]] = {}
+    for status in data.gene_status:
+        if status.status == "not_assessable":
+            by_gene.setdefault(status.gene, []).append(status)
+    heading = tag("h3", "Not assessable per gene")
+    if not by_gene:
+        return join([heading, tag("p", "Every sample could be judged for every gene: no gene status is "
+                                       "not assessable.")])
+    rows = [(tag("strong", gene), f"{status.sample} ({status.group})", not_assessable_variants_text(data, status))
+            for gene, statuses in by_gene.items() for status in statuses]
+    return join([
+        heading,
+        tag("p", "A sample that carries no kept variant of a gene with a trustworthy genotype, and whose call is not "
+                 "assessable at one of the gene's kept or unconfirmed variants, might carry a variant there: its "
+                 "status is \u201cnot assessable\u201d and it is left out of that gene's comparisons (any-carrier "
+                 "and biallelic), not counted as a non-carrier."),
+        table(["Gene", "Sample (group)", "Variants at which the call is not assessable"], rows),
+    ])
 
 
 def matrix_section(svg: bytes, data: ReportData) -> Html:
