@@ -1,6 +1,7 @@
 # hlhscreen developer and demo entry points.
 #   make demo   install what is missing, then run the pipeline on the bundled synthetic test cohort
-#   make test   install what is missing, then run every test (pytest: tools and pipeline)
+#   make test   install what is missing, then run every test (pytest: tools and pipeline; as root on
+#               Debian/Ubuntu this includes a run on a one-node SLURM cluster the tests start and stop)
 #   make tools-image   build the image of hlhscreen's own tools (containers/tools) under the name
 #               --tools_container defaults to, so -profile docker uses the local build
 SHELL := /bin/bash

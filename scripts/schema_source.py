@@ -93,6 +93,12 @@ GROUPS = {
         "min_pct_mapped": {"type": "number", "default": 90, "minimum": 0, "maximum": 100,
                            "description": "Flag samples with fewer reads mapped (percent)."},
     }),
+    "slurm_options": ("SLURM options (-profile slurm)", [], {
+        "slurm_queue": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$",
+                        "description": "SLURM partition(s) for the jobs (sbatch -p), e.g. short or short,long; default: the cluster's default partition."},
+        "slurm_account": {"type": "string", "description": "SLURM account charged for the jobs (sbatch -A)."},
+        "slurm_options": {"type": "string", "description": "Other sbatch options for every job, e.g. '--qos=normal --constraint=avx2'."},
+    }),
     "resource_options": ("Resources and containers", [], {
         "tools_container": {"type": "string", "default": "ghcr.io/hlhscreen/hlhscreen-tools:0.1.0",
                             "description": "Container image for hlhscreen's own bin/ tools: published for each release from containers/tools (.github/workflows/tools-image.yml); `make tools-image` builds it locally under this name."},

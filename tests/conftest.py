@@ -26,3 +26,16 @@ settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "pipeline: runs Nextflow end to end (slow)")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def test_profile_run(tmp_path_factory):
+    """One `nextflow run . -profile test` for the whole session: the end-to-end checks
+    (test_pipeline.py) and the comparisons with other executors (test_slurm.py) read the same run."""
+    from nextflow_runner import run_nextflow
+
+    launch_dir = tmp_path_factory.mktemp("pipeline")
+    return launch_dir, run_nextflow(launch_dir, "-profile", "test", "--outdir", "results")

@@ -21,13 +21,17 @@ def nextflow() -> str:
 
 
 def run_nextflow(launch_dir: Path, *args: str, check: bool = True, env: Optional[Dict[str, str]] = None,
-                 pipeline: Optional[str] = None) -> subprocess.CompletedProcess:
+                 pipeline: Optional[str] = None, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
     """`nextflow run <repo> args...` in ``launch_dir``; fail the test with the log tail unless it
-    ends as ``check`` expects (True: exit 0)."""
+    ends as ``check`` expects (True: exit 0), or when it has not ended after ``timeout`` seconds."""
     full_env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
     full_env.update(env or {})
-    result = subprocess.run([nextflow(), "run", pipeline or str(REPO), *args], cwd=launch_dir, env=full_env,
-                            capture_output=True, text=True)
+    try:
+        result = subprocess.run([nextflow(), "run", pipeline or str(REPO), *args], cwd=launch_dir, env=full_env,
+                                capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        pytest.fail(f"nextflow did not end within {timeout} s:\n{output[-5000:]}")
     if check and result.returncode != 0:
         pytest.fail(f"nextflow failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}")
     return result

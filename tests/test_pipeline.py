@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import gzip
 from html import escape as html_escape
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
+
+from nextflow_runner import run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
 TRUTH = REPO / "assets/test_cohort/truth.tsv"
@@ -24,27 +24,14 @@ MIN_DP = 10
 pytestmark = pytest.mark.pipeline
 
 
-def nextflow() -> str:
-    found = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
-    if not Path(found).exists():
-        pytest.fail("nextflow not found: run `make setup` (scripts/install_nextflow.sh)")
-    return found
-
-
 def run(launch_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
-    result = subprocess.run([nextflow(), "run", str(REPO), "-profile", "test", *args], cwd=launch_dir, env=env,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.fail(f"nextflow failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result
+    return run_nextflow(launch_dir, "-profile", "test", *args)
 
 
 @pytest.fixture(scope="module")
-def launch(tmp_path_factory):
-    launch_dir = tmp_path_factory.mktemp("pipeline")
-    first = run(launch_dir, "--outdir", "results")
-    return launch_dir, first
+def launch(test_profile_run):
+    # the session's one test-profile run (conftest.py), also compared with the SLURM run
+    return test_profile_run
 
 
 def read_vcf(path: Path) -> List[Dict[str, object]]:

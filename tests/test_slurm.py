@@ -1,0 +1,238 @@
+"""The `slurm` profile: node-size caps read from SLURM, and the test profile run for real on a one-node
+SLURM cluster (scripts/slurm_cluster.sh), every task a SLURM job, results equal to the local run.
+
+The real run needs root on Debian/Ubuntu (the cluster is installed from Debian packages and started
+by the fixture, then stopped); elsewhere it is skipped with the reason. CI runs as root on Debian.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from nextflow_runner import nextflow, run_nextflow
+
+REPO = Path(__file__).resolve().parents[1]
+CAPS = REPO / "bin/slurm_node_caps.sh"
+CLUSTER = REPO / "scripts/slurm_cluster.sh"
+
+
+# ---- bin/slurm_node_caps.sh with a stand-in sinfo ----------------------------------------------
+
+def fake_sinfo(tmp_path: Path, listing: str, status: int = 0) -> Dict[str, str]:
+    """PATH with an `sinfo` that prints `listing` (after checking the options it is called with)."""
+    bindir = tmp_path / "fakebin"
+    bindir.mkdir(exist_ok=True)
+    (bindir / "listing").write_text(listing)
+    sinfo = bindir / "sinfo"
+    sinfo.write_text(f"""#!/usr/bin/env bash
+echo "$@" > {bindir}/args
+[[ " $* " == *" --noheader "* && " $* " == *" --Node "* ]] || {{ echo "unexpected options: $*" >&2; exit 2; }}
+cat {bindir}/listing
+exit {status}
+""")
+    sinfo.chmod(0o755)
+    return dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
+
+
+def caps(env: Dict[str, str], *queue: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(CAPS), *queue], env=env, capture_output=True, text=True)
+
+
+CLUSTER_LISTING = """\
+16|64000|1-00:00:00|short*
+16|64000|1-00:00:00|short*
+64|512000+|7-00:00:00|long
+128|384000|7-00:00:00|long
+8|32000|infinite|debug
+"""
+
+
+def test_caps_are_the_largest_node_of_the_default_partition(tmp_path):
+    result = caps(fake_sinfo(tmp_path, CLUSTER_LISTING))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["16", "64000", str(86400)]
+
+
+def test_caps_are_one_node_that_has_both_the_most_cpus_x_memory(tmp_path):
+    # 128 CPUs x 384 GB beats 64 CPUs x 512 GB; a 128-CPU 512-GB request would fit on neither node
+    result = caps(fake_sinfo(tmp_path, CLUSTER_LISTING), "long")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["128", "384000", str(7 * 86400)]
+    assert "--partition=long" in (tmp_path / "fakebin/args").read_text()
+
+
+@pytest.mark.parametrize("limit, seconds", [("infinite", "none"), ("UNLIMITED", "none"), ("30", "1800"),
+                                            ("30:15", "1815"), ("12:00:00", "43200"), ("2-12", str(2 * 86400 + 43200)),
+                                            ("1-00:30", str(86400 + 1800)), ("0-00:00:45", "45")])
+def test_time_limit_formats(tmp_path, limit, seconds):
+    result = caps(fake_sinfo(tmp_path, f"4|8000|{limit}|batch*\n"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[2] == seconds
+
+
+@pytest.mark.parametrize("listing, status, message", [
+    ("", 0, "lists no node in partition (default)"),
+    ("4|8000|infinite|batch\n", 0, "lists no node"),          # no default partition marked
+    ("4|8000|infinite|batch*\n", 1, "sinfo --noheader"),       # sinfo fails (controller down)
+])
+def test_caps_fail_loudly_when_slurm_gives_no_node(tmp_path, listing, status, message):
+    result = caps(fake_sinfo(tmp_path, listing, status))
+    assert result.returncode == 1 and message in result.stderr, (result.stdout, result.stderr)
+
+
+# ---- what the profile makes of them (nextflow config) ------------------------------------------
+
+def resolved_limits(tmp_path: Path, profile: str, env: Dict[str, str]) -> str:
+    result = subprocess.run([nextflow(), "config", str(REPO), "-profile", profile], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    found = re.search(r"resourceLimits = (\[.*\])", result.stdout)
+    assert found, result.stdout
+    return found.group(1) + "\n" + result.stderr
+
+
+@pytest.mark.pipeline
+def test_slurm_profile_caps_requests_at_the_largest_node(tmp_path):
+    env = fake_sinfo(tmp_path, CLUSTER_LISTING)
+    env["NXF_OFFLINE"] = "true"
+    limits = resolved_limits(tmp_path, "slurm", env)
+    assert "cpus:16" in limits and "memory:'62.5 GB'" in limits and "time:'1d'" in limits, limits
+    # the test profile's small caps still apply on top of the cluster's
+    limits = resolved_limits(tmp_path, "test,slurm", env)
+    assert "cpus:2" in limits and "memory:'6 GB'" in limits and "time:'1h'" in limits, limits
+
+
+@pytest.mark.pipeline
+def test_slurm_profile_warns_when_slurm_cannot_be_asked(tmp_path):
+    env = fake_sinfo(tmp_path, "", status=1)
+    env["NXF_OFFLINE"] = "true"
+    limits = resolved_limits(tmp_path, "slurm", env)
+    assert "WARN: -profile slurm: could not read the node sizes from SLURM" in limits
+
+
+# ---- the test profile on a real one-node SLURM cluster --------------------------------------------
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    """A SLURM cluster accepting jobs: the one already up, or one this fixture starts (and stops)."""
+    if subprocess.run(["bash", str(CLUSTER), "status"], capture_output=True).returncode == 0:
+        yield
+        return
+    up = subprocess.run(["bash", str(CLUSTER), "up"], capture_output=True, text=True)
+    if up.returncode == 3:  # not root / not Debian-like: the script says which
+        pytest.skip(f"no one-node SLURM test cluster here: {up.stderr.strip()}")
+    if up.returncode != 0:
+        pytest.fail(f"scripts/slurm_cluster.sh up failed:\n{up.stdout}\n{up.stderr}")
+    yield
+    subprocess.run(["bash", str(CLUSTER), "down"], capture_output=True)
+
+
+FAST_POLLING = """
+// the test cohort's jobs last seconds: look for them often (the profile's defaults suit real clusters)
+executor {
+    pollInterval      = '1 sec'
+    queueStatInterval = '2 sec'
+    submitRateLimit   = '100/1sec'
+}
+trace.fields = 'task_id,hash,native_id,process,tag,status,exit,workdir'
+"""
+
+
+@pytest.fixture(scope="module")
+def slurm_run(slurm_cluster, tmp_path_factory):
+    launch_dir = tmp_path_factory.mktemp("slurm")
+    (launch_dir / "fast_polling.config").write_text(FAST_POLLING)
+    run_nextflow(launch_dir, "-profile", "test,slurm", "--outdir", "results", "-c", "fast_polling.config",
+                 timeout=1800)
+    return launch_dir
+
+
+def trace_rows(launch_dir: Path) -> List[Dict[str, str]]:
+    traces = sorted((launch_dir / "results/pipeline_info").glob("execution_trace_*.txt"))
+    assert traces, "no trace"
+    with open(traces[0]) as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def node_size() -> Dict[str, int]:
+    out = subprocess.run(["sinfo", "--noheader", "--Node", "--format=%c %m"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return {"cpus": int(out[0]), "memory_mb": int(out[1].rstrip("+"))}
+
+
+@pytest.mark.pipeline
+def test_every_task_ran_as_a_slurm_job(slurm_run, test_profile_run):
+    rows = trace_rows(slurm_run)
+    local_rows = trace_rows(test_profile_run[0])
+    assert sorted(r["process"] for r in rows) == sorted(r["process"] for r in local_rows)
+    assert all(r["status"] == "COMPLETED" for r in rows), [(r["process"], r["status"]) for r in rows]
+    job_ids = [r["native_id"] for r in rows]
+    assert all(job_id.isdigit() for job_id in job_ids), job_ids  # SLURM job ids, not local pids
+    assert len(set(job_ids)) == len(job_ids)
+    for row in rows:
+        wrapper = (Path(row["workdir"]) / ".command.run").read_text()
+        assert "#SBATCH -J nf-" in wrapper, row["process"]
+
+
+@pytest.mark.pipeline
+def test_no_job_asked_for_more_than_the_node_or_the_caps(slurm_run):
+    node = node_size()
+    capped = []
+    for row in trace_rows(slurm_run):
+        wrapper = (Path(row["workdir"]) / ".command.run").read_text()
+        cpus_line = re.search(r"^#SBATCH -c (\d+)$", wrapper, re.M)  # no -c line: 1 CPU
+        cpus = int(cpus_line.group(1)) if cpus_line else 1
+        memory_mb = int(re.search(r"^#SBATCH --mem (\d+)M$", wrapper, re.M).group(1))
+        assert cpus <= min(2, node["cpus"]), (row["process"], cpus)                 # test profile: 2 CPUs
+        assert memory_mb <= min(6 * 1024, node["memory_mb"]), (row["process"], memory_mb)  # and 6 GB
+        capped.append((row["process"], cpus))
+    # BWA_MEM's label asks for 12 CPUs: the caps, not luck, kept it within the node
+    assert any("BWA_MEM" in process and cpus == 2 for process, cpus in capped), capped
+
+
+def vcf_records(path: Path) -> List[str]:
+    with gzip.open(path, "rt") as handle:
+        return [line for line in handle if not line.startswith("##")]
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("table", ["screen/variants.tsv", "screen/carriers.tsv", "screen/gene_status.tsv",
+                                   "cohort/variant_tests.tsv", "cohort/gene_tests.tsv", "cohort/biallelic_tests.tsv",
+                                   "cohort/association_summary.tsv", "qc/sample_qc.tsv"])
+def test_slurm_results_equal_the_local_run(slurm_run, test_profile_run, table):
+    local = (test_profile_run[0] / "results" / table).read_text()
+    assert local.count("\n") > 1, f"{table}: local run wrote no rows"
+    assert (slurm_run / "results" / table).read_text() == local
+
+
+@pytest.mark.pipeline
+def test_slurm_calls_equal_the_local_calls(slurm_run, test_profile_run):
+    local = vcf_records(test_profile_run[0] / "results/variants/cohort.grch38.vcf.gz")
+    assert len(local) > 10
+    assert vcf_records(slurm_run / "results/variants/cohort.grch38.vcf.gz") == local
+
+
+@pytest.mark.pipeline
+def test_site_config_example_of_the_usage_docs_wins_over_the_profile(tmp_path):
+    usage = (REPO / "docs/usage.md").read_text()
+    example = re.search(r"A site config, given with `-c hpc.config`.*?```groovy\n(.*?)```", usage, re.S)
+    assert example, "docs/usage.md: the site config example is gone"
+    (tmp_path / "hpc.config").write_text(example.group(1))
+    env = fake_sinfo(tmp_path, CLUSTER_LISTING)  # the cluster says 16 CPUs, 62.5 GB; the site config says more
+    env["NXF_OFFLINE"] = "true"
+    # -c is an option of nextflow itself, before the command (`nextflow run` also takes it after)
+    result = subprocess.run([nextflow(), "-c", "hpc.config", "config", str(REPO), "-profile", "slurm"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "resourceLimits = [cpus:32, memory:'180 GB', time:'1d']" in result.stdout, result.stdout
+    bwa = result.stdout.split("withName:'BWA_MEM|BWAMEM2_MEM' {")[1].split("withName:")[0]
+    assert "queue = 'long'" in bwa, bwa
+    assert "queueSize = 100" in result.stdout and "cacheDir = '/shared/containers/singularity'" in result.stdout
