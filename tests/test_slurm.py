@@ -206,7 +206,7 @@ def vcf_records(path: Path) -> List[str]:
 @pytest.mark.pipeline
 @pytest.mark.parametrize("table", ["screen/variants.tsv", "screen/carriers.tsv", "screen/gene_status.tsv",
                                    "cohort/variant_tests.tsv", "cohort/gene_tests.tsv", "cohort/biallelic_tests.tsv",
-                                   "cohort/association_summary.tsv", "qc/sample_qc.tsv"])
+                                   "cohort/association_summary.tsv", "cohort/power.tsv", "qc/sample_qc.tsv"])
 def test_slurm_results_equal_the_local_run(slurm_run, test_profile_run, table):
     local = (test_profile_run[0] / "results" / table).read_text()
     assert local.count("\n") > 1, f"{table}: local run wrote no rows"
