@@ -507,6 +507,8 @@ def test_power_sentences_for_every_class():
     assert "cases cannot carry it more often" in sentence(12, 32, 32)
     assert "even if the one case carried" in sentence(1, 32, 4) and "With 1 case," in sentence(1, 32, 4)
     assert "1 of 32 controls (3.1%) carries" in sentence(12, 32, 1)
+    assert "so there is no control frequency to scale an odds ratio from; all 4 cases would have to carry" in \
+        sentence(4, 4, 0)
     assert percent(0.001) == "<1%" and percent(0.999) == ">99%" and percent(0.0) == "0%" and percent(1.0) == "100%"
 
 

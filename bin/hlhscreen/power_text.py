@@ -121,8 +121,8 @@ def power_sentence(row: PowerRow, carrier_word: str = "a kept variant") -> str:
         needed = (f"even if {'the one case' if n1 == 1 else f'all {n1} cases'} carried {carrier_word}, p would "
                   f"stay above {alpha}")
     else:
-        needed = (f"at least {need} of the {n1} cases would have to carry {carrier_word} for p \u2264 {alpha} "
-                  f"(with {c} of {n2} controls)")
+        who = (f"all {n1} cases" if n1 > 1 else "the one case") if need == n1 else f"at least {need} of the {n1} cases"
+        needed = f"{who} would have to carry {carrier_word} for p \u2264 {alpha} (with {c} of {n2} controls)"
     if row.note == "no_control_carrier":
         return (f"{row.gene}: no control carries {carrier_word} (0 of {n2}), so there is no control frequency to "
                 f"scale an odds ratio from; {needed}.")
