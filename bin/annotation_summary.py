@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarise an annotated VCF for MultiQC: variants by consequence and impact, gnomAD observed vs novel.
+"""Summarise an annotated VCF for MultiQC: variants by consequence and impact, population frequency observed vs novel.
 
 Reads the annotation with the pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it.
 """
@@ -28,7 +28,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         summary = record.summary
         consequence = summary.most_severe_consequence if summary else "no_transcript"
         impact = summary.impact if summary and summary.impact else "NA"
-        frequency = "novel (no gnomAD record)" if record.gnomad_af_missing else "observed in gnomAD"
+        if record.gnomad.missing:
+            frequency = "novel (no population frequency)"
+        else:
+            frequency = "observed in gnomAD" if record.gnomad.gnomad else f"observed ({record.gnomad.source})"
         counts[(consequence, impact, frequency)] += 1
     with atomic_output(args.out) as out:
         out.write(

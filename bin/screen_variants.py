@@ -38,6 +38,10 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     io.add_argument("--mane-transcripts", default=None,
                     help="MANE Select transcript ids (one per line, or a TSV with a transcript_id column such as the "
                          "panel's genes.tsv); needed for snpEff ANN, which does not flag MANE transcripts")
+    io.add_argument("--fasta", default=None,
+                    help="GRCh38 reference FASTA (indexed): each risk-factor row's REF is checked against it")
+    io.add_argument("--warnings-file", default=None,
+                    help="also write every warning, one per line, to this file (the pipeline shows them in its log)")
     io.add_argument("--harmonise-contigs", action="store_true",
                     help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
 
@@ -48,8 +52,13 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
                        help="variants with AF above this are kept only when on the risk-factor whitelist "
                             "(default: %(default)s)")
     rules.add_argument("--af-source", choices=S.AF_SOURCES, default=S.DEFAULT_AF_SOURCE,
-                       help="AF compared with the thresholds: gnomAD global AF, or the larger of global and popmax "
-                            "(afr, amr, eas, nfe, sas) (default: %(default)s)")
+                       help="AF compared with the thresholds: the global AF, or the larger of global and popmax "
+                            "(gnomAD: afr, amr, eas, nfe, sas) (default: %(default)s)")
+    rules.add_argument("--af-fields", default=S.DEFAULT_AF_FIELDS,
+                       help="where population frequencies are read, in order of precedence: keywords for the fields "
+                            "real annotators write and/or explicit INFO/<name>, CSQ/<name>[:max] fields; a record "
+                            "takes its frequencies from the first source with a value (docs/annotation.md) "
+                            "(default: %(default)s)")
     rules.add_argument("--impacts", default=",".join(S.DEFAULT_IMPACTS),
                        help="comma-separated IMPACT classes that count as protein-affecting ('none' for no class) "
                             "(default: %(default)s)")
@@ -85,6 +94,7 @@ def main(argv: Optional[list] = None) -> int:
         max_af=args.max_af,
         common_af=args.common_af,
         af_source=args.af_source,
+        af_fields=args.af_fields,
         impacts=frozenset(i.upper() for i in S.parse_list(args.impacts)),
         consequences=S.parse_list(args.consequences),
         min_qual=args.min_qual,
@@ -101,7 +111,10 @@ def main(argv: Optional[list] = None) -> int:
         raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
                              "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
-                           mane_transcripts=args.mane_transcripts)
+                           mane_transcripts=args.mane_transcripts, fasta=args.fasta)
+    if args.warnings_file:
+        with open(args.warnings_file, "w") as out:
+            out.write("".join(f"{w}\n" for w in summary.warnings))
     print(f"screen: {summary.records} records ({summary.traversal}), {summary.in_panel} in panel, "
           f"{summary.kept} kept ({summary.rescued} by the whitelist), {summary.dropped} dropped", file=sys.stderr)
     return 0

@@ -66,6 +66,10 @@ GROUPS = {
                       "description": "Above this AF only variants on the risk-factor whitelist are kept (study: > 1 %)."},
         "af_source": {"type": "string", "default": "global", "enum": ["global", "popmax"],
                       "description": "AF compared with the thresholds: gnomAD global, or the larger of global and popmax."},
+        "af_fields": {"type": "string",
+                      "default": "info_gnomad,csq_gnomad,csq_gnomade,csq_gnomadg,csq_custom,info_gnomad_sites,csq_1000g,csq_esp,csq_max_af",
+                      "description": "Where population frequencies are read, in order of precedence: keywords and/or "
+                                     "INFO/<name>, CSQ/<name>[:max] fields (docs/annotation.md)."},
         "impacts": {"type": "string", "default": "HIGH,MODERATE",
                     "description": "Impact classes counted as affecting the protein (comma-separated, or 'none')."},
         "consequences": {"type": "string",

@@ -143,7 +143,7 @@ def test_vep_record_is_normalised(tmp_path):
 def test_vep_gnomad_exomes_preferred_and_popmax_excludes_founder_groups(tmp_path):
     (rec,) = list(A.iter_records(prf1_vcf(tmp_path, VEP_FIELDS_112)))
     g = rec.gnomad
-    assert g.source == "vep_exomes"
+    assert g.source == "csq_gnomade"
     assert rec.gnomad_af == pytest.approx(0.03) and rec.gnomad_af_missing is False
     # fin 0.09, mid 0.08, remaining 0.07, asj 0.06 are higher but not popmax-eligible
     assert rec.gnomad_popmax_population == "nfe"
@@ -351,11 +351,11 @@ def test_info_gnomad_takes_precedence_then_csq_per_record(tmp_path):
         row("chr10", 200, ".", "G", "A", csq),  # no gnomAD record in the sites VCF -> CSQ
     ])
     first, second = A.iter_records(vcf)
-    assert first.gnomad.source == "info"
+    assert first.gnomad.source == "info_gnomad"
     assert first.gnomad_af == 0.01  # exact, not float32 0.009999999776
     assert first.gnomad_popmax_population == "nfe" and first.gnomad_popmax_af == 0.002
     assert set(first.gnomad.population_afs) == {"nfe", "afr", "fin"}  # XX is not a population
-    assert second.gnomad.source == "vep_exomes" and second.gnomad_af == 0.5
+    assert second.gnomad.source == "csq_gnomade" and second.gnomad_af == 0.5
 
 
 def test_info_gnomad_absent_is_missing_not_zero(tmp_path):
@@ -390,9 +390,9 @@ def test_csq_custom_before_cache_and_genomes_when_no_exomes(tmp_path):
             fields, **base, gnomADe_AF="0.0001&.&0.0003", gnomADe_AMR_AF="&0.0004")),
     ])
     custom, genome, joined = A.iter_records(vcf)
-    assert custom.gnomad.source == "csq_custom" and custom.gnomad_af == 0.001
+    assert custom.gnomad.source == "csq_gnomad" and custom.gnomad_af == 0.001
     assert custom.gnomad_popmax_population == "afr" and custom.gnomad_popmax_af == 0.004
-    assert genome.gnomad.source == "vep_genomes" and genome.gnomad_af == 0.0002
+    assert genome.gnomad.source == "csq_gnomadg" and genome.gnomad_af == 0.0002
     assert genome.gnomad_popmax_population == "sas"  # ami (0.05) is not eligible
     assert joined.gnomad_af == 0.0003 and joined.gnomad_popmax_af == 0.0004
 
@@ -556,7 +556,8 @@ def test_layout_from_header_text_matches_cyvcf2(tmp_path):
         assert from_text[name]["Description"] == attributes["Description"], name
     layout = A.read_layout(vcf)
     assert layout == A.read_layout(reader, path=vcf) and layout.header_lines == 10
-    assert layout.info_gnomad.population_fields == (("afr", "gnomAD_AF_afr"), ("nfe", "gnomAD_AF_nfe"))
+    info = next(s for s in layout.frequency_sources if s.name == "info_gnomad")
+    assert {(f.population, f.name) for f in info.population_fields} == {("afr", "gnomAD_AF_afr"), ("nfe", "gnomAD_AF_nfe")}
     reader.close()
 
 

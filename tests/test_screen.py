@@ -340,14 +340,27 @@ def oracle_state(genotype, min_dp: int, min_gq: int) -> Tuple[str, str]:
     return ("hom_alt" if n_alt == len(alleles) else "het"), "NA"
 
 
+def oracle_span(rec: GenRecord) -> Tuple[int, int]:
+    """The reference bases the record changes: the SNV's base, or a deletion's deleted bases (the
+    generated deletions are written base+X > base: the first base is padding)."""
+    if len(rec.ref) == 1:
+        return rec.pos, rec.pos
+    return rec.pos + 1, rec.pos + len(rec.ref) - 1
+
+
+def oracle_panel_genes(rec: GenRecord) -> set:
+    first, last = oracle_span(rec)
+    return {g for c, s, e, g in BED if c == rec.chrom and first <= e and last >= s + 1}
+
+
 def oracle_choice(rec: GenRecord) -> Tuple[Optional[int], Optional[str]]:
-    """(index of the summary entry in rec.entries, basis) or (None, None)."""
+    """(index of the summary entry in rec.entries, basis) or (None, None). Inside the panel only
+    entries of a panel gene at the record count; outside, any matched entry (shown, not judged)."""
     matched = [i for i, e in enumerate(rec.entries) if e.matches]
     if not matched:
         return None, None
-    panel = {g for c, s, e, g in BED if c == rec.chrom and rec.pos <= e and rec.pos + len(rec.ref) - 1 >= s + 1}
-    own = [i for i in matched if rec.entries[i].symbol in panel]
-    pool = own or matched
+    panel = oracle_panel_genes(rec)
+    pool = [i for i in matched if rec.entries[i].symbol in panel] if panel else matched
     for basis, tier in (("mane_select", [i for i in pool if rec.entries[i].mane]),
                         ("canonical", [i for i in pool if rec.entries[i].canonical]), ("most_severe", pool)):
         if tier:
@@ -367,7 +380,7 @@ def oracle_summary(rec: GenRecord) -> Optional[GenEntry]:
 
 def oracle_decision(rec: GenRecord, cfg: dict, whitelist: bool = True) -> List[str]:
     """The drop reasons (empty = kept), in the documented order."""
-    in_panel = any(c == rec.chrom and rec.pos <= e and rec.pos + len(rec.ref) - 1 >= s + 1 for c, s, e, _ in BED)
+    in_panel = bool(oracle_panel_genes(rec))
     quality = rec.filt in ("PASS", ".") and (rec.qual is None or rec.qual >= 20)
     reasons = []
     if not in_panel:
@@ -377,10 +390,7 @@ def oracle_decision(rec: GenRecord, cfg: dict, whitelist: bool = True) -> List[s
     if not in_panel and not cfg["evaluate_outside_panel"]:
         return reasons
     matched = any(e.matches for e in rec.entries)
-    af = rec.af if matched else None
-    if cfg["af_source"] == "popmax" and matched:
-        candidates = [v for v in (rec.af, rec.afr, rec.nfe) if v is not None]  # fin is not a popmax group
-        af = max(candidates) if candidates else None
+    af = oracle_af(rec, cfg) if matched else None  # CSQ frequencies come with the record's own entries
     listed = whitelist and rec.whitelisted
     if af is not None:
         if af >= cfg["max_af"] and not (listed and cfg["whitelist_overrides_max_af"]):
@@ -388,18 +398,33 @@ def oracle_decision(rec: GenRecord, cfg: dict, whitelist: bool = True) -> List[s
         if af > cfg["common_af"] and not listed:
             reasons.append("common_not_risk_factor")
     summary = oracle_summary(rec)
+    if not matched:
+        reasons.append("not_annotated")
+    elif in_panel and summary is None:
+        reasons.append("no_panel_gene_annotation")
     impacts = {"HIGH", "MODERATE"}
     consequences = {"splice_region_variant", "splice_donor_variant", "splice_acceptor_variant",
                     "splice_donor_5th_base_variant", "splice_donor_region_variant"}
     selected = summary is not None and (
         min((TERMS[t] for t in summary.terms), key=IMPACT_RANK.get) in impacts or set(summary.terms) & consequences)
-    if not selected:
+    if matched and summary is not None and not selected:
         reasons.append("impact_not_selected")
     if cfg["require_carrier"]:
         states = [oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] for g in rec.genotypes]
         if not any(s in ("het", "hom_alt") for s in states):
             reasons.append("no_assessable_carrier")
     return reasons
+
+
+def oracle_af(rec: GenRecord, cfg: dict) -> Optional[float]:
+    """The AF compared: global -> gnomADe_AF, else the popmax groups' (afr, nfe) highest, else fin;
+    popmax -> the larger of AF and the popmax groups' highest, else fin. None only with no value."""
+    popmax = max([v for v in (rec.afr, rec.nfe) if v is not None], default=None)
+    if cfg["af_source"] == "global":
+        value = rec.af if rec.af is not None else popmax
+    else:
+        value = max([v for v in (rec.af, popmax) if v is not None], default=None)
+    return value if value is not None else rec.fin
 
 
 def run_generated(folder: Path, records: Sequence[GenRecord], cfg: dict, *, whitelist: bool = True,
@@ -500,20 +525,26 @@ def oracle_status(sample: str, in_gene: Sequence[GenRecord], cfg: dict) -> str:
         if state == "het":
             gt, _, _, _, ps = genotype
             if "|" in gt:
-                hets.append((("ps", ps) if ps is not None else "default", 0 if gt.split("|")[0] == "1" else 1))
+                hets.append((("ps", ps) if ps is not None else "default", 0 if gt.split("|")[0] == "1" else 1, rec))
             else:
-                hets.append((None, None))
+                hets.append((None, None, rec))
     if not hets:
         return "none"
     if len(hets) == 1:
         return "monoallelic"
     blocks: Dict[object, set] = {}
-    for block, hap in hets:
+    for block, hap, _ in hets:
         if block is not None:
             blocks.setdefault(block, set()).add(hap)
     if any(len(h) == 2 for h in blocks.values()):
         return "compound_het"
-    if all(block is not None for block, _ in hets) and len(blocks) == 1:
+    # two ALTs of one site (same POS and REF), or changing a common base, cannot share a haplotype
+    for i, (_, _, a) in enumerate(hets):
+        for _, _, b in hets[i + 1:]:
+            span_a, span_b = oracle_span(a), oracle_span(b)
+            if (a.pos, a.ref) == (b.pos, b.ref) or (span_a[0] <= span_b[1] and span_b[0] <= span_a[1]):
+                return "compound_het"
+    if all(block is not None for block, _, _ in hets) and len(blocks) == 1:
         return "monoallelic"
     return "possible_compound_het"
 
@@ -560,9 +591,11 @@ def test_index_traversal_agrees_with_streaming(records, cfg):
         cfg = dict(cfg, evaluate_outside_panel=False)
         S.run_screen(str(vcf) + ".gz", bed, wl, sheet, folder / "stream", S.ScreenConfig(**cfg))
         S.run_screen(str(vcf) + ".gz", bed, wl, sheet, folder / "index", S.ScreenConfig(traversal="index", **cfg))
-        stream_rows = [r for r in read_tsv(folder / "stream" / "variants.tsv") if r["reasons"] != "outside_panel"
-                       and not r["reasons"].startswith("outside_panel;")]
-        assert read_tsv(folder / "index" / "variants.tsv") == stream_rows
+        def in_panel(rows):  # the index also lists what a query returns by REF span (a deletion's padding base)
+            return [r for r in rows if r["reasons"] != "outside_panel" and not r["reasons"].startswith("outside_panel;")]
+
+        stream_rows = in_panel(read_tsv(folder / "stream" / "variants.tsv"))
+        assert in_panel(read_tsv(folder / "index" / "variants.tsv")) == stream_rows
         for name in ("carriers.tsv", "gene_status.tsv"):
             assert (folder / "index" / name).read_text() == (folder / "stream" / name).read_text()
 
@@ -1147,7 +1180,16 @@ def test_decide_rules():
     assert S.decide(config, af_used=0.005, **listed).rescued is False  # no rescue needed
     every = S.decide(config, af_used=0.5, in_panel=False, quality_ok=False, whitelisted=False, impact_label=None,
                      has_assessable_carrier=False)
-    assert every.reasons == S.REASONS
+    # not_annotated, no_panel_gene_annotation and impact_not_selected exclude each other: an
+    # impact is judged only on an annotation of a panel gene
+    assert every.reasons == tuple(r for r in S.REASONS if r not in ("not_annotated", "no_panel_gene_annotation"))
+    bare = dict(af_used=0.5, in_panel=False, quality_ok=False, whitelisted=False, impact_label=None,
+                has_assessable_carrier=False)
+    assert S.decide(config, annotated=False, **bare).reasons == (
+        "outside_panel", "low_quality", "af_above_max", "common_not_risk_factor", "not_annotated",
+        "no_assessable_carrier")
+    assert S.decide(config, panel_gene=False, **dict(bare, in_panel=True)).reasons == (
+        "low_quality", "af_above_max", "common_not_risk_factor", "no_panel_gene_annotation", "no_assessable_carrier")
 
 
 def test_gene_status_rules():

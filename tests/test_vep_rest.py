@@ -233,7 +233,7 @@ def test_output_is_parsed_by_annotation_module(server, tmp_path):
     assert mis.existing_ids == ("rs70600631", "COSV70600631")
     assert mis.vcf_ids == ("rs70600631",)
     g = mis.gnomad
-    assert g.source == "vep_exomes" and g.af == 0.001 and not g.missing
+    assert g.source == "csq_gnomade" and g.af == 0.001 and not g.missing
     assert g.popmax_population == "nfe" and g.popmax_af == 0.002  # fin excluded
 
     assert syn.summary.hgvsp == "p.Leu5="

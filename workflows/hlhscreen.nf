@@ -93,9 +93,11 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(ANNOTATE.out.versions)
     ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
-    SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples)
+    SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, PREPARE_REFERENCE.out.genome_fasta)
     ch_versions = ch_versions.mix(SCREEN.out.versions)
     ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
+    // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log
+    SCREEN.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("SCREEN: ${it}") }
 
     COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples)
     ch_versions = ch_versions.mix(COHORT_STATS.out.versions)

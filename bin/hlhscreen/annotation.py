@@ -44,6 +44,21 @@ from urllib.parse import unquote
 
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
+from hlhscreen.frequency import (  # noqa: F401 - GNOMAD_POPULATIONS, POPMAX_POPULATIONS re-exported
+    DEFAULT_AF_FIELDS,
+    GNOMAD_POPULATIONS,
+    NO_FREQUENCY,
+    POPMAX_POPULATIONS,
+    FieldSpec,
+    Frequency,
+    FrequencyField,
+    FrequencySource,
+    combine,
+    missing_explicit_fields,
+    parse_af_fields,
+    resolve_sources,
+    unread_frequency_fields,
+)
 
 PathLike = Union[str, os.PathLike]
 
@@ -161,21 +176,6 @@ def most_severe(terms: Iterable[str]) -> Optional[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# gnomAD populations
-# ---------------------------------------------------------------------------------------------
-
-#: gnomAD genetic-ancestry group codes recognised in field names (lower case). Sex strata
-#: (``XX``/``XY``), ``raw``, ``popmax``/``grpmax``, sub-populations etc. are not populations.
-GNOMAD_POPULATIONS: FrozenSet[str] = frozenset(
-    {"afr", "ami", "amr", "asj", "eas", "fin", "mid", "nfe", "remaining", "oth", "sas"}
-)
-#: Groups eligible for popmax: gnomAD's own grpmax/popmax set. Excluded: founder/bottlenecked
-#: groups (Amish ``ami``, Ashkenazi Jewish ``asj``, Finnish ``fin``), where drift makes
-#: pathogenic founder alleles common, and small or unlabelled groups (Middle Eastern ``mid``,
-#: ``remaining``/``oth``) whose frequencies are too noisy to drive a rarity filter.
-POPMAX_POPULATIONS: FrozenSet[str] = frozenset({"afr", "amr", "eas", "nfe", "sas"})
-
-# ---------------------------------------------------------------------------------------------
 # Header layouts
 # ---------------------------------------------------------------------------------------------
 
@@ -215,13 +215,8 @@ _EXONIC_TERMS = frozenset({
 
 _RSID = re.compile(r"^rs\d+$")
 _VERSION = re.compile(r"\.\d+$")
-_INFO_GNOMAD_AF = "gnomAD_AF"
-_INFO_GNOMAD_POP = re.compile(r"^gnomAD_AF_([A-Za-z]+)$")
-# CSQ: --custom short_name=gnomAD -> gnomAD_AF, gnomAD_AF_<pop>; legacy VEP cache (<=106)
-# -> gnomAD_AF, gnomAD_<POP>_AF (exomes). Both land in the "csq_custom" group.
-_CSQ_CUSTOM_POP = (re.compile(r"^gnomAD_AF_([A-Za-z]+)$"), re.compile(r"^gnomAD_([A-Za-z]+)_AF$"))
-_CSQ_EXOME_POP = re.compile(r"^gnomADe_([A-Za-z]+)_AF$")
-_CSQ_GENOME_POP = re.compile(r"^gnomADg_([A-Za-z]+)_AF$")
+# bcftools norm --old-rec-tag: the header Description of the tag it writes
+_OLD_REC_FORMAT = "Format: CHR|POS|REF|ALT|USED_ALT_IDX"
 
 ANNOTATE_FIX = (
     "Annotate it first: the pipeline's ANNOTATE step (VEP with --vcf, bin/vep_rest.py, or "
@@ -234,30 +229,24 @@ SPLIT_FIX = (
 
 
 @dataclass(frozen=True)
-class GnomadFieldGroup:
-    """Where one gnomAD source lives: the global AF field and population fields (pop -> field)."""
-
-    source: str
-    af_field: Optional[str]
-    population_fields: Tuple[Tuple[str, str], ...]
-
-    @property
-    def empty(self) -> bool:
-        return self.af_field is None and not self.population_fields
-
-
-@dataclass(frozen=True)
 class AnnotationLayout:
     """What the header says about annotation: parse it once, reuse it for every record."""
 
     path: str
     kind: str  # "vep" or "snpeff"
-    info_tag: str  # "CSQ" or "ANN"
+    info_tag: str  # "CSQ" or "ANN" (or the tag VEP --vcf_info_field named)
     fields: Tuple[str, ...]
     header_lines: int
     mane_transcripts: FrozenSet[str] = frozenset()
-    info_gnomad: GnomadFieldGroup = GnomadFieldGroup("info", None, ())
-    csq_gnomad: Tuple[GnomadFieldGroup, ...] = ()
+    #: frequency sources in order of precedence (hlhscreen.frequency)
+    frequency_sources: Tuple[FrequencySource, ...] = ()
+    #: CSQ fields holding the ID of a VEP --custom record (field named as the custom short_name)
+    custom_id_fields: Tuple[str, ...] = ()
+    #: INFO tag of ``bcftools norm --old-rec-tag`` (the original record of a split/realigned one)
+    old_rec_tag: Optional[str] = None
+    #: frequency-like fields no source reads, and explicit --af-fields the header lacks (warnings)
+    unread_frequency_fields: Tuple[str, ...] = ()
+    missing_af_fields: Tuple[str, ...] = ()
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
@@ -366,20 +355,8 @@ def _new(cls: Any, *values: Any) -> Any:
     return obj
 
 
-@dataclass(frozen=True)
-class GnomadFrequency:
-    """gnomAD allele frequencies of one ALT allele. ``missing`` is True when there is no global
-    AF (no gnomAD record); a missing AF is None, never 0."""
-
-    af: Optional[float]
-    popmax_af: Optional[float]
-    popmax_population: Optional[str]
-    population_afs: Mapping[str, float]
-    source: Optional[str]  # "info", "csq_custom", "vep_exomes", "vep_genomes" or None
-    missing: bool
-
-
-_NO_GNOMAD = GnomadFrequency(None, None, None, {}, None, True)
+#: The frequencies of a record (hlhscreen.frequency.Frequency); the old name is kept for callers.
+GnomadFrequency = Frequency
 
 
 @dataclass(frozen=True)
@@ -393,13 +370,24 @@ class VariantRecord:
     variant_id: str
     vcf_ids: Tuple[str, ...]
     existing_ids: Tuple[str, ...]
-    gnomad: GnomadFrequency
+    gnomad: Frequency  # population frequencies from the first source with a value (any dataset)
     transcripts: Tuple[TranscriptAnnotation, ...]
     summary: Optional[TranscriptAnnotation]
     summary_basis: Optional[str]  # "mane_select", "canonical", "most_severe" or None
     annotation_source: str  # "vep" or "snpeff"
     line: Optional[int] = None
-    n_unmatched_entries: int = 0
+    n_unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles (split multi-allelic records)
+    n_entries: int = 0  # CSQ/ANN entries of the record, its own and others'
+    matched_by: Optional[str] = None  # "allele", "allele_num" or "reconstructed" (None: no entry matched)
+
+    @property
+    def annotated(self) -> bool:
+        """The record has at least one CSQ/ANN entry for its ALT allele."""
+        return self.matched_by is not None
+
+    @property
+    def frequency(self) -> Frequency:
+        return self.gnomad
 
     @property
     def rsids(self) -> Tuple[str, ...]:
@@ -504,6 +492,41 @@ def normalise_hgvsp(value: Optional[str]) -> Optional[str]:
         if same:
             return f"p.{same.group(1)}{same.group(2)}="
     return value
+
+
+_FRAMESHIFT = re.compile(r"^p\.\(?([A-Z][a-z]{2}\d+)(?:[A-Z][a-z]{2})?fs")
+_CODING_TRAILING_BASES = re.compile(r"(del|dup)[ACGTN]+$")
+
+
+def protein_label(hgvsp: Optional[str]) -> Optional[str]:
+    """One short spelling of a protein change for labels, whichever annotator wrote it.
+
+    Frameshifts use HGVS's short form (VEP ``p.Ala134GlnfsTer7`` and snpEff ``p.Ala134fs`` both give
+    ``p.Ala134fs``: the new reading frame's length depends on the transcript model); ``*`` is
+    written ``Ter``; wrapping parentheses (predicted) are dropped. Other changes are unchanged."""
+    if not hgvsp:
+        return hgvsp
+    frameshift = _FRAMESHIFT.match(hgvsp)
+    if frameshift:
+        return f"p.{frameshift.group(1)}fs"
+    text = hgvsp
+    if text.startswith("p.(") and text.endswith(")"):
+        text = "p." + text[3:-1]
+    return text.replace("*", "Ter")
+
+
+def coding_label(hgvsc: Optional[str]) -> Optional[str]:
+    """HGVSc for labels: the deleted/duplicated bases some annotators append are dropped
+    (snpEff/older VEP ``c.123delA``, current VEP ``c.123del``: both ``c.123del``)."""
+    if not hgvsc:
+        return hgvsc
+    return _CODING_TRAILING_BASES.sub(r"\1", hgvsc)
+
+
+def variant_label(hgvsp: Optional[str], hgvsc: Optional[str], fallback: str) -> str:
+    """The label of a variant in tables and plots: :func:`protein_label`, else :func:`coding_label`,
+    else ``fallback`` (the variant id). The same call gets the same label with VEP and snpEff."""
+    return protein_label(hgvsp) or coding_label(hgvsc) or fallback
 
 
 def normalise_hgnc(value: Union[str, int, None]) -> Optional[str]:
@@ -619,20 +642,7 @@ def _norm_name(name: str) -> str:
     return re.sub(r"\s+", "", name).lower()
 
 
-def _gnomad_group(source: str, names: Iterable[str], af_name: str,
-                  pop_patterns: Sequence["re.Pattern[str]"]) -> GnomadFieldGroup:
-    af_field = None
-    pops: Dict[str, str] = {}
-    for name in names:
-        if name == af_name:
-            af_field = name
-            continue
-        for pattern in pop_patterns:
-            match = pattern.match(name)
-            if match and match.group(1).lower() in GNOMAD_POPULATIONS:
-                pops.setdefault(match.group(1).lower(), name)
-                break
-    return GnomadFieldGroup(source, af_field, tuple(sorted(pops.items())))
+AfFields = Union[str, Sequence[FieldSpec], None]
 
 
 def read_layout(
@@ -640,19 +650,75 @@ def read_layout(
     *,
     mane_transcripts: Optional[Iterable[str]] = None,
     path: Optional[PathLike] = None,
+    af_fields: AfFields = None,
 ) -> AnnotationLayout:
     """Read the annotation layout from a VCF header.
 
     ``vcf`` is a path (its header is read as text; cyvcf2 is not needed) or an open
     ``cyvcf2.VCF`` (then pass ``path`` for messages and line numbers). ``mane_transcripts`` are
     MANE Select transcript ids (with or without version) used for snpEff, and for VEP output
-    lacking MANE fields. CSQ is preferred when both CSQ and ANN are declared.
+    lacking MANE fields. CSQ is preferred when both CSQ and ANN are declared. ``af_fields``: the
+    frequency sources and their precedence (``--af-fields``; default
+    :data:`hlhscreen.frequency.DEFAULT_AF_FIELDS`).
     """
     if isinstance(vcf, (str, os.PathLike)):
         text, n_lines = read_header_text(vcf)
-        return layout_from_header(text, mane_transcripts=mane_transcripts, path=vcf, header_lines=n_lines)
+        return layout_from_header(text, mane_transcripts=mane_transcripts, path=vcf, header_lines=n_lines,
+                                  af_fields=af_fields)
     n_lines = count_header_lines(path) if path is not None and os.path.exists(path) else 0
-    return layout_from_header(vcf.raw_header, mane_transcripts=mane_transcripts, path=path, header_lines=n_lines)
+    return layout_from_header(vcf.raw_header, mane_transcripts=mane_transcripts, path=path, header_lines=n_lines,
+                              af_fields=af_fields)
+
+
+def _is_vep_description(description: str) -> bool:
+    """A VEP annotation field, whatever its INFO tag (``--vcf_info_field``): VEP's description
+    has a ``Format: Allele|Consequence|...`` list."""
+    fields = _csq_fields_from_description(description)
+    return bool(fields) and "Allele" in fields and "Consequence" in fields
+
+
+def _annotation_tag(infos: Mapping[str, Mapping[str, str]]) -> Optional[Tuple[str, str]]:
+    """``(INFO tag, "vep"|"snpeff")`` of the annotation: CSQ (VEP) first, then ANN (VEP layout
+    when its description is VEP's, as with ``--vcf_info_field ANN``; else snpEff), then any other
+    tag carrying VEP's description (``--vcf_info_field <name>``)."""
+    if "CSQ" in infos:
+        return "CSQ", "vep"
+    if "ANN" in infos:
+        return "ANN", "vep" if _is_vep_description(infos["ANN"].get("Description", "")) else "snpeff"
+    for tag, attributes in infos.items():
+        description = attributes.get("Description", "")
+        if "Ensembl VEP" in description and _is_vep_description(description):
+            return tag, "vep"
+    return None
+
+
+def _af_specs(af_fields: AfFields) -> Tuple[FieldSpec, ...]:
+    if af_fields is None:
+        return parse_af_fields(DEFAULT_AF_FIELDS)
+    if isinstance(af_fields, str):
+        return parse_af_fields(af_fields)
+    return tuple(af_fields)
+
+
+# (source name, CSQ field) pairs whose field holds the --custom record's ID (rsIDs for gnomAD)
+_CUSTOM_ID_NAMES = frozenset({("csq_gnomad", "gnomAD"), ("csq_gnomade", "gnomADe"), ("csq_gnomadg", "gnomADg")})
+
+
+def _custom_id_fields(sources: Sequence[FrequencySource], fields: Sequence[str]) -> Tuple[str, ...]:
+    """CSQ fields named as a --custom short_name whose frequency fields are read: VEP writes the
+    matching custom record's ID there (gnomAD's ID column holds rsIDs)."""
+    present = set(fields)
+    out: List[str] = []
+    for source in sources:
+        if source.location != "CSQ":
+            continue
+        if source.name.startswith("csq_custom:"):
+            name = source.name.split(":", 1)[1]
+        else:
+            name = next((f for s, f in _CUSTOM_ID_NAMES if s == source.name), "")
+        if name in present and name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 def layout_from_header(
@@ -661,69 +727,75 @@ def layout_from_header(
     mane_transcripts: Optional[Iterable[str]] = None,
     path: Optional[PathLike] = None,
     header_lines: int = 0,
+    af_fields: AfFields = None,
 ) -> AnnotationLayout:
     """The annotation layout from the text of a VCF header (its ``#`` lines).
 
     ``header_lines`` is the number of header lines in the file (record line numbers in messages
-    count from it); ``path`` names the file in messages."""
+    count from it); ``path`` names the file in messages; ``af_fields`` as in :func:`read_layout`."""
     where = str(path) if path is not None else "-"
     infos = _info_headers(header_text)
     mane = frozenset(strip_version(t) for t in (mane_transcripts or ()) if t)
-    info_gnomad = _gnomad_group("info", infos, _INFO_GNOMAD_AF, (_INFO_GNOMAD_POP,))
+    specs = _af_specs(af_fields)
+    old_rec = next((tag for tag, attributes in infos.items()
+                    if _OLD_REC_FORMAT in attributes.get("Description", "")), None)
+    found = _annotation_tag(infos)
+    if found is None:
+        raise UserInputError(
+            where, None, "INFO",
+            "the VCF header declares neither INFO/CSQ (VEP) nor INFO/ANN (snpEff): the file is not "
+            "annotated",
+            ANNOTATE_FIX,
+        )
+    tag, kind = found
+    info_ids = tuple(i for i in infos if i != tag)
 
-    if "CSQ" in infos:
-        fields = _csq_fields_from_description(infos["CSQ"].get("Description", ""))
+    if kind == "vep":
+        fields = _csq_fields_from_description(infos[tag].get("Description", ""))
         if not fields:
             raise UserInputError(
-                where, None, "INFO/CSQ",
-                "the CSQ header has no 'Format: Allele|Consequence|...' field list",
+                where, None, f"INFO/{tag}",
+                f"the {tag} header has no 'Format: Allele|Consequence|...' field list",
                 "Use the header VEP wrote (vep --vcf); do not edit the CSQ description.",
             )
         missing = [name for name in REQUIRED_CSQ_FIELDS if name not in fields]
         if missing:
             raise UserInputError(
-                where, None, "INFO/CSQ",
-                f"the CSQ header lacks required field(s) {', '.join(missing)}",
+                where, None, f"INFO/{tag}",
+                f"the {tag} header lacks required field(s) {', '.join(missing)}",
                 "Re-run VEP with --symbol --hgvs (and --vcf) so that CSQ carries "
                 + ", ".join(REQUIRED_CSQ_FIELDS) + ".",
             )
-        csq_gnomad = (
-            _gnomad_group("csq_custom", fields, "gnomAD_AF", _CSQ_CUSTOM_POP),
-            _gnomad_group("vep_exomes", fields, "gnomADe_AF", (_CSQ_EXOME_POP,)),
-            _gnomad_group("vep_genomes", fields, "gnomADg_AF", (_CSQ_GENOME_POP,)),
-        )
+        sources = resolve_sources(specs, info_ids, fields)
         return AnnotationLayout(
-            path=where, kind="vep", info_tag="CSQ", fields=fields, header_lines=header_lines,
-            mane_transcripts=mane, info_gnomad=info_gnomad,
-            csq_gnomad=tuple(g for g in csq_gnomad if not g.empty),
+            path=where, kind="vep", info_tag=tag, fields=fields, header_lines=header_lines,
+            mane_transcripts=mane, frequency_sources=sources, custom_id_fields=_custom_id_fields(sources, fields),
+            old_rec_tag=old_rec,
+            unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, fields)),
+            missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 
-    if "ANN" in infos:
-        declared = _ann_fields_from_description(infos["ANN"].get("Description", ""))
-        fields = declared or SNPEFF_ANN_FIELDS
-        # Map header spellings onto the standard names so lookups do not depend on spacing.
-        standard = {_norm_name(n): n for n in SNPEFF_ANN_FIELDS}
-        canonical_names = tuple(standard.get(_norm_name(n), n) for n in fields)
-        missing = [name for name in REQUIRED_ANN_FIELDS if name not in canonical_names]
-        if missing:
-            raise UserInputError(
-                where, None, "INFO/ANN",
-                f"the ANN header lacks required field(s) {', '.join(missing)}",
-                "Use the header snpEff wrote (standard ANN layout 'Allele | Annotation | ...').",
-            )
-        return AnnotationLayout(
-            path=where, kind="snpeff", info_tag="ANN", fields=canonical_names,
-            header_lines=header_lines, mane_transcripts=mane, info_gnomad=info_gnomad,
-            csq_gnomad=(),
-            index={name: i for i, name in reversed(list(enumerate(canonical_names)))},
+    declared = _ann_fields_from_description(infos[tag].get("Description", ""))
+    fields = declared or SNPEFF_ANN_FIELDS
+    # Map header spellings onto the standard names so lookups do not depend on spacing.
+    standard = {_norm_name(n): n for n in SNPEFF_ANN_FIELDS}
+    canonical_names = tuple(standard.get(_norm_name(n), n) for n in fields)
+    missing = [name for name in REQUIRED_ANN_FIELDS if name not in canonical_names]
+    if missing:
+        raise UserInputError(
+            where, None, "INFO/ANN",
+            f"the ANN header lacks required field(s) {', '.join(missing)}",
+            "Use the header snpEff wrote (standard ANN layout 'Allele | Annotation | ...'), or, for VEP "
+            "output under INFO/ANN, the header VEP wrote ('Format: Allele|Consequence|...').",
         )
-
-    raise UserInputError(
-        where, None, "INFO",
-        "the VCF header declares neither INFO/CSQ (VEP) nor INFO/ANN (snpEff): the file is not "
-        "annotated",
-        ANNOTATE_FIX,
+    sources = resolve_sources(specs, info_ids, ())
+    return AnnotationLayout(
+        path=where, kind="snpeff", info_tag=tag, fields=canonical_names,
+        header_lines=header_lines, mane_transcripts=mane, frequency_sources=sources, old_rec_tag=old_rec,
+        unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, ())),
+        missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, ())),
+        index={name: i for i, name in reversed(list(enumerate(canonical_names)))},
     )
 
 
@@ -789,58 +861,39 @@ def _info_number(value: Any, layout: AnnotationLayout, line: Optional[int], name
         return number
 
 
-def _frequency(source: str, af: Optional[float], pops: Dict[str, float]) -> GnomadFrequency:
-    # Highest AF among the eligible groups; ties go to the alphabetically first group.
-    popmax_af: Optional[float] = None
-    popmax_pop: Optional[str] = None
-    for pop, value in pops.items():
-        if pop in POPMAX_POPULATIONS and (popmax_pop is None or value > popmax_af
-                                          or (value == popmax_af and pop < popmax_pop)):
-            popmax_af, popmax_pop = value, pop
-    return GnomadFrequency(af, popmax_af, popmax_pop, dict(sorted(pops.items())), source, af is None)
-
-
-def _gnomad_from_info(layout: AnnotationLayout, info: Callable[[str], Any],
-                      line: Optional[int], locus: str) -> Optional[GnomadFrequency]:
-    group = layout.info_gnomad
-    if group.empty:
-        return None
-    af = (_info_number(info(group.af_field), layout, line, f"INFO/{group.af_field}", locus)
-          if group.af_field else None)
-    pops: Dict[str, float] = {}
-    for pop, name in group.population_fields:
-        raw = info(name)
-        if raw is None:
-            continue
-        value = _info_number(raw, layout, line, f"INFO/{name}", locus)
-        if value is not None:
-            pops[pop] = value
-    if af is None and not pops:
-        return None
-    return _frequency("info", af, pops)
-
-
-def _gnomad_from_csq(layout: AnnotationLayout, entries: Sequence[Sequence[str]],
-                     line: Optional[int], locus: str) -> Optional[GnomadFrequency]:
-    for group in layout.csq_gnomad:
-
-        def first_value(name: str) -> Optional[float]:
-            idx = layout.index[name]
-            for parts in entries:
-                value = _parse_number(parts[idx], layout, line, f"INFO/CSQ/{name}", locus)
-                if value is not None:
-                    return value
-            return None
-
-        af = first_value(group.af_field) if group.af_field else None
-        pops: Dict[str, float] = {}
-        for pop, name in group.population_fields:
-            value = first_value(name)
+def _frequency_of(layout: AnnotationLayout, info: Callable[[str], Any], entries: Sequence[Sequence[str]],
+                  line: Optional[int], locus: str) -> Frequency:
+    """Frequencies from the first source (in the layout's order) with any value for the record.
+    CSQ values come from the record's own entries (the first non-empty one: they describe the same
+    co-located variants)."""
+    for source in layout.frequency_sources:
+        values: Dict[FrequencyField, float] = {}
+        for f in source.fields:
+            if f.location == "INFO":
+                raw = info(f.name)
+                value = None if raw is None else _info_number(raw, layout, line, f"INFO/{f.name}", locus)
+            else:
+                value = None
+                idx = layout.index.get(f.name)
+                if idx is not None:
+                    for parts in entries:
+                        value = _parse_number(parts[idx], layout, line, f"INFO/{layout.info_tag}/{f.name}", locus)
+                        if value is not None:
+                            break
             if value is not None:
-                pops[pop] = value
-        if af is not None or pops:
-            return _frequency(group.source, af, pops)
-    return None
+                values[f] = value
+        if values:
+            group = None
+            if source.max_group_field:
+                if source.location == "INFO":
+                    raw_group = info(source.max_group_field)
+                    group = raw_group.decode() if isinstance(raw_group, bytes) else raw_group
+                    group = group if isinstance(group, str) and group not in ("", ".") else None
+                else:
+                    idx = layout.index.get(source.max_group_field)
+                    group = next((p[idx] for p in entries if idx is not None and p[idx] not in ("", ".")), None)
+            return combine(source, values, group)
+    return NO_FREQUENCY
 
 
 def _get(parts: Sequence[str], idx: Optional[int]) -> Optional[str]:
@@ -1021,32 +1074,24 @@ def parse_annotation(
             entries.append(parts)
 
     build = _vep_transcript if layout.kind == "vep" else _snpeff_transcript
-    matched: List[List[str]] = []
-    if entries:
-        allele_idx = layout.index["Allele"]
-        if layout.kind != "vep" or (len(ref) == 1 and len(alt) == 1 and ref != alt):
-            candidates: Iterable[str] = (alt,)  # an SNV: the VEP forms are the ALT itself
-        else:
-            candidates = dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt)))
-        for candidate in candidates:  # the first form that matches any entry wins
-            matched = [parts for parts in entries if parts[allele_idx] == candidate]
-            if matched:
-                break
+    matched, matched_by = _match_entries(layout, entries, ref, alt, info)
     unmatched = len(entries) - len(matched)
 
     transcripts = tuple(t for t in (build(p, layout) for p in matched) if t is not None)
 
-    gnomad = _gnomad_from_info(layout, info, line, locus)
-    if gnomad is None and matched and layout.csq_gnomad:
-        gnomad = _gnomad_from_csq(layout, matched, line, locus)
-    if gnomad is None:
-        gnomad = _NO_GNOMAD
+    frequency = _frequency_of(layout, info, matched, line, locus)
 
     vcf_ids = tuple(i for i in (vcf_id or "").split(";") if i and i != ".")
     existing: Dict[str, None] = {}
     for t in transcripts:
         for i in t.existing_ids:
             existing.setdefault(i)
+    for name in layout.custom_id_fields:  # VEP --custom: the ID of the matching gnomAD record
+        idx = layout.index[name]
+        for parts in matched:
+            for i in re.split(r"[&;]", parts[idx]):
+                if _RSID.match(i):
+                    existing.setdefault(i)
     for i in vcf_ids:
         if _RSID.match(i):
             existing.setdefault(i)
@@ -1058,12 +1103,87 @@ def parse_annotation(
         locus,  # variant_id
         vcf_ids,
         tuple(existing),  # existing_ids
-        gnomad, transcripts, summary,
+        frequency, transcripts, summary,
         basis,  # summary_basis
         layout.kind,  # annotation_source
         line,
         unmatched,  # n_unmatched_entries
+        len(entries),  # n_entries
+        matched_by,
     )
+
+
+# VEP's Allele for symbolic structural-variant ALTs is the variant class
+_SV_CLASSES = {"DEL": "deletion", "DUP": "duplication", "INS": "insertion", "INV": "inversion",
+               "CNV": "copy_number_variation", "DUP:TANDEM": "tandem_duplication"}
+
+
+def _allele_forms(layout: AnnotationLayout, ref: str, alt: str) -> Iterable[str]:
+    """The spellings an annotator may use for the record's ALT, most specific first."""
+    if layout.kind != "vep":
+        return (alt,)
+    if alt.startswith("<") and alt.endswith(">"):
+        inner = alt[1:-1]
+        return tuple(dict.fromkeys((alt, inner, _SV_CLASSES.get(inner, inner),
+                                    _SV_CLASSES.get(inner.split(":")[0], inner))))
+    if len(ref) == 1 and len(alt) == 1 and ref != alt:
+        return (alt,)  # an SNV: the VEP forms are the ALT itself
+    return tuple(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
+
+
+def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[int]:
+    """The record's ALT index in the record it was split from (``bcftools norm --old-rec-tag``:
+    ``CHR|POS|REF|ALT|USED_ALT_IDX``); 1 for a record norm did not touch; None without the tag."""
+    if layout.old_rec_tag is None:
+        return None
+    value = info(layout.old_rec_tag)
+    if value is None:
+        return 1  # norm annotates every record it splits or moves: this one is as it was
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    tail = text.rsplit("|", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def old_record(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[str]:
+    """``CHR|POS|REF|ALT`` of the record a split record came from (``--old-rec-tag``), or None."""
+    if layout.old_rec_tag is None:
+        return None
+    value = info(layout.old_rec_tag)
+    if value is None:
+        return None
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    return text.rsplit("|", 1)[0]
+
+
+def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
+                   info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
+    """The record's own CSQ/ANN entries and how they were found (docs/annotation.md):
+
+    - The entries name several ALLELE_NUMs: VEP saw the multi-allelic site whole, before it was
+      split, and VEP's trimmed Allele spellings of one ALT can equal another ALT's once the split
+      records are trimmed (GTA>GA,G: ALT 2 is ``-``, and split ALT 1 GTA>GA becomes GT>G, whose own
+      trimmed spelling is also ``-``). The ALT index from ``bcftools norm --old-rec-tag`` selects
+      the entries (``allele_num``); without the tag only an entry spelling the ALT exactly as
+      written is trusted (``allele``); otherwise none (the record is not annotated, and counted).
+    - Otherwise (one ALLELE_NUM, or none): the first spelling of the ALT (as written, VEP's
+      trimmed form, the minimal form) that some entry's Allele equals (``allele``).
+    """
+    if not entries:
+        return [], None
+    allele_idx = layout.index["Allele"]
+    num_idx = layout.index.get("ALLELE_NUM") if layout.kind == "vep" else None
+    if num_idx is not None and len({parts[num_idx] for parts in entries}) > 1:
+        index = original_alt_index(layout, info)
+        if index is not None:
+            own = [parts for parts in entries if parts[num_idx] == str(index)]
+            return own, ("allele_num" if own else None)
+        own = [parts for parts in entries if parts[allele_idx] == alt]
+        return own, ("allele" if own else None)
+    for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
+        own = [parts for parts in entries if parts[allele_idx] == candidate]
+        if own:
+            return own, "allele"
+    return [], None
 
 
 def parse_record(variant: Any, layout: AnnotationLayout, *, line: Optional[int] = None

@@ -155,6 +155,12 @@ class Call:
     depth: Optional[str]
     gq: Optional[str]
     note: Optional[str]
+    label: Optional[str] = None  # SCREEN's one spelling for tables and plots (column optional)
+
+    @property
+    def display_label(self) -> str:
+        """The test label: SCREEN's ``label`` (the same whatever the annotator), else HGVSp, HGVSc, id."""
+        return self.label or self.hgvsp or self.hgvsc or self.variant_id
 
 
 @dataclass(frozen=True)
@@ -202,7 +208,8 @@ def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLik
         rows[sample] = line
         calls.append(Call(sample, group, variant_id, row["gene"], optional_text(row["hgvsc"]),
                           optional_text(row["hgvsp"]), row["genotype"], state,
-                          optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"])))
+                          optional_text(row["depth"]), optional_text(row["gq"]), optional_text(row["note"]),
+                          optional_text(row.get("label", ""))))
     check_every_sample(path, seen.items(), samples, "variant")
     return calls
 
@@ -248,7 +255,7 @@ def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: P
     for call in read_calls(carriers, groups, samplesheet):
         tally = tallies.get(call.variant_id)
         if tally is None:
-            label = call.hgvsp or call.hgvsc or call.variant_id
+            label = call.display_label
             tally = tallies[call.variant_id] = Tally("variant", call.variant_id, call.gene, label)
         tally.add(call.group, variant_outcome(call.state))
     return list(tallies.values())

@@ -49,7 +49,7 @@ FIGURES = ("carrier_matrix", "gene_forest")
 VARIANT_REQUIRED = ("variant_id", "gene", "hgvsc", "hgvsp", "consequence", "impact", "gnomad_af", "decision",
                     "reasons", "rescued_by", "whitelist_evidence", "whitelist_reason")
 VARIANT_OPTIONAL = ("transcript", "rsid", "af_status", "popmax_af", "popmax_population", "af_used",
-                    "qual", "whitelisted")
+                    "qual", "whitelisted", "label", "af_field")
 # SCREEN's unconfirmed qualifying variants (issue 9 item 1); absent from files of older runs
 UNCONFIRMED_COLUMNS = ("unconfirmed", "not_assessable_samples")
 WHITELIST_RESCUE = "risk_factor_whitelist"
@@ -93,8 +93,8 @@ class KeptVariant:
 
     @property
     def label(self) -> str:
-        """As COHORT_STATS labels a variant: HGVSp, else HGVSc, else the id."""
-        return self.hgvsp or self.hgvsc or self.variant_id
+        """As COHORT_STATS labels a variant: SCREEN's label, else HGVSp, else HGVSc, else the id."""
+        return self.extra.get("label") or self.hgvsp or self.hgvsc or self.variant_id
 
 
 @dataclass(frozen=True)
@@ -502,17 +502,19 @@ def af_text(variant: KeptVariant) -> str:
     or that the variant is absent from gnomAD."""
     status = (variant.extra.get("af_status") or "").lower()
     popmax = _extra_number(variant, "popmax_af")
-    if variant.gnomad_af is None and popmax is None:
+    used = _extra_number(variant, "af_used")
+    if variant.gnomad_af is None and popmax is None and used is None:
         return "novel / not in gnomAD"
     parts = [sig3(variant.gnomad_af) if variant.gnomad_af is not None else "no global AF in gnomAD"]
     if popmax is not None:
         population = variant.extra.get("popmax_population")
         parts.append(f"popmax {sig3(popmax)}" + (f" ({population})" if population else ""))
-    used = _extra_number(variant, "af_used")
     if status == "novel":
         parts.append("treated as novel by the filters")
     elif used is not None and used != variant.gnomad_af:
-        parts.append(f"AF used by the filters {sig3(used)}")
+        # SCREEN says which field gave it (another dataset, a group maximum, ...)
+        source = variant.extra.get("af_field")
+        parts.append(f"AF used by the filters {sig3(used)}" + (f" ({source})" if source else ""))
     return "; ".join(parts)
 
 

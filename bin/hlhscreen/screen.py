@@ -66,15 +66,20 @@ from hlhscreen.annotation import (
     contig_aliases,
     count_header_lines,
     layout_from_header,
+    old_record,
     parse_annotation,
     require_biallelic,
     resolve_contigs,
+    protein_label,
     select_summary,
     strip_version,
+    variant_label,
 )
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
-from hlhscreen.panel import RegionIndex, RiskFactor, load_regions, load_risk_factors
+from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
+from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
+from hlhscreen.risk_factors import ReferenceGenome, WhitelistCrossCheck, check_against_reference, validate_risk_factors
 from hlhscreen.tables import read_sample_groups
 
 PathLike = Union[str, os.PathLike]
@@ -110,6 +115,8 @@ REASONS: Tuple[str, ...] = (
     "low_quality",
     "af_above_max",
     "common_not_risk_factor",
+    "not_annotated",
+    "no_panel_gene_annotation",
     "impact_not_selected",
     "no_assessable_carrier",
 )
@@ -130,16 +137,16 @@ OUTPUT_FILES = (VARIANTS_TSV, KEPT_VCF, KEPT_TBI, CARRIERS_TSV, GENE_STATUS_TSV,
 
 VARIANT_COLUMNS: Tuple[str, ...] = (
     "variant_id", "chrom", "pos", "ref", "alt", "gene", "transcript", "mane_select",
-    "summary_basis", "hgvsc", "hgvsp", "consequence", "impact", "rsid", "existing_ids",
-    "gnomad_af", "gnomad_af_source", "popmax_af", "popmax_population", "af_status", "af_used",
-    "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
+    "summary_basis", "hgvsc", "hgvsp", "consequence", "impact", "label", "annotation_match", "rsid",
+    "existing_ids", "gnomad_af", "gnomad_af_source", "popmax_af", "popmax_population", "af_status", "af_used",
+    "af_field", "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
     "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_ref",
     "n_not_assessable", "not_assessable_samples", "unconfirmed",
 )
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq",
-    "note", "kept_by", "whitelist_evidence",
+    "note", "kept_by", "whitelist_evidence", "label",
 )
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
@@ -169,6 +176,7 @@ class ScreenConfig:
     max_af: float = DEFAULT_MAX_AF
     common_af: float = DEFAULT_COMMON_AF
     af_source: str = DEFAULT_AF_SOURCE
+    af_fields: str = DEFAULT_AF_FIELDS
     impacts: FrozenSet[str] = frozenset(DEFAULT_IMPACTS)
     consequences: FrozenSet[str] = frozenset(DEFAULT_CONSEQUENCES)
     min_qual: float = DEFAULT_MIN_QUAL
@@ -189,6 +197,7 @@ class ScreenConfig:
         if self.af_source not in AF_SOURCES:
             raise UserInputError(None, None, "--af-source", f"unknown AF source {self.af_source!r}",
                                  f"Use one of: {', '.join(AF_SOURCES)}.")
+        parse_af_fields(self.af_fields)
         unknown = sorted(i for i in self.impacts if i not in IMPACT_ORDER)
         if unknown:
             raise UserInputError(None, None, "--impacts", f"unknown impact(s) {', '.join(unknown)}",
@@ -211,7 +220,7 @@ class ScreenConfig:
     def describe(self) -> str:
         """One line for reports: the thresholds in force."""
         parts = [
-            f"AF ({self.af_source}) < {self.max_af:g}",
+            f"AF ({self.af_source}; fields {self.af_fields}) < {self.max_af:g}",
             f"AF <= {self.common_af:g} unless whitelisted",
             f"impact in {','.join(i for i in IMPACT_ORDER if i in self.impacts) or 'none'}"
             + (f" or consequence in {','.join(sorted(self.consequences))}" if self.consequences else ""),
@@ -246,9 +255,15 @@ def decide(
     whitelisted: bool,
     impact_label: Optional[str],
     has_assessable_carrier: Optional[bool],
+    annotated: bool = True,
+    panel_gene: bool = True,
 ) -> Decision:
     """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
     summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
+    ``annotated``: the record has CSQ/ANN entries for its ALT (else ``not_annotated``: its impact
+    is unknown, so ``impact_not_selected`` is not claimed); ``panel_gene``: one of them belongs to
+    a panel gene whose region the variant is in (else ``no_panel_gene_annotation``; only asked of
+    records inside the panel).
     """
     reasons: List[str] = []
     passed: List[str] = []
@@ -280,7 +295,11 @@ def decide(
             passed.append(RESCUED_BY_WHITELIST)
         elif not common:
             passed.append("af_below_common")
-    if impact_label is None:
+    if not annotated:
+        reasons.append("not_annotated")
+    elif not panel_gene:
+        reasons.append("no_panel_gene_annotation")
+    elif impact_label is None:
         reasons.append("impact_not_selected")
     else:
         passed.append(impact_label)
@@ -308,13 +327,12 @@ def impact_label(config: ScreenConfig, transcript: Optional[TranscriptAnnotation
     return None
 
 
-def af_for_decision(config: ScreenConfig, af: Optional[float], popmax_af: Optional[float]) -> Optional[float]:
-    """The AF compared with the thresholds: global; or, for ``popmax``, the larger of global and
-    popmax (so ``popmax`` is never more permissive than ``global``). None = novel."""
-    if config.af_source == "global":
-        return af
-    values = [v for v in (af, popmax_af) if v is not None]
-    return max(values) if values else None
+def af_for_decision(config: ScreenConfig, frequency: Frequency) -> Tuple[Optional[float], Optional[str]]:
+    """``(AF, field)`` compared with the thresholds (None = novel): ``global`` takes the source's
+    global AF, ``popmax`` the larger of global and popmax, so ``popmax`` is never more permissive
+    than ``global``; a source lacking the asked kind is judged by what it has
+    (:meth:`hlhscreen.frequency.Frequency.for_decision`)."""
+    return frequency.for_decision(config.af_source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,6 +368,45 @@ def read_mane_transcripts(path: PathLike) -> FrozenSet[str]:
         raise UserInputError(path, None, "--mane-transcripts", "no transcript ids found",
                              "Give one transcript id per line, or a TSV with a transcript_id column.")
     return frozenset(ids)
+
+
+def load_panel_regions(path: PathLike) -> RegionIndex:
+    """The panel regions BED, checked for the screen: valid BED intervals
+    (:func:`hlhscreen.panel.load_regions`), each named with its gene (``GENE|exonN``, as
+    build_panel writes them). The name is how the screen knows which gene a region belongs to:
+    only those genes can be findings (a record whose annotation names only another gene is
+    dropped as ``no_panel_gene_annotation``)."""
+    regions = load_regions(path)
+    unnamed = next((r for r in regions if not _genes_in_name(r.name)), None)
+    if unnamed is not None:
+        line = None
+        with open_text(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                cols = raw.rstrip("\r\n").split("\t")
+                if len(cols) >= 3 and cols[0] == unnamed.chrom and cols[1] == str(unnamed.start) \
+                        and cols[2] == str(unnamed.end):
+                    line = number
+                    break
+        raise UserInputError(path, line, "name",
+                             f"the interval {unnamed.chrom}:{unnamed.start}-{unnamed.end} has no gene name",
+                             "Name every interval with its gene symbol in the 4th column (GENE|exonN, as "
+                             "bin/build_panel.py writes it): the screen keeps only variants annotated in a panel gene.")
+    return regions
+
+
+def check_screen_settings(*, impacts: str = ",".join(DEFAULT_IMPACTS),
+                          consequences: str = ",".join(DEFAULT_CONSEQUENCES),
+                          af_fields: str = DEFAULT_AF_FIELDS, af_source: str = DEFAULT_AF_SOURCE) -> ScreenConfig:
+    """The screen's list settings as the command line takes them (``--impacts``,
+    ``--consequences``, ``--af-fields``, ``--af-source``), checked without any input file: for the
+    pipeline's start-up check. Returns the validated config; raises UserInputError."""
+    config = ScreenConfig(impacts=frozenset(i.upper() for i in parse_list(impacts)),
+                          consequences=parse_list(consequences), af_fields=af_fields, af_source=af_source)
+    config.validate()
+    if not config.impacts and not config.consequences:
+        raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
+                             "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
+    return config
 
 
 def _genes_in_name(name: str) -> Tuple[str, ...]:
@@ -402,16 +459,20 @@ class PanelGenes:
         return genes
 
 
-def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
+def choose_transcript(record: VariantRecord, panel_genes: Sequence[str], *, in_panel: bool = True
                       ) -> Tuple[Optional[str], Optional[TranscriptAnnotation], Optional[str]]:
     """The gene and summary transcript a record is judged by: ``(gene, transcript, basis)``.
 
     Among the record's genes that own a panel interval at the record, the parser's summary rule
     (MANE Select, else canonical, else most severe) is applied within each gene and the most
-    severe of those summaries wins (ties: first gene in interval order). When none of the
-    record's genes is a panel gene there (unnamed BED, other gene names), the parser's summary
-    over all transcripts is used.
+    severe of those summaries wins (ties: first gene in interval order). A record inside the panel
+    whose annotation names none of them gets ``(None, None, None)``: a gene outside the panel is
+    never a finding (reason ``no_panel_gene_annotation``). Records outside the panel (read with
+    ``evaluate_outside_panel``) show the parser's summary over all transcripts.
     """
+    if not in_panel:
+        summary = record.summary
+        return (summary.gene_symbol if summary else None), summary, record.summary_basis
     best: Optional[Tuple[Tuple[int, int, int], str, TranscriptAnnotation, Optional[str]]] = None
     if panel_genes and record.transcripts:
         genes = record.genes
@@ -419,8 +480,6 @@ def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
             # every transcript belongs to the one panel gene: the parser's summary is that gene's
             return genes[0], record.summary, record.summary_basis
         for order, gene in enumerate(panel_genes):
-            if gene not in genes:
-                continue
             # the basis select_summary gives is the tier (MANE, canonical, any) of the gene's transcripts
             transcript, basis = select_summary(record.transcripts_for_gene(gene))
             if transcript is None:
@@ -430,8 +489,75 @@ def choose_transcript(record: VariantRecord, panel_genes: Sequence[str]
                 best = (key, gene, transcript, basis)
     if best is not None:
         return best[1], best[2], best[3]
-    summary = record.summary
-    return (summary.gene_symbol if summary else None), summary, record.summary_basis
+    return None, None, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a variant is: the reference bases it changes
+# ---------------------------------------------------------------------------------------------
+
+
+def _info_int(info_text: str, key: str) -> Optional[int]:
+    """An integer INFO value (``END``, ``SVLEN``; the first of a list) from the INFO text, or None."""
+    at = info_text.find(key + "=")
+    while at > 0 and info_text[at - 1] != ";":
+        at = info_text.find(key + "=", at + 1)
+    if at < 0:
+        return None
+    value = info_text[at + len(key) + 1:].split(";", 1)[0].split(",", 1)[0]
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def variant_span(pos: int, ref: str, alt: str, info_text: str = "") -> Tuple[int, int, bool]:
+    """``(first, last, junction)``: the 1-based reference bases a record changes.
+
+    The bases REF and ALT share at their ends are not changed (a deletion's padding base, an
+    indel written with extra context): they are trimmed, the shared first bases first (the VCF
+    padding convention: in ``AA>A`` the second A is the deleted one), then the shared last bases.
+    A pure insertion changes no base: it sits at the junction between ``first`` and ``last``
+    (= first + 1), ``junction`` True. A symbolic ALT (``<DEL>``, ``<DUP>``, ...) covers
+    ``POS+1..END`` (INFO/END, else POS+|SVLEN|); ``<INS>`` is a junction after POS. Breakends and
+    ``*`` keep their REF span."""
+    if len(ref) == 1 and len(alt) == 1:
+        return pos, pos, False
+    if alt.startswith("<"):
+        kind = alt[1:-1].split(":", 1)[0]
+        if kind == "INS":
+            return pos, pos + 1, True
+        end = _info_int(info_text, "END")
+        if end is None:
+            svlen = _info_int(info_text, "SVLEN")
+            end = pos + abs(svlen) if svlen else None
+        if end is not None and end > pos:
+            return pos + 1, end, False
+        return pos, pos + len(ref) - 1, False
+    if alt == "*" or "[" in alt or "]" in alt or not ref or not alt:
+        return pos, pos + max(len(ref), 1) - 1, False
+    n = min(len(ref), len(alt))
+    prefix = 0
+    while prefix < n and ref[prefix] == alt[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < n - prefix and ref[-1 - suffix] == alt[-1 - suffix]:
+        suffix += 1
+    r_end = len(ref) - suffix
+    if prefix == r_end:  # no REF base changes: bases inserted after pos + prefix - 1
+        return pos + prefix - 1, pos + prefix, True
+    return pos + prefix, pos + r_end - 1, False
+
+
+def _span_in_merged(starts: Sequence[int], ends: Sequence[int], first: int, last: int, junction: bool) -> bool:
+    """Whether a variant span is in the panel (merged 0-based half-open intervals): a changed base
+    inside an interval; for an insertion, both bases around the junction inside one interval."""
+    idx = bisect.bisect_left(starts, last) - 1
+    if idx < 0:
+        return False
+    if junction:
+        return starts[idx] < first and ends[idx] >= last
+    return ends[idx] >= first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -540,6 +666,10 @@ class GenotypeParser:
 
     def _parse(self, fmt: str, column: str, line: Optional[int], locus: str) -> SampleCall:
         i_gt, i_dp, i_gq, i_ad, i_ps = self._format_index(fmt)
+        if i_gt is None:
+            raise UserInputError(self.path, line, "FORMAT", f"{locus}: the record's FORMAT ({fmt or 'empty'}) has no GT, "
+                                 "so no sample's genotype can be read",
+                                 "Screen the joint VCF as the caller wrote it (FORMAT starting with GT).")
         fields = column.split(":")
         n = len(fields)
         gt = fields[i_gt] if i_gt is not None and i_gt < n else "."
@@ -609,7 +739,7 @@ class GenotypeParser:
         return state, no_call, phased, het_hap
 
 
-def sample_gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]], n_not_assessable: int) -> str:
+def sample_gene_status(carried: Sequence[Tuple[Any, ...]], n_not_assessable: int) -> str:
     """A sample's status in a gene: :func:`gene_status` of its assessable carried variants, except
     that a sample with no carried variant and at least one not-assessable call (at a kept or an
     unconfirmed qualifying variant of the gene) is ``not_assessable``, never ``none``."""
@@ -619,29 +749,59 @@ def sample_gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional
     return status
 
 
-def gene_status(carried: Sequence[Tuple[str, int, Optional[Any], Optional[int]]]) -> str:
-    """Status of one sample in one gene from its assessable carried variants
-    ``(variant_id, state, phase block, haplotype)``.
+class CarriedCall(NamedTuple):
+    """A sample's assessable carried call at a kept variant, as gene status needs it."""
 
-    ``biallelic_hom`` if any is hom_alt; ``monoallelic`` for one het, or several hets all phased
-    in one block on the same haplotype (cis); ``compound_het`` when two hets of one phase block
-    sit on different haplotypes (trans); ``possible_compound_het`` otherwise (2+ hets, phase
-    unknown); ``none`` without carried variants.
+    variant_id: str
+    state: int  # _HET or _HOM
+    block: Optional[Any] = None  # phase block of a phased het
+    hap: Optional[int] = None  # haplotype carrying the ALT in that block
+    sites: FrozenSet[Any] = frozenset()  # the site(s) the record is an allele of (see _site_keys)
+    span: Optional[Tuple[int, int, bool]] = None  # variant_span() of the record (same contig)
+
+
+def _in_trans(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> bool:
+    """Two het calls that cannot be on one haplotype: alleles of one site (one multi-allelic
+    record split, or the same POS and REF), or changing a common reference base."""
+    sites_a = a[4] if len(a) > 4 else frozenset()
+    sites_b = b[4] if len(b) > 4 else frozenset()
+    if sites_a & sites_b:
+        return True
+    span_a = a[5] if len(a) > 5 else None
+    span_b = b[5] if len(b) > 5 else None
+    if span_a is None or span_b is None or span_a[2] or span_b[2]:
+        return False
+    return span_a[0] <= span_b[1] and span_b[0] <= span_a[1]
+
+
+def gene_status(carried: Sequence[Tuple[Any, ...]]) -> str:
+    """Status of one sample in one gene from its assessable carried variants
+    (:class:`CarriedCall`, or plain ``(variant_id, state, phase block, haplotype)`` tuples).
+
+    ``biallelic_hom`` if any is hom_alt; ``compound_het`` when two hets are certainly in trans:
+    phased in one block on different haplotypes, or two ALT alleles of one site (a ``1/2``
+    genotype split into ``1/0`` and ``0/1``) or of overlapping changed bases (one haplotype cannot
+    carry both); ``monoallelic`` for one het, or several hets all phased in one block on the same
+    haplotype (cis); ``possible_compound_het`` otherwise (2+ hets, phase unknown); ``none``
+    without carried variants.
     """
     if not carried:
         return "none"
-    if any(state == _HOM for _, state, _, _ in carried):
+    if any(c[1] == _HOM for c in carried):
         return "biallelic_hom"
     if len(carried) == 1:
         return "monoallelic"
     blocks: Dict[Any, set] = {}
     unphased = 0
-    for _, _, block, hap in carried:
+    for c in carried:
+        block, hap = c[2], c[3]
         if block is None:
             unphased += 1
         else:
             blocks.setdefault(block, set()).add(hap)
     if any(len(haps) > 1 for haps in blocks.values()):
+        return "compound_het"
+    if any(_in_trans(a, b) for i, a in enumerate(carried) for b in carried[i + 1:]):
         return "compound_het"
     if unphased == 0 and len(blocks) == 1:
         return "monoallelic"
@@ -717,7 +877,7 @@ class _GeneAccumulator:
     n_kept: int = 0
     # sample index -> ids of the gene's kept and unconfirmed variants at which it is not assessable
     not_assessable: Dict[int, List[str]] = field(default_factory=dict)
-    carried: Dict[int, List[Tuple[str, int, Optional[Any], Optional[int]]]] = field(default_factory=dict)
+    carried: Dict[int, List[CarriedCall]] = field(default_factory=dict)
 
 
 @dataclass
@@ -736,6 +896,10 @@ class ScreenSummary:
     reasons: Counter = field(default_factory=Counter)
     kept_per_gene: Counter = field(default_factory=Counter)
     af_status: Counter = field(default_factory=Counter)
+    af_fields: Counter = field(default_factory=Counter)  # field that gave the AF compared -> records
+    annotation: Counter = field(default_factory=Counter)  # how records' annotation was found
+    unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles
+    warnings: List[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -856,12 +1020,14 @@ def _read_header(vcf: Path) -> _VcfHeader:
 
 class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
-                 outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike]) -> None:
+                 outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike],
+                 fasta: Optional[PathLike] = None) -> None:
         self.config = config.validate()
         self.vcf_path = vcf
+        self.warnings: List[str] = []
         if not vcf.is_file():
             raise UserInputError(vcf, None, "--vcf", "VCF file not found", "Check the path.")
-        self.regions = load_regions(regions_path)
+        self.regions = load_panel_regions(regions_path)
         self.panel_genes = PanelGenes(self.regions)
         self.panel_chroms = set(self.regions.chroms)
         self.samplesheet_path = samplesheet
@@ -870,8 +1036,22 @@ class _Screen:
         header = _read_header(vcf)
         self.raw_header = header.text
         self.layout = layout_from_header(header.text, mane_transcripts=mane, path=vcf,
-                                         header_lines=count_header_lines(vcf))
+                                         header_lines=count_header_lines(vcf), af_fields=config.af_fields)
+        for label in self.layout.missing_af_fields:
+            self._warn(f"WARNING {vcf}: --af-fields: {label} is not declared in the VCF header; it gives no frequency.")
+        for label in self.layout.unread_frequency_fields:
+            if label == "INFO/AF":
+                continue  # the caller's cohort AF (FreeBayes, GATK): never a population frequency
+            self._warn(f"WARNING {vcf}: {label} looks like an allele frequency but is not read (not among "
+                       f"--af-fields); list it there if it is a population frequency the filters should use.")
+        if not self.layout.frequency_sources:
+            self._warn(f"WARNING {vcf}: no population-frequency field of --af-fields is in the VCF header: every "
+                       "variant is judged novel (no frequency filter applies). Annotate gnomAD frequencies first.")
         self.formats = header.formats
+        if "GT" not in self.formats:
+            raise UserInputError(vcf, None, "FORMAT", "the VCF header declares no FORMAT/GT, so no sample's genotype "
+                                 "can be read", "Screen the joint VCF with genotypes from the CALL step "
+                                 "(FORMAT/GT, FORMAT/DP, FORMAT/GQ).")
         self.vcf_contigs: List[str] = [name for name, _ in header.contigs]
         self.vcf_contig_lengths: List[int] = [length or 0 for _, length in header.contigs]
         self.vcf_samples = list(header.samples)
@@ -885,7 +1065,8 @@ class _Screen:
         self.contigs = resolve_contigs(self.vcf_contigs, self.regions.chroms,
                                        harmonise=config.harmonise_contigs, vcf_path=vcf)
         self.to_panel: Dict[str, str] = dict(self.contigs.vcf_to_panel)
-        self.whitelist = self._load_whitelist(risk_factors_path)
+        self.whitelist = self._load_whitelist(risk_factors_path, fasta)
+        self.cross_check = WhitelistCrossCheck(risk_factors_path, self.whitelist, str(vcf))
         self.genotypes = GenotypeParser(config.min_dp, config.min_gq, vcf)
         self.outdir = outdir
         self.summary = ScreenSummary(traversal=config.traversal)
@@ -929,16 +1110,28 @@ class _Screen:
                                      "Every samplesheet sample must be genotyped in the joint VCF; "
                                      "remove the sample or call it.")
 
-    def _load_whitelist(self, path: Path) -> Dict[Tuple[str, int, str, str], RiskFactor]:
-        factors = load_risk_factors(path)
+    def _warn(self, message: str) -> None:
+        """A warning: printed on stderr now, and kept for the summary and the run log."""
+        print(message, file=sys.stderr)
+        self.warnings.append(message)
+
+    def _load_whitelist(self, path: Path, fasta: Optional[PathLike]) -> Dict[Tuple[str, int, str, str], RiskFactor]:
+        factors = validate_risk_factors(path)  # the file's syntax; the reference check follows
+        if fasta is not None and factors:
+            genome = ReferenceGenome(fasta)
+            try:
+                for message in check_against_reference(path, factors, genome):
+                    self._warn(message)
+            finally:
+                genome.close()
         out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
         for factor in factors.values():
             chrom = factor.chrom
             if chrom not in self.panel_chroms:
                 alias = next((a for a in contig_aliases(chrom) if a in self.panel_chroms), None)
                 if alias is None:
-                    print(f"WARNING {path}:{factor.line}: {factor.variant_id} is on a contig the panel does not "
-                          "cover; it can never be screened.", file=sys.stderr)
+                    self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} is on a contig the panel does not "
+                               "cover; it can never be screened.")
                     continue
                 if not self.config.harmonise_contigs:
                     raise UserInputError(path, factor.line, "chrom",
@@ -947,8 +1140,8 @@ class _Screen:
                                          "harmonisation on (--harmonise-contigs).")
                 chrom = alias
             if not self.regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1):
-                print(f"WARNING {path}:{factor.line}: {factor.variant_id} lies outside the panel regions; "
-                      "it can never be kept.", file=sys.stderr)
+                self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} lies outside the panel regions; "
+                           "it can never be kept.")
             out[(chrom, factor.pos, factor.ref, factor.alt)] = factor
         return out
 
@@ -1162,6 +1355,7 @@ class _Screen:
         m_starts: List[int] = []
         m_ends: List[int] = []
         last_pos = 0
+        at_pos: Dict[Tuple[str, str], int] = {}  # (REF, ALT) -> line of the records at last_pos
         seen_chroms = set()
         n_records = 0
         n_dropped_outside = 0
@@ -1195,6 +1389,8 @@ class _Screen:
                     raise UserInputError(self.vcf_path, number, "POS",
                                          f"{chrom}:{pos} comes after {chrom}:{last_pos}: the VCF is not sorted",
                                          "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
+                if pos != last_pos:
+                    at_pos = {}
                 last_pos = pos
                 alt = parts[4]
                 if "," in alt:
@@ -1202,11 +1398,24 @@ class _Screen:
                 if alt in (".", ""):
                     summary.records_without_alt += 1
                     continue
-                n_records += 1
                 ref = parts[3]
-                end = pos + len(ref) - 1
-                idx = bisect_left(m_starts, end) - 1
-                in_panel = idx >= 0 and m_ends[idx] >= pos
+                # the same variant twice (overlapping calling chunks, a merge) would count each
+                # carrier twice and make one het look like two
+                first_line = at_pos.get((ref, alt), 0)
+                if first_line != 0:
+                    where = f" (first on line {first_line})" if first_line > 0 else ""
+                    raise UserInputError(
+                        self.vcf_path, number, "POS", f"{chrom}:{pos} {ref}>{alt} appears twice{where}",
+                        "Remove duplicate records after normalising: `bcftools norm -d exact input.vcf.gz -Oz -o "
+                        "dedup.vcf.gz` (keeps the first of each), then check why the caller wrote it twice.")
+                at_pos[(ref, alt)] = number if number is not None else -1
+                if len(ref) == 1 and len(alt) == 1:
+                    idx = bisect_left(m_starts, pos) - 1
+                    in_panel = idx >= 0 and m_ends[idx] >= pos
+                else:  # the bases it changes, not a deletion's padding base (docs/screening.md)
+                    first, last, junction = variant_span(pos, ref, alt, parts[7])
+                    in_panel = _span_in_merged(m_starts, m_ends, first, last, junction)
+                n_records += 1
                 qual_text = parts[5]
                 filt = parts[6]
                 filter_ok = filt == "PASS" or filt == "."
@@ -1235,6 +1444,7 @@ class _Screen:
                     continue
                 self._full_record(parts, number, panel_chrom, pos, ref, alt, in_panel, quality_ok,
                                   write_variant, kept_out, carriers_out, accumulators)
+            self.cross_check.finish()
             self._write_genes(accumulators, genes_out)
         finally:
             summary.records += n_records
@@ -1263,20 +1473,31 @@ class _Screen:
                                  f"{variant_id}: {len(sample_columns)} sample columns but the header names "
                                  f"{len(self.vcf_samples)}", "Check that the file is a complete VCF.")
         calls, counts = self.genotypes.calls(fmt, sample_columns, line, variant_id)
+        span = variant_span(pos, ref, alt, info_text)
         if in_panel:
             summary.in_panel += 1
-        panel_genes = self.panel_genes.genes(panel_chrom, pos, pos + len(ref) - 1) if in_panel else []
-        gene, transcript, basis = choose_transcript(record, panel_genes)
-        gnomad = record.gnomad
-        af_used = af_for_decision(config, gnomad.af, gnomad.popmax_af)
+        # annotation: counted for every record read, so the summary says what was lost
+        if record.n_entries == 0:
+            summary.annotation["no CSQ/ANN entry"] += 1
+        elif not record.annotated:
+            summary.annotation["CSQ/ANN entries, none for the record's ALT (annotation lost)"] += 1
+        elif record.matched_by == "allele_num":
+            summary.annotation["entries matched by ALLELE_NUM (split after annotation)"] += 1
+        summary.unmatched_entries += record.n_unmatched_entries
+        panel_genes = self.panel_genes.genes(panel_chrom, span[0], span[1]) if in_panel else []
+        gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
+        frequency = record.gnomad
+        af_used, af_field = af_for_decision(config, frequency)
         af_status = "novel" if af_used is None else "observed"
         summary.af_status[af_status] += 1
+        summary.af_fields[af_field or "none (novel)"] += 1
         factor = self.whitelist.get((panel_chrom, pos, ref, alt))
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
-                         has_assessable_carrier=(n_het + n_hom) > 0)
+                         has_assessable_carrier=(n_het + n_hom) > 0,
+                         annotated=record.annotated, panel_gene=transcript is not None or not in_panel)
         # An unconfirmed qualifying variant: it fails nothing but the carrier rule, and some sample's
         # call there cannot be judged. Those samples may carry it, so they are not assessable for the
         # gene (gene_status.tsv) instead of counting as confirmed non-carriers.
@@ -1296,23 +1517,27 @@ class _Screen:
         if transcript is None:
             hgvsc = hgvsp = NA
             transcript_columns = _NO_TRANSCRIPT_COLUMNS
+            name = variant_id
         else:
             hgvsc = _clean(_na(transcript.hgvsc))
             hgvsp = _clean(_na(transcript.hgvsp))
             transcript_columns = "\t".join((
                 _na(transcript.transcript_id), "yes" if transcript.mane_select else "no", _na(basis), hgvsc, hgvsp,
                 _na("&".join(transcript.consequences)), _na(transcript.impact)))
+            name = _clean(variant_label(transcript.hgvsp, transcript.hgvsc, variant_id))
+        self.cross_check.see((panel_chrom, pos, ref, alt), record.rsids, gene,
+                             protein_label(transcript.hgvsp) if transcript is not None else None, line)
         if factor is None:
             whitelist_columns = _NOT_WHITELISTED_COLUMNS
         else:
             whitelist_columns = "\t".join(("yes", _clean(_na(factor.rsid)), _clean(_na(factor.hgvsp)),
                                            _clean(_na(factor.evidence)), _clean(_na(factor.reason))))
-        gnomad_af = _fmt_number(gnomad.af)
+        gnomad_af = _fmt_number(frequency.gnomad_af)
         row = [
-            variant_id, panel_chrom, str(pos), ref, alt, _na(gene), transcript_columns,
-            _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
-            gnomad_af, _na(gnomad.source), _fmt_number(gnomad.popmax_af),
-            _na(gnomad.popmax_population), af_status, gnomad_af if af_used is gnomad.af else _fmt_number(af_used),
+            variant_id, panel_chrom, str(pos), ref, alt, _na(gene), transcript_columns, name,
+            _annotation_match(record), _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
+            gnomad_af, _na(frequency.source), _fmt_number(frequency.popmax_af),
+            _na(frequency.popmax_population), af_status, _fmt_number(af_used), _na(af_field),
             NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
             RESCUED_BY_WHITELIST if verdict.rescued else NA, whitelist_columns,
             str(n_het), str(n_hom), str(n_ref), str(n_na),
@@ -1320,8 +1545,9 @@ class _Screen:
             "yes" if unconfirmed else "no",
         ]
         write_variant("\t".join(row) + "\n")
+        sites = _site_keys(self.layout, info.get, panel_chrom, pos, ref)
         if unconfirmed:
-            self._accumulate(accumulators, gene, variant_id, calls, kept=False)
+            self._accumulate(accumulators, gene, variant_id, calls, kept=False, sites=sites, span=span)
         if verdict.decision != KEPT:
             return
 
@@ -1334,18 +1560,19 @@ class _Screen:
         kept_out.write(kept_line.encode())
 
         gene_key = gene or NA
-        self._accumulate(accumulators, gene, variant_id, calls, kept=True)
+        self._accumulate(accumulators, gene, variant_id, calls, kept=True, sites=sites, span=span)
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
         # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
         # whitelist citation of a rescued risk factor
-        suffix = (f"\t{RESCUED_BY_WHITELIST}\t{_clean(factor.evidence)}\n" if verdict.rescued and factor is not None
-                  else "\tfilters\tNA\n")
+        suffix = (f"\t{RESCUED_BY_WHITELIST}\t{_clean(factor.evidence)}\t{name}\n" if verdict.rescued and factor is not None
+                  else f"\tfilters\tNA\t{name}\n")
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
 
     @staticmethod
     def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
-                    calls: Sequence[SampleCall], *, kept: bool) -> None:
+                    calls: Sequence[SampleCall], *, kept: bool, sites: FrozenSet[Any] = frozenset(),
+                    span: Optional[Tuple[int, int, bool]] = None) -> None:
         """Add a kept variant (carried calls and not-assessable samples) or an unconfirmed
         qualifying variant (its not-assessable samples only) to its gene's accumulator."""
         gene_key = gene or NA
@@ -1360,7 +1587,8 @@ class _Screen:
                 acc.not_assessable.setdefault(i, []).append(variant_id)
             elif kept and state != _REF:
                 block, hap = call.phase_block()
-                acc.carried.setdefault(i, []).append((variant_id, state, block, hap))
+                acc.carried.setdefault(i, []).append(CarriedCall(variant_id, state, block, hap, sites, span))
+
 
     def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
         """gene_status.tsv rows: genes in order of their first kept or unconfirmed variant, samples in
@@ -1378,6 +1606,13 @@ class _Screen:
 
     def _write_summary(self, path: Path) -> None:
         s = self.summary
+        lost = s.annotation.get("CSQ/ANN entries, none for the record's ALT (annotation lost)", 0)
+        if lost:
+            self._warn(f"WARNING {self.vcf_path}: {lost} record(s) carry CSQ/ANN entries but none for their own ALT "
+                       "(reason not_annotated): typically a multi-allelic site annotated before it was split. Split "
+                       "with `bcftools norm -m -any --old-rec-tag OLD_REC` (VEP with --allele_number) so entries are "
+                       "matched by ALLELE_NUM, or annotate after splitting.")
+        s.warnings = list(self.warnings)
         rows: List[Tuple[str, int]] = [("records screened", s.records)]
         if s.skipped_by_index is not None:
             rows.append(("records not read (outside the panel, skipped through the index)", s.skipped_by_index))
@@ -1390,9 +1625,16 @@ class _Screen:
         for reason in REASONS:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
-            rows.append((f"evaluated with gnomAD AF {status}", s.af_status.get(status, 0)))
+            rows.append((f"evaluated with population AF {status}", s.af_status.get(status, 0)))
+        for name, n in sorted(s.af_fields.items()):
+            rows.append((f"AF compared taken from {name}", n))
+        for name in ("no CSQ/ANN entry", "CSQ/ANN entries, none for the record's ALT (annotation lost)",
+                     "entries matched by ALLELE_NUM (split after annotation)"):
+            rows.append((f"records evaluated with {name}", s.annotation.get(name, 0)))
+        rows.append(("CSQ/ANN entries of other ALT alleles (split multi-allelic records), not used", s.unmatched_entries))
         for gene, n in sorted(s.kept_per_gene.items()):
             rows.append((f"kept in {gene}", n))
+        rows.append(("warnings (listed in the run log)", len(s.warnings)))
         description = (f"Variants screened ({s.traversal} traversal) and why they were kept or dropped. "
                        f"Rules: {self.config.describe()}. A variant can be dropped for several reasons.")
         with open(path, "w") as out:
@@ -1403,6 +1645,23 @@ class _Screen:
             out.write("category\tvariants\n")
             for label, n in rows:
                 out.write(f"{label}\t{n}\n")
+
+
+def _annotation_match(record: VariantRecord) -> str:
+    """variants.tsv ``annotation_match``: how the record's CSQ/ANN entries were found."""
+    if record.matched_by:
+        return record.matched_by
+    return "no_entry_for_alt" if record.n_entries else "no_annotation"
+
+
+def _site_keys(layout: Any, info: Any, chrom: str, pos: int, ref: str) -> FrozenSet[Any]:
+    """The site(s) a record is an allele of: its POS and REF, and the multi-allelic record it was
+    split from (``bcftools norm --old-rec-tag``). Two het ALTs of one site are in trans."""
+    keys: List[Any] = [(chrom, pos, ref)]
+    origin = old_record(layout, info)
+    if origin is not None:
+        keys.append(("split_from", origin))
+    return frozenset(keys)
 
 
 def _info_safe(value: str) -> str:
@@ -1419,10 +1678,12 @@ def run_screen(
     config: Optional[ScreenConfig] = None,
     *,
     mane_transcripts: Optional[PathLike] = None,
+    fasta: Optional[PathLike] = None,
 ) -> ScreenSummary:
-    """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring)."""
+    """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring).
+    ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles."""
     screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
-                     config or ScreenConfig(), mane_transcripts)
+                     config or ScreenConfig(), mane_transcripts, fasta)
     return screen.run()
 
 

@@ -26,7 +26,9 @@ process BCFTOOLS_NORM {
     def prefix = task.ext.prefix ?: 'cohort'
     // Chunks are concatenated (-a: allow overlaps at chunk edges, -D: drop exact duplicates),
     // samples put in name order (FreeBayes orders them as it meets them), sorted, then
-    // multi-allelics split and indels left-aligned against the reference.
+    // multi-allelics split and indels left-aligned against the reference (OLD_REC names the record
+    // a split allele came from: two ALTs of one site are in trans for SCREEN); splitting and
+    // left-aligning can make two records one variant, so exact duplicates are removed last.
     """
     mkdir ordered
     bcftools query -l \$(ls *.vcf.gz | head -n 1) | LC_ALL=C sort > samples.txt
@@ -37,7 +39,8 @@ process BCFTOOLS_NORM {
     ls ordered/*.vcf.gz > chunks.txt
     bcftools concat -a -D -f chunks.txt -Ou \\
         | bcftools sort -Ou -T ./sort_tmp \\
-        | bcftools norm $args -m -any -f $fasta -Oz -o ${prefix}.norm.vcf.gz
+        | bcftools norm $args -m -any -f $fasta --old-rec-tag OLD_REC -Ou \\
+        | bcftools norm -d exact -Oz -o ${prefix}.norm.vcf.gz
     tabix -p vcf ${prefix}.norm.vcf.gz
 
     cat <<-END_VERSIONS > versions.yml

@@ -20,13 +20,18 @@ process GNOMAD_ANNOTATE {
 
     script:
     def prefix = task.ext.prefix ?: 'cohort'
-    // gnomAD sites VCF -> rsID into ID (only where empty) and INFO/gnomAD_AF plus one
-    // INFO/gnomAD_AF_<pop> per population field the file has (AF_afr, AF_nfe, ...). Exact
-    // chrom/pos/ref/alt match; a variant absent from gnomAD gets no gnomAD_AF (= missing, not 0).
+    // gnomAD sites VCF -> rsID into ID (only where empty) and, for every frequency field the file
+    // has, INFO/gnomAD_<field>: AF (v2-v4), AF_joint/AF_exomes/AF_genomes (v4.1 joint), the maxima
+    // AF_grpmax(_joint), AF_popmax, fafmax_faf95_max(_joint) with their group, and the group AFs
+    // AF_<pop> / AF_joint_<pop>. Exact chrom/pos/ref/alt match; a variant absent from gnomAD gets no
+    // gnomAD_* value (= missing, not 0). SCREEN reads them as the source info_gnomad.
     """
-    pops=\$(bcftools view -h $gnomad | sed -n 's/^##INFO=<ID=AF_\\(afr\\|amr\\|asj\\|eas\\|fin\\|mid\\|nfe\\|sas\\|ami\\|remaining\\|oth\\),.*/\\1/p' | sort -u)
-    columns="ID,INFO/gnomAD_AF:=INFO/AF"
-    for pop in \$pops; do columns="\$columns,INFO/gnomAD_AF_\${pop}:=INFO/AF_\${pop}"; done
+    fields=\$(bcftools view -h $gnomad | sed -n \\
+        -e 's/^##INFO=<ID=\\(AF\\|AF_joint\\|AF_exomes\\|AF_genomes\\|AF_grpmax\\|AF_grpmax_joint\\|AF_popmax\\|fafmax_faf95_max\\|fafmax_faf95_max_joint\\|grpmax\\|grpmax_joint\\|popmax\\),.*/\\1/p' \\
+        -e 's/^##INFO=<ID=\\(AF_\\(joint_\\)*\\(afr\\|amr\\|asj\\|eas\\|fin\\|mid\\|nfe\\|sas\\|ami\\|remaining\\|oth\\)\\),.*/\\1/p' \\
+        | sort -u)
+    columns="ID"
+    for field in \$fields; do columns="\$columns,INFO/gnomAD_\${field}:=INFO/\${field}"; done
     bgzip -c $vcf > input.vcf.gz
     tabix -p vcf input.vcf.gz
     bcftools annotate --annotations $gnomad --columns "\$columns" --pair-logic exact \\

@@ -11,6 +11,7 @@ process SCREEN {
     path risk_factors
     path genes          // panel genes.tsv: its transcript_id column lists the MANE transcripts
     path samples
+    tuple path(fasta), path(fai), path(gzi)   // GRCh38-coordinate reference: whitelist REF check
 
     output:
     path "screen/variants.tsv"          , emit: variants
@@ -19,6 +20,7 @@ process SCREEN {
     path "screen/carriers.tsv"          , emit: carriers
     path "screen/gene_status.tsv"       , emit: gene_status
     path "screen/screen_summary_mqc.tsv", emit: multiqc
+    path "screen_warnings.txt"          , emit: warnings
     path "versions.yml"                 , emit: versions
 
     when:
@@ -33,7 +35,9 @@ process SCREEN {
         --risk-factors $risk_factors \\
         --mane-transcripts $genes \\
         --samplesheet $samples \\
+        --fasta $fasta \\
         --outdir screen \\
+        --warnings-file screen_warnings.txt \\
         $args
 
     cat <<-END_VERSIONS > versions.yml
@@ -46,6 +50,7 @@ process SCREEN {
     """
     mkdir screen
     touch screen/variants.tsv screen/carriers.tsv screen/gene_status.tsv screen/screen_summary_mqc.tsv screen/kept.vcf.gz.tbi
+    touch screen_warnings.txt
     echo -n | gzip > screen/kept.vcf.gz
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -1,0 +1,181 @@
+"""The risk-factor whitelist, checked before it is trusted.
+
+A whitelist row rescues a common variant, so a wrong row silently changes a finding: written on the
+transcript strand (PRF1 c.272C>T is chr10:70600631 G>A on the genome, not C>T), the row matches no
+record and PRF1 A91V is dropped as common. Checks:
+
+- :func:`validate_risk_factors` (no VCF needed; the pipeline's start-up check calls it): the file's
+  syntax (:func:`hlhscreen.panel.load_risk_factors`) and, with a reference FASTA, each row's REF
+  against the reference bases at its position.
+- :class:`WhitelistCrossCheck` (the screen feeds it every record it reads): a row whose rsID or
+  HGVSp names a record of the VCF but whose alleles (or position) differ from that record's is an
+  error, unless another record matches the row exactly.
+
+Errors: ``ERROR <whitelist>:<line>: <column>: <what is wrong>. <fix>`` (UserInputError).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple, Union
+
+from hlhscreen.annotation import protein_label
+from hlhscreen.errors import UserInputError
+from hlhscreen.panel import RiskFactor, load_risk_factors
+
+PathLike = Union[str, os.PathLike]
+Key = Tuple[str, int, str, str]
+
+_STRAND_FIX = ("Write whitelist rows in VCF terms: the genomic (forward-strand) REF and ALT at the 1-based VCF "
+               "position on GRCh38, as the VCF record shows them - not the transcript's c. bases.")
+
+
+def _aliases(name: str) -> Tuple[str, ...]:
+    base = name[3:] if name.lower().startswith("chr") else name
+    if base.upper() in ("M", "MT"):
+        return (name, "chrM", "MT", "M")
+    return (name, base, f"chr{base}")
+
+
+class ReferenceGenome:
+    """Bases of a (b)gzipped or plain FASTA through its index (``.fai``; ``.gzi`` for bgzip),
+    with ``chr10``/``10`` spellings mapped."""
+
+    def __init__(self, path: PathLike) -> None:
+        import pysam
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UserInputError(self.path, None, "--fasta", "reference FASTA not found", "Check the path.")
+        try:
+            self._fasta = pysam.FastaFile(str(self.path))
+        except (OSError, ValueError) as err:
+            raise UserInputError(self.path, None, "--fasta", f"cannot be read as an indexed FASTA ({err})",
+                                 "Index it with `samtools faidx` (a gzipped FASTA must be bgzipped).") from None
+        self._names = set(self._fasta.references)
+
+    def contig(self, chrom: str) -> Optional[str]:
+        """The FASTA's name for ``chrom`` (``chr10`` or ``10``), or None."""
+        return next((a for a in _aliases(chrom) if a in self._names), None)
+
+    def bases(self, chrom: str, pos: int, length: int) -> Optional[str]:
+        """Upper-case reference bases at 1-based ``pos`` (None: contig absent; shorter at its end)."""
+        name = self.contig(chrom)
+        if name is None:
+            return None
+        return self._fasta.fetch(name, pos - 1, pos - 1 + length).upper()
+
+    def close(self) -> None:
+        self._fasta.close()
+
+
+def check_against_reference(path: PathLike, factors: Dict[Key, RiskFactor], genome: ReferenceGenome) -> List[str]:
+    """Check each row's REF against the reference; returns warnings (rows that could not be
+    checked: reference bases ``N``). A mismatch or an unknown contig is an error."""
+    warnings: List[str] = []
+    for factor in factors.values():
+        found = genome.bases(factor.chrom, factor.pos, len(factor.ref))
+        if found is None:
+            raise UserInputError(path, factor.line, "chrom",
+                                 f"contig {factor.chrom} is not in the reference FASTA {genome.path}",
+                                 "Use the reference's contig names (GRCh38: chr1-chr22, chrX, chrY, chrM).")
+        if len(found) < len(factor.ref):
+            raise UserInputError(path, factor.line, "pos",
+                                 f"{factor.variant_id} runs past the end of {factor.chrom} in {genome.path}",
+                                 "pos is the 1-based VCF position on GRCh38.")
+        if "N" in found:
+            warnings.append(f"WARNING {path}:{factor.line}: {factor.variant_id}: the reference has N at this "
+                            f"position ({genome.path}); its REF could not be checked.")
+            continue
+        if found != factor.ref.upper():
+            complement = factor.ref.upper().translate(str.maketrans("ACGT", "TGCA"))[::-1]
+            strand = " (the reverse complement of the row's REF: written on the transcript strand?)" \
+                if complement == found else ""
+            raise UserInputError(path, factor.line, "ref",
+                                 f"{factor.variant_id}: REF {factor.ref} does not match the reference base(s) "
+                                 f"{found} at {factor.chrom}:{factor.pos}{strand}", _STRAND_FIX)
+    return warnings
+
+
+def validate_risk_factors(path: PathLike, *, fasta: Optional[PathLike] = None,
+                          warn: bool = True) -> Dict[Key, RiskFactor]:
+    """Read the whitelist and check what can be checked without the VCF: the file's syntax and,
+    when ``fasta`` is given, every row's REF against the reference. Returns the rows by
+    ``(chrom, pos, ref, alt)``; raises UserInputError on the first problem. Rows at reference
+    ``N`` bases cannot be checked: a warning is printed on stderr (``warn``)."""
+    factors = load_risk_factors(path)
+    if fasta is not None and factors:
+        genome = ReferenceGenome(fasta)
+        try:
+            for message in check_against_reference(path, factors, genome):
+                if warn:
+                    print(message, file=sys.stderr)
+        finally:
+            genome.close()
+    return factors
+
+
+@dataclass
+class _Suspect:
+    factor: RiskFactor
+    record: str  # the VCF record's id
+    via: str  # "rsID rs35947132" or "HGVSp p.Ala91Val"
+    line: Optional[int]
+
+
+@dataclass
+class WhitelistCrossCheck:
+    """Rows whose rsID/HGVSp names a VCF record with other alleles (see the module docstring).
+
+    ``factors`` are keyed in the screen's contig naming. Feed every record read with :meth:`see`;
+    :meth:`finish` raises for the first row that matched no record exactly but whose rsID or
+    HGVSp names a record with a different position or REF (rsID) or different alleles (HGVSp).
+    The same rsID at the same position and REF with another ALT is a different allele of a
+    multi-allelic dbSNP entry, not a mistake."""
+
+    path: Path
+    factors: Dict[Key, RiskFactor]
+    vcf_path: str = "-"
+    _by_rsid: Dict[str, List[RiskFactor]] = field(default_factory=dict)
+    _by_hgvsp: Dict[Tuple[str, str], List[RiskFactor]] = field(default_factory=dict)
+    _exact: set = field(default_factory=set)
+    _suspects: Dict[Key, _Suspect] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key, factor in self.factors.items():
+            if factor.rsid and factor.rsid.startswith("rs"):
+                self._by_rsid.setdefault(factor.rsid, []).append(factor)
+            label = protein_label(factor.hgvsp) if factor.hgvsp and factor.hgvsp.startswith("p.") else None
+            if label:
+                self._by_hgvsp.setdefault((factor.gene, label), []).append(factor)
+
+    def see(self, key: Key, rsids: Tuple[str, ...], gene: Optional[str], hgvsp_label: Optional[str],
+            line: Optional[int]) -> None:
+        """One record: its key ``(chrom, pos, ref, alt)``, rsIDs, judged gene and protein label."""
+        if key in self.factors:
+            self._exact.add(key)
+        chrom, pos, ref, _ = key
+        record = f"{chrom}:{pos}:{key[2]}:{key[3]}"
+        for rsid in rsids:
+            for factor in self._by_rsid.get(rsid, ()):
+                if factor.key != key and (factor.chrom, factor.pos, factor.ref) != (chrom, pos, ref):
+                    self._suspects.setdefault(factor.key, _Suspect(factor, record, f"rsID {rsid}", line))
+        if gene and hgvsp_label:
+            for factor in self._by_hgvsp.get((gene, hgvsp_label), ()):
+                if factor.key != key:
+                    self._suspects.setdefault(factor.key, _Suspect(factor, record, f"{gene} {hgvsp_label}", line))
+
+    def finish(self) -> None:
+        for key, suspect in sorted(self._suspects.items(), key=lambda item: item[1].factor.line):
+            if key in self._exact:
+                continue
+            factor = suspect.factor
+            where = f"{self.vcf_path}:{suspect.line}" if suspect.line else self.vcf_path
+            raise UserInputError(
+                self.path, factor.line, "ref/alt",
+                f"the row says {factor.variant_id}, but its {suspect.via} names the VCF record {suspect.record} "
+                f"({where}), and no record matches the row",
+                f"Correct the row to the record's position and alleles if it is the same variant. {_STRAND_FIX}")
