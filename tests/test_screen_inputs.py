@@ -133,6 +133,7 @@ def test_gnomad_v4_info_fields_count_and_the_callers_af_does_not(tmp_path):
         ("af_above_max;common_not_risk_factor", "0.05", "INFO/AF_grpmax")
     novel = out.variants["chr10:70598250:T:C"]  # INFO/AF=0.5 is FreeBayes' cohort AF
     assert (novel["decision"], novel["af_status"]) == ("kept", "novel")
+    assert not any("INFO/AF " in w for w in out.summary.warnings)  # the caller's AF is no warning either
 
 
 def test_af_fields_choose_the_fields_and_their_precedence(tmp_path):
@@ -556,6 +557,16 @@ def test_duplicate_records_are_refused(tmp_path):
     assert message.startswith(f"ERROR {path}:{first + 2}: POS: chr10:70598599 C>T appears twice (first on line "
                               f"{first + 1})")
     assert "bcftools norm -d exact" in message
+
+
+def test_same_alleles_at_neighbouring_positions_are_not_duplicates(tmp_path):
+    vcf = write_vcf(tmp_path / "near.vcf", [
+        vcf_row(70598100, "C", "A", "CSQ=" + vep_entry("A"), ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598101, "C", ".", ".", ["0/0:30:99", "0/0:30:99"]),
+        vcf_row(70598101, "C", "A", "CSQ=" + vep_entry("A"), ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598101, "C", "T", "CSQ=" + vep_entry("T"), ["0/0:30:99", "0/1:30:99"]),
+    ])
+    assert len(run(tmp_path, vcf).variants) == 3
 
 
 def test_vcf_without_genotypes_is_refused(tmp_path):

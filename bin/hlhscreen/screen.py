@@ -1355,7 +1355,10 @@ class _Screen:
         m_starts: List[int] = []
         m_ends: List[int] = []
         last_pos = 0
-        at_pos: Dict[Tuple[str, str], int] = {}  # (REF, ALT) -> line of the records at last_pos
+        # records at last_pos: _ONE while there is one (prev_key, prev_line), then (REF, ALT) -> line
+        at_pos: Any = None
+        prev_key: Tuple[str, str] = ("", "")
+        prev_line = 0
         seen_chroms = set()
         n_records = 0
         n_dropped_outside = 0
@@ -1390,7 +1393,7 @@ class _Screen:
                                          f"{chrom}:{pos} comes after {chrom}:{last_pos}: the VCF is not sorted",
                                          "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
                 if pos != last_pos:
-                    at_pos = {}
+                    at_pos = None
                 last_pos = pos
                 alt = parts[4]
                 if "," in alt:
@@ -1400,15 +1403,22 @@ class _Screen:
                     continue
                 ref = parts[3]
                 # the same variant twice (overlapping calling chunks, a merge) would count each
-                # carrier twice and make one het look like two
-                first_line = at_pos.get((ref, alt), 0)
-                if first_line != 0:
-                    where = f" (first on line {first_line})" if first_line > 0 else ""
-                    raise UserInputError(
-                        self.vcf_path, number, "POS", f"{chrom}:{pos} {ref}>{alt} appears twice{where}",
-                        "Remove duplicate records after normalising: `bcftools norm -d exact input.vcf.gz -Oz -o "
-                        "dedup.vcf.gz` (keeps the first of each), then check why the caller wrote it twice.")
-                at_pos[(ref, alt)] = number if number is not None else -1
+                # carrier twice and make one het look like two. Records of one position are
+                # adjacent (sorted VCF); a dict is made only when a position has several.
+                if at_pos is not None:
+                    if at_pos is _ONE:
+                        at_pos = {prev_key: prev_line}
+                    first_line = at_pos.get((ref, alt), 0)
+                    if first_line != 0:
+                        where = f" (first on line {first_line})" if first_line > 0 else ""
+                        raise UserInputError(
+                            self.vcf_path, number, "POS", f"{chrom}:{pos} {ref}>{alt} appears twice{where}",
+                            "Remove duplicate records after normalising: `bcftools norm -d exact input.vcf.gz -Oz "
+                            "-o dedup.vcf.gz` (keeps the first of each), then check why the caller wrote it twice.")
+                    at_pos[(ref, alt)] = number if number is not None else -1
+                else:
+                    at_pos = _ONE
+                    prev_key, prev_line = (ref, alt), (number if number is not None else -1)
                 if len(ref) == 1 and len(alt) == 1:
                     idx = bisect_left(m_starts, pos) - 1
                     in_panel = idx >= 0 and m_ends[idx] >= pos
@@ -1662,6 +1672,9 @@ def _site_keys(layout: Any, info: Any, chrom: str, pos: int, ref: str) -> Frozen
     if origin is not None:
         keys.append(("split_from", origin))
     return frozenset(keys)
+
+
+_ONE = object()  # the duplicate check's marker: one record seen at this position so far
 
 
 def _info_safe(value: str) -> str:
