@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: no duplicate records (SCREEN refuses them)
 
 # GRCh38 primary assembly chromosome lengths (header ##contig lines).
 GRCH38_LENGTHS = {
@@ -169,6 +169,7 @@ def generate(path: Path, n_records: int, n_samples: int, bed: Path, panel_fracti
     n_transcript = 0
     chunk: List[str] = []
     for chrom in contigs:
+        seen: set = set()  # (pos, REF, ALT) already written: the same variant twice is refused by SCREEN
         for pos, panel_gene in sorted(per_chrom[chrom]):
             ref = rng.choice(bases)
             if rng.random() < 0.05:
@@ -177,6 +178,13 @@ def generate(path: Path, n_records: int, n_samples: int, bed: Path, panel_fracti
             else:
                 alt = rng.choice([b for b in bases if b != ref])
                 allele = alt
+            if (pos, ref, alt) in seen:
+                unused = [b for b in bases if b != ref[0] and (pos, ref, b) not in seen] if allele != "-" else []
+                if not unused:
+                    continue  # (rare) this position already has every variant drawn
+                alt = allele = rng.choice(unused)
+                ref = ref[0]
+            seen.add((pos, ref, alt))
             gene = panel_gene or rng.choice(background_genes)
             entries = []
             for t in range(rng.randint(2, 4)):
