@@ -3,8 +3,13 @@
 #
 #   scripts/slurm_cluster.sh up       install (Debian packages) and start munged, slurmctld, slurmd;
 #                                     waits until the node accepts jobs. Does nothing if already up.
-#   scripts/slurm_cluster.sh down     stop the daemons this script started (by their pid files)
+#   scripts/slurm_cluster.sh down     stop the daemons this script started (by their pid files),
+#                                     unless another caller of 'up' still runs (see below)
 #   scripts/slurm_cluster.sh status   print the cluster state; exit 0 only if it accepts jobs
+#
+# Several test sessions may share the cluster: 'up' records its caller (the parent process, e.g. a
+# pytest run) and 'down' forgets its caller, stopping the daemons only when no recorded caller is
+# still alive. Both hold a lock, so concurrent calls do not start the daemons twice.
 #
 # Needs root on Debian/Ubuntu (apt packages slurmctld slurmd slurm-client munge). Any other
 # machine: exit code 3 and a message saying why (tests skip on it).
@@ -30,12 +35,14 @@ unsupported() { say "UNSUPPORTED: $*"; exit 3; }
 node_name() { hostname -s; }
 
 check_machine() {
+    local os_release=${HLHSCREEN_OS_RELEASE:-/etc/os-release}   # overridable for the tests
     [[ $(id -u) -eq 0 ]] || unsupported "needs root (daemons, /etc/slurm, apt-get); run as root or skip the SLURM test"
-    [[ -r /etc/os-release ]] || unsupported "not a Debian/Ubuntu machine (no /etc/os-release)"
-    # shellcheck disable=SC1091
+    [[ -r $os_release ]] || unsupported "not a Debian/Ubuntu machine (no $os_release)"
     local id id_like
-    id=$(. /etc/os-release; echo "${ID:-}")
-    id_like=$(. /etc/os-release; echo "${ID_LIKE:-}")
+    # shellcheck disable=SC1090
+    id=$(. "$os_release"; echo "${ID:-}")
+    # shellcheck disable=SC1090
+    id_like=$(. "$os_release"; echo "${ID_LIKE:-}")
     [[ " $id $id_like " == *" debian "* || " $id $id_like " == *" ubuntu "* ]] ||
         unsupported "not Debian/Ubuntu (ID=$id); install SLURM with your distribution's packages instead"
     command -v apt-get >/dev/null || unsupported "no apt-get on this machine"
@@ -126,7 +133,8 @@ start_munge() {
     mkdir -p /run/munge /var/lib/munge /var/log/munge
     chown munge:munge /run/munge /var/lib/munge /var/log/munge
     chmod 755 /run/munge
-    runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid ||
+    # 9>&-: a daemon must not inherit this script's lock (it would hold it for ever)
+    runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid 9>&- ||
         die "munged did not start (see /var/log/munge/munged.log)"
     echo munged >>"$RUN_DIR/started"
     for _ in $(seq 50); do
@@ -139,7 +147,7 @@ start_munge() {
 start_daemon() {   # name, pid file
     local daemon=$1 pidfile=$2
     alive "$pidfile" && return 0
-    "/usr/sbin/$daemon" || die "$daemon did not start (see $LOG_DIR/$daemon.log)"
+    "/usr/sbin/$daemon" 9>&- || die "$daemon did not start (see $LOG_DIR/$daemon.log)"
     echo "$daemon" >>"$RUN_DIR/started"
 }
 
@@ -165,10 +173,33 @@ wait_for_node() {
     die "the node did not become idle within 60 s"
 }
 
+# callers of 'up' that have not called 'down' yet and are still running
+live_users() {
+    local pid
+    [[ -s $RUN_DIR/users ]] || return 0
+    while read -r pid; do
+        if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+    done <"$RUN_DIR/users" | sort -u
+}
+
+forget_user() {   # pid
+    local others
+    others=$(live_users | grep -vx "$1" || true)
+    printf '%s\n' $others >"$RUN_DIR/users.tmp" && mv "$RUN_DIR/users.tmp" "$RUN_DIR/users"
+}
+
+ours() { [[ -e $CONF ]] && grep -qxF "$MARKER" "$CONF"; }
+
 cmd_up() {
     check_machine
+    if [[ -e $CONF ]] && ! ours && command -v scontrol >/dev/null && accepting_jobs; then
+        say "using the running cluster of $CONF (not managed by this script)"
+        return 0
+    fi
     install_packages
-    if [[ -e $CONF ]] && grep -qxF "$MARKER" "$CONF" && accepting_jobs; then
+    mkdir -p "$RUN_DIR"
+    echo "$PPID" >>"$RUN_DIR/users"
+    if ours && accepting_jobs; then
         say "already up ($(node_name): $(node_state))"
         return 0
     fi
@@ -196,8 +227,14 @@ stop_pidfile() {
 cmd_down() {
     check_machine
     [[ -s $RUN_DIR/started ]] || { say "nothing started by this script is running"; return 0; }
+    forget_user "$PPID"
+    local users
+    users=$(live_users | tr '\n' ' ')
+    if [[ -n $users ]]; then
+        say "still used by process(es) $users- not stopping (they call 'down' when they are done)"
+        return 0
+    fi
     # reverse start order: compute daemon, controller, then authentication
-    local daemon
     grep -qx slurmd "$RUN_DIR/started" && stop_pidfile "$RUN_DIR/slurmd.pid"
     grep -qx slurmctld "$RUN_DIR/started" && stop_pidfile "$RUN_DIR/slurmctld.pid"
     grep -qx munged "$RUN_DIR/started" && stop_pidfile /run/munge/munged.pid
@@ -214,9 +251,16 @@ cmd_status() {
     return 1
 }
 
+locked() {   # run "$@" holding the script's lock (root only: the lock lives in /run)
+    check_machine
+    exec 9>/run/hlhscreen-slurm.lock
+    flock 9
+    "$@"
+}
+
 case "${1:-}" in
-    up) cmd_up ;;
-    down) cmd_down ;;
+    up) locked cmd_up ;;
+    down) locked cmd_down ;;
     status) cmd_status ;;
     *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac

@@ -122,12 +122,14 @@ def test_slurm_profile_warns_when_slurm_cannot_be_asked(tmp_path):
 
 @pytest.fixture(scope="module")
 def slurm_cluster():
-    """A SLURM cluster accepting jobs: the one already up, or one this fixture starts (and stops)."""
-    if subprocess.run(["bash", str(CLUSTER), "status"], capture_output=True).returncode == 0:
-        yield
-        return
+    """A SLURM cluster accepting jobs: scripts/slurm_cluster.sh starts the one-node cluster (or joins the
+    one it already runs, or uses a real cluster it finds) and stops it after the tests unless another
+    test session still uses it."""
     up = subprocess.run(["bash", str(CLUSTER), "up"], capture_output=True, text=True)
     if up.returncode == 3:  # not root / not Debian-like: the script says which
+        if subprocess.run(["bash", str(CLUSTER), "status"], capture_output=True).returncode == 0:
+            yield  # a cluster this user can submit to anyway
+            return
         pytest.skip(f"no one-node SLURM test cluster here: {up.stderr.strip()}")
     if up.returncode != 0:
         pytest.fail(f"scripts/slurm_cluster.sh up failed:\n{up.stdout}\n{up.stderr}")
@@ -236,3 +238,38 @@ def test_site_config_example_of_the_usage_docs_wins_over_the_profile(tmp_path):
     bwa = result.stdout.split("withName:'BWA_MEM|BWAMEM2_MEM' {")[1].split("withName:")[0]
     assert "queue = 'long'" in bwa, bwa
     assert "queueSize = 100" in result.stdout and "cacheDir = '/shared/containers/singularity'" in result.stdout
+
+
+# ---- scripts/slurm_cluster.sh refuses machines it cannot set up, with the reason -------------------
+
+def test_cluster_script_needs_root():
+    if os.geteuid() != 0:
+        result = subprocess.run(["bash", str(CLUSTER), "up"], capture_output=True, text=True)
+    else:
+        if subprocess.run(["id", "nobody"], capture_output=True).returncode != 0:
+            pytest.skip("no 'nobody' user to run the script as")
+        # a copy 'nobody' can read wherever the checkout is (pytest's tmp folders are private to root)
+        script = Path("/tmp") / f"slurm_cluster_{os.getpid()}.sh"
+        script.write_text(CLUSTER.read_text())
+        script.chmod(0o755)
+        try:
+            result = subprocess.run(["runuser", "-u", "nobody", "--", "bash", str(script), "up"], cwd="/tmp",
+                                    capture_output=True, text=True)
+        finally:
+            script.unlink()
+    assert result.returncode == 3 and "needs root" in result.stderr, result.stderr
+
+
+def test_cluster_script_needs_debian_or_ubuntu(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("the distribution is checked after root")
+    (tmp_path / "os-release").write_text('ID=fedora\nID_LIKE="rhel centos"\n')
+    result = subprocess.run(["bash", str(CLUSTER), "up"], capture_output=True, text=True,
+                            env=dict(os.environ, HLHSCREEN_OS_RELEASE=str(tmp_path / "os-release")))
+    assert result.returncode == 3 and "not Debian/Ubuntu (ID=fedora)" in result.stderr, result.stderr
+    (tmp_path / "os-release").write_text('ID=linuxmint\nID_LIKE="ubuntu debian"\n')
+    status = subprocess.run(["bash", "-c", f'source <(sed -n "/^check_machine()/,/^}}/p" {CLUSTER}); '
+                             'unsupported() { echo "$*"; exit 3; }; check_machine && echo accepted'],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, HLHSCREEN_OS_RELEASE=str(tmp_path / "os-release")))
+    assert status.stdout.strip().endswith("accepted"), status.stdout + status.stderr
