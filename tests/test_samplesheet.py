@@ -50,7 +50,30 @@ def test_valid_sheet_with_lanes_and_relative_paths(tmp_path, reads):
     assert lanes[0].fastq_1 == (tmp_path / "a_R1.fastq.gz").resolve()
     out = tmp_path / "valid.csv"
     write_validated(lanes, out)
-    assert out.read_text().splitlines()[0] == "sample,group,lane,fastq_1,fastq_2"
+    assert out.read_text().splitlines()[0] == "sample,group,sex,lane,fastq_1,fastq_2"
+    assert {lane.sex for lane in lanes} == {"unknown"}
+
+
+def test_optional_sex_column(tmp_path, reads):
+    path = sheet(tmp_path,
+                 "A,case,Male,a_R1.fastq.gz,a_R2.fastq.gz",
+                 "A,case,male,c_R1.fastq.gz,c_R2.fastq.gz",
+                 "B,control,,b_R1.fastq.gz,b_R2.fastq.gz",
+                 header="sample,group,sex,fastq_1,fastq_2")
+    assert [lane.sex for lane in read_samplesheet(path)] == ["male", "male", "unknown"]
+    out = tmp_path / "valid.csv"
+    write_validated(read_samplesheet(path), out)
+    assert out.read_text().splitlines()[1].startswith("A,case,male,1,")
+
+
+@pytest.mark.parametrize("rows, expected", [
+    (("A,case,M,a_R1.fastq.gz,a_R2.fastq.gz",), "samplesheet.csv:2: sex: unknown sex 'M'. Use male, female or unknown"),
+    (("A,case,female,a_R1.fastq.gz,a_R2.fastq.gz", "A,case,male,c_R1.fastq.gz,c_R2.fastq.gz"),
+     "samplesheet.csv:3: sex: sample 'A' is 'male' here but 'female' on line 2. Give every lane of a sample the same sex."),
+])
+def test_sex_errors(tmp_path, reads, rows, expected):
+    path = sheet(tmp_path, *rows, "B,control,,b_R1.fastq.gz,b_R2.fastq.gz", header="sample,group,sex,fastq_1,fastq_2")
+    assert expected in error_of(path)
 
 
 @pytest.mark.parametrize("header, expected", [

@@ -15,7 +15,9 @@ from typing import Dict, List, Tuple
 from .errors import UserInputError
 
 COLUMNS = ("sample", "group", "fastq_1", "fastq_2")
+OPTIONAL_COLUMNS = ("sex",)  # male / female / unknown (empty = unknown); see hlhscreen/sex.py
 GROUPS = ("case", "control")
+SEXES = ("male", "female", "unknown")
 _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -28,6 +30,7 @@ class Lane:
     fastq_1: Path
     fastq_2: Path
     line: int
+    sex: str = "unknown"
 
 
 class SamplesheetErrors(UserInputError):
@@ -67,7 +70,7 @@ def read_samplesheet(path: Path) -> List[Lane]:
                              f"The first line must be: {','.join(COLUMNS)}.")
     header = [cell.strip() for cell in rows[0]]
     missing = [c for c in COLUMNS if c not in header]
-    extra = [c for c in header if c not in COLUMNS]
+    extra = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
     if missing or extra or len(header) != len(set(header)):
         problems = []
         if missing:
@@ -77,11 +80,13 @@ def read_samplesheet(path: Path) -> List[Lane]:
         if len(header) != len(set(header)):
             problems.append("a column is repeated")
         raise UserInputError(sheet, 1, "header", "; ".join(problems),
-                             f"The header must be exactly: {','.join(COLUMNS)}.")
-    index = {name: header.index(name) for name in COLUMNS}
+                             f"The header must be exactly: {','.join(COLUMNS)} (optionally also: "
+                             f"{','.join(OPTIONAL_COLUMNS)}).")
+    index = {name: header.index(name) for name in COLUMNS + OPTIONAL_COLUMNS if name in header}
     base = path.resolve().parent
     errors: List[UserInputError] = []
     groups: Dict[str, Tuple[str, int]] = {}
+    sexes: Dict[str, Tuple[str, int]] = {}
     seen_fastq: Dict[Path, Tuple[int, str]] = {}
     seen_pairs: Dict[Tuple[str, Path, Path], int] = {}
     lane_count: Dict[str, int] = {}
@@ -94,6 +99,15 @@ def read_samplesheet(path: Path) -> List[Lane]:
                                          "Check for a missing or extra comma."))
             continue
         values = {name: row[i].strip() for name, i in index.items()}
+        sex = values.get("sex", "").lower() or "unknown"
+        if sex not in SEXES:
+            errors.append(UserInputError(sheet, line_no, "sex", f"unknown sex {values['sex']!r}",
+                                         "Use male, female or unknown (or leave the cell empty)."))
+        elif sample_sex_conflict(sexes, values["sample"], sex, line_no):
+            first_sex, first_line = sexes[values["sample"]]
+            errors.append(UserInputError(sheet, line_no, "sex",
+                                         f"sample {values['sample']!r} is {sex!r} here but {first_sex!r} on line {first_line}",
+                                         "Give every lane of a sample the same sex."))
         empty = [name for name in COLUMNS if not values[name]]
         for name in empty:
             errors.append(UserInputError(sheet, line_no, name, "empty field"))
@@ -135,7 +149,7 @@ def read_samplesheet(path: Path) -> List[Lane]:
             else:
                 seen_fastq[fastq] = (line_no, field)
         lane_count[sample] = lane_count.get(sample, 0) + 1
-        lanes.append(Lane(sample, group, lane_count[sample], fastqs["fastq_1"], fastqs["fastq_2"], line_no))
+        lanes.append(Lane(sample, group, lane_count[sample], fastqs["fastq_1"], fastqs["fastq_2"], line_no, sex))
     if not lanes and not errors:
         errors.append(UserInputError(sheet, 2, "row", "no samples listed"))
     present = {g for g, _ in groups.values()}
@@ -148,12 +162,20 @@ def read_samplesheet(path: Path) -> List[Lane]:
     return lanes
 
 
+def sample_sex_conflict(sexes: Dict[str, Tuple[str, int]], sample: str, sex: str, line: int) -> bool:
+    """Record a sample's sex at its first lane; True when a later lane says otherwise."""
+    if sample in sexes:
+        return sexes[sample][0] != sex
+    sexes[sample] = (sex, line)
+    return False
+
+
 def write_validated(lanes: List[Lane], out: Path) -> None:
     """The validated samplesheet: absolute paths and a lane number per row."""
     from .files import atomic_output
 
     with atomic_output(out) as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["sample", "group", "lane", "fastq_1", "fastq_2"])
+        writer.writerow(["sample", "group", "sex", "lane", "fastq_1", "fastq_2"])
         for lane in lanes:
-            writer.writerow([lane.sample, lane.group, lane.lane, lane.fastq_1, lane.fastq_2])
+            writer.writerow([lane.sample, lane.group, lane.sex, lane.lane, lane.fastq_1, lane.fastq_2])

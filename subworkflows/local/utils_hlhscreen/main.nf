@@ -182,10 +182,11 @@ workflow PIPELINE_INITIALISATION {
         def meta = [id: row.sample, group: row.group, lane: row.lane as Integer]
         [meta, file(row.fastq_1), file(row.fastq_2)]
     }
-    ch_samples = Channel.fromList(laneRows.collect { "${it.sample},${it.group}" }.unique().sort())
-        .collectFile(name: 'samples.csv', seed: 'sample,group', newLine: true, sort: false)
+    // one row per sample: its group and the sex given in the samplesheet (unknown when blank)
+    ch_samples = Channel.fromList(laneRows.collect { "${it.sample},${it.group},${it.sex}" }.unique().sort())
+        .collectFile(name: 'samples.csv', seed: 'sample,group,sex', newLine: true, sort: false)
 
     emit:
     lanes   = ch_lanes      // [meta(id, group, lane), fastq_1, fastq_2]
-    samples = ch_samples    // samples.csv: sample,group
+    samples = ch_samples    // samples.csv: sample,group,sex
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Attach ClinVar evidence to the annotated cohort VCF (INFO/CLINVAR_*), matched by exact allele.
+
+For every record, the ClinVar record at the same position with the same REF and ALT (contig names
+mapped explicitly: NCBI writes `10`, the cohort `chr10`) gives CLINVAR_VARID (variation ID),
+CLINVAR_ALLELEID, CLINVAR_CLNSIG, CLINVAR_CLNREVSTAT, CLINVAR_STARS (ClinVar's documented
+review-status -> stars mapping) and CLINVAR_CLNDN; records without a match get none (= not in
+ClinVar). The header gains `##hlhscreen_clinvar=<file,fileDate,source,reference>`, and
+--release-json gets the same facts plus the counts, for the report's citation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import pysam
+
+from hlhscreen import clinvar
+from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.files import atomic_output, atomic_path, open_text
+
+
+def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Path]) -> str:
+    release = clinvar.read_release(clinvar_vcf)
+    clinvar_contigs = clinvar.tabix_contigs(clinvar_vcf)
+    header: List[str] = []
+    records = matched = 0
+    tabix = pysam.TabixFile(str(clinvar_vcf))
+    with open_text(vcf) as handle, atomic_path(out) as tmp:
+        plain = tmp.with_suffix("")
+        with open(plain, "w") as sink:
+            contigs: List[str] = []
+            mapping = {}
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("##"):
+                    if line.startswith("##contig=<ID="):
+                        contigs.append(line[len("##contig=<ID="):].split(",")[0].rstrip(">\n"))
+                    if not line.startswith(f"##{clinvar.HEADER_KEY}=") and not any(
+                            line.startswith(f"##INFO=<ID={name},") for name in clinvar.INFO_NAMES):
+                        header.append(line)
+                    continue
+                if line.startswith("#CHROM"):
+                    for name, number, kind, description in clinvar.INFO_FIELDS:
+                        header.append(f'##INFO=<ID={name},Number={number},Type={kind},Description="{description}">\n')
+                    header.append(release.header_line() + "\n")
+                    sink.writelines(header)
+                    sink.write(line)
+                    mapping = clinvar.check_naming(clinvar_vcf, contigs, clinvar_contigs)
+                    continue
+                fields = line.rstrip("\r\n").split("\t")
+                if len(fields) < 8:
+                    raise UserInputError(vcf, number, "record", "fewer than 8 columns", "Give a VCF file.")
+                records += 1
+                target = mapping.get(fields[0]) or clinvar.contig_map([fields[0]], clinvar_contigs).get(fields[0])
+                entry = None
+                if target is not None and fields[4] not in (".", "*"):
+                    pos = int(fields[1])
+                    found = clinvar.matching_entries(
+                        (r.split("\t") for r in tabix.fetch(target, pos - 1, pos)), pos, fields[3], fields[4])
+                    entry = clinvar.best_entry(found)
+                info = [item for item in fields[7].split(";")
+                        if item not in (".", "") and item.partition("=")[0] not in clinvar.INFO_NAMES]
+                if entry is not None:
+                    matched += 1
+                    info.extend(entry.info_items())
+                fields[7] = ";".join(info) or "."
+                sink.write("\t".join(fields) + "\n")
+        pysam.tabix_compress(str(plain), str(tmp), force=True)
+        plain.unlink()
+    pysam.tabix_index(str(out), preset="vcf", force=True)
+    if release_json is not None:
+        with atomic_output(release_json) as sink:
+            json.dump({"file": Path(release.path).name, "fileDate": release.file_date, "source": release.source,
+                       "reference": release.reference, "ncbi_release": release.is_ncbi_release,
+                       "citation": release.citation(), "records": records, "records_in_clinvar": matched},
+                      sink, indent=1, sort_keys=True)
+            sink.write("\n")
+    return f"ClinVar: {matched} of {records} records matched; {release.citation()}"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vcf", type=Path, required=True, help="annotated cohort VCF (bgzipped)")
+    parser.add_argument("--clinvar", type=Path, required=True, help="ClinVar GRCh38 VCF (bgzipped, .tbi beside it)")
+    parser.add_argument("--out", type=Path, required=True, help="output VCF (.vcf.gz, indexed)")
+    parser.add_argument("--release-json", type=Path, help="write the release facts and counts here")
+    args = parser.parse_args(argv)
+    print(annotate(args.vcf, args.clinvar, args.out, args.release_json))
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

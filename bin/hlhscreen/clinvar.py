@@ -1,0 +1,313 @@
+"""ClinVar evidence: NCBI's GRCh38 ClinVar VCF read, matched to the cohort's variants, summarised.
+
+The layout read (NCBI ``clinvar.vcf.gz``, GRCh38): ``##fileDate=`` (the release date cited by the
+report), ``##source=ClinVar``, ``##reference=GRCh38``; ID = the ClinVar **variation ID**; INFO
+``ALLELEID`` (allele ID), ``CLNSIG`` (aggregate germline classification; ``|`` separates further
+non-germline terms such as ``risk_factor``, older releases wrote ``,_``), ``CLNREVSTAT`` (review
+status, commas inside: ``criteria_provided,_multiple_submitters,_no_conflicts``) and ``CLNDN``
+(preferred disease names, ``|``-separated). NCBI names contigs **without** ``chr`` (``1``..``22``,
+``X``, ``Y``, ``MT``) and writes no ``##contig`` lines: the contigs are read from the tabix index
+and mapped onto the cohort VCF's names explicitly (``10`` <-> ``chr10``, ``MT`` <-> ``chrM``).
+
+Review stars follow ClinVar's documented mapping of the aggregate review status (:data:`STARS`);
+a status not in the table gets no stars (``NA``), never a guess.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .errors import UserInputError
+
+PathLike = Union[str, os.PathLike]
+
+# ClinVar "Review status in ClinVar" (aggregate VCV records), old and current spellings.
+STARS: Dict[str, int] = {
+    "practice_guideline": 4,
+    "reviewed_by_expert_panel": 3,
+    "criteria_provided,_multiple_submitters,_no_conflicts": 2,
+    "criteria_provided,_conflicting_classifications": 1,
+    "criteria_provided,_conflicting_interpretations": 1,
+    "criteria_provided,_single_submitter": 1,
+    "no_assertion_criteria_provided": 0,
+    "no_assertion_provided": 0,
+    "no_classification_provided": 0,
+    "no_assertion_for_the_individual_variant": 0,
+    "no_classification_for_the_single_variant": 0,
+    "no_interpretation_for_the_single_variant": 0,
+    "no_classifications_from_unflagged_records": 0,
+}
+
+REQUIRED_INFO = ("CLNSIG", "CLNREVSTAT")
+OPTIONAL_INFO = ("CLNDN", "ALLELEID")
+
+# Germline classifications that make a variant "pathogenic or likely pathogenic" for the rescue.
+PATHOGENIC_TERMS = frozenset({
+    "pathogenic", "likely pathogenic", "pathogenic, low penetrance", "likely pathogenic, low penetrance",
+})
+# Terms that make a variant a risk-factor candidate (ClinVar's "risk factor" and the 2024 risk-allele terms).
+RISK_FACTOR_TERMS = frozenset({"risk factor", "established risk allele", "likely risk allele"})
+
+# The INFO fields the annotation step writes into the cohort VCF (and the screen reads back).
+INFO_FIELDS = (  # (name, Number, Type, Description)
+    ("CLINVAR_VARID", "1", "String", "ClinVar variation ID (the ClinVar VCF's ID column)"),
+    ("CLINVAR_ALLELEID", "1", "String", "ClinVar allele ID (ALLELEID)"),
+    ("CLINVAR_CLNSIG", ".", "String", "ClinVar aggregate classification (CLNSIG, as written by ClinVar)"),
+    ("CLINVAR_CLNREVSTAT", ".", "String", "ClinVar review status (CLNREVSTAT, as written by ClinVar)"),
+    ("CLINVAR_STARS", "1", "Integer", "ClinVar review stars (0-4) from CLNREVSTAT by ClinVar's documented mapping"),
+    ("CLINVAR_CLNDN", ".", "String", "ClinVar preferred disease name(s) (CLNDN, as written by ClinVar)"),
+)
+INFO_NAMES = frozenset(field[0] for field in INFO_FIELDS)
+HEADER_KEY = "hlhscreen_clinvar"
+
+
+def review_stars(status: Optional[str]) -> Optional[int]:
+    """Stars of a CLNREVSTAT value (with or without its underscores); ``None`` if unknown or absent."""
+    if not status or status == ".":
+        return None
+    key = status.strip().replace(" ", "_").lower()
+    key = re.sub(r",(?!_)", ",_", key)
+    return STARS.get(key)
+
+
+def classification_terms(clnsig: Optional[str]) -> Tuple[str, ...]:
+    """CLNSIG as lower-case terms with spaces: ``Pathogenic/Likely_pathogenic|risk_factor`` ->
+    ``("pathogenic", "likely pathogenic", "risk factor")``. ``,_low_penetrance`` stays with its term."""
+    if not clnsig or clnsig == ".":
+        return ()
+    text = clnsig.replace("_", " ").lower()
+    terms: List[str] = []
+    for part in re.split(r"[|/]", text):
+        for piece in part.split(","):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if piece == "low penetrance" and terms:
+                terms[-1] = f"{terms[-1]}, low penetrance"
+            else:
+                terms.append(piece)
+    return tuple(terms)
+
+
+def germline_terms(clnsig: Optional[str]) -> Tuple[str, ...]:
+    """The germline classification: the first ``|`` part (older files: the part before ``,_`` extras)."""
+    if not clnsig or clnsig == ".":
+        return ()
+    return classification_terms(clnsig.split("|")[0])
+
+
+def is_pathogenic(clnsig: Optional[str]) -> bool:
+    """Pathogenic / Likely pathogenic (incl. low penetrance) as the germline classification, and
+    nothing else in it (a conflicting aggregate is not)."""
+    terms = [t for t in germline_terms(clnsig) if t not in RISK_FACTOR_TERMS and t not in _NON_GERMLINE]
+    return bool(terms) and all(t in PATHOGENIC_TERMS for t in terms)
+
+
+_NON_GERMLINE = frozenset({"drug response", "association", "protective", "affects", "other", "confers sensitivity"})
+
+
+def is_risk_factor(clnsig: Optional[str]) -> bool:
+    """ClinVar calls it a risk factor (alone, or with a conflicting/other classification)."""
+    return any(t in RISK_FACTOR_TERMS for t in classification_terms(clnsig))
+
+
+# ---------------------------------------------------------------------------------------------
+# The file: header facts, contigs, naming
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClinvarRelease:
+    """What the report cites: the file's own header facts."""
+
+    path: str
+    file_date: Optional[str]        # ##fileDate (YYYY-MM-DD in NCBI's files, YYYYMMDD tolerated)
+    source: Optional[str]           # ##source (NCBI: ClinVar)
+    reference: Optional[str]        # ##reference (NCBI: GRCh38)
+    info: FrozenSet[str]
+
+    @property
+    def is_ncbi_release(self) -> bool:
+        return (self.source or "").strip() == "ClinVar"
+
+    def citation(self) -> str:
+        date = self.file_date or "date not stated in the file header"
+        name = os.path.basename(self.path)
+        if self.is_ncbi_release:
+            return f"ClinVar GRCh38 VCF release of {date} (file {name}, ##fileDate)"
+        return (f"ClinVar-style file {name} dated {date}; its header says source '{self.source or 'not stated'}', "
+                "so it is not an NCBI ClinVar release")
+
+    def header_line(self) -> str:
+        def quoted(value: Optional[str]) -> str:
+            return '"' + (value or "NA").replace('"', "'") + '"'
+
+        return (f"##{HEADER_KEY}=<file={quoted(os.path.basename(self.path))},fileDate={quoted(self.file_date)},"
+                f"source={quoted(self.source)},reference={quoted(self.reference)}>")
+
+
+_INFO_ID = re.compile(r"^##INFO=<ID=([^,>]+)")
+
+
+def read_release(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarRelease:
+    """Header facts of a (b)gzipped ClinVar VCF; refuses a file that is not one (standard library only)."""
+    meta: Dict[str, str] = {}
+    info = set()
+    try:
+        with gzip.open(path, "rt", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("#CHROM"):
+                    break
+                if not line.startswith("##"):
+                    raise UserInputError(path, number, flag, "no #CHROM header line before the records",
+                                         "Give NCBI's ClinVar VCF (clinvar.vcf.gz) as published.")
+                match = _INFO_ID.match(line)
+                if match:
+                    info.add(match.group(1))
+                    continue
+                key, sep, value = line[2:].rstrip("\r\n").partition("=")
+                if sep and not value.startswith("<"):
+                    meta.setdefault(key, value)
+            else:
+                raise UserInputError(path, None, flag, "no #CHROM header line", "Give a VCF file.")
+    except FileNotFoundError:
+        raise UserInputError(path, None, flag, "file not found", "Check the path given to --clinvar_vcf.") from None
+    except (OSError, EOFError) as err:
+        raise UserInputError(path, None, flag, f"not a readable bgzip-compressed VCF ({err})",
+                             "Give NCBI's clinvar.vcf.gz (bgzipped, with its .tbi index).") from None
+    missing = [f for f in REQUIRED_INFO if f not in info]
+    if missing:
+        raise UserInputError(path, None, flag, f"no INFO/{', INFO/'.join(missing)} definition in the header: not a "
+                             "ClinVar VCF", "Give NCBI's GRCh38 ClinVar VCF (clinvar.vcf.gz).")
+    reference = meta.get("reference")
+    if reference is not None and not re.search(r"GRCh38|hg38", reference, re.IGNORECASE):
+        raise UserInputError(path, None, flag, f"the file is for reference '{reference}', not GRCh38",
+                             "Use the GRCh38 ClinVar VCF (NCBI: vcf_GRCh38/clinvar.vcf.gz).")
+    return ClinvarRelease(str(path), meta.get("fileDate"), meta.get("source"), reference, frozenset(info))
+
+
+def tabix_contigs(path: PathLike, flag: str = "--clinvar_vcf") -> Tuple[str, ...]:
+    """Sequence names of a tabix (.tbi) index, in index order (standard library only)."""
+    index = f"{os.fspath(path)}.tbi"
+    try:
+        with gzip.open(index, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise UserInputError(index, None, flag, "tabix index not found",
+                             f"Index the file: tabix -p vcf {os.fspath(path)}.") from None
+    except OSError as err:
+        raise UserInputError(index, None, flag, f"not a tabix index ({err})",
+                             f"Re-index: tabix -f -p vcf {os.fspath(path)}.") from None
+    if data[:4] != b"TBI\x01" or len(data) < 36:
+        raise UserInputError(index, None, flag, "not a tabix index", f"Re-index: tabix -f -p vcf {os.fspath(path)}.")
+    names_length = int.from_bytes(data[32:36], "little")
+    names = data[36:36 + names_length].split(b"\x00")
+    return tuple(n.decode() for n in names if n)
+
+
+def contig_map(cohort_contigs: Iterable[str], clinvar_contigs: Iterable[str]) -> Dict[str, str]:
+    """cohort contig -> ClinVar contig (same name, else ``chr``-less/``chr``-prefixed, ``MT``<->``chrM``)."""
+    from .annotation import contig_aliases
+
+    available = set(clinvar_contigs)
+    mapping = {}
+    for contig in cohort_contigs:
+        alias = next((a for a in contig_aliases(contig) if a in available), None)
+        if alias is not None:
+            mapping[contig] = alias
+    return mapping
+
+
+def check_naming(path: PathLike, needed: Sequence[str], clinvar_contigs: Sequence[str],
+                 flag: str = "--clinvar_vcf") -> Dict[str, str]:
+    """The contig map for the chromosomes a run needs; refuses a file that covers none of them
+    (nothing would be matched, every variant would read "not in ClinVar")."""
+    mapping = contig_map(needed, clinvar_contigs)
+    if needed and not mapping:
+        shown = ", ".join(list(clinvar_contigs)[:6]) or "none"
+        raise UserInputError(path, None, flag,
+                             f"none of the chromosomes to annotate ({', '.join(list(needed)[:6])}) is in the file "
+                             f"(its contigs: {shown})",
+                             "Give NCBI's GRCh38 ClinVar VCF covering the panel's chromosomes.")
+    return mapping
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching records
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClinvarEntry:
+    variation_id: Optional[str]     # None: the file gives none (ID ".")
+    allele_id: Optional[str]
+    clnsig: Optional[str]
+    review_status: Optional[str]
+    stars: Optional[int]
+    disease: Optional[str]
+
+    def info_items(self) -> List[str]:
+        values = (self.variation_id, self.allele_id, self.clnsig, self.review_status,
+                  None if self.stars is None else str(self.stars), self.disease)
+        return [f"{field[0]}={value}" for field, value in zip(INFO_FIELDS, values) if value not in (None, "", ".")]
+
+
+def entry_from_record(fields: Sequence[str]) -> ClinvarEntry:
+    """A ClinVar VCF record (its tab-separated columns) as the evidence attached to a variant."""
+    info: Dict[str, str] = {}
+    for item in fields[7].split(";"):
+        key, _, value = item.partition("=")
+        info[key] = value
+    status = info.get("CLNREVSTAT")
+    return ClinvarEntry(None if fields[2] in ("", ".") else fields[2], info.get("ALLELEID"), info.get("CLNSIG"), status, review_stars(status),
+                        info.get("CLNDN"))
+
+
+def best_entry(entries: Sequence[ClinvarEntry]) -> Optional[ClinvarEntry]:
+    """One entry per allele: the best reviewed, then the lowest variation ID (deterministic)."""
+    if not entries:
+        return None
+
+    def key(entry: ClinvarEntry) -> Tuple[int, int, str]:
+        identifier = entry.variation_id or ""
+        return (-(entry.stars if entry.stars is not None else -1), int(identifier) if identifier.isdigit() else 1 << 62,
+                identifier)
+
+    return sorted(entries, key=key)[0]
+
+
+def matching_entries(records: Iterable[Sequence[str]], pos: int, ref: str, alt: str) -> List[ClinvarEntry]:
+    """ClinVar records (columns) at ``pos`` with exactly this REF and ALT among their ALTs."""
+    found = []
+    for fields in records:
+        if int(fields[1]) != pos or fields[3].upper() != ref.upper():
+            continue
+        if alt.upper() in (a.upper() for a in fields[4].split(",")):
+            found.append(entry_from_record(fields))
+    return found
+
+
+def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
+    """The CLINVAR_* INFO fields of an annotated cohort record back as an entry (``None``: not in
+    ClinVar). Values may be text or, from pysam, tuples (``Number=.``)."""
+
+    def text(name: str) -> Optional[str]:
+        value = info.get(name)
+        if isinstance(value, tuple):
+            value = ",".join(str(v) for v in value)
+        return None if value in (None, True, "", ".") else str(value)
+
+    if all(text(name) is None for name in INFO_NAMES):
+        return None
+    stars = text("CLINVAR_STARS")
+    return ClinvarEntry(text("CLINVAR_VARID"), text("CLINVAR_ALLELEID"), text("CLINVAR_CLNSIG"),
+                        text("CLINVAR_CLNREVSTAT"), int(stars) if stars is not None else None, text("CLINVAR_CLNDN"))
+
+
+def readable(value: Optional[str]) -> str:
+    """ClinVar's underscores as spaces, ``|`` as ``; `` (for tables and the report)."""
+    if not value:
+        return "NA"
+    return value.replace("_", " ").replace("|", "; ").replace(",  ", ", ").strip()

@@ -1,0 +1,200 @@
+"""ClinVar evidence: review stars, classifications, the NCBI layout (no chr, no ##contig), matching."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pysam
+import pytest
+
+from conftest import BIN, REPO
+from hlhscreen import clinvar
+from hlhscreen.errors import UserInputError
+
+DERIVED = REPO / "assets/test_cohort/clinvar/clinvar.derived.vcf.gz"
+
+NCBI_HEADER = """##fileformat=VCFv4.1
+##fileDate=2024-05-12
+##source=ClinVar
+##reference=GRCh38
+##ID=<Description="ClinVar Variation ID">
+##INFO=<ID=ALLELEID,Number=1,Type=Integer,Description="the ClinVar Allele ID">
+##INFO=<ID=CLNDN,Number=.,Type=String,Description="ClinVar's preferred disease name">
+##INFO=<ID=CLNREVSTAT,Number=.,Type=String,Description="ClinVar review status for the Variation ID">
+##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Aggregate germline classification for this single variant">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+"""
+
+
+def bgzip_vcf(path: Path, text: str) -> Path:
+    plain = path.with_suffix("")
+    plain.write_text(text)
+    pysam.tabix_compress(str(plain), str(path), force=True)
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    return path
+
+
+@pytest.fixture
+def ncbi(tmp_path):
+    records = [
+        "10\t70598599\t13709\tC\tT\t.\t.\tALLELEID=28748;CLNDN=Familial_hemophagocytic_lymphohistiocytosis_2|not_provided;"
+        "CLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;CLNSIG=Pathogenic",
+        "10\t70600631\t16474\tG\tA,C\t.\t.\tALLELEID=31513;CLNDN=not_provided;"
+        "CLNREVSTAT=criteria_provided,_conflicting_classifications;CLNSIG=Conflicting_classifications_of_pathogenicity|risk_factor",
+        "10\t70600640\t99\tG\tT\t.\t.\tCLNREVSTAT=some_new_status;CLNSIG=Likely_pathogenic",
+        "X\t124365786\t11111\tC\tT\t.\t.\tALLELEID=5;CLNDN=Lymphoproliferative_syndrome_1,_X-linked;"
+        "CLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Pathogenic",
+    ]
+    return bgzip_vcf(tmp_path / "clinvar.vcf.gz", NCBI_HEADER + "\n".join(records) + "\n")
+
+
+@pytest.mark.parametrize("status,stars", [
+    ("practice_guideline", 4), ("reviewed_by_expert_panel", 3),
+    ("criteria_provided,_multiple_submitters,_no_conflicts", 2),
+    ("criteria_provided,_conflicting_classifications", 1), ("criteria_provided,_conflicting_interpretations", 1),
+    ("criteria_provided,_single_submitter", 1), ("no_assertion_criteria_provided", 0),
+    ("no_classification_provided", 0), ("no_assertion_provided", 0), ("no_classifications_from_unflagged_records", 0),
+    ("criteria provided, single submitter", 1), ("criteria_provided,single_submitter", 1),
+    ("something_new", None), (".", None), (None, None),
+])
+def test_review_stars_follow_clinvars_table(status, stars):
+    assert clinvar.review_stars(status) == stars
+
+
+@pytest.mark.parametrize("clnsig,pathogenic,risk", [
+    ("Pathogenic", True, False), ("Likely_pathogenic", True, False), ("Pathogenic/Likely_pathogenic", True, False),
+    ("Pathogenic/Likely_pathogenic/Pathogenic,_low_penetrance", True, False),
+    ("Pathogenic|risk_factor", True, True), ("Pathogenic,_risk_factor", True, True),
+    ("Conflicting_classifications_of_pathogenicity|risk_factor", False, True),
+    ("Conflicting_interpretations_of_pathogenicity,_risk_factor", False, True),
+    ("Conflicting_classifications_of_pathogenicity", False, False), ("Uncertain_significance", False, False),
+    ("risk_factor", False, True), ("Likely_risk_allele", False, True), ("Uncertain_risk_allele", False, False),
+    ("Benign/Likely_benign", False, False), ("drug_response", False, False), ("Pathogenic|drug_response", True, False),
+    (".", False, False), (None, False, False),
+])
+def test_pathogenic_and_risk_factor_classes(clnsig, pathogenic, risk):
+    assert clinvar.is_pathogenic(clnsig) is pathogenic
+    assert clinvar.is_risk_factor(clnsig) is risk
+
+
+def test_low_penetrance_stays_one_term():
+    assert clinvar.classification_terms("Pathogenic/Likely_pathogenic/Pathogenic,_low_penetrance|other") == (
+        "pathogenic", "likely pathogenic", "pathogenic, low penetrance", "other")
+
+
+def test_release_header_and_citation(ncbi):
+    release = clinvar.read_release(ncbi)
+    assert (release.file_date, release.source, release.reference, release.is_ncbi_release) == \
+        ("2024-05-12", "ClinVar", "GRCh38", True)
+    assert release.citation() == "ClinVar GRCh38 VCF release of 2024-05-12 (file clinvar.vcf.gz, ##fileDate)"
+
+
+def test_derived_test_file_is_labelled_as_not_a_release():
+    release = clinvar.read_release(DERIVED)
+    assert not release.is_ncbi_release and "DERIVED" in release.source
+    assert "not an NCBI ClinVar release" in release.citation()
+    assert release.file_date == "2026-12-01"
+
+
+def test_ncbi_contigs_come_from_the_index_and_map_onto_chr_names(ncbi):
+    assert clinvar.tabix_contigs(ncbi) == ("10", "X")
+    assert clinvar.contig_map(["chr10", "chrX", "chr6"], ["10", "X"]) == {"chr10": "10", "chrX": "X"}
+    assert clinvar.contig_map(["chrM"], ["MT"]) == {"chrM": "MT"}
+    with pytest.raises(UserInputError, match=r"none of the chromosomes to annotate \(chr6\) is in the file"):
+        clinvar.check_naming(ncbi, ["chr6"], ["10", "X"])
+
+
+@pytest.mark.parametrize("change,message", [
+    (("##reference=GRCh38", "##reference=GRCh37"), "is for reference 'GRCh37', not GRCh38"),
+    (("##INFO=<ID=CLNREVSTAT", "##INFO=<ID=REVSTAT"), "no INFO/CLNREVSTAT definition in the header"),
+])
+def test_a_file_that_is_not_grch38_clinvar_is_refused(tmp_path, change, message):
+    path = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER.replace(*change))
+    with pytest.raises(UserInputError, match=message):
+        clinvar.read_release(path)
+
+
+def test_missing_index_and_plain_text_are_refused(tmp_path):
+    plain = tmp_path / "c.vcf.gz"
+    plain.write_text(NCBI_HEADER)
+    with pytest.raises(UserInputError, match="not a readable bgzip-compressed VCF"):
+        clinvar.read_release(plain)
+    with pytest.raises(UserInputError, match=r"c.vcf.gz.tbi: --clinvar_vcf: tabix index not found"):
+        clinvar.tabix_contigs(plain)
+
+
+def cohort_vcf(tmp_path: Path) -> Path:
+    text = (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n##contig=<ID=chrX,length=156040895>\n"
+        "##INFO=<ID=CLINVAR_STARS,Number=.,Type=Integer,Description=\"stale\">\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
+        "chr10\t70598599\t.\tC\tT\t50\t.\tDP=30\tGT\t0/1\n"
+        "chr10\t70598599\t.\tC\tG\t50\t.\tDP=30\tGT\t0/1\n"
+        "chr10\t70600631\trs35947132\tG\tC\t50\t.\tCLINVAR_STARS=4\tGT\t0/1\n"
+        "chr10\t70600640\t.\tG\tT\t50\t.\t.\tGT\t0/1\n"
+        "chrX\t124365786\t.\tC\tT\t50\t.\tDP=14\tGT\t1\n"
+    )
+    return bgzip_vcf(tmp_path / "cohort.vcf.gz", text)
+
+
+def run_annotate(tmp_path, cohort, clinvar_vcf):
+    out = tmp_path / "out.vcf.gz"
+    result = subprocess.run([sys.executable, str(BIN / "clinvar_annotate.py"), "--vcf", str(cohort), "--clinvar",
+                             str(clinvar_vcf), "--out", str(out), "--release-json", str(tmp_path / "release.json")],
+                            capture_output=True, text=True)
+    return result, out
+
+
+def test_annotation_matches_exact_alleles_across_naming(tmp_path, ncbi):
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), ncbi)
+    assert result.returncode == 0, result.stderr
+    assert "4 of 5 records matched" in result.stdout
+    with gzip.open(out, "rt") as handle:
+        lines = handle.read().splitlines()
+    header = [line for line in lines if line.startswith("##")]
+    assert '##hlhscreen_clinvar=<file="clinvar.vcf.gz",fileDate="2024-05-12",source="ClinVar",reference="GRCh38">' in header
+    assert sum(line.startswith("##INFO=<ID=CLINVAR_STARS,") for line in header) == 1  # the stale one replaced
+    records = [line.split("\t") for line in lines if not line.startswith("#")]
+    info = [dict(item.partition("=")[::2] for item in r[7].split(";")) for r in records]
+    assert info[0]["CLINVAR_VARID"] == "13709" and info[0]["CLINVAR_STARS"] == "2"
+    assert info[0]["CLINVAR_CLNREVSTAT"] == "criteria_provided,_multiple_submitters,_no_conflicts"
+    assert info[0]["DP"] == "30"
+    assert "CLINVAR_VARID" not in info[1]  # same position, other ALT: not this variant
+    assert info[2]["CLINVAR_VARID"] == "16474" and info[2]["CLINVAR_STARS"] == "1"  # second ALT of a record
+    assert "risk_factor" in info[2]["CLINVAR_CLNSIG"]
+    assert "CLINVAR_STARS" not in info[3] and info[3]["CLINVAR_CLNSIG"] == "Likely_pathogenic"  # unknown status
+    assert info[4]["CLINVAR_STARS"] == "3" and records[4][9] == "1"
+    release = json.loads((tmp_path / "release.json").read_text())
+    assert release["records_in_clinvar"] == 4 and release["ncbi_release"] is True
+    assert pysam.TabixFile(str(out)).contigs == ["chr10", "chrX"]
+
+
+def test_annotated_fields_read_back(tmp_path, ncbi):
+    _, out = run_annotate(tmp_path, cohort_vcf(tmp_path), ncbi)
+    with pysam.VariantFile(str(out)) as vcf:
+        records = list(vcf)
+    entries = [clinvar.parse_info_fields(dict(r.info)) for r in records]
+    assert entries[1] is None
+    assert entries[0].stars == 2 and entries[0].variation_id == "13709"
+    assert clinvar.readable(entries[0].disease) == "Familial hemophagocytic lymphohistiocytosis 2; not provided"
+
+
+def test_annotation_refuses_a_clinvar_without_the_panel_chromosomes(tmp_path):
+    other = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "1\t100\t5\tA\tG\t.\t.\tCLNSIG=Benign;CLNREVSTAT=practice_guideline\n")
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), other)
+    assert result.returncode == 2
+    assert "none of the chromosomes to annotate (chr10, chrX) is in the file (its contigs: 1)" in result.stderr
+    assert not out.exists()
+
+
+def test_best_entry_prefers_review_then_lowest_id():
+    a = clinvar.ClinvarEntry("20", None, "Pathogenic", None, 1, None)
+    b = clinvar.ClinvarEntry("10", None, "Benign", None, 1, None)
+    c = clinvar.ClinvarEntry("30", None, "Benign", None, 2, None)
+    assert clinvar.best_entry([a, b]) is b
+    assert clinvar.best_entry([a, b, c]) is c
+    assert clinvar.best_entry([]) is None
