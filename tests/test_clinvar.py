@@ -11,11 +11,10 @@ from pathlib import Path
 import pysam
 import pytest
 
-from conftest import BIN, REPO
+from conftest import BIN
 from hlhscreen import clinvar
 from hlhscreen.errors import UserInputError
 
-DERIVED = REPO / "assets/test_cohort/clinvar/clinvar.derived.vcf.gz"
 
 NCBI_HEADER = """##fileformat=VCFv4.1
 ##fileDate=2024-05-12
@@ -91,13 +90,6 @@ def test_release_header_and_citation(ncbi):
     assert (release.file_date, release.source, release.reference, release.is_ncbi_release) == \
         ("2024-05-12", "ClinVar", "GRCh38", True)
     assert release.citation() == "ClinVar GRCh38 VCF release of 2024-05-12 (file clinvar.vcf.gz, ##fileDate)"
-
-
-def test_derived_test_file_is_labelled_as_not_a_release():
-    release = clinvar.read_release(DERIVED)
-    assert not release.is_ncbi_release and "DERIVED" in release.source
-    assert "not an NCBI ClinVar release" in release.citation()
-    assert release.file_date == "2026-12-01"
 
 
 def test_ncbi_contigs_come_from_the_index_and_map_onto_chr_names(ncbi):
