@@ -514,6 +514,32 @@ def test_whitelist_ref_is_checked_against_the_reference(tmp_path):
         R.validate_risk_factors(other, fasta=fasta)
 
 
+@pytest.mark.parametrize("compressed", [False, True])
+def test_reference_reader_agrees_with_htslib(tmp_path, compressed):
+    """The start-up check reads a plain FASTA through its .fai without pysam; bgzipped needs pysam."""
+    import random
+
+    import pysam
+
+    rng = random.Random(7)
+    sequences = {"chr1": "".join(rng.choice("ACGTNacgt") for _ in range(1000)), "10": "ACGT" * 30}
+    fasta = tmp_path / "ref.fa"
+    with open(fasta, "w") as out:
+        for name, seq in sequences.items():
+            out.write(f">{name} a description\n" + "".join(seq[i:i + 61] + "\n" for i in range(0, len(seq), 61)))
+    if compressed:
+        subprocess.run(["bgzip", "-f", str(fasta)], check=True)
+        fasta = tmp_path / "ref.fa.gz"
+    subprocess.run(["samtools", "faidx", str(fasta)], check=True)
+    genome, htslib = R.ReferenceGenome(fasta), pysam.FastaFile(str(fasta))
+    for _ in range(500):
+        name = rng.choice(list(sequences))
+        pos, length = rng.randint(1, len(sequences[name]) + 3), rng.randint(1, 130)
+        assert genome.bases(name, pos, length) == htslib.fetch(name, pos - 1, pos - 1 + length).upper()
+    assert genome.bases("chr10", 1, 4) == "ACGT" and genome.bases("chr2", 1, 1) is None
+    genome.close()
+
+
 def test_whitelist_at_reference_n_is_warned_not_checked(tmp_path, capsys):
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">chr1\nACNNNCGTAC\n")

@@ -20,7 +20,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
 from hlhscreen.annotation import protein_label
 from hlhscreen.errors import UserInputError
@@ -41,21 +41,46 @@ def _aliases(name: str) -> Tuple[str, ...]:
 
 
 class ReferenceGenome:
-    """Bases of a (b)gzipped or plain FASTA through its index (``.fai``; ``.gzi`` for bgzip),
-    with ``chr10``/``10`` spellings mapped."""
+    """Bases of an indexed FASTA, with ``chr10``/``10`` spellings mapped. A plain FASTA is read
+    through its ``.fai`` with the standard library (the pipeline's start-up check runs on the
+    launch host, where pysam may be missing); a bgzipped one (``.gzi``) needs pysam."""
 
     def __init__(self, path: PathLike) -> None:
-        import pysam
-
         self.path = Path(path)
         if not self.path.is_file():
             raise UserInputError(self.path, None, "--fasta", "reference FASTA not found", "Check the path.")
-        try:
-            self._fasta = pysam.FastaFile(str(self.path))
-        except (OSError, ValueError) as err:
-            raise UserInputError(self.path, None, "--fasta", f"cannot be read as an indexed FASTA ({err})",
-                                 "Index it with `samtools faidx` (a gzipped FASTA must be bgzipped).") from None
-        self._names = set(self._fasta.references)
+        with open(self.path, "rb") as probe:
+            compressed = probe.read(2) == b"\x1f\x8b"
+        self._handle: Optional[BinaryIO] = None
+        self._fasta: Any = None
+        self._index: Dict[str, Tuple[int, int, int, int]] = {}
+        if compressed:
+            try:
+                import pysam
+            except ImportError:
+                raise UserInputError(self.path, None, "--fasta", "a bgzipped FASTA needs pysam to be read",
+                                     "Use an uncompressed, samtools-indexed FASTA, or install pysam.") from None
+            try:
+                self._fasta = pysam.FastaFile(str(self.path))
+            except (OSError, ValueError) as err:
+                raise UserInputError(self.path, None, "--fasta", f"cannot be read as an indexed FASTA ({err})",
+                                     "Index it with `samtools faidx` (a gzipped FASTA must be bgzipped).") from None
+            self._names = set(self._fasta.references)
+            return
+        fai = Path(str(self.path) + ".fai")
+        if not fai.is_file():
+            raise UserInputError(self.path, None, "--fasta", f"no index {fai.name} next to the FASTA",
+                                 f"Index it: `samtools faidx {self.path}`.")
+        with open(fai) as handle:
+            for number, line in enumerate(handle, start=1):
+                cols = line.rstrip("\r\n").split("\t")
+                try:
+                    self._index[cols[0]] = (int(cols[1]), int(cols[2]), int(cols[3]), int(cols[4]))
+                except (IndexError, ValueError):
+                    raise UserInputError(fai, number, "fai", "not a samtools FASTA index line",
+                                         f"Re-create it: `samtools faidx {self.path}`.") from None
+        self._names = set(self._index)
+        self._handle = open(self.path, "rb")
 
     def contig(self, chrom: str) -> Optional[str]:
         """The FASTA's name for ``chrom`` (``chr10`` or ``10``), or None."""
@@ -66,10 +91,24 @@ class ReferenceGenome:
         name = self.contig(chrom)
         if name is None:
             return None
-        return self._fasta.fetch(name, pos - 1, pos - 1 + length).upper()
+        if self._fasta is not None:
+            return self._fasta.fetch(name, pos - 1, pos - 1 + length).upper()
+        size, offset, line_bases, line_width = self._index[name]
+        start, end = pos - 1, min(pos - 1 + length, size)
+        if start >= end:
+            return ""
+        assert self._handle is not None
+        first = offset + (start // line_bases) * line_width + start % line_bases
+        last = offset + ((end - 1) // line_bases) * line_width + (end - 1) % line_bases
+        self._handle.seek(first)
+        raw = self._handle.read(last - first + 1).decode("ascii", "replace")
+        return raw.replace("\n", "").replace("\r", "").upper()
 
     def close(self) -> None:
-        self._fasta.close()
+        if self._fasta is not None:
+            self._fasta.close()
+        if self._handle is not None:
+            self._handle.close()
 
 
 def check_against_reference(path: PathLike, factors: Dict[Key, RiskFactor], genome: ReferenceGenome) -> List[str]:
