@@ -237,3 +237,25 @@ def test_offline_annotation_gives_true_protein_changes_and_gnomad_afs(launch):
             assert record.gnomad_af == pytest.approx(cited[variant_id], rel=1e-6), variant_id
         else:
             assert record.gnomad_af is None and record.gnomad_af_missing, variant_id
+
+
+def test_screen_outputs_name_frequency_fields_labels_and_split_sites(launch):
+    """Issue 9 in the real run: the offline path's gnomAD field is named for every observed AF, each
+    call has one label, ctrl_04 (0/0 at 2 reads at A91V) is not_assessable for PRF1 rather than a
+    non-carrier, and the normalised VCF has no duplicates and tags split records (OLD_REC)."""
+    launch_dir, _ = launch
+    variants = {r["variant_id"]: r for r in tsv(launch_dir / "results/screen/variants.tsv")}
+    a91v = variants["chr10:70600631:G:A"]
+    assert (a91v["af_field"], a91v["gnomad_af_source"], a91v["label"]) == ("INFO/gnomAD_AF", "info_gnomad", "p.Ala91Val")
+    assert variants["chr6:144187026:TG:T"]["label"] == "p.Ala134fs"
+    assert all(r["af_field"] == "NA" for r in variants.values() if r["af_status"] == "novel")
+    status = {(r["sample"], r["gene"]): r for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
+    ctrl_04 = status[("ctrl_04", "PRF1")]
+    assert (ctrl_04["status"], ctrl_04["not_assessable_variants"]) == ("not_assessable", "chr10:70600631:G:A")
+    assert {gene for _, gene in status} <= {"PRF1", "UNC13D", "STX11", "STXBP2"}
+    normalised = next((launch_dir / "results/variants").glob("*.norm.vcf.gz"))
+    text = subprocess.run(["bgzip", "-dc", str(normalised)], capture_output=True, text=True, check=True).stdout
+    keys = [tuple(line.split("\t")[:2] + line.split("\t")[3:5]) for line in text.splitlines() if line[:1] != "#"]
+    assert len(keys) == len(set(keys))
+    split = [line for line in text.splitlines() if line[:1] != "#" and "OLD_REC=" in line]
+    assert any(line.split("\t")[4] == "A" and "|C|A,T|1" in line for line in split)  # the STXBP2 C>A,T site

@@ -453,6 +453,19 @@ def _empty_whitelist(tmp: Path) -> Path:
     return path
 
 
+def test_old_rec_tag_values():
+    header = CSQ_HEADER + ('\n##INFO=<ID=ORIG,Number=1,Type=String,Description="Original variant. Format: '
+                           'CHR|POS|REF|ALT|USED_ALT_IDX">')
+    layout = A.layout_from_header(header)
+    assert layout.old_rec_tag == "ORIG"
+    split = {"ORIG": "chr1|20|GT|GTT,G|2"}.get
+    realigned = {"ORIG": "chr6_1_9|38010|TGC|TC"}.get  # bcftools writes no index for a record it only moved
+    assert (A.original_alt_index(layout, split), A.old_record(layout, split)) == (2, "chr1|20|GT|GTT,G")
+    assert (A.original_alt_index(layout, realigned), A.old_record(layout, realigned)) == (1, "chr6_1_9|38010|TGC|TC")
+    assert (A.original_alt_index(layout, {}.get), A.old_record(layout, {}.get)) == (1, None)
+    assert A.original_alt_index(A.layout_from_header(CSQ_HEADER), split) is None
+
+
 def test_vep_allele_forms_still_match_records_split_before_annotation():
     layout = A.layout_from_header(CSQ_HEADER)
     entries = [vep_entry("T", allele_num="1").split("|")]

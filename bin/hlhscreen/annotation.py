@@ -1131,28 +1131,35 @@ def _allele_forms(layout: AnnotationLayout, ref: str, alt: str) -> Iterable[str]
     return tuple(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
 
 
-def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[int]:
-    """The record's ALT index in the record it was split from (``bcftools norm --old-rec-tag``:
-    ``CHR|POS|REF|ALT|USED_ALT_IDX``); 1 for a record norm did not touch; None without the tag."""
+def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[Tuple[str, int]]:
+    """``(CHR|POS|REF|ALT, ALT index)`` of the record this one came from (``bcftools norm
+    --old-rec-tag``): ``CHR|POS|REF|ALT|USED_ALT_IDX`` for a split record, ``CHR|POS|REF|ALT`` for
+    one only realigned (its site had this one ALT). None without the tag on the record."""
     if layout.old_rec_tag is None:
         return None
     value = info(layout.old_rec_tag)
-    if value is None:
-        return 1  # norm annotates every record it splits or moves: this one is as it was
+    if value is None or value is True:
+        return None
     text = value.decode() if isinstance(value, bytes) else str(value)
-    tail = text.rsplit("|", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    parts = text.split("|")
+    if len(parts) >= 5 and parts[4].isdigit():
+        return "|".join(parts[:4]), int(parts[4])
+    return "|".join(parts[:4]), 1
+
+
+def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[int]:
+    """The record's ALT index in the record it was split from (``bcftools norm --old-rec-tag``);
+    1 for a record norm did not touch or only realigned; None without the tag in the header."""
+    if layout.old_rec_tag is None:
+        return None
+    found = _old_rec(layout, info)
+    return 1 if found is None else found[1]  # norm tags every record it splits or moves
 
 
 def old_record(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[str]:
-    """``CHR|POS|REF|ALT`` of the record a split record came from (``--old-rec-tag``), or None."""
-    if layout.old_rec_tag is None:
-        return None
-    value = info(layout.old_rec_tag)
-    if value is None:
-        return None
-    text = value.decode() if isinstance(value, bytes) else str(value)
-    return text.rsplit("|", 1)[0]
+    """``CHR|POS|REF|ALT`` of the record a split or realigned record came from, or None."""
+    found = _old_rec(layout, info)
+    return None if found is None else found[0]
 
 
 def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
