@@ -6,10 +6,14 @@
 
 nextflow.enable.dsl = 2
 
-include { PIPELINE_INITIALISATION } from './subworkflows/local/utils_hlhscreen'
+include { PIPELINE_INITIALISATION; explainOutdirFailure } from './subworkflows/local/utils_hlhscreen'
 include { HLHSCREEN               } from './workflows/hlhscreen'
 
 workflow {
     PIPELINE_INITIALISATION()
     HLHSCREEN(PIPELINE_INITIALISATION.out.lanes, PIPELINE_INITIALISATION.out.samples)
+}
+
+workflow.onError {
+    explainOutdirFailure()
 }

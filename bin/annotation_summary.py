@@ -1,38 +1,62 @@
 #!/usr/bin/env python3
-"""Summarise an annotated VCF for MultiQC: variants by consequence and impact, population frequency observed vs novel.
+"""Summarise an annotated VCF for MultiQC, and check that the population frequencies were attached.
 
-Reads the annotation with the pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it.
+Writes annotation_summary_mqc.tsv (variants by consequence, impact and population frequency observed
+vs novel) and frequency_check_mqc.tsv (hlhscreen/frequency_check.py). Reads the annotation with the
+pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it. With --gnomad, every
+called variant is looked up in the gnomAD file itself: when gnomAD lists some of them but none got a
+gnomAD frequency, the annotation lost them (e.g. contig names) and this step fails (exit status 2)
+before screening.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
-from hlhscreen.annotation import iter_records
-from hlhscreen.errors import run_cli
+from hlhscreen.annotation import VariantRecord, iter_records
+from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
+from hlhscreen.frequency_check import ERROR, WARNING, check_frequencies, multiqc_table
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("vcf", type=Path)
     parser.add_argument("--annotator", required=True, help="annotation mode, shown in the report")
+    parser.add_argument("--gnomad", type=Path, default=None,
+                        help="the gnomAD sites VCF the annotation used (bgzipped, indexed), to check against")
     parser.add_argument("--out", type=Path, default=Path("annotation_summary_mqc.tsv"))
+    parser.add_argument("--frequency-check", type=Path, default=Path("frequency_check_mqc.tsv"))
     args = parser.parse_args(argv)
 
     counts: Counter = Counter()
-    for record in iter_records(args.vcf):
-        summary = record.summary
-        consequence = summary.most_severe_consequence if summary else "no_transcript"
-        impact = summary.impact if summary and summary.impact else "NA"
-        if record.gnomad.missing:
-            frequency = "novel (no population frequency)"
-        else:
-            frequency = "observed in gnomAD" if record.gnomad.gnomad else f"observed ({record.gnomad.source})"
-        counts[(consequence, impact, frequency)] += 1
+
+    def counted(records: Iterator[VariantRecord]) -> Iterator[VariantRecord]:
+        for record in records:
+            summary = record.summary
+            consequence = summary.most_severe_consequence if summary else "no_transcript"
+            impact = summary.impact if summary and summary.impact else "NA"
+            if record.gnomad.missing:
+                frequency = "novel (no population frequency)"
+            else:
+                frequency = "observed in gnomAD" if record.gnomad.gnomad else f"observed ({record.gnomad.source})"
+            counts[(consequence, impact, frequency)] += 1
+            yield record
+
+    check = check_frequencies(counted(iter_records(args.vcf)), args.gnomad)
+    level, text = check.verdict()
+    if level == ERROR:
+        raise UserInputError(args.vcf, None, "gnomAD", text,
+                             "Check that the gnomAD file and the reference name contigs alike (chr10 vs 10) and "
+                             "describe the same build; the start-up check names the fix.")
+    if level == WARNING:
+        print(f"WARNING {args.vcf}: {text}", file=sys.stderr)
+    with atomic_output(args.frequency_check) as out:
+        out.write(multiqc_table(check, args.annotator))
     with atomic_output(args.out) as out:
         out.write(
             "# id: 'hlhscreen_annotation'\n"

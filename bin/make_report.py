@@ -29,6 +29,8 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--power", required=True, help="power.tsv from COHORT_STATS")
     parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
+    parser.add_argument("--panel-callability", default=None,
+                        help="panel_callability.tsv from PANEL_TO_REFERENCE (every panel gene, called or why not)")
     parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
     parser.add_argument("--run-date", default=None,
                         help="date shown in the report, YYYY-MM-DD (default: today; give it for identical reruns)")
@@ -44,7 +46,8 @@ def main(argv: Optional[list] = None) -> int:
             raise UserInputError(None, None, "--run-date", f"'{args.run_date}' is not a date",
                                  "Use YYYY-MM-DD, e.g. 2025-01-31.") from None
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
-               args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date)
+               args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
+               panel_callability=args.panel_callability)
     return 0
 
 

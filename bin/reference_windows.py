@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Translate between a windows reference and GRCh38 (see hlhscreen/windows.py).
+"""Translate between a windows reference and GRCh38 (see hlhscreen/windows.py; the panel BEDs go
+onto the windows with panel_to_reference.py).
 
-  reference_windows.py bed-to-windows  --windows windows.tsv --bed panel.bed --out panel.windows.bed
   reference_windows.py vcf-to-genome   --windows windows.tsv --vcf calls.vcf.gz --out calls.grch38.vcf
   reference_windows.py genome-fasta    --windows windows.tsv --fasta windows.fa --out genome.fa
 """
@@ -19,9 +19,8 @@ from hlhscreen.files import atomic_output
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["bed-to-windows", "vcf-to-genome", "genome-fasta"])
+    parser.add_argument("command", choices=["vcf-to-genome", "genome-fasta"])
     parser.add_argument("--windows", type=Path, required=True)
-    parser.add_argument("--bed", type=Path)
     parser.add_argument("--vcf", type=Path)
     parser.add_argument("--fasta", type=Path)
     parser.add_argument("--fai", type=Path, help="check window lengths against this FASTA index")
@@ -30,15 +29,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     windows = win.read_windows(args.windows)
     if args.fai:
         win.check_against_fai(windows, args.fai)
-    needed = {"bed-to-windows": "bed", "vcf-to-genome": "vcf", "genome-fasta": "fasta"}[args.command]
+    needed = {"vcf-to-genome": "vcf", "genome-fasta": "fasta"}[args.command]
     if getattr(args, needed) is None:
         raise UserInputError(None, None, f"--{needed}", f"{args.command} needs --{needed}")
     with atomic_output(args.out) as out:
-        if args.command == "bed-to-windows":
-            if win.bed_to_windows(args.bed, windows, out) == 0:
-                raise UserInputError(args.bed, None, "regions", "no panel region falls inside the reference windows",
-                                     "Check that the panel and the windows table are on the same build and contig names.")
-        elif args.command == "vcf-to-genome":
+        if args.command == "vcf-to-genome":
             win.vcf_to_genome(args.vcf, windows, out)
         else:
             win.write_genome_fasta(windows, args.fasta, out)

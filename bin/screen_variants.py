@@ -15,7 +15,7 @@ import sys
 from typing import Optional
 
 from hlhscreen import screen as S
-from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.errors import run_cli
 
 
 def _fraction(text: str) -> float:
@@ -90,13 +90,14 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
 
 def main(argv: Optional[list] = None) -> int:
     args = parse_args(argv)
+    impacts, consequences = S.parse_selection(args.impacts, args.consequences)
     config = S.ScreenConfig(
         max_af=args.max_af,
         common_af=args.common_af,
         af_source=args.af_source,
         af_fields=args.af_fields,
-        impacts=frozenset(i.upper() for i in S.parse_list(args.impacts)),
-        consequences=S.parse_list(args.consequences),
+        impacts=impacts,
+        consequences=consequences,
         min_qual=args.min_qual,
         min_dp=args.min_dp,
         min_gq=args.min_gq,
@@ -107,9 +108,6 @@ def main(argv: Optional[list] = None) -> int:
         traversal=args.traversal,
         threads=args.threads,
     )
-    if not config.impacts and not config.consequences:
-        raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
-                             "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
                            mane_transcripts=args.mane_transcripts, fasta=args.fasta)
     if args.warnings_file:

@@ -8,7 +8,9 @@ import json
 
 GROUPS = {
     "input_output_options": ("Input/output options", ["input"], {
-        "input": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^\S+\.csv$",
+        "input": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^.+\.[cC][sS][vV]$",
+                  "errorMessage": "is not a .csv file: the samplesheet is comma-separated (sample,group,fastq_1,fastq_2) "
+                                  "and its name ends in .csv (save a spreadsheet as CSV; a .tsv needs its tabs made commas)",
                   "description": "Samplesheet CSV: sample,group,fastq_1,fastq_2 (group case or control; one row per lane)."},
         "outdir": {"type": "string", "format": "directory-path", "default": "results",
                    "description": "Where results are written."},
@@ -45,7 +47,9 @@ GROUPS = {
     "annotation_options": ("Annotation options", [], {
         "annotator": {"type": "string", "default": "offline", "enum": ["offline", "vep", "vep_rest"],
                       "description": "offline: snpEff + bcftools (packaged tools only); vep: Ensembl VEP with --vep_cache, or with the panel GTF when no cache; vep_rest: Ensembl REST API (needs internet)."},
-        "gnomad_vcf": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^\S+\.vcf\.gz$",
+        "gnomad_vcf": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^(.*/)?[^/\s]+\.vcf\.b?gz$",
+                       "errorMessage": "is not a bgzipped VCF name: give the sites VCF itself, named *.vcf.gz or *.vcf.bgz "
+                                       "(as gnomAD ships it), with no spaces in the file name",
                        "description": "gnomAD sites VCF (bgzipped + .tbi; INFO AF and AF_<pop>). Required for --annotator offline and for vep without a cache."},
         "gnomad_fields": {"type": "string", "default": "AF%AF_afr%AF_amr%AF_asj%AF_eas%AF_fin%AF_mid%AF_nfe%AF_sas%AF_remaining",
                           "description": "gnomAD INFO fields VEP --custom copies into CSQ (as gnomAD_<field>)."},
@@ -55,6 +59,7 @@ GROUPS = {
         "vep_species": {"type": "string", "default": "homo_sapiens", "description": "VEP species."},
         "vep_assembly": {"type": "string", "default": "GRCh38", "enum": ["GRCh38"], "description": "VEP assembly."},
         "vep_rest_server": {"type": "string", "default": "https://rest.ensembl.org", "pattern": r"^https?://\S+$",
+                            "errorMessage": "is not a web address: give the server as http:// or https://, e.g. https://rest.ensembl.org",
                             "description": "Ensembl REST server for --annotator vep_rest."},
         "vep_rest_cache": {"type": "string", "format": "directory-path",
                            "description": "On-disk cache of REST answers, kept between runs (default: vep_rest_cache/ in the launch folder)."},

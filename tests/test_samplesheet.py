@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +49,11 @@ def test_valid_sheet_with_lanes_and_relative_paths(tmp_path, reads):
     lanes = read_samplesheet(path)
     assert [(l.sample, l.group, l.lane) for l in lanes] == [("A", "case", 1), ("A", "case", 2), ("B", "control", 1)]
     assert lanes[0].fastq_1 == (tmp_path / "a_R1.fastq.gz").resolve()
-    out = tmp_path / "valid.csv"
+    out = tmp_path / "valid.json"
     write_validated(lanes, out)
-    assert out.read_text().splitlines()[0] == "sample,group,sex,lane,fastq_1,fastq_2"
+    rows = json.loads(out.read_text())
+    assert rows[0] == {"sample": "A", "group": "case", "sex": "unknown", "lane": 1, "fastq_1": str(lanes[0].fastq_1),
+                       "fastq_2": str(lanes[0].fastq_2)}
     assert {lane.sex for lane in lanes} == {"unknown"}
 
 
@@ -61,9 +64,9 @@ def test_optional_sex_column(tmp_path, reads):
                  "B,control,,b_R1.fastq.gz,b_R2.fastq.gz",
                  header="sample,group,sex,fastq_1,fastq_2")
     assert [lane.sex for lane in read_samplesheet(path)] == ["male", "male", "unknown"]
-    out = tmp_path / "valid.csv"
+    out = tmp_path / "valid.json"
     write_validated(read_samplesheet(path), out)
-    assert out.read_text().splitlines()[1].startswith("A,case,male,1,")
+    assert json.loads(out.read_text())[0]["sex"] == "male"
 
 
 @pytest.mark.parametrize("rows, expected", [
@@ -162,3 +165,33 @@ def test_cli_exit_status_and_no_output_on_error(tmp_path, reads):
     assert result.returncode == 2
     assert result.stderr.startswith(f"ERROR {path}:2: group:")
     assert not out.exists()
+
+
+def test_header_with_a_byte_order_mark_is_accepted(tmp_path, reads):
+    path = tmp_path / "samplesheet.csv"
+    path.write_bytes("\ufeff".encode() + f"{HEADER}\nA,case,a_R1.fastq.gz,a_R2.fastq.gz\n"
+                     "B,control,b_R1.fastq.gz,b_R2.fastq.gz\n".encode())
+    assert [lane.sample for lane in read_samplesheet(path)] == ["A", "B"]
+
+
+def test_paths_with_commas_survive_the_handoff_to_the_pipeline(tmp_path):
+    folder = tmp_path / "run 7, lane 1"
+    folder.mkdir()
+    for name in ("a,1_R1.fastq.gz", "a,1_R2.fastq.gz", "b_R1.fastq.gz", "b_R2.fastq.gz"):
+        fastq(folder / name)
+    path = sheet(tmp_path, '"A",case,"run 7, lane 1/a,1_R1.fastq.gz","run 7, lane 1/a,1_R2.fastq.gz"',
+                 'B,control,"run 7, lane 1/b_R1.fastq.gz","run 7, lane 1/b_R2.fastq.gz"')
+    out = tmp_path / "valid.json"
+    write_validated(read_samplesheet(path), out)
+    rows = json.loads(out.read_text())
+    assert rows[0]["fastq_1"] == str(folder.resolve() / "a,1_R1.fastq.gz")
+    assert rows[1]["fastq_2"] == str(folder.resolve() / "b_R2.fastq.gz")
+
+
+@pytest.mark.parametrize("name, shown", [("a 1_R1.fastq.gz", "space"), ("a$1_R1.fastq.gz", "'$'"),
+                                         ("a(1)_R1.fastq.gz", "'(' ')'"), ("a'1_R1.fastq.gz", '"\'"')])
+def test_fastq_file_names_the_tools_cannot_take_are_refused_with_the_fix(tmp_path, reads, name, shown):
+    fastq(tmp_path / name)
+    message = error_of(sheet(tmp_path, f'A,case,"{name}",a_R2.fastq.gz', "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: fastq_1: the FASTQ file name {name!r} contains {shown}" in message
+    assert "ln -s" in message

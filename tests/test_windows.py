@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from hlhscreen.errors import UserInputError
-from hlhscreen.windows import (Window, bed_to_windows, check_against_fai, read_windows, vcf_to_genome,
-                               write_genome_fasta)
+from hlhscreen.callability import ReferenceLayout, place_bed, write_reference_bed
+from hlhscreen.windows import Window, check_against_fai, read_windows, vcf_to_genome, write_genome_fasta
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_REF = REPO / "assets/test_cohort/reference"
@@ -44,7 +44,8 @@ def test_bed_is_clipped_and_shifted_onto_windows(tmp_path):
     bed = tmp_path / "panel.bed"
     bed.write_text("chr1\t90\t110\tA|exon1\nchr1\t150\t160\tA|exon2\nchr1\t500\t600\tB|exon1\nchr2\t0\t10\tC\n")
     out = io.StringIO()
-    assert bed_to_windows(bed, windows, out) == 2
+    layout = ReferenceLayout({"w1": 100}, windows, "ref.fa.fai")
+    assert write_reference_bed(place_bed(bed, layout), out) == 2
     # chr1:90-110 (0-based) keeps its part inside the window (100-110) -> window 0-10
     # chr1:150-160 (0-based) = 1-based 151-160 = window 51-60 = window BED 50-60
     assert out.getvalue() == "w1\t0\t10\tA|exon1\nw1\t50\t60\tA|exon2\n"

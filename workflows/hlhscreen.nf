@@ -7,6 +7,7 @@ include { PREPARE_REFERENCE     } from '../subworkflows/local/prepare_reference'
 include { ALIGN                 } from '../subworkflows/local/align'
 include { CALL_VARIANTS         } from '../subworkflows/local/call_variants'
 include { ANNOTATE              } from '../subworkflows/local/annotate'
+include { CHECK_FASTQ           } from '../modules/local/check_fastq'
 include { FASTQC                } from '../modules/local/fastqc'
 include { MOSDEPTH              } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
@@ -15,30 +16,7 @@ include { BUILD_PANEL           } from '../modules/local/build_panel'
 include { SCREEN                } from '../modules/local/screen'
 include { COHORT_STATS          } from '../modules/local/cohort_stats'
 include { REPORT                } from '../modules/local/report'
-include { softwareVersionsToYAML; softwareVersionsToMultiQC } from '../subworkflows/local/utils_hlhscreen'
-
-PANEL_FILES = [
-    regions: 'regions.bed', targets: 'targets.bed', genes: 'genes.tsv', risk_factors: 'risk_factors.tsv',
-    gene_models: 'gene_models.gtf.gz', gene_models_tbi: 'gene_models.gtf.gz.tbi',
-]
-
-// --panel is a name under panels/ (default 'hlh') or a path to a panel folder.
-def resolvePanel(String panel) {
-    def dir = (panel ==~ /[A-Za-z0-9_.-]+/ && file("${projectDir}/panels/${panel}").isDirectory()) ?
-        file("${projectDir}/panels/${panel}") : file(panel)
-    if (!dir.isDirectory()) {
-        error("--panel ${panel}: neither a panel name under ${projectDir}/panels nor a folder")
-    }
-    def files = PANEL_FILES.collectEntries { key, name -> [key, dir.resolve(name)] }
-    def missing = files.findAll { key, path -> !path.exists() }.collect { key, path -> path.name }
-    if (missing) {
-        error("--panel ${panel}: the panel folder ${dir} lacks ${missing.join(', ')} (see docs/panels.md)")
-    }
-    if (params.risk_factors) {
-        files.risk_factors = file(params.risk_factors, checkIfExists: true)
-    }
-    return files
-}
+include { softwareVersionsToYAML; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText } from '../subworkflows/local/utils_hlhscreen'
 
 workflow HLHSCREEN {
     take:
@@ -53,19 +31,25 @@ workflow HLHSCREEN {
         BUILD_PANEL(file(params.genes, checkIfExists: true), file(params.gtf, checkIfExists: true),
                     params.risk_factors ? file(params.risk_factors, checkIfExists: true) : [])
         ch_versions = ch_versions.mix(BUILD_PANEL.out.versions)
-        panel = PANEL_FILES.collectEntries { key, name -> [key, BUILD_PANEL.out.panel.map { dir -> dir.resolve(name) }] }
+        panel = panelFileNames().collectEntries { key, name -> [key, BUILD_PANEL.out.panel.map { dir -> dir.resolve(name) }] }
     } else {
         panel = resolvePanel(params.panel)
     }
 
     PREPARE_REFERENCE(panel)
     ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)
+    ch_multiqc = ch_multiqc.mix(PREPARE_REFERENCE.out.multiqc)
 
-    FASTQC(lanes.map { meta, r1, r2 -> [meta, [r1, r2]] })
+    // every FASTQ pair is verified first; FastQC and alignment only see lanes that passed
+    CHECK_FASTQ(lanes)
+    ch_versions = ch_versions.mix(CHECK_FASTQ.out.versions.first())
+    ch_lanes = lanes.join(CHECK_FASTQ.out.summary, failOnMismatch: true).map { meta, r1, r2, summary -> [meta, r1, r2] }
+
+    FASTQC(ch_lanes.map { meta, r1, r2 -> [meta, [r1, r2]] })
     ch_versions = ch_versions.mix(FASTQC.out.versions.first())
     ch_multiqc = ch_multiqc.mix(FASTQC.out.zip.map { meta, zip -> zip })
 
-    ALIGN(lanes, PREPARE_REFERENCE.out.index, PREPARE_REFERENCE.out.fasta)
+    ALIGN(ch_lanes, PREPARE_REFERENCE.out.index, PREPARE_REFERENCE.out.fasta)
     ch_versions = ch_versions.mix(ALIGN.out.versions)
     ch_multiqc = ch_multiqc.mix(ALIGN.out.stats.map { meta, stats -> stats })
 
@@ -104,8 +88,9 @@ workflow HLHSCREEN {
 
     // The report's methods are filled from the run's parameters and the versions of every step
     // before it; the file in pipeline_info also lists the report and MultiQC.
-    ch_params_json = Channel.of(groovy.json.JsonOutput.prettyPrint(groovy.json.JsonOutput.toJson(params.findAll { k, v -> !k.contains('-') })))
-        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'params.json', newLine: true)
+    // (pipeline_info/params.json itself is written at start by PIPELINE_INITIALISATION)
+    ch_params_json = Channel.of(paramsJsonText())
+        .collectFile(name: 'params.json', newLine: true, cache: false)
     ch_versions_before_report = ch_versions
         .unique()
         .collect(sort: true)
@@ -117,7 +102,7 @@ workflow HLHSCREEN {
         SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
         COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
         COHORT_STATS.out.power,
-        ch_versions_before_report, ch_params_json
+        ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability
     )
     ch_versions = ch_versions.mix(REPORT.out.versions)
     ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)
@@ -138,7 +123,9 @@ workflow HLHSCREEN {
         .unique()
         .collect(sort: true)
         .map { files -> softwareVersionsToYAML(files) }
-        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'software_versions.yml', sort: true, newLine: true)
+        .collectFile(name: 'software_versions.yml', sort: true, newLine: true, cache: false)
+    // copied by every run, never left from an earlier one (collectFile(storeDir:) is skipped on -resume)
+    ch_versions_yml.subscribe { yml -> yml.copyTo(file("${params.outdir}/pipeline_info/software_versions.yml")) }
 
     emit:
     vcf          = CALL_VARIANTS.out.vcf

@@ -123,6 +123,13 @@ def is_primary_contig(chrom: str) -> bool:
     return bool(_PRIMARY_RE.match(chrom))
 
 
+def _naming_style(chrom: str) -> Optional[str]:
+    """How a primary chromosome is spelt: 'with chr' (UCSC) or 'without chr' (Ensembl); None for others."""
+    if not is_primary_contig(chrom):
+        return None
+    return "with chr" if chrom.startswith("chr") else "without chr"
+
+
 def _strip_chr(chrom: str) -> str:
     base = chrom[3:] if chrom.startswith("chr") else chrom
     return "M" if base == "MT" else base
@@ -519,6 +526,14 @@ class Region:
     start: int
     end: int
     name: str = ""
+    line: int = field(default=0, compare=False)  # line in its BED file (0: not from a file)
+    extra: Tuple[str, ...] = field(default=(), compare=False)  # BED columns after the name
+
+    @property
+    def genes(self) -> Tuple[str, ...]:
+        """Gene symbols of the name (``GENE|exon3``, ``A|exon1,B|exon2``, or a bare ``GENE``)."""
+        genes = (part.split("|", 1)[0].strip() for part in self.name.split(","))
+        return tuple(dict.fromkeys(gene for gene in genes if gene))
 
 
 def _merge_labelled(intervals: Iterable[Tuple[str, int, int, str, int]]) -> List[Tuple[str, int, int, Dict[str, List[int]]]]:
@@ -646,6 +661,7 @@ def load_regions(path: PathLike) -> RegionIndex:
     if not path.is_file():
         raise UserInputError(path, None, "bed", "BED file not found", "Check the path.")
     regions: List[Region] = []
+    first_style: Optional[Tuple[str, str, int]] = None  # naming style, contig, line of the first primary contig
     with open_text(path) as handle:
         for line_no, raw in enumerate(handle, start=1):
             line = raw.rstrip("\n").rstrip("\r")
@@ -671,7 +687,17 @@ def load_regions(path: PathLike) -> RegionIndex:
             if start >= end:
                 raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
                                      "BED intervals are 0-based, half-open: start < end.")
-            regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else ""))
+            style = _naming_style(chrom)
+            if style is not None:
+                if first_style is None:
+                    first_style = (style, chrom, line_no)
+                elif style != first_style[0]:
+                    raise UserInputError(path, line_no, "chrom",
+                                         f"contig {chrom} is named {style} but line {first_style[2]} names "
+                                         f"{first_style[1]} {first_style[0]}: the file mixes contig naming styles",
+                                         "Name every contig one way, as the reference does (GRCh38 UCSC style: "
+                                         "chr1..chr22, chrX, chrY, chrM).")
+            regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else "", line_no, tuple(cols[4:])))
     if not regions:
         raise UserInputError(path, None, "bed", "the BED file has no intervals", "Give at least one interval.")
     return RegionIndex(regions, path)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
+from .callability import read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
@@ -150,6 +151,8 @@ class ReportData:
     power: Dict[Tuple[str, str], PowerRow]    # (level, test id) -> power.tsv row
     versions: Dict[str, Dict[str, str]]
     params: Dict[str, Any]
+    # panel_callability.tsv rows (every panel gene, callable or why not); None when not given
+    panel: Optional[List[Dict[str, str]]] = None
 
 
 # ================================================================== reading
@@ -409,7 +412,7 @@ def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mappin
 
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
-         versions: PathLike, params: PathLike) -> ReportData:
+         versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input."""
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
@@ -423,6 +426,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         gene_status=read_gene_status(gene_status, groups, samples),
         tests={level: read_tests(test_paths[level], level) for level in LEVELS}, power=read_power(power),
         versions=read_versions(versions), params=read_params(params),
+        panel=read_callability(panel_callability) if panel_callability else None,
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
@@ -849,7 +853,28 @@ def qc_section(data: ReportData) -> Html:
                "The run's QC thresholds were not recorded in the parameters; the flags come from sample_qc.tsv.")
     return section("qc", "2. Per-sample sequencing quality", lead, note,
                    table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
-                          "% panel bases >= 20x", "QC flag"], rows, row_classes=classes))
+                          "% panel bases >= 20x", "QC flag"], rows, row_classes=classes), panel_part(data))
+
+
+def not_called_genes(data: ReportData) -> List[Dict[str, str]]:
+    return [row for row in data.panel or [] if row["status"] != "callable"]
+
+
+def panel_part(data: ReportData) -> Html:
+    """Which panel genes were screened; every gene the reference could not call, with the reason."""
+    if data.panel is None:
+        return tag("p", "Which panel genes lie on the reference was not recorded for this report.")
+    missing = not_called_genes(data)
+    total = len(data.panel)
+    if not missing:
+        return join([tag("h3", "Panel genes"), tag("p", f"All {total} panel genes lie on the reference and were screened.")])
+    lead = (f"{total - len(missing)} of {total} panel genes were screened. The genes below lie (wholly or partly) "
+            "outside the reference the reads were aligned to, so no variant can be called there: no carrier "
+            "there means NOT ASSESSED, not absent.")
+    rows = [(row["gene"], row["chrom"], td(f"{row['callable_bp']}/{row['region_bp']}", "num"),
+             "not called" if row["status"] == "not_callable" else "partly called", row["reason"]) for row in missing]
+    return join([tag("h3", "Panel genes not screened"), tag("p", lead),
+                 table(["Gene", "Chromosome", "Callable bp / panel bp", "Status", "Why"], rows)])
 
 
 def carriers_cell(calls: Sequence[Call], group: str) -> Html:
@@ -1311,7 +1336,9 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
         tag("p", f"{sum(g == 'case' for g in data.samples.values())} cases and "
                  f"{sum(g == 'control' for g in data.samples.values())} controls; "
                  f"{len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
-                 f"Run date {run_date}."),
+                 + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
+                    "on this reference (section 2). " if not_called_genes(data) else "")
+                 + f"Run date {run_date}."),
         navigation(),
         cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data),
         forest_section(forest_svg, data, forest), tests_section(data), power_section(data),
@@ -1394,9 +1421,10 @@ def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
 
 def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
                variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
-               versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None) -> Dict[str, Path]:
+               versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
+               panel_callability: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params)
+                versions, params, panel_callability)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

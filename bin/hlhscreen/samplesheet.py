@@ -19,6 +19,10 @@ OPTIONAL_COLUMNS = ("sex",)  # male / female / unknown (empty = unknown); see hl
 GROUPS = ("case", "control")
 SEXES = ("male", "female", "unknown")
 _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Characters a FASTQ *file name* may hold. Tasks see each FASTQ under its own name (folders do not
+# matter: Nextflow links the file into the task folder), and tool command lines name it unquoted;
+# anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
+_SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9._+,=@%:-]+$")
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -46,6 +50,14 @@ class SamplesheetErrors(UserInputError):
 
 
 def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+    if not _SAFE_FILE_NAME.match(path.name):
+        odd = sorted({c for c in path.name if not _SAFE_FILE_NAME.match(c)})
+        shown = " ".join("space" if c == " " else repr(c) for c in odd)
+        return [UserInputError(sheet, line, field,
+                               f"the FASTQ file name {path.name!r} contains {shown}, which the tools' command lines "
+                               "cannot take",
+                               "Rename the file, or link it under a plain name (letters, digits and . _ - + , = @ % :), "
+                               f"e.g. ln -s '{path}' '{path.parent / _plain_name(path.name)}', and list the link.")]
     if not path.exists():
         return [UserInputError(sheet, line, field, f"FASTQ file not found: {path}",
                                "Relative paths are read from the samplesheet's folder.")]
@@ -58,12 +70,17 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInpu
     return []
 
 
+def _plain_name(name: str) -> str:
+    return "".join(c if _SAFE_FILE_NAME.match(c) else "_" for c in name)
+
+
 def read_samplesheet(path: Path) -> List[Lane]:
     """Validate the samplesheet and return its lanes; raise SamplesheetErrors listing every problem."""
     sheet = str(path)
     if not path.is_file():
         raise UserInputError(sheet, None, "input", "samplesheet not found", "Give --input a CSV file.")
-    with open(path, newline="") as handle:
+    # utf-8-sig: spreadsheet programs save a byte-order mark before the header
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise UserInputError(sheet, 1, "header", "samplesheet is empty",
@@ -171,11 +188,14 @@ def sample_sex_conflict(sexes: Dict[str, Tuple[str, int]], sample: str, sex: str
 
 
 def write_validated(lanes: List[Lane], out: Path) -> None:
-    """The validated samplesheet: absolute paths and a lane number per row."""
+    """The validated samplesheet as JSON: one object per lane with absolute paths and a lane number.
+
+    JSON, not CSV: the pipeline reads it back in Groovy, and a path may hold a comma."""
+    import json
+
     from .files import atomic_output
 
     with atomic_output(out) as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["sample", "group", "sex", "lane", "fastq_1", "fastq_2"])
-        for lane in lanes:
-            writer.writerow([lane.sample, lane.group, lane.sex, lane.lane, lane.fastq_1, lane.fastq_2])
+        json.dump([{"sample": lane.sample, "group": lane.group, "sex": lane.sex, "lane": lane.lane,
+                    "fastq_1": str(lane.fastq_1), "fastq_2": str(lane.fastq_2)} for lane in lanes], handle, indent=1)
+        handle.write("\n")

@@ -3,7 +3,8 @@
 A windows reference (used by the synthetic test cohort, or by anyone aligning to a region subset)
 has one contig per window. ``windows.tsv`` maps each contig to its place on the real chromosome:
 ``contig chrom start end chrom_length`` (1-based, inclusive). Alignment, calling and coverage run on
-the window contigs; the panel BED is translated onto them, and the called VCF is translated back,
+the window contigs; the panel BED is translated onto them (:mod:`hlhscreen.callability`), and the
+called VCF is translated back,
 so annotation and everything after it sees real GRCh38 coordinates.
 """
 
@@ -13,7 +14,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, TextIO, Tuple
 
 from .errors import UserInputError
 from .files import open_text
@@ -74,35 +75,29 @@ def check_against_fai(windows: Dict[str, Window], fai: Path) -> None:
         for line in handle:
             name, length = line.split("\t")[:2]
             lengths[name] = int(length)
+    check_against_contigs(windows, lengths, fai)
+
+
+def check_against_contigs(windows: Dict[str, Window], lengths: Dict[str, Optional[int]], source: Path) -> None:
+    """Every window contig must be a reference contig (name -> length, None when unknown) of the window's length."""
     for window in windows.values():
         if window.contig not in lengths:
-            raise UserInputError(fai, None, "contig", f"window contig {window.contig} is not in the reference")
-        if lengths[window.contig] != window.length:
-            raise UserInputError(fai, None, "length",
-                                 f"{window.contig} is {lengths[window.contig]} bp but its window spans {window.length} bp")
+            raise UserInputError(source, None, "contig", f"window contig {window.contig} is not in the reference",
+                                 "Give the windows table made with this FASTA.")
+        length = lengths[window.contig]
+        if length is not None and length != window.length:
+            raise UserInputError(source, None, "length",
+                                 f"{window.contig} is {length} bp but its window spans {window.length} bp",
+                                 "Give the windows table made with this FASTA.")
 
 
-def bed_to_windows(bed: Path, windows: Dict[str, Window], out: TextIO) -> int:
-    """Write the parts of BED intervals (GRCh38) that fall in windows, on window coordinates."""
-    by_chrom: Dict[str, List[Window]] = {}
-    for window in windows.values():
-        by_chrom.setdefault(window.chrom, []).append(window)
-    written = 0
-    with open_text(bed) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            try:
-                chrom, start, end = cols[0], int(cols[1]), int(cols[2])
-            except (IndexError, ValueError):
-                raise UserInputError(bed, line_no, "start/end", "not a BED line (chrom, start, end)") from None
-            for window in by_chrom.get(chrom, []):
-                lo, hi = max(start, window.start - 1), min(end, window.end)
-                if lo < hi:
-                    out.write("\t".join([window.contig, str(lo - window.offset), str(hi - window.offset), *cols[3:]]) + "\n")
-                    written += 1
-    return written
+def window_pieces(windows: Iterable[Window], start: int, end: int) -> Iterator[Tuple[str, int, int]]:
+    """The parts of a GRCh38 interval (0-based, half-open) inside ``windows`` (all on its chromosome), as
+    (window contig, 0-based start, end) on window coordinates."""
+    for window in sorted(windows, key=lambda w: w.start):
+        lo, hi = max(start, window.start - 1), min(end, window.end)
+        if lo < hi:
+            yield window.contig, lo - window.offset, hi - window.offset
 
 
 def vcf_to_genome(vcf: Path, windows: Dict[str, Window], out: TextIO) -> int:

@@ -8,17 +8,22 @@ process ANNOTATION_SUMMARY {
     input:
     tuple path(vcf), path(tbi)
     val annotator
+    tuple path(gnomad), path(gnomad_index)   // the gnomAD file the annotation used, or [[], []]
 
     output:
     path "annotation_summary_mqc.tsv", emit: multiqc
+    path "frequency_check_mqc.tsv"   , emit: frequency_check
     path "versions.yml"              , emit: versions
 
     when:
     task.ext.when == null || task.ext.when
 
     script:
+    // with the gnomAD file: fails when the annotation attached none of the frequencies gnomAD lists
+    def check = gnomad ? "--gnomad $gnomad" : ''
     """
-    annotation_summary.py $vcf --annotator '$annotator' --out annotation_summary_mqc.tsv
+    annotation_summary.py $vcf --annotator '$annotator' $check --out annotation_summary_mqc.tsv \\
+        --frequency-check frequency_check_mqc.tsv
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -28,7 +33,7 @@ process ANNOTATION_SUMMARY {
 
     stub:
     """
-    touch annotation_summary_mqc.tsv
+    touch annotation_summary_mqc.tsv frequency_check_mqc.tsv
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen cyvcf2)

@@ -20,8 +20,20 @@ process FASTQC {
 
     script:
     def args = task.ext.args ?: ''
+    // FastQC exits 0 when it cannot read a file (a truncated gzip: "Failed to process file"): fail the
+    // task instead, so a damaged FASTQ never passes with a missing report
     """
-    fastqc $args --threads $task.cpus ${reads.join(' ')}
+    fastqc $args --threads $task.cpus ${reads.join(' ')} 2> fastqc.log || { cat fastqc.log >&2; exit 1; }
+    cat fastqc.log >&2
+    if grep -q 'Failed to process' fastqc.log; then
+        echo "ERROR: FastQC could not read every file of ${meta.id} lane ${meta.lane} (see above)" >&2
+        exit 1
+    fi
+    zips=\$(find . -maxdepth 1 -name '*_fastqc.zip' | wc -l)
+    if [ "\$zips" -ne ${reads.size()} ]; then
+        echo "ERROR: FastQC wrote \$zips reports for the ${reads.size()} files of ${meta.id} lane ${meta.lane}" >&2
+        exit 1
+    fi
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -17,6 +17,7 @@ process REPORT {
     path power
     path versions_yml, stageAs: 'software_versions.yml'
     path params_json, stageAs: 'params.json'
+    path panel_callability
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -35,6 +36,7 @@ process REPORT {
         --variant-tests $variant_tests --gene-tests $gene_tests --biallelic-tests $biallelic_tests \\
         --power $power \\
         --versions software_versions.yml --params params.json \\
+        --panel-callability $panel_callability \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml

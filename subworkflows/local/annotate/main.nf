@@ -14,6 +14,7 @@ include { GNOMAD_ANNOTATE    } from '../../../modules/local/gnomad_annotate'
 include { ENSEMBLVEP_VEP     } from '../../../modules/local/ensemblvep_vep'
 include { VEP_REST           } from '../../../modules/local/vep_rest'
 include { ANNOTATION_SUMMARY } from '../../../modules/local/annotation_summary'
+include { gnomadIndex         } from '../utils_hlhscreen'
 
 workflow ANNOTATE {
     take:
@@ -25,7 +26,7 @@ workflow ANNOTATE {
     ch_versions = Channel.empty()
     ch_multiqc = Channel.empty()
     gnomad = params.gnomad_vcf ?
-        [file(params.gnomad_vcf, checkIfExists: true), file("${params.gnomad_vcf}.tbi", checkIfExists: true)] : [[], []]
+        [file(params.gnomad_vcf, checkIfExists: true), gnomadIndex(params.gnomad_vcf)] : [[], []]
 
     if (params.annotator == 'offline') {
         SNPEFF_BUILD(panel.gene_models, genome_fasta)
@@ -47,12 +48,15 @@ workflow ANNOTATE {
     }
 
     def mode = params.annotator == 'vep' ? (params.vep_cache ? 'vep (offline cache)' : 'vep (panel GTF)') : params.annotator
-    ANNOTATION_SUMMARY(ch_annotated, mode)
-    ch_multiqc = ch_multiqc.mix(ANNOTATION_SUMMARY.out.multiqc)
+    // the REST annotator does not read --gnomad_vcf: nothing to check its frequencies against
+    ANNOTATION_SUMMARY(ch_annotated, mode, params.annotator == 'vep_rest' ? [[], []] : gnomad)
+    ch_multiqc = ch_multiqc.mix(ANNOTATION_SUMMARY.out.multiqc, ANNOTATION_SUMMARY.out.frequency_check)
     ch_versions = ch_versions.mix(ANNOTATION_SUMMARY.out.versions)
+    // screening waits for the frequency check: lost frequencies stop the run before any result
+    ch_checked = ch_annotated.combine(ANNOTATION_SUMMARY.out.frequency_check).map { vcf, tbi, check -> [vcf, tbi] }
 
     emit:
-    vcf      = ch_annotated   // [vcf.gz, tbi]
+    vcf      = ch_checked     // [vcf.gz, tbi], after the frequency check
     multiqc  = ch_multiqc
     versions = ch_versions
 }

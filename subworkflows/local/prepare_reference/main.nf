@@ -1,13 +1,15 @@
 /*
  * Reference, aligner index and panel regions, ready for alignment, coverage and calling.
- * With --reference_windows the reference is a set of windows cut from GRCh38: the panel BEDs are
- * translated onto the window contigs, and a GRCh38-coordinate FASTA is built for annotation.
+ * The panel BEDs are placed on the reference's contigs (PANEL_TO_REFERENCE), which also accounts for
+ * every panel gene the reference cannot call. With --reference_windows the reference is a set of
+ * windows cut from GRCh38: the panel goes onto the window contigs, and a GRCh38-coordinate FASTA is
+ * built for annotation.
  */
 
 include { SAMTOOLS_FAIDX   } from '../../../modules/local/samtools_faidx'
 include { BWA_INDEX        } from '../../../modules/local/bwa_index'
 include { BWAMEM2_INDEX    } from '../../../modules/local/bwamem2_index'
-include { PANEL_TO_WINDOWS } from '../../../modules/local/panel_to_windows'
+include { PANEL_TO_REFERENCE } from '../../../modules/local/panel_to_reference'
 include { GENOME_FASTA     } from '../../../modules/local/genome_fasta'
 
 workflow PREPARE_REFERENCE {
@@ -44,17 +46,14 @@ workflow PREPARE_REFERENCE {
         }
     }
 
+    windows = params.reference_windows ? file(params.reference_windows, checkIfExists: true) : []
+    PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fai, windows)
+    ch_versions = ch_versions.mix(PANEL_TO_REFERENCE.out.versions)
     if (params.reference_windows) {
-        windows = file(params.reference_windows, checkIfExists: true)
-        PANEL_TO_WINDOWS(panel.regions, panel.targets, windows, ch_fai)
-        ch_regions = PANEL_TO_WINDOWS.out.regions
-        ch_targets = PANEL_TO_WINDOWS.out.targets
         GENOME_FASTA(fasta, windows)
         ch_genome_fasta = GENOME_FASTA.out.fasta
-        ch_versions = ch_versions.mix(PANEL_TO_WINDOWS.out.versions, GENOME_FASTA.out.versions)
+        ch_versions = ch_versions.mix(GENOME_FASTA.out.versions)
     } else {
-        ch_regions = Channel.value(panel.regions)
-        ch_targets = Channel.value(panel.targets)
         ch_genome_fasta = ch_fai.map { fai -> [fasta, fai, []] }
     }
 
@@ -62,8 +61,10 @@ workflow PREPARE_REFERENCE {
     fasta        = Channel.value(fasta)
     fai          = ch_fai
     index        = ch_index
-    regions      = ch_regions        // panel regions on the reference's contigs (coverage)
-    targets      = ch_targets        // padded calling targets on the reference's contigs
+    regions      = PANEL_TO_REFERENCE.out.regions       // panel regions on the reference's contigs (coverage)
+    targets      = PANEL_TO_REFERENCE.out.targets       // padded calling targets on the reference's contigs
+    callability  = PANEL_TO_REFERENCE.out.callability   // panel_callability.tsv: every panel gene, callable or why not
+    multiqc      = PANEL_TO_REFERENCE.out.multiqc
     genome_fasta = ch_genome_fasta   // [fasta, fai, gzi or []] on GRCh38 coordinates (annotation)
     versions     = ch_versions
 }

@@ -1,9 +1,12 @@
 /*
  * Pipeline start-up and completion helpers: parameter validation against nextflow_schema.json
- * (our own small validator: the nf-schema plugin cannot be downloaded offline), samplesheet
- * validation by bin/check_samplesheet.py before any task starts, and the software versions file.
+ * (our own small validator: the nf-schema plugin cannot be downloaded offline); the samplesheet
+ * (bin/check_samplesheet.py) and every other input file (bin/check_inputs.py: reference, panel,
+ * whitelist, --impacts/--consequences, gnomAD) checked on the launch host before any task starts;
+ * the run's parameters written to pipeline_info; and the software versions file.
  */
 
+import groovy.json.JsonOutput
 import groovy.json.JsonSlurper
 import org.yaml.snakeyaml.Yaml
 
@@ -43,6 +46,11 @@ def validateParameters(schemaFile) {
         if (value == null || value == '') {
             return
         }
+        if (spec.type == 'string' && value instanceof Boolean) {
+            // `--input ''` or a bare `--input` reaches us as true
+            errors << "--${name}: no value given. Give one after --${name}" + (spec.description ? " (${spec.description})" : '')
+            return
+        }
         switch (spec.type) {
             case 'integer':
                 if (!(value instanceof Integer || value instanceof Long) && !(value.toString() ==~ /-?\d+/)) {
@@ -70,7 +78,8 @@ def validateParameters(schemaFile) {
             errors << "--${name}: ${value} is above the maximum ${spec.maximum}"
         }
         if (spec.pattern && !(value.toString() ==~ spec.pattern)) {
-            errors << "--${name}: '${value}' does not match ${spec.pattern}"
+            // the schema says in words what the pattern wants (errorMessage); the pattern is for tools
+            errors << "--${name}: '${value}' " + (spec.errorMessage ?: "is not in the expected form (${spec.pattern})")
         }
         if (spec.exists && spec.format in ['file-path', 'directory-path', 'path']) {
             if (!file(value.toString()).exists()) {
@@ -80,7 +89,8 @@ def validateParameters(schemaFile) {
     }
     schema.required.each { name ->
         if (params[name] == null || params[name] == '') {
-            errors << "--${name}: required parameter is missing"
+            def spec = schema.properties[name] ?: [:]
+            errors << "--${name}: required parameter is missing" + (spec.description ? " (${spec.description})" : '')
         }
     }
     errors.addAll(combinationErrors())
@@ -107,38 +117,157 @@ def combinationErrors() {
     if (params.genes && params.panel != 'hlh') {
         errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
     }
-    if (params.gnomad_vcf && !file("${params.gnomad_vcf}.tbi").exists()) {
-        errors << "--gnomad_vcf: index ${params.gnomad_vcf}.tbi not found (tabix -p vcf ${params.gnomad_vcf})"
-    }
     return errors
 }
 
-// Run bin/check_samplesheet.py on the launch host; return the validated lanes as maps.
-def validatedLanes(samplesheet) {
-    def checker = "${projectDir}/bin/check_samplesheet.py"
+// Run one of bin/'s standard-library checks on the launch host, before any task: the python3 on PATH
+// (no container). Its WARNING lines are passed on; a failure stops the run with its ERROR lines.
+def runLaunchHostCheck(String script, List<String> args, String failure) {
     def python = ['python3', 'python'].find { cmd ->
         try { return [cmd, '--version'].execute().waitFor() == 0 } catch (IOException e) { return false }
     }
     if (!python) {
-        error("python3 is needed on the launch host to validate the samplesheet (standard library only)")
+        error("python3 is needed on the launch host to check the inputs before the run (standard library only)")
     }
-    def out = File.createTempFile('hlhscreen_samplesheet', '.csv')
+    def proc = ([python, "${projectDir}/bin/${script}".toString()] + args).execute()
+    def stdout = new StringBuffer(), stderr = new StringBuffer()
+    proc.waitForProcessOutput(stdout, stderr)
+    def problems = stderr.toString().readLines()
+    problems.findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
+    if (proc.exitValue() != 0) {
+        error("${failure}; nothing was run.\n" + problems.findAll { !it.startsWith('WARNING') }.join('\n').trim())
+    }
+    return stdout.toString().trim()
+}
+
+// A local path for the launch-host checks, or null for a remote file (s3://, https://: staged later).
+def launchHostPath(value) {
+    if (!value) {
+        return null
+    }
+    def path = file(value.toString(), glob: false)
+    return path.scheme == 'file' ? path.toString() : null
+}
+
+// bin/check_samplesheet.py on the launch host; the validated lanes as maps.
+def validatedLanes(samplesheet) {
+    def out = File.createTempFile('hlhscreen_samplesheet', '.json')
     try {
-        def proc = [python, checker, samplesheet.toString(), '--out', out.toString()].execute()
-        def stdout = new StringBuffer(), stderr = new StringBuffer()
-        proc.waitForProcessOutput(stdout, stderr)
-        if (proc.exitValue() != 0) {
-            error("Samplesheet check failed; nothing was run.\n${stderr.toString().trim()}")
-        }
-        log.info(stdout.toString().trim())
-        def lines = out.readLines()
-        def header = lines[0].split(',') as List
-        return lines.drop(1).collect { line ->
-            def cells = line.split(',', -1) as List
-            [header, cells].transpose().collectEntries { it }
-        }
+        log.info(runLaunchHostCheck('check_samplesheet.py', [samplesheet.toString(), '--out', out.toString()],
+                                    'Samplesheet check failed'))
+        // JSON, not CSV: a FASTQ path may hold a comma
+        return new JsonSlurper().parse(out) as List<Map>
     } finally {
         out.delete()
+    }
+}
+
+// The files of a panel folder (docs/panels.md), by role.
+def panelFileNames() {
+    return [
+        regions: 'regions.bed', targets: 'targets.bed', genes: 'genes.tsv', risk_factors: 'risk_factors.tsv',
+        gene_models: 'gene_models.gtf.gz', gene_models_tbi: 'gene_models.gtf.gz.tbi',
+    ]
+}
+
+// --panel is a name under panels/ (default 'hlh') or a path to a panel folder.
+def resolvePanel(String panel) {
+    def dir = (panel ==~ /[A-Za-z0-9_.-]+/ && file("${projectDir}/panels/${panel}").isDirectory()) ?
+        file("${projectDir}/panels/${panel}") : file(panel)
+    if (!dir.isDirectory()) {
+        error("--panel ${panel}: neither a panel name under ${projectDir}/panels nor a folder")
+    }
+    def files = panelFileNames().collectEntries { key, name -> [key, dir.resolve(name)] }
+    def missing = files.findAll { key, path -> !path.exists() }.collect { key, path -> path.name }
+    if (missing) {
+        error("--panel ${panel}: the panel folder ${dir} lacks ${missing.join(', ')} (see docs/panels.md)")
+    }
+    if (params.risk_factors) {
+        files.risk_factors = file(params.risk_factors, checkIfExists: true)
+    }
+    return files
+}
+
+// The gnomAD index beside --gnomad_vcf (.tbi, else .csi; the start-up check requires one).
+def gnomadIndex(String vcf) {
+    def tbi = file("${vcf}.tbi")
+    return tbi.exists() ? tbi : file("${vcf}.csi")
+}
+
+// bin/check_inputs.py on the launch host: reference, panel BEDs, whitelist, --impacts/--consequences and
+// the gnomAD file, with the same readers (and messages) the steps use later (docs/usage.md).
+def checkInputs() {
+    def args = ['--fasta', launchHostPath(params.fasta)]
+    if (args[1] == null) {
+        log.info("--fasta is remote: the reference, panel and gnomAD checks run in the pipeline's steps")
+        return
+    }
+    def optional = [
+        '--fasta-fai': params.fasta_fai, '--reference-windows': params.reference_windows,
+        '--impacts': params.impacts, '--consequences': params.consequences,
+    ]
+    if (!params.genes) {
+        // a --genes panel is built by a task; its BEDs are checked by PANEL_TO_REFERENCE
+        def panel = resolvePanel(params.panel)
+        optional += ['--regions': panel.regions, '--targets': panel.targets, '--risk-factors': panel.risk_factors]
+    } else if (params.risk_factors) {
+        optional['--risk-factors'] = params.risk_factors
+    }
+    if (params.gnomad_vcf && params.annotator != 'vep_rest') {
+        optional['--gnomad-vcf'] = params.gnomad_vcf
+    }
+    optional.each { flag, value ->
+        if (value == null || value == '') {
+            return
+        }
+        def local = flag in ['--impacts', '--consequences'] ? value.toString() : launchHostPath(value)
+        if (local != null) {
+            args += [flag, local]
+        }
+    }
+    if (params.annotator == 'vep' && params.vep_cache) {
+        args << '--gnomad-optional'
+    }
+    if (params.harmonise_contigs) {
+        args << '--harmonise-contigs'
+    }
+    log.info(runLaunchHostCheck('check_inputs.py', args, 'Input check failed'))
+}
+
+// The run's parameters as JSON (aliases such as kebab-case copies left out; keys sorted).
+def paramsJsonText() {
+    return JsonOutput.prettyPrint(JsonOutput.toJson(new TreeMap(params.findAll { k, v -> !k.contains('-') })))
+}
+
+// pipeline_info/params.json, written by every run at its start: provenance always describes the run
+// that wrote it, also after -resume with other parameters (a cached collectFile(storeDir:) did not).
+def writeParamsJson() {
+    def target = file("${params.outdir}/pipeline_info/params.json")
+    try {
+        target.parent.mkdirs()
+        target.text = paramsJsonText() + '\n'
+    } catch (IOException e) {
+        error(outdirProblem(target, e.message))
+    }
+}
+
+// A write into --outdir failed: say which parameter, where, and (for a full disk) how much room is left.
+def outdirProblem(target, String cause) {
+    if (cause?.contains('No space left on device')) {
+        def root = file(params.outdir).toFile()
+        def free = root.exists() ? "${(root.getUsableSpace() / 1024).longValue()} kB free there" : 'its disk is full'
+        return "--outdir: no space left on device while writing ${target} (${params.outdir}: ${free}). " +
+            "Free space there or give another --outdir, then run again with -resume (finished tasks are kept)."
+    }
+    return "--outdir: cannot write ${target} (${cause}). Give a folder you can write to."
+}
+
+// workflow.onError: a failed publish into --outdir says why in words (Nextflow says "Failed to publish file").
+def explainOutdirFailure() {
+    def message = workflow.errorMessage ?: ''
+    if (message.contains('No space left on device') || message.contains('Failed to publish')) {
+        def target = (message =~ /-> (\S+):/) ? (message =~ /-> (\S+):/)[0][1] : params.outdir
+        log.error(outdirProblem(target, message.contains('No space left on device') ? 'No space left on device' : message))
     }
 }
 
@@ -177,10 +306,13 @@ workflow PIPELINE_INITIALISATION {
     main:
     validateParameters("${projectDir}/nextflow_schema.json")
     def laneRows = validatedLanes(file(params.input, checkIfExists: true))
+    checkInputs()
+    writeParamsJson()
 
     ch_lanes = Channel.fromList(laneRows).map { row ->
         def meta = [id: row.sample, group: row.group, lane: row.lane as Integer]
-        [meta, file(row.fastq_1), file(row.fastq_2)]
+        // glob: false: a path with [ ] * ? is a name, not a pattern
+        [meta, file(row.fastq_1, glob: false), file(row.fastq_2, glob: false)]
     }
     // one row per sample: its group and the sex given in the samplesheet (unknown when blank)
     ch_samples = Channel.fromList(laneRows.collect { "${it.sample},${it.group},${it.sex}" }.unique().sort())

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Check every input file of a run besides the samplesheet, before any task starts (hlhscreen/startup.py).
+
+The pipeline runs this on the launch host (standard library only). Problems are printed as
+`ERROR <file>:<line>: <field>: <problem>. <fix>`, all of them, with exit status 2; warnings (e.g. panel
+genes the reference lacks) as `WARNING ...` with exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from hlhscreen.errors import USER_ERROR_EXIT
+from hlhscreen.startup import StartupInputs, check_inputs, describe
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fasta", required=True, help="reference FASTA")
+    parser.add_argument("--fasta-fai", help="its index (default: <fasta>.fai when present, else the FASTA is scanned)")
+    parser.add_argument("--reference-windows", help="windows table of a windows reference")
+    parser.add_argument("--regions", help="panel regions BED (not given when the panel is built during the run)")
+    parser.add_argument("--targets", help="panel calling targets BED")
+    parser.add_argument("--risk-factors", help="risk-factor whitelist TSV")
+    parser.add_argument("--impacts", default="HIGH,MODERATE")
+    parser.add_argument("--consequences", default="")
+    parser.add_argument("--gnomad-vcf", help="gnomAD sites VCF")
+    parser.add_argument("--gnomad-optional", action="store_true",
+                        help="gnomAD is not the only frequency source (VEP cache): a chromosome it lacks is a warning")
+    parser.add_argument("--harmonise-contigs", action="store_true")
+    args = parser.parse_args(argv)
+    if (args.regions is None) != (args.targets is None):
+        parser.error("give --regions and --targets together")
+    report = check_inputs(StartupInputs(
+        fasta=args.fasta, fasta_fai=args.fasta_fai, reference_windows=args.reference_windows,
+        regions=args.regions, targets=args.targets, risk_factors=args.risk_factors, impacts=args.impacts,
+        consequences=args.consequences, gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
+        harmonise_contigs=args.harmonise_contigs,
+    ))
+    for warning in report.warnings:
+        print(f"WARNING {warning}", file=sys.stderr)
+    if report.errors:
+        for error in report.errors:
+            print(str(error), file=sys.stderr)
+        return USER_ERROR_EXIT
+    print(describe(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

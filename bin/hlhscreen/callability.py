@@ -1,0 +1,311 @@
+"""Where the panel lies on the reference the reads are aligned to, and which panel genes can be called.
+
+The panel (regions and targets BEDs) is on GRCh38. The reference is a plain FASTA (contigs from its
+``.fai``) or a windows reference (``windows.tsv``, see :mod:`hlhscreen.windows`). Each panel region
+is placed on the reference:
+
+- its contig must be a reference contig (windows: a windows chromosome) under the same name. Another
+  spelling of it (``10`` for ``chr10``) is used only with contig harmonisation, and is an error
+  without it, because a panel region on a contig the aligner has never heard of is silently not
+  called;
+- a region on a contig the reference lacks, or the part of it outside every window, cannot be called.
+
+Nothing is dropped without a word: :func:`gene_callability` accounts for every panel gene
+(``callable``, ``partly_callable`` or ``not_callable``, with the reason), written as
+``panel_callability.tsv`` for the outputs and the report. Standard library only: the start-up check
+runs this on the launch host.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from .annotation import contig_aliases
+from .errors import UserInputError
+from .panel import Region, chrom_sort_key, load_regions
+from .windows import Window, check_against_contigs, read_windows, window_pieces
+
+PathLike = Union[str, os.PathLike]
+
+CALLABLE, PARTLY, NOT_CALLABLE = "callable", "partly_callable", "not_callable"
+COLUMNS = ("gene", "chrom", "regions", "region_bp", "callable_bp", "pct_callable", "status", "reason")
+
+
+# ------------------------------------------------------------------------------------------ reference
+
+
+def read_fai(path: PathLike) -> Dict[str, int]:
+    """Contig -> length from a FASTA index (``samtools faidx``)."""
+    contigs: Dict[str, int] = {}
+    with open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            try:
+                contigs[fields[0]] = int(fields[1])
+            except (IndexError, ValueError):
+                raise UserInputError(path, number, "length", "not a FASTA index line (name, length, ...)",
+                                     "Rebuild the index with samtools faidx.") from None
+    if not contigs:
+        raise UserInputError(path, None, "--fasta_fai", "the FASTA index lists no contigs",
+                             "Rebuild the index with samtools faidx.")
+    return contigs
+
+
+def fasta_contig_names(path: PathLike) -> List[str]:
+    """Contig names of a FASTA (plain or gzip) from its '>' lines, without an index.
+
+    Reads the file in large blocks and looks only for line starts with '>', so a 3 GB GRCh38 FASTA
+    takes seconds (lengths are not needed for the start-up checks)."""
+    names: List[str] = []
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
+    tail = b"\n"  # the last byte of the previous block ("\n" before the start of the file)
+    with opener(path, "rb") as handle:
+        while True:
+            block = handle.read(1 << 24)
+            if not block:
+                break
+            text = tail[-1:] + block
+            at = text.find(b"\n>")
+            while at != -1:
+                end = text.find(b"\n", at + 1)
+                while end == -1:  # header line continues into the next block
+                    more = handle.read(1 << 20)
+                    if not more:
+                        end = len(text)
+                        break
+                    text += more
+                    end = text.find(b"\n", at + 1)
+                header = text[at + 2:end].decode(errors="replace").split()
+                if header:
+                    names.append(header[0])
+                at = text.find(b"\n>", end)
+            tail = text[-1:]
+    if not names:
+        raise UserInputError(path, 1, "--fasta", "no '>' header line: not a FASTA file",
+                             "Give the reference genome in FASTA format.")
+    return names
+
+
+@dataclass(frozen=True)
+class ReferenceLayout:
+    """The reference the reads are aligned to, as the panel and the annotation see it."""
+
+    contigs: Dict[str, Optional[int]]        # FASTA contig -> length (None when read without an index)
+    windows: Optional[Dict[str, Window]]     # windows reference: window contig -> window
+    source: str                              # FASTA (or index) path, for messages
+
+    @property
+    def genome_contigs(self) -> List[str]:
+        """GRCh38-side contig names: what the called and annotated VCF uses."""
+        if self.windows is not None:
+            return list(dict.fromkeys(w.chrom for w in self.windows.values()))
+        return list(self.contigs)
+
+
+def reference_layout(fasta: Optional[PathLike], fai: Optional[PathLike] = None,
+                     windows: Optional[PathLike] = None) -> ReferenceLayout:
+    """Read the reference's contigs (``fai``, else ``<fasta>.fai``, else the FASTA's headers) and windows."""
+    index = Path(fai) if fai else Path(f"{fasta}.fai")
+    if fai or index.is_file():
+        contigs: Dict[str, Optional[int]] = dict(read_fai(index))
+        source = str(index)
+    else:
+        contigs = {name: None for name in fasta_contig_names(fasta)}
+        source = str(fasta)
+    table = None
+    if windows is not None:
+        table = read_windows(Path(windows))
+        check_against_contigs(table, contigs, Path(source))
+    return ReferenceLayout(contigs, table, source)
+
+
+# ------------------------------------------------------------------------------------------ placing
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One panel region on the reference."""
+
+    region: Region
+    genome_contig: Optional[str]              # the reference's name of the region's chromosome (None: absent)
+    pieces: Tuple[Tuple[str, int, int], ...]  # (reference contig, 0-based start, end)
+    reason: Optional[str]                     # why (part of) the region cannot be called
+
+    @property
+    def callable_bp(self) -> int:
+        return sum(end - start for _, start, end in self.pieces)
+
+
+class Placer:
+    """Places panel regions on a reference; one contig-name decision per panel contig."""
+
+    def __init__(self, layout: ReferenceLayout, harmonise: bool, bed: PathLike) -> None:
+        self.layout = layout
+        self.harmonise = harmonise
+        self.bed = str(bed)
+        self.genome = set(layout.genome_contigs)
+        self._names: Dict[str, Optional[str]] = {}
+        self._by_chrom: Dict[str, List[Window]] = {}
+        for window in (layout.windows or {}).values():
+            self._by_chrom.setdefault(window.chrom, []).append(window)
+
+    def genome_name(self, region: Region) -> Optional[str]:
+        """The reference's name of the region's contig, or None when the reference lacks it."""
+        chrom = region.chrom
+        if chrom not in self._names:
+            name = chrom if chrom in self.genome else None
+            if name is None:
+                alias = next((a for a in contig_aliases(chrom) if a in self.genome), None)
+                if alias is not None and not self.harmonise:
+                    raise UserInputError(
+                        self.bed, region.line or None, "chrom",
+                        f"the panel names contig {chrom} but the reference calls it {alias}",
+                        "Use the reference's contig names in the panel, or switch contig harmonisation on "
+                        "(--harmonise_contigs true) to map them.")
+                name = alias
+            self._names[chrom] = name
+        return self._names[chrom]
+
+    def place(self, region: Region) -> Placement:
+        name = self.genome_name(region)
+        if name is None:
+            where = "reference windows" if self.layout.windows is not None else "reference"
+            return Placement(region, None, (), f"contig {region.chrom} is not in the {where}")
+        if self.layout.windows is None:
+            length = self.layout.contigs.get(name)
+            if length is not None and region.end > length:
+                raise UserInputError(self.bed, region.line or None, "end",
+                                     f"{region.chrom}:{region.start}-{region.end} ends beyond {name} "
+                                     f"({length} bp in {self.layout.source})",
+                                     "Use a panel and a reference of the same build (GRCh38).")
+            return Placement(region, name, ((name, region.start, region.end),), None)
+        pieces = tuple(window_pieces(self._by_chrom.get(name, []), region.start, region.end))
+        covered = sum(end - start for _, start, end in pieces)
+        reason = None if covered == region.end - region.start else "outside the reference windows"
+        return Placement(region, name, pieces, reason)
+
+
+def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> List[Placement]:
+    """Validate a panel BED (:func:`hlhscreen.panel.load_regions`) and place every region."""
+    placer = Placer(layout, harmonise, bed)
+    return [placer.place(region) for region in _in_file_order(load_regions(bed))]
+
+
+def _in_file_order(regions: Iterable[Region]) -> List[Region]:
+    return sorted(regions, key=lambda r: r.line)
+
+
+def write_reference_bed(placements: Sequence[Placement], out: IO[str]) -> int:
+    """The callable pieces, on the reference's contigs, with the panel's name and other columns."""
+    written = 0
+    for placement in placements:
+        region = placement.region
+        tail = ([region.name] if region.name or region.extra else []) + list(region.extra)
+        for contig, start, end in placement.pieces:
+            out.write("\t".join([contig, str(start), str(end), *tail]) + "\n")
+            written += 1
+    return written
+
+
+# ------------------------------------------------------------------------------------------ per gene
+
+
+@dataclass(frozen=True)
+class GeneCallability:
+    gene: str
+    chrom: str
+    regions: int
+    region_bp: int
+    callable_bp: int
+    reasons: Tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        if self.callable_bp == 0:
+            return NOT_CALLABLE
+        return CALLABLE if self.callable_bp == self.region_bp else PARTLY
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons) if self.status != CALLABLE else "NA"
+
+    def row(self) -> List[str]:
+        pct = 100.0 * self.callable_bp / self.region_bp if self.region_bp else 0.0
+        return [self.gene, self.chrom, str(self.regions), str(self.region_bp), str(self.callable_bp),
+                f"{pct:.1f}", self.status, self.reason]
+
+
+def gene_callability(placements: Sequence[Placement]) -> List[GeneCallability]:
+    """One row per panel gene (a region named for several genes counts for each), in contig order."""
+    tally: Dict[str, List] = {}
+    for placement in placements:
+        region = placement.region
+        for gene in region.genes or (f"{region.chrom}:{region.start + 1}-{region.end}",):
+            entry = tally.setdefault(gene, [region.chrom, 0, 0, 0, [], region.start])
+            entry[1] += 1
+            entry[2] += region.end - region.start
+            entry[3] += placement.callable_bp
+            if placement.reason and placement.reason not in entry[4]:
+                entry[4].append(placement.reason)
+    rows = [GeneCallability(gene, chrom, n, bp, ok, tuple(reasons))
+            for gene, (chrom, n, bp, ok, reasons, _) in tally.items()]
+    order = {gene: (chrom_sort_key(entry[0]), entry[5]) for gene, entry in tally.items()}
+    return sorted(rows, key=lambda row: order[row.gene])
+
+
+def write_callability(rows: Sequence[GeneCallability], out: IO[str]) -> None:
+    out.write("\t".join(COLUMNS) + "\n")
+    for row in rows:
+        out.write("\t".join(row.row()) + "\n")
+
+
+def write_callability_mqc(rows: Sequence[GeneCallability], out: IO[str]) -> None:
+    """MultiQC custom-content table: the genes that cannot (all) be called, or one line saying none."""
+    missing = [row for row in rows if row.status != CALLABLE]
+    description = (f"{len(missing)} of {len(rows)} panel genes cannot be called on this reference (whole or part); "
+                   "they are not screened and are listed in qc/panel_callability.tsv and the report."
+                   if missing else f"All {len(rows)} panel genes lie on the reference and are called.")
+    out.write("# id: 'hlhscreen_panel_callability'\n"
+              "# section_name: 'Panel genes not called'\n"
+              f"# description: '{description}'\n"
+              "# plot_type: 'table'\n")
+    out.write("gene\tchrom\tcallable_bp\tregion_bp\tstatus\treason\n")
+    for row in missing or rows[:0]:
+        out.write(f"{row.gene}\t{row.chrom}\t{row.callable_bp}\t{row.region_bp}\t{row.status}\t{row.reason}\n")
+    if not missing:
+        out.write(f"all genes\tNA\tNA\tNA\t{CALLABLE}\tNA\n")
+
+
+def read_callability(path: PathLike) -> List[Dict[str, str]]:
+    """``panel_callability.tsv`` rows (used by the report)."""
+    from .tables import read_tsv
+
+    rows = []
+    for line, row in read_tsv(path, COLUMNS, "--panel-callability"):
+        if row["status"] not in (CALLABLE, PARTLY, NOT_CALLABLE):
+            raise UserInputError(path, line, "status", f"unknown status '{row['status']}'",
+                                 f"Use {CALLABLE}, {PARTLY} or {NOT_CALLABLE}.")
+        rows.append(row)
+    return rows
+
+
+def summary_line(rows: Sequence[GeneCallability]) -> Optional[str]:
+    """A warning naming the genes that cannot (all) be called, or None."""
+    missing = [row for row in rows if row.status != CALLABLE]
+    if not missing:
+        return None
+    by_reason: Dict[str, List[str]] = {}
+    for row in missing:
+        label = row.gene if row.status == NOT_CALLABLE else f"{row.gene} (part)"
+        by_reason.setdefault(row.reason, []).append(label)
+    parts = [f"{', '.join(genes)}: {reason}" for reason, genes in by_reason.items()]
+    return (f"{len(missing)} of {len(rows)} panel genes cannot be (fully) called on this reference and are not "
+            f"screened there: " + " | ".join(parts))

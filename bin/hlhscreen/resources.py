@@ -1,0 +1,169 @@
+"""Checks of an external sites VCF (gnomAD) without htslib: bgzip, index, header, contigs with records.
+
+Standard library only: the start-up check runs on the launch host. The rules:
+
+- the file must be BGZF (bgzip), not plain gzip: tabix, bcftools and VEP read it by random access;
+- it needs an index (``.tbi`` or ``.csi``) beside it;
+- its header must declare the INFO field the annotation copies (``AF``);
+- the contigs it has records on are read from the index (TBI: the names; CSI: the header's contig
+  order and the bins of each), so a ``10``-vs-``chr10`` naming mismatch or a file of the wrong
+  chromosomes is seen before anything runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, List, Optional, Union
+
+from .errors import UserInputError
+
+PathLike = Union[str, os.PathLike]
+
+_INFO_ID = re.compile(r"^##INFO=<ID=([^,>]+)")
+_CONTIG_ID = re.compile(r"^##contig=<ID=([^,>]+)")
+
+
+def is_bgzf(path: PathLike) -> bool:
+    """True when the file starts with a BGZF block (gzip with the 'BC' extra subfield)."""
+    with open(path, "rb") as handle:
+        head = handle.read(18)
+    return (len(head) == 18 and head[:3] == b"\x1f\x8b\x08" and head[3] & 4 != 0
+            and head[12:14] == b"BC")
+
+
+def is_gzip(path: PathLike) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def find_index(path: PathLike) -> Optional[Path]:
+    """``<file>.tbi`` or ``<file>.csi``, whichever exists (tbi first)."""
+    for suffix in (".tbi", ".csi"):
+        candidate = Path(f"{path}{suffix}")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class VcfHeader:
+    info: List[str]      # INFO ids, in header order
+    contigs: List[str]   # ##contig ids, in header order
+
+
+def read_header(path: PathLike) -> VcfHeader:
+    """INFO and contig ids of a (b)gzipped VCF's header."""
+    info: List[str] = []
+    contigs: List[str] = []
+    try:
+        with gzip.open(path, "rt", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("##"):
+                    match = _INFO_ID.match(line)
+                    if match:
+                        info.append(match.group(1))
+                    match = _CONTIG_ID.match(line)
+                    if match:
+                        contigs.append(match.group(1))
+                    continue
+                if not line.startswith("#CHROM"):
+                    raise UserInputError(path, number, "header", "no #CHROM line before the first record: not a VCF",
+                                         "Give a VCF file (bgzipped, with its .tbi index).")
+                return VcfHeader(info, contigs)
+    except (OSError, EOFError) as err:
+        raise UserInputError(path, None, "gzip", f"cannot be decompressed ({err})",
+                             "Give an intact bgzipped VCF.") from None
+    raise UserInputError(path, None, "header", "ends before the #CHROM line: not a VCF or cut short",
+                         "Give an intact bgzipped VCF.")
+
+
+def _read_exact(handle: BinaryIO, size: int, path: PathLike) -> bytes:
+    data = handle.read(size)
+    if len(data) != size:
+        raise UserInputError(path, None, "index", "the index is cut short", "Rebuild it: tabix -p vcf <file>.")
+    return data
+
+
+def _int32(handle: BinaryIO, path: PathLike) -> int:
+    return struct.unpack("<i", _read_exact(handle, 4, path))[0]
+
+
+def _names(blob: bytes) -> List[str]:
+    return [name.decode(errors="replace") for name in blob.split(b"\0") if name]
+
+
+def index_contigs(index: PathLike, header_contigs: Optional[List[str]] = None) -> List[str]:
+    """Contigs that have records, from a tabix ``.tbi`` or a ``.csi`` index.
+
+    A TBI names exactly the sequences with data. A CSI made by ``bcftools index`` holds no names: its
+    references are the header's ``##contig`` lines in order, and one has records when it has bins."""
+    try:
+        with gzip.open(index, "rb") as handle:
+            magic = _read_exact(handle, 4, index)
+            if magic == b"TBI\x01":
+                _int32(handle, index)                      # n_ref
+                _read_exact(handle, 24, index)             # format, col_seq, col_beg, col_end, meta, skip
+                return _names(_read_exact(handle, _int32(handle, index), index))
+            if magic != b"CSI\x01":
+                raise UserInputError(index, None, "index", "not a tabix (.tbi) or CSI (.csi) index",
+                                     "Rebuild it: tabix -p vcf <file>.")
+            _read_exact(handle, 8, index)                  # min_shift, depth
+            aux = _read_exact(handle, _int32(handle, index), index)
+            names = _names(aux[28:]) if len(aux) >= 28 else list(header_contigs or [])
+            with_data = []
+            for ref in range(_int32(handle, index)):
+                n_bin = _int32(handle, index)
+                for _ in range(n_bin):
+                    _read_exact(handle, 12, index)         # bin, loffset
+                    _read_exact(handle, 16 * _int32(handle, index), index)
+                if n_bin and ref < len(names):
+                    with_data.append(names[ref])
+            return with_data
+    except (OSError, EOFError) as err:
+        raise UserInputError(index, None, "index", f"cannot be read ({err})",
+                             "Rebuild it: tabix -p vcf <file>.") from None
+
+
+def af_like_fields(info: List[str]) -> List[str]:
+    """INFO ids that look like allele frequencies (for the message when ``AF`` itself is missing)."""
+    return [name for name in info if name.upper().startswith("AF") or "_AF" in name.upper()][:8]
+
+
+def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "SitesVcf":
+    """bgzip, index and header of a sites VCF given as ``field`` (a parameter name); raises UserInputError."""
+    if not is_gzip(path):
+        raise UserInputError(path, None, field, "not compressed: the file must be bgzipped",
+                             f"Compress and index it: bgzip {path} && tabix -p vcf {path}.gz.")
+    if not is_bgzf(path):
+        raise UserInputError(path, None, field,
+                             "compressed with plain gzip, not bgzip, so it cannot be read by position",
+                             f"Recompress it: zcat {path} | bgzip -c > sites.vcf.gz && tabix -p vcf sites.vcf.gz.")
+    index = find_index(path)
+    if index is None:
+        raise UserInputError(path, None, field, f"no index {path}.tbi (or .csi) beside the file",
+                             f"Index it: tabix -p vcf {path}.")
+    header = read_header(path)
+    if required_info not in header.info:
+        shown = ", ".join(af_like_fields(header.info)) or "none"
+        raise UserInputError(path, None, field,
+                             f"the header declares no INFO/{required_info} (allele frequency); AF-like fields: {shown}",
+                             "Give a gnomAD exomes or genomes sites VCF, or rename the frequency field to AF "
+                             f"(bcftools annotate --rename-annots).")
+    contigs = index_contigs(index, header.contigs)
+    stale = os.path.getmtime(index) < os.path.getmtime(path)
+    return SitesVcf(Path(path), index, header, contigs, stale)
+
+
+@dataclass(frozen=True)
+class SitesVcf:
+    path: Path
+    index: Path
+    header: VcfHeader
+    contigs: List[str]   # contigs with records
+    index_older: bool    # the index is older than the file (htslib warns; it may not match)
+

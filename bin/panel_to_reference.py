@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Place the panel BEDs (GRCh38) on the reference the reads are aligned to, and account for every gene.
+
+Writes, into --outdir:
+  regions.reference.bed, targets.reference.bed   the callable parts, on the reference's contigs
+  panel_callability.tsv                           one row per panel gene: callable, partly_callable
+                                                  or not_callable, with the reason
+  panel_callability_mqc.tsv                       the same for MultiQC (genes not called)
+A gene the reference lacks is reported, not dropped in silence; a naming mismatch (10 vs chr10) is an
+error unless --harmonise-contigs; no callable gene at all is an error (hlhscreen/callability.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from hlhscreen import callability as C
+from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.files import atomic_output
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--regions", type=Path, required=True, help="panel regions BED (exons + padding)")
+    parser.add_argument("--targets", type=Path, required=True, help="panel calling targets BED")
+    parser.add_argument("--fai", type=Path, required=True, help="index of the reference FASTA (samtools faidx)")
+    parser.add_argument("--windows", type=Path, help="windows table when the FASTA holds windows cut from GRCh38")
+    parser.add_argument("--harmonise-contigs", action="store_true",
+                        help="map the panel's contig names onto the reference's (10 <-> chr10) instead of failing")
+    parser.add_argument("--outdir", type=Path, default=Path("."))
+    args = parser.parse_args(argv)
+
+    layout = C.reference_layout(None, args.fai, args.windows)
+    regions = C.place_bed(args.regions, layout, args.harmonise_contigs)
+    targets = C.place_bed(args.targets, layout, args.harmonise_contigs)
+    genes = C.gene_callability(regions)
+    if all(gene.status == C.NOT_CALLABLE for gene in genes):
+        raise UserInputError(args.regions, None, "chrom",
+                             f"no panel region lies on the reference {layout.source} "
+                             f"({C.summary_line(genes)})",
+                             "Check that the panel and the reference are both GRCh38 and name contigs alike.")
+    with atomic_output(args.outdir / "regions.reference.bed") as out:
+        C.write_reference_bed(regions, out)
+    with atomic_output(args.outdir / "targets.reference.bed") as out:
+        C.write_reference_bed(targets, out)
+    with atomic_output(args.outdir / "panel_callability_mqc.tsv") as out:
+        C.write_callability_mqc(genes, out)
+    with atomic_output(args.outdir / "panel_callability.tsv") as out:
+        C.write_callability(genes, out)
+    warning = C.summary_line(genes)
+    if warning:
+        print(f"WARNING {warning}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,45 @@
+process PANEL_TO_REFERENCE {
+    tag "$fai.name"
+    label 'process_single'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ params.tools_container }"
+
+    input:
+    path regions
+    path targets
+    path fai
+    path windows     // [] for a plain reference
+
+    output:
+    path "regions.reference.bed"    , emit: regions
+    path "targets.reference.bed"    , emit: targets
+    path "panel_callability.tsv"    , emit: callability
+    path "panel_callability_mqc.tsv", emit: multiqc
+    path "versions.yml"             , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def window_table = windows ? "--windows $windows" : ''
+    """
+    panel_to_reference.py $args --regions $regions --targets $targets --fai $fai $window_table --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen)
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    touch regions.reference.bed targets.reference.bed panel_callability_mqc.tsv
+    printf 'gene\\tchrom\\tregions\\tregion_bp\\tcallable_bp\\tpct_callable\\tstatus\\treason\\n' > panel_callability.tsv
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+    \$(tool_versions.py python hlhscreen)
+    END_VERSIONS
+    """
+}
