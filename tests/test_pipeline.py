@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
+import time
 from html import escape as html_escape
 import subprocess
 from pathlib import Path
@@ -91,7 +93,7 @@ def test_multiqc_has_read_alignment_and_coverage_sections(launch):
         assert module in sources, module
     html = report.read_text()
     for section in ("hlhscreen_sample_qc", "hlhscreen_annotation", "software_versions", "hlhscreen_screen",
-                    "hlhscreen_report_summary"):
+                    "hlhscreen_report_summary", "hlhscreen_panel_callability", "hlhscreen_frequency_check"):
         assert section in html, section
 
 
@@ -259,3 +261,57 @@ def test_screen_outputs_name_frequency_fields_labels_and_split_sites(launch):
     assert len(keys) == len(set(keys))
     split = [line for line in text.splitlines() if line[:1] != "#" and "OLD_REC=" in line]
     assert any(line.split("\t")[4] == "A" and "|C|A,T|1" in line for line in split)  # the STXBP2 C>A,T site
+
+
+# ---- no silent partial results (issue 11) on the same run -------------------------------------------
+
+def test_every_panel_gene_is_accounted_for_in_outputs_report_and_log(launch):
+    launch_dir, first = launch
+    genes = {r["gene"]: r for r in tsv(launch_dir / "results/qc/panel_callability.tsv")}
+    with open(REPO / "panels/hlh/genes.tsv") as handle:
+        panel = {row["gene"] for row in csv.DictReader(handle, delimiter="\t")}
+    assert set(genes) == panel and len(panel) == 21
+    assert {g for g, r in genes.items() if r["status"] == "callable"} == {"PRF1", "UNC13D", "STX11", "STXBP2"}
+    not_called = [r for r in genes.values() if r["status"] != "callable"]
+    assert all(r["status"] == "not_callable" and r["reason"] != "NA" for r in not_called)
+    assert genes["SH2D1A"]["reason"] == "contig chrX is not in the reference windows"
+    assert genes["IL2RA"]["reason"] == "outside the reference windows"  # chr10, but not in the PRF1 window
+    html = (launch_dir / "results/report/hlhscreen_report.html").read_text()
+    assert "17 of 21 panel genes could not be screened" in html and "Panel genes not screened" in html
+    for row in not_called:
+        assert f"<td>{row['gene']}</td>" in html, row["gene"]
+    assert "17 of 21 panel genes cannot be (fully) called on this reference" in first.stdout + first.stderr
+
+
+def test_every_lane_was_checked_before_alignment(launch):
+    launch_dir, _ = launch
+    rows = [r for path in sorted((launch_dir / "results/qc/fastq_check").glob("*.fastq_check.tsv")) for r in tsv(path)]
+    assert len(rows) == 9
+    for row in rows:
+        with gzip.open(REPO / "assets/test_cohort/reads" / row["fastq_1"], "rt") as handle:
+            assert int(row["read_pairs"]) == sum(1 for _ in handle) // 4, row["fastq_1"]
+
+
+def test_frequency_check_reports_what_gnomad_lacks(launch):
+    launch_dir, _ = launch
+    text = (launch_dir / "results/multiqc/multiqc_data/multiqc_sources.txt").read_text()
+    assert "frequency_check_mqc.tsv" in text
+    html = (launch_dir / "results/multiqc/multiqc_report.html").read_text()
+    # the test gnomAD file has no chr6/chr19 records: the variants there are novel by necessity, and said so
+    assert "the gnomAD file has no records on chr19" in html
+
+
+# Last in this module: it reruns the pipeline with other parameters in the same folder (the results
+# are those of the default parameters again when it ends).
+def test_provenance_describes_each_resumed_run(launch):
+    launch_dir, _ = launch
+    info = launch_dir / "results/pipeline_info"
+    report = launch_dir / "results/report/hlhscreen_report.html"
+    for min_qual, extra in ((30, ["--min_qual", "30"]), (20, [])):
+        started = time.time() - 1
+        run(launch_dir, "--outdir", "results", "-resume", *extra)
+        params = json.loads((info / "params.json").read_text())
+        assert params["min_qual"] == min_qual, "params.json describes another run"
+        assert f"QUAL at least {min_qual} " in report.read_text(), "the report shows another run's parameters"
+        for name in ("params.json", "software_versions.yml"):
+            assert (info / name).stat().st_mtime >= started, f"{name} was left from an earlier run"

@@ -32,6 +32,7 @@ from .windows import Window, check_against_contigs, read_windows, window_pieces
 PathLike = Union[str, os.PathLike]
 
 CALLABLE, PARTLY, NOT_CALLABLE = "callable", "partly_callable", "not_callable"
+_SCAN_BLOCK = 1 << 24  # bytes read at a time when a FASTA's headers are scanned
 COLUMNS = ("gene", "chrom", "regions", "region_bp", "callable_bp", "pct_callable", "status", "reason")
 
 
@@ -69,7 +70,7 @@ def fasta_contig_names(path: PathLike) -> List[str]:
     tail = b"\n"  # the last byte of the previous block ("\n" before the start of the file)
     with opener(path, "rb") as handle:
         while True:
-            block = handle.read(1 << 24)
+            block = handle.read(_SCAN_BLOCK)
             if not block:
                 break
             text = tail[-1:] + block
@@ -77,7 +78,7 @@ def fasta_contig_names(path: PathLike) -> List[str]:
             while at != -1:
                 end = text.find(b"\n", at + 1)
                 while end == -1:  # header line continues into the next block
-                    more = handle.read(1 << 20)
+                    more = handle.read(_SCAN_BLOCK)
                     if not more:
                         end = len(text)
                         break

@@ -117,14 +117,19 @@ class _Reader:
         if self._eof:
             while self._pending and not self._pending[-1].strip():
                 self._pending.pop()  # blank lines after the last record are harmless
-            if len(self._pending) < want and len(self._pending) % 4:
-                number = self.records_done + len(self._pending) // 4 + 1
-                raise UserInputError(self.path, 4 * (number - 1) + 1, f"read {number}",
-                                     f"the file ends in the middle of read {number} ({len(self._pending) % 4} of its "
-                                     "4 lines)", "The file is incomplete or was cut: copy it again from its source.")
+            want = min(want, len(self._pending) - len(self._pending) % 4)  # a cut record stays for finish()
         lines, self._pending = self._pending[:want], self._pending[want:]
         self.records_done += len(lines) // 4
         return lines
+
+    def finish(self) -> None:
+        """At the end of the file: a record cut in the middle is an error (the whole records came first,
+        so a file that is not FASTQ at all is named as such)."""
+        if self._eof and self._pending:
+            number = self.records_done + 1
+            raise UserInputError(self.path, 4 * (number - 1) + 1, f"read {number}",
+                                 f"the file ends in the middle of read {number} ({len(self._pending)} of its 4 lines)",
+                                 "The file is incomplete or was cut: copy it again from its source.")
 
 
 def _mate_name(header: bytes) -> bytes:
@@ -195,6 +200,9 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
                         "R1 and R2 must be the two files of the same lane of the same sample, in the same order: "
                         "check the samplesheet row.")
             n1, n2 = len(lines_1) // 4, len(lines_2) // 4
+            if n1 != n2 or n1 < batch_reads:
+                r1.finish()
+                r2.finish()
             if n1 != n2:
                 short, long_, n_short = (r2, r1, n2) if n2 < n1 else (r1, r2, n1)
                 total_short = reads + n_short

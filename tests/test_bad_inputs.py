@@ -1,0 +1,375 @@
+"""Catalogue of bad inputs and faults, each with the words the user must read (issue 11).
+
+One row per bad input: how it is made from the bundled test cohort, which check meets it, and the
+text that must appear. Add a row for every new fault handled; the count can only grow
+(``test_the_catalogue_only_grows``).
+
+- ``check`` rows run a checker exactly as the pipeline runs it: the launch-host checks
+  (bin/check_samplesheet.py, bin/check_inputs.py) or the step's own tool (check_fastq.py,
+  panel_to_reference.py, annotation_summary.py). Fast; part of ``pytest -m "not pipeline"``.
+- ``pipeline`` rows run ``nextflow run . -profile test`` with the bad input and must fail before any
+  task starts (marked ``pipeline``).
+
+Faults that need a running pipeline (a damaged FASTQ stopping its lane, FastQC failing, a full disk,
+provenance after -resume) are in tests/test_faults_pipeline.py and tests/test_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import pysam
+import pytest
+
+from conftest import BIN
+
+REPO = Path(__file__).resolve().parents[1]
+TEST = REPO / "assets/test_cohort"
+PANEL = REPO / "panels/hlh"
+GNOMAD = TEST / "gnomad/gnomad_sites.derived.vcf.gz"
+READS = TEST / "reads"
+
+
+# ---------------------------------------------------------------------------------------------- builders
+
+
+def copy_panel(tmp: Path, edit_regions: Optional[Callable[[str], str]] = None,
+               edit_whitelist: Optional[Callable[[str], str]] = None) -> Path:
+    folder = tmp / "panel"
+    shutil.copytree(PANEL, folder)
+    if edit_regions:
+        (folder / "regions.bed").write_text(edit_regions((PANEL / "regions.bed").read_text()))
+    if edit_whitelist:
+        (folder / "risk_factors.tsv").write_text(edit_whitelist((PANEL / "risk_factors.tsv").read_text()))
+    return folder
+
+
+def prf1_as_ensembl(text: str) -> str:
+    """PRF1's regions named 10 instead of chr10 (the rest of the panel keeps chr...)."""
+    return "".join(line.replace("chr10\t", "10\t", 1) if "PRF1|" in line else line for line in text.splitlines(True))
+
+
+def all_ensembl(text: str) -> str:
+    return "".join(line[3:] if line.startswith("chr") else line for line in text.splitlines(True))
+
+
+def start_after_end(text: str) -> str:
+    lines = text.splitlines(True)
+    chrom, start, end, name = lines[107].rstrip("\n").split("\t")
+    lines[107] = f"{chrom}\t{end}\t{start}\t{name}\n"
+    return "".join(lines)
+
+
+def renamed_gnomad(tmp: Path) -> Path:
+    """The test gnomAD file with Ensembl contig names (10 instead of chr10), bgzipped and indexed."""
+    text = pysam.BGZFile(str(GNOMAD)).read().decode()
+    plain = tmp / "gnomad.ensembl.vcf"
+    plain.write_text(text.replace("ID=chr", "ID=").replace("\nchr", "\n"))
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def plain_gzip_gnomad(tmp: Path) -> Path:
+    path = tmp / "gnomad.gzip.vcf.gz"
+    path.write_bytes(gzip.compress(pysam.BGZFile(str(GNOMAD)).read()))
+    shutil.copy(f"{GNOMAD}.tbi", f"{path}.tbi")
+    return path
+
+
+def gnomad_without_af(tmp: Path) -> Path:
+    text = pysam.BGZFile(str(GNOMAD)).read().decode()
+    plain = tmp / "gnomad.noaf.vcf"
+    plain.write_text(text.replace("ID=AF,", "ID=AF_joint,").replace("\tAF=", "\tAF_joint="))
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def gnomad_of_other_chromosomes(tmp: Path) -> Path:
+    plain = tmp / "gnomad.chr2.vcf"
+    plain.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr2>\n"
+                     '##INFO=<ID=AF,Number=A,Type=Float,Description="AF">\n'
+                     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr2\t1000\t.\tA\tG\t.\tPASS\tAF=0.1\n")
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def unindexed_gnomad(tmp: Path) -> Path:
+    path = tmp / "gnomad.noindex.vcf.gz"
+    shutil.copy(GNOMAD, path)
+    return path
+
+
+def samplesheet(tmp: Path, rows: List[str], header: str = "sample,group,fastq_1,fastq_2", bom: bool = False,
+                name: str = "samplesheet.csv") -> Path:
+    path = tmp / name
+    text = "\n".join([header, *rows]) + "\n"
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    return path
+
+
+def reads_link(tmp: Path, source: str, name: str) -> str:
+    target = tmp / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(READS / source, target)
+    return name
+
+
+def two_samples(tmp: Path, r2_of_case: str = "case_02_L001_R2.fastq.gz", name_of_case_r1: str = "case_02_L001_R1.fastq.gz"
+                ) -> List[str]:
+    return [f"case_02,case,{reads_link(tmp, 'case_02_L001_R1.fastq.gz', name_of_case_r1)},"
+            f"{reads_link(tmp, r2_of_case, 'case_02_L001_R2.fastq.gz')}",
+            f"ctrl_01,control,{reads_link(tmp, 'ctrl_01_L001_R1.fastq.gz', 'ctrl_01_L001_R1.fastq.gz')},"
+            f"{reads_link(tmp, 'ctrl_01_L001_R2.fastq.gz', 'ctrl_01_L001_R2.fastq.gz')}"]
+
+
+def damaged_pair(tmp: Path, damage: Callable[[bytes], bytes], mate: str = "R2", source: str = "case_02") -> List[str]:
+    r1, r2 = tmp / f"{source}_R1.fastq.gz", tmp / f"{source}_R2.fastq.gz"
+    shutil.copy(READS / f"{source}_L001_R1.fastq.gz", r1)
+    shutil.copy(READS / f"{source}_L001_R2.fastq.gz", r2)
+    target = r2 if mate == "R2" else r1
+    target.write_bytes(damage(target.read_bytes()))
+    return [str(r1), str(r2), "--sample", source, "--out", str(tmp / "summary.tsv")]
+
+
+def recompress(edit: Callable[[str], str]) -> Callable[[bytes], bytes]:
+    return lambda data: gzip.compress(edit(gzip.decompress(data).decode()).encode())
+
+
+def drop_reads(text: str, keep: int) -> str:
+    return "".join(text.splitlines(True)[: 4 * keep])
+
+
+def shorten_quality(text: str, read: int) -> str:
+    lines = text.splitlines(True)
+    lines[4 * read - 1] = lines[4 * read - 1][1:]
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- checkers
+
+
+def check_inputs_args(**changes) -> List[str]:
+    """bin/check_inputs.py as the pipeline calls it for -profile test, with some arguments changed."""
+    args = {"--fasta": TEST / "reference/hlh_windows.synthetic.fa",
+            "--fasta-fai": TEST / "reference/hlh_windows.synthetic.fa.fai",
+            "--reference-windows": TEST / "reference/windows.tsv",
+            "--regions": PANEL / "regions.bed", "--targets": PANEL / "targets.bed",
+            "--risk-factors": PANEL / "risk_factors.tsv", "--impacts": "HIGH,MODERATE",
+            "--consequences": "splice_region_variant,splice_donor_variant", "--gnomad-vcf": GNOMAD}
+    flags = []
+    for key, value in changes.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            flags.append(flag)
+        else:
+            args[flag] = value
+    return [str(part) for key, value in args.items() for part in (key, value)] + flags
+
+
+def panel_args(folder: Path, **changes) -> List[str]:
+    return check_inputs_args(regions=folder / "regions.bed", targets=folder / "targets.bed",
+                             risk_factors=folder / "risk_factors.tsv", **changes)
+
+
+@dataclass(frozen=True)
+class BadInput:
+    id: str
+    level: str                               # "check" (a tool, as the pipeline runs it) or "pipeline"
+    tool: str                                # bin/ script, or "nextflow"
+    make: Callable[[Path], List[str]]        # builds the bad input under a temp folder; returns the arguments
+    expected: List[str]                      # texts the output must hold
+    exit_zero: bool = False                  # accepted (a fixed crash), not refused
+
+
+CATALOGUE: List[BadInput] = [
+    # ---- issue 11, silent 1: gnomAD contig naming, checked at start; lost frequencies after annotation
+    BadInput("gnomad_ensembl_contig_names", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=renamed_gnomad(t)),
+             ["--gnomad_vcf: gnomAD names contigs differently from the reference: 10 (reference: chr10), 17 (reference: chr17)",
+              "every variant would look novel", "bcftools annotate --rename-chrs"]),
+    BadInput("gnomad_other_chromosomes_only", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=gnomad_of_other_chromosomes(t)),
+             ["gnomAD has no records on chr6 (STX11); chr10 (PRF1); chr17 (UNC13D); chr19 (STXBP2)",
+              "it covers none of the panel's chromosomes"]),
+    BadInput("annotation_lost_the_frequencies", "check", "annotation_summary.py",
+             lambda t: annotation_without_frequencies(t),
+             ["gnomAD: the annotation attached gnomAD frequencies to none of the", "although the gnomAD file lists"]),
+    # ---- silent 2: damaged FASTQ (the step before FastQC and alignment)
+    BadInput("fastq_truncated_gzip", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, lambda data: data[: len(data) // 2]),
+             ["case_02_R2.fastq.gz: gzip: the file is cut short: the gzip stream ends early, after read"]),
+    BadInput("fastq_r2_fewer_reads", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, recompress(lambda text: drop_reads(text, 1500))),
+             ["case_02_R2.fastq.gz: reads: R2 ends after 1500 reads but R1 (case_02_R1.fastq.gz) goes on"]),
+    BadInput("fastq_broken_quality_line", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, recompress(lambda text: shorten_quality(text, 1001)), mate="R1"),
+             ["case_02_R1.fastq.gz:4004: read 1001: 149 quality characters for 150 bases"]),
+    BadInput("fastq_r2_of_another_sample", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, lambda data: (READS / "ctrl_01_L001_R2.fastq.gz").read_bytes()),
+             ["case_02_R2.fastq.gz:1: read 1: read name 'SYN:ctrl_01:000001' is not the mate of R1's 'SYN:case_02:000001'"]),
+    BadInput("fastq_gzip_of_garbage", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, lambda data: gzip.compress(os.urandom(5000)), mate="R1"),
+             ["case_02_R1.fastq.gz:1: read 1: the header line does not start with '@'", "not a FASTQ file"]),
+    # ---- silent 3: panel regions never dropped in silence
+    BadInput("panel_mixed_naming_with_harmonise", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=prf1_as_ensembl), harmonise_contigs=True),
+             ["regions.bed:108: chrom: contig 10 is named without chr but line 1 names chr1 with chr",
+              "the file mixes contig naming styles"]),
+    BadInput("panel_mixed_naming_in_a_built_panel", "check", "panel_to_reference.py",
+             lambda t: ["--regions", str(copy_panel(t, edit_regions=prf1_as_ensembl) / "regions.bed"),
+                        "--targets", str(PANEL / "targets.bed"), "--fai", str(TEST / "reference/hlh_windows.synthetic.fa.fai"),
+                        "--windows", str(TEST / "reference/windows.tsv"), "--harmonise-contigs", "--outdir", str(t)],
+             ["the file mixes contig naming styles"]),
+    BadInput("panel_named_unlike_the_reference", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=all_ensembl)),
+             ["chrom: the panel names contig 5 but the reference calls it chr5"[:0] + "but the reference calls it chr",
+              "chrom: the panel names contig ", "--harmonise_contigs true"]),
+    BadInput("panel_on_no_reference_contig", "check", "panel_to_reference.py",
+             lambda t: ["--regions", str(PANEL / "regions.bed"), "--targets", str(PANEL / "targets.bed"),
+                        "--fai", str(fai_of(t, "chr2\t1000\n")), "--outdir", str(t)],
+             ["chrom: no panel region lies on the reference", "21 of 21 panel genes"]),
+    # ---- late -> at start: whitelist, panel BED, --impacts/--consequences, gnomAD file
+    BadInput("whitelist_malformed_alt", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("\tG\tA\t", "\tG\tZ\t", 1))),
+             ["risk_factors.tsv:2: alt: alt 'Z' is not a sequence of A/C/G/T"]),
+    BadInput("whitelist_missing_column", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("evidence", "citation", 1))),
+             ["risk_factors.tsv:1: evidence: header lacks column(s) evidence"]),
+    BadInput("panel_bed_start_after_end", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=start_after_end)),
+             ["regions.bed:108: end: start 70599184 is not below end 70597344"]),
+    BadInput("impacts_unknown_class", "check", "check_inputs.py",
+             lambda t: check_inputs_args(impacts="HIGH,SEVERE"),
+             ["--impacts: unknown impact(s) SEVERE. Use a comma-separated subset of: HIGH,MODERATE,LOW,MODIFIER"]),
+    BadInput("consequences_unknown_term", "check", "check_inputs.py",
+             lambda t: check_inputs_args(consequences="splice_site_variant"),
+             ["--consequences: unknown consequence term(s) splice_site_variant"]),
+    BadInput("impacts_and_consequences_both_none", "check", "check_inputs.py",
+             lambda t: check_inputs_args(impacts="none", consequences="none"),
+             ["--impacts: no impact class and no consequence selected: nothing could be kept"]),
+    BadInput("gnomad_plain_gzip", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=plain_gzip_gnomad(t)),
+             ["--gnomad_vcf: compressed with plain gzip, not bgzip", "bgzip -c"]),
+    BadInput("gnomad_without_index", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=unindexed_gnomad(t)),
+             ["--gnomad_vcf: no index", "tabix -p vcf"]),
+    BadInput("gnomad_without_info_af", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=gnomad_without_af(t)),
+             ["--gnomad_vcf: the header declares no INFO/AF (allele frequency); AF-like fields: AF_joint"]),
+    BadInput("windows_table_of_another_fasta", "check", "check_inputs.py",
+             lambda t: check_inputs_args(fasta_fai=fai_of(t, "chr10_70595848_70604241\t8394\n")),
+             ["contig: window contig chr17_75825725_75845904 is not in the reference"]),
+    # ---- crashes and misleading messages
+    BadInput("samplesheet_with_byte_order_mark", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, two_samples(t), bom=True))], ["samplesheet OK: 2 samples"], exit_zero=True),
+    BadInput("fastq_path_with_commas", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, [
+                 f'case_02,case,"{reads_link(t, "case_02_L001_R1.fastq.gz", "run 7, lane 1/case,02_R1.fastq.gz")}",'
+                 f'"{reads_link(t, "case_02_L001_R2.fastq.gz", "run 7, lane 1/case,02_R2.fastq.gz")}"',
+                 *two_samples(t)[1:]]))], ["samplesheet OK: 2 samples"], exit_zero=True),
+    BadInput("fastq_name_with_a_space", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, two_samples(t, name_of_case_r1="case 02_R1.fastq.gz")))],
+             ["fastq_1: the FASTQ file name 'case 02_R1.fastq.gz' contains space, which the tools' command lines cannot take",
+              "ln -s"]),
+    # ---- pipeline level: nextflow stops before any task
+    BadInput("pipeline_gnomad_ensembl_contig_names", "pipeline", "nextflow",
+             lambda t: ["--gnomad_vcf", str(renamed_gnomad(t))],
+             ["Input check failed; nothing was run.", "gnomAD names contigs differently from the reference"]),
+    BadInput("pipeline_late_checks_all_at_start", "pipeline", "nextflow",
+             lambda t: ["--panel", str(copy_panel(t, edit_regions=start_after_end,
+                                                  edit_whitelist=lambda s: s.replace("\tG\tA\t", "\tG\tZ\t", 1))),
+                        "--impacts", "HIGH,SEVERE", "--consequences", "splice_site_variant", "--gnomad_vcf", str(plain_gzip_gnomad(t))],
+             ["regions.bed:108: end: start 70599184 is not below end 70597344", "risk_factors.tsv:2: alt: alt 'Z'",
+              "--impacts: unknown impact(s) SEVERE", "--gnomad_vcf: compressed with plain gzip, not bgzip"]),
+    BadInput("pipeline_harmonise_with_mixed_panel_naming", "pipeline", "nextflow",
+             lambda t: ["--panel", str(copy_panel(t, edit_regions=prf1_as_ensembl)), "--harmonise_contigs", "true"],
+             ["Input check failed; nothing was run.", "the file mixes contig naming styles"]),
+    BadInput("pipeline_input_empty", "pipeline", "nextflow", lambda t: ["--input", ""],
+             ["--input: no value given. Give one after --input"]),
+    BadInput("pipeline_input_tsv", "pipeline", "nextflow",
+             lambda t: ["--input", str(samplesheet(t, two_samples(t), name="my samples.tsv"))],
+             ["is not a .csv file: the samplesheet is comma-separated"]),
+    BadInput("pipeline_outdir_is_a_file", "pipeline", "nextflow",
+             lambda t: ["--outdir", str(touch(t / "results.txt"))],
+             ["--outdir: ", "results.txt is a file, not a folder"]),
+    BadInput("pipeline_gnomad_not_a_vcf_name", "pipeline", "nextflow",
+             lambda t: ["--gnomad_vcf", str(touch(t / "gnomad.tsv"))],
+             ["--gnomad_vcf: ", "is not a bgzipped VCF name: give the sites VCF itself, named *.vcf.gz or *.vcf.bgz"]),
+]
+
+
+def touch(path: Path) -> Path:
+    path.write_text("x\n")
+    return path
+
+
+def fai_of(tmp: Path, text: str) -> Path:
+    path = tmp / "other.fa.fai"
+    path.write_text(text.replace("\n", "\t6\t60\t61\n"))
+    return path
+
+
+def annotation_without_frequencies(tmp: Path) -> List[str]:
+    """A snpEff-annotated VCF of two PRF1 sites gnomAD lists, without the gnomAD INFO fields."""
+    header = ('##fileformat=VCFv4.2\n##contig=<ID=chr10>\n##INFO=<ID=ANN,Number=.,Type=String,Description="Functional '
+              "annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | "
+              "Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | "
+              "AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    rows = [f"chr10\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\tANN={alt}|missense_variant|MODERATE|PRF1|ENSG00000180644|"
+            "transcript|ENST00000441259.2|protein_coding|2/3|c.1A>G|p.Met1Val|||||\n"
+            for pos, ref, alt in ((70598966, "T", "C"), (70600631, "G", "A"))]
+    vcf = tmp / "cohort.annotated.vcf"
+    vcf.write_text(header + "".join(rows))
+    return [str(vcf), "--annotator", "offline", "--gnomad", str(GNOMAD), "--out", str(tmp / "a_mqc.tsv"),
+            "--frequency-check", str(tmp / "f_mqc.tsv")]
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+MINIMUM_ROWS = 32  # raise it when you add rows; never lower it
+
+
+def test_the_catalogue_only_grows():
+    ids = [entry.id for entry in CATALOGUE]
+    assert len(ids) == len(set(ids)), "catalogue ids must be unique"
+    assert len(CATALOGUE) >= MINIMUM_ROWS
+
+
+def run_nextflow(launch_dir: Path, args: List[str]) -> subprocess.CompletedProcess:
+    nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
+    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
+    return subprocess.run([nextflow, "run", str(REPO), "-profile", "test", "--outdir", str(launch_dir / "results"),
+                           *args], cwd=launch_dir, env=env, capture_output=True, text=True)
+
+
+def check(entry: BadInput, tmp_path: Path) -> None:
+    args = entry.make(tmp_path)
+    if entry.tool == "nextflow":
+        result = run_nextflow(tmp_path, args)
+    else:
+        result = subprocess.run([sys.executable, str(BIN / entry.tool), *args], capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    if entry.exit_zero:
+        assert result.returncode == 0, output[-3000:]
+    else:
+        assert result.returncode != 0, f"{entry.id} was accepted:\n{output[-3000:]}"
+    for text in entry.expected:
+        assert text in output, f"{entry.id}: {text!r} not in:\n{output[-3000:]}"
+    if entry.level == "pipeline":
+        assert "Submitted process" not in output, f"{entry.id}: a task started before the input was refused"
+        assert not (tmp_path / "work").exists() or not any((tmp_path / "work").iterdir())
+
+
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.level == "check"], ids=lambda e: e.id)
+def test_checker_refuses_with_the_expected_words(entry, tmp_path):
+    check(entry, tmp_path)
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.level == "pipeline"], ids=lambda e: e.id)
+def test_pipeline_refuses_before_any_task(entry, tmp_path):
+    check(entry, tmp_path)

@@ -1,0 +1,142 @@
+"""hlhscreen.fastq / bin/check_fastq.py: a damaged FASTQ pair fails with the file and the read number."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import BIN
+from hlhscreen.errors import UserInputError
+from hlhscreen.fastq import check_pair
+
+REPO = Path(__file__).resolve().parents[1]
+READS = REPO / "assets/test_cohort/reads"
+
+
+def records(n: int, mate: int, sample: str = "S1", length: int = 20) -> List[str]:
+    return [f"@{sample}:{i} {mate}:N:0:1\n{'ACGTN' * (length // 5)}\n+\n{'F' * length}\n" for i in range(1, n + 1)]
+
+
+def write(path: Path, chunks: List[str]) -> Path:
+    path.write_bytes(gzip.compress("".join(chunks).encode()))
+    return path
+
+
+def pair(tmp_path: Path, n: int = 50) -> Tuple[Path, Path]:
+    return write(tmp_path / "x_R1.fastq.gz", records(n, 1)), write(tmp_path / "x_R2.fastq.gz", records(n, 2))
+
+
+def error(r1: Path, r2: Path, batch: int = 7) -> str:
+    with pytest.raises(UserInputError) as info:
+        check_pair(r1, r2, batch_reads=batch)
+    return str(info.value)
+
+
+def test_the_test_cohort_lanes_pass_with_their_read_counts():
+    summary = check_pair(READS / "case_01_L001_R1.fastq.gz", READS / "case_01_L001_R2.fastq.gz")
+    assert summary.reads == 1947 and summary.bases_r1 == summary.bases_r2 == 1947 * 150
+
+
+def test_a_truncated_gzip_names_the_last_complete_read(tmp_path):
+    r1, r2 = pair(tmp_path, 2000)
+    data = r1.read_bytes()
+    r1.write_bytes(data[: len(data) // 2])
+    text = error(r1, r2)
+    assert "x_R1.fastq.gz: gzip: the file is cut short: the gzip stream ends early, after read" in text
+    assert "(the reads after it are lost)" in text
+
+
+def test_r2_with_fewer_reads(tmp_path):
+    r1 = write(tmp_path / "x_R1.fastq.gz", records(30, 1))
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(22, 2))
+    assert "x_R2.fastq.gz: reads: R2 ends after 22 reads but R1 (x_R1.fastq.gz) goes on: read 23 of R1 has no mate" \
+        in error(r1, r2)
+
+
+def test_a_broken_quality_line_names_file_line_and_read(tmp_path):
+    chunks = records(30, 1)
+    chunks[11] = chunks[11].replace("F" * 20, "F" * 19)
+    r1 = write(tmp_path / "x_R1.fastq.gz", chunks)
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(30, 2))
+    assert "x_R1.fastq.gz:48: read 12: 19 quality characters for 20 bases" in error(r1, r2)
+
+
+def test_a_missing_line_puts_the_records_out_of_step(tmp_path):
+    chunks = records(30, 1)
+    chunks[4] = chunks[4].split("\n", 1)[1]  # read 5 loses its header line
+    r1 = write(tmp_path / "x_R1.fastq.gz", chunks)
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(30, 2))
+    assert "x_R1.fastq.gz:17: read 5: the header line does not start with '@'" in error(r1, r2)
+
+
+def test_r2_from_another_sample(tmp_path):
+    r1 = write(tmp_path / "x_R1.fastq.gz", records(30, 1, sample="S1"))
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(30, 2, sample="S2"))
+    assert "x_R2.fastq.gz:1: read 1: read name 'S2:1' is not the mate of R1's 'S1:1' (x_R1.fastq.gz)" in error(r1, r2)
+
+
+def test_gzip_of_garbage_is_not_a_fastq(tmp_path):
+    r1 = tmp_path / "x_R1.fastq.gz"
+    r1.write_bytes(gzip.compress(bytes(range(256)) * 40))
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(5, 2))
+    assert "x_R1.fastq.gz:1: read 1: the header line does not start with '@'" in error(r1, r2)
+    assert "not a FASTQ file" in error(r1, r2)
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda text: text.replace("ACGTN", "ACG!N", 1), "read 1: the sequence holds '!', not a base letter"),
+    (lambda text: text.replace("FFFF", "FF\x7fF", 1), "read 1: the quality line holds characters outside"),
+    (lambda text: text.replace("\n", "\r\n"), "Windows line endings"),
+    (lambda text: text[: text.rindex("+")], "the file ends in the middle of read 30 (2 of its 4 lines)"),
+    (lambda text: "", "the FASTQ files hold no reads"),
+])
+def test_record_damage(tmp_path, damage, expected):
+    r1 = tmp_path / "x_R1.fastq.gz"
+    r1.write_bytes(gzip.compress(damage("".join(records(30, 1))).encode()))
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(30 if "no reads" not in expected else 0, 2))
+    assert expected in error(r1, r2)
+
+
+def test_mate_suffixes_and_comments_and_multi_member_gzip_are_accepted(tmp_path):
+    r1 = tmp_path / "x_R1.fastq.gz"
+    r1.write_bytes(gzip.compress("@a/1\nACGT\n+\nFFFF\n".encode()) + gzip.compress("@b/1 x\nAC\n+\nFF\n\n".encode()))
+    r2 = write(tmp_path / "x_R2.fastq.gz", ["@a/2\nACGT\n+\nFFFF\n", "@b/2 y\nAC\n+\nFF\n"])
+    assert check_pair(r1, r2).reads == 2
+
+
+def test_trailing_garbage_after_the_gzip_stream_is_damage(tmp_path):
+    r1, r2 = pair(tmp_path, 10)
+    r2.write_bytes(r2.read_bytes() + b"\0\0\0\0garbage")
+    assert "x_R2.fastq.gz: gzip: the gzip data is damaged" in error(r1, r2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 60), batch=st.integers(1, 25), cut=st.floats(0.05, 0.95))
+def test_any_cut_of_r2_fails_and_the_intact_pair_passes(tmp_path_factory, n, batch, cut):
+    tmp_path = tmp_path_factory.mktemp("fq")
+    r1, r2 = pair(tmp_path, n)
+    assert check_pair(r1, r2, batch_reads=batch).reads == n
+    text = "".join(records(n, 2))
+    r2.write_bytes(gzip.compress(text[: max(1, int(len(text) * cut))].encode()))
+    with pytest.raises(UserInputError) as info:
+        check_pair(r1, r2, batch_reads=batch)
+    assert "x_R2.fastq.gz" in str(info.value) or "x_R1.fastq.gz" in str(info.value)
+
+
+def test_cli_exit_status_message_and_no_summary_on_error(tmp_path):
+    r1 = write(tmp_path / "x_R1.fastq.gz", records(10, 1))
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(9, 2))
+    out = tmp_path / "x.fastq_check.tsv"
+    result = subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r2), "--sample", "x",
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith(f"ERROR {r2}: reads: R2 ends after 9 reads")
+    assert not out.exists()
+    ok = subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r1).replace("R1", "R1"),
+                         "--sample", "x", "--out", str(out)], capture_output=True, text=True)
+    assert ok.returncode == 0 and out.read_text().splitlines()[1].split("\t")[4] == "10"

@@ -1,0 +1,104 @@
+"""Faults that only show while the pipeline runs (issue 11): each stops the run at the first step that
+meets it, names the file, and leaves no result that looks finished.
+
+Bad inputs refused at start are in the catalogue, tests/test_bad_inputs.py. These runs are short: a
+two-sample cohort (or one module) that fails in its first steps.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+READS = REPO / "assets/test_cohort/reads"
+
+pytestmark = pytest.mark.pipeline
+
+
+def nextflow() -> str:
+    return shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
+
+
+def run(launch_dir: Path, *args: str, script: str = str(REPO)) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
+    return subprocess.run([nextflow(), "run", script, *args], cwd=launch_dir, env=env, capture_output=True, text=True)
+
+
+def trace_rows(results: Path):
+    rows = []
+    for path in (results / "pipeline_info").glob("execution_trace_*.txt"):
+        with open(path) as handle:
+            rows += list(csv.DictReader(handle, delimiter="\t"))
+    return rows
+
+
+def test_a_truncated_fastq_stops_its_lane_before_fastqc_and_alignment(tmp_path):
+    damaged = tmp_path / "ctrl_01_L001_R2.fastq.gz"
+    data = (READS / "ctrl_01_L001_R2.fastq.gz").read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])  # half the reads lost, as a broken copy leaves it
+    sheet = tmp_path / "samplesheet.csv"
+    sheet.write_text("sample,group,fastq_1,fastq_2\n"
+                     f"case_02,case,{READS}/case_02_L001_R1.fastq.gz,{READS}/case_02_L001_R2.fastq.gz\n"
+                     f"ctrl_01,control,{READS}/ctrl_01_L001_R1.fastq.gz,{damaged}\n")
+    result = run(tmp_path, "-profile", "test", "--input", str(sheet), "--outdir", "results")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "CHECK_FASTQ (ctrl_01_L1)" in output
+    assert f"ERROR {damaged.name}: gzip: the file is cut short: the gzip stream ends early, after read" in output \
+        or f"{damaged.name}: gzip: the file is cut short" in output, output[-3000:]
+    tasks = {(row["process"].split(":")[-1], row["tag"]) for row in trace_rows(tmp_path / "results")}
+    for process in ("FASTQC", "BWA_MEM"):
+        assert not any(p == process and tag.startswith("ctrl_01") for p, tag in tasks), (process, tasks)
+    assert not (tmp_path / "results/screen/variants.tsv").exists()
+    assert not (tmp_path / "results/report/hlhscreen_report.html").exists()
+
+
+def test_fastqc_that_cannot_read_a_file_fails_its_task(tmp_path):
+    # FastQC exits 0 on a truncated gzip ("Failed to process file"); the module must not
+    truncated = tmp_path / "x_R1.fastq.gz"
+    data = (READS / "ctrl_01_L001_R1.fastq.gz").read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    shutil.copy(READS / "ctrl_01_L001_R2.fastq.gz", tmp_path / "x_R2.fastq.gz")
+    script = tmp_path / "fastqc_only.nf"
+    script.write_text(f"""
+include {{ FASTQC }} from '{REPO}/modules/local/fastqc'
+workflow {{
+    FASTQC(Channel.of([[id: 'x', lane: 1], [file('{truncated}'), file('{tmp_path / "x_R2.fastq.gz"}')]]))
+}}
+""")
+    config = tmp_path / "local.config"
+    config.write_text("process.publishDir = [enabled: false]\nparams.outdir = 'results'\n")
+    result = run(tmp_path, "-c", str(config), script=str(script))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "FastQC could not read every file of x lane 1" in output, output[-3000:]
+
+
+def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs as a full disk")
+    mount = tmp_path / "small_disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        sheet = tmp_path / "samplesheet.csv"
+        sheet.write_text("sample,group,fastq_1,fastq_2\n"
+                         f"case_02,case,{READS}/case_02_L001_R1.fastq.gz,{READS}/case_02_L001_R2.fastq.gz\n"
+                         f"ctrl_01,control,{READS}/ctrl_01_L001_R1.fastq.gz,{READS}/ctrl_01_L001_R2.fastq.gz\n")
+        outdir = mount / "results"
+        result = run(tmp_path, "-profile", "test", "--input", str(sheet), "--outdir", str(outdir))
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert "--outdir: no space left on device while writing" in output, output[-3000:]
+        assert f"({outdir}: " in output and "kB free there)" in output
+        assert "Free space there or give another --outdir, then run again with -resume" in output
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -1,0 +1,102 @@
+"""hlhscreen.frequencies / bin/annotation_summary.py: annotation that lost the gnomAD frequencies stops the run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pysam
+
+from conftest import BIN
+from hlhscreen.annotation import iter_records
+from hlhscreen.frequencies import ERROR, OK, WARNING, check_frequencies, multiqc_table
+
+REPO = Path(__file__).resolve().parents[1]
+GNOMAD = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
+
+ANN_HEADER = ('##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: \'Allele | Annotation | '
+              "Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | "
+              "HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | "
+              "ERRORS / WARNINGS / INFO' \">")
+AF_HEADER = '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="gnomAD AF">'
+
+# chr10 sites of the test gnomAD file (PRF1 p.Ala91Val and p.Asn252Ser), one novel site, one on chr19
+SITES = [("chr10", 70600631, "G", "A", 0.0354), ("chr10", 70598966, "T", "C", 0.00642),
+         ("chr10", 70598601, "A", "C", None), ("chr19", 7642793, "G", "A", None)]
+
+
+def annotated(tmp_path: Path, attach: bool, name: str = "annotated.vcf") -> Path:
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>", ANN_HEADER, AF_HEADER,
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for chrom, pos, ref, alt, af in SITES:
+        ann = f"ANN={alt}|missense_variant|MODERATE|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|2/3|c.1A>G|p.Met1Val|||||"
+        info = ann + (f";gnomAD_AF={af}" if attach and af is not None else "")
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t{info}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def renamed_gnomad(tmp_path: Path) -> Path:
+    """The test gnomAD file with Ensembl contig names (10 instead of chr10)."""
+    text = pysam.BGZFile(str(GNOMAD)).read().decode()
+    plain = tmp_path / "gnomad.ensembl.vcf"
+    plain.write_text(text.replace("ID=chr", "ID=").replace("\nchr", "\n"))
+    out = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    return Path(out)
+
+
+def test_frequencies_attached_as_gnomad_lists_them_pass(tmp_path):
+    check = check_frequencies(iter_records(annotated(tmp_path, attach=True)), GNOMAD)
+    assert (check.variants, check.with_frequency, check.in_resource) == (4, 2, 2)
+    level, text = check.verdict()
+    # the test gnomAD file has no chr19 records: said, not hidden
+    assert level == WARNING and "no records on chr19 (1 variant(s), treated as novel)" in text
+
+
+def test_no_frequency_attached_although_gnomad_lists_them_is_an_error(tmp_path):
+    check = check_frequencies(iter_records(annotated(tmp_path, attach=False)), GNOMAD)
+    level, text = check.verdict()
+    assert level == ERROR
+    assert "attached gnomAD frequencies to none of the 4 called variants, although the gnomAD file lists 2" in text
+    assert "chr10:70600631 G>A" in text
+
+
+def test_a_gnomad_file_with_other_contig_names_is_still_looked_up(tmp_path):
+    # the silent case of issue 11: annotated against a '10'-named gnomAD, nothing attached
+    check = check_frequencies(iter_records(annotated(tmp_path, attach=False)), renamed_gnomad(tmp_path))
+    assert check.verdict()[0] == ERROR and check.in_resource == 2
+
+
+def test_without_a_gnomad_file_no_frequency_at_all_is_a_warning(tmp_path):
+    level, text = check_frequencies(iter_records(annotated(tmp_path, attach=False))).verdict()
+    assert level == WARNING and "no population frequency was attached to any of the 4 variants" in text
+    assert check_frequencies(iter_records(annotated(tmp_path, attach=True))).verdict()[0] == OK
+
+
+def test_multiqc_table_leads_with_the_verdict(tmp_path):
+    table = multiqc_table(check_frequencies(iter_records(annotated(tmp_path, attach=True)), GNOMAD), "offline")
+    assert "# id: 'hlhscreen_frequency_check'" in table
+    assert "verdict\tWARNING: 2 of 4 variants have a gnomAD frequency; 2 are listed in the gnomAD file" in table
+
+
+def run_summary(tmp_path: Path, vcf: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BIN / "annotation_summary.py"), str(vcf), "--annotator", "offline",
+                           "--out", str(tmp_path / "a_mqc.tsv"), "--frequency-check", str(tmp_path / "f_mqc.tsv"),
+                           *args], capture_output=True, text=True)
+
+
+def test_cli_fails_before_screening_and_writes_nothing(tmp_path):
+    result = run_summary(tmp_path, annotated(tmp_path, attach=False), "--gnomad", str(GNOMAD))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ERROR {tmp_path / 'annotated.vcf'}: gnomAD: the annotation attached gnomAD")
+    assert not (tmp_path / "a_mqc.tsv").exists() and not (tmp_path / "f_mqc.tsv").exists()
+
+
+def test_cli_writes_both_tables_and_warns_on_stderr(tmp_path):
+    result = run_summary(tmp_path, annotated(tmp_path, attach=True), "--gnomad", str(GNOMAD))
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" in result.stderr and "chr19" in result.stderr
+    assert "observed in gnomAD\t2" in (tmp_path / "a_mqc.tsv").read_text()
+    assert "hlhscreen_frequency_check" in (tmp_path / "f_mqc.tsv").read_text()

@@ -1,0 +1,89 @@
+"""hlhscreen.resources: a gnomAD sites VCF checked without htslib (bgzip, index, INFO/AF, contigs with records)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+from pathlib import Path
+
+import pysam
+import pytest
+
+from hlhscreen.errors import UserInputError
+from hlhscreen.resources import check_sites_vcf, index_contigs, is_bgzf
+
+REPO = Path(__file__).resolve().parents[1]
+GNOMAD = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
+
+HEADER = ("##fileformat=VCFv4.2\n##contig=<ID=chr6>\n##contig=<ID=chr10>\n##contig=<ID=chr17>\n"
+          '##INFO=<ID={af},Number=A,Type=Float,Description="frequency">\n'
+          "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+
+
+def sites(tmp_path: Path, records=("chr10\t100\t.\tA\tG\t.\tPASS\t{af}=0.1", "chr17\t200\t.\tC\tT\t.\tPASS\t{af}=0.2"),
+          af: str = "AF", name: str = "gnomad.vcf") -> Path:
+    text = HEADER.format(af=af) + "".join(r.format(af=af) + "\n" for r in records)
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def bgzipped(path: Path, index: str = "tbi") -> Path:
+    out = Path(pysam.tabix_compress(str(path), str(path) + ".gz", force=True) or str(path) + ".gz")
+    if index == "tbi":
+        pysam.tabix_index(str(out), preset="vcf", force=True)
+    elif index == "csi":
+        subprocess.run(["bcftools", "index", "--csi", str(out)], check=True)
+    return out
+
+
+def message(path: Path) -> str:
+    with pytest.raises(UserInputError) as info:
+        check_sites_vcf(path, "--gnomad_vcf")
+    return str(info.value)
+
+
+def test_the_bundled_test_gnomad_file_passes_and_lists_its_contigs_with_records():
+    result = check_sites_vcf(GNOMAD, "--gnomad_vcf")
+    assert result.contigs == ["chr10", "chr17"]  # chr6 and chr19 are declared but hold no record
+    assert "AF" in result.header.info and not result.index_older
+
+
+def test_tbi_and_csi_indexes_give_the_contigs_with_records(tmp_path):
+    tbi = bgzipped(sites(tmp_path))
+    assert index_contigs(Path(f"{tbi}.tbi")) == ["chr10", "chr17"]
+    other = tmp_path / "csi"
+    other.mkdir()
+    csi = bgzipped(sites(other), index="csi")
+    assert check_sites_vcf(csi, "--gnomad_vcf").contigs == ["chr10", "chr17"]
+
+
+def test_plain_gzip_is_refused_with_the_recompress_command(tmp_path):
+    good = bgzipped(sites(tmp_path))
+    plain = tmp_path / "plain.vcf.gz"
+    plain.write_bytes(gzip.compress(gzip.decompress(good.read_bytes())))
+    shutil.copy(f"{good}.tbi", f"{plain}.tbi")
+    assert not is_bgzf(plain)
+    text = message(plain)
+    assert "plain.vcf.gz: --gnomad_vcf: compressed with plain gzip, not bgzip" in text and "bgzip -c" in text
+
+
+def test_uncompressed_and_unindexed_files_are_refused(tmp_path):
+    assert "not compressed: the file must be bgzipped" in message(sites(tmp_path))
+    unindexed = bgzipped(sites(tmp_path), index="none")
+    assert f"no index {unindexed}.tbi (or .csi) beside the file. Index it: tabix -p vcf" in message(unindexed)
+
+
+def test_a_file_without_info_af_is_refused_naming_the_af_like_fields(tmp_path):
+    text = message(bgzipped(sites(tmp_path, af="AF_joint")))
+    assert "the header declares no INFO/AF (allele frequency); AF-like fields: AF_joint" in text
+
+
+def test_an_index_older_than_the_file_is_reported(tmp_path):
+    path = bgzipped(sites(tmp_path))
+    import os
+
+    stamp = os.path.getmtime(path)
+    os.utime(f"{path}.tbi", (stamp - 100, stamp - 100))
+    assert check_sites_vcf(path, "--gnomad_vcf").index_older
