@@ -39,6 +39,23 @@ def test_stub_run_of_the_test_profile_as_is(tmp_path):
     assert (tmp_path / "results/report/hlhscreen_report.html").exists()
 
 
+def test_samplesheet_with_a_byte_order_mark_and_commas_in_fastq_paths(tmp_path):
+    # the checked samplesheet used to be re-split on commas in Groovy, breaking FASTQC's command
+    reads = REPO / "assets/test_cohort/reads"
+    folder = tmp_path / "run 7, lane 1"
+    folder.mkdir()
+    for mate in ("R1", "R2"):
+        (folder / f"case,02_{mate}.fastq.gz").symlink_to(reads / f"case_02_L001_{mate}.fastq.gz")
+    sheet = tmp_path / "samplesheet.csv"
+    sheet.write_bytes("\ufeffsample,group,fastq_1,fastq_2\n"
+                      'case_02,case,"run 7, lane 1/case,02_R1.fastq.gz","run 7, lane 1/case,02_R2.fastq.gz"\n'
+                      f"ctrl_01,control,{reads}/ctrl_01_L001_R1.fastq.gz,{reads}/ctrl_01_L001_R2.fastq.gz\n".encode())
+    result = stub_run(tmp_path, "--input", str(sheet))
+    assert "samplesheet OK: 2 samples (1 case, 1 control), 2 lanes" in result.stdout
+    assert (tmp_path / "results/qc/fastqc/case_02/case,02_R1_fastqc.html").exists()
+    assert (tmp_path / "results/qc/fastqc/case_02/case,02_R2_fastqc.zip").exists()
+
+
 def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
     stub_run(tmp_path, "--aligner", "bwa-mem2", "--annotator", "vep")
     index = recorded(tmp_path, "bwamem2_index.command.txt")
