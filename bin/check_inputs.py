@@ -18,7 +18,7 @@ from hlhscreen.startup import StartupInputs, check_inputs, describe
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fasta", required=True, help="reference FASTA")
+    parser.add_argument("--fasta", help="reference FASTA (not given when it is remote: the steps check it)")
     parser.add_argument("--fasta-fai", help="its index (default: <fasta>.fai when present, else the FASTA is scanned)")
     parser.add_argument("--reference-windows", help="windows table of a windows reference")
     parser.add_argument("--regions", help="panel regions BED (not given when the panel is built during the run)")

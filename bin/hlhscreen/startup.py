@@ -31,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Union
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError
-from .panel import load_risk_factors
+from .panel import load_regions, load_risk_factors
 from .resources import check_sites_vcf
 from .screen import parse_selection
 
@@ -40,7 +40,7 @@ PathLike = Union[str, os.PathLike]
 
 @dataclass
 class StartupInputs:
-    fasta: PathLike
+    fasta: Optional[PathLike] = None            # None: a remote reference, checked by the steps
     fasta_fai: Optional[PathLike] = None
     reference_windows: Optional[PathLike] = None
     regions: Optional[PathLike] = None          # None when the panel is built during the run (--genes)
@@ -71,10 +71,16 @@ class StartupReport:
 
 def check_inputs(inputs: StartupInputs) -> StartupReport:
     report = StartupReport()
-    layout = report.attempt("reference", lambda: reference_layout(inputs.fasta, inputs.fasta_fai,
-                                                                   inputs.reference_windows))
+    layout = None
+    if inputs.fasta is not None:
+        layout = report.attempt("reference", lambda: reference_layout(inputs.fasta, inputs.fasta_fai,
+                                                                       inputs.reference_windows))
     placements: Optional[List[Placement]] = None
-    if inputs.regions is not None and layout is not None:
+    if inputs.regions is not None and (layout is None or inputs.fasta is None):
+        # no reference to place the panel on: its lines are still checked
+        report.attempt("panel regions", lambda: load_regions(inputs.regions))
+        report.attempt("panel targets", lambda: load_regions(inputs.targets))
+    elif inputs.regions is not None:
         placements = report.attempt("panel regions", lambda: place_bed(inputs.regions, layout, inputs.harmonise_contigs))
         report.attempt("panel targets", lambda: place_bed(inputs.targets, layout, inputs.harmonise_contigs))
         if placements is not None:

@@ -197,15 +197,16 @@ def gnomadIndex(String vcf) {
 // bin/check_inputs.py on the launch host: reference, panel BEDs, whitelist, --impacts/--consequences and
 // the gnomAD file, with the same readers (and messages) the steps use later (docs/usage.md).
 def checkInputs() {
-    def args = ['--fasta', launchHostPath(params.fasta)]
-    if (args[1] == null) {
-        log.info("--fasta is remote: the reference, panel and gnomAD checks run in the pipeline's steps")
-        return
-    }
+    def args = []
     def optional = [
-        '--fasta-fai': params.fasta_fai, '--reference-windows': params.reference_windows,
+        '--fasta': params.fasta, '--fasta-fai': params.fasta_fai, '--reference-windows': params.reference_windows,
         '--impacts': params.impacts, '--consequences': params.consequences,
     ]
+    if (launchHostPath(params.fasta) == null) {
+        // a remote reference: its contigs (and the panel's place on it) are checked by PANEL_TO_REFERENCE
+        optional.remove('--fasta-fai')
+        optional.remove('--reference-windows')
+    }
     if (!params.genes) {
         // a --genes panel is built by a task; its BEDs are checked by PANEL_TO_REFERENCE
         def panel = resolvePanel(params.panel)
@@ -217,10 +218,11 @@ def checkInputs() {
         optional['--gnomad-vcf'] = params.gnomad_vcf
     }
     optional.each { flag, value ->
-        if (value == null || value == '') {
+        def text = flag in ['--impacts', '--consequences']  // '' is a choice here (none), not a missing value
+        if (value == null || (value == '' && !text)) {
             return
         }
-        def local = flag in ['--impacts', '--consequences'] ? value.toString() : launchHostPath(value)
+        def local = text ? value.toString() : launchHostPath(value)
         if (local != null) {
             args += [flag, local]
         }
