@@ -1,0 +1,95 @@
+"""Process resources and shell: caps from process.resourceLimits (default: this machine), a site
+config that changes them, and bash with pipefail so a tool dying inside a pipe fails its task."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from nextflow_runner import REPO, nextflow_config, run_nextflow
+
+GB = 1024 ** 3
+
+
+def resource_limits(flat_config: str) -> dict:
+    line = next(l for l in flat_config.splitlines() if l.startswith("process.resourceLimits"))
+    cpus = int(re.search(r"cpus:(\d+)", line).group(1))
+    value, unit = re.search(r"memory:'([\d.]+) (\w+)'", line).groups()
+    memory = float(value) * {"MB": 1024 ** 2, "GB": GB, "TB": 1024 ** 4}[unit]
+    time = re.search(r"time:'([^']+)'", line).group(1)
+    return {"cpus": cpus, "memory": memory, "time": time}
+
+
+def host_memory() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def test_default_caps_are_the_machine_nextflow_runs_on():
+    limits = resource_limits(nextflow_config())
+    assert limits["cpus"] == os.cpu_count()
+    assert 0.5 * host_memory() <= limits["memory"] <= host_memory() * 1.01
+
+
+def test_test_profile_caps_are_small_and_never_above_the_machine():
+    limits = resource_limits(nextflow_config("-profile", "test"))
+    assert limits["cpus"] == min(2, os.cpu_count())
+    assert limits["memory"] <= min(6 * GB, host_memory())
+    assert limits["time"] == "1h"
+
+
+def test_a_site_config_given_with_c_sets_the_caps(tmp_path):
+    site = tmp_path / "site.config"
+    site.write_text("process.resourceLimits = [cpus: 48, memory: 384.GB, time: 72.h]\n")
+    limits = resource_limits(nextflow_config(site_config=site))
+    assert limits == {"cpus": 48, "memory": 384 * GB, "time": "3d"}
+
+
+def test_every_process_runs_bash_with_pipefail():
+    flat = nextflow_config()
+    assert "process.shell = ['/bin/bash', '-euo', 'pipefail']" in flat
+
+
+def test_retry_codes_include_the_nf_core_set():
+    flat = nextflow_config()
+    assert "((130..145) + 104 + 175)" in flat
+
+
+@pytest.mark.pipeline
+def test_a_tool_failing_inside_a_pipe_fails_its_task(tmp_path):
+    """bwa mem | samtools sort: a bwa that writes a SAM header and dies must fail BWA_MEM (without
+    pipefail, samtools sort turns the header into an empty BAM and the task 'succeeds')."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    real_bwa = next(p for p in os.environ["PATH"].split(os.pathsep) if (Path(p) / "bwa").exists())
+    bwa = fake_bin / "bwa"
+    bwa.write_text("#!/bin/bash\n"
+                   "if [[ \"$1\" == mem ]]; then printf '@HD\\tVN:1.6\\tSO:unsorted\\n'; "
+                   "echo 'simulated crash' >&2; exit 1; fi\n"
+                   f"exec {real_bwa}/bwa \"$@\"\n")
+    bwa.chmod(bwa.stat().st_mode | stat.S_IXUSR)
+    cohort = REPO / "assets/test_cohort"
+    sheet = tmp_path / "two_samples.csv"
+    sheet.write_text("sample,group,fastq_1,fastq_2\n"
+                     f"case_02,case,{cohort}/reads/case_02_L001_R1.fastq.gz,{cohort}/reads/case_02_L001_R2.fastq.gz\n"
+                     f"ctrl_02,control,{cohort}/reads/ctrl_02_L001_R1.fastq.gz,{cohort}/reads/ctrl_02_L001_R2.fastq.gz\n")
+    result = run_nextflow(tmp_path, "-profile", "test", "--input", str(sheet), "--outdir", "results", check=False,
+                          env={"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode != 0, "the run succeeded although bwa mem crashed"
+    traces = list((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
+    with open(traces[0]) as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["process"].endswith("BWA_MEM")]
+    assert rows and all(r["status"] == "FAILED" and r["exit"] == "1" for r in rows), rows
+    assert not (tmp_path / "results/alignment").exists()
+
+
+@pytest.mark.pipeline
+def test_the_old_max_parameters_are_refused_with_the_replacement(tmp_path):
+    result = run_nextflow(tmp_path, "-profile", "test", "--max_memory", "8.GB", "--outdir", "results", check=False)
+    assert result.returncode != 0
+    assert "--max_memory: no longer a parameter; set the caps of any task with process.resourceLimits" in result.stdout
+    assert not (tmp_path / "work").exists() or not any((tmp_path / "work").iterdir())
