@@ -29,6 +29,7 @@ import pysam
 import pytest
 
 from conftest import BIN
+from nextflow_runner import run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
 TEST = REPO / "assets/test_cohort"
@@ -339,17 +340,21 @@ def test_the_catalogue_only_grows():
     assert len(CATALOGUE) >= MINIMUM_ROWS
 
 
-def run_nextflow(launch_dir: Path, args: List[str]) -> subprocess.CompletedProcess:
-    nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
-    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
-    return subprocess.run([nextflow, "run", str(REPO), "-profile", "test", "--outdir", str(launch_dir / "results"),
-                           *args], cwd=launch_dir, env=env, capture_output=True, text=True)
+def test_every_parameter_pattern_is_explained_in_words():
+    # the validator shows errorMessage, never the regular expression, when a value does not fit
+    import json
+
+    schema = json.loads((REPO / "nextflow_schema.json").read_text())
+    for group in schema["$defs"].values():
+        for name, spec in group["properties"].items():
+            if "pattern" in spec:
+                assert spec.get("errorMessage"), f"--{name}: a pattern without an errorMessage"
 
 
 def check(entry: BadInput, tmp_path: Path) -> None:
     args = entry.make(tmp_path)
     if entry.tool == "nextflow":
-        result = run_nextflow(tmp_path, args)
+        result = run_nextflow(tmp_path, "-profile", "test", "--outdir", str(tmp_path / "results"), *args, check=False)
     else:
         result = subprocess.run([sys.executable, str(BIN / entry.tool), *args], capture_output=True, text=True)
     output = result.stdout + result.stderr

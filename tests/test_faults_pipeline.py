@@ -15,19 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from nextflow_runner import run_nextflow
+
 REPO = Path(__file__).resolve().parents[1]
 READS = REPO / "assets/test_cohort/reads"
 
 pytestmark = pytest.mark.pipeline
 
 
-def nextflow() -> str:
-    return shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
-
-
 def run(launch_dir: Path, *args: str, script: str = str(REPO)) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
-    return subprocess.run([nextflow(), "run", script, *args], cwd=launch_dir, env=env, capture_output=True, text=True)
+    return run_nextflow(launch_dir, *args, check=False, pipeline=script)
 
 
 def trace_rows(results: Path):

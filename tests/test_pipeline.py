@@ -294,8 +294,7 @@ def test_every_lane_was_checked_before_alignment(launch):
 
 def test_frequency_check_reports_what_gnomad_lacks(launch):
     launch_dir, _ = launch
-    text = (launch_dir / "results/multiqc/multiqc_data/multiqc_sources.txt").read_text()
-    assert "frequency_check_mqc.tsv" in text
+    assert (launch_dir / "results/multiqc/multiqc_data/multiqc_hlhscreen_frequency_check-plot.txt").exists()
     html = (launch_dir / "results/multiqc/multiqc_report.html").read_text()
     # the test gnomAD file has no chr6/chr19 records: the variants there are novel by necessity, and said so
     assert "the gnomAD file has no records on chr19" in html
@@ -313,5 +312,6 @@ def test_provenance_describes_each_resumed_run(launch):
         params = json.loads((info / "params.json").read_text())
         assert params["min_qual"] == min_qual, "params.json describes another run"
         assert f"QUAL at least {min_qual} " in report.read_text(), "the report shows another run's parameters"
-        for name in ("params.json", "software_versions.yml"):
-            assert (info / name).stat().st_mtime >= started, f"{name} was left from an earlier run"
+        for path in (info / "params.json", info / "software_versions.yml", report,
+                     launch_dir / "results/screen/variants.tsv"):
+            assert path.stat().st_mtime >= started, f"{path.name} was left from an earlier run"

@@ -78,3 +78,14 @@ def test_the_check_needs_only_the_standard_library():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("inputs OK: reference, panel regions")
     assert result.stderr.count("WARNING ") == 2
+
+
+def test_the_samplesheet_check_needs_only_the_standard_library_too(tmp_path):
+    system = shutil.which("python3", path="/usr/bin:/bin")
+    if system is None:
+        pytest.skip("no system python3 in /usr/bin or /bin")
+    out = tmp_path / "lanes.json"
+    result = subprocess.run([system, "-S", str(BIN / "check_samplesheet.py"), str(TEST / "samplesheet.csv"),
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().startswith("[")
