@@ -45,27 +45,32 @@ class _GzipCutShort(Exception):
 
 
 def _inflate(path: Path) -> Iterator[bytes]:
-    """Decompressed chunks of a (multi-member) gzip file. Unlike the gzip module, every byte before a
-    cut or a damaged block is handed out first, so the error can name the last complete read."""
+    """Decompressed chunks (at most ``_BLOCK`` bytes each) of a (multi-member) gzip file. Unlike the
+    gzip module, every byte before a cut or a damaged block is handed out first, so the error can
+    name the last complete read."""
     with open(path, "rb") as raw:
         inflater = zlib.decompressobj(31)
         in_member = False
-        pending = b""
         while True:
-            data = pending or raw.read(_BLOCK)
-            pending = b""
+            data = raw.read(_BLOCK)
             if not data:
                 if in_member:
                     raise _GzipCutShort()
                 return
-            in_member = True
-            out = inflater.decompress(data)
-            if out:
-                yield out
-            if inflater.eof:
-                pending = inflater.unused_data
-                inflater = zlib.decompressobj(31)
-                in_member = False
+            while data or in_member:
+                in_member = True
+                # bounded output: a highly compressed block cannot fill memory
+                out = inflater.decompress(data, _BLOCK)
+                if out:
+                    yield out
+                if inflater.eof:  # end of a gzip member; another may follow
+                    data = inflater.unused_data
+                    inflater = zlib.decompressobj(31)
+                    in_member = False
+                    continue
+                data = inflater.unconsumed_tail
+                if not data and len(out) < _BLOCK:
+                    break  # all input used and nothing held back: read more
 
 
 class _Reader:
