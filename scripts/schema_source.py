@@ -104,6 +104,8 @@ GROUPS = {
     }),
     "slurm_options": ("SLURM options (-profile slurm)", [], {
         "slurm_queue": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$",
+                        "errorMessage": "is not a list of partition names: give one or more names (letters, digits, "
+                                        "'.', '_', '-') separated by commas without spaces, e.g. short or short,long",
                         "description": "SLURM partition(s) for the jobs (sbatch -p), e.g. short or short,long; default: the cluster's default partition."},
         "slurm_account": {"type": "string", "description": "SLURM account charged for the jobs (sbatch -A)."},
         "slurm_options": {"type": "string", "description": "Other sbatch options for every job, e.g. '--qos=normal --constraint=avx2'."},

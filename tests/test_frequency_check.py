@@ -1,4 +1,4 @@
-"""hlhscreen.frequencies / bin/annotation_summary.py: annotation that lost the gnomAD frequencies stops the run."""
+"""hlhscreen.frequency_check / bin/annotation_summary.py: annotation that lost the gnomAD frequencies stops the run."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pysam
 
 from conftest import BIN
 from hlhscreen.annotation import iter_records
-from hlhscreen.frequencies import ERROR, OK, WARNING, check_frequencies, multiqc_table
+from hlhscreen.frequency_check import ERROR, OK, WARNING, check_frequencies, multiqc_table
 
 REPO = Path(__file__).resolve().parents[1]
 GNOMAD = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
