@@ -90,14 +90,15 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
 
 def main(argv: Optional[list] = None) -> int:
     args = parse_args(argv)
-    impacts, consequences = S.parse_selection(args.impacts, args.consequences)
+    selection = S.check_screen_settings(impacts=args.impacts, consequences=args.consequences,
+                                        af_fields=args.af_fields, af_source=args.af_source)
     config = S.ScreenConfig(
         max_af=args.max_af,
         common_af=args.common_af,
         af_source=args.af_source,
         af_fields=args.af_fields,
-        impacts=impacts,
-        consequences=consequences,
+        impacts=selection.impacts,
+        consequences=selection.consequences,
         min_qual=args.min_qual,
         min_dp=args.min_dp,
         min_gq=args.min_gq,

@@ -252,6 +252,16 @@ CATALOGUE: List[BadInput] = [
     BadInput("impacts_and_consequences_both_none", "check", "check_inputs.py",
              lambda t: check_inputs_args(impacts="none", consequences="none"),
              ["--impacts: no impact class and no consequence selected: nothing could be kept"]),
+    BadInput("af_fields_unknown_keyword", "check", "check_inputs.py",
+             lambda t: check_inputs_args(af_fields="csq_gnomade,gnomad_exomes"),
+             ["--af-fields: 'gnomad_exomes' is neither a frequency keyword nor a field such as INFO/gnomAD_AF"]),
+    BadInput("panel_region_without_gene_name", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=lambda text: text.replace("\tPRF1|exon3", "", 1))),
+             ["regions.bed:108: name: the interval chr10:70597344-70599184 has no gene name"]),
+    BadInput("whitelist_ref_on_the_transcript_strand", "check", "check_inputs.py",
+             lambda t: small_plain_reference_with_whitelist(t),
+             ["risk_factors.tsv:2: ref: chr1:151:", "does not match the reference base(s)",
+              "the reverse complement of the row's REF: written on the transcript strand?"]),
     BadInput("gnomad_plain_gzip", "check", "check_inputs.py",
              lambda t: check_inputs_args(gnomad_vcf=plain_gzip_gnomad(t)),
              ["--gnomad_vcf: compressed with plain gzip, not bgzip", "bgzip -c"]),
@@ -303,6 +313,32 @@ CATALOGUE: List[BadInput] = [
 ]
 
 
+def small_plain_reference_with_whitelist(tmp: Path) -> List[str]:
+    """A 1 kb plain FASTA (chr1) with its index, a one-gene panel, and a whitelist row whose REF is the
+    complement of the reference base (written on the transcript strand)."""
+    import random
+
+    rng = random.Random(11)
+    sequence = "".join(rng.choice("ACGT") for _ in range(1000))
+    fasta = tmp / "ref.fa"
+    fasta.write_text(">chr1\n" + "\n".join(sequence[i:i + 60] for i in range(0, 1000, 60)) + "\n")
+    pysam.faidx(str(fasta))
+    (tmp / "regions.bed").write_text("chr1\t100\t200\tGENE1|exon1\n")
+    (tmp / "targets.bed").write_text("chr1\t50\t250\tGENE1\n")
+    base = sequence[150]
+    wrong = {"A": "T", "C": "G", "G": "C", "T": "A"}[base]
+    alt = next(b for b in "ACGT" if b not in (base, wrong))
+    header = (PANEL / "risk_factors.tsv").read_text().splitlines()[0]
+    columns = header.split("\t")
+    row = {c: "NA" for c in columns}
+    row.update(gene="GENE1", build="GRCh38", chrom="chr1", pos="151", ref=wrong, alt=alt, evidence="PMID:1",
+               reason="test row")
+    whitelist = tmp / "risk_factors.tsv"
+    whitelist.write_text(header + "\n" + "\t".join(row[c] for c in columns) + "\n")
+    return ["--fasta", str(fasta), "--regions", str(tmp / "regions.bed"), "--targets", str(tmp / "targets.bed"),
+            "--risk-factors", str(whitelist)]
+
+
 def touch(path: Path) -> Path:
     path.write_text("x\n")
     return path
@@ -331,7 +367,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 32  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 35  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

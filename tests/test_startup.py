@@ -33,7 +33,7 @@ def test_the_test_profile_inputs_pass_with_two_warnings():
     report = check_inputs(startup_inputs())
     assert report.errors == []
     assert report.checked == ["reference", "panel regions", "panel targets", "risk-factor whitelist",
-                              "--impacts/--consequences", "gnomAD sites VCF"]
+                              "--impacts/--consequences/--af_fields", "gnomAD sites VCF"]
     assert len(report.warnings) == 2
     assert report.warnings[0].startswith("17 of 21 panel genes cannot be (fully) called")
     assert "gnomAD has no records on chr6 (STX11); chr19 (STXBP2)" in report.warnings[1]

@@ -1706,14 +1706,3 @@ def parse_list(text: str) -> FrozenSet[str]:
         return frozenset()
     return frozenset(part.strip() for part in text.split(",") if part.strip())
 
-
-def parse_selection(impacts: str, consequences: str) -> Tuple[FrozenSet[str], FrozenSet[str]]:
-    """``--impacts`` and ``--consequences`` as given (comma lists or ``none``), checked: known impact
-    classes and SO terms, and at least one of the two selecting something. Used by the screening CLI and
-    by the pipeline's start-up check, so both refuse the same values with the same words."""
-    selection = ScreenConfig(impacts=frozenset(i.upper() for i in parse_list(impacts)),
-                             consequences=parse_list(consequences)).validate()
-    if not selection.impacts and not selection.consequences:
-        raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
-                             "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
-    return selection.impacts, selection.consequences

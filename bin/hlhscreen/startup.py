@@ -8,11 +8,14 @@ calls the reader the pipeline step uses later, so the rules and the messages are
 - reference: contig names (``--fasta_fai``, ``<fasta>.fai`` or the FASTA's headers) and the windows
   table against them (:func:`hlhscreen.callability.reference_layout`);
 - panel regions and targets BEDs: every line (:func:`hlhscreen.panel.load_regions`: columns,
-  start < end, one contig naming style) and their place on the reference
+  start < end, one contig naming style; regions named with their gene, as SCREEN needs:
+  :func:`hlhscreen.screen.load_panel_regions`) and their place on the reference
   (:mod:`hlhscreen.callability`: naming mismatches unless harmonised; genes the reference lacks
   are warned about and accounted for in the outputs);
-- risk-factor whitelist: :func:`hlhscreen.panel.load_risk_factors`;
-- ``--impacts``/``--consequences``: :func:`hlhscreen.screen.parse_selection`;
+- risk-factor whitelist: :func:`hlhscreen.risk_factors.validate_risk_factors` (syntax; with a plain,
+  indexed GRCh38 FASTA also every row's REF against the reference);
+- ``--impacts``/``--consequences``/``--af_fields``/``--af_source``:
+  :func:`hlhscreen.screen.check_screen_settings`;
 - gnomAD sites VCF: bgzip, index, ``INFO/AF`` (:mod:`hlhscreen.resources`); contig names as the
   reference's (``10`` vs ``chr10`` is an error: nothing would be annotated); records on at least one
   chromosome of the callable panel genes (error), and on each of them (warning: the variants of a
@@ -31,9 +34,10 @@ from typing import Callable, Dict, List, Optional, Union
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError
-from .panel import load_regions, load_risk_factors
-from .resources import check_sites_vcf
-from .screen import parse_selection
+from .panel import load_regions
+from .resources import check_sites_vcf, is_gzip
+from .risk_factors import validate_risk_factors
+from .screen import check_screen_settings, load_panel_regions
 
 PathLike = Union[str, os.PathLike]
 
@@ -48,6 +52,8 @@ class StartupInputs:
     risk_factors: Optional[PathLike] = None
     impacts: str = "HIGH,MODERATE"
     consequences: str = ""
+    af_fields: Optional[str] = None             # None: the screen's default
+    af_source: Optional[str] = None
     gnomad_vcf: Optional[PathLike] = None
     gnomad_required: bool = True                # the only frequency source (offline; VEP without a cache)
     harmonise_contigs: bool = False
@@ -78,10 +84,10 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
     placements: Optional[List[Placement]] = None
     if inputs.regions is not None and (layout is None or inputs.fasta is None):
         # no reference to place the panel on: its lines are still checked
-        report.attempt("panel regions", lambda: load_regions(inputs.regions))
+        report.attempt("panel regions", lambda: load_panel_regions(inputs.regions))
         report.attempt("panel targets", lambda: load_regions(inputs.targets))
     elif inputs.regions is not None:
-        placements = report.attempt("panel regions", lambda: place_bed(inputs.regions, layout, inputs.harmonise_contigs))
+        placements = report.attempt("panel regions", lambda: _place_regions(inputs, layout))
         report.attempt("panel targets", lambda: place_bed(inputs.targets, layout, inputs.harmonise_contigs))
         if placements is not None:
             genes = gene_callability(placements)
@@ -93,11 +99,30 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
             elif summary_line(genes):
                 report.warnings.append(summary_line(genes))
     if inputs.risk_factors is not None:
-        report.attempt("risk-factor whitelist", lambda: load_risk_factors(inputs.risk_factors))
-    report.attempt("--impacts/--consequences", lambda: parse_selection(inputs.impacts, inputs.consequences))
+        report.attempt("risk-factor whitelist", lambda: validate_risk_factors(
+            inputs.risk_factors, fasta=_fasta_for_whitelist(inputs, layout)))
+    settings = {key: value for key, value in (("af_fields", inputs.af_fields), ("af_source", inputs.af_source))
+                if value is not None}
+    report.attempt("--impacts/--consequences/--af_fields", lambda: check_screen_settings(
+        impacts=inputs.impacts, consequences=inputs.consequences, **settings))
     if inputs.gnomad_vcf is not None:
         report.attempt("gnomAD sites VCF", lambda: _check_gnomad(inputs, layout, placements, report))
     return report
+
+
+def _place_regions(inputs: StartupInputs, layout: ReferenceLayout) -> List[Placement]:
+    load_panel_regions(inputs.regions)  # every interval named with its gene, as SCREEN requires
+    return place_bed(inputs.regions, layout, inputs.harmonise_contigs)
+
+
+def _fasta_for_whitelist(inputs: StartupInputs, layout: Optional[ReferenceLayout]) -> Optional[PathLike]:
+    """The FASTA whose bases the whitelist's REFs are checked against here: a plain GRCh38 FASTA
+    with its .fai. A windows reference is not on GRCh38 coordinates, and a bgzipped one needs
+    pysam, which the launch host may lack; SCREEN checks those against the GRCh38 FASTA it gets."""
+    if layout is None or layout.windows is not None or inputs.fasta is None:
+        return None
+    fasta = Path(inputs.fasta)
+    return fasta if not is_gzip(fasta) and Path(f"{fasta}.fai").is_file() else None
 
 
 def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
