@@ -201,6 +201,7 @@ def checkInputs() {
     def optional = [
         '--fasta': params.fasta, '--fasta-fai': params.fasta_fai, '--reference-windows': params.reference_windows,
         '--impacts': params.impacts, '--consequences': params.consequences,
+        '--af-fields': params.af_fields, '--af-source': params.af_source,
     ]
     if (launchHostPath(params.fasta) == null) {
         // a remote reference: its contigs (and the panel's place on it) are checked by PANEL_TO_REFERENCE
@@ -218,7 +219,7 @@ def checkInputs() {
         optional['--gnomad-vcf'] = params.gnomad_vcf
     }
     optional.each { flag, value ->
-        def text = flag in ['--impacts', '--consequences']  // '' is a choice here (none), not a missing value
+        def text = flag in ['--impacts', '--consequences', '--af-fields', '--af-source']  // settings, not files ('' is a choice)
         if (value == null || (value == '' && !text)) {
             return
         }
