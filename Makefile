@@ -12,7 +12,7 @@ export NXF_OFFLINE := true
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark clean tools-env tools-image
+.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline clean tools-env tools-image
 
 setup: system-tools python-env nextflow
 
@@ -42,8 +42,16 @@ test-tools: python-env
 testdata: setup
 	$(VENV)/bin/python scripts/make_test_cohort.py
 
-benchmark: setup
+# The screen against bcftools, then the pipeline against its own tools run bare at N samples
+# (docs/benchmarks.md; ~1 h on 2 cores for the default sizes: BENCH_SAMPLES=8 for a quick look)
+BENCH_SAMPLES ?= 8,24,48,96
+benchmark: benchmark-screen benchmark-pipeline
+
+benchmark-screen: setup
 	$(VENV)/bin/python scripts/benchmark_screen.py
+
+benchmark-pipeline: setup
+	$(VENV)/bin/python scripts/benchmark_pipeline.py --samples $(BENCH_SAMPLES)
 
 # The tools' conda environment files, regenerated from requirements.txt (the one source of the pins)
 tools-env: python-env

@@ -1,0 +1,64 @@
+"""The pipeline benchmark's own parts (scripts/benchmark_pipeline.py, scripts/benchmark/): cohort
+layout, trace totals, and that the bare measuring stick still runs the modules' tool settings."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
+
+import benchmark_pipeline  # noqa: E402
+import cohort  # noqa: E402
+import freebayes_scaling  # noqa: E402
+
+BARE = (REPO / "scripts" / "benchmark" / "bare_pipeline.sh").read_text()
+MODULES_CONFIG = (REPO / "conf" / "modules.config").read_text()
+
+
+def ext_args(process: str) -> str:
+    block = MODULES_CONFIG[MODULES_CONFIG.index(f"withName: '{process}'"):]
+    return re.search(r"ext\.args\s*=\s*'([^']*)'", block).group(1)
+
+
+def test_cohort_halves_and_design_templates():
+    rows = cohort.templates(48)
+    assert len(rows) == 48 and len({s for s, _, _ in rows}) == 48
+    assert sum(g == "case" for _, g, _ in rows) == 24
+    # cases copy design cases, controls design controls, in turn
+    assert all(t.startswith("case") == (g == "case") for _, g, t in rows)
+    assert [t for _, _, t in rows[:5]] == ["case_01", "case_02", "case_03", "case_04", "case_01"]
+    # case_01 is the two-lane template: 6 of 48 samples have two lanes -> 54 lanes
+    assert sum(cohort._lanes(t) for _, _, t in rows) == 54
+
+
+def test_odd_cohort_gives_the_extra_sample_to_controls():
+    rows = cohort.templates(5)
+    assert [g for _, g, _ in rows] == ["case", "case", "control", "control", "control"]
+
+
+def test_process_totals_from_a_raw_trace(tmp_path):
+    trace = tmp_path / "trace.tsv"
+    trace.write_text(
+        "task_id\tprocess\ttag\tstatus\texit\tcpus\trealtime\t%cpu\tpeak_rss\n"
+        "1\tHLHSCREEN:FASTQC\ta\tCOMPLETED\t0\t1\t2000\t150.0\t104857600\n"
+        "2\tHLHSCREEN:FASTQC\tb\tCOMPLETED\t0\t1\t1000\t50.0\t209715200\n"
+        "3\tHLHSCREEN:ALIGN:BWA_MEM\ta\tCOMPLETED\t0\t1\t500\t-\t-\n")
+    totals = benchmark_pipeline.process_totals(trace)
+    assert totals["FASTQC"].tasks == 2
+    assert totals["FASTQC"].realtime_s == 3.0
+    assert totals["FASTQC"].cpu_s == 3.0 + 0.5
+    assert totals["FASTQC"].peak_rss_mb == 200.0
+    assert totals["BWA_MEM"].cpu_s == 0.0
+
+
+def test_bare_script_uses_the_modules_tool_settings():
+    for process in ("FREEBAYES", "MOSDEPTH"):
+        assert ext_args(process) in BARE, process
+    assert shlex.split(ext_args("FREEBAYES")) == freebayes_scaling.FREEBAYES_ARGS
+    assert f"bwa mem {ext_args('BWA_MEM|BWAMEM2_MEM')} " in BARE
+    assert "snpEff" in BARE and "-hgvs" in BARE
