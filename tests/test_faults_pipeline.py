@@ -66,7 +66,7 @@ def test_fastqc_that_cannot_read_a_file_fails_its_task(tmp_path):
     script.write_text(f"""
 include {{ FASTQC }} from '{REPO}/modules/local/fastqc'
 workflow {{
-    FASTQC(Channel.of([[id: 'x', lane: 1], [file('{truncated}'), file('{tmp_path / "x_R2.fastq.gz"}')]]))
+    FASTQC(Channel.of([[id: 'x'], [file('{truncated}'), file('{tmp_path / "x_R2.fastq.gz"}')]]))
 }}
 """)
     config = tmp_path / "local.config"
@@ -74,7 +74,30 @@ workflow {{
     result = run(tmp_path, "-c", str(config), script=str(script))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
-    assert "FastQC could not read every file of x lane 1" in output, output[-3000:]
+    assert "FastQC could not read every file of x" in output, output[-3000:]
+
+
+def test_fastqc_refuses_two_files_of_a_sample_with_one_name(tmp_path):
+    # FastQC runs once per sample on every lane's files and names each report after its file: two lanes
+    # in different folders with equal file names would overwrite each other's report
+    for lane in ("L1", "L2"):
+        (tmp_path / lane).mkdir()
+        for mate in ("R1", "R2"):
+            shutil.copy(READS / f"ctrl_01_L001_{mate}.fastq.gz", tmp_path / lane / f"x_{mate}.fastq.gz")
+    files = ", ".join(f"file('{tmp_path / lane / f'x_{mate}.fastq.gz'}')" for lane in ("L1", "L2") for mate in ("R1", "R2"))
+    script = tmp_path / "fastqc_only.nf"
+    script.write_text(f"""
+include {{ FASTQC }} from '{REPO}/modules/local/fastqc'
+workflow {{
+    FASTQC(Channel.of([[id: 'x'], [{files}]]))
+}}
+""")
+    config = tmp_path / "local.config"
+    config.write_text("process.publishDir = [enabled: false]\nparams.outdir = 'results'\n")
+    result = run(tmp_path, "-c", str(config), script=str(script))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "several FASTQ files of this sample are named x_R1.fastq.gz, x_R2.fastq.gz" in output, output[-3000:]
 
 
 def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):

@@ -45,7 +45,15 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(CHECK_FASTQ.out.versions.first())
     ch_lanes = lanes.join(CHECK_FASTQ.out.summary, failOnMismatch: true).map { meta, r1, r2, summary -> [meta, r1, r2] }
 
-    FASTQC(ch_lanes.map { meta, r1, r2 -> [meta, [r1, r2]] })
+    // one FastQC task per sample with the files of all its lanes (lane order): one JVM start per sample
+    ch_fastqc = ch_lanes
+        .map { meta, r1, r2 -> [meta.id, meta, r1, r2] }
+        .groupTuple()
+        .map { id, metas, r1s, r2s ->
+            def order = (0..<metas.size()).toList().sort(false) { metas[it].lane }
+            [[id: id, group: metas[0].group], order.collectMany { [r1s[it], r2s[it]] }]
+        }
+    FASTQC(ch_fastqc)
     ch_versions = ch_versions.mix(FASTQC.out.versions.first())
     ch_multiqc = ch_multiqc.mix(FASTQC.out.zip.map { meta, zip -> zip })
 

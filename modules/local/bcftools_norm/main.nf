@@ -1,6 +1,6 @@
 process BCFTOOLS_NORM {
     tag "cohort"
-    label 'process_low'
+    label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?

@@ -1,6 +1,6 @@
 process FASTQC {
-    tag "${meta.id}_L${meta.lane}"
-    label 'process_low'
+    tag "${meta.id}"
+    label 'process_single'
 
     conda "${moduleDir}/environment.yml"
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
@@ -8,7 +8,9 @@ process FASTQC {
         'quay.io/biocontainers/fastqc:0.12.1--hdfd78af_0' }"
 
     input:
-    tuple val(meta), path(reads)
+    // every file of one sample (all its lanes), each in its own folder: equal names from different
+    // folders stage without a clash and are refused below by name
+    tuple val(meta), path(reads, stageAs: 'fastq?/*')
 
     output:
     tuple val(meta), path("*_fastqc.html"), emit: html
@@ -20,24 +22,32 @@ process FASTQC {
 
     script:
     def args = task.ext.args ?: ''
-    // FastQC exits 0 when it cannot read a file (a truncated gzip: "Failed to process file"): fail the
-    // task instead, so a damaged FASTQ never passes with a missing report
+    // One JVM per sample (its start costs ~2 s whatever the file size; one task per lane spent most of
+    // a panel run there); --threads files at once. FastQC exits 0 when it cannot read a file (a
+    // truncated gzip: "Failed to process file"): fail the task instead, so a damaged FASTQ never
+    // passes with a missing report. The version is read from a report (no second JVM start).
+    def names = reads.collect { it.toString().tokenize('/')[-1] }
+    def clash = names.findAll { n -> names.count(n) > 1 }.unique()
+    if (clash) {
+        error("FASTQC ${meta.id}: several FASTQ files of this sample are named ${clash.join(', ')}; FastQC names its reports after the file, so they would overwrite each other. Give every lane's files distinct names in the samplesheet.")
+    }
     """
-    fastqc $args --threads $task.cpus ${reads.join(' ')} 2> fastqc.log || { cat fastqc.log >&2; exit 1; }
+    fastqc $args --threads $task.cpus --outdir . ${reads.join(' ')} 2> fastqc.log || { cat fastqc.log >&2; exit 1; }
     cat fastqc.log >&2
     if grep -q 'Failed to process' fastqc.log; then
-        echo "ERROR: FastQC could not read every file of ${meta.id} lane ${meta.lane} (see above)" >&2
+        echo "ERROR: FastQC could not read every file of ${meta.id} (see above)" >&2
         exit 1
     fi
     zips=\$(find . -maxdepth 1 -name '*_fastqc.zip' | wc -l)
     if [ "\$zips" -ne ${reads.size()} ]; then
-        echo "ERROR: FastQC wrote \$zips reports for the ${reads.size()} files of ${meta.id} lane ${meta.lane}" >&2
+        echo "ERROR: FastQC wrote \$zips reports for the ${reads.size()} files of ${meta.id}" >&2
         exit 1
     fi
+    version=\$(grep -o -m 1 'FastQC</a> *(version [^)]*' \$(ls *_fastqc.html | head -n 1) | sed 's/.*version //')
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        fastqc: \$(fastqc --version | sed 's/^FastQC v//')
+        fastqc: \${version:-unknown}
     END_VERSIONS
     """
 
