@@ -159,6 +159,7 @@ def main() -> int:
     parser.add_argument("--samples", default="8,24,48,96", help="cohort sizes, comma-separated (default: %(default)s)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/hlhscreen_benchmark"),
                         help="cohorts (cached) and runs (default: %(default)s)")
+    parser.add_argument("--cohorts", type=Path, help="where cohorts are built and cached (default: WORK/cohorts)")
     parser.add_argument("--jobs", type=int, default=2, help="samples the bare script runs at once (default: 2)")
     parser.add_argument("--chunks", type=int, default=3,
                         help="calling chunks of the bare script; give the pipeline the same with "
@@ -180,7 +181,7 @@ def main() -> int:
     failed = False
     records = []
     for n in [int(x) for x in args.samples.split(",")]:
-        sheet = cohort.build_cohort(n, args.work / "cohorts")
+        sheet = cohort.build_cohort(n, args.cohorts or args.work / "cohorts")
         lanes = len(sheet.read_text().splitlines()) - 1
         pipe = bare = None
         totals: Dict[str, ProcessTotal] = {}
