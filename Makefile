@@ -10,6 +10,10 @@ VENV := .venv
 NEXTFLOW := .tools/bin/nextflow
 export NXF_OFFLINE := true
 export PYTHONDONTWRITEBYTECODE := 1
+# Nextflow's own JVM: its optimising JIT compiler and parallel GC took ~40 % of the CPU of a short run
+# on 2 cores (docs/benchmarks.md); the client compiler and serial GC are plenty for a launcher that
+# mostly waits. Set NXF_OPTS yourself to override.
+export NXF_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline clean tools-env tools-image

@@ -177,7 +177,8 @@ def main() -> int:
                PATH=f"{REPO}/.venv/bin:{REPO}/.tools/bin:{os.environ['PATH']}")
     print(f"machine: {os.cpu_count()} CPUs, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GB; "
           f"commit {subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}; "
-          f"configs {[str(c) for c in args.config]} {args.nextflow_args}", flush=True)
+          f"configs {[str(c) for c in args.config]} {args.nextflow_args}; NXF_OPTS={os.environ.get('NXF_OPTS', '')!r}; "
+          f"load {os.getloadavg()[0]:.2f}", flush=True)
     failed = False
     records = []
     for n in [int(x) for x in args.samples.split(",")]:
@@ -194,7 +195,7 @@ def main() -> int:
         if pipe and bare:
             failed |= pipe.tables != bare.tables
         print_size(n, lanes, pipe, bare, totals)
-        records.append({"label": args.label, "samples": n, "lanes": lanes, "configs": [str(c) for c in args.config],
+        records.append({"label": args.label, "samples": n, "nxf_opts": os.environ.get("NXF_OPTS", ""), "lanes": lanes, "configs": [str(c) for c in args.config],
                         "nextflow_args": args.nextflow_args, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                         "pipeline": asdict(pipe) if pipe else None, "bare": asdict(bare) if bare else None,
                         "processes": {k: asdict(v) for k, v in totals.items()}})
