@@ -25,6 +25,7 @@ def reference(tmp_path_factory) -> Path:
     rng = random.Random(7)
     seq = [rng.choice("ACGT") for _ in range(400)]
     seq[97:105] = list("TGCACACA")  # a CA repeat at 100-105 (1-based): a CA deletion has 3 places
+    seq[299:303] = list("GATC")  # 300-303: a deletion of AT and a SNV at the A, on two haplotypes
     folder = tmp_path_factory.mktemp("ref")
     fasta = folder / "t.fa"
     fasta.write_text(">chrT\n" + "".join(seq) + "\n")
@@ -105,6 +106,17 @@ def test_a_multi_allelic_query_site_is_split_and_genotyped_per_allele(reference,
     regions = bed(tmp_path, "chrT\t0\t400\n")
     result = compare(normalised_calls(query, None, reference, regions), normalised_calls(truth, None, reference, regions))
     assert (result.counts["SNV"].tp, result.counts["SNV"].gt_match, result.counts["SNV"].fp) == (2, 2, 0)
+
+
+def test_a_complex_site_with_two_overlapping_alleles_gives_one_het_per_allele(reference, tmp_path):
+    # FreeBayes style: GATC -> GC (deletion of AT) on one haplotype, GCTC (A>C) on the other
+    query = vcf(tmp_path, "query", "Q", [rec(300, "GATC", "GC,GCTC", "1/2")])
+    truth = vcf(tmp_path, "truth", "T", [rec(300, "GAT", "G", "0|1"), rec(301, "A", "C", "1|0")])
+    regions = bed(tmp_path, "chrT\t0\t400\n")
+    q = normalised_calls(query, None, reference, regions)
+    assert {c.variant_id: c.zygosity for c in q.values()} == {"chrT:300:GAT:G": "het", "chrT:301:A:C": "het"}
+    result = compare(q, normalised_calls(truth, None, reference, regions))
+    assert [(c.tp, c.fp, c.fn, c.gt_match) for c in result.counts.values()] == [(1, 0, 0, 1), (1, 0, 0, 1)]
 
 
 def test_the_cli_writes_summary_and_details(reference, tmp_path, capsys):

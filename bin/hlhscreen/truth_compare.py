@@ -22,9 +22,10 @@ from .errors import UserInputError
 
 Key = Tuple[str, int, str, str]  # chrom, pos, ref, alt
 
-# atomise first (one record per SNV/indel, genotypes merged when both alleles share a SNV), with
-# overlapping alleles of the other haplotype set to missing rather than a '*' record
-NORMALISE_ARGS = ("norm", "--atomize", "--atom-overlaps", ".", "-m", "-any")
+# atomise and split in one pass: one record per SNV/indel, and two alleles of a site that share a SNV
+# give one 1/1 record (not two 0/1 records); an allele overlapping another haplotype's variant is
+# written as '*', which splitting turns into 0 in the genotype (its '*' record is skipped below)
+NORMALISE_ARGS = ("norm", "--atomize", "-m", "-any")
 
 
 @dataclass(frozen=True)
