@@ -29,6 +29,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--af-fields", help="frequency sources of the screen (default: the screen's)")
     parser.add_argument("--af-source", help="AF compared with the thresholds (global or popmax)")
     parser.add_argument("--gnomad-vcf", help="gnomAD sites VCF")
+    parser.add_argument("--intervals", help="capture targets BED (--intervals)")
     parser.add_argument("--gnomad-optional", action="store_true",
                         help="gnomAD is not the only frequency source (VEP cache): a chromosome it lacks is a warning")
     parser.add_argument("--harmonise-contigs", action="store_true")
@@ -38,8 +39,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     report = check_inputs(StartupInputs(
         fasta=args.fasta, fasta_fai=args.fasta_fai, reference_windows=args.reference_windows,
         regions=args.regions, targets=args.targets, risk_factors=args.risk_factors, impacts=args.impacts,
-        consequences=args.consequences, af_fields=args.af_fields, af_source=args.af_source, gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
-        harmonise_contigs=args.harmonise_contigs,
+        consequences=args.consequences, af_fields=args.af_fields, af_source=args.af_source,
+        gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
+        harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
     ))
     for warning in report.warnings:
         print(f"WARNING {warning}", file=sys.stderr)

@@ -31,6 +31,12 @@ GROUPS = {
                               "description": "Windows table (contig chrom start end chrom_length) when --fasta holds windows cut from GRCh38; results are moved back to GRCh38 coordinates."},
         "aligner": {"type": "string", "default": "bwa-mem2", "enum": ["bwa-mem2", "bwa"],
                     "description": "bwa-mem2 (as the study) or bwa mem (same alignments; packaged by Debian)."},
+        "intervals": {"type": "string", "format": "file-path", "exists": True,
+                      "description": "Capture targets BED (e.g. the kit's SureSelect targets): coverage QC on them (qc/mosdepth_targets); with --skip_screening, calling and coverage on them instead of the panel. GRCh38 coordinates with --reference_windows, else the reference's contigs."},
+    }),
+    "step_options": ("Steps", [], {
+        "skip_screening": {"type": "boolean", "default": False,
+                           "description": "Stop after alignment, coverage QC and calling: no annotation, screening, statistics or report (validation runs, e.g. GIAB). With --intervals no gene panel is used."},
     }),
     "panel_options": ("Panel options", [], {
         "panel": {"type": "string", "default": "hlh",

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BIN
 from hlhscreen.errors import UserInputError
-from hlhscreen.samplesheet import read_samplesheet, write_validated
+from hlhscreen.samplesheet import SamplesheetErrors, read_samplesheet, write_validated
 
 HEADER = "sample,group,fastq_1,fastq_2"
 
@@ -53,7 +53,7 @@ def test_valid_sheet_with_lanes_and_relative_paths(tmp_path, reads):
     write_validated(lanes, out)
     rows = json.loads(out.read_text())
     assert rows[0] == {"sample": "A", "group": "case", "sex": "unknown", "lane": 1, "fastq_1": str(lanes[0].fastq_1),
-                       "fastq_2": str(lanes[0].fastq_2)}
+                       "fastq_2": str(lanes[0].fastq_2), "line": 2}
     assert {lane.sex for lane in lanes} == {"unknown"}
 
 
@@ -195,3 +195,33 @@ def test_fastq_file_names_the_tools_cannot_take_are_refused_with_the_fix(tmp_pat
     message = error_of(sheet(tmp_path, f'A,case,"{name}",a_R2.fastq.gz', "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
     assert f"samplesheet.csv:2: fastq_1: the FASTQ file name {name!r} contains {shown}" in message
     assert "ln -s" in message
+
+
+def test_fastq_urls_are_kept_and_relative_paths_of_a_remote_sheet_become_urls(tmp_path):
+    path = sheet(tmp_path,
+                 "A,case,https://data.example.org/run1/a_R1.fastq.gz,s3://bucket/run1/a_R2.fastq.gz",
+                 "B,control,../fastq/b_R1.fastq.gz,fastq/b_R2.fastq.gz")
+    lanes = read_samplesheet(path, base_url="http://127.0.0.1:8000/sheets/", display_name="http://127.0.0.1:8000/sheets/s.csv")
+    assert [(l.fastq_1, l.fastq_2) for l in lanes] == [
+        ("https://data.example.org/run1/a_R1.fastq.gz", "s3://bucket/run1/a_R2.fastq.gz"),
+        ("http://127.0.0.1:8000/fastq/b_R1.fastq.gz", "http://127.0.0.1:8000/sheets/fastq/b_R2.fastq.gz")]
+    out = tmp_path / "valid.json"
+    write_validated(lanes, out)
+    assert json.loads(out.read_text())[1]["fastq_1"] == "http://127.0.0.1:8000/fastq/b_R1.fastq.gz"
+
+
+def test_a_remote_fastq_must_name_a_gzip_file_and_errors_name_the_sheet_url(tmp_path):
+    path = sheet(tmp_path, "A,case,https://x.org/a_R1.fastq,https://x.org/",
+                 "B,control,https://x.org/b_R1.fastq.gz,https://x.org/b_R2.fastq.gz")
+    with pytest.raises(SamplesheetErrors) as err:
+        read_samplesheet(path, display_name="https://x.org/s.csv")
+    message = str(err.value)
+    assert "ERROR https://x.org/s.csv:2: fastq_1: remote FASTQ https://x.org/a_R1.fastq does not end in .gz" in message
+    assert "ERROR https://x.org/s.csv:2: fastq_2: the URL https://x.org/ names no file" in message
+
+
+def test_one_group_is_enough_when_there_is_no_cohort_comparison(tmp_path, reads):
+    path = sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz")
+    with pytest.raises(SamplesheetErrors, match="no control samples"):
+        read_samplesheet(path)
+    assert [lane.sample for lane in read_samplesheet(path, require_both_groups=False)] == ["A"]

@@ -10,6 +10,7 @@ include { ANNOTATE              } from '../subworkflows/local/annotate'
 include { CHECK_FASTQ           } from '../modules/local/check_fastq'
 include { FASTQC                } from '../modules/local/fastqc'
 include { MOSDEPTH              } from '../modules/local/mosdepth'
+include { MOSDEPTH as MOSDEPTH_TARGETS } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
 include { MULTIQC               } from '../modules/local/multiqc'
 include { BUILD_PANEL           } from '../modules/local/build_panel'
@@ -17,6 +18,10 @@ include { SCREEN                } from '../modules/local/screen'
 include { COHORT_STATS          } from '../modules/local/cohort_stats'
 include { REPORT                } from '../modules/local/report'
 include { softwareVersionsToYAML; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText } from '../subworkflows/local/utils_hlhscreen'
+
+// Where a run writes, not what it computes: left out of the parameters REPORT hashes, so moving
+// --outdir (or the launch folder) does not re-run it on -resume.
+RUN_LOCATION_PARAMS = ['outdir', 'publish_dir_mode', 'vep_rest_cache']
 
 workflow HLHSCREEN {
     take:
@@ -26,17 +31,22 @@ workflow HLHSCREEN {
     main:
     ch_versions = Channel.empty()
     ch_multiqc = Channel.empty()
-    if (params.genes) {
+    // --skip_screening stops after calling (validation runs); with --intervals it needs no panel at all
+    def screening = !params.skip_screening
+    def use_panel = screening || !params.intervals
+    // the panel is one shape whichever way it comes: a map of value channels, one per panel file
+    panel = [:]
+    if (use_panel && params.genes) {
         // a custom panel built from --genes and --gtf by the same tool that built panels/hlh
         BUILD_PANEL(file(params.genes, checkIfExists: true), file(params.gtf, checkIfExists: true),
                     params.risk_factors ? file(params.risk_factors, checkIfExists: true) : [])
         ch_versions = ch_versions.mix(BUILD_PANEL.out.versions)
         panel = panelFileNames().collectEntries { key, name -> [key, BUILD_PANEL.out.panel.map { dir -> dir.resolve(name) }] }
-    } else {
-        panel = resolvePanel(params.panel)
+    } else if (use_panel) {
+        panel = resolvePanel(params.panel).collectEntries { key, path -> [key, Channel.value(path)] }
     }
 
-    PREPARE_REFERENCE(panel)
+    PREPARE_REFERENCE(panel, params.intervals ? file(params.intervals, checkIfExists: true) : [])
     ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)
     ch_multiqc = ch_multiqc.mix(PREPARE_REFERENCE.out.multiqc)
 
@@ -61,13 +71,25 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(ALIGN.out.versions)
     ch_multiqc = ch_multiqc.mix(ALIGN.out.stats.map { meta, stats -> stats })
 
-    MOSDEPTH(ALIGN.out.bam, PREPARE_REFERENCE.out.regions)
+    // coverage QC: the panel regions, or the capture targets when they replace the panel; with both,
+    // the capture targets get their own mosdepth run (qc/mosdepth_targets, MultiQC)
+    ch_coverage_bed = use_panel ? PREPARE_REFERENCE.out.regions : PREPARE_REFERENCE.out.intervals
+    ch_calling_bed = use_panel ? PREPARE_REFERENCE.out.targets : PREPARE_REFERENCE.out.intervals
+    MOSDEPTH(ALIGN.out.bam, ch_coverage_bed)
     ch_versions = ch_versions.mix(MOSDEPTH.out.versions.first())
     ch_multiqc = ch_multiqc.mix(
         MOSDEPTH.out.summary.map { it[1] },
         MOSDEPTH.out.region_dist.map { it[1] },
         MOSDEPTH.out.global_dist.map { it[1] },
     )
+
+    if (params.intervals && use_panel) {
+        MOSDEPTH_TARGETS(ALIGN.out.bam, PREPARE_REFERENCE.out.intervals)
+        ch_multiqc = ch_multiqc.mix(
+            MOSDEPTH_TARGETS.out.summary.map { it[1] },
+            MOSDEPTH_TARGETS.out.region_dist.map { it[1] },
+        )
+    }
 
     QC_SUMMARY(
         samples,
@@ -78,42 +100,50 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(QC_SUMMARY.out.versions)
     ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc)
 
-    CALL_VARIANTS(ALIGN.out.bam, PREPARE_REFERENCE.out.targets, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai)
+    CALL_VARIANTS(ALIGN.out.bam, ch_calling_bed, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai)
     ch_versions = ch_versions.mix(CALL_VARIANTS.out.versions)
 
-    ANNOTATE(CALL_VARIANTS.out.vcf, PREPARE_REFERENCE.out.genome_fasta, panel)
-    ch_versions = ch_versions.mix(ANNOTATE.out.versions)
-    ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
+    ch_annotated = Channel.empty()
+    ch_screened = Channel.empty()
+    ch_report = Channel.empty()
+    if (screening) {
+        ANNOTATE(CALL_VARIANTS.out.vcf, PREPARE_REFERENCE.out.genome_fasta, panel)
+        ch_versions = ch_versions.mix(ANNOTATE.out.versions)
+        ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
-    SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, PREPARE_REFERENCE.out.genome_fasta)
-    ch_versions = ch_versions.mix(SCREEN.out.versions)
-    ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
-    // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log
-    SCREEN.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("SCREEN: ${it}") }
+        SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, PREPARE_REFERENCE.out.genome_fasta)
+        ch_versions = ch_versions.mix(SCREEN.out.versions)
+        ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
+        // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log
+        SCREEN.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("SCREEN: ${it}") }
 
-    COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples)
-    ch_versions = ch_versions.mix(COHORT_STATS.out.versions)
+        COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples)
+        ch_versions = ch_versions.mix(COHORT_STATS.out.versions)
 
-    // The report's methods are filled from the run's parameters and the versions of every step
-    // before it; the file in pipeline_info also lists the report and MultiQC.
-    // (pipeline_info/params.json itself is written at start by PIPELINE_INITIALISATION)
-    ch_params_json = Channel.of(paramsJsonText())
-        .collectFile(name: 'params.json', newLine: true, cache: false)
-    ch_versions_before_report = ch_versions
-        .unique()
-        .collect(sort: true)
-        .map { files -> softwareVersionsToYAML(files) }
-        .collectFile(name: 'software_versions.yml', newLine: true)
+        // The report's methods are filled from the run's parameters and the versions of every step
+        // before it; the file in pipeline_info also lists the report and MultiQC.
+        // (pipeline_info/params.json itself is written at start by PIPELINE_INITIALISATION)
+        ch_params_json = Channel.of(paramsJsonText(RUN_LOCATION_PARAMS))
+            .collectFile(name: 'params.json', newLine: true, cache: false)
+        ch_versions_before_report = ch_versions
+            .unique()
+            .collect(sort: true)
+            .map { files -> softwareVersionsToYAML(files) }
+            .collectFile(name: 'software_versions.yml', newLine: true)
 
-    REPORT(
-        samples, QC_SUMMARY.out.tsv,
-        SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
-        COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
-        COHORT_STATS.out.power,
-        ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability
-    )
-    ch_versions = ch_versions.mix(REPORT.out.versions)
-    ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)
+        REPORT(
+            samples, QC_SUMMARY.out.tsv,
+            SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
+            COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
+            COHORT_STATS.out.power,
+            ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability
+        )
+        ch_versions = ch_versions.mix(REPORT.out.versions)
+        ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)
+        ch_annotated = ANNOTATE.out.vcf
+        ch_screened = SCREEN.out.variants
+        ch_report = REPORT.out.html
+    }
 
     ch_versions_mqc = ch_versions
         .unique()
@@ -137,9 +167,9 @@ workflow HLHSCREEN {
 
     emit:
     vcf          = CALL_VARIANTS.out.vcf
-    annotated    = ANNOTATE.out.vcf
-    screened     = SCREEN.out.variants
-    report       = REPORT.out.html
+    annotated    = ch_annotated
+    screened     = ch_screened
+    report       = ch_report
     qc           = QC_SUMMARY.out.tsv
     multiqc      = MULTIQC.out.report
     versions     = ch_versions_yml

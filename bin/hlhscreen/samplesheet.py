@@ -10,7 +10,8 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple, Union
+from urllib.parse import urljoin, urlsplit
 
 from .errors import UserInputError
 
@@ -24,6 +25,13 @@ _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
 _SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9._+,=@%:-]+$")
 _GZIP_MAGIC = b"\x1f\x8b"
+# a FASTQ given as a URL (https://, s3://, gs://, az://, ftp://...): Nextflow stages it for the tasks
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+Fastq = Union[Path, str]  # a local path, or a URL kept as text
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text))
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,8 @@ class Lane:
     sample: str
     group: str
     lane: int
-    fastq_1: Path
-    fastq_2: Path
+    fastq_1: Fastq
+    fastq_2: Fastq
     line: int
     sex: str = "unknown"
 
@@ -47,6 +55,20 @@ class SamplesheetErrors(UserInputError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+def _check_remote_fastq(url: str, sheet: str, line: int, field: str) -> List[UserInputError]:
+    """What can be checked of a URL without fetching it (Nextflow stages it; CHECK_FASTQ reads it).
+    Whether it exists is checked by the pipeline before any task runs (it can ask every storage)."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if not name:
+        return [UserInputError(sheet, line, field, f"the URL {url} names no file", "Give the URL of a .fastq.gz file.")]
+    if not _SAFE_FILE_NAME.match(name):
+        return _check_fastq(Path(name), sheet, line, field)
+    if not name.endswith(".gz"):
+        return [UserInputError(sheet, line, field, f"remote FASTQ {url} does not end in .gz",
+                               "FASTQs must be gzip-compressed (.fastq.gz).")]
+    return []
 
 
 def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
@@ -74,9 +96,14 @@ def _plain_name(name: str) -> str:
     return "".join(c if _SAFE_FILE_NAME.match(c) else "_" for c in name)
 
 
-def read_samplesheet(path: Path) -> List[Lane]:
-    """Validate the samplesheet and return its lanes; raise SamplesheetErrors listing every problem."""
-    sheet = str(path)
+def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: Optional[str] = None,
+                     require_both_groups: bool = True) -> List[Lane]:
+    """Validate the samplesheet and return its lanes; raise SamplesheetErrors listing every problem.
+
+    ``base_url``: the samplesheet was fetched from this folder URL (``--input https://...``), so its
+    relative FASTQ paths are URLs in that folder. ``display_name`` names the samplesheet in messages
+    (its URL). ``require_both_groups``: off for runs that stop after calling (no cohort comparison)."""
+    sheet = display_name or str(path)
     if not path.is_file():
         raise UserInputError(sheet, None, "input", "samplesheet not found", "Give --input a CSV file.")
     # utf-8-sig: spreadsheet programs save a byte-order mark before the header
@@ -104,8 +131,8 @@ def read_samplesheet(path: Path) -> List[Lane]:
     errors: List[UserInputError] = []
     groups: Dict[str, Tuple[str, int]] = {}
     sexes: Dict[str, Tuple[str, int]] = {}
-    seen_fastq: Dict[Path, Tuple[int, str]] = {}
-    seen_pairs: Dict[Tuple[str, Path, Path], int] = {}
+    seen_fastq: Dict[Fastq, Tuple[int, str]] = {}
+    seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
     for line_no, row in enumerate(rows[1:], start=2):
@@ -146,7 +173,14 @@ def read_samplesheet(path: Path) -> List[Lane]:
             groups.setdefault(sample, (group, line_no))
         fastqs = {}
         for field in ("fastq_1", "fastq_2"):
-            fastq = Path(values[field])
+            text = values[field]
+            if base_url is not None and not is_url(text) and not text.startswith("/"):
+                text = urljoin(base_url, text)  # relative to a remote samplesheet: a URL beside it
+            if is_url(text):
+                fastqs[field] = text
+                errors.extend(_check_remote_fastq(text, sheet, line_no, field))
+                continue
+            fastq = Path(text)
             fastq = fastq if fastq.is_absolute() else base / fastq
             fastqs[field] = Path(os.path.normpath(fastq))
             errors.extend(_check_fastq(fastqs[field], sheet, line_no, field))
@@ -170,7 +204,7 @@ def read_samplesheet(path: Path) -> List[Lane]:
     if not lanes and not errors:
         errors.append(UserInputError(sheet, 2, "row", "no samples listed"))
     present = {g for g, _ in groups.values()}
-    for group in GROUPS:
+    for group in GROUPS if require_both_groups else ():
         if lanes and group not in present and not errors:
             errors.append(UserInputError(sheet, None, "group", f"no {group} samples",
                                          "The cohort comparison needs at least one case and one control."))
@@ -197,5 +231,6 @@ def write_validated(lanes: List[Lane], out: Path) -> None:
 
     with atomic_output(out) as handle:
         json.dump([{"sample": lane.sample, "group": lane.group, "sex": lane.sex, "lane": lane.lane,
-                    "fastq_1": str(lane.fastq_1), "fastq_2": str(lane.fastq_2)} for lane in lanes], handle, indent=1)
+                    "fastq_1": str(lane.fastq_1), "fastq_2": str(lane.fastq_2), "line": lane.line}
+                   for lane in lanes], handle, indent=1)
         handle.write("\n")

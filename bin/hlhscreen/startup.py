@@ -12,6 +12,8 @@ calls the reader the pipeline step uses later, so the rules and the messages are
   :func:`hlhscreen.screen.load_panel_regions`) and their place on the reference
   (:mod:`hlhscreen.callability`: naming mismatches unless harmonised; genes the reference lacks
   are warned about and accounted for in the outputs);
+- capture targets (``--intervals``): every line and their place on the reference
+  (:func:`hlhscreen.intervals.place_intervals`; intervals off the reference are warned about);
 - risk-factor whitelist: :func:`hlhscreen.risk_factors.validate_risk_factors` (syntax; with a plain,
   indexed GRCh38 FASTA also every row's REF against the reference);
 - ``--impacts``/``--consequences``/``--af_fields``/``--af_source``:
@@ -34,6 +36,7 @@ from typing import Callable, Dict, List, Optional, Union
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError
+from .intervals import place_intervals
 from .panel import load_regions
 from .resources import check_sites_vcf, is_gzip
 from .risk_factors import validate_risk_factors
@@ -57,6 +60,7 @@ class StartupInputs:
     gnomad_vcf: Optional[PathLike] = None
     gnomad_required: bool = True                # the only frequency source (offline; VEP without a cache)
     harmonise_contigs: bool = False
+    intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
 
 
 @dataclass
@@ -98,6 +102,14 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
                     "Check that the panel and the reference are both GRCh38 and name contigs alike."))
             elif summary_line(genes):
                 report.warnings.append(summary_line(genes))
+    if inputs.intervals is not None:
+        if layout is None:
+            report.attempt("--intervals", lambda: load_regions(inputs.intervals))
+        else:
+            placed = report.attempt("--intervals", lambda: place_intervals(inputs.intervals, layout,
+                                                                           inputs.harmonise_contigs))
+            if placed is not None and placed.not_placed:
+                report.warnings.append(f"--intervals {Path(inputs.intervals).name}: {placed.summary()}")
     if inputs.risk_factors is not None:
         report.attempt("risk-factor whitelist", lambda: validate_risk_factors(
             inputs.risk_factors, fasta=_fasta_for_whitelist(inputs, layout)))

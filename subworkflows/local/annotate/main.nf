@@ -20,7 +20,7 @@ workflow ANNOTATE {
     take:
     vcf            // [vcf.gz, tbi] on GRCh38
     genome_fasta   // [fasta, fai, gzi or []] on GRCh38
-    panel          // map of panel files (gene_models, gene_models_tbi, ...)
+    panel          // map of value channels, one per panel file (gene_models, gene_models_tbi, ...)
 
     main:
     ch_versions = Channel.empty()
@@ -37,7 +37,7 @@ workflow ANNOTATE {
         ch_versions = ch_versions.mix(SNPEFF_BUILD.out.versions, SNPEFF_ANN.out.versions, GNOMAD_ANNOTATE.out.versions)
     } else if (params.annotator == 'vep') {
         def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
-        def gtf = params.vep_cache ? [[], []] : [panel.gene_models, panel.gene_models_tbi]
+        def gtf = params.vep_cache ? [[], []] : panel.gene_models.combine(panel.gene_models_tbi)
         ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields)
         ch_annotated = ENSEMBLVEP_VEP.out.vcf
         ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)

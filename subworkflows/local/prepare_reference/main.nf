@@ -1,29 +1,42 @@
 /*
- * Reference, aligner index and panel regions, ready for alignment, coverage and calling.
- * The panel BEDs are placed on the reference's contigs (PANEL_TO_REFERENCE), which also accounts for
- * every panel gene the reference cannot call. With --reference_windows the reference is a set of
- * windows cut from GRCh38: the panel goes onto the window contigs, and a GRCh38-coordinate FASTA is
- * built for annotation.
+ * Reference, aligner index, panel regions and capture targets, ready for alignment, coverage and calling.
+ * A gzipped FASTA is unpacked once (FreeBayes reads only plain FASTA). The panel BEDs are placed on
+ * the reference's contigs (PANEL_TO_REFERENCE), which also accounts for every panel gene the
+ * reference cannot call; --intervals (capture targets) are placed the same way, sorted and merged
+ * (INTERVALS_TO_REFERENCE). With --reference_windows the reference is a set of windows cut from
+ * GRCh38: BEDs go onto the window contigs, and a GRCh38-coordinate FASTA is built for annotation.
  */
 
-include { SAMTOOLS_FAIDX   } from '../../../modules/local/samtools_faidx'
-include { BWA_INDEX        } from '../../../modules/local/bwa_index'
-include { BWAMEM2_INDEX    } from '../../../modules/local/bwamem2_index'
-include { PANEL_TO_REFERENCE } from '../../../modules/local/panel_to_reference'
-include { GENOME_FASTA     } from '../../../modules/local/genome_fasta'
+include { UNPACK_FASTA           } from '../../../modules/local/unpack_fasta'
+include { SAMTOOLS_FAIDX         } from '../../../modules/local/samtools_faidx'
+include { BWA_INDEX              } from '../../../modules/local/bwa_index'
+include { BWAMEM2_INDEX          } from '../../../modules/local/bwamem2_index'
+include { PANEL_TO_REFERENCE     } from '../../../modules/local/panel_to_reference'
+include { INTERVALS_TO_REFERENCE } from '../../../modules/local/intervals_to_reference'
+include { GENOME_FASTA           } from '../../../modules/local/genome_fasta'
 
 workflow PREPARE_REFERENCE {
     take:
-    panel       // map: regions, targets, gene_models, gene_models_tbi, risk_factors, genes
+    panel       // map of value channels: regions, targets, ...; [:] when the run uses no panel
+    intervals   // capture targets BED (--intervals), or []
 
     main:
     ch_versions = Channel.empty()
-    fasta = file(params.fasta, checkIfExists: true)
+    fasta_given = file(params.fasta, checkIfExists: true)
+
+    if (fasta_given.name.endsWith('.gz')) {
+        UNPACK_FASTA(fasta_given)
+        ch_fasta = UNPACK_FASTA.out.fasta
+        ch_versions = ch_versions.mix(UNPACK_FASTA.out.versions)
+    } else {
+        ch_fasta = Channel.value(fasta_given)
+    }
 
     if (params.fasta_fai) {
+        // a bgzipped FASTA's .fai lists the same contigs, lengths and (uncompressed) offsets
         ch_fai = Channel.value(file(params.fasta_fai, checkIfExists: true))
     } else {
-        SAMTOOLS_FAIDX(fasta)
+        SAMTOOLS_FAIDX(ch_fasta)
         ch_fai = SAMTOOLS_FAIDX.out.fai
         ch_versions = ch_versions.mix(SAMTOOLS_FAIDX.out.versions)
     }
@@ -32,7 +45,7 @@ workflow PREPARE_REFERENCE {
         if (params.bwa_index) {
             ch_index = Channel.value(file(params.bwa_index, checkIfExists: true))
         } else {
-            BWA_INDEX(fasta)
+            BWA_INDEX(ch_fasta)
             ch_index = BWA_INDEX.out.index
             ch_versions = ch_versions.mix(BWA_INDEX.out.versions)
         }
@@ -40,31 +53,49 @@ workflow PREPARE_REFERENCE {
         if (params.bwamem2_index) {
             ch_index = Channel.value(file(params.bwamem2_index, checkIfExists: true))
         } else {
-            BWAMEM2_INDEX(fasta)
+            BWAMEM2_INDEX(ch_fasta)
             ch_index = BWAMEM2_INDEX.out.index
             ch_versions = ch_versions.mix(BWAMEM2_INDEX.out.versions)
         }
     }
 
     windows = params.reference_windows ? file(params.reference_windows, checkIfExists: true) : []
-    PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fai, windows)
-    ch_versions = ch_versions.mix(PANEL_TO_REFERENCE.out.versions)
+    ch_regions = Channel.empty()
+    ch_targets = Channel.empty()
+    ch_callability = Channel.empty()
+    ch_multiqc = Channel.empty()
+    if (panel) {
+        PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fai, windows)
+        ch_regions = PANEL_TO_REFERENCE.out.regions
+        ch_targets = PANEL_TO_REFERENCE.out.targets
+        ch_callability = PANEL_TO_REFERENCE.out.callability
+        ch_multiqc = PANEL_TO_REFERENCE.out.multiqc
+        ch_versions = ch_versions.mix(PANEL_TO_REFERENCE.out.versions)
+    }
+    ch_intervals = Channel.empty()
+    if (intervals) {
+        INTERVALS_TO_REFERENCE(intervals, ch_fai, windows)
+        ch_intervals = INTERVALS_TO_REFERENCE.out.bed
+        ch_versions = ch_versions.mix(INTERVALS_TO_REFERENCE.out.versions)
+    }
+
     if (params.reference_windows) {
-        GENOME_FASTA(fasta, windows)
+        GENOME_FASTA(ch_fasta, windows)
         ch_genome_fasta = GENOME_FASTA.out.fasta
         ch_versions = ch_versions.mix(GENOME_FASTA.out.versions)
     } else {
-        ch_genome_fasta = ch_fai.map { fai -> [fasta, fai, []] }
+        ch_genome_fasta = ch_fasta.combine(ch_fai).map { fasta, fai -> [fasta, fai, []] }
     }
 
     emit:
-    fasta        = Channel.value(fasta)
+    fasta        = ch_fasta
     fai          = ch_fai
     index        = ch_index
-    regions      = PANEL_TO_REFERENCE.out.regions       // panel regions on the reference's contigs (coverage)
-    targets      = PANEL_TO_REFERENCE.out.targets       // padded calling targets on the reference's contigs
-    callability  = PANEL_TO_REFERENCE.out.callability   // panel_callability.tsv: every panel gene, callable or why not
-    multiqc      = PANEL_TO_REFERENCE.out.multiqc
+    regions      = ch_regions        // panel regions on the reference's contigs (coverage)
+    targets      = ch_targets        // padded calling targets on the reference's contigs
+    intervals    = ch_intervals      // capture targets on the reference's contigs, sorted and merged
+    callability  = ch_callability    // panel_callability.tsv: every panel gene, callable or why not
+    multiqc      = ch_multiqc
     genome_fasta = ch_genome_fasta   // [fasta, fai, gzi or []] on GRCh38 coordinates (annotation)
     versions     = ch_versions
 }

@@ -102,6 +102,13 @@ def validateParameters(schemaFile) {
 // Rules that involve several parameters at once.
 def combinationErrors() {
     def errors = []
+    if (params.skip_screening) {
+        // nothing is annotated or screened: the annotation and panel parameters are not used
+        if (params.genes && params.intervals) {
+            errors << "--genes: not used with --skip_screening and --intervals (calling and coverage use the intervals); drop one of them"
+        }
+        return errors
+    }
     if (params.annotator == 'offline' && !params.gnomad_vcf) {
         errors << "--gnomad_vcf: required with --annotator offline (the screening filters on gnomAD frequencies; without them every variant would look novel)"
     }
@@ -149,16 +156,44 @@ def launchHostPath(value) {
     return path.scheme == 'file' ? path.toString() : null
 }
 
-// bin/check_samplesheet.py on the launch host; the validated lanes as maps.
+// bin/check_samplesheet.py on the launch host; the validated lanes as maps. A remote samplesheet
+// (https://, s3://, ...) is read through Nextflow into a local copy: its relative FASTQ paths are
+// URLs beside it, and messages name its URL. FASTQ URLs are staged by Nextflow for the tasks; each
+// must exist before anything runs.
 def validatedLanes(samplesheet) {
     def out = File.createTempFile('hlhscreen_samplesheet', '.json')
+    def copy = null
+    def name = samplesheet.scheme == 'file' ? samplesheet.toString() : samplesheet.toUriString()
     try {
-        log.info(runLaunchHostCheck('check_samplesheet.py', [samplesheet.toString(), '--out', out.toString()],
-                                    'Samplesheet check failed'))
+        def args = [samplesheet.toString(), '--out', out.toString()]
+        if (samplesheet.scheme != 'file') {
+            copy = File.createTempFile('hlhscreen_input', '.csv')
+            copy.bytes = samplesheet.bytes
+            args = [copy.toString(), '--out', out.toString(), '--display-name', name,
+                    '--base-url', name.substring(0, name.lastIndexOf('/') + 1)]
+        }
+        if (params.skip_screening) {
+            args << '--single-group'  // no cohort comparison: cases alone (or controls alone) are fine
+        }
+        log.info(runLaunchHostCheck('check_samplesheet.py', args.collect { it.toString() }, 'Samplesheet check failed'))
         // JSON, not CSV: a FASTQ path may hold a comma
-        return new JsonSlurper().parse(out) as List<Map>
+        def lanes = new JsonSlurper().parse(out) as List<Map>
+        def missing = []
+        lanes.each { row ->
+            ['fastq_1', 'fastq_2'].each { field ->
+                def fastq = file(row[field], glob: false)
+                if (fastq.scheme != 'file' && !fastq.exists()) {
+                    missing << "ERROR ${name}:${row.line}: ${field}: FASTQ file not found: ${row[field]}. Check the URL and your access to it."
+                }
+            }
+        }
+        if (missing) {
+            error("Samplesheet check failed; nothing was run.\n" + missing.join('\n'))
+        }
+        return lanes
     } finally {
         out.delete()
+        copy?.delete()
     }
 }
 
@@ -208,15 +243,21 @@ def checkInputs() {
         optional.remove('--fasta-fai')
         optional.remove('--reference-windows')
     }
-    if (!params.genes) {
+    def use_panel = !params.skip_screening || !params.intervals
+    if (!use_panel) {
+        // a validation run on --intervals: no panel, nothing annotated
+    } else if (!params.genes) {
         // a --genes panel is built by a task; its BEDs are checked by PANEL_TO_REFERENCE
         def panel = resolvePanel(params.panel)
         optional += ['--regions': panel.regions, '--targets': panel.targets, '--risk-factors': panel.risk_factors]
     } else if (params.risk_factors) {
         optional['--risk-factors'] = params.risk_factors
     }
-    if (params.gnomad_vcf && params.annotator != 'vep_rest') {
+    if (params.gnomad_vcf && params.annotator != 'vep_rest' && !params.skip_screening) {
         optional['--gnomad-vcf'] = params.gnomad_vcf
+    }
+    if (params.intervals) {
+        optional['--intervals'] = params.intervals
     }
     optional.each { flag, value ->
         def text = flag in ['--impacts', '--consequences', '--af-fields', '--af-source']  // settings, not files ('' is a choice)
@@ -238,8 +279,8 @@ def checkInputs() {
 }
 
 // The run's parameters as JSON (aliases such as kebab-case copies left out; keys sorted).
-def paramsJsonText() {
-    return JsonOutput.prettyPrint(JsonOutput.toJson(new TreeMap(params.findAll { k, v -> !k.contains('-') })))
+def paramsJsonText(List<String> exclude = []) {
+    return JsonOutput.prettyPrint(JsonOutput.toJson(new TreeMap(params.findAll { k, v -> !k.contains('-') && !(k in exclude) })))
 }
 
 // pipeline_info/params.json, written by every run at its start: provenance always describes the run

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Place capture targets (--intervals BED) on the reference: reference contigs (or windows), sorted,
+overlaps merged. Writes --out (BED) and prints a one-line summary; a summary naming what is not on the
+reference goes to stderr as a WARNING. See hlhscreen/intervals.py and docs/usage.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from hlhscreen.callability import reference_layout
+from hlhscreen.errors import run_cli
+from hlhscreen.files import atomic_output
+from hlhscreen.intervals import place_intervals, write_bed
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bed", type=Path, required=True, help="targets BED (plain or .gz)")
+    parser.add_argument("--fai", type=Path, required=True, help="index of the reference FASTA")
+    parser.add_argument("--windows", type=Path, help="windows table when the FASTA holds windows cut from GRCh38")
+    parser.add_argument("--harmonise-contigs", action="store_true", help="map 10 <-> chr10 instead of failing")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    placed = place_intervals(args.bed, reference_layout(None, args.fai, args.windows), args.harmonise_contigs)
+    with atomic_output(args.out) as out:
+        write_bed(placed.pieces, out)
+    print(placed.summary())
+    if placed.not_placed:
+        print(f"WARNING --intervals {args.bed.name}: {placed.summary()}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,112 @@
+"""The plain-reference path a user with a whole-genome FASTA takes: no --reference_windows, the
+reference indexed by the pipeline, a custom panel built from --genes/--gtf.
+
+Data: scripts/make_plain_genome.py writes a SYNTHETIC mini-genome (contigs chr21/chr22 of a few kb,
+invented genes SYNA1/SYNB1 with their own GENCODE-style models, a synthetic sites VCF, 2 cases and
+2 controls with planted SNVs). Not the test profile: the run uses this machine's default resources.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from nextflow_runner import REPO, run_nextflow
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture(scope="module")
+def genome(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("mini_genome")
+    subprocess.run([sys.executable, str(REPO / "scripts/make_plain_genome.py"), "--out", str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+def plain_args(genome: Path) -> List[str]:
+    return ["--input", str(genome / "samplesheet.csv"), "--fasta", str(genome / "mini_genome.synthetic.fa"),
+            "--genes", str(genome / "genes.txt"), "--gtf", str(genome / "gene_models.synthetic.gtf"),
+            "--gnomad_vcf", str(genome / "sites.synthetic.vcf.gz"), "--calling_chunks", "2", "--outdir", "results"]
+
+
+@pytest.fixture(scope="module")
+def offline_run(genome, tmp_path_factory) -> Path:
+    launch = tmp_path_factory.mktemp("plain_offline")
+    run_nextflow(launch, *plain_args(genome), "--aligner", "bwa", "--annotator", "offline")
+    return launch / "results"
+
+
+def tsv(path: Path) -> List[Dict[str, str]]:
+    with open(path) as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def truth(genome: Path) -> List[Dict[str, str]]:
+    return tsv(genome / "truth.tsv")
+
+
+def test_the_called_vcf_is_on_the_plain_contigs_with_every_planted_genotype(genome, offline_run):
+    vcfs = list((offline_run / "variants").glob("*.vcf.gz"))
+    assert len(vcfs) == 1 and "grch38" not in vcfs[0].name  # no lift back: the reference is plain
+    calls: Dict[str, Dict[str, str]] = {}
+    with gzip.open(vcfs[0], "rt") as handle:
+        for line in handle:
+            if line.startswith("##contig"):
+                assert "chr21" in line or "chr22" in line, line
+            if line.startswith("#CHROM"):
+                samples = line.rstrip("\n").split("\t")[9:]
+            elif not line.startswith("#"):
+                cols = line.rstrip("\n").split("\t")
+                gts = [v.split(":")[0] for v in cols[9:]]
+                calls[f"{cols[0]}:{cols[1]}:{cols[3]}:{cols[4]}"] = dict(zip(samples, gts))
+    for row in truth(genome):
+        assert calls[row["variant_id"]][row["sample"]] == row["genotype"], row
+
+
+def test_the_custom_panel_was_built_and_screened(genome, offline_run):
+    genes = {row["gene"] for row in tsv(offline_run / "panel/genes.tsv")}
+    assert genes == {"SYNA1", "SYNB1"}
+    variants = {row["variant_id"]: row for row in tsv(offline_run / "screen/variants.tsv")}
+    expected = {row["variant_id"]: row for row in truth(genome)}
+    for variant_id, row in expected.items():
+        got = variants[variant_id]
+        assert got["gene"] == row["gene"] and got["hgvsp"] == row["hgvsp"], (got, row)
+        if row["gnomad_af"] == "NA":
+            assert got["decision"] == "kept", got
+            assert got["impact"] == ("HIGH" if row["kind"] == "stop_gained" else "MODERATE"), got
+        else:
+            assert got["decision"] == "dropped" and "af_above_max" in got["reasons"], got
+    carriers = {(r["sample"], r["variant_id"]): r["state"] for r in tsv(offline_run / "screen/carriers.tsv")}
+    for row in truth(genome):
+        if row["gnomad_af"] == "NA":
+            state = {"0/1": "het", "1/1": "hom_alt", "0/0": "ref"}[row["genotype"]]
+            assert carriers[(row["sample"], row["variant_id"])] == state, row
+    assert (offline_run / "report/hlhscreen_report.html").stat().st_size > 1000
+
+
+def test_stub_run_with_vep_on_the_plain_reference_and_default_resources(genome, tmp_path):
+    run_nextflow(tmp_path, *plain_args(genome), "--aligner", "bwa-mem2", "--annotator", "vep", "-stub-run")
+    commands = sorted((tmp_path / "work").rglob("cohort.vep.command.txt"))
+    assert commands, "VEP did not run"
+    vep = commands[0].read_text()
+    assert "--gtf gene_models.gtf.gz" in vep and "--fasta mini_genome.synthetic.fa" in vep, vep
+    assert "--custom file=sites.synthetic.vcf.gz" in vep
+    index = sorted((tmp_path / "work").rglob("bwamem2_index.command.txt"))[0].read_text()
+    assert "bwa-mem2 index -p mini_genome.synthetic mini_genome.synthetic.fa" in index
+    trace = next((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
+    with open(trace) as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert {r["status"] for r in rows} == {"COMPLETED"}
+    # default caps are this machine: no task asks for more CPUs than it has (a 2-core laptop runs it)
+    assert max(int(r["cpus"]) for r in rows) <= (os.cpu_count() or 1)
+    by_process = {r["process"].split(":")[-1]: r for r in rows}
+    assert by_process["BWAMEM2_INDEX"]["memory"] == "2 GB"  # 28 B/base of a 17 kb FASTA: the 2 GB floor
+    assert by_process["FREEBAYES"]["cpus"] == "1"

@@ -1,0 +1,96 @@
+"""Remote inputs: `--input https://...` and FASTQ URLs in the samplesheet, staged by Nextflow.
+
+A local HTTP server on 127.0.0.1 (python -m http.server, started by the test) serves a samplesheet
+and FASTQs from the synthetic test cohort: one sample listed by absolute URL, one by a path relative
+to the samplesheet's URL. The rest of the run is the test profile.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+import pytest
+
+from nextflow_runner import REPO, run_nextflow
+
+pytestmark = pytest.mark.pipeline
+COHORT = REPO / "assets/test_cohort"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Tuple[str, Path, Path]]:
+    root = tmp_path_factory.mktemp("http_root")
+    (root / "sheets").mkdir()
+    (root / "fastq").mkdir()
+    for sample in ("case_02", "ctrl_02"):
+        for mate in (1, 2):
+            shutil.copy2(COHORT / f"reads/{sample}_L001_R{mate}.fastq.gz", root / "fastq")
+    port = free_port()
+    log = root.parent / "http_server.log"
+    with open(log, "w") as log_handle:
+        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=root,
+                                stdout=log_handle, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url, root, log
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def requested(log: Path) -> List[str]:
+    return [line.split('"GET ')[1].split(" ")[0] for line in log.read_text().splitlines() if '"GET ' in line]
+
+
+def test_samplesheet_and_fastqs_over_http(server, tmp_path):
+    url, root, log = server
+    (root / "sheets/remote.csv").write_text(
+        "sample,group,fastq_1,fastq_2\n"
+        f"case_02,case,{url}/fastq/case_02_L001_R1.fastq.gz,{url}/fastq/case_02_L001_R2.fastq.gz\n"
+        "ctrl_02,control,../fastq/ctrl_02_L001_R1.fastq.gz,../fastq/ctrl_02_L001_R2.fastq.gz\n")
+    run_nextflow(tmp_path, "-profile", "test", "--input", f"{url}/sheets/remote.csv", "--outdir", "results")
+    got = requested(log)
+    assert "/sheets/remote.csv" in got
+    for sample in ("case_02", "ctrl_02"):
+        for mate in (1, 2):
+            assert f"/fastq/{sample}_L001_R{mate}.fastq.gz" in got, got
+    # the reads were really aligned: every read of the served files is in the BAM's statistics
+    for sample in ("case_02", "ctrl_02"):
+        stats = (tmp_path / f"results/qc/samtools_stats/{sample}.stats").read_text()
+        total = next(int(l.split("\t")[2]) for l in stats.splitlines() if l.startswith("SN\traw total sequences:"))
+        with subprocess.Popen(["gzip", "-dc", str(root / f"fastq/{sample}_L001_R1.fastq.gz")], stdout=subprocess.PIPE) as p:
+            reads = sum(1 for _ in p.stdout) // 4
+        assert total == 2 * reads, (sample, total, reads)
+    with open(tmp_path / "results/screen/carriers.tsv") as handle:
+        samples = {row["sample"] for row in csv.DictReader(handle, delimiter="\t")}
+    assert samples <= {"case_02", "ctrl_02"} and samples
+
+
+def test_a_missing_remote_fastq_is_named_before_anything_runs(server, tmp_path):
+    url, root, _ = server
+    (root / "sheets/missing.csv").write_text(
+        "sample,group,fastq_1,fastq_2\n"
+        f"case_02,case,{url}/fastq/case_02_L001_R1.fastq.gz,{url}/fastq/nope_R2.fastq.gz\n"
+        f"ctrl_02,control,{url}/fastq/ctrl_02_L001_R1.fastq.gz,{url}/fastq/ctrl_02_L001_R2.fastq.gz\n")
+    result = run_nextflow(tmp_path, "-profile", "test", "--input", f"{url}/sheets/missing.csv", "--outdir", "results",
+                          check=False)
+    assert result.returncode != 0
+    assert f"{url}/sheets/missing.csv:2: fastq_2" in result.stdout and "nope_R2.fastq.gz" in result.stdout
+    assert not (tmp_path / "work").exists() or not any((tmp_path / "work").glob("??/*"))
