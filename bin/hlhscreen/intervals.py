@@ -31,12 +31,16 @@ class PlacedIntervals:
     not_placed: Dict[str, int]        # reason -> bp
 
     def summary(self) -> str:
-        text = (f"{self.n_intervals} intervals ({self.total_bp} bp): {self.placed_bp} bp on the reference as "
-                f"{len(self.pieces)} merged intervals")
+        text = (f"{_count(self.n_intervals, 'interval')} ({self.total_bp} bp): {self.placed_bp} bp on the reference "
+                f"as {_count(len(self.pieces), 'merged interval')}")
         if self.not_placed:
             text += "; not on the reference: " + "; ".join(f"{bp} bp ({reason})" for reason, bp in
                                                           sorted(self.not_placed.items()))
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def merge_pieces(pieces: List[Piece], order: Dict[str, int]) -> List[Piece]:
