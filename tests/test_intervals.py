@@ -53,7 +53,7 @@ def test_nothing_on_the_reference_is_an_error(tmp_path):
 def test_another_contig_spelling_is_an_error_unless_harmonised(tmp_path):
     layout = reference_layout(None, fai(tmp_path, [("chr20", 1000)]))
     targets = bed(tmp_path, "20\t0\t100\n")
-    with pytest.raises(UserInputError, match="the panel names contig 20 but the reference calls it chr20"):
+    with pytest.raises(UserInputError, match="the --intervals BED names contig 20 but the reference calls it chr20"):
         place_intervals(targets, layout)
     assert place_intervals(targets, layout, harmonise=True).pieces == [("chr20", 0, 100)]
 
@@ -77,3 +77,16 @@ def test_windows_reference_targets_in_grch38_coordinates(tmp_path):
 
 def test_merge_keeps_separate_contigs_apart():
     assert merge_pieces([("b", 0, 10), ("a", 5, 10), ("a", 0, 5)], {"a": 0, "b": 1}) == [("a", 0, 10), ("b", 0, 10)]
+
+
+def test_the_start_up_check_places_the_intervals_before_any_task(tmp_path):
+    from hlhscreen.startup import StartupInputs, check_inputs
+
+    reference = tmp_path / "ref.fa"
+    reference.write_text(">chr20\n" + "ACGT" * 50 + "\n")
+    fai(tmp_path, [("chr20", 200)]).rename(tmp_path / "ref.fa.fai")
+    partly = check_inputs(StartupInputs(fasta=reference, intervals=bed(tmp_path, "chr20\t0\t100\nchr1\t0\t50\n")))
+    assert not partly.errors and "--intervals" in partly.checked
+    assert any("--intervals targets.bed: 2 intervals (150 bp): 100 bp on the reference" in w for w in partly.warnings)
+    none = check_inputs(StartupInputs(fasta=reference, intervals=bed(tmp_path, "chr1\t0\t50\n", "off.bed")))
+    assert [e.field for e in none.errors] == ["chrom"] and "no interval lies on the reference" in str(none.errors[0])

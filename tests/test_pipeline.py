@@ -117,6 +117,20 @@ def test_resume_reruns_no_finished_task(launch):
     assert {row["status"] for row in rows} == {"CACHED"}, [(r["process"], r["status"]) for r in rows if r["status"] != "CACHED"]
 
 
+def test_resume_into_another_outdir_reruns_no_task(launch):
+    """--outdir is where results go, not what they are: REPORT (which reads the run's parameters)
+    must not re-run when only the output folder changes."""
+    launch_dir, _ = launch
+    run(launch_dir, "--outdir", "results_elsewhere", "-resume")
+    traces = list((launch_dir / "results_elsewhere/pipeline_info").glob("execution_trace_*.txt"))
+    assert len(traces) == 1
+    with open(traces[0]) as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows and {row["status"] for row in rows} == {"CACHED"}, \
+        [(r["process"], r["status"]) for r in rows if r["status"] != "CACHED"]
+    assert (launch_dir / "results_elsewhere/report/hlhscreen_report.html").is_file()
+
+
 # ---- screening (issue 4), statistics and report (issue 5) on the same run ----------------------
 
 def tsv(path: Path) -> List[Dict[str, str]]:

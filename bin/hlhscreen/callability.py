@@ -148,7 +148,8 @@ class Placement:
 class Placer:
     """Places panel regions on a reference; one contig-name decision per panel contig."""
 
-    def __init__(self, layout: ReferenceLayout, harmonise: bool, bed: PathLike) -> None:
+    def __init__(self, layout: ReferenceLayout, harmonise: bool, bed: PathLike, what: str = "panel") -> None:
+        self.what = what  # how messages name the BED ("panel", "--intervals BED")
         self.layout = layout
         self.harmonise = harmonise
         self.bed = str(bed)
@@ -168,8 +169,8 @@ class Placer:
                 if alias is not None and not self.harmonise:
                     raise UserInputError(
                         self.bed, region.line or None, "chrom",
-                        f"the panel names contig {chrom} but the reference calls it {alias}",
-                        "Use the reference's contig names in the panel, or switch contig harmonisation on "
+                        f"the {self.what} names contig {chrom} but the reference calls it {alias}",
+                        f"Use the reference's contig names in the {self.what}, or switch contig harmonisation on "
                         "(--harmonise_contigs true) to map them.")
                 name = alias
             self._names[chrom] = name
@@ -186,7 +187,7 @@ class Placer:
                 raise UserInputError(self.bed, region.line or None, "end",
                                      f"{region.chrom}:{region.start}-{region.end} ends beyond {name} "
                                      f"({length} bp in {self.layout.source})",
-                                     "Use a panel and a reference of the same build (GRCh38).")
+                                     f"Use a {self.what} and a reference of the same build.")
             return Placement(region, name, ((name, region.start, region.end),), None)
         pieces = tuple(window_pieces(self._by_chrom.get(name, []), region.start, region.end))
         covered = sum(end - start for _, start, end in pieces)
@@ -194,9 +195,9 @@ class Placer:
         return Placement(region, name, pieces, reason)
 
 
-def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> List[Placement]:
+def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False, what: str = "panel") -> List[Placement]:
     """Validate a panel BED (:func:`hlhscreen.panel.load_regions`) and place every region."""
-    placer = Placer(layout, harmonise, bed)
+    placer = Placer(layout, harmonise, bed, what)
     return [placer.place(region) for region in _in_file_order(load_regions(bed))]
 
 

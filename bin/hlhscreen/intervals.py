@@ -55,7 +55,7 @@ def merge_pieces(pieces: List[Piece], order: Dict[str, int]) -> List[Piece]:
 
 
 def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> PlacedIntervals:
-    placements = place_bed(bed, layout, harmonise)
+    placements = place_bed(bed, layout, harmonise, what="--intervals BED")
     pieces = [piece for placement in placements for piece in placement.pieces]
     not_placed: Dict[str, int] = {}
     for placement in placements:
