@@ -17,7 +17,7 @@ include { BUILD_PANEL           } from '../modules/local/build_panel'
 include { SCREEN                } from '../modules/local/screen'
 include { COHORT_STATS          } from '../modules/local/cohort_stats'
 include { REPORT                } from '../modules/local/report'
-include { softwareVersionsToYAML; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText } from '../subworkflows/local/utils_hlhscreen'
+include { softwareVersionsToYAML; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText; panelInUse } from '../subworkflows/local/utils_hlhscreen'
 
 // Where a run writes, not what it computes: left out of the parameters REPORT hashes, so moving
 // --outdir (or the launch folder) does not re-run it on -resume.
@@ -33,7 +33,7 @@ workflow HLHSCREEN {
     ch_multiqc = Channel.empty()
     // --skip_screening stops after calling (validation runs); with --intervals it needs no panel at all
     def screening = !params.skip_screening
-    def use_panel = screening || !params.intervals
+    def use_panel = panelInUse()
     // the panel is one shape whichever way it comes: a map of value channels, one per panel file
     panel = [:]
     if (use_panel && params.genes) {

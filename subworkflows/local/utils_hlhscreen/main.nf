@@ -197,6 +197,12 @@ def validatedLanes(samplesheet) {
     }
 }
 
+// Whether the run uses a gene panel: always when it screens; a run stopped after calling
+// (--skip_screening) with capture targets (--intervals) calls and measures coverage on those instead.
+def panelInUse() {
+    return !params.skip_screening || !params.intervals
+}
+
 // The files of a panel folder (docs/panels.md), by role.
 def panelFileNames() {
     return [
@@ -243,9 +249,8 @@ def checkInputs() {
         optional.remove('--fasta-fai')
         optional.remove('--reference-windows')
     }
-    def use_panel = !params.skip_screening || !params.intervals
-    if (!use_panel) {
-        // a validation run on --intervals: no panel, nothing annotated
+    if (!panelInUse()) {
+        // a validation run on --intervals uses no panel (nothing to check)
     } else if (!params.genes) {
         // a --genes panel is built by a task; its BEDs are checked by PANEL_TO_REFERENCE
         def panel = resolvePanel(params.panel)
