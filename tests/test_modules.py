@@ -53,3 +53,25 @@ def test_every_process_has_a_container_for_the_profile(profile, prefix):
     for process in processes:
         image = process["container"]
         assert image.startswith(prefix) or image == tools_image, process
+
+
+def publish_dir_settings(config_text: str) -> list:
+    """The text of each `publishDir = [...]` in a config (bracket-matched: closures hold brackets)."""
+    settings = []
+    for match in re.finditer(r"publishDir\s*=\s*\[", config_text):
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(config_text)):
+            depth += {"[": 1, "]": -1}.get(config_text[end], 0)
+            if depth == 0:
+                break
+        settings.append(config_text[match.start():end + 1])
+    return settings
+
+
+def test_every_enabled_publish_dir_overwrites():
+    """A resumed run re-publishes the outputs of cached tasks; without overwrite: true the files of an
+    intermediate run (other parameters) would stay in --outdir (conf/modules.config header)."""
+    settings = publish_dir_settings((REPO / "conf/modules.config").read_text())
+    assert len(settings) > 10
+    not_overwriting = [s for s in settings if "enabled: false" not in s and "overwrite: true" not in s]
+    assert not not_overwriting, not_overwriting

@@ -1,5 +1,6 @@
 """The plain-reference path a user with a whole-genome FASTA takes: no --reference_windows, the
-reference indexed by the pipeline, a custom panel built from --genes/--gtf.
+reference indexed by the pipeline, a custom panel built from --genes/--gtf, capture targets
+(--intervals) beside the panel.
 
 Data: scripts/make_plain_genome.py writes a SYNTHETIC mini-genome (contigs chr21/chr22 of a few kb,
 invented genes SYNA1/SYNB1 with their own GENCODE-style models, a synthetic sites VCF, 2 cases and
@@ -37,11 +38,27 @@ def plain_args(genome: Path) -> List[str]:
             "--gnomad_vcf", str(genome / "sites.synthetic.vcf.gz"), "--calling_chunks", "2", "--outdir", "results"]
 
 
+# Capture targets of the offline run (BED, 0-based): each exon +/- 50 bp; the second chr21 interval
+# overlaps the first (merged into one); one on a contig the mini-genome lacks (warned about, left out).
+CAPTURE = [("chr21", 950, 1250), ("chr21", 1200, 1300), ("chr21", 2950, 3200), ("chr21", 4950, 5350),
+           ("chr22", 950, 1350), ("chr22", 2950, 3250), ("chr22", 4950, 5250), ("chrUn_synthetic", 0, 500)]
+MERGED_ON_REFERENCE = 6
+
+
 @pytest.fixture(scope="module")
-def offline_run(genome, tmp_path_factory) -> Path:
+def offline_launch(genome, tmp_path_factory):
+    """The whole chain on the plain reference with a panel AND capture targets (--intervals): calling
+    stays on the panel, the capture gets its own coverage QC."""
     launch = tmp_path_factory.mktemp("plain_offline")
-    run_nextflow(launch, *plain_args(genome), "--aligner", "bwa", "--annotator", "offline")
-    return launch / "results"
+    (launch / "capture.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in CAPTURE))
+    result = run_nextflow(launch, *plain_args(genome), "--aligner", "bwa", "--annotator", "offline",
+                          "--intervals", "capture.bed")
+    return launch / "results", result.stdout
+
+
+@pytest.fixture(scope="module")
+def offline_run(offline_launch) -> Path:
+    return offline_launch[0]
 
 
 def tsv(path: Path) -> List[Dict[str, str]]:
@@ -110,3 +127,25 @@ def test_stub_run_with_vep_on_the_plain_reference_and_default_resources(genome, 
     by_process = {r["process"].split(":")[-1]: r for r in rows}
     assert by_process["BWAMEM2_INDEX"]["memory"] == "2 GB"  # 28 B/base of a 17 kb FASTA: the 2 GB floor
     assert by_process["FREEBAYES"]["cpus"] == "1"
+
+
+def test_capture_targets_beside_a_panel_get_their_own_coverage_qc(offline_launch):
+    results, log = offline_launch
+    summary = (results / "qc/intervals/intervals_summary.txt").read_text()
+    assert f"{len(CAPTURE)} intervals" in summary and f"as {MERGED_ON_REFERENCE} merged intervals" in summary, summary
+    assert "not on the reference: 500 bp" in summary, summary
+    assert "--intervals capture.bed" in log and "not on the reference: 500 bp" in log, log[-3000:]
+    placed = (results / "qc/intervals/intervals.reference.bed").read_text().splitlines()
+    assert placed[0].split("\t")[:3] == ["chr21", "950", "1300"] and len(placed) == MERGED_ON_REFERENCE
+    qc = {row["sample"]: row for row in tsv(results / "qc/sample_qc.tsv")}
+    for sample in ("case_1", "case_2", "ctrl_1", "ctrl_2"):
+        regions = gzip.open(results / f"qc/mosdepth_targets/{sample}.targets.regions.bed.gz", "rt").read().splitlines()
+        assert len(regions) == MERGED_ON_REFERENCE, regions
+        # reads were simulated over every exon +/- 100 bp at ~40x: every capture interval is covered
+        assert all(float(line.split("\t")[3]) > 15 for line in regions), (sample, regions)
+        total = next(line for line in (results / f"qc/mosdepth_targets/{sample}.targets.mosdepth.summary.txt")
+                     .read_text().splitlines() if line.startswith("total_region"))
+        assert float(total.split("\t")[3]) > 20, total
+        # the QC table stays on the panel's regions (its own mosdepth run)
+        assert float(qc[sample]["mean_panel_depth"]) > 20, qc[sample]
+    assert (results / "qc/mosdepth/case_1.regions.bed.gz").is_file()
