@@ -42,10 +42,12 @@ def test_schema_is_generated_from_its_source_and_covers_every_parameter():
 
 @pytest.mark.pipeline
 @pytest.mark.parametrize("profile, prefix", [("docker", "quay.io/"), ("singularity", "https://depot.galaxyproject.org/")])
-def test_every_process_has_a_container_for_the_profile(profile, prefix):
+def test_every_process_has_a_container_for_the_profile(profile, prefix, tmp_path):
     nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
+    # launched from a temp folder: inspect starts the run's trace/report and work/, which would
+    # otherwise land in the checkout (results/pipeline_info, work/tmp)
     result = subprocess.run([nextflow, "inspect", "-profile", f"test,{profile}", str(REPO)], capture_output=True,
-                            text=True, env=dict(os.environ, NXF_OFFLINE="true"), cwd=REPO)
+                            text=True, env=dict(os.environ, NXF_OFFLINE="true"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     processes = json.loads(result.stdout[result.stdout.index("{"):])["processes"]
     assert len(processes) >= 20
