@@ -37,7 +37,7 @@ demo: setup
 	$(NEXTFLOW) run . -profile test --outdir results
 
 test: setup
-	$(VENV)/bin/pytest -q tests
+	$(VENV)/bin/pytest -q tests --durations=25
 
 # Only the bin/ tool tests (fast, no Nextflow)
 test-tools: python-env

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Dict, Optional
@@ -20,18 +21,38 @@ def nextflow() -> str:
     return found
 
 
+# A run that has not ended by then has hung (the longest test run takes ~2 min on 2 quiet cores): it is
+# killed and the test fails with the log, instead of the whole suite waiting for CI's time limit.
+DEFAULT_TIMEOUT = float(os.environ.get("HLHSCREEN_TEST_NEXTFLOW_TIMEOUT", "1200"))
+
+
+def log_tail(launch_dir: Path, lines: int = 60) -> str:
+    log = launch_dir / ".nextflow.log"
+    if not log.exists():
+        return "(no .nextflow.log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def run_nextflow(launch_dir: Path, *args: str, check: bool = True, env: Optional[Dict[str, str]] = None,
                  pipeline: Optional[str] = None, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
     """`nextflow run <repo> args...` in ``launch_dir``; fail the test with the log tail unless it
-    ends as ``check`` expects (True: exit 0), or when it has not ended after ``timeout`` seconds."""
+    ends as ``check`` expects (True: exit 0), or when it has not ended after ``timeout`` seconds
+    (default DEFAULT_TIMEOUT; Nextflow and every task it started are then killed)."""
     full_env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
     full_env.update(env or {})
+    limit = timeout or DEFAULT_TIMEOUT
+    command = [nextflow(), "run", pipeline or str(REPO), *args]
+    # its own process group, so a kill reaches the tasks' processes too
+    process = subprocess.Popen(command, cwd=launch_dir, env=full_env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        result = subprocess.run([nextflow(), "run", pipeline or str(REPO), *args], cwd=launch_dir, env=full_env,
-                                capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
-        pytest.fail(f"nextflow did not end within {timeout} s:\n{output[-5000:]}")
+        stdout, stderr = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, _ = process.communicate()
+        pytest.fail(f"nextflow did not end within {limit:.0f} s (killed): {' '.join(command[1:])}\n"
+                    f"{stdout[-3000:]}\n--- .nextflow.log ---\n{log_tail(launch_dir)}")
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if check and result.returncode != 0:
         pytest.fail(f"nextflow failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}")
     return result

@@ -42,6 +42,21 @@ def test_test_profile_caps_are_small_and_never_above_the_machine():
     assert limits["time"] == "1h"
 
 
+@pytest.mark.pipeline
+def test_test_profile_run_is_bounded_by_its_queue_not_by_racy_cpu_counters(test_profile_run):
+    # conf/test.config: Nextflow 24.10's local CPU/memory counters can lose an update when tasks end
+    # as fast as the test profile's, and a 2-CPU step then never starts; the counters must not gate,
+    # and the queue (a count Nextflow keeps safely) holds the run to the host's CPUs
+    launch_dir, _ = test_profile_run
+    log = (launch_dir / ".nextflow.log").read_text()
+    monitor = re.search(r"Creating local task monitor for executor 'local' > cpus=(\d+); memory=([^;]+); "
+                        r"capacity=(\d+)", log)
+    assert monitor, "the run's log does not describe its local executor"
+    cpus, memory, capacity = monitor.groups()
+    assert int(cpus) >= 1024 and memory.endswith(("TB", "PB")), monitor.group(0)
+    assert int(capacity) == os.cpu_count(), monitor.group(0)
+
+
 def test_a_site_config_given_with_c_sets_the_caps(tmp_path):
     site = tmp_path / "site.config"
     site.write_text("process.resourceLimits = [cpus: 48, memory: 384.GB, time: 72.h]\n")

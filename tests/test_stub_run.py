@@ -7,24 +7,18 @@ lines are checked here without the tools.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from nextflow_runner import run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.pipeline
 
 
 def stub_run(launch_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    nextflow = shutil.which("nextflow") or str(REPO / ".tools/bin/nextflow")
-    env = dict(os.environ, NXF_OFFLINE="true", NXF_ANSI_LOG="false")
-    result = subprocess.run([nextflow, "run", str(REPO), "-profile", "test", "-stub-run", "--outdir", "results", *args],
-                            cwd=launch_dir, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
+    return run_nextflow(launch_dir, "-profile", "test", "-stub-run", "--outdir", "results", *args)
 
 
 def recorded(launch_dir: Path, pattern: str) -> str:
