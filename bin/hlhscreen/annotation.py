@@ -1131,9 +1131,10 @@ def _allele_forms(layout: AnnotationLayout, ref: str, alt: str) -> Iterable[str]
     return tuple(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
 
 
-def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[Tuple[str, int]]:
-    """``(CHR|POS|REF|ALT, ALT index)`` of the record this one came from (``bcftools norm
-    --old-rec-tag``): ``CHR|POS|REF|ALT|USED_ALT_IDX`` for a split record, ``CHR|POS|REF|ALT`` for
+def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[Tuple[str, Tuple[int, ...]]]:
+    """``(CHR|POS|REF|ALT, ALT indexes)`` of the record this one came from (``bcftools norm
+    --old-rec-tag``): ``CHR|POS|REF|ALT|USED_ALT_IDX`` for a split or atomised record, where an
+    atomised piece that several ALTs share lists them all (``...|1,2``); ``CHR|POS|REF|ALT`` for
     one only realigned (its site had this one ALT). None without the tag on the record."""
     if layout.old_rec_tag is None:
         return None
@@ -1142,24 +1143,37 @@ def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[T
         return None
     text = value.decode() if isinstance(value, bytes) else str(value)
     parts = text.split("|")
-    if len(parts) >= 5 and parts[4].isdigit():
-        return "|".join(parts[:4]), int(parts[4])
-    return "|".join(parts[:4]), 1
+    if len(parts) >= 5:
+        indexes = tuple(int(p) for p in parts[4].split(",") if p.strip().isdigit())
+        if indexes:
+            return "|".join(parts[:4]), indexes
+    return "|".join(parts[:4]), (1,)
 
 
 def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[int]:
     """The record's ALT index in the record it was split from (``bcftools norm --old-rec-tag``);
-    1 for a record norm did not touch or only realigned; None without the tag in the header."""
+    1 for a record norm did not touch or only realigned; None without the tag in the header, and
+    for an atomised piece several ALTs share (no one ALLELE_NUM is its own)."""
     if layout.old_rec_tag is None:
         return None
     found = _old_rec(layout, info)
-    return 1 if found is None else found[1]  # norm tags every record it splits or moves
+    if found is None:
+        return 1  # norm tags every record it splits or moves
+    return found[1][0] if len(found[1]) == 1 else None
 
 
 def old_record(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[str]:
-    """``CHR|POS|REF|ALT`` of the record a split or realigned record came from, or None."""
+    """``CHR|POS|REF|ALT`` of the record a split, atomised or realigned record came from, or None."""
     found = _old_rec(layout, info)
     return None if found is None else found[0]
+
+
+def old_record_alleles(layout: AnnotationLayout, info: Callable[[str], Any]
+                       ) -> Optional[Tuple[str, FrozenSet[int]]]:
+    """``(CHR|POS|REF|ALT, the original ALT indexes this record is part of)``, or None without the
+    tag on the record (see :func:`_old_rec`)."""
+    found = _old_rec(layout, info)
+    return None if found is None else (found[0], frozenset(found[1]))
 
 
 def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,

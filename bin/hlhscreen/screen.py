@@ -66,7 +66,7 @@ from hlhscreen.annotation import (
     contig_aliases,
     count_header_lines,
     layout_from_header,
-    old_record,
+    old_record_alleles,
     parse_annotation,
     require_biallelic,
     resolve_contigs,
@@ -758,11 +758,61 @@ class CarriedCall(NamedTuple):
     hap: Optional[int] = None  # haplotype carrying the ALT in that block
     sites: FrozenSet[Any] = frozenset()  # the site(s) the record is an allele of (see _site_keys)
     span: Optional[Tuple[int, int, bool]] = None  # variant_span() of the record (same contig)
+    origin: Optional["Origin"] = None  # the record it was split/atomised from (OLD_REC), see _origin
+    slot: Optional[int] = None  # unphased het: the GT slot holding the ALT ("1/0" -> 0, "0/1" -> 1)
+
+
+class Origin(NamedTuple):
+    """The record a split or atomised record came from (``bcftools norm --old-rec-tag``)."""
+
+    record: str  # CHR|POS|REF|ALT of the original record
+    alts: FrozenSet[int]  # the original ALT indexes this record is part of (an atomised piece: 1+)
+    n_alts: int  # number of ALTs of the original record
+
+
+def _field(call: Tuple[Any, ...], index: int) -> Any:
+    """Field ``index`` of a CarriedCall or of a shorter plain tuple (None when absent)."""
+    return call[index] if len(call) > index else None
+
+
+def _origin_relation(a: Origin, b: Origin, slot_a: Optional[int], slot_b: Optional[int]) -> Optional[str]:
+    """``"cis"``, ``"trans"`` or None (unknown) for two het calls from one original record.
+
+    Different original ALTs (disjoint index sets): two haplotype alleles of the site, so in trans
+    (the halves of a split ``1/2``). Sharing an ALT: pieces of one haplotype allele of a
+    one-ALT record (an atomised MNP) are in cis. For a several-ALT record a sample with two
+    different ALTs may carry pieces they share on either haplotype; ``bcftools norm --atomize``
+    keeps each sample's GT in the original allele order, so the GT slot holding the ALT tells the
+    haplotype (same slot: cis)."""
+    if not a.alts & b.alts:
+        return "trans"
+    if a.n_alts == 1:
+        return "cis"
+    if slot_a is not None and slot_b is not None:
+        return "cis" if slot_a == slot_b else "trans"
+    return None
+
+
+def phase_relation(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Optional[str]:
+    """``"cis"`` (one haplotype), ``"trans"`` (the two haplotypes) or None (unknown) for two het
+    calls (:class:`CarriedCall` or plain ``(variant_id, state, block, hap, ...)`` tuples):
+
+    1. phased in one block: the haplotypes decide;
+    2. split or atomised from one original record (OLD_REC): :func:`_origin_relation`;
+    3. otherwise trans when one haplotype cannot carry both (:func:`_in_trans`), else unknown."""
+    if a[2] is not None and a[2] == b[2]:
+        return "cis" if a[3] == b[3] else "trans"
+    origin_a, origin_b = _field(a, 6), _field(b, 6)
+    if origin_a is not None and origin_b is not None and origin_a.record == origin_b.record:
+        found = _origin_relation(origin_a, origin_b, _field(a, 7), _field(b, 7))
+        if found is not None:
+            return found
+    return "trans" if _in_trans(a, b) else None
 
 
 def _in_trans(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> bool:
-    """Two het calls that cannot be on one haplotype: alleles of one site (one multi-allelic
-    record split, or the same POS and REF), or changing a common reference base."""
+    """Two het calls that cannot be on one haplotype: alleles of one site (the same POS and
+    REF), or changing a common reference base."""
     sites_a = a[4] if len(a) > 4 else frozenset()
     sites_b = b[4] if len(b) > 4 else frozenset()
     if sites_a & sites_b:
@@ -778,12 +828,12 @@ def gene_status(carried: Sequence[Tuple[Any, ...]]) -> str:
     """Status of one sample in one gene from its assessable carried variants
     (:class:`CarriedCall`, or plain ``(variant_id, state, phase block, haplotype)`` tuples).
 
-    ``biallelic_hom`` if any is hom_alt; ``compound_het`` when two hets are certainly in trans:
-    phased in one block on different haplotypes, or two ALT alleles of one site (a ``1/2``
-    genotype split into ``1/0`` and ``0/1``) or of overlapping changed bases (one haplotype cannot
-    carry both); ``monoallelic`` for one het, or several hets all phased in one block on the same
-    haplotype (cis); ``possible_compound_het`` otherwise (2+ hets, phase unknown); ``none``
-    without carried variants.
+    ``biallelic_hom`` if any is hom_alt; ``compound_het`` when two hets are certainly in trans
+    (:func:`phase_relation`: phased in one block on different haplotypes, two ALT alleles of one
+    site - a ``1/2`` genotype split into ``1/0`` and ``0/1`` - or of overlapping changed bases);
+    ``monoallelic`` for one het, or several hets all certainly in cis (phased in one block on the
+    same haplotype, or atomised pieces of one FreeBayes haplotype allele); ``possible_compound_het``
+    otherwise (2+ hets, phase unknown); ``none`` without carried variants.
     """
     if not carried:
         return "none"
@@ -791,19 +841,23 @@ def gene_status(carried: Sequence[Tuple[Any, ...]]) -> str:
         return "biallelic_hom"
     if len(carried) == 1:
         return "monoallelic"
-    blocks: Dict[Any, set] = {}
-    unphased = 0
-    for c in carried:
-        block, hap = c[2], c[3]
-        if block is None:
-            unphased += 1
-        else:
-            blocks.setdefault(block, set()).add(hap)
-    if any(len(haps) > 1 for haps in blocks.values()):
-        return "compound_het"
-    if any(_in_trans(a, b) for i, a in enumerate(carried) for b in carried[i + 1:]):
-        return "compound_het"
-    if unphased == 0 and len(blocks) == 1:
+    # hets joined into haplotype groups by the cis pairs; any trans pair makes a compound het
+    group = list(range(len(carried)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, a in enumerate(carried):
+        for j in range(i + 1, len(carried)):
+            relation = phase_relation(a, carried[j])
+            if relation == "trans":
+                return "compound_het"
+            if relation == "cis":
+                group[root(j)] = root(i)
+    if len({root(i) for i in range(len(carried))}) == 1:
         return "monoallelic"
     return "possible_compound_het"
 
@@ -1555,7 +1609,8 @@ class _Screen:
             "yes" if unconfirmed else "no",
         ]
         write_variant("\t".join(row) + "\n")
-        sites = _site_keys(self.layout, info.get, panel_chrom, pos, ref)
+        sites = _site_keys(panel_chrom, pos, ref)
+        origin = _origin(self.layout, info.get)
         if unconfirmed:
             self._accumulate(accumulators, gene, variant_id, calls, kept=False, sites=sites, span=span)
         if verdict.decision != KEPT:
@@ -1570,7 +1625,7 @@ class _Screen:
         kept_out.write(kept_line.encode())
 
         gene_key = gene or NA
-        self._accumulate(accumulators, gene, variant_id, calls, kept=True, sites=sites, span=span)
+        self._accumulate(accumulators, gene, variant_id, calls, kept=True, sites=sites, span=span, origin=origin)
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
         # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
         # whitelist citation of a rescued risk factor
@@ -1582,7 +1637,7 @@ class _Screen:
     @staticmethod
     def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
                     calls: Sequence[SampleCall], *, kept: bool, sites: FrozenSet[Any] = frozenset(),
-                    span: Optional[Tuple[int, int, bool]] = None) -> None:
+                    span: Optional[Tuple[int, int, bool]] = None, origin: Optional[Origin] = None) -> None:
         """Add a kept variant (carried calls and not-assessable samples) or an unconfirmed
         qualifying variant (its not-assessable samples only) to its gene's accumulator."""
         gene_key = gene or NA
@@ -1597,7 +1652,9 @@ class _Screen:
                 acc.not_assessable.setdefault(i, []).append(variant_id)
             elif kept and state != _REF:
                 block, hap = call.phase_block()
-                acc.carried.setdefault(i, []).append(CarriedCall(variant_id, state, block, hap, sites, span))
+                slot = _het_slot(call.genotype) if origin is not None and state == _HET else None
+                acc.carried.setdefault(i, []).append(CarriedCall(variant_id, state, block, hap, sites, span,
+                                                                 origin, slot))
 
 
     def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
@@ -1664,14 +1721,29 @@ def _annotation_match(record: VariantRecord) -> str:
     return "no_entry_for_alt" if record.n_entries else "no_annotation"
 
 
-def _site_keys(layout: Any, info: Any, chrom: str, pos: int, ref: str) -> FrozenSet[Any]:
-    """The site(s) a record is an allele of: its POS and REF, and the multi-allelic record it was
-    split from (``bcftools norm --old-rec-tag``). Two het ALTs of one site are in trans."""
-    keys: List[Any] = [(chrom, pos, ref)]
-    origin = old_record(layout, info)
-    if origin is not None:
-        keys.append(("split_from", origin))
-    return frozenset(keys)
+def _site_keys(chrom: str, pos: int, ref: str) -> FrozenSet[Any]:
+    """The site a record is an allele of: its POS and REF. Two het ALTs of one site are in trans."""
+    return frozenset([(chrom, pos, ref)])
+
+
+def _origin(layout: Any, info: Any) -> Optional[Origin]:
+    """The original record of a split or atomised record (``bcftools norm --old-rec-tag``), or None."""
+    found = old_record_alleles(layout, info)
+    if found is None:
+        return None
+    record, alts = found
+    fields = record.split("|")
+    n_alts = len(fields[3].split(",")) if len(fields) > 3 else 1
+    return Origin(record, alts, n_alts)
+
+
+def _het_slot(genotype: str) -> Optional[int]:
+    """The GT slot holding the ALT of an unphased diploid het (``1/0`` -> 0, ``0/1`` -> 1), else None."""
+    alleles = genotype.split("/")
+    if len(alleles) != 2 or "." in alleles:
+        return None
+    carrying = [i for i, allele in enumerate(alleles) if allele not in ("0", "")]
+    return carrying[0] if len(carrying) == 1 else None
 
 
 _ONE = object()  # the duplicate check's marker: one record seen at this position so far

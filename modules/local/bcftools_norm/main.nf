@@ -3,9 +3,7 @@ process BCFTOOLS_NORM {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
-        'https://depot.galaxyproject.org/singularity/bcftools:1.20--h8b25389_0' :
-        'quay.io/biocontainers/bcftools:1.20--h8b25389_0' }"
+    container "${ params.tools_container }"
 
     input:
     path vcfs
@@ -24,11 +22,17 @@ process BCFTOOLS_NORM {
     script:
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: 'cohort'
-    // Chunks are concatenated (-a: allow overlaps at chunk edges, -D: drop exact duplicates),
-    // samples put in name order (FreeBayes orders them as it meets them), sorted, then
-    // multi-allelics split and indels left-aligned against the reference (OLD_REC names the record
-    // a split allele came from: two ALTs of one site are in trans for SCREEN); splitting and
-    // left-aligning can make two records one variant, so exact duplicates are removed last.
+    // Chunks are concatenated (-a: overlaps at chunk edges allowed; their duplicates are merged at the
+    // end), samples put in name order (FreeBayes orders them as it meets them) and sorted. Then
+    // (docs/design.md, "Normalisation"): FreeBayes MNP/complex alleles are atomised into SNVs and
+    // indels, so each piece can match gnomAD exactly (INFO/OLD_REC names the FreeBayes record and
+    // the ALT(s) a piece came from: SCREEN's cis/trans rule reads it; an allele of another haplotype
+    // overlapping a piece becomes '*'); multi-allelics are split and indels left-aligned (split
+    // records get OLD_REC too, an atomised piece keeps its own); the '*' records are dropped (the
+    // real pieces carry every sample's ALT copies); last, an allele that came out of several records
+    // is merged sample by sample (merge_duplicate_alleles.py: `norm -d exact` would keep the first
+    // record's genotypes only). Atomising and splitting are two runs of norm: bcftools 1.16 crashes
+    // on --atomize -m -any --old-rec-tag in one run.
     """
     mkdir ordered
     bcftools query -l \$(ls *.vcf.gz | head -n 1) | LC_ALL=C sort > samples.txt
@@ -37,14 +41,19 @@ process BCFTOOLS_NORM {
         tabix -p vcf ordered/\$chunk
     done
     ls ordered/*.vcf.gz > chunks.txt
-    bcftools concat -a -D -f chunks.txt -Ou \\
+    bcftools concat -a -f chunks.txt -Ou \\
         | bcftools sort -Ou -T ./sort_tmp \\
-        | bcftools norm $args -m -any -f $fasta --old-rec-tag OLD_REC -Ou \\
-        | bcftools norm -d exact -Oz -o ${prefix}.norm.vcf.gz
+        | bcftools norm $args --atomize --atom-overlaps '*' -f $fasta --old-rec-tag OLD_REC -Ou \\
+        | bcftools norm -m -any -f $fasta --old-rec-tag OLD_REC -Ou \\
+        | bcftools view -e 'ALT="*"' -Ou \\
+        | bcftools sort -Ov -T ./sort_tmp2 \\
+        | merge_duplicate_alleles.py \\
+        | bgzip -c > ${prefix}.norm.vcf.gz
     tabix -p vcf ${prefix}.norm.vcf.gz
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
+    \$(tool_versions.py python hlhscreen)
         bcftools: \$(bcftools --version | head -n 1 | sed 's/^bcftools //')
     END_VERSIONS
     """
@@ -56,6 +65,7 @@ process BCFTOOLS_NORM {
     touch ${prefix}.norm.vcf.gz.tbi
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
+    \$(tool_versions.py python hlhscreen)
         bcftools: \$(bcftools --version | head -n 1 | sed 's/^bcftools //')
     END_VERSIONS
     """

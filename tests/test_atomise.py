@@ -1,0 +1,377 @@
+"""FreeBayes MNP/complex calls: atomised in BCFTOOLS_NORM so every piece can get its gnomAD frequency,
+duplicate alleles merged sample by sample (hlhscreen/duplicates.py), and SCREEN's cis/trans rule
+for the pieces (OLD_REC with the original ALT indexes; docs/design.md "Normalisation",
+docs/screening.md "Gene status").
+
+The BCFTOOLS_NORM tests run the module itself with Nextflow on hand-made FreeBayes-like chunks; the
+screen tests use records written the way bcftools 1.16 writes them (checked by the module test).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hlhscreen import duplicates as D
+from hlhscreen import screen as S
+from hlhscreen.errors import UserInputError
+from nextflow_runner import run_nextflow
+from test_screen_inputs import run as run_screen_inputs
+from test_screen_inputs import vcf_row, vep_entry, write_vcf
+
+REPO = Path(__file__).resolve().parents[1]
+BCFTOOLS = shutil.which("bcftools")
+OLD_REC_HEADER = ('##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
+                  'CHR|POS|REF|ALT|USED_ALT_IDX">')
+
+# a made-up contig: positions 10-14 CGTAG, 19 C, 30-33 TAGC, 40 A
+SEQUENCE = "ACGTACGTACGTAGCTAGCTGATCGTAGCTAGCTAGCTGACTGATCGATCGATGCTAGCTAGAGCATCGATCGATCGTAG"
+
+
+def base(pos: int) -> str:
+    return SEQUENCE[pos - 1]
+
+
+def records_of(text: str) -> List[List[str]]:
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def info_of(record: Sequence[str]) -> Dict[str, str]:
+    return dict(part.split("=", 1) if "=" in part else (part, "") for part in record[7].split(";"))
+
+
+# =============================================================================================
+# duplicate alleles: each sample's genotype merged on its own
+# =============================================================================================
+
+DUP_HEAD = ("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=80>\n" + OLD_REC_HEADER + "\n"
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\tS4\tS5\n")
+
+
+def merge(body: str) -> tuple:
+    out = io.StringIO()
+    counts = D.merge_duplicates(io.StringIO(DUP_HEAD + body), out, "in.vcf")
+    return records_of(out.getvalue()), counts, out.getvalue()
+
+
+def test_duplicate_allele_genotypes_are_merged_per_sample():
+    """Before (bcftools norm -d exact): the second record's genotypes were dropped, so S2 and S4 (called
+    only there) became non-carriers; bcftools norm -m +any would have made S3's two hets one hom."""
+    records, counts, text = merge(
+        "chr1\t10\t.\tC\tG\t50\t.\tOLD_REC=chr1|10|CGTAG|GGTAC|1\tGT:DP\t0/1:30\t0/0:30\t0/1:30\t./.:0\t0/1:30\n"
+        "chr1\t10\t.\tC\tT\t30\t.\t.\tGT:DP\t0/0:30\t0/0:30\t0/0:30\t0/0:30\t0/0:30\n"
+        "chr1\t10\t.\tC\tG\t70\t.\t.\tGT:DP\t0/0:31\t0/1:32\t0/1:33\t0/1:34\t1/1:35\n"
+        "chr1\t14\t.\tG\tC\t50\t.\tOLD_REC=chr1|10|CGTAG|GGTAC|1\tGT:DP\t0/1:30\t0/0:30\t0/1:30\t./.:0\t0/1:30\n")
+    assert [r[1:5] for r in records] == [["10", ".", "C", "G"], ["10", ".", "C", "T"], ["14", ".", "G", "C"]]
+    merged = records[0]
+    assert merged[9:] == ["0/1:30", "0/1:32", "0/1:30", "0/1:34", "./.:30"]
+    assert merged[5] == "70"  # the calls of both records are used
+    info = info_of(merged)
+    assert info["DUP_CALLS"] == "2"
+    assert "OLD_REC" not in info  # S2/S4's calls did not come from the MNP: phase unknown
+    assert info_of(records[2])["OLD_REC"] == "chr1|10|CGTAG|GGTAC|1"
+    assert (counts.alleles_merged, counts.calls_taken_from_later_records, counts.calls_set_missing,
+            counts.old_rec_removed) == (1, 2, 1, 1)
+    assert D.DUP_HEADER in text
+
+
+def test_identical_duplicates_keep_the_first_record_and_its_origin():
+    records, counts, _ = merge(
+        "chr1\t30\t.\tT\tC\t50\t.\tOLD_REC=chr1|30|TAGC|CAGG,TAGG|1\tGT:DP\t1/0:30\t0/0:30\t0/0:30\t0/0:30\t./.:0\n"
+        "chr1\t30\t.\tT\tC\t50\t.\tOLD_REC=chr1|30|TAGC|CAGG,TAGG|1\tGT:DP\t1/0:30\t0/0:30\t0/0:30\t0/0:30\t./.:0\n")
+    assert len(records) == 1 and info_of(records[0])["OLD_REC"] == "chr1|30|TAGC|CAGG,TAGG|1"
+    assert records[0][9:] == ["1/0:30", "0/0:30", "0/0:30", "0/0:30", "./.:0"]
+    assert counts.calls_taken_from_later_records == counts.calls_set_missing == 0
+
+
+def test_duplicate_with_another_format_is_rekeyed():
+    records, _, _ = merge(
+        "chr1\t10\t.\tC\tG\t50\t.\t.\tGT:DP\t0/0:30\t0/0:30\t0/0:30\t0/0:30\t0/0:30\n"
+        "chr1\t10\t.\tC\tG\t50\t.\t.\tDP:GT\t30:0/0\t12:0/1\t30:0/0\t30:0/0\t30:0/0\n")
+    assert records[0][8:10 + 1] == ["GT:DP", "0/0:30", "0/1:12"]
+
+
+def test_unsorted_input_is_refused():
+    with pytest.raises(UserInputError, match=r"in.vcf:8: POS: chr1:5 comes after chr1:10. Sort"):
+        merge("chr1\t10\t.\tC\tG\t50\t.\t.\tGT:DP\t0/0:30\t0/0:30\t0/0:30\t0/0:30\t0/0:30\n"
+              "chr1\t5\t.\tA\tG\t50\t.\t.\tGT:DP\t0/0:30\t0/0:30\t0/0:30\t0/0:30\t0/0:30\n")
+
+
+GENOTYPES = st.sampled_from(["0/0", "0/1", "1/0", "1/1", "./.", "0/.", "0|1", "1|1"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(calls=st.lists(st.lists(GENOTYPES, min_size=5, max_size=5), min_size=1, max_size=4))
+def test_merged_call_is_one_of_the_inputs_or_missing(calls):
+    """Property: one record per allele; a sample's merged genotype is one of its input calls, or
+    missing exactly when its calls carry different numbers of ALT copies; it never adds copies up."""
+    body = "".join("chr1\t10\t.\tC\tG\t50\t.\t.\tGT:DP\t" + "\t".join(f"{gt}:{r}" for gt in row) + "\n"
+                   for r, row in enumerate(calls))
+    records, _, _ = merge(body)
+    assert len(records) == 1
+    for s in range(5):
+        column = records[0][9 + s]
+        inputs = [f"{row[s]}:{r}" for r, row in enumerate(calls)]
+        copies = {D.alt_copies(row[s]) for row in calls} - {None, 0}
+        if len(copies) > 1:
+            assert column.split(":")[0] == "./." and D.alt_copies(column.split(":")[0]) is None
+        else:
+            assert column in inputs
+            if copies:
+                assert D.alt_copies(column.split(":")[0]) == copies.pop()
+
+
+# =============================================================================================
+# BCFTOOLS_NORM (the module, run by Nextflow): atomised pieces, their origin, gnomAD on every piece
+# =============================================================================================
+
+FB_HEADER = ["##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(SEQUENCE)}>",
+             '##INFO=<ID=TYPE,Number=A,Type=String,Description="FreeBayes allele type">',
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">',
+             "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", "S1", "S2", "S3"])]
+
+# FreeBayes-like chunks. chunk_a: an MNP (10 C>G + 14 G>C on one haplotype) and a 1/2 complex site
+# (30 TAGC>CAGG,TAGG: ALT 1 = 30 T>C + 33 C>G, ALT 2 = 33 C>G alone). chunk_b overlaps it: the
+# complex site again (same record) and 10 C>G called on its own, carried by S2 (not by the MNP), and
+# by S3 as hom where the MNP says het (the two calls disagree).
+CHUNK_A = ["chr1\t10\t.\tCGTAG\tGGTAC\t60\t.\tTYPE=mnp\tGT:DP:AD\t0/1:30:15,15\t0/0:30:30,0\t0/1:30:15,15",
+           "chr1\t30\t.\tTAGC\tCAGG,TAGG\t80\t.\tTYPE=complex,snp\tGT:DP:AD\t1/2:30:0,15,15\t0/2:30:15,0,15\t"
+           "0/0:30:30,0,0"]
+CHUNK_B = ["chr1\t10\t.\tC\tG\t40\t.\tTYPE=snp\tGT:DP:AD\t0/0:30:30,0\t0/1:30:15,15\t1/1:30:0,30",
+           "chr1\t30\t.\tTAGC\tCAGG,TAGG\t80\t.\tTYPE=complex,snp\tGT:DP:AD\t1/2:30:0,15,15\t0/2:30:15,0,15\t"
+           "0/0:30:30,0,0"]
+# gnomAD lists the SNVs separately (as every gnomAD release does)
+GNOMAD_SITES = [("10", "C", "G", "0.25"), ("14", "G", "C", "0.25"), ("30", "T", "C", "0.001"), ("33", "C", "G", "0.4")]
+
+
+def _bgzip_tabix(path: Path) -> Path:
+    subprocess.run(["bgzip", "-f", str(path)], check=True)
+    subprocess.run(["tabix", "-f", "-p", "vcf", f"{path}.gz"], check=True)
+    return Path(f"{path}.gz")
+
+
+def _norm_workspace(tmp: Path, chunks: Dict[str, List[str]], header: List[str]) -> None:
+    (tmp / "ref.fa").write_text(">chr1\n" + SEQUENCE + "\n")
+    subprocess.run(["samtools", "faidx", str(tmp / "ref.fa")], check=True)
+    for name, rows in chunks.items():
+        (tmp / f"{name}.vcf").write_text("\n".join(header + rows) + "\n")
+        _bgzip_tabix(tmp / f"{name}.vcf")
+    (tmp / "bin").symlink_to(REPO / "bin")  # the module calls merge_duplicate_alleles.py
+
+
+def _run_norm(tmp: Path, with_gnomad: bool = False) -> None:
+    annotate = ""
+    if with_gnomad:
+        annotate = f"""
+    GNOMAD_ANNOTATE(UNZIP(BCFTOOLS_NORM.out.vcf),
+                    Channel.of([file("{tmp}/gnomad.vcf.gz"), file("{tmp}/gnomad.vcf.gz.tbi")]).first())
+    GNOMAD_ANNOTATE.out.vcf.subscribe {{ vcf, tbi -> vcf.copyTo("{tmp}/annotated.vcf.gz") }}"""
+    (tmp / "main.nf").write_text(f"""
+params.tools_container = 'hlhscreen-tools'
+include {{ BCFTOOLS_NORM }} from '{REPO}/modules/local/bcftools_norm'
+include {{ GNOMAD_ANNOTATE }} from '{REPO}/modules/local/gnomad_annotate'
+process UNZIP {{
+    input:
+    path vcf
+    output:
+    path "norm.vcf"
+    script:
+    "bgzip -dc $vcf > norm.vcf"
+}}
+workflow {{
+    BCFTOOLS_NORM(Channel.fromPath("{tmp}/chunk_*.vcf.gz").collect(),
+                  Channel.fromPath("{tmp}/chunk_*.vcf.gz.tbi").collect(),
+                  file("{tmp}/ref.fa"), file("{tmp}/ref.fa.fai"))
+    BCFTOOLS_NORM.out.vcf.subscribe {{ f -> f.copyTo("{tmp}/norm.vcf.gz") }}{annotate}
+}}
+""")
+    run_nextflow(tmp, "-c", str(tmp / "pipefail.config"), pipeline=str(tmp / "main.nf"), timeout=600)
+
+
+def _decompressed(path: Path) -> str:
+    return subprocess.run(["bgzip", "-dc", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def norm_run(tmp_path_factory):
+    """One Nextflow run of BCFTOOLS_NORM on the two chunks, then GNOMAD_ANNOTATE with a sites VCF
+    that lists the SNVs separately."""
+    tmp = tmp_path_factory.mktemp("norm")
+    _norm_workspace(tmp, {"chunk_a": CHUNK_A, "chunk_b": CHUNK_B}, FB_HEADER)
+    gnomad = tmp / "gnomad.vcf"
+    gnomad.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=80>\n"
+                      '##INFO=<ID=AF,Number=A,Type=Float,Description="Alternate allele frequency">\n'
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                      + "".join(f"chr1\t{p}\t.\t{r}\t{a}\t.\tPASS\tAF={af}\n" for p, r, a, af in GNOMAD_SITES))
+    _bgzip_tabix(gnomad)
+    (tmp / "pipefail.config").write_text("process.shell = ['/bin/bash', '-euo', 'pipefail']\n")
+    _run_norm(tmp, with_gnomad=True)
+    return tmp
+
+
+@pytest.mark.pipeline
+def test_norm_module_atomises_freebayes_mnp_and_complex_calls(norm_run):
+    records = records_of(_decompressed(norm_run / "norm.vcf.gz"))
+    by_key = {(r[1], r[3], r[4]): r for r in records}
+    assert list(by_key) == [("10", "C", "G"), ("14", "G", "C"), ("30", "T", "C"), ("33", "C", "G")]
+    assert all(r[4] != "*" for r in records)  # the overlap placeholders are dropped
+    # the MNP's second piece: S1 and S3 carry the FreeBayes haplotype, OLD_REC names it
+    mnp = by_key[("14", "G", "C")]
+    assert info_of(mnp)["OLD_REC"] == "chr1|10|CGTAG|GGTAC|1"
+    assert [c.split(":")[0] for c in mnp[9:]] == ["0/1", "0/0", "0/1"]
+    # 10 C>G: the MNP piece and the lone SNV merged sample by sample (S2 from the SNV; S3 disagrees)
+    merged = by_key[("10", "C", "G")]
+    assert [c.split(":")[0] for c in merged[9:]] == ["0/1", "0/1", "./."]
+    assert info_of(merged)["DUP_CALLS"] == "2" and "OLD_REC" not in info_of(merged)
+    # the 1/2 complex site: 30 T>C is ALT 1 only (S1 1/0, in the GT order of the original 1/2);
+    # 33 C>G is in both ALTs: hom for the 1/2 sample, het for the 0/2 sample
+    first = by_key[("30", "T", "C")]
+    shared = by_key[("33", "C", "G")]
+    assert info_of(first)["OLD_REC"] == "chr1|30|TAGC|CAGG,TAGG|1"
+    assert info_of(shared)["OLD_REC"] == "chr1|30|TAGC|CAGG,TAGG|1,2"
+    assert [c.split(":")[0] for c in first[9:]] == ["1/0", "0/0", "0/0"]
+    assert [c.split(":")[0] for c in shared[9:]] == ["1/1", "0/1", "0/0"]
+
+
+@pytest.mark.pipeline
+def test_every_atomised_piece_gets_its_gnomad_frequency(norm_run):
+    """Before: the MNP CGTAG>GGTAC and the complex TAGC>CAGG,TAGG reached annotation whole, matched no
+    gnomAD record (which lists the SNVs) and were screened as novel."""
+    annotated = records_of(_decompressed(norm_run / "annotated.vcf.gz"))
+    found = {(r[1], r[3], r[4]): info_of(r).get("gnomAD_AF") for r in annotated}
+    assert found == {(p, r, a): af for p, r, a, af in GNOMAD_SITES}
+    if BCFTOOLS:  # the same annotation of the un-atomised chunk finds none of them
+        raw = subprocess.run([BCFTOOLS, "annotate", "-a", str(norm_run / "gnomad.vcf.gz"), "-c",
+                              "INFO/gnomAD_AF:=INFO/AF", "--pair-logic", "exact", str(norm_run / "chunk_a.vcf.gz")],
+                             capture_output=True, text=True, check=True).stdout
+        assert all("gnomAD_AF" not in info_of(r) for r in records_of(raw))
+
+
+@pytest.mark.pipeline
+def test_norm_module_removes_duplicates_and_tags_split_records(tmp_path):
+    """The CALL step's BCFTOOLS_NORM process on two calling chunks: a record called in both
+    overlapping chunks, and a multi-allelic site whose split allele equals a biallelic record, come
+    out once; split records carry OLD_REC."""
+    header = ["##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(SEQUENCE)}>",
+              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+              "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", "S1", "S2"])]
+    chunk_a = [f"chr1\t10\t.\t{base(10)}\tT\t50\t.\t.\tGT\t0/1\t0/0",
+               f"chr1\t19\t.\t{base(19)}\tA,T\t50\t.\t.\tGT\t1/2\t0/1"]
+    chunk_b = [f"chr1\t10\t.\t{base(10)}\tT\t50\t.\t.\tGT\t0/1\t0/0",
+               f"chr1\t19\t.\t{base(19)}\tA\t50\t.\t.\tGT\t0/1\t0/1"]
+    assert base(19) not in "AT" and base(10) != "T"
+    _norm_workspace(tmp_path, {"chunk_a": chunk_a, "chunk_b": chunk_b}, header)
+    (tmp_path / "pipefail.config").write_text("process.shell = ['/bin/bash', '-euo', 'pipefail']\n")
+    _run_norm(tmp_path)
+    text = _decompressed(tmp_path / "norm.vcf.gz")
+    records = records_of(text)
+    keys = [tuple(r[:2] + r[3:5]) for r in records]
+    assert len(keys) == len(set(keys)) == 3, keys
+    assert "##INFO=<ID=OLD_REC" in text
+    split = {r[4]: r for r in records if r[1] == "19"}
+    assert info_of(split["T"])["OLD_REC"] == "chr1|19|C|A,T|2"
+    # the same dosage in both chunks: the split record leads (its OLD_REC and GT order are kept)
+    assert [split["A"][9], split["A"][10]] == ["1/0", "0/1"]
+    assert info_of(split["A"])["OLD_REC"] == "chr1|19|C|A,T|1" and info_of(split["A"])["DUP_CALLS"] == "2"
+
+
+# =============================================================================================
+# SCREEN on atomised input: pieces of one haplotype allele are in cis, of two ALTs in trans
+# =============================================================================================
+
+def _screen(tmp: Path, rows: List[str]) -> Dict[str, Dict[str, str]]:
+    """gene_status rows of S1-S3 (PRF1) for records of PRF1 exon 3 written as bcftools writes pieces."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    vcf = write_vcf(tmp / "in.vcf", rows, extra_header=[OLD_REC_HEADER], samples=("S1", "S2", "S3"))
+    sheet = tmp / "sheet.csv"
+    sheet.write_text("sample,group\nS1,case\nS2,control\nS3,case\n")
+    out = run_screen_inputs(tmp, vcf, sheet=sheet)
+    return {sample: row for (sample, gene), row in out.genes.items() if gene == "PRF1"}
+
+
+def _row(pos: int, ref: str, alt: str, old_rec: str, gts: Sequence[str], hgvsp: str) -> str:
+    info = (f"OLD_REC={old_rec};" if old_rec else "") + "CSQ=" + vep_entry(alt, hgvsp=hgvsp)
+    return vcf_row(pos, ref, alt, info, [f"{g}:30:99" for g in gts])
+
+
+def test_pieces_of_one_freebayes_haplotype_are_not_a_compound_het(tmp_path):
+    """Before: the two pieces of one atomised MNP shared OLD_REC, which the screen read as 'two ALT
+    alleles of one site, in trans': a single MNP carrier became compound_het (biallelic)."""
+    mnp = "chr10|70598100|CAGGT|TAGGA"
+    genes = _screen(tmp_path, [
+        _row(70598100, "C", "T", f"{mnp}|1", ["0/1", "0/1", "0/0"], "p.Gly1Asp"),
+        _row(70598104, "T", "A", f"{mnp}|1", ["0/1", "0/0", "0/0"], "p.Val2Glu"),
+        _row(70598300, "G", "A", "", ["0/0", "0/1", "0/0"], "p.Ala5Val"),
+    ])
+    assert genes["S1"]["status"] == "monoallelic"  # one haplotype allele, two pieces
+    assert genes["S2"]["status"] == "possible_compound_het"  # a piece and another site: phase unknown
+    assert genes["S3"]["status"] == "none"
+
+
+def test_pieces_of_the_two_alts_of_a_1_2_site_are_in_trans(tmp_path):
+    """A 1/2 complex call atomised (bcftools keeps the GT order): pieces of ALT 1 only and of ALT 2 only
+    are on the two haplotypes; a piece in both ALTs is hom for the 1/2 sample."""
+    site = "chr10|70598100|CAGGT|TAGGA,CAGGA"
+    genes = _screen(tmp_path, [
+        _row(70598100, "C", "T", f"{site}|1", ["1/0", "0/0", "0/0"], "p.Gly1Asp"),
+        _row(70598104, "T", "A", f"{site}|1,2", ["1/1", "0/1", "0/0"], "p.Val2Glu"),
+    ])
+    assert genes["S1"]["status"] == "biallelic_hom"  # 70598104 T>A on both haplotypes
+    assert genes["S2"]["status"] == "monoallelic"
+    site3 = "chr10|70598100|CAGGT|TAGGT,CAGGA"
+    genes = _screen(tmp_path / "b", [
+        _row(70598100, "C", "T", f"{site3}|1", ["1/0", "0/1", "0/0"], "p.Gly1Asp"),
+        _row(70598104, "T", "A", f"{site3}|2", ["0/1", "0/0", "0/1"], "p.Val2Glu"),
+    ])
+    assert genes["S1"]["status"] == "compound_het"  # 1/2: one ALT on each haplotype
+    assert genes["S2"]["status"] == "monoallelic"
+
+
+def test_shared_piece_of_a_three_alt_site_uses_the_genotype_order(tmp_path):
+    """61 AGAG>GGAC,AGAC,GGAT atomised by bcftools 1.16 (module docstring): A>G is in ALTs 1 and 3,
+    G>C in 1 and 2, G>T in 3. S1 (2/3 in the original) carries A>G with ALT 3 (second GT slot) and
+    G>C with ALT 2 (first slot): in trans, though both pieces share ALT 1. S2 (0/1) carries A>G and
+    G>C on its one ALT 1 haplotype: in cis."""
+    site = "chr10|70598101|AGAG|GGAC,AGAC,GGAT"
+    rows = [
+        _row(70598101, "A", "G", f"{site}|1,3", ["0/1", "0/1", "0/0"], "p.Gly1Asp"),
+        _row(70598104, "G", "C", f"{site}|1,2", ["1/0", "0/1", "0/0"], "p.Val2Glu"),
+    ]
+    genes = _screen(tmp_path, rows)
+    assert genes["S1"]["status"] == "compound_het"
+    assert genes["S2"]["status"] == "monoallelic"
+
+
+def test_phase_relation_rules():
+    het = S._HET
+    one = S.Origin("chr1|10|CGTAG|GGTAC", frozenset({1}), 1)
+    a = S.CarriedCall("a", het, origin=one, slot=1)
+    b = S.CarriedCall("b", het, origin=one, slot=0)  # slot ignored: a one-ALT record has one haplotype allele
+    assert S.phase_relation(a, b) == "cis"
+    assert S.gene_status([a, b]) == "monoallelic"
+    two = "chr1|30|TAGC|CAGG,TAGG"
+    first, second, both = (S.Origin(two, frozenset(x), 2) for x in ({1}, {2}, {1, 2}))
+    assert S.phase_relation(S.CarriedCall("a", het, origin=first), S.CarriedCall("b", het, origin=second)) == "trans"
+    # sharing an ALT of a several-ALT record without a GT order: unknown
+    assert S.phase_relation(S.CarriedCall("a", het, origin=first), S.CarriedCall("b", het, origin=both)) is None
+    assert S.gene_status([S.CarriedCall("a", het, origin=first),
+                          S.CarriedCall("b", het, origin=both)]) == "possible_compound_het"
+    # a phase block decides before the origin
+    assert S.phase_relation(S.CarriedCall("a", het, 5, 0, origin=first),
+                            S.CarriedCall("b", het, 5, 0, origin=second)) == "cis"
+    # cis groups: three pieces of one haplotype and a fourth variant elsewhere
+    pieces = [S.CarriedCall(str(i), het, origin=one) for i in range(3)]
+    assert S.gene_status(pieces) == "monoallelic"
+    assert S.gene_status(pieces + [S.CarriedCall("x", het)]) == "possible_compound_het"
+    assert S.gene_status(pieces + [S.CarriedCall("y", het, 7, 1), S.CarriedCall("z", het, 7, 0)]) == "compound_het"
