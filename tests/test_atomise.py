@@ -375,3 +375,51 @@ def test_phase_relation_rules():
     assert S.gene_status(pieces) == "monoallelic"
     assert S.gene_status(pieces + [S.CarriedCall("x", het)]) == "possible_compound_het"
     assert S.gene_status(pieces + [S.CarriedCall("y", het, 7, 1), S.CarriedCall("z", het, 7, 0)]) == "compound_het"
+
+
+# =============================================================================================
+# defence in depth: an un-atomised MNP/complex allele reaching SCREEN is never silently "novel"
+# =============================================================================================
+
+
+@pytest.mark.parametrize("ref, alt, expected", [
+    ("C", "T", False), ("CA", "C", False), ("C", "CA", False), ("CAG", "C", False),
+    ("CA", "TA", False),  # one base differs once the shared last base is trimmed: an SNV
+    ("CACTG", "GACTC", True), ("CG", "TA", True), ("CGAT", "TGA", True), ("A", "GT", True),
+    ("C", "<DEL>", False), ("C", "*", False), ("C", "C[chr2:100[", False),
+])
+def test_is_mnp_or_complex(ref, alt, expected):
+    assert S.is_mnp_or_complex(ref, alt) is expected
+
+
+def test_unatomised_mnp_without_frequency_is_not_matchable_and_warned(tmp_path):
+    """Before: a FreeBayes MNP annotated without atomising (a user's own VEP/snpEff VCF) got no gnomAD
+    AF, was screened as af_status novel / af_novel and kept with no warning: a common SNV phased with a
+    neighbour became a 'rare novel' finding."""
+    vcf = write_vcf(tmp_path / "mnp.vcf", [
+        vcf_row(70598100, "CAGGT", "TAGGA", "CSQ=" + vep_entry("TAGGA", hgvsp="p.Gly1_Val2delinsAspGlu"),
+                ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598300, "G", "A", "CSQ=" + vep_entry("A", hgvsp="p.Ala5Val"), ["0/1:30:99", "0/0:30:99"]),
+        # gnomADe_AF is the entry's last field: this MNP has a frequency (a source that lists MNPs)
+        vcf_row(70598400, "CG", "TA", "CSQ=" + vep_entry("TA", hgvsp="p.Arg9Ile") + "0.002",
+                ["0/1:30:99", "0/0:30:99"]),
+    ])
+    out = run_screen_inputs(tmp_path, vcf)
+    mnp = out.variants["chr10:70598100:CAGGT:TAGGA"]
+    assert (mnp["af_status"], mnp["decision"]) == ("not_matchable", "kept")
+    assert "af_not_matchable" in mnp["reasons"].split(";") and "af_novel" not in mnp["reasons"]
+    assert out.variants["chr10:70598300:G:A"]["af_status"] == "novel"  # an SNV gnomAD could list
+    assert out.variants["chr10:70598400:CG:TA"]["af_status"] == "observed"  # a frequency was found
+    assert out.mqc["evaluated without population AF, MNP/complex allele gnomAD cannot list (not_matchable)"] == "1"
+    assert out.mqc["evaluated with population AF novel"] == "1"
+    warning = [w for w in out.summary.warnings if "MNP/complex" in w]
+    assert len(warning) == 1 and "1 record(s)" in warning[0] and "--atomize" in warning[0]
+
+
+def test_report_says_a_not_matchable_frequency_is_unknown():
+    from hlhscreen import report
+
+    kept = report.KeptVariant("chr10:70598100:CAGGT:TAGGA", "PRF1", None, None, None, None, None,
+                              "af_not_matchable", None, None, None, {"af_status": "not_matchable"})
+    assert report.af_text(kept).startswith("unknown: an MNP/complex allele")
+    assert "not known to be rare" in report.kept_reason_text("af_not_matchable")

@@ -508,6 +508,8 @@ def af_text(variant: KeptVariant) -> str:
     popmax = _extra_number(variant, "popmax_af")
     used = _extra_number(variant, "af_used")
     if variant.gnomad_af is None and popmax is None and used is None:
+        if status == "not_matchable":
+            return "unknown: an MNP/complex allele, which gnomAD lists as separate SNVs/indels (not matchable)"
         return "novel / not in gnomAD"
     parts = [sig3(variant.gnomad_af) if variant.gnomad_af is not None else "no global AF in gnomAD"]
     if popmax is not None:
@@ -526,6 +528,7 @@ KEPT_REASON_TEXT = {
     "in_panel": "in the panel regions",
     "quality_pass": "call quality passed",
     "af_novel": "not in gnomAD (novel)",
+    "af_not_matchable": "no gnomAD frequency can match this MNP/complex allele (frequency unknown, not known to be rare)",
     "af_below_common": "gnomAD AF within the limits",
     WHITELIST_RESCUE: "gnomAD AF above the common-variant limit, kept by the risk-factor whitelist",
     "assessable_carrier": "at least one assessable carrier",

@@ -25,7 +25,9 @@ The rules (docs/screening.md):
 
 The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` with
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
-gnomAD AF is ``af_status=novel`` and never fails a frequency rule.
+gnomAD AF is ``af_status=novel`` and never fails a frequency rule; for an MNP/complex allele, which
+gnomAD cannot list (it lists SNVs and indels), it is ``af_status=not_matchable`` (also never fails a
+frequency rule, but flagged and warned about: its frequency is unknown, not low).
 
 Speed and memory: the header (samples, contigs, FORMAT ids; the annotation layout from its text)
 is read with pysam without loading the index, and cyvcf2/numpy are not imported. Record lines are
@@ -257,13 +259,15 @@ def decide(
     has_assessable_carrier: Optional[bool],
     annotated: bool = True,
     panel_gene: bool = True,
+    af_not_matchable: bool = False,
 ) -> Decision:
     """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
     summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
     ``annotated``: the record has CSQ/ANN entries for its ALT (else ``not_annotated``: its impact
     is unknown, so ``impact_not_selected`` is not claimed); ``panel_gene``: one of them belongs to
     a panel gene whose region the variant is in (else ``no_panel_gene_annotation``; only asked of
-    records inside the panel).
+    records inside the panel). ``af_not_matchable``: no frequency and an MNP/complex allele
+    (:func:`is_mnp_or_complex`), passed as ``af_not_matchable`` instead of ``af_novel``.
     """
     reasons: List[str] = []
     passed: List[str] = []
@@ -277,7 +281,7 @@ def decide(
     else:
         passed.append("quality_pass")
     if af_used is None:
-        passed.append("af_novel")
+        passed.append("af_not_matchable" if af_not_matchable else "af_novel")
     else:
         above_max = af_used >= config.max_af
         common = af_used > config.common_af
@@ -509,6 +513,27 @@ def _info_int(info_text: str, key: str) -> Optional[int]:
         return int(value)
     except ValueError:
         return None
+
+
+def is_mnp_or_complex(ref: str, alt: str) -> bool:
+    """REF and ALT still differ in more than one base once their shared first and last bases are
+    trimmed, and neither is empty: an MNP (``CACTG>GACTC``) or a deletion-insertion (``CGAT>TGA``,
+    ``A>GT``), not an SNV or a pure insertion/deletion. Population databases (gnomAD) list the SNVs
+    and indels of such an allele separately, so an exact-allele frequency lookup cannot find it.
+    Symbolic, breakend and ``*`` alleles are not judged (False)."""
+    if len(ref) == 1 and len(alt) == 1:
+        return False
+    if not ref or not alt or alt == "*" or alt.startswith("<") or "[" in alt or "]" in alt:
+        return False
+    n = min(len(ref), len(alt))
+    prefix = 0
+    while prefix < n and ref[prefix] == alt[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < n - prefix and ref[-1 - suffix] == alt[-1 - suffix]:
+        suffix += 1
+    left, right = len(ref) - prefix - suffix, len(alt) - prefix - suffix
+    return left > 0 and right > 0 and max(left, right) > 1
 
 
 def variant_span(pos: int, ref: str, alt: str, info_text: str = "") -> Tuple[int, int, bool]:
@@ -1552,16 +1577,20 @@ class _Screen:
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
-        af_status = "novel" if af_used is None else "observed"
+        # no frequency for an MNP/complex allele is not evidence of rarity: gnomAD lists its SNVs and
+        # indels separately (the pipeline atomises; a VCF annotated elsewhere may not be)
+        not_matchable = af_used is None and is_mnp_or_complex(ref, alt)
+        af_status = "observed" if af_used is not None else ("not_matchable" if not_matchable else "novel")
         summary.af_status[af_status] += 1
-        summary.af_fields[af_field or "none (novel)"] += 1
+        summary.af_fields[af_field or f"none ({af_status})"] += 1
         factor = self.whitelist.get((panel_chrom, pos, ref, alt))
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
                          has_assessable_carrier=(n_het + n_hom) > 0,
-                         annotated=record.annotated, panel_gene=transcript is not None or not in_panel)
+                         annotated=record.annotated, panel_gene=transcript is not None or not in_panel,
+                         af_not_matchable=not_matchable)
         # An unconfirmed qualifying variant: it fails nothing but the carrier rule, and some sample's
         # call there cannot be judged. Those samples may carry it, so they are not assessable for the
         # gene (gene_status.tsv) instead of counting as confirmed non-carriers.
@@ -1679,6 +1708,14 @@ class _Screen:
                        "(reason not_annotated): typically a multi-allelic site annotated before it was split. Split "
                        "with `bcftools norm -m -any --old-rec-tag OLD_REC` (VEP with --allele_number) so entries are "
                        "matched by ALLELE_NUM, or annotate after splitting.")
+        unmatchable = s.af_status.get("not_matchable", 0)
+        if unmatchable:
+            self._warn(f"WARNING {self.vcf_path}: {unmatchable} record(s) in the panel are MNP/complex alleles (REF and "
+                       "ALT differ in more than one base) without any population frequency: gnomAD lists their SNVs "
+                       "and indels separately, so no exact-allele lookup can find them, and they are not known to be "
+                       "rare (af_status not_matchable in variants.tsv; not dropped for frequency). Atomise before "
+                       "annotating: `bcftools norm --atomize -f ref.fa --old-rec-tag OLD_REC`, then `bcftools norm "
+                       "-m -any -f ref.fa --old-rec-tag OLD_REC` (the pipeline does).")
         s.warnings = list(self.warnings)
         rows: List[Tuple[str, int]] = [("records screened", s.records)]
         if s.skipped_by_index is not None:
@@ -1693,6 +1730,8 @@ class _Screen:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
             rows.append((f"evaluated with population AF {status}", s.af_status.get(status, 0)))
+        rows.append(("evaluated without population AF, MNP/complex allele gnomAD cannot list (not_matchable)",
+                     s.af_status.get("not_matchable", 0)))
         for name, n in sorted(s.af_fields.items()):
             rows.append((f"AF compared taken from {name}", n))
         for name in ("no CSQ/ANN entry", "CSQ/ANN entries, none for the record's ALT (annotation lost)",
