@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hlhscreen import duplicates as D
@@ -423,3 +423,50 @@ def test_report_says_a_not_matchable_frequency_is_unknown():
                               "af_not_matchable", None, None, None, {"af_status": "not_matchable"})
     assert report.af_text(kept).startswith("unknown: an MNP/complex allele")
     assert "not known to be rare" in report.kept_reason_text("af_not_matchable")
+
+
+@st.composite
+def _atomised_site(draw):
+    """A FreeBayes record with 1-3 ALTs, each a non-empty set of changed positions (its pieces), and a
+    diploid sample genotype (a, b), 0 = REF."""
+    n_alts = draw(st.integers(1, 3))
+    alts = [frozenset(draw(st.sets(st.integers(0, 4), min_size=1, max_size=3))) for _ in range(n_alts)]
+    a = draw(st.integers(0, n_alts))
+    b = draw(st.integers(0, n_alts))
+    return alts, a, b
+
+
+@settings(max_examples=300, deadline=None)
+@given(site=_atomised_site())
+# a 1/2 sample whose two pieces both lie in ALT 3 too: only the GT order tells they are in trans
+@example(site=([frozenset({0}), frozenset({1}), frozenset({0, 1})], 1, 2))
+@example(site=([frozenset({0, 2}), frozenset({0})], 1, 0))  # 1/0 of a 2-ALT record: cis
+def test_gene_status_of_atomised_pieces_matches_the_haplotypes(site):
+    """Property: the pieces bcftools makes of one record (a piece's ALT indexes = the ALTs changing its
+    position; each sample's GT in the original allele order) give the status the two haplotypes
+    imply: hom when both carry a piece, compound het when each carries a piece the other does not,
+    monoallelic when one haplotype carries every carried piece."""
+    alts, a, b = site
+    record = "chr1|10|ACGTA|" + ",".join(f"ALT{i}" for i in range(1, len(alts) + 1))
+    haps = [alts[a - 1] if a else frozenset(), alts[b - 1] if b else frozenset()]
+    carried = []
+    for pos in sorted(frozenset().union(*alts)):
+        indexes = frozenset(i + 1 for i, changed in enumerate(alts) if pos in changed)
+        on = [pos in haps[0], pos in haps[1]]
+        if not any(on):
+            continue
+        state = S._HOM if all(on) else S._HET
+        gt = "/".join("1" if x else "0" for x in on)
+        carried.append(S.CarriedCall(f"p{pos}", state, sites=frozenset({("chr1", 10 + pos, "N")}),
+                                     span=(10 + pos, 10 + pos, False),
+                                     origin=S.Origin(record, indexes, len(alts)),
+                                     slot=S._het_slot(gt) if state == S._HET else None))
+    if not carried:
+        expected = "none"
+    elif haps[0] & haps[1]:
+        expected = "biallelic_hom"
+    elif haps[0] and haps[1]:
+        expected = "compound_het"
+    else:
+        expected = "monoallelic"
+    assert S.gene_status(carried) == expected
