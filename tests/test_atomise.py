@@ -470,3 +470,47 @@ def test_gene_status_of_atomised_pieces_matches_the_haplotypes(site):
     else:
         expected = "monoallelic"
     assert S.gene_status(carried) == expected
+
+
+# =============================================================================================
+# pieces of one haplotype allele in one codon: their combined codon change is not assessed (said so)
+# =============================================================================================
+
+
+@pytest.mark.parametrize("hgvsc, codon", [
+    ("c.272C>T", 90), ("c.1A>G", 0), ("c.3G>A", 0), ("c.4G>A", 1), ("ENST1.2:c.272C>T", 90),
+    ("c.100_101del", 33), ("c.99_100del", None), ("c.100+1G>A", None), ("c.-5C>T", None), ("c.*10A>G", None),
+    ("c.100_101insT", 33), ("n.50A>G", None), (None, None),
+])
+def test_coding_codon(hgvsc, codon):
+    assert S.coding_codon(hgvsc) == codon
+
+
+def _coding_entry(alt: str, hgvsc: str, consequence: str = "missense_variant", impact: str = "MODERATE") -> str:
+    return "CSQ=" + vep_entry(alt, consequence, impact).replace("c.1A>G", hgvsc)
+
+
+def test_atomised_pieces_in_one_codon_are_warned_about(tmp_path):
+    """Atomising has a cost: VEP annotates each piece alone. Two pieces of one MNP in one codon (here
+    c.271C>T and c.273G>A: each synonymous or missense alone, together maybe a stop) would have their
+    joint codon change judged by nobody, silently; the summary counts such codons and a warning names
+    them. Pieces in different codons, and the two ALTs of a 1/2 site (trans), are not reported."""
+    mnp = "chr10|70598100|CAG|TAA"
+    other = "chr10|70598300|GACTA|AACTG"
+    site = "chr10|70598500|C|A,T"
+    vcf = write_vcf(tmp_path / "codon.vcf", [
+        vcf_row(70598100, "C", "T", f"OLD_REC={mnp}|1;" + _coding_entry("T", "c.273G>A", "synonymous_variant", "LOW"),
+                ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598102, "G", "A", f"OLD_REC={mnp}|1;" + _coding_entry("A", "c.271C>T"), ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598300, "G", "A", f"OLD_REC={other}|1;" + _coding_entry("A", "c.100G>A"), ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598304, "A", "G", f"OLD_REC={other}|1;" + _coding_entry("G", "c.104A>G"), ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598500, "C", "A", f"OLD_REC={site}|1;" + _coding_entry("A", "c.50C>A"), ["1/0:30:99", "0/0:30:99"]),
+        vcf_row(70598500, "C", "T", f"OLD_REC={site}|2;" + _coding_entry("T", "c.50C>T"), ["0/1:30:99", "0/0:30:99"]),
+    ], extra_header=[OLD_REC_HEADER])
+    out = run_screen_inputs(tmp_path, vcf)
+    assert out.mqc["codons changed by several atomised pieces of one FreeBayes allele (combined change not "
+                   "assessed)"] == "1"
+    warning = [w for w in out.summary.warnings if "codon" in w]
+    assert len(warning) == 1
+    assert "chr10:70598100:C:T + chr10:70598102:G:A (codon 91 of ENST00000441259.2" in warning[0]
+    assert "70598300" not in warning[0] and "70598500" not in warning[0]

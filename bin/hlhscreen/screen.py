@@ -48,6 +48,7 @@ import io
 import math
 import operator
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -794,6 +795,12 @@ class Origin(NamedTuple):
     alts: FrozenSet[int]  # the original ALT indexes this record is part of (an atomised piece: 1+)
     n_alts: int  # number of ALTs of the original record
 
+    @property
+    def atomised(self) -> bool:
+        """Some ALT of the original record is an MNP/complex allele (so its records are pieces)."""
+        fields = self.record.split("|")
+        return len(fields) > 3 and any(is_mnp_or_complex(fields[2], alt) for alt in fields[3].split(","))
+
 
 def _field(call: Tuple[Any, ...], index: int) -> Any:
     """Field ``index`` of a CarriedCall or of a shorter plain tuple (None when absent)."""
@@ -978,6 +985,7 @@ class ScreenSummary:
     af_fields: Counter = field(default_factory=Counter)  # field that gave the AF compared -> records
     annotation: Counter = field(default_factory=Counter)  # how records' annotation was found
     unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles
+    shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
     warnings: List[str] = field(default_factory=list)
 
 
@@ -1149,6 +1157,8 @@ class _Screen:
         self.genotypes = GenotypeParser(config.min_dp, config.min_gq, vcf)
         self.outdir = outdir
         self.summary = ScreenSummary(traversal=config.traversal)
+        # (original record, ALT index, transcript, codon) -> pieces changing that codon (see _note_codon)
+        self.codons: Dict[Tuple[str, int, str, int], List[str]] = {}
         # merged panel intervals per panel contig: (0-based starts, ends), for the hot-path check
         merged: Dict[str, Tuple[List[int], List[int]]] = {}
         for region in self.regions:
@@ -1640,6 +1650,8 @@ class _Screen:
         write_variant("\t".join(row) + "\n")
         sites = _site_keys(panel_chrom, pos, ref)
         origin = _origin(self.layout, info.get)
+        if origin is not None and in_panel and transcript is not None:
+            self._note_codon(origin, transcript, variant_id)
         if unconfirmed:
             self._accumulate(accumulators, gene, variant_id, calls, kept=False, sites=sites, span=span)
         if verdict.decision != KEPT:
@@ -1662,6 +1674,33 @@ class _Screen:
                   else f"\tfilters\tNA\t{name}\n")
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
+
+    def _note_codon(self, origin: Origin, transcript: TranscriptAnnotation, variant_id: str) -> None:
+        """Remember which codon an atomised piece changes. Pieces of one haplotype allele in one codon
+        were each annotated alone: the codon change they make together (a stop from two missense
+        changes, a missense from two synonymous ones) is not what any record's annotation says."""
+        if not origin.atomised:
+            return
+        codon = coding_codon(transcript.hgvsc)
+        if codon is None or not transcript.transcript_id:
+            return
+        for alt in origin.alts:
+            pieces = self.codons.setdefault((origin.record, alt, transcript.transcript_id, codon), [])
+            if variant_id not in pieces:
+                pieces.append(variant_id)
+
+    def _warn_shared_codons(self) -> None:
+        groups = {tuple(pieces): key for key, pieces in self.codons.items() if len(pieces) > 1}
+        self.summary.shared_codons = len(groups)
+        if not groups:
+            return
+        examples = "; ".join(f"{' + '.join(pieces)} (codon {key[3] + 1} of {key[2]}, from {key[0]})"
+                             for pieces, key in list(groups.items())[:5])
+        self._warn(f"WARNING {self.vcf_path}: {len(groups)} codon(s) are changed by several atomised pieces of one "
+                   f"FreeBayes haplotype allele: {examples}{' ...' if len(groups) > 5 else ''}. Each piece was "
+                   "annotated and judged on its own, so the codon change they make together on one haplotype was "
+                   "not assessed (two missense changes can make a stop, two synonymous ones a missense): check "
+                   "these by hand in the original record (OLD_REC).")
 
     @staticmethod
     def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
@@ -1702,6 +1741,7 @@ class _Screen:
 
     def _write_summary(self, path: Path) -> None:
         s = self.summary
+        self._warn_shared_codons()
         lost = s.annotation.get("CSQ/ANN entries, none for the record's ALT (annotation lost)", 0)
         if lost:
             self._warn(f"WARNING {self.vcf_path}: {lost} record(s) carry CSQ/ANN entries but none for their own ALT "
@@ -1738,6 +1778,8 @@ class _Screen:
                      "entries matched by ALLELE_NUM (split after annotation)"):
             rows.append((f"records evaluated with {name}", s.annotation.get(name, 0)))
         rows.append(("CSQ/ANN entries of other ALT alleles (split multi-allelic records), not used", s.unmatched_entries))
+        rows.append(("codons changed by several atomised pieces of one FreeBayes allele (combined change not assessed)",
+                     s.shared_codons))
         for gene, n in sorted(s.kept_per_gene.items()):
             rows.append((f"kept in {gene}", n))
         rows.append(("warnings (listed in the run log)", len(s.warnings)))
@@ -1774,6 +1816,25 @@ def _origin(layout: Any, info: Any) -> Optional[Origin]:
     fields = record.split("|")
     n_alts = len(fields[3].split(",")) if len(fields) > 3 else 1
     return Origin(record, alts, n_alts)
+
+
+_CODING_POSITION = re.compile(r"^c\.(\d+)(?:_(\d+))?(?:[ACGTN]+>|del|ins|dup|inv)")
+
+
+def coding_codon(hgvsc: Optional[str]) -> Optional[int]:
+    """0-based codon of a change inside the coding sequence (``c.272C>T`` -> 90), None for an intronic
+    (``c.100+1G>A``), UTR (``c.-5``, ``c.*10``) or unparsable HGVSc, or a change over two codons."""
+    if not hgvsc:
+        return None
+    text = hgvsc.split(":", 1)[1] if ":" in hgvsc else hgvsc
+    match = _CODING_POSITION.match(text)
+    if match is None:
+        return None
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) else first
+    if first < 1 or (first - 1) // 3 != (last - 1) // 3:
+        return None
+    return (first - 1) // 3
 
 
 def _het_slot(genotype: str) -> Optional[int]:
