@@ -526,6 +526,13 @@ def is_mnp_or_complex(ref: str, alt: str) -> bool:
         return False
     if not ref or not alt or alt == "*" or alt.startswith("<") or "[" in alt or "]" in alt:
         return False
+    prefix, suffix = _shared_ends(ref, alt)
+    left, right = len(ref) - prefix - suffix, len(alt) - prefix - suffix
+    return left > 0 and right > 0 and max(left, right) > 1
+
+
+def _shared_ends(ref: str, alt: str) -> Tuple[int, int]:
+    """Bases REF and ALT share at their start, then (of the rest) at their end."""
     n = min(len(ref), len(alt))
     prefix = 0
     while prefix < n and ref[prefix] == alt[prefix]:
@@ -533,8 +540,7 @@ def is_mnp_or_complex(ref: str, alt: str) -> bool:
     suffix = 0
     while suffix < n - prefix and ref[-1 - suffix] == alt[-1 - suffix]:
         suffix += 1
-    left, right = len(ref) - prefix - suffix, len(alt) - prefix - suffix
-    return left > 0 and right > 0 and max(left, right) > 1
+    return prefix, suffix
 
 
 def variant_span(pos: int, ref: str, alt: str, info_text: str = "") -> Tuple[int, int, bool]:
@@ -562,13 +568,7 @@ def variant_span(pos: int, ref: str, alt: str, info_text: str = "") -> Tuple[int
         return pos, pos + len(ref) - 1, False
     if alt == "*" or "[" in alt or "]" in alt or not ref or not alt:
         return pos, pos + max(len(ref), 1) - 1, False
-    n = min(len(ref), len(alt))
-    prefix = 0
-    while prefix < n and ref[prefix] == alt[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < n - prefix and ref[-1 - suffix] == alt[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = _shared_ends(ref, alt)
     r_end = len(ref) - suffix
     if prefix == r_end:  # no REF base changes: bases inserted after pos + prefix - 1
         return pos + prefix - 1, pos + prefix, True
