@@ -370,6 +370,13 @@ def test_phase_relation_rules():
     # a phase block decides before the origin
     assert S.phase_relation(S.CarriedCall("a", het, 5, 0, origin=first),
                             S.CarriedCall("b", het, 5, 0, origin=second)) == "cis"
+    # newer bcftools atomise A>GT into A>G and A>AT: one POS and REF, but one haplotype allele (the
+    # origin decides before the same-site rule)
+    delins = S.Origin("chr1|40|A|GT", frozenset({1}), 1)
+    site = frozenset({("chr1", 40, "A")})
+    assert S.gene_status([S.CarriedCall("snv", het, sites=site, span=(40, 40, False), origin=delins),
+                          S.CarriedCall("ins", het, sites=site, span=(40, 41, True), origin=delins)]) == "monoallelic"
+    assert S.gene_status([S.CarriedCall("snv", het, sites=site), S.CarriedCall("ins", het, sites=site)]) == "compound_het"
     # cis groups: three pieces of one haplotype and a fourth variant elsewhere
     pieces = [S.CarriedCall(str(i), het, origin=one) for i in range(3)]
     assert S.gene_status(pieces) == "monoallelic"
