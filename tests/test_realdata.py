@@ -94,6 +94,31 @@ def test_na12878_scores_at_least_as_measured_against_the_giab_truth(na12878):
             assert float(row[metric]) >= measured[metric] - MARGIN[kind], (kind, metric, row, details)
 
 
+def test_na12878_freebayes_mnp_and_complex_calls_reach_annotation_atomised(na12878):
+    """FreeBayes writes chr20:10,002,138 C>G + 10,002,142 G>C as one MNP CACTG>GACTC and two 1/2 complex
+    sites (TTCT>CTCC,TTCC; TCAC>CCAT,CCAC). Before: they reached annotation whole, so no gnomAD record
+    (which lists the SNVs) could match them. Now the pipeline's VCF has the truth's SNVs and
+    zygosities, each piece naming its FreeBayes record and ALT(s) in OLD_REC (docs/benchmarks.md)."""
+    launch, _ = na12878
+    vcf = launch / "results/variants/cohort.norm.vcf.gz"
+    text = subprocess.run(["bgzip", "-dc", str(vcf)], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        info = dict(part.split("=", 1) for part in fields[7].split(";") if "=" in part)
+        found[(int(fields[1]), fields[3], fields[4])] = (fields[9].split(":")[0], info.get("OLD_REC"))
+    assert found[(10002138, "C", "G")] == ("1/1", "chr20|10002138|CACTG|GACTC|1")
+    assert found[(10002142, "G", "C")] == ("1/1", "chr20|10002138|CACTG|GACTC|1")
+    assert found[(10012384, "T", "C")] == ("1/0", "chr20|10012384|TTCT|CTCC,TTCC|1")
+    assert found[(10012387, "T", "C")] == ("1/1", "chr20|10012384|TTCT|CTCC,TTCC|1,2")
+    assert found[(10012518, "T", "C")] == ("1/1", "chr20|10012518|TCAC|CCAT,CCAC|1,2")
+    assert found[(10012521, "C", "T")] == ("1/0", "chr20|10012518|TCAC|CCAT,CCAC|1")
+    assert not any(alt == "*" for _, _, alt in found)
+    assert len(found) == len(text.splitlines()) - sum(1 for line in text.splitlines() if line.startswith("#"))
+
+
 def test_na12878_alignment_and_coverage_on_the_target(na12878):
     launch, _ = na12878
     sn = samtools_sn(launch / "results/qc/samtools_stats/NA12878.stats")
