@@ -63,6 +63,21 @@ def test_vcf_back_to_genome_rewrites_contigs_and_positions(tmp_path):
     assert lines[-1] == "chr1\t105\t.\tA\tG\t50\t.\t."
 
 
+def test_vcf_back_to_genome_moves_the_original_record_of_a_piece_too(tmp_path):
+    """OLD_REC (the FreeBayes record an atomised or split record came from) named the window: the
+    screen's warnings quote it, so it is moved onto GRCh38 like the record."""
+    windows = read_windows(windows_file(tmp_path, [("w1", "chr1", 101, 200, 1000)]))
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=w1,length=100>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "w1\t7\t.\tG\tC\t50\t.\tTYPE=mnp;OLD_REC=w1|3|CAGTG|GAGTC|1\tGT\t0/1\n"
+                   "w1\t8\t.\tA\tT\t50\t.\tOLD_REC=other|8|A|T,C|1,2\tGT\t0/1\n")
+    out = io.StringIO()
+    assert vcf_to_genome(vcf, windows, out) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[-2] == "chr1\t107\t.\tG\tC\t50\t.\tTYPE=mnp;OLD_REC=chr1|103|CAGTG|GAGTC|1\tGT\t0/1"
+    assert lines[-1].endswith("OLD_REC=other|8|A|T,C|1,2\tGT\t0/1")
+
+
 def test_vcf_on_an_unknown_contig_is_an_error(tmp_path):
     windows = read_windows(windows_file(tmp_path, [("w1", "chr1", 101, 200, 1000)]))
     vcf = tmp_path / "in.vcf"

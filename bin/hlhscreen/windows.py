@@ -21,6 +21,8 @@ from .files import open_text
 
 COLUMNS = ("contig", "chrom", "start", "end", "chrom_length")
 _CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)")
+# bcftools norm --old-rec-tag in the pipeline's VCF: OLD_REC=CHR|POS|REF|ALT[|IDX] of the original record
+_OLD_REC = re.compile(r"(?<=[\t;])OLD_REC=([^|;\t]+)\|(\d+)\|")
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,18 @@ def vcf_to_genome(vcf: Path, windows: Dict[str, Window], out: TextIO) -> int:
             window = windows.get(chrom)
             if window is None:
                 raise UserInputError(vcf, line_no, "CHROM", f"{chrom} is not a window in the windows table")
+            if "OLD_REC=" in rest:  # the original record's place on GRCh38 too (the screen names it)
+                rest = _OLD_REC.sub(lambda m: _old_rec_on_genome(m, windows), rest)
             out.write(f"{window.chrom}\t{int(pos) + window.offset}\t{rest}")
             records += 1
     return records
+
+
+def _old_rec_on_genome(match: "re.Match[str]", windows: Dict[str, Window]) -> str:
+    window = windows.get(match.group(1))
+    if window is None:  # not on a window contig: left as written
+        return match.group(0)
+    return f"OLD_REC={window.chrom}|{int(match.group(2)) + window.offset}|"
 
 
 def write_genome_fasta(windows: Dict[str, Window], fasta: Path, out: TextIO, width: int = 60) -> None:
