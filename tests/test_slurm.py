@@ -17,6 +17,7 @@ from typing import Dict, List
 
 import pytest
 
+from fake_slurm import fake_sinfo
 from nextflow_runner import nextflow, run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,22 +26,6 @@ CLUSTER = REPO / "scripts/slurm_cluster.sh"
 
 
 # ---- bin/slurm_node_caps.sh with a stand-in sinfo ----------------------------------------------
-
-def fake_sinfo(tmp_path: Path, listing: str, status: int = 0) -> Dict[str, str]:
-    """PATH with an `sinfo` that prints `listing` (after checking the options it is called with)."""
-    bindir = tmp_path / "fakebin"
-    bindir.mkdir(exist_ok=True)
-    (bindir / "listing").write_text(listing)
-    sinfo = bindir / "sinfo"
-    sinfo.write_text(f"""#!/usr/bin/env bash
-echo "$@" > {bindir}/args
-[[ " $* " == *" --noheader "* && " $* " == *" --Node "* ]] || {{ echo "unexpected options: $*" >&2; exit 2; }}
-cat {bindir}/listing
-exit {status}
-""")
-    sinfo.chmod(0o755)
-    return dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
-
 
 def caps(env: Dict[str, str], *queue: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(CAPS), *queue], env=env, capture_output=True, text=True)
