@@ -2,7 +2,8 @@
 # A one-node SLURM cluster on this machine, for testing the pipeline's `slurm` profile for real.
 #
 #   scripts/slurm_cluster.sh up       install (Debian packages) and start munged, slurmctld, slurmd;
-#                                     waits until the node accepts jobs. Does nothing if already up.
+#                                     waits until the node accepts jobs. If already up, only brings
+#                                     its configuration up to date (scontrol reconfigure).
 #   scripts/slurm_cluster.sh down     stop the daemons this script started (by their pid files),
 #                                     unless another caller of 'up' still runs (see below)
 #   scripts/slurm_cluster.sh status   print the cluster state; exit 0 only if it accepts jobs
@@ -18,6 +19,9 @@
 # process tracking by /proc, no task plugin, no accounting, consumable cores + memory, jobs run
 # as root. It is written to /etc/slurm/slurm.conf with a marker line; an existing slurm.conf that
 # this script did not write is never touched (a real cluster's configuration).
+#
+# The node is in two partitions, 'short' (the default) and 'long', like the site config example of
+# docs/usage.md (which the SLURM test runs as written, apart from its caps).
 set -euo pipefail
 
 readonly MARKER="# written by hlhscreen scripts/slurm_cluster.sh"
@@ -25,7 +29,7 @@ readonly CONF=/etc/slurm/slurm.conf
 readonly RUN_DIR=/run/hlhscreen-slurm          # pid files and the list of daemons we started
 readonly STATE_DIR=/var/lib/hlhscreen-slurm
 readonly LOG_DIR=/var/log/hlhscreen-slurm
-readonly PARTITION=${HLHSCREEN_SLURM_PARTITION:-debug}
+readonly PARTITIONS=(short long)                  # the first is the default
 readonly PACKAGES=(slurmctld slurmd slurm-client munge)
 
 say() { echo "slurm_cluster: $*" >&2; }
@@ -73,6 +77,15 @@ node_line() {
     echo "NodeName=$name NodeAddr=127.0.0.1 NodeHostname=$name CPUs=$cpus RealMemory=$((mem * 95 / 100)) State=UNKNOWN"
 }
 
+partition_lines() {   # node name
+    local partition default=YES
+    for partition in "${PARTITIONS[@]}"; do
+        echo "PartitionName=$partition Nodes=$1 Default=$default MaxTime=INFINITE State=UP"
+        default=NO
+    done
+}
+
+# Writes $CONF.tmp; the caller moves it into place.
 write_config() {
     local name
     name=$(node_name)
@@ -105,7 +118,8 @@ SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
 InactiveLimit=0
 KillWait=10
-MinJobAge=300
+# finished jobs stay visible to scontrol for an hour (the SLURM test reads their partition and account)
+MinJobAge=3600
 StateSaveLocation=$STATE_DIR/ctld
 SlurmdSpoolDir=$STATE_DIR/d
 SlurmctldPidFile=$RUN_DIR/slurmctld.pid
@@ -113,9 +127,8 @@ SlurmdPidFile=$RUN_DIR/slurmd.pid
 SlurmctldLogFile=$LOG_DIR/slurmctld.log
 SlurmdLogFile=$LOG_DIR/slurmd.log
 $(node_line "$name")
-PartitionName=$PARTITION Nodes=$name Default=YES MaxTime=INFINITE State=UP
+$(partition_lines "$name")
 EOF
-    mv "$CONF.tmp" "$CONF"
 }
 
 alive() { [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -144,10 +157,11 @@ start_munge() {
     die "munged started but does not answer"
 }
 
-start_daemon() {   # name, pid file
+start_daemon() {   # name, pid file, options
     local daemon=$1 pidfile=$2
+    shift 2
     alive "$pidfile" && return 0
-    "/usr/sbin/$daemon" 9>&- || die "$daemon did not start (see $LOG_DIR/$daemon.log)"
+    "/usr/sbin/$daemon" "$@" 9>&- || die "$daemon did not start (see $LOG_DIR/$daemon.log)"
     echo "$daemon" >>"$RUN_DIR/started"
 }
 
@@ -200,15 +214,28 @@ cmd_up() {
     mkdir -p "$RUN_DIR"
     echo "$PPID" >>"$RUN_DIR/users"
     if ours && accepting_jobs; then
-        say "already up ($(node_name): $(node_state))"
+        write_config
+        if cmp -s "$CONF.tmp" "$CONF"; then
+            rm -f "$CONF.tmp"
+            say "already up ($(node_name): $(node_state))"
+            return 0
+        fi
+        # started by an older version of this script: same node, new settings (partitions, ...)
+        mv "$CONF.tmp" "$CONF"
+        scontrol reconfigure || die "scontrol reconfigure failed (see $LOG_DIR/slurmctld.log)"
+        wait_for_node
+        say "up, configuration updated: partitions ${PARTITIONS[*]}"
         return 0
     fi
     write_config
+    mv "$CONF.tmp" "$CONF"
     start_munge
-    start_daemon slurmctld "$RUN_DIR/slurmctld.pid"
+    # -c: a fresh start forgets the jobs of an earlier session (a test run killed with the cluster
+    # would otherwise have its pending jobs started again, in work folders that may be gone)
+    start_daemon slurmctld "$RUN_DIR/slurmctld.pid" -c
     start_daemon slurmd "$RUN_DIR/slurmd.pid"
     wait_for_node
-    say "up: partition $PARTITION, node $(sinfo -h -N -o '%N %c CPUs %m MB')"
+    say "up: partitions ${PARTITIONS[*]} (default ${PARTITIONS[0]}), node $(sinfo -h -N -o '%N %c CPUs %m MB' | head -n 1)"
 }
 
 stop_pidfile() {

@@ -123,7 +123,7 @@ def slurm_cluster():
 
 
 FAST_POLLING = """
-// the test cohort's jobs last seconds: look for them often (the profile's defaults suit real clusters)
+// the test cohort's jobs last seconds: look for them often (the site config's intervals suit real clusters)
 executor {
     pollInterval      = '1 sec'
     queueStatInterval = '2 sec'
@@ -132,12 +132,34 @@ executor {
 trace.fields = 'task_id,hash,native_id,process,tag,status,exit,workdir'
 """
 
+def usage_site_config() -> str:
+    """The site config example of docs/usage.md ("Running on a SLURM cluster"), as written."""
+    usage = (REPO / "docs/usage.md").read_text()
+    example = re.search(r"A site config, given with `-c hpc.config`.*?```groovy\n(.*?)```", usage, re.S)
+    assert example, "docs/usage.md: the site config example is gone"
+    return example.group(1)
+
+
+def site_setting(config: str, name: str) -> str:
+    """The first quoted value of `name = '...'` in the example."""
+    found = re.search(rf"^\s*{name}\s*=\s*'([^']*)'", config, re.M)
+    assert found, f"the site config example sets no {name}"
+    return found.group(1)
+
 
 @pytest.fixture(scope="module")
 def slurm_run(slurm_cluster, tmp_path_factory):
+    """-profile test,slurm with the usage docs' site config (its caps replaced by the test node's), then
+    faster polling."""
     launch_dir = tmp_path_factory.mktemp("slurm")
+    # the test profile's caps, within the node: tasks of the test cohort run side by side
+    node = node_size()
+    caps = f"resourceLimits = [cpus: {min(2, node['cpus'])}, memory: {min(6 * 1024, node['memory_mb'])}.MB, time: 1.h]"
+    site, replaced = re.subn(r"resourceLimits\s*=\s*\[[^\]]*\]", caps, usage_site_config())
+    assert replaced == 1, "the site config example sets no process.resourceLimits"
+    (launch_dir / "hpc.config").write_text(site)
     (launch_dir / "fast_polling.config").write_text(FAST_POLLING)
-    run_nextflow(launch_dir, "-profile", "test,slurm", "--outdir", "results", "-c", "fast_polling.config",
+    run_nextflow(launch_dir, "-profile", "test,slurm", "--outdir", "results", "-c", "hpc.config,fast_polling.config",
                  timeout=1800)
     return launch_dir
 
@@ -167,6 +189,32 @@ def test_every_task_ran_as_a_slurm_job(slurm_run, test_profile_run):
     for row in rows:
         wrapper = (Path(row["workdir"]) / ".command.run").read_text()
         assert "#SBATCH -J nf-" in wrapper, row["process"]
+
+
+def slurm_job(job_id: str) -> Dict[str, str]:
+    """What slurmctld holds about a job (the test cluster keeps finished jobs for an hour)."""
+    shown = subprocess.run(["scontrol", "show", "job", job_id], capture_output=True, text=True)
+    assert shown.returncode == 0, f"scontrol show job {job_id}: {shown.stderr}"
+    return dict(re.findall(r"(\w+)=(\S*)", shown.stdout))
+
+
+@pytest.mark.pipeline
+def test_slurm_received_the_site_config(slurm_run):
+    site = usage_site_config()
+    default_queue, long_queue = site_setting(site, "queue"), re.search(
+        r"withName: 'BWA_MEM\|BWAMEM2_MEM' \{\s*queue\s*=\s*'([^']+)'", site).group(1)
+    account, options = site_setting(site, "account"), site_setting(site, "clusterOptions")
+    assert default_queue != long_queue
+    partitions = set()
+    for row in trace_rows(slurm_run):
+        job = slurm_job(row["native_id"])
+        expected = long_queue if row["process"].endswith(":BWA_MEM") else default_queue
+        assert (job["Partition"], job["Account"], job["JobState"]) == (expected, account, "COMPLETED"), (row, job)
+        partitions.add(job["Partition"])
+        wrapper = (Path(row["workdir"]) / ".command.run").read_text()
+        assert f"#SBATCH {options}" in wrapper, row["process"]  # clusterOptions (QOS is not kept without accounting)
+        assert "NXF_SCRATCH=" in wrapper, row["process"]        # scratch = '$TMPDIR'
+    assert partitions == {default_queue, long_queue}
 
 
 @pytest.mark.pipeline
@@ -211,10 +259,7 @@ def test_slurm_calls_equal_the_local_calls(slurm_run, test_profile_run):
 
 @pytest.mark.pipeline
 def test_site_config_example_of_the_usage_docs_wins_over_the_profile(tmp_path):
-    usage = (REPO / "docs/usage.md").read_text()
-    example = re.search(r"A site config, given with `-c hpc.config`.*?```groovy\n(.*?)```", usage, re.S)
-    assert example, "docs/usage.md: the site config example is gone"
-    (tmp_path / "hpc.config").write_text(example.group(1))
+    (tmp_path / "hpc.config").write_text(usage_site_config())
     env = fake_sinfo(tmp_path, CLUSTER_LISTING)  # the cluster says 16 CPUs, 62.5 GB; the site config says more
     env["NXF_OFFLINE"] = "true"
     # -c is an option of nextflow itself, before the command (`nextflow run` also takes it after)
@@ -225,6 +270,10 @@ def test_site_config_example_of_the_usage_docs_wins_over_the_profile(tmp_path):
     bwa = result.stdout.split("withName:'BWA_MEM|BWAMEM2_MEM' {")[1].split("withName:")[0]
     assert "queue = 'long'" in bwa, bwa
     assert "queueSize = 100" in result.stdout and "cacheDir = '/shared/containers/singularity'" in result.stdout
+    # over the profile's --slurm_* and intervals
+    for setting in ("queue = 'short'", "clusterOptions = '--qos=normal'", "account = 'hlh_project'",
+                    "pollInterval = '1 min'", "queueStatInterval = '5 min'", "submitRateLimit = '20/1min'"):
+        assert setting in result.stdout, setting
 
 
 # ---- scripts/slurm_cluster.sh refuses machines it cannot set up, with the reason -------------------
