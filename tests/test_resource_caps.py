@@ -187,3 +187,16 @@ def test_the_runs_cover_every_label_and_every_resource_withname(capped_runs, tes
     assert used_labels == resource_selectors(flat, "withLabel"), used_labels
     for selector in resource_selectors(flat, "withName"):
         assert any(re.fullmatch(selector, process) for process in ran), f"withName:{selector} sets resources but no run used it"
+
+
+def test_the_caps_example_of_the_usage_docs_is_a_valid_config(tmp_path):
+    usage = (REPO / "docs/usage.md").read_text()
+    section = usage.split("\n## Resources\n")[1].split("\n## ")[0]
+    example = re.search(r"```groovy\n(.*?)```", section, re.S)
+    assert example, "docs/usage.md, Resources: the caps example is gone"
+    (tmp_path / "site.config").write_text(example.group(1))
+    result = subprocess.run([nextflow(), "-c", "site.config", "config", str(REPO), "-flat"], cwd=tmp_path,
+                            env=dict(os.environ, NXF_OFFLINE="true"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "process.resourceLimits = [cpus:32, memory:'256 GB', time:'3d']" in result.stdout, result.stdout
+    assert "process.'withName:BWA_MEM|BWAMEM2_MEM'.cpus = 16" in result.stdout, result.stdout
