@@ -8,8 +8,8 @@ the cluster (-profile slurm reads the largest node from sinfo) or a -c site conf
 The run test: the test profile under -profile test,slurm with a stand-in `sinfo` describing a small
 node (2 CPUs, 3 GB, partition limit 30 min), run as -stub-run on the local executor, with the first
 task of every process failing once with exit 137 so that its retry (twice the request) is traced too.
-Two runs (bwa + snpEff/gnomAD; bwa-mem2 + VEP with the FASTA index built) exercise every label of
-conf/base.config and every withName that sets resources. Each traced attempt must fit the caps.
+Two runs (bwa + snpEff/gnomAD; bwa-mem2 + VEP with the FASTA index built) exercise every label the
+modules use and every withName that sets resources. Each traced attempt must fit the caps.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from fake_slurm import fake_sinfo
 from nextflow_runner import REPO, nextflow, run_nextflow
 
 GIB = 1024 ** 3
-NODE_CPUS = min(2, os.cpu_count() or 1)   # the local executor refuses a task asking for more than the host has
+NODE_CPUS = 2
 NODE_MEMORY_MB = 3072
 PARTITION_MINUTES = 30
 # the caps the profiles must arrive at: the node's CPUs and memory, the partition's time limit (< the test profile's 1 h)
@@ -74,7 +74,6 @@ def test_slurm_config(tmp_path_factory) -> str:
 
 def test_every_module_has_exactly_one_label_of_conf_base(test_slurm_config):
     labels = resource_selectors(test_slurm_config, "withLabel")
-    assert labels >= {"process_single", "process_low", "process_medium", "process_high"}, labels
     for process, declared in module_labels().items():
         assert len(declared) == 1 and declared[0] in labels, (process, declared, labels)
 
@@ -91,6 +90,14 @@ def test_test_profile_on_a_cluster_keeps_the_partition_time_limit(test_slurm_con
 CAPS_RUN_CONFIG = """
 // the slurm profile's caps, but run here: no sbatch on this machine
 process.executor     = 'local'
+// stub tasks do nothing: no need to hold them to the host's CPUs. Nextflow 24.10's local executor can
+// also lose a CPU from its count when tasks end as fast as these (nextflow-io/nextflow#7652, fixed
+// later) and would then never start a 2-CPU retry; and the profile's 30 s poll would only slow the run.
+executor {
+    cpus         = 64
+    memory       = 1.TB
+    pollInterval = '1 sec'
+}
 // the first task of every process fails once as if killed (137), so its retry is traced too
 process.beforeScript = { task.attempt == 1 && task.index == 1 ? 'exit 137' : '' }
 trace.raw    = true
@@ -148,15 +155,16 @@ def test_every_attempt_of_every_task_is_within_the_caps(capped_runs):
 
 @pytest.mark.pipeline
 def test_the_caps_lowered_requests_above_them(capped_runs):
-    # the test can fail: process_high asks for 12 CPUs and 72 GB, process_medium for 36 GB, every
-    # label for >= 2 h; all of them must arrive exactly at the caps
+    # the test can fail: process_medium asks for 6 CPUs and 36 GB, process_high for 72 GB (the aligners'
+    # CPUs follow the FASTQ size: 1 for these reads), every step for >= 2 h; all must arrive at the caps
     by_process = {}
     for row in all_rows(capped_runs):
         by_process.setdefault(simple_name(row["process"]), []).append(row)
-    for process in ("BWA_MEM", "BWAMEM2_MEM", "ENSEMBLVEP_VEP"):
+    for process, capped in (("ENSEMBLVEP_VEP", RESOURCES), ("BWA_MEM", ("memory", "time")),
+                            ("BWAMEM2_MEM", ("memory", "time"))):
         assert process in by_process, sorted(by_process)
         for row in by_process[process]:
-            assert {r: int(row[r]) for r in RESOURCES} == CAPS, row
+            assert all(int(row[r]) == CAPS[r] for r in capped), row
     assert all(int(row["time"]) == CAPS["time"] for row in all_rows(capped_runs))
 
 
@@ -183,8 +191,9 @@ def test_the_runs_cover_every_label_and_every_resource_withname(capped_runs, tes
     flat = test_slurm_config
     ran = {simple_name(row["process"]) for row in all_rows(capped_runs)}
     labels = module_labels()
-    used_labels = {label for process in ran for label in labels[process]}
-    assert used_labels == resource_selectors(flat, "withLabel"), used_labels
+    # every label a module uses (conf/base.config may define more: the nf-core set)
+    ran_labels = {label for process in ran for label in labels[process]}
+    assert ran_labels == {label for declared in labels.values() for label in declared}, ran_labels
     for selector in resource_selectors(flat, "withName"):
         assert any(re.fullmatch(selector, process) for process in ran), f"withName:{selector} sets resources but no run used it"
 

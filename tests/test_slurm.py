@@ -228,11 +228,13 @@ def test_no_job_asked_for_more_than_the_node_or_the_caps(slurm_run):
         memory_mb = int(re.search(r"^#SBATCH --mem (\d+)M$", wrapper, re.M).group(1))
         assert cpus <= min(2, node["cpus"]), (row["process"], cpus)                 # test profile: 2 CPUs
         assert memory_mb <= min(6 * 1024, node["memory_mb"]), (row["process"], memory_mb)  # and 6 GB
-        capped.append((row["process"], cpus))
+        capped.append((row["process"], cpus, memory_mb))
     # BWA_MEM's threads scale with its input (1 per 200 MB of reads, conf/base.config): the test
     # cohort's lanes are tiny, so each job must ask for exactly 1 CPU, not its label's 12
-    bwa_jobs = [cpus for process, cpus in capped if process.endswith(":BWA_MEM")]
-    assert bwa_jobs and all(cpus == 1 for cpus in bwa_jobs), capped
+    bwa_jobs = [(cpus, memory_mb) for process, cpus, memory_mb in capped if process.endswith(":BWA_MEM")]
+    assert bwa_jobs and all(cpus == 1 for cpus, _ in bwa_jobs), capped
+    # and its label asks for 72 GB, more than the node has: the caps, not luck, kept it within the node
+    assert all(memory_mb == min(6 * 1024, node["memory_mb"]) for _, memory_mb in bwa_jobs), capped
 
 
 def vcf_records(path: Path) -> List[str]:
