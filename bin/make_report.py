@@ -27,6 +27,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--gene-tests", required=True, help="gene_tests.tsv from COHORT_STATS")
     parser.add_argument("--biallelic-tests", required=True, help="biallelic_tests.tsv from COHORT_STATS")
     parser.add_argument("--power", required=True, help="power.tsv from COHORT_STATS")
+    parser.add_argument("--sex", default=None, help="sex.tsv from SEX_CHECK (given, inferred and used sex)")
+    parser.add_argument("--clinvar-release", default=None,
+                        help="clinvar_release.json from CLINVAR_ANNOTATE (the ClinVar release cited)")
     parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--panel-callability", default=None,
@@ -47,7 +50,7 @@ def main(argv: Optional[list] = None) -> int:
                                  "Use YYYY-MM-DD, e.g. 2025-01-31.") from None
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
-               panel_callability=args.panel_callability)
+               panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release)
     return 0
 
 

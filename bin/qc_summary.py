@@ -14,13 +14,14 @@ from typing import List, Optional
 from hlhscreen import qc
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
-from hlhscreen.tables import read_sample_groups
+from hlhscreen.tables import read_sample_groups, read_tsv
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samplesheet", type=Path, required=True, help="validated samplesheet (sample,group,...)")
     parser.add_argument("--inputs", type=Path, default=Path("."), help="folder with the per-sample files")
+    parser.add_argument("--sex", type=Path, help="sex.tsv (bin/sex_check.py): sex columns and the sex_mismatch flag")
     parser.add_argument("--min-mean-depth", type=float, default=20.0)
     parser.add_argument("--min-pct-20x", type=float, default=90.0)
     parser.add_argument("--min-pct-mapped", type=float, default=90.0)
@@ -36,6 +37,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             if not path.exists():
                 raise UserInputError(path, None, "sample", f"QC input for sample {sample} is missing")
         results.append(qc.summarise(sample, group, *files, args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped))
+    if args.sex:
+        sexes = {row["sample"]: row for _, row in read_tsv(args.sex, ("sample", "sex_given", "sex_inferred", "sex",
+                                                                      "x_autosome_ratio", "note"), "--sex")}
+        missing = [r.sample for r in results if r.sample not in sexes]
+        if missing:
+            raise UserInputError(args.sex, None, "sample", f"no row for sample(s) {', '.join(missing[:5])}",
+                                 "Give the sex.tsv of the same run.")
+        results = [qc.with_sex(r, sexes[r.sample]) for r in results]
     with atomic_output(args.out) as out:
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)

@@ -42,6 +42,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
                     help="GRCh38 reference FASTA (indexed): each risk-factor row's REF is checked against it")
     io.add_argument("--warnings-file", default=None,
                     help="also write every warning, one per line, to this file (the pipeline shows them in its log)")
+    io.add_argument("--sex", default=None,
+                    help="the run's sex.tsv (bin/sex_check.py): males are hemizygous on chrX/chrY outside the PARs; "
+                         "without it every sample's sex is unknown and calls there are not assessable")
     io.add_argument("--harmonise-contigs", action="store_true",
                     help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
 
@@ -67,6 +70,12 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
                             "('none' for no term) (default: %(default)s)")
     rules.add_argument("--whitelist-overrides-max-af", action="store_true",
                        help="let whitelisted risk factors through --max-af too (off: the study applied MAF < 0.04 to all)")
+    rules.add_argument("--keep-clinvar-pathogenic", action="store_true",
+                       help="keep variants ClinVar classifies Pathogenic/Likely pathogenic (INFO/CLINVAR_*, "
+                            "bin/clinvar_annotate.py) with >= --clinvar-min-stars review stars whatever their impact "
+                            "(off: the study's rules)")
+    rules.add_argument("--clinvar-min-stars", type=int, default=S.DEFAULT_CLINVAR_MIN_STARS,
+                       help="review stars --keep-clinvar-pathogenic needs (0-4) (default: %(default)s)")
     rules.add_argument("--no-require-carrier", dest="require_carrier", action="store_false",
                        help="keep variants that no sample carries with an assessable genotype")
     rules.add_argument("--min-qual", type=float, default=S.DEFAULT_MIN_QUAL, help="minimum QUAL; a missing QUAL passes (default: %(default)s)")
@@ -104,18 +113,21 @@ def main(argv: Optional[list] = None) -> int:
         min_gq=args.min_gq,
         require_carrier=args.require_carrier,
         whitelist_overrides_max_af=args.whitelist_overrides_max_af,
+        keep_clinvar_pathogenic=args.keep_clinvar_pathogenic,
+        clinvar_min_stars=args.clinvar_min_stars,
         evaluate_outside_panel=args.evaluate_outside_panel,
         harmonise_contigs=args.harmonise_contigs,
         traversal=args.traversal,
         threads=args.threads,
     )
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
-                           mane_transcripts=args.mane_transcripts, fasta=args.fasta)
+                           mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex)
     if args.warnings_file:
         with open(args.warnings_file, "w") as out:
             out.write("".join(f"{w}\n" for w in summary.warnings))
     print(f"screen: {summary.records} records ({summary.traversal}), {summary.in_panel} in panel, "
-          f"{summary.kept} kept ({summary.rescued} by the whitelist), {summary.dropped} dropped", file=sys.stderr)
+          f"{summary.kept} kept ({summary.rescued} by the whitelist, {summary.clinvar_rescued} by ClinVar), "
+          f"{summary.dropped} dropped", file=sys.stderr)
     return 0
 
 

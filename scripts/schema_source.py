@@ -11,7 +11,8 @@ GROUPS = {
         "input": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^.+\.[cC][sS][vV]$",
                   "errorMessage": "is not a .csv file: the samplesheet is comma-separated (sample,group,fastq_1,fastq_2) "
                                   "and its name ends in .csv (save a spreadsheet as CSV; a .tsv needs its tabs made commas)",
-                  "description": "Samplesheet CSV: sample,group,fastq_1,fastq_2 (group case or control; one row per lane)."},
+                  "description": "Samplesheet CSV: sample,group,fastq_1,fastq_2 (group case or control; one row per lane), "
+                                 "optionally a sex column (male, female, unknown or empty)."},
         "outdir": {"type": "string", "format": "directory-path", "default": "results",
                    "description": "Where results are written."},
         "publish_dir_mode": {"type": "string", "default": "copy",
@@ -69,6 +70,8 @@ GROUPS = {
                             "description": "Ensembl REST server for --annotator vep_rest."},
         "vep_rest_cache": {"type": "string", "format": "directory-path",
                            "description": "On-disk cache of REST answers, kept between runs (default: vep_rest_cache/ in the launch folder)."},
+        "clinvar_vcf": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^\S+\.vcf\.gz$",
+                        "description": "NCBI's GRCh38 ClinVar VCF (clinvar.vcf.gz with its .tbi; contigs without chr are mapped): CLNSIG, review stars, CLNDN and the variation ID for every screened variant, cited by its ##fileDate."},
     }),
     "screening_options": ("Screening options (defaults reproduce the study)", [], {
         "max_af": {"type": "number", "default": 0.04, "minimum": 0, "maximum": 1,
@@ -88,6 +91,10 @@ GROUPS = {
                          "description": "SO consequences kept whatever their impact (comma-separated, or 'none')."},
         "whitelist_overrides_max_af": {"type": "boolean", "default": False,
                                        "description": "Let whitelisted risk factors through --max_af too (off: the study applied AF < 0.04 to all)."},
+        "keep_clinvar_pathogenic": {"type": "boolean", "default": False,
+                                    "description": "Keep variants ClinVar classifies Pathogenic/Likely pathogenic with >= --clinvar_min_stars review stars whatever their predicted impact (needs --clinvar_vcf; off: the study's rules)."},
+        "clinvar_min_stars": {"type": "integer", "default": 2, "minimum": 0, "maximum": 4,
+                              "description": "Review stars --keep_clinvar_pathogenic needs (2: multiple submitters, no conflicts)."},
         "min_qual": {"type": "number", "default": 20, "minimum": 0, "description": "Minimum variant QUAL."},
         "min_dp": {"type": "integer", "default": 10, "minimum": 0,
                    "description": "Minimum genotype depth; below it a sample is not assessable at that variant."},

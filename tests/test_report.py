@@ -138,6 +138,9 @@ def _gene_status_rows() -> List[List[str]]:
     return rows
 
 
+QC_BASE_COLUMNS = [c for c in report.QC_COLUMNS if c not in report.QC_SEX_COLUMNS]
+
+
 def _write_tsv(path: Path, header: List[str], rows: List[List[str]]) -> Path:
     path.write_text("\n".join("\t".join(row) for row in [header, *rows]) + "\n")
     return path
@@ -155,7 +158,8 @@ def make_inputs(folder: Path) -> Dict[str, Path]:
             qc_rows.append([sample, GROUP[sample], "7540", "7400", "98.14", "15.2", "80.5", "mean_depth<20;pct_20x<90"])
         else:
             qc_rows.append([sample, GROUP[sample], "7788", "7788", "100.0", "39.88", "100.0", "pass"])
-    paths["qc"] = _write_tsv(folder / "sample_qc.tsv", list(report.QC_COLUMNS), qc_rows)
+    # sample_qc.tsv without the sex columns (optional for the report; issue 13)
+    paths["qc"] = _write_tsv(folder / "sample_qc.tsv", QC_BASE_COLUMNS, qc_rows)
     variant_rows = []
     for given in VARIANTS:
         vid = given["variant_id"]
@@ -585,6 +589,15 @@ def test_figure_files_are_valid(built):
         assert root.tag.endswith("svg")
 
 
+def test_carrier_matrix_shows_hemizygous_only_when_present():
+    samples = [("c1", "case"), ("k1", "control")]
+    variants = [("x1", "SH2D1A p.Arg55Ter")]
+    result = figures.carrier_matrix(samples, variants, {("c1", "x1"): "hemizygous", ("k1", "x1"): "het"})
+    assert "hemizygous (male, chrX outside the PARs)" in result.legend_labels
+    assert result.counts["hemizygous"] == 1 and result.markers["hemizygous"] not in (
+        result.markers["het"], result.markers["hom_alt"])
+
+
 def test_carrier_matrix_distinguishes_states():
     samples = [("c1", "case"), ("c2", "case"), ("k1", "control"), ("k2", "control")]
     variants = [("v1", "PRF1 p.Ala91Val"), ("v2", "UNC13D p.Gly34Ser")]
@@ -596,9 +609,9 @@ def test_carrier_matrix_distinguishes_states():
     assert any("hom_alt" in label for label in result.legend_labels)
     assert any("not assessable" in label for label in result.legend_labels)
     assert any("reference" in label for label in result.legend_labels)
-    # shapes, not only colours, differ between the states
-    assert len(set(result.markers.values())) == 4
-    assert result.counts == {"het": 2, "hom_alt": 1, "not_assessable": 1, "ref": 4}
+    # shapes, not only colours, differ between the states (hemizygous included)
+    assert len(set(result.markers.values())) == 5
+    assert result.counts == {"het": 2, "hom_alt": 1, "hemizygous": 0, "not_assessable": 1, "ref": 4}
     texts = [text.get_text() for text in result.figure.axes[0].texts]
     assert "Cases\nn=2" in texts and "Controls\nn=2" in texts
     png, svg = figures.render(result.figure)
@@ -1036,7 +1049,7 @@ def test_report_on_real_screen_and_cohort_outputs(tmp_path):
     written = cohort.run_cohort_stats(tmp_path / "screen" / "carriers.tsv", tmp_path / "screen" / "gene_status.tsv",
                                       samples, tmp_path / "cohort")
     qc = tmp_path / "sample_qc.tsv"
-    qc.write_text("\t".join(report.QC_COLUMNS) + "\n" + "".join(
+    qc.write_text("\t".join(QC_BASE_COLUMNS) + "\n" + "".join(
         f"{s}\t{'case' if s.startswith('case') else 'control'}\t1000\t990\t99.0\t40.0\t99.0\tpass\n" for s in vcf_samples))
     versions = tmp_path / "versions.yml"
     versions.write_text(VERSIONS)
@@ -1059,3 +1072,132 @@ def test_report_on_real_screen_and_cohort_outputs(tmp_path):
             assert html.escape(row["whitelist_evidence"]) in text
     assert any(row["rescued_by"] == "risk_factor_whitelist" for row in kept)
     assert len(out["multiqc"].read_text().splitlines()) == 5 + len(read_tests(written["gene"]))
+
+
+# ------------------------------------------------------------------ issue 13: sex, hemizygous, ClinVar
+
+def with_clinical_inputs(tmp_path: Path) -> Dict[str, Path]:
+    """The fixture with sex.tsv (ctrl_03: given female, reads male), ClinVar columns on the variants
+    (W374X Pathogenic 2 stars; the dropped P67L a ClinVar risk factor above common_af) and a release file."""
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["variants"].read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [line.split("\t") for line in lines[1:]]
+    for fields in rows:
+        vid = fields[header.index("variant_id")]
+        values = {"clinvar_clnsig": "not_in_clinvar", "risk_factor_candidate": "no"}
+        if vid == W374X:
+            values = dict(clinvar_variation_id="13709", clinvar_clnsig="Pathogenic", clinvar_stars="2",
+                          clinvar_review_status="criteria_provided,_multiple_submitters,_no_conflicts",
+                          clinvar_disease="Familial_hemophagocytic_lymphohistiocytosis_2|not_provided",
+                          risk_factor_candidate="no")
+        if vid == DROPPED:
+            values = dict(clinvar_clnsig="Conflicting_classifications_of_pathogenicity|risk_factor", clinvar_stars="1",
+                          clinvar_variation_id="NA", risk_factor_candidate="yes")
+        for column, value in values.items():
+            fields[header.index(column)] = value
+    paths["variants"].write_text("\n".join("\t".join(r) for r in [header, *rows]) + "\n")
+    paths["sex"] = tmp_path / "sex.tsv"
+    sexes = {"case_01": ("male", "male", "male", "0.51", "NA"), "ctrl_03": ("female", "male", "unknown", "0.49",
+                                                                             "sex_mismatch")}
+    paths["sex"].write_text("\t".join(report.SEX_COLUMNS) + "\n" + "".join(
+        "\t".join([s, GROUP[s], *sexes.get(s, ("female", "female", "female", "1.01", "NA"))]) + "\n"
+        for s in SAMPLES))
+    paths["clinvar"] = tmp_path / "clinvar_release.json"
+    paths["clinvar"].write_text(json.dumps({"citation": "ClinVar GRCh38 VCF release of 2024-05-12 (file clinvar.vcf.gz, "
+                                                        "##fileDate)", "ncbi_release": True, "records": 6,
+                                            "records_in_clinvar": 2}))
+    return paths
+
+
+def run_clinical(paths: Dict[str, Path], outdir: Path) -> str:
+    written = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"],
+                                paths["gene_status"], paths["variant_tests"], paths["gene_tests"],
+                                paths["biallelic_tests"], paths["power"], paths["versions"], paths["params"], outdir,
+                                RUN_DATE, sex=paths["sex"], clinvar_release=paths["clinvar"])
+    return written["html"].read_text(encoding="utf-8")
+
+
+def test_sex_part_of_the_qc_section(tmp_path):
+    page = run_clinical(with_clinical_inputs(tmp_path), tmp_path / "out")
+    text = section_text(page, "qc")
+    assert "Sex and the X-linked genes" in text
+    assert "1 male, 5 female, 1 unknown." in text
+    assert "Given and inferred sex disagree for ctrl_03" in text and "Not assessed on chrX (sex unknown): ctrl_03" in text
+    assert "&lt;= 0.65 is read as male, &gt;= 0.8 as female" in text
+    row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S) if "ctrl_03" in r and "disagree" in r)
+    assert "unknown" in row
+
+
+def test_without_sex_the_report_says_so(built):
+    assert "The sex of the samples was not given to the report" in section_text(built[2], "qc")
+
+
+def test_sex_mismatch_qc_flag_in_words(tmp_path):
+    paths = with_clinical_inputs(tmp_path)
+    lines = paths["qc"].read_text().splitlines()
+    lines = [line.replace("\tpass", "\tsex_mismatch") if line.startswith("ctrl_03\t") else line for line in lines]
+    paths["qc"].write_text("\n".join(lines) + "\n")
+    text = section_text(run_clinical(paths, tmp_path / "out"), "cohort")
+    assert "disagrees with the sex its chrX depth shows" in text and "sex_mismatch" in text
+
+
+def test_a_sex_table_of_another_run_is_refused(tmp_path):
+    paths = with_clinical_inputs(tmp_path)
+    paths["sex"].write_text("\n".join(paths["sex"].read_text().splitlines()[:-1]) + "\n")
+    with pytest.raises(UserInputError, match=r"no sex row for sample\(s\) ctrl_04"):
+        run_clinical(paths, tmp_path / "out")
+    paths["sex"].write_text(paths["sex"].read_text().replace("\tmale\tmale\tmale\t", "\tmale\tXY\tmale\t"))
+    with pytest.raises(UserInputError, match="sex_inferred: 'XY' is not one of male, female, unknown"):
+        run_clinical(paths, tmp_path / "out")
+
+
+def test_clinvar_column_citation_and_candidates(tmp_path):
+    page = run_clinical(with_clinical_inputs(tmp_path), tmp_path / "out")
+    text = section_text(page, "variants")
+    assert "<th scope=\"col\">ClinVar</th>" in text
+    assert "ClinVar GRCh38 VCF release of 2024-05-12 (file clinvar.vcf.gz, ##fileDate)." in text
+    assert "2 of the 6 variants called are in it" in text and "not an NCBI ClinVar release" not in text
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Trp374Ter" in r)
+    assert "<strong>Pathogenic</strong>" in row and "\u2605\u2605\u2606\u2606 (2 of 4)" in row
+    assert "variation ID 13709" in row and "Familial hemophagocytic lymphohistiocytosis 2; not provided" in row
+    assert "not in ClinVar" in text
+    candidates = text[text.index("Risk-factor candidates"):text.index("Unconfirmed qualifying")]
+    assert DROPPED in candidates and "Conflicting classifications of pathogenicity; risk factor" in candidates
+    assert "Nothing is added automatically" in candidates
+    methods = section_text(page, "methods")
+    assert "attached by exact allele from the ClinVar GRCh38 VCF release of 2024-05-12" in methods
+    assert "haploid on chrX and chrY outside the pseudo-autosomal regions" in methods
+
+
+def test_without_clinvar_no_column_and_said(built):
+    text = section_text(built[2], "variants")
+    assert "ClinVar was not used in this run" in text and "<th scope=\"col\">ClinVar</th>" not in text
+    assert "Not assessed: ClinVar was not used in this run" in text
+    assert "ClinVar was not consulted." in section_text(built[2], "methods")
+
+
+def test_clinvar_rescued_variant_says_why(tmp_path):
+    paths = with_clinical_inputs(tmp_path)
+    text = paths["variants"].read_text().replace(
+        "in_panel;quality_pass;af_novel;impact:MODERATE;assessable_carrier",
+        "in_panel;quality_pass;af_novel;clinvar_pathogenic;assessable_carrier", 1)
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    for i, line in enumerate(lines[1:], start=1):
+        fields = line.split("\t")
+        if fields[0] == G34S:
+            fields[header.index("rescued_by")] = "clinvar_pathogenic"
+            fields[header.index("clinvar_clnsig")] = "Likely_pathogenic"
+            fields[header.index("clinvar_stars")] = "3"
+            lines[i] = "\t".join(fields)
+    paths["variants"].write_text("\n".join(lines) + "\n")
+    text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
+    assert "Kept by its ClinVar classification" in row and "Likely pathogenic" in row
+    assert "1 kept only because of their ClinVar classification" in text
+
+
+def test_hemizygous_carrier_shown_as_hemi():
+    calls = [cohort.Call("case_01", "case", "x", "SH2D1A", None, None, "1", "hemizygous", "14", "99", None)]
+    assert str(report.carriers_cell(calls, "case")) == "case_01 (hemi)"

@@ -12,6 +12,7 @@ include { FASTQC                } from '../modules/local/fastqc'
 include { MOSDEPTH              } from '../modules/local/mosdepth'
 include { MOSDEPTH as MOSDEPTH_TARGETS } from '../modules/local/mosdepth'
 include { QC_SUMMARY            } from '../modules/local/qc_summary'
+include { SEX_CHECK             } from '../modules/local/sex_check'
 include { MULTIQC               } from '../modules/local/multiqc'
 include { BUILD_PANEL           } from '../modules/local/build_panel'
 include { SCREEN                } from '../modules/local/screen'
@@ -91,16 +92,31 @@ workflow HLHSCREEN {
         )
     }
 
+    // Sex given vs inferred from the chrX/autosome depth of the coverage regions (the panel's, or the
+    // capture targets without a panel); males are called haploid on chrX/chrY outside the PARs
+    // (FreeBayes --cnv-map) and are hemizygous carriers there (SCREEN).
+    SEX_CHECK(
+        samples,
+        MOSDEPTH.out.regions.map { it[1] }.collect(),
+        PREPARE_REFERENCE.out.fai,
+        params.reference_windows ? file(params.reference_windows, checkIfExists: true) : []
+    )
+    ch_versions = ch_versions.mix(SEX_CHECK.out.versions)
+    ch_multiqc = ch_multiqc.mix(SEX_CHECK.out.multiqc)
+
     QC_SUMMARY(
         samples,
         ALIGN.out.stats.map { it[1] }
             .mix(MOSDEPTH.out.summary.map { it[1] }, MOSDEPTH.out.region_dist.map { it[1] })
-            .collect()
+            .collect(),
+        SEX_CHECK.out.tsv
     )
     ch_versions = ch_versions.mix(QC_SUMMARY.out.versions)
     ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc)
 
-    CALL_VARIANTS(ALIGN.out.bam, ch_calling_bed, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai)
+    // a value channel: every calling chunk reads the same map
+    CALL_VARIANTS(ALIGN.out.bam, ch_calling_bed, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai,
+                  SEX_CHECK.out.cnv_map.first())
     ch_versions = ch_versions.mix(CALL_VARIANTS.out.versions)
 
     ch_annotated = Channel.empty()
@@ -111,7 +127,8 @@ workflow HLHSCREEN {
         ch_versions = ch_versions.mix(ANNOTATE.out.versions)
         ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
-        SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, PREPARE_REFERENCE.out.genome_fasta)
+        SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, SEX_CHECK.out.tsv,
+               PREPARE_REFERENCE.out.genome_fasta)
         ch_versions = ch_versions.mix(SCREEN.out.versions)
         ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
         // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log
@@ -135,7 +152,7 @@ workflow HLHSCREEN {
             samples, QC_SUMMARY.out.tsv,
             SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
             COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
-            COHORT_STATS.out.power,
+            COHORT_STATS.out.power, SEX_CHECK.out.tsv, ANNOTATE.out.clinvar_release,
             ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability
         )
         ch_versions = ch_versions.mix(REPORT.out.versions)

@@ -48,12 +48,15 @@ POWER_COLUMNS = (
     "case_freq_at_min_detectable_or", "min_significant_case_carriers", "note",
 )
 
-STATES = ("het", "hom_alt", "ref", "not_assessable")
-STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "not_assessable")
+STATES = ("het", "hom_alt", "hemizygous", "ref", "not_assessable")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "hemizygous",
+            "not_assessable")
 
-_VARIANT_CARRIER = {"het", "hom_alt"}
-_GENE_CARRIER = {"monoallelic", "biallelic_hom", "possible_compound_het", "compound_het"}
-_BIALLELIC_CARRIER = {"biallelic_hom", "possible_compound_het", "compound_het"}
+# A hemizygous male (his one X carries the variant) carries at every level and, like a homozygote,
+# has no normal copy left: the recessive (biallelic) model counts him as a carrier.
+_VARIANT_CARRIER = {"het", "hom_alt", "hemizygous"}
+_GENE_CARRIER = {"monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "hemizygous"}
+_BIALLELIC_CARRIER = {"biallelic_hom", "possible_compound_het", "compound_het", "hemizygous"}
 _BIALLELIC_NONCARRIER = {"none", "monoallelic"}
 
 CARRIER, NON_CARRIER, EXCLUDED = "carrier", "non_carrier", "excluded"
@@ -112,7 +115,7 @@ class AssociationTest:
 
 
 def variant_outcome(state: str) -> str:
-    """Variant level: ``het``/``hom_alt`` carry, ``ref`` does not, ``not_assessable`` is excluded."""
+    """Variant level: ``het``/``hom_alt``/``hemizygous`` carry, ``ref`` does not, ``not_assessable`` is excluded."""
     if state in _VARIANT_CARRIER:
         return CARRIER
     if state == "ref":
@@ -129,7 +132,8 @@ def gene_outcome(status: str, n_not_assessable: int) -> str:
 
 
 def biallelic_outcome(status: str, n_not_assessable: int) -> str:
-    """Biallelic level: hom / (possible) compound het carry; none/monoallelic count if fully assessable."""
+    """Biallelic level: hom / (possible) compound het / hemizygous carry; none/monoallelic count if fully
+    assessable."""
     if status in _BIALLELIC_CARRIER:
         return CARRIER
     if status in _BIALLELIC_NONCARRIER and n_not_assessable == 0:

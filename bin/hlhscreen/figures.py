@@ -26,14 +26,17 @@ from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 # Shape and fill carry the state; colour only repeats it (readable in greyscale and by colour-blind
 # readers). Colours: Okabe-Ito vermillion and blue, greys.
-STATE_ORDER = ("hom_alt", "het", "not_assessable", "ref")
+STATE_ORDER = ("hom_alt", "hemizygous", "het", "not_assessable", "ref")
+OPTIONAL_STATES = ("hemizygous",)  # drawn (and in the legend) only when some call has it
 STATE_STYLE: Dict[str, Dict[str, object]] = {
     "hom_alt": {"marker": "s", "markersize": 9, "markerfacecolor": "#D55E00", "markeredgecolor": "black",
                 "fillstyle": "full", "label": "homozygous alternate (hom_alt)"},
+    "hemizygous": {"marker": "D", "markersize": 8, "markerfacecolor": "#CC79A7", "markeredgecolor": "black",
+                   "fillstyle": "full", "label": "hemizygous (male, chrX outside the PARs)"},
     "het": {"marker": "o", "markersize": 9, "markerfacecolor": "#0072B2", "markeredgecolor": "black",
             "fillstyle": "left", "markerfacecoloralt": "white", "label": "heterozygous (het)"},
     "not_assessable": {"marker": "x", "markersize": 7, "markerfacecolor": "#555555", "markeredgecolor": "#555555",
-                       "fillstyle": "full", "label": "not assessable (no call, low depth or low GQ)"},
+                       "fillstyle": "full", "label": "not assessable (no call, low depth or GQ, sex unknown)"},
     "ref": {"marker": ".", "markersize": 4, "markerfacecolor": "#B0B0B0", "markeredgecolor": "#B0B0B0",
             "fillstyle": "full", "label": "reference (not a carrier)"},
 }
@@ -96,6 +99,8 @@ def carrier_matrix(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[
                 xs.append(columns[sample])
                 ys.append(rows[variant_id])
         counts[state] = len(xs)
+        if state in OPTIONAL_STATES and not xs:
+            continue  # no male carrier on chrX: no legend entry for a state nobody has
         style = dict(STATE_STYLE[state])
         label = style.pop("label")
         ax.plot(xs, ys, linestyle="none", label=label, **style)

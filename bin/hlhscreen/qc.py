@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -21,6 +21,10 @@ class SampleQC:
     mean_panel_depth: float
     pct_panel_20x: float
     flag: str  # column qc_flag: "pass" or a ";"-joined list of the failed checks
+    sex_given: str = "NA"
+    sex_inferred: str = "NA"
+    sex: str = "NA"
+    x_autosome_ratio: str = "NA"
 
 
 def read_samtools_stats(path: Path) -> Dict[str, float]:
@@ -76,19 +80,32 @@ def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
                     ";".join(failed) or "pass")
 
 
-COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x", "qc_flag")
+COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x",
+           "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
+SEX_MISMATCH_FLAG = "sex_mismatch"
+
+
+def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
+    """The QC row with the sample's sex.tsv values (SEX_CHECK); a given sex the reads contradict
+    is a QC flag (a sample swap or a data-entry error)."""
+    flags = [] if qc.flag == "pass" else qc.flag.split(";")
+    if SEX_MISMATCH_FLAG in sex_row.get("note", "").split(";"):
+        flags.append(SEX_MISMATCH_FLAG)
+    return replace(qc, flag=";".join(flags) or "pass", sex_given=sex_row["sex_given"],
+                   sex_inferred=sex_row["sex_inferred"], sex=sex_row["sex"], x_autosome_ratio=sex_row["x_autosome_ratio"])
 
 
 def row(qc: SampleQC) -> str:
     return "\t".join(str(v) for v in (qc.sample, qc.group, qc.total_reads, qc.mapped_reads, qc.pct_mapped,
-                                      qc.mean_panel_depth, qc.pct_panel_20x, qc.flag)) + "\n"
+                                      qc.mean_panel_depth, qc.pct_panel_20x, qc.sex_given, qc.sex_inferred, qc.sex,
+                                      qc.x_autosome_ratio, qc.flag)) + "\n"
 
 
 def multiqc_header(min_mean_depth: float, min_pct_20x: float) -> str:
     return (
         "# id: 'hlhscreen_sample_qc'\n"
         "# section_name: 'Sample QC summary'\n"
-        f"# description: 'Reads, mapping and panel coverage per sample; flagged when mean panel depth < {min_mean_depth:g}x or < {min_pct_20x:g}% of panel bases reach 20x.'\n"
+        f"# description: 'Reads, mapping, panel coverage and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
         "# plot_type: 'table'\n"
     )
 

@@ -34,12 +34,16 @@ from .cohort import (
     CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome,
     not_estimable_reason, optional_text, parse_count, read_calls, read_gene_status, variant_outcome,
 )
+from . import clinvar as clinvar_lib
+from . import sex as sex_lib
 from .errors import UserInputError
 from .files import atomic_output
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
 from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_tsv
 
 PathLike = Union[str, os.PathLike]
+# sample_qc.tsv's sex columns (issue 13): shown when present, absent from files of older runs
+QC_SEX_COLUMNS = ("sex_given", "sex_inferred", "sex", "x_autosome_ratio")
 
 REPORT_FILE = "hlhscreen_report.html"
 MQC_FILE = "report_summary_mqc.tsv"
@@ -50,7 +54,12 @@ FIGURES = ("carrier_matrix", "gene_forest")
 VARIANT_REQUIRED = ("variant_id", "gene", "hgvsc", "hgvsp", "consequence", "impact", "gnomad_af", "decision",
                     "reasons", "rescued_by", "whitelist_evidence", "whitelist_reason")
 VARIANT_OPTIONAL = ("transcript", "rsid", "af_status", "popmax_af", "popmax_population", "af_used",
-                    "qual", "whitelisted", "label", "af_field")
+                    "qual", "whitelisted", "label", "af_field", "clinvar_variation_id", "clinvar_clnsig",
+                    "clinvar_review_status", "clinvar_stars", "clinvar_disease")
+CLINVAR_RESCUE = "clinvar_pathogenic"
+NOT_IN_CLINVAR = "not_in_clinvar"
+# sex.tsv (SEX_CHECK): the columns the report shows
+SEX_COLUMNS = ("sample", "group", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "note")
 # SCREEN's unconfirmed qualifying variants (issue 9 item 1); absent from files of older runs
 UNCONFIRMED_COLUMNS = ("unconfirmed", "not_assessable_samples")
 WHITELIST_RESCUE = "risk_factor_whitelist"
@@ -84,7 +93,12 @@ class KeptVariant:
     @property
     def rescued(self) -> bool:
         """Kept only because the whitelist waived a frequency rule."""
-        return self.rescued_by == WHITELIST_RESCUE
+        return WHITELIST_RESCUE in (self.rescued_by or "").split(";")
+
+    @property
+    def clinvar_rescued(self) -> bool:
+        """Kept only because ClinVar's Pathogenic/Likely pathogenic classification waived the impact rule."""
+        return CLINVAR_RESCUE in (self.rescued_by or "").split(";")
 
     @property
     def whitelisted(self) -> bool:
@@ -138,6 +152,32 @@ class TestRow:
     line: int
 
 
+@dataclass(frozen=True)
+class RiskFactorCandidate:
+    """A variant above --common_af that ClinVar calls a risk factor and the whitelist lacks (variants.tsv
+    ``risk_factor_candidate = yes``): listed for the user to decide, never added automatically."""
+
+    variant_id: str
+    gene: str
+    label: str
+    af_used: Optional[float]
+    clnsig: Optional[str]
+    stars: Optional[str]
+    variation_id: Optional[str]
+    reasons: Optional[str]
+
+
+@dataclass(frozen=True)
+class SexRow:
+    sample: str
+    group: str
+    given: str
+    inferred: str
+    sex: str
+    ratio: Optional[float]
+    note: Optional[str]
+
+
 @dataclass
 class ReportData:
     samples: Dict[str, str]                   # sample -> group, samples CSV order
@@ -153,6 +193,9 @@ class ReportData:
     params: Dict[str, Any]
     # panel_callability.tsv rows (every panel gene, callable or why not); None when not given
     panel: Optional[List[Dict[str, str]]] = None
+    sexes: List[SexRow] = field(default_factory=list)       # sex.tsv rows (empty: not given)
+    clinvar: Optional[Dict[str, Any]] = None                 # clinvar_release.json (None: no ClinVar)
+    candidates: List[RiskFactorCandidate] = field(default_factory=list)
 
 
 # ================================================================== reading
@@ -180,7 +223,8 @@ def parse_number(path: PathLike, line: int, column: str, text: str, allow_na: bo
 def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[SampleQC]:
     """``sample_qc.tsv``: one row per sample of the samples CSV."""
     rows: Dict[str, SampleQC] = {}
-    for line, row in read_tsv(path, QC_COLUMNS, "--qc"):
+    # the sex columns (issue 13) are shown when present
+    for line, row in read_tsv(path, [c for c in QC_COLUMNS if c not in QC_SEX_COLUMNS], "--qc"):
         sample, group = row["sample"], row["group"]
         check_sample(path, line, sample, group, samples, samples_path)
         if sample in rows:
@@ -190,7 +234,8 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
         rows[sample] = SampleQC(sample, group, parse_count(path, line, "total_reads", row["total_reads"]),
                                 parse_count(path, line, "mapped_reads", row["mapped_reads"]),
                                 numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
-                                row["qc_flag"].strip() or "pass")
+                                row["qc_flag"].strip() or "pass",
+                                **{column: row.get(column, NA) for column in QC_SEX_COLUMNS})
     missing = [sample for sample in samples if sample not in rows]
     if missing:
         raise UserInputError(path, None, "sample", f"no QC row for sample(s) {', '.join(missing)}",
@@ -229,7 +274,7 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[Unconfir
                                  "Give one row per variant.")
         seen[variant_id] = line
         rescued_by = optional_text(row["rescued_by"])
-        if rescued_by == WHITELIST_RESCUE and not optional_text(row["whitelist_evidence"]):
+        if WHITELIST_RESCUE in (rescued_by or "").split(";") and not optional_text(row["whitelist_evidence"]):
             raise UserInputError(path, line, "whitelist_evidence", "a whitelisted variant without its evidence",
                                  "Every risk-factor whitelist entry needs a citation (docs/panels.md).")
         kept.append(KeptVariant(
@@ -242,6 +287,57 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[Unconfir
             extra={column: optional_text(row[column]) for column in VARIANT_OPTIONAL if column in row},
         ))
     return kept, n_screened, unconfirmed
+
+
+def read_risk_factor_candidates(path: PathLike) -> List[RiskFactorCandidate]:
+    """Rows of ``variants.tsv`` SCREEN marked ``risk_factor_candidate = yes`` (none in files of older runs)."""
+    found = []
+    for line, row in read_tsv(path, VARIANT_REQUIRED, "--variants"):
+        if row.get("risk_factor_candidate", "no").strip() != "yes":
+            continue
+        found.append(RiskFactorCandidate(
+            row["variant_id"].strip(), row["gene"].strip(),
+            optional_text(row.get("label", "")) or optional_text(row["hgvsp"]) or optional_text(row["hgvsc"])
+            or row["variant_id"].strip(),
+            parse_number(path, line, "af_used", row.get("af_used", "NA")), optional_text(row.get("clinvar_clnsig", "")),
+            optional_text(row.get("clinvar_stars", "")), optional_text(row.get("clinvar_variation_id", "")),
+            optional_text(row["reasons"])))
+    return found
+
+
+def read_sexes(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[SexRow]:
+    """``sex.tsv`` (SEX_CHECK): one row per sample of the samples CSV."""
+    rows: Dict[str, SexRow] = {}
+    for line, row in read_tsv(path, SEX_COLUMNS, "--sex"):
+        check_sample(path, line, row["sample"], row["group"], samples, samples_path)
+        for column in ("sex_given", "sex_inferred", "sex"):
+            if row[column] not in sex_lib.SEXES:
+                raise UserInputError(path, line, column, f"'{row[column]}' is not one of {', '.join(sex_lib.SEXES)}",
+                                     "Give the sex.tsv SEX_CHECK wrote.")
+        if row["sample"] in rows:
+            raise UserInputError(path, line, "sample", f"second row for sample '{row['sample']}'", "Give one row per sample.")
+        rows[row["sample"]] = SexRow(row["sample"], row["group"], row["sex_given"], row["sex_inferred"], row["sex"],
+                                     parse_number(path, line, "x_autosome_ratio", row["x_autosome_ratio"]),
+                                     optional_text(row["note"]))
+    missing = [sample for sample in samples if sample not in rows]
+    if missing:
+        raise UserInputError(path, None, "sample", f"no sex row for sample(s) {', '.join(missing)}",
+                             "Give the sex.tsv of the same run.")
+    return [rows[sample] for sample in samples]
+
+
+def read_clinvar_release(path: PathLike) -> Dict[str, Any]:
+    """``clinvar_release.json`` (CLINVAR_ANNOTATE): file, fileDate, source, citation, counts."""
+    with open_input(path, "--clinvar-release") as handle:
+        try:
+            release = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise UserInputError(path, err.lineno, "--clinvar-release", f"not JSON ({err.msg})",
+                                 "Give the clinvar_release.json CLINVAR_ANNOTATE wrote.") from None
+    if not isinstance(release, dict) or "citation" not in release:
+        raise UserInputError(path, None, "--clinvar-release", "no citation in the file",
+                             "Give the clinvar_release.json CLINVAR_ANNOTATE wrote.")
+    return release
 
 
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
@@ -412,7 +508,8 @@ def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mappin
 
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
-         versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None) -> ReportData:
+         versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
+         sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input."""
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
@@ -427,6 +524,9 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         tests={level: read_tests(test_paths[level], level) for level in LEVELS}, power=read_power(power),
         versions=read_versions(versions), params=read_params(params),
         panel=read_callability(panel_callability) if panel_callability else None,
+        sexes=read_sexes(sex, groups, samples) if sex is not None else [],
+        clinvar=read_clinvar_release(clinvar_release) if clinvar_release is not None else None,
+        candidates=read_risk_factor_candidates(variants),
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
@@ -531,6 +631,8 @@ KEPT_REASON_TEXT = {
     "af_not_matchable": "no gnomAD frequency can match this MNP/complex allele (frequency unknown, not known to be rare)",
     "af_below_common": "gnomAD AF within the limits",
     WHITELIST_RESCUE: "gnomAD AF above the common-variant limit, kept by the risk-factor whitelist",
+    CLINVAR_RESCUE: "predicted impact not selected, kept because ClinVar classifies it Pathogenic/Likely pathogenic "
+                    "with enough review stars",
     "assessable_carrier": "at least one assessable carrier",
 }
 
@@ -555,6 +657,12 @@ QC_CHECKS = {
 _QC_TOKEN = re.compile(r"^([a-z0-9_]+)<(.+)$")
 
 
+QC_PLAIN_FLAGS = {
+    "sex_mismatch": ("sex", "the sex given in the samplesheet disagrees with the sex its chrX depth shows "
+                            "(sample swap or data-entry error?): sex unknown, not assessed on chrX"),
+}
+
+
 def qc_failures(flag: str) -> List[Tuple[Optional[str], str]]:
     """(QC column or None, plain-language reason) for each failed check in a ``qc_flag``."""
     if flag in ("", "pass", NA):
@@ -565,13 +673,19 @@ def qc_failures(flag: str) -> List[Tuple[Optional[str], str]]:
         if match and match.group(1) in QC_CHECKS:
             column, text = QC_CHECKS[match.group(1)]
             failures.append((column, text.format(match.group(2))))
+        elif token.strip() in QC_PLAIN_FLAGS:
+            failures.append(QC_PLAIN_FLAGS[token.strip()])
         else:
             failures.append((None, token.strip()))
     return failures
 
 
 NOTE_TEXT = {"no_call": "no genotype called", "low_depth": "read depth below the minimum",
-             "low_gq": "genotype quality below the minimum"}
+             "low_gq": "genotype quality below the minimum",
+             "sex_unknown": "sex unknown, so a chrX call cannot be read (one copy or two?)",
+             "het_call_in_male": "heterozygous call in a male on chrX, which cannot be right",
+             "female_chrY": "a chrY call in a female"}
+STATE_SHORT = {"het": "het", "hom_alt": "hom", "hemizygous": "hemi"}
 
 
 def note_text(note: Optional[str], params: Mapping[str, Any]) -> str:
@@ -680,6 +794,7 @@ figcaption { font-size: 0.9em; color: #333333; margin-top: 0.4em; }
 nav ol { columns: 2; font-size: 0.95em; }
 footer { margin-top: 3em; border-top: 1px solid #CCCCCC; padding-top: 0.5em; font-size: 0.85em; color: #555555; }
 code { font-size: 0.92em; }
+.stars { color: #B8860B; white-space: nowrap; }
 @media print { section { page-break-inside: avoid; } nav { display: none; } }
 """
 
@@ -797,8 +912,10 @@ def cohort_section(data: ReportData) -> Html:
     if flagged:
         qc_part = join([
             tag("h3", "Samples flagged by QC"),
-            tag("p", "A flag marks weak sequencing; flagged samples stay in the analysis, but their "
-                     "genotypes are assessed against the depth and quality minimums like every other sample."),
+            tag("p", "A flag marks weak sequencing, or a sex given in the samplesheet that the reads contradict; "
+                     "flagged samples stay in the analysis, but their genotypes are assessed against the depth and "
+                     "quality minimums like every other sample (and a sample whose sex is unknown is not assessed "
+                     "on chrX)."),
             table(["Sample", "Group", "Why flagged", "qc_flag"],
                   [(row.sample, row.group, "; ".join(text for _, text in qc_failures(row.flag)),
                     tag("code", row.flag)) for row in flagged]),
@@ -844,10 +961,12 @@ def qc_section(data: ReportData) -> Html:
                 return td(Html(esc(text) + esc(" \u25bc below")), class_="num below")
             return td(text, class_="num")
 
+        sex = (td(Html(esc(f"{row.sex_given} / {row.sex_inferred} / {row.sex}") + esc(" ▼ mismatch")),
+                  class_="below") if "sex" in below else f"{row.sex_given} / {row.sex_inferred} / {row.sex}")
         rows.append((row.sample, row.group, td(f"{row.total_reads:,}", "num"), td(f"{row.mapped_reads:,}", "num"),
                      number("pct_mapped", f"{row.pct_mapped:.2f}"),
                      number("mean_panel_depth", f"{row.mean_panel_depth:.2f}"),
-                     number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"),
+                     number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"), sex, td(row.x_autosome_ratio, "num"),
                      "pass" if not failures else "; ".join(text for _, text in failures)))
         classes.append("flagged" if failures else None)
     lead = ("How well each sample was sequenced over the screened genes. Low depth means fewer reads to "
@@ -856,7 +975,8 @@ def qc_section(data: ReportData) -> Html:
                "The run's QC thresholds were not recorded in the parameters; the flags come from sample_qc.tsv.")
     return section("qc", "2. Per-sample sequencing quality", lead, note,
                    table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
-                          "% panel bases >= 20x", "QC flag"], rows, row_classes=classes), panel_part(data))
+                          "% panel bases >= 20x", "Sex: given / inferred / used", "chrX / autosome depth", "QC flag"],
+                         rows, row_classes=classes), sex_part(data), panel_part(data))
 
 
 def not_called_genes(data: ReportData) -> List[Dict[str, str]]:
@@ -880,11 +1000,82 @@ def panel_part(data: ReportData) -> Html:
                  table(["Gene", "Chromosome", "Callable bp / panel bp", "Status", "Why"], rows)])
 
 
+def sex_part(data: ReportData) -> Html:
+    """How each sample's sex was decided, and what that means for the X-linked genes."""
+    heading = tag("h3", "Sex and the X-linked genes")
+    rule = (f"The sex is inferred from the mean depth over the panel regions on chrX outside the pseudo-autosomal "
+            f"regions divided by that over the autosomal regions: one X gives about 0.5, two about 1.0; "
+            f"<= {sex_lib.MALE_MAX_RATIO:g} is read as male, >= {sex_lib.FEMALE_MIN_RATIO:g} as female, anything "
+            f"between, or fewer than {sex_lib.MIN_X_BASES} bp of chrX regions, or an autosomal depth below "
+            f"{sex_lib.MIN_AUTOSOMAL_DEPTH:g}x, as unknown. The run uses the sex given in the samplesheet when the "
+            "depth agrees or cannot tell, the inferred sex when none was given, and unknown when the two disagree.")
+    meaning = ("Males were called with one copy of chrX outside the pseudo-autosomal regions, so a male is never "
+               "heterozygous there: a male carrier is hemizygous (hemi), counted as a carrier in the any-variant "
+               "tests and, having no normal copy left, with the biallelic carriers in the recessive test. A sample "
+               "of unknown sex is not assessable at chrX variants (a heterozygous call could be a carrier female or "
+               "an artefact in a male) and is left out of the X-linked genes' comparisons; give its sex in the "
+               "samplesheet to include it.")
+    if not data.sexes:
+        return join([heading, tag("p", "The sex of the samples was not given to the report (no sex.tsv).")])
+    unknown = [row for row in data.sexes if row.sex == "unknown"]
+    mismatch = [row for row in data.sexes if sex_lib.NOTE_MISMATCH in (row.note or "").split(";")]
+    rows = [(row.sample, row.group, row.given, row.inferred, tag("strong", row.sex),
+             td(sig3(row.ratio) if row.ratio is not None else NA, "num"), sex_note_text(row)) for row in data.sexes]
+    counts = {sex: sum(row.sex == sex for row in data.sexes) for sex in sex_lib.SEXES}
+    summary = (f"{counts['male']} male, {counts['female']} female, {counts['unknown']} unknown."
+               + (f" Given and inferred sex disagree for {', '.join(r.sample for r in mismatch)}: check the sample "
+                  "identity and the samplesheet." if mismatch else "")
+               + (f" Not assessed on chrX (sex unknown): {', '.join(r.sample for r in unknown)}." if unknown else ""))
+    return join([heading, tag("p", rule), tag("p", meaning), tag("p", tag("strong", summary)),
+                 table(["Sample", "Group", "Given", "Inferred", "Used", "chrX / autosome depth", "Note"], rows,
+                       row_classes=["flagged" if row in mismatch else None for row in data.sexes])])
+
+
+SEX_NOTE_TEXT = {
+    sex_lib.NOTE_MISMATCH: "given and inferred sex disagree",
+    sex_lib.NOTE_AMBIGUOUS: "depth ratio between the male and female ranges",
+    sex_lib.NOTE_INSUFFICIENT: "too little data to infer",
+    sex_lib.NOTE_NO_X_REGIONS: "the panel has no chrX region outside the pseudo-autosomal regions",
+}
+
+
+def sex_note_text(row: SexRow) -> str:
+    if not row.note:
+        return ""
+    return "; ".join(SEX_NOTE_TEXT.get(token, token) for token in row.note.split(";"))
+
+
 def carriers_cell(calls: Sequence[Call], group: str) -> Html:
-    carriers = [call for call in calls if call.group == group and call.state in ("het", "hom_alt")]
+    carriers = [call for call in calls if call.group == group and call.state in STATE_SHORT]
     if not carriers:
         return esc("none")
-    return join([f"{call.sample} ({'hom' if call.state == 'hom_alt' else 'het'})" for call in carriers], ", ")
+    return join([f"{call.sample} ({STATE_SHORT[call.state]})" for call in carriers], ", ")
+
+
+def stars_text(stars: Optional[str]) -> str:
+    """ClinVar review stars as marks and words: '★★☆☆ (2 of 4)'."""
+    if stars is None or not stars.isdigit():
+        return "no review stars (status not in ClinVar's table)"
+    n = int(stars)
+    return "★" * n + "☆" * (4 - n) + f" ({n} of 4)"
+
+
+def clinvar_cell(variant: KeptVariant) -> Html:
+    """ClinVar's classification, review stars, variation ID and conditions, as the ClinVar file gives them."""
+    clnsig = variant.extra.get("clinvar_clnsig")
+    if clnsig is None:
+        return esc(NA)
+    if clnsig == NOT_IN_CLINVAR:
+        return esc("not in ClinVar")
+    parts = [tag("div", tag("strong", clinvar_lib.readable(clnsig))),
+             tag("div", stars_text(variant.extra.get("clinvar_stars")), class_="stars")]
+    if variant.extra.get("clinvar_review_status"):
+        parts.append(tag("div", clinvar_lib.readable(variant.extra["clinvar_review_status"]), class_="codes"))
+    varid = variant.extra.get("clinvar_variation_id")
+    parts.append(tag("div", f"variation ID {varid}" if varid else "variation ID not given by the file"))
+    if variant.extra.get("clinvar_disease"):
+        parts.append(tag("div", "Conditions: " + clinvar_lib.readable(variant.extra["clinvar_disease"])))
+    return join(parts)
 
 
 def not_assessable_cell(calls: Sequence[Call], params: Mapping[str, Any]) -> Html:
@@ -908,7 +1099,12 @@ def why_kept_cell(variant: KeptVariant) -> Html:
         parts.append(tag("div", join([tag("strong", title), esc(": " + reason)])))
         parts.append(tag("div", join([tag("strong", "Evidence: "), esc(variant.whitelist_evidence or "none given")]),
                          class_="evidence"))
-    elif variant.rescued_by:
+    if variant.clinvar_rescued:
+        parts.append(tag("div", join([tag("strong", "Kept by its ClinVar classification"),
+                                      esc(f": {clinvar_lib.readable(variant.extra.get('clinvar_clnsig'))}, "
+                                          f"{stars_text(variant.extra.get('clinvar_stars'))} "
+                                          "(--keep_clinvar_pathogenic)")])))
+    elif variant.rescued_by and not variant.whitelisted:
         parts.append(tag("div", f"rescued by: {variant.rescued_by}"))
     return join(parts) if parts else esc("passed every filter")
 
@@ -925,21 +1121,71 @@ def kept_variants_section(data: ReportData) -> Html:
             ident.append(str(variant.extra["transcript"]))
         consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
         effect = " / ".join(value for value in (variant.impact, consequence) if value) or NA
-        rows.append((tag("strong", variant.gene), join(tag("div", part) for part in ident),
-                     variant.hgvsc or NA, variant.hgvsp or NA, td(af_text(variant), "num"), effect,
-                     why_kept_cell(variant), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
+        cells = [tag("strong", variant.gene), join(tag("div", part) for part in ident),
+                 join([tag("div", variant.hgvsc or NA), tag("div", variant.hgvsp or NA)]), td(af_text(variant), "num"),
+                 effect]
+        if data.clinvar is not None:
+            cells.append(clinvar_cell(variant))
+        rows.append((*cells, why_kept_cell(variant), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
                      not_assessable_cell(calls, data.params)))
     n_kept = len(data.variants)
     n_rescued = sum(variant.rescued for variant in data.variants)
+    n_clinvar = sum(variant.clinvar_rescued for variant in data.variants)
+    rescued_text = "; ".join(text for n, text in (
+        (n_rescued, f"{n_rescued} kept only because of the risk-factor whitelist"),
+        (n_clinvar, f"{n_clinvar} kept only because of their ClinVar classification")) if n)
     summary = tag("p", f"{data.n_screened} variant(s) were screened; {n_kept} passed the filters and are listed here"
-                       + (f" ({n_rescued} kept only because of the risk-factor whitelist)." if n_rescued else "."))
-    body = (table(["Gene", "Variant (GRCh38) / rsID / transcript", "HGVSc", "HGVSp", "gnomAD AF",
-                   "Impact / consequence", "Why kept", "Carriers: cases", "Carriers: controls", "Not assessable"], rows)
-            if rows else tag("p", "No variant passed the screen."))
+                       + (f" ({rescued_text})." if rescued_text else "."))
+    headers = ["Gene", "Variant (GRCh38) / rsID / transcript", "HGVSc / HGVSp", "gnomAD AF", "Impact / consequence"]
+    if data.clinvar is not None:
+        headers.append("ClinVar")
+    headers += ["Why kept", "Carriers: cases", "Carriers: controls", "Not assessable"]
+    body = table(headers, rows) if rows else tag("p", "No variant passed the screen.")
     return section("variants", "3. Variants kept by the screen",
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
-                   "hom = both copies.", summary, body, unconfirmed_part(data), gene_not_assessable_part(data))
+                   "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
+                   summary, clinvar_note(data), body, risk_factor_candidates_part(data), unconfirmed_part(data),
+                   gene_not_assessable_part(data))
+
+
+def clinvar_note(data: ReportData) -> Html:
+    """Which ClinVar file the ClinVar column comes from (its own header), or that none was used."""
+    if data.clinvar is None:
+        return tag("p", "ClinVar was not used in this run (no --clinvar_vcf): no ClinVar classification is shown.")
+    release = data.clinvar
+    counts = ""
+    if isinstance(release.get("records_in_clinvar"), int) and isinstance(release.get("records"), int):
+        counts = f" {release['records_in_clinvar']} of the {release['records']} variants called are in it."
+    warning = ("" if release.get("ncbi_release") else
+               " This file is not an NCBI ClinVar release: its classifications are for testing, not for patients.")
+    return tag("p", join([tag("strong", "ClinVar: "), esc(f"{release['citation']}.{counts} Classification, review "
+                                                          "stars (ClinVar's own rating of the evidence, 0 to 4) and "
+                                                          "conditions are ClinVar's, matched by exact allele."
+                                                          + warning)]))
+
+
+def risk_factor_candidates_part(data: ReportData) -> Html:
+    """Variants above --common_af that ClinVar calls a risk factor and the whitelist lacks."""
+    heading = tag("h3", "Risk-factor candidates (not kept; for you to decide)")
+    if data.clinvar is None:
+        return join([heading, tag("p", "Not assessed: ClinVar was not used in this run (give --clinvar_vcf).")])
+    if not data.candidates:
+        return join([heading, tag("p", f"No variant above the common-variant limit ({param_text(data.params, 'common_af')}) "
+                                       "is a ClinVar risk factor missing from the whitelist.")])
+    rows = [(tag("strong", c.gene), c.variant_id, c.label, td(sig3(c.af_used), "num"),
+             clinvar_lib.readable(c.clnsig), stars_text(c.stars), c.variation_id or "not given",
+             tag("code", c.reasons or NA)) for c in data.candidates]
+    return join([
+        heading,
+        tag("p", f"These variants were dropped because they are more frequent than the common-variant limit "
+                 f"({param_text(data.params, 'common_af')}) and not on the risk-factor whitelist, but ClinVar lists "
+                 "them as risk factors (alone or within conflicting classifications). Nothing is added automatically: "
+                 "to keep one, add it with its citation to the whitelist (risk_factors.tsv, docs/panels.md) and "
+                 "rerun."),
+        table(["Gene", "Variant (GRCh38)", "Change", "AF compared", "ClinVar classification", "Review stars",
+               "ClinVar variation ID", "Why dropped"], rows),
+    ])
 
 
 def unconfirmed_part(data: ReportData) -> Html:
@@ -988,8 +1234,9 @@ def gene_not_assessable_part(data: ReportData) -> Html:
 
 def matrix_section(svg: bytes, data: ReportData) -> Html:
     caption = ("Rows: kept variants (gene and protein change); columns: samples, cases (shaded) left of controls. "
-               "Half-filled circle = heterozygous, filled square = homozygous alternate, cross = not assessable "
-               "(no call, low depth or low genotype quality), small dot = reference. Shapes differ, so the figure "
+               "Half-filled circle = heterozygous, filled square = homozygous alternate, diamond = hemizygous (a male's "
+               "one chrX copy), cross = not assessable (no call, low depth or low genotype quality, or sex unknown on "
+               "chrX), small dot = reference. Shapes differ, so the figure "
                "reads without colour. The same data are in the table of section 3.")
     return section("matrix", "4. Carrier matrix",
                    "Who carries what at a glance: each mark is one patient's genotype at one variant.",
@@ -1073,10 +1320,11 @@ def tests_section(data: ReportData) -> Html:
                  "has no finite estimate (R reports 0 or Inf); an odds ratio of 0 here is not a protective effect. "
                  "The confidence interval still bounds the effect from one side. When nobody (or everybody) "
                  "carries, the margins allow a single table: p = 1 and there is nothing to compare."),
-        tag("h3", "Per variant (carrier = het or hom)"), tests_table(data.tests["variant"], "variant", label),
+        tag("h3", "Per variant (carrier = het, hom or hemi)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
         tests_table(data.tests["gene"], "gene", label),
-        tag("h3", "Per gene, biallelic (carrier = homozygous or (possible) compound heterozygous)"),
+        tag("h3", "Per gene, biallelic (carrier = homozygous, (possible) compound heterozygous, "
+                      "or hemizygous: a male carrier on chrX)"),
         tests_table(data.tests["biallelic"], "biallelic", label),
     ]
     return section("tests", "6. Case/control comparisons",
@@ -1274,6 +1522,31 @@ def filter_sentences(params: Mapping[str, Any]) -> List[str]:
     ]
 
 
+def sex_methods_sentences(data: ReportData) -> List[str]:
+    if not data.sexes:
+        return []
+    return [
+        f"Each sample's sex was inferred from the ratio of its mean panel depth on chrX outside the GRCh38 "
+        f"pseudo-autosomal regions to that on the autosomes (male <= {sex_lib.MALE_MAX_RATIO:g}, female >= "
+        f"{sex_lib.FEMALE_MIN_RATIO:g}, otherwise unknown) and compared with the sex given; a disagreement made the "
+        "sex unknown. Males were called haploid on chrX and chrY outside the pseudo-autosomal regions (FreeBayes "
+        "--cnv-map); a male carrier there was counted as hemizygous, a carrier in the any-variant tests and a "
+        "biallelic carrier in the recessive test, and samples of unknown sex were not assessable there.",
+    ]
+
+
+def clinvar_methods_sentence(data: ReportData) -> str:
+    if data.clinvar is None:
+        return "ClinVar was not consulted."
+    rescue = ""
+    if param_flag(data.params, "keep_clinvar_pathogenic", False):
+        rescue = (f" Variants ClinVar classifies Pathogenic or Likely pathogenic with at least "
+                  f"{param_text(data.params, 'clinvar_min_stars')} review stars were kept whatever their predicted "
+                  "impact.")
+    return (f"ClinVar classifications, review stars and conditions were attached by exact allele from the "
+            f"{data.clinvar['citation']}." + rescue)
+
+
 def methods_section(data: ReportData) -> Html:
     versions, params = data.versions, data.params
     caller = with_version("FreeBayes", find_version(versions, ("freebayes",), ("FREEBAYES",)))
@@ -1289,6 +1562,8 @@ def methods_section(data: ReportData) -> Html:
         f"then split into one allele per record and left-aligned with {bcftools}.",
         f"Variants were annotated with {annotator_text(params, versions)}; population frequencies came from "
         f"{gnomad_text(params)}.",
+        *sex_methods_sentences(data),
+        clinvar_methods_sentence(data),
         *filter_sentences(params),
         f"Screening and statistics used hlhscreen {hlhscreen_version}.",
         "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "
@@ -1425,9 +1700,10 @@ def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
 def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
                variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
                versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
-               panel_callability: Optional[PathLike] = None) -> Dict[str, Path]:
+               panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
+               clinvar_release: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params, panel_callability)
+                versions, params, panel_callability, sex, clinvar_release)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

@@ -78,6 +78,8 @@ from hlhscreen.annotation import (
     strip_version,
     variant_label,
 )
+from hlhscreen import clinvar
+from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
@@ -125,10 +127,13 @@ REASONS: Tuple[str, ...] = (
 )
 KEPT, DROPPED = "kept", "dropped"
 RESCUED_BY_WHITELIST = "risk_factor_whitelist"
+RESCUED_BY_CLINVAR = "clinvar_pathogenic"
+DEFAULT_CLINVAR_MIN_STARS = 2
 
-STATES = ("het", "hom_alt", "ref", "not_assessable")
-NOTES = ("no_call", "low_depth", "low_gq")
-STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "not_assessable")
+STATES = ("het", "hom_alt", "hemizygous", "ref", "not_assessable")
+NOTES = ("no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY")
+STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "hemizygous",
+            "not_assessable")
 
 VARIANTS_TSV = "variants.tsv"
 KEPT_VCF = "kept.vcf.gz"
@@ -142,14 +147,15 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
     "variant_id", "chrom", "pos", "ref", "alt", "gene", "transcript", "mane_select",
     "summary_basis", "hgvsc", "hgvsp", "consequence", "impact", "label", "annotation_match", "rsid",
     "existing_ids", "gnomad_af", "gnomad_af_source", "popmax_af", "popmax_population", "af_status", "af_used",
-    "af_field", "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
-    "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_ref",
-    "n_not_assessable", "not_assessable_samples", "unconfirmed",
+    "af_field", "clinvar_variation_id", "clinvar_clnsig", "clinvar_review_status", "clinvar_stars",
+    "clinvar_disease", "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
+    "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_hemizygous", "n_ref",
+    "n_not_assessable", "not_assessable_samples", "unconfirmed", "risk_factor_candidate",
 )
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq",
-    "note", "kept_by", "whitelist_evidence", "label",
+    "note", "kept_by", "whitelist_evidence", "label", "clinvar_clnsig", "clinvar_stars", "clinvar_variation_id",
 )
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
@@ -158,13 +164,15 @@ GENE_STATUS_COLUMNS: Tuple[str, ...] = (
 )
 
 NA = "NA"
+NOT_IN_CLINVAR = "not_in_clinvar"  # clinvar_clnsig of a variant the ClinVar file has no record of
 _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over unchanged)
 
-# State and note codes of SampleCall.
-_REF, _HET, _HOM, _NA_STATE = 0, 1, 2, 3
-_STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable")
+# State and note codes of SampleCall. _HEMI: a male's ALT call on chrX/chrY outside the PARs.
+_REF, _HET, _HOM, _NA_STATE, _HEMI = 0, 1, 2, 3, 4
+_STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable", "hemizygous")
 _NOTE_NONE, _NOTE_NO_CALL, _NOTE_LOW_DP, _NOTE_LOW_GQ = 0, 1, 2, 3
-_NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq")
+_NOTE_SEX_UNKNOWN, _NOTE_HET_HAPLOID, _NOTE_NO_Y = 4, 5, 6
+_NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,6 +195,8 @@ class ScreenConfig:
     min_gq: float = DEFAULT_MIN_GQ
     require_carrier: bool = True
     whitelist_overrides_max_af: bool = False
+    keep_clinvar_pathogenic: bool = False
+    clinvar_min_stars: int = DEFAULT_CLINVAR_MIN_STARS
     evaluate_outside_panel: bool = False
     harmonise_contigs: bool = False
     traversal: str = "stream"
@@ -216,6 +226,9 @@ class ScreenConfig:
         if self.traversal not in TRAVERSALS:
             raise UserInputError(None, None, "--traversal", f"unknown traversal {self.traversal!r}",
                                  f"Use one of: {', '.join(TRAVERSALS)}.")
+        if not isinstance(self.clinvar_min_stars, int) or not 0 <= self.clinvar_min_stars <= 4:
+            raise UserInputError(None, None, "--clinvar-min-stars", f"{self.clinvar_min_stars!r} is not 0 to 4",
+                                 "ClinVar review stars run from 0 to 4; e.g. 2 (multiple submitters, no conflicts).")
         if not isinstance(self.threads, int) or self.threads < 1:
             raise UserInputError(None, None, "--threads", f"{self.threads!r} must be a whole number >= 1", "E.g. --threads 2.")
         return self
@@ -234,6 +247,9 @@ class ScreenConfig:
             parts.append("at least one assessable carrier")
         if self.whitelist_overrides_max_af:
             parts.append("whitelist overrides the AF maximum")
+        if self.keep_clinvar_pathogenic:
+            parts.append(f"ClinVar Pathogenic/Likely pathogenic with >= {self.clinvar_min_stars} review stars kept "
+                         "whatever their impact")
         return "; ".join(parts)
 
 
@@ -247,6 +263,14 @@ class Decision:
     decision: str  # "kept" or "dropped"
     reasons: Tuple[str, ...]  # drop reasons (REASONS order) or, for kept, why it passed
     rescued: bool  # kept only because the whitelist waived a frequency rule
+    clinvar_rescued: bool = False  # kept only because ClinVar's P/LP classification waived impact_not_selected
+
+    @property
+    def rescued_by(self) -> Optional[str]:
+        """``risk_factor_whitelist``, ``clinvar_pathogenic``, both ``;``-joined, or None."""
+        names = [name for name, on in ((RESCUED_BY_WHITELIST, self.rescued), (RESCUED_BY_CLINVAR, self.clinvar_rescued))
+                 if on]
+        return ";".join(names) or None
 
 
 def decide(
@@ -261,6 +285,7 @@ def decide(
     annotated: bool = True,
     panel_gene: bool = True,
     af_not_matchable: bool = False,
+    clinvar_pathogenic: bool = False,
 ) -> Decision:
     """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
     summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
@@ -269,10 +294,12 @@ def decide(
     a panel gene whose region the variant is in (else ``no_panel_gene_annotation``; only asked of
     records inside the panel). ``af_not_matchable``: no frequency and an MNP/complex allele
     (:func:`is_mnp_or_complex`), passed as ``af_not_matchable`` instead of ``af_novel``.
+    ``clinvar_pathogenic``: ClinVar classifies it Pathogenic/Likely pathogenic with enough review
+    stars and ``keep_clinvar_pathogenic`` is on; it then waives ``impact_not_selected`` (nothing else).
     """
     reasons: List[str] = []
     passed: List[str] = []
-    waived = False
+    waived = clinvar_waived = False
     if not in_panel:
         reasons.append("outside_panel")
     else:
@@ -304,6 +331,9 @@ def decide(
         reasons.append("not_annotated")
     elif not panel_gene:
         reasons.append("no_panel_gene_annotation")
+    elif impact_label is None and clinvar_pathogenic:
+        clinvar_waived = True
+        passed.append(RESCUED_BY_CLINVAR)
     elif impact_label is None:
         reasons.append("impact_not_selected")
     else:
@@ -315,7 +345,7 @@ def decide(
             reasons.append("no_assessable_carrier")
     if reasons:
         return Decision(DROPPED, tuple(reasons), False)
-    return Decision(KEPT, tuple(passed), waived)
+    return Decision(KEPT, tuple(passed), waived, clinvar_waived)
 
 
 def impact_label(config: ScreenConfig, transcript: Optional[TranscriptAnnotation]) -> Optional[str]:
@@ -765,6 +795,40 @@ class GenotypeParser:
         return state, no_call, phased, het_hap
 
 
+def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, pos: int) -> List[SampleCall]:
+    """Calls at a site on chrX/chrY outside the PARs, read with each sample's sex (hlhscreen.sex):
+
+    - male (one copy): an ALT call is ``hemizygous``; a het call cannot be right (mis-mapped reads,
+      contamination, or a caller that ignored the ploidy) and is ``not_assessable``
+      (``het_call_in_male``); ref and not-assessable calls stay;
+    - sex unknown (blank and not inferable, or given and inferred disagree): ``not_assessable``
+      (``sex_unknown``): a het could be a carrier female or a male artefact, so the sample is left
+      out rather than counted either way;
+    - female on chrY: ``not_assessable`` (``female_chrY``);
+    - female on chrX: unchanged (two copies).
+    """
+    out = []
+    for call, sex in zip(calls, sexes):
+        copies = sexlib.ploidy(sex, chrom, pos)
+        state, note = call.state, call.note
+        if copies == 1:
+            if state == _HOM:
+                state = _HEMI
+            elif state == _HET:
+                state, note = _NA_STATE, _NOTE_HET_HAPLOID
+        elif copies is None and state != _NA_STATE:
+            state, note = _NA_STATE, _NOTE_SEX_UNKNOWN
+        elif copies == 0 and state != _NA_STATE:
+            state, note = _NA_STATE, _NOTE_NO_Y
+        if (state, note) == (call.state, call.note):
+            out.append(call)
+            continue
+        text = (f"{_clean(call.genotype)}\t{_STATE_NAMES[state]}\t{_fmt_number(call.depth)}\t{_fmt_number(call.gq)}\t"
+                f"{_NOTE_NAMES[note]}\n")
+        out.append(call._replace(state=state, note=note, hap=None, carrier_text=text))
+    return out
+
+
 def sample_gene_status(carried: Sequence[Tuple[Any, ...]], n_not_assessable: int) -> str:
     """A sample's status in a gene: :func:`gene_status` of its assessable carried variants, except
     that a sample with no carried variant and at least one not-assessable call (at a kept or an
@@ -779,7 +843,7 @@ class CarriedCall(NamedTuple):
     """A sample's assessable carried call at a kept variant, as gene status needs it."""
 
     variant_id: str
-    state: int  # _HET or _HOM
+    state: int  # _HET, _HOM or _HEMI
     block: Optional[Any] = None  # phase block of a phased het
     hap: Optional[int] = None  # haplotype carrying the ALT in that block
     sites: FrozenSet[Any] = frozenset()  # the site(s) the record is an allele of (see _site_keys)
@@ -860,15 +924,19 @@ def gene_status(carried: Sequence[Tuple[Any, ...]]) -> str:
     """Status of one sample in one gene from its assessable carried variants
     (:class:`CarriedCall`, or plain ``(variant_id, state, phase block, haplotype)`` tuples).
 
-    ``biallelic_hom`` if any is hom_alt; ``compound_het`` when two hets are certainly in trans
-    (:func:`phase_relation`: phased in one block on different haplotypes, two ALT alleles of one
-    site - a ``1/2`` genotype split into ``1/0`` and ``0/1`` - or of overlapping changed bases);
-    ``monoallelic`` for one het, or several hets all certainly in cis (phased in one block on the
-    same haplotype, or atomised pieces of one FreeBayes haplotype allele); ``possible_compound_het``
-    otherwise (2+ hets, phase unknown); ``none`` without carried variants.
+    ``hemizygous`` if any is a male's ALT call on chrX/chrY outside the PARs (his one copy
+    carries it: the recessive model counts him like a biallelic carrier); ``biallelic_hom`` if any
+    is hom_alt; ``compound_het`` when two hets are certainly in trans (:func:`phase_relation`:
+    phased in one block on different haplotypes, two ALT alleles of one site - a ``1/2`` genotype
+    split into ``1/0`` and ``0/1`` - or of overlapping changed bases); ``monoallelic`` for one het,
+    or several hets all certainly in cis (phased in one block on the same haplotype, or atomised
+    pieces of one FreeBayes haplotype allele); ``possible_compound_het`` otherwise (2+ hets, phase
+    unknown); ``none`` without carried variants.
     """
     if not carried:
         return "none"
+    if any(c[1] == _HEMI for c in carried):
+        return "hemizygous"
     if any(c[1] == _HOM for c in carried):
         return "biallelic_hom"
     if len(carried) == 1:
@@ -976,6 +1044,7 @@ class ScreenSummary:
     kept: int = 0
     dropped: int = 0
     rescued: int = 0
+    clinvar_rescued: int = 0
     unconfirmed: int = 0
     traversal: str = "stream"
     skipped_by_index: Optional[int] = None
@@ -1108,7 +1177,7 @@ def _read_header(vcf: Path) -> _VcfHeader:
 class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
                  outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike],
-                 fasta: Optional[PathLike] = None) -> None:
+                 fasta: Optional[PathLike] = None, sex_table: Optional[PathLike] = None) -> None:
         self.config = config.validate()
         self.vcf_path = vcf
         self.warnings: List[str] = []
@@ -1148,6 +1217,15 @@ class _Screen:
                                  "Call with a caller that writes FORMAT/DP (FreeBayes, GATK), or pass --min-dp 0.")
         self._check_samples()
         self.groups = [self.samples[s].group for s in self.vcf_samples]
+        self.sexes = self._load_sexes(sex_table)
+        self._sex_warned = sex_table is not None
+        # ClinVar evidence is in INFO/CLINVAR_* when the annotation step matched a ClinVar file
+        self.clinvar_annotated = f"##{clinvar.HEADER_KEY}=" in self.raw_header
+        if config.keep_clinvar_pathogenic and not self.clinvar_annotated:
+            raise UserInputError(vcf, None, "--keep-clinvar-pathogenic",
+                                 "the VCF carries no ClinVar annotation (no ##hlhscreen_clinvar header line), so no "
+                                 "variant could be kept for its ClinVar classification",
+                                 "Annotate with ClinVar first (the pipeline's --clinvar_vcf; bin/clinvar_annotate.py).")
         self.sample_prefixes = [f"{s}\t{g}\t" for s, g in zip(self.vcf_samples, self.groups)]
         self.contigs = resolve_contigs(self.vcf_contigs, self.regions.chroms,
                                        harmonise=config.harmonise_contigs, vcf_path=vcf)
@@ -1198,6 +1276,18 @@ class _Screen:
                                      f"sample '{sample}' has no column in the VCF {self.vcf_path}",
                                      "Every samplesheet sample must be genotyped in the joint VCF; "
                                      "remove the sample or call it.")
+
+    def _load_sexes(self, path: Optional[PathLike]) -> List[str]:
+        """Each VCF sample's sex (``unknown`` for all without a table: calls on chrX/chrY outside the
+        PARs are then not assessable)."""
+        if path is None:
+            return ["unknown"] * len(self.vcf_samples)
+        table = sexlib.read_sex_table(path)
+        missing = [s for s in self.vcf_samples if s not in table]
+        if missing:
+            raise UserInputError(path, None, "sample", f"no sex for sample(s) {', '.join(missing[:5])}",
+                                 "Give the sex.tsv of the same run (SEX_CHECK).")
+        return [table[s] for s in self.vcf_samples]
 
     def _warn(self, message: str) -> None:
         """A warning: printed on stderr now, and kept for the summary and the run log."""
@@ -1572,6 +1662,18 @@ class _Screen:
                                  f"{variant_id}: {len(sample_columns)} sample columns but the header names "
                                  f"{len(self.vcf_samples)}", "Check that the file is a complete VCF.")
         calls, counts = self.genotypes.calls(fmt, sample_columns, line, variant_id)
+        n_hemi = 0
+        if sexlib.is_haploid_in_males(panel_chrom, pos):
+            # one copy in males: the calls are read with each sample's sex (apply_ploidy)
+            if not self._sex_warned and all(sex == "unknown" for sex in self.sexes):
+                self._sex_warned = True
+                self._warn(f"WARNING {self.vcf_path}: {variant_id} is on chrX/chrY outside the pseudo-autosomal "
+                           "regions and no sample's sex is known (--sex): every call there is not_assessable "
+                           "(sex_unknown).")
+            calls = apply_ploidy(calls, self.sexes, panel_chrom, pos)
+            states = [call.state for call in calls]
+            counts = [states.count(_REF), states.count(_HET), states.count(_HOM), states.count(_NA_STATE)]
+            n_hemi = states.count(_HEMI)
         span = variant_span(pos, ref, alt, info_text)
         if in_panel:
             summary.in_panel += 1
@@ -1596,11 +1698,17 @@ class _Screen:
         factor = self.whitelist.get((panel_chrom, pos, ref, alt))
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
+        evidence = clinvar.parse_info_fields(info) if self.clinvar_annotated else None
+        clinvar_keep = (config.keep_clinvar_pathogenic and evidence is not None and clinvar.is_pathogenic(evidence.clnsig)
+                        and evidence.stars is not None and evidence.stars >= config.clinvar_min_stars)
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
-                         has_assessable_carrier=(n_het + n_hom) > 0,
+                         has_assessable_carrier=(n_het + n_hom + n_hemi) > 0,
                          annotated=record.annotated, panel_gene=transcript is not None or not in_panel,
-                         af_not_matchable=not_matchable)
+                         af_not_matchable=not_matchable, clinvar_pathogenic=clinvar_keep)
+        # above --common_af, a ClinVar risk factor, not on the whitelist: listed for the user to decide
+        candidate = (in_panel and gene is not None and af_used is not None and af_used > config.common_af
+                     and factor is None and evidence is not None and clinvar.is_risk_factor(evidence.clnsig))
         # An unconfirmed qualifying variant: it fails nothing but the carrier rule, and some sample's
         # call there cannot be judged. Those samples may carry it, so they are not assessable for the
         # gene (gene_status.tsv) instead of counting as confirmed non-carriers.
@@ -1612,6 +1720,8 @@ class _Screen:
             summary.kept_per_gene[gene or NA] += 1
             if verdict.rescued:
                 summary.rescued += 1
+            if verdict.clinvar_rescued:
+                summary.clinvar_rescued += 1
         else:
             summary.dropped += 1
             for reason in verdict.reasons:
@@ -1636,16 +1746,24 @@ class _Screen:
             whitelist_columns = "\t".join(("yes", _clean(_na(factor.rsid)), _clean(_na(factor.hgvsp)),
                                            _clean(_na(factor.evidence)), _clean(_na(factor.reason))))
         gnomad_af = _fmt_number(frequency.gnomad_af)
+        if evidence is not None:
+            clinvar_columns = "\t".join((_na(evidence.variation_id), _clean(_na(evidence.clnsig)),
+                                         _clean(_na(evidence.review_status)), _fmt_number(evidence.stars),
+                                         _clean(_na(evidence.disease))))
+        elif self.clinvar_annotated:
+            clinvar_columns = "\t".join((NA, NOT_IN_CLINVAR, NA, NA, NA))
+        else:
+            clinvar_columns = "\t".join([NA] * 5)
         row = [
             variant_id, panel_chrom, str(pos), ref, alt, _na(gene), transcript_columns, name,
             _annotation_match(record), _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
             gnomad_af, _na(frequency.source), _fmt_number(frequency.popmax_af),
-            _na(frequency.popmax_population), af_status, _fmt_number(af_used), _na(af_field),
+            _na(frequency.popmax_population), af_status, _fmt_number(af_used), _na(af_field), clinvar_columns,
             NA if qual_text == "." else qual_text, parts[6], verdict.decision, ";".join(verdict.reasons),
-            RESCUED_BY_WHITELIST if verdict.rescued else NA, whitelist_columns,
-            str(n_het), str(n_hom), str(n_ref), str(n_na),
+            _na(verdict.rescued_by), whitelist_columns,
+            str(n_het), str(n_hom), str(n_hemi), str(n_ref), str(n_na),
             ";".join([s for s, call in zip(self.vcf_samples, calls) if call.state == _NA_STATE]) or NA,
-            "yes" if unconfirmed else "no",
+            "yes" if unconfirmed else "no", "yes" if candidate else "no",
         ]
         write_variant("\t".join(row) + "\n")
         sites = _site_keys(panel_chrom, pos, ref)
@@ -1670,8 +1788,13 @@ class _Screen:
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
         # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
         # whitelist citation of a rescued risk factor
-        suffix = (f"\t{RESCUED_BY_WHITELIST}\t{_clean(factor.evidence)}\t{name}\n" if verdict.rescued and factor is not None
-                  else f"\tfilters\tNA\t{name}\n")
+        evidence_text = _clean(factor.evidence) if verdict.rescued and factor is not None else NA
+        if evidence is not None:
+            clinvar_tail = (f"{_clean(_na(evidence.clnsig))}\t{_fmt_number(evidence.stars)}\t"
+                            f"{_na(evidence.variation_id)}")
+        else:
+            clinvar_tail = f"{NOT_IN_CLINVAR if self.clinvar_annotated else NA}\t{NA}\t{NA}"
+        suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
 
@@ -1764,6 +1887,7 @@ class _Screen:
             rows.append(("records without ALT (skipped)", s.records_without_alt))
         rows += [("in panel", s.in_panel), ("kept", s.kept), ("dropped", s.dropped),
                  ("kept thanks to the risk-factor whitelist", s.rescued),
+                 ("kept thanks to a ClinVar Pathogenic/Likely pathogenic classification", s.clinvar_rescued),
                  ("unconfirmed qualifying (no assessable carrier; not-assessable samples count as not assessable "
                   "for the gene)", s.unconfirmed)]
         for reason in REASONS:
@@ -1864,11 +1988,13 @@ def run_screen(
     *,
     mane_transcripts: Optional[PathLike] = None,
     fasta: Optional[PathLike] = None,
+    sex: Optional[PathLike] = None,
 ) -> ScreenSummary:
     """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring).
-    ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles."""
+    ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles. ``sex``: the run's
+    sex.tsv (SEX_CHECK); without it every sample's sex is unknown."""
     screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
-                     config or ScreenConfig(), mane_transcripts, fasta)
+                     config or ScreenConfig(), mane_transcripts, fasta, sex)
     return screen.run()
 
 

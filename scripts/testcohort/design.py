@@ -13,7 +13,10 @@ from typing import Dict, List, Optional, Tuple
 
 SEED = 20261126
 WINDOW_FLANK = 1500  # bp of flank around each gene span
-GENES = ("PRF1", "UNC13D", "STX11", "STXBP2")
+GENES = ("PRF1", "UNC13D", "STX11", "STXBP2", "SH2D1A")
+# genes on chrX outside the PARs: one copy in males (their window and reads use their own random
+# streams, so adding them left the autosomal windows and reads byte-identical)
+X_GENES = ("SH2D1A",)
 
 # group of each sample; case_01 is sequenced on two lanes to exercise lane merging
 SAMPLES: Dict[str, str] = {
@@ -21,6 +24,23 @@ SAMPLES: Dict[str, str] = {
     "ctrl_01": "control", "ctrl_02": "control", "ctrl_03": "control", "ctrl_04": "control",
 }
 TWO_LANE_SAMPLES = ("case_01",)
+# sex of the DNA the reads come from (one X for males: half the X depth of females)
+READS_SEX: Dict[str, str] = {
+    "case_01": "male", "case_02": "female", "case_03": "male", "case_04": "female",
+    "ctrl_01": "female", "ctrl_02": "male", "ctrl_03": "male", "ctrl_04": "female",
+}
+# sex written in the samplesheet: case_03 left blank (the run infers male); ctrl_03 written female
+# although its reads are male (a sample swap / data-entry error: the run flags it, uses "unknown")
+GIVEN_SEX: Dict[str, str] = {
+    "case_01": "male", "case_02": "female", "case_03": "", "case_04": "female",
+    "ctrl_01": "female", "ctrl_02": "male", "ctrl_03": "female", "ctrl_04": "female",
+}
+# the sex the run must use: given if the reads agree or cannot tell, inferred if none is given,
+# unknown when they disagree
+EXPECTED_SEX: Dict[str, str] = {
+    "case_01": "male", "case_02": "female", "case_03": "male", "case_04": "female",
+    "ctrl_01": "female", "ctrl_02": "male", "ctrl_03": "unknown", "ctrl_04": "female",
+}
 COVERAGE_PER_HAPLOTYPE = 20  # 40x total
 LOW_COVERAGE_PER_HAPLOTYPE = 1  # the one low-coverage site
 
@@ -54,8 +74,19 @@ class Planted:
     hgvsc: str
     hgvsp: str
     consequence: str
-    genotypes: Tuple[Tuple[str, str], ...]  # (sample, phased genotype "0|1", "1|0" or "1|1")
+    genotypes: Tuple[Tuple[str, str], ...]  # (sample, phased genotype "0|1", "1|0", "1|1"; "1" hemizygous)
     low_coverage_samples: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """Reads carrying ``key``'s ALT in a sample that does not carry it: a share ``fraction`` of the
+    sample's reads over that capture region (mis-mapping or contamination). A diploid caller calls
+    it het; in a male on chrX a haploid caller cannot."""
+
+    key: str
+    sample: str
+    fraction: float
 
 
 PLANTED: List[Planted] = [
@@ -89,4 +120,13 @@ PLANTED: List[Planted] = [
             "c.1050C>T", "p.Gly350=", "synonymous_variant", (("ctrl_04", "0|1"),)),
     Planted("STXBP2_splice", "STXBP2", "synthetic", IntronSpec(7, 1, "G", "A"), "", "",
             "splice_donor_variant", (("ctrl_02", "0|1"),)),
+    # X-linked (SYNTHETIC sites: no X-linked variant is in the cited table): a hemizygous male case,
+    # a heterozygous female control; ctrl_03 (reads male, written female) is not a carrier
+    Planted("SH2D1A_R55X", "SH2D1A", "synthetic", CodingSpec(163, "C", "T", ref_codon="CGA"),
+            "c.163C>T", "p.Arg55Ter", "stop_gained", (("case_01", "1"), ("ctrl_01", "0|1"))),
+    # carried by nobody: only ctrl_02's artefact reads (ARTEFACTS) show its ALT
+    Planted("SH2D1A_A64T", "SH2D1A", "synthetic", CodingSpec(190, "G", "A", ref_codon="GCT"),
+            "c.190G>A", "p.Ala64Thr", "missense_variant", ()),
 ]
+
+ARTEFACTS: List[Artefact] = [Artefact("SH2D1A_A64T", "ctrl_02", 0.4)]

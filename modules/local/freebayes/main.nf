@@ -11,6 +11,7 @@ process FREEBAYES {
     tuple path(chunk), path(bams), path(bais)
     path fasta
     path fai
+    path cnv_map    // per-sample ploidy (males haploid on chrX/chrY outside the PARs; SEX_CHECK)
 
     output:
     path "*.vcf.gz"    , emit: vcf
@@ -24,13 +25,15 @@ process FREEBAYES {
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${chunk.baseName}"
     // Joint calling: every BAM in one run, so every sample is genotyped at every site
-    // (no reads -> "./."), restricted to this chunk of the padded panel targets.
+    // (no reads -> "./."), restricted to this chunk of the padded panel targets. The CNV map makes
+    // males haploid outside the PARs of chrX/chrY: a male never gets a het call there.
     """
     ls *.bam | sort > bams.txt
     freebayes \\
         $args \\
         --fasta-reference $fasta \\
         --targets $chunk \\
+        --cnv-map $cnv_map \\
         --bam-list bams.txt \\
         > ${prefix}.vcf
     bgzip ${prefix}.vcf

@@ -8,6 +8,7 @@ process QC_SUMMARY {
     input:
     path samplesheet
     path qc_files, stageAs: 'inputs/*'
+    path sex            // sex.tsv (SEX_CHECK): given vs inferred sex, flagged when they disagree
 
     output:
     path "sample_qc.tsv"    , emit: tsv
@@ -20,7 +21,7 @@ process QC_SUMMARY {
     script:
     def args = task.ext.args ?: ''
     """
-    qc_summary.py --samplesheet $samplesheet --inputs inputs $args
+    qc_summary.py --samplesheet $samplesheet --inputs inputs --sex $sex $args
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -15,6 +15,8 @@ process REPORT {
     path gene_tests
     path biallelic_tests
     path power
+    path sex                 // sex.tsv (SEX_CHECK)
+    path clinvar_release     // clinvar_release.json (CLINVAR_ANNOTATE), or [] without --clinvar_vcf
     path versions_yml, stageAs: 'software_versions.yml'
     path params_json, stageAs: 'params.json'
     path panel_callability
@@ -29,12 +31,13 @@ process REPORT {
     task.ext.when == null || task.ext.when
 
     script:
+    def clinvar_arg = clinvar_release ? "--clinvar-release $clinvar_release" : ''
     """
     make_report.py \\
         --samples $samples --qc $qc \\
         --variants $variants --carriers $carriers --gene-status $gene_status \\
         --variant-tests $variant_tests --gene-tests $gene_tests --biallelic-tests $biallelic_tests \\
-        --power $power \\
+        --power $power --sex $sex $clinvar_arg \\
         --versions software_versions.yml --params params.json \\
         --panel-callability $panel_callability \\
         --outdir report

@@ -11,6 +11,7 @@ process SCREEN {
     path risk_factors
     path genes          // panel genes.tsv: its transcript_id column lists the MANE transcripts
     path samples
+    path sex            // sex.tsv (SEX_CHECK): males hemizygous on chrX/chrY outside the PARs
     tuple path(fasta), path(fai), path(gzi)   // GRCh38-coordinate reference: whitelist REF check
 
     output:
@@ -35,6 +36,7 @@ process SCREEN {
         --risk-factors $risk_factors \\
         --mane-transcripts $genes \\
         --samplesheet $samples \\
+        --sex $sex \\
         --fasta $fasta \\
         --outdir screen \\
         --warnings-file screen_warnings.txt \\

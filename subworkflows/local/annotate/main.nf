@@ -5,7 +5,7 @@
  *             gnomAD AFs from the cache and/or --custom with --gnomad_vcf
  *   vep_rest  the Ensembl REST VEP endpoint (as the study), gnomAD AFs from its colocated variants
  * Contract: the cohort VCF plus VEP-layout INFO/CSQ or snpEff INFO/ANN and gnomAD AFs the one
- * parser (bin/hlhscreen/annotation.py) reads.
+ * parser (bin/hlhscreen/annotation.py) reads; with --clinvar_vcf also INFO/CLINVAR_* (clinvar.py).
  */
 
 include { SNPEFF_BUILD       } from '../../../modules/local/snpeff_build'
@@ -15,6 +15,7 @@ include { ENSEMBLVEP_VEP     } from '../../../modules/local/ensemblvep_vep'
 include { VEP_REST           } from '../../../modules/local/vep_rest'
 include { ANNOTATION_SUMMARY } from '../../../modules/local/annotation_summary'
 include { gnomadIndex         } from '../utils_hlhscreen'
+include { CLINVAR_ANNOTATE   } from '../../../modules/local/clinvar_annotate'
 
 workflow ANNOTATE {
     take:
@@ -47,6 +48,16 @@ workflow ANNOTATE {
         ch_versions = ch_versions.mix(VEP_REST.out.versions)
     }
 
+    // ClinVar evidence (optional): INFO/CLINVAR_* by exact allele, whatever the annotator
+    ch_clinvar_release = Channel.value([])
+    if (params.clinvar_vcf) {
+        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true),
+                                        file("${params.clinvar_vcf}.tbi", checkIfExists: true)])
+        ch_annotated = CLINVAR_ANNOTATE.out.vcf
+        ch_clinvar_release = CLINVAR_ANNOTATE.out.release
+        ch_versions = ch_versions.mix(CLINVAR_ANNOTATE.out.versions)
+    }
+
     def mode = params.annotator == 'vep' ? (params.vep_cache ? 'vep (offline cache)' : 'vep (panel GTF)') : params.annotator
     // the REST annotator does not read --gnomad_vcf: nothing to check its frequencies against
     ANNOTATION_SUMMARY(ch_annotated, mode, params.annotator == 'vep_rest' ? [[], []] : gnomad)
@@ -56,7 +67,8 @@ workflow ANNOTATE {
     ch_checked = ch_annotated.combine(ANNOTATION_SUMMARY.out.frequency_check).map { vcf, tbi, check -> [vcf, tbi] }
 
     emit:
-    vcf      = ch_checked     // [vcf.gz, tbi], after the frequency check
+    vcf             = ch_checked           // [vcf.gz, tbi], after the frequency check
+    clinvar_release = ch_clinvar_release   // clinvar_release.json, or [] without --clinvar_vcf
     multiqc  = ch_multiqc
     versions = ch_versions
 }

@@ -3,7 +3,8 @@
  * targets, gathered, sorted and normalised (multi-allelics split, indels left-aligned). With a
  * windows reference the result is moved back onto GRCh38 coordinates.
  * Contract: one bgzipped, indexed, normalised multi-sample VCF on GRCh38, every sample genotyped
- * at every site (no reads -> ./.), FORMAT/DP and GQ present.
+ * at every site (no reads -> ./.), FORMAT/DP and GQ present; males haploid on chrX/chrY outside the
+ * pseudo-autosomal regions (GT 0 / 1).
  */
 
 include { SPLIT_TARGETS  } from '../../../modules/local/split_targets'
@@ -17,6 +18,7 @@ workflow CALL_VARIANTS {
     targets     // padded targets on the reference's contigs
     fasta
     fai
+    cnv_map     // FreeBayes --cnv-map (SEX_CHECK): males haploid on chrX/chrY outside the PARs
 
     main:
     ch_versions = Channel.empty()
@@ -32,7 +34,7 @@ workflow CALL_VARIANTS {
         .combine(ch_cohort)
         .map { chunk, bam_list, bai_list -> [chunk, bam_list, bai_list] }
 
-    FREEBAYES(ch_jobs, fasta, fai)
+    FREEBAYES(ch_jobs, fasta, fai, cnv_map)
     ch_versions = ch_versions.mix(FREEBAYES.out.versions.first())
 
     BCFTOOLS_NORM(FREEBAYES.out.vcf.collect(), FREEBAYES.out.tbi.collect(), fasta, fai)

@@ -124,6 +124,9 @@ def combinationErrors() {
     if (params.genes && params.panel != 'hlh') {
         errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
     }
+    if (params.keep_clinvar_pathogenic && !params.clinvar_vcf) {
+        errors << "--keep_clinvar_pathogenic: needs --clinvar_vcf (the classifications come from the ClinVar VCF)"
+    }
     return errors
 }
 
