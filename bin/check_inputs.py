@@ -32,6 +32,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--intervals", help="capture targets BED (--intervals)")
     parser.add_argument("--gnomad-optional", action="store_true",
                         help="gnomAD is not the only frequency source (VEP cache): a chromosome it lacks is a warning")
+    parser.add_argument("--clinvar-vcf", help="ClinVar GRCh38 VCF (NCBI layout)")
     parser.add_argument("--harmonise-contigs", action="store_true")
     args = parser.parse_args(argv)
     if (args.regions is None) != (args.targets is None):
@@ -42,6 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         consequences=args.consequences, af_fields=args.af_fields, af_source=args.af_source,
         gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
+        clinvar_vcf=args.clinvar_vcf,
     ))
     for warning in report.warnings:
         print(f"WARNING {warning}", file=sys.stderr)

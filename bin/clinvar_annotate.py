@@ -5,7 +5,9 @@ For every record, the ClinVar record at the same position with the same REF and 
 mapped explicitly: NCBI writes `10`, the cohort `chr10`) gives CLINVAR_VARID (variation ID),
 CLINVAR_ALLELEID, CLINVAR_CLNSIG, CLINVAR_CLNREVSTAT, CLINVAR_STARS (ClinVar's documented
 review-status -> stars mapping) and CLINVAR_CLNDN; records without a match get none (= not in
-ClinVar). The header gains `##hlhscreen_clinvar=<file,fileDate,source,reference>`, and
+ClinVar). A record on a chromosome the ClinVar file has no record on (a file cut to some
+chromosomes) gets the flag CLINVAR_NOT_COVERED instead: it was not looked up, which is not the same
+as "not in ClinVar". The header gains `##hlhscreen_clinvar=<file,fileDate,source,reference>`, and
 --release-json gets the same facts plus the counts, for the report's citation.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import pysam
 
@@ -24,11 +26,12 @@ from hlhscreen.files import atomic_output, atomic_path, open_text
 
 
 def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Path]) -> str:
-    release = clinvar.read_release(clinvar_vcf)
-    clinvar_contigs = clinvar.tabix_contigs(clinvar_vcf)
+    source = clinvar.open_clinvar(clinvar_vcf)
+    release, clinvar_contigs = source.release, source.contigs
     header: List[str] = []
     records = matched = 0
-    tabix = pysam.TabixFile(str(clinvar_vcf))
+    not_covered: Dict[str, int] = {}  # cohort contig -> records that could not be looked up
+    tabix = pysam.TabixFile(str(clinvar_vcf), index=source.index)
     with open_text(vcf) as handle, atomic_path(out) as tmp:
         plain = tmp.with_suffix("")
         with open(plain, "w") as sink:
@@ -66,6 +69,9 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                 if entry is not None:
                     matched += 1
                     info.extend(entry.info_items())
+                elif target is None:
+                    not_covered[fields[0]] = not_covered.get(fields[0], 0) + 1
+                    info.append(clinvar.NOT_COVERED_INFO)
                 fields[7] = ";".join(info) or "."
                 sink.write("\t".join(fields) + "\n")
         pysam.tabix_compress(str(plain), str(tmp), force=True)
@@ -75,10 +81,13 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
         with atomic_output(release_json) as sink:
             json.dump({"file": Path(release.path).name, "fileDate": release.file_date, "source": release.source,
                        "reference": release.reference, "ncbi_release": release.is_ncbi_release,
-                       "citation": release.citation(), "records": records, "records_in_clinvar": matched},
+                       "citation": release.citation(), "records": records, "records_in_clinvar": matched,
+                       "records_not_covered": sum(not_covered.values()),
+                       "contigs_not_covered": sorted(not_covered)},
                       sink, indent=1, sort_keys=True)
             sink.write("\n")
-    return f"ClinVar: {matched} of {records} records matched; {release.citation()}"
+    lacking = f"; not looked up (chromosome not in the file): {', '.join(sorted(not_covered))}" if not_covered else ""
+    return f"ClinVar: {matched} of {records} records matched{lacking}; {release.citation()}"
 
 
 def main(argv: Optional[List[str]] = None) -> int:

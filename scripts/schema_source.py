@@ -70,7 +70,9 @@ GROUPS = {
                             "description": "Ensembl REST server for --annotator vep_rest."},
         "vep_rest_cache": {"type": "string", "format": "directory-path",
                            "description": "On-disk cache of REST answers, kept between runs (default: vep_rest_cache/ in the launch folder)."},
-        "clinvar_vcf": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^\S+\.vcf\.gz$",
+        "clinvar_vcf": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^(.*/)?[^/\s]+\.vcf\.gz$",
+                        "errorMessage": "is not a bgzipped VCF: give NCBI's clinvar.vcf.gz (bgzipped, with its .tbi beside it), "
+                                        "e.g. clinvar_20250106.vcf.gz",
                         "description": "NCBI's GRCh38 ClinVar VCF (clinvar.vcf.gz with its .tbi; contigs without chr are mapped): CLNSIG, review stars, CLNDN and the variation ID for every screened variant, cited by its ##fileDate."},
     }),
     "screening_options": ("Screening options (defaults reproduce the study)", [], {

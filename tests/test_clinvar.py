@@ -115,8 +115,31 @@ def test_missing_index_and_plain_text_are_refused(tmp_path):
     plain.write_text(NCBI_HEADER)
     with pytest.raises(UserInputError, match="not a readable bgzip-compressed VCF"):
         clinvar.read_release(plain)
-    with pytest.raises(UserInputError, match=r"c.vcf.gz.tbi: --clinvar_vcf: tabix index not found"):
-        clinvar.tabix_contigs(plain)
+    with pytest.raises(UserInputError, match=r"c.vcf.gz: --clinvar_vcf: not compressed: the file must be bgzipped"):
+        clinvar.open_clinvar(plain)
+    gzipped = tmp_path / "g.vcf.gz"
+    gzipped.write_bytes(gzip.compress(NCBI_HEADER.encode()))
+    with pytest.raises(UserInputError, match="compressed with plain gzip, not bgzip"):
+        clinvar.open_clinvar(gzipped)
+    unindexed = tmp_path / "u.vcf.gz"
+    pysam.tabix_compress(str(tmp_path / "c.vcf.gz"), str(unindexed), force=True)
+    with pytest.raises(UserInputError, match=r"u.vcf.gz: --clinvar_vcf: no index .*u.vcf.gz.tbi \(or .csi\)"):
+        clinvar.tabix_contigs(unindexed)
+
+
+def test_a_csi_index_is_read_like_a_tbi(tmp_path, ncbi):
+    """bcftools index writes .csi by default; its contigs come from the index like a .tbi's."""
+    copy = tmp_path / "csi" / "clinvar.vcf.gz"
+    copy.parent.mkdir()
+    copy.write_bytes(ncbi.read_bytes())
+    pysam.tabix_index(str(copy), preset="vcf", csi=True, force=True)
+    assert Path(f"{copy}.csi").exists() and not Path(f"{copy}.tbi").exists()
+    assert clinvar.open_clinvar(copy).contigs == ("10", "X")
+
+
+def test_uncovered_chromosomes_are_those_missing_under_every_spelling():
+    assert clinvar.uncovered(["chr10", "chrX", "chr6"], ["10", "X"]) == ["chr6"]
+    assert clinvar.uncovered(["chr10"], ["chr10"]) == []
 
 
 def cohort_vcf(tmp_path: Path) -> Path:
@@ -163,6 +186,21 @@ def test_annotation_matches_exact_alleles_across_naming(tmp_path, ncbi):
     release = json.loads((tmp_path / "release.json").read_text())
     assert release["records_in_clinvar"] == 4 and release["ncbi_release"] is True
     assert pysam.TabixFile(str(out)).contigs == ["chr10", "chrX"]
+
+
+def test_a_chromosome_the_file_lacks_is_not_looked_up_rather_than_absent(tmp_path):
+    """A ClinVar file cut to chr10: the chrX record is flagged CLINVAR_NOT_COVERED, never "not in ClinVar"."""
+    only_10 = bgzip_vcf(tmp_path / "c10.vcf.gz", NCBI_HEADER + "10\t70598599\t13709\tC\tT\t.\t.\t"
+                        "CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Pathogenic\n")
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), only_10)
+    assert result.returncode == 0, result.stderr
+    assert "not looked up (chromosome not in the file): chrX" in result.stdout
+    with pysam.VariantFile(str(out)) as vcf:
+        records = list(vcf)
+    assert [clinvar.not_covered(dict(r.info)) for r in records] == [False, False, False, False, True]
+    assert clinvar.parse_info_fields(dict(records[4].info)) is None
+    release = json.loads((tmp_path / "release.json").read_text())
+    assert (release["records_not_covered"], release["contigs_not_covered"]) == (1, ["chrX"])
 
 
 def test_annotated_fields_read_back(tmp_path, ncbi):

@@ -22,6 +22,8 @@ R55X = "chrX:124365786:C:T"
 A64T = "chrX:124365813:G:A"
 A91V = "chr10:70600631:G:A"
 W374X = "chr10:70598599:C:T"
+W374G = "chr10:70598601:A:C"
+STX11_DEL = "chr6:144187026:TG:T"
 
 pytestmark = pytest.mark.pipeline
 
@@ -137,7 +139,9 @@ def test_clinvar_evidence_in_variants_carriers_and_kept_vcf(results):
     assert a91v["clinvar_clnsig"] == "Conflicting_classifications_of_pathogenicity|risk_factor"
     assert a91v["clinvar_stars"] == "1" and "Familial_hemophagocytic_lymphohistiocytosis_2" in a91v["clinvar_disease"]
     assert a91v["risk_factor_candidate"] == "no"  # whitelisted
-    assert variants[R55X]["clinvar_clnsig"] == "not_in_clinvar"
+    # the derived ClinVar file has records on chr10 only: chrX was not looked up, chr10's W374G is absent
+    assert variants[R55X]["clinvar_clnsig"] == "not_looked_up"
+    assert variants[W374G]["clinvar_clnsig"] == "not_in_clinvar"
     carriers = {(r["sample"], r["variant_id"]): r for r in tsv(results / "screen/carriers.tsv")}
     assert (carriers[("case_01", W374X)]["clinvar_clnsig"], carriers[("case_01", W374X)]["clinvar_variation_id"]) == \
         ("Pathogenic", "13709")
@@ -154,18 +158,23 @@ def test_report_shows_sex_clinvar_and_its_citation(results):
     assert "not an NCBI ClinVar release" in page
     assert "variation ID 13709" in page and "\u2605\u2605\u2606\u2606 (2 of 4)" in page
     assert "Risk-factor candidates" in page
+    assert "The file has no record on chr17, chr19, chr6, chrX: variants there were not looked up" in page
+    assert "not looked up (the ClinVar file has no record on this chromosome)" in page
     methods = page[page.index('<section id="methods">'):]
     assert "haploid on chrX" in methods and "ClinVar classifications, review stars and conditions" in methods
 
 
 @pytest.fixture(scope="module")
 def rerun_without_whitelist(test_profile_run, tmp_path_factory) -> Path:
-    """Same run, -resume, with an empty whitelist and the ClinVar rescue on: only SCREEN onward rerun."""
+    """Same run, -resume, with an empty whitelist, only MODERATE impacts selected and the ClinVar rescue
+    on: only SCREEN onward rerun. PRF1 W374X (stop_gained, HIGH; Pathogenic, 2 stars in the derived
+    ClinVar file) then fails the impact rule and is kept by the rescue alone."""
     launch_dir, _ = test_profile_run
     empty = tmp_path_factory.mktemp("whitelist") / "risk_factors.tsv"
     empty.write_text((REPO / "panels/hlh/risk_factors.tsv").read_text().splitlines()[0] + "\n")
     run_nextflow(launch_dir, "-profile", "test", "--outdir", "results_no_whitelist", "-resume",
-                 "--risk_factors", str(empty), "--keep_clinvar_pathogenic", "--clinvar_min_stars", "2")
+                 "--risk_factors", str(empty), "--impacts", "MODERATE", "--consequences", "none",
+                 "--keep_clinvar_pathogenic", "--clinvar_min_stars", "2")
     return launch_dir / "results_no_whitelist"
 
 
@@ -179,6 +188,22 @@ def test_risk_factor_candidates_are_listed_not_kept(rerun_without_whitelist):
     part = page[page.index("Risk-factor candidates"):page.index("Not assessable per gene")]
     assert A91V in part and "Conflicting classifications of pathogenicity; risk factor" in part
     assert "Nothing is added automatically" in part
-    # the rescue was on; no P/LP variant with >= 2 stars needed it, so the kept set is the filters'
-    assert all(row["rescued_by"] in ("NA",) for row in variants.values() if row["decision"] == "kept")
     assert "Pathogenic or Likely pathogenic with at least 2 review stars were kept" in page
+
+
+def test_clinvar_rescue_keeps_a_pathogenic_variant_the_impact_rule_drops(rerun_without_whitelist):
+    variants = {row["variant_id"]: row for row in tsv(rerun_without_whitelist / "screen/variants.tsv")}
+    w374x = variants[W374X]
+    assert (w374x["decision"], w374x["rescued_by"]) == ("kept", "clinvar_pathogenic")
+    assert "clinvar_pathogenic" in w374x["reasons"].split(";")
+    # HIGH-impact variants ClinVar does not classify P/LP are dropped by the impact rule, not rescued
+    for vid in (R55X, STX11_DEL):
+        assert (variants[vid]["decision"], variants[vid]["reasons"]) == ("dropped", "impact_not_selected"), vid
+    kept = [vid for vid, row in variants.items() if row["rescued_by"] == "clinvar_pathogenic"]
+    assert kept == [W374X]
+    carriers = [r for r in tsv(rerun_without_whitelist / "screen/carriers.tsv") if r["variant_id"] == W374X]
+    assert {r["kept_by"] for r in carriers} == {"clinvar_pathogenic"}
+    assert next(r for r in carriers if r["sample"] == "case_01")["state"] == "het"
+    page = (rerun_without_whitelist / "report/hlhscreen_report.html").read_text()
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, re.S) if "p.Trp374Ter" in r)
+    assert "Kept by its ClinVar classification" in row

@@ -1201,3 +1201,24 @@ def test_clinvar_rescued_variant_says_why(tmp_path):
 def test_hemizygous_carrier_shown_as_hemi():
     calls = [cohort.Call("case_01", "case", "x", "SH2D1A", None, None, "1", "hemizygous", "14", "99", None)]
     assert str(report.carriers_cell(calls, "case")) == "case_01 (hemi)"
+
+
+def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
+    """A ClinVar file without records on a chromosome: its variants read 'not looked up', and the
+    citation names the chromosome, instead of 'not in ClinVar'."""
+    paths = with_clinical_inputs(tmp_path)
+    lines = paths["variants"].read_text().splitlines()
+    header = lines[0].split("\t")
+    for i, line in enumerate(lines[1:], start=1):
+        fields = line.split("\t")
+        if fields[0] == G34S:
+            fields[header.index("clinvar_clnsig")] = "not_looked_up"
+            lines[i] = "\t".join(fields)
+    paths["variants"].write_text("\n".join(lines) + "\n")
+    release = json.loads(paths["clinvar"].read_text())
+    release.update(contigs_not_covered=["chr17"], records_not_covered=1)
+    paths["clinvar"].write_text(json.dumps(release))
+    text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
+    assert "not looked up (the ClinVar file has no record on this chromosome)" in row and "not in ClinVar" not in row
+    assert "The file has no record on chr17: variants there were not looked up" in text

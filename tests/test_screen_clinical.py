@@ -28,6 +28,7 @@ CLINVAR_HEADER = [
     '##INFO=<ID=CLINVAR_CLNREVSTAT,Number=.,Type=String,Description="x">',
     '##INFO=<ID=CLINVAR_STARS,Number=1,Type=Integer,Description="x">',
     '##INFO=<ID=CLINVAR_CLNDN,Number=.,Type=String,Description="x">',
+    '##INFO=<ID=CLINVAR_NOT_COVERED,Number=0,Type=Flag,Description="x">',
     '##hlhscreen_clinvar=<file="clinvar.vcf.gz",fileDate="2024-05-12",source="ClinVar",reference="GRCh38">',
 ]
 SH2D1A_R55X = "chrX:124365786:C:T"
@@ -58,7 +59,9 @@ RECORDS: List[Tuple[str, str, str]] = [
      "CLINVAR_CLNSIG=Conflicting_classifications_of_pathogenicity|risk_factor;"
      "CLINVAR_CLNREVSTAT=criteria_provided,_conflicting_classifications;CLINVAR_STARS=1",
      "0/1 0/1 0/0 0/0 0/0"),
-    (PAR_SITE, ann("G", "missense_variant", "MODERATE", "PARGENE", "c.10A>G", "p.Lys4Glu"), "0/1 0/0 0/0 0/1 0/0"),
+    # a chromosome the ClinVar file had no record on (CLINVAR_ANNOTATE's flag): not looked up
+    (PAR_SITE, ann("G", "missense_variant", "MODERATE", "PARGENE", "c.10A>G", "p.Lys4Glu") + ";CLINVAR_NOT_COVERED",
+     "0/1 0/0 0/0 0/1 0/0"),
     (SH2D1A_R55X, ann("T", "stop_gained", "HIGH", "SH2D1A", "c.163C>T", "p.Arg55*"), "1 0/1 0/1 0/1 0/0"),
     (SH2D1A_A64T, ann("A", "missense_variant", "MODERATE", "SH2D1A", "c.190G>A", "p.Ala64Thr"), "0 0/0 0 ./. 0/0"),
 ]
@@ -167,6 +170,12 @@ def test_clinvar_columns_in_variants_and_carriers(tmp_path):
     with gzip.open(out / "kept.vcf.gz", "rt") as handle:
         kept = handle.read()
     assert "CLINVAR_VARID=13709" in kept and "##hlhscreen_clinvar=" in kept
+
+
+def test_a_variant_clinvar_could_not_look_up_is_not_called_absent(tmp_path):
+    variants, carriers, _, _ = run(tmp_path)
+    assert variants[PAR_SITE]["clinvar_clnsig"] == "not_looked_up" and variants[PAR_SITE]["clinvar_stars"] == "NA"
+    assert carriers[("m1", PAR_SITE)]["clinvar_clnsig"] == "not_looked_up"
 
 
 def test_without_clinvar_the_columns_are_na(tmp_path):

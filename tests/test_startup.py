@@ -18,25 +18,62 @@ from hlhscreen.startup import StartupInputs, check_inputs
 REPO = Path(__file__).resolve().parents[1]
 TEST = REPO / "assets/test_cohort"
 PANEL = REPO / "panels/hlh"
+CLINVAR = TEST / "clinvar/clinvar.derived.vcf.gz"
 
 
 def startup_inputs(**changes) -> StartupInputs:
     base = dict(fasta=TEST / "reference/hlh_windows.synthetic.fa", fasta_fai=TEST / "reference/hlh_windows.synthetic.fa.fai",
                 reference_windows=TEST / "reference/windows.tsv", regions=PANEL / "regions.bed",
                 targets=PANEL / "targets.bed", risk_factors=PANEL / "risk_factors.tsv",
-                gnomad_vcf=TEST / "gnomad/gnomad_sites.derived.vcf.gz")
+                gnomad_vcf=TEST / "gnomad/gnomad_sites.derived.vcf.gz", clinvar_vcf=CLINVAR)
     base.update(changes)
     return StartupInputs(**base)
 
 
-def test_the_test_profile_inputs_pass_with_two_warnings():
+def test_the_test_profile_inputs_pass_with_four_warnings():
     report = check_inputs(startup_inputs())
     assert report.errors == []
     assert report.checked == ["reference", "panel regions", "panel targets", "risk-factor whitelist",
-                              "--impacts/--consequences/--af_fields", "gnomAD sites VCF"]
-    assert len(report.warnings) == 2
-    assert report.warnings[0].startswith("17 of 21 panel genes cannot be (fully) called")
-    assert "gnomAD has no records on chr6 (STX11); chr19 (STXBP2)" in report.warnings[1]
+                              "--impacts/--consequences/--af_fields", "gnomAD sites VCF", "ClinVar VCF"]
+    assert len(report.warnings) == 4
+    assert report.warnings[0].startswith("16 of 21 panel genes cannot be (fully) called")
+    assert "gnomAD has no records on chr6 (STX11); chr19 (STXBP2); chrX (SH2D1A)" in report.warnings[1]
+    # the derived test file: said to be no NCBI release, and cut to chr10 (PRF1)
+    assert "not ClinVar: not an NCBI ClinVar release" in report.warnings[2]
+    assert ("the ClinVar file has no records on chr6 (STX11); chr17 (UNC13D); chr19 (STXBP2); chrX (SH2D1A)"
+            in report.warnings[3]) and "'not_looked_up'" in report.warnings[3]
+
+
+def test_ncbi_clinvar_contigs_without_chr_are_mapped_not_refused(tmp_path):
+    """NCBI writes 10, X (no chr, no ##contig lines); the reference says chr10: mapped, no error."""
+    import pysam
+
+    text = pysam.BGZFile(str(CLINVAR)).read().decode().replace(
+        "##source=hlhscreen", "##source=ClinVar\n##comment=hlhscreen", 1)
+    plain = tmp_path / "clinvar.vcf"
+    plain.write_text(text)
+    ncbi_like = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    report = check_inputs(startup_inputs(clinvar_vcf=ncbi_like))
+    assert report.errors == [] and "ClinVar VCF" in report.checked
+    assert not any("not an NCBI ClinVar release" in warning for warning in report.warnings)
+
+
+def test_a_clinvar_of_other_chromosomes_or_builds_is_refused(tmp_path):
+    import pysam
+
+    header = pysam.BGZFile(str(CLINVAR)).read().decode().split("#CHROM")[0]
+    text = (header + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+            "2\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign;CLNREVSTAT=practice_guideline\n")
+    plain = tmp_path / "other.vcf"
+    plain.write_text(text)
+    other = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    report = check_inputs(startup_inputs(clinvar_vcf=other))
+    assert [err.field for err in report.errors] == ["--clinvar_vcf"]
+    assert "records on none of the panel's chromosomes" in str(report.errors[0]) and "(its contigs: 2)" in str(report.errors[0])
+    plain37 = tmp_path / "grch37.vcf"
+    plain37.write_text(text.replace("##reference=GRCh38", "##reference=GRCh37"))
+    report = check_inputs(startup_inputs(clinvar_vcf=pysam.tabix_index(str(plain37), preset="vcf", force=True)))
+    assert "is for reference 'GRCh37', not GRCh38" in str(report.errors[0])
 
 
 def test_independent_problems_are_all_reported(tmp_path):
@@ -73,11 +110,11 @@ def test_the_check_needs_only_the_standard_library():
             "--reference-windows", str(TEST / "reference/windows.tsv"),
             "--regions", str(PANEL / "regions.bed"), "--targets", str(PANEL / "targets.bed"),
             "--risk-factors", str(PANEL / "risk_factors.tsv"),
-            "--gnomad-vcf", str(TEST / "gnomad/gnomad_sites.derived.vcf.gz")]
+            "--gnomad-vcf", str(TEST / "gnomad/gnomad_sites.derived.vcf.gz"), "--clinvar-vcf", str(CLINVAR)]
     result = subprocess.run([system, "-S", str(BIN / "check_inputs.py"), *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("inputs OK: reference, panel regions")
-    assert result.stderr.count("WARNING ") == 2
+    assert result.stderr.count("WARNING ") == 4 and "ClinVar VCF" in result.stdout
 
 
 def test_the_samplesheet_check_needs_only_the_standard_library_too(tmp_path):

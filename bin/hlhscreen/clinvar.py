@@ -60,7 +60,10 @@ INFO_FIELDS = (  # (name, Number, Type, Description)
     ("CLINVAR_CLNREVSTAT", ".", "String", "ClinVar review status (CLNREVSTAT, as written by ClinVar)"),
     ("CLINVAR_STARS", "1", "Integer", "ClinVar review stars (0-4) from CLNREVSTAT by ClinVar's documented mapping"),
     ("CLINVAR_CLNDN", ".", "String", "ClinVar preferred disease name(s) (CLNDN, as written by ClinVar)"),
+    ("CLINVAR_NOT_COVERED", "0", "Flag", "The ClinVar file has no record on this chromosome: not looked up "
+                                         "(which is not the same as absent from ClinVar)"),
 )
+NOT_COVERED_INFO = "CLINVAR_NOT_COVERED"
 INFO_NAMES = frozenset(field[0] for field in INFO_FIELDS)
 HEADER_KEY = "hlhscreen_clinvar"
 
@@ -189,23 +192,41 @@ def read_release(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarRelease:
     return ClinvarRelease(str(path), meta.get("fileDate"), meta.get("source"), reference, frozenset(info))
 
 
+@dataclass(frozen=True)
+class ClinvarFile:
+    """A ClinVar VCF that passed the file checks: header facts, index and the contigs with records."""
+
+    release: ClinvarRelease
+    index: str
+    contigs: Tuple[str, ...]   # as the file names them (NCBI: 1..22, X, Y, MT), from the index
+
+
+def open_clinvar(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarFile:
+    """Check a ClinVar VCF the way the annotation step will read it (standard library only: the
+    start-up check runs on the launch host): bgzip, an index (.tbi or .csi) beside it, the header
+    (:func:`read_release`), and the contigs it has records on (from the index: NCBI's file has no
+    ``##contig`` lines)."""
+    from .resources import find_index, index_contigs, is_bgzf, is_gzip
+
+    if not os.path.isfile(path):
+        raise UserInputError(path, None, flag, "file not found", "Check the path given to --clinvar_vcf.")
+    if not is_gzip(path):
+        raise UserInputError(path, None, flag, "not compressed: the file must be bgzipped",
+                             f"Compress and index it: bgzip {os.fspath(path)} && tabix -p vcf {os.fspath(path)}.gz.")
+    if not is_bgzf(path):
+        raise UserInputError(path, None, flag, "compressed with plain gzip, not bgzip, so it cannot be read by position",
+                             f"Recompress it: zcat {os.fspath(path)} | bgzip -c > clinvar.vcf.gz && tabix -p vcf clinvar.vcf.gz.")
+    index = find_index(path)
+    if index is None:
+        raise UserInputError(path, None, flag, f"no index {os.fspath(path)}.tbi (or .csi) beside the file",
+                             f"Index it: tabix -p vcf {os.fspath(path)} (NCBI also publishes clinvar.vcf.gz.tbi).")
+    release = read_release(path, flag)
+    return ClinvarFile(release, str(index), tuple(index_contigs(index)))
+
+
 def tabix_contigs(path: PathLike, flag: str = "--clinvar_vcf") -> Tuple[str, ...]:
-    """Sequence names of a tabix (.tbi) index, in index order (standard library only)."""
-    index = f"{os.fspath(path)}.tbi"
-    try:
-        with gzip.open(index, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise UserInputError(index, None, flag, "tabix index not found",
-                             f"Index the file: tabix -p vcf {os.fspath(path)}.") from None
-    except OSError as err:
-        raise UserInputError(index, None, flag, f"not a tabix index ({err})",
-                             f"Re-index: tabix -f -p vcf {os.fspath(path)}.") from None
-    if data[:4] != b"TBI\x01" or len(data) < 36:
-        raise UserInputError(index, None, flag, "not a tabix index", f"Re-index: tabix -f -p vcf {os.fspath(path)}.")
-    names_length = int.from_bytes(data[32:36], "little")
-    names = data[36:36 + names_length].split(b"\x00")
-    return tuple(n.decode() for n in names if n)
+    """Contigs with records, from the file's index (.tbi or .csi)."""
+    return open_clinvar(path, flag).contigs
 
 
 def contig_map(cohort_contigs: Iterable[str], clinvar_contigs: Iterable[str]) -> Dict[str, str]:
@@ -233,6 +254,13 @@ def check_naming(path: PathLike, needed: Sequence[str], clinvar_contigs: Sequenc
                              f"(its contigs: {shown})",
                              "Give NCBI's GRCh38 ClinVar VCF covering the panel's chromosomes.")
     return mapping
+
+
+def uncovered(needed: Iterable[str], clinvar_contigs: Iterable[str]) -> List[str]:
+    """The chromosomes of ``needed`` the file has no record on, even under another spelling: their
+    variants cannot be looked up (they are not "not in ClinVar")."""
+    mapping = contig_map(needed, clinvar_contigs)
+    return [contig for contig in needed if contig not in mapping]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,6 +332,11 @@ def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
     stars = text("CLINVAR_STARS")
     return ClinvarEntry(text("CLINVAR_VARID"), text("CLINVAR_ALLELEID"), text("CLINVAR_CLNSIG"),
                         text("CLINVAR_CLNREVSTAT"), int(stars) if stars is not None else None, text("CLINVAR_CLNDN"))
+
+
+def not_covered(info: Mapping[str, object]) -> bool:
+    """The annotation step could not look the record up: its chromosome is not in the ClinVar file."""
+    return info.get(NOT_COVERED_INFO) not in (None, False)
 
 
 def readable(value: Optional[str]) -> str:

@@ -58,6 +58,7 @@ VARIANT_OPTIONAL = ("transcript", "rsid", "af_status", "popmax_af", "popmax_popu
                     "clinvar_review_status", "clinvar_stars", "clinvar_disease")
 CLINVAR_RESCUE = "clinvar_pathogenic"
 NOT_IN_CLINVAR = "not_in_clinvar"
+CLINVAR_NOT_LOOKED_UP = "not_looked_up"  # the ClinVar file has no record on the variant's chromosome
 # sex.tsv (SEX_CHECK): the columns the report shows
 SEX_COLUMNS = ("sample", "group", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "note")
 # SCREEN's unconfirmed qualifying variants (issue 9 item 1); absent from files of older runs
@@ -1067,6 +1068,8 @@ def clinvar_cell(variant: KeptVariant) -> Html:
         return esc(NA)
     if clnsig == NOT_IN_CLINVAR:
         return esc("not in ClinVar")
+    if clnsig == CLINVAR_NOT_LOOKED_UP:
+        return esc("not looked up (the ClinVar file has no record on this chromosome)")
     parts = [tag("div", tag("strong", clinvar_lib.readable(clnsig))),
              tag("div", stars_text(variant.extra.get("clinvar_stars")), class_="stars")]
     if variant.extra.get("clinvar_review_status"):
@@ -1159,6 +1162,10 @@ def clinvar_note(data: ReportData) -> Html:
         counts = f" {release['records_in_clinvar']} of the {release['records']} variants called are in it."
     warning = ("" if release.get("ncbi_release") else
                " This file is not an NCBI ClinVar release: its classifications are for testing, not for patients.")
+    lacking = release.get("contigs_not_covered") or []
+    if lacking:
+        warning += (f" The file has no record on {', '.join(lacking)}: variants there were not looked up ('not looked "
+                    "up' below), which does not mean they are absent from ClinVar.")
     return tag("p", join([tag("strong", "ClinVar: "), esc(f"{release['citation']}.{counts} Classification, review "
                                                           "stars (ClinVar's own rating of the evidence, 0 to 4) and "
                                                           "conditions are ClinVar's, matched by exact allele."

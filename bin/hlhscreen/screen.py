@@ -57,7 +57,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from hlhscreen import __version__
 from hlhscreen.annotation import (
@@ -165,6 +165,9 @@ GENE_STATUS_COLUMNS: Tuple[str, ...] = (
 
 NA = "NA"
 NOT_IN_CLINVAR = "not_in_clinvar"  # clinvar_clnsig of a variant the ClinVar file has no record of
+# clinvar_clnsig of a variant on a chromosome the ClinVar file has no record on (INFO/CLINVAR_NOT_COVERED):
+# it was not looked up, which must not read as "not in ClinVar"
+CLINVAR_NOT_LOOKED_UP = "not_looked_up"
 _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over unchanged)
 
 # State and note codes of SampleCall. _HEMI: a male's ALT call on chrX/chrY outside the PARs.
@@ -1751,7 +1754,7 @@ class _Screen:
                                          _clean(_na(evidence.review_status)), _fmt_number(evidence.stars),
                                          _clean(_na(evidence.disease))))
         elif self.clinvar_annotated:
-            clinvar_columns = "\t".join((NA, NOT_IN_CLINVAR, NA, NA, NA))
+            clinvar_columns = "\t".join((NA, self._clinvar_absence(info), NA, NA, NA))
         else:
             clinvar_columns = "\t".join([NA] * 5)
         row = [
@@ -1793,7 +1796,7 @@ class _Screen:
             clinvar_tail = (f"{_clean(_na(evidence.clnsig))}\t{_fmt_number(evidence.stars)}\t"
                             f"{_na(evidence.variation_id)}")
         else:
-            clinvar_tail = f"{NOT_IN_CLINVAR if self.clinvar_annotated else NA}\t{NA}\t{NA}"
+            clinvar_tail = f"{self._clinvar_absence(info) if self.clinvar_annotated else NA}\t{NA}\t{NA}"
         suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
@@ -1824,6 +1827,11 @@ class _Screen:
                    "annotated and judged on its own, so the codon change they make together on one haplotype was "
                    "not assessed (two missense changes can make a stop, two synonymous ones a missense): check "
                    "these by hand in the original record (OLD_REC).")
+
+    @staticmethod
+    def _clinvar_absence(info: Mapping[str, Any]) -> str:
+        """clinvar_clnsig of a variant without ClinVar evidence: not in the file, or not looked up."""
+        return CLINVAR_NOT_LOOKED_UP if clinvar.not_covered(info) else NOT_IN_CLINVAR
 
     @staticmethod
     def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,

@@ -22,6 +22,13 @@ calls the reader the pipeline step uses later, so the rules and the messages are
   reference's (``10`` vs ``chr10`` is an error: nothing would be annotated); records on at least one
   chromosome of the callable panel genes (error), and on each of them (warning: the variants of a
   chromosome gnomAD lacks look novel).
+- ClinVar VCF (``--clinvar_vcf``): bgzip, index, a GRCh38 ClinVar header (``INFO/CLNSIG``,
+  ``INFO/CLNREVSTAT``; :func:`hlhscreen.clinvar.open_clinvar`, the reader CLINVAR_ANNOTATE uses);
+  its contigs, read from the index (NCBI writes ``10``, ``X`` and no ``##contig`` lines), mapped
+  onto the reference's names explicitly (``10`` -> ``chr10``); an error when none of the panel's
+  chromosomes is in it, a warning for each one it lacks (variants there are not looked up), for a
+  file that is not an NCBI release (``##source``) and for a file without ``##fileDate`` (the report
+  cannot cite the release).
 
 Every problem found is reported (independent checks all run); warnings are printed but do not stop.
 """
@@ -33,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Union
 
+from . import clinvar
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError
@@ -59,6 +67,7 @@ class StartupInputs:
     af_source: Optional[str] = None
     gnomad_vcf: Optional[PathLike] = None
     gnomad_required: bool = True                # the only frequency source (offline; VEP without a cache)
+    clinvar_vcf: Optional[PathLike] = None
     harmonise_contigs: bool = False
     intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
 
@@ -119,6 +128,8 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         impacts=inputs.impacts, consequences=inputs.consequences, **settings))
     if inputs.gnomad_vcf is not None:
         report.attempt("gnomAD sites VCF", lambda: _check_gnomad(inputs, layout, placements, report))
+    if inputs.clinvar_vcf is not None:
+        report.attempt("ClinVar VCF", lambda: _check_clinvar(inputs.clinvar_vcf, layout, placements, report))
     return report
 
 
@@ -147,15 +158,7 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
     if layout is None:
         return  # the reference's own error is reported already
     have = set(sites.contigs)
-    if placements is not None:
-        # the chromosomes of the callable panel genes, as the called (and annotated) VCF names them
-        needed: Dict[str, List[str]] = {}
-        for placement in placements:
-            if placement.pieces and placement.genome_contig:
-                genes = needed.setdefault(placement.genome_contig, [])
-                genes.extend(g for g in placement.region.genes if g not in genes)
-    else:
-        needed = {contig: [] for contig in layout.genome_contigs}
+    needed = _panel_chromosomes(layout, placements)
     renamed = {contig: next((a for a in contig_aliases(contig) if a in have), None) for contig in needed if contig not in have}
     mismatched = {contig: alias for contig, alias in renamed.items() if alias is not None}
     if mismatched:
@@ -186,6 +189,54 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
         effect = ("variants there get no gnomAD frequency and count as novel" if inputs.gnomad_required else
                   "variants there get frequencies from the VEP cache only")
         report.warnings.append(f"{gnomad}: {text}; {effect} (give a gnomAD file covering every panel chromosome).")
+
+
+def _panel_chromosomes(layout: ReferenceLayout, placements: Optional[List[Placement]]) -> Dict[str, List[str]]:
+    """The chromosomes of the callable panel genes, as the called (and annotated) VCF names them,
+    with their genes; every reference contig when the panel could not be placed."""
+    if placements is None:
+        return {contig: [] for contig in layout.genome_contigs}
+    needed: Dict[str, List[str]] = {}
+    for placement in placements:
+        if placement.pieces and placement.genome_contig:
+            genes = needed.setdefault(placement.genome_contig, [])
+            genes.extend(g for g in placement.region.genes if g not in genes)
+    return needed
+
+
+def _check_clinvar(path: PathLike, layout: Optional[ReferenceLayout], placements: Optional[List[Placement]],
+                   report: StartupReport) -> None:
+    source = clinvar.open_clinvar(path)
+    release = source.release
+    if not release.is_ncbi_release:
+        said = release.source or "not stated"
+        shown = said if len(said) <= 60 else said[:57] + "..."
+        report.warnings.append(f"{path}: ##source is '{shown}', not ClinVar: not an NCBI ClinVar release; the report "
+                               "shows and cites it as such.")
+    if not release.file_date:
+        report.warnings.append(f"{path}: no ##fileDate in the header: the report cannot cite the ClinVar release "
+                               "date (give the file as NCBI publishes it).")
+    if layout is None:
+        return  # the reference's own error is reported already
+    needed = _panel_chromosomes(layout, placements)
+    if not needed:
+        return
+    mapping = clinvar.contig_map(needed, source.contigs)
+    if not mapping:
+        shown = ", ".join(source.contigs[:8]) or "none"
+        raise UserInputError(
+            path, None, "--clinvar_vcf",
+            f"the file has records on none of the panel's chromosomes ({', '.join(list(needed)[:6])}), under any "
+            f"spelling (its contigs: {shown}); no variant could be looked up",
+            "Give NCBI's GRCh38 ClinVar VCF (vcf_GRCh38/clinvar.vcf.gz; its contigs 1..22, X, Y, MT are mapped "
+            "onto chr1.. automatically).")
+    lacking = clinvar.uncovered(needed, source.contigs)
+    if lacking:
+        shown = "; ".join(f"{contig} ({', '.join(needed[contig][:6])})" if needed[contig] else contig
+                          for contig in lacking)
+        report.warnings.append(f"{path}: the ClinVar file has no records on {shown}, where panel genes lie; variants "
+                               "there are not looked up (clinvar_clnsig 'not_looked_up' in the outputs, not "
+                               "'not_in_clinvar'). Give the whole NCBI file to look them up.")
 
 
 def describe(report: StartupReport) -> str:

@@ -14,7 +14,7 @@ include { GNOMAD_ANNOTATE    } from '../../../modules/local/gnomad_annotate'
 include { ENSEMBLVEP_VEP     } from '../../../modules/local/ensemblvep_vep'
 include { VEP_REST           } from '../../../modules/local/vep_rest'
 include { ANNOTATION_SUMMARY } from '../../../modules/local/annotation_summary'
-include { gnomadIndex         } from '../utils_hlhscreen'
+include { gnomadIndex; siteIndex } from '../utils_hlhscreen'
 include { CLINVAR_ANNOTATE   } from '../../../modules/local/clinvar_annotate'
 
 workflow ANNOTATE {
@@ -51,8 +51,7 @@ workflow ANNOTATE {
     // ClinVar evidence (optional): INFO/CLINVAR_* by exact allele, whatever the annotator
     ch_clinvar_release = Channel.value([])
     if (params.clinvar_vcf) {
-        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true),
-                                        file("${params.clinvar_vcf}.tbi", checkIfExists: true)])
+        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true), siteIndex(params.clinvar_vcf)])
         ch_annotated = CLINVAR_ANNOTATE.out.vcf
         ch_clinvar_release = CLINVAR_ANNOTATE.out.release
         ch_versions = ch_versions.mix(CLINVAR_ANNOTATE.out.versions)

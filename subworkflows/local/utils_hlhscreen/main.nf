@@ -232,14 +232,18 @@ def resolvePanel(String panel) {
     return files
 }
 
-// The gnomAD index beside --gnomad_vcf (.tbi, else .csi; the start-up check requires one).
-def gnomadIndex(String vcf) {
+// The index beside a sites VCF (--gnomad_vcf, --clinvar_vcf): .tbi, else .csi (the start-up check requires one).
+def siteIndex(String vcf) {
     def tbi = file("${vcf}.tbi")
     return tbi.exists() ? tbi : file("${vcf}.csi")
 }
 
+def gnomadIndex(String vcf) {
+    return siteIndex(vcf)
+}
+
 // bin/check_inputs.py on the launch host: reference, panel BEDs, whitelist, --impacts/--consequences and
-// the gnomAD file, with the same readers (and messages) the steps use later (docs/usage.md).
+// the gnomAD and ClinVar files, with the same readers (and messages) the steps use later (docs/usage.md).
 def checkInputs() {
     def args = []
     def optional = [
@@ -266,6 +270,10 @@ def checkInputs() {
     }
     if (params.intervals) {
         optional['--intervals'] = params.intervals
+    }
+    if (params.clinvar_vcf && !params.skip_screening) {
+        // ClinVar is read by ANNOTATE, which --skip_screening does not run
+        optional['--clinvar-vcf'] = params.clinvar_vcf
     }
     optional.each { flag, value ->
         def text = flag in ['--impacts', '--consequences', '--af-fields', '--af-source']  // settings, not files ('' is a choice)
