@@ -281,7 +281,7 @@ def test_screen_outputs_name_frequency_fields_labels_and_split_sites(launch):
     status = {(r["sample"], r["gene"]): r for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
     ctrl_04 = status[("ctrl_04", "PRF1")]
     assert (ctrl_04["status"], ctrl_04["not_assessable_variants"]) == ("not_assessable", "chr10:70600631:G:A")
-    assert {gene for _, gene in status} <= {"PRF1", "UNC13D", "STX11", "STXBP2"}
+    assert {gene for _, gene in status} <= {"PRF1", "UNC13D", "STX11", "STXBP2", "SH2D1A"}
     normalised = next((launch_dir / "results/variants").glob("*.norm.vcf.gz"))
     text = subprocess.run(["bgzip", "-dc", str(normalised)], capture_output=True, text=True, check=True).stdout
     keys = [tuple(line.split("\t")[:2] + line.split("\t")[3:5]) for line in text.splitlines() if line[:1] != "#"]
@@ -298,7 +298,7 @@ def test_every_panel_gene_is_accounted_for_in_outputs_report_and_log(launch):
     with open(REPO / "panels/hlh/genes.tsv") as handle:
         panel = {row["gene"] for row in csv.DictReader(handle, delimiter="\t")}
     assert set(genes) == panel and len(panel) == 21
-    assert {g for g, r in genes.items() if r["status"] == "callable"} == {"PRF1", "UNC13D", "STX11", "STXBP2"}
+    assert {g for g, r in genes.items() if r["status"] == "callable"} == {"PRF1", "UNC13D", "STX11", "STXBP2", "SH2D1A"}
     not_called = [r for r in genes.values() if r["status"] != "callable"]
     assert all(r["status"] == "not_callable" and r["reason"] != "NA" for r in not_called)
     assert genes["SH2D1A"]["reason"] == "contig chrX is not in the reference windows"

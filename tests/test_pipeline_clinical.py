@@ -145,6 +145,7 @@ def test_clinvar_evidence_in_variants_carriers_and_kept_vcf(results):
     carriers = {(r["sample"], r["variant_id"]): r for r in tsv(results / "screen/carriers.tsv")}
     assert (carriers[("case_01", W374X)]["clinvar_clnsig"], carriers[("case_01", W374X)]["clinvar_variation_id"]) == \
         ("Pathogenic", "13709")
+    assert "Familial_hemophagocytic_lymphohistiocytosis_2" in carriers[("case_01", A91V)]["clinvar_disease"]
     with gzip.open(results / "screen/kept.vcf.gz", "rt") as handle:
         kept = handle.read()
     assert "CLINVAR_VARID=13709" in kept and '##hlhscreen_clinvar=<file="clinvar.derived.vcf.gz",fileDate="2026-12-01"' in kept
@@ -158,7 +159,7 @@ def test_report_shows_sex_clinvar_and_its_citation(results):
     assert "not an NCBI ClinVar release" in page
     assert "variation ID 13709" in page and "\u2605\u2605\u2606\u2606 (2 of 4)" in page
     assert "Risk-factor candidates" in page
-    assert "The file has no record on chr17, chr19, chr6, chrX: variants there were not looked up" in page
+    assert "The file has no record on chr6, chr17, chr19, chrX: variants there were not looked up" in page
     assert "not looked up (the ClinVar file has no record on this chromosome)" in page
     methods = page[page.index('<section id="methods">'):]
     assert "haploid on chrX" in methods and "ClinVar classifications, review stars and conditions" in methods

@@ -1222,3 +1222,14 @@ def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
     row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
     assert "not looked up (the ClinVar file has no record on this chromosome)" in row and "not in ClinVar" not in row
     assert "The file has no record on chr17: variants there were not looked up" in text
+
+
+def test_a_clinvar_file_that_is_no_ncbi_release_is_said_so_once_with_a_warning(tmp_path):
+    paths = with_clinical_inputs(tmp_path)
+    release = json.loads(paths["clinvar"].read_text())
+    release.update(ncbi_release=False, citation="ClinVar-style file c.vcf.gz dated 2026-12-01; its header says source "
+                                                "'lab', so it is not an NCBI ClinVar release")
+    paths["clinvar"].write_text(json.dumps(release))
+    text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
+    assert text.count("not an NCBI ClinVar release") == 1
+    assert "Do not use these classifications for patients without checking them in an NCBI ClinVar release." in text

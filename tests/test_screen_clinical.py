@@ -50,7 +50,8 @@ def clinvar_info(varid: str, clnsig: str, status: str, stars: int) -> str:
 RECORDS: List[Tuple[str, str, str]] = [
     # (variant, INFO, genotypes of m1 f1 m2 u1 f2)
     (W374X, ann("T", "stop_gained", "HIGH", "PRF1", "c.1122G>A", "p.Trp374*") + ";gnomAD_AF=1.55e-05;"
-     + clinvar_info("13709", "Pathogenic", "criteria_provided,_multiple_submitters,_no_conflicts", 2),
+     + clinvar_info("13709", "Pathogenic", "criteria_provided,_multiple_submitters,_no_conflicts", 2)
+     + ";CLINVAR_CLNDN=Familial_hemophagocytic_lymphohistiocytosis_2|not_provided",
      "0/1 0/0 0/0 0/0 0/0"),
     (SYNONYMOUS, ann("A", "synonymous_variant", "LOW", "PRF1", "c.1020C>T", "p.Leu340=") + ";"
      + clinvar_info("999", "Likely_pathogenic", "criteria_provided,_multiple_submitters,_no_conflicts", 2),
@@ -162,11 +163,13 @@ def test_clinvar_columns_in_variants_and_carriers(tmp_path):
     w374x = variants[W374X]
     assert (w374x["clinvar_variation_id"], w374x["clinvar_clnsig"], w374x["clinvar_stars"]) == ("13709", "Pathogenic", "2")
     assert w374x["clinvar_review_status"] == "criteria_provided,_multiple_submitters,_no_conflicts"
+    assert w374x["clinvar_disease"] == "Familial_hemophagocytic_lymphohistiocytosis_2|not_provided"
     assert variants[SH2D1A_R55X]["clinvar_clnsig"] == "not_in_clinvar"
     assert variants[A91V]["clinvar_variation_id"] == "NA" and variants[A91V]["clinvar_stars"] == "1"
     row = carriers[("m1", W374X)]
     assert (row["clinvar_clnsig"], row["clinvar_stars"], row["clinvar_variation_id"], row["kept_by"]) == \
         ("Pathogenic", "2", "13709", "filters")
+    assert row["clinvar_disease"] == "Familial_hemophagocytic_lymphohistiocytosis_2|not_provided"
     with gzip.open(out / "kept.vcf.gz", "rt") as handle:
         kept = handle.read()
     assert "CLINVAR_VARID=13709" in kept and "##hlhscreen_clinvar=" in kept

@@ -1160,8 +1160,9 @@ def clinvar_note(data: ReportData) -> Html:
     counts = ""
     if isinstance(release.get("records_in_clinvar"), int) and isinstance(release.get("records"), int):
         counts = f" {release['records_in_clinvar']} of the {release['records']} variants called are in it."
+    # the citation already says a file is not an NCBI release; this says what that means for the reader
     warning = ("" if release.get("ncbi_release") else
-               " This file is not an NCBI ClinVar release: its classifications are for testing, not for patients.")
+               " Do not use these classifications for patients without checking them in an NCBI ClinVar release.")
     lacking = release.get("contigs_not_covered") or []
     if lacking:
         warning += (f" The file has no record on {', '.join(lacking)}: variants there were not looked up ('not looked "

@@ -156,6 +156,7 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
 CARRIER_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "variant_id", "gene", "hgvsc", "hgvsp", "genotype", "state", "depth", "gq",
     "note", "kept_by", "whitelist_evidence", "label", "clinvar_clnsig", "clinvar_stars", "clinvar_variation_id",
+    "clinvar_disease",
 )
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
@@ -1794,9 +1795,9 @@ class _Screen:
         evidence_text = _clean(factor.evidence) if verdict.rescued and factor is not None else NA
         if evidence is not None:
             clinvar_tail = (f"{_clean(_na(evidence.clnsig))}\t{_fmt_number(evidence.stars)}\t"
-                            f"{_na(evidence.variation_id)}")
+                            f"{_na(evidence.variation_id)}\t{_clean(_na(evidence.disease))}")
         else:
-            clinvar_tail = f"{self._clinvar_absence(info) if self.clinvar_annotated else NA}\t{NA}\t{NA}"
+            clinvar_tail = f"{self._clinvar_absence(info) if self.clinvar_annotated else NA}\t{NA}\t{NA}\t{NA}"
         suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))

@@ -23,9 +23,11 @@ process FASTQC {
     script:
     def args = task.ext.args ?: ''
     // One JVM per sample (its start costs ~2 s whatever the file size; one task per lane spent most of
-    // a panel run there); --threads files at once. FastQC exits 0 when it cannot read a file (a
-    // truncated gzip: "Failed to process file"): fail the task instead, so a damaged FASTQ never
-    // passes with a missing report. The version is read from a report (no second JVM start).
+    // a panel run there); --threads files at once. FastQC exits 0 when it cannot read a file: a
+    // truncated gzip gives "Failed to process file", or, when the stream breaks while records are read,
+    // a Java exception (java.io.EOFException) and yet "Analysis complete" with a report of the reads
+    // before the break. Either fails the task, so a damaged FASTQ never passes with a missing or
+    // partial report. The version is read from a report (no second JVM start).
     def names = reads.collect { it.toString().tokenize('/')[-1] }
     def clash = names.findAll { n -> names.count(n) > 1 }.unique()
     if (clash) {
@@ -34,7 +36,7 @@ process FASTQC {
     """
     fastqc $args --threads $task.cpus --outdir . ${reads.join(' ')} 2> fastqc.log || { cat fastqc.log >&2; exit 1; }
     cat fastqc.log >&2
-    if grep -q 'Failed to process' fastqc.log; then
+    if grep -qE 'Failed to process|Exception' fastqc.log; then
         echo "ERROR: FastQC could not read every file of ${meta.id} (see above)" >&2
         exit 1
     fi
