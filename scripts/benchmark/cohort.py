@@ -30,7 +30,7 @@ from testcohort.reads import ReadPair  # noqa: E402
 
 TEST_COHORT = REPO / "assets" / "test_cohort"
 # bump when the layout or the simulation of a benchmark cohort changes (cached cohorts are rebuilt)
-COHORT_VERSION = "1"
+COHORT_VERSION = "2"  # 2: the SH2D1A (chrX) window and male samples (issue 13)
 
 
 def templates(n_samples: int) -> List[Tuple[str, str, str]]:
