@@ -1233,3 +1233,16 @@ def test_a_clinvar_file_that_is_no_ncbi_release_is_said_so_once_with_a_warning(t
     text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
     assert text.count("not an NCBI ClinVar release") == 1
     assert "Do not use these classifications for patients without checking them in an NCBI ClinVar release." in text
+
+
+def test_a_candidate_says_what_whitelisting_would_not_change():
+    def why(reasons: str, **params) -> str:
+        candidate = report.RiskFactorCandidate("chr10:1:G:A", "PRF1", "p.X", 0.2, "risk_factor", "1", None, reasons)
+        return str(report.candidate_why(candidate, {"max_af": 0.04, **params}))
+
+    assert "div" not in why("common_not_risk_factor")
+    assert "also at or above --max_af (0.04): whitelisting keeps it only with --whitelist_overrides_max_af" in \
+        why("af_above_max;common_not_risk_factor")
+    assert "--max_af" not in why("af_above_max;common_not_risk_factor", whitelist_overrides_max_af=True)
+    assert "whitelisting does not waive the other reason(s): impact_not_selected" in \
+        why("common_not_risk_factor;impact_not_selected")

@@ -1183,7 +1183,7 @@ def risk_factor_candidates_part(data: ReportData) -> Html:
                                        "is a ClinVar risk factor missing from the whitelist.")])
     rows = [(tag("strong", c.gene), c.variant_id, c.label, td(sig3(c.af_used), "num"),
              clinvar_lib.readable(c.clnsig), stars_text(c.stars), c.variation_id or "not given",
-             tag("code", c.reasons or NA)) for c in data.candidates]
+             candidate_why(c, data.params)) for c in data.candidates]
     return join([
         heading,
         tag("p", f"These variants were dropped because they are more frequent than the common-variant limit "
@@ -1194,6 +1194,20 @@ def risk_factor_candidates_part(data: ReportData) -> Html:
         table(["Gene", "Variant (GRCh38)", "Change", "AF compared", "ClinVar classification", "Review stars",
                "ClinVar variation ID", "Why dropped"], rows),
     ])
+
+
+def candidate_why(candidate: RiskFactorCandidate, params: Mapping[str, Any]) -> Html:
+    """The drop reasons, and what whitelisting would not change: above --max_af the whitelist keeps a
+    variant only with --whitelist_overrides_max_af."""
+    reasons = (candidate.reasons or "").split(";")
+    parts = [tag("code", candidate.reasons or NA)]
+    if "af_above_max" in reasons and not param_flag(params, "whitelist_overrides_max_af", False):
+        parts.append(tag("div", f"also at or above --max_af ({param_text(params, 'max_af')}): whitelisting keeps it only "
+                                "with --whitelist_overrides_max_af"))
+    other = [r for r in reasons if r and r not in ("common_not_risk_factor", "af_above_max")]
+    if other:
+        parts.append(tag("div", "whitelisting does not waive the other reason(s): " + ", ".join(other)))
+    return join(parts)
 
 
 def unconfirmed_part(data: ReportData) -> Html:
