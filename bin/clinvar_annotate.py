@@ -83,10 +83,11 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                        "reference": release.reference, "ncbi_release": release.is_ncbi_release,
                        "citation": release.citation(), "records": records, "records_in_clinvar": matched,
                        "records_not_covered": sum(not_covered.values()),
-                       "contigs_not_covered": list(not_covered)},  # in the VCF's (reference) order
+                       "contigs_not_covered": sorted(not_covered, key=clinvar.chromosome_order)},
                       sink, indent=1, sort_keys=True)
             sink.write("\n")
-    lacking = f"; not looked up (chromosome not in the file): {', '.join(not_covered)}" if not_covered else ""
+    lacking_contigs = sorted(not_covered, key=clinvar.chromosome_order)
+    lacking = f"; not looked up (chromosome not in the file): {', '.join(lacking_contigs)}" if not_covered else ""
     return f"ClinVar: {matched} of {records} records matched{lacking}; {release.citation()}"
 
 

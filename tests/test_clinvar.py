@@ -228,3 +228,9 @@ def test_best_entry_prefers_review_then_lowest_id():
     assert clinvar.best_entry([a, b]) is b
     assert clinvar.best_entry([a, b, c]) is c
     assert clinvar.best_entry([]) is None
+
+
+def test_chromosomes_sort_in_karyotype_order():
+    contigs = ["chrX", "chr17", "chr6", "MT", "chr19", "chrUn_KI270742v1", "10", "chrY"]
+    assert sorted(contigs, key=clinvar.chromosome_order) == \
+        ["chr6", "10", "chr17", "chr19", "chrX", "chrY", "MT", "chrUn_KI270742v1"]
