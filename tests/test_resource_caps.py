@@ -91,8 +91,9 @@ CAPS_RUN_CONFIG = """
 // the slurm profile's caps, but run here: no sbatch on this machine
 process.executor     = 'local'
 // stub tasks do nothing: no need to hold them to the host's CPUs. Nextflow 24.10's local executor can
-// also lose a CPU from its count when tasks end as fast as these (nextflow-io/nextflow#7652, fixed
-// later) and would then never start a 2-CPU retry; and the profile's 30 s poll would only slow the run.
+// also lose a CPU from its count when tasks end as fast as these (two threads update it; see
+// conf/test.config) and would then never start a 2-CPU retry; and the profile's 30 s poll would only
+// slow the run.
 executor {
     cpus         = 64
     memory       = 1.TB
