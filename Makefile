@@ -2,6 +2,7 @@
 #   make demo   install what is missing, then run the pipeline on the bundled synthetic test cohort
 #   make test   install what is missing, then run every test (pytest: tools and pipeline; as root on
 #               Debian/Ubuntu this includes a run on a one-node SLURM cluster the tests start and stop)
+#   make lint   nf-core pipelines lint, offline (nf-core/tools pinned in requirements-lint.txt, own venv)
 #   make tools-image   build the image of hlhscreen's own tools (containers/tools) under the name
 #               --tools_container defaults to, so -profile docker uses the local build
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export NXF_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline clean tools-env tools-image
+.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline clean tools-env tools-image lint
 
 setup: system-tools python-env nextflow
 
@@ -38,6 +39,10 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -q tests --durations=25
+
+# nf-core/tools' lint, offline (.nf-core.yml says which template-only checks are skipped, and why)
+lint: nextflow
+	NFCORE_NO_VERSION_CHECK=1 "$$(bash scripts/install_nfcore.sh)" pipelines lint --dir .
 
 # Only the bin/ tool tests (fast, no Nextflow)
 test-tools: python-env

@@ -6,10 +6,15 @@
 
 nextflow.enable.dsl = 2
 
-include { PIPELINE_INITIALISATION; explainOutdirFailure } from './subworkflows/local/utils_hlhscreen'
+include { PIPELINE_INITIALISATION; explainOutdirFailure; helpMessage } from './subworkflows/local/utils_hlhscreen'
 include { HLHSCREEN               } from './workflows/hlhscreen'
 
 workflow {
+    if (params.help) {
+        // --help [parameter]: usage from nextflow_schema.json; nothing is checked or run
+        log.info(helpMessage("${projectDir}/nextflow_schema.json", params.help))
+        return
+    }
     PIPELINE_INITIALISATION()
     HLHSCREEN(PIPELINE_INITIALISATION.out.lanes, PIPELINE_INITIALISATION.out.samples)
 }

@@ -8,7 +8,8 @@ import json
 
 GROUPS = {
     "input_output_options": ("Input/output options", ["input"], {
-        "input": {"type": "string", "format": "file-path", "exists": True, "pattern": r"^.+\.[cC][sS][vV]$",
+        "input": {"type": "string", "format": "file-path", "exists": True, "mimetype": "text/csv",
+                  "schema": "assets/schema_input.json", "pattern": r"^.+\.[cC][sS][vV]$",
                   "errorMessage": "is not a .csv file: the samplesheet is comma-separated (sample,group,fastq_1,fastq_2) "
                                   "and its name ends in .csv (save a spreadsheet as CSV; a .tsv needs its tabs made commas)",
                   "description": "Samplesheet CSV: sample,group,fastq_1,fastq_2 (group case or control; one row per lane), "
@@ -131,6 +132,10 @@ GROUPS = {
         "config_profile_name": {"type": "string", "hidden": True, "description": "Name of the config profile."},
         "config_profile_description": {"type": "string", "hidden": True, "description": "Description of the config profile."},
     }),
+    "generic_options": ("Generic options", [], {
+        "help": {"type": ["boolean", "string"], "default": False,
+                 "description": "Print the parameters and exit (--help <parameter>: that parameter in full)."},
+    }),
 }
 
 
@@ -143,8 +148,8 @@ def schema() -> dict:
         defs[key] = group
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/hlhscreen/hlhscreen/nextflow_schema.json",
-        "title": "hlhscreen pipeline parameters",
+        "$id": "https://raw.githubusercontent.com/hlhscreen/hlhscreen/main/nextflow_schema.json",
+        "title": "hlhscreen/hlhscreen pipeline parameters",
         "description": "Germline screening of HLH-predisposition genes in CAR-T recipients, cases vs controls",
         "type": "object",
         "$defs": defs,

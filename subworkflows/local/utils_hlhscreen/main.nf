@@ -99,6 +99,63 @@ def validateParameters(schemaFile) {
     }
 }
 
+// `--help`: the parameters by group from nextflow_schema.json (the schema is the one description of
+// them); `--help <name>`: everything the schema says of one parameter. Hidden parameters are left out
+// of the list (they are shown by name).
+def helpMessage(schemaFile, topic) {
+    def schema = new JsonSlurper().parse(file(schemaFile).toFile())
+    def groups = (schema['$defs'] ?: schema.definitions ?: [:]) as Map
+    def properties = schemaProperties(schemaFile).properties
+    def shown = { value -> value instanceof List ? value.join(', ') : value.toString() }
+    if (topic instanceof CharSequence && topic.toString()) {
+        def name = topic.toString().replaceFirst(/^--/, '')
+        def spec = properties[name]
+        if (spec == null) {
+            error("--help ${name}: no such parameter. Run with --help alone to list them.")
+        }
+        def lines = ["--${name}", "    ${spec.description ?: ''}"]
+        ['type', 'default', 'enum', 'minimum', 'maximum', 'format', 'pattern', 'mimetype', 'schema'].each { key ->
+            if (spec[key] != null) {
+                lines << "    ${key}: ${shown(spec[key])}"
+            }
+        }
+        if (spec.errorMessage) {
+            lines << "    when invalid: ${spec.errorMessage}"
+        }
+        return lines.join('\n')
+    }
+    def lines = [
+        "${workflow.manifest.name} ${workflow.manifest.version}: ${workflow.manifest.description}",
+        '',
+        'Usage:',
+        '    nextflow run hlhscreen -profile <docker|singularity|apptainer|conda>[,slurm] \\',
+        '        --input samplesheet.csv --fasta GRCh38.fa --gnomad_vcf gnomad.sites.vcf.gz --outdir results',
+        '',
+        '`--help <parameter>` shows one parameter in full; docs/usage.md explains them all.',
+    ]
+    groups.each { key, group ->
+        def visible = (group.properties ?: [:]).findAll { name, spec -> !spec.hidden }
+        if (!visible) {
+            return
+        }
+        lines << '' << "${group.title}:"
+        visible.each { name, spec ->
+            def notes = []
+            if (name in (group.required ?: [])) {
+                notes << 'required'
+            }
+            if (spec.default != null && spec.default != '') {
+                notes << "default: ${shown(spec.default)}"
+            }
+            if (spec.enum) {
+                notes << "one of: ${shown(spec.enum)}"
+            }
+            lines << "    --${name.padRight(28)} ${spec.description ?: ''}${notes ? ' [' + notes.join('; ') + ']' : ''}"
+        }
+    }
+    return lines.join('\n')
+}
+
 // Rules that involve several parameters at once.
 def combinationErrors() {
     def errors = []
