@@ -39,7 +39,7 @@ TOOLS_ENV = REPO / "containers/tools/environment.yml"
 
 QUAY = "quay.io/biocontainers/"
 DEPOT = "https://depot.galaxyproject.org/singularity/"
-TOOLS_CONTAINER = "${ params.tools_container }"
+TOOLS_CONTAINER = "${ task.ext.tools_container }"
 
 Package = Tuple[str, str]  # (name, version)
 
@@ -73,7 +73,7 @@ def conda_packages(environment: Path) -> List[Package]:
 class ModuleImages:
     singularity: Optional[str]  # image name after the depot URL prefix
     docker: Optional[str]       # image name after quay.io/biocontainers/
-    tools: bool                 # uses params.tools_container
+    tools: bool                 # runs on the tools image (task.ext.tools_container = --tools_container)
 
 
 def module_images(main_nf: str) -> ModuleImages:
@@ -95,7 +95,7 @@ def check_module(module: Path) -> List[str]:
         return []
     if not images.docker or not images.singularity:
         return [f"{module.name}: container is neither BioContainers ('{QUAY}...' and '{DEPOT}...') nor "
-                f"params.tools_container; its pairing with environment.yml cannot be checked"]
+                f"--tools_container (task.ext.tools_container); its pairing with environment.yml cannot be checked"]
     if images.docker != images.singularity:
         return [f"{module.name}: docker image {images.docker} and singularity image {images.singularity} differ"]
     packages = conda_packages(environment)
@@ -127,7 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.expect:
         for module in modules:
             if TOOLS_CONTAINER in (module / "main.nf").read_text():
-                print(f"{module.name}\tparams.tools_container")
+                print(f"{module.name}\ttools_container")
             else:
                 print(f"{module.name}\t{QUAY}{mulled_v2_name(conda_packages(module / 'environment.yml'))}")
         return 0

@@ -24,7 +24,7 @@ from typing import Dict, List, Sequence, Tuple
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "requirements.txt"
 TOOLS_ENV = REPO / "containers/tools/environment.yml"
-TOOLS_CONTAINER = "${ params.tools_container }"
+TOOLS_CONTAINER = "${ task.ext.tools_container }"
 
 # Interpreter of the image and the conda profile (Debian 12's python3, which the .venv uses, is 3.11)
 PYTHON = "3.11"
@@ -79,7 +79,7 @@ def environment_yml(pins: Sequence[Tuple[str, str]]) -> str:
 
 
 def tools_modules() -> List[Path]:
-    """Module folders whose processes run on params.tools_container."""
+    """Module folders whose processes run on the tools image (task.ext.tools_container, set from --tools_container)."""
     return sorted(p.parent for p in (REPO / "modules/local").glob("*/main.nf") if TOOLS_CONTAINER in p.read_text())
 
 

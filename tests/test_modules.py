@@ -25,6 +25,10 @@ def test_module_has_the_conventional_parts(module):
     assert env["dependencies"] and all("=" in d for d in env["dependencies"]), f"{module.name}: unpinned conda deps"
     # nf-core modules' environment.yml carry no name: conda names the environment from its hash
     assert set(env) == {"channels", "dependencies"}, f"{module.name}: environment.yml keys {sorted(env)}"
+    # modules read no params (as nf-core modules): values come as inputs or task.ext.* (conf/modules.config)
+    code = re.sub(r"//.*", "", text)
+    read = re.findall(r"\bparams\.(?!json\b)\w+", code)  # (params.json is REPORT's input file)
+    assert not read, f"{module.name}: reads {read}"
 
 
 # ---- meta.yml in the nf-core module layout --------------------------------------------------------

@@ -18,7 +18,7 @@ include { BUILD_PANEL           } from '../modules/local/build_panel'
 include { SCREEN                } from '../modules/local/screen'
 include { COHORT_STATS          } from '../modules/local/cohort_stats'
 include { REPORT                } from '../modules/local/report'
-include { softwareVersionsToYAML; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText; panelInUse } from '../subworkflows/local/utils_hlhscreen'
+include { collateVersions; softwareVersionsToMultiQC; resolvePanel; panelFileNames; paramsJsonText; panelInUse } from '../subworkflows/local/utils_hlhscreen'
 
 // Where a run writes, not what it computes: left out of the parameters REPORT hashes, so moving
 // --outdir (or the launch folder) does not re-run it on -resume.
@@ -142,11 +142,7 @@ workflow HLHSCREEN {
         // (pipeline_info/params.json itself is written at start by PIPELINE_INITIALISATION)
         ch_params_json = Channel.of(paramsJsonText(RUN_LOCATION_PARAMS))
             .collectFile(name: 'params.json', newLine: true, cache: false)
-        ch_versions_before_report = ch_versions
-            .unique()
-            .collect(sort: true)
-            .map { files -> softwareVersionsToYAML(files) }
-            .collectFile(name: 'software_versions.yml', newLine: true)
+        ch_versions_before_report = collateVersions(ch_versions).collectFile(name: 'software_versions.yml', newLine: true)
 
         REPORT(
             samples, QC_SUMMARY.out.tsv,
@@ -162,10 +158,8 @@ workflow HLHSCREEN {
         ch_report = REPORT.out.html
     }
 
-    ch_versions_mqc = ch_versions
-        .unique()
-        .collect(sort: true)
-        .map { files -> softwareVersionsToMultiQC(softwareVersionsToYAML(files)) }
+    ch_versions_mqc = collateVersions(ch_versions)
+        .map { yml -> softwareVersionsToMultiQC(yml) }
         .collectFile(name: 'software_versions_mqc.yml')
 
     MULTIQC(
@@ -173,12 +167,8 @@ workflow HLHSCREEN {
         file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true)
     )
 
-    ch_versions_yml = ch_versions
-        .mix(MULTIQC.out.versions)
-        .unique()
-        .collect(sort: true)
-        .map { files -> softwareVersionsToYAML(files) }
-        .collectFile(name: 'software_versions.yml', sort: true, newLine: true, cache: false)
+    ch_versions_yml = collateVersions(ch_versions.mix(MULTIQC.out.versions))
+        .collectFile(name: 'software_versions.yml', newLine: true, cache: false)
     // copied by every run, never left from an earlier one (collectFile(storeDir:) is skipped on -resume)
     ch_versions_yml.subscribe { yml -> yml.copyTo(file("${params.outdir}/pipeline_info/software_versions.yml")) }
 

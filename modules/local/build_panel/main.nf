@@ -3,7 +3,7 @@ process BUILD_PANEL {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path genes           // gene symbols or Ensembl gene ids, one per line

@@ -3,7 +3,7 @@ process CHECK_FASTQ {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     tuple val(meta), path(fastq_1), path(fastq_2)

@@ -30,6 +30,7 @@ process ENSEMBLVEP_VEP {
     tuple path(gtf), path(gtf_tbi)    // panel gene models for --gtf mode, or [] with a cache
     tuple path(gnomad), path(gnomad_tbi)  // gnomAD sites VCF for --custom, or []
     val gnomad_fields   // e.g. AF%AF_afr%AF_nfe (fields of --custom)
+    tuple val(species), val(assembly), val(cache_version)   // of the cache (cache mode only)
 
     output:
     tuple path("*.vep.vcf.gz"), path("*.vep.vcf.gz.tbi"), emit: vcf
@@ -42,8 +43,8 @@ process ENSEMBLVEP_VEP {
     script:
     def prefix = task.ext.prefix ?: 'cohort'
     def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
-        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: params.vep_cache_version,
-        species: params.vep_species, assembly: params.vep_assembly, cpus: task.cpus, prefix: prefix,
+        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: cache_version,
+        species: species, assembly: assembly, cpus: task.cpus, prefix: prefix,
         args: task.ext.args ?: '')
     """
     $command
@@ -58,8 +59,8 @@ process ENSEMBLVEP_VEP {
     stub:
     def prefix = task.ext.prefix ?: 'cohort'
     def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
-        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: params.vep_cache_version,
-        species: params.vep_species, assembly: params.vep_assembly, cpus: task.cpus, prefix: prefix,
+        gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: cache_version,
+        species: species, assembly: assembly, cpus: task.cpus, prefix: prefix,
         args: task.ext.args ?: '')
     def VERSION = '113.0' // ensembl-vep pin of environment.yml; stubs do not run the tool
     """

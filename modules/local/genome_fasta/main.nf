@@ -3,7 +3,7 @@ process GENOME_FASTA {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path fasta

@@ -3,7 +3,7 @@ process INTERVALS_TO_REFERENCE {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path intervals   // capture targets BED (GRCh38 with a windows reference, else the reference's contigs)

@@ -3,7 +3,7 @@ process QC_SUMMARY {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path samplesheet

@@ -3,7 +3,7 @@ process SEX_CHECK {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path samples                                   // samples.csv: sample,group,sex (given)

@@ -3,13 +3,14 @@ process VEP_REST {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
     // the on-disk cache lives outside the task so reruns and -resume never re-ask the server
-    containerOptions { workflow.containerEngine == 'docker' ? "-v ${params.vep_rest_cache}:${params.vep_rest_cache}" :
-        (workflow.containerEngine in ['singularity', 'apptainer'] ? "-B ${params.vep_rest_cache}" : '') }
+    containerOptions { workflow.containerEngine == 'docker' ? "-v ${cache_dir}:${cache_dir}" :
+        (workflow.containerEngine in ['singularity', 'apptainer'] ? "-B ${cache_dir}" : '') }
 
     input:
     tuple path(vcf), path(tbi)
+    val cache_dir       // absolute folder of the REST answers' cache, kept between runs (--vep_rest_cache)
 
     output:
     tuple path("*.vep_rest.vcf.gz"), path("*.vep_rest.vcf.gz.tbi"), emit: vcf
@@ -22,9 +23,9 @@ process VEP_REST {
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: 'cohort'
     """
-    mkdir -p ${params.vep_rest_cache}
+    mkdir -p ${cache_dir}
     vep_rest.py --input $vcf --output ${prefix}.vep_rest.vcf.gz \\
-        --server ${params.vep_rest_server} --cache-dir ${params.vep_rest_cache} $args
+        --cache-dir ${cache_dir} $args
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

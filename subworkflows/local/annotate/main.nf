@@ -39,11 +39,12 @@ workflow ANNOTATE {
     } else if (params.annotator == 'vep') {
         def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
         def gtf = params.vep_cache ? [[], []] : panel.gene_models.combine(panel.gene_models_tbi)
-        ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields)
+        ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields,
+            [params.vep_species, params.vep_assembly, params.vep_cache_version])
         ch_annotated = ENSEMBLVEP_VEP.out.vcf
         ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)
     } else {
-        VEP_REST(vcf)
+        VEP_REST(vcf, file(params.vep_rest_cache).toAbsolutePath().toString())
         ch_annotated = VEP_REST.out.vcf
         ch_versions = ch_versions.mix(VEP_REST.out.versions)
     }

@@ -402,6 +402,13 @@ def softwareVersionsToYAML(versionFiles) {
     return yaml.dumpAsMap(merged)
 }
 
+// The one collation of versions: the versions.yml of the given tasks (each once, in a stable order)
+// merged into software_versions.yml text, as a value channel. Called where a snapshot is needed:
+// before REPORT (its methods), before MULTIQC (its table) and at the end (pipeline_info).
+def collateVersions(ch_versions) {
+    return ch_versions.unique().collect(sort: true).map { files -> softwareVersionsToYAML(files) }
+}
+
 // The same versions as MultiQC custom content (an HTML table section).
 def softwareVersionsToMultiQC(String versionsYaml) {
     def versions = new Yaml().load(versionsYaml) as Map
