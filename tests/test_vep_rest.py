@@ -511,3 +511,34 @@ def test_cli_end_to_end_and_unreachable(server, tmp_path):
     assert failed.stderr.startswith("ERROR http://127.0.0.1:")
     assert "could not be reached" in failed.stderr and "Traceback" not in failed.stderr
     assert not (tmp_path / "x.vcf").exists()
+
+
+# --- the VEP_REST module, as the pipeline configures it ----------------------------------------------
+
+
+@pytest.mark.pipeline
+def test_vep_rest_module_takes_server_and_cache_from_the_pipeline_config(server, tmp_path):
+    """The module reads no params: --vep_rest_server reaches it as ext.args (conf/modules.config) and
+    the cache folder as an input (made absolute by ANNOTATE), so a relative --vep_rest_cache lands in
+    the launch folder and is kept between runs."""
+    from nextflow_runner import run_nextflow
+
+    fake = FakeVep()
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "cohort.vcf", many_snvs(2))
+    subprocess.run(["bgzip", "-f", str(vcf)], check=True)
+    subprocess.run(["tabix", "-p", "vcf", f"{vcf}.gz"], check=True)
+    (tmp_path / "bin").symlink_to(REPO / "bin")  # the tools, as in the pipeline's projectDir
+    (tmp_path / "main.nf").write_text(f"""
+include {{ VEP_REST }} from '{REPO}/modules/local/vep_rest'
+workflow {{
+    VEP_REST(Channel.of([file('{vcf}.gz'), file('{vcf}.gz.tbi')]), file(params.vep_rest_cache).toAbsolutePath().toString())
+}}
+""")
+    run_nextflow(tmp_path, "-c", str(REPO / "conf/modules.config"), "--outdir", "results", "--publish_dir_mode", "copy",
+                 "--tools_container", "unused", "--vep_rest_server", server.url_for("/"),
+                 "--vep_rest_cache", "rest_cache", pipeline=str(tmp_path / "main.nf"))
+    out = tmp_path / "results/annotation/cohort.vep_rest.vcf.gz"
+    assert [r.summary.gene_symbol for r in A.iter_records(out)] == ["PRF1"] * 2
+    assert len(fake.bodies) == 1
+    assert any((tmp_path / "rest_cache").iterdir()), "the answers were not cached in the launch folder"
