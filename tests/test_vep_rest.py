@@ -537,7 +537,8 @@ workflow {{
 """)
     run_nextflow(tmp_path, "-c", str(REPO / "conf/modules.config"), "--outdir", "results", "--publish_dir_mode", "copy",
                  "--tools_container", "unused", "--vep_rest_server", server.url_for("/"),
-                 "--vep_rest_cache", "rest_cache", pipeline=str(tmp_path / "main.nf"))
+                 "--vep_rest_cache", "rest_cache", pipeline=str(tmp_path / "main.nf"),
+                 env={"PYTHONDONTWRITEBYTECODE": "1"})  # no __pycache__ in bin/ (it would defeat -resume)
     out = tmp_path / "results/annotation/cohort.vep_rest.vcf.gz"
     assert [r.summary.gene_symbol for r in A.iter_records(out)] == ["PRF1"] * 2
     assert len(fake.bodies) == 1
