@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
+from .citations import Citations
 from .callability import read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
@@ -1557,7 +1558,8 @@ def sex_methods_sentences(data: ReportData) -> List[str]:
     ]
 
 
-def clinvar_methods_sentence(data: ReportData) -> str:
+def clinvar_methods_sentence(data: ReportData, mark: str = "") -> str:
+    """``mark``: the citation marker of ClinVar, put after the release's citation."""
     if data.clinvar is None:
         return "ClinVar was not consulted."
     rescue = ""
@@ -1566,11 +1568,25 @@ def clinvar_methods_sentence(data: ReportData) -> str:
                   f"{param_text(data.params, 'clinvar_min_stars')} review stars were kept whatever their predicted "
                   "impact.")
     return (f"ClinVar classifications, review stars and conditions were attached by exact allele from the "
-            f"{data.clinvar['citation']}." + rescue)
+            f"{data.clinvar['citation']}{mark}." + rescue)
+
+
+def aligner_key(params: Mapping[str, Any], versions: Mapping[str, Mapping[str, str]]) -> Optional[str]:
+    """The aligner aligner_text names, as a key of citations.REFERENCES (None: unknown, not cited)."""
+    choice = str(params.get("aligner", "")).lower()
+    if choice in ALIGNERS:
+        return choice
+    return next((key for key, (_, _, steps) in ALIGNERS.items() if any(step in versions for step in steps)), None)
+
+
+# the references of each --annotator (annotator_text's wording), by citations.REFERENCES key
+ANNOTATOR_REFERENCES = {"offline": ("snpeff", "samtools"), "vep": ("vep",), "vep_rest": ("vep", "ensembl_rest")}
 
 
 def methods_section(data: ReportData) -> Html:
     versions, params = data.versions, data.params
+    citations = Citations()  # every tool and resource named below is cited (CITATIONS.md has them all)
+    cite = citations.cite
     caller = with_version("FreeBayes", find_version(versions, ("freebayes",), ("FREEBAYES",)))
     bcftools = with_version("bcftools", find_version(versions, ("bcftools",), ("BCFTOOLS_NORM",)))
     samtools = with_version("samtools", find_version(versions, ("samtools",)))
@@ -1578,25 +1594,39 @@ def methods_section(data: ReportData) -> Html:
                          or __version__)
     label = conf_label(params)
     whitelisted = [variant for variant in data.variants if variant.rescued]
+    aligner = aligner_key(params, versions)
+    annotator_refs = ANNOTATOR_REFERENCES.get(str(params.get("annotator", "")).lower(), ())
+    fastqc = with_version("FastQC", find_version(versions, ("fastqc",), ("FASTQC",)))
+    mosdepth = with_version("mosdepth", find_version(versions, ("mosdepth",), ("MOSDEPTH",)))
+    nextflow = versions.get("Workflow", {}).get("Nextflow")
     paragraph = " ".join([
-        f"Reads were aligned to GRCh38 with {aligner_text(params, versions)} and sorted with {samtools}.",
-        f"Variants were called jointly in all {len(data.samples)} samples with {caller} over the panel targets, "
-        f"then split into one allele per record and left-aligned with {bcftools}.",
-        f"Variants were annotated with {annotator_text(params, versions)}; population frequencies came from "
-        f"{gnomad_text(params)}.",
+        f"Reads were checked with {fastqc}{cite('fastqc')}, aligned to GRCh38 with {aligner_text(params, versions)}"
+        f"{cite(aligner) if aligner else ''} and sorted with {samtools}{cite('samtools')}; coverage was measured "
+        f"with {mosdepth}{cite('mosdepth')}.",
+        f"Variants were called jointly in all {len(data.samples)} samples with {caller}{cite('freebayes')} over the "
+        f"panel targets, then split into one allele per record and left-aligned with {bcftools}{cite('samtools')}.",
+        f"Variants were annotated with {annotator_text(params, versions)}"
+        f"{cite(*annotator_refs) if annotator_refs else ''}; population frequencies came from "
+        f"{gnomad_text(params)}{cite('gnomad')}.",
         *sex_methods_sentences(data),
-        clinvar_methods_sentence(data),
+        clinvar_methods_sentence(data, cite("clinvar") if data.clinvar is not None else ""),
         *filter_sentences(params),
-        f"Screening and statistics used hlhscreen {hlhscreen_version}.",
+        f"Screening and statistics used hlhscreen {hlhscreen_version}"
+        + (f", run by Nextflow {nextflow}{cite('nextflow')}." if nextflow else "."),
         "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "
         "under a recessive model (biallelic) with a two-sided Fisher's exact test; conditional maximum-likelihood "
-        f"odds ratio with exact {label} as R's fisher.test; Benjamini-Hochberg FDR per level.",
+        f"odds ratio with exact {label} as R's fisher.test; Benjamini-Hochberg FDR per level"
+        f"{cite('fisher', 'r', 'bh')}.",
         power_methods_sentence(data),
     ])
     parts: List[Any] = [tag("p", paragraph)]
     if whitelisted:
         parts.append(tag("p", "Kept through the whitelist in this run: "
                          + "; ".join(f"{variant_display(v)} ({v.variant_id})" for v in whitelisted) + "."))
+    parts.append(tag("h3", "References"))
+    # DOIs as text, not links: the report is self-contained and offline
+    parts.append(tag("ol", join(tag("li", reference.text + (f" doi: {reference.doi}" if reference.doi else ""))
+                                for reference in citations.cited())))
     parts.append(tag("h3", "Parameters of this run"))
     param_rows = [(tag("code", key), value_text(value)) for key, value in sorted(params.items())]
     parts.append(table(["Parameter", "Value"], param_rows) if param_rows else tag("p", "No parameters were recorded."))
