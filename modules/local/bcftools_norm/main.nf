@@ -3,7 +3,7 @@ process BCFTOOLS_NORM {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ params.tools_container }"
+    container "${ task.ext.tools_container }"
 
     input:
     path vcfs
