@@ -208,10 +208,16 @@ def write_gnomad_vcf(path: Path, variants: Dict[str, VcfVariant], known_tsv: Pat
         info.append(f"AF_SOURCE={source}")
         rows.append((GRCH38_ORDER.index(key[0]), int(key[1]), "\t".join(
             [key[0], key[1], row["rsid"] if row["rsid"] not in ("", ".") else ".", key[2], key[3], ".", "PASS", ";".join(info)])))
+    write_sorted_vcf(path, header, rows)
+
+
+def write_sorted_vcf(path: Path, header: List[str], records: List[Tuple[int, int, str]]) -> None:
+    """Write ``(chromosome rank, position, line)`` records in that order under ``header``, bgzipped
+    to ``path`` (a .vcf.gz name) with its tabix index."""
     plain = path.with_suffix("")
     with open(plain, "w") as handle:
         handle.write("\n".join(header) + "\n")
-        for _, _, line in sorted(rows):
+        for _, _, line in sorted(records):
             handle.write(line + "\n")
     subprocess.run(["bgzip", "-f", str(plain)], check=True)
     subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)
@@ -291,13 +297,7 @@ def write_clinvar_vcf(path: Path, known_tsv: Path) -> None:
         chrom = row["chrom"][3:]  # NCBI names contigs without "chr"
         records.append((GRCH38_ORDER.index(row["chrom"]), int(row["pos_hg38"]), "\t".join(
             [chrom, row["pos_hg38"], extras.get("id", "."), row["ref"], row["alt"], ".", ".", ";".join(info)])))
-    plain = path.with_suffix("")
-    with open(plain, "w") as handle:
-        handle.write("\n".join(header) + "\n")
-        for _, _, line in sorted(records):
-            handle.write(line + "\n")
-    subprocess.run(["bgzip", "-f", str(plain)], check=True)
-    subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)
+    write_sorted_vcf(path, header, records)
 
 README = """# Test cohort: SYNTHETIC sequence and reads
 

@@ -18,6 +18,7 @@ from typing import Dict, List
 import pytest
 
 from nextflow_runner import run_nextflow
+from vcf_records import read_vcf
 
 REPO = Path(__file__).resolve().parents[1]
 TRUTH = REPO / "assets/test_cohort/truth.tsv"
@@ -34,23 +35,6 @@ def run(launch_dir: Path, *args: str) -> subprocess.CompletedProcess:
 def launch(test_profile_run):
     # the session's one test-profile run (conftest.py), also compared with the SLURM run
     return test_profile_run
-
-
-def read_vcf(path: Path) -> List[Dict[str, object]]:
-    records = []
-    with gzip.open(path, "rt") as handle:
-        for line in handle:
-            if line.startswith("##"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if line.startswith("#"):
-                samples = cols[9:]
-                continue
-            keys = cols[8].split(":")
-            calls = {s: dict(zip(keys, v.split(":"))) for s, v in zip(samples, cols[9:])}
-            records.append({"id": ":".join([cols[0], cols[1], cols[3], cols[4]]), "qual": float(cols[5]),
-                            "calls": calls})
-    return records
 
 
 def truth_rows() -> List[Dict[str, str]]:

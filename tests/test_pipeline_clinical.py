@@ -15,6 +15,7 @@ from typing import Dict, List
 import pytest
 
 from nextflow_runner import run_nextflow
+from vcf_records import read_vcf
 
 REPO = Path(__file__).resolve().parents[1]
 COHORT = REPO / "assets/test_cohort"
@@ -45,18 +46,8 @@ def results(test_profile_run) -> Path:
 
 def vcf_calls(path: Path) -> Dict[str, Dict[str, str]]:
     """variant id -> sample -> GT."""
-    calls = {}
-    with gzip.open(path, "rt") as handle:
-        for line in handle:
-            if line.startswith("##"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if line.startswith("#"):
-                samples = cols[9:]
-                continue
-            calls[":".join([cols[0], cols[1], cols[3], cols[4]])] = {
-                s: v.split(":")[0] for s, v in zip(samples, cols[9:])}
-    return calls
+    return {record["id"]: {sample: call["GT"] for sample, call in record["calls"].items()}
+            for record in read_vcf(path)}
 
 
 def test_sex_is_inferred_reconciled_and_flagged(results):
