@@ -69,7 +69,7 @@ VARIANTS = [
     dict(variant_id=R100Q, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.299G>A", hgvsp="p.Arg100Gln",
          consequence="missense_variant", impact="MODERATE", af_status="novel", decision="dropped",
          reasons="no_assessable_carrier", whitelisted="no", n_het="0", n_ref="6", n_not_assessable="1",
-         not_assessable_samples="case_03", unconfirmed="yes"),
+         not_assessable_samples="case_03", unconfirmed="yes", unconfirmed_samples="case_03"),
     dict(variant_id=DROPPED, gene="UNC13D", transcript="ENST00000207549.9", hgvsc="c.200C>T", hgvsp="p.Pro67Leu",
          consequence="missense_variant", impact="MODERATE", rsid="rs1", gnomad_af="0.2", popmax_af="0.3",
          popmax_population="eas", af_status="observed", af_used="0.3", decision="dropped",
@@ -114,16 +114,17 @@ Workflow:
 """
 
 
-def _gene_status_rows() -> List[List[str]]:
+def _gene_status_rows(variants: List[Dict[str, str]], unconfirmed_samples: Dict[str, List[str]]) -> List[List[str]]:
+    gene_of = {row["variant_id"]: row["gene"] for row in variants}
     rows = []
     for gene in ("PRF1", "UNC13D", "STX11"):
-        ids = [vid for vid in STATES if GENE_OF[vid] == gene]
-        unconfirmed = [vid for vid in UNCONFIRMED if GENE_OF[vid] == gene]
+        ids = [vid for vid in STATES if gene_of[vid] == gene]
+        unconfirmed = [vid for vid in unconfirmed_samples if gene_of[vid] == gene]
         for index, sample in enumerate(SAMPLES):
             states = {vid: STATES[vid][index] for vid in ids}
             carried = [vid for vid in ids if states[vid] in ("het", "hom_alt")]
             missing = ([vid for vid in ids if states[vid] == "not_assessable"]
-                       + [vid for vid in unconfirmed if sample in UNCONFIRMED[vid]])
+                       + [vid for vid in unconfirmed if sample in unconfirmed_samples[vid]])
             n_na = len(missing)
             if not carried:
                 status = "not_assessable" if missing else "none"
@@ -146,8 +147,10 @@ def _write_tsv(path: Path, header: List[str], rows: List[List[str]]) -> Path:
     return path
 
 
-def make_inputs(folder: Path) -> Dict[str, Path]:
-    """Write a consistent set of report inputs (test tables by COHORT_STATS) into ``folder``."""
+def make_inputs(folder: Path, variants: List[Dict[str, str]] = VARIANTS,
+                unconfirmed: Dict[str, List[str]] = UNCONFIRMED) -> Dict[str, Path]:
+    """Write a consistent set of report inputs (test tables by COHORT_STATS) into ``folder``: the variants.tsv
+    rows ``variants``; ``unconfirmed``: unconfirmed variant -> the samples it makes not assessable."""
     folder.mkdir(parents=True, exist_ok=True)
     paths: Dict[str, Path] = {}
     paths["samples"] = folder / "samples.csv"
@@ -161,7 +164,7 @@ def make_inputs(folder: Path) -> Dict[str, Path]:
     # sample_qc.tsv without the sex columns (optional for the report; issue 13)
     paths["qc"] = _write_tsv(folder / "sample_qc.tsv", QC_BASE_COLUMNS, qc_rows)
     variant_rows = []
-    for given in VARIANTS:
+    for given in variants:
         vid = given["variant_id"]
         chrom, pos, ref, alt = vid.split(":")
         states = STATES.get(vid, ["ref"] * len(SAMPLES))
@@ -181,7 +184,8 @@ def make_inputs(folder: Path) -> Dict[str, Path]:
             carrier_rows.append([sample, GROUP[sample], vid, GENE_OF[vid], hgvsc, hgvsp, GENOTYPE[state], state,
                                  depth, "12" if note == "low_gq" else "99", note])
     paths["carriers"] = _write_tsv(folder / "carriers.tsv", list(cohort.CARRIERS_COLUMNS), carrier_rows)
-    paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS), _gene_status_rows())
+    paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS),
+                                     _gene_status_rows(variants, unconfirmed))
     written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort")
     paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
         written["variant"], written["gene"], written["biallelic"], written["power"])
@@ -325,6 +329,27 @@ def test_unconfirmed_and_not_assessable_per_gene(built):
         unc13d = {row["id"]: row for row in read_tests(paths[f"{level}_tests"])}["UNC13D"]
         assert (unc13d["case_assessable"], unc13d["control_assessable"]) == ("2", "4"), level
         assert "excluded_samples=1" in unc13d["note"]
+
+
+def test_variant_without_annotation_makes_its_carriers_not_assessable(tmp_path):
+    """A record in STX11 without annotation for its ALT (SCREEN: not_annotated, unconfirmed, carried by
+    ctrl_02 with a good call): listed in its own table as impact unknown, named for ctrl_02 in the
+    per-gene table, and ctrl_02 is left out of the STX11 tests."""
+    no_ann = "chr6:144186100:C:T"
+    variants = VARIANTS + [dict(variant_id=no_ann, gene="STX11", af_status="novel", decision="dropped",
+                                reasons="not_annotated", whitelisted="no", n_het="1", n_ref="6", n_not_assessable="0",
+                                annotation_match="no_annotation", unconfirmed="yes", unconfirmed_samples="ctrl_02")]
+    paths = make_inputs(tmp_path / "in", variants, {**UNCONFIRMED, no_ann: ["ctrl_02"]})
+    page = html.unescape(section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "variants"))
+    before, _, rest = page.partition("Variants without annotation (impact unknown, not kept)")
+    assert no_ann not in before.partition("Unconfirmed qualifying variants (not kept)")[2]  # not a qualifying one
+    table, _, per_gene = rest.partition("Not assessable per gene")
+    assert no_ann in table and "ctrl_02 (control)" in table
+    rows = dict(((gene, sample), text) for gene, sample, text in
+                re.findall(r"<tr><td><strong>(\w+)</strong></td><td>([^<]+)</td><td>([^<]+)</td></tr>", per_gene))
+    assert rows[("STX11", "ctrl_02 (control)")] == f"{no_ann} ({no_ann}; not annotated: impact unknown)"
+    stx11 = {row["id"]: row for row in read_tests(paths["gene_tests"])}["STX11"]
+    assert stx11["control_assessable"] == "3" and "excluded_samples=4" in stx11["note"]
 
 
 def test_not_assessable_variant_of_another_run_is_refused(tmp_path):

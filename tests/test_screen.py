@@ -469,6 +469,9 @@ def test_decisions_match_the_oracle(records, cfg):
                 assert (row["transcript"], row["summary_basis"]) == (expected_tx, basis or "NA"), (rec, row)
                 if index is not None:
                     assert row["gene"] == rec.entries[index].symbol
+                elif not any(e.matches for e in rec.entries) and oracle_panel_genes(rec):
+                    # no annotation for the ALT: the panel gene whose interval it is in
+                    assert row["gene"] == ";".join(sorted(oracle_panel_genes(rec))), (rec, row)
         kept = [rec for rec in records if not oracle_decision(rec, cfg)]
         assert out.kept_ids() == [rec.key for rec in kept]
         # genotype states of every sample at every kept variant
@@ -479,15 +482,14 @@ def test_decisions_match_the_oracle(records, cfg):
                 state, note = oracle_state(genotype, cfg["min_dp"], cfg["min_gq"])
                 row = carriers[(sample, rec.key)]
                 assert (row["state"], row["note"], row["genotype"]) == (state, note, genotype[0]), (rec, row)
-        # unconfirmed qualifying variants: dropped only for want of an assessable carrier, with at
-        # least one sample whose call there is not assessable
-        unconfirmed = [rec for rec in records if oracle_decision(rec, cfg) == ["no_assessable_carrier"]
-                       and any(oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"
-                               for g in rec.genotypes)]
+        # unconfirmed variants and the samples they make not assessable for the gene
+        unconfirmed = {rec.key: oracle_unconfirmed(rec, cfg) for rec in records}
+        unconfirmed = {key: samples for key, samples in unconfirmed.items() if samples}
         for rec in records:
             row = by_id[rec.key]
             evaluated = row["n_het"] != "NA"  # records outside the panel are not read (unless asked)
-            assert row["unconfirmed"] == ("yes" if rec in unconfirmed else "no" if evaluated else "NA"), (rec, row)
+            assert row["unconfirmed"] == ("yes" if rec.key in unconfirmed else "no" if evaluated else "NA"), (rec, row)
+            assert row["unconfirmed_samples"] == (";".join(unconfirmed.get(rec.key, ())) or "NA"), (rec, row)
             if evaluated:
                 missing = [s for (s, _), g in zip(GEN_SAMPLES, rec.genotypes)
                            if oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"]
@@ -495,15 +497,17 @@ def test_decisions_match_the_oracle(records, cfg):
         # gene status: one row per sample per gene with a kept or unconfirmed variant, consistent with
         # the carriers; not assessable at any of them and carrying none -> not_assessable
         genes = out.genes
-        gene_of = {rec.key: by_id[rec.key]["gene"] for rec in kept + unconfirmed}
+        gene_of = {rec.key: by_id[rec.key]["gene"] for rec in kept}
+        gene_of.update((key, by_id[key]["gene"]) for key in unconfirmed)
         assert {g for _, g in genes} == set(gene_of.values())
         for (sample, gene), row in genes.items():
             index = [s for s, _ in GEN_SAMPLES].index(sample)
             in_gene = [rec for rec in kept if gene_of[rec.key] == gene]
             states = [carriers[(sample, rec.key)]["state"] for rec in in_gene]
             carried = [rec.key for rec, st_ in zip(in_gene, states) if st_ in ("het", "hom_alt")]
-            missing = [rec.key for rec in records if (rec in kept or rec in unconfirmed) and gene_of[rec.key] == gene
-                       and oracle_state(rec.genotypes[index], cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"]
+            missing = [rec.key for rec in records if gene_of.get(rec.key) == gene and (
+                sample in unconfirmed.get(rec.key, ()) or (rec in kept and oracle_state(
+                    rec.genotypes[index], cfg["min_dp"], cfg["min_gq"])[0] == "not_assessable"))]
             assert row["n_kept_variants"] == str(len(in_gene))
             assert row["n_not_assessable"] == str(len(missing))
             assert row["not_assessable_variants"] == (";".join(missing) or "NA")
@@ -512,6 +516,19 @@ def test_decisions_match_the_oracle(records, cfg):
             if expected == "none" and missing:
                 expected = "not_assessable"
             assert row["status"] == expected, (sample, gene, row, in_gene)
+
+
+def oracle_unconfirmed(rec: GenRecord, cfg: dict) -> List[str]:
+    """The samples a dropped record makes not assessable for its gene: at a qualifying variant with no
+    assessable carrier, the not-assessable samples; at a record without annotation for its ALT that
+    fails no other rule (impact unknown), every sample whose call is not a confident 0/0."""
+    reasons = oracle_decision(rec, cfg)
+    states = [oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] for g in rec.genotypes]
+    if reasons == ["no_assessable_carrier"]:
+        return [s for (s, _), state in zip(GEN_SAMPLES, states) if state == "not_assessable"]
+    if reasons and "not_annotated" in reasons and set(reasons) <= {"not_annotated", "no_assessable_carrier"}:
+        return [s for (s, _), state in zip(GEN_SAMPLES, states) if state != "ref"]
+    return []
 
 
 def oracle_status(sample: str, in_gene: Sequence[GenRecord], cfg: dict) -> str:
@@ -897,6 +914,126 @@ def test_low_quality_only_carrier_makes_the_sample_not_assessable_for_the_gene(t
     gene = {r["id"]: r for r in read_tsv(written["gene"])}["PRF1"]
     # 4 cases: case_04 excluded (3 assessable); before the fix it counted as a non-carrier (4)
     assert gene["case_assessable"] == "3" and "excluded_samples=" in gene["note"]
+
+
+Y438C = "chr10:70598408:T:C"  # PRF1 p.Tyr438Cys, gnomAD 6.2e-06, carried only by case_04 (0/1, DP 42)
+
+
+def set_info(lines: List[str], variant: str, edit) -> List[str]:
+    """Apply ``edit(items) -> items`` to the ``;``-split INFO of one record of the example."""
+    chrom, pos, ref, alt = variant.split(":")
+    out = []
+    for line in lines:
+        cols = line.split("\t")
+        if not line.startswith("#") and cols[:2] == [chrom, pos] and cols[3:5] == [ref, alt]:
+            cols[7] = ";".join(edit(cols[7].split(";"))) or "."
+            line = "\t".join(cols)
+        out.append(line)
+    return out
+
+
+def without_ann(items: List[str]) -> List[str]:
+    return [item for item in items if not item.startswith("ANN=")]
+
+
+def summary_rows(out: Outputs) -> Dict[str, str]:
+    lines = (out.folder / "screen_summary_mqc.tsv").read_text().splitlines()
+    return dict(line.split("\t") for line in lines if not line.startswith("#"))
+
+
+def test_carrier_of_a_record_without_annotation_is_not_assessable_for_the_gene(tmp_path):
+    """A rare record in PRF1 with no ANN entry (impact unknown): before, it was dropped as
+    not_annotated and its well-covered carrier case_04 became a confirmed non-carrier of PRF1
+    ('none'). It is not assessable for PRF1, with the variant named, and left out of the gene test;
+    a sample that carries a kept PRF1 variant as well stays a carrier."""
+    def edit(lines):
+        lines = set_info(lines, Y438C, without_ann)
+        return set_genotype(lines, Y438C, "case_01", "0/1")  # case_01 also carries A91V + W374X (kept)
+    out = screen(tmp_path, edit_vcf(tmp_path, "noann.vcf", edit))
+    row = out.variants[Y438C]
+    assert (row["decision"], row["reasons"], row["annotation_match"], row["gene"]) == \
+        ("dropped", "not_annotated", "no_annotation", "PRF1")
+    assert (row["unconfirmed"], row["unconfirmed_samples"], row["not_assessable_samples"]) == \
+        ("yes", "case_04;case_01", "NA")  # VCF sample order
+    status = out.genes[("case_04", "PRF1")]
+    assert (status["status"], status["carried_variants"], status["n_not_assessable"],
+            status["not_assessable_variants"]) == ("not_assessable", "NA", "1", Y438C)
+    both = out.genes[("case_01", "PRF1")]
+    assert (both["status"], both["carried_variants"], both["not_assessable_variants"]) == \
+        ("possible_compound_het", f"{W374X};{A91V}", Y438C)
+    # a confident 0/0 there changes nothing: ctrl_02 (N252S) is monoallelic with nothing unassessed
+    assert (out.genes[("ctrl_02", "PRF1")]["status"], out.genes[("ctrl_02", "PRF1")]["n_not_assessable"]) == \
+        ("monoallelic", "0")
+    assert Y438C not in {vid for _, vid in out.carriers}  # not a finding: no carriers rows
+    assert summary_rows(out)["of those, without annotation for their ALT (not_annotated; impact unknown: carriers "
+                             "not assessable for the gene)"] == "1"
+    from hlhscreen import cohort
+    written = cohort.run_cohort_stats(out.folder / "carriers.tsv", out.folder / "gene_status.tsv",
+                                      cohort_sheet(tmp_path), tmp_path / "cohort")
+    gene = {r["id"]: r for r in read_tsv(written["gene"])}["PRF1"]
+    # case_04 left out (before: counted as a non-carrier, 4 assessable cases); ctrl_04 as before (A91V, DP 2)
+    assert (gene["case_assessable"], gene["control_assessable"]) == ("3", "3") and "excluded_samples=2" in gene["note"]
+
+
+def test_low_depth_call_of_a_record_without_annotation_is_not_assessable(tmp_path):
+    """No assessable carrier and no annotation: the low-depth sample may carry it."""
+    def edit(lines):
+        lines = set_info(lines, Y438C, without_ann)
+        return set_genotype(lines, Y438C, "case_04", "0/1", {"DP": "5"})
+    out = screen(tmp_path, edit_vcf(tmp_path, "noann_lowdp.vcf", edit))
+    row = out.variants[Y438C]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == \
+        ("not_annotated;no_assessable_carrier", "yes", "case_04")
+    assert out.genes[("case_04", "PRF1")]["status"] == "not_assessable"
+
+
+def _gnomad(value: str):
+    return lambda items: [item if not item.startswith("gnomAD_AF=") else f"gnomAD_AF={value}" for item in items]
+
+
+@pytest.mark.parametrize("name, info_edit, qual, reasons", [
+    # a frequency that excludes it whatever its impact: at/above --max-af, or common and not whitelisted
+    ("common", _gnomad("0.2"), None, "af_above_max;common_not_risk_factor;not_annotated"),
+    ("above_common_af", _gnomad("0.02"), None, "common_not_risk_factor;not_annotated"),
+    # a record that fails QUAL is dropped whatever its impact
+    ("low_qual", None, "3.5", "low_quality;not_annotated"),
+])
+def test_record_without_annotation_excluded_otherwise_changes_nothing(tmp_path, name, info_edit, qual, reasons):
+    def edit(lines):
+        lines = set_info(lines, Y438C, lambda items: without_ann(info_edit(items) if info_edit else items))
+        if qual:
+            lines = ["\t".join(line.split("\t")[:5] + [qual] + line.split("\t")[6:])
+                     if line.startswith("chr10\t70598408\t") else line for line in lines]
+        return lines
+    out = screen(tmp_path, edit_vcf(tmp_path, f"{name}.vcf", edit))
+    row = out.variants[Y438C]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == (reasons, "no", "NA")
+    assert out.genes[("case_04", "PRF1")]["status"] == "none"  # the frequency/quality rules settle it
+
+
+def test_record_without_annotation_outside_the_panel_changes_nothing(tmp_path):
+    out = screen(tmp_path, edit_vcf(tmp_path, "intronic.vcf", lambda lines: set_info(lines, UNC13D_INTRONIC, without_ann)),
+                 evaluate_outside_panel=True)
+    row = out.variants[UNC13D_INTRONIC]
+    assert row["reasons"].startswith("outside_panel") and (row["unconfirmed"], row["gene"]) == ("no", "NA")
+    assert summary_rows(out)["of those, without annotation for their ALT (not_annotated; impact unknown: carriers "
+                             "not assessable for the gene)"] == "0"
+
+
+def test_unconfirmed_samples_rule():
+    def calls(*states):
+        return [S.SampleCall("0/1", state, 0, None, None, False, None, None) for state in states]
+    ref, het, hom, na, hemi = S._REF, S._HET, S._HOM, S._NA_STATE, S._HEMI
+    mixed = calls(ref, het, hom, na, hemi)
+    assert S.unconfirmed_samples(("not_annotated",), False, mixed) == [1, 2, 3, 4]
+    assert S.unconfirmed_samples(("not_annotated", "no_assessable_carrier"), False, calls(ref, na)) == [1]
+    assert S.unconfirmed_samples(("no_assessable_carrier",), True, calls(ref, na, na)) == [1, 2]
+    assert S.unconfirmed_samples(("not_annotated",), False, calls(ref, ref)) == []
+    for other in ("outside_panel", "low_quality", "af_above_max", "common_not_risk_factor"):
+        assert S.unconfirmed_samples((other, "not_annotated"), False, mixed) == []
+        assert S.unconfirmed_samples((other, "no_assessable_carrier"), True, mixed) == []
+    assert S.unconfirmed_samples(("impact_not_selected", "no_assessable_carrier"), True, mixed) == []
+    assert S.unconfirmed_samples((), True, mixed) == []  # kept: its own calls count
 
 
 def test_low_quality_record(tmp_path):

@@ -62,8 +62,9 @@ NOT_IN_CLINVAR = "not_in_clinvar"
 CLINVAR_NOT_LOOKED_UP = "not_looked_up"  # the ClinVar file has no record on the variant's chromosome
 # sex.tsv (SEX_CHECK): the columns the report shows
 SEX_COLUMNS = ("sample", "group", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "note")
-# SCREEN's unconfirmed qualifying variants (issue 9 item 1); absent from files of older runs
-UNCONFIRMED_COLUMNS = ("unconfirmed", "not_assessable_samples")
+# SCREEN's unconfirmed variants (issue 9 item 1); absent from files of older runs (unconfirmed_samples:
+# newer runs only; older files list the not-assessable samples alone)
+UNCONFIRMED_COLUMNS = ("unconfirmed", "not_assessable_samples", "unconfirmed_samples")
 WHITELIST_RESCUE = "risk_factor_whitelist"
 DECISIONS = ("kept", "dropped")
 LEVEL_FLAGS = {"variant": "--variant-tests", "gene": "--gene-tests", "biallelic": "--biallelic-tests"}
@@ -116,8 +117,9 @@ class KeptVariant:
 
 @dataclass(frozen=True)
 class UnconfirmedVariant:
-    """A dropped variant that passed every rule but had no assessable carrier (variants.tsv
-    ``unconfirmed = yes``): not a finding, but its not-assessable samples are not non-carriers."""
+    """A dropped variant whose possible carriers are not non-carriers (variants.tsv ``unconfirmed =
+    yes``): a qualifying variant without an assessable carrier, or a record without annotation for
+    its ALT (``not_annotated``: impact unknown) that failed no other rule. Not a finding."""
 
     variant_id: str
     gene: str
@@ -125,11 +127,19 @@ class UnconfirmedVariant:
     hgvsp: Optional[str]
     consequence: Optional[str]
     impact: Optional[str]
-    not_assessable_samples: Tuple[str, ...]
+    not_assessable_samples: Tuple[str, ...]  # the samples it makes not assessable for the gene
+    not_annotated: bool = False
 
     @property
     def label(self) -> str:
         return self.hgvsp or self.hgvsc or self.variant_id
+
+    @property
+    def why(self) -> str:
+        """Why its samples are not assessable, for the report's tables."""
+        if self.not_annotated:
+            return "not annotated: impact unknown"
+        return "unconfirmed qualifying variant, no assessable carrier"
 
 
 @dataclass(frozen=True)
@@ -264,11 +274,12 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[Unconfir
         n_screened += 1
         if decision != "kept":
             if row.get("unconfirmed", "no").strip() == "yes":
-                listed = optional_text(row.get("not_assessable_samples", "NA"))
+                listed = optional_text(row.get("unconfirmed_samples", row.get("not_assessable_samples", "NA")))
                 unconfirmed.append(UnconfirmedVariant(
                     variant_id, row["gene"].strip(), optional_text(row["hgvsc"]), optional_text(row["hgvsp"]),
                     optional_text(row["consequence"]), optional_text(row["impact"]),
-                    tuple(listed.split(";")) if listed else ()))
+                    tuple(listed.split(";")) if listed else (),
+                    not_annotated="not_annotated" in row["reasons"].split(";")))
             continue
         if variant_id in seen:
             raise UserInputError(path, line, "variant_id",
@@ -861,8 +872,7 @@ def not_assessable_variants_text(data: ReportData, status: GeneStatus) -> str:
             parts.append(f"{kept[variant_id].label} ({variant_id}; kept; {why}"
                          + (f", {', '.join(measured)}" if measured else "") + ")")
         elif variant_id in unconfirmed:
-            parts.append(f"{unconfirmed[variant_id].label} ({variant_id}; unconfirmed qualifying variant, no "
-                         f"assessable carrier)")
+            parts.append(f"{unconfirmed[variant_id].label} ({variant_id}; {unconfirmed[variant_id].why})")
         else:
             parts.append(variant_id)
     return "; ".join(parts) if parts else "no variant listed"
@@ -1212,25 +1222,46 @@ def candidate_why(candidate: RiskFactorCandidate, params: Mapping[str, Any]) -> 
 
 
 def unconfirmed_part(data: ReportData) -> Html:
-    """SCREEN's unconfirmed qualifying variants: not findings, but the reason some samples are not assessable."""
+    """SCREEN's unconfirmed variants: not findings, but the reason some samples are not assessable.
+    Qualifying variants without a trustworthy call, and records of unknown impact, in two tables."""
     if not data.unconfirmed:
         return Html("")
-    rows = []
-    for variant in data.unconfirmed:
-        consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
-        samples = [f"{sample} ({data.samples.get(sample, '?')})" for sample in variant.not_assessable_samples]
-        rows.append((tag("strong", variant.gene), variant.variant_id, variant.hgvsc or NA, variant.hgvsp or NA,
-                     " / ".join(value for value in (variant.impact, consequence) if value) or NA,
-                     ", ".join(samples) or NA))
-    return join([
-        tag("h3", "Unconfirmed qualifying variants (not kept)"),
-        tag("p", "These passed every filter except one: no sample carries them with a trustworthy genotype (the "
-                 "possible carriers have too few reads, a low genotype quality or no call). They are not findings "
-                 "and are not tested, but they could be real: the samples listed are counted as not assessable for "
-                 "the gene, never as non-carriers. Re-sequencing these positions would settle them."),
-        table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
-               "Samples with a not-assessable call"], rows),
-    ])
+
+    def rows(variants: Sequence[UnconfirmedVariant]) -> List[Tuple[Any, ...]]:
+        out = []
+        for variant in variants:
+            consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
+            samples = [f"{sample} ({data.samples.get(sample, '?')})" for sample in variant.not_assessable_samples]
+            out.append((tag("strong", variant.gene), variant.variant_id, variant.hgvsc or NA, variant.hgvsp or NA,
+                        " / ".join(value for value in (variant.impact, consequence) if value) or NA,
+                        ", ".join(samples) or NA))
+        return out
+
+    qualifying = [variant for variant in data.unconfirmed if not variant.not_annotated]
+    unknown = [variant for variant in data.unconfirmed if variant.not_annotated]
+    parts = []
+    if qualifying:
+        parts += [
+            tag("h3", "Unconfirmed qualifying variants (not kept)"),
+            tag("p", "These passed every filter except one: no sample carries them with a trustworthy genotype (the "
+                     "possible carriers have too few reads, a low genotype quality or no call). They are not findings "
+                     "and are not tested, but they could be real: the samples listed are counted as not assessable "
+                     "for the gene, never as non-carriers. Re-sequencing these positions would settle them."),
+            table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
+                   "Samples with a not-assessable call"], rows(qualifying)),
+        ]
+    if unknown:
+        parts += [
+            tag("h3", "Variants without annotation (impact unknown, not kept)"),
+            tag("p", "These records lie in a panel gene, pass the quality and frequency filters, but the annotator "
+                     "wrote no consequence for their allele, so whether they qualify is unknown. They are not "
+                     "findings and are not tested; the samples listed (carriers, and samples whose call there is "
+                     "not assessable) are counted as not assessable for the gene, never as non-carriers, unless they "
+                     "carry a kept variant of it. Annotating these records would settle them."),
+            table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
+                   "Samples counted as not assessable"], rows(unknown)),
+        ]
+    return join(parts)
 
 
 def gene_not_assessable_part(data: ReportData) -> Html:

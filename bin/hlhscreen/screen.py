@@ -150,7 +150,7 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
     "af_field", "clinvar_variation_id", "clinvar_clnsig", "clinvar_review_status", "clinvar_stars",
     "clinvar_disease", "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
     "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_hemizygous", "n_ref",
-    "n_not_assessable", "not_assessable_samples", "unconfirmed", "risk_factor_candidate",
+    "n_not_assessable", "not_assessable_samples", "unconfirmed", "risk_factor_candidate", "unconfirmed_samples",
 )
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
@@ -833,6 +833,31 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
     return out
 
 
+#: The only drop reasons an unconfirmed variant may have: everything else (panel, quality,
+#: frequency, panel gene, impact) already rules it out whatever its carriers are.
+_UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_assessable_carrier"})
+
+
+def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence[SampleCall]) -> List[int]:
+    """The samples (indices) a dropped record makes not assessable for its gene(s), or [].
+
+    - a qualifying variant dropped only as ``no_assessable_carrier``: its ``not_assessable`` calls
+      (they may carry it);
+    - a record with no CSQ/ANN entry for its ALT (``not_annotated``: its impact is unknown) that
+      fails no other rule (in the panel, quality, frequency rare by ``max_af``/``common_af`` or
+      unknown): its carriers *and* its ``not_assessable`` calls, since any of them may carry a
+      qualifying variant. A sample that carries a kept variant of the gene stays a carrier
+      (:func:`sample_gene_status`).
+    Records failing any other rule change nothing (their frequency, quality or impact excludes them)."""
+    if not reasons or not set(reasons) <= _UNCONFIRMED_REASONS:
+        return []
+    if annotated:
+        if tuple(reasons) != ("no_assessable_carrier",):
+            return []
+        return [i for i, call in enumerate(calls) if call.state == _NA_STATE]
+    return [i for i, call in enumerate(calls) if call.state != _REF]
+
+
 def sample_gene_status(carried: Sequence[Tuple[Any, ...]], n_not_assessable: int) -> str:
     """A sample's status in a gene: :func:`gene_status` of its assessable carried variants, except
     that a sample with no carried variant and at least one not-assessable call (at a kept or an
@@ -1050,6 +1075,7 @@ class ScreenSummary:
     rescued: int = 0
     clinvar_rescued: int = 0
     unconfirmed: int = 0
+    unconfirmed_not_annotated: int = 0  # of those, records without annotation for their ALT (impact unknown)
     traversal: str = "stream"
     skipped_by_index: Optional[int] = None
     reasons: Counter = field(default_factory=Counter)
@@ -1713,12 +1739,16 @@ class _Screen:
         # above --common_af, a ClinVar risk factor, not on the whitelist: listed for the user to decide
         candidate = (in_panel and gene is not None and af_used is not None and af_used > config.common_af
                      and factor is None and evidence is not None and clinvar.is_risk_factor(evidence.clnsig))
-        # An unconfirmed qualifying variant: it fails nothing but the carrier rule, and some sample's
-        # call there cannot be judged. Those samples may carry it, so they are not assessable for the
-        # gene (gene_status.tsv) instead of counting as confirmed non-carriers.
-        unconfirmed = verdict.reasons == ("no_assessable_carrier",) and n_na > 0
+        # An unconfirmed variant makes samples not assessable for its gene(s) instead of confirmed
+        # non-carriers: a qualifying variant none of whose calls is trustworthy, or a record whose
+        # impact is unknown (not_annotated) that fails no other rule (see unconfirmed_samples).
+        unconfirmed_genes = [gene] if record.annotated else panel_genes
+        unconfirmed_at = unconfirmed_samples(verdict.reasons, record.annotated, calls) if unconfirmed_genes else []
+        unconfirmed = bool(unconfirmed_at)
         if unconfirmed:
             summary.unconfirmed += 1
+            if not record.annotated:
+                summary.unconfirmed_not_annotated += 1
         if verdict.decision == KEPT:
             summary.kept += 1
             summary.kept_per_gene[gene or NA] += 1
@@ -1758,8 +1788,10 @@ class _Screen:
             clinvar_columns = "\t".join((NA, self._clinvar_absence(info), NA, NA, NA))
         else:
             clinvar_columns = "\t".join([NA] * 5)
+        # a record without annotation has no gene of its own: the panel gene(s) whose interval it is in
+        gene_text = _na(gene) if record.annotated or not in_panel else _na(";".join(panel_genes))
         row = [
-            variant_id, panel_chrom, str(pos), ref, alt, _na(gene), transcript_columns, name,
+            variant_id, panel_chrom, str(pos), ref, alt, gene_text, transcript_columns, name,
             _annotation_match(record), _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
             gnomad_af, _na(frequency.source), _fmt_number(frequency.popmax_af),
             _na(frequency.popmax_population), af_status, _fmt_number(af_used), _na(af_field), clinvar_columns,
@@ -1768,6 +1800,7 @@ class _Screen:
             str(n_het), str(n_hom), str(n_hemi), str(n_ref), str(n_na),
             ";".join([s for s, call in zip(self.vcf_samples, calls) if call.state == _NA_STATE]) or NA,
             "yes" if unconfirmed else "no", "yes" if candidate else "no",
+            ";".join(self.vcf_samples[i] for i in unconfirmed_at) or NA,
         ]
         write_variant("\t".join(row) + "\n")
         sites = _site_keys(panel_chrom, pos, ref)
@@ -1775,7 +1808,8 @@ class _Screen:
         if origin is not None and in_panel and transcript is not None:
             self._note_codon(origin, transcript, variant_id)
         if unconfirmed:
-            self._accumulate(accumulators, gene, variant_id, calls, kept=False, sites=sites, span=span)
+            for unconfirmed_gene in unconfirmed_genes:
+                self._accumulate_unconfirmed(accumulators, unconfirmed_gene, variant_id, unconfirmed_at)
         if verdict.decision != KEPT:
             return
 
@@ -1788,7 +1822,7 @@ class _Screen:
         kept_out.write(kept_line.encode())
 
         gene_key = gene or NA
-        self._accumulate(accumulators, gene, variant_id, calls, kept=True, sites=sites, span=span, origin=origin)
+        self._accumulate(accumulators, gene, variant_id, calls, sites=sites, span=span, origin=origin)
         middle = f"{variant_id}\t{_clean(gene_key)}\t{hgvsc}\t{hgvsp}\t"
         # why the variant is in this table, on every row: a reader of carriers.tsv alone sees the
         # whitelist citation of a rescued risk factor
@@ -1835,22 +1869,33 @@ class _Screen:
         return CLINVAR_NOT_LOOKED_UP if clinvar.not_covered(info) else NOT_IN_CLINVAR
 
     @staticmethod
-    def _accumulate(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
-                    calls: Sequence[SampleCall], *, kept: bool, sites: FrozenSet[Any] = frozenset(),
-                    span: Optional[Tuple[int, int, bool]] = None, origin: Optional[Origin] = None) -> None:
-        """Add a kept variant (carried calls and not-assessable samples) or an unconfirmed
-        qualifying variant (its not-assessable samples only) to its gene's accumulator."""
+    def _gene_accumulator(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str]) -> _GeneAccumulator:
         gene_key = gene or NA
         acc = accumulators.get(gene_key)
         if acc is None:
             acc = accumulators[gene_key] = _GeneAccumulator(gene_key)
-        if kept:
-            acc.n_kept += 1
+        return acc
+
+    @classmethod
+    def _accumulate_unconfirmed(cls, accumulators: Dict[str, _GeneAccumulator], gene: Optional[str],
+                                variant_id: str, samples: Sequence[int]) -> None:
+        """An unconfirmed variant: the samples it makes not assessable for the gene."""
+        acc = cls._gene_accumulator(accumulators, gene)
+        for i in samples:
+            acc.not_assessable.setdefault(i, []).append(variant_id)
+
+    @classmethod
+    def _accumulate(cls, accumulators: Dict[str, _GeneAccumulator], gene: Optional[str], variant_id: str,
+                    calls: Sequence[SampleCall], *, sites: FrozenSet[Any] = frozenset(),
+                    span: Optional[Tuple[int, int, bool]] = None, origin: Optional[Origin] = None) -> None:
+        """Add a kept variant (carried calls and not-assessable samples) to its gene's accumulator."""
+        acc = cls._gene_accumulator(accumulators, gene)
+        acc.n_kept += 1
         for i, call in enumerate(calls):
             state = call.state
             if state == _NA_STATE:
                 acc.not_assessable.setdefault(i, []).append(variant_id)
-            elif kept and state != _REF:
+            elif state != _REF:
                 block, hap = call.phase_block()
                 slot = _het_slot(call.genotype) if origin is not None and state == _HET else None
                 acc.carried.setdefault(i, []).append(CarriedCall(variant_id, state, block, hap, sites, span,
@@ -1880,6 +1925,12 @@ class _Screen:
                        "(reason not_annotated): typically a multi-allelic site annotated before it was split. Split "
                        "with `bcftools norm -m -any --old-rec-tag OLD_REC` (VEP with --allele_number) so entries are "
                        "matched by ALLELE_NUM, or annotate after splitting.")
+        if s.unconfirmed_not_annotated:
+            self._warn(f"WARNING {self.vcf_path}: {s.unconfirmed_not_annotated} record(s) in the panel have no CSQ/ANN "
+                       "entry for their ALT (reason not_annotated) and fail no other rule: their impact is unknown, so "
+                       "their carriers (and samples with a not-assessable call there) are not_assessable for the panel "
+                       "gene(s), not non-carriers (variants.tsv unconfirmed = yes, unconfirmed_samples). Annotate "
+                       "every record (after splitting) so these can be judged.")
         unmatchable = s.af_status.get("not_matchable", 0)
         if unmatchable:
             self._warn(f"WARNING {self.vcf_path}: {unmatchable} record(s) in the panel are MNP/complex alleles (REF and "
@@ -1897,8 +1948,10 @@ class _Screen:
         rows += [("in panel", s.in_panel), ("kept", s.kept), ("dropped", s.dropped),
                  ("kept thanks to the risk-factor whitelist", s.rescued),
                  ("kept thanks to a ClinVar Pathogenic/Likely pathogenic classification", s.clinvar_rescued),
-                 ("unconfirmed qualifying (no assessable carrier; not-assessable samples count as not assessable "
-                  "for the gene)", s.unconfirmed)]
+                 ("unconfirmed (no assessable carrier, or impact unknown; their possible carriers count as not "
+                  "assessable for the gene)", s.unconfirmed),
+                 ("of those, without annotation for their ALT (not_annotated; impact unknown: carriers not assessable "
+                  "for the gene)", s.unconfirmed_not_annotated)]
         for reason in REASONS:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
