@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
+from hlhscreen.vcf_text import OldRec, parse_old_rec
 from hlhscreen.frequency import (  # noqa: F401 - GNOMAD_POPULATIONS, POPMAX_POPULATIONS re-exported
     DEFAULT_AF_FIELDS,
     GNOMAD_POPULATIONS,
@@ -1131,23 +1132,15 @@ def _allele_forms(layout: AnnotationLayout, ref: str, alt: str) -> Iterable[str]
     return tuple(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
 
 
-def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[Tuple[str, Tuple[int, ...]]]:
-    """``(CHR|POS|REF|ALT, ALT indexes)`` of the record this one came from (``bcftools norm
-    --old-rec-tag``): ``CHR|POS|REF|ALT|USED_ALT_IDX`` for a split or atomised record, where an
-    atomised piece that several ALTs share lists them all (``...|1,2``); ``CHR|POS|REF|ALT`` for
-    one only realigned (its site had this one ALT). None without the tag on the record."""
+def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[OldRec]:
+    """The record this one came from and its ALT indexes (``bcftools norm --old-rec-tag``; the
+    format: :func:`hlhscreen.vcf_text.parse_old_rec`). None without the tag on the record."""
     if layout.old_rec_tag is None:
         return None
     value = info(layout.old_rec_tag)
     if value is None or value is True:
         return None
-    text = value.decode() if isinstance(value, bytes) else str(value)
-    parts = text.split("|")
-    if len(parts) >= 5:
-        indexes = tuple(int(p) for p in parts[4].split(",") if p.strip().isdigit())
-        if indexes:
-            return "|".join(parts[:4]), indexes
-    return "|".join(parts[:4]), (1,)
+    return parse_old_rec(value.decode() if isinstance(value, bytes) else str(value))
 
 
 def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[int]:
@@ -1159,13 +1152,13 @@ def original_alt_index(layout: AnnotationLayout, info: Callable[[str], Any]) -> 
     found = _old_rec(layout, info)
     if found is None:
         return 1  # norm tags every record it splits or moves
-    return found[1][0] if len(found[1]) == 1 else None
+    return found.alt_indexes[0] if len(found.alt_indexes) == 1 else None
 
 
 def old_record(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[str]:
     """``CHR|POS|REF|ALT`` of the record a split, atomised or realigned record came from, or None."""
     found = _old_rec(layout, info)
-    return None if found is None else found[0]
+    return None if found is None else found.record
 
 
 def old_record_alleles(layout: AnnotationLayout, info: Callable[[str], Any]
@@ -1173,7 +1166,7 @@ def old_record_alleles(layout: AnnotationLayout, info: Callable[[str], Any]
     """``(CHR|POS|REF|ALT, the original ALT indexes this record is part of)``, or None without the
     tag on the record (see :func:`_old_rec`)."""
     found = _old_rec(layout, info)
-    return None if found is None else (found[0], frozenset(found[1]))
+    return None if found is None else (found.record, frozenset(found.alt_indexes))
 
 
 def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,

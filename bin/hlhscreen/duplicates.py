@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from .errors import UserInputError
+from .vcf_text import info_value, is_missing_allele, parse_old_rec, split_gt
 
 DUP_TAG = "DUP_CALLS"
 DUP_HEADER = (f'##INFO=<ID={DUP_TAG},Number=1,Type=Integer,Description="Number of records of this allele '
@@ -62,16 +63,15 @@ class _Record:
 def alt_copies(gt: str) -> Optional[int]:
     """ALT copies in a GT text (``0/1`` -> 1, ``1|1`` -> 2, ``0`` -> 0); None when any allele is
     missing (``./.``, ``0/.``): not fully called."""
-    alleles = gt.replace("|", "/").split("/")
-    if not alleles or any(a in (".", "") for a in alleles):
+    alleles = split_gt(gt).alleles
+    if any(is_missing_allele(a) for a in alleles):
         return None
     return sum(1 for a in alleles if a != "0")
 
 
 def _missing_like(gt: str) -> str:
     """A missing genotype of the same ploidy (``0/1`` -> ``./.``)."""
-    n = len(gt.replace("|", "/").split("/"))
-    return "/".join(["."] * n)
+    return "/".join(["."] * len(split_gt(gt).alleles))
 
 
 def _column_in(fmt_from: List[str], fmt_to: List[str], column: str) -> str:
@@ -87,18 +87,10 @@ def _info_without(info: str, tag: str) -> str:
     return ";".join(parts) or "."
 
 
-def _info_value(info: str, tag: str) -> Optional[str]:
-    for part in info.split(";"):
-        name, _, value = part.partition("=")
-        if name == tag:
-            return value
-    return None
-
-
 def _is_piece(fields: Sequence[str], old_rec_tag: str) -> bool:
     """The record's OLD_REC names a record other than itself."""
-    origin = _info_value(fields[7], old_rec_tag)
-    return origin is not None and origin.split("|")[:4] != [fields[0], fields[1], fields[3], fields[4]]
+    origin = info_value(fields[7], old_rec_tag)
+    return origin is not None and not parse_old_rec(origin).names(fields[0], fields[1], fields[3], fields[4])
 
 
 def _qual(text: str) -> Optional[float]:
@@ -164,7 +156,7 @@ def merge_group(records: Sequence[_Record], path: str, counts: MergeCounts, old_
         best = max(quals)
         out[5] = str(int(best)) if best.is_integer() else repr(best)
     info = out[7]
-    origins = {_info_value(records[r].fields[7], old_rec_tag) for r in used}
+    origins = {info_value(records[r].fields[7], old_rec_tag) for r in used}
     if len(origins) > 1:
         info = _info_without(info, old_rec_tag)
         counts.old_rec_removed += 1

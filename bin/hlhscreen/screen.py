@@ -86,6 +86,7 @@ from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import ReferenceGenome, WhitelistCrossCheck, check_against_reference, validate_risk_factors
 from hlhscreen.tables import read_sample_groups
+from hlhscreen.vcf_text import is_missing_allele, split_gt
 
 PathLike = Union[str, os.PathLike]
 
@@ -767,19 +768,11 @@ class GenotypeParser:
 
     def _parse_gt(self, gt: str, line: Optional[int], locus: str) -> Tuple[int, bool, bool, Optional[int]]:
         """(state before the depth/GQ checks, no call, phased, haplotype of the ALT if a phased het)."""
-        if "/" in gt:
-            parts = gt.replace("|", "/").split("/")
-            phased = False
-        elif "|" in gt:
-            parts = gt.split("|")
-            phased = len(parts) == 2
-        else:
-            parts = [gt]
-            phased = False
+        parts, phased = split_gt(gt)
         no_call = False
         alleles: List[int] = []
         for part in parts:
-            if part in (".", ""):
+            if is_missing_allele(part):
                 no_call = True
                 continue
             if not part.isdigit():
@@ -2025,8 +2018,8 @@ def coding_codon(hgvsc: Optional[str]) -> Optional[int]:
 
 def _het_slot(genotype: str) -> Optional[int]:
     """The GT slot holding the ALT of an unphased diploid het (``1/0`` -> 0, ``0/1`` -> 1), else None."""
-    alleles = genotype.split("/")
-    if len(alleles) != 2 or "." in alleles:
+    alleles, phased = split_gt(genotype)
+    if phased or len(alleles) != 2 or "." in alleles:
         return None
     carrying = [i for i, allele in enumerate(alleles) if allele not in ("0", "")]
     return carrying[0] if len(carrying) == 1 else None

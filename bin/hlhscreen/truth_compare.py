@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from .errors import UserInputError
+from .vcf_text import split_gt
 
 Key = Tuple[str, int, str, str]  # chrom, pos, ref, alt
 
@@ -116,8 +117,7 @@ def normalised_calls(vcf: Path, sample: Optional[str], fasta: Path, regions: Pat
         chrom, pos, ref, alt, qual, gt, dp = line.split("\t")
         if alt in ("*", ".", "<*>", "<NON_REF>"):
             continue
-        alleles = gt.replace("|", "/").split("/")
-        copies = sum(1 for allele in alleles if allele == "1")
+        copies = sum(1 for allele in split_gt(gt).alleles if allele == "1")
         if copies == 0:
             continue  # no alternate allele in this sample
         quality = None if qual == "." else float(qual)
