@@ -19,6 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from hlhscreen import decompose as DC
 from hlhscreen import duplicates as D
 from hlhscreen import screen as S
 from hlhscreen.errors import UserInputError
@@ -31,8 +32,10 @@ BCFTOOLS = shutil.which("bcftools")
 OLD_REC_HEADER = ('##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
                   'CHR|POS|REF|ALT|USED_ALT_IDX">')
 
-# a made-up contig: positions 10-14 CGTAG, 19 C, 30-33 TAGC, 40 A
-SEQUENCE = "ACGTACGTACGTAGCTAGCTGATCGTAGCTAGCTAGCTGACTGATCGATCGATGCTAGCTAGAGCATCGATCGATCGTAG"
+# a made-up contig: positions 10-14 CGTAG, 19 C, 30-33 TAGC, 40 A; from 81 repeats: 90-101 a CA repeat
+# (CACACACACACA, then G), 119-124 a T run (TTTTTT, then GACC)
+SEQUENCE = ("ACGTACGTACGTAGCTAGCTGATCGTAGCTAGCTAGCTGACTGATCGATCGATGCTAGCTAGAGCATCGATCGATCGTAG"
+            "GATTCGGATC" + "AC" * 6 + "GTTAGCTTAGGCATCG" + "TTTTTT" + "GACCGTAGCTAGGACT")
 
 
 def base(pos: int) -> str:
@@ -136,6 +139,7 @@ def test_merged_call_is_one_of_the_inputs_or_missing(calls):
 
 FB_HEADER = ["##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(SEQUENCE)}>",
              '##INFO=<ID=TYPE,Number=A,Type=String,Description="FreeBayes allele type">',
+             '##INFO=<ID=CIGAR,Number=A,Type=String,Description="FreeBayes: the alignment of each ALT to REF">',
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">',
@@ -151,8 +155,19 @@ CHUNK_A = ["chr1\t10\t.\tCGTAG\tGGTAC\t60\t.\tTYPE=mnp\tGT:DP:AD\t0/1:30:15,15\t
 CHUNK_B = ["chr1\t10\t.\tC\tG\t40\t.\tTYPE=snp\tGT:DP:AD\t0/0:30:30,0\t0/1:30:15,15\t1/1:30:0,30",
            "chr1\t30\t.\tTAGC\tCAGG,TAGG\t80\t.\tTYPE=complex,snp\tGT:DP:AD\t1/2:30:0,15,15\t0/2:30:15,0,15\t"
            "0/0:30:30,0,0"]
-# gnomAD lists the SNVs separately (as every gnomAD release does)
-GNOMAD_SITES = [("10", "C", "G", "0.25"), ("14", "G", "C", "0.25"), ("30", "T", "C", "0.001"), ("33", "C", "G", "0.4")]
+# chunk_c: complex alleles with an indel, as FreeBayes writes them in repeats (INFO/CIGAR is its
+# alignment of the ALT): 97 ACACACGTT>ACACGTA is a CA deletion in the CA repeat + 105 T>A;
+# 119 TTTTTTGA>TTTTTGAT moves a T from the T run to after GA (same length: a deletion and an
+# insertion); 124 TGACC>GACCTT has no CIGAR (a caller that writes none): atomised without alignment.
+CHUNK_C = ["chr1\t97\t.\tACACACGTT\tACACGTA\t60\t.\tTYPE=complex;CIGAR=1M2D5M1X\tGT:DP:AD\t0/1:30:15,15\t"
+           "0/0:30:30,0\t1/1:30:0,30",
+           "chr1\t119\t.\tTTTTTTGA\tTTTTTGAT\t60\t.\tTYPE=complex;CIGAR=5M1D2M1I\tGT:DP:AD\t0/0:30:30,0\t"
+           "0/1:30:15,15\t0/0:30:30,0",
+           "chr1\t124\t.\tTGACC\tGACCTT\t60\t.\tTYPE=complex\tGT:DP:AD\t0/0:30:30,0\t0/0:30:30,0\t0/1:30:15,15"]
+# gnomAD lists the SNVs and indels separately (as every gnomAD release does), indels left-aligned
+GNOMAD_SITES = [("10", "C", "G", "0.25"), ("14", "G", "C", "0.25"), ("30", "T", "C", "0.001"), ("33", "C", "G", "0.4"),
+                ("89", "TCA", "T", "0.05"), ("105", "T", "A", "0.002"), ("118", "GT", "G", "0.3"),
+                ("126", "A", "AT", "0.3")]
 
 
 def _bgzip_tabix(path: Path) -> Path:
@@ -208,9 +223,9 @@ def norm_run(tmp_path_factory):
     """One Nextflow run of BCFTOOLS_NORM on the two chunks, then GNOMAD_ANNOTATE with a sites VCF
     that lists the SNVs separately."""
     tmp = tmp_path_factory.mktemp("norm")
-    _norm_workspace(tmp, {"chunk_a": CHUNK_A, "chunk_b": CHUNK_B}, FB_HEADER)
+    _norm_workspace(tmp, {"chunk_a": CHUNK_A, "chunk_b": CHUNK_B, "chunk_c": CHUNK_C}, FB_HEADER)
     gnomad = tmp / "gnomad.vcf"
-    gnomad.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=80>\n"
+    gnomad.write_text(f"##fileformat=VCFv4.2\n##contig=<ID=chr1,length={len(SEQUENCE)}>\n"
                       '##INFO=<ID=AF,Number=A,Type=Float,Description="Alternate allele frequency">\n'
                       "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
                       + "".join(f"chr1\t{p}\t.\t{r}\t{a}\t.\tPASS\tAF={af}\n" for p, r, a, af in GNOMAD_SITES))
@@ -222,7 +237,7 @@ def norm_run(tmp_path_factory):
 
 @pytest.mark.pipeline
 def test_norm_module_atomises_freebayes_mnp_and_complex_calls(norm_run):
-    records = records_of(_decompressed(norm_run / "norm.vcf.gz"))
+    records = [r for r in records_of(_decompressed(norm_run / "norm.vcf.gz")) if int(r[1]) <= 80]  # chunks a, b
     by_key = {(r[1], r[3], r[4]): r for r in records}
     assert list(by_key) == [("10", "C", "G"), ("14", "G", "C"), ("30", "T", "C"), ("33", "C", "G")]
     assert all(r[4] != "*" for r in records)  # the overlap placeholders are dropped
@@ -249,13 +264,43 @@ def test_every_atomised_piece_gets_its_gnomad_frequency(norm_run):
     """Before: the MNP CGTAG>GGTAC and the complex TAGC>CAGG,TAGG reached annotation whole, matched no
     gnomAD record (which lists the SNVs) and were screened as novel."""
     annotated = records_of(_decompressed(norm_run / "annotated.vcf.gz"))
-    found = {(r[1], r[3], r[4]): info_of(r).get("gnomAD_AF") for r in annotated}
+    found = {(r[1], r[3], r[4]): info_of(r).get("gnomAD_AF") for r in annotated
+             if DC.UNALIGNED_TAG not in info_of(r)}  # 124 TGACC>GACCTT: no alignment (next test)
     assert found == {(p, r, a): af for p, r, a, af in GNOMAD_SITES}
     if BCFTOOLS:  # the same annotation of the un-atomised chunk finds none of them
         raw = subprocess.run([BCFTOOLS, "annotate", "-a", str(norm_run / "gnomad.vcf.gz"), "-c",
                               "INFO/gnomAD_AF:=INFO/AF", "--pair-logic", "exact", str(norm_run / "chunk_a.vcf.gz")],
                              capture_output=True, text=True, check=True).stdout
         assert all("gnomAD_AF" not in info_of(r) for r in records_of(raw))
+
+
+@pytest.mark.pipeline
+def test_norm_module_decomposes_complex_alleles_along_the_freebayes_alignment(norm_run):
+    """Before: `bcftools norm --atomize` compared the bases without aligning, so 97 ACACACGTT>ACACGTA
+    (a CA deletion + an SNV) became 101 A>G, 102 C>T, 103 GTT>A and 119 TTTTTTGA>TTTTTGAT (a T moved
+    along a run) became three SNVs: no database lists those, so they were screened as novel. Now they
+    are the deletion, SNV and insertion of FreeBayes' own alignment (INFO/CIGAR), left-aligned, with
+    OLD_REC naming the FreeBayes record; the allele without a CIGAR is flagged."""
+    records = [r for r in records_of(_decompressed(norm_run / "norm.vcf.gz")) if int(r[1]) > 80]
+    by_key = {(r[1], r[3], r[4]): r for r in records}
+    assert list(by_key) == [("89", "TCA", "T"), ("105", "T", "A"), ("118", "GT", "G"), ("124", "T", "G"),
+                            ("125", "G", "A"), ("126", "A", "AT"), ("126", "A", "C"), ("128", "C", "TT")]
+    for key, origin, gts in ((("89", "TCA", "T"), "chr1|97|ACACACGTT|ACACGTA|1", ["0/1", "0/0", "1/1"]),
+                             (("105", "T", "A"), "chr1|97|ACACACGTT|ACACGTA|1", ["0/1", "0/0", "1/1"]),
+                             (("118", "GT", "G"), "chr1|119|TTTTTTGA|TTTTTGAT|1", ["0/0", "0/1", "0/0"]),
+                             (("126", "A", "AT"), "chr1|119|TTTTTTGA|TTTTTGAT|1", ["0/0", "0/1", "0/0"])):
+        record = by_key[key]
+        assert info_of(record)["OLD_REC"] == origin, key
+        assert [c.split(":")[0] for c in record[9:]] == gts, key
+        assert record[8] == "GT:DP" and DC.UNALIGNED_TAG not in info_of(record)  # per-allele AD dropped
+    # no CIGAR: bcftools' base-by-base pieces, each flagged (SCREEN: not_matchable without a frequency)
+    for key in (("124", "T", "G"), ("125", "G", "A"), ("126", "A", "C"), ("128", "C", "TT")):
+        assert DC.UNALIGNED_TAG in info_of(by_key[key]), key
+    if BCFTOOLS:  # what atomising alone makes of the same chunk
+        raw = subprocess.run([BCFTOOLS, "norm", "--atomize", "-f", str(norm_run / "ref.fa"),
+                              str(norm_run / "chunk_c.vcf.gz")], capture_output=True, text=True, check=True).stdout
+        assert {(r[1], r[3], r[4]) for r in records_of(raw)} >= {("101", "A", "G"), ("102", "C", "T"),
+                                                                  ("124", "T", "G"), ("126", "A", "T")}
 
 
 @pytest.mark.pipeline
@@ -421,6 +466,28 @@ def test_unatomised_mnp_without_frequency_is_not_matchable_and_warned(tmp_path):
     assert out.mqc["evaluated with population AF novel"] == "1"
     warning = [w for w in out.summary.warnings if "MNP/complex" in w]
     assert len(warning) == 1 and "1 record(s)" in warning[0] and "--atomize" in warning[0]
+
+
+def test_piece_of_an_allele_atomised_without_alignment_is_not_matchable(tmp_path):
+    """A complex allele with an indel that had no usable INFO/CIGAR was split base by base by bcftools
+    (flagged UNALIGNED_COMPLEX by the norm step): its SNV-looking pieces may be fragments of an indel
+    gnomAD lists differently. Without a frequency they are not_matchable and warned about, never
+    novel; with one, observed as usual."""
+    flag = DC.UNALIGNED_TAG
+    vcf = write_vcf(tmp_path / "unaligned.vcf", [
+        vcf_row(70598100, "C", "T", f"OLD_REC=chr10|70598100|CAGG|TAGGA|1;{flag};CSQ=" + vep_entry("T"),
+                ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598101, "A", "G", f"OLD_REC=chr10|70598100|CAGG|TAGGA|1;{flag};CSQ=" + vep_entry("G") + "0.3",
+                ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598300, "G", "A", "CSQ=" + vep_entry("A", hgvsp="p.Ala5Val"), ["0/1:30:99", "0/0:30:99"]),
+    ], extra_header=[OLD_REC_HEADER, DC.UNALIGNED_HEADER])
+    out = run_screen_inputs(tmp_path, vcf)
+    assert out.variants["chr10:70598100:C:T"]["af_status"] == "not_matchable"
+    assert "af_not_matchable" in out.variants["chr10:70598100:C:T"]["reasons"]
+    assert out.variants["chr10:70598101:A:G"]["af_status"] == "observed"
+    assert out.variants["chr10:70598300:G:A"]["af_status"] == "novel"
+    assert out.mqc["of those, pieces of a complex allele atomised without an alignment (UNALIGNED_COMPLEX)"] == "1"
+    assert any(flag in warning and "not_matchable" in warning for warning in out.summary.warnings)
 
 
 def test_report_says_a_not_matchable_frequency_is_unknown():

@@ -79,6 +79,7 @@ from hlhscreen.annotation import (
     variant_label,
 )
 from hlhscreen import clinvar
+from hlhscreen.decompose import UNALIGNED_TAG
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
@@ -1069,6 +1070,7 @@ class ScreenSummary:
     clinvar_rescued: int = 0
     unconfirmed: int = 0
     unconfirmed_not_annotated: int = 0  # of those, records without annotation for their ALT (impact unknown)
+    unaligned_pieces: int = 0  # not_matchable: pieces of a complex allele atomised without an alignment
     traversal: str = "stream"
     skipped_by_index: Optional[int] = None
     reasons: Counter = field(default_factory=Counter)
@@ -1713,8 +1715,13 @@ class _Screen:
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
         # no frequency for an MNP/complex allele is not evidence of rarity: gnomAD lists its SNVs and
-        # indels separately (the pipeline atomises; a VCF annotated elsewhere may not be)
-        not_matchable = af_used is None and is_mnp_or_complex(ref, alt)
+        # indels separately (the pipeline atomises; a VCF annotated elsewhere may not be). Nor for a
+        # piece of a complex allele the norm step had to atomise without an alignment (decompose.py):
+        # it may be a fragment of an indel no database lists that way.
+        unaligned_piece = af_used is None and UNALIGNED_TAG in info and not is_mnp_or_complex(ref, alt)
+        not_matchable = af_used is None and (unaligned_piece or is_mnp_or_complex(ref, alt))
+        if unaligned_piece:
+            summary.unaligned_pieces += 1
         af_status = "observed" if af_used is not None else ("not_matchable" if not_matchable else "novel")
         summary.af_status[af_status] += 1
         summary.af_fields[af_field or f"none ({af_status})"] += 1
@@ -1924,7 +1931,13 @@ class _Screen:
                        "their carriers (and samples with a not-assessable call there) are not_assessable for the panel "
                        "gene(s), not non-carriers (variants.tsv unconfirmed = yes, unconfirmed_samples). Annotate "
                        "every record (after splitting) so these can be judged.")
-        unmatchable = s.af_status.get("not_matchable", 0)
+        if s.unaligned_pieces:
+            self._warn(f"WARNING {self.vcf_path}: {s.unaligned_pieces} record(s) without any population frequency are "
+                       f"pieces of a complex allele that was atomised without an alignment (INFO/{UNALIGNED_TAG}: "
+                       "the caller wrote no usable INFO/CIGAR): they may be fragments of an indel that gnomAD lists "
+                       "differently, so they are not known to be rare (af_status not_matchable; not dropped for "
+                       "frequency). Check the original record (INFO/OLD_REC) by hand.")
+        unmatchable = s.af_status.get("not_matchable", 0) - s.unaligned_pieces
         if unmatchable:
             self._warn(f"WARNING {self.vcf_path}: {unmatchable} record(s) in the panel are MNP/complex alleles (REF and "
                        "ALT differ in more than one base) without any population frequency: gnomAD lists their SNVs "
@@ -1951,6 +1964,8 @@ class _Screen:
             rows.append((f"evaluated with population AF {status}", s.af_status.get(status, 0)))
         rows.append(("evaluated without population AF, MNP/complex allele gnomAD cannot list (not_matchable)",
                      s.af_status.get("not_matchable", 0)))
+        rows.append(("of those, pieces of a complex allele atomised without an alignment (UNALIGNED_COMPLEX)",
+                     s.unaligned_pieces))
         for name, n in sorted(s.af_fields.items()):
             rows.append((f"AF compared taken from {name}", n))
         for name in ("no CSQ/ANN entry", "CSQ/ANN entries, none for the record's ALT (annotation lost)",
