@@ -44,7 +44,7 @@ TRACE_CONFIG = """trace {{
     enabled = true
     raw     = true
     file    = '{path}'
-    fields  = 'task_id,process,tag,status,exit,cpus,realtime,%cpu,peak_rss'
+    fields  = 'task_id,process,tag,status,exit,cpus,submit,start,complete,realtime,%cpu,peak_rss'
     overwrite = true
 }}
 """

@@ -19,6 +19,7 @@ cohort=$repo/assets/test_cohort
 fasta=$cohort/reference/hlh_windows.synthetic.fa
 windows=$cohort/reference/windows.tsv
 gnomad=$cohort/gnomad/gnomad_sites.derived.vcf.gz
+clinvar=$cohort/clinvar/clinvar.derived.vcf.gz
 panel=$repo/panels/hlh
 # the modules' ext.args (conf/modules.config; tests/test_benchmark_pipeline.py keeps them equal)
 freebayes_args='--genotype-qualities --min-alternate-count 3 --min-alternate-fraction 0.1 --min-mapping-quality 1 --min-base-quality 10'
@@ -45,7 +46,7 @@ check_inputs.py --fasta "$fasta" --fasta-fai "$fasta.fai" --reference-windows "$
     --consequences 'splice_region_variant,splice_donor_variant,splice_acceptor_variant,splice_donor_5th_base_variant,splice_donor_region_variant' \
     --af-fields 'info_gnomad,csq_gnomad,csq_gnomade,csq_gnomadg,csq_custom,info_gnomad_sites,csq_1000g,csq_esp,csq_max_af' \
     --af-source global --regions "$panel/regions.bed" --targets "$panel/targets.bed" \
-    --risk-factors "$panel/risk_factors.tsv" --gnomad-vcf "$gnomad" > /dev/null
+    --risk-factors "$panel/risk_factors.tsv" --gnomad-vcf "$gnomad" --clinvar-vcf "$clinvar" > /dev/null
 
 # --- reference (PANEL_TO_REFERENCE, BWA_INDEX, GENOME_FASTA, SNPEFF_BUILD), 2 at a time ---
 stamp reference
@@ -101,6 +102,12 @@ export -f per_sample
 export out sheet fasta
 cut -f 1 lanes.tsv | sort -u | xargs -P "$jobs" -I{} bash -euo pipefail -c 'per_sample "$1"' _ {}
 
+# --- sex from the panel depth, and the ploidy map of the males for FreeBayes (SEX_CHECK) ---
+stamp sex
+mkdir -p sex/mosdepth
+ln -sf "$out"/samples/*/*.regions.bed.gz sex/mosdepth/
+(cd sex && sex_check.py --samplesheet "$out/samples.csv" --mosdepth mosdepth --fai "$fasta.fai" --windows "$windows")
+
 # --- joint calling over CHUNKS chunks (JOBS-wide), gathered and normalised, lifted to GRCh38 ---
 stamp calling
 (
@@ -112,8 +119,8 @@ stamp calling
     ls *.bam | sort > bams.txt
     ls chunk_*.bed | xargs -P "$jobs" -I{} bash -euo pipefail -c '
         c=$(basename "$1" .bed)
-        freebayes $3 --fasta-reference "$2" --targets "$1" --bam-list bams.txt > "$c.vcf"
-        bgzip -f "$c.vcf" && tabix -f -p vcf "$c.vcf.gz"' _ {} "$(basename "$fasta")" "$freebayes_args"
+        freebayes $3 --fasta-reference "$2" --targets "$1" --cnv-map "$4" --bam-list bams.txt > "$c.vcf"
+        bgzip -f "$c.vcf" && tabix -f -p vcf "$c.vcf.gz"' _ {} "$(basename "$fasta")" "$freebayes_args" "$out/sex/cnv_map.bed"
     mkdir -p ordered
     bcftools query -l "$(ls chunk_*.vcf.gz | head -n 1)" | LC_ALL=C sort > samples.txt
     for chunk in $(ls chunk_*.vcf.gz | sort); do
@@ -121,10 +128,17 @@ stamp calling
         tabix -p vcf "ordered/$chunk"
     done
     ls ordered/*.vcf.gz > chunks.txt
-    bcftools concat -a -D -f chunks.txt -Ou \
-        | bcftools sort -Ou -T ./sort_tmp \
+    bcftools concat -a -f chunks.txt -Ou \
+        | bcftools sort -Ov -T ./sort_tmp \
+        | decompose_complex_alleles.py --decomposed decomposed.txt \
+        | bcftools norm --atomize --atom-overlaps '*' -f "$fasta" --old-rec-tag OLD_REC -Ov -o atomised.vcf
+    cat atomised.vcf decomposed.txt \
+        | bcftools sort -Ou -T ./sort_tmp1 \
         | bcftools norm -m -any -f "$fasta" --old-rec-tag OLD_REC -Ou \
-        | bcftools norm -d exact -Oz -o cohort.norm.vcf.gz 2> /dev/null
+        | bcftools view -e 'ALT="*"' -Ou \
+        | bcftools sort -Ov -T ./sort_tmp3 \
+        | merge_duplicate_alleles.py \
+        | bgzip -c > cohort.norm.vcf.gz
     tabix -p vcf cohort.norm.vcf.gz
     reference_windows.py vcf-to-genome --windows "$windows" --vcf cohort.norm.vcf.gz --out lifted.vcf
     bcftools sort -Oz -o cohort.grch38.vcf.gz -T ./sort_tmp2 lifted.vcf 2> /dev/null
@@ -146,7 +160,9 @@ stamp annotation
     bgzip -c cohort.snpeff.vcf > input.vcf.gz && tabix -p vcf input.vcf.gz
     bcftools annotate --annotations "$gnomad" --columns "$columns" --pair-logic exact -Oz -o cohort.annotated.vcf.gz input.vcf.gz
     tabix -p vcf cohort.annotated.vcf.gz
-    annotation_summary.py cohort.annotated.vcf.gz --annotator offline --gnomad "$gnomad" --out annotation_summary_mqc.tsv \
+    clinvar_annotate.py --vcf cohort.annotated.vcf.gz --clinvar "$clinvar" --out cohort.clinvar.vcf.gz \
+        --release-json clinvar_release.json
+    annotation_summary.py cohort.clinvar.vcf.gz --annotator offline --gnomad "$gnomad" --out annotation_summary_mqc.tsv \
         --frequency-check frequency_check_mqc.tsv
 )
 
@@ -154,9 +170,10 @@ stamp annotation
 stamp cohort
 mkdir -p qc/inputs
 ln -sf "$out"/samples/*/*.stats "$out"/samples/*/*.mosdepth.summary.txt "$out"/samples/*/*.mosdepth.region.dist.txt qc/inputs/
-(cd qc && qc_summary.py --samplesheet "$out/samples.csv" --inputs inputs --min-mean-depth 20 --min-pct-20x 90 --min-pct-mapped 90)
-screen_variants.py --vcf annotation/cohort.annotated.vcf.gz --regions "$panel/regions.bed" \
+(cd qc && qc_summary.py --samplesheet "$out/samples.csv" --inputs inputs --sex "$out/sex/sex.tsv" --min-mean-depth 20 --min-pct-20x 90 --min-pct-mapped 90)
+screen_variants.py --vcf annotation/cohort.clinvar.vcf.gz --regions "$panel/regions.bed" \
     --risk-factors "$panel/risk_factors.tsv" --mane-transcripts "$panel/genes.tsv" --samplesheet samples.csv \
+    --sex sex/sex.tsv \
     --fasta ref/genome.fa.gz --outdir screen --warnings-file screen_warnings.txt \
     --max-af 0.04 --common-af 0.01 --af-source global \
     --af-fields 'info_gnomad,csq_gnomad,csq_gnomade,csq_gnomadg,csq_custom,info_gnomad_sites,csq_1000g,csq_esp,csq_max_af' \
@@ -169,10 +186,11 @@ printf 'BARE:\n    note: bare benchmark script\n' > versions.yml
 printf '{"note": "bare benchmark script"}\n' > params.json
 make_report.py --samples samples.csv --qc qc/sample_qc.tsv --variants screen/variants.tsv --carriers screen/carriers.tsv \
     --gene-status screen/gene_status.tsv --variant-tests cohort/variant_tests.tsv --gene-tests cohort/gene_tests.tsv \
-    --biallelic-tests cohort/biallelic_tests.tsv --power cohort/power.tsv --versions versions.yml --params params.json \
+    --biallelic-tests cohort/biallelic_tests.tsv --power cohort/power.tsv --sex sex/sex.tsv \
+    --clinvar-release annotation/clinvar_release.json --versions versions.yml --params params.json \
     --panel-callability ref/panel_callability.tsv --outdir report > /dev/null
 ln -sf "$out"/samples/*/fastqc/*.zip "$out"/samples/*/*.stats "$out"/samples/*/*.mosdepth.*.txt \
     "$out"/ref/panel_callability_mqc.tsv "$out"/annotation/*_mqc.tsv "$out"/annotation/cohort.snpeff.csv \
-    "$out"/qc/sample_qc_mqc.tsv "$out"/screen/screen_summary_mqc.tsv "$out"/report/report_summary_mqc.tsv multiqc_in/
+    "$out"/qc/sample_qc_mqc.tsv "$out"/sex/sex_check_mqc.tsv "$out"/screen/screen_summary_mqc.tsv "$out"/report/report_summary_mqc.tsv multiqc_in/
 (cd multiqc_in && multiqc --force --quiet --config "$repo/assets/multiqc_config.yml" . > /dev/null 2>&1)
 stamp end
