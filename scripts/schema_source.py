@@ -49,8 +49,9 @@ GROUPS = {
                 "description": "GENCODE/Ensembl GTF on GRCh38 used with --genes (MANE Select, else Ensembl canonical transcripts)."},
         "risk_factors": {"type": "string", "format": "file-path", "exists": True,
                          "description": "Risk-factor whitelist replacing the panel's risk_factors.tsv."},
-        "calling_chunks": {"type": "integer", "default": 4, "minimum": 1,
-                           "description": "Number of parallel FreeBayes tasks over the panel targets."},
+        "calling_chunks": {"type": "string", "default": "auto", "pattern": r"^(auto|[1-9][0-9]*)$",
+                           "errorMessage": "is not a number >= 1 or auto",
+                           "description": "Parallel FreeBayes tasks over the targets: a number, or auto (by target size and sample count: about 2e6 sample-bases per chunk, 2 to 256; docs/usage.md)."},
     }),
     "annotation_options": ("Annotation options", [], {
         "annotator": {"type": "string", "default": "offline", "enum": ["offline", "vep", "vep_rest"],
@@ -135,6 +136,8 @@ GROUPS = {
     "generic_options": ("Generic options", [], {
         "help": {"type": ["boolean", "string"], "default": False,
                  "description": "Print the parameters and exit (--help <parameter>: that parameter in full)."},
+        "execution_reports": {"type": "boolean", "default": True,
+                              "description": "Nextflow's execution trace, timeline and report in pipeline_info/. Their per-task CPU/memory metrics are sampled inside every task; on many second-long tasks (small panel samples on a laptop) that costs ~15 % of the wall time: false switches the three off (docs/benchmarks.md)."},
     }),
 }
 

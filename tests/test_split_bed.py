@@ -51,3 +51,48 @@ def test_bad_bed(tmp_path, content, message):
     bed.write_text(content)
     with pytest.raises(UserInputError, match=message):
         read_intervals(bed)
+
+
+def test_auto_chunks_follow_target_size_and_sample_count():
+    from hlhscreen.bed import SAMPLE_BASES_PER_CHUNK, auto_chunk_count
+    many = [Interval("chr1", i * 1000, i * 1000 + 500, ()) for i in range(400)]  # 200 kb of targets
+    # small cohorts: the minimum, so two cores both call
+    assert auto_chunk_count(many, 1) == 2
+    # 200 kb x 100 samples = 2e7 sample-bases -> 10 chunks of 2e6
+    assert auto_chunk_count(many, 100) == 2e7 // SAMPLE_BASES_PER_CHUNK == 10
+    # twice the samples, twice the chunks; never above the cap
+    assert auto_chunk_count(many, 200) == 20
+    assert auto_chunk_count(many, 100_000) == 256
+
+
+@given(intervals_strategy, st.integers(1, 5000))
+def test_auto_chunks_grow_with_samples_within_bounds(intervals, samples):
+    from hlhscreen.bed import auto_chunk_count
+    n = auto_chunk_count(intervals, samples)
+    assert 2 <= n <= 256
+    assert auto_chunk_count(intervals, samples + 1) >= n
+
+
+def test_cli_auto_chunks(tmp_path):
+    bed = tmp_path / "t.bed"
+    bed.write_text("".join(f"chr1\t{i * 100000}\t{i * 100000 + 50000}\tr{i}\n" for i in range(10)))  # 500 kb
+    result = subprocess.run([sys.executable, str(BIN / "split_bed.py"), str(bed), "--chunks", "auto", "--samples", "20",
+                             "--outdir", str(tmp_path)], check=True, capture_output=True, text=True)
+    # 500 kb x 20 samples = 1e7 sample-bases -> 5 chunks
+    assert len(list(tmp_path.glob("chunk_*.bed"))) == 5
+    assert "calling chunks: 5 (auto: 500000 bp of targets x 20 samples" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--chunks", "auto"], "--samples: --chunks auto needs the number of samples"),
+    (["--chunks", "0"], "--chunks: '0' is not a number >= 1 or auto"),
+    (["--chunks", "many"], "--chunks: 'many' is not a number >= 1 or auto"),
+])
+def test_cli_bad_chunks(tmp_path, args, message):
+    bed = tmp_path / "t.bed"
+    bed.write_text("chr1\t0\t100\n")
+    result = subprocess.run([sys.executable, str(BIN / "split_bed.py"), str(bed), *args, "--outdir", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert not list(tmp_path.glob("chunk_*.bed"))

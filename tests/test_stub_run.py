@@ -33,6 +33,16 @@ def test_stub_run_of_the_test_profile_as_is(tmp_path):
     assert (tmp_path / "results/report/hlhscreen_report.html").exists()
 
 
+def test_auto_calling_chunks_and_no_execution_reports(tmp_path):
+    # the default --calling_chunks (auto) gets the sample count from the samplesheet (8 samples)
+    stub_run(tmp_path, "--calling_chunks", "auto", "--execution_reports", "false")
+    assert "--chunks auto --samples 8 " in recorded(tmp_path, "split_targets.command.txt")
+    info = {p.name.split("_20")[0] for p in (tmp_path / "results/pipeline_info").iterdir()}
+    # trace, timeline and report off (their per-task metrics cost time); the rest of the provenance stays
+    assert not info & {"execution_trace", "execution_timeline", "execution_report"}, info
+    assert {"pipeline_dag", "params.json", "software_versions.yml"} <= info, info
+
+
 def test_samplesheet_with_a_byte_order_mark_and_commas_in_fastq_paths(tmp_path):
     # the checked samplesheet used to be re-split on commas in Groovy, breaking FASTQC's command
     reads = REPO / "assets/test_cohort/reads"
@@ -59,6 +69,7 @@ def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
     assert '-R "@RG\\tID:case_01\\tSM:case_01' in mem
     assert "case_01_R1.merged.fastq.gz case_01_R2.merged.fastq.gz" in mem  # two lanes merged first
     assert "| samtools sort" in mem
+    assert "samtools stats --reference hlh_windows.synthetic.fa case_01.bam > case_01.stats" in mem
     vep = recorded(tmp_path, "cohort.vep.command.txt")
     assert "--gtf gene_models.gtf.gz" in vep and "--cache" not in vep
     assert "--fasta genome.fa.gz" in vep and "--hgvs" in vep and "--canonical" in vep and "--symbol" in vep

@@ -115,8 +115,10 @@ workflow HLHSCREEN {
     ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc)
 
     // a value channel: every calling chunk reads the same map
+    // the sample count comes from the samplesheet's lanes, known at start (not from the last BAM)
+    ch_n_samples = lanes.map { meta, r1, r2 -> meta.id }.unique().count()
     CALL_VARIANTS(ALIGN.out.bam, ch_calling_bed, PREPARE_REFERENCE.out.fasta, PREPARE_REFERENCE.out.fai,
-                  SEX_CHECK.out.cnv_map.first())
+                  SEX_CHECK.out.cnv_map.first(), ch_n_samples)
     ch_versions = ch_versions.mix(CALL_VARIANTS.out.versions)
 
     ch_annotated = Channel.empty()

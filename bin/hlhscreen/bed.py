@@ -44,6 +44,25 @@ def read_intervals(path: Path) -> List[Interval]:
     return intervals
 
 
+# Joint FreeBayes work grows with (target bases x samples). Measured (docs/benchmarks.md, issue 14): 960
+# samples over 6.5 kb of targets (6.2e6 sample-bases) took 187 s of one core, so a chunk of 2e6
+# sample-bases is about a minute: long enough that a task start (~1 s) is noise, short enough to
+# spread a cohort over a node's cores or a cluster. At least 2 chunks, so a laptop's two cores both
+# call; at most 256, so a cluster queue is not flooded.
+SAMPLE_BASES_PER_CHUNK = 2_000_000
+MIN_AUTO_CHUNKS = 2
+MAX_AUTO_CHUNKS = 256
+
+
+def auto_chunk_count(intervals: List[Interval], samples: int) -> int:
+    """Calling chunks for --calling_chunks auto: by target size AND sample count (see above)."""
+    if samples < 1:
+        raise ValueError("auto chunking needs the number of samples (>= 1)")
+    work = sum(i.length for i in intervals) * samples
+    wanted = -(-work // SAMPLE_BASES_PER_CHUNK)  # ceiling
+    return max(MIN_AUTO_CHUNKS, min(MAX_AUTO_CHUNKS, wanted))
+
+
 def split_balanced(intervals: List[Interval], chunks: int) -> List[List[Interval]]:
     """Split into at most ``chunks`` runs of consecutive intervals with similar total length.
 

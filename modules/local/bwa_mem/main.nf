@@ -10,9 +10,11 @@ process BWA_MEM {
     input:
     tuple val(meta), path(reads)
     path index
+    path fasta      // the reference the index was built from (samtools stats)
 
     output:
     tuple val(meta), path("*.bam"), path("*.bam.bai"), emit: bam
+    tuple val(meta), path("*.stats")                 , emit: stats
     path "versions.yml"                               , emit: versions
 
     when:
@@ -32,6 +34,8 @@ process BWA_MEM {
         ${reads.join(' ')} \\
         | samtools sort -@ $task.cpus -T ${prefix}.tmp -o ${prefix}.bam -
     samtools index ${prefix}.bam
+    # alignment QC here rather than in a task of its own: one task start less per sample (issue 14)
+    samtools stats --reference $fasta ${prefix}.bam > ${prefix}.stats
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -43,7 +47,7 @@ process BWA_MEM {
     stub:
     def prefix = task.ext.prefix ?: "${meta.id}"
     """
-    touch ${prefix}.bam ${prefix}.bam.bai
+    touch ${prefix}.bam ${prefix}.bam.bai ${prefix}.stats
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
         bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')

@@ -1,11 +1,13 @@
 // The command is rendered by one function so the stub can record exactly what would run.
-def bwamem2MemCommand(String args, int cpus, String readGroup, String index, List reads, String prefix) {
+def bwamem2MemCommand(String args, int cpus, String readGroup, String index, List reads, String prefix, String fasta) {
     // lines joined with the script block's own indentation, so Nextflow strips it evenly
     return [
         "INDEX=\$(find -L ${index}/ -name '*.amb' | sed 's/\\.amb\$//')",
         "bwa-mem2 mem ${args} -t ${cpus} -R \"${readGroup}\" \$INDEX ${reads.join(' ')} \\",
         "    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam -",
         "samtools index ${prefix}.bam",
+        // alignment QC here rather than in a task of its own: one task start less per sample (issue 14)
+        "samtools stats --reference ${fasta} ${prefix}.bam > ${prefix}.stats",
     ].join('\n    ')
 }
 
@@ -21,9 +23,11 @@ process BWAMEM2_MEM {
     input:
     tuple val(meta), path(reads)
     path index
+    path fasta      // the reference the index was built from (samtools stats)
 
     output:
     tuple val(meta), path("*.bam"), path("*.bam.bai"), emit: bam
+    tuple val(meta), path("*.stats")                 , emit: stats
     path "versions.yml"                               , emit: versions
 
     when:
@@ -34,7 +38,7 @@ process BWAMEM2_MEM {
     def prefix = task.ext.prefix ?: "${meta.id}"
     def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
     """
-    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix)}
+    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix, fasta.toString())}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -50,9 +54,9 @@ process BWAMEM2_MEM {
     def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
     """
     cat <<'END_COMMAND' > ${prefix}.bwamem2.command.txt
-    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix)}
+    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix, fasta.toString())}
     END_COMMAND
-    touch ${prefix}.bam ${prefix}.bam.bai
+    touch ${prefix}.bam ${prefix}.bam.bai ${prefix}.stats
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
         bwamem2: ${VERSION}

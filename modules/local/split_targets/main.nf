@@ -7,7 +7,8 @@ process SPLIT_TARGETS {
 
     input:
     path targets
-    val chunks
+    val chunks      // a number, or 'auto': by target size and sample count (bin/split_bed.py)
+    val samples     // how many samples are called jointly
 
     output:
     path "chunk_*.bed" , emit: chunks
@@ -18,7 +19,7 @@ process SPLIT_TARGETS {
 
     script:
     """
-    split_bed.py $targets --chunks $chunks --prefix chunk
+    split_bed.py $targets --chunks $chunks --samples $samples --prefix chunk
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -28,6 +29,8 @@ process SPLIT_TARGETS {
 
     stub:
     """
+    # the command the script would run, for the stub-run tests
+    echo "split_bed.py $targets --chunks $chunks --samples $samples --prefix chunk" > split_targets.command.txt
     touch chunk_001.bed
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -1,11 +1,11 @@
 /*
- * Per sample: merge lanes, align (bwa-mem2 by default, bwa mem as a drop-in), sort, index, stats.
+ * Per sample: merge lanes, align (bwa-mem2 by default, bwa mem as a drop-in), sort, index, and
+ * samtools stats in the aligner's task (one task start less per sample: docs/benchmarks.md).
  */
 
 include { CAT_FASTQ      } from '../../../modules/local/cat_fastq'
 include { BWA_MEM        } from '../../../modules/local/bwa_mem'
 include { BWAMEM2_MEM    } from '../../../modules/local/bwamem2_mem'
-include { SAMTOOLS_STATS } from '../../../modules/local/samtools_stats'
 
 workflow ALIGN {
     take:
@@ -37,20 +37,19 @@ workflow ALIGN {
         .mix(CAT_FASTQ.out.reads)
 
     if (params.aligner == 'bwa') {
-        BWA_MEM(ch_reads, index)
+        BWA_MEM(ch_reads, index, fasta)
         ch_bam = BWA_MEM.out.bam
+        ch_stats = BWA_MEM.out.stats
         ch_versions = ch_versions.mix(BWA_MEM.out.versions.first())
     } else {
-        BWAMEM2_MEM(ch_reads, index)
+        BWAMEM2_MEM(ch_reads, index, fasta)
         ch_bam = BWAMEM2_MEM.out.bam
+        ch_stats = BWAMEM2_MEM.out.stats
         ch_versions = ch_versions.mix(BWAMEM2_MEM.out.versions.first())
     }
 
-    SAMTOOLS_STATS(ch_bam, fasta)
-    ch_versions = ch_versions.mix(SAMTOOLS_STATS.out.versions.first())
-
     emit:
     bam      = ch_bam                   // [meta, bam, bai]
-    stats    = SAMTOOLS_STATS.out.stats // [meta, stats]
+    stats    = ch_stats                 // [meta, stats]
     versions = ch_versions
 }

@@ -19,11 +19,12 @@ workflow CALL_VARIANTS {
     fasta
     fai
     cnv_map     // FreeBayes --cnv-map (SEX_CHECK): males haploid on chrX/chrY outside the PARs
+    n_samples   // value: how many samples are called jointly (--calling_chunks auto)
 
     main:
     ch_versions = Channel.empty()
 
-    SPLIT_TARGETS(targets, params.calling_chunks)
+    SPLIT_TARGETS(targets, params.calling_chunks, n_samples)
     ch_versions = ch_versions.mix(SPLIT_TARGETS.out.versions)
 
     ch_cohort = bams
