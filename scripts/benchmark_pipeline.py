@@ -110,10 +110,14 @@ def run_pipeline(sheet: Path, folder: Path, configs: List[Path], extra: List[str
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     trace = folder / "trace.tsv"
-    trace_config = folder / "trace.config"
-    trace_config.write_text(TRACE_CONFIG.format(path=trace))
     cmd = [shutil.which("nextflow") or "nextflow", "run", str(REPO), "-profile", "test", "-ansi-log", "false",
-           "--input", str(sheet), "--outdir", str(folder / "out"), "-c", str(trace_config)]
+           "--input", str(sheet), "--outdir", str(folder / "out")]
+    if "--execution_reports false" not in " ".join(extra):
+        # a raw trace of our own for the per-process totals; with the execution reports switched off
+        # (the lever being measured) it would switch the per-task metrics back on, so none then
+        trace_config = folder / "trace.config"
+        trace_config.write_text(TRACE_CONFIG.format(path=trace))
+        cmd += ["-c", str(trace_config)]
     for config in configs:
         cmd += ["-c", str(config.resolve())]
     run = timed(cmd + extra, folder, folder / "nextflow.out", env)

@@ -62,3 +62,36 @@ def test_bare_script_uses_the_modules_tool_settings():
     assert shlex.split(ext_args("FREEBAYES")) == freebayes_scaling.FREEBAYES_ARGS
     assert f"bwa mem {ext_args('BWA_MEM|BWAMEM2_MEM')} " in BARE
     assert "snpEff" in BARE and "-hgvs" in BARE
+
+
+# the modules the test profile runs (offline annotation, windows reference, bwa); a step added to
+# them must be added to the measuring stick too, or the comparison measures less work than the pipeline
+TEST_PROFILE_MODULES = ["check_fastq", "fastqc", "panel_to_reference", "bwa_index", "genome_fasta", "snpeff_build",
+                        "bwa_mem", "mosdepth", "sex_check", "qc_summary", "split_targets", "freebayes",
+                        "bcftools_norm", "lift_to_genome", "snpeff_ann", "gnomad_annotate", "clinvar_annotate",
+                        "annotation_summary", "screen", "cohort_stats", "report", "multiqc"]
+
+
+def script_block(module: str) -> str:
+    text = (REPO / "modules" / "local" / module / "main.nf").read_text()
+    block = text[text.index("script:"):text.index("stub:")]
+    return "\n".join(line for line in block.splitlines() if not line.strip().startswith("//"))  # code, not comments
+
+
+def test_bare_script_runs_every_tool_of_the_test_profile_modules():
+    for module in TEST_PROFILE_MODULES:
+        script = script_block(module)
+        tools = set(re.findall(r"\b([a-z_]+\.py)\b", script))
+        tools |= {t for t in ("fastqc", "bwa mem", "samtools stats", "mosdepth", "freebayes", "snpEff",
+                              "multiqc", "bcftools norm", "bcftools annotate", "bcftools concat") if t in script}
+        tools.discard("tool_versions.py")  # versions are not collected by the stick
+        missing = {t for t in tools if t not in BARE}
+        assert not missing, f"{module}: {missing} not in scripts/benchmark/bare_pipeline.sh"
+
+
+def test_bare_script_calls_with_the_ploidy_map_and_the_module_norm_steps():
+    assert "--cnv-map" in BARE  # males haploid on chrX, as FREEBAYES
+    norm = script_block("bcftools_norm")
+    for step in ("decompose_complex_alleles.py --decomposed decomposed.txt",
+                 "--atomize --atom-overlaps '*'", "norm -m -any", "view -e 'ALT=\"*\"'", "merge_duplicate_alleles.py"):
+        assert step in norm and step in BARE, step
