@@ -841,8 +841,9 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
             depth = f" ({', '.join(measured)})" if measured else ""
             rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
                          note_text(call.note, data.params) + depth))
+    index = VariantIndex.of(data)
     for status in data.gene_status:
-        variants = not_assessable_variants_text(data, status)
+        variants = not_assessable_variants_text(data, status, index)
         if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
             rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)",
                          f"not assessable for {status.gene}: {variants}; it carries no kept variant of the gene "
@@ -857,12 +858,25 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
     return sorted(rows, key=lambda row: order[row[0]])
 
 
-def not_assessable_variants_text(data: ReportData, status: GeneStatus) -> str:
+@dataclass(frozen=True)
+class VariantIndex:
+    """Kept and unconfirmed variants by id and calls by (sample, variant id), built once per report: a
+    per-row rebuild made the report quadratic in samples (80 s at 960 samples; docs/benchmarks.md)."""
+    kept: Dict[str, KeptVariant]
+    unconfirmed: Dict[str, UnconfirmedVariant]
+    calls: Dict[Tuple[str, str], Call]
+
+    @staticmethod
+    def of(data: ReportData) -> "VariantIndex":
+        return VariantIndex({v.variant_id: v for v in data.variants}, {v.variant_id: v for v in data.unconfirmed},
+                            {(call.sample, call.variant_id): call for call in data.calls})
+
+
+def not_assessable_variants_text(data: ReportData, status: GeneStatus, index: Optional[VariantIndex] = None) -> str:
     """The variants at which a sample is not assessable in a gene, each with what it is and why the call
     failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)'."""
-    kept = {variant.variant_id: variant for variant in data.variants}
-    unconfirmed = {variant.variant_id: variant for variant in data.unconfirmed}
-    calls = {(call.sample, call.variant_id): call for call in data.calls}
+    index = index or VariantIndex.of(data)
+    kept, unconfirmed, calls = index.kept, index.unconfirmed, index.calls
     parts = []
     for variant_id in status.not_assessable_variants:
         if variant_id in kept:
@@ -1274,7 +1288,8 @@ def gene_not_assessable_part(data: ReportData) -> Html:
     if not by_gene:
         return join([heading, tag("p", "Every sample could be judged for every gene: no gene status is "
                                        "not assessable.")])
-    rows = [(tag("strong", gene), f"{status.sample} ({status.group})", not_assessable_variants_text(data, status))
+    index = VariantIndex.of(data)
+    rows = [(tag("strong", gene), f"{status.sample} ({status.group})", not_assessable_variants_text(data, status, index))
             for gene, statuses in by_gene.items() for status in statuses]
     return join([
         heading,
