@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export NXF_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline clean tools-env tools-image lint
+.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline benchmark-cohort-tools clean tools-env tools-image lint
 
 setup: system-tools python-env nextflow
 
@@ -54,13 +54,18 @@ testdata: setup
 # The screen against bcftools, then the pipeline against its own tools run bare at N samples
 # (docs/benchmarks.md; ~1 h on 2 cores for the default sizes: BENCH_SAMPLES=8 for a quick look)
 BENCH_SAMPLES ?= 8,24,48,96
-benchmark: benchmark-screen benchmark-pipeline
+# COHORT_STATS and REPORT on a finished benchmark run's tables replicated to more samples
+BENCH_RUN ?= /tmp/hlhscreen_benchmark/pipeline_48/out
+benchmark: benchmark-screen benchmark-pipeline benchmark-cohort-tools
 
 benchmark-screen: setup
 	$(VENV)/bin/python scripts/benchmark_screen.py
 
 benchmark-pipeline: setup
 	$(VENV)/bin/python scripts/benchmark_pipeline.py --samples $(BENCH_SAMPLES)
+
+benchmark-cohort-tools: setup
+	$(VENV)/bin/python scripts/benchmark/cohort_tools_scaling.py --run $(BENCH_RUN) --samples 96,480,960,2000
 
 # The tools' conda environment files, regenerated from requirements.txt (the one source of the pins)
 tools-env: python-env

@@ -95,3 +95,23 @@ def test_bare_script_calls_with_the_ploidy_map_and_the_module_norm_steps():
     for step in ("decompose_complex_alleles.py --decomposed decomposed.txt",
                  "--atomize --atom-overlaps '*'", "norm -m -any", "view -e 'ALT=\"*\"'", "merge_duplicate_alleles.py"):
         assert step in norm and step in BARE, step
+
+
+def test_cohort_tools_scaling_replicates_every_per_sample_table(tmp_path):
+    import cohort_tools_scaling
+    run = tmp_path / "run"
+    (run / "screen").mkdir(parents=True)
+    (run / "qc").mkdir()
+    (run / "qc" / "sample_qc.tsv").write_text("sample\tgroup\tqc_flag\na\tcase\tpass\nb\tcontrol\tpass\n")
+    (run / "qc" / "sex.tsv").write_text("sample\tgroup\tsex\na\tcase\tmale\nb\tcontrol\tfemale\n")
+    (run / "screen" / "carriers.tsv").write_text("sample\tgroup\tvariant_id\tstate\n"
+                                                 "a\tcase\tv1\thet\nb\tcontrol\tv1\tref\n")
+    (run / "screen" / "gene_status.tsv").write_text("sample\tgroup\tgene\tstatus\na\tcase\tPRF1\tmonoallelic\n"
+                                                    "b\tcontrol\tPRF1\tnone\n")
+    made = cohort_tools_scaling.replicate(run, 5, tmp_path / "out")
+    assert made == 5
+    samples = (tmp_path / "out" / "samples.csv").read_text().splitlines()
+    assert samples == ["sample,group,sex", "a_r0,case,male", "b_r0,control,female", "a_r1,case,male",
+                       "b_r1,control,female", "a_r2,case,male"]
+    carriers = (tmp_path / "out" / "carriers.tsv").read_text().splitlines()
+    assert len(carriers) == 6 and carriers[5] == "a_r2\tcase\tv1\thet"
