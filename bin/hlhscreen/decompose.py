@@ -45,8 +45,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
 
-from .errors import UserInputError
-from .vcf_text import info_value, split_gt
+from .vcf_text import VcfTextReader, info_value, split_gt
 
 OLD_REC_HEADER = ('##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
                   'CHR|POS|REF|ALT|USED_ALT_IDX">')
@@ -253,45 +252,31 @@ def decompose(source: Iterable[str], out: TextIO, decomposed: TextIO, path: str 
     header after the atomising step). ``out``'s header gains OLD_REC and UNALIGNED_COMPLEX."""
     counts = DecomposeCounts()
     header = _Header()
-    in_header = True
-    seen_ids = set()
-    for number, line in enumerate(source, start=1):
-        if in_header:
-            if line.startswith("#CHROM"):
-                for tag, text in (("OLD_REC", OLD_REC_HEADER), (UNALIGNED_TAG, UNALIGNED_HEADER)):
-                    if tag not in seen_ids:
-                        out.write(text + "\n")
-                out.write(line)
-                in_header = False
-                continue
-            if line.startswith("##INFO=<"):
-                header.read(line)
-                seen_ids.update(header.info)
-            elif line.startswith("##FORMAT=<"):
-                header.read(line)
-            out.write(line)
-            continue
-        if not line.strip():
-            continue
-        fields = line.rstrip("\r\n").split("\t")
-        if len(fields) < 8:
-            raise UserInputError(path, number, "columns", f"a record has {len(fields)} tab-separated columns, a VCF "
-                                 "record needs at least 8", "Check that the file is a complete, tab-separated VCF.")
+    reader = VcfTextReader(source, path)
+    for line in reader.header_lines():
+        if line.startswith(("##INFO=<", "##FORMAT=<")):
+            header.read(line)
+        out.write(line)
+    for tag, text in (("OLD_REC", OLD_REC_HEADER), (UNALIGNED_TAG, UNALIGNED_HEADER)):
+        if tag not in header.info:
+            out.write(text + "\n")
+    out.write(reader.columns_line)
+    for record in reader.records():
+        fields = record.fields
         counts.records_in += 1
-        records, unaligned = decompose_record(fields, header)
-        if records is not None:
+        pieces, unaligned = decompose_record(fields, header)
+        if pieces is not None:
             counts.records_decomposed += 1
-            counts.primitives_out += len(records)
-            for record in records:
-                decomposed.write("\t".join(record) + "\n")
+            counts.primitives_out += len(pieces)
+            for piece in pieces:
+                decomposed.write("\t".join(piece) + "\n")
             continue
+        line = record.line
         if unaligned:
             counts.records_unaligned += 1
             fields[7] = UNALIGNED_TAG if fields[7] in (".", "") else f"{fields[7]};{UNALIGNED_TAG}"
             line = "\t".join(fields) + "\n"
         out.write(line if line.endswith("\n") else line + "\n")
-    if in_header:
-        raise UserInputError(path, None, "header", "no #CHROM line: not a VCF", "Give a VCF (bcftools view -Ov).")
     return counts
 
 

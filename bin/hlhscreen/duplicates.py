@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from .errors import UserInputError
-from .vcf_text import info_value, is_missing_allele, parse_old_rec, split_gt
+from .vcf_text import RecordText, VcfTextReader, info_value, is_missing_allele, parse_old_rec, split_gt
 
 DUP_TAG = "DUP_CALLS"
 DUP_HEADER = (f'##INFO=<ID={DUP_TAG},Number=1,Type=Integer,Description="Number of records of this allele '
@@ -168,17 +168,13 @@ def _info_add(info: str, item: str) -> str:
     return item if info in (".", "") else f"{info};{item}"
 
 
-def _groups(lines: Iterable[Tuple[int, str]], path: str) -> Iterator[List[_Record]]:
+def _groups(records: Iterable[RecordText], path: str) -> Iterator[List[_Record]]:
     """Records grouped by allele, one position at a time, in first-seen order."""
     chrom: Optional[str] = None
     pos = -1
     at_pos: Dict[Tuple[str, str], List[_Record]] = {}
     seen_chroms = set()
-    for number, line in lines:
-        fields = line.rstrip("\n").rstrip("\r").split("\t")
-        if len(fields) < 8:
-            raise UserInputError(path, number, "columns", f"a record has {len(fields)} tab-separated columns, a VCF "
-                                 "record needs at least 8", "Check that the file is a complete, tab-separated VCF.")
+    for number, _, fields in records:
         try:
             record_pos = int(fields[1])
         except ValueError:
@@ -204,30 +200,21 @@ def _groups(lines: Iterable[Tuple[int, str]], path: str) -> Iterator[List[_Recor
 def merge_duplicates(source: TextIO, out: TextIO, path: str = "-", old_rec_tag: str = "OLD_REC") -> MergeCounts:
     """Copy a VCF from ``source`` to ``out`` with duplicate alleles merged (module docstring)."""
     counts = MergeCounts()
-    header_done = False
+    reader = VcfTextReader(source, path)
+    for line in reader.header_lines():
+        if not line.startswith("##INFO=<ID=" + DUP_TAG + ","):  # a re-run's own header line: written again below
+            out.write(line)
+    out.write(DUP_HEADER + "\n")
+    out.write(reader.columns_line)
 
-    def body() -> Iterator[Tuple[int, str]]:
-        nonlocal header_done
-        for number, line in enumerate(source, start=1):
-            if not header_done:
-                if line.startswith("#CHROM"):
-                    out.write(DUP_HEADER + "\n")
-                    out.write(line)
-                    header_done = True
-                elif line.startswith("##INFO=<ID=" + DUP_TAG + ","):
-                    continue  # a re-run's own header line: written again above
-                else:
-                    out.write(line)
-                continue
-            if line.strip():
-                counts.records_in += 1
-                yield number, line
+    def counted(records: Iterable[RecordText]) -> Iterator[RecordText]:
+        for record in records:
+            counts.records_in += 1
+            yield record
 
-    for group in _groups(body(), path):
+    for group in _groups(counted(reader.records()), path):
         out.write("\t".join(merge_group(group, path, counts, old_rec_tag)) + "\n")
         counts.records_out += 1
-    if not header_done:
-        raise UserInputError(path, None, "header", "no #CHROM line: not a VCF", "Give a VCF (bcftools view -Ov).")
     return counts
 
 

@@ -1,14 +1,69 @@
-"""Small readers of VCF record text, shared by the steps that read records as text (no htslib).
+"""Small readers of VCF text, shared by the steps that read VCFs as text (no htslib).
 
-One place for three things several steps need: an INFO value from the INFO column, the
-``bcftools norm --old-rec-tag`` value (OLD_REC) naming the record a split or atomised record came
-from, and the allele fields of a GT. Standard library only: BCFTOOLS_NORM's duplicate merge
-(hlhscreen.duplicates) imports it in the tools image.
+One place for what several steps need: a streaming reader of a VCF's lines (header, ``#CHROM``
+line, records; BCFTOOLS_NORM's decomposition and duplicate merge), an INFO value from the INFO
+column, the ``bcftools norm --old-rec-tag`` value (OLD_REC) naming the record a split or atomised
+record came from, and the allele fields of a GT. Standard library only: BCFTOOLS_NORM runs
+hlhscreen.decompose and hlhscreen.duplicates in the tools image.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Tuple
+from typing import Iterable, Iterator, List, NamedTuple, Optional, Tuple
+
+from .errors import UserInputError
+
+_NOT_A_VCF_FIX = "Give a VCF (bcftools view -Ov)."
+
+
+class RecordText(NamedTuple):
+    """One record line of a VCF, as read."""
+
+    number: int  # its line number in the file (1-based), for error messages
+    line: str  # the text as read, line end included: a step that passes a record on unchanged writes it
+    fields: List[str]  # its tab-separated columns, line end removed (at least 8)
+
+
+class VcfTextReader:
+    """A VCF read as text in one pass: first :meth:`header_lines`, then :meth:`records`.
+
+    Streaming (a cohort VCF need not fit in memory), so a step writes each header line as it comes
+    and adds its own ``##INFO`` lines just before the ``#CHROM`` line (:attr:`columns_line`).
+    """
+
+    def __init__(self, source: Iterable[str], path: str) -> None:
+        self.path = path
+        self._lines = enumerate(source, start=1)
+        self.columns_line: Optional[str] = None  # the #CHROM line as read, once header_lines is consumed
+
+    def header_lines(self) -> Iterator[str]:
+        """The lines before ``#CHROM``, as read; the ``#CHROM`` line itself goes to
+        :attr:`columns_line`. Refuses a file without one (raised once the lines run out, or at a
+        record line before it)."""
+        for number, line in self._lines:
+            if line.startswith("#CHROM"):
+                self.columns_line = line
+                return
+            if line.strip() and not line.startswith("#"):
+                raise UserInputError(self.path, number, "header", "no #CHROM line before the first record: not a VCF",
+                                     _NOT_A_VCF_FIX)
+            yield line
+        raise UserInputError(self.path, None, "header", "no #CHROM line: not a VCF", _NOT_A_VCF_FIX)
+
+    def records(self) -> Iterator[RecordText]:
+        """The record lines after the ``#CHROM`` line (blank lines skipped); refuses a line with
+        fewer than the 8 fixed columns."""
+        if self.columns_line is None:
+            raise RuntimeError("VcfTextReader.records() before header_lines() was read to the #CHROM line")
+        for number, line in self._lines:
+            if not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < 8:
+                raise UserInputError(self.path, number, "columns", f"a record has {len(fields)} tab-separated "
+                                     "columns, a VCF record needs at least 8",
+                                     "Check that the file is a complete, tab-separated VCF.")
+            yield RecordText(number, line, fields)
 
 
 def info_value(info: str, key: str) -> Optional[str]:
