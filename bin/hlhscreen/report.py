@@ -854,7 +854,7 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
             rows.append((status.sample, status.group, f"gene {status.gene} (biallelic)",
                          f"not assessable at {variants}; {held} and cannot be called non-biallelic "
                          f"(status {status.status})"))
-    order = {sample: index for index, (sample, _) in enumerate(ordered_samples(data))}
+    order = {sample: position for position, (sample, _) in enumerate(ordered_samples(data))}
     return sorted(rows, key=lambda row: order[row[0]])
 
 
@@ -872,10 +872,10 @@ class VariantIndex:
                             {(call.sample, call.variant_id): call for call in data.calls})
 
 
-def not_assessable_variants_text(data: ReportData, status: GeneStatus, index: Optional[VariantIndex] = None) -> str:
+def not_assessable_variants_text(data: ReportData, status: GeneStatus, index: VariantIndex) -> str:
     """The variants at which a sample is not assessable in a gene, each with what it is and why the call
-    failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)'."""
-    index = index or VariantIndex.of(data)
+    failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)'.
+    ``index`` is the report's one VariantIndex (VariantIndex.of(data)), built once for all rows."""
     kept, unconfirmed, calls = index.kept, index.unconfirmed, index.calls
     parts = []
     for variant_id in status.not_assessable_variants:
