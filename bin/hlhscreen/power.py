@@ -16,6 +16,11 @@ Why it is fast: the rejection region depends on ``(n1, n2, alpha)`` only, and fo
 of case carriers ``a`` the control side collapses to one weight
 ``w[a] = sum_c Bin(c; n2, p0) [table (a, c) rejected]``, so ``power(psi) = sum_a Bin(a; n1, p1) w[a]``
 is a dot product of two short vectors; scanning odds ratios for the 80 % crossing costs little.
+
+Why the memory is linear in the samples: the tables are enumerated in blocks of carrier totals
+(:data:`BLOCK_CELLS` tables at a time), the region is kept as the two rejected tails of each total
+(:class:`RejectionRegion`, O(n1 + n2)), and the odds-ratio scan is done in blocks too. Every sum is
+R's (left to right in a long double, :func:`sum_rows`), so how the work is split changes no bit.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -71,20 +76,32 @@ def _log_factorials(n: int) -> np.ndarray:
     return np.array([math.lgamma(k + 1.0) for k in range(n + 1)])
 
 
-@lru_cache(maxsize=64)
-def rejection_region(n_cases: int, n_controls: int, alpha: float) -> np.ndarray:
-    """Boolean ``(n_cases + 1, n_controls + 1)`` array: table (a, c) has two-sided Fisher p <= alpha.
+#: Cells (tables, or odds ratios x case counts) handled per block. Every working array is a block, so
+#: the memory is O(n1 + n2) plus a few MB whatever the cohort size, instead of O(n1 n2).
+BLOCK_CELLS = 1 << 16
 
-    Tables are grouped by their carrier total ``t = a + c`` (the conditioning margin): one row of a
-    ``(t, a)`` array per total, cells outside the support padded. Within a row the p-value of each
-    ``a`` is the sum of the probabilities not above its own times R's tolerance; sorting each row once
-    turns every such sum into one entry of a cumulative sum (long double), whole array at a time.
-    """
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha {alpha!r} must be between 0 and 1")
-    n1, n2 = n_cases, n_controls
+
+def _rows_per_block(width: int, block_cells: int) -> int:
+    return max(1, block_cells // max(1, width))
+
+
+def sum_rows(values: np.ndarray) -> np.ndarray:
+    """Each row's sum, in a long double (numpy's pairwise summation of the row) rounded to a double.
+    Each row is summed on its own in an order fixed by its length, unlike a BLAS matrix product, whose
+    last bit depends on the thread count and on how many rows it is given: so a blocked computation
+    gives the same bits as a whole one. The long double makes the sum all but exactly rounded."""
+    return values.astype(np.longdouble).sum(axis=1).astype(float)
+
+
+def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int) -> np.ndarray:
+    """For carrier totals t = first..stop-1 (rows) and a = 0..n1 case carriers (columns): whether the
+    table exists (0 <= t - a <= n2) and its two-sided Fisher p-value is <= alpha.
+
+    Within a row the p-value of each ``a`` is the sum of the probabilities not above its own times R's
+    tolerance; sorting each row once turns every such sum into one entry of a cumulative sum (long
+    double). Each row is computed on its own, so any split of the totals into blocks gives the same bits."""
     logf = _log_factorials(n1 + n2)
-    total = np.arange(n1 + n2 + 1)[:, None]
+    total = np.arange(first, stop)[:, None]
     a = np.arange(n1 + 1)[None, :]
     inside = (a <= total) & (total - a <= n2)
     safe_a, safe_c = np.where(inside, a, 0), np.where(inside, total - a, 0)
@@ -98,7 +115,8 @@ def rejection_region(n_cases: int, n_controls: int, alpha: float) -> np.ndarray:
     sums = np.cumsum(np.where(ranked <= 1.0, ranked, 0.0), axis=1, dtype=np.longdouble)
     # last sorted position whose probability is <= own * (1 + 1e-7): the own position, or a few
     # past it when probabilities tie (symmetric margins give pairs); checked until none is left
-    # (probabilities that underflowed to 0 sum to 0 whatever their ties: no threshold needed)
+    # (probabilities that underflowed to 0 sum to 0 whatever their ties: no threshold needed).
+    # Rows are sorted, so once no table ties `ahead` positions on, none ties further.
     threshold = np.where((ranked > 0.0) & (ranked <= 1.0), ranked * R_FISHER_REL_ERR, -1.0)
     positions = np.broadcast_to(np.arange(n1 + 1), ranked.shape)
     last = positions.copy()
@@ -112,10 +130,109 @@ def rejection_region(n_cases: int, n_controls: int, alpha: float) -> np.ndarray:
     p_sorted = np.minimum(1.0, np.take_along_axis(sums, last, axis=1).astype(float))
     p = np.empty_like(p_sorted)
     np.put_along_axis(p, order, p_sorted, axis=1)
-    region = np.zeros((n1 + 1, n2 + 1), dtype=bool)
-    rows, cols = np.nonzero(inside)
-    region[cols, rows - cols] = p[rows, cols] <= alpha
-    return region
+    return inside & (p <= alpha)
+
+
+def split_tails(rejected: np.ndarray, n_controls: int, first: int
+                ) -> Tuple[np.ndarray, np.ndarray, Dict[int, np.ndarray]]:
+    """(lower, upper, irregular) of :class:`RejectionRegion` for ``rejected`` (rows: totals first,
+    first + 1, ...; columns: a = 0..n1; False outside the support)."""
+    width = rejected.shape[1]
+    a = np.arange(width)
+    t = np.arange(first, first + rejected.shape[0])[:, None]
+    inside = (a <= t) & (t - a <= n_controls)
+    # cells before the support count as rejected for the low run, cells after it for the high run
+    low_run = rejected | (a < t - n_controls)
+    high_run = rejected | (a > t)
+    lower = np.where(low_run.all(axis=1), width, np.argmin(low_run, axis=1)) - 1
+    upper = np.where(high_run.all(axis=1), 0, width - np.argmin(high_run[:, ::-1], axis=1))
+    tails = inside & ((a <= lower[:, None]) | (a >= upper[:, None]))
+    irregular = {first + int(row): rejected[row].copy() for row in np.flatnonzero((tails != rejected).any(axis=1))}
+    return lower, upper, irregular
+
+
+@dataclass(frozen=True, eq=False)
+class RejectionRegion:
+    """Which tables (a case carriers of n1, c control carriers of n2) the two-sided Fisher test rejects
+    at ``alpha``, kept in O(n1 + n2) memory.
+
+    Within one carrier total t = a + c (the conditioning margin) a table's p-value rises with its
+    hypergeometric probability, which is unimodal in a; so the rejected tables of a row are its two
+    tails, ``a <= lower[t]`` and ``a >= upper[t]``. A row the tails do not describe exactly (rounding
+    near a flat mode could in principle do it; not seen) is kept whole in ``irregular``, so the region
+    is always exactly the p-value's."""
+
+    n_cases: int
+    n_controls: int
+    alpha: float
+    lower: np.ndarray  # per total t: the largest a of the low tail (the support's first a - 1 if none)
+    upper: np.ndarray  # per total t: the smallest a of the high tail (the support's last a + 1 if none)
+    irregular: Mapping[int, np.ndarray]  # total -> rejected flag per a = 0..n1
+
+    @classmethod
+    def compute(cls, n_cases: int, n_controls: int, alpha: float,
+                block_cells: int = BLOCK_CELLS) -> "RejectionRegion":
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha {alpha!r} must be between 0 and 1")
+        if n_cases < 0 or n_controls < 0:
+            raise ValueError(f"group sizes {n_cases!r}, {n_controls!r} must not be negative")
+        n1, n2 = n_cases, n_controls
+        totals = n1 + n2 + 1
+        lower, upper = np.empty(totals, dtype=np.int64), np.empty(totals, dtype=np.int64)
+        irregular: Dict[int, np.ndarray] = {}
+        step = _rows_per_block(n1 + 1, block_cells)
+        for first in range(0, totals, step):
+            stop = min(totals, first + step)
+            rejected = _rejected_by_total(n1, n2, alpha, first, stop)
+            lower[first:stop], upper[first:stop], odd = split_tails(rejected, n2, first)
+            irregular.update(odd)
+        return cls(n1, n2, alpha, lower, upper, irregular)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """The region for case carriers a = start..stop-1 (rows) and c = 0..n_controls (columns)."""
+        a = np.arange(start, stop)[:, None]
+        t = a + np.arange(self.n_controls + 1)[None, :]
+        block = (a <= self.lower[t]) | (a >= self.upper[t])
+        for total, flags in self.irregular.items():
+            cases = np.arange(max(start, total - self.n_controls), min(stop, total + 1))
+            block[cases - start, total - cases] = flags[cases]
+        return block
+
+    def column(self, control_carriers: int) -> np.ndarray:
+        """The region at ``control_carriers`` for a = 0..n_cases."""
+        if not 0 <= control_carriers <= self.n_controls:
+            raise ValueError(f"control carriers {control_carriers!r} outside 0..{self.n_controls}")
+        a = np.arange(self.n_cases + 1)
+        t = a + control_carriers
+        column = (a <= self.lower[t]) | (a >= self.upper[t])
+        for total, flags in self.irregular.items():
+            if 0 <= total - control_carriers <= self.n_cases:
+                column[total - control_carriers] = flags[total - control_carriers]
+        return column
+
+    def weights(self, control_pmf: np.ndarray, block_cells: int = BLOCK_CELLS) -> np.ndarray:
+        """``w[a] = sum_c control_pmf[c] [table (a, c) rejected]`` for a = 0..n_cases, row block by row block."""
+        out = np.empty(self.n_cases + 1)
+        step = _rows_per_block(self.n_controls + 1, block_cells)
+        for start in range(0, self.n_cases + 1, step):
+            stop = min(self.n_cases + 1, start + step)
+            out[start:stop] = sum_rows(np.where(self.rows(start, stop), control_pmf[None, :], 0.0))
+        return out
+
+    def dense(self) -> np.ndarray:
+        """The whole ``(n_cases + 1, n_controls + 1)`` boolean array (O(n1 n2): for tests and small designs)."""
+        return self.rows(0, self.n_cases + 1)
+
+
+@lru_cache(maxsize=64)
+def region_for(n_cases: int, n_controls: int, alpha: float) -> RejectionRegion:
+    """The design's rejection region, made once: it depends on ``(n1, n2, alpha)`` only."""
+    return RejectionRegion.compute(n_cases, n_controls, alpha)
+
+
+def rejection_region(n_cases: int, n_controls: int, alpha: float) -> np.ndarray:
+    """Boolean ``(n_cases + 1, n_controls + 1)`` array: table (a, c) has two-sided Fisher p <= alpha."""
+    return region_for(n_cases, n_controls, alpha).dense()
 
 
 @dataclass(frozen=True)
@@ -127,6 +244,7 @@ class PowerCurve:
     control_freq: float
     alpha: float
     weights: np.ndarray  # w[a], a = 0..n_cases (see the module docstring)
+    block_cells: int = BLOCK_CELLS  # odds ratios x case counts per block of the power computation
 
     @classmethod
     def build(cls, n_cases: int, n_controls: int, control_freq: float, alpha: float) -> "PowerCurve":
@@ -134,8 +252,7 @@ class PowerCurve:
             raise ValueError("power needs at least one case and one control")
         if not 0.0 <= control_freq <= 1.0:
             raise ValueError(f"control carrier frequency {control_freq!r} outside [0, 1]")
-        region = rejection_region(n_cases, n_controls, alpha)
-        weights = region.astype(float) @ binomial_pmf(n_controls, control_freq)
+        weights = region_for(n_cases, n_controls, alpha).weights(binomial_pmf(n_controls, control_freq))
         return cls(n_cases, n_controls, control_freq, alpha, weights)
 
     def power(self, odds_ratio: float) -> float:
@@ -143,9 +260,18 @@ class PowerCurve:
         return float(self.powers(np.array([odds_ratio]))[0])
 
     def powers(self, odds_ratios: np.ndarray) -> np.ndarray:
-        """:meth:`power` at each of ``odds_ratios`` (one matrix product)."""
-        p1 = np.array([case_frequency(self.control_freq, float(value)) for value in odds_ratios])
-        return np.clip(binomial_pmfs(self.n_cases, p1) @ self.weights, 0.0, 1.0)
+        """:meth:`power` at each of ``odds_ratios``."""
+        blocks = [values for _, values in self._power_blocks(odds_ratios)]
+        return np.concatenate(blocks) if blocks else np.zeros(0)
+
+    def _power_blocks(self, odds_ratios: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
+        """(offset, powers) for consecutive blocks of ``odds_ratios``: a (block x n_cases) matrix of
+        binomial probabilities at a time, never one for a whole scan grid."""
+        odds = np.asarray(odds_ratios, dtype=float)
+        step = _rows_per_block(self.n_cases + 1, self.block_cells)
+        for start in range(0, len(odds), step):
+            p1 = np.array([case_frequency(self.control_freq, float(value)) for value in odds[start:start + step]])
+            yield start, np.clip(sum_rows(binomial_pmfs(self.n_cases, p1) * self.weights[None, :]), 0.0, 1.0)
 
     def smallest_detectable_odds_ratio(self, target: float = TARGET_POWER) -> Optional[float]:
         """The smallest odds ratio >= 1 at which the power reaches ``target``; None when it is not reached
@@ -157,10 +283,13 @@ class PowerCurve:
             return None
         top = math.log(MAX_ODDS_RATIO)
         grid = np.exp(np.minimum(np.arange(0, math.ceil(top / _SCAN_STEP) + 1) * _SCAN_STEP, top))
-        reached = np.flatnonzero(self.powers(grid) >= target)
-        if len(reached) == 0:
+        for start, values in self._power_blocks(grid):  # block by block, stopping at the first crossing
+            reached = np.flatnonzero(values >= target)
+            if len(reached):
+                first = start + int(reached[0])
+                break
+        else:
             return None
-        first = int(reached[0])
         if first == 0:
             return 1.0
         low, high = float(grid[first - 1]), float(grid[first])
@@ -179,11 +308,10 @@ def min_case_carriers_for_significance(n_cases: int, n_controls: int, control_ca
                                        alpha: float) -> Optional[int]:
     """With the observed control carriers, the fewest case carriers (more frequent than in controls) that
     would make the two-sided Fisher p <= alpha; None if even n_cases of n_cases would not."""
-    region = rejection_region(n_cases, n_controls, alpha)
-    for carriers in range(n_cases + 1):
-        if carriers * n_controls > control_carriers * n_cases and region[carriers, control_carriers]:
-            return carriers
-    return None
+    rejected = region_for(n_cases, n_controls, alpha).column(control_carriers)
+    carriers = np.arange(n_cases + 1)
+    found = np.flatnonzero(rejected & (carriers * n_controls > control_carriers * n_cases))
+    return int(found[0]) if len(found) else None
 
 
 @dataclass(frozen=True)
