@@ -4,8 +4,11 @@
 For each cohort size N: build a synthetic cohort of N samples from the test cohort's design
 (scripts/benchmark/cohort.py; reads cached under --work), run the pipeline with the test profile,
 then scripts/benchmark/bare_pipeline.sh (the same tool commands, samples --jobs wide, no Nextflow),
-and print wall time, CPU time (user + sys of every process of the run), per-process totals from the
-Nextflow trace, and the ratio pipeline / bare. The screening and cohort tables of the two runs must
+and print wall time, CPU time (user + sys of every process of the run), per-process totals, and the
+ratio pipeline / bare. The pipeline runs as the test profile runs (locally: no execution trace, whose
+per-task metrics cost ~12 % on these seconds-long tasks): per-process totals are then the tasks' wall
+times read from their work folders. --trace adds a raw trace for per-process CPU and peak RSS too, at
+that cost (use it to attribute time, not for the ratio). The screening and cohort tables of the two runs must
 be byte-identical; the script says so per table and exits 1 when they are not.
 
     scripts/benchmark_pipeline.py --samples 8,24,48,96 --json bench.json
@@ -105,16 +108,36 @@ def process_totals(trace: Path) -> Dict[str, ProcessTotal]:
     return totals
 
 
-def run_pipeline(sheet: Path, folder: Path, configs: List[Path], extra: List[str], env: Dict[str, str]):
+def folder_totals(work: Path) -> Dict[str, ProcessTotal]:
+    """Per-process task count and wall time from the task folders, without a trace: a task's wall time
+    runs from its .command.begin (written as it starts) to its .exitcode (written as it ends); its
+    process name is in the first '### name:' line of .command.run. CPU and peak RSS stay 0 (unknown)."""
+    totals: Dict[str, ProcessTotal] = {}
+    for task in sorted(work.glob("*/*/")):
+        begin, end, wrapper = task / ".command.begin", task / ".exitcode", task / ".command.run"
+        if not (begin.exists() and end.exists() and wrapper.exists()):
+            continue  # not run (cached, failed to start) or still running when the run was stopped
+        with open(wrapper) as handle:
+            name_line = next((line for line in handle if line.startswith("### name:")), None)
+        if name_line is None:
+            continue
+        name = name_line.split("'")[1].split(" (")[0].split(":")[-1]
+        total = totals.setdefault(name, ProcessTotal())
+        total.tasks += 1
+        total.realtime_s += max(0.0, end.stat().st_mtime - begin.stat().st_mtime)
+    return totals
+
+
+def run_pipeline(sheet: Path, folder: Path, configs: List[Path], extra: List[str], env: Dict[str, str],
+                 trace_metrics: bool = False):
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     trace = folder / "trace.tsv"
     cmd = [shutil.which("nextflow") or "nextflow", "run", str(REPO), "-profile", "test", "-ansi-log", "false",
            "--input", str(sheet), "--outdir", str(folder / "out")]
-    if "--execution_reports false" not in " ".join(extra):
-        # a raw trace of our own for the per-process totals; with the execution reports switched off
-        # (the lever being measured) it would switch the per-task metrics back on, so none then
+    if trace_metrics:
+        # a raw trace of our own for per-process CPU and peak RSS; it switches the per-task metrics on
         trace_config = folder / "trace.config"
         trace_config.write_text(TRACE_CONFIG.format(path=trace))
         cmd += ["-c", str(trace_config)]
@@ -122,7 +145,7 @@ def run_pipeline(sheet: Path, folder: Path, configs: List[Path], extra: List[str
         cmd += ["-c", str(config.resolve())]
     run = timed(cmd + extra, folder, folder / "nextflow.out", env)
     run.tables = table_hashes(folder / "out")
-    totals = process_totals(trace) if trace.exists() else {}
+    totals = process_totals(trace) if trace.exists() else folder_totals(folder / "work")
     shutil.rmtree(folder / "work", ignore_errors=True)  # keep the outputs and logs, not the task folders
     return run, totals
 
@@ -152,10 +175,13 @@ def print_size(n: int, lanes: int, pipe: Optional[Run], bare: Optional[Run], tot
               + "".join(f"\n          DIFFERENT: {t}" for t in TABLES if t not in same))
     if totals:
         print(f"{'process':22s} {'tasks':>5s} {'real s':>8s} {'CPU s':>8s} {'peak RSS MB':>11s}")
+        metrics = any(t.cpu_s or t.peak_rss_mb for t in totals.values())  # none without a trace (--trace)
         for name, t in sorted(totals.items(), key=lambda kv: -kv[1].realtime_s):
-            print(f"{name:22s} {t.tasks:5d} {t.realtime_s:8.1f} {t.cpu_s:8.1f} {t.peak_rss_mb:11.1f}")
+            cpu, rss = (f"{t.cpu_s:8.1f}", f"{t.peak_rss_mb:11.1f}") if metrics else (f"{'-':>8s}", f"{'-':>11s}")
+            print(f"{name:22s} {t.tasks:5d} {t.realtime_s:8.1f} {cpu} {rss}")
+        cpu_sum = f"{sum(t.cpu_s for t in totals.values()):8.1f}" if metrics else f"{'-':>8s}"
         print(f"{'(sum of tasks)':22s} {sum(t.tasks for t in totals.values()):5d} "
-              f"{sum(t.realtime_s for t in totals.values()):8.1f} {sum(t.cpu_s for t in totals.values()):8.1f}")
+              f"{sum(t.realtime_s for t in totals.values()):8.1f} {cpu_sum}")
 
 
 def main() -> int:
@@ -171,6 +197,9 @@ def main() -> int:
     parser.add_argument("-c", "--config", type=Path, action="append", default=[],
                         help="extra Nextflow config for the pipeline runs (repeatable), e.g. a lever to measure")
     parser.add_argument("--nextflow-args", default="", help="extra arguments of `nextflow run`, one string")
+    parser.add_argument("--trace", action="store_true",
+                        help="add a raw Nextflow trace: per-process CPU and peak RSS, at the cost of its per-task "
+                             "metrics (~12 %% on these tasks); without it, per-process wall times from the task folders")
     parser.add_argument("--skip-bare", action="store_true")
     parser.add_argument("--skip-pipeline", action="store_true")
     parser.add_argument("--label", default="", help="name of this configuration in --json")
@@ -191,7 +220,8 @@ def main() -> int:
         pipe = bare = None
         totals: Dict[str, ProcessTotal] = {}
         if not args.skip_pipeline:
-            pipe, totals = run_pipeline(sheet, args.work / f"pipeline_{n}", args.config, args.nextflow_args.split(), env)
+            pipe, totals = run_pipeline(sheet, args.work / f"pipeline_{n}", args.config, args.nextflow_args.split(), env,
+                                        trace_metrics=args.trace)
             failed |= pipe.exit_code != 0
         if not args.skip_bare:
             bare = run_bare(sheet, args.work / f"bare_{n}", args.jobs, args.chunks, env)
@@ -199,7 +229,7 @@ def main() -> int:
         if pipe and bare:
             failed |= pipe.tables != bare.tables
         print_size(n, lanes, pipe, bare, totals)
-        records.append({"label": args.label, "samples": n, "nxf_opts": os.environ.get("NXF_OPTS", ""), "lanes": lanes, "configs": [str(c) for c in args.config],
+        records.append({"label": args.label, "samples": n, "trace": args.trace, "nxf_opts": os.environ.get("NXF_OPTS", ""), "lanes": lanes, "configs": [str(c) for c in args.config],
                         "nextflow_args": args.nextflow_args, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                         "pipeline": asdict(pipe) if pipe else None, "bare": asdict(bare) if bare else None,
                         "processes": {k: asdict(v) for k, v in totals.items()}})

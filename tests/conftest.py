@@ -38,4 +38,6 @@ def test_profile_run(tmp_path_factory):
     from nextflow_runner import run_nextflow
 
     launch_dir = tmp_path_factory.mktemp("pipeline")
-    return launch_dir, run_nextflow(launch_dir, "-profile", "test", "--outdir", "results")
+    # the test profile run locally leaves Nextflow's execution reports off (conf/test.config); the
+    # checks read the execution trace (cached tasks on -resume, executors, resources), so it is on here
+    return launch_dir, run_nextflow(launch_dir, "-profile", "test", "--execution_reports", "true", "--outdir", "results")

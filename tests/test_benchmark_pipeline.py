@@ -3,6 +3,7 @@ layout, trace totals, and that the bare measuring stick still runs the modules' 
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
@@ -54,6 +55,28 @@ def test_process_totals_from_a_raw_trace(tmp_path):
     assert totals["FASTQC"].cpu_s == 3.0 + 0.5
     assert totals["FASTQC"].peak_rss_mb == 200.0
     assert totals["BWA_MEM"].cpu_s == 0.0
+
+
+def test_folder_totals_from_task_folders_without_a_trace(tmp_path):
+    def task(folder: str, name: str, begin: float, end: float, finished: bool = True) -> None:
+        path = tmp_path / "work" / folder
+        path.mkdir(parents=True)
+        (path / ".command.run").write_text(f"#!/bin/bash\n### ---\n### name: '{name}'\n### ...\n")
+        (path / ".command.begin").touch()
+        os.utime(path / ".command.begin", (begin, begin))
+        if finished:
+            (path / ".exitcode").write_text("0")
+            os.utime(path / ".exitcode", (end, end))
+
+    task("ab/0001", "HLHSCREEN:FASTQC (case_01)", 1000.0, 1004.5)
+    task("ab/0002", "HLHSCREEN:FASTQC (ctrl_01)", 1000.0, 1002.0)
+    task("cd/0003", "HLHSCREEN:ALIGN:BWA_MEM (case_01)", 1005.0, 1006.0)
+    task("cd/0004", "HLHSCREEN:ALIGN:BWA_MEM (ctrl_01)", 1005.0, 0.0, finished=False)  # never ended: left out
+    totals = benchmark_pipeline.folder_totals(tmp_path / "work")
+    assert set(totals) == {"FASTQC", "BWA_MEM"}
+    assert (totals["FASTQC"].tasks, totals["FASTQC"].realtime_s) == (2, 6.5)
+    assert (totals["BWA_MEM"].tasks, totals["BWA_MEM"].realtime_s) == (1, 1.0)
+    assert totals["FASTQC"].cpu_s == 0.0 and totals["FASTQC"].peak_rss_mb == 0.0
 
 
 def test_bare_script_uses_the_modules_tool_settings():

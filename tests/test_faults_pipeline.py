@@ -28,8 +28,11 @@ def run(launch_dir: Path, *args: str, script: str = str(REPO)) -> subprocess.Com
 
 
 def trace_rows(results: Path):
+    """The execution trace's rows; a run without a trace fails the test (no trace = no task ran?)."""
     rows = []
-    for path in (results / "pipeline_info").glob("execution_trace_*.txt"):
+    paths = list((results / "pipeline_info").glob("execution_trace_*.txt"))
+    assert paths, f"no execution trace in {results}/pipeline_info (run with --execution_reports true)"
+    for path in paths:
         with open(path) as handle:
             rows += list(csv.DictReader(handle, delimiter="\t"))
     return rows
@@ -43,7 +46,7 @@ def test_a_truncated_fastq_stops_its_lane_before_fastqc_and_alignment(tmp_path):
     sheet.write_text("sample,group,fastq_1,fastq_2\n"
                      f"case_02,case,{READS}/case_02_L001_R1.fastq.gz,{READS}/case_02_L001_R2.fastq.gz\n"
                      f"ctrl_01,control,{READS}/ctrl_01_L001_R1.fastq.gz,{damaged}\n")
-    result = run(tmp_path, "-profile", "test", "--input", str(sheet), "--outdir", "results")
+    result = run(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(sheet), "--outdir", "results")
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
     assert "CHECK_FASTQ (ctrl_01_L1)" in output

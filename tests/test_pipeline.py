@@ -28,7 +28,8 @@ pytestmark = pytest.mark.pipeline
 
 
 def run(launch_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return run_nextflow(launch_dir, "-profile", "test", *args)
+    # the checks read the execution trace, which the test profile leaves off when run locally
+    return run_nextflow(launch_dir, "-profile", "test", "--execution_reports", "true", *args)
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,21 @@ def test_test_profile_run_is_bounded_by_its_queue_not_by_racy_cpu_counters(test_
     assert int(capacity) == os.cpu_count(), monitor.group(0)
 
 
+def execution_reports_enabled(flat: str) -> dict:
+    return {scope: f"{scope}.enabled = true" in flat.splitlines() for scope in ("trace", "timeline", "report")}
+
+
+def test_execution_reports_are_on_by_default_and_on_a_cluster_off_for_the_local_test_profile():
+    """Nextflow's per-task metrics cost ~12 % on the test profile's seconds-long tasks (docs/benchmarks.md):
+    off there when run locally; on for real runs and under a cluster executor, where the trace is how
+    resource requests are checked."""
+    assert execution_reports_enabled(nextflow_config()) == {"trace": True, "timeline": True, "report": True}
+    assert execution_reports_enabled(nextflow_config("-profile", "test")) == \
+        {"trace": False, "timeline": False, "report": False}
+    assert execution_reports_enabled(nextflow_config("-profile", "test,slurm")) == \
+        {"trace": True, "timeline": True, "report": True}
+
+
 def test_a_site_config_given_with_c_sets_the_caps(tmp_path):
     site = tmp_path / "site.config"
     site.write_text("process.resourceLimits = [cpus: 48, memory: 384.GB, time: 72.h]\n")
@@ -92,7 +107,8 @@ def test_a_tool_failing_inside_a_pipe_fails_its_task(tmp_path):
     sheet.write_text("sample,group,fastq_1,fastq_2\n"
                      f"case_02,case,{cohort}/reads/case_02_L001_R1.fastq.gz,{cohort}/reads/case_02_L001_R2.fastq.gz\n"
                      f"ctrl_02,control,{cohort}/reads/ctrl_02_L001_R1.fastq.gz,{cohort}/reads/ctrl_02_L001_R2.fastq.gz\n")
-    result = run_nextflow(tmp_path, "-profile", "test", "--input", str(sheet), "--outdir", "results", check=False,
+    result = run_nextflow(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(sheet),
+                          "--outdir", "results", check=False,
                           env={"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"})
     assert result.returncode != 0, "the run succeeded although bwa mem crashed"
     traces = list((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
