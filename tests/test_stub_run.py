@@ -2,13 +2,16 @@
 
 bwa-mem2 and Ensembl VEP are not packaged by Debian; their modules render their command with one
 function used by both the script and the stub, and the stub records it, so the exact command
-lines are checked here without the tools.
+lines are checked here without the tools. SPLIT_TARGETS does the same; it also runs for real, so its
+record is compared with the command its real task ran.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
+from typing import List
 
 import pytest
 from nextflow_runner import run_nextflow
@@ -27,10 +30,26 @@ def recorded(launch_dir: Path, pattern: str) -> str:
     return files[0].read_text()
 
 
-def test_stub_run_of_the_test_profile_as_is(tmp_path):
+def task_scripts(launch_dir: Path, process: str) -> List[str]:
+    """The .command.sh of every task of ``process`` in a launch folder (named in its .command.run
+    header: ``### name: 'HLHSCREEN:CALL_VARIANTS:SPLIT_TARGETS (targets.bed)'``)."""
+    header = re.compile(rf"^### name: '(\S+:)?{process}[ ']", re.MULTILINE)
+    found = [run.with_name(".command.sh").read_text() for run in (launch_dir / "work").rglob(".command.run")
+             if header.search(run.read_text(errors="replace")[:500])]
+    assert found, f"no {process} task in {launch_dir}"
+    return found
+
+
+def test_stub_run_of_the_test_profile_as_is(tmp_path, test_profile_run):
     result = stub_run(tmp_path)
     assert "SCREEN" in result.stdout and "REPORT" in result.stdout and "MULTIQC" in result.stdout
     assert (tmp_path / "results/report/hlhscreen_report.html").exists()
+    # SPLIT_TARGETS runs here for real too (the session's test-profile run): what its stub records is
+    # the command line its script ran, with the same inputs
+    stub_command = recorded(tmp_path, "split_targets.command.txt").strip()
+    assert stub_command.startswith("split_bed.py ") and "--chunks 3 --samples 8 " in stub_command
+    real_run, _ = test_profile_run  # other tests -resume it: same inputs, so the same (cached) task
+    assert any(stub_command in script.splitlines() for script in task_scripts(real_run, "SPLIT_TARGETS"))
 
 
 def test_auto_calling_chunks_and_no_execution_reports(tmp_path):

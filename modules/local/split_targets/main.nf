@@ -1,3 +1,8 @@
+// The command is rendered by one function so the stub records exactly what the script runs.
+def splitTargetsCommand(String targets, chunks, samples) {
+    return "split_bed.py ${targets} --chunks ${chunks} --samples ${samples} --prefix chunk"
+}
+
 process SPLIT_TARGETS {
     tag "$targets.name"
     label 'process_single'
@@ -19,7 +24,7 @@ process SPLIT_TARGETS {
 
     script:
     """
-    split_bed.py $targets --chunks $chunks --samples $samples --prefix chunk
+    ${splitTargetsCommand(targets.toString(), chunks, samples)}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -29,8 +34,9 @@ process SPLIT_TARGETS {
 
     stub:
     """
-    # the command the script would run, for the stub-run tests
-    echo "split_bed.py $targets --chunks $chunks --samples $samples --prefix chunk" > split_targets.command.txt
+    cat <<'END_COMMAND' > split_targets.command.txt
+    ${splitTargetsCommand(targets.toString(), chunks, samples)}
+    END_COMMAND
     touch chunk_001.bed
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
