@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
 
 import cohort  # noqa: E402
+from nextflow_tasks import task_process_name  # noqa: E402
 
 # the results that must not change with any speed-up (relative to --outdir and to the bare folder)
 TABLES = (
@@ -114,14 +115,12 @@ def folder_totals(work: Path) -> Dict[str, ProcessTotal]:
     process name is in the first '### name:' line of .command.run. CPU and peak RSS stay 0 (unknown)."""
     totals: Dict[str, ProcessTotal] = {}
     for task in sorted(work.glob("*/*/")):
-        begin, end, wrapper = task / ".command.begin", task / ".exitcode", task / ".command.run"
-        if not (begin.exists() and end.exists() and wrapper.exists()):
+        begin, end = task / ".command.begin", task / ".exitcode"
+        if not (begin.exists() and end.exists()):
             continue  # not run (cached, failed to start) or still running when the run was stopped
-        with open(wrapper) as handle:
-            name_line = next((line for line in handle if line.startswith("### name:")), None)
-        if name_line is None:
+        name = task_process_name(task)
+        if name is None:
             continue
-        name = name_line.split("'")[1].split(" (")[0].split(":")[-1]
         total = totals.setdefault(name, ProcessTotal())
         total.tasks += 1
         total.realtime_s += max(0.0, end.stat().st_mtime - begin.stat().st_mtime)

@@ -137,7 +137,7 @@ GROUPS = {
         "help": {"type": ["boolean", "string"], "default": False,
                  "description": "Print the parameters and exit (--help <parameter>: that parameter in full)."},
         "execution_reports": {"type": "boolean", "default": True,
-                              "description": "Nextflow's execution trace, timeline and report in pipeline_info/. Their per-task CPU/memory metrics are sampled inside every task; on many second-long tasks (small panel samples on a laptop) that costs ~15 % of the wall time: false switches the three off (docs/benchmarks.md). The test profile run locally defaults to false."},
+                              "description": "Nextflow's execution trace, timeline and report in pipeline_info/. Their per-task CPU/memory metrics are sampled inside every task; on many second-long tasks (small panel samples on a laptop) that costs ~13 % of the wall time (24 samples on 2 cores: 165 -> 187 s): false switches the three off (docs/benchmarks.md). The test profile run locally defaults to false."},
     }),
 }
 

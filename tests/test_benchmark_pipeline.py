@@ -16,6 +16,7 @@ sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
 import benchmark_pipeline  # noqa: E402
 import cohort  # noqa: E402
 import freebayes_scaling  # noqa: E402
+import nextflow_tasks  # noqa: E402
 
 BARE = (REPO / "scripts" / "benchmark" / "bare_pipeline.sh").read_text()
 MODULES_CONFIG = (REPO / "conf" / "modules.config").read_text()
@@ -77,6 +78,20 @@ def test_folder_totals_from_task_folders_without_a_trace(tmp_path):
     assert (totals["FASTQC"].tasks, totals["FASTQC"].realtime_s) == (2, 6.5)
     assert (totals["BWA_MEM"].tasks, totals["BWA_MEM"].realtime_s) == (1, 1.0)
     assert totals["FASTQC"].cpu_s == 0.0 and totals["FASTQC"].peak_rss_mb == 0.0
+
+
+def test_task_process_name_from_the_wrapper_header(tmp_path):
+    def task(folder: str, header: str) -> Path:
+        path = tmp_path / folder
+        path.mkdir()
+        (path / ".command.run").write_text(f"#!/bin/bash\n### ---\n{header}\n### ---\nset -e\n")
+        return path
+
+    assert nextflow_tasks.task_process_name(task("a", "### name: 'HLHSCREEN:CALL_VARIANTS:SPLIT_TARGETS (targets.bed)'")) == "SPLIT_TARGETS"
+    assert nextflow_tasks.task_process_name(task("b", "### name: 'MULTIQC'")) == "MULTIQC"
+    assert nextflow_tasks.task_process_name(task("c", "### cpus: 1")) is None
+    (tmp_path / "d").mkdir()
+    assert nextflow_tasks.task_process_name(tmp_path / "d") is None  # no wrapper
 
 
 def test_bare_script_uses_the_modules_tool_settings():

@@ -8,8 +8,8 @@ record is compared with the command its real task ran.
 
 from __future__ import annotations
 
-import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import List
 
@@ -17,6 +17,9 @@ import pytest
 from nextflow_runner import run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from nextflow_tasks import task_process_name  # noqa: E402
+
 pytestmark = pytest.mark.pipeline
 
 
@@ -33,9 +36,8 @@ def recorded(launch_dir: Path, pattern: str) -> str:
 def task_scripts(launch_dir: Path, process: str) -> List[str]:
     """The .command.sh of every task of ``process`` in a launch folder (named in its .command.run
     header: ``### name: 'HLHSCREEN:CALL_VARIANTS:SPLIT_TARGETS (targets.bed)'``)."""
-    header = re.compile(rf"^### name: '(\S+:)?{process}[ ']", re.MULTILINE)
-    found = [run.with_name(".command.sh").read_text() for run in (launch_dir / "work").rglob(".command.run")
-             if header.search(run.read_text(errors="replace")[:500])]
+    found = [task.joinpath(".command.sh").read_text() for task in sorted((launch_dir / "work").glob("*/*/"))
+             if task_process_name(task) == process]
     assert found, f"no {process} task in {launch_dir}"
     return found
 
