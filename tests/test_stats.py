@@ -344,3 +344,54 @@ def test_r_tolerance_can_round_a_tiny_estimate_to_zero():
     assert result.ci_high == pytest.approx(0.00029685758760947609, rel=1e-9)
     assert result.p_value == pytest.approx(2.65476e-116, rel=1e-5)
     assert 0 < fisher_test([[1, 145], [294, 1]], 0.8, root_tol=0.0).odds_ratio < 1e-4
+
+
+# ------------------------------------------------------------------ large cohorts and extreme tables (R)
+
+EXTREME = _read_tsv(FIXTURES / "fisher_extreme_reference.tsv")
+BH_COHORT = _read_tsv(FIXTURES / "bh_cohort_reference.tsv")
+
+
+def test_extreme_fixture_covers_what_it_says():
+    sets = {row["set"] for row in EXTREME}
+    assert sets == {"random_200x800", "random_1000x1000", "rare_1000x1000", "tiny_p", "zero_inf", "conf_levels"}
+    p_values = [_num(row["p_value"]) for row in EXTREME]
+    assert 0.0 in p_values  # R itself underflows to 0 there
+    assert any(0 < p < 2.2250738585072014e-308 for p in p_values)  # subnormal, still not 0 in R
+    assert any(1e-301 < p < 1e-299 for p in p_values) and any(1e-36 < p < 1e-29 for p in p_values)
+    estimates = [_num(row["estimate"]) for row in EXTREME]
+    assert 0.0 in estimates and math.inf in estimates
+    assert {float(row["conf_level"]) for row in EXTREME} >= {0.8, 0.9, 0.95, 0.99, 0.999}
+
+
+@pytest.mark.parametrize("row", EXTREME, ids=lambda r: f"{r['set']}-{r['n_cases']}x{r['n_controls']}-"
+                                                         f"{r['case_carriers']}-{r['control_carriers']}-{r['conf_level']}")
+def test_fisher_matches_r_on_large_and_extreme_tables(row):
+    """1e-9 relative, exact for 0 and Inf: a p-value R gives as 1e-300 or subnormal must not come out as 0,
+    and one R gives as 0 (underflow) must be 0, not a made-up small number."""
+    n1, n2, a, c = (int(row[key]) for key in ("n_cases", "n_controls", "case_carriers", "control_carriers"))
+    result = fisher_test([[a, n1 - a], [c, n2 - c]], conf_level=float(row["conf_level"]))
+    for name, got in (("p_value", result.p_value), ("estimate", result.odds_ratio), ("ci_low", result.ci_low),
+                      ("ci_high", result.ci_high)):
+        assert_same(got, _num(row[name]), name)
+
+
+def test_bh_over_a_cohort_with_ties_and_untestable_tests_matches_r():
+    """400 tests of a 200 x 800 design, tied tables and 60 NA (untestable): p from fisher_test and q from
+    p_adjust_bh over them equal R's fisher.test + p.adjust(BH)."""
+    rows = sorted(BH_COHORT, key=lambda r: int(r["index"]))
+    p = []
+    for row in rows:
+        if row["case_carriers"] == "NA":
+            p.append(None)
+            continue
+        a, c = int(row["case_carriers"]), int(row["control_carriers"])
+        p.append(fisher_p_value([[a, 200 - a], [c, 800 - c]]))
+        assert_same(p[-1], _num(row["p"]), f"p of row {row['index']}")
+    assert p.count(None) == 60 and len(set(x for x in p if x is not None)) < 40  # ties present
+    for got, row in zip(p_adjust_bh(p), rows):
+        want = _num(row["q"])
+        if math.isnan(want):
+            assert math.isnan(got)
+        else:
+            assert_same(got, want, f"q of row {row['index']}")
