@@ -1271,3 +1271,329 @@ def test_a_candidate_says_what_whitelisting_would_not_change():
     assert "--max_af" not in why("af_above_max;common_not_risk_factor", whitelist_overrides_max_af=True)
     assert "whitelisting does not waive the other reason(s): impact_not_selected" in \
         why("common_not_risk_factor;impact_not_selected")
+
+
+# ------------------------------------------------------------------ a generated cohort: report == TSVs
+#
+# A seeded random cohort with what real studies produce: HTML special characters in sample names and
+# labels, an X-linked gene with hemizygous males and heterozygous females, homozygous and compound
+# heterozygous carriers, not-assessable calls, a variant every sample carries, a gene nobody can be
+# assessed in, variants nobody in one group carries. The report's tables are parsed back and compared
+# cell by cell with the TSVs they come from (nothing is taken from the report code's own formatting).
+
+import random  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+GEN_GENES = ("PRF1", "UNC13D", "SH2D1A", "STX11", "LYST")
+GEN_X_GENE = "SH2D1A"
+
+
+def _gen_name(rng: random.Random, prefix: str, index: int) -> str:
+    specials = ["<b>", "&amp;", '"q"', "'s", "<script>x</script>", "&", "a>b"]
+    return f"{prefix}{index:02d}" + (rng.choice(specials) if index % 3 == 0 else "")
+
+
+def generated_cohort(folder: Path, n_cases: int = 9, n_controls: int = 14, n_variants: int = 18,
+                     seed: int = 20261202, alpha: float = 0.05) -> Dict[str, Path]:
+    """Write samples, QC, variants.tsv, carriers.tsv and gene_status.tsv of a random cohort (rules as SCREEN's)
+    and run COHORT_STATS on them; returns the paths as :func:`make_inputs` does."""
+    rng = random.Random(seed)
+    cases = [_gen_name(rng, "case", i) for i in range(n_cases)]
+    controls = [_gen_name(rng, "ctrl", i) for i in range(n_controls)]
+    samples = [(s, "case") for s in cases] + [(s, "control") for s in controls]
+    male = {sample: rng.random() < 0.5 for sample, _ in samples}
+    variants = []
+    for index in range(n_variants):
+        gene = GEN_GENES[index % len(GEN_GENES)]
+        chrom = "chrX" if gene == GEN_X_GENE else "chr10"
+        vid = f"{chrom}:{1000 + index}:C:T"
+        label = f"p.Arg{index}Ter" + ("<&>\"'" if index == 4 else "")
+        freq = rng.choice([0.0, 0.05, 0.2, 0.5])
+        states = {}
+        for sample, group in samples:
+            draw = rng.random()
+            if gene == "STX11":
+                state = "not_assessable"  # a gene nobody can be assessed in
+            elif index == 0:
+                state = "het"  # a variant every sample carries
+            elif draw < 0.06:
+                state = "not_assessable"
+            elif draw < 0.06 + freq * (1.5 if group == "case" else 1.0):
+                if gene == GEN_X_GENE:
+                    state = "hemizygous" if male[sample] else "het"
+                else:
+                    state = "hom_alt" if rng.random() < 0.15 else "het"
+            else:
+                state = "ref"
+            states[sample] = state
+        variants.append((vid, gene, label, states))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: Dict[str, Path] = {}
+    with open(folder / "samples.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample", "group"])
+        writer.writerows(samples)
+    paths["samples"] = folder / "samples.csv"
+    paths["qc"] = _write_tsv(folder / "sample_qc.tsv", QC_BASE_COLUMNS,
+                             [[s, g, "7788", "7788", "100.0", "39.88", "100.0", "pass"] for s, g in samples])
+    genotype = {"het": "0/1", "hom_alt": "1/1", "ref": "0/0", "not_assessable": "./.", "hemizygous": "1"}
+    variant_rows, carrier_rows = [], []
+    for vid, gene, label, states in variants:
+        chrom, pos, ref, alt = vid.split(":")
+        counts = [list(states.values()).count(state) for state in ("het", "hom_alt", "hemizygous", "ref",
+                                                                    "not_assessable")]
+        row = {column: "NA" for column in VARIANT_HEADER}
+        row.update(variant_id=vid, chrom=chrom, pos=pos, ref=ref, alt=alt, gene=gene, hgvsc=f"c.{pos}C>T",
+                   hgvsp=label, label=label, consequence="stop_gained", impact="HIGH", af_status="novel",
+                   decision="kept", reasons="in_panel;quality_pass;af_novel;impact:HIGH;assessable_carrier",
+                   whitelisted="no", qual="100", filter="PASS", mane_select="yes", summary_basis="mane_select",
+                   n_het=str(counts[0]), n_hom_alt=str(counts[1]), n_hemizygous=str(counts[2]), n_ref=str(counts[3]),
+                   n_not_assessable=str(counts[4]))
+        variant_rows.append([row[column] for column in VARIANT_HEADER])
+        for sample, group in samples:
+            state = states[sample]
+            carrier_rows.append([sample, group, vid, gene, f"c.{pos}C>T", label, genotype[state], state, "30",
+                                 "99", "low_depth" if state == "not_assessable" else "NA"])
+    paths["variants"] = _write_tsv(folder / "variants.tsv", VARIANT_HEADER, variant_rows)
+    paths["carriers"] = _write_tsv(folder / "carriers.tsv", list(cohort.CARRIERS_COLUMNS), carrier_rows)
+    status_rows = []
+    for gene in GEN_GENES:
+        in_gene = [(vid, states) for vid, g, _, states in variants if g == gene]
+        for sample, group in samples:
+            states = {vid: s[sample] for vid, s in in_gene}
+            carried = [vid for vid, state in states.items() if state in ("het", "hom_alt", "hemizygous")]
+            missing = [vid for vid, state in states.items() if state == "not_assessable"]
+            if not carried:
+                status = "not_assessable" if missing else "none"
+            elif "hemizygous" in (states[vid] for vid in carried):
+                status = "hemizygous"
+            elif "hom_alt" in (states[vid] for vid in carried):
+                status = "biallelic_hom"
+            elif len(carried) > 1:
+                status = "possible_compound_het"
+            else:
+                status = "monoallelic"
+            status_rows.append([sample, group, gene, status, ";".join(carried) or "NA", str(len(in_gene)),
+                                str(len(missing)), ";".join(missing) or "NA"])
+    paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS), status_rows)
+    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort",
+                                      alpha=alpha)
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
+        written["variant"], written["gene"], written["biallelic"], written["power"])
+    paths["versions"] = folder / "software_versions.yml"
+    paths["versions"].write_text(VERSIONS)
+    paths["params"] = folder / "params.json"
+    paths["params"].write_text(json.dumps(PARAMS))
+    return paths
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as rows of cell texts (entities decoded), grouped by the enclosing section id."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: Dict[str, List[List[List[str]]]] = {}
+        self._section = ""
+        self._row: List[str] = []
+        self._cell: List[str] = []
+        self._in_cell = False
+
+    def handle_starttag(self, name, attrs):
+        if name == "section":
+            self._section = dict(attrs).get("id", "")
+        elif name == "table":
+            self.tables.setdefault(self._section, []).append([])
+        elif name == "tr":
+            self._row = []
+        elif name in ("td", "th"):
+            self._cell, self._in_cell = [], True
+
+    def handle_endtag(self, name):
+        if name in ("td", "th"):
+            self._row.append("".join(self._cell).strip())
+            self._in_cell = False
+        elif name == "tr":
+            self.tables[self._section][-1].append(self._row)
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self._cell.append(data)
+
+
+def page_tables(page: str) -> Dict[str, List[List[List[str]]]]:
+    parser = _Tables()
+    parser.feed(page)
+    return parser.tables
+
+
+def _shown_equals(shown: str, value: str) -> bool:
+    """A report number (3 significant digits) is the TSV's value: same 0 / Inf / NA, else within half a unit
+    of the third significant digit (read back from the text, not re-formatted with the report's code)."""
+    if value == "NA":
+        return shown == "NA"
+    number = float(value)
+    if number == 0 or math.isinf(number):
+        return shown == {0.0: "0", math.inf: "Inf"}[number] or (number == 0 and shown.startswith("<"))
+    if shown in ("NA", "Inf", "0"):
+        return False
+    got = float(shown)
+    unit = 10 ** (math.floor(math.log10(abs(number))) - 2)
+    return abs(got - number) <= 0.5 * unit * (1 + 1e-9) and len(shown.replace(".", "").lstrip("0").split("e")[0]) == 3
+
+
+def _fraction(carriers: str, assessable: str) -> str:
+    k, n = int(carriers), int(assessable)
+    return f"{k}/{n}" if n == 0 else f"{k}/{n} ({round(100 * k / n, 1):.1f}%)"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    paths = generated_cohort(folder / "inputs", alpha=0.1)
+    written = run(paths, folder / "out")
+    return paths, written, written["html"].read_text(encoding="utf-8")
+
+
+def test_generated_cohort_has_the_edge_cases(generated):
+    paths = generated[0]
+    variant = read_tests(paths["variant_tests"])
+    gene = {row["id"]: row for row in read_tests(paths["gene_tests"])}
+    states = {row["state"] for row in read_tests(paths["carriers"])}
+    assert states == {"het", "hom_alt", "hemizygous", "ref", "not_assessable"}
+    assert gene["STX11"]["testable"] == "no"
+    assert variant[0]["note"] == "or_not_estimable=all_carriers"
+    assert any(row["odds_ratio"] in ("0.0", "Inf") and row["note"].startswith("or_not_estimable=no_")
+               for row in variant)
+    assert any(row["testable"] == "yes" and row["odds_ratio"] not in ("0.0", "Inf") for row in variant)
+
+
+def test_generated_report_test_tables_equal_the_tsvs(generated):
+    """Every row of the three test tables, cell by cell, against variant/gene/biallelic_tests.tsv, in order."""
+    paths, _, page = generated
+    tables = page_tables(page)["tests"]
+    assert len(tables) == 3
+    for table_rows, level in zip(tables, ("variant", "gene", "biallelic")):
+        header, *body = table_rows
+        assert header[:6] == ["Variant" if level == "variant" else "Gene", "Cases: carriers/assessable (%)",
+                              "Controls: carriers/assessable (%)", "OR (95% CI)", "p", "q (BH)"]
+        tsv = read_tests(paths[f"{level}_tests"])
+        assert len(body) == len(tsv), level
+        for shown, row in zip(body, tsv):
+            name, cases, controls, odds, p, q, note = shown
+            assert name == (f"{row['gene']} {row['label']}" if level == "variant" else row["gene"])
+            assert cases == _fraction(row["case_carriers"], row["case_assessable"])
+            assert controls == _fraction(row["control_carriers"], row["control_assessable"])
+            assert _shown_equals(p, row["p_value"]) and _shown_equals(q, row["q_value"]), (level, row["id"], p, q)
+            if row["testable"] == "no":
+                assert odds == "NA" and note.startswith("not testable")
+            elif row["note"].startswith("or_not_estimable="):
+                assert odds.startswith("not estimable (") and row["odds_ratio"] in ("0.0", "Inf")
+                limits = re.search(r"; CI (\S+)\u2013(\S+)$", odds)
+                if row["note"].split(";")[0] in ("or_not_estimable=no_carriers", "or_not_estimable=all_carriers"):
+                    assert limits is None
+                else:
+                    assert _shown_equals(limits.group(1), row["ci_low"]) and _shown_equals(limits.group(2),
+                                                                                           row["ci_high"])
+            else:
+                match = re.fullmatch(r"(\S+) \((\S+)\u2013(\S+)\)", odds)
+                assert match, odds
+                for text, column in zip(match.groups(), ("odds_ratio", "ci_low", "ci_high")):
+                    assert _shown_equals(text, row[column]), (level, row["id"], column, text, row[column])
+            excluded = re.search(r"excluded_samples=(\d+)", row["note"])
+            if excluded:
+                assert f"{excluded.group(1)} sample(s) not assessable, left out" in note
+            else:
+                assert "left out" not in note
+
+
+def test_generated_report_power_tables_equal_power_tsv(generated):
+    paths, _, page = generated
+    tables = page_tables(page)["power"]
+    power = read_tests(paths["power"])
+    assert {row["alpha"] for row in power} == {"0.1"}
+    assert "\u03b1 = 0.1" in html.unescape(section_text(page, "power"))
+    for table_rows, level in zip(tables, ("gene", "variant")):
+        header, *body = table_rows
+        rows = [row for row in power if row["level"] == level]
+        assert len(body) == len(rows)
+        for shown, row in zip(body, rows):
+            assert shown[1] == _fraction(row["control_carriers"], row["control_assessable"])
+            assert shown[2] == row["case_assessable"]
+            for text, column in zip(shown[3:6], ("power_or_2", "power_or_5", "power_or_10")):
+                if row[column] == "NA":
+                    assert text == "NA"
+                else:
+                    value = float(row[column])
+                    assert text == ("<1%" if 0 < value < 0.005 else ">99%" if 0.995 <= value < 1
+                                    else f"{round(100 * value)}%"), (row["id"], column, text, value)
+            need = row["min_significant_case_carriers"]
+            assert shown[7] == ("NA" if need == "NA" else f"{need}/{row['case_assessable']}")
+
+
+def test_generated_report_carriers_equal_carriers_tsv(generated):
+    """Section 3 lists each kept variant's carriers per group with het/hom/hemi as carriers.tsv has them."""
+    paths, _, page = generated
+    (table_rows,) = page_tables(page)["variants"][:1]
+    header, *body = table_rows
+    column = {name: index for index, name in enumerate(header)}
+    calls = read_tests(paths["carriers"])
+    short = {"het": "het", "hom_alt": "hom", "hemizygous": "hemi"}
+    variants = read_tests(paths["variants"])
+    assert len(body) == len(variants)
+    for shown, variant in zip(body, variants):
+        for group, title in (("case", "Carriers: cases"), ("control", "Carriers: controls")):
+            want = [f"{c['sample']} ({short[c['state']]})" for c in calls
+                    if c["variant_id"] == variant["variant_id"] and c["group"] == group and c["state"] in short]
+            assert shown[column[title]] == (", ".join(want) or "none")
+
+
+def test_generated_report_hemizygous_counts_agree(generated):
+    """A hemizygous male carries at variant, gene and biallelic level: the counts of the X-linked gene in the
+    gene and biallelic tables equal the carriers recomputed from carriers.tsv."""
+    paths, _, _ = generated
+    calls = [c for c in read_tests(paths["carriers"]) if c["gene"] == GEN_X_GENE]
+    hemi = {c["sample"] for c in calls if c["state"] == "hemizygous"}
+    assert hemi
+    status = {(row["sample"]): row["status"] for row in read_tests(paths["gene_status"]) if row["gene"] == GEN_X_GENE}
+    assert all(status[sample] == "hemizygous" for sample in hemi)
+    biallelic = {row["id"]: row for row in read_tests(paths["biallelic_tests"])}[GEN_X_GENE]
+    for group in ("case", "control"):
+        want = sum(1 for s, st in status.items()
+                   if st in ("hemizygous", "biallelic_hom", "possible_compound_het", "compound_het")
+                   and next(c["group"] for c in calls if c["sample"] == s) == group)
+        assert int(biallelic[f"{group}_carriers"]) == want
+
+
+def test_generated_multiqc_equals_gene_tests(generated):
+    paths, written, _ = generated
+    lines = [line for line in written["multiqc"].read_text().splitlines() if not line.startswith("#")]
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    tests = read_tests(paths["gene_tests"])
+    assert [row["gene"] for row in rows] == [row["gene"] for row in tests]
+    for row, test in zip(rows, tests):
+        for column in ("case_carriers", "case_assessable", "control_carriers", "control_assessable", "testable"):
+            assert row[column] == test[column]
+        for column in ("ci_low", "ci_high", "p_value", "q_value"):
+            assert _shown_equals(row[column], test[column]), (test["id"], column)
+
+
+def test_generated_report_escapes_names_and_is_self_contained(generated):
+    paths, _, page = generated
+    names = [row["sample"] for row in read_tests(paths["carriers"])] + [row["label"] for row in
+                                                                     read_tests(paths["variants"])]
+    raw = [name for name in set(names) if re.search(r"[<>&\"']", name)]
+    assert raw
+    body = page.split("<body>", 1)[1]
+    assert "<script" not in page.lower() and "<b>" not in body
+    text = html.unescape(re.sub(r"<[^>]+>", "", body))
+    for name in raw:
+        assert name in text  # shown as written, not dropped or mangled
+        assert html.escape(name) in body  # escaped (quotes too) ...
+        if re.search(r"[<>\"']", name):
+            assert name not in body  # ... never as raw markup
+    assert not re.search(r"https?://", page.replace("http://www.w3.org/2000/svg", ""))
+    for source in re.findall(r'<img src="([^"]+)"', page):
+        import base64
+        svg = base64.b64decode(source.split(",", 1)[1]).decode("utf-8")
+        assert not re.search(r"(?:href|src)\s*=\s*[\"']?(?:https?:)?//", svg)
