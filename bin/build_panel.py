@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Build a gene-panel folder from a gene list and a GENCODE/Ensembl GTF (GRCh38).
+"""Build a gene-panel folder from a gene list and a GTF (GRCh38: GENCODE, Ensembl, NCBI RefSeq, MANE).
 
-Per gene the MANE Select transcript is used (tag "MANE_Select"), else the Ensembl canonical one
-(tag "Ensembl_canonical"). Writes genes.tsv, regions.bed (exons + --pad bp, merged, named
+Per gene the MANE Select transcript is used (tag "MANE_Select" or "MANE Select"), else the Ensembl
+canonical one (tag "Ensembl_canonical"), else the RefSeq Select one; UCSC exports and GFF3 are refused. Writes genes.tsv, regions.bed (exons + --pad bp, merged, named
 GENE|exonN), targets.bed (exons + --target-pad bp, for calling), gene_models.gtf.gz(.tbi),
 risk_factors.tsv and panel.json into --out, atomically. See docs/panels.md.
 
@@ -12,6 +12,7 @@ Errors are reported as `ERROR <file>:<line>: <field>: <problem>. <fix>`; exit st
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -23,7 +24,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--genes", required=True, type=Path,
                         help="text file, one gene symbol or Ensembl gene id (version optional) per line; '#' comments")
-    parser.add_argument("--gtf", required=True, type=Path, help="GENCODE/Ensembl GTF on GRCh38 (plain or .gz)")
+    parser.add_argument("--gtf", required=True, type=Path, help="GENCODE/Ensembl/RefSeq/MANE GTF on GRCh38 (plain or .gz)")
     parser.add_argument("--out", required=True, type=Path, help="panel folder to create")
     parser.add_argument("--pad", type=int, default=DEFAULT_PAD,
                         help="bp added on each side of every exon for regions.bed, the screened regions "
@@ -38,7 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="optional risk-factor whitelist TSV (validated, must fall inside regions.bed); "
                              "default: an empty whitelist")
     parser.add_argument("--contig-style", choices=("ucsc", "keep"), default="ucsc",
-                        help="'ucsc' renames Ensembl contigs (10 -> chr10, MT -> chrM); 'keep' leaves them (default %(default)s)")
+                        help="'ucsc' renames Ensembl/RefSeq contigs (10, NC_000010.11 -> chr10; MT -> chrM); 'keep' leaves them (default %(default)s)")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = parser.parse_args(argv)
     result = build_panel(
@@ -47,6 +48,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     for gene in result.genes:
         print(f"{gene.gene_name}\t{gene.gene_id}\t{gene.transcript_id}\t{gene.reason}")
+        for note in gene.notes:  # built, but the user must know (a PAR gene's chrY copy, a non-coding choice)
+            print(f"WARNING {args.genes.name}:{gene.request.line}: {gene.gene_name}: {note}", file=sys.stderr)
     print(f"panel written: {result.out} ({len(result.genes)} genes)")
     return 0
 

@@ -536,3 +536,273 @@ def test_load_panel_reports_missing_file(tmp_path):
     with pytest.raises(UserInputError) as err:
         P.load_panel(copy)
     assert_where(err, copy / "targets.bed", None, "--panel")
+
+
+# ------------------------------------------------------------------------------------------------
+# real GTF flavours: the shared GENCODE v44 MANE records of PRF1/UNC13D/STX11/STXBP2 rewritten into
+# each layout users download (Ensembl, NCBI RefSeq, MANE release, UCSC export, GFF3 by mistake).
+# Each must give the same screened regions as GENCODE, or be refused with a message naming the cause.
+# ------------------------------------------------------------------------------------------------
+
+CORE4_GTF = SHARED / "hlh_core4.mane.gencode44.hg38.gtf"
+CORE4 = ["PRF1", "UNC13D", "STX11", "STXBP2"]
+_GRCH38_NC = {"chr6": "NC_000006.12", "chr10": "NC_000010.11", "chr17": "NC_000017.11", "chr19": "NC_000019.10",
+              "chrX": "NC_000023.11", "chrY": "NC_000024.10"}
+_GENE_IDS = {"PRF1": "5551", "UNC13D": "201294", "STX11": "8676", "STXBP2": "6813"}
+
+
+def core4_records():
+    """(columns 1-8, attributes dict, tags) of the shared GENCODE GTF, in file order."""
+    rows = []
+    for line in CORE4_GTF.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        rows.append((cols[:8], dict(re.findall(r'(\w+) "([^"]*)"', cols[8])), re.findall(r'tag "([^"]*)"', cols[8])))
+    return rows
+
+
+def gtf_line(cols, pairs):
+    """A GTF line from columns 1-8 and (key, value) attribute pairs (repeated keys allowed)."""
+    return "\t".join(cols + [" ".join(f'{k} "{v}";' for k, v in pairs)])
+
+
+def ensembl_flavour():
+    """Homo_sapiens.GRCh38.113.gtf: '#!' headers, contigs without chr, unversioned ids + *_version,
+    *_biotype, five/three_prime_utr, tags basic + Ensembl_canonical + MANE_Select; plus an untagged
+    second PRF1 transcript (exon 3 only) that must not be chosen."""
+    lines = ["#!genome-build GRCh38.p14", "#!genome-version GRCh38", "#!genome-date 2013-12",
+             "#!genome-build-accession GCA_000001405.29", "#!genebuild-last-updated 2024-03"]
+    recs = core4_records()
+    cds = {}
+    for cols, a, _ in recs:
+        if cols[2] == "CDS":
+            lo, hi = cds.get(a["transcript_id"], (10**10, 0))
+            cds[a["transcript_id"]] = (min(lo, int(cols[3])), max(hi, int(cols[4])))
+    for cols, a, _ in recs:
+        cols = [cols[0][3:], "ensembl_havana"] + cols[2:]
+        gid, gver = a["gene_id"].split(".")
+        pairs = [("gene_id", gid), ("gene_version", gver)]
+        if "transcript_id" in a:
+            tid, tver = a["transcript_id"].split(".")
+            pairs += [("transcript_id", tid), ("transcript_version", tver)]
+        if "exon_number" in a:
+            pairs.append(("exon_number", a["exon_number"]))
+        pairs += [("gene_name", a["gene_name"]), ("gene_source", "ensembl_havana"), ("gene_biotype", "protein_coding")]
+        if "transcript_id" in a:
+            pairs += [("transcript_name", a["transcript_name"]), ("transcript_source", "ensembl_havana"),
+                      ("transcript_biotype", "protein_coding"), ("tag", "CCDS"), ("tag", "basic"),
+                      ("tag", "Ensembl_canonical"), ("tag", "MANE_Select")]
+        if cols[2] == "UTR":
+            lo, _ = cds[a["transcript_id"]]
+            before = int(cols[4]) < lo
+            cols[2] = "five_prime_utr" if before == (cols[6] == "+") else "three_prime_utr"
+        lines.append(gtf_line(cols, pairs))
+        if cols[2] == "exon" and a["gene_name"] == "PRF1" and a["exon_number"] == "3":
+            other = [("gene_id", gid), ("gene_version", gver), ("transcript_id", "ENST00000373209"),
+                     ("transcript_version", "3"), ("gene_name", "PRF1"), ("gene_biotype", "protein_coding"),
+                     ("transcript_biotype", "protein_coding"), ("tag", "basic")]
+            lines.append(gtf_line(cols[:2] + ["transcript"] + cols[3:], other))
+            lines.append(gtf_line(cols, other + [("exon_number", "1")]))
+    return lines
+
+
+def refseq_flavour(accessions=None):
+    """GCF_000001405.40_GRCh38.p14_genomic.gtf: contigs NC_..., gene_id = symbol, the symbol in 'gene',
+    transcript_id NM_..., gene lines with transcript_id "", db_xref, tag "MANE Select" (with a space),
+    no UTR features."""
+    accessions = accessions or _GRCH38_NC
+    lines = ["#gtf-version 2.2", "#!genome-build GRCh38.p14", "#!genome-build-accession NCBI_Assembly:GCF_000001405.40",
+             "#!annotation-source NCBI RefSeq GCF_000001405.40-RS_2023_10"]
+    for cols, a, _ in core4_records():
+        if cols[2] == "UTR":
+            continue
+        cols = [accessions[cols[0]], "BestRefSeq"] + cols[2:]
+        symbol = a["gene_name"]
+        if cols[2] == "gene":
+            pairs = [("gene_id", symbol), ("transcript_id", ""), ("db_xref", f"GeneID:{_GENE_IDS[symbol]}"),
+                     ("description", "test"), ("gbkey", "Gene"), ("gene", symbol), ("gene_biotype", "protein_coding")]
+        else:
+            pairs = [("gene_id", symbol), ("transcript_id", a["mane_refseq"]), ("db_xref", f"GeneID:{_GENE_IDS[symbol]}"),
+                     ("db_xref", f"Ensembl:{a['transcript_id']}"), ("gbkey", "mRNA"), ("gene", symbol),
+                     ("tag", "MANE Select"), ("transcript_biotype", "mRNA")]
+            if "exon_number" in a:
+                pairs.append(("exon_number", a["exon_number"]))
+        lines.append(gtf_line(cols, pairs))
+    return lines
+
+
+def mane_flavour():
+    """MANE.GRCh38.v1.3.ensembl_genomic.gtf: UCSC contigs, versioned Ensembl ids, gene_name, and the
+    NCBI spelling of the tag ('MANE Select')."""
+    lines = []
+    for cols, a, tags in core4_records():
+        pairs = [(k, v) for k, v in a.items() if k != "tag"] + [("tag", "MANE Select") for t in tags if t == "MANE_Select"]
+        lines.append(gtf_line(["chr" + cols[0][3:], "BestRefSeq"] + cols[2:], pairs))
+    return lines
+
+
+def ucsc_known_gene_flavour():
+    """hg38.knownGene.gtf (genePredToGtf): no gene lines, gene_id = transcript id, no tags."""
+    lines = []
+    for cols, a, _ in core4_records():
+        if cols[2] == "gene":
+            continue
+        tid = a["transcript_id"]
+        lines.append(gtf_line([cols[0], "knownGene"] + cols[2:],
+                              [("gene_id", tid), ("transcript_id", tid), ("gene_name", a["gene_name"])]))
+    return lines
+
+
+def ucsc_ncbi_refseq_flavour():
+    """hg38.ncbiRefSeq.gtf (genePredToGtf): no gene lines, gene_id = symbol, no tags."""
+    lines = []
+    for cols, a, _ in core4_records():
+        if cols[2] == "gene":
+            continue
+        lines.append(gtf_line([cols[0], "ncbiRefSeq"] + cols[2:],
+                              [("gene_id", a["gene_name"]), ("transcript_id", a["mane_refseq"]),
+                               ("gene_name", a["gene_name"])]))
+    return lines
+
+
+def gff3_flavour():
+    """Homo_sapiens.GRCh38.113.gff3 given as --gtf."""
+    lines = ["##gff-version 3", "##sequence-region   10 1 133797422"]
+    for cols, a, _ in core4_records():
+        gid = a["gene_id"].split(".")[0]
+        attributes = f"ID=gene:{gid};Name={a['gene_name']};biotype=protein_coding;gene_id={gid}"
+        lines.append("\t".join([cols[0][3:], "ensembl_havana"] + cols[2:] + [attributes]))
+    return lines
+
+
+@pytest.fixture(scope="module")
+def gencode_core4(tmp_path_factory):
+    """The panel built from the shared GENCODE GTF itself: what every flavour must reproduce."""
+    tmp = tmp_path_factory.mktemp("gencode")
+    P.build_panel(write(tmp / "genes.txt", CORE4), CORE4_GTF, tmp / "panel")
+    return tmp / "panel"
+
+
+def regions_without_names(folder):
+    return [row[:3] for row in read_bed(folder / "regions.bed")]
+
+
+def test_gencode_core4_panel_is_the_shared_mane_exons_plus_3bp(gencode_core4):
+    """The reference the flavours are compared with is itself right: shared exons + 3 bp, merged."""
+    shared = sorted((c, s, e) for c, s, e, n in read_bed(SHARED / "hlh21_mane_exons_pad3.hg38.bed")
+                    if n.split("|")[0] in CORE4)
+    built = sorted(regions_without_names(gencode_core4))
+    merged = []
+    for c, s, e in shared:
+        if merged and merged[-1][0] == c and s <= merged[-1][2]:
+            merged[-1] = (c, merged[-1][1], max(e, merged[-1][2]))
+        else:
+            merged.append((c, s, e))
+    assert built == merged
+
+
+@pytest.mark.parametrize("flavour, choice", [
+    (ensembl_flavour, "MANE_Select"),
+    (refseq_flavour, "MANE_Select"),
+    (mane_flavour, "MANE_Select"),
+])
+def test_real_gtf_flavours_build_the_same_panel_as_gencode(tmp_path, gencode_core4, flavour, choice):
+    gtf = write(tmp_path / "annotation.gtf", flavour())
+    res = P.build_panel(write(tmp_path / "genes.txt", CORE4), gtf, tmp_path / "panel")
+    assert [g.gene_name for g in res.genes] == CORE4
+    assert regions_without_names(tmp_path / "panel") == regions_without_names(gencode_core4)
+    assert read_bed(tmp_path / "panel" / "targets.bed") == read_bed(gencode_core4 / "targets.bed")
+    genes = {g["gene"]: g for g in P.load_panel(tmp_path / "panel").genes}
+    for gene, aa in EXPECTED_AA.items():
+        assert (genes[gene]["protein_aa"], genes[gene]["transcript_choice"]) == (str(aa), choice)
+    assert all(not g.notes for g in res.genes)
+
+
+def test_refseq_gtf_keeps_accession_contigs_with_contig_style_keep(tmp_path):
+    gtf = write(tmp_path / "GCF_000001405.40_GRCh38.p14_genomic.gtf", refseq_flavour())
+    P.build_panel(write(tmp_path / "genes.txt", ["PRF1"]), gtf, tmp_path / "panel", contig_style="keep")
+    assert {row[0] for row in read_bed(tmp_path / "panel" / "regions.bed")} == {"NC_000010.11"}
+
+
+def test_refseq_gtf_of_grch37_is_refused(tmp_path):
+    grch37 = dict(_GRCH38_NC, chr10="NC_000010.10")
+    gtf = write(tmp_path / "GCF_000001405.25_GRCh37.p13_genomic.gtf", refseq_flavour(grch37))
+    with pytest.raises(UserInputError, match=r"contig NC_000010\.10 is not a GRCh38 chromosome \(GRCh38 names it NC_000010\.11\)"):
+        P.build_panel(write(tmp_path / "genes.txt", ["STX11"]), gtf, tmp_path / "panel")
+    assert not (tmp_path / "panel").exists()
+
+
+@pytest.mark.parametrize("flavour, message, field", [
+    (ucsc_known_gene_flavour, "gene_id holds transcript ids", "gene_id"),
+    (ucsc_ncbi_refseq_flavour, "no transcript in annotation.gtf is tagged MANE_Select", "tag"),
+    (gff3_flavour, "this is a GFF3 file", "--gtf"),
+])
+def test_gtf_flavours_without_a_transcript_choice_are_refused(tmp_path, flavour, message, field):
+    gtf = write(tmp_path / "annotation.gtf", flavour())
+    with pytest.raises(UserInputError, match=message) as err:
+        P.build_panel(write(tmp_path / "genes.txt", ["PRF1"]), gtf, tmp_path / "panel")
+    assert f": {field}: " in str(err.value)
+    assert not (tmp_path / "panel").exists()
+
+
+def test_gff3_without_its_header_is_named_as_gff3(tmp_path):
+    gtf = write(tmp_path / "annotation.gtf", gff3_flavour()[2:])
+    with pytest.raises(UserInputError, match="GFF3 key=value attributes") as err:
+        P.build_panel(write(tmp_path / "genes.txt", ["PRF1"]), gtf, tmp_path / "panel")
+    assert_where(err, gtf, 1, "attributes")
+
+
+def test_par_gene_with_its_own_chry_id_is_screened_on_chrx_and_said(tmp_path, capsys):
+    """GENCODE >= 44 gives the chrY PAR copy its own ENSG id; RefSeq calls it 'SYMBOL_1'."""
+    import build_panel
+
+    lines = gtf_gene("chrX", "ENSG00000000040.5", "PARG", "ENST00000000040.5", [(300000, 300100)])
+    lines += gtf_gene("chrY", "ENSG00000000041.1", "PARG", "ENST00000000041.1", [(300000, 300100)])
+    gtf = write(tmp_path / "par.gtf", lines)
+    res = P.build_panel(genes_file(tmp_path, "PARG"), gtf, tmp_path / "p")
+    assert (res.genes[0].gene_id, res.genes[0].chrom) == ("ENSG00000000040.5", "chrX")
+    assert "also annotated on chrY (ENSG00000000041.1" in res.genes[0].notes[0]
+    with pytest.raises(SystemExit) as done:
+        from hlhscreen.errors import run_cli
+        run_cli(build_panel.main, ["--genes", str(genes_file(tmp_path, "PARG")), "--gtf", str(gtf),
+                                   "--out", str(tmp_path / "cli")])
+    assert done.value.code == 0
+    assert "WARNING genes.txt:1: PARG: also annotated on chrY" in capsys.readouterr().err
+    # a symbol on two autosomes stays ambiguous
+    lines += gtf_gene("chr3", "ENSG00000000042.1", "PARG", "ENST00000000042.1", [(500, 600)])
+    with pytest.raises(UserInputError, match="ambiguous"):
+        P.build_panel(genes_file(tmp_path, "PARG"), write(tmp_path / "par3.gtf", lines), tmp_path / "p3")
+
+
+def test_refseq_gene_ids_are_accepted_in_the_gene_list(tmp_path):
+    gtf = write(tmp_path / "refseq.gtf", refseq_flavour())
+    res = P.build_panel(genes_file(tmp_path, "STXBP2"), gtf, tmp_path / "p")
+    assert (res.genes[0].gene_id, res.genes[0].transcript_id, res.genes[0].chrom) == ("STXBP2", "NM_006949.4", "chr19")
+    assert P.load_panel(tmp_path / "p").genes[0]["refseq_transcript"] == "NM_006949.4"
+
+
+def test_non_coding_chosen_transcript_is_said(tmp_path):
+    lines = gtf_gene("chr5", "ENSG00000000050.1", "LNC1", "ENST00000000050.1", [(1000, 1200)], tags=("Ensembl_canonical",))
+    res = P.build_panel(genes_file(tmp_path, "LNC1"), write(tmp_path / "l.gtf", lines), tmp_path / "p")
+    assert res.genes[0].notes and "is non-coding" in res.genes[0].notes[0]
+
+
+def test_alias_symbol_is_refused_with_the_hgnc_hint(tmp_path):
+    with pytest.raises(UserInputError, match="MUNC13-4 is not in .*alias or previous symbol") as err:
+        P.build_panel(genes_file(tmp_path, "MUNC13-4"), CORE4_GTF, tmp_path / "p")
+    assert_where(err, tmp_path / "genes.txt", 1, "gene")
+
+
+def test_grch37_refseq_mane_transcript_is_refused_by_position(tmp_path):
+    """A RefSeq GTF whose contigs are renamed to chr... but whose positions are GRCh37 (PRF1 at 72.36 Mb)."""
+    lines = [line for line in refseq_flavour() if not line.startswith("#")]
+    shifted = []
+    for line in lines:
+        cols = line.split("\t")
+        cols[0] = "chr10" if cols[0] == "NC_000010.11" else cols[0]
+        if cols[0] == "chr10":
+            cols[3], cols[4] = str(int(cols[3]) + 1_760_000), str(int(cols[4]) + 1_760_000)
+        shifted.append("\t".join(cols))
+    with pytest.raises(UserInputError, match="PRF1 MANE transcript NM_001083116.3 lies at chr10"):
+        P.build_panel(genes_file(tmp_path, "PRF1"), write(tmp_path / "g.gtf", shifted), tmp_path / "p")

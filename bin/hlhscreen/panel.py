@@ -38,6 +38,10 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from hlhscreen import __version__
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
+from hlhscreen.gtf import (
+    CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
+    other_assembly_accession,
+)
 
 PathLike = Union[str, os.PathLike]
 
@@ -75,6 +79,7 @@ _PRIMARY_RE = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$")
 _ENSG_RE = re.compile(r"^(ENSG\d{11})(\.\d+)?(_PAR_Y)?$", re.IGNORECASE)
 _GENE_ID_RE = re.compile(r'(?:^|;)\s*gene_id\s+"?([^";\s]+)"?')
 _GENE_NAME_RE = re.compile(r'(?:^|;)\s*gene_name\s+"?([^";\s]+)"?')
+_GENE_SYMBOL_RE = re.compile(r'(?:^|;)\s*gene\s+"?([^";\s]+)"?')  # RefSeq/MANE GTFs: gene "PRF1";
 _TRANSCRIPT_ID_RE = re.compile(r'(?:^|;)\s*transcript_id\s+"?([^";\s]+)"?')
 _ATTR_RE = re.compile(r'\s*([A-Za-z0-9_.\-]+)\s+(?:"((?:[^"\\]|\\.)*)"|([^;\s"]+))\s*(?:;|$)')
 _OTHER_BUILD_RE = re.compile(r"GRCh37|hg19|NCBI36|hg18|CHM13|T2T|GRCm\d+|mm10|mm39", re.IGNORECASE)
@@ -82,14 +87,19 @@ _BASES_RE = re.compile(r"^[ACGTN]+$")
 _ALT_RE = re.compile(r"^[ACGT]+$")
 _BUILD_ALIASES = {"grch38": BUILD, "hg38": BUILD}
 
-# GRCh38 spans (1-based, inclusive) of four MANE Select v1.5 transcripts, from the NCBI/EMBL-EBI MANE
-# v1.5 summary (testdata/MANE.GRCh38.v1.5.summary.hlh21.tsv). A GTF that has one of these transcripts
-# somewhere not overlapping its GRCh38 span is on another assembly (e.g. GRCh37: PRF1 at 72.36 Mb).
+# GRCh38 spans (1-based, inclusive) of four MANE Select v1.5 transcripts (Ensembl and RefSeq ids), from
+# the NCBI/EMBL-EBI MANE v1.5 summary (testdata/MANE.GRCh38.v1.5.summary.hlh21.tsv). A GTF that has one
+# of these transcripts somewhere not overlapping its GRCh38 span is on another assembly (e.g. GRCh37:
+# PRF1 at 72.36 Mb).
 _GRCH38_ANCHORS = {
     "ENST00000441259": ("PRF1", "10", 70597348, 70602741),
     "ENST00000207549": ("UNC13D", "17", 75827225, 75844404),
     "ENST00000367568": ("STX11", "6", 144150517, 144191939),
     "ENST00000221283": ("STXBP2", "19", 7637110, 7647873),
+    "NM_001083116": ("PRF1", "10", 70597348, 70602741),
+    "NM_199242": ("UNC13D", "17", 75827225, 75844404),
+    "NM_003764": ("STX11", "6", 144150517, 144191939),
+    "NM_006949": ("STXBP2", "19", 7637110, 7647873),
 }
 
 
@@ -136,10 +146,20 @@ def _strip_chr(chrom: str) -> str:
 
 
 def _ucsc_name(chrom: str) -> str:
-    """Ensembl primary contig names to UCSC style ('10' -> 'chr10', 'MT' -> 'chrM'); others unchanged."""
+    """Ensembl/RefSeq primary contig names to UCSC style ('10', 'NC_000010.11' -> 'chr10', 'MT' -> 'chrM');
+    others unchanged."""
+    accession = accession_chromosome(chrom)
+    if accession is not None:
+        return accession
     if chrom.startswith("chr") or not is_primary_contig(chrom):
         return chrom
     return "chrM" if chrom == "MT" else "chr" + chrom
+
+
+def _primary_name(chrom: str) -> Optional[str]:
+    """The primary chromosome a contig name stands for ('chr10', '10', 'NC_000010.11' -> '10'), else None."""
+    chrom = accession_chromosome(chrom) or chrom
+    return _strip_chr(chrom) if is_primary_contig(chrom) else None
 
 
 def _unversioned(identifier: str) -> str:
@@ -258,7 +278,7 @@ class GtfRecord:
 
     @property
     def transcript_id(self) -> Optional[str]:
-        return self.attrs.get("transcript_id")
+        return self.attrs.get("transcript_id") or None  # RefSeq gene lines carry transcript_id ""
 
     def text(self) -> str:
         return "\t".join(self.fields)
@@ -268,6 +288,7 @@ class GtfRecord:
 class _Scan:
     records: List[GtfRecord] = field(default_factory=list)
     all_names: set = field(default_factory=set)
+    choice_tags: bool = False  # does any transcript line carry MANE Select / Ensembl canonical / RefSeq Select?
 
 
 def _check_header(path: PathLike, line_no: int, text: str) -> None:
@@ -284,7 +305,7 @@ def _check_anchor(path: PathLike, line_no: int, chrom: str, start: int, end: int
     if anchor is None:
         return
     gene, a_chrom, a_start, a_end = anchor
-    if _strip_chr(chrom) != a_chrom or end < a_start or start > a_end:
+    if _primary_name(chrom) != a_chrom or end < a_start or start > a_end:
         raise UserInputError(
             path, line_no, "coordinates",
             f"{gene} MANE transcript {transcript_id} lies at {chrom}:{start}-{end}, but on {BUILD} it is at "
@@ -293,10 +314,25 @@ def _check_anchor(path: PathLike, line_no: int, chrom: str, start: int, end: int
         )
 
 
+_GFF3_FIX = ("Give the GTF of the same release instead (GENCODE 'gencode.vNN.annotation.gtf.gz', Ensembl "
+             "'Homo_sapiens.GRCh38.NNN.gtf.gz' or NCBI 'GCF_000001405.40_GRCh38.p14_genomic.gtf.gz').")
+
+
+def _check_contig_assembly(path: PathLike, line_no: int, contig: str) -> None:
+    """A RefSeq chromosome accession of another assembly version (GRCh37: NC_000010.10) is refused."""
+    grch38 = other_assembly_accession(contig)
+    if grch38 is not None:
+        raise UserInputError(path, line_no, "chrom",
+                             f"contig {contig} is not a {BUILD} chromosome ({BUILD} names it {grch38}): "
+                             "this GTF is for another assembly (GRCh37?)",
+                             f"Use a {BUILD} annotation (NCBI: GCF_000001405.40_GRCh38.p14_genomic.gtf.gz).")
+
+
 def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str) -> _Scan:
     """Stream the GTF once; keep full records only for the wanted genes; validate what is kept."""
     scan = _Scan()
     rename = _ucsc_name if contig_style == "ucsc" else (lambda c: c)
+    checked_contigs: set = set()
     n_features = 0
     with open_text(path) as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -304,6 +340,9 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str)
             if not line.strip():
                 continue
             if line.startswith("#"):
+                if line.startswith("##gff-version"):
+                    raise UserInputError(path, line_no, "--gtf", f"this is a GFF3 file ({line.strip()}), not a GTF",
+                                         _GFF3_FIX)
                 _check_header(path, line_no, line)
                 continue
             fields = line.split("\t")
@@ -315,13 +354,21 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str)
             attr_text = fields[8]
             match = _GENE_ID_RE.search(attr_text)
             if not match:
+                if looks_like_gff3(attr_text):
+                    raise UserInputError(path, line_no, "attributes",
+                                         f"GFF3 key=value attributes ({attr_text[:40]}...): this is a GFF3 file, not a GTF",
+                                         _GFF3_FIX)
                 raise UserInputError(path, line_no, "gene_id", "the attributes column has no gene_id",
                                      "Every GTF line needs gene_id \"...\";")
             gene_id = match.group(1)
-            name_match = _GENE_NAME_RE.search(attr_text)
+            name_match = _GENE_NAME_RE.search(attr_text) or _GENE_SYMBOL_RE.search(attr_text)
             gene_name = name_match.group(1) if name_match else gene_id
             scan.all_names.add(gene_name)
+            if fields[0] not in checked_contigs:
+                _check_contig_assembly(path, line_no, fields[0])
+                checked_contigs.add(fields[0])
             if feature == "transcript":
+                scan.choice_tags = scan.choice_tags or has_choice_tag(attr_text)
                 tmatch = _TRANSCRIPT_ID_RE.search(attr_text)
                 if tmatch and _unversioned(tmatch.group(1)) in _GRCH38_ANCHORS:
                     start, end = _parse_coords(path, line_no, fields)
@@ -329,7 +376,7 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str)
             if feature not in _FEATURE_RANK:
                 continue
             base_id = gene_id.split(".", 1)[0].upper()
-            if gene_name not in wanted_names and base_id not in wanted_ids:
+            if gene_name not in wanted_names and gene_id not in wanted_names and base_id not in wanted_ids:
                 continue
             start, end = _parse_coords(path, line_no, fields)
             if fields[6] not in ("+", "-"):
@@ -337,7 +384,8 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str)
             if feature in ("CDS", "start_codon", "stop_codon") and fields[7] not in ("0", "1", "2"):
                 raise UserInputError(path, line_no, "frame", f"{feature} frame is {fields[7]!r}", "Use 0, 1 or 2.")
             attrs, tags = parse_gtf_attributes(attr_text, path, line_no)
-            attrs.setdefault("gene_name", gene_name)
+            tags = normalise_tags(tags)
+            attrs["gene_name"] = gene_name
             if feature != "gene" and "transcript_id" not in attrs:
                 raise UserInputError(path, line_no, "transcript_id", f"{feature} line has no transcript_id",
                                      "Every non-gene GTF line needs transcript_id \"...\";")
@@ -381,6 +429,7 @@ class ChosenGene:
     transcript_id: str
     reason: str
     transcript_records: List[GtfRecord]
+    notes: List[str] = field(default_factory=list)  # what the user must know (printed as WARNINGs)
 
     @property
     def transcript_record(self) -> Optional[GtfRecord]:
@@ -397,6 +446,12 @@ class ChosenGene:
             if rec is not None and key in rec.attrs:
                 return rec.attrs[key]
         return None
+
+    def refseq_transcript(self) -> Optional[str]:
+        """The RefSeq id: GENCODE's ``mane_refseq``, or the transcript itself in a RefSeq GTF."""
+        if re.match(r"^[NX][MR]_\d", self.transcript_id):
+            return self.transcript_id
+        return self.attr("mane_refseq")
 
     def span(self) -> Tuple[int, int]:
         rec = self.transcript_record
@@ -440,8 +495,9 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
     for request in requests:
         if request.is_ensembl:
             matching = {gid: recs for gid, recs in by_gene.items() if gid.split(".", 1)[0].upper() == request.key}
-        else:
-            matching = {gid: recs for gid, recs in by_gene.items() if recs[0].attrs.get("gene_name") == request.key}
+        else:  # the symbol, or a gene id that is not an Ensembl one (RefSeq GTFs: gene_id "PRF1", "CSF2RA_1")
+            matching = {gid: recs for gid, recs in by_gene.items()
+                        if recs[0].attrs.get("gene_name") == request.key or gid == request.key}
         if not matching:
             hint = ""
             if not request.is_ensembl:
@@ -449,8 +505,11 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
                 if similar:
                     hint = f" (the GTF has {', '.join(similar)}: symbols are case-sensitive)"
             raise UserInputError(gene_list, request.line, "gene", f"{request.query} is not in {gtf.name}{hint}",
-                                 "Check the spelling and that the GTF covers this gene (use the current HGNC symbol or the Ensembl gene id).")
-        primary = {gid: recs for gid, recs in matching.items() if is_primary_contig(_strip_chr(recs[0].chrom))}
+                                 "Check the spelling, that it is the current HGNC symbol (not an alias or previous "
+                                 "symbol, e.g. UNC13D not MUNC13-4: look it up at genenames.org) and that the GTF "
+                                 "covers this gene; or list the Ensembl gene id.")
+        _refuse_transcript_ids_as_genes(request, matching, gtf, gene_list)
+        primary = {gid: recs for gid, recs in matching.items() if _primary_name(recs[0].chrom) is not None}
         if not primary:
             contigs = sorted({r.chrom for recs in matching.values() for r in recs})
             raise UserInputError(gene_list, request.line, "gene",
@@ -461,11 +520,15 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
         non_par = [gid for gid in ids if not gid.upper().endswith("_PAR_Y")]
         if non_par:
             ids = non_par
+        notes: List[str] = []
+        ids, par_note = _x_copy_of_par_gene(ids, primary)
+        if par_note:
+            notes.append(par_note)
         if len(ids) > 1:
             where = "; ".join(f"{gid} (line {primary[gid][0].line}, {primary[gid][0].chrom})" for gid in ids)
             raise UserInputError(gene_list, request.line, "gene",
                                  f"symbol {request.query} is ambiguous in {gtf.name}: {where}",
-                                 "List the Ensembl gene id you mean instead of the symbol.")
+                                 "List the gene id you mean (one of those named) instead of the symbol.")
         gene_id = ids[0]
         if gene_id in used_ids:
             other = used_ids[gene_id]
@@ -473,11 +536,40 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
                                  f"{request.query} is the same gene as {other.query} (line {other.line}): {gene_id}",
                                  "List each gene once.")
         used_ids[gene_id] = request
-        chosen.append(_choose_transcript(request, gene_id, primary[gene_id], gtf))
+        gene = _choose_transcript(request, gene_id, primary[gene_id], gtf, scan.choice_tags)
+        gene.notes[:0] = notes
+        chosen.append(gene)
     return chosen
 
 
-def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfRecord], gtf: Path) -> ChosenGene:
+def _refuse_transcript_ids_as_genes(request: GeneRequest, matching: Dict[str, List[GtfRecord]], gtf: Path,
+                                    gene_list: Path) -> None:
+    """UCSC-exported GTFs (genePredToGtf, e.g. hg38.knownGene.gtf) put each transcript's id in gene_id:
+    one "gene" per transcript, no gene lines, no tags. No gene-level choice is possible from them."""
+    if all(is_transcript_accession(gid) and all(r.transcript_id in (None, gid) for r in recs)
+           for gid, recs in matching.items()) and any(r.transcript_id == gid for gid, recs in matching.items() for r in recs):
+        raise UserInputError(gtf, min(r.line for recs in matching.values() for r in recs), "gene_id",
+                             f"gene_id holds transcript ids ({', '.join(sorted(matching)[:3])}) for {request.query}: "
+                             "a UCSC-style GTF (genePredToGtf) without genes or MANE/canonical tags",
+                             "Give a GENCODE, Ensembl or NCBI RefSeq GTF, which have gene ids and tag the MANE Select "
+                             "transcript.")
+
+
+def _x_copy_of_par_gene(ids: List[str], primary: Dict[str, List[GtfRecord]]) -> Tuple[List[str], Optional[str]]:
+    """A gene annotated on chrX and chrY (pseudo-autosomal, distinct ids since GENCODE 44 / RefSeq '_1'
+    ids) is one gene: keep the chrX copy, and say so (GRCh38 analysis sets mask the chrY PARs, so the
+    reads map to chrX)."""
+    chroms = {gid: _primary_name(primary[gid][0].chrom) for gid in ids}
+    x_ids = [gid for gid in ids if chroms[gid] == "X"]
+    if len(ids) < 2 or len(x_ids) != 1 or any(chroms[gid] not in ("X", "Y") for gid in ids):
+        return ids, None
+    y_ids = [gid for gid in ids if chroms[gid] == "Y"]
+    return x_ids, (f"also annotated on chrY ({', '.join(y_ids)}: a pseudo-autosomal copy); screened on chrX only, "
+                   "where reads of both copies align on a GRCh38 reference with masked chrY PARs")
+
+
+def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfRecord], gtf: Path,
+                       gtf_has_tags: bool = True) -> ChosenGene:
     gene_records = [r for r in records if r.feature == "gene"]
     gene_record = gene_records[0] if gene_records else None
     by_tx: Dict[str, List[GtfRecord]] = {}
@@ -488,7 +580,7 @@ def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfReco
     gene_name = records[0].attrs.get("gene_name", gene_id)
     chosen_tx = None
     reason = ""
-    for tag in ("MANE_Select", "Ensembl_canonical"):
+    for tag in CHOICE_TAGS:
         tagged = sorted(tx for tx, recs in by_tx.items() if any(tag in r.tags for r in recs))
         if len(tagged) > 1:
             raise UserInputError(gtf, first_line, "tag", f"{gene_name} has {len(tagged)} transcripts tagged {tag}: {', '.join(tagged)}",
@@ -497,9 +589,17 @@ def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfReco
             chosen_tx, reason = tagged[0], tag
             break
     if chosen_tx is None:
+        if not gtf_has_tags:
+            raise UserInputError(gtf, first_line, "tag",
+                                 f"no transcript in {gtf.name} is tagged MANE_Select (or 'MANE Select'), Ensembl_canonical or RefSeq Select "
+                                 "(UCSC-exported GTFs and GENCODE < 38 / Ensembl < 104 releases carry no such tags), "
+                                 f"so no transcript of {gene_name} can be chosen",
+                                 "Use a GENCODE >= v38, Ensembl >= 104, NCBI RefSeq or MANE release GTF.")
         raise UserInputError(gtf, first_line, "tag",
-                             f"{gene_name} ({gene_id}) has no transcript tagged MANE_Select or Ensembl_canonical",
-                             "Use a GENCODE >= v38 / Ensembl >= 104 GTF, which tags these transcripts.")
+                             f"{gene_name} ({gene_id}) has no transcript tagged MANE_Select, Ensembl_canonical or "
+                             f"RefSeq Select in {gtf.name}",
+                             "Check that this is the gene you mean (a readthrough or non-coding gene may have none); "
+                             "list its Ensembl gene id, or use a GENCODE >= v38 / Ensembl >= 104 GTF.")
     tx_records = by_tx[chosen_tx]
     if not any(r.feature == "exon" for r in tx_records):
         raise UserInputError(gtf, tx_records[0].line, "exon", f"transcript {chosen_tx} of {gene_name} has no exon lines",
@@ -509,8 +609,14 @@ def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfReco
     if len(strands) != 1 or len(chroms) != 1:
         raise UserInputError(gtf, tx_records[0].line, "strand", f"transcript {chosen_tx} mixes contigs/strands {sorted(chroms)} {sorted(strands)}",
                              "Check the GTF.")
+    notes = []
+    if not any(r.feature == "CDS" for r in tx_records):
+        biotype = next((r.attrs[k] for r in tx_records for k in ("transcript_type", "transcript_biotype") if k in r.attrs),
+                       "no CDS lines")
+        notes.append(f"the chosen transcript {chosen_tx} ({reason}) is non-coding ({biotype}): no protein change can "
+                     "be predicted from it; check that this is the gene and transcript you mean")
     return ChosenGene(request, gene_id, gene_name, tx_records[0].chrom, tx_records[0].strand, gene_record,
-                      chosen_tx, reason, tx_records)
+                      chosen_tx, reason, tx_records, notes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -990,7 +1096,7 @@ def _write_genes_tsv(path: Path, genes: Sequence[ChosenGene], source: str, ann_c
             start, end = gene.span()
             cds_nt, protein_aa = gene.coding_lengths()
             row = [
-                gene.gene_name, gene.attr("hgnc_id"), gene.gene_id, gene.transcript_id, gene.attr("mane_refseq"),
+                gene.gene_name, gene.attr("hgnc_id"), gene.gene_id, gene.transcript_id, gene.refseq_transcript(),
                 gene.attr("protein_id"), gene.chrom, start, end, gene.strand, len(gene.exons()), cds_nt, protein_aa,
                 gene.reason, source,
             ]
