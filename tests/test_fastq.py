@@ -20,7 +20,9 @@ READS = REPO / "assets/test_cohort/reads"
 
 
 def records(n: int, mate: int, sample: str = "S1", length: int = 20) -> List[str]:
-    return [f"@{sample}:{i} {mate}:N:0:1\n{'ACGTN' * (length // 5)}\n+\n{'F' * length}\n" for i in range(1, n + 1)]
+    # the two mates read different bases, as real pairs do (identical mates are refused)
+    bases = "ACGTN" if mate == 1 else "TGCAN"
+    return [f"@{sample}:{i} {mate}:N:0:1\n{bases * (length // 5)}\n+\n{'F' * length}\n" for i in range(1, n + 1)]
 
 
 def write(path: Path, chunks: List[str]) -> Path:
@@ -106,8 +108,20 @@ def test_record_damage(tmp_path, damage, expected):
 def test_mate_suffixes_and_comments_and_multi_member_gzip_are_accepted(tmp_path):
     r1 = tmp_path / "x_R1.fastq.gz"
     r1.write_bytes(gzip.compress("@a/1\nACGT\n+\nFFFF\n".encode()) + gzip.compress("@b/1 x\nAC\n+\nFF\n\n".encode()))
-    r2 = write(tmp_path / "x_R2.fastq.gz", ["@a/2\nACGT\n+\nFFFF\n", "@b/2 y\nAC\n+\nFF\n"])
+    r2 = write(tmp_path / "x_R2.fastq.gz", ["@a/2\nTGCA\n+\nFFFF\n", "@b/2 y\nAC\n+\nFF\n"])
     assert check_pair(r1, r2).reads == 2
+
+
+def test_r2_repeating_r1_is_refused(tmp_path):
+    # a copy of R1 given as R2: the names pair, so only the reads themselves show it
+    r1, _ = pair(tmp_path, 30)
+    r2 = tmp_path / "copy_R2.fastq.gz"
+    r2.write_bytes(r1.read_bytes())
+    assert "copy_R2.fastq.gz: reads: R2 holds the same reads as R1 (x_R1.fastq.gz): its first 7 reads" in error(r1, r2)
+    # one mate pair that happens to agree is not enough
+    r2 = write(tmp_path / "y_R2.fastq.gz", records(1, 2) + records(30, 2)[1:])
+    r1 = write(tmp_path / "y_R1.fastq.gz", [records(1, 2)[0].replace(" 2:", " 1:")] + records(30, 1)[1:])
+    assert check_pair(r1, r2, batch_reads=7).reads == 30
 
 
 def test_trailing_garbage_after_the_gzip_stream_is_damage(tmp_path):

@@ -182,6 +182,20 @@ def _check_records(reader: _Reader, lines: List[bytes], first: int) -> int:
     return len(joined_seq)
 
 
+def _refuse_same_reads(r1: _Reader, r2: _Reader, lines_1: List[bytes], lines_2: List[bytes]) -> None:
+    """R2 that repeats R1 base for base (one file copied, or listed twice under two names): the names
+    pair, so the mate check passes, and bwa would align every read against itself as its own mate.
+    The two reads of a real pair never agree in sequence and quality over a whole batch."""
+    n = min(len(lines_1), len(lines_2)) // 4
+    if n and all(lines_1[4 * i + 1] == lines_2[4 * i + 1] and lines_1[4 * i + 3] == lines_2[4 * i + 3]
+                 for i in range(n)):
+        raise UserInputError(r2.path, None, "reads",
+                             f"R2 holds the same reads as R1 ({r1.path.name}): its first {n} reads repeat R1's "
+                             "sequences and qualities exactly",
+                             "Give the lane's R2 file (the same file, or a copy of it, was given as R1 and R2): "
+                             "check the samplesheet row.")
+
+
 def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_READS) -> PairSummary:
     """Read both files to the end in step; raise UserInputError at the first problem."""
     r1, r2 = _Reader(fastq_1, "R1"), _Reader(fastq_2, "R2")
@@ -204,6 +218,8 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
                         f"{_mate_name(h1).decode(errors='replace')!r} ({r1.path.name})",
                         "R1 and R2 must be the two files of the same lane of the same sample, in the same order: "
                         "check the samplesheet row.")
+            if first == 1:
+                _refuse_same_reads(r1, r2, lines_1, lines_2)
             n1, n2 = len(lines_1) // 4, len(lines_2) // 4
             if n1 != n2 or n1 < batch_reads:
                 r1.finish()

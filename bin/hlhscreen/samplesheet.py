@@ -6,8 +6,11 @@ Standard library only: the pipeline runs this on the launch host, outside any co
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import os
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
@@ -25,6 +28,9 @@ _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
 _SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9._+,=@%:-]+$")
 _GZIP_MAGIC = b"\x1f\x8b"
+# what a spreadsheet program saves when the user forgets "Save as CSV" (zip: .xlsx/.ods; OLE2: .xls)
+_WORKBOOK_MAGIC = {b"PK\x03\x04": "a zip archive (an .xlsx or .ods workbook?)",
+                   b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
 # a FASTQ given as a URL (https://, s3://, gs://, az://, ftp://...): Nextflow stages it for the tasks
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 Fastq = Union[Path, str]  # a local path, or a URL kept as text
@@ -89,6 +95,30 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInpu
         if handle.read(2) != _GZIP_MAGIC:
             return [UserInputError(sheet, line, field, f"FASTQ file is not gzip-compressed: {path}",
                                    "Compress it with gzip or bgzip.")]
+    return _check_fastq_start(path, sheet, line, field)
+
+
+def _check_fastq_start(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+    """The first bytes of the reads: a file with no reads, a BAM or other data named .fastq.gz is
+    refused here, before any task (CHECK_FASTQ reads every file to the end later)."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            start = handle.read(4)
+    except (OSError, EOFError, zlib.error) as err:
+        return [UserInputError(sheet, line, field, f"FASTQ file {path} cannot be decompressed ({err})",
+                               "Copy the file again from its source (gzip -t tests it).")]
+    if not start.strip():
+        return [UserInputError(sheet, line, field, f"FASTQ file {path} holds no reads (it is empty once decompressed)",
+                               "Give the lane's real FASTQ files; an empty file usually means a failed copy or "
+                               "demultiplexing (or remove the row).")]
+    if start == b"BAM\x01":
+        return [UserInputError(sheet, line, field, f"{path} is a BAM file, not a FASTQ file",
+                               "Convert it to FASTQ first (samtools collate -u -O in.bam | samtools fastq -1 R1.fastq.gz "
+                               "-2 R2.fastq.gz -0 /dev/null -s /dev/null -n -).")]
+    if not start.startswith(b"@"):
+        return [UserInputError(sheet, line, field, f"FASTQ file {path} does not start with '@' (it starts with "
+                               f"{start[:4]!r}): not a FASTQ file",
+                               "Give the lane's gzipped FASTQ files (FASTA, SAM or other files are not read).")]
     return []
 
 
@@ -106,9 +136,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     sheet = display_name or str(path)
     if not path.is_file():
         raise UserInputError(sheet, None, "input", "samplesheet not found", "Give --input a CSV file.")
-    # utf-8-sig: spreadsheet programs save a byte-order mark before the header
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
+    rows = _read_rows(path, sheet)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise UserInputError(sheet, 1, "header", "samplesheet is empty",
                              f"The first line must be: {','.join(COLUMNS)}.")
@@ -123,6 +151,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             problems.append(f"unexpected column(s) {', '.join(extra)}")
         if len(header) != len(set(header)):
             problems.append("a column is repeated")
+        problems.extend(_header_hints(header))
         raise UserInputError(sheet, 1, "header", "; ".join(problems),
                              f"The header must be exactly: {','.join(COLUMNS)} (optionally also: "
                              f"{','.join(OPTIONAL_COLUMNS)}).")
@@ -131,7 +160,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     errors: List[UserInputError] = []
     groups: Dict[str, Tuple[str, int]] = {}
     sexes: Dict[str, Tuple[str, int]] = {}
-    seen_fastq: Dict[Fastq, Tuple[int, str]] = {}
+    seen_fastq: Dict[object, Tuple[int, str, Fastq]] = {}
+    spellings: Dict[str, Tuple[str, int]] = {}
     seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
@@ -161,6 +191,14 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         if not _SAMPLE_NAME.match(sample):
             errors.append(UserInputError(sheet, line_no, "sample", f"invalid sample name {sample!r}",
                                          "Use letters, digits, '.', '_' or '-' (no spaces or '/')."))
+        other, other_line = spellings.setdefault(sample.lower(), (sample, line_no))
+        if other != sample:
+            # case_01 and CASE_01: one typo, and their output files overwrite each other on macOS/Windows disks
+            errors.append(UserInputError(sheet, line_no, "sample",
+                                         f"sample {sample!r} differs from {other!r} (line {other_line}) only in capitals",
+                                         "Spell the lanes of one sample alike, and give different samples names that "
+                                         "differ in more than capitals (their output files would overwrite each other "
+                                         "on case-insensitive disks)."))
         if group not in GROUPS:
             errors.append(UserInputError(sheet, line_no, "group", f"unknown group {group!r}",
                                          "Use 'case' or 'control'."))
@@ -192,13 +230,15 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             continue
         seen_pairs[pair] = line_no
         for field, fastq in fastqs.items():
-            if fastq in seen_fastq:
-                other_line, other_field = seen_fastq[fastq]
+            key = _file_identity(fastq)
+            if key in seen_fastq:
+                other_line, other_field, other = seen_fastq[key]
+                alias = "" if other == fastq else f" (the same file as {other}, through a link)"
                 errors.append(UserInputError(sheet, line_no, field,
-                                             f"FASTQ {fastq} is also given on line {other_line} ({other_field})",
+                                             f"FASTQ {fastq} is also given on line {other_line} ({other_field}){alias}",
                                              "Each FASTQ file may appear once."))
             else:
-                seen_fastq[fastq] = (line_no, field)
+                seen_fastq[key] = (line_no, field, fastq)
         lane_count[sample] = lane_count.get(sample, 0) + 1
         lanes.append(Lane(sample, group, lane_count[sample], fastqs["fastq_1"], fastqs["fastq_2"], line_no, sex))
     if not lanes and not errors:
@@ -211,6 +251,56 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     if errors:
         raise SamplesheetErrors(errors)
     return lanes
+
+
+def _file_identity(fastq: Fastq) -> object:
+    """What makes two FASTQ entries the same file: device and inode for a local file (a symbolic or
+    hard link to a file listed elsewhere is that file), the text of a URL."""
+    if isinstance(fastq, Path):
+        try:
+            stat = fastq.stat()
+        except OSError:
+            return fastq
+        return (stat.st_dev, stat.st_ino)
+    return fastq
+
+
+def _read_rows(path: Path, sheet: str) -> List[List[str]]:
+    """The CSV rows; a workbook saved under a .csv name or a file that is not UTF-8 is named as such."""
+    data = path.read_bytes()
+    for magic, what in _WORKBOOK_MAGIC.items():
+        if data.startswith(magic):
+            raise UserInputError(sheet, None, "input", f"the samplesheet is {what}, not a CSV text file",
+                                 "Open it in the spreadsheet program and save it as 'CSV UTF-8 (comma delimited)'.")
+    if data.startswith(_GZIP_MAGIC):
+        raise UserInputError(sheet, None, "input", "the samplesheet is gzip-compressed",
+                             "Give the plain CSV file (gunzip it first).")
+    try:
+        # utf-8-sig: spreadsheet programs save a byte-order mark before the header
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UserInputError(sheet, line, "encoding",
+                             f"the samplesheet is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}; saved as "
+                             "Latin-1/Windows-1252?)",
+                             "Save it as 'CSV UTF-8', or convert it: iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv "
+                             "(sample names must be plain letters, digits, '.', '_' or '-' anyway).") from None
+    # newline="" semantics: csv handles \r\n and quoted fields itself
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _header_hints(header: List[str]) -> List[str]:
+    """Why a header that fails probably fails: another separator, or capitals."""
+    hints = []
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if separator in header[0]:
+                hints.append(f"the line is separated by {name}, not commas (a spreadsheet in a locale that "
+                             "uses ';', or a TSV?)")
+                break
+    if not hints and all(c in [h.lower() for h in header] for c in COLUMNS) and any(h != h.lower() for h in header):
+        hints.append("column names are lower case")
+    return hints
 
 
 def sample_sex_conflict(sexes: Dict[str, Tuple[str, int]], sample: str, sex: str, line: int) -> bool:
