@@ -1319,7 +1319,12 @@ def test_decide_rules():
                      has_assessable_carrier=False)
     # not_annotated, no_panel_gene_annotation and impact_not_selected exclude each other: an
     # impact is judged only on an annotation of a panel gene
-    assert every.reasons == tuple(r for r in S.REASONS if r not in ("not_annotated", "no_panel_gene_annotation"))
+    # (not_a_variant_allele: a spanning deletion or reference block is judged by nothing else)
+    assert every.reasons == tuple(r for r in S.REASONS
+                                  if r not in ("not_annotated", "no_panel_gene_annotation", "not_a_variant_allele"))
+    assert S.decide(config, af_used=0.5, in_panel=False, quality_ok=False, whitelisted=False, impact_label=None,
+                    has_assessable_carrier=False, variant_allele=False).reasons == (
+        "outside_panel", "not_a_variant_allele", "low_quality")
     bare = dict(af_used=0.5, in_panel=False, quality_ok=False, whitelisted=False, impact_label=None,
                 has_assessable_carrier=False)
     assert S.decide(config, annotated=False, **bare).reasons == (

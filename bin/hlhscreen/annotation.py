@@ -545,6 +545,29 @@ def strip_version(identifier: str) -> str:
     return _VERSION.sub("", identifier)
 
 
+#: snpEff messages that say the annotation is computed against another genome than the VCF's:
+#: every ``ERROR_*`` ("will almost certainly result in an incorrect variant annotation", snpEff's
+#: FAQ: chromosome not in the database, position beyond its end, ...) and a reference base that
+#: differs from the database genome's (another build or reference).
+SNPEFF_UNTRUSTED_WARNINGS = frozenset({"WARNING_REF_DOES_NOT_MATCH_GENOME"})
+SNPEFF_MESSAGES_FIELD = "ERRORS / WARNINGS / INFO"
+
+
+def snpeff_genome_mismatch(record: "VariantRecord") -> Tuple[str, ...]:
+    """The snpEff ERRORS/WARNINGS codes of the record's own entries that make its annotation
+    untrustworthy (:data:`SNPEFF_UNTRUSTED_WARNINGS` and every ``ERROR_*``), without repeats;
+    ``()`` for VEP and for clean snpEff entries."""
+    if record.annotation_source != "snpeff":
+        return ()
+    found: Dict[str, None] = {}
+    for t in record.transcripts:
+        for code in (t.fields.get(SNPEFF_MESSAGES_FIELD) or "").split("&"):
+            code = code.strip()
+            if code.startswith("ERROR_") or code in SNPEFF_UNTRUSTED_WARNINGS:
+                found.setdefault(code)
+    return tuple(found)
+
+
 def require_biallelic(
     path: Union[PathLike, None], line: Optional[int], chrom: str, pos: int, alts: Sequence[str]
 ) -> None:
@@ -741,6 +764,15 @@ def layout_from_header(
     old_rec = next((tag for tag, attributes in infos.items()
                     if _OLD_REC_FORMAT in attributes.get("Description", "")), None)
     found = _annotation_tag(infos)
+    if found is None and "EFF" in infos:
+        # snpEff < 4.1, or a newer one run with -formatEff / -classic: a different layout
+        # (Effect(Impact|Class|Codon|AA|...)) without HGVS; reading it as "not annotated" would hide it
+        raise UserInputError(
+            where, None, "INFO/EFF",
+            "the VCF carries snpEff's old INFO/EFF annotation (snpEff < 4.1, or -formatEff/-classic), which this "
+            "screen does not read (no HGVS, another layout)",
+            "Re-annotate with snpEff 4.1 or later without -formatEff/-classic (INFO/ANN), or with VEP (INFO/CSQ).",
+        )
     if found is None:
         raise UserInputError(
             where, None, "INFO",

@@ -697,7 +697,8 @@ NOTE_TEXT = {"no_call": "no genotype called", "low_depth": "read depth below the
              "low_gq": "genotype quality below the minimum",
              "sex_unknown": "sex unknown, so a chrX call cannot be read (one copy or two?)",
              "het_call_in_male": "heterozygous call in a male on chrX, which cannot be right",
-             "female_chrY": "a chrY call in a female"}
+             "female_chrY": "a chrY call in a female",
+             "genotype_filtered": "the genotype failed a filter of the caller or a filter step (FORMAT/FT)"}
 STATE_SHORT = {"het": "het", "hom_alt": "hom", "hemizygous": "hemi"}
 
 

@@ -73,6 +73,7 @@ from hlhscreen.annotation import (
     parse_annotation,
     require_biallelic,
     resolve_contigs,
+    snpeff_genome_mismatch,
     protein_label,
     select_summary,
     strip_version,
@@ -119,6 +120,7 @@ INDEX_QUERY_GAP = 10_000
 #: Drop reasons, in the fixed order they are listed.
 REASONS: Tuple[str, ...] = (
     "outside_panel",
+    "not_a_variant_allele",
     "low_quality",
     "af_above_max",
     "common_not_risk_factor",
@@ -177,8 +179,9 @@ _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over uncha
 _REF, _HET, _HOM, _NA_STATE, _HEMI = 0, 1, 2, 3, 4
 _STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable", "hemizygous")
 _NOTE_NONE, _NOTE_NO_CALL, _NOTE_LOW_DP, _NOTE_LOW_GQ = 0, 1, 2, 3
-_NOTE_SEX_UNKNOWN, _NOTE_HET_HAPLOID, _NOTE_NO_Y = 4, 5, 6
-_NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY")
+_NOTE_SEX_UNKNOWN, _NOTE_HET_HAPLOID, _NOTE_NO_Y, _NOTE_FILTERED = 4, 5, 6, 7
+_NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY",
+               "genotype_filtered")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +295,7 @@ def decide(
     panel_gene: bool = True,
     af_not_matchable: bool = False,
     clinvar_pathogenic: bool = False,
+    variant_allele: bool = True,
 ) -> Decision:
     """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
     summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
@@ -302,6 +306,9 @@ def decide(
     (:func:`is_mnp_or_complex`), passed as ``af_not_matchable`` instead of ``af_novel``.
     ``clinvar_pathogenic``: ClinVar classifies it Pathogenic/Likely pathogenic with enough review
     stars and ``keep_clinvar_pathogenic`` is on; it then waives ``impact_not_selected`` (nothing else).
+    ``variant_allele`` False: the ALT is no allele of its own (:func:`is_variant_allele`); the record
+    is dropped as ``not_a_variant_allele`` (with ``outside_panel``/``low_quality`` when they apply)
+    and no frequency, annotation or carrier rule is asked of it.
     """
     reasons: List[str] = []
     passed: List[str] = []
@@ -310,6 +317,11 @@ def decide(
         reasons.append("outside_panel")
     else:
         passed.append("in_panel")
+    if not variant_allele:
+        reasons.append("not_a_variant_allele")
+        if not quality_ok:
+            reasons.append("low_quality")
+        return Decision(DROPPED, tuple(reasons), False)
     if not quality_ok:
         reasons.append("low_quality")
     else:
@@ -352,6 +364,16 @@ def decide(
     if reasons:
         return Decision(DROPPED, tuple(reasons), False)
     return Decision(KEPT, tuple(passed), waived, clinvar_waived)
+
+
+#: ALTs that are no allele of their own: GATK's spanning deletion ``*`` (the deletion is its own
+#: record) and the gVCF reference-block alleles ``<*>`` (bcftools) and ``<NON_REF>`` (GATK).
+NON_VARIANT_ALLELES = frozenset({"*", "<*>", "<NON_REF>"})
+
+
+def is_variant_allele(alt: str) -> bool:
+    """False for an ALT that names no variant of its own (:data:`NON_VARIANT_ALLELES`)."""
+    return alt not in NON_VARIANT_ALLELES
 
 
 def impact_label(config: ScreenConfig, transcript: Optional[TranscriptAnnotation]) -> Optional[str]:
@@ -677,7 +699,9 @@ class GenotypeParser:
     stays bounded).
 
     A sample is ``not_assessable`` when its genotype is not fully called (``./.``, ``0/.``, ``.``)
-    [no_call], when its depth is below ``min_dp`` or unknown [low_depth], or when its GQ is below
+    [no_call], when the caller or a filter step failed the genotype (FORMAT/FT neither ``PASS`` nor
+    missing: GATK VariantFiltration ``--genotype-filter-*``, bcftools ``filter -S``-style tags)
+    [genotype_filtered], when its depth is below ``min_dp`` or unknown [low_depth], or when its GQ is below
     ``min_gq`` [low_gq]. Depth is FORMAT/DP, or the sum of FORMAT/AD when DP is missing. A missing
     GQ is not checked (FreeBayes writes GQ only with --genotype-qualities). ``min_dp``/``min_gq``
     of 0 switch their check off. An all-ALT genotype (``1/1``, haploid ``1``) is ``hom_alt``.
@@ -699,7 +723,7 @@ class GenotypeParser:
         found = self._formats.get(fmt)
         if found is None:
             keys = fmt.split(":")
-            found = tuple(keys.index(k) if k in keys else None for k in ("GT", "DP", "GQ", "AD", "PS"))
+            found = tuple(keys.index(k) if k in keys else None for k in ("GT", "DP", "GQ", "AD", "PS", "FT"))
             self._formats[fmt] = found
         return found
 
@@ -727,7 +751,7 @@ class GenotypeParser:
         return out, [states.count(_REF), states.count(_HET), states.count(_HOM), states.count(_NA_STATE)]
 
     def _parse(self, fmt: str, column: str, line: Optional[int], locus: str) -> SampleCall:
-        i_gt, i_dp, i_gq, i_ad, i_ps = self._format_index(fmt)
+        i_gt, i_dp, i_gq, i_ad, i_ps, i_ft = self._format_index(fmt)
         if i_gt is None:
             raise UserInputError(self.path, line, "FORMAT", f"{locus}: the record's FORMAT ({fmt or 'empty'}) has no GT, "
                                  "so no sample's genotype can be read",
@@ -753,9 +777,13 @@ class GenotypeParser:
             ps = _number(fields[i_ps])
             phase_set = int(ps) if ps is not None else None
 
+        # FORMAT/FT: "PASS" or missing passes; anything else names the filters the genotype failed
+        ft = fields[i_ft] if i_ft is not None and i_ft < n else "."
         note = _NOTE_NONE
         if no_call:
             note = _NOTE_NO_CALL
+        elif ft not in ("PASS", ".", ""):
+            note = _NOTE_FILTERED
         elif self.min_dp > 0 and (depth is None or depth < self.min_dp):
             note = _NOTE_LOW_DP
         elif self.min_gq > 0 and gq is not None and gq < self.min_gq:
@@ -780,6 +808,13 @@ class GenotypeParser:
                 raise UserInputError(self.path, line, "FORMAT/GT", f"{locus}: genotype {gt!r} is not a VCF genotype",
                                      "Genotypes look like 0/1, 1|0, ./. or 1.")
             alleles.append(int(part))
+        if any(a > 1 for a in alleles):
+            # the screen reads split records (one ALT): allele 2+ belongs to a record that was not
+            # split, or split without recoding the genotypes; counting it as this ALT would be a guess
+            raise UserInputError(self.path, line, "FORMAT/GT",
+                                 f"{locus}: genotype {gt!r} names ALT allele {max(alleles)}, but the record has one ALT",
+                                 "Split multi-allelic records with `bcftools norm -m -any` (it recodes the genotypes) "
+                                 "rather than editing the ALT column.")
         n_alt = sum(1 for a in alleles if a > 0)
         if no_call:
             state = _NA_STATE
@@ -830,6 +865,12 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
 #: The only drop reasons an unconfirmed variant may have: everything else (panel, quality,
 #: frequency, panel gene, impact) already rules it out whatever its carriers are.
 _UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_assessable_carrier"})
+
+
+_CARRIER_STATES = frozenset({_HET, _HOM, _HEMI})
+_ALT_IN_GT = re.compile(r"[1-9]")  # a GT naming an ALT allele (0/1, ./1, 1)
+#: A record failing only these would be kept if its site had passed the quality rule.
+_LOW_QUALITY_ONLY = frozenset({"low_quality", "no_assessable_carrier"})
 
 
 def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence[SampleCall]) -> List[int]:
@@ -1080,6 +1121,8 @@ class ScreenSummary:
     annotation: Counter = field(default_factory=Counter)  # how records' annotation was found
     unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles
     shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
+    no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
+    low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
     warnings: List[str] = field(default_factory=list)
 
 
@@ -1679,6 +1722,8 @@ class _Screen:
                                   annotation=info.get(self.layout.info_tag), info=info.get, line=line)
         assert record is not None  # ALT is known to be present
         variant_id = f"{panel_chrom}:{pos}:{ref}:{alt}"
+        if in_panel:
+            self._refuse_untrusted_annotation(record, variant_id, line)
         columns = rest.split("\t") if rest else []
         fmt = columns[0] if columns else ""
         sample_columns = columns[1:]
@@ -1687,6 +1732,8 @@ class _Screen:
                                  f"{variant_id}: {len(sample_columns)} sample columns but the header names "
                                  f"{len(self.vcf_samples)}", "Check that the file is a complete VCF.")
         calls, counts = self.genotypes.calls(fmt, sample_columns, line, variant_id)
+        if in_panel and config.min_gq > 0 and "GQ" not in fmt.split(":"):
+            summary.no_gq_records += 1  # bcftools call without -a FORMAT/GQ, FreeBayes without -=
         n_hemi = 0
         if sexlib.is_haploid_in_males(panel_chrom, pos):
             # one copy in males: the calls are read with each sample's sex (apply_ploidy)
@@ -1723,8 +1770,11 @@ class _Screen:
         if unaligned_piece:
             summary.unaligned_pieces += 1
         af_status = "observed" if af_used is not None else ("not_matchable" if not_matchable else "novel")
-        summary.af_status[af_status] += 1
-        summary.af_fields[af_field or f"none ({af_status})"] += 1
+        if is_variant_allele(alt):
+            summary.af_status[af_status] += 1
+            summary.af_fields[af_field or f"none ({af_status})"] += 1
+        else:  # a spanning deletion / reference block has no frequency of its own to judge
+            af_status = NA
         factor = self.whitelist.get((panel_chrom, pos, ref, alt))
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
@@ -1735,7 +1785,8 @@ class _Screen:
                          whitelisted=factor is not None, impact_label=label,
                          has_assessable_carrier=(n_het + n_hom + n_hemi) > 0,
                          annotated=record.annotated, panel_gene=transcript is not None or not in_panel,
-                         af_not_matchable=not_matchable, clinvar_pathogenic=clinvar_keep)
+                         af_not_matchable=not_matchable, clinvar_pathogenic=clinvar_keep,
+                         variant_allele=is_variant_allele(alt))
         # above --common_af, a ClinVar risk factor, not on the whitelist: listed for the user to decide
         candidate = (in_panel and gene is not None and af_used is not None and af_used > config.common_af
                      and factor is None and evidence is not None and clinvar.is_risk_factor(evidence.clnsig))
@@ -1749,6 +1800,12 @@ class _Screen:
             summary.unconfirmed += 1
             if not record.annotated:
                 summary.unconfirmed_not_annotated += 1
+        if ("low_quality" in verdict.reasons and set(verdict.reasons) <= _LOW_QUALITY_ONLY
+                and any(call.state in _CARRIER_STATES or (call.state == _NA_STATE and _ALT_IN_GT.search(call.genotype))
+                        for call in calls)):
+            # its calls count as non-carriers (a site the caller or a filter failed is not a finding),
+            # which the run log and the summary say
+            summary.low_quality_called.append(variant_id)
         if verdict.decision == KEPT:
             summary.kept += 1
             summary.kept_per_gene[gene or NA] += 1
@@ -1835,6 +1892,20 @@ class _Screen:
         suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
+
+    def _refuse_untrusted_annotation(self, record: VariantRecord, variant_id: str, line: Optional[int]) -> None:
+        """Stop on a panel record snpEff annotated against another genome than the VCF's: its
+        consequences (a stop-gain computed from a base the sample's reference does not have, or an
+        intergenic entry for a chromosome the database lacks) would decide silently and wrongly."""
+        codes = snpeff_genome_mismatch(record)
+        if codes:
+            raise UserInputError(
+                self.vcf_path, line, f"INFO/{self.layout.info_tag}",
+                f"{variant_id}: snpEff flagged its annotation {'&'.join(codes)}: the snpEff database's genome is not "
+                "the one the VCF was called on (another build or reference, or contigs named otherwise), so its "
+                "consequences cannot be trusted",
+                "Annotate with a snpEff database built from the reference the reads were aligned to, with the same "
+                "contig names (the pipeline's SNPEFF_BUILD does; `snpEff -v <db>` lists the database's chromosomes).")
 
     def _note_codon(self, origin: Origin, transcript: TranscriptAnnotation, variant_id: str) -> None:
         """Remember which codon an atomised piece changes. Pieces of one haplotype allele in one codon
@@ -1945,6 +2016,18 @@ class _Screen:
                        "rare (af_status not_matchable in variants.tsv; not dropped for frequency). Atomise before "
                        "annotating: `bcftools norm --atomize -f ref.fa --old-rec-tag OLD_REC`, then `bcftools norm "
                        "-m -any -f ref.fa --old-rec-tag OLD_REC` (the pipeline does).")
+        if s.no_gq_records:
+            self._warn(f"WARNING {self.vcf_path}: {s.no_gq_records} record(s) in the panel have no FORMAT/GQ (bcftools "
+                       "call writes it only with `-a FORMAT/GQ`, FreeBayes only with --genotype-qualities): "
+                       f"--min-gq {_fmt_number(self.config.min_gq)} could not be applied there, their genotypes were "
+                       "judged on depth alone. Re-call with genotype qualities for the GQ rule.")
+        if s.low_quality_called:
+            shown = ", ".join(s.low_quality_called[:10]) + (", ..." if len(s.low_quality_called) > 10 else "")
+            self._warn(f"WARNING {self.vcf_path}: {len(s.low_quality_called)} record(s) in the panel fail only the "
+                       f"quality rule (QUAL < {_fmt_number(self.config.min_qual)} or FILTER not PASS) and have samples "
+                       f"with a non-reference or not-assessable call: {shown}. They are dropped as low_quality and "
+                       "those samples count as non-carriers of them (variants.tsv lists the calls); review them if a "
+                       "gene's result depends on them.")
         s.warnings = list(self.warnings)
         rows: List[Tuple[str, int]] = [("records screened", s.records)]
         if s.skipped_by_index is not None:
@@ -1972,6 +2055,8 @@ class _Screen:
                      "entries matched by ALLELE_NUM (split after annotation)"):
             rows.append((f"records evaluated with {name}", s.annotation.get(name, 0)))
         rows.append(("CSQ/ANN entries of other ALT alleles (split multi-allelic records), not used", s.unmatched_entries))
+        rows.append(("records in the panel without FORMAT/GQ (genotypes judged on depth alone)", s.no_gq_records))
+        rows.append(("dropped only as low_quality, with genotypes naming the ALT (counted as non-carriers)", len(s.low_quality_called)))
         rows.append(("codons changed by several atomised pieces of one FreeBayes allele (combined change not assessed)",
                      s.shared_codons))
         for gene, n in sorted(s.kept_per_gene.items()):

@@ -1,0 +1,247 @@
+"""SCREEN on caller output other than FreeBayes and on what real snpEff writes when its database does
+not fit the VCF (session 8 audit).
+
+Fixtures (tests/fixtures/annotations/, see its README): `gatk_joint_snpeff51.vcf` is a GATK
+GenotypeGVCFs + VariantFiltration style joint VCF split by bcftools 1.16 and annotated by the real
+snpEff 5.1d with the pipeline's own panel database; `snpeff51_genome_mismatch.vcf` and
+`snpeff51_chromosome_not_found.vcf` are real snpEff 5.1d output for records whose REF is not the
+database genome's base and for a contig the database lacks. DeepVariant, bcftools call and gVCF
+records are written here with the header lines those tools write.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+
+from hlhscreen import annotation as A
+from hlhscreen import screen as S
+from hlhscreen.errors import UserInputError
+from test_screen_inputs import (FIXTURES, REGIONS, REPO, WHITELIST, Out, run, two_samples, vcf_row, vep_entry,
+                                write_vcf)
+
+GATK = FIXTURES / "gatk_joint_snpeff51.vcf"
+
+
+def three_samples(tmp: Path) -> Path:
+    sheet = tmp / "samples3.csv"
+    sheet.write_text("sample,group\nS1,case\nS2,control\nS3,control\n")
+    return sheet
+
+
+def carrier(out: Out, variant: str, sample: str) -> dict:
+    return next(r for r in out.carriers if r["variant_id"] == variant and r["sample"] == sample)
+
+
+@pytest.fixture(scope="module")
+def gatk(tmp_path_factory) -> Out:
+    tmp = tmp_path_factory.mktemp("gatk")
+    return run(tmp, GATK, sheet=three_samples(tmp))
+
+
+# =============================================================================================
+# GATK joint calls (split by bcftools, annotated by real snpEff)
+# =============================================================================================
+
+
+def test_spanning_deletion_allele_is_not_a_variant(gatk):
+    """Before: the `*` record (no ANN: snpEff writes none for it) was `not_annotated` and made its
+    carriers S1 and S3 not_assessable for PRF1, although S1's deletion is its own, kept record."""
+    star = gatk.variants["chr10:70598102:G:*"]
+    assert (star["decision"], star["reasons"]) == ("dropped", "not_a_variant_allele")
+    assert star["unconfirmed"] == "no" and star["unconfirmed_samples"] == "NA"
+    assert star["af_status"] == "NA"
+    assert "chr10:70598102:G:*" not in gatk.genes[("S1", "PRF1")]["not_assessable_variants"]
+    assert "chr10:70598100:GGGT:G" in gatk.genes[("S1", "PRF1")]["carried_variants"]
+    assert gatk.mqc["dropped with reason not_a_variant_allele"] == "1"
+    assert gatk.mqc["dropped with reason not_annotated"] == "0"
+
+
+def test_genotype_failing_a_genotype_filter_is_not_a_carrier(gatk):
+    """Before: S1's 0/1 with FT=GQ70 (VariantFiltration --genotype-filter-*) counted as a carrier."""
+    call = carrier(gatk, "chr10:70598201:G:T", "S1")
+    assert (call["state"], call["note"]) == ("not_assessable", "genotype_filtered")
+    assert carrier(gatk, "chr10:70598201:G:T", "S3")["state"] == "het"  # FT=PASS
+    status = gatk.genes[("S1", "PRF1")]
+    assert "chr10:70598201:G:T" not in status["carried_variants"]
+    assert "chr10:70598201:G:T" in status["not_assessable_variants"]
+
+
+def test_gatk_genotype_fields(gatk):
+    # 0/0 with AD 0,0 and DP 0: not a confirmed reference call
+    assert (carrier(gatk, "chr10:70600631:G:A", "S3")["state"],
+            carrier(gatk, "chr10:70600631:G:A", "S3")["note"]) == ("not_assessable", "low_depth")
+    # ./. with a missing GQ: no call
+    assert carrier(gatk, "chr10:70598100:GGGT:G", "S3")["note"] == "no_call"
+    # the phased het (PGT/PID/PS) and the hom
+    assert carrier(gatk, "chr10:70600631:G:A", "S1")["state"] == "het"
+    assert carrier(gatk, "chr10:70600631:G:A", "S2")["state"] == "hom_alt"
+    assert gatk.variants["chr10:70600631:G:A"]["rsid"] == "rs35947132"
+
+
+def test_low_quality_site_with_calls_is_said(gatk):
+    """A record failing only FILTER/QUAL with an ALT call is dropped (the site is not a finding), and
+    the run log and the summary say so instead of leaving it silent."""
+    low = gatk.variants["chr10:70600632:C:T"]
+    assert (low["decision"], low["reasons"], low["filter"]) == ("dropped", "low_quality", "LowQual")
+    assert gatk.mqc["dropped only as low_quality, with genotypes naming the ALT (counted as non-carriers)"] == "1"
+    assert any("fail only the quality rule" in w and "chr10:70600632:C:T" in w for w in gatk.summary.warnings)
+
+
+# =============================================================================================
+# snpEff: a database that does not fit the VCF
+# =============================================================================================
+
+
+def test_snpeff_reference_mismatch_is_refused(tmp_path):
+    """Before: exit 0, and the stop-gain snpEff computed from a base the VCF's reference does not have
+    (WARNING_REF_DOES_NOT_MATCH_GENOME) was kept as a HIGH finding."""
+    vcf = FIXTURES / "snpeff51_genome_mismatch.vcf"
+    with pytest.raises(UserInputError) as caught:
+        run(tmp_path, vcf)
+    text = str(caught.value)
+    assert text.startswith(f"ERROR {vcf}:")
+    assert "INFO/ANN: chr10:70598100:C:A: snpEff flagged its annotation WARNING_REF_DOES_NOT_MATCH_GENOME" in text
+    assert not (tmp_path / "out" / "variants.tsv").exists()  # no half-written result
+
+
+def test_snpeff_chromosome_not_found_is_refused(tmp_path):
+    """Before: every record was dropped as no_panel_gene_annotation and the run ended with exit 0
+    and no finding."""
+    regions = tmp_path / "regions.bed"
+    regions.write_text("".join(line.replace("chr10", "NC_000010.11") + "\n"
+                               for line in REGIONS.read_text().splitlines() if line.startswith("chr10\t")))
+    empty = tmp_path / "none.tsv"
+    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
+    with pytest.raises(UserInputError, match=r"NC_000010\.11:70600631:G:A: snpEff flagged its annotation "
+                                             r"ERROR_CHROMOSOME_NOT_FOUND"):
+        run(tmp_path, FIXTURES / "snpeff51_chromosome_not_found.vcf", regions=regions, whitelist=empty)
+
+
+def test_snpeff_errors_outside_the_panel_do_not_stop_the_run(tmp_path):
+    """The pipeline's snpEff database holds only the panel chromosomes: records elsewhere legitimately
+    carry ERROR_CHROMOSOME_NOT_FOUND, also when they are read (--evaluate-outside-panel)."""
+    real = (FIXTURES / "snpeff51_genome_mismatch.vcf").read_text().splitlines()
+    keep = [line for line in real if line.startswith("#") or line.startswith("chr1\t")
+            or "p.Ala91Val" in line]
+    vcf = tmp_path / "outside.vcf"
+    vcf.write_text("\n".join(keep) + "\n")
+    out = run(tmp_path, vcf, evaluate_outside_panel=True)
+    assert out.variants["chr1:1000000:A:G"]["reasons"].startswith("outside_panel")
+    # read as usual (its only carrier's genotype failed the FT filter LowGQ)
+    assert out.variants["chr10:70600631:G:A"]["reasons"] == "no_assessable_carrier"
+    assert out.variants["chr10:70600631:G:A"]["unconfirmed_samples"] == "S1"
+
+
+def test_snpeff_genome_mismatch_codes():
+    layout = A.layout_from_header((FIXTURES / "snpeff51_genome_mismatch.vcf").read_text())
+    entry = ("A|stop_gained&splice_region_variant|HIGH|PRF1|ENSG1|transcript|ENST00000441259.2|protein_coding|2/3|"
+             "c.1C>A|p.Cys1*|1/2|1/2|1/2||{}")
+
+    def codes(messages: str) -> Sequence[str]:
+        record = A.parse_annotation(layout, chrom="chr10", pos=1, ref="C", alts=["A"], vcf_id=".",
+                                    annotation=entry.format(messages), info=lambda key: None)
+        return A.snpeff_genome_mismatch(record)
+
+    assert codes("") == ()
+    assert codes("WARNING_TRANSCRIPT_NO_START_CODON&INFO_REALIGN_3_PRIME") == ()  # may be incomplete, not wrong
+    assert codes("ERROR_OUT_OF_CHROMOSOME_RANGE") == ("ERROR_OUT_OF_CHROMOSOME_RANGE",)
+    assert codes("INFO_REALIGN_3_PRIME&WARNING_REF_DOES_NOT_MATCH_GENOME") == ("WARNING_REF_DOES_NOT_MATCH_GENOME",)
+
+
+def test_old_snpeff_eff_field_is_refused_by_name(tmp_path):
+    """Before: "the file is not annotated", which sends the user to annotate a file that is."""
+    header = ('##INFO=<ID=EFF,Number=.,Type=String,Description="Predicted effects for this variant.Format: \'Effect '
+              '( Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change| Amino_Acid_Length | Gene_Name | '
+              'Transcript_BioType | Gene_Coding | Transcript_ID | Exon_Rank  | Genotype_Number [ | ERRORS | '
+              'WARNINGS ] )\' ">')
+    text = "##fileformat=VCFv4.2\n" + header + "\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    with pytest.raises(UserInputError, match=r"INFO/EFF: the VCF carries snpEff's old INFO/EFF annotation"):
+        A.layout_from_header(text, path="eff.vcf")
+
+
+# =============================================================================================
+# other callers, written with the header lines they write
+# =============================================================================================
+
+
+def test_genotype_naming_a_second_alt_is_refused(tmp_path):
+    """Before: 0/2 in a one-ALT record counted as a het carrier of that ALT."""
+    vcf = write_vcf(tmp_path / "gt2.vcf", [vcf_row(70598100, "C", "A", "CSQ=" + vep_entry("A"),
+                                                   ["0/2:30:99", "0/0:30:99"])])
+    with pytest.raises(UserInputError, match=r"in\.vcf|gt2\.vcf:\d+: FORMAT/GT: chr10:70598100:C:A: genotype '0/2' "
+                                             r"names ALT allele 2, but the record has one ALT"):
+        run(tmp_path, vcf)
+
+
+BCFTOOLS_FORMATS = ['##FORMAT=<ID=PL,Number=G,Type=Integer,Description="List of Phred-scaled genotype likelihoods">',
+                    '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths (high-quality bases)">']
+
+
+def test_bcftools_call_without_gq_is_judged_on_depth_and_said(tmp_path):
+    """bcftools call writes no FORMAT/GQ unless asked (-a FORMAT/GQ): before, --min-gq silently did
+    nothing; now the run log and the summary say it could not be applied."""
+    vcf = write_vcf(tmp_path / "bcftools.vcf", [
+        vcf_row(70598100, "C", "A", "CSQ=" + vep_entry("A"), ["0/1:12:0,3,30", "0/0:30:0,90,255"], fmt="GT:DP:PL"),
+        vcf_row(70598300, "G", "A", "CSQ=" + vep_entry("A"), ["0/1:4:0,3,30", "0/0:30:0,90,255"], fmt="GT:DP:PL"),
+    ], formats=("GT", "DP"), extra_header=BCFTOOLS_FORMATS[:1])
+    out = run(tmp_path, vcf)
+    assert carrier(out, "chr10:70598100:C:A", "S1")["state"] == "het"
+    assert carrier(out, "chr10:70598100:C:A", "S1")["gq"] == "NA"
+    assert out.variants["chr10:70598300:G:A"]["reasons"] == "no_assessable_carrier"  # depth 4: not assessable
+    assert out.mqc["records in the panel without FORMAT/GQ (genotypes judged on depth alone)"] == "2"
+    assert any("have no FORMAT/GQ" in w and "--min-gq 20" in w for w in out.summary.warnings)
+    # with --min-gq 0 the rule is off on purpose: nothing to say
+    off = run(tmp_path, vcf, name="off", min_gq=0)
+    assert not any("FORMAT/GQ" in w for w in off.summary.warnings)
+
+
+DEEPVARIANT_HEADER = [
+    '##FILTER=<ID=RefCall,Description="Genotyping model thinks this site is reference.">',
+    '##FILTER=<ID=LowQual,Description="Confidence in this variant being real is below calling threshold.">',
+    '##FORMAT=<ID=VAF,Number=A,Type=Float,Description="Variant allele fractions.">',
+    '##FORMAT=<ID=PL,Number=G,Type=Integer,Description="Phred-scaled genotype likelihoods rounded to the closest '
+    'integer">',
+]
+
+
+def test_deepvariant_refcall_and_gvcf_blocks(tmp_path):
+    rows = [
+        vcf_row(70598100, "C", "A", "CSQ=" + vep_entry("A"), ["./.:30:20:15,15:0.5:0,0,0", "0/0:30:50:30,0:0:0,50,99"],
+                fmt="GT:DP:GQ:AD:VAF:PL").replace("\tPASS\t", "\tRefCall\t"),
+        vcf_row(70598200, "G", "A", "CSQ=" + vep_entry("A"), ["0/1:30:45:14,16:0.53:45,0,50", "0/0:30:50:30,0:0:0,50,99"],
+                fmt="GT:DP:GQ:AD:VAF:PL"),
+        # a gVCF's reference block and GATK's non-ref allele, given by mistake as calls
+        vcf_row(70598300, "G", "<*>", ".", ["0/0:30:50:30,0:0:0,50,99", "0/0:30:50:30,0:0:0,50,99"],
+                fmt="GT:DP:GQ:AD:VAF:PL"),
+        vcf_row(70598400, "G", "<NON_REF>", ".", ["0/1:30:50:10,20:0.6:50,0,99", "0/0:30:50:30,0:0:0,50,99"],
+                fmt="GT:DP:GQ:AD:VAF:PL"),
+    ]
+    vcf = write_vcf(tmp_path / "dv.vcf", rows, formats=("GT", "DP", "GQ", "AD"), extra_header=DEEPVARIANT_HEADER)
+    out = run(tmp_path, vcf)
+    refcall = out.variants["chr10:70598100:C:A"]
+    assert (refcall["reasons"], refcall["unconfirmed"]) == ("low_quality;no_assessable_carrier", "no")
+    assert out.variants["chr10:70598200:G:A"]["decision"] == "kept"
+    for vid in ("chr10:70598300:G:<*>", "chr10:70598400:G:<NON_REF>"):
+        assert out.variants[vid]["reasons"] == "not_a_variant_allele"
+        assert out.variants[vid]["unconfirmed"] == "no"
+    assert out.genes[("S1", "PRF1")]["status"] == "monoallelic"
+
+
+def test_cli_refuses_a_mismatched_snpeff_database_with_status_2(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "bin" / "screen_variants.py"), "--vcf",
+                           str(FIXTURES / "snpeff51_genome_mismatch.vcf"), "--regions", str(REGIONS),
+                           "--risk-factors", str(WHITELIST), "--samplesheet", str(two_samples(tmp_path)),
+                           "--outdir", str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "WARNING_REF_DOES_NOT_MATCH_GENOME" in done.stderr
+    assert not (tmp_path / "out" / "variants.tsv").exists()
+
+
+def test_reason_order_lists_not_a_variant_allele_second():
+    assert S.REASONS[:3] == ("outside_panel", "not_a_variant_allele", "low_quality")
+    assert not S.is_variant_allele("*") and S.is_variant_allele("<DEL>") and S.is_variant_allele("A")
