@@ -34,6 +34,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="gnomAD is not the only frequency source (VEP cache): a chromosome it lacks is a warning")
     parser.add_argument("--clinvar-vcf", help="ClinVar GRCh38 VCF (NCBI layout)")
     parser.add_argument("--harmonise-contigs", action="store_true")
+    parser.add_argument("--aligner", default="bwa-mem2", choices=["bwa", "bwa-mem2"])
+    parser.add_argument("--aligner-index", help="prebuilt index folder of --aligner (--bwa_index / --bwamem2_index)")
     args = parser.parse_args(argv)
     if (args.regions is None) != (args.targets is None):
         parser.error("give --regions and --targets together")
@@ -43,7 +45,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         consequences=args.consequences, af_fields=args.af_fields, af_source=args.af_source,
         gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
-        clinvar_vcf=args.clinvar_vcf,
+        clinvar_vcf=args.clinvar_vcf, aligner=args.aligner, aligner_index=args.aligner_index,
     ))
     for warning in report.warnings:
         print(f"WARNING {warning}", file=sys.stderr)

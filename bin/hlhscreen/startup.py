@@ -6,7 +6,9 @@ calls the reader the pipeline step uses later, so the rules and the messages are
 20 tasks earlier:
 
 - reference: contig names (``--fasta_fai``, ``<fasta>.fai`` or the FASTA's headers) and the windows
-  table against them (:func:`hlhscreen.callability.reference_layout`);
+  table against them (:func:`hlhscreen.callability.reference_layout`); the ``.fai`` of a plain FASTA
+  against the file, and a prebuilt ``--bwa_index``/``--bwamem2_index`` (one complete index of the
+  chosen aligner, with the reference's contigs and lengths) (:mod:`hlhscreen.reference_checks`);
 - panel regions and targets BEDs: every line (:func:`hlhscreen.panel.load_regions`: columns,
   start < end, one contig naming style; regions named with their gene, as SCREEN needs:
   :func:`hlhscreen.screen.load_panel_regions`) and their place on the reference
@@ -46,6 +48,7 @@ from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callabil
 from .errors import UserInputError
 from .intervals import place_intervals
 from .panel import load_regions
+from .reference_checks import check_fai_matches_fasta, check_index_matches
 from .resources import check_sites_vcf, is_gzip
 from .risk_factors import validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
@@ -70,6 +73,8 @@ class StartupInputs:
     clinvar_vcf: Optional[PathLike] = None
     harmonise_contigs: bool = False
     intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
+    aligner: str = "bwa-mem2"
+    aligner_index: Optional[PathLike] = None    # prebuilt --bwa_index / --bwamem2_index folder of the aligner
 
 
 @dataclass
@@ -94,6 +99,12 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
     if inputs.fasta is not None:
         layout = report.attempt("reference", lambda: reference_layout(inputs.fasta, inputs.fasta_fai,
                                                                        inputs.reference_windows))
+        fai = _plain_fasta_index(inputs)
+        if layout is not None and fai is not None:
+            report.attempt("FASTA index", lambda: check_fai_matches_fasta(inputs.fasta, fai))
+        if layout is not None and inputs.aligner_index is not None:
+            report.attempt(f"{inputs.aligner} index", lambda: check_index_matches(
+                inputs.aligner_index, inputs.aligner, layout.contigs, str(inputs.fasta)))
     placements: Optional[List[Placement]] = None
     if inputs.regions is not None and (layout is None or inputs.fasta is None):
         # no reference to place the panel on: its lines are still checked
@@ -131,6 +142,14 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
     if inputs.clinvar_vcf is not None:
         report.attempt("ClinVar VCF", lambda: _check_clinvar(inputs.clinvar_vcf, layout, placements, report))
     return report
+
+
+def _plain_fasta_index(inputs: StartupInputs) -> Optional[Path]:
+    """The .fai the run reads for a plain (not gzipped) FASTA, when there is one to compare."""
+    index = Path(inputs.fasta_fai) if inputs.fasta_fai else Path(f"{inputs.fasta}.fai")
+    if not index.is_file() or not Path(inputs.fasta).is_file() or is_gzip(Path(inputs.fasta)):
+        return None
+    return index
 
 
 def _place_regions(inputs: StartupInputs, layout: ReferenceLayout) -> List[Placement]:

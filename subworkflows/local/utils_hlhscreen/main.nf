@@ -46,8 +46,8 @@ def validateParameters(schemaFile) {
         if (value == null || value == '') {
             return
         }
-        if (spec.type == 'string' && value instanceof Boolean) {
-            // `--input ''` or a bare `--input` reaches us as true
+        if (value instanceof Boolean && !(spec.type == 'boolean' || (spec.type instanceof List && 'boolean' in spec.type))) {
+            // `--input ''` or a bare `--max_af` reaches us as true
             errors << "--${name}: no value given. Give one after --${name}" + (spec.description ? " (${spec.description})" : '')
             return
         }
@@ -156,15 +156,31 @@ def helpMessage(schemaFile, topic) {
     return lines.join('\n')
 }
 
+def isNumber(value) {
+    return value != null && !(value instanceof Boolean) && value.toString().isBigDecimal()
+}
+
 // Rules that involve several parameters at once.
 def combinationErrors() {
     def errors = []
+    // an index of the other aligner would be ignored without a word, and the index rebuilt (hours on GRCh38)
+    if (params.bwa_index && params.aligner != 'bwa') {
+        errors << "--bwa_index: used only with --aligner bwa (now '${params.aligner}'); add --aligner bwa to align with it, or give --bwamem2_index"
+    }
+    if (params.bwamem2_index && params.aligner != 'bwa-mem2') {
+        errors << "--bwamem2_index: used only with --aligner bwa-mem2 (now '${params.aligner}'); drop --aligner ${params.aligner} to align with it, or give --bwa_index"
+    }
     if (params.skip_screening) {
         // nothing is annotated or screened: the annotation and panel parameters are not used
         if (params.genes && params.intervals) {
             errors << "--genes: not used with --skip_screening and --intervals (calling and coverage use the intervals); drop one of them"
         }
         return errors
+    }
+    if (isNumber(params.max_af) && isNumber(params.common_af) &&
+            params.common_af.toString().toBigDecimal() > params.max_af.toString().toBigDecimal()) {
+        // variants above --max_af are dropped first, so the common-variant rule would never apply (swapped values?)
+        errors << "--common_af: ${params.common_af} is above --max_af ${params.max_af}: the whitelist-only band between them would be empty and --common_af would have no effect; were the two swapped? (the study: --max_af 0.04 --common_af 0.01)"
     }
     if (params.annotator == 'offline' && !params.gnomad_vcf) {
         errors << "--gnomad_vcf: required with --annotator offline (the screening filters on gnomAD frequencies; without them every variant would look novel)"
@@ -347,6 +363,11 @@ def checkInputs() {
     }
     if (params.harmonise_contigs) {
         args << '--harmonise-contigs'
+    }
+    // a prebuilt aligner index is compared with the reference's contigs (bwa would align to its own genome)
+    def alignerIndex = launchHostPath(params.aligner == 'bwa' ? params.bwa_index : params.bwamem2_index)
+    if (alignerIndex != null && launchHostPath(params.fasta) != null) {
+        args += ['--aligner', params.aligner.toString(), '--aligner-index', alignerIndex]
     }
     log.info(runLaunchHostCheck('check_inputs.py', args, 'Input check failed'))
 }

@@ -1,0 +1,169 @@
+"""Start-up checks that a prebuilt FASTA index and aligner index belong to ``--fasta``.
+
+A ``.fai`` or a bwa / bwa-mem2 index built from another FASTA (another build, another release of the
+analysis set, an older copy beside a replaced file) is not an error any tool reports: samtools reads
+the wrong bases through a stale ``.fai``, and bwa aligns every read to the genome its index was built
+from, whatever ``--fasta`` says. Both are cheap to compare on the launch host (standard library
+only): the ``.fai`` offsets must point just after each contig's header line, and a bwa index's
+``.ann`` file lists every contig's name and length in plain text (bwa-mem2 writes the same file).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Union
+
+from .errors import UserInputError
+
+PathLike = Union[str, os.PathLike]
+
+# files besides <prefix>.amb and <prefix>.ann that each aligner reads (bwa index; bwa-mem2 index)
+INDEX_FILES = {
+    "bwa": (".bwt", ".pac", ".sa"),
+    "bwa-mem2": (".pac", ".0123", ".bwt.2bit.64"),
+}
+_PARAMETER = {"bwa": "--bwa_index", "bwa-mem2": "--bwamem2_index"}
+_BUILD = {"bwa": "bwa index -p <name> <fasta>", "bwa-mem2": "bwa-mem2 index -p <name> <fasta>"}
+_HEADER_WINDOW = 4096  # bytes read before a .fai offset to find the contig's header line
+
+
+def index_prefix(folder: PathLike, aligner: str) -> Path:
+    """The one ``<prefix>`` of the aligner index in ``folder``, found as the alignment step finds it
+    (``find -L <folder> -name '*.amb'``), with every file the aligner needs beside it."""
+    parameter = _PARAMETER[aligner]
+    root = Path(folder)
+    if not root.is_dir():
+        raise UserInputError(folder, None, parameter, "not a folder",
+                             f"Give the folder that holds the index files (<name>.amb, <name>.ann, ...).")
+    ambs = sorted(p for p in _walk(root) if p.name.endswith(".amb"))
+    if not ambs:
+        raise UserInputError(folder, None, parameter, "no aligner index in the folder (no <name>.amb file)",
+                             f"Give the folder of a {aligner} index ({_BUILD[aligner]}), or leave {parameter} out "
+                             "and the pipeline builds it.")
+    if len(ambs) > 1:
+        shown = ", ".join(str(p.relative_to(root)) for p in ambs[:4])
+        raise UserInputError(folder, None, parameter, f"the folder holds several indexes ({shown})",
+                             "Give a folder with the index of --fasta only.")
+    prefix = Path(str(ambs[0])[: -len(".amb")])
+    needed = (".ann",) + INDEX_FILES[aligner]
+    missing = [suffix for suffix in needed if not Path(f"{prefix}{suffix}").is_file()]
+    if missing:
+        other = next((a for a, files in INDEX_FILES.items()
+                      if a != aligner and all(Path(f"{prefix}{s}").is_file() for s in files)), None)
+        if other is not None:
+            raise UserInputError(folder, None, parameter,
+                                 f"this is a {other} index ({prefix.name}{INDEX_FILES[other][-1]}), not a {aligner} "
+                                 "index",
+                                 f"Run with --aligner {other} {_PARAMETER[other]} {folder}, or give a {aligner} index "
+                                 f"({_BUILD[aligner]}).")
+        raise UserInputError(folder, None, parameter,
+                             f"the index {prefix.name} lacks {', '.join(prefix.name + s for s in missing)}",
+                             f"Build it again completely ({_BUILD[aligner]}) or copy every file of it.")
+    return prefix
+
+
+def _walk(root: Path) -> List[Path]:
+    found = []
+    for folder, _dirs, files in os.walk(root, followlinks=True):
+        found.extend(Path(folder) / name for name in files)
+    return found
+
+
+def read_ann(path: PathLike) -> Dict[str, int]:
+    """Contig -> length from a bwa ``.ann`` file: a line ``<total length> <contigs> <seed>``, then two
+    lines per contig: ``<gi> <name> <comment>`` and ``<offset> <length> <ambiguous runs>``."""
+    with open(path, errors="replace") as handle:
+        lines = handle.read().splitlines()
+    contigs: Dict[str, int] = {}
+    try:
+        count = int(lines[0].split()[1])
+        for i in range(count):
+            name = lines[1 + 2 * i].split()[1]
+            contigs[name] = int(lines[2 + 2 * i].split()[1])
+    except (IndexError, ValueError):
+        raise UserInputError(path, None, "index", "not a bwa .ann file (contig names and lengths)",
+                             "Build the index again from --fasta.") from None
+    return contigs
+
+
+def check_index_matches(folder: PathLike, aligner: str, reference: Dict[str, Optional[int]], source: str) -> None:
+    """The aligner index in ``folder`` lists the reference's contigs with their lengths (lengths are
+    compared when the reference's are known, i.e. from a .fai)."""
+    prefix = index_prefix(folder, aligner)
+    indexed = read_ann(f"{prefix}.ann")
+    problems: List[str] = []
+    only_index = [name for name in indexed if name not in reference]
+    only_reference = [name for name in reference if name not in indexed]
+    if only_index:
+        problems.append(f"contig(s) {_few(only_index)} are in the index but not in the reference")
+    if only_reference:
+        problems.append(f"contig(s) {_few(only_reference)} of the reference are not in the index")
+    lengths = [(name, indexed[name], length) for name, length in reference.items()
+               if length is not None and name in indexed and indexed[name] != length]
+    if lengths:
+        shown = ", ".join(f"{name} {got} bp in the index, {want} bp in the reference" for name, got, want in lengths[:3])
+        problems.append(f"contig lengths differ ({shown}{', ...' if len(lengths) > 3 else ''})")
+    if problems:
+        raise UserInputError(f"{prefix}.ann", None, _PARAMETER[aligner],
+                             f"the index was built from another FASTA than {source}: " + "; ".join(problems) +
+                             "; reads would be aligned to another genome",
+                             f"Give the index of --fasta ({_BUILD[aligner]}), or leave {_PARAMETER[aligner]} out "
+                             "and the pipeline builds it.")
+
+
+def _few(names: List[str], limit: int = 5) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def check_fai_matches_fasta(fasta: PathLike, fai: PathLike) -> None:
+    """Every contig of a plain FASTA's ``.fai`` starts where the index says: the line before its
+    offset is the contig's ``>`` header, and the sequence fits in the file. A ``.fai`` of another FASTA
+    (or of an older copy) fails here; a bgzipped FASTA is left to samtools (offsets are uncompressed)."""
+    size = os.path.getsize(fasta)
+    with open(fai) as handle:
+        rows = [line.rstrip("\r\n").split("\t") for line in handle if line.strip()]
+    with open(fasta, "rb") as data:
+        for number, row in enumerate(rows, start=1):
+            try:
+                name, length, offset, line_bases, line_bytes = row[0], int(row[1]), int(row[2]), int(row[3]), int(row[4])
+            except (IndexError, ValueError):
+                raise UserInputError(fai, number, "fai", "not a FASTA index line (name, length, offset, "
+                                     "line bases, line bytes)", "Rebuild it: samtools faidx <fasta>.") from None
+            header = _header_before(data, offset)
+            end = offset + _stored_bytes(length, line_bases, line_bytes)
+            if header != name or end > size + 1:
+                found = f"'>{header}'" if header is not None else "no header line"
+                problem = (f"contig {name} should start at byte {offset} of {Path(fasta).name}, but "
+                           + (f"the file ends at byte {size}" if header == name else f"{found} is there"))
+                raise UserInputError(fai, number, "fai",
+                                     f"the FASTA index does not belong to this FASTA: {problem} (an index of another or an "
+                                     "older FASTA)",
+                                     f"Rebuild it: samtools faidx {fasta} (or give the .fai made from this file).")
+
+
+def _header_before(data, offset: int) -> Optional[str]:
+    """The first word of the ``>`` line that ends just before ``offset``, or None."""
+    window = _HEADER_WINDOW
+    while True:
+        start = max(0, offset - window)
+        data.seek(start)
+        before = data.read(offset - start)
+        if not before.endswith(b"\n"):
+            return None
+        if b"\n" in before[:-1] or start == 0:
+            break
+        window *= 4  # a header line longer than the window (long descriptions)
+    line = before[:-1].rsplit(b"\n", 1)[-1].rstrip(b"\r")
+    if not line.startswith(b">"):
+        return None
+    words = line[1:].split()
+    return words[0].decode(errors="replace") if words else ""
+
+
+def _stored_bytes(length: int, line_bases: int, line_bytes: int) -> int:
+    """Bytes the sequence of ``length`` bases takes in the file, without its last newline."""
+    if line_bases <= 0:
+        return length
+    full, rest = divmod(length, line_bases)
+    return full * line_bytes + rest - (line_bytes - line_bases if rest == 0 and full else 0)
