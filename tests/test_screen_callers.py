@@ -245,3 +245,58 @@ def test_cli_refuses_a_mismatched_snpeff_database_with_status_2(tmp_path):
 def test_reason_order_lists_not_a_variant_allele_second():
     assert S.REASONS[:3] == ("outside_panel", "not_a_variant_allele", "low_quality")
     assert not S.is_variant_allele("*") and S.is_variant_allele("<DEL>") and S.is_variant_allele("A")
+
+
+# =============================================================================================
+# VEP's synonymous HGVSp
+# =============================================================================================
+
+# VEP 95-style --everything CSQ layout (field names and order as VEP writes them)
+VEP95_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|"
+                "cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|"
+                "FLAGS|SYMBOL_SOURCE|HGNC_ID|CANONICAL|TSL|APPRIS|CCDS|ENSP|SWISSPROT|TREMBL|UNIPARC|SOURCE|"
+                "GENE_PHENO|SIFT|PolyPhen|DOMAINS|HGVS_OFFSET|AF|gnomAD_AF|MAX_AF|MAX_AF_POPS|CLIN_SIG|SOMATIC|PHENO|"
+                "PUBMED").split("|")
+VEP95_HEADER = ('##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
+                + "|".join(VEP95_FIELDS) + '">')
+
+
+def vep95_entry(**values: str) -> str:
+    return "|".join(values.get(name, "") for name in VEP95_FIELDS)
+
+
+def test_vep_synonymous_hgvsp_gets_the_snpeff_label(tmp_path):
+    """VEP writes a synonymous change as `ENST...:c.1245C>T(p.%3D)`. Before: hgvsp and label
+    `c.1245C>T(p.=)` (snpEff: `p.Ala415=`); a synonymous splice-region variant is kept by the
+    default --consequences, so its label names a test. Without Amino_acids/Protein_position the
+    label falls back to HGVSc, never to a bare `p.=` many variants would share."""
+    common = dict(Allele="T", Consequence="splice_region_variant&synonymous_variant", IMPACT="LOW", SYMBOL="PRF1",
+                  Gene="ENSG00000180644", Feature_type="Transcript", Feature="ENST00000441259", CANONICAL="YES",
+                  BIOTYPE="protein_coding", SIFT="", PolyPhen="", HGVSc="ENST00000441259.1:c.1245C>T",
+                  HGVSp="ENST00000441259.1:c.1245C>T(p.%3D)")
+    vcf = write_vcf(tmp_path / "vep95.vcf", [
+        vcf_row(70598100, "C", "T", "CSQ=" + vep95_entry(**common, Protein_position="415", Amino_acids="A"),
+                ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598200, "C", "T", "CSQ=" + vep95_entry(**dict(common, HGVSc="ENST00000441259.1:c.1145C>T",
+                                                               HGVSp="ENST00000441259.1:c.1145C>T(p.%3D)")),
+                ["0/1:30:99", "0/0:30:99"]),
+    ], extra_header=[VEP95_HEADER])
+    # write_vcf always declares its own minimal CSQ layout first: drop it, keep VEP 95's
+    vcf.write_text(vcf.read_text().replace(
+        [line for line in vcf.read_text().splitlines() if line.startswith("##INFO=<ID=CSQ")][0] + "\n", "", 1))
+    out = run(tmp_path, vcf)
+    first = out.variants["chr10:70598100:C:T"]
+    assert (first["decision"], first["hgvsp"], first["label"]) == ("kept", "p.Ala415=", "p.Ala415=")
+    second = out.variants["chr10:70598200:C:T"]
+    assert (second["hgvsp"], second["label"]) == ("p.=", "c.1145C>T")
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("c.1245C>T(p.=)", "p.Ala415="), ("p.Ala415=", "p.Ala415="), ("p.Ala415Val", "p.Ala415Val"), (None, None)])
+def test_vep_synonymous_hgvsp(given, expected):
+    assert A.vep_synonymous_hgvsp(given, "A", "415") == expected
+
+
+def test_positionless_protein_changes_are_no_labels():
+    assert A.protein_label("p.=") is None and A.protein_label("p.?") is None
+    assert A.variant_label("p.?", "c.1A>G", "chr10:1:A:G") == "c.1A>G"

@@ -495,6 +495,30 @@ def normalise_hgvsp(value: Optional[str]) -> Optional[str]:
     return value
 
 
+# VEP writes a synonymous change as the coding change with an empty protein change:
+# HGVSp ``ENST...:c.1245C>T(p.=)`` (``(p.%3D)`` in a VCF)
+_VEP_SYNONYMOUS = re.compile(r"^[cn]\.[^()]*\(p\.=\)$")
+_AMINO_ACIDS_3 = {
+    "A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu", "G": "Gly", "H": "His",
+    "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
+    "Y": "Tyr", "V": "Val", "U": "Sec", "O": "Pyl", "*": "Ter", "X": "Ter",
+}
+
+
+def vep_synonymous_hgvsp(hgvsp: Optional[str], amino_acids: Optional[str],
+                         protein_position: Optional[str]) -> Optional[str]:
+    """VEP's synonymous HGVSp ``c.1245C>T(p.=)`` as a protein change, ``p.Ala415=`` (snpEff's
+    ``p.Ala415Ala`` gives the same), from VEP's Amino_acids (``A``) and Protein_position (``415``);
+    ``p.=`` when those fields are absent. Anything else is returned unchanged."""
+    if not hgvsp or not _VEP_SYNONYMOUS.match(hgvsp):
+        return hgvsp
+    residue = _AMINO_ACIDS_3.get((amino_acids or "").split("/")[0])
+    position = (protein_position or "").split("-")[0]
+    if residue and position.isdigit():
+        return f"p.{residue}{position}="
+    return "p.="
+
+
 _FRAMESHIFT = re.compile(r"^p\.\(?([A-Z][a-z]{2}\d+)(?:[A-Z][a-z]{2})?fs")
 _CODING_TRAILING_BASES = re.compile(r"(del|dup)[ACGTN]+$")
 
@@ -507,6 +531,10 @@ def protein_label(hgvsp: Optional[str]) -> Optional[str]:
     written ``Ter``; wrapping parentheses (predicted) are dropped. Other changes are unchanged."""
     if not hgvsp:
         return hgvsp
+    if not hgvsp.startswith("p.") or not any(ch.isdigit() for ch in hgvsp):
+        # not a protein change, or one without a position (p.=, p.?) that many variants share:
+        # the label falls back to HGVSc
+        return None
     frameshift = _FRAMESHIFT.match(hgvsp)
     if frameshift:
         return f"p.{frameshift.group(1)}fs"
@@ -948,7 +976,8 @@ def _terms(value: Optional[str]) -> Tuple[str, ...]:
 # The fields each builder reads, in the order of AnnotationLayout._columns.
 _VEP_COLUMNS: Tuple[str, ...] = (
     "Feature_type", "Feature", "MANE_SELECT", "MANE", "HGVSc", "HGVSp", "Existing_variation", "Consequence",
-    "SYMBOL", "HGNC_ID", "Gene", "BIOTYPE", "CANONICAL", "IMPACT", "EXON", "INTRON",
+    "SYMBOL", "HGNC_ID", "Gene", "BIOTYPE", "CANONICAL", "IMPACT", "EXON", "INTRON", "Amino_acids",
+    "Protein_position",
 )
 _SNPEFF_COLUMNS: Tuple[str, ...] = (
     "Feature_Type", "Feature_ID", "Annotation", "Rank", "HGVS.c", "HGVS.p", "Gene_Name", "Gene_ID",
@@ -958,7 +987,8 @@ _SNPEFF_COLUMNS: Tuple[str, ...] = (
 
 def _vep_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[TranscriptAnnotation]:
     (i_feature_type, i_feature, i_mane_select, i_mane, i_hgvsc, i_hgvsp, i_existing, i_consequence,
-     i_symbol, i_hgnc, i_gene, i_biotype, i_canonical, i_impact, i_exon, i_intron) = layout._columns
+     i_symbol, i_hgnc, i_gene, i_biotype, i_canonical, i_impact, i_exon, i_intron, i_amino_acids,
+     i_protein_position) = layout._columns
     feature_type = _get(parts, i_feature_type)
     if feature_type and feature_type.lower() in _NON_TRANSCRIPT_FEATURES:
         return None
@@ -973,7 +1003,7 @@ def _vep_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[Tran
         mane = strip_version(transcript_id) in layout.mane_transcripts
     hgvsc_ref, hgvsc = decode_hgvs(_get(parts, i_hgvsc))
     hgvsp_ref, hgvsp = decode_hgvs(_get(parts, i_hgvsp))
-    hgvsp = normalise_hgvsp(hgvsp)
+    hgvsp = normalise_hgvsp(vep_synonymous_hgvsp(hgvsp, _get(parts, i_amino_acids), _get(parts, i_protein_position)))
     existing = _get(parts, i_existing)
     consequence = _get(parts, i_consequence)
     canonical = _get(parts, i_canonical)
