@@ -300,3 +300,37 @@ def test_vep_synonymous_hgvsp(given, expected):
 def test_positionless_protein_changes_are_no_labels():
     assert A.protein_label("p.=") is None and A.protein_label("p.?") is None
     assert A.variant_label("p.?", "c.1A>G", "chr10:1:A:G") == "c.1A>G"
+
+
+# =============================================================================================
+# snpEff on a multi-allelic site, split afterwards (real snpEff 5.1d + bcftools norm 1.16)
+# =============================================================================================
+
+# the site chr10:70598302 TAA>TA,T,TAAA as snpEff annotated it (Allele = the ALT as written)
+SITE_HGVSC = {"chr10:70598302:TA:T": "c.1417delT", "chr10:70598302:TAA:T": "c.1417_1418delTT",
+              "chr10:70598302:T:TA": "c.1416_1417insT"}
+
+
+def test_snpeff_site_split_with_old_rec_is_matched_by_the_original_alt(tmp_path):
+    """Before: bcftools trimmed TAA>TA to TA>T, whose ALT `T` is the Allele of the site's ALT 2 (TAA>T):
+    the 1-bp deletion got the 2-bp deletion's annotation and the insertion T>TA (ALT `TA`) the 1-bp
+    deletion's, exit 0. OLD_REC gives each record its original ALT."""
+    out = run(tmp_path, FIXTURES / "snpeff51_multiallelic_split_oldrec.vcf")
+    for variant, hgvsc in SITE_HGVSC.items():
+        row = out.variants[variant]
+        assert (row["hgvsc"], row["annotation_match"]) == (hgvsc, "old_rec"), variant
+    # an SNV site's alleles cannot be trimmed: matched as written
+    assert out.variants["chr10:70598305:G:C"]["hgvsc"] == "c.1416C>G"
+    assert out.variants["chr10:70598305:G:A"]["hgvsc"] == "c.1416C>T"
+
+
+def test_snpeff_site_split_without_old_rec_is_not_guessed(tmp_path):
+    """Without the tag the trimmed indels cannot be matched safely: not annotated (their carriers are
+    not_assessable for the gene, and the run log says why) instead of another ALT's annotation."""
+    out = run(tmp_path, FIXTURES / "snpeff51_multiallelic_split_plain.vcf")
+    for variant in SITE_HGVSC:
+        row = out.variants[variant]
+        assert (row["reasons"], row["annotation_match"], row["unconfirmed"]) == (
+            "not_annotated", "no_entry_for_alt", "yes"), variant
+    assert out.variants["chr10:70598305:G:C"]["annotation_match"] == "allele"
+    assert any("none for their own ALT" in w and "--old-rec-tag" in w for w in out.summary.warnings)

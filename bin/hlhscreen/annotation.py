@@ -1255,10 +1255,35 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
             return own, ("allele_num" if own else None)
         own = [parts for parts in entries if parts[allele_idx] == alt]
         return own, ("allele" if own else None)
+    if layout.kind == "snpeff" and len({parts[allele_idx] for parts in entries}) > 1:
+        return _match_snpeff_site(layout, entries, ref, alt, info)
     for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
         own = [parts for parts in entries if parts[allele_idx] == candidate]
         if own:
             return own, "allele"
+    return [], None
+
+
+def _match_snpeff_site(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
+                       info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
+    """The entries of a record snpEff annotated as part of a multi-allelic site (its entries name
+    several Alleles, each the site's ALT as written). Once bcftools has split and trimmed the site,
+    the record's ALT may equal another ALT's spelling (TAA>TA,T: ALT 1 becomes TA>T, and ``T`` is
+    ALT 2's Allele), so an exact match is trusted only when no allele could have been trimmed (all
+    of the same length as REF: SNVs/MNPs). Otherwise the ALT written in bcftools' OLD_REC tag at
+    the record's index selects the entries (``old_rec``), and without it none (not annotated)."""
+    allele_idx = layout.index["Allele"]
+    found = _old_rec(layout, info)
+    if found is not None and len(found.alt_indexes) == 1:
+        fields = found.record.split("|")
+        original_alts = fields[3].split(",") if len(fields) >= 4 else []
+        index = found.alt_indexes[0]
+        if 1 <= index <= len(original_alts):
+            own = [parts for parts in entries if parts[allele_idx] == original_alts[index - 1]]
+            return own, ("old_rec" if own else None)
+    if len(alt) == len(ref) and all(len(parts[allele_idx]) == len(ref) for parts in entries):
+        own = [parts for parts in entries if parts[allele_idx] == alt]
+        return own, ("allele" if own else None)
     return [], None
 
 

@@ -1754,7 +1754,7 @@ class _Screen:
             summary.annotation["no CSQ/ANN entry"] += 1
         elif not record.annotated:
             summary.annotation["CSQ/ANN entries, none for the record's ALT (annotation lost)"] += 1
-        elif record.matched_by == "allele_num":
+        elif record.matched_by in ("allele_num", "old_rec"):
             summary.annotation["entries matched by ALLELE_NUM (split after annotation)"] += 1
         summary.unmatched_entries += record.n_unmatched_entries
         panel_genes = self.panel_genes.genes(panel_chrom, span[0], span[1]) if in_panel else []
