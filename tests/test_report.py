@@ -1022,6 +1022,10 @@ def test_report_when_no_variant_is_kept(tmp_path):
     out = run(paths, tmp_path / "out")
     page = out["html"].read_text(encoding="utf-8")
     assert "No variant passed the screen." in page
+    assert "No variant kept: no variant passed the screen, so no carrier was found" in page.split("<nav>")[0]
+    # said in words, not as images of an empty plot (the figure files are still written)
+    for anchor in ("matrix", "forest"):
+        assert "<img" not in section_text(page, anchor) and "No variant kept: " in section_text(page, anchor)
     assert "Every sample was assessable" in page
     assert "No gene was tested." in section_text(page, "power")
     assert len(out["multiqc"].read_text().splitlines()) == 5
@@ -1597,3 +1601,58 @@ def test_generated_report_escapes_names_and_is_self_contained(generated):
         import base64
         svg = base64.b64decode(source.split(",", 1)[1]).decode("utf-8")
         assert not re.search(r"(?:href|src)\s*=\s*[\"']?(?:https?:)?//", svg)
+
+
+@pytest.mark.parametrize("cells, p_text", [((60, 60, 0, 60), "2.07e-35"), ((500, 500, 0, 500), "7.40e-300"),
+                                           ((535, 535, 0, 535), "6.48e-321"), ((600, 600, 0, 600), "0")])
+def test_tiny_p_values_keep_their_exponent_and_a_zero_is_explained(cells, p_text):
+    """R's values (fisher_extreme_reference.tsv): 2.07e-35, 7.40e-300, 6.48e-321 (subnormal) and 0 (R underflows
+    too). The report shows them as such, and explains a 0 instead of leaving a bare 'p = 0'."""
+    import types
+    row = _test_row(*cells)
+    data = types.SimpleNamespace(params={}, tests={"variant": [], "gene": [row], "biallelic": []})
+    text = html.unescape(report.tests_section(data))
+    assert f'<td class="num">{p_text}</td>' in report.tests_section(data)
+    assert ("p = 0 (and q = 0): the probability is below the smallest number" in text) == (p_text == "0")
+
+
+def _matrix_inputs(n_samples: int, n_variants: int):
+    samples = [(f"s{i:04d}", "case" if i < n_samples // 4 else "control") for i in range(n_samples)]
+    variants = [(f"chr1:{i}:A:G", f"GENE p.Xaa{i}Yaa") for i in range(n_variants)]
+    cycle = ("het", "hom_alt", "ref", "not_assessable", "ref", "ref")
+    states = {(s, v): cycle[(i + j) % len(cycle)] for i, (s, _) in enumerate(samples) for j, (v, _) in enumerate(variants)}
+    return samples, variants, states
+
+
+def test_carrier_matrix_of_many_samples_stays_readable():
+    """1,000 samples: 9-pt shapes in 2.6-pt columns overlapped into black smears and 1,000 rotated names were
+    unreadable. Now: one coloured square per call, no sample names (the axis says why), counts unchanged."""
+    samples, variants, states = _matrix_inputs(1000, 25)
+    drawn = figures.carrier_matrix(samples, variants, states)
+    assert drawn.compact and set(drawn.markers.values()) == {"s"}
+    ax = drawn.figure.axes[0]
+    assert not [t for t in ax.get_xticklabels() if t.get_text()] and "1000" in ax.get_xlabel()
+    assert sum(drawn.counts.values()) == 25 * 1000
+    sizes = {line.get_markersize() for line in ax.get_lines() if line.get_label() in drawn.legend_labels}
+    width_pt = drawn.figure.get_figwidth() * 72 * ax.get_position().width
+    assert max(sizes) <= width_pt / 1000 * 1.5  # a mark no wider than about its column
+    # the markers go into the SVG as one bitmap: a vector mark per cell would make the report tens of MB
+    png, svg = figures.render(drawn.figure)
+    assert b"<image" in svg and len(svg) < 2_000_000
+
+
+def test_carrier_matrix_of_a_study_keeps_shapes_and_names():
+    samples, variants, states = _matrix_inputs(44, 10)
+    drawn = figures.carrier_matrix(samples, variants, states)
+    assert not drawn.compact and len(set(drawn.markers.values())) == len(drawn.markers)
+    assert [t.get_text() for t in drawn.figure.axes[0].get_xticklabels()] == [s for s, _ in samples]
+    assert b"<image" not in figures.render(drawn.figure)[1]
+
+
+def test_large_matrix_is_shown_full_size_in_a_scrolling_frame(tmp_path):
+    paths = generated_cohort(tmp_path / "in", n_cases=130, n_controls=400, n_variants=8, seed=3)
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    matrix = section_text(page, "matrix")
+    assert '<div class="scroll"><img src="data:image/svg+xml;base64,' in matrix
+    assert "too many samples for a shape per call" in matrix and "scroll inside its frame" in matrix
+    assert '<div class="scroll">' not in section_text(page, "forest")

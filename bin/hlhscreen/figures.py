@@ -42,6 +42,13 @@ STATE_STYLE: Dict[str, Dict[str, object]] = {
 }
 GROUP_TITLES = {"case": "Cases", "control": "Controls"}
 MAX_LABEL = 38
+#: Above this many samples the columns are narrower than a sample name can be read at: names are left out
+#: (the tables of section 3 name every carrier) and the axis title says so.
+MAX_NAMED_SAMPLES = 120
+#: Above this many cells the markers go into the SVG as one embedded bitmap (text and axes stay vector):
+#: 1,000 samples x 300 variants as vector markers would be a ~40 MB SVG inside the HTML.
+MAX_VECTOR_CELLS = 20_000
+_DEFAULT_MARKER_PT = 9.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class MatrixFigure:
     legend_labels: Tuple[str, ...]
     markers: Mapping[str, str]          # state -> matplotlib marker drawn for it
     counts: Mapping[str, int]           # state -> number of cells drawn with it
+    compact: bool = False               # cells too small for shapes: one coloured square per call
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
@@ -89,6 +97,18 @@ def carrier_matrix(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[
     height = min(2.4 + 0.3 * n_variants, 40.0)
     figure = _figure(max(width, 6.5), height)
     ax = figure.add_subplot()
+    # Once the size caps bind, a cell is smaller than the default marker: shrink the markers (and the row
+    # labels) to the cell so neighbours do not overlap into one smear.
+    row_pitch = (height - 2.4) * 72 / n_variants
+    pitch = min((width - 3.2) * 72 / n_samples, row_pitch)
+    scale = min(1.0, 0.85 * pitch / _DEFAULT_MARKER_PT)
+    # Below half size (hundreds of samples) shapes and edges are a few pixels and every mark looks like a
+    # black dot: draw one edgeless square per call in the state's colour instead, a heat map that stays
+    # readable (Okabe-Ito colours, distinct for colour-blind readers; the report's caption says so).
+    compact = scale < 0.5
+    if compact:
+        markers = {state: "s" for state in STATE_ORDER}
+    rasterized = n_samples * n_variants > MAX_VECTOR_CELLS
 
     columns = {sample: x for x, (sample, _) in enumerate(samples)}
     rows = {variant_id: y for y, (variant_id, _) in enumerate(variants)}
@@ -103,24 +123,35 @@ def carrier_matrix(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[
             continue  # no male carrier on chrX: no legend entry for a state nobody has
         style = dict(STATE_STYLE[state])
         label = style.pop("label")
-        ax.plot(xs, ys, linestyle="none", label=label, **style)
+        if compact:
+            colour = style["markerfacecolor"] if state != "ref" else "#E8E8E8"
+            style = {"marker": "s", "markersize": max(1.0, 0.9 * pitch), "markerfacecolor": colour,
+                     "markeredgewidth": 0, "fillstyle": "full"}
+        else:
+            style["markersize"] = max(1.0, float(style["markersize"]) * scale)  # type: ignore[arg-type]
+        ax.plot(xs, ys, linestyle="none", label=label, rasterized=rasterized, **style)
 
     _group_bands(ax, samples, n_variants)
-    ax.set_xticks(range(n_samples))
-    ax.set_xticklabels([shorten(sample, 20) for sample, _ in samples], rotation=90, fontsize=8)
+    if n_samples <= MAX_NAMED_SAMPLES:
+        ax.set_xticks(range(n_samples))
+        ax.set_xticklabels([shorten(sample, 20) for sample, _ in samples], rotation=90, fontsize=8)
+        ax.set_xlabel("Sample")
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"Samples ({n_samples}; too many to name here: the tables of section 3 name every carrier)")
     ax.set_yticks(range(n_variants))
-    ax.set_yticklabels([shorten(label) for _, label in variants], fontsize=8)
+    ax.set_yticklabels([shorten(label) for _, label in variants], fontsize=max(2.0, min(8.0, 0.9 * row_pitch)))
     ax.set_xlim(-0.6, n_samples - 0.4)
     ax.set_ylim(n_variants - 0.5, -0.5)  # first variant on top
-    ax.set_xlabel("Sample")
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
-                       title="Genotype", title_fontsize=9)
+                       title="Genotype", title_fontsize=9,
+                       markerscale=(8.0 / max(1.0, 0.9 * pitch)) if compact else 1 / scale)  # readable key
     labels = tuple(text.get_text() for text in legend.get_texts())
     figure.tight_layout()
-    return MatrixFigure(figure, labels, markers, counts)
+    return MatrixFigure(figure, labels, markers, counts, compact)
 
 
 def _group_bands(ax, samples: Sequence[Tuple[str, str]], n_variants: int) -> None:

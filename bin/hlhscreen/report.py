@@ -779,9 +779,12 @@ def bullet_list(items: Iterable[Any]) -> Html:
     return tag("ul", join(tag("li", item) for item in items))
 
 
-def figure_html(svg: bytes, alt: str, caption: Any) -> Html:
+def figure_html(svg: bytes, alt: str, caption: Any, scroll: bool = False) -> Html:
+    """The SVG embedded as a data URI; ``scroll``: shown at full size in a scrolling frame, because shrunk to
+    the page width a large figure's labels and marks would be a few pixels (hundreds of samples or variants)."""
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    return tag("figure", join([Html(f'<img src="{esc(source)}" alt="{esc(alt)}">'), tag("figcaption", caption)]))
+    image = Html(f'<img src="{esc(source)}" alt="{esc(alt)}">')
+    return tag("figure", join([tag("div", image, class_="scroll") if scroll else image, tag("figcaption", caption)]))
 
 
 CSS = """
@@ -804,6 +807,8 @@ td.estimate { font-style: italic; max-width: 18em; }
 .evidence { font-size: 0.92em; background: #FFF8E5; border-left: 3px solid #E69F00; padding: 0.2em 0.4em;
             margin-top: 0.3em; }
 figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #DDDDDD; }
+figure div.scroll { overflow: auto; max-height: 85vh; border: 1px solid #DDDDDD; }
+figure div.scroll img { max-width: none; border: none; }
 figcaption { font-size: 0.9em; color: #333333; margin-top: 0.4em; }
 nav ol { columns: 2; font-size: 0.95em; }
 footer { margin-top: 3em; border-top: 1px solid #CCCCCC; padding-top: 0.5em; font-size: 0.85em; color: #555555; }
@@ -1302,15 +1307,35 @@ def gene_not_assessable_part(data: ReportData) -> Html:
     ])
 
 
-def matrix_section(svg: bytes, data: ReportData) -> Html:
+NO_VARIANT_KEPT = "No variant kept"
+
+
+#: A carrier matrix wider or taller than this (inches) is shown at full size in a scrolling frame.
+SCROLL_FIGURE_INCHES = 16.0
+
+
+def matrix_section(svg: bytes, data: ReportData, compact: bool = False, scroll: bool = False) -> Html:
+    lead = "Who carries what at a glance: each mark is one patient's genotype at one variant."
+    if not data.variants:
+        # an image that only says "nothing to show" reads like a broken figure: say it in words
+        return section("matrix", "4. Carrier matrix", lead,
+                       tag("p", f"{NO_VARIANT_KEPT}: no variant passed the screen, so there is no carrier matrix."))
     caption = ("Rows: kept variants (gene and protein change); columns: samples, cases (shaded) left of controls. "
                "Half-filled circle = heterozygous, filled square = homozygous alternate, diamond = hemizygous (a male's "
                "one chrX copy), cross = not assessable (no call, low depth or low genotype quality, or sex unknown on "
                "chrX), small dot = reference. Shapes differ, so the figure "
                "reads without colour. The same data are in the table of section 3.")
-    return section("matrix", "4. Carrier matrix",
-                   "Who carries what at a glance: each mark is one patient's genotype at one variant.",
-                   figure_html(svg, "Carrier matrix of kept variants by sample", caption))
+    if compact:
+        caption = ("Rows: kept variants (gene and protein change); columns: samples, cases (shaded) left of controls. "
+                   "There are too many samples for a shape per call: each call is a small square in its state's "
+                   "colour: orange = homozygous alternate, pink = hemizygous (a male's one chrX copy), blue = "
+                   "heterozygous, dark grey = not assessable (no call, low depth or low genotype quality, or sex "
+                   "unknown on chrX), pale grey = reference. The same data are in the table of section 3.")
+    if scroll:
+        caption += (" The figure is large: it is shown at full size, scroll inside its frame (also in "
+                    "figures/carrier_matrix.png and .svg).")
+    return section("matrix", "4. Carrier matrix", lead,
+                   figure_html(svg, "Carrier matrix of kept variants by sample", caption, scroll))
 
 
 def forest_rows(data: ReportData) -> List[figures.ForestRow]:
@@ -1334,6 +1359,11 @@ def forest_rows(data: ReportData) -> List[figures.ForestRow]:
 
 
 def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -> Html:
+    lead = ("For each gene: are carriers of any kept variant more frequent among cases (right of 1) or "
+            "controls (left of 1)? Wide lines mean few patients and much uncertainty.")
+    if not data.tests["gene"]:
+        return section("forest", "5. Gene-level odds ratios", lead,
+                       tag("p", f"{NO_VARIANT_KEPT}: no gene-level test was made, so there is no odds ratio to plot."))
     label = conf_label(data.params)
     caption = (f"Diamond: odds ratio of carrying a kept variant in the gene, cases vs controls (conditional maximum "
                f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). When one group "
@@ -1348,9 +1378,7 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
     if forest.not_estimable:
         parts.append(tag("p", "Odds ratio not estimable (a group without carriers, or with carriers only; not "
                               "evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
-    return section("forest", "5. Gene-level odds ratios",
-                   "For each gene: are carriers of any kept variant more frequent among cases (right of 1) or "
-                   "controls (left of 1)? Wide lines mean few patients and much uncertainty.", *parts)
+    return section("forest", "5. Gene-level odds ratios", lead, *parts)
 
 
 def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> Html:
@@ -1390,6 +1418,10 @@ def tests_section(data: ReportData) -> Html:
                  "has no finite estimate (R reports 0 or Inf); an odds ratio of 0 here is not a protective effect. "
                  "The confidence interval still bounds the effect from one side. When nobody (or everybody) "
                  "carries, the margins allow a single table: p = 1 and there is nothing to compare."),
+        *([tag("p", "p = 0 (and q = 0): the probability is below the smallest number a double-precision value holds "
+                    "(about 5e-324), so it is stored as 0, as R's fisher.test also returns it; the true value is "
+                    "positive and far below 1e-300.")]
+          if any(test.p_value == 0 for tests in data.tests.values() for test in tests) else []),
         tag("h3", "Per variant (carrier = het, hom or hemi)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
         tests_table(data.tests["gene"], "gene", label),
@@ -1707,17 +1739,19 @@ def navigation() -> Html:
 
 
 def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest: figures.ForestFigure,
-                  run_date: str) -> str:
+                  run_date: str, matrix_compact: bool = False, matrix_scroll: bool = False) -> str:
     body = join([
         tag("h1", "hlhscreen: germline HLH-gene screen, cases vs controls"),
         tag("p", f"{sum(g == 'case' for g in data.samples.values())} cases and "
                  f"{sum(g == 'control' for g in data.samples.values())} controls; "
-                 f"{len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
+                 + (f"{len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
+                    if data.variants else f"{NO_VARIANT_KEPT}: no variant passed the screen, so no carrier was "
+                    "found to compare between cases and controls. ")
                  + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
                     "on this reference (section 2). " if not_called_genes(data) else "")
                  + f"Run date {run_date}."),
         navigation(),
-        cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data),
+        cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll),
         forest_section(forest_svg, data, forest), tests_section(data), power_section(data),
         methods_section(data), footer(data, run_date),
     ])
@@ -1772,7 +1806,8 @@ def render_report(data: ReportData, run_date: str) -> Rendered:
         {(call.sample, call.variant_id): call.state for call in data.calls})
     forest = figures.gene_forest(forest_rows(data), conf_label(data.params))
     rendered = {"carrier_matrix": figures.render(matrix.figure), "gene_forest": figures.render(forest.figure)}
-    page = assemble_html(data, rendered["carrier_matrix"][1], rendered["gene_forest"][1], forest, run_date)
+    page = assemble_html(data, rendered["carrier_matrix"][1], rendered["gene_forest"][1], forest, run_date,
+                         matrix.compact, max(matrix.figure.get_size_inches()) > SCROLL_FIGURE_INCHES)
     return Rendered(page, multiqc_summary(data), rendered)
 
 
