@@ -6,8 +6,9 @@ Writes, into --outdir:
   panel_callability.tsv                           one row per panel gene: callable, partly_callable
                                                   or not_callable, with the reason
   panel_callability_mqc.tsv                       the same for MultiQC (genes not called)
-A gene the reference lacks is reported, not dropped in silence; a naming mismatch (10 vs chr10) is an
-error unless --harmonise-contigs; no callable gene at all is an error (hlhscreen/callability.py).
+A gene the reference lacks, or (with --intervals) the capture kit does not cover, is reported, not
+dropped in silence; a naming mismatch (10 vs chr10) is an error unless --harmonise-contigs; no callable
+gene at all is an error (hlhscreen/callability.py, hlhscreen/intervals.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import List, Optional
 from hlhscreen import callability as C
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
+from hlhscreen.intervals import capture_error, place_intervals, restrict_to_capture
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -30,6 +32,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--windows", type=Path, help="windows table when the FASTA holds windows cut from GRCh38")
     parser.add_argument("--harmonise-contigs", action="store_true",
                         help="map the panel's contig names onto the reference's (10 <-> chr10) instead of failing")
+    parser.add_argument("--intervals", type=Path,
+                        help="capture targets BED (--intervals): panel bases outside them are not assessed")
     parser.add_argument("--outdir", type=Path, default=Path("."))
     args = parser.parse_args(argv)
 
@@ -42,6 +46,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                              f"no panel region lies on the reference {layout.source} "
                              f"({C.summary_line(genes)})",
                              "Check that the panel and the reference are both GRCh38 and name contigs alike.")
+    if args.intervals is not None:
+        capture = place_intervals(args.intervals, layout, args.harmonise_contigs)
+        on_reference, genes = genes, C.gene_callability(restrict_to_capture(regions, capture, args.intervals.name))
+        problem = capture_error(on_reference, genes, args.intervals.name)
+        if problem:
+            raise UserInputError(args.intervals, None, "--intervals", problem,
+                                 "Give the capture kit's GRCh38 target BED (e.g. SureSelect Covered/Regions BED for "
+                                 "hg38), or run without --intervals.")
     with atomic_output(args.outdir / "regions.reference.bed") as out:
         C.write_reference_bed(regions, out)
     with atomic_output(args.outdir / "targets.reference.bed") as out:
@@ -50,7 +62,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         C.write_callability_mqc(genes, out)
     with atomic_output(args.outdir / "panel_callability.tsv") as out:
         C.write_callability(genes, out)
-    warning = C.summary_line(genes)
+    warning = C.summary_line(genes, capture=args.intervals is not None)
     if warning:
         print(f"WARNING {warning}", file=sys.stderr)
     return 0

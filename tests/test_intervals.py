@@ -90,3 +90,159 @@ def test_the_start_up_check_places_the_intervals_before_any_task(tmp_path):
     assert any("--intervals targets.bed: 2 intervals (150 bp): 100 bp on the reference" in w for w in partly.warnings)
     none = check_inputs(StartupInputs(fasta=reference, intervals=bed(tmp_path, "chr1\t0\t50\n", "off.bed")))
     assert [e.field for e in none.errors] == ["chrom"] and "no interval lies on the reference" in str(none.errors[0])
+
+
+# ------------------------------------------------------------------------------------------------
+# real capture-kit BED layouts, and what a kit that misses panel genes means for the screen
+# ------------------------------------------------------------------------------------------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from hlhscreen.callability import CALLABLE, NOT_CALLABLE, PARTLY, gene_callability, place_bed  # noqa: E402
+from hlhscreen.intervals import capture_error, restrict_to_capture  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PANEL = REPO / "panels" / "hlh"
+SHARED_EXONS = Path("/work/shared/testdata/hlh21_mane_exons.gencode44.hg38.bed")
+# GRCh38 primary chromosome lengths (GRCh38.p14 assembly report)
+GRCH38 = [("chr1", 248956422), ("chr2", 242193529), ("chr3", 198295559), ("chr4", 190214555), ("chr5", 181538259),
+          ("chr6", 170805979), ("chr7", 159345973), ("chr8", 145138636), ("chr9", 138394717), ("chr10", 133797422),
+          ("chr11", 135086622), ("chr12", 133275309), ("chr13", 114364328), ("chr14", 107043718),
+          ("chr15", 101991189), ("chr16", 90338345), ("chr17", 83257441), ("chr18", 80373285), ("chr19", 58617616),
+          ("chr20", 64444167), ("chr21", 46709983), ("chr22", 50818468), ("chrX", 156040895), ("chrY", 57227415),
+          ("chrM", 16569)]
+
+
+def shared_exons():
+    """(chrom, start, end, gene, exon) of the shared GENCODE v44 MANE exons of the 21 HLH genes."""
+    rows = []
+    for line in SHARED_EXONS.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        chrom, start, end, _, gene, exon = line.split("\t")[:6]
+        rows.append((chrom, int(start), int(end), gene, f"exon{exon}"))
+    return rows
+
+
+def sureselect_bed(tmp_path, drop_genes=(), drop_exons=(), shift=0, name="S31285117_Covered.bed"):
+    """An Agilent SureSelect Covered BED of the shared exons +/- 10 bp: browser/track header lines, the
+    4th column 'ref|GENE,ens|GENE', CRLF line ends, not sorted (reverse order), one interval split in two
+    overlapping halves."""
+    lines = ["browser position chr10:70597348-70602741",
+             'track name="S31285117_Covered" description="Agilent SureSelect Human All Exon V7 Covered" color=0,0,128']
+    for chrom, start, end, gene, exon in reversed(shared_exons()):
+        if gene in drop_genes or (gene, exon) in drop_exons:
+            continue
+        start, end = start - 10 + shift, end + 10 + shift
+        middle = (start + end) // 2
+        for low, high in ((start, middle + 5), (middle - 5, end)):
+            lines.append(f"{chrom}\t{low}\t{high}\tref|{gene},ens|{gene}")
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return path
+
+
+def test_sureselect_covered_bed_with_headers_annotations_crlf_unsorted_overlaps(tmp_path):
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    kit = sureselect_bed(tmp_path)
+    placed = place_intervals(kit, layout)
+    exons = sorted({(c, s - 10, e + 10) for c, s, e, _, _ in shared_exons()},
+                   key=lambda p: ([n for n, _ in GRCH38].index(p[0]), p[1]))
+    assert placed.pieces == merge_pieces(exons, {n: i for i, (n, _) in enumerate(GRCH38)})
+    assert not placed.not_placed and placed.n_intervals == 2 * len(exons)
+    out = tmp_path / "placed.bed"
+    assert intervals_to_reference.main(["--bed", str(kit), "--fai", str(tmp_path / "ref.fa.fai"), "--out", str(out)]) == 0
+    assert "\r" not in out.read_text() and all(len(line.split("\t")) == 3 for line in out.read_text().splitlines())
+
+
+def test_twist_three_column_bed(tmp_path):
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    twist = bed(tmp_path, "".join(f"{c}\t{s}\t{e}\n" for c, s, e, _, _ in shared_exons()), "Twist_Exome_RefSeq_targets_hg38.bed")
+    assert place_intervals(twist, layout).placed_bp == sum(e - s for c, s, e in
+                                                           merge_pieces([(c, s, e) for c, s, e, _, _ in shared_exons()],
+                                                                        {n: i for i, (n, _) in enumerate(GRCH38)}))
+
+
+def test_a_bed_with_a_column_header_or_spaces_is_refused_with_the_line(tmp_path):
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    with pytest.raises(UserInputError, match=r"headed\.bed:1: start: 'start' is not an integer"):
+        place_intervals(bed(tmp_path, "chrom\tstart\tend\nchr10\t1\t2\n", "headed.bed"), layout)
+    with pytest.raises(UserInputError, match=r"spaced\.bed:1: columns: expected at least 3 tab-separated columns"):
+        place_intervals(bed(tmp_path, "chr10 1 2\n", "spaced.bed"), layout)
+
+
+def test_panel_genes_the_capture_misses_are_not_assessed(tmp_path):
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    kit = sureselect_bed(tmp_path, drop_genes=("PRF1",), drop_exons=(("UNC13D", "exon5"),))
+    placements = place_bed(PANEL / "regions.bed", layout)
+    genes = {g.gene: g for g in gene_callability(restrict_to_capture(placements, place_intervals(kit, layout), kit.name))}
+    assert len(genes) == 21
+    assert genes["PRF1"].status == NOT_CALLABLE and genes["PRF1"].callable_bp == 0
+    assert genes["PRF1"].reason == "outside the capture targets (S31285117_Covered.bed)"
+    assert genes["UNC13D"].status == PARTLY and genes["UNC13D"].reason == "outside the capture targets (S31285117_Covered.bed)"
+    assert {g.status for name, g in genes.items() if name not in ("PRF1", "UNC13D")} == {CALLABLE}
+
+
+def test_restrict_to_capture_matches_a_base_by_base_count(tmp_path):
+    layout = reference_layout(None, fai(tmp_path, [("chr1", 1000)]))
+    regions = bed(tmp_path, "chr1\t10\t100\tA|exon1\nchr1\t200\t300\tB|exon1\nchr1\t400\t500\tB|exon2\n", "regions.bed")
+    kit = bed(tmp_path, "chr1\t0\t20\nchr1\t50\t60\nchr1\t95\t250\nchr1\t480\t481\nchr1\t700\t800\n", "kit.bed")
+    placed = place_intervals(kit, layout)
+    restricted = restrict_to_capture(place_bed(regions, layout), placed, "kit.bed")
+    captured = {p for _, s, e in placed.pieces for p in range(s, e)}
+    for placement in restricted:
+        r = placement.region
+        assert placement.callable_bp == len(captured & set(range(r.start, r.end)))
+
+
+def run_panel_to_reference(tmp_path, kit):
+    (tmp_path / "ref.fa.fai").exists() or fai(tmp_path, GRCH38)
+    return subprocess.run([sys.executable, str(REPO / "bin" / "panel_to_reference.py"), "--regions",
+                           str(PANEL / "regions.bed"), "--targets", str(PANEL / "targets.bed"),
+                           "--fai", str(tmp_path / "ref.fa.fai"), "--intervals", str(kit), "--outdir", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+
+
+def test_panel_to_reference_lists_the_genes_the_capture_misses(tmp_path):
+    result = run_panel_to_reference(tmp_path, sureselect_bed(tmp_path, drop_genes=("PRF1",)))
+    assert result.returncode == 0, result.stderr
+    assert ("WARNING 1 of 21 panel genes cannot be (fully) called on this reference and its capture targets and are "
+            "not screened there: PRF1: outside the capture targets (S31285117_Covered.bed)") in result.stderr
+    rows = [line.split("\t") for line in (tmp_path / "out/panel_callability.tsv").read_text().splitlines()]
+    prf1 = next(row for row in rows if row[0] == "PRF1")
+    assert prf1[6:] == [NOT_CALLABLE, "outside the capture targets (S31285117_Covered.bed)"]
+    assert "PRF1\tchr10\t0\t" in (tmp_path / "out/panel_callability_mqc.tsv").read_text()
+    # the calling and coverage BEDs stay the panel's: the report, not a shorter BED, says what was missed
+    assert (tmp_path / "out/regions.reference.bed").read_text() == (PANEL / "regions.bed").read_text()
+
+
+def test_a_grch37_capture_bed_on_a_grch38_run_is_refused(tmp_path):
+    """GRCh37 targets mostly lie within the GRCh38 contig lengths, so only the panel shows the mistake:
+    not one panel gene is captured."""
+    kit = sureselect_bed(tmp_path, shift=1_760_000, name="S31285117_Covered.hg19.bed")
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    placements = place_bed(PANEL / "regions.bed", layout)
+    assert not any(p.callable_bp for p in restrict_to_capture(placements, place_intervals(kit, layout), kit.name))
+    result = run_panel_to_reference(tmp_path, kit)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ERROR {kit}: --intervals: no panel region lies in the capture targets "
+                                     "S31285117_Covered.hg19.bed: not one of the 21 panel genes would be assessed")
+    assert not (tmp_path / "out/panel_callability.tsv").exists()
+
+
+def test_the_start_up_check_names_panel_genes_outside_the_capture(tmp_path):
+    from hlhscreen.startup import StartupInputs, check_inputs
+
+    reference = tmp_path / "ref.fa"
+    reference.write_text(">chr1\nACGT\n")
+    fai(tmp_path, GRCH38)
+    inputs = dict(fasta=reference, fasta_fai=tmp_path / "ref.fa.fai", regions=PANEL / "regions.bed",
+                  targets=PANEL / "targets.bed")
+    partly = check_inputs(StartupInputs(**inputs, intervals=sureselect_bed(tmp_path, drop_genes=("PRF1", "STX11"))))
+    assert not partly.errors
+    assert any(w.startswith("2 of 21 panel genes cannot be (fully) called on this reference and its capture targets")
+               and "STX11, PRF1: outside the capture targets" in w for w in partly.warnings), partly.warnings
+    wrong_build = check_inputs(StartupInputs(**inputs, intervals=sureselect_bed(tmp_path, shift=1_760_000, name="hg19.bed")))
+    assert [e.field for e in wrong_build.errors] == ["--intervals"]
+    assert "no panel region lies in the capture targets hg19.bed" in str(wrong_build.errors[0])

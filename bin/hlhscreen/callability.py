@@ -272,8 +272,9 @@ def write_callability(rows: Sequence[GeneCallability], out: IO[str]) -> None:
 def write_callability_mqc(rows: Sequence[GeneCallability], out: IO[str]) -> None:
     """MultiQC custom-content table: the genes that cannot (all) be called, or one line saying none."""
     missing = [row for row in rows if row.status != CALLABLE]
-    description = (f"{len(missing)} of {len(rows)} panel genes cannot be called on this reference (whole or part); "
-                   "they are not screened and are listed in qc/panel_callability.tsv and the report."
+    description = (f"{len(missing)} of {len(rows)} panel genes cannot be called on this reference or capture "
+                   "(whole or part); they are not (fully) assessed and are listed in qc/panel_callability.tsv "
+                   "and the report."
                    if missing else f"All {len(rows)} panel genes lie on the reference and are called.")
     out.write("# id: 'hlhscreen_panel_callability'\n"
               "# section_name: 'Panel genes not called'\n"
@@ -299,8 +300,9 @@ def read_callability(path: PathLike) -> List[Dict[str, str]]:
     return rows
 
 
-def summary_line(rows: Sequence[GeneCallability]) -> Optional[str]:
-    """A warning naming the genes that cannot (all) be called, or None."""
+def summary_line(rows: Sequence[GeneCallability], capture: bool = False) -> Optional[str]:
+    """A warning naming the genes that cannot (all) be called (on the reference, and with ``capture``
+    within the capture targets), or None."""
     missing = [row for row in rows if row.status != CALLABLE]
     if not missing:
         return None
@@ -309,5 +311,6 @@ def summary_line(rows: Sequence[GeneCallability]) -> Optional[str]:
         label = row.gene if row.status == NOT_CALLABLE else f"{row.gene} (part)"
         by_reason.setdefault(row.reason, []).append(label)
     parts = [f"{', '.join(genes)}: {reason}" for reason, genes in by_reason.items()]
-    return (f"{len(missing)} of {len(rows)} panel genes cannot be (fully) called on this reference and are not "
+    where = "this reference and its capture targets" if capture else "this reference"
+    return (f"{len(missing)} of {len(rows)} panel genes cannot be (fully) called on {where} and are not "
             f"screened there: " + " | ".join(parts))

@@ -8,14 +8,21 @@ overlap twice, and FreeBayes chunks would call it twice. Intervals on contigs th
 counted and named in the summary (a whole-exome BED on a one-chromosome reference is normal for a
 validation), never dropped in silence; an interval set of which nothing lies on the reference is an
 error.
+
+With a panel, the capture targets also decide which panel bases are assessed at all
+(:func:`restrict_to_capture`): a panel gene the kit does not capture has (next to) no reads, so "no
+carrier" there means NOT ASSESSED. Such genes are listed in ``panel_callability.tsv`` and the report
+like genes the reference lacks, and a capture BED that misses every panel gene (another build, another
+kit) is an error (:func:`capture_error`).
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from typing import Dict, IO, List, Tuple
+from typing import Dict, IO, List, Optional, Sequence, Tuple
 
-from .callability import ReferenceLayout, place_bed
+from .callability import NOT_CALLABLE, GeneCallability, Placement, ReferenceLayout, place_bed
 from .errors import UserInputError
 from .files import PathLike
 
@@ -77,3 +84,41 @@ def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = Fa
 def write_bed(pieces: List[Piece], out: IO[str]) -> None:
     for contig, start, end in pieces:
         out.write(f"{contig}\t{start}\t{end}\n")
+
+
+def restrict_to_capture(placements: Sequence[Placement], capture: PlacedIntervals, label: str) -> List[Placement]:
+    """The panel placements cut to the capture targets; what is cut is 'outside the capture targets'."""
+    starts: Dict[str, List[int]] = {}
+    ends: Dict[str, List[int]] = {}
+    for contig, start, end in capture.pieces:  # merged and sorted: starts and ends both ascend
+        starts.setdefault(contig, []).append(start)
+        ends.setdefault(contig, []).append(end)
+    reason = f"outside the capture targets ({label})"
+    restricted = []
+    for placement in placements:
+        kept = []
+        for contig, start, end in placement.pieces:
+            contig_starts, contig_ends = starts.get(contig, []), ends.get(contig, [])
+            index = bisect.bisect_right(contig_ends, start)  # first capture interval ending after start
+            while index < len(contig_starts) and contig_starts[index] < end:
+                low, high = max(start, contig_starts[index]), min(end, contig_ends[index])
+                if low < high:
+                    kept.append((contig, low, high))
+                index += 1
+        lost = placement.callable_bp - sum(high - low for _, low, high in kept)
+        why = placement.reason
+        if lost:
+            why = f"{why}; {reason}" if why else reason
+        restricted.append(Placement(placement.region, placement.genome_contig, tuple(kept), why))
+    return restricted
+
+
+def capture_error(on_reference: Sequence[GeneCallability], captured: Sequence[GeneCallability],
+                  label: str) -> Optional[str]:
+    """The problem when panel genes lie on the reference but none in the capture targets, else None."""
+    if all(gene.status == NOT_CALLABLE for gene in on_reference):
+        return None  # nothing on the reference at all: the reference check says so
+    if all(gene.status == NOT_CALLABLE for gene in captured):
+        return (f"no panel region lies in the capture targets {label}: not one of the {len(captured)} panel genes "
+                "would be assessed (a BED of another build, e.g. GRCh37, or of a kit that does not cover these genes?)")
+    return None

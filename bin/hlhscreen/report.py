@@ -1024,8 +1024,8 @@ def panel_part(data: ReportData) -> Html:
     if not missing:
         return join([tag("h3", "Panel genes"), tag("p", f"All {total} panel genes lie on the reference and were screened.")])
     lead = (f"{total - len(missing)} of {total} panel genes were screened. The genes below lie (wholly or partly) "
-            "outside the reference the reads were aligned to, so no variant can be called there: no carrier "
-            "there means NOT ASSESSED, not absent.")
+            "outside the reference the reads were aligned to or outside the capture targets (--intervals; see "
+            "'Why'), so no variant can be (reliably) called there: no carrier there means NOT ASSESSED, not absent.")
     rows = [(row["gene"], row["chrom"], td(f"{row['callable_bp']}/{row['region_bp']}", "num"),
              "not called" if row["status"] == "not_callable" else "partly called", row["reason"]) for row in missing]
     return join([tag("h3", "Panel genes not screened"), tag("p", lead),

@@ -15,7 +15,8 @@ calls the reader the pipeline step uses later, so the rules and the messages are
   (:mod:`hlhscreen.callability`: naming mismatches unless harmonised; genes the reference lacks
   are warned about and accounted for in the outputs);
 - capture targets (``--intervals``): every line and their place on the reference
-  (:func:`hlhscreen.intervals.place_intervals`; intervals off the reference are warned about);
+  (:func:`hlhscreen.intervals.place_intervals`; intervals off the reference are warned about), and with a
+  panel the panel genes they miss (not assessed: a warning; no panel gene captured: an error);
 - risk-factor whitelist: :func:`hlhscreen.risk_factors.validate_risk_factors` (syntax; with a plain,
   indexed GRCh38 FASTA also every row's REF against the reference);
 - ``--impacts``/``--consequences``/``--af_fields``/``--af_source``:
@@ -46,7 +47,7 @@ from . import clinvar
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError
-from .intervals import place_intervals
+from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import check_fai_matches_fasta, check_index_matches
 from .resources import check_sites_vcf, is_gzip
@@ -130,6 +131,8 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
                                                                            inputs.harmonise_contigs))
             if placed is not None and placed.not_placed:
                 report.warnings.append(f"--intervals {Path(inputs.intervals).name}: {placed.summary()}")
+            if placed is not None and placements is not None:
+                _check_capture_covers_panel(inputs.intervals, placements, placed, report)
     if inputs.risk_factors is not None:
         report.attempt("risk-factor whitelist", lambda: validate_risk_factors(
             inputs.risk_factors, fasta=_fasta_for_whitelist(inputs, layout)))
@@ -150,6 +153,19 @@ def _plain_fasta_index(inputs: StartupInputs) -> Optional[Path]:
     if not index.is_file() or not Path(inputs.fasta).is_file() or is_gzip(Path(inputs.fasta)):
         return None
     return index
+
+
+def _check_capture_covers_panel(intervals: PathLike, placements: List[Placement], placed: PlacedIntervals,
+                                report: StartupReport) -> None:
+    """Panel genes the capture kit misses are not assessed: a warning naming them; none captured is an error."""
+    name = Path(intervals).name
+    captured = gene_callability(restrict_to_capture(placements, placed, name))
+    problem = capture_error(gene_callability(placements), captured, name)
+    if problem:
+        report.errors.append(UserInputError(intervals, None, "--intervals", problem,
+                                            "Give the capture kit's GRCh38 target BED, or run without --intervals."))
+    elif any("capture targets" in gene.reason for gene in captured):
+        report.warnings.append(summary_line(captured, capture=True))
 
 
 def _place_regions(inputs: StartupInputs, layout: ReferenceLayout) -> List[Placement]:

@@ -10,6 +10,7 @@ process PANEL_TO_REFERENCE {
     path targets
     path fai
     path windows     // [] for a plain reference
+    path intervals   // capture targets BED (--intervals), or []: panel genes outside them are not assessed
 
     output:
     path "regions.reference.bed"    , emit: regions
@@ -24,8 +25,9 @@ process PANEL_TO_REFERENCE {
     script:
     def args = task.ext.args ?: ''
     def window_table = windows ? "--windows $windows" : ''
+    def capture = intervals ? "--intervals $intervals" : ''
     """
-    panel_to_reference.py $args --regions $regions --targets $targets --fai $fai $window_table --outdir .
+    panel_to_reference.py $args --regions $regions --targets $targets --fai $fai $window_table $capture --outdir .
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
