@@ -1,15 +1,19 @@
-"""Capture targets placed on the reference (bin/intervals_to_reference.py, hlhscreen.intervals)."""
+"""Capture targets placed on the reference (bin/intervals_to_reference.py, hlhscreen.intervals), real kit BED
+layouts, and the panel genes a kit misses (not assessed: hlhscreen.intervals.restrict_to_capture)."""
 
 from __future__ import annotations
 
+import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import intervals_to_reference
-from hlhscreen.callability import reference_layout
+from hlhscreen.callability import CALLABLE, NOT_CALLABLE, PARTLY, gene_callability, place_bed, reference_layout
 from hlhscreen.errors import UserInputError
-from hlhscreen.intervals import merge_pieces, place_intervals
+from hlhscreen.intervals import merge_pieces, place_intervals, restrict_to_capture
 
 
 def fai(tmp_path: Path, contigs) -> Path:
@@ -84,7 +88,7 @@ def test_the_start_up_check_places_the_intervals_before_any_task(tmp_path):
 
     reference = tmp_path / "ref.fa"
     reference.write_text(">chr20\n" + "ACGT" * 50 + "\n")
-    fai(tmp_path, [("chr20", 200)]).rename(tmp_path / "ref.fa.fai")
+    (tmp_path / "ref.fa.fai").write_text("chr20\t200\t7\t200\t201\n")  # the start-up check compares it with the FASTA
     partly = check_inputs(StartupInputs(fasta=reference, intervals=bed(tmp_path, "chr20\t0\t100\nchr1\t0\t50\n")))
     assert not partly.errors and "--intervals" in partly.checked
     assert any("--intervals targets.bed: 2 intervals (150 bp): 100 bp on the reference" in w for w in partly.warnings)
@@ -95,12 +99,6 @@ def test_the_start_up_check_places_the_intervals_before_any_task(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # real capture-kit BED layouts, and what a kit that misses panel genes means for the screen
 # ------------------------------------------------------------------------------------------------
-
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-from hlhscreen.callability import CALLABLE, NOT_CALLABLE, PARTLY, gene_callability, place_bed  # noqa: E402
-from hlhscreen.intervals import capture_error, restrict_to_capture  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PANEL = REPO / "panels" / "hlh"
@@ -234,8 +232,9 @@ def test_a_grch37_capture_bed_on_a_grch38_run_is_refused(tmp_path):
 def test_the_start_up_check_names_panel_genes_outside_the_capture(tmp_path):
     from hlhscreen.startup import StartupInputs, check_inputs
 
-    reference = tmp_path / "ref.fa"
-    reference.write_text(">chr1\nACGT\n")
+    # a gzipped FASTA: its .fai (GRCh38 contig lengths, no sequence here) is not compared with it at start
+    reference = tmp_path / "ref.fa.gz"
+    reference.write_bytes(gzip.compress(b">chr1\nACGT\n"))
     fai(tmp_path, GRCH38)
     inputs = dict(fasta=reference, fasta_fai=tmp_path / "ref.fa.fai", regions=PANEL / "regions.bed",
                   targets=PANEL / "targets.bed")
