@@ -806,3 +806,18 @@ def test_grch37_refseq_mane_transcript_is_refused_by_position(tmp_path):
         shifted.append("\t".join(cols))
     with pytest.raises(UserInputError, match="PRF1 MANE transcript NM_001083116.3 lies at chr10"):
         P.build_panel(genes_file(tmp_path, "PRF1"), write(tmp_path / "g.gtf", shifted), tmp_path / "p")
+
+
+def test_refseq_gene_id_shared_with_alt_locus_and_chry_copies(tmp_path):
+    """A RefSeq-style gene id that also names the gene's copy on an alt locus (NT_ contig, same
+    transcript id) and on chrY: built from the primary chrX copy, the chrY copy said."""
+    def refseq_gene(contig, start):
+        exons = [(start, start + 100), (start + 300, start + 400)]
+        return [line.replace('gene_name "PARR"', 'gene "PARR"') for line in
+                gtf_gene(contig, "PARR", "PARR", "NM_000999.2", exons, tags=("MANE Select",))]
+    lines = refseq_gene("NC_000023.11", 1000) + refseq_gene("NT_187517.1", 5000) + refseq_gene("NC_000024.10", 2000)
+    res = P.build_panel(genes_file(tmp_path, "PARR"), write(tmp_path / "refseq.gtf", lines), tmp_path / "p")
+    gene = res.genes[0]
+    assert (gene.gene_id, gene.chrom, gene.transcript_id, gene.reason) == ("PARR", "chrX", "NM_000999.2", "MANE_Select")
+    assert [r[:3] for r in read_bed(tmp_path / "p" / "regions.bed")] == [("chrX", 996, 1103), ("chrX", 1296, 1403)]
+    assert "also annotated on chrY (PARR at chrY:2000" in gene.notes[0]

@@ -509,34 +509,41 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
                                  "symbol, e.g. UNC13D not MUNC13-4: look it up at genenames.org) and that the GTF "
                                  "covers this gene; or list the Ensembl gene id.")
         _refuse_transcript_ids_as_genes(request, matching, gtf, gene_list)
-        primary = {gid: recs for gid, recs in matching.items() if _primary_name(recs[0].chrom) is not None}
+        # one locus per gene id and primary chromosome: a RefSeq gene id may also name the gene's copies on
+        # alt loci (NT_/NW_ contigs, ignored) or on both chrX and chrY (PAR)
+        primary: Dict[Tuple[str, str], List[GtfRecord]] = {}
+        for gid, recs in matching.items():
+            for rec in recs:
+                chrom = _primary_name(rec.chrom)
+                if chrom is not None:
+                    primary.setdefault((gid, chrom), []).append(rec)
         if not primary:
             contigs = sorted({r.chrom for recs in matching.values() for r in recs})
             raise UserInputError(gene_list, request.line, "gene",
                                  f"{request.query} is only on alt/patch/unplaced contigs in {gtf.name} ({', '.join(contigs[:5])})",
                                  "Screen genes on the primary chromosomes (chr1-22, X, Y, M) only.")
         # PAR copies on chrY (GENCODE '..._PAR_Y' ids) are the same gene: keep the chrX copy.
-        ids = sorted(primary)
-        non_par = [gid for gid in ids if not gid.upper().endswith("_PAR_Y")]
+        loci = sorted(primary, key=lambda locus: primary[locus][0].line)
+        non_par = [locus for locus in loci if not locus[0].upper().endswith("_PAR_Y")]
         if non_par:
-            ids = non_par
+            loci = non_par
         notes: List[str] = []
-        ids, par_note = _x_copy_of_par_gene(ids, primary)
+        loci, par_note = _x_copy_of_par_gene(loci, primary)
         if par_note:
             notes.append(par_note)
-        if len(ids) > 1:
-            where = "; ".join(f"{gid} (line {primary[gid][0].line}, {primary[gid][0].chrom})" for gid in ids)
+        if len(loci) > 1:
+            where = "; ".join(f"{gid} (line {primary[(gid, c)][0].line}, {primary[(gid, c)][0].chrom})" for gid, c in loci)
             raise UserInputError(gene_list, request.line, "gene",
                                  f"symbol {request.query} is ambiguous in {gtf.name}: {where}",
                                  "List the gene id you mean (one of those named) instead of the symbol.")
-        gene_id = ids[0]
+        gene_id = loci[0][0]
         if gene_id in used_ids:
             other = used_ids[gene_id]
             raise UserInputError(gene_list, request.line, "gene",
                                  f"{request.query} is the same gene as {other.query} (line {other.line}): {gene_id}",
                                  "List each gene once.")
         used_ids[gene_id] = request
-        gene = _choose_transcript(request, gene_id, primary[gene_id], gtf, scan.choice_tags)
+        gene = _choose_transcript(request, gene_id, primary[loci[0]], gtf, scan.choice_tags)
         gene.notes[:0] = notes
         chosen.append(gene)
     return chosen
@@ -555,17 +562,18 @@ def _refuse_transcript_ids_as_genes(request: GeneRequest, matching: Dict[str, Li
                              "transcript.")
 
 
-def _x_copy_of_par_gene(ids: List[str], primary: Dict[str, List[GtfRecord]]) -> Tuple[List[str], Optional[str]]:
-    """A gene annotated on chrX and chrY (pseudo-autosomal, distinct ids since GENCODE 44 / RefSeq '_1'
-    ids) is one gene: keep the chrX copy, and say so (GRCh38 analysis sets mask the chrY PARs, so the
-    reads map to chrX)."""
-    chroms = {gid: _primary_name(primary[gid][0].chrom) for gid in ids}
-    x_ids = [gid for gid in ids if chroms[gid] == "X"]
-    if len(ids) < 2 or len(x_ids) != 1 or any(chroms[gid] not in ("X", "Y") for gid in ids):
-        return ids, None
-    y_ids = [gid for gid in ids if chroms[gid] == "Y"]
-    return x_ids, (f"also annotated on chrY ({', '.join(y_ids)}: a pseudo-autosomal copy); screened on chrX only, "
-                   "where reads of both copies align on a GRCh38 reference with masked chrY PARs")
+def _x_copy_of_par_gene(loci: List[Tuple[str, str]], primary: Dict[Tuple[str, str], List[GtfRecord]]
+                        ) -> Tuple[List[Tuple[str, str]], Optional[str]]:
+    """A gene annotated on chrX and chrY (pseudo-autosomal: distinct ids since GENCODE 44, RefSeq 'SYMBOL_1'
+    or the same id) is one gene: keep the chrX copy, and say so (GRCh38 analysis sets mask the chrY
+    PARs, so the reads of both copies map to chrX). ``loci`` are (gene id, primary chromosome) pairs."""
+    x_loci = [locus for locus in loci if locus[1] == "X"]
+    if len(loci) < 2 or len(x_loci) != 1 or any(chrom not in ("X", "Y") for _, chrom in loci):
+        return loci, None
+    y_copies = ", ".join(f"{gid} at {primary[(gid, chrom)][0].chrom}:{min(r.start for r in primary[(gid, chrom)])}"
+                         for gid, chrom in loci if chrom == "Y")
+    return x_loci, (f"also annotated on chrY ({y_copies}: a pseudo-autosomal copy); screened on chrX only, "
+                    "where reads of both copies align on a GRCh38 reference with masked chrY PARs")
 
 
 def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfRecord], gtf: Path,
