@@ -1656,3 +1656,26 @@ def test_large_matrix_is_shown_full_size_in_a_scrolling_frame(tmp_path):
     assert '<div class="scroll"><img src="data:image/svg+xml;base64,' in matrix
     assert "too many samples for a shape per call" in matrix and "scroll inside its frame" in matrix
     assert '<div class="scroll">' not in section_text(page, "forest")
+
+
+def test_many_exclusions_are_counted_per_test_and_listed_in_full_below(generated):
+    """A large cohort leaves thousands of (sample, test) pairs out; section 1 shows a count per test, with
+    the full sample-by-sample list folded under it (<details>, no script). Counts equal the test tables'
+    excluded_samples notes."""
+    paths, _, page = generated
+    cohort_html = section_text(page, "cohort")
+    counts_table, full_table = page_tables(page)["cohort"][:2]
+    assert counts_table[0] == ["Left out of", "Cases left out", "Controls left out"]
+    assert "<details><summary>All " in cohort_html
+    assert len(full_table) - 1 > report.MAX_LISTED_EXCLUSIONS
+    shown = {row[0]: int(row[1]) + int(row[2]) for row in counts_table[1:]}
+    assert sum(shown.values()) == len(full_table) - 1
+    expected = {}
+    for level in ("variant", "gene", "biallelic"):
+        for row in read_tests(paths[f"{level}_tests"]):
+            match = re.search(r"excluded_samples=(\d+)", row["note"])
+            if match:
+                name = (f"variant {row['gene']} {row['label']}" if level == "variant"
+                        else f"gene {row['gene']} ({'any carrier' if level == 'gene' else 'biallelic'})")
+                expected[name] = int(match.group(1))
+    assert shown == expected

@@ -807,6 +807,7 @@ td.estimate { font-style: italic; max-width: 18em; }
 .evidence { font-size: 0.92em; background: #FFF8E5; border-left: 3px solid #E69F00; padding: 0.2em 0.4em;
             margin-top: 0.3em; }
 figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #DDDDDD; }
+details > summary { cursor: pointer; font-weight: bold; margin: 0.4em 0; }
 figure div.scroll { overflow: auto; max-height: 85vh; border: 1px solid #DDDDDD; }
 figure div.scroll img { max-width: none; border: none; }
 figcaption { font-size: 0.9em; color: #333333; margin-top: 0.4em; }
@@ -933,6 +934,21 @@ def conf_label(params: Mapping[str, Any]) -> str:
 # ================================================================== sections
 
 
+#: Above this many (sample, test) exclusions section 1 shows counts per test and folds the full list.
+MAX_LISTED_EXCLUSIONS = 100
+
+
+def exclusion_counts_table(excluded: Sequence[Tuple[str, str, str, str]]) -> Html:
+    """Per test (in first-appearance order of :func:`exclusions`): cases and controls left out."""
+    counts: Dict[str, Dict[str, int]] = {}
+    for _, group, test, _ in excluded:
+        per_group = counts.setdefault(test, {group: 0 for group in GROUPS})
+        per_group[group] = per_group.get(group, 0) + 1
+    rows = [(test, td(str(per_group["case"]), "num"), td(str(per_group["control"]), "num"))
+            for test, per_group in counts.items()]
+    return table(["Left out of", "Cases left out", "Controls left out"], rows)
+
+
 def cohort_section(data: ReportData) -> Html:
     counts = {group: sum(1 for g in data.samples.values() if g == group) for group in GROUPS}
     flagged = [row for row in data.qc if qc_failures(row.flag)]
@@ -956,11 +972,18 @@ def cohort_section(data: ReportData) -> Html:
         qc_part = tag("p", "No sample was flagged by QC.")
     excluded = exclusions(data)
     if excluded:
+        listing = table(["Sample", "Group", "Left out of", "Why"], excluded)
+        if len(excluded) > MAX_LISTED_EXCLUSIONS:
+            # a large cohort leaves thousands of (sample, test) pairs out: a count per test first, the full
+            # list folded below it (<details> needs no script), so section 1 stays readable yet complete
+            listing = join([exclusion_counts_table(excluded),
+                            tag("details", join([tag("summary", f"All {len(excluded)} exclusions, sample by sample"),
+                                                 listing]))])
         excl_part = join([
             tag("h3", "Samples left out of a comparison"),
             tag("p", "A sample whose genotype could not be judged is neither a carrier nor a non-carrier for that "
                      "test: it is left out of both the numerator and the denominator (the n in k/n)."),
-            table(["Sample", "Group", "Left out of", "Why"], excluded),
+            listing,
         ])
     else:
         excl_part = tag("p", "Every sample was assessable for every test: no sample was left out.")
