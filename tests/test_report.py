@@ -1679,3 +1679,14 @@ def test_many_exclusions_are_counted_per_test_and_listed_in_full_below(generated
                         else f"gene {row['gene']} ({'any carrier' if level == 'gene' else 'biallelic'})")
                 expected[name] = int(match.group(1))
     assert shown == expected
+
+
+def test_report_refuses_a_cohort_of_one_group(tmp_path):
+    """All samples one group is refused at start; if the report gets such a samples CSV anyway it stops with
+    the fix instead of printing a comparison without controls."""
+    paths = make_inputs(tmp_path / "in")
+    paths["samples"].write_text("sample,group\n" + "".join(f"{s},case\n" for s in SAMPLES))
+    with pytest.raises(UserInputError) as caught:
+        run(paths, tmp_path / "out")
+    assert "no samples in group 'control'" in str(caught.value)
+    assert not (tmp_path / "out" / "hlhscreen_report.html").exists()
