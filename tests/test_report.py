@@ -1690,3 +1690,33 @@ def test_report_refuses_a_cohort_of_one_group(tmp_path):
         run(paths, tmp_path / "out")
     assert "no samples in group 'control'" in str(caught.value)
     assert not (tmp_path / "out" / "hlhscreen_report.html").exists()
+
+
+@pytest.mark.parametrize("sample, gene, status, carried, field, words", [
+    # case_02 is hom_alt at W374X: as 'monoallelic' it would count as a biallelic non-carrier
+    ("case_02", "PRF1", "monoallelic", W374X, "status", "is 'monoallelic', but carriers.tsv has"),
+    # ctrl_02 carries G34S: a gene_status row without it would hide a variant-level carrier from the gene test
+    ("ctrl_02", "UNC13D", "none", "NA", "carried_variants", "not listed here"),
+])
+def test_gene_status_that_contradicts_carriers_is_refused(tmp_path, sample, gene, status, carried, field, words):
+    """carriers.tsv and gene_status.tsv of different runs (or edited): the variant-level and gene-level counts
+    would disagree silently (e.g. a homozygote missing from the biallelic test); the report refuses them."""
+    paths = make_inputs(tmp_path / "in")
+    lines = [line.split("\t") for line in paths["gene_status"].read_text().splitlines()]
+    for row in lines[1:]:
+        if row[0] == sample and row[2] == gene:
+            row[3], row[4] = status, carried
+    paths["gene_status"].write_text("\n".join("\t".join(row) for row in lines) + "\n")
+    with pytest.raises(UserInputError) as caught:
+        run(paths, tmp_path / "out")
+    message = str(caught.value)
+    assert f"gene_status.tsv:" in message and f": {field}: " in message and words in message, message
+    assert "of one SCREEN run" in message
+
+
+def test_statuses_allowed_by_carried_calls():
+    assert cohort.allowed_statuses([]) == ("none", "not_assessable")
+    assert cohort.allowed_statuses(["het", "hemizygous"]) == ("hemizygous",)
+    assert cohort.allowed_statuses(["het", "hom_alt"]) == ("biallelic_hom",)
+    assert cohort.allowed_statuses(["het"]) == ("monoallelic",)
+    assert set(cohort.allowed_statuses(["het", "het"])) == {"monoallelic", "compound_het", "possible_compound_het"}

@@ -176,6 +176,8 @@ class GeneStatus:
     n_kept_variants: int
     n_not_assessable: int
     not_assessable_variants: Tuple[str, ...] = ()
+    carried_variants: Tuple[str, ...] = ()
+    line: int = 0  # line in gene_status.tsv, for error messages
 
 
 def optional_text(value: str) -> Optional[str]:
@@ -246,17 +248,75 @@ def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: P
         if status == "not_assessable" and n_not_assessable == 0:
             raise UserInputError(path, line, "status", "status not_assessable but no not-assessable variant is counted",
                                  "A sample is not_assessable in a gene only at a not-assessable call.")
+        carried = optional_text(row["carried_variants"])
         statuses.append(GeneStatus(sample, group, gene, status,
                                    parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
-                                   n_not_assessable, missing))
+                                   n_not_assessable, missing, tuple(carried.split(";")) if carried else (), line))
     check_every_sample(path, seen.items(), samples, "gene")
     return statuses
 
 
+# Which gene status the carried calls of one sample allow (SCREEN's gene_status rules; 2+ hets may be
+# in cis, in trans or of unknown phase, which only SCREEN's phase information decides).
+_STATUS_FIX = ("Use the carriers.tsv and gene_status.tsv of one SCREEN run (a file of another run, or one edited "
+               "by hand, would count carriers at variant level that the gene and biallelic tests do not see).")
+
+
+def allowed_statuses(carried_states: Sequence[str]) -> Tuple[str, ...]:
+    if not carried_states:
+        return ("none", "not_assessable")
+    if "hemizygous" in carried_states:
+        return ("hemizygous",)
+    if "hom_alt" in carried_states:
+        return ("biallelic_hom",)
+    if len(carried_states) == 1:
+        return ("monoallelic",)
+    return ("monoallelic", "compound_het", "possible_compound_het")
+
+
+def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneStatus], gene_status: PathLike) -> None:
+    """Each gene_status.tsv row must list exactly the sample's carrying calls of the gene in carriers.tsv
+    (het, hom_alt, hemizygous) and have a status those calls allow: otherwise a hemizygous or homozygous
+    carrier at variant level could be a non-carrier in the gene or biallelic test, silently."""
+    carrying: Dict[Tuple[str, str], Dict[str, str]] = {}
+    genes_with_calls = set()
+    for call in calls:
+        genes_with_calls.add(call.gene)
+        if call.state in _VARIANT_CARRIER:
+            carrying.setdefault((call.sample, call.gene), {})[call.variant_id] = call.state
+    for row in statuses:
+        calls_here = carrying.pop((row.sample, row.gene), {})
+        listed = set(row.carried_variants)
+        if listed != set(calls_here):
+            missing = sorted(set(calls_here) - listed)
+            extra = sorted(listed - set(calls_here))
+            what = "; ".join(part for part in (
+                f"carriers.tsv has carrying call(s) at {', '.join(missing)} not listed here" if missing else "",
+                f"lists {', '.join(extra)}, which carriers.tsv does not show as carried" if extra else "") if part)
+            raise UserInputError(gene_status, row.line, "carried_variants",
+                                 f"sample '{row.sample}' in gene '{row.gene}': {what}", _STATUS_FIX)
+        allowed = allowed_statuses(list(calls_here.values()))
+        if row.status not in allowed:
+            states = ", ".join(f"{vid} {state}" for vid, state in calls_here.items()) or "no carrying call"
+            raise UserInputError(gene_status, row.line, "status",
+                                 f"sample '{row.sample}' in gene '{row.gene}' is '{row.status}', but carriers.tsv "
+                                 f"has {states} (allowed: {', '.join(allowed)})", _STATUS_FIX)
+    if carrying:
+        (sample, gene), held = next(iter(carrying.items()))
+        raise UserInputError(gene_status, None, "gene",
+                             f"no row for sample '{sample}' in gene '{gene}', which it carries in carriers.tsv "
+                             f"({', '.join(held)})", _STATUS_FIX)
+
+
 def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: PathLike = "samplesheet") -> List[Tally]:
     """Variant-level tallies from ``carriers.tsv``, in first-appearance order."""
+    return tally_calls(read_calls(carriers, groups, samplesheet))
+
+
+def tally_calls(calls: Sequence[Call]) -> List[Tally]:
+    """Variant-level tallies of carriers.tsv rows, in first-appearance order."""
     tallies: Dict[str, Tally] = {}
-    for call in read_calls(carriers, groups, samplesheet):
+    for call in calls:
         tally = tallies.get(call.variant_id)
         if tally is None:
             label = call.display_label
@@ -268,9 +328,14 @@ def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: P
 def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
                 samplesheet: PathLike = "samplesheet") -> Tuple[List[Tally], List[Tally]]:
     """Gene-level and biallelic-level tallies from ``gene_status.tsv``, in first-appearance order."""
+    return tally_statuses(read_gene_status(gene_status, groups, samplesheet))
+
+
+def tally_statuses(statuses: Sequence[GeneStatus]) -> Tuple[List[Tally], List[Tally]]:
+    """Gene-level and biallelic-level tallies of gene_status.tsv rows, in first-appearance order."""
     gene_tallies: Dict[str, Tally] = {}
     biallelic_tallies: Dict[str, Tally] = {}
-    for row in read_gene_status(gene_status, groups, samplesheet):
+    for row in statuses:
         if row.gene not in gene_tallies:
             gene_tallies[row.gene] = Tally("gene", row.gene, row.gene, row.gene)
             biallelic_tallies[row.gene] = Tally("biallelic", row.gene, row.gene, row.gene)

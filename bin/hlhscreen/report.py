@@ -32,8 +32,9 @@ from .callability import read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
-    CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome, gene_outcome,
-    not_estimable_reason, optional_text, parse_count, read_calls, read_gene_status, variant_outcome,
+    CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome,
+    check_statuses_match_calls, gene_outcome, not_estimable_reason, optional_text, parse_count, read_calls,
+    read_gene_status, variant_outcome,
 )
 from . import clinvar as clinvar_lib
 from . import sex as sex_lib
@@ -529,11 +530,13 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
     kept, n_screened, unconfirmed = read_variants(variants)
     calls = read_calls(carriers, groups, samples)
     check_kept_match(variants, carriers, kept, calls)
+    statuses = read_gene_status(gene_status, groups, samples)
+    check_statuses_match_calls(calls, statuses, gene_status)
     test_paths = {"variant": variant_tests, "gene": gene_tests, "biallelic": biallelic_tests}
     data = ReportData(
         samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened,
         unconfirmed=unconfirmed, calls=calls,
-        gene_status=read_gene_status(gene_status, groups, samples),
+        gene_status=statuses,
         tests={level: read_tests(test_paths[level], level) for level in LEVELS}, power=read_power(power),
         versions=read_versions(versions), params=read_params(params),
         panel=read_callability(panel_callability) if panel_callability else None,
