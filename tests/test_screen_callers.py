@@ -11,6 +11,7 @@ records are written here with the header lines those tools write.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -334,3 +335,55 @@ def test_snpeff_site_split_without_old_rec_is_not_guessed(tmp_path):
             "not_annotated", "no_entry_for_alt", "yes"), variant
     assert out.variants["chr10:70598305:G:C"]["annotation_match"] == "allele"
     assert any("none for their own ALT" in w and "--old-rec-tag" in w for w in out.summary.warnings)
+
+
+BCFTOOLS = shutil.which("bcftools")
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("tag", [True, False])
+def test_vep_site_without_allele_number_split_afterwards(tmp_path, tag):
+    """VEP (no --allele_number) on TAA>TA,T,TAAA writes Alleles A, -, AAA (the shared first base
+    dropped). bcftools then splits and trims: TA>T, TAA>T, T>TA. Before: TA>T and TAA>T both took
+    the `-` entry (the 2-bp deletion's) and the insertion T>TA the `A` entry (the 1-bp deletion's),
+    exit 0. Now OLD_REC's original ALT, spelled as VEP spelled the site, selects the entries; without
+    the tag none is guessed."""
+    sequence = "ACGTACGTACGTAGCTAGCTGATCGTAGCTAGC" + "CTTAAGAGTTG" + "ATCGATCGATGCTAGCTAGAGCATCGATCGATCGTAG" * 2
+    ref_fa = tmp_path / "ref.fa"
+    ref_fa.write_text(">chr1\n" + sequence + "\n")
+    subprocess.run(["samtools", "faidx", str(ref_fa)], check=True)
+    pos = sequence.index("CTTAAGAGTTG") + 3  # 1-based POS of its TAA
+    common = dict(Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENEX", Gene="ENSG1",
+                  Feature_type="Transcript", Feature="ENST1", CANONICAL="YES", BIOTYPE="protein_coding")
+    csq = ",".join([vep95_entry(**common, Allele="A", HGVSc="ENST1:c.10del", HGVSp="ENSP1:p.Leu4fs"),
+                    vep95_entry(**common, Allele="-", HGVSc="ENST1:c.10_11del", HGVSp="ENSP1:p.Leu4Ter"),
+                    vep95_entry(**common, Allele="AAA", HGVSc="ENST1:c.9_10insT", HGVSp="ENSP1:p.Leu4PhefsTer2")])
+    raw = tmp_path / "raw.vcf"
+    raw.write_text("\n".join([
+        "##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(sequence)}>", VEP95_HEADER,
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+        f"chr1\t{pos}\t.\tTAA\tTA,T,TAAA\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t2/3:30:99"]) + "\n")
+    split = tmp_path / "split.vcf"
+    command = [BCFTOOLS, "norm", "-m", "-any", "-f", str(ref_fa)] + (["--old-rec-tag", "OLD_REC"] if tag else [])
+    with open(split, "w") as out_file:
+        subprocess.run(command + [str(raw)], check=True, stdout=out_file, stderr=subprocess.DEVNULL)
+    regions = tmp_path / "regions.bed"
+    regions.write_text(f"chr1\t10\t{len(sequence) - 10}\tGENEX|exon1\n")
+    empty = tmp_path / "none.tsv"
+    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
+    out = run(tmp_path, split, regions=regions, whitelist=empty)
+    got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
+    if tag:
+        assert got == {("TA", "T"): ("c.10del", "old_rec"), ("TAA", "T"): ("c.10_11del", "old_rec"),
+                       ("T", "TA"): ("c.9_10insT", "old_rec")}
+    else:
+        assert set(got.values()) == {("NA", "no_entry_for_alt")}
+
+
+def test_vep_site_spellings():
+    assert A._vep_site_spellings("TAA", ["TA", "T", "TAAA"], "T")[0] == "-"
+    assert A._vep_site_spellings("TAA", ["TA", "T", "TAAA"], "TAAA")[0] == "AAA"
+    assert A._vep_site_spellings("G", ["A", "GT"], "GT")[0] == "GT"  # no shared first base: as written

@@ -1255,8 +1255,8 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
             return own, ("allele_num" if own else None)
         own = [parts for parts in entries if parts[allele_idx] == alt]
         return own, ("allele" if own else None)
-    if layout.kind == "snpeff" and len({parts[allele_idx] for parts in entries}) > 1:
-        return _match_snpeff_site(layout, entries, ref, alt, info)
+    if (layout.kind == "snpeff" or num_idx is None) and len({parts[allele_idx] for parts in entries}) > 1:
+        return _match_site_entries(layout, entries, ref, alt, info)
     for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
         own = [parts for parts in entries if parts[allele_idx] == candidate]
         if own:
@@ -1264,27 +1264,46 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
     return [], None
 
 
-def _match_snpeff_site(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
-                       info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
-    """The entries of a record snpEff annotated as part of a multi-allelic site (its entries name
-    several Alleles, each the site's ALT as written). Once bcftools has split and trimmed the site,
-    the record's ALT may equal another ALT's spelling (TAA>TA,T: ALT 1 becomes TA>T, and ``T`` is
-    ALT 2's Allele), so an exact match is trusted only when no allele could have been trimmed (all
-    of the same length as REF: SNVs/MNPs). Otherwise the ALT written in bcftools' OLD_REC tag at
-    the record's index selects the entries (``old_rec``), and without it none (not annotated)."""
+def _vep_site_spellings(site_ref: str, site_alts: Sequence[str], target: str) -> Tuple[str, ...]:
+    """How VEP spelled ALT ``target`` of the multi-allelic site ``site_ref``/``site_alts`` it saw
+    whole: without the first base when every allele shares it (``-`` when nothing is left), else as
+    written; then the ``--minimal`` form."""
+    alleles = [site_ref, *site_alts]
+    shared = all(a and not a.startswith("<") and a != "*" and a[0] == site_ref[0] for a in alleles)
+    first = (target[1:] or "-") if shared else target
+    return tuple(dict.fromkeys((first, target, minimal_allele(site_ref, target))))
+
+
+def _match_site_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
+                        info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
+    """The entries of a record annotated as part of a multi-allelic site, when no ALLELE_NUM tells
+    the ALTs apart (snpEff; VEP without --allele_number): the entries name several Alleles, each
+    spelled from the site's alleles. Once bcftools has split and trimmed the site, the record's own
+    spelling may be another ALT's (TAA>TA,T,TAAA: ALT 1 becomes TA>T, whose snpEff Allele ``T`` is
+    ALT 2's, and whose VEP form ``-`` is ALT 2's too). The ALT written in bcftools' OLD_REC tag at
+    the record's index, spelled as the annotator spelled the site, selects the entries
+    (``old_rec``). Without the tag, snpEff entries are matched as written only when no allele could
+    have been trimmed (all of REF's length: SNVs/MNPs), VEP entries only by the ALT exactly as
+    written (as with several ALLELE_NUMs); otherwise none (not annotated, counted and warned)."""
     allele_idx = layout.index["Allele"]
     found = _old_rec(layout, info)
     if found is not None and len(found.alt_indexes) == 1:
         fields = found.record.split("|")
-        original_alts = fields[3].split(",") if len(fields) >= 4 else []
+        site_alts = fields[3].split(",") if len(fields) >= 4 else []
         index = found.alt_indexes[0]
-        if 1 <= index <= len(original_alts):
-            own = [parts for parts in entries if parts[allele_idx] == original_alts[index - 1]]
-            return own, ("old_rec" if own else None)
-    if len(alt) == len(ref) and all(len(parts[allele_idx]) == len(ref) for parts in entries):
-        own = [parts for parts in entries if parts[allele_idx] == alt]
-        return own, ("allele" if own else None)
-    return [], None
+        if 1 <= index <= len(site_alts):
+            target = site_alts[index - 1]
+            spellings = (target,) if layout.kind == "snpeff" else _vep_site_spellings(fields[2], site_alts, target)
+            for spelling in spellings:
+                own = [parts for parts in entries if parts[allele_idx] == spelling]
+                if own:
+                    return own, "old_rec"
+            return [], None
+    if layout.kind == "snpeff" and not (len(alt) == len(ref)
+                                        and all(len(parts[allele_idx]) == len(ref) for parts in entries)):
+        return [], None
+    own = [parts for parts in entries if parts[allele_idx] == alt]
+    return own, ("allele" if own else None)
 
 
 def parse_record(variant: Any, layout: AnnotationLayout, *, line: Optional[int] = None
