@@ -631,3 +631,24 @@ def test_cli_power_of_the_study_design_equals_r(study_grid):
             assert float(got) == pytest.approx(float(want), rel=1e-9)
         checked += 1
     assert checked >= 30
+
+
+def test_cli_extreme_tables_of_a_1000_by_1000_cohort(tmp_path):
+    """R's values for 200 x 800 and 1000 x 1000 designs, p-values from 1e-35 down to subnormal and R's
+    underflow 0, OR 0 / Inf (make_extreme_fixtures.R), through bin/cohort_stats.py on one cohort of 1000 cases
+    and 1000 controls (smaller groups by exclusion): p, OR, CI and BH q equal R's; the TSV keeps tiny p-values
+    with their exponent and writes 0 only where R gives 0."""
+    from rfixtures import GridTable, R_FIXTURES, num as rnum, read_tsv as rread
+
+    tables = [GridTable(row["set"], int(row["n_cases"]), int(row["n_controls"]), int(row["case_carriers"]),
+                        int(row["control_carriers"]), rnum(row["p_value"]), rnum(row["estimate"]),
+                        rnum(row["ci_low"]), rnum(row["ci_high"]))
+              for row in rread(R_FIXTURES / "fisher_extreme_reference.tsv") if row["conf_level"] == "0.95"]
+    assert any(t.p_value == 0 for t in tables) and any(0 < t.p_value < 1e-300 for t in tables)
+    results = _run_grid_cohort(tmp_path, tables, 1000, 1000)
+    _check_against_r(results["variant"], tables)
+    for row, table in zip(results["variant"], tables):
+        if table.p_value == 0:
+            assert row["p_value"] == "0.0"
+        else:
+            assert float(row["p_value"]) > 0 and row["p_value"] != "0.0"
