@@ -821,3 +821,36 @@ def test_refseq_gene_id_shared_with_alt_locus_and_chry_copies(tmp_path):
     assert (gene.gene_id, gene.chrom, gene.transcript_id, gene.reason) == ("PARR", "chrX", "NM_000999.2", "MANE_Select")
     assert [r[:3] for r in read_bed(tmp_path / "p" / "regions.bed")] == [("chrX", 996, 1103), ("chrX", 1296, 1403)]
     assert "also annotated on chrY (PARR at chrY:2000" in gene.notes[0]
+
+
+@pytest.mark.pipeline
+def test_build_panel_module_passes_warnings_on_and_fails_with_the_error(tmp_path):
+    """BUILD_PANEL keeps the builder's WARNING lines (the workflow logs them: a task's stderr is not
+    shown on success) and still fails with the builder's exit status and ERROR line."""
+    from nextflow_runner import run_nextflow
+
+    lines = gtf_gene("chrX", "ENSG00000000040.5", "PARG", "ENST00000000040.5", [(300000, 300100)])
+    lines += gtf_gene("chrY", "ENSG00000000041.1", "PARG", "ENST00000000041.1", [(300000, 300100)])
+    write(tmp_path / "par.gtf", lines)
+    write(tmp_path / "good.txt", ["PARG"])
+    write(tmp_path / "bad.txt", ["NOPE1"])
+    (tmp_path / "bin").symlink_to(REPO / "bin")
+    (tmp_path / "pipefail.config").write_text("process.shell = ['/bin/bash', '-euo', 'pipefail']\n")
+    (tmp_path / "main.nf").write_text(f"""
+params.tools_container = 'hlhscreen-tools'
+params.genes = 'good.txt'
+include {{ BUILD_PANEL }} from '{REPO}/modules/local/build_panel'
+workflow {{
+    BUILD_PANEL(file("{tmp_path}/${{params.genes}}"), file("{tmp_path}/par.gtf"), [])
+    BUILD_PANEL.out.warnings.subscribe {{ f -> f.copyTo("{tmp_path}/warnings.txt") }}
+    BUILD_PANEL.out.panel.subscribe {{ d -> d.resolve('genes.tsv').copyTo("{tmp_path}/genes.tsv") }}
+}}
+""")
+    run_nextflow(tmp_path, "-c", str(tmp_path / "pipefail.config"), pipeline=str(tmp_path / "main.nf"), timeout=600)
+    assert (tmp_path / "warnings.txt").read_text().startswith("WARNING good.txt:1: PARG: also annotated on chrY")
+    assert "\tchrX\t" in (tmp_path / "genes.tsv").read_text()
+    failed = run_nextflow(tmp_path, "-c", str(tmp_path / "pipefail.config"), "--genes", "bad.txt",
+                          pipeline=str(tmp_path / "main.nf"), check=False, timeout=600)
+    assert failed.returncode != 0
+    log = failed.stdout + failed.stderr + (tmp_path / ".nextflow.log").read_text()
+    assert "exit status (2)" in log and "gene: NOPE1 is not in par.gtf" in log, log[-3000:]

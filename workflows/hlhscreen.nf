@@ -42,6 +42,8 @@ workflow HLHSCREEN {
         BUILD_PANEL(file(params.genes, checkIfExists: true), file(params.gtf, checkIfExists: true),
                     params.risk_factors ? file(params.risk_factors, checkIfExists: true) : [])
         ch_versions = ch_versions.mix(BUILD_PANEL.out.versions)
+        // built, but the user must know (a PAR gene's chrY copy, a non-coding transcript): to the run log
+        BUILD_PANEL.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("BUILD_PANEL: ${it}") }
         panel = panelFileNames().collectEntries { key, name -> [key, BUILD_PANEL.out.panel.map { dir -> dir.resolve(name) }] }
     } else if (use_panel) {
         panel = resolvePanel(params.panel).collectEntries { key, path -> [key, Channel.value(path)] }

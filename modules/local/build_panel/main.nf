@@ -12,6 +12,7 @@ process BUILD_PANEL {
 
     output:
     path "panel"       , emit: panel
+    path "warnings.txt", emit: warnings   // what the user must know (a PAR gene's chrY copy, a non-coding choice)
     path "versions.yml", emit: versions
 
     when:
@@ -21,7 +22,12 @@ process BUILD_PANEL {
     def args = task.ext.args ?: ''
     def whitelist = risk_factors ? "--risk-factors $risk_factors" : ''
     """
-    build_panel.py --genes $genes --gtf $gtf --out panel $whitelist $args
+    # stderr is kept to pass its WARNING lines to the run log (a task's stderr is not shown on success)
+    status=0
+    build_panel.py --genes $genes --gtf $gtf --out panel $whitelist $args 2> build_panel.err || status=\$?
+    cat build_panel.err >&2
+    [ "\$status" -eq 0 ] || exit "\$status"
+    grep '^WARNING' build_panel.err > warnings.txt || true
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -34,7 +40,7 @@ process BUILD_PANEL {
     mkdir panel
     touch panel/regions.bed panel/targets.bed panel/genes.tsv panel/risk_factors.tsv panel/panel.json
     echo -n | gzip > panel/gene_models.gtf.gz
-    touch panel/gene_models.gtf.gz.tbi
+    touch panel/gene_models.gtf.gz.tbi warnings.txt
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen pysam)
