@@ -1720,3 +1720,11 @@ def test_statuses_allowed_by_carried_calls():
     assert cohort.allowed_statuses(["het", "hom_alt"]) == ("biallelic_hom",)
     assert cohort.allowed_statuses(["het"]) == ("monoallelic",)
     assert set(cohort.allowed_statuses(["het", "het"])) == {"monoallelic", "compound_het", "possible_compound_het"}
+
+
+def test_power_alpha_without_any_test_comes_from_conf_level():
+    import types
+    empty = types.SimpleNamespace(power={}, params={"conf_level": 0.9})
+    assert report.power_alpha(empty) == 0.1
+    assert report.power_alpha(types.SimpleNamespace(power={}, params={})) is None
+    assert report.power_alpha(types.SimpleNamespace(power={}, params={"conf_level": "x"})) is None

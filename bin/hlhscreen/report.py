@@ -1465,7 +1465,15 @@ def tests_section(data: ReportData) -> Html:
 
 
 def power_alpha(data: ReportData) -> Optional[float]:
+    """power.tsv's alpha; with no test at all (no variant kept) the pipeline's 1 - conf_level when recorded
+    (COHORT_STATS' default), so the section still names the level it would have used."""
     alphas = {row.alpha for row in data.power.values()}
+    if not alphas:
+        try:
+            level = float(data.params["conf_level"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return round(1 - level, 12) if 0 < level < 1 else None
     return alphas.pop() if len(alphas) == 1 else None
 
 
