@@ -854,3 +854,14 @@ workflow {{
     assert failed.returncode != 0
     log = failed.stdout + failed.stderr + (tmp_path / ".nextflow.log").read_text()
     assert "exit status (2)" in log and "gene: NOPE1 is not in par.gtf" in log, log[-3000:]
+
+
+def test_ensembl_versions_are_joined_to_the_ids_in_genes_tsv(tmp_path):
+    P.build_panel(write(tmp_path / "genes.txt", ["PRF1"]), write(tmp_path / "e.gtf", ensembl_flavour()), tmp_path / "p")
+    gene = P.load_panel(tmp_path / "p").genes[0]
+    assert (gene["gene_id"], gene["transcript_id"]) == ("ENSG00000180644.10", "ENST00000441259.2")
+
+
+def test_gene_list_saved_with_a_bom_and_crlf(tmp_path):
+    (tmp_path / "genes.txt").write_bytes("\ufeffPRF1\r\nSTX11\r\n".encode())
+    assert [r.query for r in P.read_gene_list(tmp_path / "genes.txt")] == ["PRF1", "STX11"]

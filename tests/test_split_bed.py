@@ -96,3 +96,15 @@ def test_cli_bad_chunks(tmp_path, args, message):
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     assert not list(tmp_path.glob("chunk_*.bed"))
+
+
+def test_crlf_kit_bed_with_annotations_gives_clean_chunks(tmp_path):
+    """A SureSelect-style BED saved with CRLF (read in text mode: universal newlines): clean chunk files."""
+    bed = tmp_path / "kit.bed"
+    bed.write_bytes(b'track name="S31285117_Covered"\r\nchr10\t100\t200\tref|PRF1,ens|ENST00000441259\r\n'
+                    b"chr10\t300\t400\tref|PRF1\r\n")
+    subprocess.run([sys.executable, str(BIN / "split_bed.py"), str(bed), "--chunks", "2", "--outdir", str(tmp_path / "out")],
+                   check=True)
+    chunks = sorted((tmp_path / "out").glob("chunk_*.bed"))
+    assert [c.read_bytes() for c in chunks] == [b"chr10\t100\t200\tref|PRF1,ens|ENST00000441259\n",
+                                                  b"chr10\t300\t400\tref|PRF1\n"]

@@ -224,7 +224,7 @@ def read_gene_list(path: PathLike) -> List[GeneRequest]:
     n_lines = 0
     with open_text(path) as handle:
         for n_lines, raw in enumerate(handle, start=1):
-            text = raw.split("#", 1)[0].strip()
+            text = raw.lstrip("\ufeff").split("#", 1)[0].strip()  # a BOM: lists saved by Excel/Notepad
             if not text:
                 continue
             if re.search(r"[\s,;]", text):
@@ -446,6 +446,14 @@ class ChosenGene:
             if rec is not None and key in rec.attrs:
                 return rec.attrs[key]
         return None
+
+    def versioned(self, key: str) -> Optional[str]:
+        """``gene_id``/``transcript_id`` with its version: Ensembl GTFs give it apart (``gene_version``)."""
+        identifier = self.gene_id if key == "gene_id" else self.transcript_id
+        version = self.attr(key.replace("_id", "_version"))
+        if version and version.isdigit() and re.match(r"^ENS[GT]\d{11}$", identifier):
+            return f"{identifier}.{version}"
+        return identifier
 
     def refseq_transcript(self) -> Optional[str]:
         """The RefSeq id: GENCODE's ``mane_refseq``, or the transcript itself in a RefSeq GTF."""
@@ -1104,7 +1112,8 @@ def _write_genes_tsv(path: Path, genes: Sequence[ChosenGene], source: str, ann_c
             start, end = gene.span()
             cds_nt, protein_aa = gene.coding_lengths()
             row = [
-                gene.gene_name, gene.attr("hgnc_id"), gene.gene_id, gene.transcript_id, gene.refseq_transcript(),
+                gene.gene_name, gene.attr("hgnc_id"), gene.versioned("gene_id"), gene.versioned("transcript_id"),
+                gene.refseq_transcript(),
                 gene.attr("protein_id"), gene.chrom, start, end, gene.strand, len(gene.exons()), cds_nt, protein_aa,
                 gene.reason, source,
             ]
