@@ -1728,3 +1728,18 @@ def test_power_alpha_without_any_test_comes_from_conf_level():
     assert report.power_alpha(empty) == 0.1
     assert report.power_alpha(types.SimpleNamespace(power={}, params={})) is None
     assert report.power_alpha(types.SimpleNamespace(power={}, params={"conf_level": "x"})) is None
+
+
+def test_dollar_signs_in_names_are_drawn_as_written():
+    """matplotlib reads $...$ as math: 'pt$2$x' was drawn as 'pt2x' and 'x$\\frac$' crashed the report."""
+    samples = [("x$\\frac$", "case"), ("pt$2$x", "case"), ("k$^1$", "control")]
+    variants = [("v1", "PRF1$x$ p.A$1$V")]
+    states = {(s, "v1"): "het" for s, _ in samples}
+    drawn = figures.carrier_matrix(samples, variants, states)
+    png, svg = figures.render(drawn.figure)  # no ParseSyntaxException
+    ax = drawn.figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [s for s, _ in samples]
+    assert all(not t.get_parse_math() for t in ax.get_xticklabels() + ax.get_yticklabels())
+    forest = figures.gene_forest([figures.ForestRow("G$1$", True, 2.0, 1.0, 4.0, "1/2 vs 1/4  $x$")])
+    figures.render(forest.figure)
+    assert all(not t.get_parse_math() for t in forest.figure.axes[0].get_yticklabels())

@@ -42,6 +42,8 @@ STATE_STYLE: Dict[str, Dict[str, object]] = {
 }
 GROUP_TITLES = {"case": "Cases", "control": "Controls"}
 MAX_LABEL = 38
+# Names and labels are data, not markup: every text drawn from the inputs is given parse_math=False, or
+# a sample called "pt$2$x" would be drawn as "pt2x" and one called "x$\frac$" would crash the report.
 #: Above this many samples the columns are narrower than a sample name can be read at: names are left out
 #: (the tables of section 3 name every carrier) and the axis title says so.
 MAX_NAMED_SAMPLES = 120
@@ -134,13 +136,14 @@ def carrier_matrix(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[
     _group_bands(ax, samples, n_variants)
     if n_samples <= MAX_NAMED_SAMPLES:
         ax.set_xticks(range(n_samples))
-        ax.set_xticklabels([shorten(sample, 20) for sample, _ in samples], rotation=90, fontsize=8)
+        ax.set_xticklabels([shorten(sample, 20) for sample, _ in samples], rotation=90, fontsize=8, parse_math=False)
         ax.set_xlabel("Sample")
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"Samples ({n_samples}; too many to name here: the tables of section 3 name every carrier)")
     ax.set_yticks(range(n_variants))
-    ax.set_yticklabels([shorten(label) for _, label in variants], fontsize=max(2.0, min(8.0, 0.9 * row_pitch)))
+    ax.set_yticklabels([shorten(label) for _, label in variants], fontsize=max(2.0, min(8.0, 0.9 * row_pitch)),
+                       parse_math=False)
     ax.set_xlim(-0.6, n_samples - 0.4)
     ax.set_ylim(n_variants - 0.5, -0.5)  # first variant on top
     ax.tick_params(length=0)
@@ -293,13 +296,13 @@ def gene_forest(rows: Sequence[ForestRow], conf_label: str = "95% CI") -> Forest
             place = clip_row(row, limits)
             clipped.append((row.label, place))
             _draw_interval(ax, y, place, _off_axis_text(row.odds_ratio))
-        ax.text(1.04, y, row.text, transform=ax.get_yaxis_transform(), ha="left", va="center",
+        ax.text(1.04, y, row.text, transform=ax.get_yaxis_transform(), ha="left", va="center", parse_math=False,
                 fontsize=8, family="monospace")
 
     ax.text(1.04, -0.75, f"cases vs controls   OR ({conf_label})", transform=ax.get_yaxis_transform(),
             ha="left", va="center", fontsize=8, fontweight="bold", family="monospace")
     ax.set_yticks(range(n))
-    ax.set_yticklabels([row.label for row in rows], fontsize=9)
+    ax.set_yticklabels([row.label for row in rows], fontsize=9, parse_math=False)
     ax.set_xlabel("Odds ratio, cases vs controls (log scale)\n"
                   "< 1: carriers more frequent in controls      > 1: carriers more frequent in cases",
                   fontsize=8)
