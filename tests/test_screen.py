@@ -353,10 +353,22 @@ def oracle_panel_genes(rec: GenRecord) -> set:
     return {g for c, s, e, g in BED if c == rec.chrom and first <= e and last >= s + 1}
 
 
+def own_entries(rec: GenRecord) -> List[int]:
+    """Indexes of the record's own entries. Entries of other alleles ("N") mean the record was split
+    from a multi-allelic site after annotation; without ALLELE_NUM (this layout has none) or OLD_REC,
+    a trimmed spelling might be another ALT's, so only the ALT exactly as written is trusted then
+    (docs/annotation.md, "Matching entries", 4.)."""
+    matched = [i for i, e in enumerate(rec.entries) if e.matches]
+    several_alleles = matched and len(matched) < len(rec.entries)
+    if several_alleles and vep_allele(rec.ref, rec.alt) != rec.alt:
+        return []
+    return matched
+
+
 def oracle_choice(rec: GenRecord) -> Tuple[Optional[int], Optional[str]]:
     """(index of the summary entry in rec.entries, basis) or (None, None). Inside the panel only
     entries of a panel gene at the record count; outside, any matched entry (shown, not judged)."""
-    matched = [i for i, e in enumerate(rec.entries) if e.matches]
+    matched = own_entries(rec)
     if not matched:
         return None, None
     panel = oracle_panel_genes(rec)
@@ -389,7 +401,7 @@ def oracle_decision(rec: GenRecord, cfg: dict, whitelist: bool = True) -> List[s
         reasons.append("low_quality")
     if not in_panel and not cfg["evaluate_outside_panel"]:
         return reasons
-    matched = any(e.matches for e in rec.entries)
+    matched = bool(own_entries(rec))
     af = oracle_af(rec, cfg) if matched else None  # CSQ frequencies come with the record's own entries
     listed = whitelist and rec.whitelisted
     if af is not None:
@@ -469,7 +481,7 @@ def test_decisions_match_the_oracle(records, cfg):
                 assert (row["transcript"], row["summary_basis"]) == (expected_tx, basis or "NA"), (rec, row)
                 if index is not None:
                     assert row["gene"] == rec.entries[index].symbol
-                elif not any(e.matches for e in rec.entries) and oracle_panel_genes(rec):
+                elif not own_entries(rec) and oracle_panel_genes(rec):
                     # no annotation for the ALT: the panel gene whose interval it is in
                     assert row["gene"] == ";".join(sorted(oracle_panel_genes(rec))), (rec, row)
         kept = [rec for rec in records if not oracle_decision(rec, cfg)]
