@@ -1679,6 +1679,7 @@ def test_many_exclusions_are_counted_per_test_and_listed_in_full_below(generated
                         else f"gene {row['gene']} ({'any carrier' if level == 'gene' else 'biallelic'})")
                 expected[name] = int(match.group(1))
     assert shown == expected
+    assert list(shown) == [name for name in expected]  # in the order of the test tables
 
 
 def test_report_refuses_a_cohort_of_one_group(tmp_path):

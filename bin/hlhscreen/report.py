@@ -941,14 +941,15 @@ def conf_label(params: Mapping[str, Any]) -> str:
 MAX_LISTED_EXCLUSIONS = 100
 
 
-def exclusion_counts_table(excluded: Sequence[Tuple[str, str, str, str]]) -> Html:
-    """Per test (in first-appearance order of :func:`exclusions`): cases and controls left out."""
+def exclusion_counts_table(excluded: Sequence[Tuple[str, str, str, str]], order: Sequence[str] = ()) -> Html:
+    """Per test: cases and controls left out, tests in ``order`` (the test tables' order), others after."""
     counts: Dict[str, Dict[str, int]] = {}
     for _, group, test, _ in excluded:
         per_group = counts.setdefault(test, {group: 0 for group in GROUPS})
         per_group[group] = per_group.get(group, 0) + 1
+    rank = {test: position for position, test in enumerate(order)}
     rows = [(test, td(str(per_group["case"]), "num"), td(str(per_group["control"]), "num"))
-            for test, per_group in counts.items()]
+            for test, per_group in sorted(counts.items(), key=lambda item: rank.get(item[0], len(rank)))]
     return table(["Left out of", "Cases left out", "Controls left out"], rows)
 
 
@@ -979,7 +980,10 @@ def cohort_section(data: ReportData) -> Html:
         if len(excluded) > MAX_LISTED_EXCLUSIONS:
             # a large cohort leaves thousands of (sample, test) pairs out: a count per test first, the full
             # list folded below it (<details> needs no script), so section 1 stays readable yet complete
-            listing = join([exclusion_counts_table(excluded),
+            genes = list(dict.fromkeys(status.gene for status in data.gene_status))
+            order = ([f"variant {variant_display(variant)}" for variant in data.variants]
+                     + [f"gene {gene} (any carrier)" for gene in genes] + [f"gene {gene} (biallelic)" for gene in genes])
+            listing = join([exclusion_counts_table(excluded, order),
                             tag("details", join([tag("summary", f"All {len(excluded)} exclusions, sample by sample"),
                                                  listing]))])
         excl_part = join([
