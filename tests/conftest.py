@@ -37,7 +37,9 @@ def test_profile_run(tmp_path_factory):
     (test_pipeline.py) and the comparisons with other executors (test_slurm.py) read the same run."""
     from nextflow_runner import run_nextflow
 
-    launch_dir = tmp_path_factory.mktemp("pipeline")
+    # a space in the launch folder puts one in every task folder and in --outdir: quoting is tested by
+    # the real run (SNPEFF_ANN's absolute -dataDir once broke on it: the Debian wrapper re-splits)
+    launch_dir = tmp_path_factory.mktemp("pipeline run")
     # the test profile run locally leaves Nextflow's execution reports off (conf/test.config); the
     # checks read the execution trace (cached tasks on -resume, executors, resources), so it is on here
     return launch_dir, run_nextflow(launch_dir, "-profile", "test", "--execution_reports", "true", "--outdir", "results")

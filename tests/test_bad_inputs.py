@@ -380,6 +380,9 @@ CATALOGUE: List[BadInput] = [
              lambda t: [str(samplesheet(t, [f"case_02,case,{write_bytes(t / 'b_R1.fastq.gz', BAM_AS_FASTQ)},"
                                             f"{reads_link(t, 'case_02_L001_R2.fastq.gz', 'b_R2.fastq.gz')}", two_samples(t)[1]]))],
              ["samplesheet.csv:2: fastq_1: ", "b_R1.fastq.gz is a BAM file, not a FASTQ file", "samtools fastq"]),
+    BadInput("samplesheet_unclosed_quote", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, ['"' + row if i == 0 else row for i, row in enumerate(two_samples(t))]))],
+             ["samplesheet.csv:2: row: a quote (\") opens a field that no quote closes"]),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -406,6 +409,13 @@ CATALOGUE: List[BadInput] = [
              lambda t: check_inputs_args(fasta_fai=shifted_fai(t)),
              ["other.fa.fai:1: fai: the FASTA index does not belong to this FASTA: contig chr10_70595848_70604241 "
               "should start at byte 31", "samtools faidx"]),
+    BadInput("gnomad_index_of_another_file", "check", "check_inputs.py",
+             lambda t: check_inputs_args(gnomad_vcf=with_index_of(t, GNOMAD, f"{CLINVAR}.tbi")),
+             ["gnomad.vcf.gz.tbi: --gnomad_vcf: the index does not belong to gnomad.vcf.gz: the first record is on chr10, "
+              "which the index does not list", "tabix -f -p vcf"]),
+    BadInput("clinvar_index_of_another_file", "check", "check_inputs.py",
+             lambda t: check_inputs_args(clinvar_vcf=with_index_of(t, CLINVAR, f"{GNOMAD}.tbi", name="clinvar.vcf.gz")),
+             ["clinvar.vcf.gz.tbi: --clinvar_vcf: the index does not belong to clinvar.vcf.gz: the first record is on 10"]),
     # ---- pipeline level: nextflow stops before any task
     BadInput("pipeline_gnomad_ensembl_contig_names", "pipeline", "nextflow",
              lambda t: ["--gnomad_vcf", str(renamed_gnomad(t))],
@@ -512,6 +522,14 @@ def shifted_fai(tmp: Path) -> Path:
     return path
 
 
+def with_index_of(tmp: Path, vcf: Path, index: str, name: str = "gnomad.vcf.gz") -> Path:
+    """``vcf`` with the index of another file beside it (the file replaced, its old index kept)."""
+    path = tmp / name
+    shutil.copy(vcf, path)
+    shutil.copy(index, f"{path}.tbi")
+    return path
+
+
 def write_bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -554,7 +572,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 60  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 63  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

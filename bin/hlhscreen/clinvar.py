@@ -206,7 +206,7 @@ def open_clinvar(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarFile:
     start-up check runs on the launch host): bgzip, an index (.tbi or .csi) beside it, the header
     (:func:`read_release`), and the contigs it has records on (from the index: NCBI's file has no
     ``##contig`` lines)."""
-    from .resources import find_index, index_contigs, is_bgzf, is_gzip
+    from .resources import check_index_belongs, find_index, index_contigs, is_bgzf, is_gzip, read_header
 
     if not os.path.isfile(path):
         raise UserInputError(path, None, flag, "file not found", "Check the path given to --clinvar_vcf.")
@@ -221,7 +221,9 @@ def open_clinvar(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarFile:
         raise UserInputError(path, None, flag, f"no index {os.fspath(path)}.tbi (or .csi) beside the file",
                              f"Index it: tabix -p vcf {os.fspath(path)} (NCBI also publishes clinvar.vcf.gz.tbi).")
     release = read_release(path, flag)
-    return ClinvarFile(release, str(index), tuple(index_contigs(index)))
+    contigs = index_contigs(index)
+    check_index_belongs(path, index, read_header(path), contigs, flag)  # not an index left from another file
+    return ClinvarFile(release, str(index), tuple(contigs))
 
 
 def tabix_contigs(path: PathLike, flag: str = "--clinvar_vcf") -> Tuple[str, ...]:

@@ -54,6 +54,7 @@ def find_index(path: PathLike) -> Optional[Path]:
 class VcfHeader:
     info: List[str]      # INFO ids, in header order
     contigs: List[str]   # ##contig ids, in header order
+    first_chrom: Optional[str] = None  # CHROM of the first record (None: no records)
 
 
 def read_header(path: PathLike) -> VcfHeader:
@@ -74,7 +75,9 @@ def read_header(path: PathLike) -> VcfHeader:
                 if not line.startswith("#CHROM"):
                     raise UserInputError(path, number, "header", "no #CHROM line before the first record: not a VCF",
                                          "Give a VCF file (bgzipped, with its .tbi index).")
-                return VcfHeader(info, contigs)
+                record = handle.readline()
+                first = record.split("\t", 1)[0].strip() if record.strip() else None
+                return VcfHeader(info, contigs, first)
     except (OSError, EOFError) as err:
         raise UserInputError(path, None, "gzip", f"cannot be decompressed ({err})",
                              "Give an intact bgzipped VCF.") from None
@@ -156,7 +159,23 @@ def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "S
                              f"(bcftools annotate --rename-annots).")
     contigs = index_contigs(index, header.contigs)
     stale = os.path.getmtime(index) < os.path.getmtime(path)
+    check_index_belongs(path, index, header, contigs, field)
     return SitesVcf(Path(path), index, header, contigs, stale)
+
+
+def check_index_belongs(path: PathLike, index: Path, header: VcfHeader, contigs: List[str], field: str) -> None:
+    """An index left from another file (the VCF replaced, the index kept) makes every lookup read the
+    wrong blocks or find nothing. Its contigs must hold the first record's, and (a TBI names them)
+    be among the header's ##contig lines when the header has any."""
+    foreign = [c for c in contigs if c not in header.contigs] if header.contigs and index.suffix == ".tbi" else []
+    missing_first = header.first_chrom is not None and header.first_chrom not in contigs
+    if foreign or missing_first:
+        what = (f"the first record is on {header.first_chrom}, which the index does not list" if missing_first else
+                f"the index lists contig(s) {', '.join(foreign[:5])} that the file's header does not declare")
+        raise UserInputError(index, None, field,
+                             f"the index does not belong to {Path(path).name}: {what} (an index of another or an "
+                             "older file)",
+                             f"Rebuild it: tabix -f -p vcf {path}.")
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,13 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
+        if any("\n" in cell for cell in row):
+            # a quote opened and never closed: the csv reader ran on over the following lines
+            errors.append(UserInputError(sheet, line_no, "row", "a quote (\") opens a field that no quote closes, so the "
+                                         "following lines were read as part of it",
+                                         "Close the quote, or remove it (quotes are needed only around a field "
+                                         "holding a comma)."))
+            break
         if len(row) != len(header):
             errors.append(UserInputError(sheet, line_no, "row", f"{len(row)} fields, expected {len(header)}",
                                          "Check for a missing or extra comma."))

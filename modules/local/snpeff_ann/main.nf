@@ -24,8 +24,10 @@ process SNPEFF_ANN {
     def prefix = task.ext.prefix ?: 'cohort'
     def memory = task.memory ? "-Xmx${(task.memory.toMega() * 0.8).intValue()}m" : ''
     // Debian's snpEff wrapper echoes its arguments to stdout when -c is given: drop that line.
+    // No -dataDir: the config's data.dir (./data/) is read relative to the config file, and an absolute
+    // path would break on a work folder with a space (the Debian wrapper re-splits its arguments).
     """
-    snpEff $memory ann $args -c $db/snpEff.config -dataDir \$PWD/$db/data -nodownload \\
+    snpEff $memory ann $args -c $db/snpEff.config -nodownload \\
         -csvStats ${prefix}.snpeff.csv -noLog panel $vcf \\
         | sed '1{/^ /d}' > ${prefix}.snpeff.vcf
 
