@@ -383,6 +383,14 @@ CATALOGUE: List[BadInput] = [
     BadInput("samplesheet_unclosed_quote", "check", "check_samplesheet.py",
              lambda t: [str(samplesheet(t, ['"' + row if i == 0 else row for i, row in enumerate(two_samples(t))]))],
              ["samplesheet.csv:2: row: a quote (\") opens a field that no quote closes"]),
+    BadInput("samplesheet_path_with_tilde", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, [f"case_02,case,~/runs/case_02_R1.fastq.gz,~/runs/case_02_R2.fastq.gz",
+                                            two_samples(t)[1]]))],
+             ["samplesheet.csv:2: fastq_1: FASTQ file not found:", "'~' and $VARIABLES are not expanded in a samplesheet"]),
+    BadInput("samplesheet_windows_path", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, ["case_02,case,D:\\runs\\case_02_R1.fastq.gz,D:\\runs\\case_02_R2.fastq.gz",
+                                            two_samples(t)[1]]))],
+             ["samplesheet.csv:2: fastq_1: 'D:\\runs\\case_02_R1.fastq.gz' looks like a Windows path"]),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -572,7 +580,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 63  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 65  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

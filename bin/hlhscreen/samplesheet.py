@@ -122,6 +122,21 @@ def _check_fastq_start(path: Path, sheet: str, line: int, field: str) -> List[Us
     return []
 
 
+def _with_path_hint(errors: List[UserInputError], text: str) -> List[UserInputError]:
+    """A path written for a shell or for Windows is not found as written: say why."""
+    if not errors:
+        return errors
+    first = errors[0]
+    if "\\" in text or re.match(r"^[A-Za-z]:", text):
+        return [UserInputError(first.path, first.line, first.field, f"'{text}' looks like a Windows path",
+                               "Write the path as the machine running the pipeline sees it (/data/..., with '/').")]
+    if "not found" in first.problem and (text.startswith("~") or "$" in text):
+        return [UserInputError(first.path, first.line, first.field, first.problem,
+                               "'~' and $VARIABLES are not expanded in a samplesheet: write the full path "
+                               "(e.g. /home/me/...).")]
+    return errors
+
+
 def _plain_name(name: str) -> str:
     return "".join(c if _SAFE_FILE_NAME.match(c) else "_" for c in name)
 
@@ -228,7 +243,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             fastq = Path(text)
             fastq = fastq if fastq.is_absolute() else base / fastq
             fastqs[field] = Path(os.path.normpath(fastq))
-            errors.extend(_check_fastq(fastqs[field], sheet, line_no, field))
+            errors.extend(_with_path_hint(_check_fastq(fastqs[field], sheet, line_no, field), text))
         pair = (sample, fastqs["fastq_1"], fastqs["fastq_2"])
         if pair in seen_pairs:
             errors.append(UserInputError(sheet, line_no, "fastq_1",
