@@ -13,14 +13,18 @@ The test tables are made from these files by COHORT_STATS itself, so the inputs 
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import json
 import math
+import random
 import re
 import subprocess
 import sys
+import types
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Dict, List
 
@@ -274,7 +278,6 @@ def test_html_is_self_contained(built):
 
 
 def test_embedded_figures_are_the_written_svgs(built):
-    import base64
     _, written, page = built
     embedded = [base64.b64decode(src.split(",", 1)[1]) for src in re.findall(r'<img src="([^"]+)"', page)]
     assert embedded == [written["carrier_matrix_svg"].read_bytes(), written["gene_forest_svg"].read_bytes()]
@@ -1285,8 +1288,6 @@ def test_a_candidate_says_what_whitelisting_would_not_change():
 # assessed in, variants nobody in one group carries. The report's tables are parsed back and compared
 # cell by cell with the TSVs they come from (nothing is taken from the report code's own formatting).
 
-import random  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
 
 GEN_GENES = ("PRF1", "UNC13D", "SH2D1A", "STX11", "LYST")
 GEN_X_GENE = "SH2D1A"
@@ -1598,7 +1599,6 @@ def test_generated_report_escapes_names_and_is_self_contained(generated):
             assert name not in body  # ... never as raw markup
     assert not re.search(r"https?://", page.replace("http://www.w3.org/2000/svg", ""))
     for source in re.findall(r'<img src="([^"]+)"', page):
-        import base64
         svg = base64.b64decode(source.split(",", 1)[1]).decode("utf-8")
         assert not re.search(r"(?:href|src)\s*=\s*[\"']?(?:https?:)?//", svg)
 
@@ -1608,7 +1608,6 @@ def test_generated_report_escapes_names_and_is_self_contained(generated):
 def test_tiny_p_values_keep_their_exponent_and_a_zero_is_explained(cells, p_text):
     """R's values (fisher_extreme_reference.tsv): 2.07e-35, 7.40e-300, 6.48e-321 (subnormal) and 0 (R underflows
     too). The report shows them as such, and explains a 0 instead of leaving a bare 'p = 0'."""
-    import types
     row = _test_row(*cells)
     data = types.SimpleNamespace(params={}, tests={"variant": [], "gene": [row], "biallelic": []})
     text = html.unescape(report.tests_section(data))
@@ -1711,7 +1710,7 @@ def test_gene_status_that_contradicts_carriers_is_refused(tmp_path, sample, gene
     with pytest.raises(UserInputError) as caught:
         run(paths, tmp_path / "out")
     message = str(caught.value)
-    assert f"gene_status.tsv:" in message and f": {field}: " in message and words in message, message
+    assert "gene_status.tsv:" in message and f": {field}: " in message and words in message, message
     assert "of one SCREEN run" in message
 
 
@@ -1724,7 +1723,6 @@ def test_statuses_allowed_by_carried_calls():
 
 
 def test_power_alpha_without_any_test_comes_from_conf_level():
-    import types
     empty = types.SimpleNamespace(power={}, params={"conf_level": 0.9})
     assert report.power_alpha(empty) == 0.1
     assert report.power_alpha(types.SimpleNamespace(power={}, params={})) is None
