@@ -16,9 +16,9 @@ import gzip
 import os
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
-from typing import BinaryIO, List, Optional, Union
+from typing import BinaryIO, Dict, List, Optional, Union
 
 from .errors import UserInputError
 
@@ -26,6 +26,7 @@ PathLike = Union[str, os.PathLike]
 
 _INFO_ID = re.compile(r"^##INFO=<ID=([^,>]+)")
 _CONTIG_ID = re.compile(r"^##contig=<ID=([^,>]+)")
+_CONTIG_LENGTH = re.compile(r"[<,]length=(\d+)")
 
 
 def is_bgzf(path: PathLike) -> bool:
@@ -55,12 +56,14 @@ class VcfHeader:
     info: List[str]      # INFO ids, in header order
     contigs: List[str]   # ##contig ids, in header order
     first_chrom: Optional[str] = None  # CHROM of the first record (None: no records)
+    contig_lengths: Dict[str, int] = dataclass_field(default_factory=dict)  # ##contig lengths, where given
 
 
 def read_header(path: PathLike) -> VcfHeader:
     """INFO and contig ids of a (b)gzipped VCF's header."""
     info: List[str] = []
     contigs: List[str] = []
+    lengths: Dict[str, int] = {}
     try:
         with gzip.open(path, "rt", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -71,13 +74,16 @@ def read_header(path: PathLike) -> VcfHeader:
                     match = _CONTIG_ID.match(line)
                     if match:
                         contigs.append(match.group(1))
+                        length = _CONTIG_LENGTH.search(line)
+                        if length:
+                            lengths[match.group(1)] = int(length.group(1))
                     continue
                 if not line.startswith("#CHROM"):
                     raise UserInputError(path, number, "header", "no #CHROM line before the first record: not a VCF",
                                          "Give a VCF file (bgzipped, with its .tbi index).")
                 record = handle.readline()
                 first = record.split("\t", 1)[0].strip() if record.strip() else None
-                return VcfHeader(info, contigs, first)
+                return VcfHeader(info, contigs, first, lengths)
     except (OSError, EOFError) as err:
         raise UserInputError(path, None, "gzip", f"cannot be decompressed ({err})",
                              "Give an intact bgzipped VCF.") from None

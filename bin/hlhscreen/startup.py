@@ -205,6 +205,7 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
             "no variant and every variant would look novel",
             f"Rename its contigs: printf '{mapping}\\n' > rename.txt && bcftools annotate --rename-chrs rename.txt "
             f"{gnomad} -Oz -o gnomad.renamed.vcf.gz && tabix -p vcf gnomad.renamed.vcf.gz.")
+    _check_gnomad_build(gnomad, sites.header.contig_lengths, layout, needed)
     absent = [contig for contig in needed if contig not in have]
     if placements is None:
         if len(absent) == len(needed):
@@ -224,6 +225,24 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
         effect = ("variants there get no gnomAD frequency and count as novel" if inputs.gnomad_required else
                   "variants there get frequencies from the VEP cache only")
         report.warnings.append(f"{gnomad}: {text}; {effect} (give a gnomAD file covering every panel chromosome).")
+
+
+def _check_gnomad_build(gnomad: PathLike, lengths: Dict[str, int], layout: ReferenceLayout,
+                        needed: Dict[str, List[str]]) -> None:
+    """gnomAD's ##contig lengths against the reference's chromosomes: a file of another build named
+    chr10 (a lifted or UCSC hg19 file) would attach frequencies at the wrong positions."""
+    if layout.windows is not None:
+        genome = {window.chrom: window.chrom_length for window in layout.windows.values()}
+    else:
+        genome = {name: length for name, length in layout.contigs.items() if length is not None}
+    differ = [(contig, lengths[contig], genome[contig]) for contig in needed
+              if contig in lengths and contig in genome and lengths[contig] != genome[contig]]
+    if differ:
+        shown = ", ".join(f"{contig} is {got} bp in gnomAD but {want} bp in the reference" for contig, got, want in differ[:3])
+        raise UserInputError(gnomad, None, "--gnomad_vcf",
+                             f"gnomAD is for another genome build: {shown}; its frequencies would be attached at the "
+                             "wrong positions",
+                             "Give the GRCh38 gnomAD release (v3/v4 sites VCFs; v2 exomes are GRCh37 unless lifted over).")
 
 
 def _panel_chromosomes(layout: ReferenceLayout, placements: Optional[List[Placement]]) -> Dict[str, List[str]]:
