@@ -40,7 +40,9 @@ def validateParameters(schemaFile) {
             return
         }
         if (spec == null) {
-            errors << "--${name}: unknown parameter (see nextflow_schema.json or docs/usage.md for the valid ones)"
+            def near = closestParameter(name, schema.properties.keySet())
+            errors << "--${name}: unknown parameter" + (near ? " (did you mean --${near}?)" : '') +
+                " (see nextflow_schema.json or docs/usage.md for the valid ones)"
             return
         }
         if (value == null || value == '') {
@@ -97,6 +99,24 @@ def validateParameters(schemaFile) {
     if (errors) {
         error("Invalid parameters:\n  " + errors.join('\n  '))
     }
+}
+
+// The declared parameter a typo most likely meant (at most 2 edits away, '-' read as '_'), or null.
+def closestParameter(String name, Collection<String> known) {
+    def typed = name.toLowerCase().replace('-', '_')
+    def distance = { String a, String b ->
+        def previous = (0..b.length()).toList()
+        a.eachWithIndex { ca, i ->
+            def current = [i + 1]
+            b.eachWithIndex { cb, j ->
+                current << [previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)].min()
+            }
+            previous = current
+        }
+        previous[b.length()]
+    }
+    def best = known.collect { [it, distance(typed, it)] }.min { it[1] }
+    return best && best[1] <= 2 ? best[0] : null
 }
 
 // `--help`: the parameters by group from nextflow_schema.json (the schema is the one description of
