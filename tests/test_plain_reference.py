@@ -162,3 +162,4 @@ def test_a_panel_exon_the_capture_misses_is_reported_as_not_assessed(offline_lau
             genes["SYNB1"]["reason"]) == ("partly_callable", "512", "718", "outside the capture targets (capture.bed)")
     report = (results / "report/hlhscreen_report.html").read_text()
     assert "Panel genes not screened" in report and "outside the capture targets (capture.bed)" in report
+    assert "only partly assessed: outside the capture targets (capture.bed) (section 2)" in report

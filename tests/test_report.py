@@ -1609,7 +1609,7 @@ def test_tiny_p_values_keep_their_exponent_and_a_zero_is_explained(cells, p_text
     """R's values (fisher_extreme_reference.tsv): 2.07e-35, 7.40e-300, 6.48e-321 (subnormal) and 0 (R underflows
     too). The report shows them as such, and explains a 0 instead of leaving a bare 'p = 0'."""
     row = _test_row(*cells)
-    data = types.SimpleNamespace(params={}, tests={"variant": [], "gene": [row], "biallelic": []})
+    data = types.SimpleNamespace(params={}, panel=None, tests={"variant": [], "gene": [row], "biallelic": []})
     text = html.unescape(report.tests_section(data))
     assert f'<td class="num">{p_text}</td>' in report.tests_section(data)
     assert ("p = 0 (and q = 0): the probability is below the smallest number" in text) == (p_text == "0")
@@ -1742,3 +1742,16 @@ def test_dollar_signs_in_names_are_drawn_as_written():
     forest = figures.gene_forest([figures.ForestRow("G$1$", True, 2.0, 1.0, 4.0, "1/2 vs 1/4  $x$")])
     figures.render(forest.figure)
     assert all(not t.get_parse_math() for t in forest.figure.axes[0].get_yticklabels())
+
+
+def test_a_gene_off_the_reference_or_capture_is_not_reported_as_no_carriers():
+    """panel_callability says the gene was not (fully) assessed: its 0-carrier test row says so."""
+    row = _test_row(0, 12, 0, 32)
+    gaps = {"G": {"gene": "G", "status": "not_callable", "reason": "outside the capture targets (kit.bed)"}}
+    shown = report.tests_table([row], "gene", not_called=gaps)
+    assert "NOT ASSESSED: outside the capture targets (kit.bed) (section 2)" in shown
+    assert 'class="untestable"' in shown
+    partly = {"G": {"gene": "G", "status": "partly_callable", "reason": "contig chrX is not in the reference"}}
+    assert "only partly assessed: contig chrX is not in the reference (section 2)" in report.tests_table(
+        [row], "gene", not_called=partly)
+    assert "NOT ASSESSED" not in report.tests_table([row], "gene")

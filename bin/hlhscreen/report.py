@@ -1411,7 +1411,10 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
     return section("forest", "5. Gene-level odds ratios", lead, *parts)
 
 
-def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> Html:
+def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI",
+                not_called: Optional[Mapping[str, Dict[str, str]]] = None) -> Html:
+    """``not_called``: panel_callability rows of the genes not (fully) callable (off the reference or the
+    capture): their rows say NOT ASSESSED, since 0 carriers there is no evidence of absence."""
     if not tests:
         return tag("p", "No test at this level (no variant passed the screen).")
     label_header = "Variant" if level == "variant" else "Gene"
@@ -1421,6 +1424,10 @@ def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> 
         if level == "variant":
             name = join([name, esc(" " + test.label)])
         notes = []
+        gap = (not_called or {}).get(test.gene)
+        if gap is not None:
+            notes.append(f"{'NOT ASSESSED' if gap['status'] == 'not_callable' else 'only partly assessed'}: "
+                         f"{gap['reason']} (section 2)")
         if not test.testable:
             notes.append(f"not testable: {untestable_reason(test.note)}")
         reason = not_estimable(test)
@@ -1433,13 +1440,15 @@ def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI") -> 
                      td(fraction_text(test.control_carriers, test.control_assessable), "num"),
                      td(odds_ratio_text(test), "num" if reason is None else "estimate"),
                      td(sig3(test.p_value), "num"), td(sig3(test.q_value), "num"), "; ".join(notes)))
-        classes.append("untestable" if not test.testable else "degenerate" if reason in SINGLE_TABLE else None)
+        unassessed = gap is not None and gap["status"] == "not_callable"
+        classes.append("untestable" if not test.testable or unassessed else "degenerate" if reason in SINGLE_TABLE else None)
     return table([label_header, "Cases: carriers/assessable (%)", "Controls: carriers/assessable (%)",
                   f"OR ({label})", "p", "q (BH)", "Note"], rows, row_classes=classes)
 
 
 def tests_section(data: ReportData) -> Html:
     label = conf_label(data.params)
+    not_called = {row["gene"]: row for row in not_called_genes(data)}
     parts = [
         tag("p", "k/n = carriers / samples assessable in the group. OR: conditional maximum-likelihood odds ratio "
                  f"(cases vs controls) with its exact {label}; p: two-sided Fisher's exact test; q: Benjamini-Hochberg "
@@ -1454,10 +1463,10 @@ def tests_section(data: ReportData) -> Html:
           if any(test.p_value == 0 for tests in data.tests.values() for test in tests) else []),
         tag("h3", "Per variant (carrier = het, hom or hemi)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
-        tests_table(data.tests["gene"], "gene", label),
+        tests_table(data.tests["gene"], "gene", label, not_called),
         tag("h3", "Per gene, biallelic (carrier = homozygous, (possible) compound heterozygous, "
                       "or hemizygous: a male carrier on chrX)"),
-        tests_table(data.tests["biallelic"], "biallelic", label),
+        tests_table(data.tests["biallelic"], "biallelic", label, not_called),
     ]
     return section("tests", "6. Case/control comparisons",
                    "Is carrying a variant more common in cases than in controls? Each row compares the two groups; "
@@ -1786,7 +1795,7 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                     if data.variants else f"{NO_VARIANT_KEPT}: no variant passed the screen, so no carrier was "
                     "found to compare between cases and controls. ")
                  + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
-                    "on this reference (section 2). " if not_called_genes(data) else "")
+                    "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
                  + f"Run date {run_date}."),
         navigation(),
         cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll),
