@@ -188,6 +188,14 @@ def drop_reads(text: str, keep: int) -> str:
     return "".join(text.splitlines(True)[: 4 * keep])
 
 
+def to_phred64(text: str) -> str:
+    """Every quality character moved up by 31 (as an Illumina 1.5 machine wrote them), capped at 'h'."""
+    lines = text.splitlines(True)
+    for i in range(3, len(lines), 4):
+        lines[i] = "".join(chr(min(ord(c) + 31, ord("h"))) for c in lines[i].rstrip("\n")) + "\n"
+    return "".join(lines)
+
+
 def shorten_quality(text: str, read: int) -> str:
     lines = text.splitlines(True)
     lines[4 * read - 1] = lines[4 * read - 1][1:]
@@ -400,6 +408,9 @@ CATALOGUE: List[BadInput] = [
              lambda t: [str(samplesheet(t, ["case_02,case,D:\\runs\\case_02_R1.fastq.gz,D:\\runs\\case_02_R2.fastq.gz",
                                             two_samples(t)[1]]))],
              ["samplesheet.csv:2: fastq_1: 'D:\\runs\\case_02_R1.fastq.gz' looks like a Windows path"]),
+    BadInput("fastq_phred64_qualities", "check", "check_fastq.py",
+             lambda t: damaged_pair(t, recompress(to_phred64), mate="R1"),
+             ["case_02_R1.fastq.gz: quality: the qualities look Phred+64 (Illumina 1.3-1.7)", "seqtk seq -Q64 -V"]),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -595,7 +606,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 66  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 67  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

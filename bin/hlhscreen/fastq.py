@@ -9,7 +9,9 @@ to the end, in step, and stops at the first problem with the file and the read n
 - FASTQ records: ``@`` header, sequence, ``+`` line, quality of the sequence's length; sequence
   letters (IUPAC, ``.``), quality characters ``!``..``~``; no record cut in the middle;
 - the pair: the same number of reads in R1 and R2, and read *n* of R2 is the mate of read *n* of
-  R1 (same name once ``/1``, ``/2`` and the comment after the first space are dropped).
+  R1 (same name once ``/1``, ``/2`` and the comment after the first space are dropped); R2 not a
+  copy of R1 (same bases and qualities);
+- qualities Phred+33, not the old Illumina Phred+64 (judged on the first batch of R1).
 
 Fast enough to run on every lane: records are checked in batches with byte-level operations
 (``bytes.translate``), not character by character.
@@ -196,6 +198,20 @@ def _refuse_same_reads(r1: _Reader, r2: _Reader, lines_1: List[bytes], lines_2: 
                              "check the samplesheet row.")
 
 
+def _refuse_phred64(reader: _Reader, lines: List[bytes]) -> None:
+    """Qualities written Phred+64 (Illumina 1.3-1.7, before 2011) are read by the aligner and the
+    caller as Phred+33, 31 points too high: every base looks near-certain. Phred+33 data always has
+    characters below '@' (Q31) somewhere in a batch (read ends, N bases); Phred+64 never does."""
+    qualities = b"".join(lines[3::4])
+    if len(qualities) >= 1000 and min(qualities) >= ord("@") and max(qualities) > ord("K"):
+        raise UserInputError(reader.path, None, "quality",
+                             f"the qualities look Phred+64 (Illumina 1.3-1.7): no character below '@' and up to "
+                             f"{chr(max(qualities))!r} in the first {len(lines) // 4} reads; they would be read as "
+                             "Phred+33, 31 points too confident",
+                             "Convert both files to Phred+33 first (e.g. seqtk seq -Q64 -V in.fastq.gz | gzip > "
+                             "out.fastq.gz).")
+
+
 def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_READS) -> PairSummary:
     """Read both files to the end in step; raise UserInputError at the first problem."""
     r1, r2 = _Reader(fastq_1, "R1"), _Reader(fastq_2, "R2")
@@ -220,6 +236,7 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
                         "check the samplesheet row.")
             if first == 1:
                 _refuse_same_reads(r1, r2, lines_1, lines_2)
+                _refuse_phred64(r1, lines_1)
             n1, n2 = len(lines_1) // 4, len(lines_2) // 4
             if n1 != n2 or n1 < batch_reads:
                 r1.finish()
