@@ -411,6 +411,14 @@ CATALOGUE: List[BadInput] = [
     BadInput("fastq_phred64_qualities", "check", "check_fastq.py",
              lambda t: damaged_pair(t, recompress(to_phred64), mate="R1"),
              ["case_02_R1.fastq.gz: quality: the qualities look Phred+64 (Illumina 1.3-1.7)", "seqtk seq -Q64 -V"]),
+    BadInput("samplesheet_header_repeated", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, [row for pair in zip(two_samples(t), ["sample,group,fastq_1,fastq_2", ""])
+                                            for row in pair if row]))],
+             ["samplesheet.csv:3: row: the header line again (two samplesheets joined?)"]),
+    BadInput("samplesheet_sample_name_too_long", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, ["P" * 300 + row[len("case_02"):] if i == 0 else row
+                                            for i, row in enumerate(two_samples(t))]))],
+             ["samplesheet.csv:2: sample: the sample name is 300 characters long. Use at most 128 characters."]),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -606,7 +614,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 67  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 69  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

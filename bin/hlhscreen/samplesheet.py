@@ -23,6 +23,7 @@ OPTIONAL_COLUMNS = ("sex",)  # male / female / unknown (empty = unknown); see hl
 GROUPS = ("case", "control")
 SEXES = ("male", "female", "unknown")
 _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_SAMPLE_NAME = 128
 # Characters a FASTQ *file name* may hold. Tasks see each FASTQ under its own name (folders do not
 # matter: Nextflow links the file into the task folder), and tool command lines name it unquoted;
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
@@ -195,6 +196,10 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                                          "Check for a missing or extra comma."))
             continue
         values = {name: row[i].strip() for name, i in index.items()}
+        if [cell.strip() for cell in row] == header:
+            errors.append(UserInputError(sheet, line_no, "row", "the header line again (two samplesheets joined?)",
+                                         "Remove the repeated header line."))
+            continue
         sex = values.get("sex", "").lower() or "unknown"
         if sex not in SEXES:
             errors.append(UserInputError(sheet, line_no, "sex", f"unknown sex {values['sex']!r}",
@@ -213,6 +218,10 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         if not _SAMPLE_NAME.match(sample):
             errors.append(UserInputError(sheet, line_no, "sample", f"invalid sample name {sample!r}",
                                          "Use letters, digits, '.', '_' or '-' (no spaces or '/')."))
+        elif len(sample) > MAX_SAMPLE_NAME:
+            # file names are built from it (<sample>_R1.merged.fastq.gz, reports): file systems stop at 255 bytes
+            errors.append(UserInputError(sheet, line_no, "sample", f"the sample name is {len(sample)} characters long",
+                                         f"Use at most {MAX_SAMPLE_NAME} characters."))
         other, other_line = spellings.setdefault(sample.lower(), (sample, line_no))
         if other != sample:
             # case_01 and CASE_01: one typo, and their output files overwrite each other on macOS/Windows disks
