@@ -419,6 +419,12 @@ CATALOGUE: List[BadInput] = [
              lambda t: [str(samplesheet(t, ["P" * 300 + row[len("case_02"):] if i == 0 else row
                                             for i, row in enumerate(two_samples(t))]))],
              ["samplesheet.csv:2: sample: the sample name is 300 characters long. Use at most 128 characters."]),
+    BadInput("samplesheet_blank_lines_before_the_header", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, two_samples(t), header="\n\nsample,group,fastq_1,fastq_2"))],
+             ["samplesheet OK: 2 samples"], exit_zero=True),
+    BadInput("samplesheet_trailing_empty_column", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, [row + "," for row in two_samples(t)], header="sample,group,fastq_1,fastq_2,"))],
+             ["samplesheet OK: 2 samples"], exit_zero=True),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -614,7 +620,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 69  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 71  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

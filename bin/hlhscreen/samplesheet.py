@@ -153,10 +153,12 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     if not path.is_file():
         raise UserInputError(sheet, None, "input", "samplesheet not found", "Give --input a CSV file.")
     rows = _read_rows(path, sheet)
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    # blank lines before the header are skipped (line numbers stay the file's)
+    header_line = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if header_line is None:
         raise UserInputError(sheet, 1, "header", "samplesheet is empty",
                              f"The first line must be: {','.join(COLUMNS)}.")
-    header = [cell.strip() for cell in rows[0]]
+    header = _drop_empty_tail([cell.strip() for cell in rows[header_line]])
     missing = [c for c in COLUMNS if c not in header]
     extra = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
     if missing or extra or len(header) != len(set(header)):
@@ -168,7 +170,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         if len(header) != len(set(header)):
             problems.append("a column is repeated")
         problems.extend(_header_hints(header))
-        raise UserInputError(sheet, 1, "header", "; ".join(problems),
+        raise UserInputError(sheet, header_line + 1, "header", "; ".join(problems),
                              f"The header must be exactly: {','.join(COLUMNS)} (optionally also: "
                              f"{','.join(OPTIONAL_COLUMNS)}).")
     index = {name: header.index(name) for name in COLUMNS + OPTIONAL_COLUMNS if name in header}
@@ -181,9 +183,11 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in enumerate(rows[header_line + 1:], start=header_line + 2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
+        if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+            row = row[:len(header)]  # empty trailing cells (a spreadsheet's empty last column)
         if any("\n" in cell for cell in row):
             # a quote opened and never closed: the csv reader ran on over the following lines
             errors.append(UserInputError(sheet, line_no, "row", "a quote (\") opens a field that no quote closes, so the "
@@ -282,6 +286,13 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     if errors:
         raise SamplesheetErrors(errors)
     return lanes
+
+
+def _drop_empty_tail(header: List[str]) -> List[str]:
+    """A spreadsheet exports an empty column after the last one as a trailing comma: not a column."""
+    while len(header) > 1 and not header[-1]:
+        header = header[:-1]
+    return header
 
 
 def _file_identity(fastq: Fastq) -> object:
