@@ -387,3 +387,14 @@ def test_vep_site_spellings():
     assert A._vep_site_spellings("TAA", ["TA", "T", "TAAA"], "T")[0] == "-"
     assert A._vep_site_spellings("TAA", ["TA", "T", "TAAA"], "TAAA")[0] == "AAA"
     assert A._vep_site_spellings("G", ["A", "GT"], "GT")[0] == "GT"  # no shared first base: as written
+
+
+def test_frequency_with_several_values_for_one_alt_is_refused_with_why(tmp_path):
+    """A Number=. gnomAD field filled on a multi-allelic site keeps every ALT's value after the split.
+    Before: "'0.001,0.3' is not a number"."""
+    header = ['##INFO=<ID=gnomAD_AF,Number=.,Type=Float,Description="gnomAD AF">']
+    vcf = write_vcf(tmp_path / "two.vcf", [vcf_row(70598100, "C", "A", "gnomAD_AF=0.001,0.3;CSQ=" + vep_entry("A"),
+                                                   ["0/1:30:99", "0/0:30:99"])], extra_header=header)
+    with pytest.raises(UserInputError, match=r"two\.vcf:\d+: INFO/gnomAD_AF: chr10:70598100:C:A: '0.001,0.3' holds 2 "
+                                             r"values for the record's one ALT.*Number=A"):
+        run(tmp_path, vcf)

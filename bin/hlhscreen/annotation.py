@@ -875,6 +875,16 @@ def _parse_number(text: str, layout: AnnotationLayout, line: Optional[int], name
             pass  # empty, "." or not a number: the general path below says which
         else:
             return None if math.isnan(value) else value
+    if "," in text:
+        # one value per ALT of a site that was not split when it was annotated, under a field
+        # declared Number=. or 1 (bcftools split a Number=A field's values, but cannot split these)
+        raise UserInputError(
+            layout.path, line, name,
+            f"{locus}: '{text}' holds {text.count(',') + 1} values for the record's one ALT: the field was "
+            "filled on a multi-allelic site and not split with it, so which value is this ALT's is unknown",
+            "Declare the field Number=A in the header before splitting (bcftools norm -m -any splits Number=A "
+            "values), or annotate frequencies after splitting.",
+        )
     best: Optional[float] = None
     for part in text.split("&"):
         part = part.strip()
