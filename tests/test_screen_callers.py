@@ -398,3 +398,21 @@ def test_frequency_with_several_values_for_one_alt_is_refused_with_why(tmp_path)
     with pytest.raises(UserInputError, match=r"two\.vcf:\d+: INFO/gnomAD_AF: chr10:70598100:C:A: '0.001,0.3' holds 2 "
                                              r"values for the record's one ALT.*Number=A"):
         run(tmp_path, vcf)
+
+
+def test_snpeff_one_letter_hgvsp_gives_the_same_columns_and_labels(tmp_path, gatk):
+    """snpEff -hgvs1LetterAa (real 5.1d output of the same VCF) writes p.A91V, p.T540del, p.P507H.
+    Before: those spellings reached hgvsp and the labels (the same call named two ways, and the
+    whitelist's HGVSp cross-check could not find p.Ala91Val)."""
+    one = run(tmp_path, FIXTURES / "gatk_joint_snpeff51_1letter.vcf", sheet=three_samples(tmp_path))
+    assert one.variants["chr10:70600631:G:A"]["hgvsp"] == "p.Ala91Val"
+    for variant, row in gatk.variants.items():
+        assert (one.variants[variant]["hgvsp"], one.variants[variant]["label"]) == (row["hgvsp"], row["label"])
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("p.A91V", "p.Ala91Val"), ("p.T540_P542del", "p.Thr540_Pro542del"), ("p.L472L", "p.Leu472="),
+    ("p.W374*", "p.Trp374Ter"), ("p.K5_L6insRS", "p.Lys5_Leu6insArgSer"), ("p.(A91V)", "p.(Ala91Val)"),
+    ("p.Ala91Val", "p.Ala91Val"), ("p.*556Glnext*?", "p.*556Glnext*?"), ("p.=", "p.="), ("p.?", "p.?")])
+def test_one_letter_protein_changes_in_three_letters(given, expected):
+    assert A.normalise_hgvsp(given) == expected

@@ -472,12 +472,32 @@ _HGVSP_STOP = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\*\)?$")
 _HGVSP_SAME = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\1\)?$")
 
 
+_THREE_LETTER_TOKEN = re.compile(r"[A-Z][a-z]{2}")
+_ONE_LETTER_RESIDUE = re.compile(r"[A-Z]\d|\d[A-Z]")
+
+
+def three_letter_hgvsp(value: Optional[str]) -> Optional[str]:
+    """A one-letter protein change (snpEff ``-hgvs1LetterAa``: ``p.A91V``, ``p.T540del``,
+    ``p.L473fs``, ``p.W374*``) in three-letter codes (``p.Ala91Val``, ...); three-letter and
+    other notations are returned unchanged. In one-letter HGVS every capital is a residue (the
+    keywords del/ins/dup/fs/ext are lower case)."""
+    if not value or not value.startswith("p."):
+        return value
+    body = value[2:]
+    if (any(token in _THREE_LETTER_SET for token in _THREE_LETTER_TOKEN.findall(body))
+            or not _ONE_LETTER_RESIDUE.search(body)):
+        return value
+    return "p." + "".join(_AMINO_ACIDS_3.get(ch, ch) if ch.isupper() else ch for ch in body)
+
+
 def normalise_hgvsp(value: Optional[str]) -> Optional[str]:
     """One spelling of a protein change whichever tool wrote it (VEP's, HGVS 3-letter).
 
-    snpEff writes ``p.Trp374*`` and ``p.Leu310Leu``; VEP ``p.Trp374Ter`` and ``p.Leu310=``.
-    Only these two whole-notation forms are rewritten; anything else is returned unchanged.
+    snpEff writes ``p.Trp374*`` and ``p.Leu310Leu`` (with ``-hgvs1LetterAa`` ``p.W374*`` and
+    ``p.L310L``: first put in three-letter codes); VEP ``p.Trp374Ter`` and ``p.Leu310=``.
+    Only these whole-notation forms are rewritten; anything else is returned unchanged.
     """
+    value = three_letter_hgvsp(value)
     if not value:
         return value
     if value.endswith(("*", "*)")):
@@ -503,6 +523,7 @@ _AMINO_ACIDS_3 = {
     "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
     "Y": "Tyr", "V": "Val", "U": "Sec", "O": "Pyl", "*": "Ter", "X": "Ter",
 }
+_THREE_LETTER_SET = frozenset(_AMINO_ACIDS_3.values()) | {"Xaa", "Asx", "Glx"}
 
 
 def vep_synonymous_hgvsp(hgvsp: Optional[str], amino_acids: Optional[str],
