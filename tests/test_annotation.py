@@ -679,8 +679,9 @@ def test_contig_same_naming_and_no_overlap():
 
 
 def _normalise_hgvsp_by_regex(value):
-    """normalise_hgvsp as first written (both patterns tried on every value): the reference for its
-    cheap pre-checks."""
+    """normalise_hgvsp as first written (both patterns tried on every value, after the one-letter
+    codes are put in three letters): the reference for its cheap pre-checks."""
+    value = A.three_letter_hgvsp(value)
     if not value:
         return value
     stop = A._HGVSP_STOP.match(value)

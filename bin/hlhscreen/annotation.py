@@ -472,7 +472,8 @@ _HGVSP_STOP = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\*\)?$")
 _HGVSP_SAME = re.compile(r"^p\.\(?([A-Z][a-z]{2})(\d+)\1\)?$")
 
 
-_THREE_LETTER_TOKEN = re.compile(r"[A-Z][a-z]{2}")
+# a one-letter protein change: capitals (residues), positions and HGVS's lower-case keywords only
+_ONE_LETTER_HGVSP = re.compile(r"^\(?(?:[A-Z*?=_]|\d|del|ins|dup|fs|ext)+\)?$")
 _ONE_LETTER_RESIDUE = re.compile(r"[A-Z]\d|\d[A-Z]")
 
 
@@ -484,8 +485,7 @@ def three_letter_hgvsp(value: Optional[str]) -> Optional[str]:
     if not value or not value.startswith("p."):
         return value
     body = value[2:]
-    if (any(token in _THREE_LETTER_SET for token in _THREE_LETTER_TOKEN.findall(body))
-            or not _ONE_LETTER_RESIDUE.search(body)):
+    if not _ONE_LETTER_HGVSP.match(body) or not _ONE_LETTER_RESIDUE.search(body):
         return value
     return "p." + "".join(_AMINO_ACIDS_3.get(ch, ch) if ch.isupper() else ch for ch in body)
 
@@ -523,7 +523,6 @@ _AMINO_ACIDS_3 = {
     "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
     "Y": "Tyr", "V": "Val", "U": "Sec", "O": "Pyl", "*": "Ter", "X": "Ter",
 }
-_THREE_LETTER_SET = frozenset(_AMINO_ACIDS_3.values()) | {"Xaa", "Asx", "Glx"}
 
 
 def vep_synonymous_hgvsp(hgvsp: Optional[str], amino_acids: Optional[str],
