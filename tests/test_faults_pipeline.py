@@ -128,3 +128,23 @@ def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):
         assert "Free space there or give another --outdir, then run again with -resume" in output
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_read_only_outdir_is_refused_in_words_before_any_task(tmp_path):
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a read-only tmpfs")
+    mount = tmp_path / "read_only"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        result = run(tmp_path, "-profile", "test", "--outdir", str(mount / "results"))
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        # Java names only the path ("cannot write X (X)"): the reason must be said
+        assert f"--outdir: cannot write {mount}/results/pipeline_info/params.json (" in output, output[-3000:]
+        assert f"({mount} is on a read-only file system). Give a folder you can write to." in output, output[-3000:]
+        assert "Submitted process" not in output
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -405,8 +405,38 @@ def writeParamsJson() {
         target.parent.mkdirs()
         target.text = paramsJsonText() + '\n'
     } catch (IOException e) {
-        error(outdirProblem(target, e.message))
+        error(outdirProblem(target, unwritableReason(target.parent) ?: ioCause(e)))
     }
+}
+
+// Why nothing can be written under `folder`: its nearest existing folder is on a read-only file
+// system or not writable for this user (mkdirs() fails without saying so); null when neither.
+def unwritableReason(folder) {
+    def existing = folder
+    while (existing != null && !existing.exists()) {
+        existing = existing.parent
+    }
+    if (existing == null || existing.scheme != 'file') {
+        return null
+    }
+    if (java.nio.file.Files.getFileStore(existing).isReadOnly()) {
+        return "${existing} is on a read-only file system"
+    }
+    if (!java.nio.file.Files.isWritable(existing)) {
+        return "no permission to write in ${existing}"
+    }
+    return null
+}
+
+// Java names only the path in most file-system exceptions: say why in words.
+def ioCause(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException && e.reason) {
+        return e.reason   // e.g. "Read-only file system", "No space left on device"
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+        return 'permission denied, or a read-only file system'
+    }
+    return "${e.class.simpleName}: ${e.message}"
 }
 
 // A write into --outdir failed: say which parameter, where, and (for a full disk) how much room is left.
