@@ -425,6 +425,11 @@ CATALOGUE: List[BadInput] = [
     BadInput("samplesheet_trailing_empty_column", "check", "check_samplesheet.py",
              lambda t: [str(samplesheet(t, [row + "," for row in two_samples(t)], header="sample,group,fastq_1,fastq_2,"))],
              ["samplesheet OK: 2 samples"], exit_zero=True),
+    BadInput("samplesheet_one_lane_copied_into_two_samples", "check", "check_samplesheet.py",
+             lambda t: [str(samplesheet(t, [*two_samples(t), f"case_09,case,{copy_of(t, 'case_02_L001_R1.fastq.gz', 'P9_R1.fastq.gz')},"
+                                                             f"{copy_of(t, 'case_02_L001_R2.fastq.gz', 'P9_R2.fastq.gz')}"]))],
+             ["samplesheet.csv:4: fastq_1: FASTQ", "P9_R1.fastq.gz starts with the same read as",
+              "case_02_L001_R1.fastq.gz (line 2, fastq_1): a copy of the same reads"]),
     BadInput("fastq_r2_is_a_copy_of_r1", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: (READS / "case_02_L001_R1.fastq.gz").read_bytes()),
              ["case_02_R2.fastq.gz: reads: R2 holds the same reads as R1 (case_02_R1.fastq.gz)"]),
@@ -580,6 +585,10 @@ def with_index_of(tmp: Path, vcf: Path, index: str, name: str = "gnomad.vcf.gz")
     return path
 
 
+def copy_of(tmp: Path, source: str, name: str) -> Path:
+    return Path(shutil.copy(READS / source, tmp / name))
+
+
 def write_bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -622,7 +631,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 71  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 72  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

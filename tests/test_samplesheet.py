@@ -18,7 +18,8 @@ HEADER = "sample,group,fastq_1,fastq_2"
 
 
 def fastq(path: Path, compressed: bool = True) -> Path:
-    text = b"@r1\nACGT\n+\nFFFF\n"
+    # a read of its own per file, as real lanes have (copies of one file are refused)
+    text = f"@{path.name}\nACGT\n+\nFFFF\n".encode()
     path.write_bytes(gzip.compress(text) if compressed else text)
     return path
 

@@ -180,6 +180,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     sexes: Dict[str, Tuple[str, int]] = {}
     seen_fastq: Dict[object, Tuple[int, str, Fastq]] = {}
     spellings: Dict[str, Tuple[str, int]] = {}
+    seen_reads: Dict[bytes, Tuple[int, str, Fastq]] = {}
     seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
@@ -272,8 +273,19 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                 errors.append(UserInputError(sheet, line_no, field,
                                              f"FASTQ {fastq} is also given on line {other_line} ({other_field}){alias}",
                                              "Each FASTQ file may appear once."))
-            else:
-                seen_fastq[key] = (line_no, field, fastq)
+                continue
+            seen_fastq[key] = (line_no, field, fastq)
+            read = _first_read(fastq) if isinstance(fastq, Path) else None
+            if read is not None and read in seen_reads:
+                # a copy: the reads of a lane are unique (names carry the tile and position)
+                other_line, other_field, other = seen_reads[read]
+                errors.append(UserInputError(sheet, line_no, field,
+                                             f"FASTQ {fastq} starts with the same read as {other} (line {other_line}, "
+                                             f"{other_field}): a copy of the same reads",
+                                             "Each lane's reads may appear once: check which file this row should "
+                                             "name (a sample listed twice?)."))
+            elif read is not None:
+                seen_reads[read] = (line_no, field, fastq)
         lane_count[sample] = lane_count.get(sample, 0) + 1
         lanes.append(Lane(sample, group, lane_count[sample], fastqs["fastq_1"], fastqs["fastq_2"], line_no, sex))
     if not lanes and not errors:
@@ -286,6 +298,17 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     if errors:
         raise SamplesheetErrors(errors)
     return lanes
+
+
+def _first_read(path: Path) -> Optional[bytes]:
+    """The first record's header and sequence lines, or None when they cannot be read (the file
+    checks above name that problem)."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            header, sequence = handle.readline(65536), handle.readline(65536)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return header + sequence if header.startswith(b"@") and sequence.strip() else None
 
 
 def _drop_empty_tail(header: List[str]) -> List[str]:
