@@ -20,6 +20,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--carriers", required=True, help="carriers.tsv from SCREEN")
     parser.add_argument("--gene-status", required=True, help="gene_status.tsv from SCREEN")
     parser.add_argument("--samplesheet", required=True, help="validated samplesheet CSV (sample,group,fastq_1,fastq_2)")
+    parser.add_argument("--callability", default=None,
+                        help="panel_callability.tsv (PANEL_TO_REFERENCE): tests of genes not assessed in this run "
+                             "(off the reference or the capture targets) exclude every sample")
     parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
     parser.add_argument("--conf-level", type=float, default=0.95,
                         help="two-sided confidence level of the odds-ratio interval (default 0.95)")
@@ -35,7 +38,8 @@ def main(argv: Optional[list] = None) -> int:
                              "Use for example 0.95.")
     if args.alpha is not None and not 0 < args.alpha < 1:
         raise UserInputError(None, None, "--alpha", f"{args.alpha} is not between 0 and 1", "Use for example 0.05.")
-    run_cohort_stats(args.carriers, args.gene_status, args.samplesheet, args.outdir, args.conf_level, args.alpha)
+    run_cohort_stats(args.carriers, args.gene_status, args.samplesheet, args.outdir, args.conf_level, args.alpha,
+                     args.callability)
     return 0
 
 

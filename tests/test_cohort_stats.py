@@ -652,3 +652,42 @@ def test_cli_extreme_tables_of_a_1000_by_1000_cohort(tmp_path):
             assert row["p_value"] == "0.0"
         else:
             assert float(row["p_value"]) > 0 and row["p_value"] != "0.0"
+
+
+CALLABILITY_HEADER = "gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason"
+
+
+def test_genes_not_assessed_in_the_run_exclude_every_sample(tmp_path):
+    # UNC13D lies outside the capture kit: its calls come from stray reads, and a sample without a call
+    # there was never sequenced, so nobody is a non-carrier; PRF1 is captured only in part
+    carriers, gene_status, samplesheet = write_inputs(tmp_path)
+    callability = tmp_path / "panel_callability.tsv"
+    callability.write_text("\n".join([
+        CALLABILITY_HEADER,
+        "PRF1\tchr10\t3\t1840\t1500\t81.5\tpartly_callable\toutside the capture targets (kit.bed)",
+        "UNC13D\tchr17\t32\t4000\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed); other reason",
+        "STX11\tchr6\t2\t5516\t5516\t100.0\tcallable\tNA",
+    ]) + "\n")
+    subprocess.run([sys.executable, str(BIN / "cohort_stats.py"), "--carriers", str(carriers), "--gene-status",
+                    str(gene_status), "--samplesheet", str(samplesheet), "--callability", str(callability),
+                    "--outdir", str(tmp_path / "out")], check=True, capture_output=True, text=True)
+    plain = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "plain")
+    out = {level: by_id(read_out(tmp_path / "out" / name)) for level, name in cohort.OUTPUT_FILES.items()}
+    before = {level: by_id(read_out(plain[level])) for level in cohort.LEVELS}
+    unc13d = [out["variant"]["chr17:75831000:A:G"], out["variant"]["chr17:75832000:G:C"], out["gene"]["UNC13D"],
+              out["biallelic"]["UNC13D"]]
+    assert before["gene"]["UNC13D"]["testable"] == "yes"  # without the table: 0/3 vs 0/4, p = 1
+    for row in unc13d:
+        assert (row["testable"], row["p_value"], row["q_value"]) == ("no", "NA", "NA"), row
+        assert (row["case_assessable"], row["control_assessable"]) == ("0", "0")
+        assert row["note"].startswith("gene_not_assessed=outside the capture targets (kit.bed), other reason;"), row
+        assert "excluded_samples=7" in row["note"].split(";")
+    # PRF1 keeps its counts and statistics and says it was assessed only in part
+    for level in ("gene", "biallelic"):
+        assert {k: v for k, v in out[level]["PRF1"].items() if k not in ("note", "q_value")} == \
+            {k: v for k, v in before[level]["PRF1"].items() if k not in ("note", "q_value")}
+        assert out[level]["PRF1"]["note"].startswith(
+            "gene_partly_assessed=81.5% of its panel bases callable (outside the capture targets (kit.bed))")
+    # BH runs over the tests that remain: the gene level has PRF1 alone now, so q = p
+    assert out["gene"]["PRF1"]["q_value"] == out["gene"]["PRF1"]["p_value"]
+    assert before["gene"]["PRF1"]["q_value"] != before["gene"]["PRF1"]["p_value"]

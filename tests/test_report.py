@@ -1755,3 +1755,30 @@ def test_a_gene_off_the_reference_or_capture_is_not_reported_as_no_carriers():
     assert "only partly assessed: contig chrX is not in the reference (section 2)" in report.tests_table(
         [row], "gene", not_called=partly)
     assert "NOT ASSESSED" not in report.tests_table([row], "gene")
+
+
+def test_a_gene_not_assessed_in_the_run_is_excluded_from_its_tests_in_the_tables_and_the_report(tmp_path):
+    """COHORT_STATS given panel_callability excludes every sample of a not_callable gene; the report checks
+    the test counts by the same rule, lists the samples as left out and names the reason once per row."""
+    paths = make_inputs(tmp_path / "inputs")
+    callability = tmp_path / "panel_callability.tsv"
+    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
+                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n"
+                           "STX11\tchr6\t2\t5516\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n")
+    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], tmp_path / "cohort",
+                                      callability=callability)
+    stats = dict(paths, variant_tests=written["variant"], gene_tests=written["gene"],
+                 biallelic_tests=written["biallelic"], power=written["power"])
+    stx11 = next(row for row in read_tests(written["gene"]) if row["gene"] == "STX11")
+    assert (stx11["testable"], stx11["case_assessable"], stx11["control_assessable"]) == ("no", "0", "0")
+    out = report.run_report(stats["samples"], stats["qc"], stats["variants"], stats["carriers"], stats["gene_status"],
+                            stats["variant_tests"], stats["gene_tests"], stats["biallelic_tests"], stats["power"],
+                            stats["versions"], stats["params"], tmp_path / "out", RUN_DATE,
+                            panel_callability=callability)
+    page = out["html"].read_text(encoding="utf-8")
+    tests = section_text(page, "tests")
+    assert "NOT ASSESSED: outside the capture targets (kit.bed) (section 2)" in tests
+    assert "STX11 was not assessed in this run (outside the capture targets (kit.bed))" in page
+    # the same test tables without the callability table break the report's count check: one rule, both steps
+    with pytest.raises(UserInputError):
+        run(stats, tmp_path / "out2")

@@ -138,7 +138,7 @@ workflow HLHSCREEN {
         // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log
         SCREEN.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("SCREEN: ${it}") }
 
-        COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples)
+        COHORT_STATS(SCREEN.out.carriers, SCREEN.out.gene_status, samples, PREPARE_REFERENCE.out.callability)
         ch_versions = ch_versions.mix(COHORT_STATS.out.versions)
 
         // The report's methods are filled from the run's parameters and the versions of every step

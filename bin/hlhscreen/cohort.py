@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .callability import NOT_CALLABLE, PARTLY, read_callability
 from .errors import UserInputError
 from .files import atomic_output
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER, power_summary
@@ -82,6 +83,10 @@ class Tally:
     control_carriers: int = 0
     control_assessable: int = 0
     excluded: int = 0
+    # why the gene was not (fully) assessed in this run (panel_callability.tsv), e.g. "outside the
+    # capture targets (kit.bed)"; None when every panel base of the gene could be called
+    not_assessed: Optional[str] = None
+    partly_assessed: Optional[str] = None
 
     def add(self, group: str, outcome: str) -> None:
         """Count one sample of ``group`` as ``carrier``, ``non_carrier`` or ``excluded``."""
@@ -313,15 +318,49 @@ def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: P
     return tally_calls(read_calls(carriers, groups, samplesheet))
 
 
-def tally_calls(calls: Sequence[Call]) -> List[Tally]:
+@dataclass(frozen=True)
+class GeneGaps:
+    """Panel genes the run could not (fully) assess, from panel_callability.tsv (gene -> reason).
+
+    A gene off the reference or outside the capture targets was not sequenced: a sample without a call
+    there is not a non-carrier, so every sample is excluded from its tests (a call from stray reads
+    does not make the gene assessed). A partly assessed gene is tested on what was called, and says so.
+    """
+
+    not_assessed: Mapping[str, str]
+    partly_assessed: Mapping[str, str]
+
+    @classmethod
+    def none(cls) -> "GeneGaps":
+        return cls({}, {})
+
+    @classmethod
+    def of_callability(cls, rows: Sequence[Mapping[str, str]]) -> "GeneGaps":
+        def reason(row: Mapping[str, str]) -> str:
+            return row["reason"].replace(";", ",")  # notes are ';'-joined tokens
+
+        return cls({row["gene"]: reason(row) for row in rows if row["status"] == NOT_CALLABLE},
+                   {row["gene"]: f"{row['pct_callable']}% of its panel bases callable ({reason(row)})"
+                    for row in rows if row["status"] == PARTLY})
+
+    def outcome(self, gene: str, outcome: str) -> str:
+        """The counted outcome of one sample in a test of ``gene``."""
+        return EXCLUDED if gene in self.not_assessed else outcome
+
+    def new_tally(self, level: str, test_id: str, gene: str, label: str) -> Tally:
+        return Tally(level, test_id, gene, label, not_assessed=self.not_assessed.get(gene),
+                     partly_assessed=self.partly_assessed.get(gene))
+
+
+def tally_calls(calls: Sequence[Call], gaps: GeneGaps = GeneGaps.none()) -> List[Tally]:
     """Variant-level tallies of carriers.tsv rows, in first-appearance order."""
     tallies: Dict[str, Tally] = {}
     for call in calls:
         tally = tallies.get(call.variant_id)
         if tally is None:
             label = call.display_label
-            tally = tallies[call.variant_id] = Tally("variant", call.variant_id, call.gene, label)
-        tally.add(call.group, variant_outcome(call.state))
+            tally = tallies[call.variant_id] = gaps.new_tally("variant", call.variant_id, call.gene, label)
+        tally.add(call.group, gaps.outcome(call.gene, variant_outcome(call.state)))
     return list(tallies.values())
 
 
@@ -331,16 +370,17 @@ def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
     return tally_statuses(read_gene_status(gene_status, groups, samplesheet))
 
 
-def tally_statuses(statuses: Sequence[GeneStatus]) -> Tuple[List[Tally], List[Tally]]:
+def tally_statuses(statuses: Sequence[GeneStatus], gaps: GeneGaps = GeneGaps.none()) -> Tuple[List[Tally], List[Tally]]:
     """Gene-level and biallelic-level tallies of gene_status.tsv rows, in first-appearance order."""
     gene_tallies: Dict[str, Tally] = {}
     biallelic_tallies: Dict[str, Tally] = {}
     for row in statuses:
         if row.gene not in gene_tallies:
-            gene_tallies[row.gene] = Tally("gene", row.gene, row.gene, row.gene)
-            biallelic_tallies[row.gene] = Tally("biallelic", row.gene, row.gene, row.gene)
-        gene_tallies[row.gene].add(row.group, gene_outcome(row.status, row.n_not_assessable))
-        biallelic_tallies[row.gene].add(row.group, biallelic_outcome(row.status, row.n_not_assessable))
+            gene_tallies[row.gene] = gaps.new_tally("gene", row.gene, row.gene, row.gene)
+            biallelic_tallies[row.gene] = gaps.new_tally("biallelic", row.gene, row.gene, row.gene)
+        gene_tallies[row.gene].add(row.group, gaps.outcome(row.gene, gene_outcome(row.status, row.n_not_assessable)))
+        biallelic_tallies[row.gene].add(row.group,
+                                        gaps.outcome(row.gene, biallelic_outcome(row.status, row.n_not_assessable)))
     return list(gene_tallies.values()), list(biallelic_tallies.values())
 
 
@@ -373,8 +413,15 @@ def not_estimable_reason(case_carriers: int, case_assessable: int, control_carri
     return next((reason for reason in NOT_ESTIMABLE if zero[reason]), None)
 
 
+NOT_ASSESSED_TOKEN, PARTLY_ASSESSED_TOKEN = "gene_not_assessed", "gene_partly_assessed"
+
+
 def _note(tally: Tally) -> str:
     parts = []
+    if tally.not_assessed:
+        parts.append(f"{NOT_ASSESSED_TOKEN}={tally.not_assessed}")
+    elif tally.partly_assessed:
+        parts.append(f"{PARTLY_ASSESSED_TOKEN}={tally.partly_assessed}")
     if tally.case_assessable == 0 and tally.control_assessable == 0:
         parts.append("no_assessable_samples")
     elif tally.case_assessable == 0:
@@ -493,10 +540,12 @@ def write_power(path: PathLike, results: Mapping[str, Sequence[AssociationTest]]
 
 
 def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: PathLike, outdir: PathLike,
-                     conf_level: float = 0.95, alpha: Optional[float] = None) -> Dict[str, Path]:
+                     conf_level: float = 0.95, alpha: Optional[float] = None,
+                     callability: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read the three inputs, test every level and write the five outputs; returns their paths.
 
-    ``alpha`` (two-sided significance level of the power calculation) defaults to ``1 - conf_level``."""
+    ``alpha`` (two-sided significance level of the power calculation) defaults to ``1 - conf_level``.
+    ``callability``: panel_callability.tsv; tests of genes it calls not_callable exclude every sample."""
     if not (math.isfinite(conf_level) and 0 < conf_level < 1):
         raise UserInputError(None, None, "conf_level", f"{conf_level} is not between 0 and 1",
                              "Use for example 0.95.")
@@ -506,8 +555,9 @@ def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: Pat
         raise UserInputError(None, None, "alpha", f"{alpha} is not between 0 and 1", "Use for example 0.05.")
     sheet = read_sample_groups(samplesheet, "--samplesheet", lanes=True, both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
-    variant_tallies = tally_variants(carriers, groups, samplesheet)
-    gene_tallies, biallelic_tallies = tally_genes(gene_status, groups, samplesheet)
+    gaps = GeneGaps.of_callability(read_callability(callability)) if callability else GeneGaps.none()
+    variant_tallies = tally_calls(read_calls(carriers, groups, samplesheet), gaps)
+    gene_tallies, biallelic_tallies = tally_statuses(read_gene_status(gene_status, groups, samplesheet), gaps)
     results = {
         "variant": association_tests(variant_tallies, conf_level),
         "gene": association_tests(gene_tallies, conf_level),

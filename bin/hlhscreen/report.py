@@ -32,7 +32,7 @@ from .callability import read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
-    CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneStatus, biallelic_outcome,
+    CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneGaps, GeneStatus, biallelic_outcome,
     check_statuses_match_calls, gene_outcome, not_estimable_reason, optional_text, parse_count, read_calls,
     read_gene_status, variant_outcome,
 )
@@ -453,11 +453,14 @@ def expected_counts(data: ReportData) -> Dict[str, Dict[str, Tuple[int, int, int
         tally[offset + 1] += 1
         tally[offset] += outcome == CARRIER
 
+    gaps = GeneGaps.of_callability(data.panel or [])
     for call in data.calls:
-        add("variant", call.variant_id, call.group, variant_outcome(call.state))
+        add("variant", call.variant_id, call.group, gaps.outcome(call.gene, variant_outcome(call.state)))
     for status in data.gene_status:
-        add("gene", status.gene, status.group, gene_outcome(status.status, status.n_not_assessable))
-        add("biallelic", status.gene, status.group, biallelic_outcome(status.status, status.n_not_assessable))
+        add("gene", status.gene, status.group,
+            gaps.outcome(status.gene, gene_outcome(status.status, status.n_not_assessable)))
+        add("biallelic", status.gene, status.group,
+            gaps.outcome(status.gene, biallelic_outcome(status.status, status.n_not_assessable)))
     return {level: {key: tuple(value) for key, value in table.items()} for level, table in counts.items()}
 
 
@@ -845,14 +848,26 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
     """(sample, group, test, reason) for every sample left out of a test because it was not assessable."""
     labels = {variant.variant_id: variant_display(variant) for variant in data.variants}
     rows: List[Tuple[str, str, str, str]] = []
+    gaps = GeneGaps.of_callability(data.panel or [])
+
+    def unassessed(gene: str) -> str:
+        return f"{gene} was not assessed in this run ({gaps.not_assessed[gene]}): no sample counts as a non-carrier"
+
     for call in data.calls:
-        if variant_outcome(call.state) == EXCLUDED:
+        if call.gene in gaps.not_assessed:
+            rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
+                         unassessed(call.gene)))
+        elif variant_outcome(call.state) == EXCLUDED:
             measured = [f"{name} {value}" for name, value in (("DP", call.depth), ("GQ", call.gq)) if value]
             depth = f" ({', '.join(measured)})" if measured else ""
             rows.append((call.sample, call.group, f"variant {labels.get(call.variant_id, call.variant_id)}",
                          note_text(call.note, data.params) + depth))
     index = VariantIndex.of(data)
     for status in data.gene_status:
+        if status.gene in gaps.not_assessed:
+            rows.extend((status.sample, status.group, f"gene {status.gene} ({level})", unassessed(status.gene))
+                        for level in ("any carrier", "biallelic"))
+            continue
         variants = not_assessable_variants_text(data, status, index)
         if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
             rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)",
@@ -1428,19 +1443,19 @@ def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI",
         if gap is not None:
             notes.append(f"{'NOT ASSESSED' if gap['status'] == 'not_callable' else 'only partly assessed'}: "
                          f"{gap['reason']} (section 2)")
-        if not test.testable:
+        unassessed = gap is not None and gap["status"] == "not_callable"
+        if not test.testable and not unassessed:
             notes.append(f"not testable: {untestable_reason(test.note)}")
         reason = not_estimable(test)
         if reason in SINGLE_TABLE:
             notes.append("nothing to compare: p = 1 by construction")
         excluded = excluded_count(test.note)
-        if excluded:
+        if excluded and not unassessed:
             notes.append(f"{excluded} sample(s) not assessable, left out")
         rows.append((name, td(fraction_text(test.case_carriers, test.case_assessable), "num"),
                      td(fraction_text(test.control_carriers, test.control_assessable), "num"),
                      td(odds_ratio_text(test), "num" if reason is None else "estimate"),
                      td(sig3(test.p_value), "num"), td(sig3(test.q_value), "num"), "; ".join(notes)))
-        unassessed = gap is not None and gap["status"] == "not_callable"
         classes.append("untestable" if not test.testable or unassessed else "degenerate" if reason in SINGLE_TABLE else None)
     return table([label_header, "Cases: carriers/assessable (%)", "Controls: carriers/assessable (%)",
                   f"OR ({label})", "p", "q (BH)", "Note"], rows, row_classes=classes)

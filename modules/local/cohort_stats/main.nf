@@ -9,6 +9,7 @@ process COHORT_STATS {
     path carriers
     path gene_status
     path samples
+    path callability   // panel_callability.tsv, or []: genes not assessed in this run are not tested
 
     output:
     path "variant_tests.tsv"       , emit: variant_tests
@@ -23,8 +24,9 @@ process COHORT_STATS {
 
     script:
     def args = task.ext.args ?: ''
+    def gaps = callability ? "--callability $callability" : ''
     """
-    cohort_stats.py --carriers $carriers --gene-status $gene_status --samplesheet $samples --outdir . $args
+    cohort_stats.py --carriers $carriers --gene-status $gene_status --samplesheet $samples $gaps --outdir . $args
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
