@@ -292,6 +292,9 @@ CATALOGUE: List[BadInput] = [
     BadInput("whitelist_missing_column", "check", "check_inputs.py",
              lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("evidence", "citation", 1))),
              ["risk_factors.tsv:1: evidence: header lacks column(s) evidence"]),
+    BadInput("panel_bed_with_a_column_header", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=lambda text: "chrom\tstart\tend\tname\n" + text)),
+             ["regions.bed:1: start: 'start' is not an integer", "looks like a column header: a BED file has none"]),
     BadInput("panel_bed_start_after_end", "check", "check_inputs.py",
              lambda t: panel_args(copy_panel(t, edit_regions=start_after_end)),
              ["regions.bed:108: end: start 70599184 is not below end 70597344"]),
@@ -631,7 +634,7 @@ def annotation_without_frequencies(tmp: Path) -> List[str]:
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 72  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 73  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

@@ -164,8 +164,13 @@ def test_twist_three_column_bed(tmp_path):
 
 def test_a_bed_with_a_column_header_or_spaces_is_refused_with_the_line(tmp_path):
     layout = reference_layout(None, fai(tmp_path, GRCH38))
-    with pytest.raises(UserInputError, match=r"headed\.bed:1: start: 'start' is not an integer"):
+    with pytest.raises(UserInputError, match=r"headed\.bed:1: start: 'start' is not an integer.*looks like a column "
+                                             r"header: a BED file has none\. Delete the line or start it with '#'"):
         place_intervals(bed(tmp_path, "chrom\tstart\tend\nchr10\t1\t2\n", "headed.bed"), layout)
+    # a later line with a word in place of a number is a broken line, not a header
+    with pytest.raises(UserInputError, match=r"broken\.bed:2: end: 'x' is not an integer\. BED start/end are 0-based "
+                                             r"integers\.$"):
+        place_intervals(bed(tmp_path, "chr10\t1\t2\nchr10\t5\tx\n", "broken.bed"), layout)
     with pytest.raises(UserInputError, match=r"spaced\.bed:1: columns: expected at least 3 tab-separated columns"):
         place_intervals(bed(tmp_path, "chr10 1 2\n", "spaced.bed"), layout)
 

@@ -777,6 +777,13 @@ class RegionIndex:
         return genes
 
 
+def _header_hint(regions_so_far: Sequence[Region], cols: Sequence[str]) -> str:
+    """A hint when the first data line is a column header (``chrom start end``, as spreadsheets write)."""
+    if regions_so_far or any(ch.isdigit() for ch in cols[1] + cols[2]):
+        return ""
+    return (" This line looks like a column header: a BED file has none. Delete the line or start it with '#'.")
+
+
 def load_regions(path: PathLike) -> RegionIndex:
     """Read and validate a BED file (plain or gz). Errors name the file, line and column."""
     path = Path(path)
@@ -802,7 +809,7 @@ def load_regions(path: PathLike) -> RegionIndex:
                     values.append(int(text))
                 except ValueError:
                     raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
-                                         "BED start/end are 0-based integers.") from None
+                                         "BED start/end are 0-based integers." + _header_hint(regions, cols)) from None
             start, end = values
             if start < 0:
                 raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
