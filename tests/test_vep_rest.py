@@ -53,12 +53,16 @@ def fake_result(line: str) -> dict:
     pos = int(pos)
     allele = A.vep_allele(ref, alt)
     start = pos + 1 if allele != alt else pos
+    # protein fields as the REST VEP writes them (a synonymous HGVSp is the HGVSc with "(p.=)")
     if len(ref) != len(alt):
         terms, impact, hgvsp = ["frameshift_variant"], "HIGH", "ENSP00000398568.2:p.Leu5fs"
+        protein = {"amino_acids": "L/X", "protein_start": 5, "protein_end": 6}
     elif alt == "T":
-        terms, impact, hgvsp = ["synonymous_variant"], "LOW", "ENSP00000398568.2:p.Leu5="
+        terms, impact, hgvsp = ["synonymous_variant"], "LOW", f"ENST00000441259.2:c.{pos % 1000}{ref}>{alt}(p.=)"
+        protein = {"amino_acids": "L", "protein_start": 5, "protein_end": 5}
     else:
         terms, impact, hgvsp = ["missense_variant"], "MODERATE", "ENSP00000398568.2:p.Ala91Val"
+        protein = {"amino_acids": "A/V", "protein_start": 91, "protein_end": 91}
     return {
         "input": line,
         "id": vid,
@@ -86,6 +90,7 @@ def fake_result(line: str) -> dict:
                 "exon": "2/3",
                 "hgvsc": f"ENST00000441259.2:c.{pos % 1000}{ref}>{alt}",
                 "hgvsp": hgvsp,
+                **protein,
                 "strand": -1,
             },
             {
@@ -214,7 +219,7 @@ def test_output_is_parsed_by_annotation_module(server, tmp_path):
     V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
     text = out.read_text()
     assert "Format: " + "|".join(V.CSQ_FIELDS) in text
-    assert "p.Leu5%3D" in text  # escaped as VEP does
+    assert "(p.%3D)|5|L|" in text  # escaped as VEP does; Protein_position and Amino_acids follow HGVSp
     mis, syn, dele = A.iter_records(out)
 
     assert mis.variant_id == "chr10:70600631:G:A"
@@ -236,7 +241,7 @@ def test_output_is_parsed_by_annotation_module(server, tmp_path):
     assert g.source == "csq_gnomade" and g.af == 0.001 and not g.missing
     assert g.popmax_population == "nfe" and g.popmax_af == 0.002  # fin excluded
 
-    assert syn.summary.hgvsp == "p.Leu5="
+    assert syn.summary.hgvsp == "p.Leu5="  # named from Amino_acids and Protein_position, as snpEff names it
     assert dele.summary.allele == "-" and dele.summary.consequences == ("frameshift_variant",)
     assert dele.gnomad_af == 0.001 and dele.rsids == ("rs70600800",)
 
@@ -543,3 +548,11 @@ workflow {{
     assert [r.summary.gene_symbol for r in A.iter_records(out)] == ["PRF1"] * 2
     assert len(fake.bodies) == 1
     assert any((tmp_path / "rest_cache").iterdir()), "the answers were not cached in the launch folder"
+
+
+def test_protein_position_as_vep_writes_it():
+    assert V.protein_position({"protein_start": 91, "protein_end": 91}) == "91"
+    assert V.protein_position({"protein_start": 5, "protein_end": 6}) == "5-6"
+    assert V.protein_position({"protein_end": 92}) == "?-92"
+    assert V.protein_position({"protein_start": 91}) == "91-?"
+    assert V.protein_position({}) == ""

@@ -66,7 +66,7 @@ GNOMADG_POPULATIONS: Tuple[str, ...] = ("AFR", "AMI", "AMR", "ASJ", "EAS", "FIN"
 #: The CSQ layout written by this client, in order.
 CSQ_FIELDS: Tuple[str, ...] = (
     "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE",
-    "EXON", "INTRON", "HGVSc", "HGVSp", "Existing_variation", "DISTANCE", "STRAND", "CANONICAL",
+    "EXON", "INTRON", "HGVSc", "HGVSp", "Protein_position", "Amino_acids", "Existing_variation", "DISTANCE", "STRAND", "CANONICAL",
     "MANE_SELECT", "MANE_PLUS_CLINICAL", "HGNC_ID", "gnomADe_AF",
     *(f"gnomADe_{p}_AF" for p in GNOMADE_POPULATIONS),
     "gnomADg_AF",
@@ -505,6 +505,17 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
     return list(ids), freqs
 
 
+def protein_position(consequence: Mapping[str, Any]) -> str:
+    """VEP's CSQ Protein_position from the REST fields: ``91``, ``91-92`` for a span, ``?-92`` or
+    ``91-?`` when one end is unknown, empty outside a protein."""
+    start, end = consequence.get("protein_start"), consequence.get("protein_end")
+    if start is None and end is None:
+        return ""
+    if start == end:
+        return str(start)
+    return f"{'?' if start is None else start}-{'?' if end is None else end}"
+
+
 def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
     """The CSQ entries (``|``-joined, in :data:`CSQ_FIELDS` order) for one REST result."""
     existing, freqs = existing_and_frequencies(element, ref, alt)
@@ -531,6 +542,9 @@ def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
             "INTRON": escape_value(tc.get("intron")),
             "HGVSc": escape_value(tc.get("hgvsc")),
             "HGVSp": escape_value(tc.get("hgvsp")),
+            # the synonymous HGVSp is c.N>M(p.=): the screen names the residue from these two
+            "Protein_position": escape_value(protein_position(tc)),
+            "Amino_acids": escape_value(tc.get("amino_acids")),
             "DISTANCE": escape_value(tc.get("distance")),
             "STRAND": escape_value(tc.get("strand")),
             "CANONICAL": "YES" if tc.get("canonical") in (1, True, "1") else "",
