@@ -7,11 +7,13 @@ two-sample cohort (or one module) that fails in its first steps.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -106,15 +108,23 @@ workflow {{
     assert "several FASTQ files of this sample are named x_R1.fastq.gz, x_R2.fastq.gz" in output, output[-3000:]
 
 
-def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):
+@contextlib.contextmanager
+def small_tmpfs(mount: Path, options: str, why: str) -> Iterator[Path]:
+    """A tmpfs mounted at ``mount`` for the test (a full or read-only disk); skips without root."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs as a full disk")
-    mount = tmp_path / "small_disk"
+        pytest.skip(f"needs root to mount {why}")
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount)], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):
+    with small_tmpfs(tmp_path / "small_disk", "size=160k", "a small tmpfs as a full disk") as mount:
         sheet = tmp_path / "samplesheet.csv"
         sheet.write_text("sample,group,fastq_1,fastq_2\n"
                          f"case_02,case,{READS}/case_02_L001_R1.fastq.gz,{READS}/case_02_L001_R2.fastq.gz\n"
@@ -126,19 +136,10 @@ def test_a_full_disk_while_publishing_says_so_and_where(tmp_path):
         assert "--outdir: no space left on device while writing" in output, output[-3000:]
         assert f"({outdir}: " in output and "kB free there)" in output
         assert "Free space there or give another --outdir, then run again with -resume" in output
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 def test_a_read_only_outdir_is_refused_in_words_before_any_task(tmp_path):
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a read-only tmpfs")
-    mount = tmp_path / "read_only"
-    mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "read_only", "ro,size=64k", "a read-only tmpfs") as mount:
         result = run(tmp_path, "-profile", "test", "--outdir", str(mount / "results"))
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
@@ -146,5 +147,3 @@ def test_a_read_only_outdir_is_refused_in_words_before_any_task(tmp_path):
         assert f"--outdir: cannot write {mount}/results/pipeline_info/params.json (" in output, output[-3000:]
         assert f"({mount} is on a read-only file system). Give a folder you can write to." in output, output[-3000:]
         assert "Submitted process" not in output
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -151,6 +151,19 @@ def _write_tsv(path: Path, header: List[str], rows: List[List[str]]) -> Path:
     return path
 
 
+def with_stats_and_provenance(paths: Dict[str, Path], folder: Path, **stats_options) -> Dict[str, Path]:
+    """Add COHORT_STATS' test tables (made from ``paths``' SCREEN tables), the versions and params files."""
+    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort",
+                                      **stats_options)
+    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
+        written["variant"], written["gene"], written["biallelic"], written["power"])
+    paths["versions"] = folder / "software_versions.yml"
+    paths["versions"].write_text(VERSIONS)
+    paths["params"] = folder / "params.json"
+    paths["params"].write_text(json.dumps(PARAMS))
+    return paths
+
+
 def make_inputs(folder: Path, variants: List[Dict[str, str]] = VARIANTS,
                 unconfirmed: Dict[str, List[str]] = UNCONFIRMED) -> Dict[str, Path]:
     """Write a consistent set of report inputs (test tables by COHORT_STATS) into ``folder``: the variants.tsv
@@ -190,14 +203,7 @@ def make_inputs(folder: Path, variants: List[Dict[str, str]] = VARIANTS,
     paths["carriers"] = _write_tsv(folder / "carriers.tsv", list(cohort.CARRIERS_COLUMNS), carrier_rows)
     paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS),
                                      _gene_status_rows(variants, unconfirmed))
-    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort")
-    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
-        written["variant"], written["gene"], written["biallelic"], written["power"])
-    paths["versions"] = folder / "software_versions.yml"
-    paths["versions"].write_text(VERSIONS)
-    paths["params"] = folder / "params.json"
-    paths["params"].write_text(json.dumps(PARAMS))
-    return paths
+    return with_stats_and_provenance(paths, folder)
 
 
 def run(paths: Dict[str, Path], outdir: Path) -> Dict[str, Path]:
@@ -1381,15 +1387,7 @@ def generated_cohort(folder: Path, n_cases: int = 9, n_controls: int = 14, n_var
             status_rows.append([sample, group, gene, status, ";".join(carried) or "NA", str(len(in_gene)),
                                 str(len(missing)), ";".join(missing) or "NA"])
     paths["gene_status"] = _write_tsv(folder / "gene_status.tsv", list(cohort.GENE_STATUS_COLUMNS), status_rows)
-    written = cohort.run_cohort_stats(paths["carriers"], paths["gene_status"], paths["samples"], folder / "cohort",
-                                      alpha=alpha)
-    paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"] = (
-        written["variant"], written["gene"], written["biallelic"], written["power"])
-    paths["versions"] = folder / "software_versions.yml"
-    paths["versions"].write_text(VERSIONS)
-    paths["params"] = folder / "params.json"
-    paths["params"].write_text(json.dumps(PARAMS))
-    return paths
+    return with_stats_and_provenance(paths, folder, alpha=alpha)
 
 
 class _Tables(HTMLParser):
