@@ -313,11 +313,6 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
                              f"({', '.join(held)})", _STATUS_FIX)
 
 
-def tally_variants(carriers: PathLike, groups: Mapping[str, str], samplesheet: PathLike = "samplesheet") -> List[Tally]:
-    """Variant-level tallies from ``carriers.tsv``, in first-appearance order."""
-    return tally_calls(read_calls(carriers, groups, samplesheet))
-
-
 @dataclass(frozen=True)
 class GeneGaps:
     """Panel genes the run could not (fully) assess, from panel_callability.tsv (gene -> reason).
@@ -362,12 +357,6 @@ def tally_calls(calls: Sequence[Call], gaps: GeneGaps = GeneGaps.none()) -> List
             tally = tallies[call.variant_id] = gaps.new_tally("variant", call.variant_id, call.gene, label)
         tally.add(call.group, gaps.outcome(call.gene, variant_outcome(call.state)))
     return list(tallies.values())
-
-
-def tally_genes(gene_status: PathLike, groups: Mapping[str, str],
-                samplesheet: PathLike = "samplesheet") -> Tuple[List[Tally], List[Tally]]:
-    """Gene-level and biallelic-level tallies from ``gene_status.tsv``, in first-appearance order."""
-    return tally_statuses(read_gene_status(gene_status, groups, samplesheet))
 
 
 def tally_statuses(statuses: Sequence[GeneStatus], gaps: GeneGaps = GeneGaps.none()) -> Tuple[List[Tally], List[Tally]]:
