@@ -62,7 +62,8 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                 if target is not None and fields[4] not in (".", "*"):
                     pos = int(fields[1])
                     found = clinvar.matching_entries(
-                        (r.split("\t") for r in tabix.fetch(target, pos - 1, pos)), pos, fields[3], fields[4])
+                        (r.split("\t") for r in tabix.fetch(target, pos - 1, pos)), pos, fields[3], fields[4],
+                        clinvar_vcf)
                     entry = clinvar.best_entry(found)
                 info = [item for item in fields[7].split(";")
                         if item not in (".", "") and item.partition("=")[0] not in clinvar.INFO_NAMES]

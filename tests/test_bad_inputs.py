@@ -347,6 +347,12 @@ CATALOGUE: List[BadInput] = [
     BadInput("clinvar_without_index", "check", "check_inputs.py",
              lambda t: check_inputs_args(clinvar_vcf=edited_clinvar(t, lambda text: text, index=False)),
              ["--clinvar_vcf: no index", "tabix -p vcf"]),
+    BadInput("clinvar_format_1_0", "check", "check_inputs.py",
+             lambda t: check_inputs_args(clinvar_vcf=edited_clinvar(t, lambda text: text.replace(
+                 "##INFO=<ID=CLNSIG,", '##INFO=<ID=CLNALLE,Number=.,Type=Integer,Description="Variant alleles from '
+                 'REF or ALT columns">\n##INFO=<ID=CLNSIG,'))),
+             ["--clinvar_vcf: a ClinVar VCF of the old format 1.0 (INFO/CLNALLE, releases before 2017)",
+              "vcf_GRCh38/clinvar.vcf.gz"]),
     BadInput("samplesheet_unknown_sex", "check", "check_samplesheet.py",
              lambda t: [str(samplesheet_with_sex(t, "M"))],
              ["samplesheet.csv:2: sex: unknown sex 'M'. Use male, female or unknown (or leave the cell empty)."]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def ncbi(tmp_path):
     records = [
         "10\t70598599\t13709\tC\tT\t.\t.\tALLELEID=28748;CLNDN=Familial_hemophagocytic_lymphohistiocytosis_2|not_provided;"
         "CLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;CLNSIG=Pathogenic",
-        "10\t70600631\t16474\tG\tA,C\t.\t.\tALLELEID=31513;CLNDN=not_provided;"
+        "10\t70600631\t16474\tG\tC\t.\t.\tALLELEID=31513;CLNDN=not_provided;"
         "CLNREVSTAT=criteria_provided,_conflicting_classifications;CLNSIG=Conflicting_classifications_of_pathogenicity|risk_factor",
         "10\t70600640\t99\tG\tT\t.\t.\tCLNREVSTAT=some_new_status;CLNSIG=Likely_pathogenic",
         "X\t124365786\t11111\tC\tT\t.\t.\tALLELEID=5;CLNDN=Lymphoproliferative_syndrome_1,_X-linked;"
@@ -179,7 +180,7 @@ def test_annotation_matches_exact_alleles_across_naming(tmp_path, ncbi):
     assert info[0]["CLINVAR_CLNREVSTAT"] == "criteria_provided,_multiple_submitters,_no_conflicts"
     assert info[0]["DP"] == "30"
     assert "CLINVAR_VARID" not in info[1]  # same position, other ALT: not this variant
-    assert info[2]["CLINVAR_VARID"] == "16474" and info[2]["CLINVAR_STARS"] == "1"  # second ALT of a record
+    assert info[2]["CLINVAR_VARID"] == "16474" and info[2]["CLINVAR_STARS"] == "1"
     assert "risk_factor" in info[2]["CLINVAR_CLNSIG"]
     assert "CLINVAR_STARS" not in info[3] and info[3]["CLINVAR_CLNSIG"] == "Likely_pathogenic"  # unknown status
     assert info[4]["CLINVAR_STARS"] == "3" and records[4][9] == "1"
@@ -218,6 +219,44 @@ def test_annotation_refuses_a_clinvar_without_the_panel_chromosomes(tmp_path):
     result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), other)
     assert result.returncode == 2
     assert "none of the chromosomes to annotate (chr10, chrX) is in the file (its contigs: 1)" in result.stderr
+    assert not out.exists()
+
+
+def test_a_format_1_clinvar_is_refused(tmp_path):
+    """ClinVar's old VCF format (before 2017): CLNALLE maps numeric CLNSIG codes (5 = Pathogenic) to
+    alleles. Read as words, no code is Pathogenic: the rescue and the risk-factor candidates would
+    silently never fire."""
+    header = NCBI_HEADER.replace("##source=ClinVar", "##source=dbSNP").replace(
+        "##INFO=<ID=CLNSIG,Number=.,Type=String,Description=\"Aggregate germline classification for this single variant\">",
+        '##INFO=<ID=CLNALLE,Number=.,Type=Integer,Description="Variant alleles from REF or ALT columns.  0 is REF, 1 '
+        'is the first ALT allele, etc.">\n##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Variant Clinical '
+        'Significance, 0 - Uncertain significance, 1 - not provided, 2 - Benign, 3 - Likely benign, 4 - Likely '
+        'pathogenic, 5 - Pathogenic, 6 - drug response, 7 - histocompatibility, 255 - other">')
+    old = bgzip_vcf(tmp_path / "clinvar_20160705.vcf.gz", header + "10\t70598599\trs104894176\tC\tT\t.\t.\t"
+                    "CLNALLE=1;CLNSIG=5;CLNREVSTAT=mult\n")
+    with pytest.raises(UserInputError, match=r"old format 1.0 \(INFO/CLNALLE.*numeric codes \(5 = Pathogenic\)"):
+        clinvar.open_clinvar(old)
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), old)
+    assert result.returncode == 2 and "vcf_GRCh38/clinvar.vcf.gz" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("record,message", [
+    # one record for two alleles (a merged file): whose classification is "Pathogenic"?
+    ("10\t70598599\t13709\tC\tT,G\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Pathogenic",
+     r"record 10:70598599 C>T,G has 2 ALT alleles in one record: its CLNSIG does not say which allele"),
+    # format 1.0 codes under a current header
+    ("10\t70598599\t13709\tC\tT\t.\t.\tCLNREVSTAT=mult;CLNSIG=5|4",
+     r"record 10:70598599 C>T: CLNSIG=5\|4 is a numeric code of the old format 1.0"),
+])
+def test_a_record_whose_clnsig_is_not_this_alleles_is_refused(tmp_path, record, message):
+    """Before: the multi-ALT record's Pathogenic was given to both T and G (the rescue could keep
+    the wrong allele); the numeric code was shown as '5|4' and never counted Pathogenic."""
+    path = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + record + "\n")
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), path)
+    assert result.returncode == 2, result.stdout
+    assert re.search(r"c\.vcf\.gz: ALT: |c\.vcf\.gz: CLNSIG: ", result.stderr), result.stderr
+    assert re.search(message, result.stderr), result.stderr
     assert not out.exists()
 
 

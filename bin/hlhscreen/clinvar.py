@@ -43,6 +43,11 @@ STARS: Dict[str, int] = {
 }
 
 REQUIRED_INFO = ("CLNSIG", "CLNREVSTAT")
+# Format 1.0 (before 2017) maps its per-allele, numeric CLNSIG codes to alleles with CLNALLE.
+LEGACY_INFO = "CLNALLE"
+_CURRENT_FORMAT_FIX = ("Give a current NCBI GRCh38 release as published (vcf_GRCh38/clinvar.vcf.gz: one allele per "
+                       "record, CLNSIG in words).")
+_NUMERIC_CLNSIG = re.compile(r"^[\d|,/]+$")
 OPTIONAL_INFO = ("CLNDN", "ALLELEID")
 
 # Germline classifications that make a variant "pathogenic or likely pathogenic" for the rescue.
@@ -181,6 +186,10 @@ def read_release(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarRelease:
     except (OSError, EOFError) as err:
         raise UserInputError(path, None, flag, f"not a readable bgzip-compressed VCF ({err})",
                              "Give NCBI's clinvar.vcf.gz (bgzipped, with its .tbi index).") from None
+    if LEGACY_INFO in info:
+        raise UserInputError(path, None, flag, f"a ClinVar VCF of the old format 1.0 (INFO/{LEGACY_INFO}, releases before "
+                             "2017): its CLNSIG holds numeric codes (5 = Pathogenic) per allele, which this pipeline "
+                             "does not read, so no variant would be classified", _CURRENT_FORMAT_FIX)
     missing = [f for f in REQUIRED_INFO if f not in info]
     if missing:
         raise UserInputError(path, None, flag, f"no INFO/{', INFO/'.join(missing)} definition in the header: not a "
@@ -317,15 +326,34 @@ def best_entry(entries: Sequence[ClinvarEntry]) -> Optional[ClinvarEntry]:
     return sorted(entries, key=key)[0]
 
 
-def matching_entries(records: Iterable[Sequence[str]], pos: int, ref: str, alt: str) -> List[ClinvarEntry]:
-    """ClinVar records (columns) at ``pos`` with exactly this REF and ALT among their ALTs."""
+def matching_entries(records: Iterable[Sequence[str]], pos: int, ref: str, alt: str,
+                     path: Optional[PathLike] = None) -> List[ClinvarEntry]:
+    """ClinVar records (columns) at ``pos`` with exactly this REF and ALT; refuses a matching record
+    whose classification cannot be this allele's (:func:`check_record`)."""
     found = []
     for fields in records:
         if int(fields[1]) != pos or fields[3].upper() != ref.upper():
             continue
         if alt.upper() in (a.upper() for a in fields[4].split(",")):
+            check_record(fields, path)
             found.append(entry_from_record(fields))
     return found
+
+
+def check_record(fields: Sequence[str], path: Optional[PathLike] = None) -> None:
+    """Refuse a record whose CLNSIG cannot be read as one allele's germline classification: several
+    ALTs (NCBI writes one allele per record, and CLNSIG does not say which ALT it classifies) or
+    numeric CLNSIG codes (format 1.0, written without its header)."""
+    where = f"record {fields[0]}:{fields[1]} {fields[3]}>{fields[4]}"
+    if "," in fields[4]:
+        raise UserInputError(path, None, "ALT", f"{where} has {fields[4].count(',') + 1} ALT alleles in one record: "
+                             "its CLNSIG does not say which allele it classifies, so it cannot be given to one of them",
+                             "NCBI's ClinVar VCF has one allele per record: use it as published (not merged with "
+                             "`bcftools norm -m +any`, not an old format 1.0 file).")
+    clnsig = next((item[len("CLNSIG="):] for item in fields[7].split(";") if item.startswith("CLNSIG=")), "")
+    if clnsig and _NUMERIC_CLNSIG.match(clnsig):
+        raise UserInputError(path, None, "CLNSIG", f"{where}: CLNSIG={clnsig} is a numeric code of the old format 1.0 "
+                             "(5 = Pathogenic), which this pipeline does not read", _CURRENT_FORMAT_FIX)
 
 
 def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
