@@ -504,6 +504,44 @@ def test_whitelist_row_found_by_hgvsp_at_another_position_is_an_error(tmp_path):
     assert "PRF1 p.Ala91Val" in str(caught.value) and str(caught.value).startswith(f"ERROR {wl}:2:")
 
 
+@pytest.mark.parametrize("hgvsp", ["p.A91V", "NP_005032.2:p.A91V", "p.(Ala91Val)"])
+def test_whitelist_row_on_the_transcript_strand_is_found_by_any_hgvsp_spelling(tmp_path, hgvsp):
+    """A row without rsID, its HGVSp in one-letter codes or with its protein accession. Before: its
+    label (p.A91V) never met the record's (p.Ala91Val), the cross-check was blind, the row matched
+    nothing and A91V was dropped as common, silently."""
+    wl = strand_whitelist(tmp_path, f"PRF1\tGRCh38\tchr10\t70600631\tC\tT\tNA\tNA\tc.272C>T\t{hgvsp}\tPMID:1\tx")
+    with pytest.raises(UserInputError) as caught:
+        run(tmp_path, EXAMPLE, sheet=cohort_sheet(tmp_path), whitelist=wl)
+    assert str(caught.value).startswith(f"ERROR {wl}:2: ref/alt: the row says chr10:70600631:C:T, but its PRF1 "
+                                        f"p.Ala91Val names the VCF record {A91V}")
+
+
+def test_whitelist_rows_of_one_variant_in_both_namings_are_a_duplicate(tmp_path):
+    """chr10 and 10 for the same variant: before, the second silently replaced the first under
+    --harmonise-contigs (its evidence and reason shown instead of the first row's)."""
+    wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tA\tNA\tNA\tNA\tp.Ala91Val\tPMID:1\tx\n"
+                                    "PRF1\tGRCh38\t10\t70600631\tG\tA\tNA\tNA\tNA\tp.Ala91Val\tPMID:2\ty")
+    with pytest.raises(UserInputError) as caught:
+        run(tmp_path, EXAMPLE, sheet=cohort_sheet(tmp_path), whitelist=wl, harmonise_contigs=True)
+    assert str(caught.value).startswith(f"ERROR {wl}:3: pos: 10:70600631:G:A is listed twice (first at line 2 as "
+                                        f"{A91V})")
+
+
+def test_a_whitelist_row_matching_no_record_is_reported_not_seen(tmp_path, capsys):
+    """A row no record matches (nobody carries it, or written otherwise than the VCF) rescued nothing.
+    Before: nothing said so."""
+    wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tA\trs35947132\tNA\tNA\tp.Ala91Val\tPMID:1\tx\n"
+                                    "PRF1\tGRCh38\tchr10\t70598700\tG\tT\tNA\tNA\tNA\tNA\tPMID:2\ty")
+    out = run(tmp_path, EXAMPLE, sheet=cohort_sheet(tmp_path), whitelist=wl)
+    assert out.variants[A91V]["rescued_by"] == "risk_factor_whitelist"
+    assert out.summary.whitelist_unseen == ["chr10:70598700:G:T (PRF1, line 3)"]
+    warning = next(w for w in out.summary.warnings if "whitelist" in w)
+    assert "1 of the 2 risk-factor whitelist entries in the panel match no record of the VCF (not seen): " \
+        "chr10:70598700:G:T (PRF1, line 3)" in warning and "rescued nothing" in warning
+    assert out.mqc["risk-factor whitelist entries in the panel"] == "2"
+    assert out.mqc["of those, matching no record of the VCF (not seen)"] == "1"
+
+
 def test_whitelist_rsid_of_another_allele_at_the_site_is_fine(tmp_path):
     # dbSNP gives one rsID to every allele at a site: a G>T row with A91V's rsID is not a mistake
     wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tT\trs35947132\tNA\tNA\tNA\tPMID:1\tx")

@@ -874,6 +874,7 @@ def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFac
         raise UserInputError(path, None, "risk_factors", "whitelist file not found", "Check the path.")
     header: Optional[List[str]] = None
     factors: Dict[Tuple[str, int, str, str], RiskFactor] = {}
+    by_site: Dict[Tuple[str, int, str, str], RiskFactor] = {}  # the key with chr10/10 spelt one way
     with open_text(path) as handle:
         for line_no, raw in enumerate(handle, start=1):
             line = raw.rstrip("\n").rstrip("\r")
@@ -921,9 +922,13 @@ def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFac
                 raise UserInputError(path, line_no, "alt", "alt equals ref", "Give the variant allele.")
             factor = RiskFactor(row["gene"], build, chrom, pos, ref, alt, row["rsid"], row["transcript"], row["hgvsc"],
                                 row["hgvsp"], row["evidence"], row["reason"], line_no)
-            if factor.key in factors:
-                raise UserInputError(path, line_no, "pos", f"{factor.variant_id} is listed twice (first at line {factors[factor.key].line})",
+            site = (_strip_chr(chrom), pos, ref, alt)
+            if site in by_site:  # also chr10 and 10 for the same variant: one would silently replace the other
+                first = by_site[site]
+                raise UserInputError(path, line_no, "pos", f"{factor.variant_id} is listed twice (first at line "
+                                     f"{first.line}{'' if first.chrom == chrom else f' as {first.variant_id}'})",
                                      "List each variant once.")
+            by_site[site] = factor
             factors[factor.key] = factor
     if header is None:
         raise UserInputError(path, None, "header", "the whitelist is empty (no header line)",

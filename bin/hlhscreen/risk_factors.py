@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
-from hlhscreen.annotation import protein_label
+from hlhscreen.annotation import decode_hgvs, normalise_hgvsp, protein_label
 from hlhscreen.errors import UserInputError
 from hlhscreen.panel import RiskFactor, load_risk_factors
 
@@ -157,6 +157,16 @@ def validate_risk_factors(path: PathLike, *, fasta: Optional[PathLike] = None,
     return factors
 
 
+def whitelist_protein_label(hgvsp: Optional[str]) -> Optional[str]:
+    """A row's HGVSp as the screen labels a record's: ``p.A91V``, ``NP_005032.2:p.A91V`` and
+    ``p.(Ala91Val)`` all give ``p.Ala91Val`` (annotators' protein changes are put in three-letter
+    codes, so a one-letter row would otherwise never meet its record); None if not a protein change."""
+    _, notation = decode_hgvs(hgvsp if hgvsp and hgvsp != "NA" else None)
+    if not notation or not notation.startswith("p."):
+        return None
+    return protein_label(normalise_hgvsp(notation))
+
+
 @dataclass
 class _Suspect:
     factor: RiskFactor
@@ -187,7 +197,7 @@ class WhitelistCrossCheck:
         for key, factor in self.factors.items():
             if factor.rsid and factor.rsid.startswith("rs"):
                 self._by_rsid.setdefault(factor.rsid, []).append(factor)
-            label = protein_label(factor.hgvsp) if factor.hgvsp and factor.hgvsp.startswith("p.") else None
+            label = whitelist_protein_label(factor.hgvsp)
             if label:
                 self._by_hgvsp.setdefault((factor.gene, label), []).append(factor)
 
@@ -206,6 +216,11 @@ class WhitelistCrossCheck:
             for factor in self._by_hgvsp.get((gene, hgvsp_label), ()):
                 if factor.key != key:
                     self._suspects.setdefault(factor.key, _Suspect(factor, record, f"{gene} {hgvsp_label}", line))
+
+    def unseen(self) -> List[RiskFactor]:
+        """The rows no record of the VCF matched exactly (in file order): nobody was called with
+        that allele, or the row is not written as the VCF writes the variant."""
+        return sorted((f for key, f in self.factors.items() if key not in self._exact), key=lambda f: f.line)
 
     def finish(self) -> None:
         for key, suspect in sorted(self._suspects.items(), key=lambda item: item[1].factor.line):

@@ -1123,6 +1123,8 @@ class ScreenSummary:
     shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
     low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
+    whitelist_entries: int = 0  # whitelist rows that could be screened (in the panel regions)
+    whitelist_unseen: List[str] = field(default_factory=list)  # of those, rows no VCF record matched
     warnings: List[str] = field(default_factory=list)
 
 
@@ -1702,6 +1704,9 @@ class _Screen:
                 self._full_record(parts, number, panel_chrom, pos, ref, alt, in_panel, quality_ok,
                                   write_variant, kept_out, carriers_out, accumulators)
             self.cross_check.finish()
+            summary.whitelist_entries = len(self.whitelist)
+            summary.whitelist_unseen = [f"{f.variant_id} ({' '.join(v for v in (f.gene, f.hgvsp) if v and v != NA)}, "
+                                        f"line {f.line})" for f in self.cross_check.unseen()]
             self._write_genes(accumulators, genes_out)
         finally:
             summary.records += n_records
@@ -2028,6 +2033,12 @@ class _Screen:
                        f"with a non-reference or not-assessable call: {shown}. They are dropped as low_quality and "
                        "those samples count as non-carriers of them (variants.tsv lists the calls); review them if a "
                        "gene's result depends on them.")
+        if s.whitelist_unseen:
+            self._warn(f"WARNING {self.vcf_path}: {len(s.whitelist_unseen)} of the {s.whitelist_entries} risk-factor "
+                       f"whitelist entries in the panel match no record of the VCF (not seen): "
+                       f"{'; '.join(s.whitelist_unseen)}. No sample was called with that allele, or the row is not "
+                       "written as the VCF record is (position, REF, ALT after normalisation): they rescued nothing "
+                       "in this run.")
         s.warnings = list(self.warnings)
         rows: List[Tuple[str, int]] = [("records screened", s.records)]
         if s.skipped_by_index is not None:
@@ -2036,6 +2047,8 @@ class _Screen:
             rows.append(("records without ALT (skipped)", s.records_without_alt))
         rows += [("in panel", s.in_panel), ("kept", s.kept), ("dropped", s.dropped),
                  ("kept thanks to the risk-factor whitelist", s.rescued),
+                 ("risk-factor whitelist entries in the panel", s.whitelist_entries),
+                 ("of those, matching no record of the VCF (not seen)", len(s.whitelist_unseen)),
                  ("kept thanks to a ClinVar Pathogenic/Likely pathogenic classification", s.clinvar_rescued),
                  ("unconfirmed (no assessable carrier, or impact unknown; their possible carriers count as not "
                   "assessable for the gene)", s.unconfirmed),
