@@ -137,6 +137,28 @@ def test_fastq_not_gzip(tmp_path, reads):
     assert "samplesheet.csv:2: fastq_1: FASTQ file is not gzip-compressed" in message
 
 
+def test_a_small_fastq_cut_short_is_refused_at_start(tmp_path, reads):
+    """The start check decompresses the first 128 KiB: a smaller file whose gzip stream is cut short is
+    named there, before any task (larger ones are read to their end by CHECK_FASTQ)."""
+    whole = gzip.compress(b"".join(f"@r{i}\nACGT\n+\nFFFF\n".encode() for i in range(500)))
+    (tmp_path / "cut.fastq.gz").write_bytes(whole[: len(whole) // 2])
+    message = error_of(sheet(tmp_path, "A,case,cut.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: fastq_1: FASTQ file" in message
+    assert "cut.fastq.gz is cut short: its gzip stream ends before its end marker" in message
+
+
+def test_each_fastq_is_opened_once_at_start(tmp_path, reads, monkeypatch):
+    """One open per file (name, gzip magic, first bytes and first read): samplesheets of many lanes on
+    network storage."""
+    import builtins
+    opened: list = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **k: (opened.append(str(file)), real_open(file, *a, **k))[1])
+    read_samplesheet(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    fastq_opens = [name for name in opened if name.endswith(".fastq.gz")]
+    assert sorted(fastq_opens) == sorted(str(reads[n]) for n in ("a_R1", "a_R2", "b_R1", "b_R2")), fastq_opens
+
+
 @pytest.mark.parametrize("name", ["patient 1", "site/patient1"])
 def test_bad_sample_names(tmp_path, reads, name):
     message = error_of(sheet(tmp_path, f"{name},case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))

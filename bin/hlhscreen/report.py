@@ -23,6 +23,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -209,6 +210,12 @@ class ReportData:
     sexes: List[SexRow] = field(default_factory=list)       # sex.tsv rows (empty: not given)
     clinvar: Optional[Dict[str, Any]] = None                 # clinvar_release.json (None: no ClinVar)
     candidates: List[RiskFactorCandidate] = field(default_factory=list)
+
+    @cached_property
+    def gene_gaps(self) -> GeneGaps:
+        """Panel genes not (or only partly) assessed, read once from the panel rows: the rule
+        COHORT_STATS applies to its counts, applied again to check them and to list exclusions."""
+        return GeneGaps.of_callability(self.panel or [])
 
 
 # ================================================================== reading
@@ -453,7 +460,7 @@ def expected_counts(data: ReportData) -> Dict[str, Dict[str, Tuple[int, int, int
         tally[offset + 1] += 1
         tally[offset] += outcome == CARRIER
 
-    gaps = GeneGaps.of_callability(data.panel or [])
+    gaps = data.gene_gaps
     for call in data.calls:
         add("variant", call.variant_id, call.group, gaps.outcome(call.gene, variant_outcome(call.state)))
     for status in data.gene_status:
@@ -848,7 +855,7 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
     """(sample, group, test, reason) for every sample left out of a test because it was not assessable."""
     labels = {variant.variant_id: variant_display(variant) for variant in data.variants}
     rows: List[Tuple[str, str, str, str]] = []
-    gaps = GeneGaps.of_callability(data.panel or [])
+    gaps = data.gene_gaps
 
     def unassessed(gene: str) -> str:
         return f"{gene} was not assessed in this run ({gaps.not_assessed[gene]}): no sample counts as a non-carrier"

@@ -29,6 +29,8 @@ MAX_SAMPLE_NAME = 128
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
 _SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9._+,=@%:-]+$")
 _GZIP_MAGIC = b"\x1f\x8b"
+# decompressed bytes read at start: the first record (a header and a sequence line of long reads fit)
+_HEAD_BYTES = 131072
 # what a spreadsheet program saves when the user forgets "Save as CSV" (zip: .xlsx/.ods; OLE2: .xls)
 _WORKBOOK_MAGIC = {b"PK\x03\x04": "a zip archive (an .xlsx or .ods workbook?)",
                    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
@@ -78,7 +80,10 @@ def _check_remote_fastq(url: str, sheet: str, line: int, field: str) -> List[Use
     return []
 
 
-def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+def _check_fastq(path: Path, sheet: str, line: int, field: str,
+                 first_reads: Optional[Dict[Path, bytes]] = None) -> List[UserInputError]:
+    """The file's name, existence and first bytes; with `first_reads`, also keeps its first read for
+    the copied-lane check (one open per file: samplesheets of a thousand lanes on network storage)."""
     if not _SAFE_FILE_NAME.match(path.name):
         odd = sorted({c for c in path.name if not _SAFE_FILE_NAME.match(c)})
         shown = " ".join("space" if c == " " else repr(c) for c in odd)
@@ -96,18 +101,27 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str) -> List[UserInpu
         if handle.read(2) != _GZIP_MAGIC:
             return [UserInputError(sheet, line, field, f"FASTQ file is not gzip-compressed: {path}",
                                    "Compress it with gzip or bgzip.")]
-    return _check_fastq_start(path, sheet, line, field)
+        handle.seek(0)
+        try:
+            head = gzip.GzipFile(fileobj=handle, mode="rb").read(_HEAD_BYTES)
+        except EOFError:
+            # a small file cut short (a larger one is read to its end by CHECK_FASTQ)
+            return [UserInputError(sheet, line, field, f"FASTQ file {path} is cut short: its gzip stream ends "
+                                   "before its end marker (a broken or unfinished copy)",
+                                   "Copy the file again from its source (gzip -t tests it).")]
+        except (OSError, zlib.error) as err:
+            return [UserInputError(sheet, line, field, f"FASTQ file {path} cannot be decompressed ({err})",
+                                   "Copy the file again from its source (gzip -t tests it).")]
+    errors = _check_fastq_start(path, head[:4], sheet, line, field)
+    read = _first_read(head)
+    if not errors and read is not None and first_reads is not None:
+        first_reads[path] = read
+    return errors
 
 
-def _check_fastq_start(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+def _check_fastq_start(path: Path, start: bytes, sheet: str, line: int, field: str) -> List[UserInputError]:
     """The first bytes of the reads: a file with no reads, a BAM or other data named .fastq.gz is
     refused here, before any task (CHECK_FASTQ reads every file to the end later)."""
-    try:
-        with gzip.open(path, "rb") as handle:
-            start = handle.read(4)
-    except (OSError, EOFError, zlib.error) as err:
-        return [UserInputError(sheet, line, field, f"FASTQ file {path} cannot be decompressed ({err})",
-                               "Copy the file again from its source (gzip -t tests it).")]
     if not start.strip():
         return [UserInputError(sheet, line, field, f"FASTQ file {path} holds no reads (it is empty once decompressed)",
                                "Give the lane's real FASTQ files; an empty file usually means a failed copy or "
@@ -181,6 +195,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     seen_fastq: Dict[object, Tuple[int, str, Fastq]] = {}
     spellings: Dict[str, Tuple[str, int]] = {}
     seen_reads: Dict[bytes, Tuple[int, str, Fastq]] = {}
+    first_reads: Dict[Path, bytes] = {}  # the first read of each local FASTQ, kept by _check_fastq
     seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
@@ -257,7 +272,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             fastq = Path(text)
             fastq = fastq if fastq.is_absolute() else base / fastq
             fastqs[field] = Path(os.path.normpath(fastq))
-            errors.extend(_with_path_hint(_check_fastq(fastqs[field], sheet, line_no, field), text))
+            errors.extend(_with_path_hint(_check_fastq(fastqs[field], sheet, line_no, field, first_reads), text))
         pair = (sample, fastqs["fastq_1"], fastqs["fastq_2"])
         if pair in seen_pairs:
             errors.append(UserInputError(sheet, line_no, "fastq_1",
@@ -275,7 +290,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                                              "Each FASTQ file may appear once."))
                 continue
             seen_fastq[key] = (line_no, field, fastq)
-            read = _first_read(fastq) if isinstance(fastq, Path) else None
+            read = first_reads.get(fastq) if isinstance(fastq, Path) else None
             if read is not None and read in seen_reads:
                 # a copy: the reads of a lane are unique (names carry the tile and position)
                 other_line, other_field, other = seen_reads[read]
@@ -300,14 +315,13 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     return lanes
 
 
-def _first_read(path: Path) -> Optional[bytes]:
-    """The first record's header and sequence lines, or None when they cannot be read (the file
-    checks above name that problem)."""
-    try:
-        with gzip.open(path, "rb") as handle:
-            header, sequence = handle.readline(65536), handle.readline(65536)
-    except (OSError, EOFError, zlib.error):
-        return None
+def _first_read(head: bytes) -> Optional[bytes]:
+    """The first record's header and sequence lines from the decompressed start of a file, or None
+    when they are not there (the start checks name that problem)."""
+    lines = head.split(b"\n", 2)
+    if len(lines) < 3:
+        return None  # no complete header and sequence line within the head (or no reads at all)
+    header, sequence = lines[0] + b"\n", lines[1] + b"\n"
     return header + sequence if header.startswith(b"@") and sequence.strip() else None
 
 
