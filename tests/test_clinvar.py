@@ -260,6 +260,23 @@ def test_a_record_whose_clnsig_is_not_this_alleles_is_refused(tmp_path, record, 
     assert not out.exists()
 
 
+def test_a_somatic_only_record_gives_its_ids_and_no_germline_classification(tmp_path):
+    """A 2024+ record with only an oncogenicity classification (ONC, ONCREVSTAT) and no CLNSIG: the
+    allele is in ClinVar (IDs attached), with no germline classification and no stars (ONCREVSTAT is
+    not the germline review)."""
+    header = NCBI_HEADER.replace("#CHROM", '##INFO=<ID=ONC,Number=.,Type=String,Description="Aggregate oncogenicity '
+                                 'classification for this single variant">\n##INFO=<ID=ONCREVSTAT,Number=.,Type=String,'
+                                 'Description="ClinVar review status of oncogenicity classification">\n#CHROM')
+    path = bgzip_vcf(tmp_path / "c.vcf.gz", header + "10\t70598599\t3024011\tC\tT\t.\t.\tALLELEID=3187000;"
+                     "ONC=Oncogenic;ONCREVSTAT=criteria_provided,_single_submitter\n")
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), path)
+    assert result.returncode == 0, result.stderr
+    with pysam.VariantFile(str(out)) as vcf:
+        entry = clinvar.parse_info_fields(dict(next(iter(vcf)).info))
+    assert (entry.variation_id, entry.allele_id, entry.clnsig, entry.stars) == ("3024011", "3187000", None, None)
+    assert clinvar.clnsig_column(entry) == "no_germline_classification" and not clinvar.is_pathogenic(entry.clnsig)
+
+
 def test_best_entry_prefers_review_then_lowest_id():
     a = clinvar.ClinvarEntry("20", None, "Pathogenic", None, 1, None)
     b = clinvar.ClinvarEntry("10", None, "Benign", None, 1, None)

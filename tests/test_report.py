@@ -1241,6 +1241,25 @@ def test_hemizygous_carrier_shown_as_hemi():
     assert str(report.carriers_cell(calls, "case")) == "case_01 (hemi)"
 
 
+def test_a_somatic_only_clinvar_record_is_said_so(tmp_path):
+    """SCREEN's no_germline_classification (a ClinVar record with ONC/SCI only): in ClinVar, no
+    germline classification and no germline review stars, rather than a bare 'no_germline_...'."""
+    paths = with_clinical_inputs(tmp_path)
+    lines = paths["variants"].read_text().splitlines()
+    header = lines[0].split("\t")
+    for i, line in enumerate(lines[1:], start=1):
+        fields = line.split("\t")
+        if fields[0] == G34S:
+            fields[header.index("clinvar_clnsig")] = "no_germline_classification"
+            fields[header.index("clinvar_variation_id")] = "3024011"
+            lines[i] = "\t".join(fields)
+    paths["variants"].write_text("\n".join(lines) + "\n")
+    text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
+    assert "in ClinVar without a germline classification (somatic only)" in row and "variation ID 3024011" in row
+    assert "review stars" not in row and "not in ClinVar" not in row
+
+
 def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
     """A ClinVar file without records on a chromosome: its variants read 'not looked up', and the
     citation names the chromosome, instead of 'not in ClinVar'."""

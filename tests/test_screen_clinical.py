@@ -175,6 +175,22 @@ def test_clinvar_columns_in_variants_and_carriers(tmp_path):
     assert "CLINVAR_VARID=13709" in kept and "##hlhscreen_clinvar=" in kept
 
 
+def test_a_somatic_only_clinvar_record_is_not_shown_as_na(tmp_path, monkeypatch):
+    """Since 2024 a ClinVar record may carry only ONC/SCI (somatic) and no CLNSIG: the allele is in
+    ClinVar without a germline classification. Before: clinvar_clnsig NA, which the docs reserve for
+    a run without ClinVar."""
+    somatic = "CLINVAR_VARID=3024011;CLINVAR_ALLELEID=3187000"
+    records = [(v, ";".join(i for i in info.split(";") if not i.startswith("CLINVAR_")) + ";" + somatic
+                if v == W374X else info, gt) for v, info, gt in RECORDS]
+    monkeypatch.setattr(sys.modules[__name__], "RECORDS", records)
+    variants, carriers, _, _ = run(tmp_path, keep_clinvar_pathogenic=True)
+    w374x = variants[W374X]
+    assert (w374x["clinvar_variation_id"], w374x["clinvar_clnsig"], w374x["clinvar_stars"]) == \
+        ("3024011", "no_germline_classification", "NA")
+    assert w374x["rescued_by"] == "NA"  # kept by its impact, never by ClinVar
+    assert carriers[("m1", W374X)]["clinvar_clnsig"] == "no_germline_classification"
+
+
 def test_a_variant_clinvar_could_not_look_up_is_not_called_absent(tmp_path):
     variants, carriers, _, _ = run(tmp_path)
     assert variants[PAR_SITE]["clinvar_clnsig"] == "not_looked_up" and variants[PAR_SITE]["clinvar_stars"] == "NA"

@@ -69,6 +69,9 @@ INFO_FIELDS = (  # (name, Number, Type, Description)
                                          "(which is not the same as absent from ClinVar)"),
 )
 NOT_COVERED_INFO = "CLINVAR_NOT_COVERED"
+# clinvar_clnsig (SCREEN's tables) of an allele ClinVar has a record of but no CLNSIG for: since 2024
+# a record may carry only a somatic classification (INFO/ONC oncogenicity, INFO/SCI somatic impact)
+NO_GERMLINE_CLASSIFICATION = "no_germline_classification"
 INFO_NAMES = frozenset(field[0] for field in INFO_FIELDS)
 HEADER_KEY = "hlhscreen_clinvar"
 
@@ -371,6 +374,12 @@ def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
     stars = text("CLINVAR_STARS")
     return ClinvarEntry(text("CLINVAR_VARID"), text("CLINVAR_ALLELEID"), text("CLINVAR_CLNSIG"),
                         text("CLINVAR_CLNREVSTAT"), int(stars) if stars is not None else None, text("CLINVAR_CLNDN"))
+
+
+def clnsig_column(entry: ClinvarEntry) -> str:
+    """The ``clinvar_clnsig`` a table shows for an allele ClinVar has a record of: its CLNSIG, or
+    :data:`NO_GERMLINE_CLASSIFICATION` (never ``NA``, which means "ClinVar not used")."""
+    return entry.clnsig or NO_GERMLINE_CLASSIFICATION
 
 
 def not_covered(info: Mapping[str, object]) -> bool:

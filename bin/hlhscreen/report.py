@@ -1153,8 +1153,11 @@ def clinvar_cell(variant: KeptVariant) -> Html:
         return esc("not in ClinVar")
     if clnsig == CLINVAR_NOT_LOOKED_UP:
         return esc("not looked up (the ClinVar file has no record on this chromosome)")
-    parts = [tag("div", tag("strong", clinvar_lib.readable(clnsig))),
-             tag("div", stars_text(variant.extra.get("clinvar_stars")), class_="stars")]
+    if clnsig == clinvar_lib.NO_GERMLINE_CLASSIFICATION:  # a somatic-only record: no germline review either
+        parts = [tag("div", tag("strong", "in ClinVar without a germline classification (somatic only)"))]
+    else:
+        parts = [tag("div", tag("strong", clinvar_lib.readable(clnsig))),
+                 tag("div", stars_text(variant.extra.get("clinvar_stars")), class_="stars")]
     if variant.extra.get("clinvar_review_status"):
         parts.append(tag("div", clinvar_lib.readable(variant.extra["clinvar_review_status"]), class_="codes"))
     varid = variant.extra.get("clinvar_variation_id")

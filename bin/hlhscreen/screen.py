@@ -1843,7 +1843,7 @@ class _Screen:
                                            _clean(_na(factor.evidence)), _clean(_na(factor.reason))))
         gnomad_af = _fmt_number(frequency.gnomad_af)
         if evidence is not None:
-            clinvar_columns = "\t".join((_na(evidence.variation_id), _clean(_na(evidence.clnsig)),
+            clinvar_columns = "\t".join((_na(evidence.variation_id), _clean(clinvar.clnsig_column(evidence)),
                                          _clean(_na(evidence.review_status)), _fmt_number(evidence.stars),
                                          _clean(_na(evidence.disease))))
         elif self.clinvar_annotated:
@@ -1890,7 +1890,7 @@ class _Screen:
         # whitelist citation of a rescued risk factor
         evidence_text = _clean(factor.evidence) if verdict.rescued and factor is not None else NA
         if evidence is not None:
-            clinvar_tail = (f"{_clean(_na(evidence.clnsig))}\t{_fmt_number(evidence.stars)}\t"
+            clinvar_tail = (f"{_clean(clinvar.clnsig_column(evidence))}\t{_fmt_number(evidence.stars)}\t"
                             f"{_na(evidence.variation_id)}\t{_clean(_na(evidence.disease))}")
         else:
             clinvar_tail = f"{self._clinvar_absence(info) if self.clinvar_annotated else NA}\t{NA}\t{NA}\t{NA}"
