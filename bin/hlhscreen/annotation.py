@@ -248,11 +248,21 @@ class AnnotationLayout:
     #: frequency-like fields no source reads, and explicit --af-fields the header lacks (warnings)
     unread_frequency_fields: Tuple[str, ...] = ()
     missing_af_fields: Tuple[str, ...] = ()
+    #: VEP options from the header's ``##VEP-command-line`` (``pick``, ``symbol``, ...); empty without it
+    vep_options: FrozenSet[str] = frozenset()
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
         """Index of a CSQ/ANN field by its header name, or None when absent."""
         return self.index.get(name)
+
+    @property
+    def transcript_flags(self) -> Tuple[str, ...]:
+        """The fields that flag a preferred transcript (MANE Select, canonical) this layout carries;
+        without any, and without a MANE transcript list, the summary transcript is the most severe."""
+        if self.kind != "vep":
+            return ()
+        return tuple(name for name in ("MANE_SELECT", "MANE", "CANONICAL") if name in self.index)
 
     @cached_property
     def _columns(self) -> Tuple[Optional[int], ...]:
@@ -764,6 +774,41 @@ def _annotation_tag(infos: Mapping[str, Mapping[str, str]]) -> Optional[Tuple[st
     return None
 
 
+_VEP_COMMAND_LINE = re.compile(r"^##VEP-command-line='?(.*?)'?\s*$", re.MULTILINE)
+
+
+def vep_command_options(header_text: str) -> FrozenSet[str]:
+    """The options of the VEP run, from the ``##VEP-command-line='vep --cache --pick ...'`` line VEP
+    writes into its VCF header (option names without dashes); empty when there is no such line."""
+    options: set = set()
+    for found in _VEP_COMMAND_LINE.finditer(header_text):
+        options.update(token[2:] for token in found.group(1).split() if token.startswith("--") and len(token) > 2)
+    return frozenset(options)
+
+
+#: VEP options that leave every transcript column empty (one consequence per variant, no gene):
+#: a panel variant cannot be placed in its gene, so such output is refused.
+VEP_SUMMARY_OPTIONS: Tuple[str, ...] = ("most_severe", "summary")
+
+# Annotations this parser does not read, by the INFO tags their tools write: named in the error
+# instead of "not annotated" (the tool ran, its output has another layout).
+_UNSUPPORTED_ANNOTATIONS: Tuple[Tuple[str, str], ...] = (
+    ("BCSQ", "bcftools csq's INFO/BCSQ (haplotype-aware consequences; another layout, no IMPACT and no HGVS)"),
+    ("FUNCOTATION", "GATK Funcotator's INFO/FUNCOTATION (another layout)"),
+    ("ANNOVAR_DATE", "ANNOVAR's table_annovar INFO fields (Func.refGene, ExonicFunc.refGene, ...; another layout)"),
+)
+
+
+def _unsupported_annotation(infos: Mapping[str, Mapping[str, str]]) -> Optional[str]:
+    """What an annotation this parser does not read is, when the header declares one; else None."""
+    for tag, what in _UNSUPPORTED_ANNOTATIONS:
+        if tag in infos:
+            return what
+    if any(tag.startswith("Func.") or tag.startswith("ExonicFunc.") for tag in infos):
+        return _UNSUPPORTED_ANNOTATIONS[-1][1]
+    return None
+
+
 def _af_specs(af_fields: AfFields) -> Tuple[FieldSpec, ...]:
     if af_fields is None:
         return parse_af_fields(DEFAULT_AF_FIELDS)
@@ -821,6 +866,15 @@ def layout_from_header(
             "screen does not read (no HGVS, another layout)",
             "Re-annotate with snpEff 4.1 or later without -formatEff/-classic (INFO/ANN), or with VEP (INFO/CSQ).",
         )
+    unsupported = _unsupported_annotation(infos) if found is None else None
+    if unsupported is not None:
+        raise UserInputError(
+            where, None, "INFO",
+            f"the VCF carries {unsupported}, which this screen does not read: it reads only VEP's INFO/CSQ and "
+            "snpEff's INFO/ANN",
+            "Annotate with VEP (--vcf --symbol --hgvs --canonical --mane) or snpEff 4.1 or later (INFO/ANN), e.g. "
+            "the pipeline's --annotator vep or offline.",
+        )
     if found is None:
         raise UserInputError(
             where, None, "INFO",
@@ -839,6 +893,17 @@ def layout_from_header(
                 f"the {tag} header has no 'Format: Allele|Consequence|...' field list",
                 "Use the header VEP wrote (vep --vcf); do not edit the CSQ description.",
             )
+        vep_options = vep_command_options(header_text)
+        summary_only = [name for name in VEP_SUMMARY_OPTIONS if name in vep_options]
+        if summary_only:
+            raise UserInputError(
+                where, None, f"INFO/{tag}",
+                f"VEP was run with --{summary_only[0]} (##VEP-command-line), which writes one consequence per variant "
+                "and leaves every transcript column (SYMBOL, Feature, HGVS) empty: no variant can be placed in its "
+                "panel gene or judged by a transcript",
+                "Re-run VEP without --most_severe/--summary, with --symbol --hgvs --canonical --mane (the pipeline's "
+                "--annotator vep does).",
+            )
         missing = [name for name in REQUIRED_CSQ_FIELDS if name not in fields]
         if missing:
             raise UserInputError(
@@ -854,6 +919,7 @@ def layout_from_header(
             old_rec_tag=old_rec,
             unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, fields)),
             missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
+            vep_options=vep_options,
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 

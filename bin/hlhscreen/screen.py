@@ -1122,6 +1122,8 @@ class ScreenSummary:
     unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles
     shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
+    most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
+    no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
     whitelist_entries: int = 0  # whitelist rows that could be screened (in the panel regions)
     whitelist_unseen: List[str] = field(default_factory=list)  # of those, rows no VCF record matched
@@ -1243,6 +1245,9 @@ def _read_header(vcf: Path) -> _VcfHeader:
 # The screen
 # ---------------------------------------------------------------------------------------------
 
+#: VEP options that keep only some consequences of a variant (one per variant, allele or gene)
+_VEP_PICK_OPTIONS = frozenset({"pick", "pick_allele", "per_gene", "pick_allele_gene"})
+
 
 class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
@@ -1273,6 +1278,7 @@ class _Screen:
         if not self.layout.frequency_sources:
             self._warn(f"WARNING {vcf}: no population-frequency field of --af-fields is in the VCF header: every "
                        "variant is judged novel (no frequency filter applies). Annotate gnomAD frequencies first.")
+        self._warn_transcript_choice(vcf, mane)
         self.formats = header.formats
         if "GT" not in self.formats:
             raise UserInputError(vcf, None, "FORMAT", "the VCF header declares no FORMAT/GT, so no sample's genotype "
@@ -1324,6 +1330,27 @@ class _Screen:
             self.merged[chrom] = ([s for s, _ in spans], [e for _, e in spans])
 
     # -- input checks ---------------------------------------------------------------------
+
+    def _warn_transcript_choice(self, vcf: Path, mane: Optional[FrozenSet[str]]) -> None:
+        """Say in the run log when the annotation cannot give the transcript the rule prefers: no MANE
+        Select or canonical flag (VEP without --mane/--canonical, snpEff) and no --mane-transcripts list,
+        so every variant is judged by its gene's most severe transcript; or VEP kept only some
+        consequences (--pick and kin), so a variant whose kept one is an overlapping gene's is lost."""
+        layout = self.layout
+        if not layout.transcript_flags and not mane:
+            what = ("its CSQ has no MANE_SELECT, MANE or CANONICAL field (VEP run without --mane and --canonical)"
+                    if layout.kind == "vep" else "snpEff flags no MANE Select or canonical transcript")
+            self._warn(f"WARNING {vcf}: {what} and no --mane-transcripts list was given: every variant is judged by "
+                       "the most severe transcript of its gene, whichever it is (variants.tsv summary_basis "
+                       "most_severe), not by the MANE Select transcript. Pass --mane-transcripts (the panel's "
+                       "genes.tsv), or annotate with VEP --mane --canonical.")
+        picked = sorted(layout.vep_options & _VEP_PICK_OPTIONS)
+        if picked:
+            self._warn(f"WARNING {vcf}: VEP was run with {', '.join('--' + o for o in picked)} "
+                       "(##VEP-command-line): it kept one consequence per variant (or per gene) and dropped the "
+                       "others, so a panel variant whose kept consequence is an overlapping gene's (UNC13D and WBP2) "
+                       "is dropped as no_panel_gene_annotation. Annotate without it (--flag_pick keeps every "
+                       "consequence and marks the picked one).")
 
     def _check_samples(self) -> None:
         line = self.layout.header_lines or None
@@ -1764,6 +1791,9 @@ class _Screen:
         summary.unmatched_entries += record.n_unmatched_entries
         panel_genes = self.panel_genes.genes(panel_chrom, span[0], span[1]) if in_panel else []
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
+        if in_panel and transcript is not None:
+            summary.most_severe_basis += basis == "most_severe"
+            summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
         # no frequency for an MNP/complex allele is not evidence of rarity: gnomAD lists its SNVs and
@@ -1911,6 +1941,42 @@ class _Screen:
                 "consequences cannot be trusted",
                 "Annotate with a snpEff database built from the reference the reads were aligned to, with the same "
                 "contig names (the pipeline's SNPEFF_BUILD does; `snpEff -v <db>` lists the database's chromosomes).")
+        if record.transcripts and not any(t.gene_symbol for t in record.transcripts):
+            self._refuse_nameless_genes(record, variant_id, line)
+
+    def _refuse_nameless_genes(self, record: VariantRecord, variant_id: str, line: Optional[int]) -> None:
+        """Stop on a panel record none of whose own entries names a gene. VEP writes the SYMBOL column
+        whatever its options but fills it only with --symbol, and --most_severe/--summary leave every
+        transcript column empty: the record could not be placed in its panel gene and would be dropped as
+        no_panel_gene_annotation, its carriers silently counted as non-carriers."""
+        tag = f"INFO/{self.layout.info_tag}"
+        n = len(record.transcripts)
+        if not any(t.transcript_id for t in record.transcripts):
+            terms = sorted({term for t in record.transcripts for term in t.consequences}) or ["none"]
+            raise UserInputError(
+                self.vcf_path, line, tag,
+                f"{variant_id}: none of its {n} entries names a transcript or a gene (consequence "
+                f"{'&'.join(terms)} only), although the variant is in a panel gene's region: the annotation was made "
+                "without transcript columns (VEP --most_severe or --summary) or with gene models that lack the gene "
+                "here (another genome build, or a GTF without it), and the variant would be dropped as "
+                "no_panel_gene_annotation",
+                "Annotate with per-transcript output on the reads' genome build: VEP --symbol --hgvs --canonical "
+                "--mane without --most_severe/--summary (the pipeline's --annotator vep), or snpEff with the "
+                "pipeline's database.")
+        gene_ids = sorted({t.gene_id for t in record.transcripts if t.gene_id})
+        held = f" (Gene holds {', '.join(gene_ids[:3])})" if gene_ids else ""
+        if self.layout.kind == "vep":
+            raise UserInputError(
+                self.vcf_path, line, tag,
+                f"{variant_id}: none of its {n} entries names a gene: SYMBOL is empty{held}. VEP fills SYMBOL only "
+                "with --symbol, so the variant cannot be placed in its panel gene and would be dropped as "
+                "no_panel_gene_annotation",
+                "Re-run VEP with --symbol --hgvs (and --canonical --mane), as the pipeline's --annotator vep does.")
+        raise UserInputError(
+            self.vcf_path, line, tag,
+            f"{variant_id}: none of its {n} entries names a gene (Gene_Name is empty{held}), so the variant cannot "
+            "be placed in its panel gene and would be dropped as no_panel_gene_annotation",
+            "Annotate with a snpEff database whose gene models carry gene names (the pipeline's SNPEFF_BUILD does).")
 
     def _note_codon(self, origin: Origin, transcript: TranscriptAnnotation, variant_id: str) -> None:
         """Remember which codon an atomised piece changes. Pieces of one haplotype allele in one codon
@@ -2026,6 +2092,12 @@ class _Screen:
                        "call writes it only with `-a FORMAT/GQ`, FreeBayes only with --genotype-qualities): "
                        f"--min-gq {_fmt_number(self.config.min_gq)} could not be applied there, their genotypes were "
                        "judged on depth alone. Re-call with genotype qualities for the GQ rule.")
+        if s.no_hgvs:
+            self._warn(f"WARNING {self.vcf_path}: {s.no_hgvs} record(s) in the panel were judged by a transcript "
+                       "without HGVSc/HGVSp (VEP fills them only with --hgvs; snpEff -noHgvs): their consequence and "
+                       "impact decide as usual, but their labels are the variant id, and neither the whitelist's "
+                       "HGVSp cross-check nor the codon check of atomised pieces could be applied to them. Annotate "
+                       "with VEP --hgvs (the pipeline does).")
         if s.low_quality_called:
             shown = ", ".join(s.low_quality_called[:10]) + (", ..." if len(s.low_quality_called) > 10 else "")
             self._warn(f"WARNING {self.vcf_path}: {len(s.low_quality_called)} record(s) in the panel fail only the "
@@ -2069,6 +2141,9 @@ class _Screen:
             rows.append((f"records evaluated with {name}", s.annotation.get(name, 0)))
         rows.append(("CSQ/ANN entries of other ALT alleles (split multi-allelic records), not used", s.unmatched_entries))
         rows.append(("records in the panel without FORMAT/GQ (genotypes judged on depth alone)", s.no_gq_records))
+        rows.append(("records in the panel judged by the most severe transcript (no MANE Select or canonical one "
+                     "annotated)", s.most_severe_basis))
+        rows.append(("records in the panel judged by a transcript without HGVSc/HGVSp", s.no_hgvs))
         rows.append(("dropped only as low_quality, with genotypes naming the ALT (counted as non-carriers)", len(s.low_quality_called)))
         rows.append(("codons changed by several atomised pieces of one FreeBayes allele (combined change not assessed)",
                      s.shared_codons))

@@ -1,0 +1,206 @@
+"""Annotation the pipeline did not write, as users bring it (session 9 audit): VEP run with other
+options than the pipeline's, and annotators whose output this screen does not read.
+
+Layouts follow Ensembl VEP's VCF writer (OutputFactory::VCF): the CSQ `Format:` list always starts
+with the same 18 columns, `Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|
+INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation`,
+whatever the options, then the fields of the options given (CANONICAL with --canonical, MANE_SELECT
+with --mane, SYMBOL_SOURCE|HGNC_ID with --symbol, ...). So a run without --symbol or --hgvs has the
+SYMBOL/HGVS columns, empty in every entry; --most_severe/--summary (which VEP refuses together with
+--symbol) leave every transcript column empty. VEP writes its options in `##VEP-command-line`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import pytest
+
+from hlhscreen import annotation as A
+from hlhscreen.errors import UserInputError
+from test_screen_inputs import run
+
+VCF_COLS = ("Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE", "EXON",
+            "INTRON", "HGVSc", "HGVSp", "cDNA_position", "CDS_position", "Protein_position", "Amino_acids", "Codons",
+            "Existing_variation")
+#: the columns of `vep --vcf --cache --offline --canonical --mane --hgvs` (no --symbol)
+NO_SYMBOL = VCF_COLS + ("DISTANCE", "STRAND", "FLAGS", "CANONICAL", "MANE_SELECT", "MANE_PLUS_CLINICAL")
+#: ... with --symbol but neither --canonical nor --mane (no transcript flag)
+NO_FLAGS = VCF_COLS + ("DISTANCE", "STRAND", "FLAGS", "SYMBOL_SOURCE", "HGNC_ID")
+#: the full pipeline set
+FULL = VCF_COLS + ("DISTANCE", "STRAND", "FLAGS", "SYMBOL_SOURCE", "HGNC_ID", "CANONICAL", "MANE_SELECT",
+                   "MANE_PLUS_CLINICAL")
+
+VEP_VERSION = ('##VEP="v113" time="2024-11-20 14:02:11" cache="/opt/vep/.vep/homo_sapiens/113_GRCh38" '
+               'ensembl=113.b7a3b0d ensembl-variation=113.5b18ad4 ensembl-io=113.0a9aa03 assembly="GRCh38.p14"')
+
+# PRF1 stop-gain (chr10:70598010 G>A, c.1384C>T p.Gln462Ter on the MANE transcript) and its second,
+# non-MANE transcript (intronic there)
+MANE_ENTRY = dict(Allele="A", Consequence="stop_gained", IMPACT="HIGH", SYMBOL="PRF1", Gene="ENSG00000180644",
+                  Feature_type="Transcript", Feature="ENST00000441259.2", BIOTYPE="protein_coding", EXON="3/3",
+                  HGVSc="ENST00000441259.2:c.1384C>T", HGVSp="ENSP00000398568.1:p.Gln462Ter", STRAND="-1",
+                  SYMBOL_SOURCE="HGNC", HGNC_ID="HGNC:9360", CANONICAL="YES", MANE_SELECT="NM_001083116.3")
+OTHER_ENTRY = dict(Allele="A", Consequence="intron_variant", IMPACT="MODIFIER", SYMBOL="PRF1",
+                   Gene="ENSG00000180644", Feature_type="Transcript", Feature="ENST00000373209.7",
+                   BIOTYPE="protein_coding", INTRON="2/2", HGVSc="ENST00000373209.7:c.1000-20C>T", STRAND="-1",
+                   SYMBOL_SOURCE="HGNC", HGNC_ID="HGNC:9360")
+
+
+def csq(fields: Sequence[str], *entries: Dict[str, str], drop: Sequence[str] = ()) -> str:
+    """The CSQ value of ``entries`` in the layout ``fields``; columns named in ``drop`` left empty (as
+    VEP leaves the columns of options it was not given)."""
+    return ",".join("|".join("" if name in drop else e.get(name, "") for name in fields) for e in entries)
+
+
+def vep_vcf(path: Path, fields: Sequence[str], info: str, *, command: Optional[str] = None,
+            tag: str = "CSQ") -> Path:
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
+             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">', VEP_VERSION,
+             f'##INFO=<ID={tag},Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+             f'Format: {"|".join(fields)}">']
+    if command is not None:
+        lines.append(f"##VEP-command-line='{command}'")
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2")
+    lines.append(f"chr10\t70598010\t.\tG\tA\t100\tPASS\t{tag}={info}\tGT:DP:GQ\t0/1:30:99\t0/0:30:99")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# --- VEP without --symbol: SYMBOL present in the header, empty in every entry ----------------------------
+
+
+@pytest.mark.parametrize("command", ["vep --cache --canonical --hgvs --mane --offline --vcf", None])
+def test_vep_without_symbol_is_refused_not_dropped(tmp_path, command):
+    """Before: the PRF1 stop-gain carried by a case was dropped as no_panel_gene_annotation (no entry named
+    PRF1), no carrier, exit 0."""
+    info = csq(NO_SYMBOL, MANE_ENTRY, OTHER_ENTRY, drop=("SYMBOL",))
+    vcf = vep_vcf(tmp_path / "nosymbol.vcf", NO_SYMBOL, info, command=command)
+    with pytest.raises(UserInputError) as caught:
+        run(tmp_path, vcf)
+    message = str(caught.value)
+    line = 10 if command else 9
+    assert message.startswith(f"ERROR {vcf}:{line}: INFO/CSQ: chr10:70598010:G:A: none of its 2 entries names a gene")
+    assert "ENSG00000180644" in message and "--symbol" in message
+    assert not list((tmp_path / "out").glob("*.tsv")), "no result may be left that looks complete"
+
+
+def test_vep_most_severe_is_refused_at_the_header(tmp_path):
+    """--most_severe (or --summary) writes one consequence per variant with every transcript column empty.
+    Before: every panel variant was dropped as no_panel_gene_annotation."""
+    info = csq(VCF_COLS, dict(Allele="A", Consequence="stop_gained", IMPACT="HIGH"))
+    vcf = vep_vcf(tmp_path / "most_severe.vcf", VCF_COLS, info, command="vep --cache --most_severe --offline --vcf")
+    with pytest.raises(UserInputError) as caught:
+        A.read_layout(vcf)
+    assert "--most_severe" in str(caught.value) and "Re-run VEP without --most_severe/--summary" in str(caught.value)
+    with pytest.raises(UserInputError, match="--most_severe"):
+        run(tmp_path, vcf)
+
+
+def test_vep_most_severe_without_the_command_line_is_refused_at_the_record(tmp_path):
+    """The same output with its ##VEP-command-line line gone (an older VEP, or a header rewritten by another
+    tool): the record has one entry naming neither transcript nor gene."""
+    info = csq(VCF_COLS, dict(Allele="A", Consequence="stop_gained", IMPACT="HIGH"))
+    vcf = vep_vcf(tmp_path / "most_severe.vcf", VCF_COLS, info)
+    with pytest.raises(UserInputError) as caught:
+        run(tmp_path, vcf)
+    message = str(caught.value)
+    assert f"{vcf}:9: INFO/CSQ: chr10:70598010:G:A: none of its 1 entries names a transcript or a gene" in message
+    assert "consequence stop_gained only" in message and "--most_severe" in message
+
+
+def test_vep_command_line_options():
+    header = (VEP_VERSION + "\n##VEP-command-line='vep --af_gnomade --cache --custom file=g.vcf.gz,short_name=gnomAD,"
+              "fields=AF --pick --offline --vcf'\n")
+    assert A.vep_command_options(header) == {"af_gnomade", "cache", "custom", "pick", "offline", "vcf"}
+    assert A.vep_command_options(VEP_VERSION) == frozenset()
+
+
+# --- transcript flags: no MANE/canonical; --pick -----------------------------------------------------------
+
+
+def _screen_warnings(out) -> str:
+    return "\n".join(out.summary.warnings)
+
+
+def test_vep_without_mane_and_canonical_says_the_transcript_is_the_most_severe(tmp_path):
+    """Before: every variant was judged by the most severe of its gene's transcripts with nothing in the run
+    log (only each row's summary_basis said so)."""
+    info = csq(NO_FLAGS, MANE_ENTRY, OTHER_ENTRY)
+    vcf = vep_vcf(tmp_path / "noflags.vcf", NO_FLAGS, info, command="vep --cache --hgvs --offline --symbol --vcf")
+    out = run(tmp_path, vcf, name="with_list")  # the tests' run() passes the panel's MANE list
+    assert "most severe transcript of its gene" not in _screen_warnings(out)
+    assert out.variants["chr10:70598010:G:A"]["summary_basis"] == "mane_select"
+
+    import hlhscreen.screen as S
+    from test_screen_inputs import REGIONS, WHITELIST, Out, two_samples
+    summary = S.run_screen(vcf, REGIONS, WHITELIST, two_samples(tmp_path), tmp_path / "no_list", S.ScreenConfig())
+    bare = Out(tmp_path / "no_list", summary)
+    warnings = _screen_warnings(bare)
+    assert "no MANE_SELECT, MANE or CANONICAL field" in warnings and "--mane-transcripts" in warnings
+    assert bare.variants["chr10:70598010:G:A"]["summary_basis"] == "most_severe"
+    assert bare.mqc["records in the panel judged by the most severe transcript (no MANE Select or canonical one "
+                    "annotated)"] == "1"
+
+
+@pytest.mark.parametrize("option", ["pick", "per_gene", "pick_allele_gene"])
+def test_vep_pick_is_said_in_the_run_log(tmp_path, option):
+    info = csq(FULL, MANE_ENTRY)
+    vcf = vep_vcf(tmp_path / "pick.vcf", FULL, info,
+                  command=f"vep --cache --canonical --hgvs --mane --offline --{option} --symbol --vcf")
+    out = run(tmp_path, vcf)
+    assert f"VEP was run with --{option}" in _screen_warnings(out)
+    assert out.variants["chr10:70598010:G:A"]["decision"] == "kept"
+
+
+def test_vep_flag_pick_keeps_every_consequence_and_is_not_warned(tmp_path):
+    fields = FULL + ("PICK",)
+    info = csq(fields, dict(MANE_ENTRY, PICK="1"), OTHER_ENTRY)
+    vcf = vep_vcf(tmp_path / "flag_pick.vcf", fields, info,
+                  command="vep --cache --canonical --flag_pick --hgvs --mane --offline --symbol --vcf")
+    out = run(tmp_path, vcf)
+    assert "VEP was run with" not in _screen_warnings(out)
+
+
+# --- VEP without --hgvs -----------------------------------------------------------------------------------
+
+
+def test_vep_without_hgvs_decides_the_same_and_says_what_was_not_checked(tmp_path):
+    """Before: HGVSc/HGVSp empty everywhere with nothing said (labels fell back to the variant id, the
+    whitelist's HGVSp cross-check and the codon check of atomised pieces silently did nothing)."""
+    with_hgvs = run(tmp_path, vep_vcf(tmp_path / "hgvs.vcf", FULL, csq(FULL, MANE_ENTRY, OTHER_ENTRY)),
+                    name="hgvs")
+    info = csq(FULL, MANE_ENTRY, OTHER_ENTRY, drop=("HGVSc", "HGVSp"))
+    out = run(tmp_path, vep_vcf(tmp_path / "nohgvs.vcf", FULL, info,
+                                command="vep --cache --canonical --mane --offline --symbol --vcf"), name="nohgvs")
+    row, before = out.variants["chr10:70598010:G:A"], with_hgvs.variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["reasons"], row["gene"]) == (before["decision"], before["reasons"], "PRF1")
+    assert (row["hgvsp"], row["label"]) == ("NA", "chr10:70598010:G:A")
+    assert "without HGVSc/HGVSp" in _screen_warnings(out) and "--hgvs" in _screen_warnings(out)
+    assert out.mqc["records in the panel judged by a transcript without HGVSc/HGVSp"] == "1"
+    assert "without HGVSc/HGVSp" not in _screen_warnings(with_hgvs)
+
+
+# --- annotators this screen does not read ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header, named", [
+    ('##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation from BCFtools/csq, '
+     'see http://samtools.github.io/bcftools/howtos/csq-calling.html for details. Format: Consequence|gene|'
+     'transcript|biotype|strand|amino_acid_change|dna_change">', "bcftools csq"),
+    ('##INFO=<ID=FUNCOTATION,Number=A,Type=String,Description="Functional annotation from the Funcotator tool.  '
+     'Funcotation fields are: Gencode_34_hugoSymbol|Gencode_34_ncbiBuild">', "Funcotator"),
+    ('##INFO=<ID=ANNOVAR_DATE,Number=1,Type=String,Description="Flag the start of ANNOVAR annotation for one '
+     'alternative allele">\n##INFO=<ID=Func.refGene,Number=.,Type=String,Description="Func.refGene annotation '
+     'provided by ANNOVAR">', "ANNOVAR"),
+])
+def test_other_annotators_are_named_not_called_unannotated(tmp_path, header, named):
+    """Before: 'declares neither INFO/CSQ nor INFO/ANN: the file is not annotated' for a file that is."""
+    vcf = tmp_path / "other.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n" + header + "\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    with pytest.raises(UserInputError) as caught:
+        A.read_layout(vcf)
+    message = str(caught.value)
+    assert named in message and "does not read" in message and "not annotated" not in message
