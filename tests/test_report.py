@@ -1114,6 +1114,19 @@ def test_report_on_real_screen_and_cohort_outputs(tmp_path):
 
 # ------------------------------------------------------------------ issue 13: sex, hemizygous, ClinVar
 
+def edit_variant(variants: Path, variant_id: str, **values: str) -> None:
+    """Set columns of one variants.tsv row."""
+    lines = variants.read_text().splitlines()
+    header = lines[0].split("\t")
+    for i, line in enumerate(lines[1:], start=1):
+        fields = line.split("\t")
+        if fields[0] == variant_id:
+            for column, value in values.items():
+                fields[header.index(column)] = value
+            lines[i] = "\t".join(fields)
+    variants.write_text("\n".join(lines) + "\n")
+
+
 def with_clinical_inputs(tmp_path: Path) -> Dict[str, Path]:
     """The fixture with sex.tsv (ctrl_03: given female, reads male), ClinVar columns on the variants
     (W374X Pathogenic 2 stars; the dropped P67L a ClinVar risk factor above common_af) and a release file."""
@@ -1220,16 +1233,9 @@ def test_clinvar_rescued_variant_says_why(tmp_path):
     text = paths["variants"].read_text().replace(
         "in_panel;quality_pass;af_novel;impact:MODERATE;assessable_carrier",
         "in_panel;quality_pass;af_novel;clinvar_pathogenic;assessable_carrier", 1)
-    lines = text.splitlines()
-    header = lines[0].split("\t")
-    for i, line in enumerate(lines[1:], start=1):
-        fields = line.split("\t")
-        if fields[0] == G34S:
-            fields[header.index("rescued_by")] = "clinvar_pathogenic"
-            fields[header.index("clinvar_clnsig")] = "Likely_pathogenic"
-            fields[header.index("clinvar_stars")] = "3"
-            lines[i] = "\t".join(fields)
-    paths["variants"].write_text("\n".join(lines) + "\n")
+    paths["variants"].write_text(text)
+    edit_variant(paths["variants"], G34S, rescued_by="clinvar_pathogenic", clinvar_clnsig="Likely_pathogenic",
+                 clinvar_stars="3")
     text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
     row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
     assert "Kept by its ClinVar classification" in row and "Likely pathogenic" in row
@@ -1245,15 +1251,7 @@ def test_a_somatic_only_clinvar_record_is_said_so(tmp_path):
     """SCREEN's no_germline_classification (a ClinVar record with ONC/SCI only): in ClinVar, no
     germline classification and no germline review stars, rather than a bare 'no_germline_...'."""
     paths = with_clinical_inputs(tmp_path)
-    lines = paths["variants"].read_text().splitlines()
-    header = lines[0].split("\t")
-    for i, line in enumerate(lines[1:], start=1):
-        fields = line.split("\t")
-        if fields[0] == G34S:
-            fields[header.index("clinvar_clnsig")] = "no_germline_classification"
-            fields[header.index("clinvar_variation_id")] = "3024011"
-            lines[i] = "\t".join(fields)
-    paths["variants"].write_text("\n".join(lines) + "\n")
+    edit_variant(paths["variants"], G34S, clinvar_clnsig="no_germline_classification", clinvar_variation_id="3024011")
     text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
     row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
     assert "in ClinVar without a germline classification (somatic only)" in row and "variation ID 3024011" in row
@@ -1264,14 +1262,7 @@ def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
     """A ClinVar file without records on a chromosome: its variants read 'not looked up', and the
     citation names the chromosome, instead of 'not in ClinVar'."""
     paths = with_clinical_inputs(tmp_path)
-    lines = paths["variants"].read_text().splitlines()
-    header = lines[0].split("\t")
-    for i, line in enumerate(lines[1:], start=1):
-        fields = line.split("\t")
-        if fields[0] == G34S:
-            fields[header.index("clinvar_clnsig")] = "not_looked_up"
-            lines[i] = "\t".join(fields)
-    paths["variants"].write_text("\n".join(lines) + "\n")
+    edit_variant(paths["variants"], G34S, clinvar_clnsig="not_looked_up")
     release = json.loads(paths["clinvar"].read_text())
     release.update(contigs_not_covered=["chr17"], records_not_covered=1)
     paths["clinvar"].write_text(json.dumps(release))
