@@ -16,6 +16,7 @@ from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.vep_rest import (
     DEFAULT_SERVER,
     MAX_BATCH,
+    NOT_ANNOTATED_TAG,
     ResponseCache,
     RetryPolicy,
     VepRestClient,
@@ -81,13 +82,19 @@ def main(argv: Optional[list] = None) -> int:
         "(no ALT, '*' or symbolic)",
         file=sys.stderr,
     )
-    if stats.not_returned:
-        print(
-            "vep_rest: WARNING: the server returned no result for "
-            f"{stats.not_returned} variant(s) (e.g. {', '.join(stats.not_returned_examples)}); "
-            "they are written without CSQ and will be asked again on a rerun",
-            file=sys.stderr,
-        )
+    for count, prefix, what in (
+        (stats.not_returned, "not_returned", "the server returned no result for"),
+        (stats.rejected, "rejected", "the server refused (HTTP 400, asked alone)"),
+        (stats.empty, "no_consequence", "the server returned no consequence for"),
+    ):
+        if count:
+            print(
+                f"vep_rest: WARNING: {what} {count} variant(s) (e.g. {', '.join(stats.examples(prefix))}); "
+                f"they are written without CSQ, marked INFO/{NOT_ANNOTATED_TAG}={prefix}, and SCREEN treats them "
+                "as not_annotated (their carriers not assessable for the gene); the first two are asked again on "
+                "a rerun",
+                file=sys.stderr,
+            )
     return 0
 
 

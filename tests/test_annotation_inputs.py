@@ -204,3 +204,28 @@ def test_other_annotators_are_named_not_called_unannotated(tmp_path, header, nam
         A.read_layout(vcf)
     message = str(caught.value)
     assert named in message and "does not read" in message and "not annotated" not in message
+
+
+# --- Ensembl REST: a record the server gave no consequence for -------------------------------------------
+
+
+def test_a_panel_record_the_rest_server_left_out_is_named_in_the_run_log(tmp_path):
+    """bin/vep_rest.py marks such a record INFO/VEP_REST_NOT_ANNOTATED (test_vep_rest.py); the screen
+    keeps it not_annotated (carriers not assessable) and says which records the server left out."""
+    from hlhscreen import vep_rest as V
+
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
+             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">',
+             f'##INFO=<ID=CSQ,Number=.,Type=String,Description="{V.csq_header_description("https://rest.ensembl.org")}">',
+             f'##INFO=<ID={V.NOT_ANNOTATED_TAG},Number=1,Type=String,Description="{V.NOT_ANNOTATED_DESCRIPTION}">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+             f"chr10\t70598010\t.\tG\tA\t100\tPASS\t{V.NOT_ANNOTATED_TAG}=not_returned\tGT:DP:GQ\t0/1:30:99\t0/0:30:99"]
+    vcf = tmp_path / "rest.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    out = run(tmp_path, vcf)
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["reasons"], row["unconfirmed"]) == ("not_annotated", "yes")
+    assert "the Ensembl REST server gave no consequence for 1 record(s) in the panel" in _screen_warnings(out)
+    assert "chr10:70598010:G:A (not_returned)" in _screen_warnings(out)

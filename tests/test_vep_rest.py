@@ -136,18 +136,29 @@ def fake_result(line: str) -> dict:
 
 
 class FakeVep:
-    """Answers with fake_result per submitted line; records every request body."""
+    """Answers with fake_result per submitted line; records every request body. Lines containing a
+    ``skip`` string are left out of the answer; a batch holding a ``reject`` line is refused whole with
+    HTTP 400 naming it (the endpoint's answer to one variant it cannot read); ``empty`` lines get a
+    result without any consequence list."""
 
-    def __init__(self, skip: tuple = ()) -> None:
+    def __init__(self, skip: tuple = (), reject: tuple = (), empty: tuple = ()) -> None:
         self.bodies: List[dict] = []
         self.skip = skip
+        self.reject = reject
+        self.empty = empty
         self.lock = threading.Lock()
 
     def __call__(self, request: Request) -> Response:
         body = json.loads(request.get_data())
         with self.lock:
             self.bodies.append(body)
-        results = [fake_result(line) for line in body["variants"]
+        bad = [line for line in body["variants"] if any(r in line for r in self.reject)]
+        if bad:
+            return Response(json.dumps({"error": f"Unable to parse variant input line: '{bad[0]}'"}), status=400,
+                            content_type="application/json")
+        results = [fake_result(line) if not any(e in line for e in self.empty)
+                   else {"input": line, "id": line.split()[2], "seq_region_name": line.split()[0]}
+                   for line in body["variants"]
                    if not any(s in line for s in self.skip)]
         results.reverse()  # the server does not promise input order
         return Response(json.dumps(results), status=200, content_type="application/json")
@@ -255,6 +266,60 @@ def test_variant_not_returned_is_written_without_csq(server, tmp_path):
     recs = list(A.iter_records(out))
     assert [len(r.transcripts) for r in recs] == [2, 0, 2]
     assert recs[1].gnomad_af_missing
+    # said on the record, so no later step takes it for an input nobody annotated
+    assert [_not_annotated(line) for line in _body(out)] == [None, "not_returned", None]
+
+
+def _body(path: Path) -> List[str]:
+    return [line for line in path.read_text().splitlines() if not line.startswith("#")]
+
+
+def _not_annotated(line: str) -> str | None:
+    tags = dict(t.split("=", 1) for t in line.split("\t")[7].split(";") if "=" in t)
+    return tags.get(V.NOT_ANNOTATED_TAG)
+
+
+def test_one_variant_the_server_refuses_is_asked_alone_and_marked(server, tmp_path):
+    """The endpoint refuses a whole batch (HTTP 400) for one variant it cannot read. Before: the run
+    stopped, none of the 200 variants of the batch annotated. Now the halves are asked apart down to the
+    refused variant, which is written without CSQ and marked; the others are annotated."""
+    fake = FakeVep(reject=("70600009",))
+    expect_vep(server, fake)
+    vcf = write_vcf(tmp_path / "in.vcf", many_snvs(8))
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    assert (stats.rejected, stats.fetched) == (1, 7)
+    assert len(fake.bodies) <= 1 + 2 * 3  # a bisection, not one request per variant
+    marks = [_not_annotated(line) for line in _body(out)]
+    assert marks[3] == "rejected:Unable_to_parse_variant_input_line:_'10_70600009_10:70600009:G:A_G_A_._._.'"
+    assert marks[:3] + marks[4:] == [None] * 7
+    recs = list(A.iter_records(out))
+    assert [bool(r.transcripts) for r in recs] == [True, True, True, False, True, True, True, True]
+    # the refusal is not cached: a rerun asks for that variant again
+    V.annotate_vcf(vcf, tmp_path / "again.vcf", make_client(server, tmp_path, Sleeps()))
+    assert fake.bodies[-1]["variants"] == ["10 70600009 10:70600009:G:A G A . . ."]
+
+
+def test_a_refusal_of_the_request_itself_still_stops_the_run(server, tmp_path):
+    """Both halves refused with the same message: an option or the species is wrong, not a variant."""
+    handler, calls = sequence_handler([
+        lambda r: Response(json.dumps({"error": "Could not find species"}), status=400,
+                           content_type="application/json"),
+    ])
+    expect_vep(server, handler)
+    out = tmp_path / "out.vcf"
+    with pytest.raises(UserInputError, match="HTTP 400: Could not find species"):
+        V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(8)), out, make_client(server, tmp_path, Sleeps()))
+    assert calls["n"] == 3 and not out.exists()
+
+
+def test_a_result_without_any_consequence_is_marked(server, tmp_path):
+    expect_vep(server, FakeVep(empty=("70600003",)))
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(2)), out, make_client(server, tmp_path, Sleeps()))
+    assert stats.empty == 1
+    assert [_not_annotated(line) for line in _body(out)] == [None, "no_consequence"]
+    assert f"##INFO=<ID={V.NOT_ANNOTATED_TAG}," in out.read_text()
 
 
 # --- retries ------------------------------------------------------------------------------------------

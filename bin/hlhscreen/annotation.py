@@ -219,6 +219,9 @@ _VERSION = re.compile(r"\.\d+$")
 # bcftools norm --old-rec-tag: the header Description of the tag it writes
 _OLD_REC_FORMAT = "Format: CHR|POS|REF|ALT|USED_ALT_IDX"
 
+#: INFO tag bin/vep_rest.py puts on a record the Ensembl REST server gave no consequence for, with why
+REST_NOT_ANNOTATED_TAG = "VEP_REST_NOT_ANNOTATED"
+
 ANNOTATE_FIX = (
     "Annotate it first: the pipeline's ANNOTATE step (VEP with --vcf, bin/vep_rest.py, or "
     "snpEff) writes INFO/CSQ or INFO/ANN."

@@ -62,6 +62,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Name
 from hlhscreen import __version__
 from hlhscreen.annotation import (
     IMPACT_ORDER,
+    REST_NOT_ANNOTATED_TAG,
     SO_CONSEQUENCE_ORDER,
     TranscriptAnnotation,
     VariantRecord,
@@ -1124,6 +1125,7 @@ class ScreenSummary:
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
     most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
+    rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
     low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
     whitelist_entries: int = 0  # whitelist rows that could be screened (in the panel regions)
     whitelist_unseen: List[str] = field(default_factory=list)  # of those, rows no VCF record matched
@@ -1791,6 +1793,8 @@ class _Screen:
         summary.unmatched_entries += record.n_unmatched_entries
         panel_genes = self.panel_genes.genes(panel_chrom, span[0], span[1]) if in_panel else []
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
+        if in_panel and not record.annotated and REST_NOT_ANNOTATED_TAG in info:
+            summary.rest_not_annotated.append(f"{variant_id} ({info[REST_NOT_ANNOTATED_TAG]})")
         if in_panel and transcript is not None:
             summary.most_severe_basis += basis == "most_severe"
             summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
@@ -2092,6 +2096,13 @@ class _Screen:
                        "call writes it only with `-a FORMAT/GQ`, FreeBayes only with --genotype-qualities): "
                        f"--min-gq {_fmt_number(self.config.min_gq)} could not be applied there, their genotypes were "
                        "judged on depth alone. Re-call with genotype qualities for the GQ rule.")
+        if s.rest_not_annotated:
+            shown = ", ".join(s.rest_not_annotated[:5]) + (", ..." if len(s.rest_not_annotated) > 5 else "")
+            self._warn(f"WARNING {self.vcf_path}: the Ensembl REST server gave no consequence for "
+                       f"{len(s.rest_not_annotated)} record(s) in the panel (INFO/{REST_NOT_ANNOTATED_TAG}: "
+                       f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
+                       "annotation (answers are cached; these are asked again), or annotate with VEP and a local "
+                       "cache.")
         if s.no_hgvs:
             self._warn(f"WARNING {self.vcf_path}: {s.no_hgvs} record(s) in the panel were judged by a transcript "
                        "without HGVSc/HGVSp (VEP fills them only with --hgvs; snpEff -noHgvs): their consequence and "

@@ -34,7 +34,8 @@ from urllib.parse import quote
 import requests
 
 from hlhscreen import __version__
-from hlhscreen.annotation import (
+from hlhscreen.annotation import (  # noqa: F401 - NOT_ANNOTATED_TAG re-exported for bin/vep_rest.py
+    REST_NOT_ANNOTATED_TAG as NOT_ANNOTATED_TAG,
     count_header_lines,
     minimal_allele,
     normalise_hgnc,
@@ -71,6 +72,12 @@ CSQ_FIELDS: Tuple[str, ...] = (
     *(f"gnomADe_{p}_AF" for p in GNOMADE_POPULATIONS),
     "gnomADg_AF",
     *(f"gnomADg_{p}_AF" for p in GNOMADG_POPULATIONS),
+)
+
+NOT_ANNOTATED_DESCRIPTION = (
+    "Why the Ensembl REST VEP gave this record no CSQ (hlhscreen vep_rest): not_returned (left out of the "
+    "answer), rejected:<the server's error> (HTTP 400 for this variant alone), no_consequence (answered without "
+    "any consequence)"
 )
 
 UNREACHABLE_FIX = (
@@ -190,6 +197,14 @@ class FetchStats:
     requests: int = 0
     skipped: int = 0
     not_returned_examples: List[str] = field(default_factory=list)
+    rejected: int = 0  # refused one by one by the server (HTTP 400 naming the variant)
+    empty: int = 0  # returned without any consequence (no transcript, intergenic or co-located entry)
+    #: variant key -> why it has no CSQ (written to INFO/VEP_REST_NOT_ANNOTATED)
+    missing: Dict[str, str] = field(default_factory=dict)
+
+    def examples(self, reason_prefix: str, limit: int = 5) -> List[str]:
+        """Up to ``limit`` variant keys whose reason starts with ``reason_prefix``."""
+        return [k for k, r in self.missing.items() if r.startswith(reason_prefix)][:limit]
 
 
 def _is_unreachable(err: requests.exceptions.ConnectionError) -> bool:
@@ -287,13 +302,50 @@ class VepRestClient:
                 pending = {}
         if pending:
             self._fetch_batch(pending)
+        if self.stats.rejected and not (self.stats.fetched or self.stats.cached):
+            # nothing the server accepted: the request is wrong, not some variants
+            first = next(r for r in self.stats.missing.values() if r.startswith("rejected:"))
+            raise RequestRefused(self.url, 400, first[len("rejected:"):]).as_error()
         return self.stats
 
     def _fetch_batch(self, pending: Mapping[str, QueryVariant]) -> None:
+        refused = self._post_batch(pending)
+        if refused is not None:
+            self._bisect(pending, refused)
+
+    def _bisect(self, pending: Mapping[str, QueryVariant], refused: "RequestRefused") -> None:
+        """A batch the server refused with HTTP 400. The Ensembl endpoint refuses a whole batch for one
+        variant it cannot read (or leaves such a variant out), so the halves are asked apart, down to
+        the variant refused alone, which is marked (``rejected``) instead of failing the run. When both
+        halves of a batch are refused with the same message, the request itself is wrong (an option,
+        the species): that stops the run."""
+        if len(pending) == 1:
+            variant = next(iter(pending.values()))
+            self.stats.rejected += 1
+            self.stats.missing[variant.key] = f"rejected:{refused.error}"
+            self.log(f"vep_rest: the server refused {variant.key} (HTTP {refused.status}: {refused.error}); "
+                     "it is written without CSQ")
+            return
+        items = list(pending.items())
+        halves = (dict(items[:len(items) // 2]), dict(items[len(items) // 2:]))
+        answers = [self._post_batch(half) for half in halves]
+        if all(a is not None and a.error == refused.error for a in answers) and all(len(h) > 1 for h in halves):
+            raise refused.as_error()
+        for half, answer in zip(halves, answers):
+            if answer is not None:
+                self._bisect(half, answer)
+
+    def _post_batch(self, pending: Mapping[str, QueryVariant]) -> Optional["RequestRefused"]:
+        """POST one batch and cache what it returns; the refusal when the server answers HTTP 400."""
         by_input = {v.input_line: (k, v) for k, v in pending.items()}
         body: Dict[str, Any] = {"variants": list(by_input)}
         body.update(self.options)
-        results = self.post(body)
+        try:
+            results = self.post(body)
+        except RequestRefused as refused:
+            if refused.status != 400:
+                raise refused.as_error() from None
+            return refused
         found: List[Tuple[str, dict]] = []
         for element in results:
             echoed = " ".join(str(element["input"]).split())
@@ -312,8 +364,10 @@ class VepRestClient:
         for key, variant in pending.items():
             if key not in returned:
                 self.stats.not_returned += 1
+                self.stats.missing[variant.key] = "not_returned"
                 if len(self.stats.not_returned_examples) < 5:
                     self.stats.not_returned_examples.append(variant.key)
+        return None
 
     def post(self, body: Mapping[str, Any]) -> List[dict]:
         """POST one batch with retries; return the validated list of result objects."""
@@ -370,12 +424,7 @@ class VepRestClient:
                 if not final:
                     self._wait(self.retry.backoff(attempt), last_problem, attempt)
                 continue
-            raise UserInputError(
-                self.url, None, "response",
-                f"the server refused the request: HTTP {status}: {_error_text(response)}",
-                "Check --server (an Ensembl REST server, GRCh38) and that the VCF is normalised "
-                "with REF matching GRCh38.",
-            )
+            raise RequestRefused(self.url, status, _error_text(response))
         raise UserInputError(
             self.url, None, "response",
             f"no usable answer after {self.retry.max_attempts} attempts (last: {last_problem})",
@@ -387,6 +436,24 @@ class VepRestClient:
         self.log(f"vep_rest: {problem}; attempt {attempt}/{self.retry.max_attempts}, "
                  f"retrying in {delay:g} s")
         self.sleep(delay)
+
+
+class RequestRefused(Exception):
+    """The server answered a batch with a 4xx other than 429: ``status`` and its ``error`` text."""
+
+    def __init__(self, url: str, status: int, error: str) -> None:
+        super().__init__(f"HTTP {status}: {error}")
+        self.url = url
+        self.status = status
+        self.error = error
+
+    def as_error(self) -> UserInputError:
+        return UserInputError(
+            self.url, None, "response",
+            f"the server refused the request: HTTP {self.status}: {self.error}",
+            "Check --server (an Ensembl REST server, GRCh38) and that the VCF is normalised "
+            "with REF matching GRCh38.",
+        )
 
 
 def _short_reason(err: Exception) -> str:
@@ -641,6 +708,10 @@ def annotate_vcf(input_path: os.PathLike | str, output_path: os.PathLike | str,
                     "ID": "CSQ", "Number": ".", "Type": "String",
                     "Description": csq_header_description(client.server),
                 })
+                reader.add_info_to_header({
+                    "ID": NOT_ANNOTATED_TAG, "Number": "1", "Type": "String",
+                    "Description": NOT_ANNOTATED_DESCRIPTION,
+                })
                 options = ",".join(f"{k}={v}" for k, v in sorted(client.options.items()))
                 reader.add_to_header(
                     f"##hlhscreen_vep_rest=<server={client.server},endpoint={ENDPOINT},"
@@ -654,13 +725,20 @@ def annotate_vcf(input_path: os.PathLike | str, output_path: os.PathLike | str,
                             q = QueryVariant(ensembl_contig(v.CHROM), v.POS, v.REF.upper(),
                                              alts[0].upper())
                             element = client.cached(q)
-                            if element is not None:
-                                entries = csq_entries(element, q.ref, q.alt)
-                                if entries:
-                                    v.INFO["CSQ"] = ",".join(entries)
-                                rs = rsids_of(element, q.ref, q.alt)
-                                if rs and not v.ID:
-                                    v.ID = ";".join(rs)
+                            entries = csq_entries(element, q.ref, q.alt) if element is not None else []
+                            if entries:
+                                v.INFO["CSQ"] = ",".join(entries)
+                            else:  # said on the record, so no step takes it for an unannotated input
+                                reason = stats.missing.get(q.key, "not_returned")
+                                if element is not None:
+                                    reason = "no_consequence"
+                                    stats.empty += 1
+                                    stats.missing[q.key] = reason
+                                # whitespace as '_' (as VEP writes it in CSQ), delimiters percent-encoded
+                                v.INFO[NOT_ANNOTATED_TAG] = escape_value("_".join(reason.split()))
+                            rs = rsids_of(element, q.ref, q.alt) if element is not None else []
+                            if rs and not v.ID:
+                                v.ID = ";".join(rs)
                         else:
                             stats.skipped += 1
                         writer.write_record(v)
