@@ -1247,6 +1247,11 @@ def _read_header(vcf: Path) -> _VcfHeader:
 # The screen
 # ---------------------------------------------------------------------------------------------
 
+def _first(items: Sequence[str], n: int) -> str:
+    """The first ``n`` items, comma-separated, with ``, ...`` when there are more (warning examples)."""
+    return ", ".join(items[:n]) + (", ..." if len(items) > n else "")
+
+
 #: VEP options that keep only some consequences of a variant (one per variant, allele or gene)
 _VEP_PICK_OPTIONS = frozenset({"pick", "pick_allele", "per_gene", "pick_allele_gene"})
 
@@ -2097,7 +2102,7 @@ class _Screen:
                        f"--min-gq {_fmt_number(self.config.min_gq)} could not be applied there, their genotypes were "
                        "judged on depth alone. Re-call with genotype qualities for the GQ rule.")
         if s.rest_not_annotated:
-            shown = ", ".join(s.rest_not_annotated[:5]) + (", ..." if len(s.rest_not_annotated) > 5 else "")
+            shown = _first(s.rest_not_annotated, 5)
             self._warn(f"WARNING {self.vcf_path}: the Ensembl REST server gave no consequence for "
                        f"{len(s.rest_not_annotated)} record(s) in the panel (INFO/{REST_NOT_ANNOTATED_TAG}: "
                        f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
@@ -2110,7 +2115,7 @@ class _Screen:
                        "HGVSp cross-check nor the codon check of atomised pieces could be applied to them. Annotate "
                        "with VEP --hgvs (the pipeline does).")
         if s.low_quality_called:
-            shown = ", ".join(s.low_quality_called[:10]) + (", ..." if len(s.low_quality_called) > 10 else "")
+            shown = _first(s.low_quality_called, 10)
             self._warn(f"WARNING {self.vcf_path}: {len(s.low_quality_called)} record(s) in the panel fail only the "
                        f"quality rule (QUAL < {_fmt_number(self.config.min_qual)} or FILTER not PASS) and have samples "
                        f"with a non-reference or not-assessable call: {shown}. They are dropped as low_quality and "
