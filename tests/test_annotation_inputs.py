@@ -229,3 +229,27 @@ def test_a_panel_record_the_rest_server_left_out_is_named_in_the_run_log(tmp_pat
     assert (row["reasons"], row["unconfirmed"]) == ("not_annotated", "yes")
     assert "the Ensembl REST server gave no consequence for 1 record(s) in the panel" in _screen_warnings(out)
     assert "chr10:70598010:G:A (not_returned)" in _screen_warnings(out)
+
+
+# --- consequence terms --------------------------------------------------------------------------------------
+
+
+def test_vep_terms_display_is_refused_at_the_header(tmp_path):
+    """VEP --terms display writes STOP_GAINED, SPLICE_SITE...: before, a LOW splice-region variant no
+    --consequences entry matched was dropped as impact_not_selected, and severities were not ranked."""
+    entry = dict(MANE_ENTRY, Consequence="STOP_GAINED")
+    vcf = vep_vcf(tmp_path / "display.vcf", FULL, csq(FULL, entry),
+                  command="vep --cache --canonical --hgvs --mane --offline --symbol --terms display --vcf")
+    with pytest.raises(UserInputError, match="VEP was run with --terms"):
+        A.read_layout(vcf)
+
+
+def test_unknown_consequence_terms_that_decide_are_named(tmp_path):
+    """The same output without its command line, or a term of a newer VEP: named in the run log."""
+    entry = dict(MANE_ENTRY, Consequence="SPLICE_SITE&SYNONYMOUS_CODING", IMPACT="LOW")
+    out = run(tmp_path, vep_vcf(tmp_path / "display.vcf", FULL, csq(FULL, entry, OTHER_ENTRY)))
+    assert out.variants["chr10:70598010:G:A"]["reasons"] == "impact_not_selected"
+    warnings = _screen_warnings(out)
+    assert "SPLICE_SITE (1), SYNONYMOUS_CODING (1)" in warnings and "--terms" in warnings
+    assert "does not know" not in _screen_warnings(run(tmp_path, vep_vcf(tmp_path / "so.vcf", FULL,
+                                                                        csq(FULL, MANE_ENTRY)), name="so"))

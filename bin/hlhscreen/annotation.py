@@ -158,6 +158,11 @@ def consequence_rank(term: str) -> int:
     return rank
 
 
+def is_known_consequence(term: str) -> bool:
+    """An Ensembl SO term of :data:`SO_CONSEQUENCES`, or a snpEff/older term ranked as one."""
+    return term in _RANK or term in _TERM_ALIASES
+
+
 def impact_rank(impact: Optional[str]) -> int:
     """0 for HIGH ... 3 for MODIFIER; missing or unknown impacts rank last."""
     if not impact:
@@ -906,6 +911,14 @@ def layout_from_header(
                 "panel gene or judged by a transcript",
                 "Re-run VEP without --most_severe/--summary, with --symbol --hgvs --canonical --mane (the pipeline's "
                 "--annotator vep does).",
+            )
+        if "terms" in vep_options:  # VEP leaves its default (--terms SO) out of the command line
+            raise UserInputError(
+                where, None, f"INFO/{tag}",
+                "VEP was run with --terms (##VEP-command-line): its Consequence column holds Ensembl display or NCBI "
+                "terms (STOP_GAINED, missense), not the Sequence Ontology terms the screen's rules and --consequences "
+                "name, so splice-region variants would be dropped and severities not ranked",
+                "Re-run VEP without --terms (SO terms are its default).",
             )
         missing = [name for name in REQUIRED_CSQ_FIELDS if name not in fields]
         if missing:

@@ -68,6 +68,7 @@ from hlhscreen.annotation import (
     VariantRecord,
     consequence_rank,
     contig_aliases,
+    is_known_consequence,
     count_header_lines,
     layout_from_header,
     old_record_alleles,
@@ -1126,6 +1127,7 @@ class ScreenSummary:
     most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
+    unknown_terms: Counter = field(default_factory=Counter)  # VEP consequence terms of no known SO term -> records
     low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
     whitelist_entries: int = 0  # whitelist rows that could be screened (in the panel regions)
     whitelist_unseen: List[str] = field(default_factory=list)  # of those, rows no VCF record matched
@@ -1800,6 +1802,8 @@ class _Screen:
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
         if in_panel and not record.annotated and REST_NOT_ANNOTATED_TAG in info:
             summary.rest_not_annotated.append(f"{variant_id} ({info[REST_NOT_ANNOTATED_TAG]})")
+        if in_panel and transcript is not None and self.layout.kind == "vep":
+            summary.unknown_terms.update(t for t in transcript.consequences if not is_known_consequence(t))
         if in_panel and transcript is not None:
             summary.most_severe_basis += basis == "most_severe"
             summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
@@ -2108,6 +2112,12 @@ class _Screen:
                        f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
                        "annotation (answers are cached; these are asked again), or annotate with VEP and a local "
                        "cache.")
+        if s.unknown_terms:
+            terms = ", ".join(f"{term} ({n})" for term, n in s.unknown_terms.most_common(10))
+            self._warn(f"WARNING {self.vcf_path}: consequence term(s) the screen does not know decided panel records: "
+                       f"{terms}. They are ranked after every Ensembl SO term and match no --consequences entry "
+                       "(only their IMPACT can keep a variant): check that VEP wrote Sequence Ontology terms (no "
+                       "--terms) and list a new term in --consequences if it should keep variants.")
         if s.no_hgvs:
             self._warn(f"WARNING {self.vcf_path}: {s.no_hgvs} record(s) in the panel were judged by a transcript "
                        "without HGVSc/HGVSp (VEP fills them only with --hgvs; snpEff -noHgvs): their consequence and "
