@@ -621,3 +621,24 @@ def test_protein_position_as_vep_writes_it():
     assert V.protein_position({"protein_end": 92}) == "?-92"
     assert V.protein_position({"protein_start": 91}) == "91-?"
     assert V.protein_position({}) == ""
+
+
+def test_a_server_of_another_assembly_is_refused(server, tmp_path):
+    """grch37.rest.ensembl.org answers GRCh38 positions on GRCh37 (assembly_name): before, its
+    consequences (other genes' bases) were written as if they were the variant's."""
+    fake = FakeVep()
+
+    def grch37(request: Request) -> Response:
+        answer = fake(request)
+        results = json.loads(answer.get_data())
+        for result in results:
+            result["assembly_name"] = "GRCh37"
+        return Response(json.dumps(results), status=200, content_type="application/json")
+
+    expect_vep(server, grch37)
+    out = tmp_path / "out.vcf"
+    with pytest.raises(UserInputError) as caught:
+        V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(2)), out, make_client(server, tmp_path, Sleeps()))
+    assert "annotates on GRCh37" in str(caught.value) and "grch37.rest.ensembl.org is GRCh37" in str(caught.value)
+    assert not out.exists() and not V.ResponseCache(tmp_path / "cache").get(
+        V.cache_key(server.url_for("/"), "GRCh38", V.DEFAULT_OPTIONS, V.QueryVariant("10", 70600000, "G", "A")))

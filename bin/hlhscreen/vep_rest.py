@@ -346,6 +346,7 @@ class VepRestClient:
             if refused.status != 400:
                 raise refused.as_error() from None
             return refused
+        self._check_assembly(results)
         found: List[Tuple[str, dict]] = []
         for element in results:
             echoed = " ".join(str(element["input"]).split())
@@ -368,6 +369,21 @@ class VepRestClient:
                 if len(self.stats.not_returned_examples) < 5:
                     self.stats.not_returned_examples.append(variant.key)
         return None
+
+    def _check_assembly(self, results: Sequence[Mapping[str, Any]]) -> None:
+        """Stop when the server annotated on another assembly (``assembly_name`` of each result): the
+        positions sent are GRCh38, and e.g. grch37.rest.ensembl.org would annotate them on GRCh37,
+        giving other genes' consequences without any error."""
+        for element in results:
+            named = element.get("assembly_name")
+            if named is not None and str(named) != self.assembly:
+                raise UserInputError(
+                    self.server, None, "--server",
+                    f"the server annotates on {named} (assembly_name of its answer for "
+                    f"'{' '.join(str(element.get('input', '')).split())}'), but the VCF's positions are {self.assembly}",
+                    f"Use an Ensembl REST server for {self.assembly} (e.g. {DEFAULT_SERVER}; "
+                    "grch37.rest.ensembl.org is GRCh37).",
+                )
 
     def post(self, body: Mapping[str, Any]) -> List[dict]:
         """POST one batch with retries; return the validated list of result objects."""
