@@ -253,3 +253,59 @@ def test_unknown_consequence_terms_that_decide_are_named(tmp_path):
     assert "SPLICE_SITE (1), SYNONYMOUS_CODING (1)" in warnings and "--terms" in warnings
     assert "does not know" not in _screen_warnings(run(tmp_path, vep_vcf(tmp_path / "so.vcf", FULL,
                                                                         csq(FULL, MANE_ENTRY)), name="so"))
+
+
+# --- a RefSeq annotation (snpEff RefSeq database) -----------------------------------------------------------
+
+SNPEFF_43T = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolani"\n'
+              '##SnpEffCmd="SnpEff  GRCh38.p7.RefSeq calls.vcf "\n'
+              '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: \'Allele | Annotation | '
+              'Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | '
+              'HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | '
+              'ERRORS / WARNINGS / INFO\' ">\n'
+              '##INFO=<ID=LOF,Number=.,Type=String,Description="Predicted loss of function effects for this variant. '
+              'Format: \'Gene_Name | Gene_ID | Number_of_transcripts_in_gene | Percent_of_transcripts_affected\'">\n'
+              '##INFO=<ID=NMD,Number=.,Type=String,Description="Predicted nonsense mediated decay effects for this '
+              'variant. Format: \'Gene_Name | Gene_ID | Number_of_transcripts_in_gene | '
+              'Percent_of_transcripts_affected\'">')
+
+
+def _snpeff_refseq_vcf(path: Path) -> Path:
+    # the MANE twin NM_001083116.3 is synonymous here, another RefSeq transcript missense
+    ann = ("A|synonymous_variant|LOW|PRF1|5551|transcript|NM_001083116.3|protein_coding|3/3|c.1383C>T|p.Leu461Leu|"
+           "1500/2500|1383/1668|461/555||,"
+           "A|missense_variant|MODERATE|PRF1|5551|transcript|NM_005041.6|protein_coding|3/3|c.1490C>T|p.Ala497Val|"
+           "1600/2600|1490/1775|497/590||")
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
+             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">', SNPEFF_43T,
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+             f"chr10\t70598010\t.\tG\tA\t100\tPASS\tANN={ann};LOF=(PRF1|5551|2|0.50)\tGT:DP:GQ\t0/1:30:99\t0/0:30:99"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_snpeff_refseq_annotation_is_judged_by_the_mane_refseq_twin(tmp_path):
+    """The panel's genes.tsv names each MANE transcript's RefSeq twin (refseq_transcript). Before: only its
+    Ensembl ids were read, no RefSeq transcript was MANE, and this variant (synonymous on MANE, missense on
+    another transcript) was kept as missense with summary_basis most_severe."""
+    out = run(tmp_path, _snpeff_refseq_vcf(tmp_path / "refseq.vcf"))
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["transcript"], row["summary_basis"], row["hgvsp"]) == ("NM_001083116.3", "mane_select", "p.Leu461=")
+    assert (row["decision"], row["reasons"]) == ("dropped", "impact_not_selected")
+
+
+def test_a_mane_list_matching_no_annotated_transcript_is_said(tmp_path):
+    import hlhscreen.screen as S
+    from test_screen_inputs import REGIONS, WHITELIST, Out, two_samples
+
+    listed = tmp_path / "mane.txt"
+    listed.write_text("ENST00000441259.2\n")  # Ensembl ids only, for a RefSeq annotation
+    vcf = _snpeff_refseq_vcf(tmp_path / "refseq.vcf")
+    summary = S.run_screen(vcf, REGIONS, WHITELIST, two_samples(tmp_path), tmp_path / "out", S.ScreenConfig(),
+                           mane_transcripts=listed)
+    out = Out(tmp_path / "out", summary)
+    assert out.variants["chr10:70598010:G:A"]["summary_basis"] == "most_severe"
+    assert "none of the 1 panel record(s) judged by a transcript was annotated on a transcript of the " \
+           "--mane-transcripts list" in _screen_warnings(out)

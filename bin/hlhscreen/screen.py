@@ -405,30 +405,38 @@ def af_for_decision(config: ScreenConfig, frequency: Frequency) -> Tuple[Optiona
 # ---------------------------------------------------------------------------------------------
 
 
+#: columns of a --mane-transcripts TSV read as MANE Select ids (Ensembl, and RefSeq when given)
+MANE_COLUMNS: Tuple[str, ...] = ("transcript_id", "refseq_transcript")
+
+
 def read_mane_transcripts(path: PathLike) -> FrozenSet[str]:
     """MANE Select transcript ids: one per line (``#`` comments), or a TSV whose header has a
-    ``transcript_id`` column (e.g. the panel's ``genes.tsv``). Versions are ignored."""
+    ``transcript_id`` column (e.g. the panel's ``genes.tsv``; its ``refseq_transcript`` column, the
+    RefSeq twins, is read too). Versions are ignored."""
     path = Path(path)
     if not path.is_file():
         raise UserInputError(path, None, "--mane-transcripts", "file not found", "Check the path.")
     ids: List[str] = []
-    column: Optional[int] = None
+    columns: Optional[List[int]] = None
     with open_text(path) as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.rstrip("\r\n")
             if not line.strip() or line.startswith("#"):
                 continue
             cols = line.split("\t")
-            if column is None and "transcript_id" in cols:
-                column = cols.index("transcript_id")
+            if columns is None and "transcript_id" in cols:
+                # the panel's genes.tsv also names the RefSeq twin of each MANE transcript: a RefSeq
+                # annotation (snpEff RefSeq database, VEP --refseq) is then judged by it too
+                columns = [cols.index(name) for name in MANE_COLUMNS if name in cols]
                 continue
-            value = cols[column if column is not None else 0].strip() if len(cols) > (column or 0) else ""
-            if not value or value == NA:
-                continue
-            if any(c.isspace() for c in value):
-                raise UserInputError(path, number, "transcript_id", f"{value!r} is not a transcript id",
-                                     "Give one transcript id per line (e.g. ENST00000441259.2).")
-            ids.append(strip_version(value))
+            for index in columns if columns is not None else [0]:
+                value = cols[index].strip() if len(cols) > index else ""
+                if not value or value == NA:
+                    continue
+                if any(c.isspace() for c in value):
+                    raise UserInputError(path, number, "transcript_id", f"{value!r} is not a transcript id",
+                                         "Give one transcript id per line (e.g. ENST00000441259.2).")
+                ids.append(strip_version(value))
     if not ids:
         raise UserInputError(path, None, "--mane-transcripts", "no transcript ids found",
                              "Give one transcript id per line, or a TSV with a transcript_id column.")
@@ -1125,6 +1133,7 @@ class ScreenSummary:
     shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
     most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
+    mane_basis: int = 0  # panel records judged by a MANE Select transcript
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
     unknown_terms: Counter = field(default_factory=Counter)  # VEP consequence terms of no known SO term -> records
@@ -1288,6 +1297,7 @@ class _Screen:
             self._warn(f"WARNING {vcf}: no population-frequency field of --af-fields is in the VCF header: every "
                        "variant is judged novel (no frequency filter applies). Annotate gnomAD frequencies first.")
         self._warn_transcript_choice(vcf, mane)
+        self.mane_listed = bool(mane)
         self.formats = header.formats
         if "GT" not in self.formats:
             raise UserInputError(vcf, None, "FORMAT", "the VCF header declares no FORMAT/GT, so no sample's genotype "
@@ -1806,6 +1816,7 @@ class _Screen:
             summary.unknown_terms.update(t for t in transcript.consequences if not is_known_consequence(t))
         if in_panel and transcript is not None:
             summary.most_severe_basis += basis == "most_severe"
+            summary.mane_basis += basis == "mane_select"
             summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
@@ -2112,6 +2123,12 @@ class _Screen:
                        f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
                        "annotation (answers are cached; these are asked again), or annotate with VEP and a local "
                        "cache.")
+        if self.mane_listed and not self.layout.transcript_flags and s.most_severe_basis and not s.mane_basis:
+            self._warn(f"WARNING {self.vcf_path}: none of the {s.most_severe_basis} panel record(s) judged by a "
+                       "transcript was annotated on a transcript of the --mane-transcripts list (its ids are not the "
+                       "annotation's: e.g. Ensembl ENST ids for a RefSeq NM_ annotation, or another release): each "
+                       "was judged by the most severe transcript of its gene instead (summary_basis most_severe). "
+                       "List the annotation's own ids (the panel's genes.tsv names both Ensembl and RefSeq ids).")
         if s.unknown_terms:
             terms = ", ".join(f"{term} ({n})" for term, n in s.unknown_terms.most_common(10))
             self._warn(f"WARNING {self.vcf_path}: consequence term(s) the screen does not know decided panel records: "
