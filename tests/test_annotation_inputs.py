@@ -307,5 +307,21 @@ def test_a_mane_list_matching_no_annotated_transcript_is_said(tmp_path):
                            mane_transcripts=listed)
     out = Out(tmp_path / "out", summary)
     assert out.variants["chr10:70598010:G:A"]["summary_basis"] == "most_severe"
-    assert "none of the 1 panel record(s) judged by a transcript was annotated on a transcript of the " \
-           "--mane-transcripts list" in _screen_warnings(out)
+    assert "none of the 1 panel record(s) judged by a transcript was judged by a MANE Select one" in \
+        _screen_warnings(out)
+
+
+def test_vep_mane_column_empty_everywhere_is_said(tmp_path):
+    """VEP 103 with a RefSeq cache (ensembl-vep issue 955), or a GTF without MANE tags: MANE_SELECT is in
+    the header and empty in every entry; the variant is judged by the canonical transcript."""
+    import hlhscreen.screen as S
+    from test_screen_inputs import REGIONS, WHITELIST, Out, two_samples
+
+    info = csq(FULL, MANE_ENTRY, OTHER_ENTRY, drop=("MANE_SELECT",))
+    vcf = vep_vcf(tmp_path / "empty_mane.vcf", FULL, info)
+    summary = S.run_screen(vcf, REGIONS, WHITELIST, two_samples(tmp_path), tmp_path / "out", S.ScreenConfig())
+    out = Out(tmp_path / "out", summary)
+    assert out.variants["chr10:70598010:G:A"]["summary_basis"] == "canonical"
+    assert "was judged by a MANE Select one" in _screen_warnings(out)
+    assert "was judged by a MANE Select one" not in _screen_warnings(run(tmp_path, vep_vcf(
+        tmp_path / "mane.vcf", FULL, csq(FULL, MANE_ENTRY, OTHER_ENTRY)), name="mane"))

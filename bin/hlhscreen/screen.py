@@ -1134,6 +1134,7 @@ class ScreenSummary:
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
     most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
     mane_basis: int = 0  # panel records judged by a MANE Select transcript
+    canonical_basis: int = 0  # panel records judged by a canonical (not MANE) transcript
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
     unknown_terms: Counter = field(default_factory=Counter)  # VEP consequence terms of no known SO term -> records
@@ -1817,6 +1818,7 @@ class _Screen:
         if in_panel and transcript is not None:
             summary.most_severe_basis += basis == "most_severe"
             summary.mane_basis += basis == "mane_select"
+            summary.canonical_basis += basis == "canonical"
             summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
@@ -2123,12 +2125,16 @@ class _Screen:
                        f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
                        "annotation (answers are cached; these are asked again), or annotate with VEP and a local "
                        "cache.")
-        if self.mane_listed and not self.layout.transcript_flags and s.most_severe_basis and not s.mane_basis:
-            self._warn(f"WARNING {self.vcf_path}: none of the {s.most_severe_basis} panel record(s) judged by a "
-                       "transcript was annotated on a transcript of the --mane-transcripts list (its ids are not the "
-                       "annotation's: e.g. Ensembl ENST ids for a RefSeq NM_ annotation, or another release): each "
-                       "was judged by the most severe transcript of its gene instead (summary_basis most_severe). "
-                       "List the annotation's own ids (the panel's genes.tsv names both Ensembl and RefSeq ids).")
+        mane_expected = self.mane_listed or {"MANE_SELECT", "MANE"} & set(self.layout.transcript_flags)
+        fallback = s.most_severe_basis + s.canonical_basis
+        if mane_expected and fallback and not s.mane_basis:
+            self._warn(f"WARNING {self.vcf_path}: none of the {fallback} panel record(s) judged by a transcript was "
+                       "judged by a MANE Select one: the annotation flags none (VEP's MANE_SELECT column empty, as "
+                       "with VEP 103's RefSeq cache or a GTF without MANE tags) and the --mane-transcripts list, if "
+                       "any, names none of the annotated transcripts (e.g. Ensembl ENST ids for a RefSeq NM_ "
+                       "annotation, or another release). They were judged by the canonical or the most severe "
+                       "transcript of their gene (summary_basis). List the annotation's own ids (the panel's genes.tsv "
+                       "names both Ensembl and RefSeq ids), or annotate with VEP --mane.")
         if s.unknown_terms:
             terms = ", ".join(f"{term} ({n})" for term, n in s.unknown_terms.most_common(10))
             self._warn(f"WARNING {self.vcf_path}: consequence term(s) the screen does not know decided panel records: "
