@@ -642,3 +642,16 @@ def test_a_server_of_another_assembly_is_refused(server, tmp_path):
     assert "annotates on GRCh37" in str(caught.value) and "grch37.rest.ensembl.org is GRCh37" in str(caught.value)
     assert not out.exists() and not V.ResponseCache(tmp_path / "cache").get(
         V.cache_key(server.url_for("/"), "GRCh38", V.DEFAULT_OPTIONS, V.QueryVariant("10", 70600000, "G", "A")))
+
+
+def test_batches_that_always_time_out_say_to_ask_fewer_variants(server, tmp_path):
+    def slow(request: Request) -> Response:
+        time.sleep(0.6)
+        return FakeVep()(request)
+
+    expect_vep(server, slow)
+    retry = V.RetryPolicy(max_attempts=2, base_delay=0, read_timeout=0.2, connect_timeout=2)
+    with pytest.raises(UserInputError) as caught:
+        V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(3)), tmp_path / "out.vcf",
+                       make_client(server, tmp_path, Sleeps(), retry=retry))
+    assert "timed out" in str(caught.value) and "--batch-size below 3" in str(caught.value)

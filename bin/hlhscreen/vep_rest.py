@@ -441,10 +441,12 @@ class VepRestClient:
                     self._wait(self.retry.backoff(attempt), last_problem, attempt)
                 continue
             raise RequestRefused(self.url, status, _error_text(response))
+        smaller = (f", ask fewer variants per request (--batch-size below {len(body.get('variants', ()))})"
+                   if last_problem.startswith("timed out") and len(body.get("variants", ())) > 1 else "")
         raise UserInputError(
             self.url, None, "response",
             f"no usable answer after {self.retry.max_attempts} attempts (last: {last_problem})",
-            "Try again later (finished batches are cached), raise --max-attempts, or use "
+            f"Try again later (finished batches are cached), raise --max-attempts{smaller}, or use "
             "`--annotator offline`.",
         )
 
