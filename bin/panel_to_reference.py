@@ -6,7 +6,7 @@ Writes, into --outdir:
   panel_callability.tsv                           one row per panel gene: callable, partly_callable
                                                   or not_callable, with the reason
   panel_callability_mqc.tsv                       the same for MultiQC (genes not called)
-A gene the reference lacks, or (with --intervals) the capture kit does not cover, is reported, not
+A gene the reference lacks, bases that are N or IUPAC codes in the reference (--fasta), or (with --intervals) the capture kit does not cover, is reported, not
 dropped in silence; a naming mismatch (10 vs chr10) is an error unless --harmonise-contigs; no callable
 gene at all is an error (hlhscreen/callability.py, hlhscreen/intervals.py).
 """
@@ -22,6 +22,7 @@ from hlhscreen import callability as C
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.intervals import capture_error, place_intervals, restrict_to_capture
+from hlhscreen.reference_bases import ReferenceBases
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -29,6 +30,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--regions", type=Path, required=True, help="panel regions BED (exons + padding)")
     parser.add_argument("--targets", type=Path, required=True, help="panel calling targets BED")
     parser.add_argument("--fai", type=Path, required=True, help="index of the reference FASTA (samtools faidx)")
+    parser.add_argument("--fasta", type=Path,
+                        help="the reference FASTA (uncompressed, indexed by --fai): panel bases that are N or IUPAC "
+                             "codes in it are not callable and are named so (without it, bases are not checked)")
     parser.add_argument("--windows", type=Path, help="windows table when the FASTA holds windows cut from GRCh38")
     parser.add_argument("--harmonise-contigs", action="store_true",
                         help="map the panel's contig names onto the reference's (10 <-> chr10) instead of failing")
@@ -40,6 +44,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     layout = C.reference_layout(None, args.fai, args.windows)
     regions = C.place_bed(args.regions, layout, args.harmonise_contigs)
     targets = C.place_bed(args.targets, layout, args.harmonise_contigs)
+    if args.fasta is not None:
+        with ReferenceBases(args.fasta, args.fai) as bases:
+            regions = C.exclude_uncallable_bases(regions, bases)
+            targets = C.exclude_uncallable_bases(targets, bases)
     genes = C.gene_callability(regions)
     if all(gene.status == C.NOT_CALLABLE for gene in genes):
         raise UserInputError(args.regions, None, "chrom",

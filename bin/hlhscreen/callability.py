@@ -27,6 +27,7 @@ from typing import IO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from .annotation import contig_aliases
 from .errors import UserInputError
 from .panel import Region, chrom_sort_key, load_regions
+from .reference_bases import ReferenceBases
 from .windows import Window, check_against_contigs, read_windows, window_pieces
 
 PathLike = Union[str, os.PathLike]
@@ -201,6 +202,28 @@ def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False, w
     return [placer.place(region) for region in _in_file_order(load_regions(bed))]
 
 
+def exclude_uncallable_bases(placements: Sequence[Placement], bases: ReferenceBases) -> List[Placement]:
+    """The placements without the reference's N and IUPAC-coded bases (:mod:`hlhscreen.reference_bases`),
+    each such cut named as a reason of its region."""
+    result: List[Placement] = []
+    for placement in placements:
+        pieces: List[Tuple[str, int, int]] = []
+        reasons = [placement.reason] if placement.reason else []
+        for contig, start, end in placement.pieces:
+            at = start
+            for run_start, run_end, reason in bases.uncallable(contig, start, end):
+                if run_start > at:
+                    pieces.append((contig, at, run_start))
+                at = run_end
+                if reason not in reasons:
+                    reasons.append(reason)
+            if end > at:
+                pieces.append((contig, at, end))
+        result.append(Placement(placement.region, placement.genome_contig, tuple(pieces),
+                                "; ".join(reasons) if reasons else None))
+    return result
+
+
 def _in_file_order(regions: Iterable[Region]) -> List[Region]:
     return sorted(regions, key=lambda r: r.line)
 
@@ -255,8 +278,9 @@ def gene_callability(placements: Sequence[Placement]) -> List[GeneCallability]:
             entry[1] += 1
             entry[2] += region.end - region.start
             entry[3] += placement.callable_bp
-            if placement.reason and placement.reason not in entry[4]:
-                entry[4].append(placement.reason)
+            for reason in placement.reason.split("; ") if placement.reason else ():
+                if reason not in entry[4]:
+                    entry[4].append(reason)
     rows = [GeneCallability(gene, chrom, n, bp, ok, tuple(reasons))
             for gene, (chrom, n, bp, ok, reasons, _) in tally.items()]
     order = {gene: (chrom_sort_key(entry[0]), entry[5]) for gene, entry in tally.items()}

@@ -8,6 +8,7 @@ process PANEL_TO_REFERENCE {
     input:
     path regions
     path targets
+    path fasta       // uncompressed: its N and IUPAC-coded bases under the panel cannot be called
     path fai
     path windows     // [] for a plain reference
     path intervals   // capture targets BED (--intervals), or []: panel genes outside them are not assessed
@@ -27,7 +28,7 @@ process PANEL_TO_REFERENCE {
     def window_table = windows ? "--windows $windows" : ''
     def capture = intervals ? "--intervals $intervals" : ''
     """
-    panel_to_reference.py $args --regions $regions --targets $targets --fai $fai $window_table $capture --outdir .
+    panel_to_reference.py $args --regions $regions --targets $targets --fasta $fasta --fai $fai $window_table $capture --outdir .
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

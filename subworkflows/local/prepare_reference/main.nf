@@ -66,7 +66,7 @@ workflow PREPARE_REFERENCE {
     ch_multiqc = Channel.empty()
     if (panel) {
         // the capture targets also decide which panel genes are assessed at all (panel_callability.tsv)
-        PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fai, windows, intervals)
+        PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fasta, ch_fai, windows, intervals)
         ch_regions = PANEL_TO_REFERENCE.out.regions
         ch_targets = PANEL_TO_REFERENCE.out.targets
         ch_callability = PANEL_TO_REFERENCE.out.callability
