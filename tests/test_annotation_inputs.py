@@ -325,3 +325,13 @@ def test_vep_mane_column_empty_everywhere_is_said(tmp_path):
     assert "was judged by a MANE Select one" in _screen_warnings(out)
     assert "was judged by a MANE Select one" not in _screen_warnings(run(tmp_path, vep_vcf(
         tmp_path / "mane.vcf", FULL, csq(FULL, MANE_ENTRY, OTHER_ENTRY)), name="mane"))
+
+
+def test_panel_records_annotated_only_with_other_genes_are_said(tmp_path):
+    """A panel gene under another symbol in the annotation (an older HGNC name, another release): before,
+    every variant of the gene was dropped as no_panel_gene_annotation with only a count."""
+    renamed = [dict(e, SYMBOL="PRF1_OLD") for e in (MANE_ENTRY, OTHER_ENTRY)]
+    out = run(tmp_path, vep_vcf(tmp_path / "renamed.vcf", FULL, csq(FULL, *renamed)))
+    assert out.variants["chr10:70598010:G:A"]["reasons"] == "no_panel_gene_annotation"
+    assert "1 record(s) inside panel gene intervals carry annotation only for other genes (1 in PRF1 annotated " \
+           "as PRF1_OLD)" in _screen_warnings(out)

@@ -1138,6 +1138,8 @@ class ScreenSummary:
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
     unknown_terms: Counter = field(default_factory=Counter)  # VEP consequence terms of no known SO term -> records
+    #: panel records annotated only with other genes: (panel gene(s), the genes named instead) -> records
+    other_gene_only: Counter = field(default_factory=Counter)
     low_quality_called: List[str] = field(default_factory=list)  # qualifying but for quality, with calls
     whitelist_entries: int = 0  # whitelist rows that could be screened (in the panel regions)
     whitelist_unseen: List[str] = field(default_factory=list)  # of those, rows no VCF record matched
@@ -1813,6 +1815,8 @@ class _Screen:
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
         if in_panel and not record.annotated and REST_NOT_ANNOTATED_TAG in info:
             summary.rest_not_annotated.append(f"{variant_id} ({info[REST_NOT_ANNOTATED_TAG]})")
+        if in_panel and transcript is None and record.annotated and panel_genes:
+            summary.other_gene_only[("/".join(panel_genes), "/".join(record.genes) or "none")] += 1
         if in_panel and transcript is not None and self.layout.kind == "vep":
             summary.unknown_terms.update(t for t in transcript.consequences if not is_known_consequence(t))
         if in_panel and transcript is not None:
@@ -2135,6 +2139,13 @@ class _Screen:
                        "annotation, or another release). They were judged by the canonical or the most severe "
                        "transcript of their gene (summary_basis). List the annotation's own ids (the panel's genes.tsv "
                        "names both Ensembl and RefSeq ids), or annotate with VEP --mane.")
+        if s.other_gene_only:
+            shown = _first([f"{n} in {panel} annotated as {other}" for (panel, other), n in s.other_gene_only.most_common()], 5)
+            self._warn(f"WARNING {self.vcf_path}: {sum(s.other_gene_only.values())} record(s) inside panel gene "
+                       f"intervals carry annotation only for other genes ({shown}) and are dropped as "
+                       "no_panel_gene_annotation, their carriers counted as non-carriers. Expected for a gene overlapping "
+                       "a panel gene when VEP kept one consequence (--pick); otherwise check that the annotation and "
+                       "the panel name the gene alike (another HGNC symbol, another gene model release).")
         if s.unknown_terms:
             terms = ", ".join(f"{term} ({n})" for term, n in s.unknown_terms.most_common(10))
             self._warn(f"WARNING {self.vcf_path}: consequence term(s) the screen does not know decided panel records: "
