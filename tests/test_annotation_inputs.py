@@ -195,6 +195,9 @@ def test_vep_without_hgvs_decides_the_same_and_says_what_was_not_checked(tmp_pat
     ('##INFO=<ID=ANNOVAR_DATE,Number=1,Type=String,Description="Flag the start of ANNOVAR annotation for one '
      'alternative allele">\n##INFO=<ID=Func.refGene,Number=.,Type=String,Description="Func.refGene annotation '
      'provided by ANNOVAR">', "ANNOVAR"),
+    ('##INFO=<ID=SYMBOL,Number=.,Type=String,Description="The SYMBOL field from INFO/CSQ">\n'
+     '##INFO=<ID=Consequence,Number=.,Type=String,Description="The Consequence field from INFO/CSQ">',
+     "bcftools +split-vep"),
 ])
 def test_other_annotators_are_named_not_called_unannotated(tmp_path, header, named):
     """Before: 'declares neither INFO/CSQ nor INFO/ANN: the file is not annotated' for a file that is."""

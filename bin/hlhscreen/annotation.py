@@ -814,7 +814,17 @@ def _unsupported_annotation(infos: Mapping[str, Mapping[str, str]]) -> Optional[
             return what
     if any(tag.startswith("Func.") or tag.startswith("ExonicFunc.") for tag in infos):
         return _UNSUPPORTED_ANNOTATIONS[-1][1]
+    split = sorted(tag for tag, attributes in infos.items()
+                   if _SPLIT_VEP_DESCRIPTION.match(attributes.get("Description", "").strip('"')))
+    if split:
+        return (f"bcftools +split-vep's per-field INFO tags ({', '.join(split[:4])}{', ...' if len(split) > 4 else ''}) "
+                "without the INFO/CSQ or INFO/ANN they were split from (removed with -x, so the per-transcript entries "
+                "are gone)")
     return None
+
+
+# bcftools +split-vep describes each INFO tag it writes as "The <field> field from INFO/CSQ"
+_SPLIT_VEP_DESCRIPTION = re.compile(r"^The \S+ field from INFO/\w+")
 
 
 def _af_specs(af_fields: AfFields) -> Tuple[FieldSpec, ...]:
