@@ -655,3 +655,13 @@ def test_batches_that_always_time_out_say_to_ask_fewer_variants(server, tmp_path
         V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(3)), tmp_path / "out.vcf",
                        make_client(server, tmp_path, Sleeps(), retry=retry))
     assert "timed out" in str(caught.value) and "--batch-size below 3" in str(caught.value)
+
+
+def test_a_cached_answer_of_another_assembly_is_refused(server, tmp_path):
+    """A cache filled from a GRCh37 server before answers were checked is not trusted either."""
+    expect_vep(server, FakeVep())
+    client = make_client(server, tmp_path, Sleeps())
+    variant = V.QueryVariant("10", 70600000, "G", "A")
+    client.cache.put_many([(client.key(variant), dict(fake_result(variant.input_line), assembly_name="GRCh37"))])
+    with pytest.raises(UserInputError, match="annotates on GRCh37"):
+        V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(1)), tmp_path / "out.vcf", client)

@@ -282,7 +282,10 @@ class VepRestClient:
         return cache_key(self.server, self.assembly, self.options, variant)
 
     def cached(self, variant: QueryVariant) -> Optional[dict]:
-        return self.cache.get(self.key(variant))
+        element = self.cache.get(self.key(variant))
+        if element is not None:  # a cache filled before answers were checked for their assembly
+            self._check_assembly([element])
+        return element
 
     # -- fetching ------------------------------------------------------------------------------
     def fetch(self, variants: Iterable[QueryVariant]) -> FetchStats:
