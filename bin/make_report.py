@@ -30,6 +30,8 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--sex", default=None, help="sex.tsv from SEX_CHECK (given, inferred and used sex)")
     parser.add_argument("--clinvar-release", default=None,
                         help="clinvar_release.json from CLINVAR_ANNOTATE (the ClinVar release cited)")
+    parser.add_argument("--risk-factors", default=None,
+                        help="the run's risk-factor whitelist (risk_factors.tsv): entries no variant matched are listed")
     parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--panel-callability", default=None,
@@ -50,7 +52,8 @@ def main(argv: Optional[list] = None) -> int:
                                  "Use YYYY-MM-DD, e.g. 2025-01-31.") from None
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
-               panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release)
+               panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
+               risk_factors=args.risk_factors)
     return 0
 
 

@@ -543,6 +543,7 @@ def test_power_sentences_for_every_class():
                                    "to scale an odds ratio from; at least 3 of the 12 cases would have to carry a kept "
                                    "variant for p \u2264 0.05 (with 0 of 32 controls).")
     assert "cases cannot carry it more often" in sentence(12, 32, 32)
+    assert sentence(3, 1, 1).startswith("G: the one control carries a kept variant, so")  # not "all 1 controls"
     assert "even if the one case carried" in sentence(1, 32, 4) and "With 1 case," in sentence(1, 32, 4)
     assert "1 of 32 controls (3.1%) carries" in sentence(12, 32, 1)
     assert "so there is no control frequency to scale an odds ratio from; all 4 cases would have to carry" in \
@@ -1050,6 +1051,17 @@ def test_cli_writes_report(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "hlhscreen_report.html").exists()
+    # with the run's whitelist (the pipeline passes the panel's): the entry no variant matched is listed
+    whitelist = tmp_path / "risk_factors.tsv"
+    whitelist.write_text("gene\tbuild\tchrom\tpos\tref\talt\trsid\ttranscript\thgvsc\thgvsp\tevidence\treason\n"
+                         "PRF1\tGRCh38\tchr10\t70600631\tG\tA\trs35947132\tNA\tNA\tp.Ala91Val\tPMID:1\tx\n"
+                         "PRF1\tGRCh38\tchr10\t70598700\tG\tT\tNA\tNA\tNA\tNA\tPMID:2\ty\n")
+    result = subprocess.run([sys.executable, str(BIN / "make_report.py"), *cli_args(paths, tmp_path / "wl"),
+                             "--risk-factors", str(whitelist)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    text = section_text((tmp_path / "wl" / "hlhscreen_report.html").read_text(encoding="utf-8"), "variants")
+    assert "Risk-factor whitelist entries not seen" in text and "1 of the 2 whitelist entries" in text
+    assert "chr10:70598700:G:T" in text
 
 
 def test_cli_user_error_exit_2(tmp_path, capsys):
@@ -1072,6 +1084,34 @@ def test_cli_rejects_bad_run_date(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ the real producers
+
+
+def test_whitelist_entries_no_variant_matched_are_listed(tmp_path):
+    """SCREEN on its example VCF with a whitelist row no record matches (nobody called with it, or
+    written otherwise): the report lists it as not seen. Before: the report could not tell, the row
+    was simply absent from the kept table, like a variant nobody carries."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "screen"
+    whitelist = tmp_path / "risk_factors.tsv"
+    whitelist.write_text((fixtures / "risk_factors.tsv").read_text()
+                         + "PRF1\tGRCh38\t10\t70598700\tG\tT\tNA\tNA\tNA\tp.Gly340Val\tPMID:2\tnever called\tNA\tNA\tNA\n")
+    vcf_samples = next(line for line in (fixtures / "example.vcf").read_text().splitlines()
+                       if line.startswith("#CHROM")).split("\t")[9:]
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
+                                                   for s in vcf_samples))
+    screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", whitelist, samples, tmp_path / "screen",
+                      screen.ScreenConfig(harmonise_contigs=True))
+    seen = report.read_whitelist_seen(whitelist, tmp_path / "screen" / "variants.tsv")
+    assert [(factor.variant_id, decision) for factor, decision in seen] == [
+        (A91V, "kept"), ("10:70598700:G:T", None)]  # 10 vs the panel's chr10: compared as one chromosome
+    data = types.SimpleNamespace(whitelist=seen)
+    text = str(report.whitelist_unseen_part(data))
+    assert "1 of the 2 whitelist entries matched no variant called in this run" in text
+    assert "10:70598700:G:T" in text and "p.Gly340Val" in text and A91V not in text
+    assert "The one whitelist entry matched a variant called" in str(
+        report.whitelist_unseen_part(types.SimpleNamespace(whitelist=seen[:1])))
+    assert "The whitelist is empty." in str(report.whitelist_unseen_part(types.SimpleNamespace(whitelist=[])))
+    assert str(report.whitelist_unseen_part(types.SimpleNamespace(whitelist=None))) == ""
 
 
 def test_report_on_real_screen_and_cohort_outputs(tmp_path):

@@ -127,8 +127,8 @@ def power_sentence(row: PowerRow, carrier_word: str = "a kept variant") -> str:
         return (f"{row.gene}: no control carries {carrier_word} (0 of {n2}), so there is no control frequency to "
                 f"scale an odds ratio from; {needed}.")
     if row.note == "all_controls_carry":
-        return (f"{row.gene}: all {n2} controls carry {carrier_word}, so cases cannot carry it more often; no "
-                f"excess can be detected.")
+        who = "the one control carries" if n2 == 1 else f"all {n2} controls carry"
+        return (f"{row.gene}: {who} {carrier_word}, so cases cannot carry it more often; no excess can be detected.")
     powers = [value for value in row.powers if value is not None]
     parts = [f"{'an odds ratio of ' if index == 0 else 'of '}{odds_text(odds)} with {percent(value)}"
              + (" probability" if index == 0 else "")

@@ -41,6 +41,7 @@ from . import clinvar as clinvar_lib
 from . import sex as sex_lib
 from .errors import UserInputError
 from .files import atomic_output
+from .panel import RiskFactor, load_risk_factors
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
 from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_tsv
 
@@ -210,6 +211,9 @@ class ReportData:
     sexes: List[SexRow] = field(default_factory=list)       # sex.tsv rows (empty: not given)
     clinvar: Optional[Dict[str, Any]] = None                 # clinvar_release.json (None: no ClinVar)
     candidates: List[RiskFactorCandidate] = field(default_factory=list)
+    # the risk-factor whitelist's rows with the variants.tsv decision of their record (None: no record
+    # of that allele, not seen); None when the whitelist was not given
+    whitelist: Optional[List[Tuple[RiskFactor, Optional[str]]]] = None
 
     @cached_property
     def gene_gaps(self) -> GeneGaps:
@@ -530,10 +534,28 @@ def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mappin
                              "Give power.tsv of the same COHORT_STATS run.")
 
 
+def read_whitelist_seen(risk_factors: PathLike, variants: PathLike) -> List[Tuple[RiskFactor, Optional[str]]]:
+    """Each whitelist row (file order) with the decision of the variants.tsv record it matched
+    (``whitelisted = yes``), None when no record matched (not seen). Chromosomes are compared
+    whatever their spelling (``chr10``/``10``): SCREEN writes the panel's."""
+    def site(chrom: str, pos: str, ref: str, alt: str) -> Tuple[str, str, str, str]:
+        return (sex_lib.chromosome(chrom) or chrom, pos, ref, alt)
+
+    decisions: Dict[Tuple[str, str, str, str], str] = {}
+    for _, row in read_tsv(variants, ("variant_id", "decision", "whitelisted"), "--variants"):
+        if row["whitelisted"].strip() == "yes":
+            parts = row["variant_id"].strip().rsplit(":", 3)
+            if len(parts) == 4:
+                decisions[site(*parts)] = row["decision"].strip()
+    rows = sorted(load_risk_factors(risk_factors).values(), key=lambda factor: factor.line)
+    return [(f, decisions.get(site(f.chrom, str(f.pos), f.ref, f.alt))) for f in rows]
+
+
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
          versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
-         sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None) -> ReportData:
+         sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
+         risk_factors: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input."""
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
@@ -553,6 +575,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         sexes=read_sexes(sex, groups, samples) if sex is not None else [],
         clinvar=read_clinvar_release(clinvar_release) if clinvar_release is not None else None,
         candidates=read_risk_factor_candidates(variants),
+        whitelist=read_whitelist_seen(risk_factors, variants) if risk_factors is not None else None,
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
@@ -1234,7 +1257,8 @@ def kept_variants_section(data: ReportData) -> Html:
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
                    "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
-                   summary, clinvar_note(data), body, risk_factor_candidates_part(data), unconfirmed_part(data),
+                   summary, clinvar_note(data), body, risk_factor_candidates_part(data), whitelist_unseen_part(data),
+                   unconfirmed_part(data),
                    gene_not_assessable_part(data))
 
 
@@ -1294,6 +1318,28 @@ def candidate_why(candidate: RiskFactorCandidate, params: Mapping[str, Any]) -> 
     if other:
         parts.append(tag("div", "whitelisting does not waive the other reason(s): " + ", ".join(other)))
     return join(parts)
+
+
+def whitelist_unseen_part(data: ReportData) -> Html:
+    """Whitelist rows no record of the run matched: they kept nothing, which the kept table cannot show."""
+    if data.whitelist is None:
+        return Html("")
+    unseen = [factor for factor, decision in data.whitelist if decision is None]
+    heading = tag("h3", "Risk-factor whitelist entries not seen")
+    if not unseen:
+        every = "The one whitelist entry" if len(data.whitelist) == 1 else f"Each of the {len(data.whitelist)} whitelist entries"
+        return join([heading, tag("p", f"{every} matched a variant called in this run." if data.whitelist
+                                       else "The whitelist is empty.")])
+    rows = [(tag("strong", f.gene), f.variant_id, optional_text(f.hgvsp) or NA, optional_text(f.rsid) or NA,
+             f.evidence) for f in unseen]
+    return join([
+        heading,
+        tag("p", f"{len(unseen)} of the {len(data.whitelist)} whitelist entries matched no variant called in this run, "
+                 "so they kept nothing: no sample was called with that allele, or the entry is not written as the "
+                 "variant calls write it (position, REF and ALT after normalisation). Their absence from the table "
+                 "above is not evidence that no patient carries them if the entry is written otherwise."),
+        table(["Gene", "Variant (GRCh38)", "HGVSp", "rsID", "Evidence"], rows),
+    ])
 
 
 def unconfirmed_part(data: ReportData) -> Html:
@@ -1907,9 +1953,9 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
                versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
-               clinvar_release: Optional[PathLike] = None) -> Dict[str, Path]:
+               clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params, panel_callability, sex, clinvar_release)
+                versions, params, panel_callability, sex, clinvar_release, risk_factors)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

@@ -20,6 +20,7 @@ process REPORT {
     path versions_yml, stageAs: 'software_versions.yml'
     path params_json, stageAs: 'params.json'
     path panel_callability
+    path risk_factors        // the run's whitelist (risk_factors.tsv): entries no variant matched are listed
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -40,6 +41,7 @@ process REPORT {
         --power $power --sex $sex $clinvar_arg \\
         --versions software_versions.yml --params params.json \\
         --panel-callability $panel_callability \\
+        --risk-factors $risk_factors \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml
