@@ -338,3 +338,30 @@ def test_panel_records_annotated_only_with_other_genes_are_said(tmp_path):
     assert out.variants["chr10:70598010:G:A"]["reasons"] == "no_panel_gene_annotation"
     assert "1 record(s) inside panel gene intervals carry annotation only for other genes (1 in PRF1 annotated " \
            "as PRF1_OLD)" in _screen_warnings(out)
+
+
+# --- layouts that are read right (checked in the session 9 audit; kept as regressions) ----------------------
+
+
+@pytest.mark.parametrize("fields, entry, basis, tag", [
+    # --fields Allele,Consequence,IMPACT,SYMBOL,Feature,HGVSc,HGVSp: no Gene, Feature_type, flags
+    (("Allele", "Consequence", "IMPACT", "SYMBOL", "Feature", "HGVSc", "HGVSp"), MANE_ENTRY, "mane_select", "CSQ"),
+    # VEP 97-102: --mane wrote one MANE column holding the RefSeq twin's id
+    (VCF_COLS + ("CANONICAL", "MANE"), dict(MANE_ENTRY, MANE="NM_001083116.3"), "mane_select", "CSQ"),
+    # --vcf_info_field ANN with --allele_number --minimal
+    (FULL + ("ALLELE_NUM", "MINIMISED"), dict(MANE_ENTRY, ALLELE_NUM="1", MINIMISED="1"), "mane_select", "ANN"),
+])
+def test_other_vep_layouts_are_read(tmp_path, fields, entry, basis, tag):
+    out = run(tmp_path, vep_vcf(tmp_path / "layout.vcf", fields, csq(fields, entry, OTHER_ENTRY), tag=tag))
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["gene"], row["transcript"], row["summary_basis"], row["hgvsp"], row["decision"]) == \
+        ("PRF1", "ENST00000441259.2", basis, "p.Gln462Ter", "kept")
+    annotation_warnings = ("most severe", "MANE Select one", "HGVSc/HGVSp", "other genes", "does not know",
+                           "VEP was run")
+    assert not [w for w in out.summary.warnings if any(text in w for text in annotation_warnings)]
+
+
+def test_snpeff_43t_header_with_lof_and_nmd_is_read():
+    header = "##fileformat=VCFv4.2\n" + SNPEFF_43T + "\n"
+    layout = A.layout_from_header(header)
+    assert (layout.kind, layout.info_tag, len(layout.fields)) == ("snpeff", "ANN", 16)
