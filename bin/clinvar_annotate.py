@@ -21,6 +21,7 @@ from typing import Dict, List, Optional
 import pysam
 
 from hlhscreen import clinvar
+from hlhscreen.annotation import require_biallelic
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output, atomic_path, open_text
 
@@ -57,6 +58,8 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                 if len(fields) < 8:
                     raise UserInputError(vcf, number, "record", "fewer than 8 columns", "Give a VCF file.")
                 records += 1
+                # a multi-allelic record matches no ClinVar allele whole: it would read "not in ClinVar"
+                require_biallelic(vcf, number, fields[0], int(fields[1]), fields[4].split(","))
                 target = mapping.get(fields[0]) or clinvar.contig_map([fields[0]], clinvar_contigs).get(fields[0])
                 entry = None
                 if target is not None and fields[4] not in (".", "*"):

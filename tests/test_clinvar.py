@@ -277,6 +277,18 @@ def test_a_somatic_only_record_gives_its_ids_and_no_germline_classification(tmp_
     assert clinvar.clnsig_column(entry) == "no_germline_classification" and not clinvar.is_pathogenic(entry.clnsig)
 
 
+def test_an_unsplit_cohort_record_is_refused(tmp_path, ncbi):
+    """clinvar_annotate.py on a VCF not split by allele: C>T,G matches no ClinVar allele whole.
+    Before: it read 'not in ClinVar' although ClinVar classifies C>T Pathogenic."""
+    text = gzip.open(cohort_vcf(tmp_path), "rt").read().replace("\tC\tT\t50\t.\tDP=30", "\tC\tT,G\t50\t.\tDP=30", 1)
+    cohort = bgzip_vcf(tmp_path / "unsplit.vcf.gz", text)
+    result, out = run_annotate(tmp_path, cohort, ncbi)
+    assert result.returncode == 2
+    assert re.search(r"unsplit\.vcf\.gz:\d+: ALT: record chr10:70598599 has 2 ALT alleles \(T,G\)", result.stderr), \
+        result.stderr
+    assert not out.exists()
+
+
 def test_best_entry_prefers_review_then_lowest_id():
     a = clinvar.ClinvarEntry("20", None, "Pathogenic", None, 1, None)
     b = clinvar.ClinvarEntry("10", None, "Benign", None, 1, None)
