@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export NXF_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline benchmark-cohort-tools clean tools-env tools-image lint
+.PHONY: setup system-tools python-env nextflow demo test test-tools test-pipeline testdata benchmark benchmark-screen benchmark-pipeline benchmark-cohort-tools benchmark-multiqc clean tools-env tools-image lint
 
 setup: system-tools python-env nextflow
 
@@ -54,9 +54,15 @@ testdata: setup
 # The screen against bcftools, then the pipeline against its own tools run bare at N samples
 # (docs/benchmarks.md; ~1 h on 2 cores for the default sizes: BENCH_SAMPLES=8 for a quick look)
 BENCH_SAMPLES ?= 8,24,48,96
-# COHORT_STATS and REPORT on a finished benchmark run's tables replicated to more samples
-BENCH_RUN ?= /tmp/hlhscreen_benchmark/pipeline_48/out
-benchmark: benchmark-screen benchmark-pipeline benchmark-cohort-tools
+# COHORT_STATS and REPORT at N samples on synthetic screening tables (scripts/benchmark/screen_outputs.py: a
+# panel VCF of BENCH_RECORDS records screened by SCREEN, ~20 % kept), the report opened in headless Chromium
+# when installed (~10 min on 2 cores; docs/benchmarks.md)
+BENCH_COHORT_SAMPLES ?= 96,500,1000,5000
+BENCH_RECORDS ?= 1000
+# MULTIQC on the test profile's MultiQC inputs replicated to N samples (the test profile is run once if needed)
+BENCH_MULTIQC_SAMPLES ?= 96,192
+BENCH_MULTIQC_RUN ?= /tmp/hlhscreen_benchmark/multiqc_run
+benchmark: benchmark-screen benchmark-pipeline benchmark-cohort-tools benchmark-multiqc
 
 benchmark-screen: setup
 	$(VENV)/bin/python scripts/benchmark_screen.py
@@ -65,7 +71,14 @@ benchmark-pipeline: setup
 	$(VENV)/bin/python scripts/benchmark_pipeline.py --samples $(BENCH_SAMPLES)
 
 benchmark-cohort-tools: setup
-	$(VENV)/bin/python scripts/benchmark/cohort_tools_scaling.py --run $(BENCH_RUN) --samples 96,480,960,2000
+	$(VENV)/bin/python scripts/benchmark/cohort_tools_scaling.py --synthetic $(BENCH_RECORDS) \
+		--samples $(BENCH_COHORT_SAMPLES) $$(command -v chromium >/dev/null && echo --browser chromium)
+
+benchmark-multiqc: setup
+	test -d $(BENCH_MULTIQC_RUN)/work || $(NEXTFLOW) run . -profile test --outdir $(BENCH_MULTIQC_RUN)/out \
+		-w $(BENCH_MULTIQC_RUN)/work
+	$(VENV)/bin/python scripts/benchmark/multiqc_scaling.py --task $(BENCH_MULTIQC_RUN)/work \
+		--samples $(BENCH_MULTIQC_SAMPLES)
 
 # The tools' conda environment files, regenerated from requirements.txt (the one source of the pins)
 tools-env: python-env

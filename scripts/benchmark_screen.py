@@ -104,11 +104,22 @@ def header(contigs: Sequence[str], samples: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def genotype_blocks(rng: random.Random, n_samples: int, n_blocks: int) -> List[str]:
-    """Sample columns of whole records: mostly 0/0, a few carriers, some low depth and no-calls."""
+def sample_names(n_samples: int) -> List[str]:
+    """The VCF's sample columns: half cases, then controls."""
+    return [f"case_{i + 1:02d}" for i in range(n_samples // 2)] + \
+           [f"ctrl_{i + 1:02d}" for i in range(n_samples - n_samples // 2)]
+
+
+def genotype_blocks(rng: random.Random, n_samples: int, n_blocks: int, frequent_share: float = 0.0) -> List[str]:
+    """Sample columns of whole records: mostly 0/0, a few carriers, some low depth and no-calls.
+
+    ``frequent_share``: share of blocks whose carriers are 0.5-4 % of the samples (a low-frequency variant
+    such as a whitelisted risk factor) instead of 0-5 samples whatever the cohort size."""
     blocks = []
     for _ in range(n_blocks):
         n_carriers = rng.choice((0, 1, 1, 1, 2, 2, 3, 5))
+        if frequent_share and rng.random() < frequent_share:  # no extra draw by default: same files as before
+            n_carriers = min(n_samples, max(1, round(n_samples * rng.uniform(0.005, 0.04))))
         carriers = set(rng.sample(range(n_samples), n_carriers))
         cols = []
         for i in range(n_samples):
@@ -142,12 +153,14 @@ def csq_entry(allele: str, terms: str, impact: str, gene: str, n: int, mane: boo
     return "|".join(values[f] for f in CSQ_FIELDS)
 
 
-def generate(path: Path, n_records: int, n_samples: int, bed: Path, panel_fraction: float, seed: int) -> None:
+def generate(path: Path, n_records: int, n_samples: int, bed: Path, panel_fraction: float, seed: int,
+             n_blocks: int = 3000, frequent_share: float = 0.0) -> None:
+    """``n_blocks`` distinct genotype columns are drawn and shared by the records; ``frequent_share``:
+    see :func:`genotype_blocks`."""
     rng = random.Random(seed)
     regions = read_bed(bed)
     contigs = sorted({r[0] for r in regions}, key=lambda c: list(GRCH38_LENGTHS).index(c))
-    samples = [f"case_{i + 1:02d}" for i in range(n_samples // 2)] + \
-              [f"ctrl_{i + 1:02d}" for i in range(n_samples - n_samples // 2)]
+    samples = sample_names(n_samples)
     total_len = sum(GRCH38_LENGTHS[c] for c in contigs)
     weights = [r[2] - r[1] for r in regions]
     # Positions: (chrom, pos, panel gene or None).
@@ -158,7 +171,7 @@ def generate(path: Path, n_records: int, n_samples: int, bed: Path, panel_fracti
     chrom_weights = [GRCH38_LENGTHS[c] / total_len for c in contigs]
     for chrom in rng.choices(contigs, weights=chrom_weights, k=n_records - n_panel):
         per_chrom[chrom].append((rng.randint(1, GRCH38_LENGTHS[chrom]), ""))
-    blocks = genotype_blocks(rng, n_samples, 3000)
+    blocks = genotype_blocks(rng, n_samples, n_blocks, frequent_share)
     terms_pool = [c for c in CONSEQUENCES for _ in range(c[2])]
     background_genes = [f"GENE{i:04d}" for i in range(400)]
     bases = "ACGT"

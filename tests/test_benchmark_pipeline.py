@@ -153,3 +153,47 @@ def test_cohort_tools_scaling_replicates_every_per_sample_table(tmp_path):
                        "b_r1,control,female", "a_r2,case,male"]
     carriers = (tmp_path / "out" / "carriers.tsv").read_text().splitlines()
     assert len(carriers) == 6 and carriers[5] == "a_r2\tcase\tv1\thet"
+
+
+def test_synthetic_screen_outputs_feed_cohort_stats_and_the_report(tmp_path):
+    """scripts/benchmark/screen_outputs.py: SCREEN's own tables of a synthetic VCF of N samples, with the QC,
+    sex, callability and provenance files around them, are accepted by COHORT_STATS and REPORT as a run's."""
+    import cohort_tools_scaling
+    import screen_outputs
+    paths = screen_outputs.build(12, 80, tmp_path / "tables")
+    assert screen_outputs.kept_variants(paths["variants"]) > 0
+    samples = paths["samples"].read_text().splitlines()
+    assert samples[0] == "sample,group" and len(samples) == 13
+    assert all(path.exists() for path in paths.values())
+    stats, report = cohort_tools_scaling.commands(paths, tmp_path / "work")
+    for cmd in (stats, report):
+        assert cohort_tools_scaling.measured(cmd, tmp_path / "log.txt")[3] == 0, (tmp_path / "log.txt").read_text()
+    assert (tmp_path / "work" / "report" / "hlhscreen_report.html").exists()
+    assert screen_outputs.build(12, 80, tmp_path / "tables") == paths  # made once, then reused
+
+
+def test_multiqc_scaling_renames_each_sample_everywhere(tmp_path):
+    import zipfile
+
+    import multiqc_scaling
+    task = tmp_path / "task"
+    for slot, name in enumerate(["a_L001_R1_fastqc.zip", "a.stats", "a.mosdepth.summary.txt", "sample_qc_mqc.tsv",
+                                 "screen_summary_mqc.tsv"], start=1):
+        (task / str(slot)).mkdir(parents=True)
+    with zipfile.ZipFile(task / "1" / "a_L001_R1_fastqc.zip", "w") as zout:
+        zout.writestr("a_L001_R1_fastqc/fastqc_data.txt", "##FastQC\t0.11.9\nFilename\ta_L001_R1.fastq.gz\n")
+    (task / "2" / "a.stats").write_text("# stats a.bam\nSN\traw total sequences:\t10\n")
+    (task / "3" / "a.mosdepth.summary.txt").write_text("chrom\tmean\ntotal_region\t30\n")
+    (task / "4" / "sample_qc_mqc.tsv").write_text("# id: 'x'\nsample\tgroup\na\tcase\n")
+    (task / "5" / "screen_summary_mqc.tsv").write_text("category\tvariants\nkept\t3\n")
+    assert multiqc_scaling.build(task, 3, tmp_path / "out") == 3
+    names = sorted(path.name for path in (tmp_path / "out").glob("*/*"))
+    assert names == sorted(["a_r0_L001_R1_fastqc.zip", "a_r1_L001_R1_fastqc.zip", "a_r2_L001_R1_fastqc.zip",
+                            "a_r0.stats", "a_r1.stats", "a_r2.stats", "a_r0.mosdepth.summary.txt",
+                            "a_r1.mosdepth.summary.txt", "a_r2.mosdepth.summary.txt", "sample_qc_mqc.tsv",
+                            "screen_summary_mqc.tsv"])
+    zipped = next((tmp_path / "out").glob("*/a_r2_L001_R1_fastqc.zip"))
+    with zipfile.ZipFile(zipped) as zin:
+        assert zin.read("a_r2_L001_R1_fastqc/fastqc_data.txt").decode().endswith("Filename\ta_r2_L001_R1.fastq.gz\n")
+    table = next((tmp_path / "out").glob("*/sample_qc_mqc.tsv")).read_text()
+    assert table == "# id: 'x'\nsample\tgroup\na_r0\tcase\na_r1\tcase\na_r2\tcase\n"

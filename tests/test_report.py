@@ -1729,6 +1729,87 @@ def test_many_exclusions_are_counted_per_test_and_listed_in_full_below(generated
     assert list(shown) == [name for name in expected]  # in the order of the test tables
 
 
+def _excluded_rows(path: Path) -> List[List[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == list(report.EXCLUDED_COLUMNS)
+    return [line.split("\t") for line in lines[1:]]
+
+
+def test_excluded_samples_file_holds_the_listed_exclusions(generated):
+    """excluded_samples.tsv is written for every run and holds exactly the rows section 1 lists."""
+    _, written, page = generated
+    full_table = page_tables(page)["cohort"][1]
+    assert _excluded_rows(written["excluded"]) == [row for row in full_table[1:]]
+    assert report.EXCLUDED_FILE not in section_text(page, "cohort")  # listed in the page: no pointer needed
+
+
+def test_too_many_exclusions_for_the_page_are_counted_and_named_in_the_file(tmp_path, monkeypatch):
+    """Thousands of samples: section 1 listed ~290,000 (sample, test) rows at 5,000 samples (105 MB of HTML).
+    Above MAX_HTML_EXCLUSIONS the page keeps counts (section 1 per test, section 3 per variant and gene) and
+    points to excluded_samples.tsv, which names every one; the counts still equal the test tables' notes."""
+    paths = generated_cohort(tmp_path / "in", alpha=0.1)
+    listed = run(paths, tmp_path / "listed")
+    listed_rows = _excluded_rows(listed["excluded"])
+    monkeypatch.setattr(report, "MAX_HTML_EXCLUSIONS", len(listed_rows) - 1)
+    written = run(paths, tmp_path / "counted")
+    page = written["html"].read_text(encoding="utf-8")
+    assert _excluded_rows(written["excluded"]) == listed_rows  # the same exclusions, every one
+    cohort_html = section_text(page, "cohort")
+    assert "<details>" not in cohort_html and report.EXCLUDED_FILE in cohort_html
+    counts_table = page_tables(page)["cohort"][0]
+    assert counts_table[0] == ["Left out of", "Cases left out", "Controls left out"]
+    assert sum(int(row[1]) + int(row[2]) for row in counts_table[1:]) == len(listed_rows)
+    sample_names = {row[0] for row in listed_rows}
+    variants_html = html.unescape(re.sub(r"<[^>]+>", " ", section_text(page, "variants")))
+    # section 3: not-assessable samples counted per variant and per gene, nobody named for being left out
+    carriers = {row["sample"] for row in read_tests(paths["carriers"]) if row["state"] in ("het", "hom_alt", "hemizygous")}
+    assert not [name for name in sample_names - carriers if f"{name} (" in variants_html]
+    by_variant = {}
+    for row in read_tests(paths["carriers"]):
+        if row["state"] == "not_assessable":
+            by_variant.setdefault(row["variant_id"], {"case": 0, "control": 0})[row["group"]] += 1
+    for variant_id, count in by_variant.items():
+        total = count["case"] + count["control"]
+        assert f"{total} samples ({count['case']} cases, {count['control']} controls): " in variants_html, variant_id
+    gene_table = next(t for t in page_tables(page)["variants"] if t[0][0] == "Gene" and len(t[0]) == 3)
+    assert gene_table[0] == ["Gene", "Cases not assessable", "Controls not assessable"]
+    statuses = read_tests(paths["gene_status"])
+    for gene, cases, controls in gene_table[1:]:
+        assert int(cases) == sum(1 for r in statuses if r["gene"] == gene and r["group"] == "case"
+                                 and r["status"] == "not_assessable")
+        assert int(controls) == sum(1 for r in statuses if r["gene"] == gene and r["group"] == "control"
+                                    and r["status"] == "not_assessable")
+
+
+def test_carrier_figure_above_the_sample_limit_sums_each_group():
+    """5,000 samples drew a call as one pixel: lone carriers vanished. Above MAX_MATRIX_SAMPLES the figure shows
+    per variant and group the carriers among the assessable samples, with the numbers printed."""
+    n = figures.MAX_MATRIX_SAMPLES
+    samples, variants, states = _matrix_inputs(n + 1, 4)
+    drawn = figures.carrier_figure(samples, variants, states)
+    assert drawn.aggregated and not drawn.compact
+    assert drawn.counts == {state: sum(1 for value in states.values() if value == state) for state in figures.STATE_ORDER}
+    texts = [t.get_text() for ax in drawn.figure.axes for t in ax.texts]
+    group_of = dict(samples)
+    for group in ("case", "control"):
+        for variant_id, _ in variants:
+            calls = [value for (sample, vid), value in states.items() if vid == variant_id and group_of[sample] == group]
+            carriers = sum(value in ("het", "hom_alt", "hemizygous") for value in calls)
+            missing = calls.count("not_assessable")
+            assert f"{carriers}/{len(calls) - missing} ({missing} n.a.)" in texts
+    assert [ax.get_title() for ax in drawn.figure.axes] == [f"Cases (n={(n + 1) // 4})",
+                                                            f"Controls (n={n + 1 - (n + 1) // 4})"]
+    assert not figures.carrier_figure(*_matrix_inputs(44, 4)).aggregated  # a study keeps its matrix
+
+
+def test_report_above_the_sample_limit_says_the_matrix_is_summed(tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "MAX_MATRIX_SAMPLES", 20)
+    paths = generated_cohort(tmp_path / "in")  # 23 samples
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    matrix = html.unescape(section_text(page, "matrix"))
+    assert "summed per group" in matrix and 'alt="Carriers of each kept variant per group"' in matrix
+
+
 def test_report_refuses_a_cohort_of_one_group(tmp_path):
     """All samples one group is refused at start; if the report gets such a samples CSV anyway it stops with
     the fix instead of printing a comparison without controls."""

@@ -51,6 +51,13 @@ MAX_NAMED_SAMPLES = 120
 #: 1,000 samples x 300 variants as vector markers would be a ~40 MB SVG inside the HTML.
 MAX_VECTOR_CELLS = 20_000
 _DEFAULT_MARKER_PT = 9.0
+#: Above this many samples a column is under ~2.6 pt (under 4 pixels of the PNG) and a lone carrier's mark is
+#: lost: at 5,000 samples a call is one pixel and the matrix a grey haze. The figure then draws, per variant and
+#: group, the carriers as a share of the assessable samples (:func:`carrier_summary`) and names no sample; the
+#: calls sample by sample are in carriers.tsv and the report's tables.
+MAX_MATRIX_SAMPLES = 1000
+CARRIER_STATES = ("hom_alt", "hemizygous", "het")  # stacked in this order, left to right
+_BAR_HATCH = {"hom_alt": "xxx", "hemizygous": "...", "het": ""}  # the state without colour too
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class MatrixFigure:
     markers: Mapping[str, str]          # state -> matplotlib marker drawn for it
     counts: Mapping[str, int]           # state -> number of cells drawn with it
     compact: bool = False               # cells too small for shapes: one coloured square per call
+    aggregated: bool = False            # too many samples for a column each: carriers per group (carrier_summary)
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
@@ -155,6 +163,79 @@ def carrier_matrix(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[
     labels = tuple(text.get_text() for text in legend.get_texts())
     figure.tight_layout()
     return MatrixFigure(figure, labels, markers, counts, compact)
+
+
+def carrier_figure(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[str, str]],
+                   states: Mapping[Tuple[str, str], str]) -> MatrixFigure:
+    """The report's carrier figure: the matrix, or above :data:`MAX_MATRIX_SAMPLES` samples the summary."""
+    if len(samples) > MAX_MATRIX_SAMPLES and variants:
+        return carrier_summary(samples, variants, states)
+    return carrier_matrix(samples, variants, states)
+
+
+def group_state_counts(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[str, str]],
+                       states: Mapping[Tuple[str, str], str]) -> Dict[str, Dict[str, Dict[str, int]]]:
+    """variant_id -> group -> state -> number of samples (every state of STATE_ORDER present, 0 if none)."""
+    groups = list(dict.fromkeys(group for _, group in samples))
+    group_of = dict(samples)
+    counts = {variant_id: {group: {state: 0 for state in STATE_ORDER} for group in groups} for variant_id, _ in variants}
+    for (sample, variant_id), state in states.items():
+        if variant_id in counts and sample in group_of:
+            counts[variant_id][group_of[sample]][state] += 1
+    return counts
+
+
+def carrier_summary(samples: Sequence[Tuple[str, str]], variants: Sequence[Tuple[str, str]],
+                    states: Mapping[Tuple[str, str], str]) -> MatrixFigure:
+    """Kept variants (rows) by group (one panel each): the share of the group's assessable samples that carry
+    the variant, stacked by genotype, with 'carriers/assessable' and the not-assessable count printed."""
+    per_variant = group_state_counts(samples, variants, states)
+    groups = list(dict.fromkeys(group for _, group in samples))
+    totals = {state: sum(c[g][state] for c in per_variant.values() for g in groups) for state in STATE_ORDER}
+    markers = {state: "s" for state in STATE_ORDER}
+    n_variants = len(variants)
+    height = min(2.4 + 0.3 * n_variants, 40.0)
+    row_pitch = (height - 2.4) * 72 / n_variants
+    figure = _figure(13.0, height)
+    axes = figure.subplots(1, len(groups), sharey=True, squeeze=False)[0]
+
+    def share(count: Dict[str, int], state: str) -> float:
+        assessable = sum(count.values()) - count["not_assessable"]
+        return 100.0 * count[state] / assessable if assessable else 0.0
+
+    widest = max([sum(share(per_variant[v][g], s) for s in CARRIER_STATES) for v, _ in variants for g in groups] + [1.0])
+    drawn = [state for state in CARRIER_STATES if totals[state] or state not in OPTIONAL_STATES]
+    fontsize = max(2.0, min(8.0, 0.9 * row_pitch))
+    for ax, group in zip(axes, groups):
+        left = [0.0] * n_variants
+        for state in drawn:
+            widths = [share(per_variant[v][group], state) for v, _ in variants]
+            style = STATE_STYLE[state]
+            ax.barh(range(n_variants), widths, left=left, height=0.7, color=style["markerfacecolor"],
+                    edgecolor="black", linewidth=0.3, hatch=_BAR_HATCH[state], label=str(style["label"]))
+            left = [a + b for a, b in zip(left, widths)]
+        for y, (variant_id, _) in enumerate(variants):
+            count = per_variant[variant_id][group]
+            carriers = sum(count[state] for state in CARRIER_STATES)
+            assessable = sum(count.values()) - count["not_assessable"]
+            text = f"{carriers}/{assessable}" + (f" ({count['not_assessable']} n.a.)" if count["not_assessable"] else "")
+            ax.text(left[y] + widest * 0.02, y, text, va="center", ha="left", fontsize=fontsize * 0.9)
+        n_group = sum(1 for _, g in samples if g == group)
+        ax.set_title(f"{GROUP_TITLES.get(group, group)} (n={n_group})", fontsize=9, fontweight="bold")
+        ax.set_xlim(0, widest * 1.6)
+        ax.set_xlabel(f"% of assessable {GROUP_TITLES.get(group, group).lower()} carrying", fontsize=8)
+        ax.grid(axis="x", color="#EEEEEE")
+        ax.set_axisbelow(True)
+        for y in range(n_variants):
+            ax.axhline(y, color="#E4E4E4", linewidth=0.5, zorder=0)
+    axes[0].set_yticks(range(n_variants))
+    axes[0].set_yticklabels([shorten(label) for _, label in variants], fontsize=fontsize, parse_math=False)
+    axes[0].set_ylim(n_variants - 0.5, -0.5)
+    legend = axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
+                             title="Genotype (carriers)", title_fontsize=9)
+    labels = tuple(text.get_text() for text in legend.get_texts())
+    figure.tight_layout()
+    return MatrixFigure(figure, labels, markers, totals, compact=False, aggregated=True)
 
 
 def _group_bands(ax, samples: Sequence[Tuple[str, str]], n_variants: int) -> None:

@@ -984,6 +984,29 @@ def conf_label(params: Mapping[str, Any]) -> str:
 
 #: Above this many (sample, test) exclusions section 1 shows counts per test and folds the full list.
 MAX_LISTED_EXCLUSIONS = 100
+#: Above this many the page shows counts only and every exclusion is named in EXCLUDED_FILE beside it: 5,000
+#: samples x 185 kept variants left ~290,000 pairs out, 105 MB of HTML that a browser took ~50 s to open
+#: (docs/benchmarks.md). The file is written for every run, whatever the count.
+MAX_HTML_EXCLUSIONS = 2_000
+EXCLUDED_FILE = "excluded_samples.tsv"
+EXCLUDED_COLUMNS = ("sample", "group", "test", "reason")
+
+
+def excluded_table(excluded: Sequence[Tuple[str, str, str, str]]) -> str:
+    """EXCLUDED_FILE: one line per (sample, test) left out, as section 1 lists them (tabs in text become spaces)."""
+    lines = ["\t".join(EXCLUDED_COLUMNS)]
+    lines += ["\t".join(value.replace("\t", " ").replace("\n", " ") for value in row) for row in excluded]
+    return "\n".join(lines) + "\n"
+
+
+def listed_in_page(excluded: Sequence[Tuple[str, str, str, str]]) -> bool:
+    """Whether the page names every excluded sample (else counts, and EXCLUDED_FILE names them)."""
+    return len(excluded) <= MAX_HTML_EXCLUSIONS
+
+
+def in_file_text(what: str) -> str:
+    return (f"{what} are named in {EXCLUDED_FILE} beside this report (columns {', '.join(EXCLUDED_COLUMNS)}): "
+            f"more than {MAX_HTML_EXCLUSIONS:,} exclusions are too many to list in this page")
 
 
 def exclusion_counts_table(excluded: Sequence[Tuple[str, str, str, str]], order: Sequence[str] = ()) -> Html:
@@ -998,7 +1021,7 @@ def exclusion_counts_table(excluded: Sequence[Tuple[str, str, str, str]], order:
     return table(["Left out of", "Cases left out", "Controls left out"], rows)
 
 
-def cohort_section(data: ReportData) -> Html:
+def cohort_section(data: ReportData, excluded: Optional[Sequence[Tuple[str, str, str, str]]] = None) -> Html:
     counts = {group: sum(1 for g in data.samples.values() if g == group) for group in GROUPS}
     flagged = [row for row in data.qc if qc_failures(row.flag)]
     overview = bullet_list([
@@ -1019,18 +1042,23 @@ def cohort_section(data: ReportData) -> Html:
         ])
     else:
         qc_part = tag("p", "No sample was flagged by QC.")
-    excluded = exclusions(data)
+    excluded = exclusions(data) if excluded is None else excluded
     if excluded:
-        listing = table(["Sample", "Group", "Left out of", "Why"], excluded)
-        if len(excluded) > MAX_LISTED_EXCLUSIONS:
+        genes = list(dict.fromkeys(status.gene for status in data.gene_status))
+        order = ([f"variant {variant_display(variant)}" for variant in data.variants]
+                 + [f"gene {gene} (any carrier)" for gene in genes] + [f"gene {gene} (biallelic)" for gene in genes])
+        if not listed_in_page(excluded):
+            # thousands of samples: the list alone would be tens of MB of HTML; counts here, names in the file
+            listing = join([exclusion_counts_table(excluded, order),
+                            tag("p", in_file_text(f"All {len(excluded):,} exclusions, sample by sample,") + ".")])
+        elif len(excluded) > MAX_LISTED_EXCLUSIONS:
             # a large cohort leaves thousands of (sample, test) pairs out: a count per test first, the full
             # list folded below it (<details> needs no script), so section 1 stays readable yet complete
-            genes = list(dict.fromkeys(status.gene for status in data.gene_status))
-            order = ([f"variant {variant_display(variant)}" for variant in data.variants]
-                     + [f"gene {gene} (any carrier)" for gene in genes] + [f"gene {gene} (biallelic)" for gene in genes])
             listing = join([exclusion_counts_table(excluded, order),
                             tag("details", join([tag("summary", f"All {len(excluded)} exclusions, sample by sample"),
-                                                 listing]))])
+                                                 table(["Sample", "Group", "Left out of", "Why"], excluded)]))])
+        else:
+            listing = table(["Sample", "Group", "Left out of", "Why"], excluded)
         excl_part = join([
             tag("h3", "Samples left out of a comparison"),
             tag("p", "A sample whose genotype could not be judged is neither a carrier nor a non-carrier for that "
@@ -1190,11 +1218,20 @@ def clinvar_cell(variant: KeptVariant) -> Html:
     return join(parts)
 
 
-def not_assessable_cell(calls: Sequence[Call], params: Mapping[str, Any]) -> Html:
+def not_assessable_cell(calls: Sequence[Call], params: Mapping[str, Any], listed: bool = True) -> Html:
+    """The samples not assessable at a variant with why; ``listed`` False: counts per group and reason."""
     missing = [call for call in calls if call.state == "not_assessable"]
     if not missing:
         return esc("none")
-    return join([f"{call.sample} ({call.group}: {note_text(call.note, params)})" for call in missing], "; ")
+    if listed:
+        return join([f"{call.sample} ({call.group}: {note_text(call.note, params)})" for call in missing], "; ")
+    groups = ", ".join(f"{sum(call.group == group for call in missing)} {group}s" for group in GROUPS)
+    reasons: Dict[str, int] = {}
+    for call in missing:
+        reason = note_text(call.note, params)
+        reasons[reason] = reasons.get(reason, 0) + 1
+    why = "; ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1]))
+    return esc(f"{len(missing)} samples ({groups}): {why}. Named in {EXCLUDED_FILE}.")
 
 
 def why_kept_cell(variant: KeptVariant) -> Html:
@@ -1221,7 +1258,8 @@ def why_kept_cell(variant: KeptVariant) -> Html:
     return join(parts) if parts else esc("passed every filter")
 
 
-def kept_variants_section(data: ReportData) -> Html:
+def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
+    """Section 3; ``listed`` False (too many exclusions for the page): not-assessable samples as counts."""
     by_variant = calls_by_variant(data)
     rows = []
     for variant in data.variants:
@@ -1239,7 +1277,7 @@ def kept_variants_section(data: ReportData) -> Html:
         if data.clinvar is not None:
             cells.append(clinvar_cell(variant))
         rows.append((*cells, why_kept_cell(variant), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
-                     not_assessable_cell(calls, data.params)))
+                     not_assessable_cell(calls, data.params, listed)))
     n_kept = len(data.variants)
     n_rescued = sum(variant.rescued for variant in data.variants)
     n_clinvar = sum(variant.clinvar_rescued for variant in data.variants)
@@ -1259,7 +1297,7 @@ def kept_variants_section(data: ReportData) -> Html:
                    "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
                    summary, clinvar_note(data), body, risk_factor_candidates_part(data), whitelist_unseen_part(data),
                    unconfirmed_part(data),
-                   gene_not_assessable_part(data))
+                   gene_not_assessable_part(data, listed))
 
 
 def clinvar_note(data: ReportData) -> Html:
@@ -1385,8 +1423,9 @@ def unconfirmed_part(data: ReportData) -> Html:
     return join(parts)
 
 
-def gene_not_assessable_part(data: ReportData) -> Html:
-    """Per gene: the samples whose gene status is not_assessable, with the variants concerned."""
+def gene_not_assessable_part(data: ReportData, listed: bool = True) -> Html:
+    """Per gene: the samples whose gene status is not_assessable, with the variants concerned (``listed``
+    False: how many cases and controls, the samples being named in EXCLUDED_FILE)."""
     by_gene: Dict[str, List[GeneStatus]] = {}
     for status in data.gene_status:
         if status.status == "not_assessable":
@@ -1395,17 +1434,21 @@ def gene_not_assessable_part(data: ReportData) -> Html:
     if not by_gene:
         return join([heading, tag("p", "Every sample could be judged for every gene: no gene status is "
                                        "not assessable.")])
+    explanation = tag("p", "A sample that carries no kept variant of a gene with a trustworthy genotype, and whose "
+                           "call is not assessable at one of the gene's kept or unconfirmed variants, might carry a "
+                           "variant there: its status is \u201cnot assessable\u201d and it is left out of that gene's "
+                           "comparisons (any-carrier and biallelic), not counted as a non-carrier.")
+    if not listed:
+        counts = [(tag("strong", gene), *(td(str(sum(status.group == group for status in statuses)), "num")
+                                          for group in GROUPS)) for gene, statuses in by_gene.items()]
+        return join([heading, explanation,
+                     table(["Gene", "Cases not assessable", "Controls not assessable"], counts),
+                     tag("p", in_file_text("These samples, with the variants at which each call failed,") + ".")])
     index = VariantIndex.of(data)
     rows = [(tag("strong", gene), f"{status.sample} ({status.group})", not_assessable_variants_text(data, status, index))
             for gene, statuses in by_gene.items() for status in statuses]
-    return join([
-        heading,
-        tag("p", "A sample that carries no kept variant of a gene with a trustworthy genotype, and whose call is not "
-                 "assessable at one of the gene's kept or unconfirmed variants, might carry a variant there: its "
-                 "status is \u201cnot assessable\u201d and it is left out of that gene's comparisons (any-carrier "
-                 "and biallelic), not counted as a non-carrier."),
-        table(["Gene", "Sample (group)", "Variants at which the call is not assessable"], rows),
-    ])
+    return join([heading, explanation,
+                 table(["Gene", "Sample (group)", "Variants at which the call is not assessable"], rows)])
 
 
 NO_VARIANT_KEPT = "No variant kept"
@@ -1415,7 +1458,8 @@ NO_VARIANT_KEPT = "No variant kept"
 SCROLL_FIGURE_INCHES = 16.0
 
 
-def matrix_section(svg: bytes, data: ReportData, compact: bool = False, scroll: bool = False) -> Html:
+def matrix_section(svg: bytes, data: ReportData, compact: bool = False, scroll: bool = False,
+                   aggregated: bool = False) -> Html:
     lead = "Who carries what at a glance: each mark is one patient's genotype at one variant."
     if not data.variants:
         # an image that only says "nothing to show" reads like a broken figure: say it in words
@@ -1432,11 +1476,20 @@ def matrix_section(svg: bytes, data: ReportData, compact: bool = False, scroll: 
                    "colour: orange = homozygous alternate, pink = hemizygous (a male's one chrX copy), blue = "
                    "heterozygous, dark grey = not assessable (no call, low depth or low genotype quality, or sex "
                    "unknown on chrX), pale grey = reference. The same data are in the table of section 3.")
+    if aggregated:
+        lead = "Who carries what at a glance: how often each variant is carried among cases and among controls."
+        caption = (f"There are more than {figures.MAX_MATRIX_SAMPLES:,} samples, too many for a column each (a lone "
+                   "carrier would be under a pixel wide), so the samples are summed per group. Rows: kept variants "
+                   "(gene and protein change); bars: the share of the group's assessable samples that carry the "
+                   "variant, stacked by genotype: blue = heterozygous, orange with crosses = homozygous alternate, "
+                   "pink with dots = hemizygous (a male's one chrX copy). Printed beside each bar: carriers/assessable "
+                   "samples, and how many were not assessable (n.a.). Who carries what is named in the table of "
+                   "section 3 and, call by call, in carriers.tsv.")
     if scroll:
         caption += (" The figure is large: it is shown at full size, scroll inside its frame (also in "
                     "figures/carrier_matrix.png and .svg).")
-    return section("matrix", "4. Carrier matrix", lead,
-                   figure_html(svg, "Carrier matrix of kept variants by sample", caption, scroll))
+    alt = ("Carriers of each kept variant per group" if aggregated else "Carrier matrix of kept variants by sample")
+    return section("matrix", "4. Carrier matrix", lead, figure_html(svg, alt, caption, scroll))
 
 
 def forest_rows(data: ReportData) -> List[figures.ForestRow]:
@@ -1857,7 +1910,11 @@ def navigation() -> Html:
 
 
 def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest: figures.ForestFigure,
-                  run_date: str, matrix_compact: bool = False, matrix_scroll: bool = False) -> str:
+                  run_date: str, matrix_compact: bool = False, matrix_scroll: bool = False,
+                  excluded: Optional[Sequence[Tuple[str, str, str, str]]] = None,
+                  matrix_aggregated: bool = False) -> str:
+    excluded = exclusions(data) if excluded is None else excluded
+    listed = listed_in_page(excluded)
     body = join([
         tag("h1", "hlhscreen: germline HLH-gene screen, cases vs controls"),
         tag("p", f"{sum(g == 'case' for g in data.samples.values())} cases and "
@@ -1869,7 +1926,8 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                     "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
                  + f"Run date {run_date}."),
         navigation(),
-        cohort_section(data), qc_section(data), kept_variants_section(data), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll),
+        cohort_section(data, excluded), qc_section(data), kept_variants_section(data, listed), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll,
+                                                                           matrix_aggregated),
         forest_section(forest_svg, data, forest), tests_section(data), power_section(data),
         methods_section(data), footer(data, run_date),
     ])
@@ -1915,18 +1973,21 @@ class Rendered:
     html: str
     mqc: str
     figures: Mapping[str, Tuple[bytes, bytes]]   # name -> (png, svg)
+    excluded: str = "\t".join(EXCLUDED_COLUMNS) + "\n"   # EXCLUDED_FILE
 
 
 def render_report(data: ReportData, run_date: str) -> Rendered:
     """Everything the report writes, in memory."""
-    matrix = figures.carrier_matrix(
+    matrix = figures.carrier_figure(
         ordered_samples(data), [(v.variant_id, variant_display(v)) for v in data.variants],
         {(call.sample, call.variant_id): call.state for call in data.calls})
     forest = figures.gene_forest(forest_rows(data), conf_label(data.params))
     rendered = {"carrier_matrix": figures.render(matrix.figure), "gene_forest": figures.render(forest.figure)}
+    excluded = exclusions(data)
     page = assemble_html(data, rendered["carrier_matrix"][1], rendered["gene_forest"][1], forest, run_date,
-                         matrix.compact, max(matrix.figure.get_size_inches()) > SCROLL_FIGURE_INCHES)
-    return Rendered(page, multiqc_summary(data), rendered)
+                         matrix.compact, max(matrix.figure.get_size_inches()) > SCROLL_FIGURE_INCHES, excluded,
+                         matrix.aggregated)
+    return Rendered(page, multiqc_summary(data), rendered, excluded_table(excluded))
 
 
 def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
@@ -1943,6 +2004,9 @@ def write_outputs(outdir: PathLike, rendered: Rendered) -> Dict[str, Path]:
     written["multiqc"] = out / MQC_FILE
     with atomic_output(written["multiqc"], "wb") as handle:
         handle.write(rendered.mqc.encode("utf-8"))
+    written["excluded"] = out / EXCLUDED_FILE
+    with atomic_output(written["excluded"], "wb") as handle:
+        handle.write(rendered.excluded.encode("utf-8"))
     written["html"] = out / REPORT_FILE
     with atomic_output(written["html"], "wb") as handle:
         handle.write(rendered.html.encode("utf-8"))

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """Memory and time of COHORT_STATS and REPORT by sample count, up to 1,000 samples and beyond.
 
-Takes the outputs of a finished pipeline run (a benchmark run's --outdir) and replicates its samples
-k times (every per-sample row of carriers.tsv, gene_status.tsv, sample_qc.tsv and sex.tsv copied
-under the name <sample>_r<k>, groups kept), so N samples carry the same kept variants at the same
-carrier frequencies as the run; then runs bin/cohort_stats.py and bin/make_report.py on them as the
-modules do and prints each tool's wall time, CPU time and peak RSS (from wait4). The per-variant
-sample lists of variants.tsv are left as they are (they name the original samples only).
+The tables of N samples come from one of two sources:
 
+- ``--synthetic RECORDS``: scripts/benchmark/screen_outputs.py screens a synthetic panel VCF of N
+  samples and RECORDS records (~20 % kept: 1000 records give ~200 kept variants) with the real
+  SCREEN, no pipeline run needed (cached under --work);
+- ``--run DIR``: a finished pipeline run (a benchmark run's --outdir) whose samples are replicated
+  k times (every per-sample row of carriers.tsv, gene_status.tsv, sample_qc.tsv and sex.tsv copied
+  under the name <sample>_r<k>, groups kept), so N samples carry the same kept variants at the same
+  carrier frequencies as the run. The per-variant sample lists of variants.tsv are left as they are.
+
+Then runs bin/cohort_stats.py and bin/make_report.py on them as the modules do and prints each
+tool's wall time, CPU time and peak RSS (from wait4), the size of the report and of its carrier
+matrix SVG, and with ``--browser`` the time a headless Chromium takes to render the report.
+
+    scripts/benchmark/cohort_tools_scaling.py --synthetic 1000 --samples 96,500,1000,5000 --browser chromium
     scripts/benchmark/cohort_tools_scaling.py --run /tmp/hlhscreen_benchmark/pipeline_48/out --samples 96,480,960
 """
 
@@ -24,6 +32,10 @@ from typing import Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / "bin"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import screen_outputs  # noqa: E402
+
 PER_SAMPLE_TABLES = {"carriers.tsv": "screen", "gene_status.tsv": "screen", "sample_qc.tsv": "qc", "sex.tsv": "qc"}
 
 
@@ -72,42 +84,110 @@ def measured(cmd: List[str], log: Path) -> Tuple[float, float, float, int]:
             os.waitstatus_to_exitcode(status))
 
 
+def run_inputs(run: Path, n: int, work: Path) -> Tuple[int, Dict[str, Path]]:
+    """The run's tables replicated to n samples (per-sample tables) or as they are (the rest)."""
+    made = replicate(run, n, work)
+    paths = {"samples": work / "samples.csv", "qc": work / "sample_qc.tsv", "sex": work / "sex.tsv",
+             "carriers": work / "carriers.tsv", "gene_status": work / "gene_status.tsv",
+             "variants": run / "screen" / "variants.tsv", "versions": run / "pipeline_info" / "software_versions.yml",
+             "params": run / "pipeline_info" / "params.json", "callability": run / "qc" / "panel_callability.tsv"}
+    clinvar = run / "annotation" / "clinvar_release.json"
+    if clinvar.exists():
+        paths["clinvar"] = clinvar
+    return made, paths
+
+
+def commands(paths: Dict[str, Path], work: Path) -> Tuple[List[str], List[str]]:
+    """COHORT_STATS' and REPORT's command lines, as the modules run them."""
+    python = sys.executable
+    cohort = work / "cohort"
+    stats = [python, str(BIN / "cohort_stats.py"), "--carriers", str(paths["carriers"]),
+             "--gene-status", str(paths["gene_status"]), "--samplesheet", str(paths["samples"]),
+             "--callability", str(paths["callability"]), "--outdir", str(cohort), "--conf-level", "0.95"]
+    report = [python, str(BIN / "make_report.py"), "--samples", str(paths["samples"]), "--qc", str(paths["qc"]),
+              "--variants", str(paths["variants"]), "--carriers", str(paths["carriers"]),
+              "--gene-status", str(paths["gene_status"]), "--variant-tests", str(cohort / "variant_tests.tsv"),
+              "--gene-tests", str(cohort / "gene_tests.tsv"), "--biallelic-tests", str(cohort / "biallelic_tests.tsv"),
+              "--power", str(cohort / "power.tsv"), "--sex", str(paths["sex"]), "--versions", str(paths["versions"]),
+              "--params", str(paths["params"]), "--panel-callability", str(paths["callability"]),
+              "--outdir", str(work / "report")]
+    if "clinvar" in paths:
+        report += ["--clinvar-release", str(paths["clinvar"])]
+    return stats, report
+
+
+def tree_rss_mb(root: int) -> float:
+    """Summed RSS (MB) of ``root`` and its descendants now, from /proc (a browser runs several processes)."""
+    parents: Dict[int, int] = {}
+    rss: Dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            pages = int((entry / "statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        rss[int(entry.name)] = pages
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(rss.get(pid, 0) for pid in tree) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def screenshot(browser: str, html: Path, work: Path) -> Tuple[float, float, int]:
+    """(wall s, peak summed RSS MB of the browser's processes, exit code) of a headless screenshot of html:
+    the browser reads, parses and lays out the whole page before it draws the first 1400 x 4000 pixels."""
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,4000",
+           f"--screenshot={work / 'report.png'}", html.as_uri()]
+    start, peak = time.monotonic(), 0.0
+    with open(work / "browser.log", "w") as handle:
+        proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+    return time.monotonic() - start, peak, proc.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", type=Path, required=True, help="--outdir of a finished pipeline run")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=Path, help="--outdir of a finished pipeline run, its samples replicated")
+    source.add_argument("--synthetic", type=int, metavar="RECORDS",
+                        help="screen a synthetic panel VCF of RECORDS records per N instead (~20 %% kept; "
+                             "scripts/benchmark/screen_outputs.py)")
     parser.add_argument("--samples", default="96,480,960")
     parser.add_argument("--work", type=Path, default=Path("/tmp/hlhscreen_benchmark/cohort_tools"))
+    parser.add_argument("--browser", default=None,
+                        help="headless Chromium to time a screenshot of each report with (e.g. chromium)")
     args = parser.parse_args()
-    run = args.run
-    python = sys.executable
-    print(f"{'samples':>7s} {'tool':13s} {'wall s':>7s} {'CPU s':>7s} {'peak RSS MB':>11s}")
+    print(f"{'samples':>7s} {'kept':>5s} {'tool':13s} {'wall s':>7s} {'CPU s':>7s} {'peak RSS MB':>11s}")
     for n in (int(x) for x in args.samples.split(",")):
-        work = args.work / f"n{n}"
-        made = replicate(run, n, work)
-        stats = [python, str(BIN / "cohort_stats.py"), "--carriers", str(work / "carriers.tsv"),
-                 "--gene-status", str(work / "gene_status.tsv"), "--samplesheet", str(work / "samples.csv"),
-                 "--outdir", str(work / "cohort"), "--conf-level", "0.95"]
-        cohort = work / "cohort"
-        report = [python, str(BIN / "make_report.py"), "--samples", str(work / "samples.csv"),
-                  "--qc", str(work / "sample_qc.tsv"), "--variants", str(run / "screen" / "variants.tsv"),
-                  "--carriers", str(work / "carriers.tsv"), "--gene-status", str(work / "gene_status.tsv"),
-                  "--variant-tests", str(cohort / "variant_tests.tsv"), "--gene-tests", str(cohort / "gene_tests.tsv"),
-                  "--biallelic-tests", str(cohort / "biallelic_tests.tsv"), "--power", str(cohort / "power.tsv"),
-                  "--sex", str(work / "sex.tsv"), "--versions", str(run / "pipeline_info" / "software_versions.yml"),
-                  "--params", str(run / "pipeline_info" / "params.json"),
-                  "--panel-callability", str(run / "qc" / "panel_callability.tsv"), "--outdir", str(work / "report")]
-        clinvar = run / "annotation" / "clinvar_release.json"
-        if clinvar.exists():
-            report += ["--clinvar-release", str(clinvar)]
-        for tool, cmd in (("COHORT_STATS", stats), ("REPORT", report)):
+        work = args.work / (f"synthetic{args.synthetic}_n{n}" if args.synthetic else f"n{n}")
+        if args.synthetic:
+            paths = screen_outputs.build(n, args.synthetic, work / "tables")
+            made = n
+        else:
+            made, paths = run_inputs(args.run, n, work)
+        kept = screen_outputs.kept_variants(paths["variants"])
+        for tool, cmd in zip(("COHORT_STATS", "REPORT"), commands(paths, work)):
             wall, cpu, rss, code = measured(cmd, work / f"{tool}.log")
             if code != 0:
                 print(f"{tool} failed at {made} samples: see {work / (tool + '.log')}", file=sys.stderr)
                 return 1
-            print(f"{made:7d} {tool:13s} {wall:7.1f} {cpu:7.1f} {rss:11.1f}", flush=True)
+            print(f"{made:7d} {kept:5d} {tool:13s} {wall:7.1f} {cpu:7.1f} {rss:11.1f}", flush=True)
         html = work / "report" / "hlhscreen_report.html"
-        if html.exists():
-            print(f"{made:7d} {'report size':13s} {html.stat().st_size / 1e6:.1f} MB", flush=True)
+        matrix = work / "report" / "figures" / "carrier_matrix.svg"
+        print(f"{made:7d} {kept:5d} {'report size':13s} {html.stat().st_size / 1e6:.1f} MB HTML, "
+              f"{matrix.stat().st_size / 1e6:.1f} MB carrier_matrix.svg", flush=True)
+        if args.browser:
+            wall, rss, code = screenshot(args.browser, html, work)
+            print(f"{made:7d} {kept:5d} {'browser':13s} {wall:7.1f} {'':7s} {rss:11.1f}  exit {code}", flush=True)
     return 0
 
 

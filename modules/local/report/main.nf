@@ -26,6 +26,7 @@ process REPORT {
     path "report/hlhscreen_report.html"  , emit: html
     path "report/figures/*"              , emit: figures
     path "report/report_summary_mqc.tsv" , emit: multiqc
+    path "report/excluded_samples.tsv"   , emit: excluded
     path "versions.yml"                  , emit: versions
 
     when:
@@ -53,7 +54,7 @@ process REPORT {
     stub:
     """
     mkdir -p report/figures
-    touch report/hlhscreen_report.html report/report_summary_mqc.tsv
+    touch report/hlhscreen_report.html report/report_summary_mqc.tsv report/excluded_samples.tsv
     touch report/figures/carrier_matrix.png report/figures/carrier_matrix.svg report/figures/gene_forest.png report/figures/gene_forest.svg
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
