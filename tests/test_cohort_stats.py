@@ -691,3 +691,18 @@ def test_genes_not_assessed_in_the_run_exclude_every_sample(tmp_path):
     # BH runs over the tests that remain: the gene level has PRF1 alone now, so q = p
     assert out["gene"]["PRF1"]["q_value"] == out["gene"]["PRF1"]["p_value"]
     assert before["gene"]["PRF1"]["q_value"] != before["gene"]["PRF1"]["p_value"]
+
+
+def test_calls_share_their_repeated_texts(tmp_path):
+    """carriers.tsv holds samples x kept variants rows (925,000 at 5,000 samples x 185 variants): each call's
+    repeated texts (sample, variant, gene, labels, state) are one object each, and calls carry no __dict__,
+    so COHORT_STATS and REPORT hold ~100 bytes per call instead of ~1 KB (docs/benchmarks.md)."""
+    carriers, _, samplesheet = write_inputs(tmp_path)
+    groups = {row["sample"]: row["group"] for row in csv.DictReader(open(samplesheet))}
+    calls = cohort.read_calls(carriers, groups, samplesheet)
+    assert not hasattr(calls[0], "__dict__")
+    first = {}
+    for call in calls:
+        for value in (call.sample, call.variant_id, call.gene, call.hgvsp, call.state, call.genotype):
+            assert first.setdefault(value, value) is value
+    assert len({id(call.variant_id) for call in calls}) == len({call.variant_id for call in calls})
