@@ -22,6 +22,7 @@ import pysam
 
 from hlhscreen import clinvar
 from hlhscreen.annotation import require_biallelic
+from hlhscreen.vcf_text import OLD_REC_FORMAT, info_value
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output, atomic_path, open_text
 
@@ -30,7 +31,7 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
     source = clinvar.open_clinvar(clinvar_vcf)
     release, clinvar_contigs = source.release, source.contigs
     header: List[str] = []
-    records = matched = 0
+    records = matched = pieces = 0
     not_covered: Dict[str, int] = {}  # cohort contig -> records that could not be looked up
     tabix = pysam.TabixFile(str(clinvar_vcf), index=source.index)
     with open_text(vcf) as handle, atomic_path(out) as tmp:
@@ -38,10 +39,13 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
         with open(plain, "w") as sink:
             contigs: List[str] = []
             mapping = {}
+            old_rec_tag: Optional[str] = None  # bcftools norm --old-rec-tag: the record a piece came from
             for number, line in enumerate(handle, start=1):
                 if line.startswith("##"):
                     if line.startswith("##contig=<ID="):
                         contigs.append(line[len("##contig=<ID="):].split(",")[0].rstrip(">\n"))
+                    if line.startswith("##INFO=<ID=") and OLD_REC_FORMAT in line:
+                        old_rec_tag = line[len("##INFO=<ID="):].split(",")[0]
                     if not line.startswith(f"##{clinvar.HEADER_KEY}=") and not any(
                             line.startswith(f"##INFO=<ID={name},") for name in clinvar.INFO_NAMES):
                         header.append(line)
@@ -61,13 +65,14 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                 # a multi-allelic record matches no ClinVar allele whole: it would read "not in ClinVar"
                 require_biallelic(vcf, number, fields[0], int(fields[1]), fields[4].split(","))
                 target = mapping.get(fields[0]) or clinvar.contig_map([fields[0]], clinvar_contigs).get(fields[0])
-                entry = None
+                entry = whole = None
                 if target is not None and fields[4] not in (".", "*"):
-                    pos = int(fields[1])
-                    found = clinvar.matching_entries(
-                        (r.split("\t") for r in tabix.fetch(target, pos - 1, pos)), pos, fields[3], fields[4],
-                        clinvar_vcf)
-                    entry = clinvar.best_entry(found)
+                    entry = lookup(tabix, target, int(fields[1]), fields[3], fields[4], clinvar_vcf)
+                    old_rec = info_value(fields[7], old_rec_tag) if old_rec_tag and entry is None else None
+                    # an atomised piece: ClinVar may list the MNV/complex allele it came from
+                    originals = clinvar.original_alleles(old_rec, int(fields[1]), fields[3], fields[4]) if old_rec else []
+                    for pos, ref, alt in originals:
+                        whole = whole or lookup(tabix, target, pos, ref, alt, clinvar_vcf)
                 info = [item for item in fields[7].split(";")
                         if item not in (".", "") and item.partition("=")[0] not in clinvar.INFO_NAMES]
                 if entry is not None:
@@ -76,6 +81,10 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
                 elif target is None:
                     not_covered[fields[0]] = not_covered.get(fields[0], 0) + 1
                     info.append(clinvar.NOT_COVERED_INFO)
+                elif whole is not None:
+                    pieces += 1
+                    info.append(f"{clinvar.PART_OF_INFO}={whole.variation_id or 'NA'}:"
+                                f"{clinvar.clnsig_column(whole)}")
                 fields[7] = ";".join(info) or "."
                 sink.write("\t".join(fields) + "\n")
         pysam.tabix_compress(str(plain), str(tmp), force=True)
@@ -86,13 +95,22 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
             json.dump({"file": Path(release.path).name, "fileDate": release.file_date, "source": release.source,
                        "reference": release.reference, "ncbi_release": release.is_ncbi_release,
                        "citation": release.citation(), "records": records, "records_in_clinvar": matched,
-                       "records_not_covered": sum(not_covered.values()),
+                       "records_not_covered": sum(not_covered.values()), "records_part_of_clinvar_allele": pieces,
                        "contigs_not_covered": sorted(not_covered, key=clinvar.chromosome_order)},
                       sink, indent=1, sort_keys=True)
             sink.write("\n")
     lacking_contigs = sorted(not_covered, key=clinvar.chromosome_order)
     lacking = f"; not looked up (chromosome not in the file): {', '.join(lacking_contigs)}" if not_covered else ""
-    return f"ClinVar: {matched} of {records} records matched{lacking}; {release.citation()}"
+    whole_text = (f"; {pieces} record(s) not in ClinVar themselves are pieces of a longer allele it lists "
+                  "(INFO/CLINVAR_PART_OF)") if pieces else ""
+    return f"ClinVar: {matched} of {records} records matched{whole_text}{lacking}; {release.citation()}"
+
+
+def lookup(tabix: "pysam.TabixFile", contig: str, pos: int, ref: str, alt: str,
+           path: Path) -> Optional[clinvar.ClinvarEntry]:
+    """The best ClinVar entry of exactly this allele, or None."""
+    records = (r.split("\t") for r in tabix.fetch(contig, pos - 1, pos))
+    return clinvar.best_entry(clinvar.matching_entries(records, pos, ref, alt, path))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -289,6 +289,45 @@ def test_an_unsplit_cohort_record_is_refused(tmp_path, ncbi):
     assert not out.exists()
 
 
+def test_a_piece_of_an_mnv_clinvar_lists_says_so(tmp_path):
+    """The caller wrote GCAG>GTGG (an MNV in its haplotype context); bcftools norm --atomize made two
+    SNVs with OLD_REC. ClinVar lists the MNV CA>TG, not the SNVs. Before: both pieces read 'not in
+    ClinVar'. Now they carry the MNV's variation ID and CLNSIG in INFO/CLINVAR_PART_OF, never as
+    their own classification (no CLINVAR_CLNSIG: the rescue cannot keep a piece for it)."""
+    clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "10\t70598600\t424242\tCA\tTG\t.\t.\t"
+                            "CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Pathogenic\n"
+                            "10\t70598610\t5\tC\tT\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Benign\n"
+                            "10\t70598610\t6\tCTA\tTTC\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Pathogenic\n")
+    old_rec = ('##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
+               'CHR|POS|REF|ALT|USED_ALT_IDX">\n')
+    cohort = bgzip_vcf(tmp_path / "cohort.vcf.gz", (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n" + old_rec +
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
+        "chr10\t70598600\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1\tGT\t0/1\n"
+        "chr10\t70598601\t.\tA\tG\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1\tGT\t0/1\n"
+        # a piece that is in ClinVar itself keeps its own entry (Benign), whatever the whole allele's
+        "chr10\t70598610\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598610|CTA|TTC|1\tGT\t0/1\n"
+        # only split (its original is itself): nothing longer to look up
+        "chr10\t70598620\t.\tG\tA\t50\t.\tOLD_REC=chr10|70598620|G|A,C|1\tGT\t0/1\n"))
+    result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
+    assert result.returncode == 0, result.stderr
+    assert "1 of 4 records matched; 2 record(s) not in ClinVar themselves are pieces of a longer allele" in result.stdout
+    with pysam.VariantFile(str(out)) as vcf:
+        infos = [dict(record.info) for record in vcf]
+    assert [clinvar.part_of(info) for info in infos] == ["424242:Pathogenic", "424242:Pathogenic", None, None]
+    assert [clinvar.parse_info_fields(info) for info in infos[:2]] == [None, None]
+    assert clinvar.parse_info_fields(infos[2]).clnsig == "Benign"
+    assert json.loads((tmp_path / "release.json").read_text())["records_part_of_clinvar_allele"] == 2
+
+
+@pytest.mark.parametrize("allele,trimmed", [
+    ((100, "GCAG", "GTGG"), (101, "CA", "TG")), ((100, "AT", "A"), (100, "AT", "A")),
+    ((100, "ACTG", "AG"), (100, "ACT", "A")), ((100, "C", "T"), (100, "C", "T")),
+])
+def test_trimmed_allele_is_clinvars_spelling(allele, trimmed):
+    assert clinvar.trimmed_allele(*allele) == trimmed
+
+
 def test_best_entry_prefers_review_then_lowest_id():
     a = clinvar.ClinvarEntry("20", None, "Pathogenic", None, 1, None)
     b = clinvar.ClinvarEntry("10", None, "Benign", None, 1, None)

@@ -1298,6 +1298,20 @@ def test_a_somatic_only_clinvar_record_is_said_so(tmp_path):
     assert "review stars" not in row and "not in ClinVar" not in row
 
 
+def test_a_piece_of_a_longer_clinvar_allele_is_said_so(tmp_path):
+    """SCREEN's part_of_clinvar_allele: the cell names the longer allele's variation ID and says its
+    classification is not the piece's; the ClinVar note counts such pieces."""
+    paths = with_clinical_inputs(tmp_path)
+    edit_variant(paths["variants"], G34S, clinvar_clnsig="part_of_clinvar_allele", clinvar_variation_id="424242")
+    release = json.loads(paths["clinvar"].read_text())
+    release.update(records_part_of_clinvar_allele=1)
+    paths["clinvar"].write_text(json.dumps(release))
+    text = section_text(run_clinical(paths, tmp_path / "out"), "variants")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", text, re.S) if "p.Gly34Ser" in r)
+    assert "not in ClinVar as such" in row and "part of a longer allele ClinVar lists (variation ID 424242)" in row
+    assert "1 more is a piece of a longer allele (MNV or complex) it lists" in text
+
+
 def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
     """A ClinVar file without records on a chromosome: its variants read 'not looked up', and the
     citation names the chromosome, instead of 'not in ClinVar'."""

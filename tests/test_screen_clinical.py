@@ -191,6 +191,20 @@ def test_a_somatic_only_clinvar_record_is_not_shown_as_na(tmp_path, monkeypatch)
     assert carriers[("m1", W374X)]["clinvar_clnsig"] == "no_germline_classification"
 
 
+def test_a_piece_of_a_longer_clinvar_allele_is_not_called_absent(tmp_path, monkeypatch):
+    """A record atomised from an MNV ClinVar lists (INFO/CLINVAR_PART_OF from CLINVAR_ANNOTATE): the
+    tables say part_of_clinvar_allele with that allele's variation ID, not not_in_clinvar, and the
+    whole allele's Pathogenic never rescues the piece."""
+    records = [(v, ";".join(i for i in info.split(";") if not i.startswith("CLINVAR_"))
+                + ";CLINVAR_PART_OF=424242:Pathogenic" if v == SYNONYMOUS else info, gt) for v, info, gt in RECORDS]
+    monkeypatch.setattr(sys.modules[__name__], "RECORDS", records)
+    variants, carriers, _, _ = run(tmp_path, keep_clinvar_pathogenic=True, clinvar_min_stars=0)
+    row = variants[SYNONYMOUS]
+    assert (row["clinvar_variation_id"], row["clinvar_clnsig"], row["clinvar_stars"]) == \
+        ("424242", "part_of_clinvar_allele", "NA")
+    assert row["decision"] == "dropped" and "impact_not_selected" in row["reasons"]
+
+
 def test_a_variant_clinvar_could_not_look_up_is_not_called_absent(tmp_path):
     variants, carriers, _, _ = run(tmp_path)
     assert variants[PAR_SITE]["clinvar_clnsig"] == "not_looked_up" and variants[PAR_SITE]["clinvar_stars"] == "NA"

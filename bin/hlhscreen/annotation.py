@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
-from hlhscreen.vcf_text import OldRec, parse_old_rec
+from hlhscreen.vcf_text import OLD_REC_FORMAT, OldRec, parse_old_rec
 from hlhscreen.frequency import (  # noqa: F401 - GNOMAD_POPULATIONS, POPMAX_POPULATIONS re-exported
     DEFAULT_AF_FIELDS,
     GNOMAD_POPULATIONS,
@@ -222,7 +222,6 @@ _EXONIC_TERMS = frozenset({
 _RSID = re.compile(r"^rs\d+$")
 _VERSION = re.compile(r"\.\d+$")
 # bcftools norm --old-rec-tag: the header Description of the tag it writes
-_OLD_REC_FORMAT = "Format: CHR|POS|REF|ALT|USED_ALT_IDX"
 
 #: INFO tag bin/vep_rest.py puts on a record the Ensembl REST server gave no consequence for, with why
 REST_NOT_ANNOTATED_TAG = "VEP_REST_NOT_ANNOTATED"
@@ -873,7 +872,7 @@ def layout_from_header(
     mane = frozenset(strip_version(t) for t in (mane_transcripts or ()) if t)
     specs = _af_specs(af_fields)
     old_rec = next((tag for tag, attributes in infos.items()
-                    if _OLD_REC_FORMAT in attributes.get("Description", "")), None)
+                    if OLD_REC_FORMAT in attributes.get("Description", "")), None)
     found = _annotation_tag(infos)
     if found is None and "EFF" in infos:
         # snpEff < 4.1, or a newer one run with -formatEff / -classic: a different layout

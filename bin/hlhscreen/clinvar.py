@@ -67,12 +67,19 @@ INFO_FIELDS = (  # (name, Number, Type, Description)
     ("CLINVAR_CLNDN", ".", "String", "ClinVar preferred disease name(s) (CLNDN, as written by ClinVar)"),
     ("CLINVAR_NOT_COVERED", "0", "Flag", "The ClinVar file has no record on this chromosome: not looked up "
                                          "(which is not the same as absent from ClinVar)"),
+    ("CLINVAR_PART_OF", ".", "String", "Not in ClinVar itself, but a piece (atomised by bcftools norm) of a longer "
+                                       "allele ClinVar lists: its variation ID and CLNSIG (ID:CLNSIG), the whole "
+                                       "allele's classification, not this piece's"),
 )
 NOT_COVERED_INFO = "CLINVAR_NOT_COVERED"
+PART_OF_INFO = "CLINVAR_PART_OF"
+# clinvar_clnsig (SCREEN's tables) of a piece of a longer allele ClinVar lists (INFO/CLINVAR_PART_OF)
+PART_OF_CLINVAR_ALLELE = "part_of_clinvar_allele"
 # clinvar_clnsig (SCREEN's tables) of an allele ClinVar has a record of but no CLNSIG for: since 2024
 # a record may carry only a somatic classification (INFO/ONC oncogenicity, INFO/SCI somatic impact)
 NO_GERMLINE_CLASSIFICATION = "no_germline_classification"
 INFO_NAMES = frozenset(field[0] for field in INFO_FIELDS)
+_ENTRY_NAMES = INFO_NAMES - {NOT_COVERED_INFO, PART_OF_INFO}  # the fields of the record's own ClinVar entry
 HEADER_KEY = "hlhscreen_clinvar"
 
 
@@ -369,7 +376,7 @@ def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
             value = ",".join(str(v) for v in value)
         return None if value in (None, True, "", ".") else str(value)
 
-    if all(text(name) is None for name in INFO_NAMES):
+    if all(text(name) is None for name in _ENTRY_NAMES):
         return None
     stars = text("CLINVAR_STARS")
     return ClinvarEntry(text("CLINVAR_VARID"), text("CLINVAR_ALLELEID"), text("CLINVAR_CLNSIG"),
@@ -380,6 +387,46 @@ def clnsig_column(entry: ClinvarEntry) -> str:
     """The ``clinvar_clnsig`` a table shows for an allele ClinVar has a record of: its CLNSIG, or
     :data:`NO_GERMLINE_CLASSIFICATION` (never ``NA``, which means "ClinVar not used")."""
     return entry.clnsig or NO_GERMLINE_CLASSIFICATION
+
+
+def trimmed_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
+    """An allele without the bases REF and ALT share at their ends (one anchor base kept for an
+    indel), as ClinVar writes it: FreeBayes' ``TCAG>TTGG`` at 100 is ``CA>TG`` at 101."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
+
+
+def original_alleles(old_rec: str, pos: int, ref: str, alt: str) -> List[Tuple[int, str, str]]:
+    """The alleles (trimmed) of the record an atomised record came from (``bcftools norm
+    --old-rec-tag``: ``CHR|POS|REF|ALT|IDX``) that are longer than the record itself: the MNV or
+    complex allele the caller wrote, which ClinVar may list whole. Empty for a record only split
+    or realigned (its original allele is itself)."""
+    from .vcf_text import parse_old_rec
+
+    found = parse_old_rec(old_rec)
+    parts = found.record.split("|")
+    if len(parts) != 4 or not parts[1].isdigit():
+        return []
+    alts = parts[3].split(",")
+    own = trimmed_allele(pos, ref.upper(), alt.upper())
+    out = []
+    for index in found.alt_indexes:
+        if 1 <= index <= len(alts) and alts[index - 1] not in (".", "*") and not alts[index - 1].startswith("<"):
+            allele = trimmed_allele(int(parts[1]), parts[2].upper(), alts[index - 1].upper())
+            if allele != own:
+                out.append(allele)
+    return out
+
+
+def part_of(info: Mapping[str, object]) -> Optional[str]:
+    """INFO/CLINVAR_PART_OF (``ID:CLNSIG`` of the longer ClinVar allele the record is a piece of), or None."""
+    value = info.get(PART_OF_INFO)
+    if isinstance(value, tuple):
+        value = ",".join(str(v) for v in value)
+    return None if value in (None, True, False, "", ".") else str(value)
 
 
 def not_covered(info: Mapping[str, object]) -> bool:

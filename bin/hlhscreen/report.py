@@ -1204,6 +1204,11 @@ def clinvar_cell(variant: KeptVariant) -> Html:
         return esc("not in ClinVar")
     if clnsig == CLINVAR_NOT_LOOKED_UP:
         return esc("not looked up (the ClinVar file has no record on this chromosome)")
+    if clnsig == clinvar_lib.PART_OF_CLINVAR_ALLELE:
+        varid = variant.extra.get("clinvar_variation_id")
+        return join([tag("div", tag("strong", "not in ClinVar as such")),
+                     tag("div", f"part of a longer allele ClinVar lists (variation ID {varid or 'not given'}); its "
+                                "classification is that allele's, not this piece's (kept.vcf.gz INFO/CLINVAR_PART_OF)")])
     if clnsig == clinvar_lib.NO_GERMLINE_CLASSIFICATION:  # a somatic-only record: no germline review either
         parts = [tag("div", tag("strong", "in ClinVar without a germline classification (somatic only)"))]
     else:
@@ -1311,6 +1316,11 @@ def clinvar_note(data: ReportData) -> Html:
     # the citation already says a file is not an NCBI release; this says what that means for the reader
     warning = ("" if release.get("ncbi_release") else
                " Do not use these classifications for patients without checking them in an NCBI ClinVar release.")
+    pieces = release.get("records_part_of_clinvar_allele")
+    if isinstance(pieces, int) and pieces:
+        counts += (f" {pieces} more {'is a piece' if pieces == 1 else 'are pieces'} of a longer allele (MNV or complex) "
+                   "it lists: the calls were split into SNVs and indels, and ClinVar's classification is of the whole "
+                   "allele ('part of a longer allele' below).")
     lacking = release.get("contigs_not_covered") or []
     if lacking:
         warning += (f" The file has no record on {', '.join(lacking)}: variants there were not looked up ('not looked "

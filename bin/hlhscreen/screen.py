@@ -1907,7 +1907,7 @@ class _Screen:
                                          _clean(_na(evidence.review_status)), _fmt_number(evidence.stars),
                                          _clean(_na(evidence.disease))))
         elif self.clinvar_annotated:
-            clinvar_columns = "\t".join((NA, self._clinvar_absence(info), NA, NA, NA))
+            clinvar_columns = "\t".join((*self._clinvar_absence(info), NA, NA, NA))
         else:
             clinvar_columns = "\t".join([NA] * 5)
         # a record without annotation has no gene of its own: the panel gene(s) whose interval it is in
@@ -1953,7 +1953,8 @@ class _Screen:
             clinvar_tail = (f"{_clean(clinvar.clnsig_column(evidence))}\t{_fmt_number(evidence.stars)}\t"
                             f"{_na(evidence.variation_id)}\t{_clean(_na(evidence.disease))}")
         else:
-            clinvar_tail = f"{self._clinvar_absence(info) if self.clinvar_annotated else NA}\t{NA}\t{NA}\t{NA}"
+            varid, absence = self._clinvar_absence(info) if self.clinvar_annotated else (NA, NA)
+            clinvar_tail = f"{absence}\t{NA}\t{varid}\t{NA}"
         suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
@@ -2036,9 +2037,15 @@ class _Screen:
                    "these by hand in the original record (OLD_REC).")
 
     @staticmethod
-    def _clinvar_absence(info: Mapping[str, Any]) -> str:
-        """clinvar_clnsig of a variant without ClinVar evidence: not in the file, or not looked up."""
-        return CLINVAR_NOT_LOOKED_UP if clinvar.not_covered(info) else NOT_IN_CLINVAR
+    def _clinvar_absence(info: Mapping[str, Any]) -> Tuple[str, str]:
+        """(clinvar_variation_id, clinvar_clnsig) of a variant without ClinVar evidence of its own: not
+        looked up, a piece of a longer allele ClinVar lists (that allele's variation ID), or not in the file."""
+        if clinvar.not_covered(info):
+            return NA, CLINVAR_NOT_LOOKED_UP
+        whole = clinvar.part_of(info)
+        if whole is not None:
+            return _clean(whole.split(":")[0]), clinvar.PART_OF_CLINVAR_ALLELE
+        return NA, NOT_IN_CLINVAR
 
     @staticmethod
     def _gene_accumulator(accumulators: Dict[str, _GeneAccumulator], gene: Optional[str]) -> _GeneAccumulator:

@@ -76,6 +76,10 @@ def info_value(info: str, key: str) -> Optional[str]:
     return None
 
 
+# how bcftools norm --old-rec-tag describes its INFO tag (the tag's name is the user's choice)
+OLD_REC_FORMAT = "Format: CHR|POS|REF|ALT|USED_ALT_IDX"
+
+
 class OldRec(NamedTuple):
     """The record a normalised record came from (``bcftools norm --old-rec-tag``)."""
 
