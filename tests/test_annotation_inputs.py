@@ -335,9 +335,17 @@ def test_panel_records_annotated_only_with_other_genes_are_said(tmp_path):
     every variant of the gene was dropped as no_panel_gene_annotation with only a count."""
     renamed = [dict(e, SYMBOL="PRF1_OLD") for e in (MANE_ENTRY, OTHER_ENTRY)]
     out = run(tmp_path, vep_vcf(tmp_path / "renamed.vcf", FULL, csq(FULL, *renamed)))
-    assert out.variants["chr10:70598010:G:A"]["reasons"] == "no_panel_gene_annotation"
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == ("no_panel_gene_annotation", "yes", "S1")
     assert "1 record(s) inside panel gene intervals carry annotation only for other genes (1 in PRF1 annotated " \
            "as PRF1_OLD)" in _screen_warnings(out)
+    # the case S1 carries it: not assessable for PRF1 (its impact there is unknown), not a non-carrier
+    assert out.genes[("S1", "PRF1")]["status"] == "not_assessable"
+    assert out.genes[("S2", "PRF1")]["status"] == "none"
+    from hlhscreen.report import read_variants
+    _, _, unconfirmed = read_variants(tmp_path / "out" / "variants.tsv")
+    assert [(u.variant_id, u.gene, u.why) for u in unconfirmed] == [
+        ("chr10:70598010:G:A", "PRF1", "annotated only for another gene: impact unknown")]
 
 
 # --- layouts that are read right (checked in the session 9 audit; kept as regressions) ----------------------

@@ -481,8 +481,8 @@ def test_decisions_match_the_oracle(records, cfg):
                 assert (row["transcript"], row["summary_basis"]) == (expected_tx, basis or "NA"), (rec, row)
                 if index is not None:
                     assert row["gene"] == rec.entries[index].symbol
-                elif not own_entries(rec) and oracle_panel_genes(rec):
-                    # no annotation for the ALT: the panel gene whose interval it is in
+                elif oracle_panel_genes(rec):
+                    # no annotation for the ALT, or only another gene's: the panel gene whose interval it is in
                     assert row["gene"] == ";".join(sorted(oracle_panel_genes(rec))), (rec, row)
         kept = [rec for rec in records if not oracle_decision(rec, cfg)]
         assert out.kept_ids() == [rec.key for rec in kept]
@@ -533,12 +533,14 @@ def test_decisions_match_the_oracle(records, cfg):
 def oracle_unconfirmed(rec: GenRecord, cfg: dict) -> List[str]:
     """The samples a dropped record makes not assessable for its gene: at a qualifying variant with no
     assessable carrier, the not-assessable samples; at a record without annotation for its ALT that
-    fails no other rule (impact unknown), every sample whose call is not a confident 0/0."""
+    fails no other rule (impact unknown), or one annotated only with another gene, every sample whose call is
+    not a confident 0/0."""
     reasons = oracle_decision(rec, cfg)
     states = [oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] for g in rec.genotypes]
     if reasons == ["no_assessable_carrier"]:
         return [s for (s, _), state in zip(GEN_SAMPLES, states) if state == "not_assessable"]
-    if reasons and "not_annotated" in reasons and set(reasons) <= {"not_annotated", "no_assessable_carrier"}:
+    unknown_impact = {"not_annotated", "no_panel_gene_annotation"}
+    if reasons and unknown_impact & set(reasons) and set(reasons) <= unknown_impact | {"no_assessable_carrier"}:
         return [s for (s, _), state in zip(GEN_SAMPLES, states) if state != "ref"]
     return []
 

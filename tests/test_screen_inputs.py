@@ -201,7 +201,7 @@ def test_default_af_fields_are_the_pipeline_default():
 def test_record_annotated_only_with_another_gene_is_not_a_finding(vep_run):
     """Before: kept under the other gene, which got its own gene test."""
     row = vep_run.variants["chr10:70598400:G:T"]
-    assert (row["decision"], row["reasons"], row["gene"]) == ("dropped", "no_panel_gene_annotation", "NA")
+    assert (row["decision"], row["reasons"], row["gene"]) == ("dropped", "no_panel_gene_annotation", "PRF1")
     genes = {gene for _, gene in vep_run.genes}
     assert genes == {"PRF1", "STX11"} and {r["gene"] for r in vep_run.carriers} <= {"PRF1", "STX11"}
 

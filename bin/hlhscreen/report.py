@@ -122,7 +122,8 @@ class KeptVariant:
 class UnconfirmedVariant:
     """A dropped variant whose possible carriers are not non-carriers (variants.tsv ``unconfirmed =
     yes``): a qualifying variant without an assessable carrier, or a record without annotation for
-    its ALT (``not_annotated``: impact unknown) that failed no other rule. Not a finding."""
+    its ALT (``not_annotated``) or annotated only for other genes (``no_panel_gene_annotation``):
+    impact unknown, and it failed no other rule. Not a finding."""
 
     variant_id: str
     gene: str
@@ -132,6 +133,7 @@ class UnconfirmedVariant:
     impact: Optional[str]
     not_assessable_samples: Tuple[str, ...]  # the samples it makes not assessable for the gene
     not_annotated: bool = False
+    other_gene_only: bool = False  # annotated only for other genes (no_panel_gene_annotation)
 
     @property
     def label(self) -> str:
@@ -142,6 +144,8 @@ class UnconfirmedVariant:
         """Why its samples are not assessable, for the report's tables."""
         if self.not_annotated:
             return "not annotated: impact unknown"
+        if self.other_gene_only:
+            return "annotated only for another gene: impact unknown"
         return "unconfirmed qualifying variant, no assessable carrier"
 
 
@@ -291,7 +295,8 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[Unconfir
                     variant_id, row["gene"].strip(), optional_text(row["hgvsc"]), optional_text(row["hgvsp"]),
                     optional_text(row["consequence"]), optional_text(row["impact"]),
                     tuple(listed.split(";")) if listed else (),
-                    not_annotated="not_annotated" in row["reasons"].split(";")))
+                    not_annotated="not_annotated" in row["reasons"].split(";"),
+                    other_gene_only="no_panel_gene_annotation" in row["reasons"].split(";")))
             continue
         if variant_id in seen:
             raise UserInputError(path, line, "variant_id",

@@ -874,7 +874,7 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
 
 #: The only drop reasons an unconfirmed variant may have: everything else (panel, quality,
 #: frequency, panel gene, impact) already rules it out whatever its carriers are.
-_UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_assessable_carrier"})
+_UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_panel_gene_annotation", "no_assessable_carrier"})
 
 
 _CARRIER_STATES = frozenset({_HET, _HOM, _HEMI})
@@ -885,10 +885,13 @@ _LOW_QUALITY_ONLY = frozenset({"low_quality", "no_assessable_carrier"})
 
 def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence[SampleCall]) -> List[int]:
     """The samples (indices) a dropped record makes not assessable for its gene(s), or [].
+    ``annotated``: the record's impact on its gene is known (False for ``not_annotated`` and
+    ``no_panel_gene_annotation`` records).
 
     - a qualifying variant dropped only as ``no_assessable_carrier``: its ``not_assessable`` calls
       (they may carry it);
-    - a record with no CSQ/ANN entry for its ALT (``not_annotated``: its impact is unknown) that
+    - a record with no CSQ/ANN entry for its ALT (``not_annotated``), or one annotated only with
+      other genes than the panel gene(s) it is in (``no_panel_gene_annotation``): its impact is unknown, that
       fails no other rule (in the panel, quality, frequency rare by ``max_af``/``common_af`` or
       unknown): its carriers *and* its ``not_assessable`` calls, since any of them may carry a
       qualifying variant. A sample that carries a kept variant of the gene stays a carrier
@@ -1858,8 +1861,12 @@ class _Screen:
         # An unconfirmed variant makes samples not assessable for its gene(s) instead of confirmed
         # non-carriers: a qualifying variant none of whose calls is trustworthy, or a record whose
         # impact is unknown (not_annotated) that fails no other rule (see unconfirmed_samples).
-        unconfirmed_genes = [gene] if record.annotated else panel_genes
-        unconfirmed_at = unconfirmed_samples(verdict.reasons, record.annotated, calls) if unconfirmed_genes else []
+        # ... or one annotated only with other genes (no_panel_gene_annotation: VEP --pick left an
+        # overlapping gene's consequence, the annotation names the gene otherwise): its impact on the
+        # panel gene is unknown too
+        impact_known = record.annotated and (transcript is not None or not in_panel)
+        unconfirmed_genes = [gene] if impact_known else panel_genes
+        unconfirmed_at = unconfirmed_samples(verdict.reasons, impact_known, calls) if unconfirmed_genes else []
         unconfirmed = bool(unconfirmed_at)
         if unconfirmed:
             summary.unconfirmed += 1
@@ -1910,8 +1917,9 @@ class _Screen:
             clinvar_columns = "\t".join((*self._clinvar_absence(info), NA, NA, NA))
         else:
             clinvar_columns = "\t".join([NA] * 5)
-        # a record without annotation has no gene of its own: the panel gene(s) whose interval it is in
-        gene_text = _na(gene) if record.annotated or not in_panel else _na(";".join(panel_genes))
+        # a record without annotation (or only another gene's) has no gene of its own: the panel gene(s)
+        # whose interval it is in
+        gene_text = _na(gene) if impact_known else _na(";".join(panel_genes))
         row = [
             variant_id, panel_chrom, str(pos), ref, alt, gene_text, transcript_columns, name,
             _annotation_match(record), _na(";".join(record.rsids)), _na(";".join(record.existing_ids)),
@@ -2150,9 +2158,11 @@ class _Screen:
             shown = _first([f"{n} in {panel} annotated as {other}" for (panel, other), n in s.other_gene_only.most_common()], 5)
             self._warn(f"WARNING {self.vcf_path}: {sum(s.other_gene_only.values())} record(s) inside panel gene "
                        f"intervals carry annotation only for other genes ({shown}) and are dropped as "
-                       "no_panel_gene_annotation, their carriers counted as non-carriers. Expected for a gene overlapping "
-                       "a panel gene when VEP kept one consequence (--pick); otherwise check that the annotation and "
-                       "the panel name the gene alike (another HGNC symbol, another gene model release).")
+                       "no_panel_gene_annotation: their impact on the panel gene is unknown, so unless they fail another "
+                       "rule their carriers are not assessable for it (variants.tsv unconfirmed = yes), not "
+                       "non-carriers. Expected for a gene overlapping a panel gene when VEP kept one consequence "
+                       "(--pick); otherwise check that the annotation and the panel name the gene alike (another HGNC "
+                       "symbol, another gene model release).")
         if s.unknown_terms:
             terms = ", ".join(f"{term} ({n})" for term, n in s.unknown_terms.most_common(10))
             self._warn(f"WARNING {self.vcf_path}: consequence term(s) the screen does not know decided panel records: "
