@@ -584,7 +584,7 @@ def test_atomised_pieces_in_one_codon_are_warned_about(tmp_path):
     out = run_screen_inputs(tmp_path, vcf)
     assert out.mqc["codons changed by several atomised pieces of one FreeBayes allele (combined change not "
                    "assessed)"] == "1"
-    warning = [w for w in out.summary.warnings if "codon" in w]
+    warning = [w for w in out.summary.warnings if "codon(s) are changed by several" in w]  # not the file name codon.vcf
     assert len(warning) == 1
     assert "chr10:70598100:C:T + chr10:70598102:G:A (codon 91 of ENST00000441259.2" in warning[0]
     assert "70598300" not in warning[0] and "70598500" not in warning[0]
