@@ -6,7 +6,7 @@
 
 nextflow.enable.dsl = 2
 
-include { PIPELINE_INITIALISATION; explainOutdirFailure; helpMessage } from './subworkflows/local/utils_hlhscreen'
+include { PIPELINE_INITIALISATION; explainOutdirFailure; finishOutdir; helpMessage } from './subworkflows/local/utils_hlhscreen'
 include { HLHSCREEN               } from './workflows/hlhscreen'
 
 workflow {
@@ -21,4 +21,8 @@ workflow {
 
 workflow.onError {
     explainOutdirFailure()
+}
+
+workflow.onComplete {
+    finishOutdir()
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -61,3 +62,12 @@ def open_text(path: PathLike) -> IO[str]:
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rt")
     return open(path, "rt")
+
+
+def sha256_file(path: PathLike) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -25,7 +25,6 @@ Public API (used by bin/build_panel.py and by the screening step):
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import os
 import re
@@ -37,7 +36,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 
 from hlhscreen import __version__
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text
+from hlhscreen.files import open_text, sha256_file
 from hlhscreen.gtf import (
     CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
     other_assembly_accession,
@@ -106,15 +105,6 @@ _GRCH38_ANCHORS = {
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def sha256_file(path: PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def chrom_sort_key(chrom: str) -> Tuple[int, int, str]:

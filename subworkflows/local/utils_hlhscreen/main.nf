@@ -226,9 +226,7 @@ def combinationErrors() {
 // Run one of bin/'s standard-library checks on the launch host, before any task: the python3 on PATH
 // (no container). Its WARNING lines are passed on; a failure stops the run with its ERROR lines.
 def runLaunchHostCheck(String script, List<String> args, String failure) {
-    def python = ['python3', 'python'].find { cmd ->
-        try { return [cmd, '--version'].execute().waitFor() == 0 } catch (IOException e) { return false }
-    }
+    def python = launchHostPython()
     if (!python) {
         error("python3 is needed on the launch host to check the inputs before the run (standard library only)")
     }
@@ -241,6 +239,13 @@ def runLaunchHostCheck(String script, List<String> args, String failure) {
         error("${failure}; nothing was run.\n" + problems.findAll { !it.startsWith('WARNING') }.join('\n').trim())
     }
     return stdout.toString().trim()
+}
+
+// The python3 (or python) on the launch host's PATH, or null.
+def launchHostPython() {
+    return ['python3', 'python'].find { cmd ->
+        try { return [cmd, '--version'].execute().waitFor() == 0 } catch (IOException e) { return false }
+    }
 }
 
 // A local path for the launch-host checks, or null for a remote file (s3://, https://: staged later).
@@ -399,13 +404,57 @@ def paramsJsonText(List<String> exclude = []) {
 
 // pipeline_info/params.json, written by every run at its start: provenance always describes the run
 // that wrote it, also after -resume with other parameters (a cached collectFile(storeDir:) did not).
+// It also marks the run's start in --outdir: files older than it are an earlier run's (finishOutdir).
 def writeParamsJson() {
     def target = file("${params.outdir}/pipeline_info/params.json")
+    if (target.exists()) {
+        log.warn("--outdir ${params.outdir} holds the results of an earlier run: files this run writes replace " +
+            "theirs, and the earlier files it does not write again (other samples, panel, annotator, steps) are " +
+            "moved to ${params.outdir}/earlier_runs/ when this run finishes, so that the folder holds " +
+            "one run's results (docs/output.md)")
+    }
     try {
         target.parent.mkdirs()
+        // the manifest says a run finished and lists its files: until this one does, there is none
+        file("${params.outdir}/pipeline_info/manifest.tsv").delete()
         target.text = paramsJsonText() + '\n'
     } catch (IOException e) {
         error(outdirProblem(target, unwritableReason(target.parent) ?: ioCause(e)))
+    }
+}
+
+// workflow.onComplete: a finished run moves the files of earlier runs it did not write again out of
+// --outdir's result folders (to earlier_runs/<start>_<run name>/) and lists its own files with their
+// SHA-256 in pipeline_info/manifest.tsv (bin/finish_outdir.py; Nextflow has finished publishing by
+// then). An unfinished run says what its folder holds.
+def finishOutdir() {
+    def outdir = file(params.outdir)
+    def marker = file("${params.outdir}/pipeline_info/params.json")
+    if (params.help || !marker.exists()) {
+        return
+    }
+    if (outdir.scheme != 'file') {
+        log.info("--outdir ${params.outdir} is not a local folder: files of earlier runs are not looked for, and no pipeline_info/manifest.tsv is written")
+        return
+    }
+    if (!workflow.success) {
+        if (workflow.stats.succeededCount + workflow.stats.cachedCount > 0) {
+            log.warn("--outdir ${params.outdir}: this run did not finish, so the folder holds its partial results and " +
+                "possibly files of an earlier run; it has no pipeline_info/manifest.tsv (written only when a run " +
+                "finishes). Fix the cause and rerun with -resume.")
+        }
+        return
+    }
+    def label = workflow.start.format(java.time.format.DateTimeFormatter.ofPattern('yyyy-MM-dd_HH-mm-ss')) + "_${workflow.runName}"
+    def proc = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label].execute()
+    def stdout = new StringBuffer(), stderr = new StringBuffer()
+    proc.waitForProcessOutput(stdout, stderr)
+    stderr.toString().readLines().findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
+    if (proc.exitValue() != 0) {
+        log.error("--outdir ${params.outdir}: could not list this run's files or move an earlier run's away " +
+            "(bin/finish_outdir.py):\n${stderr.toString().trim()}")
+    } else {
+        log.info(stdout.toString().trim())
     }
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""End of a successful run: leave --outdir with this run's results only, and list them (hlhscreen/outdir.py).
+
+Files of an earlier run that this run did not write again are moved to <outdir>/earlier_runs/<run>/;
+pipeline_info/manifest.tsv lists every file of this run with its size and SHA-256. The pipeline runs
+this on the launch host (standard library only) from workflow.onComplete. Warnings are printed as
+`WARNING ...` lines on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from hlhscreen.outdir import MANIFEST, finish_outdir
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--outdir", required=True)
+    parser.add_argument("--run", required=True, help="name of the folder under earlier_runs/ (start time and run name)")
+    args = parser.parse_args(argv)
+    for warning in finish_outdir(args.outdir, args.run):
+        print(f"WARNING {warning}", file=sys.stderr)
+    print(f"{args.outdir}/{MANIFEST}: every file of this run, with its size and SHA-256")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

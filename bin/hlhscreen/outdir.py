@@ -1,0 +1,152 @@
+"""What a finished run leaves in --outdir: this run's files only, and a manifest of them.
+
+Nextflow publishes each result over the file of the same name, but never removes a file an earlier
+run wrote and this run did not (the BAM of a sample since removed from the samplesheet, the
+`annotation/cohort.vep.vcf.gz` of another annotator, the `screen/` and `report/` of a screening run
+before a `--skip_screening` one). Left in place, they make the folder read as one run when it holds
+two. So at the end of a successful run (standard library only, on the launch host):
+
+- a file counts as written by this run when its status-change time (ctime) is not older than the
+  marker file the run wrote into --outdir at its start (``pipeline_info/params.json``). Every
+  publish mode (copy, move, link, symlink) creates or re-links the entry, which sets its ctime, and
+  the marker lies on the same file system, so no clock of another host is compared;
+- files older than the marker in hlhscreen's result folders (or in any folder this run wrote
+  into) are moved, not deleted, to ``earlier_runs/<run>/`` under the same relative path;
+- ``pipeline_info/manifest.tsv`` lists every file of this run with its size and SHA-256 (Nextflow's
+  own timestamped run reports aside: each names its run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+from hlhscreen.files import PathLike, atomic_output, sha256_file
+
+# The folders hlhscreen publishes into (docs/output.md). Older files in them are an earlier run's.
+RESULT_FOLDERS = ("qc", "alignment", "variants", "annotation", "screen", "cohort", "report", "multiqc",
+                  "panel", "pipeline_info")
+EARLIER_RUNS = "earlier_runs"
+MANIFEST = "pipeline_info/manifest.tsv"
+MARKER = "pipeline_info/params.json"
+# Nextflow's own reports carry the time of the run that wrote them in their names: they are left in
+# pipeline_info (one set per run, docs/output.md), neither moved nor listed.
+RUN_REPORT = re.compile(r"pipeline_info/(execution_(trace|timeline|report)|pipeline_dag)_[0-9_-]+\.(txt|html)")
+# Hashing a 10 GB exome BAM takes about half a minute on the launch host: larger files get their size only.
+HASH_LIMIT_BYTES = 2 << 30
+
+
+@dataclass
+class OutdirFiles:
+    """The entries under --outdir (relative POSIX paths), by who wrote them."""
+
+    this_run: List[str] = field(default_factory=list)
+    earlier_run: List[str] = field(default_factory=list)   # in hlhscreen's folders: moved away
+    foreign: List[str] = field(default_factory=list)       # older, in folders hlhscreen does not write: left
+
+
+def iter_entries(outdir: Path) -> Iterator[Path]:
+    """Every file, symbolic link (also to a folder) and other non-folder entry under ``outdir``,
+    except the earlier runs' folder; links to folders are entries, never followed."""
+    for root, dirs, files in os.walk(outdir):
+        here = Path(root)
+        if here == outdir and EARLIER_RUNS in dirs:
+            dirs.remove(EARLIER_RUNS)
+        for name in [d for d in dirs if (here / d).is_symlink()]:
+            dirs.remove(name)
+            yield here / name
+        for name in files:
+            yield here / name
+
+
+def sort_entries(outdir: PathLike, marker: PathLike = None) -> OutdirFiles:
+    """Split the entries of ``outdir`` into this run's (ctime not older than ``marker``'s), an earlier
+    run's (older, in a result folder or a folder this run wrote into) and foreign ones."""
+    root = Path(outdir)
+    since = os.lstat(Path(marker) if marker else root / MARKER).st_ctime_ns
+    entries = [(path.relative_to(root).as_posix(), os.lstat(path).st_ctime_ns >= since) for path in iter_entries(root)]
+    ours = set(RESULT_FOLDERS) | {rel.split("/")[0] for rel, new in entries if new and "/" in rel}
+    sorted_files = OutdirFiles()
+    for rel, new in sorted(entries):
+        if RUN_REPORT.fullmatch(rel):
+            continue
+        if new:
+            sorted_files.this_run.append(rel)
+        elif "/" in rel and rel.split("/")[0] in ours:
+            sorted_files.earlier_run.append(rel)
+        else:
+            sorted_files.foreign.append(rel)
+    return sorted_files
+
+
+def move_aside(outdir: PathLike, relative_paths: List[str], destination: PathLike) -> None:
+    """Move each entry to ``destination`` under the same relative path (a rename: the same file
+    system), then remove the folders the moves left empty."""
+    root, target = Path(outdir), Path(destination)
+    emptied = set()
+    for rel in relative_paths:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(root / rel, target / rel)
+        emptied.update(parent for parent in (root / rel).parents if root in parent.parents)
+    for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # still holds this run's files
+
+
+def manifest_row(outdir: Path, rel: str) -> Tuple[str, str, str, str]:
+    """(path, size_bytes, sha256, note) of one entry; links are followed to the file they name."""
+    path = outdir / rel
+    if path.is_symlink() and not path.exists():
+        return rel, "NA", "NA", "broken symbolic link"
+    if path.is_dir():
+        return rel, "NA", "NA", "symbolic link to a folder"
+    size = path.stat().st_size
+    if size >= HASH_LIMIT_BYTES:
+        return rel, str(size), "NA", f"not hashed: {HASH_LIMIT_BYTES >> 30} GiB or larger"
+    return rel, str(size), sha256_file(path), "NA"
+
+
+def write_manifest(outdir: PathLike, relative_paths: List[str]) -> Path:
+    """``pipeline_info/manifest.tsv``: path (relative to --outdir), size_bytes, sha256, note."""
+    root = Path(outdir)
+    target = root / MANIFEST
+    with atomic_output(target) as handle:
+        handle.write("path\tsize_bytes\tsha256\tnote\n")
+        for rel in relative_paths:
+            if rel != MANIFEST:
+                handle.write("\t".join(manifest_row(root, rel)) + "\n")
+    return target
+
+
+def examples(paths: List[str], limit: int = 5) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None) -> List[str]:
+    """Move the earlier runs' files aside, write the manifest; the warnings for the run log."""
+    root = Path(outdir)
+    files = sort_entries(root, marker)
+    warnings = []
+    if files.earlier_run:
+        destination = root / EARLIER_RUNS / run_label
+        move_aside(root, files.earlier_run, destination)
+        (destination / "README.txt").write_text(
+            f"Files an earlier hlhscreen run wrote into {root} and the run {run_label} did not write again.\n"
+            f"They were moved here when that run finished, so that {root} holds the results of one run only.\n"
+            "They describe another run (other samples, panel, annotator or steps): delete this folder when not needed.\n")
+        warnings.append(
+            f"--outdir {root} held {len(files.earlier_run)} file(s) of an earlier run that this run did not write "
+            f"again ({examples(files.earlier_run)}): moved to {destination}, so that {root} holds this run's results "
+            "only (pipeline_info/manifest.tsv lists this run's). Delete that folder when it is not needed.")
+    if files.foreign:
+        warnings.append(
+            f"--outdir {root} also holds {len(files.foreign)} file(s) that are not hlhscreen results "
+            f"({examples(files.foreign)}): left in place, not in pipeline_info/manifest.tsv.")
+    write_manifest(root, files.this_run)
+    return warnings

@@ -1,0 +1,211 @@
+"""--outdir holds one run's results: earlier runs' files moved aside, a manifest of this run's
+(bin/hlhscreen/outdir.py, bin/finish_outdir.py; the pipeline run at the end of this file)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from hlhscreen import outdir as O
+from nextflow_runner import run_nextflow
+
+REPO = Path(__file__).resolve().parents[1]
+READS = REPO / "assets/test_cohort/reads"
+
+
+def write(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def start_run(outdir: Path) -> None:
+    """What a run does at its start: write the marker (pipeline_info/params.json), after a pause that
+    lets the file system's clock tick past the earlier files' times."""
+    time.sleep(0.05)
+    write(outdir / O.MARKER, "{}\n")
+    time.sleep(0.05)
+
+
+def manifest(outdir: Path) -> Dict[str, Dict[str, str]]:
+    with open(outdir / O.MANIFEST) as handle:
+        return {row["path"]: row for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def test_an_earlier_runs_files_are_moved_aside_and_this_runs_listed(tmp_path):
+    out = tmp_path / "results"
+    write(out / O.MARKER, '{"old": true}\n')
+    old = [write(out / rel) for rel in ("alignment/ctrl_02.bam", "alignment/case_01.bam", "qc/fastqc/ctrl_02/a.html",
+                                        "report/hlhscreen_report.html", "pipeline_info/software_versions.yml",
+                                        "pipeline_info/execution_trace_2026-12-01_09-00-00.txt")]
+    start_run(out)
+    write(out / "alignment/case_01.bam", "new bam")      # published again over the earlier file
+    write(out / "qc/sample_qc.tsv", "sample\n")
+
+    warnings = O.finish_outdir(out, "2026-12-02_10-00-00_run_b")
+
+    moved = out / "earlier_runs/2026-12-02_10-00-00_run_b"
+    for rel in ("alignment/ctrl_02.bam", "qc/fastqc/ctrl_02/a.html", "report/hlhscreen_report.html",
+                "pipeline_info/software_versions.yml"):
+        assert not (out / rel).exists() and (moved / rel).is_file(), rel
+    # Nextflow's reports name their run: left in place, not listed
+    assert (out / "pipeline_info/execution_trace_2026-12-01_09-00-00.txt").is_file()
+    assert not (out / "qc/fastqc").exists() and not (out / "report").exists()   # emptied folders removed
+    assert "an earlier hlhscreen run" in (moved / "README.txt").read_text()
+    assert (out / "alignment/case_01.bam").read_text() == "new bam"
+    rows = manifest(out)
+    assert sorted(rows) == ["alignment/case_01.bam", O.MARKER, "qc/sample_qc.tsv"]
+    assert rows["alignment/case_01.bam"]["sha256"] == hashlib.sha256(b"new bam").hexdigest()
+    assert rows["alignment/case_01.bam"]["size_bytes"] == "7"
+    assert len(warnings) == 1 and "held 4 file(s) of an earlier run that this run did not write again" in warnings[0]
+    assert f"moved to {moved}" in warnings[0] and old
+
+
+def test_files_that_are_not_hlhscreen_results_are_left_and_named(tmp_path):
+    out = tmp_path / "results"
+    notes = write(out / "notes.txt")
+    mine = write(out / "my_analysis/plot.png")
+    start_run(out)
+    write(out / "screen/variants.tsv")
+    warnings = O.finish_outdir(out, "run")
+    assert notes.exists() and mine.exists() and not (out / "earlier_runs").exists()
+    assert warnings == [f"--outdir {out} also holds 2 file(s) that are not hlhscreen results "
+                        "(my_analysis/plot.png, notes.txt): left in place, not in pipeline_info/manifest.tsv."]
+    assert sorted(manifest(out)) == [O.MARKER, "screen/variants.tsv"]
+
+
+def test_an_older_file_in_a_folder_this_run_wrote_into_is_an_earlier_runs(tmp_path):
+    # a folder not in the fixed list (a new step's) counts as hlhscreen's once this run published into it
+    out = tmp_path / "results"
+    write(out / "newstep/old.tsv")
+    start_run(out)
+    write(out / "newstep/new.tsv")
+    O.finish_outdir(out, "run")
+    assert (out / "earlier_runs/run/newstep/old.tsv").is_file() and (out / "newstep/new.tsv").is_file()
+
+
+def test_publish_modes_link_and_symlink_count_as_written_by_this_run(tmp_path):
+    """-resume republishes cached tasks' files: a hard link to an old work file (mode 'link') and a
+    symbolic link (mode 'symlink', also to a folder such as multiqc_data) are new entries."""
+    work = tmp_path / "work"
+    old_bam = write(work / "ab/case_01.bam", "bam")
+    old_dir = work / "cd/multiqc_data"
+    write(old_dir / "multiqc.log")
+    out = tmp_path / "results"
+    start_run(out)
+    (out / "alignment").mkdir()
+    os.link(old_bam, out / "alignment/case_01.bam")
+    (out / "multiqc").mkdir()
+    (out / "multiqc/multiqc_data").symlink_to(old_dir, target_is_directory=True)
+    (out / "multiqc/gone.html").symlink_to(work / "missing.html")
+    assert O.finish_outdir(out, "run") == []
+    rows = manifest(out)
+    assert rows["alignment/case_01.bam"]["sha256"] == hashlib.sha256(b"bam").hexdigest()
+    assert (rows["multiqc/multiqc_data"]["sha256"], rows["multiqc/multiqc_data"]["note"]) == ("NA", "symbolic link to a folder")
+    assert rows["multiqc/gone.html"]["note"] == "broken symbolic link"
+    assert (out / "multiqc/multiqc_data/multiqc.log").exists()   # the link was not walked into nor moved
+
+
+def test_files_above_the_hash_limit_get_their_size_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(O, "HASH_LIMIT_BYTES", 4)
+    out = tmp_path / "results"
+    start_run(out)
+    write(out / "alignment/big.bam", "12345")
+    O.finish_outdir(out, "run")
+    row = manifest(out)["alignment/big.bam"]
+    assert (row["size_bytes"], row["sha256"]) == ("5", "NA") and row["note"].startswith("not hashed")
+
+
+def test_the_command_line_prints_warnings_for_the_run_log(tmp_path, capsys):
+    import finish_outdir
+
+    out = tmp_path / "results"
+    write(out / "alignment/x.bam")
+    start_run(out)
+    assert finish_outdir.main(["--outdir", str(out), "--run", "r1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("WARNING --outdir ") and "alignment/x.bam" in captured.err
+    assert f"{out}/pipeline_info/manifest.tsv" in captured.out
+
+
+# ---- the pipeline: one folder, three runs -----------------------------------------------------------
+
+def samplesheet(path: Path, samples) -> Path:
+    path.write_text("sample,group,fastq_1,fastq_2\n" + "".join(
+        f"{s},{'case' if s.startswith('case') else 'control'},{READS}/{s}_L001_R1.fastq.gz,{READS}/{s}_L001_R2.fastq.gz\n"
+        for s in samples))
+    return path
+
+
+def tsv_rows(path: Path):
+    with open(path) as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def trace_status(results: Path, before) -> Dict[str, str]:
+    """process -> statuses of the trace file the last run added."""
+    new = set((results / "pipeline_info").glob("execution_trace_*.txt")) - before
+    assert len(new) == 1, new
+    statuses: Dict[str, str] = {}
+    for row in tsv_rows(new.pop()):
+        statuses.setdefault(row["process"].split(":")[-1], set()).add(row["status"])
+    return statuses
+
+
+@pytest.mark.pipeline
+def test_reruns_into_one_outdir_leave_only_the_last_runs_results(tmp_path):
+    """Run A (3 samples, screening), run B (-resume after the whitelist was edited in place), run C
+    (-resume, 2 samples, --skip_screening) into the same --outdir: each run's results are its own."""
+    whitelist = tmp_path / "risk_factors.tsv"
+    whitelist.write_text((REPO / "panels/hlh/risk_factors.tsv").read_text())
+    sheet = samplesheet(tmp_path / "samplesheet.csv", ["case_02", "ctrl_01", "ctrl_02"])
+    results = tmp_path / "results"
+    common = ["-profile", "test", "--execution_reports", "true", "--outdir", "results", "--risk_factors", str(whitelist)]
+    run_nextflow(tmp_path, *common, "--input", str(sheet))
+    a91v = "chr10:70600631:G:A"
+    variants = {r["variant_id"]: r for r in tsv_rows(results / "screen/variants.tsv")}
+    assert variants[a91v]["rescued_by"] == "risk_factor_whitelist"
+    first = manifest(results)
+    assert "alignment/ctrl_02.bam" in first and "report/hlhscreen_report.html" in first
+
+    # B: the whitelist edited in place (same path; its one row removed): the screen must not come from the cache
+    whitelist.write_text(whitelist.read_text().splitlines()[0] + "\n")
+    traces = set((results / "pipeline_info").glob("execution_trace_*.txt"))
+    second = run_nextflow(tmp_path, *common, "--input", str(sheet), "-resume")
+    assert "holds the results of an earlier run" in second.stdout + second.stderr
+    # the same samples and steps: every file is written again, nothing is an earlier run's
+    assert not (results / "earlier_runs").exists() and "did not write again" not in second.stdout + second.stderr
+    assert trace_status(results, traces)["SCREEN"] == {"COMPLETED"}
+    variants = {r["variant_id"]: r for r in tsv_rows(results / "screen/variants.tsv")}
+    assert variants[a91v]["decision"] == "dropped" and variants[a91v]["rescued_by"] == "NA"
+
+    # C: one sample fewer and no screening: ctrl_02's files and the screening results are an earlier run's
+    samplesheet(sheet, ["case_02", "ctrl_01"])
+    third = run_nextflow(tmp_path, *common, "--input", str(sheet), "-resume", "--skip_screening")
+    log = third.stdout + third.stderr
+    rows = manifest(results)
+    # every file is listed but the manifest itself and Nextflow's reports (named by their run's time)
+    left = sorted(p.relative_to(results).as_posix() for p in results.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p.relative_to(results).parts[0] != "earlier_runs")
+    listed = [rel for rel in left if not O.RUN_REPORT.fullmatch(rel) and rel != O.MANIFEST]
+    assert listed == sorted(rows), set(listed) ^ set(rows)
+    assert not [rel for rel in left if "/" not in rel], "a file published to the top level of --outdir"
+    assert not any("ctrl_02" in rel for rel in rows), [rel for rel in rows if "ctrl_02" in rel]
+    for folder in ("screen", "cohort", "report", "annotation"):
+        assert not (results / folder).exists(), folder
+    moved = list((results / "earlier_runs").iterdir())
+    assert len(moved) == 1
+    for rel in ("alignment/ctrl_02.bam", "qc/fastqc/ctrl_02", "report/hlhscreen_report.html", "screen/variants.tsv"):
+        assert (moved[0] / rel).exists(), rel
+    assert f"moved to {moved[0]}" in log and "of an earlier run that this run did not write again" in log
+    bam = results / "alignment/case_02.bam"
+    assert rows["alignment/case_02.bam"]["sha256"] == hashlib.sha256(bam.read_bytes()).hexdigest()
+    assert rows["alignment/case_02.bam"]["size_bytes"] == str(bam.stat().st_size)
+    qc = {r["sample"] for r in tsv_rows(results / "qc/sample_qc.tsv")}
+    assert qc == {"case_02", "ctrl_01"}
