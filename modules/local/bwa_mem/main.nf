@@ -9,7 +9,7 @@ process BWA_MEM {
 
     input:
     tuple val(meta), path(reads)
-    path index
+    path index, stageAs: 'index/*'   // a folder (BWA_INDEX) or the files of one index (--bwa_index)
     path fasta      // the reference the index was built from (samtools stats)
 
     output:
@@ -25,7 +25,7 @@ process BWA_MEM {
     def prefix = task.ext.prefix ?: "${meta.id}"
     def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
     """
-    INDEX=\$(find -L $index/ -name "*.amb" | sed 's/\\.amb\$//')
+    INDEX=\$(find -L index/ -name "*.amb" | sed 's/\\.amb\$//')
     bwa mem \\
         $args \\
         -t $task.cpus \\

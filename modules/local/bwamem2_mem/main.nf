@@ -22,7 +22,7 @@ process BWAMEM2_MEM {
 
     input:
     tuple val(meta), path(reads)
-    path index
+    path index, stageAs: 'index/*'   // a folder (BWA_INDEX) or the files of one index (--bwa_index)
     path fasta      // the reference the index was built from (samtools stats)
 
     output:
@@ -38,7 +38,7 @@ process BWAMEM2_MEM {
     def prefix = task.ext.prefix ?: "${meta.id}"
     def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
     """
-    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix, fasta.toString())}
+    ${bwamem2MemCommand(args, task.cpus, read_group, 'index', reads, prefix, fasta.toString())}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -54,7 +54,7 @@ process BWAMEM2_MEM {
     def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
     """
     cat <<'END_COMMAND' > ${prefix}.bwamem2.command.txt
-    ${bwamem2MemCommand(args, task.cpus, read_group, index.toString(), reads, prefix, fasta.toString())}
+    ${bwamem2MemCommand(args, task.cpus, read_group, 'index', reads, prefix, fasta.toString())}
     END_COMMAND
     touch ${prefix}.bam ${prefix}.bam.bai ${prefix}.stats
     cat <<-END_VERSIONS > versions.yml

@@ -15,6 +15,21 @@ include { PANEL_TO_REFERENCE     } from '../../../modules/local/panel_to_referen
 include { INTERVALS_TO_REFERENCE } from '../../../modules/local/intervals_to_reference'
 include { GENOME_FASTA           } from '../../../modules/local/genome_fasta'
 
+// A prebuilt --bwa_index / --bwamem2_index folder as the files of its one index (<prefix>.amb and the
+// files beside it with that prefix; the start-up check makes sure there is one). Nextflow hashes a
+// folder input by the folder's own size and time, which do not change when `bwa index` is run again
+// in it (the files are rewritten in place): -resume would reuse alignments made with the old index.
+// Each file is hashed by its own size and time.
+def alignerIndexFiles(String folder) {
+    def dir = file(folder, checkIfExists: true)
+    def amb = dir.listFiles().find { it.name.endsWith('.amb') }
+    if (amb == null) {
+        error("${folder}: no aligner index (<name>.amb) in this folder")
+    }
+    def prefix = amb.name[0..-5]
+    return dir.listFiles().findAll { it.name.startsWith("${prefix}.") && !it.isDirectory() }.sort { it.name }
+}
+
 workflow PREPARE_REFERENCE {
     take:
     panel       // map of value channels: regions, targets, ...; [:] when the run uses no panel
@@ -43,7 +58,7 @@ workflow PREPARE_REFERENCE {
 
     if (params.aligner == 'bwa') {
         if (params.bwa_index) {
-            ch_index = Channel.value(file(params.bwa_index, checkIfExists: true))
+            ch_index = Channel.value(alignerIndexFiles(params.bwa_index))
         } else {
             BWA_INDEX(ch_fasta)
             ch_index = BWA_INDEX.out.index
@@ -51,7 +66,7 @@ workflow PREPARE_REFERENCE {
         }
     } else {
         if (params.bwamem2_index) {
-            ch_index = Channel.value(file(params.bwamem2_index, checkIfExists: true))
+            ch_index = Channel.value(alignerIndexFiles(params.bwamem2_index))
         } else {
             BWAMEM2_INDEX(ch_fasta)
             ch_index = BWAMEM2_INDEX.out.index

@@ -1,11 +1,13 @@
-"""--outdir holds one run's results: earlier runs' files moved aside, a manifest of this run's
-(bin/hlhscreen/outdir.py, bin/finish_outdir.py; the pipeline run at the end of this file)."""
+"""Running again: --outdir holds one run's results (earlier runs' files moved aside, a manifest of
+this run's: bin/hlhscreen/outdir.py, bin/finish_outdir.py), and -resume re-runs what an input changed
+in place (pipeline runs at the end of this file)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Dict
@@ -209,3 +211,30 @@ def test_reruns_into_one_outdir_leave_only_the_last_runs_results(tmp_path):
     assert rows["alignment/case_02.bam"]["size_bytes"] == str(bam.stat().st_size)
     qc = {r["sample"] for r in tsv_rows(results / "qc/sample_qc.tsv")}
     assert qc == {"case_02", "ctrl_01"}
+
+
+@pytest.mark.pipeline
+def test_an_aligner_index_rebuilt_in_place_is_not_taken_from_the_cache(tmp_path):
+    """`bwa index` run again in a --bwa_index folder rewrites its files in place: the folder's own
+    time does not change, and Nextflow hashes a folder input by that alone, so -resume reused the
+    alignments made with the old index."""
+    reference = REPO / "assets/test_cohort/reference/hlh_windows.synthetic.fa"
+    index = tmp_path / "bwa_index"
+    index.mkdir()
+
+    def build() -> None:
+        subprocess.run(["bwa", "index", "-p", str(index / reference.stem), str(reference)], check=True, capture_output=True)
+
+    build()
+    sheet = samplesheet(tmp_path / "samplesheet.csv", ["case_02", "ctrl_01"])
+    args = ["-profile", "test", "--execution_reports", "true", "--outdir", "results", "--input", str(sheet),
+            "--bwa_index", str(index), "--skip_screening"]
+    run_nextflow(tmp_path, *args)
+    folder_time = index.stat().st_mtime_ns
+    build()
+    assert index.stat().st_mtime_ns == folder_time, "bwa index no longer rewrites in place: the test proves nothing"
+    traces = set((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
+    run_nextflow(tmp_path, *args, "-resume")
+    statuses = trace_status(tmp_path / "results", traces)
+    assert statuses["BWA_MEM"] == {"COMPLETED"}, statuses
+    assert statuses["CHECK_FASTQ"] == {"CACHED"}, statuses
