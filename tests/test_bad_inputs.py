@@ -23,7 +23,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import pysam
 import pytest
@@ -236,6 +236,7 @@ class BadInput:
     make: Callable[[Path], List[str]]        # builds the bad input under a temp folder; returns the arguments
     expected: List[str]                      # texts the output must hold
     exit_zero: bool = False                  # accepted (a fixed crash), not refused
+    env: Optional[Dict[str, str]] = None     # environment of the nextflow run (e.g. a locale)
 
 
 CATALOGUE: List[BadInput] = [
@@ -495,6 +496,23 @@ CATALOGUE: List[BadInput] = [
     BadInput("pipeline_input_tsv", "pipeline", "nextflow",
              lambda t: ["--input", str(samplesheet(t, two_samples(t), name="my samples.tsv"))],
              ["is not a .csv file: the samplesheet is comma-separated"]),
+    # Java names files in the locale's encoding: ASCII under LC_ALL=C (cron, bare batch jobs), where a path
+    # with é or ü failed with "Malformed input or input contains unmappable characters" and no file named
+    BadInput("pipeline_non_ascii_fastq_folder_under_the_c_locale", "pipeline", "nextflow",
+             lambda t: ["--input", str(samplesheet(t, two_samples(t, name_of_case_r1="données ü/case_02_L001_R1.fastq.gz")))],
+             ["Samplesheet check failed; nothing was run.", "samplesheet.csv:2: fastq_1: ",
+              "données ü/case_02_L001_R1.fastq.gz: holds characters (é ü) that Java cannot put in a file name under this locale",
+              "Start Nextflow under a UTF-8 locale (export LC_ALL=C.UTF-8)"],
+             env={"LC_ALL": "C"}),
+    BadInput("pipeline_non_ascii_parameter_path_under_the_c_locale", "pipeline", "nextflow",
+             lambda t: ["--risk_factors", str(write_bytes(t / "listes é" / "risk_factors.tsv", (PANEL / "risk_factors.tsv").read_bytes()))],
+             ["Invalid parameters:", "--risk_factors: ", "that Java cannot put in a file name under this locale",
+              "export LC_ALL=C.UTF-8"],
+             env={"LC_ALL": "C"}),
+    BadInput("pipeline_non_ascii_outdir_under_the_c_locale", "pipeline", "nextflow",
+             lambda t: ["--outdir", str(t / "résultats")],
+             ["--outdir: ", "that Java cannot put in a file name under this locale", "export LC_ALL=C.UTF-8"],
+             env={"LC_ALL": "C"}),
     BadInput("pipeline_outdir_is_a_file", "pipeline", "nextflow",
              lambda t: ["--outdir", str(touch(t / "results.txt"))],
              ["--outdir: ", "results.txt is a file, not a folder"]),
@@ -599,6 +617,7 @@ def copy_of(tmp: Path, source: str, name: str) -> Path:
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
@@ -663,7 +682,8 @@ def test_every_parameter_pattern_is_explained_in_words():
 def check(entry: BadInput, tmp_path: Path) -> None:
     args = entry.make(tmp_path)
     if entry.tool == "nextflow":
-        result = run_nextflow(tmp_path, "-profile", "test", "--outdir", str(tmp_path / "results"), *args, check=False)
+        result = run_nextflow(tmp_path, "-profile", "test", "--outdir", str(tmp_path / "results"), *args, check=False,
+                              env=entry.env)
     else:
         result = subprocess.run([sys.executable, str(BIN / entry.tool), *args], capture_output=True, text=True)
     output = result.stdout + result.stderr

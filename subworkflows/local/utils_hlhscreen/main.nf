@@ -83,6 +83,11 @@ def validateParameters(schemaFile) {
             // the schema says in words what the pattern wants (errorMessage); the pattern is for tools
             errors << "--${name}: '${value}' " + (spec.errorMessage ?: "is not in the expected form (${spec.pattern})")
         }
+        def unnameable = spec.format in ['file-path', 'directory-path', 'path'] ? pathEncodingProblem(value.toString()) : null
+        if (unnameable) {
+            errors << "--${name}: ${value}: ${unnameable}"
+            return
+        }
         if (spec.exists && spec.format in ['file-path', 'directory-path', 'path']) {
             if (!file(value.toString()).exists()) {
                 errors << "--${name}: ${value} does not exist"
@@ -99,6 +104,21 @@ def validateParameters(schemaFile) {
     if (errors) {
         error("Invalid parameters:\n  " + errors.join('\n  '))
     }
+}
+
+// Java names files in the encoding of the locale Nextflow was started under (sun.jnu.encoding). Under
+// the C/POSIX locale (LANG and LC_ALL unset: cron, a bare batch job, many container images) that is
+// ASCII, and a path with é or ü cannot even be looked at ("Malformed input or input contains
+// unmappable characters", with no file named). Null when the path can be named.
+def pathEncodingProblem(String path) {
+    def encoding = System.getProperty('sun.jnu.encoding') ?: 'UTF-8'
+    def encoder = java.nio.charset.Charset.forName(encoding).newEncoder()
+    if (encoder.canEncode(path)) {
+        return null
+    }
+    def odd = path.toList().findAll { !encoder.canEncode(it) }.unique().join(' ')
+    return "holds characters (${odd}) that Java cannot put in a file name under this locale (file names in " +
+        "${encoding}: LANG/LC_ALL unset or C). Start Nextflow under a UTF-8 locale (export LC_ALL=C.UTF-8) or use plain folder names"
 }
 
 // The declared parameter a typo most likely meant (at most 2 edits away, '-' read as '_'), or null.
@@ -282,6 +302,11 @@ def validatedLanes(samplesheet) {
         def missing = []
         lanes.each { row ->
             ['fastq_1', 'fastq_2'].each { field ->
+                def unnameable = pathEncodingProblem(row[field].toString())
+                if (unnameable) {
+                    missing << "ERROR ${name}:${row.line}: ${field}: ${row[field]}: ${unnameable}."
+                    return
+                }
                 def fastq = file(row[field], glob: false)
                 if (fastq.scheme != 'file' && !fastq.exists()) {
                     missing << "ERROR ${name}:${row.line}: ${field}: FASTQ file not found: ${row[field]}. Check the URL and your access to it."
