@@ -513,6 +513,11 @@ CATALOGUE: List[BadInput] = [
              lambda t: ["--outdir", str(t / "résultats")],
              ["--outdir: ", "that Java cannot put in a file name under this locale", "export LC_ALL=C.UTF-8"],
              env={"LC_ALL": "C"}),
+    # the shell expands ~ on a command line; a -params-file is read as written
+    BadInput("pipeline_params_file_with_a_tilde_path", "pipeline", "nextflow",
+             lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"input: ~/hlhscreen/samplesheet.csv\n"))],
+             ["--input: ~/hlhscreen/samplesheet.csv does not exist (~ and $VARIABLES are not expanded in a "
+              "-params-file or in quotes: write the full path, e.g. " + str(Path.home()) + "/hlhscreen/samplesheet.csv)"]),
     BadInput("pipeline_outdir_is_a_file", "pipeline", "nextflow",
              lambda t: ["--outdir", str(touch(t / "results.txt"))],
              ["--outdir: ", "results.txt is a file, not a folder"]),

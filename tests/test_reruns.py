@@ -238,3 +238,16 @@ def test_an_aligner_index_rebuilt_in_place_is_not_taken_from_the_cache(tmp_path)
     statuses = trace_status(tmp_path / "results", traces)
     assert statuses["BWA_MEM"] == {"COMPLETED"}, statuses
     assert statuses["CHECK_FASTQ"] == {"CACHED"}, statuses
+
+
+@pytest.mark.pipeline
+def test_a_preview_leaves_the_outdir_of_a_run_as_it_is(tmp_path):
+    """`nextflow run -preview` builds the workflow and runs no task: it must not replace params.json,
+    nor take the earlier run's files for leftovers."""
+    results = tmp_path / "results"
+    params = write(results / O.MARKER, '{"from": "the real run"}\n')
+    bam = write(results / "alignment/case_01.bam", "bam")
+    write(results / O.MANIFEST, "path\tsize_bytes\tsha256\tnote\n")
+    run_nextflow(tmp_path, "-profile", "test", "--outdir", "results", "-preview")
+    assert params.read_text() == '{"from": "the real run"}\n' and bam.read_text() == "bam"
+    assert (results / O.MANIFEST).exists() and not (results / O.EARLIER_RUNS).exists()

@@ -90,7 +90,10 @@ def validateParameters(schemaFile) {
         }
         if (spec.exists && spec.format in ['file-path', 'directory-path', 'path']) {
             if (!file(value.toString()).exists()) {
-                errors << "--${name}: ${value} does not exist"
+                // the shell expands ~ and $HOME on a command line, but not in a -params-file or quotes
+                def unexpanded = value.toString() ==~ /^~.*|.*\$\{?[A-Za-z_].*/ ?
+                    " (~ and \$VARIABLES are not expanded in a -params-file or in quotes: write the full path, e.g. ${value.toString().replaceFirst(/^~(?=\/|$)/, System.getProperty('user.home'))})" : ''
+                errors << "--${name}: ${value} does not exist" + unexpanded
             }
         }
     }
@@ -431,6 +434,9 @@ def paramsJsonText(List<String> exclude = []) {
 // that wrote it, also after -resume with other parameters (a cached collectFile(storeDir:) did not).
 // It also marks the run's start in --outdir: files older than it are an earlier run's (finishOutdir).
 def writeParamsJson() {
+    if (workflow.preview) {
+        return  // -preview runs no task and publishes nothing: --outdir is left as it is
+    }
     def target = file("${params.outdir}/pipeline_info/params.json")
     if (target.exists()) {
         log.warn("--outdir ${params.outdir} holds the results of an earlier run: files this run writes replace " +
@@ -455,7 +461,7 @@ def writeParamsJson() {
 def finishOutdir() {
     def outdir = file(params.outdir)
     def marker = file("${params.outdir}/pipeline_info/params.json")
-    if (params.help || !marker.exists()) {
+    if (params.help || workflow.preview || !marker.exists()) {
         return
     }
     if (outdir.scheme != 'file') {
