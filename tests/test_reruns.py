@@ -251,3 +251,24 @@ def test_a_preview_leaves_the_outdir_of_a_run_as_it_is(tmp_path):
     run_nextflow(tmp_path, "-profile", "test", "--outdir", "results", "-preview")
     assert params.read_text() == '{"from": "the real run"}\n' and bam.read_text() == "bam"
     assert (results / O.MANIFEST).exists() and not (results / O.EARLIER_RUNS).exists()
+
+
+@pytest.mark.pipeline
+def test_a_vep_cache_changed_in_place_is_not_taken_from_the_cache(tmp_path):
+    """A file replaced deep inside --vep_cache (a cache unpacked again) leaves the folder's own time
+    as it was: -resume reused the annotation made with the old cache (stub run: the task hash only)."""
+    version = tmp_path / "vep_cache/homo_sapiens/113_GRCh38"
+    info = write(version / "info.txt", "version\t113\n")
+    write(version / "10/70000001-71000000.gz", "old")
+    folder_time = (tmp_path / "vep_cache").stat().st_mtime_ns
+    args = ["-profile", "test", "-stub-run", "--execution_reports", "true", "--outdir", "results",
+            "--annotator", "vep", "--vep_cache", str(tmp_path / "vep_cache")]
+    run_nextflow(tmp_path, *args)
+    time.sleep(0.05)
+    (version / "10/70000001-71000000.gz").write_text("new")
+    assert (tmp_path / "vep_cache").stat().st_mtime_ns == folder_time and info.exists()
+    traces = set((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
+    run_nextflow(tmp_path, *args, "-resume")
+    statuses = trace_status(tmp_path / "results", traces)
+    assert statuses["ENSEMBLVEP_VEP"] == {"COMPLETED"}, statuses
+    assert statuses["BWA_MEM"] == {"CACHED"}, statuses

@@ -30,7 +30,9 @@ process ENSEMBLVEP_VEP {
     tuple path(gtf), path(gtf_tbi)    // panel gene models for --gtf mode, or [] with a cache
     tuple path(gnomad), path(gnomad_tbi)  // gnomAD sites VCF for --custom, or []
     val gnomad_fields   // e.g. AF%AF_afr%AF_nfe (fields of --custom)
-    tuple val(species), val(assembly), val(cache_version)   // of the cache (cache mode only)
+    // of the cache (cache mode only); cache_files: a digest of every cache file's path, size and time, so
+    // that -resume sees a cache changed in place (Nextflow hashes a folder by its own time only)
+    tuple val(species), val(assembly), val(cache_version), val(cache_files)
 
     output:
     tuple path("*.vep.vcf.gz"), path("*.vep.vcf.gz.tbi"), emit: vcf

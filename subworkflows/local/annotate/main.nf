@@ -17,6 +17,26 @@ include { ANNOTATION_SUMMARY } from '../../../modules/local/annotation_summary'
 include { gnomadIndex; siteIndex } from '../utils_hlhscreen'
 include { CLINVAR_ANNOTATE   } from '../../../modules/local/clinvar_annotate'
 
+// Nextflow hashes a folder input by the folder's own size and time, which do not change when files
+// deeper inside are replaced (a VEP cache unpacked again, a species added): -resume would reuse the
+// annotation made with the old cache. This digest of the relative path, size and modification time of
+// every file under the folder (metadata only: a second or so for a full cache) goes into the task hash.
+def folderFingerprint(folder) {
+    if (folder.scheme != 'file') {
+        return folder.toUriString()   // remote: staged by Nextflow, hashed by its own rules
+    }
+    def digest = java.security.MessageDigest.getInstance('SHA-256')
+    def stream = java.nio.file.Files.walk(folder, java.nio.file.FileVisitOption.FOLLOW_LINKS)
+    try {
+        stream.filter { java.nio.file.Files.isRegularFile(it) }.map { path ->
+            "${folder.relativize(path)}\t${java.nio.file.Files.size(path)}\t${java.nio.file.Files.getLastModifiedTime(path).toMillis()}\n"
+        }.sorted().forEach { line -> digest.update(line.toString().getBytes('UTF-8')) }
+    } finally {
+        stream.close()
+    }
+    return digest.digest().encodeHex().toString()
+}
+
 workflow ANNOTATE {
     take:
     vcf            // [vcf.gz, tbi] on GRCh38
@@ -40,7 +60,7 @@ workflow ANNOTATE {
         def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
         def gtf = params.vep_cache ? [[], []] : panel.gene_models.combine(panel.gene_models_tbi)
         ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields,
-            [params.vep_species, params.vep_assembly, params.vep_cache_version])
+            [params.vep_species, params.vep_assembly, params.vep_cache_version, cache ? folderFingerprint(cache) : ''])
         ch_annotated = ENSEMBLVEP_VEP.out.vcf
         ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)
     } else {
