@@ -78,7 +78,7 @@ benchmark-multiqc: setup
 	test -d $(BENCH_MULTIQC_RUN)/work || $(NEXTFLOW) run . -profile test --outdir $(BENCH_MULTIQC_RUN)/out \
 		-w $(BENCH_MULTIQC_RUN)/work
 	$(VENV)/bin/python scripts/benchmark/multiqc_scaling.py --task $(BENCH_MULTIQC_RUN)/work \
-		--samples $(BENCH_MULTIQC_SAMPLES)
+		--samples $(BENCH_MULTIQC_SAMPLES) $$(command -v chromium >/dev/null && echo --browser chromium)
 
 # The tools' conda environment files, regenerated from requirements.txt (the one source of the pins)
 tools-env: python-env

@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -197,3 +201,20 @@ def test_multiqc_scaling_renames_each_sample_everywhere(tmp_path):
         assert zin.read("a_r2_L001_R1_fastqc/fastqc_data.txt").decode().endswith("Filename\ta_r2_L001_R1.fastq.gz\n")
     table = next((tmp_path / "out").glob("*/sample_qc_mqc.tsv")).read_text()
     assert table == "# id: 'x'\nsample\tgroup\na_r0\tcase\na_r1\tcase\na_r2\tcase\n"
+
+
+@pytest.mark.skipif(shutil.which("multiqc") is None, reason="MultiQC not installed")
+def test_multiqc_keeps_the_sample_qc_table_of_a_large_cohort(tmp_path):
+    """MultiQC draws a table of more than 500 rows as a beeswarm plot by default, which drops the qc_flag text:
+    the pipeline's config keeps 600 samples' QC table a table."""
+    rows = "".join(f"s{i:04d}\tcase\t{30 + i % 7}.5\t{'pass' if i % 9 else 'mean_depth<20'}\n" for i in range(600))
+    (tmp_path / "sample_qc_mqc.tsv").write_text("# id: 'hlhscreen_sample_qc'\n# plot_type: 'table'\n"
+                                                "sample\tgroup\tmean_panel_depth\tqc_flag\n" + rows)
+    done = subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets" / "multiqc_config.yml"),
+                           "-o", str(tmp_path / "out"), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "out" / "multiqc_data" / "multiqc.log").read_text()
+    assert "hlhscreen_sample_qc: Found 600 samples (table)" in log
+    assert "beeswarm instead of table" not in log
+    page = (tmp_path / "out" / "multiqc_report.html").read_text()
+    assert page.count("mean_depth<20</span>") == sum(1 for i in range(600) if i % 9 == 0)  # every flag in a cell

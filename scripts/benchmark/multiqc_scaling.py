@@ -8,7 +8,8 @@ samples named ``<sample>_r<k>``: FastQC zips (member paths and the ``Filename`` 
 replaced), and the rows of the per-sample custom-content tables (``sample_qc_mqc.tsv``,
 ``sex_check_mqc.tsv``); cohort-level tables are copied as they are. Then runs the module's command
 (``multiqc --force --config assets/multiqc_config.yml .``) and prints wall time, CPU time and peak
-RSS (wait4) and the size of ``multiqc_report.html``.
+RSS (wait4) and the size of ``multiqc_report.html``; with ``--browser``, how long a headless Chromium
+takes to open it.
 
     scripts/benchmark/multiqc_scaling.py --task /tmp/hlhscreen_benchmark/multiqc_run/work --samples 96,192
 """
@@ -25,7 +26,7 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cohort_tools_scaling import measured  # noqa: E402
+from cohort_tools_scaling import measured, screenshot  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PER_SAMPLE_TABLES = ("sample_qc_mqc.tsv", "sex_check_mqc.tsv")
@@ -120,6 +121,8 @@ def main() -> int:
     parser.add_argument("--samples", default="96,192")
     parser.add_argument("--work", type=Path, default=Path("/tmp/hlhscreen_benchmark/multiqc"))
     parser.add_argument("--multiqc", default="multiqc", help="the MultiQC to run (default: the one on PATH)")
+    parser.add_argument("--browser", default=None,
+                        help="headless Chromium to time the opening of each MultiQC report with (e.g. chromium)")
     args = parser.parse_args()
     print(f"{'samples':>7s} {'wall s':>7s} {'CPU s':>7s} {'peak RSS MB':>11s} {'HTML MB':>8s}")
     for n in (int(x) for x in args.samples.split(",")):
@@ -134,6 +137,9 @@ def main() -> int:
             return 1
         size = (report / "multiqc_report.html").stat().st_size / 1e6
         print(f"{made:7d} {wall:7.1f} {cpu:7.1f} {rss:11.1f} {size:8.1f}", flush=True)
+        if args.browser:
+            wall, rss, code = screenshot(args.browser, report / "multiqc_report.html", report)
+            print(f"{made:7d} browser {wall:.1f} s, summed RSS {rss:.1f} MB, exit {code}", flush=True)
     return 0
 
 
