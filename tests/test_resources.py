@@ -102,20 +102,49 @@ def test_a_tool_failing_inside_a_pipe_fails_its_task(tmp_path):
                    "echo 'simulated crash' >&2; exit 1; fi\n"
                    f"exec {real_bwa}/bwa \"$@\"\n")
     bwa.chmod(bwa.stat().st_mode | stat.S_IXUSR)
+    result = run_nextflow(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(two_samples(tmp_path)),
+                          "--outdir", "results", check=False,
+                          env={"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode != 0, "the run succeeded although bwa mem crashed"
+    rows = bwa_mem_trace(tmp_path / "results")
+    assert rows and all(r["status"] == "FAILED" and r["exit"] == "1" for r in rows), rows
+    assert not (tmp_path / "results/alignment").exists()
+
+
+def two_samples(tmp_path: Path) -> Path:
     cohort = REPO / "assets/test_cohort"
     sheet = tmp_path / "two_samples.csv"
     sheet.write_text("sample,group,fastq_1,fastq_2\n"
                      f"case_02,case,{cohort}/reads/case_02_L001_R1.fastq.gz,{cohort}/reads/case_02_L001_R2.fastq.gz\n"
                      f"ctrl_02,control,{cohort}/reads/ctrl_02_L001_R1.fastq.gz,{cohort}/reads/ctrl_02_L001_R2.fastq.gz\n")
-    result = run_nextflow(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(sheet),
-                          "--outdir", "results", check=False,
-                          env={"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"})
-    assert result.returncode != 0, "the run succeeded although bwa mem crashed"
-    traces = list((tmp_path / "results/pipeline_info").glob("execution_trace_*.txt"))
+    return sheet
+
+
+def bwa_mem_trace(results: Path):
+    traces = list((results / "pipeline_info").glob("execution_trace_*.txt"))
     with open(traces[0]) as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["process"].endswith("BWA_MEM")]
-    assert rows and all(r["status"] == "FAILED" and r["exit"] == "1" for r in rows), rows
+        return [r for r in csv.DictReader(handle, delimiter="\t") if r["process"].endswith("BWA_MEM")]
+
+
+@pytest.mark.pipeline
+def test_a_task_killed_again_after_its_retry_fails_the_run(tmp_path):
+    """Exit 137 (killed: out of memory; 140: SLURM's time limit) is retried once with twice the
+    request; killed again, the task fails the run (never ignored), and nothing looks finished."""
+    config = tmp_path / "killed.config"
+    config.write_text("process { withName: 'BWA_MEM' { beforeScript = 'exit 137' } }\n")
+    result = run_nextflow(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(two_samples(tmp_path)),
+                          "--outdir", "results", "-c", str(config), check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    rows = bwa_mem_trace(tmp_path / "results")
+    for sample in ("case_02", "ctrl_02"):
+        # the trace has no attempt column: a sample's second row is its retry (the test profile caps memory
+        # at 6 GB, below BWA_MEM's request, so the doubling shows in its CPUs: 1, then 2)
+        attempts = sorted((int(r["task_id"]), r["status"], r["exit"], r["cpus"]) for r in rows if r["tag"] == sample)
+        assert [a[1:] for a in attempts] == [("FAILED", "137", "1"), ("FAILED", "137", "2")], attempts
     assert not (tmp_path / "results/alignment").exists()
+    assert not (tmp_path / "results/pipeline_info/manifest.tsv").exists()
+    assert "this run did not finish" in output
 
 
 @pytest.mark.pipeline
