@@ -153,3 +153,29 @@ def test_the_old_max_parameters_are_refused_with_the_replacement(tmp_path):
     assert result.returncode != 0
     assert "--max_memory: no longer a parameter; set the caps of any task with process.resourceLimits" in result.stdout
     assert not (tmp_path / "work").exists() or not any((tmp_path / "work").iterdir())
+
+
+@pytest.mark.pipeline
+def test_an_aligner_killed_for_memory_inside_its_pipe_is_retried(tmp_path):
+    """The out-of-memory killer stops bwa (the largest process) inside `bwa mem | samtools sort`:
+    samtools then exits 1 on its cut input, and pipefail made the task exit 1, which is not retried
+    with more memory. The task must exit 137 and its retry align the sample."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    real_bwa = next(p for p in os.environ["PATH"].split(os.pathsep) if (Path(p) / "bwa").exists())
+    killed = tmp_path / "killed_once"
+    bwa = fake_bin / "bwa"
+    bwa.write_text("#!/bin/bash\n"
+                   f"if [[ \"$1\" == mem && ! -e {killed} ]]; then touch {killed}; kill -9 $$; fi\n"
+                   f"exec {real_bwa}/bwa \"$@\"\n")
+    bwa.chmod(bwa.stat().st_mode | stat.S_IXUSR)
+    result = run_nextflow(tmp_path, "-profile", "test", "--execution_reports", "true", "--input", str(two_samples(tmp_path)),
+                          "--outdir", "results", "--skip_screening", check=False,
+                          env={"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    rows = sorted((int(r["task_id"]), r["tag"], r["status"], r["exit"]) for r in bwa_mem_trace(tmp_path / "results"))
+    failed = [r for r in rows if r[2] == "FAILED"]
+    assert [r[3] for r in failed] == ["137"], rows
+    assert [r[2] for r in rows if r[1] == failed[0][1]] == ["FAILED", "COMPLETED"], rows
+    assert (tmp_path / f"results/alignment/{failed[0][1]}.bam").is_file()

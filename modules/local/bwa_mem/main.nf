@@ -21,6 +21,9 @@ process BWA_MEM {
     task.ext.when == null || task.ext.when
 
     script:
+    // The out-of-memory killer stops the largest process, the aligner: samtools sort then exits 1 on its
+    // cut input, and pipefail reports that 1, which is not retried. A member killed by SIGKILL (137)
+    // makes the task exit 137, so it is retried with twice the memory (conf/base.config).
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: "${meta.id}"
     def read_group = "@RG\\tID:${meta.id}\\tSM:${meta.id}\\tLB:${meta.id}\\tPL:ILLUMINA"
@@ -32,7 +35,8 @@ process BWA_MEM {
         -R "${read_group}" \\
         \$INDEX \\
         ${reads.join(' ')} \\
-        | samtools sort -@ $task.cpus -T ${prefix}.tmp -o ${prefix}.bam -
+        | samtools sort -@ $task.cpus -T ${prefix}.tmp -o ${prefix}.bam - \\
+        || { codes=" \${PIPESTATUS[*]} " status=\$?; [[ \$codes == *" 137 "* ]] && exit 137; exit \$status; }
     samtools index ${prefix}.bam
     # alignment QC here rather than in a task of its own: one task start less per sample (issue 14)
     samtools stats --reference $fasta ${prefix}.bam > ${prefix}.stats

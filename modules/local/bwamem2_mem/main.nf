@@ -4,7 +4,10 @@ def bwamem2MemCommand(String args, int cpus, String readGroup, String index, Lis
     return [
         "INDEX=\$(find -L ${index}/ -name '*.amb' | sed 's/\\.amb\$//')",
         "bwa-mem2 mem ${args} -t ${cpus} -R \"${readGroup}\" \$INDEX ${reads.join(' ')} \\",
-        "    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam -",
+        "    | samtools sort -@ ${cpus} -T ${prefix}.tmp -o ${prefix}.bam - \\",
+        // the aligner killed for memory (137) must fail the task with 137 (retried with more memory),
+        // not with the 1 of samtools sort on its cut input (pipefail reports the last failure)
+        "    || { codes=\" \${PIPESTATUS[*]} \" status=\$?; [[ \$codes == *\" 137 \"* ]] && exit 137; exit \$status; }",
         "samtools index ${prefix}.bam",
         // alignment QC here rather than in a task of its own: one task start less per sample (issue 14)
         "samtools stats --reference ${fasta} ${prefix}.bam > ${prefix}.stats",
