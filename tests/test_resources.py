@@ -179,3 +179,22 @@ def test_an_aligner_killed_for_memory_inside_its_pipe_is_retried(tmp_path):
     assert [r[3] for r in failed] == ["137"], rows
     assert [r[2] for r in rows if r[1] == failed[0][1]] == ["FAILED", "COMPLETED"], rows
     assert (tmp_path / f"results/alignment/{failed[0][1]}.bam").is_file()
+
+
+SOFTWARE = {"docker": "docker.enabled", "singularity": "singularity.enabled", "apptainer": "apptainer.enabled",
+            "conda": "conda.enabled"}
+
+
+@pytest.mark.parametrize("profiles", ["docker", "singularity", "apptainer", "conda", "slurm", "test", "debug",
+                                      "test,slurm", "singularity,slurm", "apptainer,slurm", "conda,slurm",
+                                      "docker,test", "test,docker"])
+def test_every_profile_and_the_documented_combinations_resolve(profiles):
+    """`nextflow config -profile X` parses (nextflow_config fails the test otherwise), a software profile
+    enables its engine and no other, and every profile keeps the retry-then-stop error strategy."""
+    flat = dict(line.split(" = ", 1) for line in nextflow_config("-profile", profiles).splitlines() if " = " in line)
+    chosen = [name for name in profiles.split(",") if name in SOFTWARE]
+    enabled = sorted(name for name, key in SOFTWARE.items() if flat.get(key) == "true")
+    assert enabled == chosen, (profiles, enabled)
+    assert "'retry' : 'finish'" in flat["process.errorStrategy"] and flat["process.maxRetries"] == "1"
+    if "slurm" in profiles:
+        assert flat["process.executor"] == "'slurm'"
