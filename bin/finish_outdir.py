@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from hlhscreen.outdir import MANIFEST, finish_outdir
@@ -23,7 +24,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     for warning in finish_outdir(args.outdir, args.run):
         print(f"WARNING {warning}", file=sys.stderr)
-    print(f"{args.outdir}/{MANIFEST}: every file of this run, with its size and SHA-256")
+    if (Path(args.outdir) / MANIFEST).exists():
+        print(f"{args.outdir}/{MANIFEST}: every file of this run, with its size and SHA-256")
     return 0
 
 

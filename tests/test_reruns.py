@@ -69,6 +69,17 @@ def test_an_earlier_runs_files_are_moved_aside_and_this_runs_listed(tmp_path):
     assert f"moved to {moved}" in warnings[0] and old
 
 
+def test_nothing_is_moved_when_no_file_looks_written_by_this_run(tmp_path):
+    # a file system whose status-change times do not move (or a run that published nothing): the
+    # earlier files cannot be told from this run's, so none is moved and no manifest claims the folder
+    out = tmp_path / "results"
+    bam = write(out / "alignment/case_01.bam")
+    start_run(out)
+    warnings = O.finish_outdir(out, "run")
+    assert bam.exists() and not (out / O.EARLIER_RUNS).exists() and not (out / O.MANIFEST).exists()
+    assert len(warnings) == 1 and "no file counts as written by this run" in warnings[0]
+
+
 def test_files_that_are_not_hlhscreen_results_are_left_and_named(tmp_path):
     out = tmp_path / "results"
     notes = write(out / "notes.txt")
@@ -130,6 +141,7 @@ def test_the_command_line_prints_warnings_for_the_run_log(tmp_path, capsys):
     out = tmp_path / "results"
     write(out / "alignment/x.bam")
     start_run(out)
+    write(out / "alignment/y.bam")
     assert finish_outdir.main(["--outdir", str(out), "--run", "r1"]) == 0
     captured = capsys.readouterr()
     assert captured.err.startswith("WARNING --outdir ") and "alignment/x.bam" in captured.err

@@ -133,6 +133,15 @@ def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] =
     root = Path(outdir)
     files = sort_entries(root, marker)
     warnings = []
+    if files.earlier_run and not [rel for rel in files.this_run if rel != MARKER]:
+        # every run publishes results (software_versions.yml at least): none newer than the marker means
+        # this file system does not keep status-change times, and nothing can be told apart
+        warnings.append(
+            f"--outdir {root}: no file counts as written by this run (their status-change times are not newer "
+            f"than {MARKER}: a file system that does not keep them?), so the {len(files.earlier_run)} older "
+            "file(s) were left in place: the folder may hold files of earlier runs; no pipeline_info/manifest.tsv "
+            "was written. Use a new --outdir for each run there.")
+        return warnings
     if files.earlier_run:
         destination = root / EARLIER_RUNS / run_label
         move_aside(root, files.earlier_run, destination)

@@ -484,7 +484,7 @@ def finishOutdir() {
     if (proc.exitValue() != 0) {
         log.error("--outdir ${params.outdir}: could not list this run's files or move an earlier run's away " +
             "(bin/finish_outdir.py):\n${stderr.toString().trim()}")
-    } else {
+    } else if (stdout.toString().trim()) {
         log.info(stdout.toString().trim())
     }
 }
