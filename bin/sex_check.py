@@ -15,20 +15,9 @@ from typing import Dict, List, Optional, Tuple
 
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError, run_cli
+from hlhscreen.fai import contig_lengths
 from hlhscreen.files import atomic_output
 from hlhscreen.tables import read_sample_groups
-
-
-def read_fai(path: Path) -> List[Tuple[str, int]]:
-    contigs = []
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 2 or not cols[1].isdigit():
-                raise UserInputError(path, number, "fai", "not a FASTA index line (name, length, ...)",
-                                     "Give the .fai samtools faidx wrote.")
-            contigs.append((cols[0], int(cols[1])))
-    return contigs
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -60,7 +49,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         out.write("\t".join(sexlib.COLUMNS) + "\n")
         out.writelines(r.row() for r in results)
     with atomic_output(args.cnv_map) as out:
-        out.writelines(sexlib.cnv_map_lines(results, read_fai(args.fai), to_genome))
+        out.writelines(sexlib.cnv_map_lines(results, list(contig_lengths(args.fai).items()), to_genome))
     with atomic_output(args.multiqc) as out:
         out.write(sexlib.multiqc_header())
         out.write("\t".join(sexlib.COLUMNS) + "\n")

@@ -15,6 +15,7 @@ from conftest import BIN
 from hlhscreen import callability as C
 from hlhscreen import reference_bases as RB
 from hlhscreen.errors import UserInputError
+from hlhscreen.fai import read_fai
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_REF = REPO / "assets/test_cohort/reference"
@@ -59,7 +60,7 @@ def test_fetch_returns_exactly_the_bases_whatever_the_line_layout(tmp_path_facto
     fasta = write_fasta(folder / "r.fa", {"a": "ACGT", "c": seq}, width, "\r\n" if crlf else "\n")
     start = data.draw(st.integers(0, len(seq) - 1))
     end = data.draw(st.integers(start + 1, len(seq)))
-    entry = RB.read_fai_entries(f"{fasta}.fai")["c"]
+    entry = read_fai(f"{fasta}.fai", layout=True)["c"]
     with open(fasta, "rb") as handle:
         assert RB.fetch(handle, entry, start, end) == seq[start:end].encode()
 

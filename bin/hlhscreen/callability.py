@@ -26,6 +26,7 @@ from typing import IO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .annotation import contig_aliases
 from .errors import UserInputError
+from .fai import contig_lengths
 from .panel import Region, chrom_sort_key, load_regions
 from .reference_bases import ReferenceBases
 from .windows import Window, check_against_contigs, read_windows, window_pieces
@@ -38,25 +39,6 @@ COLUMNS = ("gene", "chrom", "regions", "region_bp", "callable_bp", "pct_callable
 
 
 # ------------------------------------------------------------------------------------------ reference
-
-
-def read_fai(path: PathLike) -> Dict[str, int]:
-    """Contig -> length from a FASTA index (``samtools faidx``)."""
-    contigs: Dict[str, int] = {}
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            try:
-                contigs[fields[0]] = int(fields[1])
-            except (IndexError, ValueError):
-                raise UserInputError(path, number, "length", "not a FASTA index line (name, length, ...)",
-                                     "Rebuild the index with samtools faidx.") from None
-    if not contigs:
-        raise UserInputError(path, None, "--fasta_fai", "the FASTA index lists no contigs",
-                             "Rebuild the index with samtools faidx.")
-    return contigs
 
 
 def fasta_contig_names(path: PathLike) -> List[str]:
@@ -117,7 +99,7 @@ def reference_layout(fasta: Optional[PathLike], fai: Optional[PathLike] = None,
     """Read the reference's contigs (``fai``, else ``<fasta>.fai``, else the FASTA's headers) and windows."""
     index = Path(fai) if fai else Path(f"{fasta}.fai")
     if fai or index.is_file():
-        contigs: Dict[str, Optional[int]] = dict(read_fai(index))
+        contigs: Dict[str, Optional[int]] = dict(contig_lengths(index))
         source = str(index)
     else:
         contigs = {name: None for name in fasta_contig_names(fasta)}

@@ -17,10 +17,10 @@ These bases are taken out of the panel's callable pieces and named as the reason
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import BinaryIO, Dict, List, Tuple, Union
+from typing import BinaryIO, List, Tuple, Union
 
 from .errors import UserInputError
+from .fai import FaiEntry, read_fai
 
 PathLike = Union[str, os.PathLike]
 
@@ -31,39 +31,12 @@ REASON_IUPAC = ("the reference has IUPAC ambiguity codes here (R, Y, ...): the r
 _CALLABLE = frozenset(b"ACGTacgt")
 
 
-@dataclass(frozen=True)
-class FaiEntry:
-    length: int
-    offset: int       # byte offset of the contig's first base
-    line_bases: int   # bases per full line
-    line_bytes: int   # bytes per full line (bases + line ending)
-
-
-def read_fai_entries(path: PathLike) -> Dict[str, FaiEntry]:
-    """Contig -> its ``.fai`` layout."""
-    entries: Dict[str, FaiEntry] = {}
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            try:
-                length, offset, line_bases, line_bytes = (int(v) for v in fields[1:5])
-            except ValueError:
-                raise UserInputError(path, number, "fai", "not a FASTA index line (name, length, offset, line "
-                                     "bases, line bytes)", "Rebuild the index with samtools faidx.") from None
-            if line_bases <= 0 or line_bytes < line_bases:
-                raise UserInputError(path, number, "fai", f"line layout {line_bases}/{line_bytes} is impossible",
-                                     "Rebuild the index with samtools faidx.")
-            entries[fields[0]] = FaiEntry(length, offset, line_bases, line_bytes)
-    return entries
-
-
 def fetch(handle: BinaryIO, entry: FaiEntry, start: int, end: int) -> bytes:
     """Bases [start, end) (0-based) of a contig, line endings removed."""
     start, end = max(0, start), min(end, entry.length)
     if start >= end:
         return b""
+    assert entry.offset is not None and entry.line_bases and entry.line_bytes, "read with layout=True"
     first_line, last_line = start // entry.line_bases, (end - 1) // entry.line_bases
     handle.seek(entry.offset + first_line * entry.line_bytes + start % entry.line_bases)
     raw = handle.read((last_line - first_line + 1) * entry.line_bytes)
@@ -90,7 +63,7 @@ class ReferenceBases:
 
     def __init__(self, fasta: PathLike, fai: PathLike) -> None:
         self.fasta = fasta
-        self.entries = read_fai_entries(fai)
+        self.entries = read_fai(fai, layout=True)
         self._handle = open(fasta, "rb")
         with open(fasta, "rb") as probe:
             if probe.read(2) == b"\x1f\x8b":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from .errors import UserInputError
+from .fai import read_fai
 
 PathLike = Union[str, os.PathLike]
 
@@ -121,17 +122,12 @@ def check_fai_matches_fasta(fasta: PathLike, fai: PathLike) -> None:
     offset is the contig's ``>`` header, and the sequence fits in the file. A ``.fai`` of another FASTA
     (or of an older copy) fails here; a bgzipped FASTA is left to samtools (offsets are uncompressed)."""
     size = os.path.getsize(fasta)
-    with open(fai) as handle:
-        rows = [line.rstrip("\r\n").split("\t") for line in handle if line.strip()]
+    entries = read_fai(fai, layout=True)
     with open(fasta, "rb") as data:
-        for number, row in enumerate(rows, start=1):
-            try:
-                name, length, offset, line_bases, line_bytes = row[0], int(row[1]), int(row[2]), int(row[3]), int(row[4])
-            except (IndexError, ValueError):
-                raise UserInputError(fai, number, "fai", "not a FASTA index line (name, length, offset, "
-                                     "line bases, line bytes)", "Rebuild it: samtools faidx <fasta>.") from None
+        for name, entry in entries.items():
+            number, offset = entry.line, entry.offset
             header = _header_before(data, offset)
-            end = offset + _stored_bytes(length, line_bases, line_bytes)
+            end = offset + _stored_bytes(entry.length, entry.line_bases, entry.line_bytes)
             if header != name or end > size + 1:
                 found = f"'>{header}'" if header is not None else "no header line"
                 problem = (f"contig {name} should start at byte {offset} of {Path(fasta).name}, but "

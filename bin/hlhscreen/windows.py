@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, TextIO, Tuple
 
 from .errors import UserInputError
+from .fai import contig_lengths
 from .files import open_text
 
 COLUMNS = ("contig", "chrom", "start", "end", "chrom_length")
@@ -72,12 +73,7 @@ def read_windows(path: Path) -> Dict[str, Window]:
 
 def check_against_fai(windows: Dict[str, Window], fai: Path) -> None:
     """Every window contig must be in the FASTA index with the window's length."""
-    lengths = {}
-    with open(fai) as handle:
-        for line in handle:
-            name, length = line.split("\t")[:2]
-            lengths[name] = int(length)
-    check_against_contigs(windows, lengths, fai)
+    check_against_contigs(windows, dict(contig_lengths(fai)), fai)
 
 
 def check_against_contigs(windows: Dict[str, Window], lengths: Dict[str, Optional[int]], source: Path) -> None:
