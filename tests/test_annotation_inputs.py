@@ -54,7 +54,7 @@ def csq(fields: Sequence[str], *entries: Dict[str, str], drop: Sequence[str] = (
 
 
 def vep_vcf(path: Path, fields: Sequence[str], info: str, *, command: Optional[str] = None,
-            tag: str = "CSQ") -> Path:
+            tag: str = "CSQ", site: str = "chr10\t70598010\t.\tG\tA") -> Path:
     lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
@@ -64,7 +64,7 @@ def vep_vcf(path: Path, fields: Sequence[str], info: str, *, command: Optional[s
     if command is not None:
         lines.append(f"##VEP-command-line='{command}'")
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2")
-    lines.append(f"chr10\t70598010\t.\tG\tA\t100\tPASS\t{tag}={info}\tGT:DP:GQ\t0/1:30:99\t0/0:30:99")
+    lines.append(f"{site}\t100\tPASS\t{tag}={info}\tGT:DP:GQ\t0/1:30:99\t0/0:30:99")
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -181,6 +181,22 @@ def test_vep_without_hgvs_decides_the_same_and_says_what_was_not_checked(tmp_pat
     assert "without HGVSc/HGVSp" in _screen_warnings(out) and "--hgvs" in _screen_warnings(out)
     assert out.mqc["records in the panel judged by a transcript without HGVSc/HGVSp"] == "1"
     assert "without HGVSc/HGVSp" not in _screen_warnings(with_hgvs)
+
+
+def test_vep_with_hgvs_upstream_of_the_transcript_is_not_warned(tmp_path):
+    """VEP writes HGVSc only for variants that overlap the transcript (or its introns): an upstream or
+    downstream entry has none even with --hgvs. PRF1 is on the minus strand and its MANE transcript starts
+    at 70602741; the panel's exon1 interval (3 bp padding) reaches 70602744, so 70602743 is a panel record
+    judged by an upstream_gene_variant entry. Before: counted and warned as 'VEP without --hgvs'."""
+    upstream = dict(MANE_ENTRY, Allele="T", Consequence="upstream_gene_variant", IMPACT="MODIFIER", EXON="",
+                    HGVSc="", HGVSp="", DISTANCE="2")
+    out = run(tmp_path, vep_vcf(tmp_path / "upstream.vcf", FULL, csq(FULL, upstream),
+                                command="vep --cache --canonical --hgvs --mane --offline --symbol --vcf",
+                                site="chr10\t70602743\t.\tC\tT"))
+    row = out.variants["chr10:70602743:C:T"]
+    assert (row["gene"], row["consequence"], row["summary_basis"]) == ("PRF1", "upstream_gene_variant", "mane_select")
+    assert "without HGVSc/HGVSp" not in _screen_warnings(out)
+    assert out.mqc["records in the panel judged by a transcript without HGVSc/HGVSp"] == "0"
 
 
 # --- annotators this screen does not read ---------------------------------------------------------------

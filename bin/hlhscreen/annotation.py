@@ -219,6 +219,23 @@ _EXONIC_TERMS = frozenset({
     "incomplete_terminal_codon_variant", "rare_amino_acid_variant",
 })
 
+# Consequences of a variant outside the transcript itself: VEP writes HGVSc only for variants that
+# overlap the transcript or its introns, so such an entry has none even with --hgvs.
+_OUTSIDE_TRANSCRIPT_TERMS = frozenset({
+    "upstream_gene_variant", "downstream_gene_variant", "intergenic_variant", "intergenic_region",
+    "conserved_intergenic_variant", "TFBS_ablation", "TFBS_amplification", "TF_binding_site_variant",
+    "regulatory_region_ablation", "regulatory_region_amplification", "regulatory_region_variant",
+})
+
+
+def lacks_hgvs(transcript: "TranscriptAnnotation") -> bool:
+    """A transcript entry without HGVSc/HGVSp where the annotator writes them when asked (VEP --hgvs):
+    one that overlaps its transcript; an upstream/downstream entry never has any."""
+    if not transcript.transcript_id or transcript.hgvsc or transcript.hgvsp:
+        return False
+    return not set(transcript.consequences) <= _OUTSIDE_TRANSCRIPT_TERMS
+
+
 _RSID = re.compile(r"^rs\d+$")
 _VERSION = re.compile(r"\.\d+$")
 # bcftools norm --old-rec-tag: the header Description of the tag it writes

@@ -69,6 +69,7 @@ from hlhscreen.annotation import (
     consequence_rank,
     contig_aliases,
     is_known_consequence,
+    lacks_hgvs,
     count_header_lines,
     layout_from_header,
     old_record_alleles,
@@ -1826,7 +1827,7 @@ class _Screen:
             summary.most_severe_basis += basis == "most_severe"
             summary.mane_basis += basis == "mane_select"
             summary.canonical_basis += basis == "canonical"
-            summary.no_hgvs += bool(transcript.transcript_id and not transcript.hgvsc and not transcript.hgvsp)
+            summary.no_hgvs += lacks_hgvs(transcript)
         frequency = record.gnomad
         af_used, af_field = af_for_decision(config, frequency)
         # no frequency for an MNP/complex allele is not evidence of rarity: gnomAD lists its SNVs and
