@@ -542,6 +542,20 @@ def test_a_whitelist_row_matching_no_record_is_reported_not_seen(tmp_path, capsy
     assert out.mqc["of those, matching no record of the VCF (not seen)"] == "1"
 
 
+def test_a_whitelist_row_outside_the_panel_is_not_counted_as_unseen(tmp_path):
+    """A row outside the panel regions is warned as such at the start (it can never be kept); records
+    there are not screened, so it is neither an entry 'in the panel' nor 'not seen'. Before: counted in
+    the panel and listed as matching no record of the VCF, although the VCF has chr17:75840205 G>A."""
+    wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tA\trs35947132\tNA\tNA\tp.Ala91Val\tPMID:1\tx\n"
+                                    "UNC13D\tGRCh38\tchr17\t75840205\tG\tA\tNA\tNA\tNA\tNA\tPMID:2\ty")
+    out = run(tmp_path, EXAMPLE, sheet=cohort_sheet(tmp_path), whitelist=wl)
+    assert "chr17:75840205:G:A lies outside the panel regions" in "\n".join(out.summary.warnings)
+    assert out.summary.whitelist_unseen == []
+    assert not any("not seen" in w for w in out.summary.warnings)
+    assert out.mqc["risk-factor whitelist entries in the panel"] == "1"
+    assert out.mqc["of those, matching no record of the VCF (not seen)"] == "0"
+
+
 def test_whitelist_rsid_of_another_allele_at_the_site_is_fine(tmp_path):
     # dbSNP gives one rsID to every allele at a site: a G>T row with A91V's rsID is not a mistake
     wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tT\trs35947132\tNA\tNA\tNA\tPMID:1\tx")

@@ -20,7 +20,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
+from typing import AbstractSet, Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
 from hlhscreen.annotation import decode_hgvs, normalise_hgvsp, protein_label
 from hlhscreen.errors import UserInputError
@@ -217,10 +217,12 @@ class WhitelistCrossCheck:
                 if factor.key != key:
                     self._suspects.setdefault(factor.key, _Suspect(factor, record, f"{gene} {hgvsp_label}", line))
 
-    def unseen(self) -> List[RiskFactor]:
+    def unseen(self, skip: AbstractSet[Key] = frozenset()) -> List[RiskFactor]:
         """The rows no record of the VCF matched exactly (in file order): nobody was called with
-        that allele, or the row is not written as the VCF writes the variant."""
-        return sorted((f for key, f in self.factors.items() if key not in self._exact), key=lambda f: f.line)
+        that allele, or the row is not written as the VCF writes the variant. Rows keyed in ``skip``
+        (outside the panel: their records are not screened, so never seen here) are left out."""
+        return sorted((f for key, f in self.factors.items() if key not in self._exact and key not in skip),
+                      key=lambda f: f.line)
 
     def finish(self) -> None:
         for key, suspect in sorted(self._suspects.items(), key=lambda item: item[1].factor.line):

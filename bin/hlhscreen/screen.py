@@ -57,7 +57,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from hlhscreen import __version__
 from hlhscreen.annotation import (
@@ -1427,6 +1427,7 @@ class _Screen:
             finally:
                 genome.close()
         out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
+        self.whitelist_outside: Set[Tuple[str, int, str, str]] = set()  # rows outside the panel regions
         for factor in factors.values():
             chrom = factor.chrom
             if chrom not in self.panel_chroms:
@@ -1442,6 +1443,7 @@ class _Screen:
                                          "harmonisation on (--harmonise-contigs).")
                 chrom = alias
             if not self.regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1):
+                self.whitelist_outside.add((chrom, factor.pos, factor.ref, factor.alt))
                 self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} lies outside the panel regions; "
                            "it can never be kept.")
             out[(chrom, factor.pos, factor.ref, factor.alt)] = factor
@@ -1757,9 +1759,10 @@ class _Screen:
                 self._full_record(parts, number, panel_chrom, pos, ref, alt, in_panel, quality_ok,
                                   write_variant, kept_out, carriers_out, accumulators)
             self.cross_check.finish()
-            summary.whitelist_entries = len(self.whitelist)
+            # rows outside the panel were warned at the start; their records are not screened
+            summary.whitelist_entries = len(self.whitelist) - len(self.whitelist_outside)
             summary.whitelist_unseen = [f"{f.variant_id} ({' '.join(v for v in (f.gene, f.hgvsp) if v and v != NA)}, "
-                                        f"line {f.line})" for f in self.cross_check.unseen()]
+                                        f"line {f.line})" for f in self.cross_check.unseen(self.whitelist_outside)]
             self._write_genes(accumulators, genes_out)
         finally:
             summary.records += n_records
