@@ -1991,7 +1991,8 @@ class _Screen:
         """Stop on a panel record none of whose own entries names a gene. VEP writes the SYMBOL column
         whatever its options but fills it only with --symbol, and --most_severe/--summary leave every
         transcript column empty: the record could not be placed in its panel gene and would be dropped as
-        no_panel_gene_annotation, its carriers silently counted as non-carriers."""
+        no_panel_gene_annotation (its carriers not assessable for the gene): every variant of such an annotation
+        would be unconfirmed, so the run stops and names the fix instead."""
         tag = f"INFO/{self.layout.info_tag}"
         n = len(record.transcripts)
         if not any(t.transcript_id for t in record.transcripts):
