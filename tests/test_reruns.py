@@ -125,6 +125,52 @@ def test_publish_modes_link_and_symlink_count_as_written_by_this_run(tmp_path):
     assert (out / "multiqc/multiqc_data/multiqc.log").exists()   # the link was not walked into nor moved
 
 
+@pytest.mark.parametrize("mode", ["symlink", "rellink"])
+def test_links_a_resume_did_not_recreate_are_not_moved(tmp_path, mode):
+    """With --publish_dir_mode symlink/rellink, -resume leaves the link to a reused task's file as it
+    was (Nextflow: same target, nothing to do), so its status-change time is the earlier run's: it
+    must stay in place (it may be this run's result), listed with a note, and said in a warning."""
+    work = tmp_path / "work"
+    reused = write(work / "ab/case_01.bam", "bam")
+    out = tmp_path / "results"
+    (out / "alignment").mkdir(parents=True)
+    (out / "alignment/case_01.bam").symlink_to(reused)
+    start_run(out)
+    write(out / "qc/sample_qc.tsv", "sample\n")
+    warnings = O.finish_outdir(out, "run", publish_mode=mode)
+    assert (out / "alignment/case_01.bam").is_symlink() and not (out / O.EARLIER_RUNS).exists()
+    row = manifest(out)["alignment/case_01.bam"]
+    assert row["sha256"] == hashlib.sha256(b"bam").hexdigest() and "not re-created by this run" in row["note"]
+    assert len(warnings) == 1 and "1 symbolic link(s) older than this run" in warnings[0], warnings
+
+
+def test_in_copy_mode_an_older_link_is_an_earlier_runs(tmp_path):
+    out = tmp_path / "results"
+    (out / "alignment").mkdir(parents=True)
+    (out / "alignment/old.bam").symlink_to(write(tmp_path / "work/old.bam"))
+    start_run(out)
+    write(out / "qc/sample_qc.tsv", "sample\n")
+    O.finish_outdir(out, "run", publish_mode="copy")
+    assert (out / "earlier_runs/run/alignment/old.bam").is_symlink()
+
+
+def test_the_work_dir_and_hidden_entries_inside_the_outdir_are_left_alone(tmp_path):
+    """--outdir . (the launch folder) holds Nextflow's work/ and .nextflow/: a rerun writes new files
+    there, but their older files (cached tasks, the resume cache) are not results to move or list."""
+    out = tmp_path / "project"
+    old_task = write(out / "work/ab/1234/case_01.bam")
+    old_cache = write(out / ".nextflow/cache/uuid/db/000001.ldb")
+    old_log = write(out / ".nextflow.log.1")
+    start_run(out)
+    write(out / "work/cd/5678/.command.sh")
+    write(out / ".nextflow/history")
+    write(out / "screen/variants.tsv")
+    warnings = O.finish_outdir(out, "run", work_dir=out / "work")
+    assert old_task.exists() and old_cache.exists() and old_log.exists()
+    assert not (out / O.EARLIER_RUNS).exists() and warnings == []
+    assert sorted(manifest(out)) == [O.MARKER, "screen/variants.tsv"]
+
+
 def test_files_above_the_hash_limit_get_their_size_only(tmp_path, monkeypatch):
     monkeypatch.setattr(O, "HASH_LIMIT_BYTES", 4)
     out = tmp_path / "results"

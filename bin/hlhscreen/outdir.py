@@ -12,6 +12,11 @@ two. So at the end of a successful run (standard library only, on the launch hos
   the marker lies on the same file system, so no clock of another host is compared;
 - files older than the marker in hlhscreen's result folders (or in any folder this run wrote
   into) are moved, not deleted, to ``earlier_runs/<run>/`` under the same relative path;
+- except with ``--publish_dir_mode symlink``/``rellink``: ``-resume`` leaves the link to a reused
+  task's file as it was (Nextflow sees the same target), so an older link may be this run's result:
+  it is left in place, listed with a note, and a warning says so;
+- Nextflow's work folder and hidden entries (``.nextflow/``, ``.nextflow.log``) are never looked at:
+  with ``--outdir .`` they lie inside --outdir, and their older files are the resume cache, not results;
 - ``pipeline_info/manifest.tsv`` lists every file of this run with its size and SHA-256 (Nextflow's
   own timestamped run reports aside: each names its run).
 """
@@ -46,15 +51,24 @@ class OutdirFiles:
     this_run: List[str] = field(default_factory=list)
     earlier_run: List[str] = field(default_factory=list)   # in hlhscreen's folders: moved away
     foreign: List[str] = field(default_factory=list)       # older, in folders hlhscreen does not write: left
+    kept_links: List[str] = field(default_factory=list)    # older links of a symlink mode: left and listed
 
 
-def iter_entries(outdir: Path) -> Iterator[Path]:
+# Publish modes that leave an existing link to the same file as it is (-resume: its ctime stays old).
+LINK_MODES = ("symlink", "rellink")
+
+
+def iter_entries(outdir: Path, work_dir: Optional[Path] = None) -> Iterator[Path]:
     """Every file, symbolic link (also to a folder) and other non-folder entry under ``outdir``,
-    except the earlier runs' folder; links to folders are entries, never followed."""
+    except the earlier runs' folder, Nextflow's work folder and hidden top-level entries; links to
+    folders are entries, never followed."""
+    skip = Path(os.path.realpath(work_dir)) if work_dir else None
     for root, dirs, files in os.walk(outdir):
         here = Path(root)
-        if here == outdir and EARLIER_RUNS in dirs:
-            dirs.remove(EARLIER_RUNS)
+        if here == outdir:
+            dirs[:] = [d for d in dirs if d != EARLIER_RUNS and not d.startswith(".")]
+            files = [f for f in files if not f.startswith(".")]
+        dirs[:] = [d for d in dirs if Path(os.path.realpath(here / d)) != skip]
         for name in [d for d in dirs if (here / d).is_symlink()]:
             dirs.remove(name)
             yield here / name
@@ -62,12 +76,16 @@ def iter_entries(outdir: Path) -> Iterator[Path]:
             yield here / name
 
 
-def sort_entries(outdir: PathLike, marker: PathLike = None) -> OutdirFiles:
+def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[PathLike] = None,
+                 publish_mode: str = "copy") -> OutdirFiles:
     """Split the entries of ``outdir`` into this run's (ctime not older than ``marker``'s), an earlier
-    run's (older, in a result folder or a folder this run wrote into) and foreign ones."""
+    run's (older, in a result folder or a folder this run wrote into), older links a link publish
+    mode may have kept for this run, and foreign ones."""
     root = Path(outdir)
     since = os.lstat(Path(marker) if marker else root / MARKER).st_ctime_ns
-    entries = [(path.relative_to(root).as_posix(), os.lstat(path).st_ctime_ns >= since) for path in iter_entries(root)]
+    paths = list(iter_entries(root, Path(work_dir) if work_dir else None))
+    entries = [(path.relative_to(root).as_posix(), os.lstat(path).st_ctime_ns >= since) for path in paths]
+    links = {path.relative_to(root).as_posix() for path in paths if path.is_symlink()} if publish_mode in LINK_MODES else set()
     ours = set(RESULT_FOLDERS) | {rel.split("/")[0] for rel, new in entries if new and "/" in rel}
     sorted_files = OutdirFiles()
     for rel, new in sorted(entries):
@@ -75,6 +93,8 @@ def sort_entries(outdir: PathLike, marker: PathLike = None) -> OutdirFiles:
             continue
         if new:
             sorted_files.this_run.append(rel)
+        elif rel in links and rel.split("/")[0] in ours:
+            sorted_files.kept_links.append(rel)
         elif "/" in rel and rel.split("/")[0] in ours:
             sorted_files.earlier_run.append(rel)
         else:
@@ -111,15 +131,21 @@ def manifest_row(outdir: Path, rel: str) -> Tuple[str, str, str, str]:
     return rel, str(size), sha256_file(path), "NA"
 
 
-def write_manifest(outdir: PathLike, relative_paths: List[str]) -> Path:
+KEPT_LINK_NOTE = "link not re-created by this run (a result -resume reused, or an earlier run's)"
+
+
+def write_manifest(outdir: PathLike, relative_paths: List[str], kept_links: Tuple[str, ...] = ()) -> Path:
     """``pipeline_info/manifest.tsv``: path (relative to --outdir), size_bytes, sha256, note."""
     root = Path(outdir)
     target = root / MANIFEST
     with atomic_output(target) as handle:
         handle.write("path\tsize_bytes\tsha256\tnote\n")
-        for rel in relative_paths:
+        for rel in sorted(set(relative_paths) | set(kept_links)):
             if rel != MANIFEST:
-                handle.write("\t".join(manifest_row(root, rel)) + "\n")
+                row = manifest_row(root, rel)
+                if rel in kept_links:
+                    row = row[:3] + ((KEPT_LINK_NOTE if row[3] == "NA" else f"{row[3]}; {KEPT_LINK_NOTE}"),)
+                handle.write("\t".join(row) + "\n")
     return target
 
 
@@ -128,10 +154,11 @@ def examples(paths: List[str], limit: int = 5) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
-def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None) -> List[str]:
+def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None,
+                  work_dir: Optional[PathLike] = None, publish_mode: str = "copy") -> List[str]:
     """Move the earlier runs' files aside, write the manifest; the warnings for the run log."""
     root = Path(outdir)
-    files = sort_entries(root, marker)
+    files = sort_entries(root, marker, work_dir, publish_mode)
     warnings = []
     if files.earlier_run and not [rel for rel in files.this_run if rel != MARKER]:
         # every run publishes results (software_versions.yml at least): none newer than the marker means
@@ -157,5 +184,12 @@ def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] =
         warnings.append(
             f"--outdir {root} also holds {len(files.foreign)} file(s) that are not hlhscreen results "
             f"({examples(files.foreign)}): left in place, not in pipeline_info/manifest.tsv.")
-    write_manifest(root, files.this_run)
+    if files.kept_links:
+        warnings.append(
+            f"--outdir {root} holds {len(files.kept_links)} symbolic link(s) older than this run "
+            f"({examples(files.kept_links)}): with --publish_dir_mode {publish_mode}, -resume does not re-create the link "
+            "to a result it reused, so this run's links and an earlier run's cannot be told apart. They were left in "
+            "place and listed in pipeline_info/manifest.tsv with a note; use --publish_dir_mode copy or a new --outdir "
+            "for a folder that holds one run's results only.")
+    write_manifest(root, files.this_run, tuple(files.kept_links))
     return warnings

@@ -477,7 +477,8 @@ def finishOutdir() {
         return
     }
     def label = workflow.start.format(java.time.format.DateTimeFormatter.ofPattern('yyyy-MM-dd_HH-mm-ss')) + "_${workflow.runName}"
-    def proc = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label].execute()
+    def proc = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label,
+                '--work-dir', workflow.workDir.toString(), '--publish-mode', params.publish_dir_mode.toString()].execute()
     def stdout = new StringBuffer(), stderr = new StringBuffer()
     proc.waitForProcessOutput(stdout, stderr)
     stderr.toString().readLines().findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
