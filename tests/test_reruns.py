@@ -171,6 +171,29 @@ def test_the_work_dir_and_hidden_entries_inside_the_outdir_are_left_alone(tmp_pa
     assert sorted(manifest(out)) == [O.MARKER, "screen/variants.tsv"]
 
 
+def test_a_file_that_cannot_be_moved_is_named_and_the_rest_finished(tmp_path, monkeypatch):
+    """One earlier file that cannot be moved (not the user's, another file system) must not leave the
+    folder half-moved with no README, no manifest and only a traceback."""
+    out = tmp_path / "results"
+    write(out / "alignment/a.bam")
+    stuck = write(out / "alignment/b.bam")
+    start_run(out)
+    write(out / "qc/sample_qc.tsv", "sample\n")
+    real_rename = os.rename
+
+    def rename(source, target):
+        if Path(source) == stuck:
+            raise PermissionError(13, "Permission denied", str(source))
+        real_rename(source, target)
+
+    monkeypatch.setattr(O.os, "rename", rename)
+    warnings = O.finish_outdir(out, "run")
+    moved = out / "earlier_runs/run"
+    assert (moved / "alignment/a.bam").is_file() and (moved / "README.txt").is_file() and stuck.is_file()
+    assert sorted(manifest(out)) == [O.MARKER, "qc/sample_qc.tsv"]
+    assert any("could not be moved" in w and "alignment/b.bam" in w and "Permission denied" in w for w in warnings), warnings
+
+
 def test_files_above_the_hash_limit_get_their_size_only(tmp_path, monkeypatch):
     monkeypatch.setattr(O, "HASH_LIMIT_BYTES", 4)
     out = tmp_path / "results"

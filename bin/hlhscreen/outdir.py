@@ -27,7 +27,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from hlhscreen.files import PathLike, atomic_output, sha256_file
 
@@ -102,20 +102,26 @@ def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[P
     return sorted_files
 
 
-def move_aside(outdir: PathLike, relative_paths: List[str], destination: PathLike) -> None:
+def move_aside(outdir: PathLike, relative_paths: List[str], destination: PathLike) -> Dict[str, str]:
     """Move each entry to ``destination`` under the same relative path (a rename: the same file
-    system), then remove the folders the moves left empty."""
+    system), then remove the folders the moves left empty. Returns the entries that could not be
+    moved, each with the reason: the others are moved all the same."""
     root, target = Path(outdir), Path(destination)
-    emptied = set()
+    emptied, failed = set(), {}
     for rel in relative_paths:
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.rename(root / rel, target / rel)
+        try:
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(root / rel, target / rel)
+        except OSError as error:
+            failed[rel] = str(error.strerror or error)
+            continue
         emptied.update(parent for parent in (root / rel).parents if root in parent.parents)
     for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
         try:
             folder.rmdir()
         except OSError:
             pass  # still holds this run's files
+    return failed
 
 
 def manifest_row(outdir: Path, rel: str) -> Tuple[str, str, str, str]:
@@ -171,15 +177,23 @@ def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] =
         return warnings
     if files.earlier_run:
         destination = root / EARLIER_RUNS / run_label
-        move_aside(root, files.earlier_run, destination)
+        destination.mkdir(parents=True, exist_ok=True)
         (destination / "README.txt").write_text(
             f"Files an earlier hlhscreen run wrote into {root} and the run {run_label} did not write again.\n"
             f"They were moved here when that run finished, so that {root} holds the results of one run only.\n"
             "They describe another run (other samples, panel, annotator or steps): delete this folder when not needed.\n")
-        warnings.append(
-            f"--outdir {root} held {len(files.earlier_run)} file(s) of an earlier run that this run did not write "
-            f"again ({examples(files.earlier_run)}): moved to {destination}, so that {root} holds this run's results "
-            "only (pipeline_info/manifest.tsv lists this run's). Delete that folder when it is not needed.")
+        failed = move_aside(root, files.earlier_run, destination)
+        if failed:
+            warnings.append(
+                f"--outdir {root}: {len(failed)} file(s) of an earlier run could not be moved to {destination} and are "
+                f"still in place ({examples([f'{rel} ({why})' for rel, why in failed.items()])}): the folder holds files of another run besides this run's "
+                "(pipeline_info/manifest.tsv lists this run's only). Move or delete them by hand.")
+        moved = [rel for rel in files.earlier_run if rel not in failed]
+        if moved:
+            warnings.append(
+                f"--outdir {root} held {len(moved)} file(s) of an earlier run that this run did not write "
+                f"again ({examples(moved)}): moved to {destination}, so that {root} holds this run's results "
+                "only (pipeline_info/manifest.tsv lists this run's). Delete that folder when it is not needed.")
     if files.foreign:
         warnings.append(
             f"--outdir {root} also holds {len(files.foreign)} file(s) that are not hlhscreen results "
