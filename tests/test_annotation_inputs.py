@@ -263,6 +263,16 @@ def test_vep_terms_display_is_refused_at_the_header(tmp_path):
         A.read_layout(vcf)
 
 
+@pytest.mark.parametrize("value", ["SO", "so"])
+def test_vep_terms_so_given_explicitly_is_read(tmp_path, value):
+    """--terms SO is VEP's default, written into ##VEP-command-line when given: SO terms as the screen
+    reads them. Before: refused as if it were --terms display."""
+    vcf = vep_vcf(tmp_path / "so.vcf", FULL, csq(FULL, MANE_ENTRY, OTHER_ENTRY),
+                  command=f"vep --cache --canonical --hgvs --mane --offline --symbol --terms {value} --vcf")
+    assert "terms" in A.read_layout(vcf).vep_options
+    assert run(tmp_path, vcf).variants["chr10:70598010:G:A"]["decision"] == "kept"
+
+
 def test_unknown_consequence_terms_that_decide_are_named(tmp_path):
     """The same output without its command line, or a term of a newer VEP: named in the run log."""
     entry = dict(MANE_ENTRY, Consequence="SPLICE_SITE&SYNONYMOUS_CODING", IMPACT="LOW")

@@ -810,6 +810,17 @@ def vep_command_options(header_text: str) -> FrozenSet[str]:
     return frozenset(options)
 
 
+def vep_option_value(header_text: str, name: str) -> Optional[str]:
+    """The value given to VEP option ``--name`` in ``##VEP-command-line`` (the token after it), or
+    None when the option is absent or has no value."""
+    for found in _VEP_COMMAND_LINE.finditer(header_text):
+        tokens = found.group(1).split()
+        for at, token in enumerate(tokens[:-1]):
+            if token == f"--{name}" and not tokens[at + 1].startswith("--"):
+                return tokens[at + 1]
+    return None
+
+
 #: VEP options that leave every transcript column empty (one consequence per variant, no gene):
 #: a panel variant cannot be placed in its gene, so such output is refused.
 VEP_SUMMARY_OPTIONS: Tuple[str, ...] = ("most_severe", "summary")
@@ -938,7 +949,8 @@ def layout_from_header(
                 "Re-run VEP without --most_severe/--summary, with --symbol --hgvs --canonical --mane (the pipeline's "
                 "--annotator vep does).",
             )
-        if "terms" in vep_options:  # VEP leaves its default (--terms SO) out of the command line
+        # --terms SO (the default) writes SO terms; display and NCBI write other names
+        if "terms" in vep_options and (vep_option_value(header_text, "terms") or "").upper() != "SO":
             raise UserInputError(
                 where, None, f"INFO/{tag}",
                 "VEP was run with --terms (##VEP-command-line): its Consequence column holds Ensembl display or NCBI "
