@@ -340,6 +340,23 @@ def test_unconfirmed_and_not_assessable_per_gene(built):
         assert "excluded_samples=1" in unc13d["note"]
 
 
+def test_variant_annotated_only_for_another_gene_is_listed_as_impact_unknown(tmp_path):
+    """A record in STX11 whose entries name only another gene (SCREEN: no_panel_gene_annotation,
+    unconfirmed): impact unknown like not_annotated. Before: listed under 'Unconfirmed qualifying
+    variants', whose text says it passed every filter but had no trustworthy genotype, which is false."""
+    other = "chr6:144186100:C:T"
+    variants = VARIANTS + [dict(variant_id=other, gene="STX11", af_status="novel", decision="dropped",
+                                reasons="no_panel_gene_annotation", whitelisted="no", n_het="1", n_ref="6",
+                                n_not_assessable="0", annotation_match="alt", unconfirmed="yes",
+                                unconfirmed_samples="ctrl_02")]
+    paths = make_inputs(tmp_path / "in", variants, {**UNCONFIRMED, other: ["ctrl_02"]})
+    page = html.unescape(section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "variants"))
+    before, _, rest = page.partition("Variants of unknown impact (not kept)")
+    assert other not in before.partition("Unconfirmed qualifying variants (not kept)")[2]  # not a qualifying one
+    table = rest.partition("Not assessable per gene")[0]
+    assert other in table and "ctrl_02 (control)" in table and "another gene" in table
+
+
 def test_variant_without_annotation_makes_its_carriers_not_assessable(tmp_path):
     """A record in STX11 without annotation for its ALT (SCREEN: not_annotated, unconfirmed, carried by
     ctrl_02 with a good call): listed in its own table as impact unknown, named for ctrl_02 in the
@@ -350,7 +367,7 @@ def test_variant_without_annotation_makes_its_carriers_not_assessable(tmp_path):
                                 annotation_match="no_annotation", unconfirmed="yes", unconfirmed_samples="ctrl_02")]
     paths = make_inputs(tmp_path / "in", variants, {**UNCONFIRMED, no_ann: ["ctrl_02"]})
     page = html.unescape(section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "variants"))
-    before, _, rest = page.partition("Variants without annotation (impact unknown, not kept)")
+    before, _, rest = page.partition("Variants of unknown impact (not kept)")
     assert no_ann not in before.partition("Unconfirmed qualifying variants (not kept)")[2]  # not a qualifying one
     table, _, per_gene = rest.partition("Not assessable per gene")
     assert no_ann in table and "ctrl_02 (control)" in table

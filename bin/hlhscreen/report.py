@@ -1411,8 +1411,9 @@ def unconfirmed_part(data: ReportData) -> Html:
                         ", ".join(samples) or NA))
         return out
 
-    qualifying = [variant for variant in data.unconfirmed if not variant.not_annotated]
-    unknown = [variant for variant in data.unconfirmed if variant.not_annotated]
+    # impact unknown: no entry for the ALT, or entries only for another gene than the panel's
+    unknown = [variant for variant in data.unconfirmed if variant.not_annotated or variant.other_gene_only]
+    qualifying = [variant for variant in data.unconfirmed if variant not in unknown]
     parts = []
     if qualifying:
         parts += [
@@ -1426,14 +1427,16 @@ def unconfirmed_part(data: ReportData) -> Html:
         ]
     if unknown:
         parts += [
-            tag("h3", "Variants without annotation (impact unknown, not kept)"),
+            tag("h3", "Variants of unknown impact (not kept)"),
             tag("p", "These records lie in a panel gene, pass the quality and frequency filters, but the annotator "
-                     "wrote no consequence for their allele, so whether they qualify is unknown. They are not "
-                     "findings and are not tested; the samples listed (carriers, and samples whose call there is "
-                     "not assessable) are counted as not assessable for the gene, never as non-carriers, unless they "
-                     "carry a kept variant of it. Annotating these records would settle them."),
+                     "wrote no consequence for their allele on that gene (none at all, or only another gene's), so "
+                     "whether they qualify is unknown. They are not findings and are not tested; the samples listed "
+                     "(carriers, and samples whose call there is not assessable) are counted as not assessable for "
+                     "the gene, never as non-carriers, unless they carry a kept variant of it. Annotating these "
+                     "records on the panel gene would settle them."),
             table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
-                   "Samples counted as not assessable"], rows(unknown)),
+                   "Samples counted as not assessable", "Why"],
+                  [row + (variant.why,) for row, variant in zip(rows(unknown), unknown)]),
         ]
     return join(parts)
 
