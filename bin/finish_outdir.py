@@ -23,8 +23,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--run", required=True, help="name of the folder under earlier_runs/ (start time and run name)")
     parser.add_argument("--work-dir", help="Nextflow's work folder: never looked at when it lies inside --outdir")
     parser.add_argument("--publish-mode", default="copy", help="--publish_dir_mode of the run (symlink/rellink: older links are kept)")
+    parser.add_argument("--input-path", action="append", default=[],
+                        help="a file or folder this run read (repeatable): never moved when it lies inside --outdir")
     args = parser.parse_args(argv)
-    for warning in finish_outdir(args.outdir, args.run, work_dir=args.work_dir, publish_mode=args.publish_mode):
+    for warning in finish_outdir(args.outdir, args.run, work_dir=args.work_dir, publish_mode=args.publish_mode,
+                                 inputs=args.input_path):
         print(f"WARNING {warning}", file=sys.stderr)
     if (Path(args.outdir) / MANIFEST).exists():
         print(f"{args.outdir}/{MANIFEST}: every file of this run, with its size and SHA-256")

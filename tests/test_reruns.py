@@ -194,6 +194,22 @@ def test_a_file_that_cannot_be_moved_is_named_and_the_rest_finished(tmp_path, mo
     assert any("could not be moved" in w and "alignment/b.bam" in w and "Permission denied" in w for w in warnings), warnings
 
 
+def test_an_input_of_this_run_inside_the_outdir_is_left_in_place(tmp_path):
+    """--panel results/panel (the panel an earlier --genes run built, used again): this run read it
+    and did not write it; moving it would leave the results without it and break the same command."""
+    out = tmp_path / "results"
+    panel = write(out / "panel/regions.bed").parent
+    whitelist = write(out / "panel/risk_factors.tsv")
+    stale = write(out / "report/hlhscreen_report.html")
+    start_run(out)
+    write(out / "screen/variants.tsv")
+    warnings = O.finish_outdir(out, "run", inputs=[panel, whitelist])
+    assert (panel / "regions.bed").is_file() and whitelist.is_file()
+    assert (out / "earlier_runs/run/report/hlhscreen_report.html").is_file() and not stale.exists()
+    assert sorted(manifest(out)) == [O.MARKER, "screen/variants.tsv"]
+    assert any("inputs of this run" in w and "panel/regions.bed" in w for w in warnings), warnings
+
+
 def test_files_above_the_hash_limit_get_their_size_only(tmp_path, monkeypatch):
     monkeypatch.setattr(O, "HASH_LIMIT_BYTES", 4)
     out = tmp_path / "results"

@@ -52,6 +52,7 @@ class OutdirFiles:
     earlier_run: List[str] = field(default_factory=list)   # in hlhscreen's folders: moved away
     foreign: List[str] = field(default_factory=list)       # older, in folders hlhscreen does not write: left
     kept_links: List[str] = field(default_factory=list)    # older links of a symlink mode: left and listed
+    inputs: List[str] = field(default_factory=list)        # older, under a path this run read: left
 
 
 # Publish modes that leave an existing link to the same file as it is (-resume: its ctime stays old).
@@ -76,8 +77,14 @@ def iter_entries(outdir: Path, work_dir: Optional[Path] = None) -> Iterator[Path
             yield here / name
 
 
+def under_any(path: Path, roots: List[Path]) -> bool:
+    """Whether ``path`` (links not followed) is one of ``roots`` or lies under one (real paths)."""
+    real = Path(os.path.realpath(path.parent)) / path.name
+    return any(real == root or root in real.parents for root in roots)
+
+
 def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[PathLike] = None,
-                 publish_mode: str = "copy") -> OutdirFiles:
+                 publish_mode: str = "copy", inputs: Optional[List[PathLike]] = None) -> OutdirFiles:
     """Split the entries of ``outdir`` into this run's (ctime not older than ``marker``'s), an earlier
     run's (older, in a result folder or a folder this run wrote into), older links a link publish
     mode may have kept for this run, and foreign ones."""
@@ -86,6 +93,9 @@ def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[P
     paths = list(iter_entries(root, Path(work_dir) if work_dir else None))
     entries = [(path.relative_to(root).as_posix(), os.lstat(path).st_ctime_ns >= since) for path in paths]
     links = {path.relative_to(root).as_posix() for path in paths if path.is_symlink()} if publish_mode in LINK_MODES else set()
+    # what this run read (--panel results/panel from an earlier --genes run): never an earlier run's leftover
+    input_roots = [Path(os.path.realpath(p)) for p in inputs or []]
+    read = {path.relative_to(root).as_posix() for path in paths if input_roots and under_any(path, input_roots)}
     ours = set(RESULT_FOLDERS) | {rel.split("/")[0] for rel, new in entries if new and "/" in rel}
     sorted_files = OutdirFiles()
     for rel, new in sorted(entries):
@@ -93,6 +103,8 @@ def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[P
             continue
         if new:
             sorted_files.this_run.append(rel)
+        elif rel in read:
+            sorted_files.inputs.append(rel)
         elif rel in links and rel.split("/")[0] in ours:
             sorted_files.kept_links.append(rel)
         elif "/" in rel and rel.split("/")[0] in ours:
@@ -161,10 +173,11 @@ def examples(paths: List[str], limit: int = 5) -> str:
 
 
 def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None,
-                  work_dir: Optional[PathLike] = None, publish_mode: str = "copy") -> List[str]:
+                  work_dir: Optional[PathLike] = None, publish_mode: str = "copy",
+                  inputs: Optional[List[PathLike]] = None) -> List[str]:
     """Move the earlier runs' files aside, write the manifest; the warnings for the run log."""
     root = Path(outdir)
-    files = sort_entries(root, marker, work_dir, publish_mode)
+    files = sort_entries(root, marker, work_dir, publish_mode, inputs)
     warnings = []
     if files.earlier_run and not [rel for rel in files.this_run if rel != MARKER]:
         # every run publishes results (software_versions.yml at least): none newer than the marker means
@@ -198,6 +211,10 @@ def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] =
         warnings.append(
             f"--outdir {root} also holds {len(files.foreign)} file(s) that are not hlhscreen results "
             f"({examples(files.foreign)}): left in place, not in pipeline_info/manifest.tsv.")
+    if files.inputs:
+        warnings.append(
+            f"--outdir {root} holds {len(files.inputs)} older file(s) that are inputs of this run ({examples(files.inputs)}): "
+            "left in place, not in pipeline_info/manifest.tsv. Keep a run's inputs outside its --outdir.")
     if files.kept_links:
         warnings.append(
             f"--outdir {root} holds {len(files.kept_links)} symbolic link(s) older than this run "

@@ -477,8 +477,10 @@ def finishOutdir() {
         return
     }
     def label = workflow.start.format(java.time.format.DateTimeFormatter.ofPattern('yyyy-MM-dd_HH-mm-ss')) + "_${workflow.runName}"
-    def proc = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label,
-                '--work-dir', workflow.workDir.toString(), '--publish-mode', params.publish_dir_mode.toString()].execute()
+    def command = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label,
+                '--work-dir', workflow.workDir.toString(), '--publish-mode', params.publish_dir_mode.toString()] +
+        inputPathsInside(outdir).collectMany { ['--input-path', it] }
+    def proc = command.execute()
     def stdout = new StringBuffer(), stderr = new StringBuffer()
     proc.waitForProcessOutput(stdout, stderr)
     stderr.toString().readLines().findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
@@ -488,6 +490,16 @@ def finishOutdir() {
     } else if (stdout.toString().trim()) {
         log.info(stdout.toString().trim())
     }
+}
+
+// The local files and folders named by parameters (--panel results/panel, a whitelist, an index)
+// that lie inside --outdir: this run read them, so the end of the run must not move them away.
+def inputPathsInside(outdir) {
+    def root = outdir.toFile().canonicalPath
+    return params.findAll { name, value -> name != 'outdir' && value instanceof CharSequence && value.toString() }
+        .collect { name, value -> launchHostPath(value) }
+        .findAll { it && new File(it).exists() && new File(it).canonicalPath.startsWith(root + File.separator) }
+        .unique()
 }
 
 // Why nothing can be written under `folder`: its nearest existing folder is on a read-only file
