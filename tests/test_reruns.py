@@ -210,6 +210,20 @@ def test_an_input_of_this_run_inside_the_outdir_is_left_in_place(tmp_path):
     assert any("inputs of this run" in w and "panel/regions.bed" in w for w in warnings), warnings
 
 
+def test_warnings_files_earlier_versions_published_at_the_top_level_are_an_earlier_runs(tmp_path):
+    """Up to 0.1.0 SCREEN and BUILD_PANEL published screen_warnings.txt and warnings.txt at the top level
+    of --outdir; now they go to screen/ and panel/. Left there, the old run's warnings read as this run's."""
+    out = tmp_path / "results"
+    write(out / "screen_warnings.txt", "old warnings")
+    write(out / "warnings.txt", "old panel warnings")
+    start_run(out)
+    write(out / "screen/screen_warnings.txt", "new")
+    warnings = O.finish_outdir(out, "run")
+    assert not (out / "screen_warnings.txt").exists() and not (out / "warnings.txt").exists()
+    assert (out / "earlier_runs/run/screen_warnings.txt").read_text() == "old warnings"
+    assert not any("not hlhscreen results" in w for w in warnings), warnings
+
+
 def test_files_above_the_hash_limit_get_their_size_only(tmp_path, monkeypatch):
     monkeypatch.setattr(O, "HASH_LIMIT_BYTES", 4)
     out = tmp_path / "results"

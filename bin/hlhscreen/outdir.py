@@ -35,6 +35,9 @@ from hlhscreen.files import PathLike, atomic_output, sha256_file
 RESULT_FOLDERS = ("qc", "alignment", "variants", "annotation", "screen", "cohort", "report", "multiqc",
                   "panel", "pipeline_info")
 EARLIER_RUNS = "earlier_runs"
+# What hlhscreen 0.1.0 published at the top level of --outdir (SCREEN's and BUILD_PANEL's warnings; now in
+# screen/ and panel/): older copies there are an earlier run's too.
+FORMER_TOP_LEVEL = ("screen_warnings.txt", "warnings.txt")
 MANIFEST = "pipeline_info/manifest.tsv"
 MARKER = "pipeline_info/params.json"
 # Nextflow's own reports carry the time of the run that wrote them in their names: they are left in
@@ -107,7 +110,7 @@ def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[P
             sorted_files.inputs.append(rel)
         elif rel in links and rel.split("/")[0] in ours:
             sorted_files.kept_links.append(rel)
-        elif "/" in rel and rel.split("/")[0] in ours:
+        elif ("/" in rel and rel.split("/")[0] in ours) or rel in FORMER_TOP_LEVEL:
             sorted_files.earlier_run.append(rel)
         else:
             sorted_files.foreign.append(rel)
