@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Sequence, Union
 
 USER_ERROR_EXIT = 2
+
+
+def first_few(items: Sequence[str], limit: int = 5) -> str:
+    """The first ``limit`` items, comma-separated, then "and N more": examples in a message."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 class UserInputError(Exception):

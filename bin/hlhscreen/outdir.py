@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from hlhscreen.errors import first_few
 from hlhscreen.files import PathLike, atomic_output, sha256_file
 
 # The folders hlhscreen publishes into (docs/output.md). Older files in them are an earlier run's.
@@ -170,11 +171,6 @@ def write_manifest(outdir: PathLike, relative_paths: List[str], kept_links: Tupl
     return target
 
 
-def examples(paths: List[str], limit: int = 5) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
 def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None,
                   work_dir: Optional[PathLike] = None, publish_mode: str = "copy",
                   inputs: Optional[List[PathLike]] = None) -> List[str]:
@@ -202,26 +198,26 @@ def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] =
         if failed:
             warnings.append(
                 f"--outdir {root}: {len(failed)} file(s) of an earlier run could not be moved to {destination} and are "
-                f"still in place ({examples([f'{rel} ({why})' for rel, why in failed.items()])}): the folder holds files of another run besides this run's "
+                f"still in place ({first_few([f'{rel} ({why})' for rel, why in failed.items()])}): the folder holds files of another run besides this run's "
                 "(pipeline_info/manifest.tsv lists this run's only). Move or delete them by hand.")
         moved = [rel for rel in files.earlier_run if rel not in failed]
         if moved:
             warnings.append(
                 f"--outdir {root} held {len(moved)} file(s) of an earlier run that this run did not write "
-                f"again ({examples(moved)}): moved to {destination}, so that {root} holds this run's results "
+                f"again ({first_few(moved)}): moved to {destination}, so that {root} holds this run's results "
                 "only (pipeline_info/manifest.tsv lists this run's). Delete that folder when it is not needed.")
     if files.foreign:
         warnings.append(
             f"--outdir {root} also holds {len(files.foreign)} file(s) that are not hlhscreen results "
-            f"({examples(files.foreign)}): left in place, not in pipeline_info/manifest.tsv.")
+            f"({first_few(files.foreign)}): left in place, not in pipeline_info/manifest.tsv.")
     if files.inputs:
         warnings.append(
-            f"--outdir {root} holds {len(files.inputs)} older file(s) that are inputs of this run ({examples(files.inputs)}): "
+            f"--outdir {root} holds {len(files.inputs)} older file(s) that are inputs of this run ({first_few(files.inputs)}): "
             "left in place, not in pipeline_info/manifest.tsv. Keep a run's inputs outside its --outdir.")
     if files.kept_links:
         warnings.append(
             f"--outdir {root} holds {len(files.kept_links)} symbolic link(s) older than this run "
-            f"({examples(files.kept_links)}): with --publish_dir_mode {publish_mode}, -resume does not re-create the link "
+            f"({first_few(files.kept_links)}): with --publish_dir_mode {publish_mode}, -resume does not re-create the link "
             "to a result it reused, so this run's links and an earlier run's cannot be told apart. They were left in "
             "place and listed in pipeline_info/manifest.tsv with a note; use --publish_dir_mode copy or a new --outdir "
             "for a folder that holds one run's results only.")

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
-from .errors import UserInputError
+from .errors import UserInputError, first_few
 from .fai import read_fai
 
 PathLike = Union[str, os.PathLike]
@@ -97,9 +97,9 @@ def check_index_matches(folder: PathLike, aligner: str, reference: Dict[str, Opt
     only_index = [name for name in indexed if name not in reference]
     only_reference = [name for name in reference if name not in indexed]
     if only_index:
-        problems.append(f"contig(s) {_few(only_index)} are in the index but not in the reference")
+        problems.append(f"contig(s) {first_few(only_index)} are in the index but not in the reference")
     if only_reference:
-        problems.append(f"contig(s) {_few(only_reference)} of the reference are not in the index")
+        problems.append(f"contig(s) {first_few(only_reference)} of the reference are not in the index")
     lengths = [(name, indexed[name], length) for name, length in reference.items()
                if length is not None and name in indexed and indexed[name] != length]
     if lengths:
@@ -112,9 +112,6 @@ def check_index_matches(folder: PathLike, aligner: str, reference: Dict[str, Opt
                              f"Give the index of --fasta ({_BUILD[aligner]}), or leave {_PARAMETER[aligner]} out "
                              "and the pipeline builds it.")
 
-
-def _few(names: List[str], limit: int = 5) -> str:
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def check_fai_matches_fasta(fasta: PathLike, fai: PathLike) -> None:

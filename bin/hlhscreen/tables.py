@@ -15,7 +15,7 @@ import csv
 import os
 from typing import IO, Dict, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .errors import UserInputError
+from .errors import UserInputError, first_few
 from .files import open_text
 
 PathLike = Union[str, os.PathLike]
@@ -143,7 +143,6 @@ def check_every_sample(path: PathLike, seen: Iterable[Tuple[str, Mapping[str, in
     for name, rows in seen:
         missing = [sample for sample in samples if sample not in rows]
         if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise UserInputError(path, min(rows.values()), "sample",
-                                 f"{what} '{name}' has no row for sample(s) {shown}",
+                                 f"{what} '{name}' has no row for sample(s) {first_few(missing)}",
                                  f"The file must have one row per sample per {what}.")
