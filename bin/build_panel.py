@@ -23,7 +23,8 @@ from hlhscreen.panel import DEFAULT_PAD, DEFAULT_TARGET_PAD, build_panel
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--genes", required=True, type=Path,
-                        help="text file, one gene symbol or Ensembl gene id (version optional) per line; '#' comments")
+                        help="text file, one gene symbol, Ensembl gene id (version optional) or HGNC id (HGNC:9360, with a "
+                             "GENCODE or RefSeq GTF) per line; '#' comments")
     parser.add_argument("--gtf", required=True, type=Path, help="GENCODE/Ensembl/RefSeq/MANE GTF on GRCh38 (plain or .gz)")
     parser.add_argument("--out", required=True, type=Path, help="panel folder to create")
     parser.add_argument("--pad", type=int, default=DEFAULT_PAD,

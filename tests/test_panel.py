@@ -865,3 +865,90 @@ def test_ensembl_versions_are_joined_to_the_ids_in_genes_tsv(tmp_path):
 def test_gene_list_saved_with_a_bom_and_crlf(tmp_path):
     (tmp_path / "genes.txt").write_bytes("\ufeffPRF1\r\nSTX11\r\n".encode())
     assert [r.query for r in P.read_gene_list(tmp_path / "genes.txt")] == ["PRF1", "STX11"]
+
+
+# ------------------------------------------------------------------------------------------------
+# names users write for genes: several unknown at once, HGNC ids, aliases, familial HLH subtypes
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_unknown_gene_is_named_in_one_error(tmp_path, small_gtf):
+    """A list with several aliases or misspellings is fixed in one go, not one error per run."""
+    genes = genes_file(tmp_path, "AAA1", "MUNC13-4", "bbb2", "NOPE")
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes, small_gtf, tmp_path / "p")
+    assert_where(err, genes, 2, "gene")
+    assert ("3 genes are not in small.gtf: MUNC13-4 (line 2), bbb2 (line 3; the GTF has BBB2: symbols are "
+            "case-sensitive), NOPE (line 4).") in str(err.value)
+    assert "alias or previous symbol" in str(err.value)
+    assert not (tmp_path / "p").exists()
+
+
+def with_hgnc_ids(lines, ids):
+    """GENCODE writes hgnc_id "HGNC:n" on every line of a gene (test GTFs here have none)."""
+    out = []
+    for line in lines:
+        name = re.search(r'gene_name "([^"]+)"', line)
+        out.append(line + (f' hgnc_id "{ids[name.group(1)]}";' if name and name.group(1) in ids else ""))
+    return out
+
+
+def test_hgnc_ids_are_matched_in_a_gencode_gtf(tmp_path):
+    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(CORE4_GTF.read_text().splitlines(),
+                                                         {"PRF1": "HGNC:9360", "UNC13D": "HGNC:23147"}))
+    result = P.build_panel(genes_file(tmp_path, "HGNC:9360", "hgnc:23147"), gtf, tmp_path / "p")
+    assert [g.gene_name for g in result.genes] == ["PRF1", "UNC13D"]
+    genes = P.load_panel(tmp_path / "p").genes
+    assert [(g["gene"], g["hgnc_id"]) for g in genes] == [("PRF1", "HGNC:9360"), ("UNC13D", "HGNC:23147")]
+
+
+def test_hgnc_id_and_symbol_of_the_same_gene_are_refused_as_listed_twice(tmp_path):
+    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(CORE4_GTF.read_text().splitlines(), {"PRF1": "HGNC:9360"}))
+    with pytest.raises(UserInputError, match="HGNC:9360 is the same gene as PRF1 \\(line 1\\)"):
+        P.build_panel(genes_file(tmp_path, "PRF1", "HGNC:9360"), gtf, tmp_path / "p")
+
+
+def test_hgnc_ids_are_matched_in_a_refseq_gtf_db_xref(tmp_path):
+    lines = [line.replace('db_xref "GeneID:5551";', 'db_xref "GeneID:5551"; db_xref "HGNC:HGNC:9360";')
+             if "\tgene\t" in line else line for line in refseq_flavour()]
+    result = P.build_panel(genes_file(tmp_path, "HGNC:9360"), write(tmp_path / "refseq.gtf", lines), tmp_path / "p")
+    assert [(g.gene_name, g.transcript_id) for g in result.genes] == [("PRF1", "NM_001083116.3")]
+
+
+def test_an_hgnc_id_with_a_gtf_without_hgnc_ids_says_so(tmp_path):
+    """Ensembl's GTF has no HGNC ids: the id is not 'missing from the GTF', it cannot be looked up there."""
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, "PRF1", "HGNC:23147"), write(tmp_path / "e.gtf", ensembl_flavour()),
+                      tmp_path / "p")
+    assert_where(err, tmp_path / "genes.txt", 2, "gene")
+    assert "HGNC:23147 is not in e.gtf (the GTF carries no HGNC ids" in str(err.value)
+
+
+@pytest.mark.parametrize("subtype, gene", [("FHL3", "UNC13D"), ("fhl2", "PRF1")])
+def test_a_familial_hlh_subtype_name_not_in_the_gtf_names_its_gene(tmp_path, subtype, gene):
+    with pytest.raises(UserInputError) as err:
+        P.build_panel(genes_file(tmp_path, subtype), CORE4_GTF, tmp_path / "p")
+    assert f"familial HLH subtype {subtype.upper()} is the gene {gene}" in str(err.value)
+
+
+def test_a_familial_hlh_subtype_name_that_is_also_a_gene_symbol_is_built_with_a_warning(tmp_path):
+    """FHL2 is also the symbol of a LIM-domain gene on chr2: a full GTF has it, so a list meant as
+    'familial HLH type 2' would screen that gene with no error. Built (it may be wanted), with a warning."""
+    lines = gtf_gene("chr2", "ENSG00000115641.20", "FHL2", "ENST00000000099.1", [(105360000, 105360500)])
+    result = P.build_panel(genes_file(tmp_path, "FHL2"), write(tmp_path / "g.gtf", lines), tmp_path / "p")
+    assert result.genes[0].notes[0] == (
+        "FHL2 is the HGNC symbol of a gene of its own (ENSG00000115641.20, chr2), not the familial HLH subtype FHL2, "
+        "whose gene is PRF1: list PRF1 if that is the gene you meant")
+    proc = subprocess.run([sys.executable, str(REPO / "bin" / "build_panel.py"), "--genes", str(tmp_path / "genes.txt"),
+                           "--gtf", str(tmp_path / "g.gtf"), "--out", str(tmp_path / "q")], capture_output=True, text=True)
+    assert proc.returncode == 0 and "WARNING genes.txt:1: FHL2: FHL2 is the HGNC symbol of a gene" in proc.stderr
+
+
+def test_the_subtype_table_agrees_with_the_shipped_panel():
+    """FHL_SUBTYPE_GENES and panels/hlh/genes.tsv (derived from testdata/hlh_gene_panel.tsv) say the same."""
+    shipped = {}
+    for row in P.load_panel(REPO / "panels/hlh").genes:
+        found = re.search(r"\b(FHL\d)\b", row.get("disease") or "")
+        if found:
+            shipped[found.group(1)] = row["gene"]
+    assert shipped == P.FHL_SUBTYPE_GENES

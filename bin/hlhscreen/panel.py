@@ -76,6 +76,14 @@ _FEATURE_RANK = {name: rank for rank, name in enumerate(MODEL_FEATURES)}
 
 _PRIMARY_RE = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$")
 _ENSG_RE = re.compile(r"^(ENSG\d{11})(\.\d+)?(_PAR_Y)?$", re.IGNORECASE)
+_HGNC_REQUEST_RE = re.compile(r"^HGNC:(\d+)$", re.IGNORECASE)
+# GENCODE: hgnc_id "HGNC:9360"; NCBI RefSeq: db_xref "HGNC:HGNC:9360" (Ensembl's GTF carries none)
+_HGNC_ATTR_RE = re.compile(r'(?:^|;)\s*(?:hgnc_id\s+"?|db_xref\s+"HGNC:)HGNC:(\d+)')
+# The familial HLH subtypes and their genes (testdata/hlh_gene_panel.tsv familial_hlh_subtype, OMIM numbers
+# there; the same as the disease column of panels/hlh/genes.tsv, which a test compares). FHL2, FHL3 and
+# FHL5 are also HGNC symbols of other genes (four and a half LIM domains): a list naming the subtype
+# would build a panel of a LIM-domain gene from a full GTF without any error.
+FHL_SUBTYPE_GENES = {"FHL2": "PRF1", "FHL3": "UNC13D", "FHL4": "STX11", "FHL5": "STXBP2"}
 _GENE_ID_RE = re.compile(r'(?:^|;)\s*gene_id\s+"?([^";\s]+)"?')
 _GENE_NAME_RE = re.compile(r'(?:^|;)\s*gene_name\s+"?([^";\s]+)"?')
 _GENE_SYMBOL_RE = re.compile(r'(?:^|;)\s*gene\s+"?([^";\s]+)"?')  # RefSeq/MANE GTFs: gene "PRF1";
@@ -189,11 +197,15 @@ def parse_gtf_attributes(text: str, path: PathLike = "-", line: Optional[int] = 
 
 @dataclass(frozen=True)
 class GeneRequest:
-    """One line of a gene list: a symbol or an Ensembl gene id (version ignored for matching)."""
+    """One line of a gene list: a symbol, an Ensembl gene id (version ignored for matching) or an HGNC id."""
 
     query: str
     line: int
     is_ensembl: bool
+
+    @property
+    def is_hgnc(self) -> bool:
+        return bool(_HGNC_REQUEST_RE.match(self.query))
 
     @property
     def key(self) -> str:
@@ -201,6 +213,8 @@ class GeneRequest:
             match = _ENSG_RE.match(self.query)
             assert match
             return match.group(1).upper()
+        if self.is_hgnc:
+            return self.query.upper()
         return self.query
 
 
@@ -220,9 +234,9 @@ def read_gene_list(path: PathLike) -> List[GeneRequest]:
             if re.search(r"[\s,;]", text):
                 raise UserInputError(path, n_lines, "gene", f"{text!r} holds more than one name",
                                      "Write one gene symbol or Ensembl gene id per line.")
-            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-@/]*$", text):
-                raise UserInputError(path, n_lines, "gene", f"{text!r} is not a gene symbol or Ensembl gene id",
-                                     "Use an HGNC symbol (e.g. PRF1) or an id like ENSG00000180644.")
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-@/]*$", text) and not _HGNC_REQUEST_RE.match(text):
+                raise UserInputError(path, n_lines, "gene", f"{text!r} is not a gene symbol, Ensembl gene id or HGNC id",
+                                     "Use an HGNC symbol (e.g. PRF1), an id like ENSG00000180644 or HGNC:9360.")
             is_ensembl = bool(_ENSG_RE.match(text))
             request = GeneRequest(text, n_lines, is_ensembl)
             if request.key in seen:
@@ -278,6 +292,8 @@ class GtfRecord:
 class _Scan:
     records: List[GtfRecord] = field(default_factory=list)
     all_names: set = field(default_factory=set)
+    has_hgnc: bool = False     # does any line carry an HGNC id (GENCODE hgnc_id, RefSeq db_xref)?
+    hgnc_genes: Dict[str, set] = field(default_factory=dict)  # wanted HGNC id -> gene ids carrying it
     choice_tags: bool = False  # does any transcript line carry MANE Select / Ensembl canonical / RefSeq Select?
 
 
@@ -318,7 +334,8 @@ def _check_contig_assembly(path: PathLike, line_no: int, contig: str) -> None:
                              f"Use a {BUILD} annotation (NCBI: GCF_000001405.40_GRCh38.p14_genomic.gtf.gz).")
 
 
-def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str) -> _Scan:
+def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str,
+              wanted_hgnc: Optional[set] = None) -> _Scan:
     """Stream the GTF once; keep full records only for the wanted genes; validate what is kept."""
     scan = _Scan()
     rename = _ucsc_name if contig_style == "ucsc" else (lambda c: c)
@@ -366,7 +383,13 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str)
             if feature not in _FEATURE_RANK:
                 continue
             base_id = gene_id.split(".", 1)[0].upper()
-            if gene_name not in wanted_names and gene_id not in wanted_names and base_id not in wanted_ids:
+            hgnc = _HGNC_ATTR_RE.search(attr_text)
+            if hgnc:
+                scan.has_hgnc = True
+                if wanted_hgnc and f"HGNC:{hgnc.group(1)}" in wanted_hgnc:
+                    scan.hgnc_genes.setdefault(f"HGNC:{hgnc.group(1)}", set()).add(gene_id)
+            if (gene_name not in wanted_names and gene_id not in wanted_names and base_id not in wanted_ids
+                    and not any(gene_id in ids for ids in scan.hgnc_genes.values())):
                 continue
             start, end = _parse_coords(path, line_no, fields)
             if fields[6] not in ("+", "-"):
@@ -488,24 +511,12 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
     by_gene: Dict[str, List[GtfRecord]] = {}
     for rec in scan.records:
         by_gene.setdefault(rec.gene_id, []).append(rec)
+    matches = {request: _matching(request, by_gene, scan) for request in requests}
+    _refuse_unknown_genes([r for r in requests if not matches[r]], scan, gtf, gene_list)
     chosen: List[ChosenGene] = []
     used_ids: Dict[str, GeneRequest] = {}
     for request in requests:
-        if request.is_ensembl:
-            matching = {gid: recs for gid, recs in by_gene.items() if gid.split(".", 1)[0].upper() == request.key}
-        else:  # the symbol, or a gene id that is not an Ensembl one (RefSeq GTFs: gene_id "PRF1", "CSF2RA_1")
-            matching = {gid: recs for gid, recs in by_gene.items()
-                        if recs[0].attrs.get("gene_name") == request.key or gid == request.key}
-        if not matching:
-            hint = ""
-            if not request.is_ensembl:
-                similar = sorted(n for n in scan.all_names if n.upper() == request.query.upper())
-                if similar:
-                    hint = f" (the GTF has {', '.join(similar)}: symbols are case-sensitive)"
-            raise UserInputError(gene_list, request.line, "gene", f"{request.query} is not in {gtf.name}{hint}",
-                                 "Check the spelling, that it is the current HGNC symbol (not an alias or previous "
-                                 "symbol, e.g. UNC13D not MUNC13-4: look it up at genenames.org) and that the GTF "
-                                 "covers this gene; or list the Ensembl gene id.")
+        matching = matches[request]
         _refuse_transcript_ids_as_genes(request, matching, gtf, gene_list)
         # one locus per gene id and primary chromosome: a RefSeq gene id may also name the gene's copies on
         # alt loci (NT_/NW_ contigs, ignored) or on both chrX and chrY (PAR)
@@ -542,9 +553,59 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
                                  "List each gene once.")
         used_ids[gene_id] = request
         gene = _choose_transcript(request, gene_id, primary[loci[0]], gtf, scan.choice_tags)
+        subtype_gene = FHL_SUBTYPE_GENES.get(gene.gene_name)
+        if subtype_gene:
+            notes.append(f"{gene.gene_name} is the HGNC symbol of a gene of its own ({gene_id}, {gene.chrom}), not the "
+                         f"familial HLH subtype {gene.gene_name}, whose gene is {subtype_gene}: list {subtype_gene} "
+                         "if that is the gene you meant")
         gene.notes[:0] = notes
         chosen.append(gene)
     return chosen
+
+
+def _matching(request: GeneRequest, by_gene: Dict[str, List[GtfRecord]], scan: _Scan) -> Dict[str, List[GtfRecord]]:
+    """The GTF genes (gene id -> records) a request names."""
+    if request.is_ensembl:
+        return {gid: recs for gid, recs in by_gene.items() if gid.split(".", 1)[0].upper() == request.key}
+    if request.is_hgnc:
+        ids = scan.hgnc_genes.get(request.key, set())
+        return {gid: recs for gid, recs in by_gene.items() if gid in ids}
+    # the symbol, or a gene id that is not an Ensembl one (RefSeq GTFs: gene_id "PRF1", "CSF2RA_1")
+    return {gid: recs for gid, recs in by_gene.items() if recs[0].attrs.get("gene_name") == request.key or gid == request.key}
+
+
+def _unknown_hint(request: GeneRequest, scan: _Scan) -> str:
+    """Why a request may have matched nothing: a symbol in other capitals, an HLH subtype name, a GTF
+    without HGNC ids."""
+    if request.is_ensembl:
+        return ""
+    if request.is_hgnc:
+        return "" if scan.has_hgnc else ("the GTF carries no HGNC ids (Ensembl GTFs do not; GENCODE's hgnc_id and "
+                                         "RefSeq's db_xref do): list the symbol or the Ensembl gene id")
+    hints = []
+    similar = sorted(n for n in scan.all_names if n.upper() == request.query.upper())
+    if similar:
+        hints.append(f"the GTF has {', '.join(similar)}: symbols are case-sensitive")
+    subtype_gene = FHL_SUBTYPE_GENES.get(request.query.upper())
+    if subtype_gene:
+        hints.append(f"familial HLH subtype {request.query.upper()} is the gene {subtype_gene}")
+    return "; ".join(hints)
+
+
+def _refuse_unknown_genes(unknown: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list: Path) -> None:
+    """Every request that matched no gene, named together (a long list is fixed in one go)."""
+    if not unknown:
+        return
+    fix = ("Check the spelling, that it is the current HGNC symbol (not an alias or previous symbol, e.g. UNC13D "
+           "not MUNC13-4: look it up at genenames.org) and that the GTF covers this gene; or list the Ensembl gene id "
+           "(or the HGNC id, with a GENCODE or RefSeq GTF).")
+    hints = [_unknown_hint(request, scan) for request in unknown]
+    if len(unknown) == 1:
+        problem = f"{unknown[0].query} is not in {gtf.name}" + (f" ({hints[0]})" if hints[0] else "")
+    else:
+        named = [f"{r.query} (line {r.line}{'; ' + hint if hint else ''})" for r, hint in zip(unknown, hints)]
+        problem = f"{len(unknown)} genes are not in {gtf.name}: {', '.join(named)}"
+    raise UserInputError(gene_list, unknown[0].line, "gene", problem, fix)
 
 
 def _refuse_transcript_ids_as_genes(request: GeneRequest, matching: Dict[str, List[GtfRecord]], gtf: Path,
@@ -999,7 +1060,8 @@ def build_panel(
     requests = read_gene_list(gene_list)
     wanted_names = {r.key for r in requests if not r.is_ensembl}
     wanted_ids = {r.key for r in requests if r.is_ensembl}
-    scan = _scan_gtf(gtf, wanted_names, wanted_ids, contig_style)
+    wanted_hgnc = {r.key for r in requests if r.is_hgnc}
+    scan = _scan_gtf(gtf, wanted_names - wanted_hgnc, wanted_ids, contig_style, wanted_hgnc)
     chosen = _resolve(requests, scan, gtf, gene_list)
     symbols = [g.gene_name for g in chosen]
     ann_columns, ann_rows = ([], {})
