@@ -665,3 +665,80 @@ def test_a_cached_answer_of_another_assembly_is_refused(server, tmp_path):
     client.cache.put_many([(client.key(variant), dict(fake_result(variant.input_line), assembly_name="GRCh37"))])
     with pytest.raises(UserInputError, match="annotates on GRCh37"):
         V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(1)), tmp_path / "out.vcf", client)
+
+
+# --- every frequency the REST answer carries (session 10 audit) -------------------------------------
+#
+# The JSON writer of VEP (OutputFactory::JSON) always adds 1000 Genomes continental AFs ("afr", "amr",
+# "eas", "eur", "sas") and NHLBI-ESP ("aa", "ea") to colocated_variants[].frequencies[<allele>], next to
+# gnomAD ("gnomade*"/"gnomadg*" since release 107; "gnomad*", gnomAD exomes r2.1, in releases 94-106).
+# minor_allele_freq is 1000 Genomes' global frequency of minor_allele, whichever allele that is.
+
+
+def _frequency_answer(freqs_by_pos: dict):
+    """A FakeVep whose co-located entry carries, per position, the given frequencies and extra keys."""
+    def handler(request: Request) -> Response:
+        results = []
+        for line in json.loads(request.get_data())["variants"]:
+            result = fake_result(line)
+            frequencies, extra = freqs_by_pos[int(line.split()[1])]
+            colocated = result["colocated_variants"][0]
+            allele = next(iter(colocated["frequencies"]))
+            colocated["frequencies"] = {allele: frequencies} if frequencies else {}
+            colocated.update(extra)
+            results.append(result)
+        return Response(json.dumps(results), status=200, content_type="application/json")
+    return handler
+
+
+def test_1000_genomes_esp_and_older_gnomad_frequencies_are_written_and_count(server, tmp_path):
+    """Before: only gnomade*/gnomadg* were copied into CSQ, so a variant the answer gives 1000 Genomes (or
+    ESP, or a release 94-106 server's gnomad) frequencies for, and no gnomADe/g value, was written without
+    any frequency and screened novel (kept as rare)."""
+    answers = {
+        70600631: ({"afr": 0.01, "amr": 0.0, "eas": 0.02, "eur": 0.31, "sas": 0.05}, {}),  # 1000G only
+        70600634: ({"aa": 0.2, "ea": 0.0}, {}),  # ESP only
+        70600637: ({"gnomad": 0.12, "gnomad_nfe": 0.2, "gnomad_oth": 0.4}, {}),  # release 94-106
+        70600640: ({}, {"minor_allele": "A", "minor_allele_freq": 0.144}),  # the ALT is the minor allele
+        70600643: ({}, {"minor_allele": "G", "minor_allele_freq": 0.02}),  # REF is: not the ALT's AF
+        70600646: ({"gnomade": 0.001, "eur": 0.3}, {"minor_allele": "A", "minor_allele_freq": 0.25}),
+    }
+    expect_vep(server, _frequency_answer(answers))
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", pos, "G", "A") for pos in answers])
+    out = tmp_path / "out.vcf"
+    V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    recs = {r.pos: r.gnomad for r in A.iter_records(out)}
+    assert (recs[70600631].source, recs[70600631].popmax_af, recs[70600631].popmax_population) == (
+        "csq_1000g", 0.31, "eur")
+    assert recs[70600631].for_decision("global") == (0.31, "CSQ/EUR_AF")
+    assert (recs[70600634].source, recs[70600634].popmax_af) == ("csq_esp", 0.2)
+    assert (recs[70600637].source, recs[70600637].af, recs[70600637].af_field) == ("csq_gnomad", 0.12, "CSQ/gnomAD_AF")
+    assert recs[70600637].population_afs == {"nfe": 0.2, "oth": 0.4}
+    assert (recs[70600640].source, recs[70600640].af, recs[70600640].af_field) == ("csq_1000g", 0.144, "CSQ/AF")
+    assert recs[70600643].missing  # 0.02 is REF's frequency: no frequency of the ALT
+    # gnomAD exomes first (the study's field); the 1000 Genomes values are kept in CSQ
+    assert (recs[70600646].source, recs[70600646].af) == ("csq_gnomade", 0.001)
+    text = out.read_text()
+    assert "|0.25|" in text and "|0.3|" in text
+
+
+def test_colocated_entries_of_one_allele_give_the_highest_frequency(server, tmp_path):
+    """Two co-located entries of the same allele (VEP's cache writes both values, &-joined, and the screen
+    takes the highest): before, the REST client kept the first entry's value only."""
+    def handler(request: Request) -> Response:
+        results = []
+        for line in json.loads(request.get_data())["variants"]:
+            result = fake_result(line)
+            first = result["colocated_variants"][0]
+            second = dict(first, id="rs999", frequencies={"A": {"gnomade": 0.02}})
+            first["frequencies"] = {"A": {"gnomade": 0.001}}
+            result["colocated_variants"].insert(1, second)
+            results.append(result)
+        return Response(json.dumps(results), status=200, content_type="application/json")
+
+    expect_vep(server, handler)
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", 70600631, "G", "A")])
+    out = tmp_path / "out.vcf"
+    V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    (rec,) = A.iter_records(out)
+    assert rec.gnomad.af == 0.02 and rec.rsids == ("rs70600631", "rs999")

@@ -63,15 +63,32 @@ DEFAULT_OPTIONS: Mapping[str, int] = {
 
 GNOMADE_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
 GNOMADG_POPULATIONS: Tuple[str, ...] = ("AFR", "AMI", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
+#: gnomAD exomes r2.1 groups of the ``gnomad*`` keys servers of releases 94-106 answer with
+GNOMAD_R2_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "NFE", "OTH", "SAS")
+#: 1000 Genomes phase 3 super-populations and NHLBI-ESP groups: VEP's JSON writer always adds them
+THOUSAND_GENOMES_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "EAS", "EUR", "SAS")
+ESP_POPULATIONS: Tuple[str, ...] = ("AA", "EA")
+
+
+def _gnomad_keys(key: str, label: str, pops: Sequence[str]) -> List[Tuple[str, str]]:
+    return [(key, f"{label}_AF")] + [(f"{key}_{p.lower()}", f"{label}_{p}_AF") for p in pops]
+
+
+#: ``frequencies[<allele>]`` key of the REST answer -> the CSQ field VEP's cache writes for it
+FREQUENCY_KEYS: Tuple[Tuple[str, str], ...] = (
+    *_gnomad_keys("gnomade", "gnomADe", GNOMADE_POPULATIONS),
+    *_gnomad_keys("gnomadg", "gnomADg", GNOMADG_POPULATIONS),
+    *_gnomad_keys("gnomad", "gnomAD", GNOMAD_R2_POPULATIONS),
+    ("af", "AF"),
+    *((p.lower(), f"{p}_AF") for p in THOUSAND_GENOMES_POPULATIONS + ESP_POPULATIONS),
+)
 
 #: The CSQ layout written by this client, in order.
 CSQ_FIELDS: Tuple[str, ...] = (
     "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE",
     "EXON", "INTRON", "HGVSc", "HGVSp", "Protein_position", "Amino_acids", "Existing_variation", "DISTANCE", "STRAND", "CANONICAL",
-    "MANE_SELECT", "MANE_PLUS_CLINICAL", "HGNC_ID", "gnomADe_AF",
-    *(f"gnomADe_{p}_AF" for p in GNOMADE_POPULATIONS),
-    "gnomADg_AF",
-    *(f"gnomADg_{p}_AF" for p in GNOMADG_POPULATIONS),
+    "MANE_SELECT", "MANE_PLUS_CLINICAL", "HGNC_ID",
+    *(name for _, name in FREQUENCY_KEYS),
 )
 
 NOT_ANNOTATED_DESCRIPTION = (
@@ -566,30 +583,35 @@ def _colocated_matches(colocated: Mapping[str, Any], candidates: Sequence[str]) 
 
 def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
                              ) -> Tuple[List[str], Dict[str, Optional[float]]]:
-    """Co-located ids of this ALT allele and the gnomAD CSQ fields (first value per field)."""
+    """Co-located ids of this ALT allele and its frequency CSQ fields (:data:`FREQUENCY_KEYS`): every
+    dataset the answer gives (gnomAD of any release, 1000 Genomes, ESP), the highest value when several
+    co-located entries of the allele have one (as the screen reads VEP's ``&``-joined values). 1000
+    Genomes' global ``AF`` is ``minor_allele_freq`` when ``minor_allele`` is this ALT (else it is
+    another allele's frequency)."""
     candidates = _allele_candidates(ref, alt)
     ids: Dict[str, None] = {}
     freqs: Dict[str, Optional[float]] = {}
+
+    def note(name: str, value: Any) -> None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            freqs[name] = max(float(value), freqs.get(name, float(value)))
+
     for colocated in element.get("colocated_variants") or []:
         if not _colocated_matches(colocated, candidates):
             continue
         ident = colocated.get("id")
         if ident:
             ids.setdefault(str(ident))
+        if colocated.get("minor_allele") in candidates:
+            note("AF", colocated.get("minor_allele_freq"))
         allele_freqs = colocated.get("frequencies")
         if not isinstance(allele_freqs, dict):
             continue
         values = next((allele_freqs[c] for c in candidates if c in allele_freqs), None)
         if not isinstance(values, dict):
             continue
-        for dataset, pops in (("gnomade", GNOMADE_POPULATIONS), ("gnomadg", GNOMADG_POPULATIONS)):
-            label = "gnomADe" if dataset == "gnomade" else "gnomADg"
-            names = [(dataset, f"{label}_AF")] + [
-                (f"{dataset}_{p.lower()}", f"{label}_{p}_AF") for p in pops
-            ]
-            for key, csq_name in names:
-                if freqs.get(csq_name) is None and isinstance(values.get(key), (int, float)):
-                    freqs[csq_name] = float(values[key])
+        for key, csq_name in FREQUENCY_KEYS:
+            note(csq_name, values.get(key))
     return list(ids), freqs
 
 
