@@ -31,6 +31,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(placed.summary())
     if placed.not_placed:
         print(f"WARNING --intervals {args.bed.name}: {placed.summary()}", file=sys.stderr)
+    if placed.build_warning:
+        print(f"WARNING {placed.build_warning}", file=sys.stderr)
     return 0
 
 

@@ -250,3 +250,83 @@ def test_the_start_up_check_names_panel_genes_outside_the_capture(tmp_path):
     wrong_build = check_inputs(StartupInputs(**inputs, intervals=sureselect_bed(tmp_path, shift=1_760_000, name="hg19.bed")))
     assert [e.field for e in wrong_build.errors] == ["--intervals"]
     assert "no panel region lies in the capture targets hg19.bed" in str(wrong_build.errors[0])
+
+
+# ------------------------------------------------------------------------------------------------
+# the build a capture BED says it is for, against the reference's (hlhscreen.assembly)
+# ------------------------------------------------------------------------------------------------
+
+GRCH37 = [("chr1", 249250621), ("chr2", 243199373), ("chr10", 135534747), ("chr20", 63025520), ("chrX", 155270560)]
+REALDATA_HG19_FAI = Path("/work/shared/realdata/giab_na12878_chr20_grch37/ucsc.hg19.chr20.unittest.fasta.gz.fai")
+HG19_TRACK = 'browser position chr10:72357000-72362000\ntrack name="S31285117_Covered" db=hg19 description="Covered"\n'
+
+
+def test_a_bed_whose_header_names_grch37_is_refused_on_a_grch38_reference(tmp_path):
+    """Before: placed without a word (its targets lie within the GRCh38 contigs), the coverage QC then
+    measured other bases than the kit captured."""
+    kit = bed(tmp_path, HG19_TRACK + "chr10\t72357000\t72357200\n", "S31285117_Covered.bed")
+    with pytest.raises(UserInputError) as err:
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+    assert str(err.value).startswith(
+        f"ERROR {kit}:2: genome-build: the --intervals BED names assembly hg19 (GRCh37: track name=")
+    assert "but the reference is GRCh38 (chr1 is 248,956,422 bp)" in str(err.value)
+
+
+@pytest.mark.parametrize("header", ["# Genome build: GRCh37\n", "#hs37d5 targets\n", "track name=x db=hg19\n"])
+def test_a_grch37_bed_on_a_grch37_reference_is_placed(tmp_path, header):
+    """The GIAB validation: an hg19 reference with the kit's hg19 BED."""
+    placed = place_intervals(bed(tmp_path, header + "chr20\t10000000\t10000500\n"),
+                             reference_layout(None, fai(tmp_path, GRCH37)))
+    assert placed.pieces == [("chr20", 10000000, 10000500)] and placed.build_warning is None
+
+
+def test_a_bed_naming_grch38_on_a_grch37_reference_is_refused(tmp_path):
+    kit = bed(tmp_path, "track name=kit db=hg38\nchr20\t10000000\t10000500\n")
+    with pytest.raises(UserInputError, match="names assembly hg38 \\(GRCh38.*reference is GRCh37 \\(chr1 is 249,250,621 bp\\)"):
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH37)))
+
+
+def test_a_windows_reference_is_grch38_by_its_table(tmp_path):
+    reference = fai(tmp_path, [("chr2_47410000_47420000", 10001)])
+    windows = tmp_path / "windows.tsv"
+    windows.write_text("contig\tchrom\tstart\tend\tchrom_length\n"
+                       "chr2_47410000_47420000\tchr2\t47410000\t47420000\t242193529\n")
+    with pytest.raises(UserInputError, match="genome-build: .*reference is GRCh38 \\(chr2 is 242,193,529 bp\\)"):
+        place_intervals(bed(tmp_path, "# hg19\nchr2\t47409999\t47410499\n"), reference_layout(None, reference, windows))
+
+
+@pytest.mark.parametrize("header", ["", "# hg19 lifted over to hg38 with liftOver\n", "#chrom\tstart\tend\n"])
+def test_nothing_or_both_builds_named_or_a_reference_of_unknown_build_is_not_judged(tmp_path, header):
+    hg38 = place_intervals(bed(tmp_path, header + "chr10\t100\t200\n"), reference_layout(None, fai(tmp_path, GRCH38)))
+    assert hg38.pieces == [("chr10", 100, 200)] and hg38.build_warning is None
+    synthetic = place_intervals(bed(tmp_path, "track db=hg19\nchr21\t100\t200\n", "s.bed"),
+                                reference_layout(None, fai(tmp_path, [("chr21", 6000)])))
+    assert synthetic.pieces == [("chr21", 100, 200)]
+
+
+def test_a_file_name_naming_another_build_is_a_warning(tmp_path):
+    """A name is weaker evidence than a header (a lifted file may keep its name): warned, at start and
+    by the step."""
+    from hlhscreen.startup import StartupInputs, check_inputs
+
+    kit = bed(tmp_path, "chr20\t100\t200\n", "S31285117_Covered.hg19.bed")
+    placed = place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+    assert placed.pieces == [("chr20", 100, 200)]
+    assert placed.build_warning.startswith("--intervals BED S31285117_Covered.hg19.bed: the file name says hg19 "
+                                           "(GRCh37) but the reference is GRCh38")
+    reference = tmp_path / "ref.fa.gz"  # gzipped: its .fai (GRCh38 lengths) is not compared with it at start
+    reference.write_bytes(gzip.compress(b">chr1\nACGT\n"))
+    report = check_inputs(StartupInputs(fasta=reference, fasta_fai=tmp_path / "ref.fa.fai", intervals=kit))
+    assert not report.errors and any("the file name says hg19" in w for w in report.warnings), report.warnings
+    out = tmp_path / "targets.reference.bed"
+    cli = subprocess.run([sys.executable, intervals_to_reference.__file__, "--bed", str(kit), "--fai",
+                          str(tmp_path / "ref.fa.fai"), "--out", str(out)], capture_output=True, text=True)
+    assert cli.returncode == 0 and "WARNING --intervals BED S31285117_Covered.hg19.bed: the file name says hg19" in cli.stderr
+
+
+@pytest.mark.skipif(not REALDATA_HG19_FAI.is_file(), reason="../shared/realdata (GIAB hg19 chr20) is absent")
+def test_the_grch37_length_table_agrees_with_the_real_hg19_chr20():
+    from hlhscreen.assembly import assembly_of_lengths
+    from hlhscreen.fai import contig_lengths
+
+    assert assembly_of_lengths(dict(contig_lengths(REALDATA_HG19_FAI))) == ("GRCh37", "chr20 is 63,025,520 bp")

@@ -22,6 +22,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Dict, IO, List, Optional, Sequence, Tuple
 
+from .assembly import assembly_of_lengths, bed_build_problem
 from .callability import NOT_CALLABLE, GeneCallability, Placement, ReferenceLayout, place_bed
 from .errors import UserInputError
 from .files import PathLike
@@ -36,6 +37,7 @@ class PlacedIntervals:
     total_bp: int
     placed_bp: int
     not_placed: Dict[str, int]        # reason -> bp
+    build_warning: Optional[str] = None  # the file name names another assembly than the reference's
 
     def summary(self) -> str:
         text = (f"{_count(self.n_intervals, 'interval')} ({self.total_bp} bp): {self.placed_bp} bp on the reference "
@@ -61,7 +63,20 @@ def merge_pieces(pieces: List[Piece], order: Dict[str, int]) -> List[Piece]:
     return merged
 
 
+def reference_assembly(layout: ReferenceLayout) -> Optional[Tuple[str, str]]:
+    """The reference's assembly from its chromosome lengths (a windows reference: the GRCh38 ones its
+    table names), with the evidence; None when no primary chromosome tells."""
+    if layout.windows is not None:
+        return assembly_of_lengths({w.chrom: w.chrom_length for w in layout.windows.values()})
+    return assembly_of_lengths({name: length for name, length in layout.contigs.items() if length is not None})
+
+
 def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> PlacedIntervals:
+    error, build_warning = bed_build_problem(bed, reference_assembly(layout), "--intervals BED")
+    if error is not None:
+        raise UserInputError(bed, error[0], "genome-build", error[1],
+                             "Give the kit's BED for the reference's build (vendors publish one per build), or "
+                             "lift the BED over (UCSC liftOver, CrossMap) and fix its header.")
     placements = place_bed(bed, layout, harmonise, what="--intervals BED")
     pieces = [piece for placement in placements for piece in placement.pieces]
     not_placed: Dict[str, int] = {}
@@ -78,7 +93,8 @@ def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = Fa
                              "Give targets on the reference's build and contig names.")
     order = {contig: index for index, contig in enumerate(layout.contigs)}
     merged = merge_pieces(pieces, order)
-    return PlacedIntervals(merged, len(placements), total, sum(end - start for _, start, end in merged), not_placed)
+    return PlacedIntervals(merged, len(placements), total, sum(end - start for _, start, end in merged), not_placed,
+                           build_warning)
 
 
 def write_bed(pieces: List[Piece], out: IO[str]) -> None:

@@ -131,6 +131,8 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
                                                                            inputs.harmonise_contigs))
             if placed is not None and placed.not_placed:
                 report.warnings.append(f"--intervals {Path(inputs.intervals).name}: {placed.summary()}")
+            if placed is not None and placed.build_warning:
+                report.warnings.append(placed.build_warning)
             if placed is not None and placements is not None:
                 _check_capture_covers_panel(inputs.intervals, placements, placed, report)
     if inputs.risk_factors is not None:

@@ -1,0 +1,106 @@
+"""Which human assembly a reference or a BED is for, from what each states or measures cheaply.
+
+A BED holds coordinates only: a GRCh37 capture BED mostly lies within the GRCh38 contigs, so placing it
+on a GRCh38 reference raises nothing (docs/usage.md, capture targets). Two cheap, honest signals:
+
+- the reference's assembly from its primary chromosome lengths (the ``.fai``, or the windows table's
+  GRCh38 lengths): every GRCh37 and GRCh38 chromosome differs in length;
+- what the BED says about itself: a UCSC ``track ... db=hg19`` line, a ``#``/``browser`` header naming a
+  build, or a file name such as ``S31285117_Covered.hg19.bed``.
+
+A header naming another assembly than the reference's is an error; a file name only warns (a lifted
+file may keep its old name). A BED that names nothing cannot be checked here: the capture-covers-the-
+panel check (with a panel) and the coverage QC (near-zero target depth) are what show it then.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from .files import PathLike, open_text
+
+GRCH38 = "GRCh38"
+GRCH37 = "GRCh37"
+
+# Primary chromosome lengths: GRCh38.p14 (NCBI assembly report; the same table as tests/test_intervals.py)
+# and GRCh37/hg19 (UCSC hg19 chromInfo; chr20 = 63,025,520 as ../shared/realdata's hg19 chr20 .fai).
+_LENGTHS: Dict[str, Dict[str, int]] = {
+    GRCH38: {
+        "1": 248956422, "2": 242193529, "3": 198295559, "4": 190214555, "5": 181538259, "6": 170805979,
+        "7": 159345973, "8": 145138636, "9": 138394717, "10": 133797422, "11": 135086622, "12": 133275309,
+        "13": 114364328, "14": 107043718, "15": 101991189, "16": 90338345, "17": 83257441, "18": 80373285,
+        "19": 58617616, "20": 64444167, "21": 46709983, "22": 50818468, "X": 156040895, "Y": 57227415,
+    },
+    GRCH37: {
+        "1": 249250621, "2": 243199373, "3": 198022430, "4": 191154276, "5": 180915260, "6": 171115067,
+        "7": 159138663, "8": 146364022, "9": 141213431, "10": 135534747, "11": 135006516, "12": 133851895,
+        "13": 115169878, "14": 107349540, "15": 102531392, "16": 90354753, "17": 81195210, "18": 78077248,
+        "19": 59128983, "20": 63025520, "21": 48129895, "22": 51304566, "X": 155270560, "Y": 59373566,
+    },
+}
+
+# Words that name an assembly (not inside another word: "hg19" but not "chg190").
+_NAMES = (
+    (re.compile(r"(?<![A-Za-z0-9])(hg19|GRCh37|b37|hs37d5)(?![A-Za-z0-9])", re.IGNORECASE), GRCH37),
+    (re.compile(r"(?<![A-Za-z0-9])(hg38|GRCh38)(?![A-Za-z0-9])", re.IGNORECASE), GRCH38),
+    (re.compile(r"(?<![A-Za-z0-9])(hg18|NCBI36)(?![A-Za-z0-9])", re.IGNORECASE), "NCBI36"),
+    (re.compile(r"(?<![A-Za-z0-9])(CHM13|T2T|hs1)(?![A-Za-z0-9])", re.IGNORECASE), "T2T-CHM13"),
+)
+_HEADER_STARTS = ("#", "track", "browser")
+
+
+def assembly_of_lengths(lengths: Dict[str, int]) -> Optional[Tuple[str, str]]:
+    """(assembly, evidence) when every primary chromosome of known length is that assembly's length."""
+    found: Dict[str, str] = {}
+    for contig, length in lengths.items():
+        key = contig[3:] if contig.lower().startswith("chr") else contig
+        for assembly, table in _LENGTHS.items():
+            if table.get(key) == length:
+                found.setdefault(assembly, f"{contig} is {length:,} bp")
+    if len(found) != 1:
+        return None  # no primary chromosome (windows of a few kb, a synthetic genome), or a mixture
+    return next(iter(found.items()))
+
+
+def named_assembly(text: str) -> Optional[Tuple[str, str]]:
+    """(assembly, the word naming it) when ``text`` names exactly one assembly."""
+    hits = {assembly: match.group(1) for pattern, assembly in _NAMES for match in [pattern.search(text)] if match}
+    if len(hits) != 1:
+        return None  # none, or both (e.g. "hg19 lifted to hg38")
+    return next(iter(hits.items()))
+
+
+def declared_assembly(bed: PathLike) -> Optional[Tuple[int, str, str, str]]:
+    """(line, assembly, word, line text) of the first header line before the data naming one assembly."""
+    with open_text(bed) as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if line and not line.startswith(_HEADER_STARTS):
+                return None
+            named = named_assembly(line)
+            if named:
+                return line_no, named[0], named[1], line
+    return None
+
+
+def bed_build_problem(bed: PathLike, reference: Optional[Tuple[str, str]], what: str
+                      ) -> Tuple[Optional[Tuple[Optional[int], str]], Optional[str]]:
+    """((line, error text) for a header naming another assembly than the reference's, or None;
+    warning text for a file name naming one, or None)."""
+    if reference is None:
+        return None, None
+    assembly, evidence = reference
+    declared = declared_assembly(bed)
+    if declared is not None and declared[1] != assembly:
+        line, named, word, text = declared
+        return (line, f"the {what} names assembly {word} ({named}: {text[:100]}) but the reference is {assembly} "
+                      f"({evidence}): its coordinates would point at other bases"), None
+    if declared is None:
+        by_name = named_assembly(Path(bed).name)
+        if by_name is not None and by_name[0] != assembly:
+            return None, (f"{what} {Path(bed).name}: the file name says {by_name[1]} ({by_name[0]}) but the reference "
+                          f"is {assembly} ({evidence}); if the BED is of that build, its targets point at other bases "
+                          "(no error: a BED lifted over may keep its old name)")
+    return None, None
