@@ -31,7 +31,11 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--clinvar-release", default=None,
                         help="clinvar_release.json from CLINVAR_ANNOTATE (the ClinVar release cited)")
     parser.add_argument("--risk-factors", default=None,
-                        help="the run's risk-factor whitelist (risk_factors.tsv): entries no variant matched are listed")
+                        help="the run's risk-factor whitelist (risk_factors.tsv): entries no variant matched are listed "
+                             "(needs --regions)")
+    parser.add_argument("--regions", default=None,
+                        help="the panel regions BED SCREEN screened: whitelist entries outside it are named as not "
+                             "screened, not as not seen (as SCREEN counts them)")
     parser.add_argument("--versions", required=True, help="pipeline_info/software_versions.yml ({step: {tool: version}})")
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--panel-callability", default=None,
@@ -53,7 +57,7 @@ def main(argv: Optional[list] = None) -> int:
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
                panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
-               risk_factors=args.risk_factors)
+               risk_factors=args.risk_factors, regions=args.regions)
     return 0
 
 

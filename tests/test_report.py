@@ -1074,7 +1074,7 @@ def test_cli_writes_report(tmp_path):
                          "PRF1\tGRCh38\tchr10\t70600631\tG\tA\trs35947132\tNA\tNA\tp.Ala91Val\tPMID:1\tx\n"
                          "PRF1\tGRCh38\tchr10\t70598700\tG\tT\tNA\tNA\tNA\tNA\tPMID:2\ty\n")
     result = subprocess.run([sys.executable, str(BIN / "make_report.py"), *cli_args(paths, tmp_path / "wl"),
-                             "--risk-factors", str(whitelist)], capture_output=True, text=True)
+                             "--risk-factors", str(whitelist), "--regions", str(Path(__file__).resolve().parent / "fixtures" / "screen" / "regions.bed")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     text = section_text((tmp_path / "wl" / "hlhscreen_report.html").read_text(encoding="utf-8"), "variants")
     assert "Risk-factor whitelist entries not seen" in text and "1 of the 2 whitelist entries" in text
@@ -1118,17 +1118,47 @@ def test_whitelist_entries_no_variant_matched_are_listed(tmp_path):
                                                    for s in vcf_samples))
     screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", whitelist, samples, tmp_path / "screen",
                       screen.ScreenConfig(harmonise_contigs=True))
-    seen = report.read_whitelist_seen(whitelist, tmp_path / "screen" / "variants.tsv")
-    assert [(factor.variant_id, decision) for factor, decision in seen] == [
+    seen = report.read_whitelist_seen(whitelist, tmp_path / "screen" / "variants.tsv", fixtures / "regions.bed")
+    assert [(factor.variant_id, decision) for factor, decision in seen.rows] == [
         (A91V, "kept"), ("10:70598700:G:T", None)]  # 10 vs the panel's chr10: compared as one chromosome
+    assert seen.outside == []
     data = types.SimpleNamespace(whitelist=seen)
     text = str(report.whitelist_unseen_part(data))
-    assert "1 of the 2 whitelist entries matched no variant called in this run" in text
+    assert "1 of the 2 whitelist entries in the panel matched no variant called in this run" in text
     assert "10:70598700:G:T" in text and "p.Gly340Val" in text and A91V not in text
-    assert "The one whitelist entry matched a variant called" in str(
-        report.whitelist_unseen_part(types.SimpleNamespace(whitelist=seen[:1])))
-    assert "The whitelist is empty." in str(report.whitelist_unseen_part(types.SimpleNamespace(whitelist=[])))
+    assert "The one whitelist entry in the panel matched a variant called" in str(report.whitelist_unseen_part(
+        types.SimpleNamespace(whitelist=report.WhitelistSeen(seen.rows[:1], []))))
+    assert "The whitelist is empty." in str(report.whitelist_unseen_part(
+        types.SimpleNamespace(whitelist=report.WhitelistSeen([], []))))
     assert str(report.whitelist_unseen_part(types.SimpleNamespace(whitelist=None))) == ""
+
+
+def test_whitelist_rows_outside_the_panel_are_not_listed_as_not_seen(tmp_path):
+    """Whitelist rows outside the panel regions, or on a contig the panel does not cover, are not
+    screened: SCREEN warns 'can never be kept' and leaves them out of its not-seen list and count. The
+    report agrees: they are named once as not screened, never as 'matched no variant called in this
+    run' (before: listed as not seen, 3 of 3, although the VCF has chr17:75840205 G>A)."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "screen"
+    whitelist = tmp_path / "risk_factors.tsv"
+    whitelist.write_text((fixtures / "risk_factors.tsv").read_text()
+                         + "UNC13D\tGRCh38\tchr17\t75840205\tG\tA\tNA\tNA\tNA\tNA\tPMID:2\toutside\tNA\tNA\tNA\n"
+                         + "XIAP\tGRCh38\tchrX\t123859812\tC\tT\tNA\tNA\tNA\tNA\tPMID:3\tno contig\tNA\tNA\tNA\n")
+    vcf_samples = next(line for line in (fixtures / "example.vcf").read_text().splitlines()
+                       if line.startswith("#CHROM")).split("\t")[9:]
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
+                                                   for s in vcf_samples))
+    result = screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", whitelist, samples,
+                               tmp_path / "screen")
+    assert result.whitelist_unseen == [] and result.whitelist_entries == 1
+    seen = report.read_whitelist_seen(whitelist, tmp_path / "screen" / "variants.tsv", fixtures / "regions.bed")
+    assert [(factor.variant_id, decision) for factor, decision in seen.rows] == [(A91V, "kept")]
+    assert [factor.variant_id for factor in seen.outside] == ["chr17:75840205:G:A", "chrX:123859812:C:T"]
+    text = str(report.whitelist_unseen_part(types.SimpleNamespace(whitelist=seen)))
+    assert "matched no variant" not in text
+    assert "The one whitelist entry in the panel matched a variant called in this run" in text
+    assert ("2 whitelist entries lie outside the panel regions and were not screened (SCREEN warns that they can "
+            "never be kept): chr17:75840205:G:A (UNC13D), chrX:123859812:C:T (XIAP).") in text
 
 
 def test_report_on_real_screen_and_cohort_outputs(tmp_path):

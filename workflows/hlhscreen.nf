@@ -153,7 +153,8 @@ workflow HLHSCREEN {
             SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
             COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
             COHORT_STATS.out.power, SEX_CHECK.out.tsv, ANNOTATE.out.clinvar_release,
-            ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability, panel.risk_factors
+            ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability, panel.risk_factors,
+            panel.regions
         )
         ch_versions = ch_versions.mix(REPORT.out.versions)
         ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)

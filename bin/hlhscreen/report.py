@@ -41,7 +41,8 @@ from . import clinvar as clinvar_lib
 from . import sex as sex_lib
 from .errors import UserInputError
 from .files import atomic_output
-from .panel import RiskFactor, load_risk_factors
+from .panel import RiskFactor, load_regions, load_risk_factors
+from .risk_factors import place_in_panel
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
 from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_tsv
 
@@ -215,9 +216,9 @@ class ReportData:
     sexes: List[SexRow] = field(default_factory=list)       # sex.tsv rows (empty: not given)
     clinvar: Optional[Dict[str, Any]] = None                 # clinvar_release.json (None: no ClinVar)
     candidates: List[RiskFactorCandidate] = field(default_factory=list)
-    # the risk-factor whitelist's rows with the variants.tsv decision of their record (None: no record
-    # of that allele, not seen); None when the whitelist was not given
-    whitelist: Optional[List[Tuple[RiskFactor, Optional[str]]]] = None
+    # the risk-factor whitelist as SCREEN screened it (in-panel rows with their decision, rows outside
+    # the panel); None when the whitelist was not given
+    whitelist: Optional["WhitelistSeen"] = None
 
     @cached_property
     def gene_gaps(self) -> GeneGaps:
@@ -539,10 +540,22 @@ def check_power_match(data: ReportData, power_path: PathLike, test_paths: Mappin
                              "Give power.tsv of the same COHORT_STATS run.")
 
 
-def read_whitelist_seen(risk_factors: PathLike, variants: PathLike) -> List[Tuple[RiskFactor, Optional[str]]]:
-    """Each whitelist row (file order) with the decision of the variants.tsv record it matched
-    (``whitelisted = yes``), None when no record matched (not seen). Chromosomes are compared
-    whatever their spelling (``chr10``/``10``): SCREEN writes the panel's."""
+@dataclass(frozen=True)
+class WhitelistSeen:
+    """The run's whitelist as SCREEN screened it: ``rows``, the entries in the panel regions (file
+    order) with the variants.tsv decision of the record each matched (None: no record matched, not
+    seen); ``outside``, the entries outside the panel regions or on a contig the panel does not cover,
+    which SCREEN does not screen (warned 'can never be kept'), so they are neither seen nor unseen."""
+
+    rows: List[Tuple[RiskFactor, Optional[str]]]
+    outside: List[RiskFactor]
+
+
+def read_whitelist_seen(risk_factors: PathLike, variants: PathLike, regions: PathLike) -> WhitelistSeen:
+    """Each whitelist row with the decision of the variants.tsv record it matched (``whitelisted =
+    yes``), split by :func:`hlhscreen.risk_factors.place_in_panel` as SCREEN splits them, so the
+    report's not-seen list is SCREEN's. Chromosomes are compared whatever their spelling
+    (``chr10``/``10``): SCREEN writes the panel's."""
     def site(chrom: str, pos: str, ref: str, alt: str) -> Tuple[str, str, str, str]:
         return (sex_lib.chromosome(chrom) or chrom, pos, ref, alt)
 
@@ -552,16 +565,24 @@ def read_whitelist_seen(risk_factors: PathLike, variants: PathLike) -> List[Tupl
             parts = row["variant_id"].strip().rsplit(":", 3)
             if len(parts) == 4:
                 decisions[site(*parts)] = row["decision"].strip()
-    rows = sorted(load_risk_factors(risk_factors).values(), key=lambda factor: factor.line)
-    return [(f, decisions.get(site(f.chrom, str(f.pos), f.ref, f.alt))) for f in rows]
+    panel = load_regions(regions)
+    factors = sorted(load_risk_factors(risk_factors).values(), key=lambda factor: factor.line)
+    inside = [f for f in factors if place_in_panel(f, panel).inside]
+    return WhitelistSeen([(f, decisions.get(site(f.chrom, str(f.pos), f.ref, f.alt))) for f in inside],
+                         [f for f in factors if f not in inside])
 
 
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
          versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
          sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
-         risk_factors: Optional[PathLike] = None) -> ReportData:
-    """Read and cross-check every input."""
+         risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None) -> ReportData:
+    """Read and cross-check every input. ``risk_factors`` needs ``regions`` (the panel regions BED
+    SCREEN was given): entries outside them were not screened."""
+    if risk_factors is not None and regions is None:
+        raise UserInputError(None, None, "--regions", "--risk-factors is given without the panel regions",
+                             "Give --regions, the regions BED SCREEN screened (whitelist entries outside it were "
+                             "not screened, so they cannot be called not seen).")
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
     kept, n_screened, unconfirmed = read_variants(variants)
@@ -580,7 +601,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         sexes=read_sexes(sex, groups, samples) if sex is not None else [],
         clinvar=read_clinvar_release(clinvar_release) if clinvar_release is not None else None,
         candidates=read_risk_factor_candidates(variants),
-        whitelist=read_whitelist_seen(risk_factors, variants) if risk_factors is not None else None,
+        whitelist=read_whitelist_seen(risk_factors, variants, regions) if risk_factors is not None else None,
     )
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
@@ -1374,25 +1395,36 @@ def candidate_why(candidate: RiskFactorCandidate, params: Mapping[str, Any]) -> 
 
 
 def whitelist_unseen_part(data: ReportData) -> Html:
-    """Whitelist rows no record of the run matched: they kept nothing, which the kept table cannot show."""
+    """Whitelist rows no record of the run matched: they kept nothing, which the kept table cannot show.
+    Rows outside the panel are named apart: SCREEN never screened them (its not-seen list leaves them out)."""
     if data.whitelist is None:
         return Html("")
-    unseen = [factor for factor, decision in data.whitelist if decision is None]
+    rows, outside = data.whitelist.rows, data.whitelist.outside
+    unseen = [factor for factor, decision in rows if decision is None]
     heading = tag("h3", "Risk-factor whitelist entries not seen")
+    parts = [heading]
     if not unseen:
-        every = "The one whitelist entry" if len(data.whitelist) == 1 else f"Each of the {len(data.whitelist)} whitelist entries"
-        return join([heading, tag("p", f"{every} matched a variant called in this run." if data.whitelist
-                                       else "The whitelist is empty.")])
-    rows = [(tag("strong", f.gene), f.variant_id, optional_text(f.hgvsp) or NA, optional_text(f.rsid) or NA,
-             f.evidence) for f in unseen]
-    return join([
-        heading,
-        tag("p", f"{len(unseen)} of the {len(data.whitelist)} whitelist entries matched no variant called in this run, "
-                 "so they kept nothing: no sample was called with that allele, or the entry is not written as the "
-                 "variant calls write it (position, REF and ALT after normalisation). Their absence from the table "
-                 "above is not evidence that no patient carries them if the entry is written otherwise."),
-        table(["Gene", "Variant (GRCh38)", "HGVSp", "rsID", "Evidence"], rows),
-    ])
+        every = ("The one whitelist entry in the panel" if len(rows) == 1
+                 else f"Each of the {len(rows)} whitelist entries in the panel")
+        parts.append(tag("p", f"{every} matched a variant called in this run." if rows
+                          else "The whitelist is empty." if not outside else "No whitelist entry lies in the panel."))
+    else:
+        table_rows = [(tag("strong", f.gene), f.variant_id, optional_text(f.hgvsp) or NA, optional_text(f.rsid) or NA,
+                       f.evidence) for f in unseen]
+        parts += [
+            tag("p", f"{len(unseen)} of the {len(rows)} whitelist entries in the panel matched no variant called in "
+                     "this run, so they kept nothing: no sample was called with that allele, or the entry is not "
+                     "written as the variant calls write it (position, REF and ALT after normalisation). Their "
+                     "absence from the table above is not evidence that no patient carries them if the entry is "
+                     "written otherwise."),
+            table(["Gene", "Variant (GRCh38)", "HGVSp", "rsID", "Evidence"], table_rows),
+        ]
+    if outside:
+        named = ", ".join(f"{f.variant_id} ({f.gene})" for f in outside)
+        count = "1 whitelist entry lies" if len(outside) == 1 else f"{len(outside)} whitelist entries lie"
+        parts.append(tag("p", f"{count} outside the panel regions and were not screened (SCREEN warns that they can "
+                              f"never be kept): {named}."))
+    return join(parts)
 
 
 def unconfirmed_part(data: ReportData) -> Html:
@@ -2035,9 +2067,10 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
                versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
-               clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None) -> Dict[str, Path]:
+               clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None,
+               regions: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params, panel_callability, sex, clinvar_release, risk_factors)
+                versions, params, panel_callability, sex, clinvar_release, risk_factors, regions)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

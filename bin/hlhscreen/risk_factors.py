@@ -7,6 +7,8 @@ record and PRF1 A91V is dropped as common. Checks:
 - :func:`validate_risk_factors` (no VCF needed; the pipeline's start-up check calls it): the file's
   syntax (:func:`hlhscreen.panel.load_risk_factors`) and, with a reference FASTA, each row's REF
   against the reference bases at its position.
+- :func:`place_in_panel`: the row's panel contig and whether it overlaps a panel region (SCREEN screens
+  only those rows; the report's "not seen" list leaves the others out, as SCREEN's does).
 - :class:`WhitelistCrossCheck` (the screen feeds it every record it reads): a row whose rsID or
   HGVSp names a record of the VCF but whose alleles (or position) differ from that record's is an
   error, unless another record matches the row exactly.
@@ -22,11 +24,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet, Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
-from hlhscreen.annotation import decode_hgvs, normalise_hgvsp, protein_label
+from hlhscreen.annotation import contig_aliases, decode_hgvs, normalise_hgvsp, protein_label
 from hlhscreen.errors import UserInputError
-from hlhscreen.panel import RiskFactor, load_risk_factors
+from hlhscreen.panel import RegionIndex, RiskFactor, load_risk_factors
 
 PathLike = Union[str, os.PathLike]
+
+
+@dataclass(frozen=True)
+class PanelPlace:
+    """Where a whitelist row falls on the panel: ``chrom`` is the panel's name of its contig (``chr10``
+    for a row written ``10``; None when the panel has no such contig) and ``inside`` says whether the
+    row's REF span overlaps a panel region. Only rows inside are screened: the others are warned
+    'can never be kept' and are neither seen nor unseen."""
+
+    chrom: Optional[str]
+    inside: bool
+
+
+def place_in_panel(factor: RiskFactor, regions: RegionIndex) -> PanelPlace:
+    """The panel contig and region overlap of one whitelist row (SCREEN and the report share it)."""
+    chroms = set(regions.chroms)
+    chrom = next((alias for alias in contig_aliases(factor.chrom) if alias in chroms), None)
+    if chrom is None:
+        return PanelPlace(None, False)
+    return PanelPlace(chrom, regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1))
 Key = Tuple[str, int, str, str]
 
 _STRAND_FIX = ("Write whitelist rows in VCF terms: the genomic (forward-strand) REF and ALT at the 1-based VCF "

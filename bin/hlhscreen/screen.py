@@ -89,7 +89,9 @@ from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
-from hlhscreen.risk_factors import ReferenceGenome, WhitelistCrossCheck, check_against_reference, validate_risk_factors
+from hlhscreen.risk_factors import (
+    ReferenceGenome, WhitelistCrossCheck, check_against_reference, place_in_panel, validate_risk_factors,
+)
 from hlhscreen.tables import read_sample_groups
 from hlhscreen.vcf_text import is_missing_allele, split_gt
 
@@ -1429,20 +1431,18 @@ class _Screen:
         out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
         self.whitelist_outside: Set[Tuple[str, int, str, str]] = set()  # rows outside the panel regions
         for factor in factors.values():
-            chrom = factor.chrom
-            if chrom not in self.panel_chroms:
-                alias = next((a for a in contig_aliases(chrom) if a in self.panel_chroms), None)
-                if alias is None:
-                    self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} is on a contig the panel does not "
-                               "cover; it can never be screened.")
-                    continue
-                if not self.config.harmonise_contigs:
-                    raise UserInputError(path, factor.line, "chrom",
-                                         f"the whitelist names contig {chrom} but the panel calls it {alias}",
-                                         "Use the panel's contig names in the whitelist, or switch contig "
-                                         "harmonisation on (--harmonise-contigs).")
-                chrom = alias
-            if not self.regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1):
+            place = place_in_panel(factor, self.regions)
+            chrom = place.chrom
+            if chrom is None:
+                self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} is on a contig the panel does not "
+                           "cover; it can never be screened.")
+                continue
+            if chrom != factor.chrom and not self.config.harmonise_contigs:
+                raise UserInputError(path, factor.line, "chrom",
+                                     f"the whitelist names contig {factor.chrom} but the panel calls it {chrom}",
+                                     "Use the panel's contig names in the whitelist, or switch contig "
+                                     "harmonisation on (--harmonise-contigs).")
+            if not place.inside:
                 self.whitelist_outside.add((chrom, factor.pos, factor.ref, factor.alt))
                 self._warn(f"WARNING {path}:{factor.line}: {factor.variant_id} lies outside the panel regions; "
                            "it can never be kept.")

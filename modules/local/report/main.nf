@@ -21,6 +21,7 @@ process REPORT {
     path params_json, stageAs: 'params.json'
     path panel_callability
     path risk_factors        // the run's whitelist (risk_factors.tsv): entries no variant matched are listed
+    path regions             // the panel regions BED SCREEN screened: whitelist entries outside it were not screened
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -42,7 +43,7 @@ process REPORT {
         --power $power --sex $sex $clinvar_arg \\
         --versions software_versions.yml --params params.json \\
         --panel-callability $panel_callability \\
-        --risk-factors $risk_factors \\
+        --risk-factors $risk_factors --regions $regions \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml
