@@ -284,6 +284,41 @@ def test_unknown_consequence_terms_that_decide_are_named(tmp_path):
                                                                         csq(FULL, MANE_ENTRY)), name="so"))
 
 
+# --- VEP asked for frequencies that --fields left out of CSQ ------------------------------------------------
+
+#: `--fields` as a user restricts the CSQ: the pipeline's columns plus 1000 Genomes' AF, without gnomADe_AF/gnomADg_AF
+FIELDS_WITHOUT_GNOMAD = FULL + ("AF",)
+FREQUENCY_COMMAND = ("vep --cache --offline --vcf --symbol --hgvs --mane --canonical --af --af_gnomade --af_gnomadg "
+                     "--fields " + ",".join(FIELDS_WITHOUT_GNOMAD))
+
+
+def test_vep_frequencies_left_out_by_fields_are_said(tmp_path):
+    """VEP computes every frequency option given but writes only the --fields columns. Before: with
+    --af_gnomade --af_gnomadg in ##VEP-command-line and no gnomAD column, the stop-gain was judged by 1000
+    Genomes' AF (0.0002, kept) with nothing in the run log: the study's field (gnomAD exomes) was never read."""
+    vcf = vep_vcf(tmp_path / "fields.vcf", FIELDS_WITHOUT_GNOMAD,
+                  csq(FIELDS_WITHOUT_GNOMAD, dict(MANE_ENTRY, AF="0.0002")), command=FREQUENCY_COMMAND)
+    out = run(tmp_path, vcf)
+    assert out.variants["chr10:70598010:G:A"]["af_field"] == "CSQ/AF"
+    warnings = _screen_warnings(out)
+    assert "--af_gnomade (gnomADe_AF), --af_gnomadg (gnomADg_AF)" in warnings and "--fields" in warnings
+    # every asked-for column present: nothing said
+    full = FULL + ("AF", "gnomADe_AF", "gnomADg_AF")
+    command = FREQUENCY_COMMAND.replace(",AF", ",AF,gnomADe_AF,gnomADg_AF")
+    ok = run(tmp_path, vep_vcf(tmp_path / "all.vcf", full, csq(full, MANE_ENTRY), command=command), name="all")
+    assert "--fields" not in _screen_warnings(ok)
+
+
+def test_vep_frequency_options_and_their_columns():
+    header = "##VEP-command-line='vep --af_gnomad --max_af --af_1kg --af_esp --custom file=x.vcf.gz,short_name=g'"
+    options = A.vep_command_options(header)
+    assert A.vep_frequency_fields_missing(options, ("gnomAD_AF", "MAX_AF", "EUR_AF")) == (("af_esp", "AA_AF"),)
+    # VEP <= 106 wrote gnomAD exomes as gnomAD_AF, >= 107 as gnomADe_AF: either satisfies either option
+    assert A.vep_frequency_fields_missing(frozenset({"af_gnomade"}), ("gnomAD_AF",)) == ()
+    assert A.vep_frequency_fields_missing(frozenset({"af_gnomad"}), ("gnomADe_AF",)) == ()
+    assert A.vep_frequency_fields_missing(frozenset(), ()) == ()
+
+
 # --- a RefSeq annotation (snpEff RefSeq database) -----------------------------------------------------------
 
 SNPEFF_43T = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolani"\n'

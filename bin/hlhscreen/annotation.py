@@ -821,6 +821,28 @@ def vep_option_value(header_text: str, name: str) -> Optional[str]:
     return None
 
 
+#: VEP frequency options and the CSQ columns each writes (any one of them: VEP <= 106 wrote gnomAD exomes
+#: as gnomAD_*, >= 107 as gnomADe_*). ``--fields`` can leave them out although VEP computed them.
+VEP_FREQUENCY_OPTIONS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ("af_gnomade", ("gnomADe_AF", "gnomAD_AF")),
+    ("af_gnomad", ("gnomAD_AF", "gnomADe_AF")),
+    ("af_gnomadg", ("gnomADg_AF",)),
+    ("af", ("AF",)),
+    ("af_1kg", ("AFR_AF", "AMR_AF", "EAS_AF", "EUR_AF", "SAS_AF")),
+    ("af_esp", ("AA_AF", "EA_AF")),
+    ("max_af", ("MAX_AF",)),
+)
+
+
+def vep_frequency_fields_missing(options: FrozenSet[str], fields: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
+    """``(option, column)`` for each frequency option of the VEP run (:func:`vep_command_options`) none of
+    whose columns is in the CSQ ``Format:`` list (:data:`VEP_FREQUENCY_OPTIONS`): VEP computed those
+    frequencies and ``--fields`` left them out of the file, so no record can be judged by them."""
+    present = set(fields)
+    return tuple((option, columns[0]) for option, columns in VEP_FREQUENCY_OPTIONS
+                 if option in options and not present & set(columns))
+
+
 #: VEP options that leave every transcript column empty (one consequence per variant, no gene):
 #: a panel variant cannot be placed in its gene, so such output is refused.
 VEP_SUMMARY_OPTIONS: Tuple[str, ...] = ("most_severe", "summary")

@@ -81,6 +81,7 @@ from hlhscreen.annotation import (
     select_summary,
     strip_version,
     variant_label,
+    vep_frequency_fields_missing,
 )
 from hlhscreen import clinvar
 from hlhscreen.decompose import UNALIGNED_TAG
@@ -1305,6 +1306,14 @@ class _Screen:
         if not self.layout.frequency_sources:
             self._warn(f"WARNING {vcf}: no population-frequency field of --af-fields is in the VCF header: every "
                        "variant is judged novel (no frequency filter applies). Annotate gnomAD frequencies first.")
+        left_out = vep_frequency_fields_missing(self.layout.vep_options, self.layout.fields) \
+            if self.layout.kind == "vep" else ()
+        if left_out:
+            asked = ", ".join(f"--{option} ({column})" for option, column in left_out)
+            self._warn(f"WARNING {vcf}: VEP was run with {asked} (##VEP-command-line) but its "
+                       f"INFO/{self.layout.info_tag} has no such column: --fields left them out, so no record is judged "
+                       "by those frequencies (variants.tsv af_field names the field each one was judged by). Re-run VEP "
+                       "with those columns in --fields, or without --fields.")
         self._warn_transcript_choice(vcf, mane)
         self.mane_listed = bool(mane)
         self.formats = header.formats
