@@ -4,9 +4,9 @@
 Writes annotation_summary_mqc.tsv (variants by consequence, impact and population frequency observed
 vs novel) and frequency_check_mqc.tsv (hlhscreen/frequency_check.py). Reads the annotation with the
 pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it. With --gnomad, every
-called variant is looked up in the gnomAD file itself: when gnomAD lists some of them but none got a
-gnomAD frequency, the annotation lost them (e.g. contig names) and this step fails (exit status 2)
-before screening.
+called variant is looked up in the gnomAD file itself: when gnomAD lists a variant with a frequency but
+the annotation attached none (contig names; a multi-allelic gnomAD record), this step fails (exit
+status 2) before screening.
 """
 
 from __future__ import annotations
@@ -50,9 +50,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     check = check_frequencies(counted(iter_records(args.vcf)), args.gnomad)
     level, text = check.verdict()
     if level == ERROR:
-        raise UserInputError(args.vcf, None, "gnomAD", text,
-                             "Check that the gnomAD file and the reference name contigs alike (chr10 vs 10) and "
-                             "describe the same build; the start-up check names the fix.")
+        raise UserInputError(args.vcf, None, "gnomAD", text, check.fix())
     if level == WARNING:
         print(f"WARNING {args.vcf}: {text}", file=sys.stderr)
     with atomic_output(args.frequency_check) as out:

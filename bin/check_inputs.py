@@ -32,6 +32,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--intervals", help="capture targets BED (--intervals)")
     parser.add_argument("--gnomad-optional", action="store_true",
                         help="gnomAD is not the only frequency source (VEP cache): a chromosome it lacks is a warning")
+    parser.add_argument("--gnomad-exact-records", action="store_true",
+                        help="gnomAD is attached by bcftools annotate (--annotator offline), which matches whole "
+                             "records: multi-allelic records are refused")
     parser.add_argument("--clinvar-vcf", help="ClinVar GRCh38 VCF (NCBI layout)")
     parser.add_argument("--harmonise-contigs", action="store_true")
     parser.add_argument("--aligner", default="bwa-mem2", choices=["bwa", "bwa-mem2"])
@@ -44,6 +47,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         regions=args.regions, targets=args.targets, risk_factors=args.risk_factors, impacts=args.impacts,
         consequences=args.consequences, af_fields=args.af_fields, af_source=args.af_source,
         gnomad_vcf=args.gnomad_vcf, gnomad_required=not args.gnomad_optional,
+        gnomad_exact_records=args.gnomad_exact_records,
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
         clinvar_vcf=args.clinvar_vcf, aligner=args.aligner, aligner_index=args.aligner_index,
     ))

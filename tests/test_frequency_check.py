@@ -100,3 +100,41 @@ def test_cli_writes_both_tables_and_warns_on_stderr(tmp_path):
     assert "WARNING" in result.stderr and "chr19" in result.stderr
     assert "observed in gnomAD\t2" in (tmp_path / "a_mqc.tsv").read_text()
     assert "hlhscreen_frequency_check" in (tmp_path / "f_mqc.tsv").read_text()
+
+
+def multiallelic_gnomad(tmp_path: Path) -> Path:
+    """A gnomAD file that was not split: PRF1 p.Asn252Ser's site as T>C,G (its C allele common), the
+    p.Ala91Val site as GCC>ACC,G (the SNP trims to G>A), and a site whose ALT has AF=. (AN=0)."""
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+              '##INFO=<ID=AF,Number=A,Type=Float,Description="AF">', "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    records = ["chr10\t70598601\t.\tA\tC\t.\tPASS\tAF=.",
+               "chr10\t70598966\t.\tT\tC,G\t.\tPASS\tAF=0.2,0.0001",
+               "chr10\t70600631\t.\tGCC\tACC,G\t.\tPASS\tAF=0.0354,0.001"]
+    plain = tmp_path / "gnomad.multiallelic.vcf"
+    plain.write_text("\n".join(header + records) + "\n")
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def test_a_variant_lost_from_a_multiallelic_gnomad_record_is_an_error(tmp_path):
+    # bcftools annotate --pair-logic exact attached p.Ala91Val's AF but not p.Asn252Ser's (its record is
+    # T>C,G): before, a MultiQC warning only, and the common variant looked novel to the screen
+    vcf = annotated(tmp_path, attach=True).read_text().replace(";gnomAD_AF=0.00642", "")
+    (tmp_path / "partly.vcf").write_text(vcf)
+    check = check_frequencies(iter_records(tmp_path / "partly.vcf"), multiallelic_gnomad(tmp_path))
+    level, text = check.verdict()
+    assert level == ERROR, text
+    assert "1 of the 4 called variants got no gnomAD frequency although the gnomAD file lists them with one " \
+           "(chr10:70598966 T>C)" in text
+    assert "1 of them are ALTs of multi-allelic gnomAD records" in text
+    assert "bcftools norm -m -any" in check.fix()
+    # found after trimming (GCC>ACC is G>A); AF=. is not a lost frequency (gnomAD has none to give)
+    assert check.in_resource == 3
+
+
+def test_cli_stops_on_a_partly_lost_frequency(tmp_path):
+    vcf = annotated(tmp_path, attach=True).read_text().replace(";gnomAD_AF=0.00642", "")
+    (tmp_path / "partly.vcf").write_text(vcf)
+    result = run_summary(tmp_path, tmp_path / "partly.vcf", "--gnomad", str(GNOMAD))
+    assert result.returncode == 2
+    assert "got no gnomAD frequency although the gnomAD file lists them with one (chr10:70598966 T>C)" in result.stderr
+    assert not (tmp_path / "f_mqc.tsv").exists()

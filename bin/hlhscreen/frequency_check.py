@@ -3,9 +3,13 @@
 A gnomAD file whose contigs are named ``10`` instead of ``chr10`` (or a VEP ``--custom`` that matched
 nothing) annotates nothing and says nothing: every variant then looks novel and passes the frequency
 filters. After annotation, each called variant is looked up in the gnomAD sites VCF itself (exact
-chrom/pos/ref/alt, the contig under any spelling): if gnomAD lists some of them but the annotated VCF
-carries a frequency for none, the run stops; if some frequencies are missing, or no frequency was
-attached at all without a file to compare with (VEP cache, REST), the MultiQC summary says so loudly.
+chrom/pos/ref/alt, the contig under any spelling, alleles compared once trimmed to their minimal
+form so an ALT of a multi-allelic record is found): if gnomAD lists a variant with a frequency for its
+allele but the annotated VCF carries none, the run stops (that variant would look novel to the
+filters: a common variant kept as rare). bcftools annotate --pair-logic exact matches a record only
+when all its ALTs are the variant's, so a gnomAD file with multi-allelic records loses exactly those
+variants; the message says so. Chromosomes without gnomAD records, or no frequency attached at all
+without a file to compare with (VEP cache, REST), are said loudly in the MultiQC summary.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class FrequencyCheck:
     with_frequency: int = 0
     in_resource: Optional[int] = None           # called variants the resource lists (None: no resource file)
     lost: List[str] = field(default_factory=list)          # listed by the resource, no frequency attached
+    lost_multiallelic: int = 0                              # of those, listed in a multi-allelic record
     uncovered: Counter = field(default_factory=Counter)    # chrom -> variants where the resource has no records
 
     def verdict(self) -> Tuple[str, str]:
@@ -45,16 +50,60 @@ class FrequencyCheck:
             return ERROR, (f"the annotation attached gnomAD frequencies to none of the {self.variants} called variants, "
                            f"although the gnomAD file lists {self.in_resource} of them (e.g. {', '.join(self.lost[:3])}); "
                            "every variant would look novel to the frequency filters")
-        notes = []
         if self.lost:
-            notes.append(f"{len(self.lost)} variant(s) listed in the gnomAD file got no frequency "
-                         f"({', '.join(self.lost[:SHOWN])})")
+            why = (f"; {self.lost_multiallelic} of them are ALTs of multi-allelic gnomAD records, which the annotation "
+                   "matches only when all their ALTs are the variant's" if self.lost_multiallelic else "")
+            return ERROR, (f"{len(self.lost)} of the {self.variants} called variants got no gnomAD frequency although "
+                           f"the gnomAD file lists them with one ({', '.join(self.lost[:SHOWN])}){why}; they would "
+                           "look novel to the frequency filters (a common variant kept as rare)")
+        notes = []
         if self.uncovered:
             notes.append("the gnomAD file has no records on " + ", ".join(
                 f"{chrom} ({n} variant(s), treated as novel)" for chrom, n in sorted(self.uncovered.items())))
         text = (f"{self.with_frequency} of {self.variants} variants have a gnomAD frequency; "
                 f"{self.in_resource} are listed in the gnomAD file")
         return (WARNING, text + "; " + "; ".join(notes)) if notes else (OK, text)
+
+    def fix(self) -> str:
+        """What to do about an ERROR verdict."""
+        if self.with_frequency and self.lost_multiallelic:
+            return ("Split the gnomAD file's multi-allelic records and index it again: bcftools norm -m -any "
+                    "gnomad.vcf.gz -Oz -o gnomad.split.vcf.gz && tabix -p vcf gnomad.split.vcf.gz; give that file.")
+        if self.with_frequency:
+            return ("Check that the annotation was given this gnomAD file and writes its AF for every allele (a "
+                    "multi-allelic or duplicated record, another REF/ALT spelling).")
+        return ("Check that the gnomAD file and the reference name contigs alike (chr10 vs 10) and describe the "
+                "same build; the start-up check names the fix.")
+
+
+# how far before a variant a multi-allelic record holding it may start (the longest shared prefix)
+_REACH = 50
+
+
+@dataclass(frozen=True)
+class Listing:
+    has_af: bool        # INFO/AF gives a value for the allele (AF=. where gnomAD called no genotype: none)
+    multiallelic: bool  # the record has more than one ALT
+
+
+def minimal_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
+    """The allele trimmed of the bases REF and ALT share at the end, then at the start (one base
+    kept), as bcftools norm writes a split record: AT>GT is A>G, CTT>CT is CT>C."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
+
+
+def _has_af(info: str, index: int, n_alts: int) -> bool:
+    """Whether INFO/AF has a value for ALT number ``index`` (a record without AF has none)."""
+    for item in info.split(";"):
+        if item.startswith("AF="):
+            values = item[3:].split(",")
+            value = values[index] if len(values) == n_alts else values[0]
+            return value not in ("", ".")
+    return False
 
 
 class _Resource:
@@ -69,12 +118,20 @@ class _Resource:
     def contig(self, chrom: str) -> Optional[str]:
         return next((name for name in contig_aliases(chrom) if name in self.contigs), None)
 
-    def lists(self, contig: str, pos: int, ref: str, alt: str) -> bool:
-        for line in self.tabix.fetch(contig, pos - 1, pos):
-            fields = line.split("\t", 5)
-            if int(fields[1]) == pos and fields[3] == ref and alt in fields[4].split(","):
-                return True
-        return False
+    def lookup(self, contig: str, pos: int, ref: str, alt: str) -> Optional["Listing"]:
+        """How the resource lists the allele: None when it does not. Records starting up to
+        ``_REACH`` bases before ``pos`` are read: a multi-allelic record's ALT may trim to a later
+        position (CTT>C,CT holds the deletion CT>C one base on)."""
+        wanted = minimal_allele(pos, ref, alt)
+        for line in self.tabix.fetch(contig, max(0, pos - 1 - _REACH), pos):
+            fields = line.split("\t", 8)
+            if len(fields) < 8:
+                continue
+            alts = fields[4].split(",")
+            for index, other in enumerate(alts):
+                if minimal_allele(int(fields[1]), fields[3], other) == wanted:
+                    return Listing(_has_af(fields[7], index, len(alts)), len(alts) > 1)
+        return None
 
     def close(self) -> None:
         self.tabix.close()
@@ -97,10 +154,12 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
             if contig is None:
                 check.uncovered[record.chrom] += 1
                 continue
-            if lookup.lists(contig, record.pos, record.ref, record.alt):
+            listing = lookup.lookup(contig, record.pos, record.ref, record.alt)
+            if listing is not None:
                 check.in_resource += 1
-                if not attached:
+                if not attached and listing.has_af:
                     check.lost.append(f"{record.chrom}:{record.pos} {record.ref}>{record.alt}")
+                    check.lost_multiallelic += listing.multiallelic
     finally:
         if lookup is not None:
             lookup.close()

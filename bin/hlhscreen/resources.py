@@ -18,7 +18,7 @@ import re
 import struct
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, Union
+from typing import BinaryIO, Dict, List, Optional, Tuple, Union
 
 from .errors import UserInputError
 
@@ -89,6 +89,29 @@ def read_header(path: PathLike) -> VcfHeader:
                              "Give an intact bgzipped VCF.") from None
     raise UserInputError(path, None, "header", "ends before the #CHROM line: not a VCF or cut short",
                          "Give an intact bgzipped VCF.")
+
+
+# decompressed bytes of records read at start for the multi-allelic check: a few thousand gnomAD records
+# (their INFO is long), read in well under a second; a file that was not split has such records every
+# few dozen sites
+MULTIALLELIC_SCAN_BYTES = 8 << 20
+
+
+def first_multiallelic(path: PathLike, max_bytes: int = MULTIALLELIC_SCAN_BYTES) -> Optional[Tuple[int, str]]:
+    """(line number, 'chrom:pos REF>ALT1,ALT2') of the first record with more than one ALT within the
+    first ``max_bytes`` decompressed bytes, or None."""
+    read = 0
+    with gzip.open(path, "rt", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            read += len(line)
+            if read > max_bytes:
+                return None
+            if line.startswith("#"):
+                continue
+            fields = line.split("\t", 5)
+            if len(fields) > 4 and "," in fields[4]:
+                return number, f"{fields[0]}:{fields[1]} {fields[3]}>{fields[4]}"
+    return None
 
 
 def _read_exact(handle: BinaryIO, size: int, path: PathLike) -> bytes:

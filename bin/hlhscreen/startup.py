@@ -50,7 +50,7 @@ from .errors import UserInputError
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import check_fai_matches_fasta, check_index_matches
-from .resources import check_sites_vcf, is_gzip
+from .resources import check_sites_vcf, first_multiallelic, is_gzip
 from .risk_factors import validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
 
@@ -71,6 +71,7 @@ class StartupInputs:
     af_source: Optional[str] = None
     gnomad_vcf: Optional[PathLike] = None
     gnomad_required: bool = True                # the only frequency source (offline; VEP without a cache)
+    gnomad_exact_records: bool = False          # attached by bcftools annotate (offline): records match whole
     clinvar_vcf: Optional[PathLike] = None
     harmonise_contigs: bool = False
     intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
@@ -185,10 +186,26 @@ def _fasta_for_whitelist(inputs: StartupInputs, layout: Optional[ReferenceLayout
     return fasta if not is_gzip(fasta) and Path(f"{fasta}.fai").is_file() else None
 
 
+def _refuse_multiallelic_gnomad(gnomad: PathLike) -> None:
+    """bcftools annotate --pair-logic exact copies a record's AF only to a variant with all of its
+    ALTs: each ALT of a multi-allelic record would get no frequency and look novel."""
+    found = first_multiallelic(gnomad)
+    if found is not None:
+        line, record = found
+        raise UserInputError(gnomad, line, "--gnomad_vcf",
+                             f"a multi-allelic record ({record}): the offline annotation matches a gnomAD record "
+                             "only when all its ALTs are the variant's, so each of them would get no frequency and "
+                             "look novel",
+                             f"Split the records and index the result: bcftools norm -m -any {gnomad} -Oz -o "
+                             "gnomad.split.vcf.gz && tabix -p vcf gnomad.split.vcf.gz; give that file.")
+
+
 def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
                   placements: Optional[List[Placement]], report: StartupReport) -> None:
     gnomad = inputs.gnomad_vcf
     sites = check_sites_vcf(gnomad, "--gnomad_vcf")
+    if inputs.gnomad_exact_records:
+        _refuse_multiallelic_gnomad(gnomad)
     if sites.index_older:
         report.warnings.append(f"{sites.index} is older than {gnomad}; if the file changed since it was indexed, "
                                f"reindex it (tabix -f -p vcf {gnomad}).")

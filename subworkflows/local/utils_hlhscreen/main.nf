@@ -414,6 +414,10 @@ def checkInputs() {
     if (params.annotator == 'vep' && params.vep_cache) {
         args << '--gnomad-optional'
     }
+    if (params.annotator == 'offline') {
+        // bcftools annotate matches whole gnomAD records: a multi-allelic one would attach to no variant
+        args << '--gnomad-exact-records'
+    }
     if (params.harmonise_contigs) {
         args << '--harmonise-contigs'
     }
