@@ -88,6 +88,7 @@ from hlhscreen.decompose import UNALIGNED_TAG
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
+from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import (
@@ -456,18 +457,20 @@ def load_panel_regions(path: PathLike) -> RegionIndex:
     regions = load_regions(path)
     unnamed = next((r for r in regions if not _genes_in_name(r.name)), None)
     if unnamed is not None:
-        line = None
-        with open_text(path) as handle:
-            for number, raw in enumerate(handle, start=1):
-                cols = raw.rstrip("\r\n").split("\t")
-                if len(cols) >= 3 and cols[0] == unnamed.chrom and cols[1] == str(unnamed.start) \
-                        and cols[2] == str(unnamed.end):
-                    line = number
-                    break
-        raise UserInputError(path, line, "name",
+        raise UserInputError(path, _bed_line(path, unnamed), "name",
                              f"the interval {unnamed.chrom}:{unnamed.start}-{unnamed.end} has no gene name",
                              "Name every interval with its gene symbol in the 4th column (GENE|exonN, as "
                              "bin/build_panel.py writes it): the screen keeps only variants annotated in a panel gene.")
+    for region in regions:
+        for gene in _genes_in_name(region.name):
+            what = _not_a_symbol(gene)
+            if what:
+                raise UserInputError(path, _bed_line(path, region), "name",
+                                     f"the interval {region.chrom}:{region.start}-{region.end} is named {gene!r}, {what}",
+                                     "Name every interval with its gene's HGNC symbol (e.g. PRF1|exon3), as the "
+                                     "annotation names genes (VEP SYMBOL, snpEff Gene_Name): under another name every "
+                                     "variant of the gene would match no panel gene (no_panel_gene_annotation) and none "
+                                     "could be a finding.")
     return regions
 
 
@@ -484,6 +487,32 @@ def check_screen_settings(*, impacts: str = ",".join(DEFAULT_IMPACTS),
         raise UserInputError(None, None, "--impacts", "no impact class and no consequence selected: nothing could be kept",
                              "Give --impacts (e.g. HIGH,MODERATE) or --consequences.")
     return config
+
+
+_GENE_ID = re.compile(r"^(ENSG\d{11}(\.\d+)?|HGNC:\d+|\d+)$", re.IGNORECASE)
+
+
+def _not_a_symbol(gene: str) -> Optional[str]:
+    """Why a panel BED gene name cannot be an HGNC symbol (an id, lower case), or None."""
+    if is_transcript_accession(gene):
+        return "a transcript id, not a gene symbol"
+    if _GENE_ID.match(gene):
+        kind = "an HGNC id" if gene.upper().startswith("HGNC:") else "a gene id"
+        return f"{kind}, not a gene symbol"
+    if not any(c.isupper() for c in gene):
+        return f"in lower case: HGNC gene symbols are upper case ({gene.upper()})"
+    return None
+
+
+def _bed_line(path: PathLike, region: Any) -> Optional[int]:
+    """The line of the BED file holding the interval (for messages)."""
+    with open_text(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            cols = raw.rstrip("\r\n").split("\t")
+            if len(cols) >= 3 and cols[0] == region.chrom and cols[1] == str(region.start) \
+                    and cols[2] == str(region.end):
+                return number
+    return None
 
 
 def _genes_in_name(name: str) -> Tuple[str, ...]:
