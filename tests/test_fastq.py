@@ -173,3 +173,14 @@ def test_inflate_gives_every_byte_whatever_the_block_size(members, block):
             assert b"".join(F._inflate(path)) == b"".join(members)
         finally:
             F._BLOCK = old
+
+
+def test_a_last_read_trimmed_to_nothing_is_a_whole_record(tmp_path):
+    # cutadapt without --minimum-length writes reads of length 0 (an empty sequence and quality line);
+    # as the file's last record it was taken for blank lines at the end and named a cut file
+    r1 = write(tmp_path / "t_R1.fastq.gz", records(9, 1) + ["@S1:10 1:N:0:1\n\n+\n\n"])
+    r2 = write(tmp_path / "t_R2.fastq.gz", records(10, 2))
+    assert check_pair(r1, r2, batch_reads=4).reads == 10
+    # blank lines after the last record stay harmless, after an empty read too
+    r1.write_bytes(gzip.compress(gzip.decompress(r1.read_bytes()) + b"\n\n\n\n\n"))
+    assert check_pair(r1, r2, batch_reads=4).reads == 10

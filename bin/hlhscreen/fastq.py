@@ -122,12 +122,19 @@ class _Reader:
             self._tail = lines.pop()
             self._pending.extend(lines)
         if self._eof:
-            while self._pending and not self._pending[-1].strip():
-                self._pending.pop()  # blank lines after the last record are harmless
+            # blank lines after the last record are harmless; a last record of a read trimmed to
+            # length 0 ends in an empty sequence and quality line, which stay (whole records)
+            while self._pending and not self._pending[-1].strip() and not self._ends_in_record():
+                self._pending.pop()
             want = min(want, len(self._pending) - len(self._pending) % 4)  # a cut record stays for finish()
         lines, self._pending = self._pending[:want], self._pending[want:]
         self.records_done += len(lines) // 4
         return lines
+
+    def _ends_in_record(self) -> bool:
+        """The pending lines end in a whole record (``@`` header, ``+`` line), e.g. an empty read."""
+        p = self._pending
+        return len(p) >= 4 and len(p) % 4 == 0 and p[-4][:1] == b"@" and p[-2][:1] == b"+"
 
     def finish(self) -> None:
         """At the end of the file: a record cut in the middle is an error (the whole records came first,
