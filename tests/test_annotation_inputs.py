@@ -334,20 +334,80 @@ SNPEFF_43T = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolan
               'Percent_of_transcripts_affected\'">')
 
 
+# --- snpEff's protein-structure entries (Feature_Type interaction) --------------------------------------------
+
+SNPEFF_52 = ('##SnpEffVersion="5.2 (build 2023-09-29 06:17), by Pablo Cingolani"\n'
+             '##SnpEffCmd="SnpEff  GRCh38.105 calls.vcf "\n' + SNPEFF_43T.split("\n", 2)[2])
+
+
+def _snpeff_interaction_vcf(path: Path) -> Path:
+    """snpEff's human databases carry PDB contacts: besides the transcript entries, a variant at a residue in
+    a contact gets `structural_interaction_variant` HIGH entries whose Feature_Type is `interaction` and whose
+    Feature_ID names the PDB entry, the residues and the transcript (layout as snpEff writes it: no HGVS.p)."""
+    ann = ("A|synonymous_variant|LOW|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|3/3|c.1383C>T|"
+           "p.Leu461Leu|1500/2500|1383/1668|461/555||,"
+           "A|structural_interaction_variant|HIGH|PRF1|ENSG00000180644|interaction|4Y1T:A_461-A_480:ENST00000441259|"
+           "protein_coding|3/3|c.1383C>T||||||,"
+           "A|structural_interaction_variant|HIGH|PRF1|ENSG00000180644|interaction|4Y1S:A_461-A_502:ENST00000441259|"
+           "protein_coding|3/3|c.1383C>T||||||")
+    return snpeff_vcf(path, SNPEFF_52, ann)
+
+
+def snpeff_vcf(path: Path, header: str, info: str) -> Path:
+    """A two-sample VCF with snpEff's header lines ``header`` and one PRF1 record (chr10:70598010 G>A) whose
+    INFO is ``ANN=<info>``."""
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
+             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">', header,
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+             f"chr10\t70598010\t.\tG\tA\t100\tPASS\tANN={info}\tGT:DP:GQ\t0/1:30:99\t0/0:30:99"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_snpeff_protein_contact_entries_are_not_transcripts(tmp_path):
+    """Before: the `interaction` entries were read as transcripts, so without a MANE transcript to judge by
+    (snpEff, no --mane-transcripts list, or a list naming none of the annotation's ids) this synonymous
+    variant was judged by its most severe 'transcript', a HIGH structural_interaction_variant, and kept; VEP
+    has no such entry and drops it. Judged by the synonymous transcript entry now, with or without a list."""
+    import hlhscreen.screen as S
+    from test_screen_inputs import REGIONS, WHITELIST, Out, two_samples
+
+    vcf = _snpeff_interaction_vcf(tmp_path / "interaction.vcf")
+    (record,) = A.iter_records(vcf)
+    assert [t.transcript_id for t in record.transcripts] == ["ENST00000441259.2"]
+    summary = S.run_screen(vcf, REGIONS, WHITELIST, two_samples(tmp_path), tmp_path / "no_list", S.ScreenConfig())
+    row = Out(tmp_path / "no_list", summary).variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["reasons"], row["consequence"]) == (
+        "dropped", "impact_not_selected", "synonymous_variant")
+    assert "does not know" not in "\n".join(summary.warnings)
+    row = run(tmp_path, vcf).variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["summary_basis"], row["consequence"]) == (
+        "dropped", "mane_select", "synonymous_variant")
+
+
+def test_snpeff_protein_contact_under_the_transcript_itself_is_not_its_consequence():
+    """Older snpEff (geneimpacts' test data) wrote protein_protein_contact HIGH with Feature_Type transcript and
+    the transcript's own id: before, in the MANE tier it outranked the transcript's real (LOW) entry."""
+    layout = A.layout_from_header("##fileformat=VCFv4.2\n" + SNPEFF_52 + "\n", mane_transcripts=["ENST00000441259"])
+    ann = ("A|synonymous_variant|LOW|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|3/3|c.1383C>T|"
+           "p.Leu461Leu|||||,"
+           "A|protein_protein_contact|HIGH|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|3/3|"
+           "c.1383C>T|p.Leu461Leu|||||")
+    record = A.parse_annotation(layout, chrom="chr10", pos=70598010, ref="G", alts=["A"], vcf_id=".", annotation=ann,
+                                info=lambda key: None)
+    assert (record.summary.consequences, record.summary.impact, record.summary_basis) == (
+        ("synonymous_variant",), "LOW", "mane_select")
+
+
 def _snpeff_refseq_vcf(path: Path) -> Path:
     # the MANE twin NM_001083116.3 is synonymous here, another RefSeq transcript missense
     ann = ("A|synonymous_variant|LOW|PRF1|5551|transcript|NM_001083116.3|protein_coding|3/3|c.1383C>T|p.Leu461Leu|"
            "1500/2500|1383/1668|461/555||,"
            "A|missense_variant|MODERATE|PRF1|5551|transcript|NM_005041.6|protein_coding|3/3|c.1490C>T|p.Ala497Val|"
            "1600/2600|1490/1775|497/590||")
-    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
-             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
-             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">', SNPEFF_43T,
-             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
-             f"chr10\t70598010\t.\tG\tA\t100\tPASS\tANN={ann};LOF=(PRF1|5551|2|0.50)\tGT:DP:GQ\t0/1:30:99\t0/0:30:99"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return snpeff_vcf(path, SNPEFF_43T, ann + ";LOF=(PRF1|5551|2|0.50)")
 
 
 def test_snpeff_refseq_annotation_is_judged_by_the_mane_refseq_twin(tmp_path):
