@@ -319,6 +319,25 @@ def test_vep_frequency_options_and_their_columns():
     assert A.vep_frequency_fields_missing(frozenset(), ()) == ()
 
 
+# --- bcftools annotate: frequency fields of other declared Types and Numbers (session 10 audit: read right) ---
+
+
+@pytest.mark.parametrize("number, type_, value, expected", [
+    (".", "String", "0.3", ("dropped", "0.3")),  # a String copy (-c gnomAD_AF:=INFO/AF from a String source)
+    (".", "Float", "0.3", ("dropped", "0.3")),
+    ("1", "Float", "3e-01", ("dropped", "0.3")),  # exponent form
+    ("A", "Float", ".", ("kept", "NA")),  # missing: novel, never 0
+    ("A", "Float", "0.001&0.3", ("dropped", "0.3")),  # &-joined (several co-located records): the highest
+])
+def test_bcftools_annotate_frequency_types_are_read(tmp_path, number, type_, value, expected):
+    vcf = vep_vcf(tmp_path / "typed.vcf", FULL, csq(FULL, MANE_ENTRY) + f";gnomAD_AF={value}")
+    text = vcf.read_text().replace("#CHROM", f'##INFO=<ID=gnomAD_AF,Number={number},Type={type_},Description="Alternate '
+                                   'allele frequency in samples">\n#CHROM')
+    vcf.write_text(text)
+    row = run(tmp_path, vcf).variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["af_used"]) == expected
+
+
 # --- a RefSeq annotation (snpEff RefSeq database) -----------------------------------------------------------
 
 SNPEFF_43T = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolani"\n'
@@ -408,6 +427,25 @@ def _snpeff_refseq_vcf(path: Path) -> Path:
            "A|missense_variant|MODERATE|PRF1|5551|transcript|NM_005041.6|protein_coding|3/3|c.1490C>T|p.Ala497Val|"
            "1600/2600|1490/1775|497/590||")
     return snpeff_vcf(path, SNPEFF_43T, ann + ";LOF=(PRF1|5551|2|0.50)")
+
+
+@pytest.mark.parametrize("ann, tags, expected", [
+    # a stop-gain snpEff gave no LOF tag (its LOF criteria are narrower than HIGH): kept, as with VEP
+    ("A|stop_gained|HIGH|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|3/3|c.1384C>T|"
+     "p.Gln462*|||||", "", ("kept", "stop_gained")),
+    # LOF/NMD for PRF1 from another transcript; the MANE one is intronic: judged by MANE, dropped
+    ("A|intron_variant|MODIFIER|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|2/2|"
+     "c.1000-20C>T||||||,A|stop_gained|HIGH|PRF1|ENSG00000180644|transcript|ENST00000373209.7|protein_coding|"
+     "3/3|c.1384C>T|p.Gln462*|||||", ";LOF=(PRF1|ENSG00000180644|2|0.50);NMD=(PRF1|ENSG00000180644|2|0.50)",
+     ("dropped", "intron_variant")),
+])
+def test_snpeff_lof_and_nmd_tags_do_not_change_decisions(tmp_path, ann, tags, expected):
+    """Decision of session 10 (docs/annotation.md): INFO/LOF and INFO/NMD neither keep nor drop a variant;
+    the summary transcript's consequence decides, as for VEP output of the same call."""
+    header = SNPEFF_43T  # declares LOF and NMD
+    row = run(tmp_path, snpeff_vcf(tmp_path / "lof.vcf", header, ann + tags)).variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["consequence"]) == expected
+    assert row["transcript"] == "ENST00000441259.2"
 
 
 def test_snpeff_refseq_annotation_is_judged_by_the_mane_refseq_twin(tmp_path):
