@@ -250,10 +250,17 @@ def write_generated(folder: Path, records: Sequence[GenRecord]) -> Tuple[Path, P
         out.write("gene\tbuild\tchrom\tpos\tref\talt\trsid\ttranscript\thgvsc\thgvsp\tevidence\treason\n")
         for rec in records:
             if rec.whitelisted:
-                out.write(f"GENEA\tGRCh38\t{rec.chrom}\t{rec.pos}\t{rec.ref}\t{rec.alt}\trs1\tNA\tNA\tNA\t"
+                # the row names the panel gene at its position (another gene there is refused)
+                out.write(f"{panel_gene_at(rec.chrom, rec.pos, rec.ref)}\tGRCh38\t{rec.chrom}\t{rec.pos}\t{rec.ref}\t"
+                          f"{rec.alt}\trs1\tNA\tNA\tNA\t"
                           f"PMID:{rec.pos}\ttest risk factor\n")
     sheet = write_samplesheet(folder / "samples.csv", GEN_SAMPLES, fastq=False)
     return vcf, bed, whitelist, sheet
+
+
+def panel_gene_at(chrom: str, pos: int, ref: str) -> str:
+    """The BED gene whose interval the REF span overlaps (GENEA outside the panel)."""
+    return next((g for c, s, e, g in BED if c == chrom and pos <= e and pos + len(ref) - 1 >= s + 1), "GENEA")
 
 
 genotype_st = st.tuples(
@@ -284,7 +291,7 @@ def record_st(draw) -> GenRecord:
     else:
         ref = base
         alt = draw(st.sampled_from([b for b in "ACGT" if b != base]))
-    gene = next((g for c, s, e, g in BED if c == chrom and pos <= e and pos + len(ref) - 1 >= s + 1), "GENEA")
+    gene = panel_gene_at(chrom, pos, ref)
     entries = draw(st.lists(entry_st, min_size=0, max_size=3))
     for e in entries:
         if e.symbol == "PANEL":

@@ -49,6 +49,27 @@ def place_in_panel(factor: RiskFactor, regions: RegionIndex) -> PanelPlace:
     if chrom is None:
         return PanelPlace(None, False)
     return PanelPlace(chrom, regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1))
+def check_genes_in_panel(path: PathLike, factors: Dict[Any, RiskFactor], regions: RegionIndex) -> None:
+    """A row inside the panel whose gene column names none of the panel genes at its position: the
+    gene or the position is wrong, and the row would rescue a variant of another gene than the
+    curator meant (its HGVSp cross-check, by gene, would never fire either). Raises UserInputError."""
+    for factor in sorted(factors.values(), key=lambda f: f.line or 0):
+        place = place_in_panel(factor, regions)
+        if not place.inside or place.chrom is None:
+            continue  # SCREEN warns about rows outside the panel
+        end = factor.pos + len(factor.ref) - 1
+        genes = list(dict.fromkeys(regions.genes_at(place.chrom, factor.pos) + regions.genes_at(place.chrom, end)))
+        if not genes or factor.gene in genes:
+            continue
+        same = [g for g in genes if g.upper() == factor.gene.upper()]
+        hint = f" (gene symbols are case-sensitive: write {same[0]})" if same else ""
+        raise UserInputError(path, factor.line, "gene",
+                             f"the row names {factor.gene} but {factor.variant_id} lies in the panel region of "
+                             f"{', '.join(genes)}{hint}",
+                             "Correct the gene or the position (the row rescues whichever variant is at chrom:pos "
+                             "with these REF/ALT).")
+
+
 Key = Tuple[str, int, str, str]
 
 _STRAND_FIX = ("Write whitelist rows in VCF terms: the genomic (forward-strand) REF and ALT at the 1-based VCF "

@@ -92,7 +92,8 @@ from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import (
-    ReferenceGenome, WhitelistCrossCheck, check_against_reference, place_in_panel, validate_risk_factors,
+    ReferenceGenome, WhitelistCrossCheck, check_against_reference, check_genes_in_panel, place_in_panel,
+    validate_risk_factors,
 )
 from hlhscreen.tables import read_sample_groups
 from hlhscreen.vcf_text import is_missing_allele, split_gt
@@ -1466,6 +1467,7 @@ class _Screen:
                     self._warn(message)
             finally:
                 genome.close()
+        check_genes_in_panel(path, factors, self.regions)
         out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
         self.whitelist_outside: Set[Tuple[str, int, str, str]] = set()  # rows outside the panel regions
         for factor in factors.values():

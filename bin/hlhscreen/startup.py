@@ -51,7 +51,7 @@ from .intervals import PlacedIntervals, capture_error, place_intervals, restrict
 from .panel import load_regions
 from .reference_checks import check_fai_matches_fasta, check_index_matches
 from .resources import check_sites_vcf, first_multiallelic, is_gzip
-from .risk_factors import validate_risk_factors
+from .risk_factors import check_genes_in_panel, validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
 
 PathLike = Union[str, os.PathLike]
@@ -137,8 +137,14 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
             if placed is not None and placements is not None:
                 _check_capture_covers_panel(inputs.intervals, placements, placed, report)
     if inputs.risk_factors is not None:
-        report.attempt("risk-factor whitelist", lambda: validate_risk_factors(
+        factors = report.attempt("risk-factor whitelist", lambda: validate_risk_factors(
             inputs.risk_factors, fasta=_fasta_for_whitelist(inputs, layout)))
+        regions_ok = inputs.regions is not None and not any(str(e.path) == str(inputs.regions) for e in report.errors)
+        if factors and regions_ok:
+            try:  # a row's gene against the panel genes at its position (SCREEN checks it again)
+                check_genes_in_panel(inputs.risk_factors, factors, load_panel_regions(inputs.regions))
+            except UserInputError as err:
+                report.errors.append(err)
     settings = {key: value for key, value in (("af_fields", inputs.af_fields), ("af_source", inputs.af_source))
                 if value is not None}
     report.attempt("--impacts/--consequences/--af_fields", lambda: check_screen_settings(
