@@ -742,3 +742,34 @@ def test_colocated_entries_of_one_allele_give_the_highest_frequency(server, tmp_
     V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
     (rec,) = A.iter_records(out)
     assert rec.gnomad.af == 0.02 and rec.rsids == ("rs70600631", "rs999")
+
+
+def test_ids_and_minor_allele_freq_of_another_variant_at_the_position_are_not_the_alts(server, tmp_path):
+    """minor_allele_freq belongs to the co-located entry's own alleles. For the deletion CAG>C (VEP: AG/-)
+    neither an SNV A/C at its first deleted base (C is the VCF ALT's spelling, not VEP's) nor the 1-bp
+    deletion A/- (same '-' allele, another REF) gives the ALT's 1000 Genomes AF; the same deletion AG/- does."""
+    def handler(request: Request) -> Response:
+        results = []
+        for line in json.loads(request.get_data())["variants"]:
+            result = fake_result(line)
+            start = result["start"]
+            snv = {"id": "rs1", "allele_string": "A/C", "start": start, "end": start, "strand": 1,
+                   "minor_allele": "C", "minor_allele_freq": 0.3}
+            other = {"id": "rs2", "allele_string": "A/-", "start": start, "end": start, "strand": 1,
+                     "minor_allele": "-", "minor_allele_freq": 0.2}
+            same = {"id": "rs3", "allele_string": "AG/-", "start": start, "end": start + 1, "strand": 1,
+                    "minor_allele": "-", "minor_allele_freq": 0.001}
+            result["colocated_variants"] = [snv, other] + ([same] if line.split()[1] == "70600900" else [])
+            results.append(result)
+        return Response(json.dumps(results), status=200, content_type="application/json")
+
+    expect_vep(server, handler)
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", 70600800, "CAG", "C"), ("chr10", 70600900, "CAG", "C")])
+    out = tmp_path / "out.vcf"
+    V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    lookalikes, same = A.iter_records(out)
+    assert lookalikes.gnomad.missing
+    assert (same.gnomad.af, same.gnomad.af_field) == (0.001, "CSQ/AF")
+    # nor are their rsIDs the deletion's (before: rs1 and rs2 filled its ID column and Existing_variation)
+    assert (lookalikes.rsids, lookalikes.vcf_ids) == ((), ())
+    assert (same.rsids, same.vcf_ids) == (("rs3",), ("rs3",))

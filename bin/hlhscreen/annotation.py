@@ -484,14 +484,27 @@ def vep_allele(ref: str, alt: str) -> str:
     return alt
 
 
-def minimal_allele(ref: str, alt: str) -> str:
-    """ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
+def minimal_alleles(ref: str, alt: str) -> Tuple[str, str]:
+    """REF and ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
     r, a = ref, alt
     while len(r) > 1 and len(a) > 1 and r[-1] == a[-1]:
         r, a = r[:-1], a[:-1]
     while r and a and r[0] == a[0]:
         r, a = r[1:], a[1:]
-    return a or "-"
+    return r or "-", a or "-"
+
+
+def minimal_allele(ref: str, alt: str) -> str:
+    """ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
+    return minimal_alleles(ref, alt)[1]
+
+
+def vep_ref_allele(ref: str, alt: str) -> str:
+    """The REF VEP writes in its allele string for a biallelic VCF record (the counterpart of
+    :func:`vep_allele`): without the shared padding base of an indel, ``-`` for nothing."""
+    if len(ref) != len(alt) and ref and alt and ref[0] == alt[0]:
+        return ref[1:] or "-"
+    return ref
 
 
 def decode_hgvs(value: Optional[str]) -> Tuple[Optional[str], Optional[str]]:

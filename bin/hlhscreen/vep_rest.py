@@ -37,10 +37,11 @@ from hlhscreen import __version__
 from hlhscreen.annotation import (  # noqa: F401 - NOT_ANNOTATED_TAG re-exported for bin/vep_rest.py
     REST_NOT_ANNOTATED_TAG as NOT_ANNOTATED_TAG,
     count_header_lines,
-    minimal_allele,
+    minimal_alleles,
     normalise_hgnc,
     require_biallelic,
     vep_allele,
+    vep_ref_allele,
 )
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import atomic_path
@@ -561,24 +562,34 @@ def escape_value(value: Any) -> str:
     return quote(str(value), safe=_ESCAPE_SAFE)
 
 
-def _allele_candidates(ref: str, alt: str) -> List[str]:
-    return list(dict.fromkeys((vep_allele(ref, alt), alt, minimal_allele(ref, alt))))
+def _allele_forms(ref: str, alt: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """The REF and ALT spellings of a record in VEP's answers: VEP's own (the shared padding base of an
+    indel dropped, ``-`` for nothing), then the minimal one. The VCF's untrimmed indel ALT is not one
+    (``CAG>C``'s ``C`` is the spelling of an SNV's ALT)."""
+    minimal_ref, minimal_alt = minimal_alleles(ref, alt)
+    return (tuple(dict.fromkeys((vep_ref_allele(ref, alt), minimal_ref))),
+            tuple(dict.fromkeys((vep_allele(ref, alt), minimal_alt))))
 
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
 
-def _colocated_matches(colocated: Mapping[str, Any], candidates: Sequence[str]) -> bool:
+def _colocated_matches(colocated: Mapping[str, Any], refs: Sequence[str], alts: Sequence[str]) -> bool:
+    """A co-located entry of this very variant: VEP gave it frequencies of the ALT (its own allele
+    matching), or its allele string has the record's REF first and the ALT among the others. An entry
+    without an allele string (COSMIC_MUTATION and other position-level ids) is reported, as VEP does.
+    Another variant at the position (an SNV under a deletion, a shorter deletion with the same ``-``)
+    is not: its id and minor_allele_freq are not the record's."""
     freqs = colocated.get("frequencies")
-    if isinstance(freqs, dict) and any(c in freqs for c in candidates):
+    if isinstance(freqs, dict) and any(c in freqs for c in alts):
         return True
     allele_string = colocated.get("allele_string")
     if not isinstance(allele_string, str) or "/" not in allele_string:
         return True  # position-level entries (e.g. COSMIC_MUTATION): VEP reports them too
-    alleles = set(allele_string.split("/"))
+    alleles = allele_string.split("/")
     if colocated.get("strand") == -1:
-        alleles |= {a.translate(_COMPLEMENT)[::-1] for a in alleles}
-    return any(c in alleles for c in candidates)
+        alleles = [a.translate(_COMPLEMENT)[::-1] for a in alleles]
+    return alleles[0] in refs and any(a in alleles[1:] for a in alts)
 
 
 def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
@@ -588,7 +599,7 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
     co-located entries of the allele have one (as the screen reads VEP's ``&``-joined values). 1000
     Genomes' global ``AF`` is ``minor_allele_freq`` when ``minor_allele`` is this ALT (else it is
     another allele's frequency)."""
-    candidates = _allele_candidates(ref, alt)
+    refs, candidates = _allele_forms(ref, alt)
     ids: Dict[str, None] = {}
     freqs: Dict[str, Optional[float]] = {}
 
@@ -597,7 +608,7 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
             freqs[name] = max(float(value), freqs.get(name, float(value)))
 
     for colocated in element.get("colocated_variants") or []:
-        if not _colocated_matches(colocated, candidates):
+        if not _colocated_matches(colocated, refs, candidates):
             continue
         ident = colocated.get("id")
         if ident:
