@@ -83,6 +83,21 @@ def test_a_contig_the_reference_lacks_makes_the_gene_not_callable_with_the_reaso
     assert warning.startswith("1 of 2 panel genes") and "SH2D1A: contig chrX is not in the reference" in warning
 
 
+def test_overlapping_and_repeated_regions_count_their_bases_once(tmp_path):
+    # a hand-made panel listing the exons of two transcripts (overlapping), one line twice: the gene's
+    # bases were summed per line (PRF1 400 bp for 150), and a gene half on a window counted its overlap twice
+    placements = C.place_bed(bed(tmp_path, "chr10\t100\t200\tPRF1|exon1", "chr10\t150\t250\tPRF1|exon1",
+                                 "chr10\t100\t200\tPRF1|exon1"), plain({"chr10": 1000}))
+    (prf1,) = C.gene_callability(placements)
+    assert (prf1.regions, prf1.region_bp, prf1.callable_bp, prf1.status) == (2, 150, 150, C.CALLABLE)
+    from hlhscreen.windows import Window
+
+    layout = C.ReferenceLayout({"w1": 100}, {"w1": Window("w1", "chr1", 101, 200, 1000)}, "ref.fa.fai")
+    path = bed(tmp_path, "chr1\t90\t110\tA|exon1", "chr1\t95\t110\tA|exon1", name="windows.bed")
+    (gene,) = C.gene_callability(C.place_bed(path, layout))
+    assert (gene.region_bp, gene.callable_bp, gene.status) == (20, 10, C.PARTLY)
+
+
 def test_a_region_beyond_the_contig_end_is_a_build_mismatch(tmp_path):
     with pytest.raises(UserInputError, match=r"regions.bed:1: end: chr10:900-1200 ends beyond chr10 \(1000 bp"):
         C.place_bed(bed(tmp_path, "chr10\t900\t1200\tA"), plain({"chr10": 1000}))

@@ -251,22 +251,39 @@ class GeneCallability:
 
 
 def gene_callability(placements: Sequence[Placement]) -> List[GeneCallability]:
-    """One row per panel gene (a region named for several genes counts for each), in contig order."""
+    """One row per panel gene (a region named for several genes counts for each), in contig order.
+    Bases are counted once: a hand-made panel may list overlapping exons of several transcripts, or a
+    line twice."""
     tally: Dict[str, List] = {}
     for placement in placements:
         region = placement.region
         for gene in region.genes or (f"{region.chrom}:{region.start + 1}-{region.end}",):
-            entry = tally.setdefault(gene, [region.chrom, 0, 0, 0, [], region.start])
-            entry[1] += 1
-            entry[2] += region.end - region.start
-            entry[3] += placement.callable_bp
+            # chrom, regions, region spans, callable pieces, reasons, first start
+            entry = tally.setdefault(gene, [region.chrom, set(), [], [], [], region.start])
+            entry[1].add((region.chrom, region.start, region.end))
+            entry[2].append((region.chrom, region.start, region.end))
+            entry[3].extend(placement.pieces)
             for reason in placement.reason.split("; ") if placement.reason else ():
                 if reason not in entry[4]:
                     entry[4].append(reason)
-    rows = [GeneCallability(gene, chrom, n, bp, ok, tuple(reasons))
-            for gene, (chrom, n, bp, ok, reasons, _) in tally.items()]
+    rows = [GeneCallability(gene, chrom, len(regions), _union_bp(spans), _union_bp(pieces), tuple(reasons))
+            for gene, (chrom, regions, spans, pieces, reasons, _) in tally.items()]
     order = {gene: (chrom_sort_key(entry[0]), entry[5]) for gene, entry in tally.items()}
     return sorted(rows, key=lambda row: order[row.gene])
+
+
+def _union_bp(spans: Sequence[Tuple[str, int, int]]) -> int:
+    """Bases covered by (contig, start, end) spans, overlaps counted once."""
+    total, last = 0, None  # last: (contig, end) of the merged run
+    for contig, start, end in sorted(spans):
+        if last is not None and last[0] == contig and start < last[1]:
+            if end > last[1]:
+                total += end - last[1]
+                last = (contig, end)
+            continue
+        total += end - start
+        last = (contig, end)
+    return total
 
 
 def write_callability(rows: Sequence[GeneCallability], out: IO[str]) -> None:
