@@ -282,6 +282,16 @@ CATALOGUE: List[BadInput] = [
              lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("\nPRF1\tGRCh38\t", "\nprf1\tGRCh38\t", 1))),
              ["the row names prf1 but chr10:70600631:G:A lies in the panel region of PRF1 (gene symbols are "
               "case-sensitive: write PRF1)"]),
+    # ---- round 2: a BED12 of transcripts as panel regions or capture (blocks = exons, not read)
+    BadInput("panel_regions_as_bed12", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_regions=lambda text: text.replace(
+                 "chr10\t70597344\t70599184\tPRF1|exon3\n",
+                 "chr10\t70597344\t70601184\tPRF1|exon3\t0\t-\t70597344\t70601184\t0\t2\t1840,575,\t0,3016,\n"))),
+             ["regions.bed:108: blockCount: a BED12 line with 2 blocks (exons)", "bedtools bed12tobed6"]),
+    BadInput("intervals_as_bed12", "check", "check_inputs.py",
+             lambda t: check_inputs_args(intervals=write_bytes(t / "kit.bed", b"chr10\t70597000\t70602000\tNM_005041\t0\t-"
+                                                                           b"\t70597000\t70602000\t0\t2\t2200,700,\t0,4300,\n")),
+             ["kit.bed:1: blockCount: a BED12 line with 2 blocks (exons)"]),
     # ---- silent 2: damaged FASTQ (the step before FastQC and alignment)
     BadInput("fastq_truncated_gzip", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: data[: len(data) // 2]),
@@ -708,7 +718,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 80  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 82  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

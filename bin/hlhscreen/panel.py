@@ -867,6 +867,13 @@ def load_regions(path: PathLike) -> RegionIndex:
             if start >= end:
                 raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
                                      "BED intervals are 0-based, half-open: start < end.")
+            if len(cols) >= 12 and cols[9].strip().isdigit() and int(cols[9]) > 1:
+                # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
+                raise UserInputError(path, line_no, "blockCount",
+                                     f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
+                                     "spans the introns too, and the blocks are not read",
+                                     "Give one line per exon: bedtools bed12tobed6 -i in.bed > exons.bed (and name "
+                                     "each GENE|exonN for a panel).")
             style = _naming_style(chrom)
             if style is not None:
                 if first_style is None:
