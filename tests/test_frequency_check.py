@@ -75,6 +75,26 @@ def test_without_a_gnomad_file_no_frequency_at_all_is_a_warning(tmp_path):
     assert check_frequencies(iter_records(annotated(tmp_path, attach=True))).verdict()[0] == OK
 
 
+def test_without_a_gnomad_file_frequencies_of_other_datasets_only_are_a_warning(tmp_path):
+    """The REST client writes 1000 Genomes and ESP frequencies too (VEP's JSON always carries them). A server
+    whose answers hold no gnomAD key this client knows (another release's key names) leaves only those: before,
+    'N of M variants have a population frequency' (OK), while no record could be judged by gnomAD's AF."""
+    fields = ("Allele", "Consequence", "IMPACT", "SYMBOL", "Feature", "HGVSc", "HGVSp", "gnomADe_AF", "AF", "EUR_AF")
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>",
+             '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP via the REST '
+             'API. Format: ' + "|".join(fields) + '">', "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for pos, gnomad in ((70600631, ""), (70598966, "")):
+        lines.append(f"chr10\t{pos}\t.\tG\tA\t50\tPASS\tCSQ=A|missense_variant|MODERATE|PRF1|ENST00000441259.2|"
+                     f"c.1A>G|p.Met1Val|{gnomad}|0.01|0.02")
+    path = tmp_path / "rest.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    check = check_frequencies(iter_records(path))
+    level, text = check.verdict()
+    assert level == WARNING and "no gnomAD frequency was attached to any of the 2 variants" in text
+    assert "2 have only another dataset's" in text
+    assert "with a gnomAD frequency\t0" in multiqc_table(check, "vep_rest")
+
+
 def test_multiqc_table_leads_with_the_verdict(tmp_path):
     table = multiqc_table(check_frequencies(iter_records(annotated(tmp_path, attach=True)), GNOMAD), "offline")
     assert "# id: 'hlhscreen_frequency_check'" in table

@@ -32,6 +32,7 @@ SHOWN = 5
 class FrequencyCheck:
     variants: int = 0
     with_frequency: int = 0
+    with_gnomad: int = 0                        # of those, from a gnomAD dataset (the study's rule)
     in_resource: Optional[int] = None           # called variants the resource lists (None: no resource file)
     lost: List[str] = field(default_factory=list)          # listed by the resource, no frequency attached
     lost_multiallelic: int = 0                              # of those, listed in a multi-allelic record
@@ -45,6 +46,11 @@ class FrequencyCheck:
             if self.with_frequency == 0:
                 return WARNING, (f"no population frequency was attached to any of the {self.variants} variants: "
                                  "every variant looks novel to the frequency filters; check the annotation source")
+            if self.with_gnomad == 0:
+                return WARNING, (f"no gnomAD frequency was attached to any of the {self.variants} variants: "
+                                 f"{self.with_frequency} have only another dataset's (1000 Genomes, ESP, ...), so no "
+                                 "variant is judged by gnomAD's AF (the study's rule); check the annotation source (a "
+                                 "REST server whose answers name gnomAD otherwise, VEP without --af_gnomade)")
             return OK, f"{self.with_frequency} of {self.variants} variants have a population frequency"
         if self.in_resource and self.with_frequency == 0:
             return ERROR, (f"the annotation attached gnomAD frequencies to none of the {self.variants} called variants, "
@@ -148,6 +154,7 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
             frequency = record.gnomad
             attached = not frequency.missing and (frequency.gnomad or lookup is None)
             check.with_frequency += attached
+            check.with_gnomad += not frequency.missing and frequency.gnomad
             if lookup is None:
                 continue
             contig = lookup.contig(record.chrom)
@@ -174,6 +181,7 @@ def multiqc_table(check: FrequencyCheck, annotator: str) -> str:
         "verdict": f"{title}: {text}",
         "variants": str(check.variants),
         "with a population frequency": str(check.with_frequency),
+        "with a gnomAD frequency": str(check.with_gnomad),
         "listed in the gnomAD file": "no gnomAD file given" if check.in_resource is None else str(check.in_resource),
     }
     lines = ["# id: 'hlhscreen_frequency_check'",
