@@ -37,6 +37,8 @@ _WORKBOOK_MAGIC = {b"PK\x03\x04": "a zip archive (an .xlsx or .ods workbook?)",
 # a FASTQ given as a URL (https://, s3://, gs://, az://, ftp://...): Nextflow stages it for the tasks
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 Fastq = Union[Path, str]  # a local path, or a URL kept as text
+_PAIRED_FIX = ("The pipeline aligns paired-end reads: give each lane's R1 and R2 files (an interleaved FASTQ can be "
+               "split with: seqtk seq -1 in.fastq.gz | gzip > R1.fastq.gz; seqtk seq -2 in.fastq.gz | gzip > R2.fastq.gz).")
 
 
 def is_url(text: str) -> bool:
@@ -184,6 +186,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         if len(header) != len(set(header)):
             problems.append("a column is repeated")
         problems.extend(_header_hints(header))
+        if missing == ["fastq_2"]:
+            problems.append("single-end reads are not supported")
         raise UserInputError(sheet, header_line + 1, "header", "; ".join(problems),
                              f"The header must be exactly: {','.join(COLUMNS)} (optionally also: "
                              f"{','.join(OPTIONAL_COLUMNS)}).")
@@ -231,7 +235,11 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                                          "Give every lane of a sample the same sex."))
         empty = [name for name in COLUMNS if not values[name]]
         for name in empty:
-            errors.append(UserInputError(sheet, line_no, name, "empty field"))
+            if name == "fastq_2" and values["fastq_1"]:
+                errors.append(UserInputError(sheet, line_no, name, "empty field: single-end reads are not supported",
+                                             _PAIRED_FIX))
+            else:
+                errors.append(UserInputError(sheet, line_no, name, "empty field"))
         if empty:
             continue
         sample, group = values["sample"], values["group"]
