@@ -22,6 +22,7 @@ from hlhscreen.vep_rest import (
     VepRestClient,
     annotate_vcf,
     default_cache_dir,
+    unknown_keys_warning,
 )
 
 
@@ -95,6 +96,9 @@ def main(argv: Optional[list] = None) -> int:
                 "a rerun",
                 file=sys.stderr,
             )
+    warning = unknown_keys_warning(stats)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 

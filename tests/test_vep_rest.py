@@ -773,3 +773,14 @@ def test_ids_and_minor_allele_freq_of_another_variant_at_the_position_are_not_th
     # nor are their rsIDs the deletion's (before: rs1 and rs2 filled its ID column and Existing_variation)
     assert (lookalikes.rsids, lookalikes.vcf_ids) == ((), ())
     assert (same.rsids, same.vcf_ids) == (("rs3",), ("rs3",))
+
+
+def test_frequency_keys_the_client_does_not_know_are_counted_and_said(server, tmp_path):
+    """gnomAD's keys changed names across releases (gnomad -> gnomade/gnomadg at 107). A key this client does
+    not know is not written; before, nothing said so (the variant looked novel, or judged by 1000 Genomes)."""
+    answers = {70600631: ({"gnomade_v5": 0.3, "eur": 0.01}, {}), 70600634: ({"gnomade_v5": 0.2}, {})}
+    expect_vep(server, _frequency_answer(answers))
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", pos, "G", "A") for pos in answers])
+    stats = V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, Sleeps()))
+    assert stats.unknown_frequency_keys == {"gnomade_v5": 2}
+    assert "gnomade_v5 (2 variant(s))" in V.unknown_keys_warning(stats)

@@ -19,6 +19,7 @@ Behaviour (see docs/annotation.md):
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import email.utils
 import json
 import os
@@ -219,6 +220,8 @@ class FetchStats:
     empty: int = 0  # returned without any consequence (no transcript, intergenic or co-located entry)
     #: variant key -> why it has no CSQ (written to INFO/VEP_REST_NOT_ANNOTATED)
     missing: Dict[str, str] = field(default_factory=dict)
+    #: frequencies[<allele>] keys of the answers this client does not write -> number of variants
+    unknown_frequency_keys: Counter = field(default_factory=Counter)
 
     def examples(self, reason_prefix: str, limit: int = 5) -> List[str]:
         """Up to ``limit`` variant keys whose reason starts with ``reason_prefix``."""
@@ -592,6 +595,20 @@ def _colocated_matches(colocated: Mapping[str, Any], refs: Sequence[str], alts: 
     return alleles[0] in refs and any(a in alleles[1:] for a in alts)
 
 
+def _own_entries(element: Mapping[str, Any], ref: str, alt: str
+                 ) -> Iterator[Tuple[Mapping[str, Any], Mapping[str, Any], Tuple[str, ...]]]:
+    """``(co-located entry, its frequencies of the ALT or {}, the ALT's spellings)`` for each co-located
+    entry of the record itself (:func:`_colocated_matches`)."""
+    refs, alts = _allele_forms(ref, alt)
+    for colocated in element.get("colocated_variants") or []:
+        if not _colocated_matches(colocated, refs, alts):
+            continue
+        allele_freqs = colocated.get("frequencies")
+        values = next((allele_freqs[c] for c in alts if c in allele_freqs), None) \
+            if isinstance(allele_freqs, dict) else None
+        yield colocated, values if isinstance(values, dict) else {}, alts
+
+
 def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
                              ) -> Tuple[List[str], Dict[str, Optional[float]]]:
     """Co-located ids of this ALT allele and its frequency CSQ fields (:data:`FREQUENCY_KEYS`): every
@@ -599,7 +616,6 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
     co-located entries of the allele have one (as the screen reads VEP's ``&``-joined values). 1000
     Genomes' global ``AF`` is ``minor_allele_freq`` when ``minor_allele`` is this ALT (else it is
     another allele's frequency)."""
-    refs, candidates = _allele_forms(ref, alt)
     ids: Dict[str, None] = {}
     freqs: Dict[str, Optional[float]] = {}
 
@@ -607,23 +623,35 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             freqs[name] = max(float(value), freqs.get(name, float(value)))
 
-    for colocated in element.get("colocated_variants") or []:
-        if not _colocated_matches(colocated, refs, candidates):
-            continue
+    for colocated, values, alts in _own_entries(element, ref, alt):
         ident = colocated.get("id")
         if ident:
             ids.setdefault(str(ident))
-        if colocated.get("minor_allele") in candidates:
+        if colocated.get("minor_allele") in alts:
             note("AF", colocated.get("minor_allele_freq"))
-        allele_freqs = colocated.get("frequencies")
-        if not isinstance(allele_freqs, dict):
-            continue
-        values = next((allele_freqs[c] for c in candidates if c in allele_freqs), None)
-        if not isinstance(values, dict):
-            continue
         for key, csq_name in FREQUENCY_KEYS:
             note(csq_name, values.get(key))
     return list(ids), freqs
+
+
+_KNOWN_FREQUENCY_KEYS = frozenset(key for key, _ in FREQUENCY_KEYS)
+
+
+def unknown_frequency_keys(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
+    """Keys of the record's ``frequencies[<allele>]`` that :data:`FREQUENCY_KEYS` does not map (a
+    dataset renamed in a newer release): they are not written, and the run says so."""
+    return list(dict.fromkeys(key for _, values, _ in _own_entries(element, ref, alt)
+                              for key in values if key not in _KNOWN_FREQUENCY_KEYS))
+
+
+def unknown_keys_warning(stats: FetchStats) -> str:
+    """The run-log warning about frequency keys that were not written ('' when there are none)."""
+    if not stats.unknown_frequency_keys:
+        return ""
+    keys = ", ".join(f"{key} ({n} variant(s))" for key, n in stats.unknown_frequency_keys.most_common())
+    return (f"vep_rest: WARNING: the answers hold frequency keys this client does not know: {keys}; they were not "
+            "written to CSQ, so those variants are judged by the other frequencies (or novel). A newer Ensembl "
+            "release may have renamed a dataset: extend FREQUENCY_KEYS in hlhscreen/vep_rest.py.")
 
 
 def protein_position(consequence: Mapping[str, Any]) -> str:
@@ -780,6 +808,8 @@ def annotate_vcf(input_path: os.PathLike | str, output_path: os.PathLike | str,
                                              alts[0].upper())
                             element = client.cached(q)
                             entries = csq_entries(element, q.ref, q.alt) if element is not None else []
+                            if element is not None:
+                                stats.unknown_frequency_keys.update(unknown_frequency_keys(element, q.ref, q.alt))
                             if entries:
                                 v.INFO["CSQ"] = ",".join(entries)
                             else:  # said on the record, so no step takes it for an unannotated input
