@@ -37,10 +37,12 @@ SAMPLES = list(GROUP)
 VARIANTS = {
     # case 2 carriers / 2 assessable (C3 low depth), control 1 / 4
     "chr10:70600631:G:A": ("PRF1", "c.1122G>A", "p.Trp374Ter", ["het", "hom_alt", "not_assessable", "ref", "het", "ref", "ref"]),
+    # case 0/3, control 1/4 (K4 homozygous)
+    "chr10:70600800:A:T": ("PRF1", "c.1000A>T", "p.Lys334Ter", ["ref"] * 6 + ["hom_alt"]),
     # no case assessable
-    "chr10:70600700:C:T": ("PRF1", "c.1053G>A", "p.Met351Ile", ["not_assessable"] * 3 + ["ref", "het", "ref", "ref"]),
+    "chr1:235800700:C:T": ("LYST", "c.1053G>A", "p.Met351Ile", ["not_assessable"] * 3 + ["ref", "het", "ref", "ref"]),
     # nobody assessable
-    "chr17:75831000:A:G": ("UNC13D", "c.118-308C>T", "NA", ["not_assessable"] * 7),
+    "chr1:235831000:A:G": ("LYST", "c.118-308C>T", "NA", ["not_assessable"] * 7),
     # case 1/3, control 0/4; no protein change -> label is HGVSc
     "chr17:75832000:G:C": ("UNC13D", "c.754-1G>C", "NA", ["het", "ref", "ref", "ref", "ref", "ref", "ref"]),
     # nobody carries: an ordinary test with p = 1 (as R gives)
@@ -49,12 +51,26 @@ VARIANTS = {
     "chr6:31000100:G:T": ("STX11", "c.100G>T", "NA", ["het", "ref", "ref"] + ["not_assessable"] * 4),
 }
 
-# gene -> (status, n_not_assessable) per sample
-GENES = {
-    "PRF1": [("monoallelic", 0), ("biallelic_hom", 0), ("not_assessable", 1),
-             ("none", 0), ("monoallelic", 1), ("none", 0), ("compound_het", 0)],
-    "UNC13D": [("none", 0)] * 7,
-}
+# Unconfirmed variants (no carriers.tsv rows) at which a sample is not assessable: (sample, gene) -> ids
+UNCONFIRMED = {("K2", "PRF1"): ["chr10:70600900:C:A"]}
+GENE_ORDER = ("PRF1", "UNC13D", "STX11", "LYST")
+
+
+def derive_status(calls: list, unconfirmed=()) -> tuple:
+    """(status, carried, not assessable) of one sample in one gene from its ``(variant, state)`` calls, as
+    SCREEN derives them: gene_status.tsv agrees with carriers.tsv (COHORT_STATS refuses files that do not)."""
+    carried = [vid for vid, state in calls if state in ("het", "hom_alt")]
+    missing = [vid for vid, state in calls if state == "not_assessable"] + list(unconfirmed)
+    status = ("biallelic_hom" if any(state == "hom_alt" for _, state in calls) else "monoallelic" if len(carried) == 1
+              else "possible_compound_het" if carried else "not_assessable" if missing else "none")
+    return status, carried, missing
+
+
+def gene_status_line(sample: str, group: str, gene: str, n_kept: int, calls: list, unconfirmed=()) -> str:
+    status, carried, missing = derive_status(calls, unconfirmed)
+    return "\t".join([sample, group, gene, status, ";".join(carried) or "NA", str(n_kept), str(len(missing)),
+                      ";".join(missing) or "NA"])
+
 
 CARRIERS_HEADER = "sample\tgroup\tvariant_id\tgene\thgvsc\thgvsp\tgenotype\tstate\tdepth\tgq\tnote"
 GENE_STATUS_HEADER = ("sample\tgroup\tgene\tstatus\tcarried_variants\tn_kept_variants\tn_not_assessable\t"
@@ -75,11 +91,12 @@ def carriers_lines() -> list:
 
 def gene_status_lines() -> list:
     lines = [GENE_STATUS_HEADER]
-    for gene, rows in GENES.items():
-        for sample, (status, n_na) in zip(SAMPLES, rows):
-            carried = "NA" if status == "none" else "chr10:70600631:G:A"
-            missing = ";".join(["chr10:70600700:C:T"] * n_na) or "NA"
-            lines.append("\t".join([sample, GROUP[sample], gene, status, carried, "2", str(n_na), missing]))
+    for gene in GENE_ORDER:
+        variants = [(vid, states) for vid, (g, _, _, states) in VARIANTS.items() if g == gene]
+        for index, sample in enumerate(SAMPLES):
+            calls = [(vid, states[index]) for vid, states in variants]
+            lines.append(gene_status_line(sample, GROUP[sample], gene, len(variants), calls,
+                                          UNCONFIRMED.get((sample, gene), ())))
     return lines
 
 
@@ -122,7 +139,7 @@ def test_output_files_and_columns(results):
                           "case_freq control_freq p_value odds_ratio ci_low ci_high q_value testable note").split()
         assert all(row["level"] == level for row in tables[level])
     assert [row["id"] for row in tables["variant"]] == list(VARIANTS)  # input order kept
-    assert [row["id"] for row in tables["gene"]] == ["PRF1", "UNC13D"]
+    assert [row["id"] for row in tables["gene"]] == ["PRF1", "UNC13D", "STX11", "LYST"]
 
 
 def test_variant_counts_and_r_statistics(results):
@@ -151,17 +168,21 @@ def test_variant_counts_and_r_statistics(results):
     assert (num(row["p_value"]), num(row["odds_ratio"]), num(row["ci_low"]), num(row["ci_high"])) == (1, 0, 0, math.inf)
     assert row["note"] == "or_not_estimable=no_carriers"
 
-    # R: p.adjust(c(0.39999999999999986, 0.42857142857142866, 1), "BH")
-    assert num(rows["chr10:70600631:G:A"]["q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
-    assert num(rows["chr17:75832000:G:C"]["q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
+    row = rows["chr10:70600800:A:T"]  # R: fisher.test(matrix(c(0, 1, 3, 3), 2))
+    assert (num(row["p_value"]), num(row["odds_ratio"]), num(row["ci_low"])) == (1, 0, 0)
+    assert num(row["ci_high"]) == pytest.approx(51.958595494215487, rel=1e-9)
+
+    # R: p.adjust(c(0.39999999999999986, 1, 0.42857142857142866, 1), "BH")
+    assert num(rows["chr10:70600631:G:A"]["q_value"]) == pytest.approx(0.85714285714285732, rel=1e-9)
+    assert num(rows["chr17:75832000:G:C"]["q_value"]) == pytest.approx(0.85714285714285732, rel=1e-9)
     assert num(rows["chr6:31000000:T:A"]["q_value"]) == 1.0
 
 
 @pytest.mark.parametrize(
     "variant, note, counts",
     [
-        ("chr10:70600700:C:T", "no_assessable_case;excluded_samples=3", [0, 0, 1, 4]),
-        ("chr17:75831000:A:G", "no_assessable_samples;excluded_samples=7", [0, 0, 0, 0]),
+        ("chr1:235800700:C:T", "no_assessable_case;excluded_samples=3", [0, 0, 1, 4]),
+        ("chr1:235831000:A:G", "no_assessable_samples;excluded_samples=7", [0, 0, 0, 0]),
         ("chr6:31000100:G:T", "no_assessable_control;excluded_samples=4", [1, 3, 0, 0]),
     ],
 )
@@ -179,22 +200,26 @@ def test_untestable_variants_have_na_statistics(results, variant, note, counts):
 def test_gene_level_rules(results):
     rows = by_id(results[0]["gene"])
     prf1 = rows["PRF1"]
-    # cases: C1 mono, C2 hom carry, C3 none with 1 not assessable excluded; controls: K2 mono (carrier
-    # even though 1 not assessable), K4 compound het carry, K1 and K3 none
+    # cases: C1 mono, C2 hom carry, C3 not assessable excluded; controls: K2 mono (carrier even though
+    # not assessable at an unconfirmed variant), K4 hom carry, K1 and K3 none
     assert [int(prf1[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [2, 2, 2, 4]
     assert prf1["label"] == "PRF1" and prf1["gene"] == "PRF1"
-    # R: fisher.test(matrix(c(2, 2, 0, 2), 2)); p.adjust(c(0.46666666666666667, 1), "BH")
+    # R: fisher.test(matrix(c(2, 2, 0, 2), 2)); p.adjust(c(0.46666666666666667, 0.42857142857142866), "BH")
     assert num(prf1["p_value"]) == pytest.approx(0.46666666666666667, rel=1e-9)
     assert num(prf1["ci_low"]) == pytest.approx(0.084663327978571817, rel=1e-9)
-    assert num(prf1["q_value"]) == pytest.approx(0.93333333333333335, rel=1e-9)
-    unc = rows["UNC13D"]
-    assert [int(unc[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [0, 3, 0, 4]
+    assert num(prf1["q_value"]) == pytest.approx(0.46666666666666667, rel=1e-9)
+    unc = rows["UNC13D"]  # C1 carries c.754-1G>C
+    assert [int(unc[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [1, 3, 0, 4]
+    assert num(unc["q_value"]) == pytest.approx(0.46666666666666667, rel=1e-9)
+    # STX11: every control not assessable at c.100G>T; LYST: every case not assessable
+    assert (rows["STX11"]["testable"], rows["STX11"]["note"]) == ("no", "no_assessable_control;excluded_samples=4")
+    assert (rows["LYST"]["testable"], rows["LYST"]["note"]) == ("no", "no_assessable_case;excluded_samples=6")
 
 
 def test_biallelic_level_rules(results):
     prf1 = by_id(results[0]["biallelic"])["PRF1"]
     # cases: C2 hom carries, C1 mono (fully assessable) does not, C3 excluded;
-    # controls: K4 compound het carries, K1 K3 do not, K2 mono with 1 not assessable excluded
+    # controls: K4 hom carries, K1 K3 do not, K2 mono with 1 not assessable excluded
     assert [int(prf1[k]) for k in ("case_carriers", "case_assessable", "control_carriers", "control_assessable")] == [1, 2, 1, 3]
     # R: fisher.test(matrix(c(1, 1, 1, 2), 2))
     assert num(prf1["p_value"]) == pytest.approx(0.99999999999999989, rel=1e-9)
@@ -256,9 +281,9 @@ def test_not_estimable_exactly_when_r_gives_zero_or_inf():
 def test_summary(results):
     summary = by_id([dict(row, id=row["level"]) for row in results[0]["summary"]])
     assert [row["level"] for row in results[0]["summary"]] == ["variant", "gene", "biallelic"]
-    assert (summary["variant"]["n_tests"], summary["variant"]["n_testable"]) == ("6", "3")
-    assert num(summary["variant"]["min_q_value"]) == pytest.approx(0.64285714285714302, rel=1e-9)
-    assert (summary["gene"]["n_tests"], summary["gene"]["n_testable"]) == ("2", "2")
+    assert (summary["variant"]["n_tests"], summary["variant"]["n_testable"]) == ("7", "4")
+    assert num(summary["variant"]["min_q_value"]) == pytest.approx(0.85714285714285732, rel=1e-9)
+    assert (summary["gene"]["n_tests"], summary["gene"]["n_testable"]) == ("4", "2")
     assert num(summary["biallelic"]["min_q_value"]) == 1.0
 
 
@@ -336,7 +361,7 @@ GENE_STATUS_ERRORS = [
     ("missing column", lambda l: _drop_column(l, "n_not_assessable"), 1, "n_not_assessable"),
     ("missing sample row", lambda l: l[:8] + l[9:], 9, "sample"),  # UNC13D now starts on line 9
     ("exact duplicate row", lambda l: l[:3] + l[2:3] + l[3:], 4, "sample"),
-    ("conflicting second row", lambda l: l + [l[9].replace("\tnone\t", "\tmonoallelic\t")], 16, "sample"),
+    ("conflicting second row", lambda l: l + [l[10].replace("\tnone\t", "\tmonoallelic\t")], 30, "sample"),
     ("list disagrees with count", lambda l: _replace_line(l, 3, 7, "NA"), 4, "not_assessable_variants"),
     ("not_assessable without a variant", lambda l: _replace_line(_replace_line(l, 3, 6, "0"), 3, 7, "NA"), 4,
      "status"),
@@ -351,6 +376,69 @@ def test_gene_status_errors(tmp_path, what, edit, line, field):
     with pytest.raises(UserInputError) as caught:
         cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "out")
     assert f"{gene_status}:{line}: {field}:" in str(caught.value)
+
+
+def _gene_line(lines: list, sample: str, gene: str) -> int:
+    return next(i for i, line in enumerate(lines) if line.startswith(f"{sample}\t") and f"\t{gene}\t" in line)
+
+
+def _edit_gene(lines: list, sample: str, gene: str, column: str, value: str) -> list:
+    return _replace_line(lines, _gene_line(lines, sample, gene), lines[0].split("\t").index(column), value)
+
+
+INCONSISTENT = [
+    # (description, edit of (carriers, gene_status) lines, file, line in message, field, text in message)
+    ("carrying call not listed",
+     lambda c, g: (c, _edit_gene(_edit_gene(g, "C1", "UNC13D", "carried_variants", "NA"), "C1", "UNC13D", "status",
+                                 "none")),
+     "gene_status", 9, "carried_variants", "carriers.tsv has carrying call(s) at chr17:75832000:G:C not listed here"),
+    ("listed but not carried",
+     lambda c, g: (c, _edit_gene(_edit_gene(g, "K1", "PRF1", "carried_variants", "chr10:70600631:G:A"), "K1", "PRF1",
+                                 "status", "monoallelic")),
+     "gene_status", 5, "carried_variants", "lists chr10:70600631:G:A, which carriers.tsv does not show as carried"),
+    ("homozygous call, monoallelic status", lambda c, g: (c, _edit_gene(g, "C2", "PRF1", "status", "monoallelic")),
+     "gene_status", 3, "status", "is 'monoallelic', but carriers.tsv has chr10:70600631:G:A hom_alt"),
+    ("not-assessable call not listed",
+     lambda c, g: (c, _edit_gene(_edit_gene(_edit_gene(g, "C3", "PRF1", "not_assessable_variants", "NA"), "C3", "PRF1",
+                                            "n_not_assessable", "0"), "C3", "PRF1", "status", "none")),
+     "gene_status", 4, "not_assessable_variants", "carriers.tsv has the call not_assessable at chr10:70600631:G:A"),
+    ("readable call listed as not assessable",
+     lambda c, g: (c, _edit_gene(_edit_gene(g, "K1", "PRF1", "not_assessable_variants", "chr10:70600800:A:T"), "K1",
+                                 "PRF1", "n_not_assessable", "1")),
+     "gene_status", 5, "not_assessable_variants", "lists chr10:70600800:A:T, at which carriers.tsv has a readable call"),
+    ("kept variant count", lambda c, g: (c, _edit_gene(g, "K3", "PRF1", "n_kept_variants", "3")),
+     "gene_status", 7, "n_kept_variants", "gene 'PRF1' has 3 kept variant(s) here but 2 in carriers.tsv"),
+    ("gene without rows", lambda c, g: (c, [line for line in g if "\tSTX11\t" not in line]),
+     "carriers", 44, "gene", "sample 'C1' carries chr6:31000100:G:T of gene 'STX11', but"),
+    ("gene without rows, nobody carries",
+     lambda c, g: ([line.replace("\tSTX11\t", "\tSTX11B\t") if line.split("\t")[2] == "chr6:31000000:T:A" else line
+                    for line in c], [line.replace("\t2\t", "\t1\t", 1) if "\tSTX11\t" in line else line for line in g]),
+     "carriers", 37, "gene", "gene 'STX11B' (variant chr6:31000000:T:A) has no rows in"),
+]
+
+
+@pytest.mark.parametrize("what, edit, which, line, field, text", INCONSISTENT, ids=[c[0] for c in INCONSISTENT])
+def test_cli_refuses_carriers_and_gene_status_that_disagree(tmp_path, what, edit, which, line, field, text):
+    """The variant tests count carriers.tsv, the gene and biallelic tests gene_status.tsv: files that disagree
+    (of two runs, edited by hand) are refused with the file, line and field, exit 2 and no output. Before:
+    COHORT_STATS run standalone counted both as given (only the report cross-checked them)."""
+    carriers, genes = edit(carriers_lines(), gene_status_lines())
+    paths = write_inputs(tmp_path, carriers, genes)
+    done = _run_cli("--carriers", str(paths[0]), "--gene-status", str(paths[1]), "--samplesheet", str(paths[2]),
+                    "--outdir", str(tmp_path / "cli"))
+    path = paths[0] if which == "carriers" else paths[1]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"ERROR {path}:{line}: {field}: "), done.stderr
+    assert text in done.stderr and "Use the carriers.tsv and gene_status.tsv of one SCREEN run" in done.stderr
+    assert not (tmp_path / "cli").exists() or not any((tmp_path / "cli").iterdir())
+
+
+def test_hand_made_gene_status_agrees_with_its_carriers(tmp_path):
+    """The module's own fixture is consistent (as SCREEN writes it): checked by the same function."""
+    carriers, genes, sheet = write_inputs(tmp_path)
+    groups = {sample: info.group for sample, info in cohort.read_sample_groups(sheet, lanes=True).items()}
+    cohort.check_statuses_match_calls(cohort.read_calls(carriers, groups, sheet),
+                                      cohort.read_gene_status(genes, groups, sheet), genes, carriers)
 
 
 @pytest.mark.parametrize("which", ["carriers", "gene_status"])
@@ -462,42 +550,57 @@ def _cohort(n_cases: int, n_controls: int) -> tuple:
     return cases, controls, sheet
 
 
-def _grid_variant_rows(variant_id: str, table, cases, controls) -> list:
-    """One carriers.tsv row per sample: carriers first, then non-carriers, then not_assessable."""
-    rows = []
-    for group, samples, n, carriers in (("case", cases, table.n_cases, table.case_carriers),
-                                        ("control", controls, table.n_controls, table.control_carriers)):
-        for i, sample in enumerate(samples):
-            state = "het" if i < carriers else "ref" if i < n else "not_assessable"
-            note = "low_depth" if state == "not_assessable" else "NA"
-            rows.append("\t".join([sample, group, variant_id, "GRID", "NA", "NA", GENOTYPE[state], state,
-                                   "5" if note != "NA" else "40", "99", note]))
-    return rows
+def _grid_states(table, n_cases: int, n_controls: int, hom: int = 0) -> list:
+    """(group, index, state) per sample: carriers first (the first ``hom`` of each group homozygous), then
+    non-carriers, then not_assessable (the group's surplus samples: smaller groups by exclusion)."""
+    out = []
+    for group, size, n, carriers in (("case", n_cases, table.n_cases, table.case_carriers),
+                                     ("control", n_controls, table.n_controls, table.control_carriers)):
+        for i in range(size):
+            half = carriers // 2 if hom else 0
+            out.append((group, i, "hom_alt" if i < half else "het" if i < carriers else "ref" if i < n
+                        else "not_assessable"))
+    return out
 
 
-def _grid_gene_rows(gene: str, table, cases, controls) -> list:
-    """Gene carriers = the table's carriers; half of them (rounded down) biallelic."""
-    rows = []
-    for group, samples, carriers in (("case", cases, table.case_carriers), ("control", controls, table.control_carriers)):
-        for i, sample in enumerate(samples):
-            status = "biallelic_hom" if i < carriers // 2 else "monoallelic" if i < carriers else "none"
-            rows.append("\t".join([sample, group, gene, status, "NA" if status == "none" else "v1", "1", "0", "NA"]))
-    return rows
+def _carrier_row(sample: str, group: str, variant_id: str, gene: str, state: str) -> str:
+    note = "low_depth" if state == "not_assessable" else "NA"
+    return "\t".join([sample, group, variant_id, gene, "NA", "NA", GENOTYPE[state], state,
+                      "5" if note != "NA" else "40", "99", note])
 
 
 def _run_grid_cohort(tmp_path: Path, tables, n_cases: int, n_controls: int, genes=()) -> dict:
+    """Variant tables as variants of one gene GRID; gene tables as genes G_<case>_<control> of one variant each,
+    carried homozygously by half the carriers of each group (rounded down), so the biallelic table is the gene
+    table with halved carrier counts. gene_status.tsv is derived from the calls, as SCREEN writes it. Results:
+    the GRID variants' rows at variant level, the G_ genes' rows at gene and biallelic level (BH q-values
+    run over every test of the level: give tables or genes, not both, to compare q with R)."""
     cases, controls, sheet = _cohort(n_cases, n_controls)
+    names = {"case": cases, "control": controls}
     carriers = [CARRIERS_HEADER]
+    calls: dict = {sample: [] for sample in cases + controls}
     for index, table in enumerate(tables):
-        carriers += _grid_variant_rows(f"chr1:{index + 1}:A:G", table, cases, controls)
+        variant_id = f"chr1:{index + 1}:A:G"
+        for group, i, state in _grid_states(table, n_cases, n_controls):
+            carriers.append(_carrier_row(names[group][i], group, variant_id, "GRID", state))
+            calls[names[group][i]].append((variant_id, state))
     gene_status = [GENE_STATUS_HEADER]
-    for table in genes:
-        gene_status += _grid_gene_rows(f"G_{table.case_carriers}_{table.control_carriers}", table, cases, controls)
+    if tables:
+        gene_status += [gene_status_line(sample, "case" if sample in cases else "control", "GRID", len(tables), held)
+                        for sample, held in calls.items()]
+    for index, table in enumerate(genes):
+        gene, variant_id = f"G_{table.case_carriers}_{table.control_carriers}", f"chr2:{index + 1}:A:G"
+        for group, i, state in _grid_states(table, n_cases, n_controls, hom=1):
+            carriers.append(_carrier_row(names[group][i], group, variant_id, gene, state))
+            gene_status.append(gene_status_line(names[group][i], group, gene, 1, [(variant_id, state)]))
     paths = write_inputs(tmp_path, carriers, gene_status, sheet)
     done = _run_cli("--carriers", str(paths[0]), "--gene-status", str(paths[1]), "--samplesheet", str(paths[2]),
                     "--outdir", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr[-2000:]
     results = {level: read_out(tmp_path / "out" / cohort.OUTPUT_FILES[level]) for level in cohort.LEVELS}
+    results["variant"] = [row for row in results["variant"] if row["gene"] == "GRID"]
+    for level in ("gene", "biallelic"):
+        results[level] = [row for row in results[level] if row["id"] != "GRID"]
     results["power"] = read_out(tmp_path / "out" / cohort.POWER_FILE)
     return results
 
@@ -533,7 +636,12 @@ def _check_against_r(rows: list, tables: list) -> None:
 def study_grid(tmp_path_factory):
     small = [t for t in GRID if t.set != "large_sample"]
     design = [t for t in GRID if t.set == "design_12x32"]
-    results = _run_grid_cohort(tmp_path_factory.mktemp("grid"), small, 12, 32, genes=design)
+    # two cohorts, so BH at each level runs over the grid's tables only (each run's other level has
+    # the tests that keep gene_status.tsv and carriers.tsv in agreement)
+    variants = _run_grid_cohort(tmp_path_factory.mktemp("grid"), small, 12, 32)
+    genes = _run_grid_cohort(tmp_path_factory.mktemp("grid_genes"), [], 12, 32, genes=design)
+    results = {"variant": variants["variant"], "gene": genes["gene"], "biallelic": genes["biallelic"],
+               "power": genes["power"]}
     return small, design, results
 
 
@@ -674,9 +782,8 @@ def test_genes_not_assessed_in_the_run_exclude_every_sample(tmp_path):
     plain = cohort.run_cohort_stats(carriers, gene_status, samplesheet, tmp_path / "plain")
     out = {level: by_id(read_out(tmp_path / "out" / name)) for level, name in cohort.OUTPUT_FILES.items()}
     before = {level: by_id(read_out(plain[level])) for level in cohort.LEVELS}
-    unc13d = [out["variant"]["chr17:75831000:A:G"], out["variant"]["chr17:75832000:G:C"], out["gene"]["UNC13D"],
-              out["biallelic"]["UNC13D"]]
-    assert before["gene"]["UNC13D"]["testable"] == "yes"  # without the table: 0/3 vs 0/4, p = 1
+    unc13d = [out["variant"]["chr17:75832000:G:C"], out["gene"]["UNC13D"], out["biallelic"]["UNC13D"]]
+    assert before["gene"]["UNC13D"]["testable"] == "yes"  # without the table: 1/3 vs 0/4
     for row in unc13d:
         assert (row["testable"], row["p_value"], row["q_value"]) == ("no", "NA", "NA"), row
         assert (row["case_assessable"], row["control_assessable"]) == ("0", "0")
@@ -690,7 +797,8 @@ def test_genes_not_assessed_in_the_run_exclude_every_sample(tmp_path):
             "gene_partly_assessed=81.5% of its panel bases callable (outside the capture targets (kit.bed))")
     # BH runs over the tests that remain: the gene level has PRF1 alone now, so q = p
     assert out["gene"]["PRF1"]["q_value"] == out["gene"]["PRF1"]["p_value"]
-    assert before["gene"]["PRF1"]["q_value"] != before["gene"]["PRF1"]["p_value"]
+    assert [row["testable"] for row in out["gene"].values()].count("yes") == 1
+    assert [row["testable"] for row in before["gene"].values()].count("yes") == 2
 
 
 def test_calls_share_their_repeated_texts(tmp_path):

@@ -18,7 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .callability import NOT_CALLABLE, PARTLY, read_callability
 from .errors import UserInputError
@@ -286,17 +286,44 @@ def allowed_statuses(carried_states: Sequence[str]) -> Tuple[str, ...]:
     return ("monoallelic", "compound_het", "possible_compound_het")
 
 
-def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneStatus], gene_status: PathLike) -> None:
-    """Each gene_status.tsv row must list exactly the sample's carrying calls of the gene in carriers.tsv
-    (het, hom_alt, hemizygous) and have a status those calls allow: otherwise a hemizygous or homozygous
-    carrier at variant level could be a non-carrier in the gene or biallelic test, silently."""
+def _carriers_line(carriers: Optional[PathLike], sample: str, variant_id: str) -> Optional[int]:
+    """The carriers.tsv line of one sample's call (for an error message only: read again, not kept)."""
+    if carriers is None:
+        return None
+    return next((line for line, row in read_tsv(carriers, CARRIERS_COLUMNS)
+                 if row["sample"] == sample and row["variant_id"].strip() == variant_id), None)
+
+
+def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneStatus], gene_status: PathLike,
+                               carriers: Optional[PathLike] = None) -> None:
+    """gene_status.tsv must say what carriers.tsv says, since the variant tests count one and the gene and
+    biallelic tests the other (otherwise a carrier or a not-assessable call at variant level could be a
+    non-carrier in the gene or biallelic test, silently). Per sample and gene:
+
+    - ``carried_variants`` lists exactly the sample's carrying calls (het, hom_alt, hemizygous) of the
+      gene, and ``status`` is one those calls allow;
+    - ``not_assessable_variants`` lists every kept variant of the gene at which carriers.tsv has the
+      sample ``not_assessable``, and no kept variant at which it has a readable call (the list may also
+      name unconfirmed variants, which have no carriers.tsv rows);
+    - ``n_kept_variants`` is the number of the gene's variants in carriers.tsv;
+
+    and every gene of carriers.tsv has its gene_status.tsv rows. ``carriers`` (the path) is for the
+    messages."""
     carrying: Dict[Tuple[str, str], Dict[str, str]] = {}
-    genes_with_calls = set()
+    unreadable: Dict[Tuple[str, str], List[str]] = {}
+    readable: Dict[str, set] = {}  # sample -> kept variants with a readable call
+    kept_per_gene: Dict[str, Dict[str, None]] = {}
     for call in calls:
-        genes_with_calls.add(call.gene)
+        kept_per_gene.setdefault(call.gene, {})[call.variant_id] = None
         if call.state in _VARIANT_CARRIER:
             carrying.setdefault((call.sample, call.gene), {})[call.variant_id] = call.state
+        if call.state == "not_assessable":
+            unreadable.setdefault((call.sample, call.gene), []).append(call.variant_id)
+        else:
+            readable.setdefault(call.sample, set()).add(call.variant_id)
+    genes_with_rows = set()
     for row in statuses:
+        genes_with_rows.add(row.gene)
         calls_here = carrying.pop((row.sample, row.gene), {})
         listed = set(row.carried_variants)
         if listed != set(calls_here):
@@ -313,11 +340,45 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
             raise UserInputError(gene_status, row.line, "status",
                                  f"sample '{row.sample}' in gene '{row.gene}' is '{row.status}', but carriers.tsv "
                                  f"has {states} (allowed: {', '.join(allowed)})", _STATUS_FIX)
+        _check_not_assessable_listed(row, unreadable.get((row.sample, row.gene), []),
+                                     readable.get(row.sample, set()), gene_status)
+        n_kept = len(kept_per_gene.get(row.gene, ()))
+        if row.n_kept_variants != n_kept:
+            raise UserInputError(gene_status, row.line, "n_kept_variants",
+                                 f"gene '{row.gene}' has {row.n_kept_variants} kept variant(s) here but {n_kept} in "
+                                 "carriers.tsv", _STATUS_FIX)
     if carrying:
         (sample, gene), held = next(iter(carrying.items()))
-        raise UserInputError(gene_status, None, "gene",
-                             f"no row for sample '{sample}' in gene '{gene}', which it carries in carriers.tsv "
-                             f"({', '.join(held)})", _STATUS_FIX)
+        variant = next(iter(held))
+        raise UserInputError(carriers, _carriers_line(carriers, sample, variant), "gene",
+                             f"sample '{sample}' carries {variant} of gene '{gene}', but {gene_status} has no row "
+                             f"for '{sample}' in '{gene}'", _STATUS_FIX)
+    without_rows = [gene for gene in kept_per_gene if gene not in genes_with_rows]
+    if without_rows:
+        gene = without_rows[0]
+        variant = next(iter(kept_per_gene[gene]))
+        first = next(call.sample for call in calls if call.variant_id == variant)
+        raise UserInputError(carriers, _carriers_line(carriers, first, variant), "gene",
+                             f"gene '{gene}' (variant {variant}) has no rows in {gene_status}, so it would have a "
+                             "variant test but no gene or biallelic test", _STATUS_FIX)
+
+
+def _check_not_assessable_listed(row: GeneStatus, unreadable: Sequence[str], readable: AbstractSet[str],
+                                 gene_status: PathLike) -> None:
+    """A kept variant at which carriers.tsv cannot read the sample's call must be in its
+    not_assessable_variants, and one it can read must not."""
+    listed = set(row.not_assessable_variants)
+    unlisted = [vid for vid in unreadable if vid not in listed]
+    if unlisted:
+        raise UserInputError(gene_status, row.line, "not_assessable_variants",
+                             f"sample '{row.sample}' in gene '{row.gene}': carriers.tsv has the call not_assessable at "
+                             f"{', '.join(unlisted)}, not listed here (the sample would count as fully assessed in "
+                             "the gene and biallelic tests)", _STATUS_FIX)
+    wrong = [vid for vid in row.not_assessable_variants if vid in readable]
+    if wrong:
+        raise UserInputError(gene_status, row.line, "not_assessable_variants",
+                             f"sample '{row.sample}' in gene '{row.gene}': lists {', '.join(wrong)}, at which "
+                             "carriers.tsv has a readable call", _STATUS_FIX)
 
 
 @dataclass(frozen=True)
@@ -552,8 +613,12 @@ def run_cohort_stats(carriers: PathLike, gene_status: PathLike, samplesheet: Pat
     sheet = read_sample_groups(samplesheet, "--samplesheet", lanes=True, both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
     gaps = GeneGaps.of_callability(read_callability(callability)) if callability else GeneGaps.none()
-    variant_tallies = tally_calls(read_calls(carriers, groups, samplesheet), gaps)
-    gene_tallies, biallelic_tallies = tally_statuses(read_gene_status(gene_status, groups, samplesheet), gaps)
+    calls = read_calls(carriers, groups, samplesheet)
+    statuses = read_gene_status(gene_status, groups, samplesheet)
+    # the variant tests count carriers.tsv, the gene and biallelic tests gene_status.tsv: they must agree
+    check_statuses_match_calls(calls, statuses, gene_status, carriers)
+    variant_tallies = tally_calls(calls, gaps)
+    gene_tallies, biallelic_tallies = tally_statuses(statuses, gaps)
     results = {
         "variant": association_tests(variant_tallies, conf_level),
         "gene": association_tests(gene_tallies, conf_level),

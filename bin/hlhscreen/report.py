@@ -589,7 +589,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
     calls = read_calls(carriers, groups, samples)
     check_kept_match(variants, carriers, kept, calls)
     statuses = read_gene_status(gene_status, groups, samples)
-    check_statuses_match_calls(calls, statuses, gene_status)
+    check_statuses_match_calls(calls, statuses, gene_status, carriers)
     test_paths = {"variant": variant_tests, "gene": gene_tests, "biallelic": biallelic_tests}
     data = ReportData(
         samples=groups, qc=read_qc(qc, groups, samples), variants=kept, n_screened=n_screened,
