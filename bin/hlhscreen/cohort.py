@@ -18,7 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AbstractSet, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .callability import NOT_CALLABLE, PARTLY, read_callability
 from .errors import UserInputError
@@ -311,7 +311,6 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
     messages."""
     carrying: Dict[Tuple[str, str], Dict[str, str]] = {}
     unreadable: Dict[Tuple[str, str], List[str]] = {}
-    readable: Dict[str, set] = {}  # sample -> kept variants with a readable call
     kept_per_gene: Dict[str, Dict[str, None]] = {}
     for call in calls:
         kept_per_gene.setdefault(call.gene, {})[call.variant_id] = None
@@ -319,8 +318,6 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
             carrying.setdefault((call.sample, call.gene), {})[call.variant_id] = call.state
         if call.state == "not_assessable":
             unreadable.setdefault((call.sample, call.gene), []).append(call.variant_id)
-        else:
-            readable.setdefault(call.sample, set()).add(call.variant_id)
     genes_with_rows = set()
     for row in statuses:
         genes_with_rows.add(row.gene)
@@ -341,7 +338,7 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
                                  f"sample '{row.sample}' in gene '{row.gene}' is '{row.status}', but carriers.tsv "
                                  f"has {states} (allowed: {', '.join(allowed)})", _STATUS_FIX)
         _check_not_assessable_listed(row, unreadable.get((row.sample, row.gene), []),
-                                     readable.get(row.sample, set()), gene_status)
+                                     kept_per_gene.get(row.gene, {}), gene_status)
         n_kept = len(kept_per_gene.get(row.gene, ()))
         if row.n_kept_variants != n_kept:
             raise UserInputError(gene_status, row.line, "n_kept_variants",
@@ -363,10 +360,11 @@ def check_statuses_match_calls(calls: Sequence[Call], statuses: Sequence[GeneSta
                              "variant test but no gene or biallelic test", _STATUS_FIX)
 
 
-def _check_not_assessable_listed(row: GeneStatus, unreadable: Sequence[str], readable: AbstractSet[str],
+def _check_not_assessable_listed(row: GeneStatus, unreadable: Sequence[str], kept: Mapping[str, None],
                                  gene_status: PathLike) -> None:
-    """A kept variant at which carriers.tsv cannot read the sample's call must be in its
-    not_assessable_variants, and one it can read must not."""
+    """A kept variant of the gene at which carriers.tsv cannot read the sample's call (``unreadable``) must
+    be in its not_assessable_variants, and another kept variant of the gene (``kept``: one row per sample
+    each, so the call is readable) must not."""
     listed = set(row.not_assessable_variants)
     unlisted = [vid for vid in unreadable if vid not in listed]
     if unlisted:
@@ -374,7 +372,7 @@ def _check_not_assessable_listed(row: GeneStatus, unreadable: Sequence[str], rea
                              f"sample '{row.sample}' in gene '{row.gene}': carriers.tsv has the call not_assessable at "
                              f"{', '.join(unlisted)}, not listed here (the sample would count as fully assessed in "
                              "the gene and biallelic tests)", _STATUS_FIX)
-    wrong = [vid for vid in row.not_assessable_variants if vid in readable]
+    wrong = [vid for vid in row.not_assessable_variants if vid in kept and vid not in unreadable]
     if wrong:
         raise UserInputError(gene_status, row.line, "not_assessable_variants",
                              f"sample '{row.sample}' in gene '{row.gene}': lists {', '.join(wrong)}, at which "
