@@ -184,3 +184,12 @@ def test_a_last_read_trimmed_to_nothing_is_a_whole_record(tmp_path):
     # blank lines after the last record stay harmless, after an empty read too
     r1.write_bytes(gzip.compress(gzip.decompress(r1.read_bytes()) + b"\n\n\n\n\n"))
     assert check_pair(r1, r2, batch_reads=4).reads == 10
+
+
+def test_a_read_without_a_name_is_refused_with_its_number(tmp_path):
+    # bwa writes an empty QNAME, samtools sort then fails the alignment task with "empty query name"
+    r1, r2 = pair(tmp_path, 10)
+    lines_1 = records(10, 1)
+    lines_1[4] = lines_1[4].replace("@S1:5 1:N:0:1", "@ 1:N:0:1")
+    write(r1, lines_1)
+    assert "x_R1.fastq.gz:17: read 5: the header line holds no read name" in error(r1, r2)

@@ -6,7 +6,7 @@ ends in a BAM with fewer reads (or none) and a run that looks finished. This che
 to the end, in step, and stops at the first problem with the file and the read number:
 
 - gzip integrity: the whole stream decompresses (a cut-short file or a CRC error is caught);
-- FASTQ records: ``@`` header, sequence, ``+`` line, quality of the sequence's length; sequence
+- FASTQ records: ``@`` header with a read name, sequence, ``+`` line, quality of the sequence's length; sequence
   letters (IUPAC, ``.``), quality characters ``!``..``~``; no record cut in the middle;
 - the pair: the same number of reads in R1 and R2, and read *n* of R2 is the mate of read *n* of
   R1 (same name once ``/1``, ``/2`` and the comment after the first space are dropped); R2 not a
@@ -167,6 +167,12 @@ def _check_records(reader: _Reader, lines: List[bytes], first: int) -> int:
         what = "not a FASTQ file" if first + index == 1 else "the records are out of step (a line is missing or extra)"
         raise fail(index, 0, "header", f"the header line does not start with '@' ({shown!r}): {what}",
                    "Give the gzipped FASTQ as it came from the sequencer, unmodified.")
+    if not all(h[1:2] not in (b"", b" ", b"\t") for h in headers):
+        # bwa writes the read with an empty QNAME, which samtools refuses: the alignment task fails late
+        index = next(i for i, h in enumerate(headers) if h[1:2] in (b"", b" ", b"\t"))
+        raise fail(index, 0, "header", "the header line holds no read name (nothing right after '@')",
+                   "Give the FASTQ as it came from the sequencer or demultiplexer: every read needs a name, the "
+                   "same in R1 and R2.")
     if not all(p[:1] == b"+" for p in plus):
         index = next(i for i, p in enumerate(plus) if p[:1] != b"+")
         raise fail(index, 2, "separator", "the third line of the record is not '+': the records are out of step "
