@@ -448,6 +448,25 @@ def test_snpeff_lof_and_nmd_tags_do_not_change_decisions(tmp_path, ann, tags, ex
     assert row["transcript"] == "ENST00000441259.2"
 
 
+def test_snpeff_canon_without_the_mane_transcript_is_said(tmp_path):
+    """snpEff -canon annotates one transcript per gene, its own canonical (the longest CDS), not always the MANE
+    Select one. Before: a record whose only entry was that other transcript was judged by it (summary_basis
+    most_severe) with only a MultiQC count to show; the run log now names -canon and the fix."""
+    other_only = ("A|missense_variant|MODERATE|PRF1|ENSG00000180644|transcript|ENST00000373209.7|protein_coding|3/3|"
+                  "c.1490C>T|p.Ala497Val|||||")
+    canon = SNPEFF_52.replace("SnpEff  GRCh38.105", "SnpEff  -canon -noStats GRCh38.105")
+    out = run(tmp_path, snpeff_vcf(tmp_path / "canon.vcf", canon, other_only))
+    assert out.variants["chr10:70598010:G:A"]["summary_basis"] == "most_severe"
+    warnings = _screen_warnings(out)
+    assert "snpEff was run with -canon (##SnpEffCmd)" in warnings and "1 panel record(s)" in warnings
+    # without -canon, or when the MANE transcript was annotated, nothing is said
+    plain = run(tmp_path, snpeff_vcf(tmp_path / "plain.vcf", SNPEFF_52, other_only), name="plain")
+    assert "-canon" not in _screen_warnings(plain)
+    mane = ("A|synonymous_variant|LOW|PRF1|ENSG00000180644|transcript|ENST00000441259.2|protein_coding|3/3|c.1383C>T|"
+            "p.Leu461Leu|||||")
+    assert "-canon" not in _screen_warnings(run(tmp_path, snpeff_vcf(tmp_path / "m.vcf", canon, mane), name="m"))
+
+
 def test_snpeff_refseq_annotation_is_judged_by_the_mane_refseq_twin(tmp_path):
     """The panel's genes.tsv names each MANE transcript's RefSeq twin (refseq_transcript). Before: only its
     Ensembl ids were read, no RefSeq transcript was MANE, and this variant (synonymous on MANE, missense on

@@ -862,6 +862,16 @@ def vep_frequency_fields_missing(options: FrozenSet[str], fields: Sequence[str])
                  if option in options and not present & set(columns))
 
 
+_SNPEFF_COMMAND_LINE = re.compile(r'^##SnpEffCmd="?(.*?)"?\s*$', re.MULTILINE)
+
+
+def snpeff_command_options(header_text: str) -> FrozenSet[str]:
+    """The options of the snpEff run, from the ``##SnpEffCmd="SnpEff  -canon GRCh38.105 in.vcf "`` line snpEff
+    writes into its VCF header (with their dash: ``-canon``); empty when there is no such line."""
+    return frozenset(token for found in _SNPEFF_COMMAND_LINE.finditer(header_text)
+                     for token in found.group(1).split() if token.startswith("-") and len(token) > 1)
+
+
 #: VEP options that leave every transcript column empty (one consequence per variant, no gene):
 #: a panel variant cannot be placed in its gene, so such output is refused.
 VEP_SUMMARY_OPTIONS: Tuple[str, ...] = ("most_severe", "summary")

@@ -76,6 +76,7 @@ from hlhscreen.annotation import (
     parse_annotation,
     require_biallelic,
     resolve_contigs,
+    snpeff_command_options,
     snpeff_genome_mismatch,
     protein_label,
     select_summary,
@@ -2199,6 +2200,13 @@ class _Screen:
                        "annotation, or another release). They were judged by the canonical or the most severe "
                        "transcript of their gene (summary_basis). List the annotation's own ids (the panel's genes.tsv "
                        "names both Ensembl and RefSeq ids), or annotate with VEP --mane.")
+        if s.most_severe_basis and self.layout.kind == "snpeff" and "-canon" in snpeff_command_options(self.raw_header):
+            self._warn(f"WARNING {self.vcf_path}: snpEff was run with -canon (##SnpEffCmd): it annotated one transcript "
+                       "per gene, its own canonical one (the longest CDS, unless -canonList names others), and "
+                       f"{s.most_severe_basis} panel record(s) had no MANE Select transcript among their entries, so they "
+                       "were judged by that other transcript (summary_basis most_severe), not by the MANE Select one. "
+                       "Annotate without -canon, or with -canonList naming the MANE Select transcripts (the panel's "
+                       "genes.tsv).")
         if s.other_gene_only:
             shown = _first([f"{n} in {panel} annotated as {other}" for (panel, other), n in s.other_gene_only.most_common()], 5)
             self._warn(f"WARNING {self.vcf_path}: {sum(s.other_gene_only.values())} record(s) inside panel gene "
