@@ -814,3 +814,74 @@ def test_calls_share_their_repeated_texts(tmp_path):
         for value in (call.sample, call.variant_id, call.gene, call.hgvsp, call.state, call.genotype):
             assert first.setdefault(value, value) is value
     assert len({id(call.variant_id) for call in calls}) == len({call.variant_id for call in calls})
+
+
+# ---------------------------------------------------------------- random cohorts against R (issues 9 and 13)
+#
+# tests/fixtures/r/make_cohort_fixtures.R draws 60 small cohorts (1..12 cases, 1..32 controls, every 6th the
+# study's 12 x 32) with sexes, two autosomal genes and one chrX gene, random genotypes and not-assessable
+# calls, writes them as SCREEN would (hemizygous males on chrX, unknown sex not assessable there) and
+# computes every test from the documented carrier rules with R's fisher.test and p.adjust.
+
+
+def _random_cohorts() -> dict:
+    from rfixtures import R_FIXTURES, read_tsv as rread
+
+    cohorts: dict = {}
+    for kind in ("calls", "genes", "reference"):
+        for row in rread(R_FIXTURES / f"cohort_random_{kind}.tsv"):
+            cohorts.setdefault(row["cohort"], {"calls": [], "genes": [], "reference": []})[kind].append(row)
+    return cohorts
+
+
+RANDOM_COHORTS = _random_cohorts()
+
+
+def _write_random_cohort(tmp_path: Path, cohort: dict) -> tuple:
+    samples = dict.fromkeys((row["sample"], row["group"]) for row in cohort["calls"])
+    sheet = "sample,group,fastq_1,fastq_2\n" + "".join(f"{s},{g},{s}_R1.fq.gz,{s}_R2.fq.gz\n" for s, g in samples)
+    genotype = {"het": "0/1", "hom_alt": "1/1", "hemizygous": "1", "ref": "0/0", "not_assessable": "./."}
+    carriers = [CARRIERS_HEADER] + [
+        "\t".join([r["sample"], r["group"], r["variant_id"], r["gene"], "NA", "NA", genotype[r["state"]], r["state"],
+                   "30", "99", "sex_unknown" if r["state"] == "not_assessable" and r["sex"] == "unknown" else "NA"])
+        for r in cohort["calls"]]
+    columns = GENE_STATUS_HEADER.split("\t")
+    genes = [GENE_STATUS_HEADER] + ["\t".join(r[c] for c in columns) for r in cohort["genes"]]
+    return write_inputs(tmp_path, carriers, genes, sheet)
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_COHORTS))
+def test_random_cohort_equals_r(tmp_path, name):
+    """Counts (hemizygous males, unknown sex on chrX and not-assessable samples excluded as documented),
+    testability, Fisher p, conditional MLE odds ratio and CI (0 and Inf included) and BH q per level equal R's;
+    the notes say 'or_not_estimable' exactly where R's estimate is 0 or Inf, and count the excluded samples."""
+    from rfixtures import num as rnum, same
+
+    fixture = RANDOM_COHORTS[name]
+    written = cohort.run_cohort_stats(*_write_random_cohort(tmp_path, fixture), tmp_path / "out")
+    got = {(level, row["id"]): row for level in cohort.LEVELS for row in read_out(written[level])}
+    assert len(got) == len(fixture["reference"])
+    n_samples = len({row["sample"] for row in fixture["calls"]})
+    failures = []
+    for ref in fixture["reference"]:
+        row = got[(ref["level"], ref["id"])]
+        columns = ("case_carriers", "case_assessable", "control_carriers", "control_assessable", "testable")
+        assert [row[c] for c in columns] == [ref[c] for c in columns], (ref["level"], ref["id"])
+        excluded = n_samples - int(ref["case_assessable"]) - int(ref["control_assessable"])
+        tokens = row["note"].split(";")
+        assert (f"excluded_samples={excluded}" in tokens) == (excluded > 0), (ref, row["note"])
+        if ref["testable"] == "no":
+            assert [row[c] for c in ("p_value", "odds_ratio", "ci_low", "ci_high", "q_value")] == ["NA"] * 5
+            continue
+        estimate = rnum(ref["odds_ratio"])
+        assert any(t.startswith("or_not_estimable=") for t in tokens) == (estimate == 0 or math.isinf(estimate)), \
+            (ref, row["note"])
+        for column in ("p_value", "q_value", "odds_ratio", "ci_low", "ci_high"):
+            want = rnum(ref[column])
+            want = min(1.0, want) if column == "p_value" else want  # R's 2x2 branch does not clamp (docs)
+            have = num(row[column])
+            if not same(have, want):
+                near = column not in ("p_value", "q_value") and abs(_fold(have) - _fold(want)) <= 2 * R_UNIROOT_TOL
+                if not near:
+                    failures.append(f"{name} {ref['level']} {ref['id']} {column}: {have!r} vs R {want!r}")
+    assert not failures, "\n".join(failures)
