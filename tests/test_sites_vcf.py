@@ -87,3 +87,28 @@ def test_an_index_older_than_the_file_is_reported(tmp_path):
     stamp = os.path.getmtime(path)
     os.utime(f"{path}.tbi", (stamp - 100, stamp - 100))
     assert check_sites_vcf(path, "--gnomad_vcf").index_older
+
+
+@pytest.mark.parametrize("index", ["tbi", "csi"])
+def test_an_index_of_the_file_before_it_was_rewritten_is_refused(tmp_path, index):
+    # the records rewritten longer (an INFO field added) and bgzipped again under the same name, the
+    # old index kept: same contigs, so the contig check passed, but its offsets point into the middle
+    # of records (htslib then returned part of chr10 and failed on chr17; only a warning before)
+    records = [f"chr10\t{100 + i}\t.\tA\tG\t.\tPASS\tAF=0.1" for i in range(3)] + ["chr17\t200\t.\tC\tT\t.\tPASS\tAF=0.2"]
+    path = bgzipped(sites(tmp_path, records), index=index)
+    assert check_sites_vcf(path, "--gnomad_vcf").contigs == ["chr10", "chr17"]
+    saved = tmp_path / "saved_index"
+    shutil.copy(f"{path}.{index}", saved)
+    bgzipped(sites(tmp_path, [r + ";AC=1;AN=1000000" for r in records]), index="none")
+    shutil.copy(saved, f"{path}.{index}")
+    text = message(path)
+    assert f"gnomad.vcf.gz.{index}: --gnomad_vcf: the index does not belong to gnomad.vcf.gz: where it says the " \
+           "records of chr17 start, the file holds no record of it" in text and "tabix -f -p vcf" in text
+
+
+@pytest.mark.parametrize("index", ["tbi", "csi"])
+def test_an_index_over_many_bgzf_blocks_passes(tmp_path, index):
+    records = [f"{chrom}\t{10 * i}\t.\tA\tG\t.\tPASS\tAF=0.{i % 997 + 1}" for chrom in ("chr6", "chr10", "chr17")
+               for i in range(1, 12000)]
+    path = bgzipped(sites(tmp_path, records), index=index)
+    assert check_sites_vcf(path, "--gnomad_vcf").contigs == ["chr6", "chr10", "chr17"]

@@ -16,6 +16,7 @@ import gzip
 import os
 import re
 import struct
+import zlib
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import BinaryIO, Dict, List, Optional, Tuple, Union
@@ -205,6 +206,75 @@ def check_index_belongs(path: PathLike, index: Path, header: VcfHeader, contigs:
                              f"the index does not belong to {Path(path).name}: {what} (an index of another or an "
                              "older file)",
                              f"Rebuild it: tabix -f -p vcf {path}.")
+    stray = next((contig for contig, offset in first_offsets(index, header.contigs)
+                  if not _starts_record(path, offset, contig)), None)
+    if stray is not None:
+        raise UserInputError(index, None, field,
+                             f"the index does not belong to {Path(path).name}: where it says the records of {stray} "
+                             "start, the file holds no record of it (the file was rewritten after it was indexed; "
+                             "lookups would miss records or fail)",
+                             f"Rebuild it: tabix -f -p vcf {path}.")
+
+
+_TBI_PSEUDO_BIN = 37450
+
+
+def first_offsets(index: PathLike, header_contigs: Optional[List[str]] = None) -> List[Tuple[str, int]]:
+    """(contig, virtual offset of its first record) from a TBI or CSI index: the smallest chunk start
+    of each contig's bins (the pseudo-bin, which holds counts, left out)."""
+    out: List[Tuple[str, int]] = []
+    try:
+        with gzip.open(index, "rb") as handle:
+            magic = _read_exact(handle, 4, index)
+            if magic == b"TBI\x01":
+                n_ref = _int32(handle, index)
+                _read_exact(handle, 24, index)
+                names = _names(_read_exact(handle, _int32(handle, index), index))
+                pseudo, csi = _TBI_PSEUDO_BIN, False
+            elif magic == b"CSI\x01":
+                _min_shift, depth = struct.unpack("<ii", _read_exact(handle, 8, index))
+                aux = _read_exact(handle, _int32(handle, index), index)
+                names = _names(aux[28:]) if len(aux) >= 28 else list(header_contigs or [])
+                n_ref = _int32(handle, index)
+                pseudo, csi = ((1 << (3 * depth + 3)) - 1) // 7 + 1, True
+            else:
+                return []
+            for ref in range(n_ref):
+                starts = []
+                for _ in range(_int32(handle, index)):
+                    bin_id = struct.unpack("<I", _read_exact(handle, 4, index))[0]
+                    if csi:
+                        _read_exact(handle, 8, index)  # loffset
+                    n_chunk = _int32(handle, index)
+                    chunks = _read_exact(handle, 16 * n_chunk, index)
+                    if bin_id != pseudo and n_chunk:
+                        starts.append(min(struct.unpack_from("<Q", chunks, 16 * i)[0] for i in range(n_chunk)))
+                if not csi:
+                    _read_exact(handle, 8 * _int32(handle, index), index)  # linear index
+                if starts and ref < len(names):
+                    out.append((names[ref], min(starts)))
+    except (OSError, EOFError, struct.error):
+        return []  # an unreadable index is named by index_contigs
+    return out
+
+
+def _starts_record(path: PathLike, offset: int, contig: str) -> bool:
+    """Does the BGZF virtual offset point at the start of a record on ``contig``? (True when it
+    cannot be judged here: the record starts in the next block.)"""
+    block_start, within = offset >> 16, offset & 0xFFFF
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(block_start)
+            head = handle.read(18)
+            if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04" or head[12:14] != b"BC":
+                return False  # not a BGZF block start
+            size = struct.unpack("<H", head[16:18])[0] + 1
+            data = zlib.decompress(head + handle.read(size - 18), 31)
+    except (OSError, zlib.error):
+        return False
+    if within >= len(data):
+        return True
+    return (within == 0 or data[within - 1:within] == b"\n") and data[within:].startswith(contig.encode() + b"\t")
 
 
 @dataclass(frozen=True)
