@@ -1972,3 +1972,39 @@ def test_a_gene_not_assessed_in_the_run_is_excluded_from_its_tests_in_the_tables
     # the same test tables without the callability table break the report's count check: one rule, both steps
     with pytest.raises(UserInputError):
         run(stats, tmp_path / "out2")
+
+
+def test_panel_genes_without_any_test_are_named_screened_with_no_carrier_or_not_assessed(tmp_path):
+    """A panel gene with no kept (or unconfirmed) variant has no row in gene_status.tsv and so no test. The report
+    says which of those were screened with no carrier at all (0 of n in both groups, nothing to compare) and which
+    were not assessed, in the summary and in sections 5, 6 and 7. Before: a screened gene with 0 carriers appeared
+    nowhere in the report, so a reader could not tell it from a gene that was never looked at."""
+    paths = make_inputs(tmp_path / "inputs")
+    callability = tmp_path / "panel_callability.tsv"
+    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
+                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n"
+                           "UNC13D\tchr17\t32\t4272\t4272\t100.0\tcallable\tNA\n"
+                           "STX11\tchr6\t2\t5516\t5516\t100.0\tcallable\tNA\n"
+                           "STXBP2\tchr19\t19\t1999\t1999\t100.0\tcallable\tNA\n"
+                           "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n"
+                           "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n")
+    out = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
+                            paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
+                            paths["versions"], paths["params"], tmp_path / "out", RUN_DATE,
+                            panel_callability=callability)
+    page = out["html"].read_text(encoding="utf-8")
+    screened = ("Screened, but no variant of these genes passed the screen in any sample: no carrier among the 3 "
+                "cases and 4 controls, so there is nothing to compare and no test: STXBP2; LYST (in its called part "
+                "only, 43.5% of its panel bases: outside the capture targets (kit.bed); section 2).")
+    unassessed = ("Not assessed in this run, so no test and no conclusion about carriers (section 2): XIAP (outside "
+                  "the capture targets (kit.bed)).")
+    for anchor in ("forest", "tests", "power"):
+        text = " ".join(section_text(page, anchor).split())
+        assert screened in text and unassessed in text, anchor
+    top = page[:page.index("<nav")] if "<nav" in page else page[:3000]
+    assert "2 panel genes screened with no carrier (no kept variant): STXBP2, LYST." in " ".join(top.split())
+    # without the panel's gene list the report cannot tell, and says so
+    plain = html.unescape(" ".join(section_text(run(paths, tmp_path / "plain")["html"].read_text(encoding="utf-8"),
+                                                "tests").split()))
+    assert ("Panel genes without any kept variant are not listed (the report was not given the panel's gene list, "
+            "panel_callability.tsv).") in plain

@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import __version__, figures
 from .citations import Citations
-from .callability import read_callability
+from .callability import NOT_CALLABLE, read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
@@ -1144,6 +1144,61 @@ def not_called_genes(data: ReportData) -> List[Dict[str, str]]:
     return [row for row in data.panel or [] if row["status"] != "callable"]
 
 
+@dataclass(frozen=True)
+class UntestedGenes:
+    """Panel genes without a gene test (no kept or unconfirmed variant, so no gene_status.tsv row):
+    ``screened`` (callable or partly callable: nobody carries a kept variant there) and ``not_assessed``
+    (not callable: nothing is known); panel_callability.tsv rows."""
+
+    screened: List[Dict[str, str]]
+    not_assessed: List[Dict[str, str]]
+
+
+def untested_genes(data: ReportData) -> Optional[UntestedGenes]:
+    """None when the report was not given the panel's genes (panel_callability.tsv)."""
+    if data.panel is None:
+        return None
+    tested = {test.gene for test in data.tests["gene"]}
+    rows = [row for row in data.panel if row["gene"] not in tested]
+    return UntestedGenes([row for row in rows if row["status"] != NOT_CALLABLE],
+                         [row for row in rows if row["status"] == NOT_CALLABLE])
+
+
+def untested_genes_part(data: ReportData) -> Html:
+    """The panel genes the gene-level sections have no row for, and why: a screened gene where nobody carries a
+    kept variant (0 of n in both groups, which is a result) is not a gene nobody looked at (which is not)."""
+    genes = untested_genes(data)
+    if genes is None:
+        return tag("p", "Panel genes without any kept variant are not listed (the report was not given the panel's "
+                        "gene list, panel_callability.tsv).")
+    n_cases = sum(group == "case" for group in data.samples.values())
+    n_controls = len(data.samples) - n_cases
+    parts = []
+    if genes.screened:
+        names = "; ".join(row["gene"] + ("" if row["status"] == "callable" else
+                                         f" (in its called part only, {row['pct_callable']}% of its panel bases: "
+                                         f"{row['reason']}; section 2)") for row in genes.screened)
+        parts.append(tag("p", f"Screened, but no variant of these genes passed the screen in any sample: no carrier "
+                              f"among the {n_cases} {'case' if n_cases == 1 else 'cases'} and {n_controls} "
+                              f"{'control' if n_controls == 1 else 'controls'}, so there is nothing to compare and no "
+                              f"test: {names}."))
+    if genes.not_assessed:
+        names = ", ".join(f"{row['gene']} ({row['reason']})" for row in genes.not_assessed)
+        parts.append(tag("p", f"Not assessed in this run, so no test and no conclusion about carriers (section 2): "
+                              f"{names}."))
+    return join(parts)
+
+
+def untested_genes_summary(data: ReportData) -> str:
+    """One sentence for the page's first paragraph ('' when there is nothing to say)."""
+    genes = untested_genes(data)
+    if genes is None or not genes.screened:
+        return ""
+    count = len(genes.screened)
+    return (f"{count} panel {'gene' if count == 1 else 'genes'} screened with no carrier (no kept variant): "
+            + ", ".join(row["gene"] for row in genes.screened) + ". ")
+
+
 def panel_part(data: ReportData) -> Html:
     """Which panel genes were screened; every gene the reference could not call, with the reason."""
     if data.panel is None:
@@ -1567,7 +1622,8 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
             "controls (left of 1)? Wide lines mean few patients and much uncertainty.")
     if not data.tests["gene"]:
         return section("forest", "5. Gene-level odds ratios", lead,
-                       tag("p", f"{NO_VARIANT_KEPT}: no gene-level test was made, so there is no odds ratio to plot."))
+                       tag("p", f"{NO_VARIANT_KEPT}: no gene-level test was made, so there is no odds ratio to plot."),
+                       untested_genes_part(data))
     label = conf_label(data.params)
     caption = (f"Diamond: odds ratio of carrying a kept variant in the gene, cases vs controls (conditional maximum "
                f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). When one group "
@@ -1582,6 +1638,7 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
     if forest.not_estimable:
         parts.append(tag("p", "Odds ratio not estimable (a group without carriers, or with carriers only; not "
                               "evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
+    parts.append(untested_genes_part(data))
     return section("forest", "5. Gene-level odds ratios", lead, *parts)
 
 
@@ -1638,6 +1695,7 @@ def tests_section(data: ReportData) -> Html:
         tag("h3", "Per variant (carrier = het, hom or hemi)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
         tests_table(data.tests["gene"], "gene", label, not_called),
+        untested_genes_part(data),
         tag("h3", "Per gene, biallelic (carrier = homozygous, (possible) compound heterozygous, "
                       "or hemizygous: a male carrier on chrX)"),
         tests_table(data.tests["biallelic"], "biallelic", label, not_called),
@@ -1713,6 +1771,7 @@ def power_section(data: ReportData) -> Html:
         tag("h3", "Per gene (carrier = at least one kept variant)"),
         bullet_list(power_sentence(row) for row in genes) if genes else tag("p", "No gene was tested."),
         power_table(data, "gene"),
+        untested_genes_part(data),
         tag("h3", "Per variant"),
         power_table(data, "variant"),
         tag("p", "The same numbers for the biallelic tests are in cohort/power.tsv."),
@@ -1974,6 +2033,7 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                     "found to compare between cases and controls. ")
                  + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
                     "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
+                 + untested_genes_summary(data)
                  + f"Run date {run_date}."),
         navigation(),
         cohort_section(data, excluded), qc_section(data), kept_variants_section(data, listed), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll,
