@@ -784,3 +784,19 @@ def test_frequency_keys_the_client_does_not_know_are_counted_and_said(server, tm
     stats = V.annotate_vcf(vcf, tmp_path / "out.vcf", make_client(server, tmp_path, Sleeps()))
     assert stats.unknown_frequency_keys == {"gnomade_v5": 2}
     assert "gnomade_v5 (2 variant(s))" in V.unknown_keys_warning(stats)
+
+
+def test_an_answer_with_both_gnomad_releases_is_judged_by_the_newer(server, tmp_path):
+    """VEP's JSON writer has named gnomAD exomes r2.1 'gnomad' (releases 94-106) and 'gnomad-v2'; an answer
+    holding those next to gnomade (v4) keeps only gnomade, the study's field: the screen reads CSQ gnomAD_* before
+    gnomADe_* (the --custom short_name=gnomAD convention), so an older release would otherwise win."""
+    answers = {70600631: ({"gnomad": 0.3, "gnomad_nfe": 0.4, "gnomade": 0.001}, {}),
+               70600634: ({"gnomad-v2": 0.05, "gnomad-v2_afr": 0.1}, {})}
+    expect_vep(server, _frequency_answer(answers))
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", pos, "G", "A") for pos in answers])
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    both, v2 = A.iter_records(out)
+    assert (both.gnomad.source, both.gnomad.af) == ("csq_gnomade", 0.001)
+    assert (v2.gnomad.source, v2.gnomad.af, v2.gnomad.population_afs) == ("csq_gnomad", 0.05, {"afr": 0.1})
+    assert not stats.unknown_frequency_keys

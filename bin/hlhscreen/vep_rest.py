@@ -81,6 +81,7 @@ FREQUENCY_KEYS: Tuple[Tuple[str, str], ...] = (
     *_gnomad_keys("gnomade", "gnomADe", GNOMADE_POPULATIONS),
     *_gnomad_keys("gnomadg", "gnomADg", GNOMADG_POPULATIONS),
     *_gnomad_keys("gnomad", "gnomAD", GNOMAD_R2_POPULATIONS),
+    *_gnomad_keys("gnomad-v2", "gnomAD", GNOMAD_R2_POPULATIONS),  # another spelling of VEP's JSON writer
     ("af", "AF"),
     *((p.lower(), f"{p}_AF") for p in THOUSAND_GENOMES_POPULATIONS + ESP_POPULATIONS),
 )
@@ -631,6 +632,10 @@ def existing_and_frequencies(element: Mapping[str, Any], ref: str, alt: str
             note("AF", colocated.get("minor_allele_freq"))
         for key, csq_name in FREQUENCY_KEYS:
             note(csq_name, values.get(key))
+    if any(name.startswith("gnomADe_") for name in freqs):
+        # gnomAD exomes of two releases: keep the newer (gnomade, v4). The screen reads CSQ gnomAD_* first
+        # (VEP --custom short_name=gnomAD), so the older r2.1 values would otherwise decide.
+        freqs = {name: value for name, value in freqs.items() if not name.startswith("gnomAD_")}
     return list(ids), freqs
 
 
