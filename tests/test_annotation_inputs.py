@@ -338,6 +338,27 @@ def test_bcftools_annotate_frequency_types_are_read(tmp_path, number, type_, val
     assert (row["decision"], row["af_used"]) == expected
 
 
+def test_a_number_r_frequency_field_gives_the_alts_value(tmp_path):
+    """A field declared Number=R holds REF's value first (bcftools norm -m splits it into REF,ALT per record).
+    Before: '0.7,0.3' stopped the run as 'two values for the record's one ALT ... filled on a multi-allelic site'."""
+    vcf = vep_vcf(tmp_path / "r.vcf", FULL, csq(FULL, MANE_ENTRY) + ";gnomAD_AF=0.7,0.3")
+    vcf.write_text(vcf.read_text().replace("#CHROM", '##INFO=<ID=gnomAD_AF,Number=R,Type=Float,Description="Allele '
+                                           'frequencies, REF first">\n#CHROM'))
+    row = run(tmp_path, vcf).variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["af_used"]) == ("dropped", "0.3")
+
+
+def test_several_values_in_a_number_dot_field_name_the_ref_first_case(tmp_path):
+    """dbSNP's CAF/TOPMED (Number=., REF's frequency first) given as --af-fields: the error says that case too."""
+    vcf = vep_vcf(tmp_path / "caf.vcf", FULL, csq(FULL, MANE_ENTRY) + ";CAF=0.7,0.3")
+    vcf.write_text(vcf.read_text().replace("#CHROM", '##INFO=<ID=CAF,Number=.,Type=String,Description="An ordered, '
+                                           'comma delimited list of allele frequencies based on 1000Genomes, starting '
+                                           'with the reference allele followed by alternate alleles">\n#CHROM'))
+    with pytest.raises(UserInputError) as err:
+        run(tmp_path, vcf, af_fields="INFO/CAF")
+    assert "holds 2 values" in str(err.value) and "starts with REF's" in str(err.value)
+
+
 # --- a RefSeq annotation (snpEff RefSeq database) -----------------------------------------------------------
 
 SNPEFF_43T = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolani"\n'

@@ -280,6 +280,8 @@ class AnnotationLayout:
     missing_af_fields: Tuple[str, ...] = ()
     #: VEP options from the header's ``##VEP-command-line`` (``pick``, ``symbol``, ...); empty without it
     vep_options: FrozenSet[str] = frozenset()
+    #: INFO fields declared Number=R (REF's value first): a split record's ALT value is the second
+    info_number_r: FrozenSet[str] = frozenset()
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
@@ -980,6 +982,7 @@ def layout_from_header(
         )
     tag, kind = found
     info_ids = tuple(i for i in infos if i != tag)
+    number_r = frozenset(i for i in info_ids if infos[i].get("Number") == "R")
 
     if kind == "vep":
         fields = _csq_fields_from_description(infos[tag].get("Description", ""))
@@ -1024,7 +1027,7 @@ def layout_from_header(
             old_rec_tag=old_rec,
             unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, fields)),
             missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
-            vep_options=vep_options,
+            vep_options=vep_options, info_number_r=number_r,
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 
@@ -1046,7 +1049,7 @@ def layout_from_header(
         path=where, kind="snpeff", info_tag=tag, fields=canonical_names,
         header_lines=header_lines, mane_transcripts=mane, frequency_sources=sources, old_rec_tag=old_rec,
         unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, ())),
-        missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, ())),
+        missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, ())), info_number_r=number_r,
         index={name: i for i, name in reversed(list(enumerate(canonical_names)))},
     )
 
@@ -1072,9 +1075,10 @@ def _parse_number(text: str, layout: AnnotationLayout, line: Optional[int], name
         raise UserInputError(
             layout.path, line, name,
             f"{locus}: '{text}' holds {text.count(',') + 1} values for the record's one ALT: the field was "
-            "filled on a multi-allelic site and not split with it, so which value is this ALT's is unknown",
-            "Declare the field Number=A in the header before splitting (bcftools norm -m -any splits Number=A "
-            "values), or annotate frequencies after splitting.",
+            "filled on a multi-allelic site and not split with it, or it is a list that starts with REF's "
+            "frequency (dbSNP's CAF and TOPMED), so which value is this ALT's is unknown",
+            "Declare the field Number=A (Number=R for a REF-first list) in the header before splitting (bcftools "
+            "norm -m -any splits both), or annotate frequencies after splitting.",
         )
     best: Optional[float] = None
     for part in text.split("&"):
@@ -1123,6 +1127,18 @@ def _info_number(value: Any, layout: AnnotationLayout, line: Optional[int], name
         return number
 
 
+def _alt_value_of_number_r(raw: Any) -> Any:
+    """The ALT's value of a Number=R INFO value of a split record (``REF,ALT``); anything else unchanged
+    (more values: the site was not split, which the number parser reports)."""
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    if isinstance(raw, str) and raw.count(",") == 1:
+        return raw.split(",")[1]
+    if isinstance(raw, (tuple, list)) and len(raw) == 2:
+        return raw[1]
+    return raw
+
+
 def _frequency_of(layout: AnnotationLayout, info: Callable[[str], Any], entries: Sequence[Sequence[str]],
                   line: Optional[int], locus: str) -> Frequency:
     """Frequencies from the first source (in the layout's order) with any value for the record.
@@ -1133,6 +1149,8 @@ def _frequency_of(layout: AnnotationLayout, info: Callable[[str], Any], entries:
         for f in source.fields:
             if f.location == "INFO":
                 raw = info(f.name)
+                if f.name in layout.info_number_r:
+                    raw = _alt_value_of_number_r(raw)
                 value = None if raw is None else _info_number(raw, layout, line, f"INFO/{f.name}", locus)
             else:
                 value = None
