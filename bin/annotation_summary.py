@@ -21,6 +21,16 @@ from hlhscreen.annotation import VariantRecord, iter_records
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.frequency_check import ERROR, WARNING, check_frequencies, multiqc_table
+from hlhscreen.resources import check_gnomad_build, check_sites_vcf, read_header
+
+
+def check_gnomad_file(gnomad: Path, vcf: Path) -> None:
+    """The start-up checks of --gnomad_vcf that need no reference, on the file the annotation read: a
+    remote gnomAD file (https://, s3://) is first seen here, staged (bgzip, its index belongs to it, AF
+    declared, and its ##contig lengths against the called VCF's: another build is an error)."""
+    sites = check_sites_vcf(gnomad, "--gnomad_vcf")
+    genome = read_header(vcf).contig_lengths
+    check_gnomad_build(gnomad, sites.header.contig_lengths, genome, genome, f"the called VCF ({vcf.name})")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -47,6 +57,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             counts[(consequence, impact, frequency)] += 1
             yield record
 
+    if args.gnomad is not None:
+        check_gnomad_file(args.gnomad, args.vcf)
     check = check_frequencies(counted(iter_records(args.vcf)), args.gnomad)
     level, text = check.verdict()
     if level == ERROR:

@@ -158,3 +158,45 @@ def test_cli_stops_on_a_partly_lost_frequency(tmp_path):
     assert result.returncode == 2
     assert "got no gnomAD frequency although the gnomAD file lists them with one (chr10:70598966 T>C)" in result.stderr
     assert not (tmp_path / "f_mqc.tsv").exists()
+
+
+# A remote --gnomad_vcf (https://, s3://) is not on the launch host: the start-up checks that need no
+# reference run here, on the staged file, before SCREEN (before: none ran, and a GRCh37 file named
+# chr10 attached its frequencies at other positions without a word).
+
+def with_lengths(vcf: Path) -> Path:
+    """The annotated VCF with GRCh38 ##contig lengths, as the pipeline's called VCF has them."""
+    vcf.write_text(vcf.read_text().replace("##contig=<ID=chr10>", "##contig=<ID=chr10,length=133797422>")
+                   .replace("##contig=<ID=chr19>", "##contig=<ID=chr19,length=58617616>"))
+    return vcf
+
+
+def grch37_gnomad(tmp_path: Path) -> Path:
+    """The test gnomAD file with GRCh37 chr10/chr19 lengths in its header (a UCSC hg19-style file)."""
+    text = pysam.BGZFile(str(GNOMAD)).read().decode()
+    text = text.replace("ID=chr10,length=133797422", "ID=chr10,length=135534747").replace(
+        "ID=chr19,length=58617616", "ID=chr19,length=59128983")
+    plain = tmp_path / "gnomad.hg19.vcf"
+    plain.write_text(text)
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def test_cli_refuses_a_gnomad_file_of_another_build(tmp_path):
+    result = run_summary(tmp_path, with_lengths(annotated(tmp_path, attach=True)), "--gnomad", str(grch37_gnomad(tmp_path)))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ERROR {tmp_path / 'gnomad.hg19.vcf.gz'}: --gnomad_vcf: gnomAD is for another genome "
+                                    "build: chr10 is 135534747 bp in gnomAD but 133797422 bp in the called VCF "
+                                    "(annotated.vcf)")
+    assert not (tmp_path / "a_mqc.tsv").exists() and not (tmp_path / "f_mqc.tsv").exists()
+
+
+def test_cli_refuses_a_gnomad_file_without_its_index(tmp_path):
+    staged = tmp_path / "gnomad.vcf.gz"
+    staged.write_bytes(GNOMAD.read_bytes())  # the index was not staged beside it
+    result = run_summary(tmp_path, with_lengths(annotated(tmp_path, attach=True)), "--gnomad", str(staged))
+    assert result.returncode == 2 and f"ERROR {staged}: --gnomad_vcf: no index" in result.stderr
+
+
+def test_cli_accepts_the_gnomad_file_of_the_same_build(tmp_path):
+    result = run_summary(tmp_path, with_lengths(annotated(tmp_path, attach=True)), "--gnomad", str(GNOMAD))
+    assert result.returncode == 0, result.stderr

@@ -95,3 +95,38 @@ def test_a_missing_remote_fastq_is_named_before_anything_runs(server, tmp_path):
     assert result.returncode != 0
     assert f"{url}/sheets/missing.csv:2: fastq_2" in result.stdout and "nope_R2.fastq.gz" in result.stdout
     assert not (tmp_path / "work").exists() or not any((tmp_path / "work").glob("??/*"))
+
+
+def test_a_remote_reference_index_and_gnomad_file_are_checked_in_the_run(server, tmp_path):
+    """Remote --fasta/--fasta_fai/--gnomad_vcf are not on the launch host, so the start-up checks cannot
+    read them. The .fai (here one of another FASTA: every offset shifted) is not used but built from the
+    staged FASTA, and the gnomAD file (here a GRCh37 one named chr10) is checked on its staged copy by
+    ANNOTATION_SUMMARY, before SCREEN. Before: the wrong .fai was used and the GRCh37 frequencies were
+    attached at other positions, exit 0."""
+    import pysam
+
+    url, root, log = server
+    ref = root / "ref"
+    ref.mkdir(exist_ok=True)
+    reference = REPO / "assets/test_cohort/reference"
+    shutil.copy2(reference / "hlh_windows.synthetic.fa", ref)
+    shifted = []
+    for line in (reference / "hlh_windows.synthetic.fa.fai").read_text().splitlines():
+        cols = line.split("\t")
+        cols[2] = str(int(cols[2]) + 7)
+        shifted.append("\t".join(cols))
+    (ref / "hlh_windows.synthetic.fa.fai").write_text("\n".join(shifted) + "\n")
+    text = pysam.BGZFile(str(COHORT / "gnomad/gnomad_sites.derived.vcf.gz")).read().decode()
+    (ref / "gnomad.hg19.vcf").write_text(text.replace("ID=chr10,length=133797422", "ID=chr10,length=135534747"))
+    pysam.tabix_index(str(ref / "gnomad.hg19.vcf"), preset="vcf", force=True)
+    result = run_nextflow(tmp_path, "-profile", "test", "--fasta", f"{url}/ref/hlh_windows.synthetic.fa",
+                          "--fasta_fai", f"{url}/ref/hlh_windows.synthetic.fa.fai",
+                          "--gnomad_vcf", f"{url}/ref/gnomad.hg19.vcf.gz", "--outdir", "results", check=False)
+    output = result.stdout + result.stderr + (tmp_path / ".nextflow.log").read_text()
+    assert result.returncode != 0
+    assert f"--fasta_fai {url}/ref/hlh_windows.synthetic.fa.fai is not used" in output
+    assert "SAMTOOLS_FAIDX" in result.stdout
+    assert ("--gnomad_vcf: gnomAD is for another genome build: chr10 is 135534747 bp in gnomAD but 133797422 bp in "
+            "the called VCF") in output, output[-3000:]
+    assert "/ref/gnomad.hg19.vcf.gz.tbi" in requested(log)
+    assert not (tmp_path / "results/screen").exists()

@@ -19,7 +19,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, Tuple, Union
+from typing import BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
 
 from .errors import UserInputError
 
@@ -61,12 +61,13 @@ class VcfHeader:
 
 
 def read_header(path: PathLike) -> VcfHeader:
-    """INFO and contig ids of a (b)gzipped VCF's header."""
+    """INFO and contig ids of a (b)gzipped (or plain) VCF's header."""
     info: List[str] = []
     contigs: List[str] = []
     lengths: Dict[str, int] = {}
     try:
-        with gzip.open(path, "rt", errors="replace") as handle:
+        opened = gzip.open(path, "rt", errors="replace") if is_gzip(path) else open(path, "rt", errors="replace")
+        with opened as handle:
             for number, line in enumerate(handle, start=1):
                 if line.startswith("##"):
                     match = _INFO_ID.match(line)
@@ -191,6 +192,24 @@ def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "S
     stale = os.path.getmtime(index) < os.path.getmtime(path)
     check_index_belongs(path, index, header, contigs, field)
     return SitesVcf(Path(path), index, header, contigs, stale)
+
+
+GNOMAD_BUILD_FIX = "Give the GRCh38 gnomAD release (v3/v4 sites VCFs; v2 exomes are GRCh37 unless lifted over)."
+
+
+def check_gnomad_build(gnomad: PathLike, lengths: Dict[str, int], genome: Dict[str, int], needed: Iterable[str],
+                       genome_source: str = "the reference") -> None:
+    """gnomAD's ##contig lengths against the genome's (the reference's chromosomes, or the called VCF's
+    ##contig lines): a file of another build named chr10 (a lifted or UCSC hg19 file) would attach
+    frequencies at the wrong positions."""
+    differ = [(contig, lengths[contig], genome[contig]) for contig in needed
+              if contig in lengths and contig in genome and lengths[contig] != genome[contig]]
+    if differ:
+        shown = ", ".join(f"{contig} is {got} bp in gnomAD but {want} bp in {genome_source}"
+                          for contig, got, want in differ[:3])
+        raise UserInputError(gnomad, None, "--gnomad_vcf",
+                             f"gnomAD is for another genome build: {shown}; its frequencies would be attached at the "
+                             "wrong positions", GNOMAD_BUILD_FIX)
 
 
 def check_index_belongs(path: PathLike, index: Path, header: VcfHeader, contigs: List[str], field: str) -> None:

@@ -50,7 +50,7 @@ from .errors import UserInputError
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import check_fai_matches_fasta, check_index_matches
-from .resources import check_sites_vcf, first_multiallelic, is_gzip
+from .resources import check_gnomad_build, check_sites_vcf, first_multiallelic, is_gzip
 from .risk_factors import check_genes_in_panel, validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
 
@@ -254,20 +254,13 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
 
 def _check_gnomad_build(gnomad: PathLike, lengths: Dict[str, int], layout: ReferenceLayout,
                         needed: Dict[str, List[str]]) -> None:
-    """gnomAD's ##contig lengths against the reference's chromosomes: a file of another build named
-    chr10 (a lifted or UCSC hg19 file) would attach frequencies at the wrong positions."""
+    """gnomAD's ##contig lengths against the reference's chromosomes (a windows reference: the GRCh38
+    lengths of its table)."""
     if layout.windows is not None:
         genome = {window.chrom: window.chrom_length for window in layout.windows.values()}
     else:
         genome = {name: length for name, length in layout.contigs.items() if length is not None}
-    differ = [(contig, lengths[contig], genome[contig]) for contig in needed
-              if contig in lengths and contig in genome and lengths[contig] != genome[contig]]
-    if differ:
-        shown = ", ".join(f"{contig} is {got} bp in gnomAD but {want} bp in the reference" for contig, got, want in differ[:3])
-        raise UserInputError(gnomad, None, "--gnomad_vcf",
-                             f"gnomAD is for another genome build: {shown}; its frequencies would be attached at the "
-                             "wrong positions",
-                             "Give the GRCh38 gnomAD release (v3/v4 sites VCFs; v2 exomes are GRCh37 unless lifted over).")
+    check_gnomad_build(gnomad, lengths, genome, needed)
 
 
 def _panel_chromosomes(layout: ReferenceLayout, placements: Optional[List[Placement]]) -> Dict[str, List[str]]:

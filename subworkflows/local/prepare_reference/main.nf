@@ -14,6 +14,7 @@ include { BWAMEM2_INDEX          } from '../../../modules/local/bwamem2_index'
 include { PANEL_TO_REFERENCE     } from '../../../modules/local/panel_to_reference'
 include { INTERVALS_TO_REFERENCE } from '../../../modules/local/intervals_to_reference'
 include { GENOME_FASTA           } from '../../../modules/local/genome_fasta'
+include { launchHostPath         } from '../utils_hlhscreen'
 
 // A prebuilt --bwa_index / --bwamem2_index folder as the files of its one index (<prefix>.amb and the
 // files beside it with that prefix; the start-up check makes sure there is one). Nextflow hashes a
@@ -47,7 +48,15 @@ workflow PREPARE_REFERENCE {
         ch_fasta = Channel.value(fasta_given)
     }
 
-    if (params.fasta_fai) {
+    // A given .fai is checked against its FASTA at start (an index of another or an older FASTA makes
+    // FreeBayes read other bases). That check reads both on the launch host: with a remote FASTA or
+    // index it cannot run, so the index is built from the staged FASTA instead (seconds to a minute).
+    def fai_checked = params.fasta_fai && launchHostPath(params.fasta) != null && launchHostPath(params.fasta_fai) != null
+    if (params.fasta_fai && !fai_checked) {
+        log.warn "--fasta_fai ${params.fasta_fai} is not used: a remote FASTA or index cannot be checked against each " +
+            "other before the tasks run, so the index is built from the FASTA (SAMTOOLS_FAIDX)"
+    }
+    if (fai_checked) {
         // a bgzipped FASTA's .fai lists the same contigs, lengths and (uncompressed) offsets
         ch_fai = Channel.value(file(params.fasta_fai, checkIfExists: true))
     } else {
