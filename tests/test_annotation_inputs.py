@@ -317,6 +317,10 @@ def test_vep_frequency_options_and_their_columns():
     assert A.vep_frequency_fields_missing(frozenset({"af_gnomade"}), ("gnomAD_AF",)) == ()
     assert A.vep_frequency_fields_missing(frozenset({"af_gnomad"}), ("gnomADe_AF",)) == ()
     assert A.vep_frequency_fields_missing(frozenset(), ()) == ()
+    # --everything switches on --af, --af_1kg, --af_gnomade (--af_gnomad before 107) and --max_af
+    assert A.vep_frequency_fields_missing(frozenset({"everything", "fields"}), ("AF", "MAX_AF")) == (
+        ("af_gnomade", "gnomADe_AF"), ("af_1kg", "AFR_AF"))
+    assert A.vep_frequency_fields_missing(frozenset({"everything"}), ("AF", "EUR_AF", "gnomAD_AF", "MAX_AF")) == ()
 
 
 # --- bcftools annotate: frequency fields of other declared Types and Numbers (session 10 audit: read right) ---

@@ -855,11 +855,19 @@ VEP_FREQUENCY_OPTIONS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
 )
 
 
+#: the frequency options ``--everything`` has switched on in every release since 95 (``--af_gnomadg``
+#: only since 105 and ``--af_esp`` only before 107: left out)
+VEP_EVERYTHING_FREQUENCY_OPTIONS: FrozenSet[str] = frozenset({"af", "af_1kg", "af_gnomade", "max_af"})
+
+
 def vep_frequency_fields_missing(options: FrozenSet[str], fields: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
-    """``(option, column)`` for each frequency option of the VEP run (:func:`vep_command_options`) none of
-    whose columns is in the CSQ ``Format:`` list (:data:`VEP_FREQUENCY_OPTIONS`): VEP computed those
-    frequencies and ``--fields`` left them out of the file, so no record can be judged by them."""
+    """``(option, column)`` for each frequency option of the VEP run (:func:`vep_command_options`; with
+    ``--everything``, :data:`VEP_EVERYTHING_FREQUENCY_OPTIONS` too) none of whose columns is in the CSQ
+    ``Format:`` list (:data:`VEP_FREQUENCY_OPTIONS`): VEP computed those frequencies and ``--fields`` left
+    them out of the file, so no record can be judged by them."""
     present = set(fields)
+    if "everything" in options:
+        options = options | VEP_EVERYTHING_FREQUENCY_OPTIONS
     return tuple((option, columns[0]) for option, columns in VEP_FREQUENCY_OPTIONS
                  if option in options and not present & set(columns))
 
