@@ -431,6 +431,25 @@ def test_snpeff_protein_contact_entries_are_not_transcripts(tmp_path):
         "dropped", "mane_select", "synonymous_variant")
 
 
+def test_snpeff_nextprot_sequence_features_are_not_the_transcripts_consequence(tmp_path):
+    """snpEff's human databases add NextProt features as `sequence_feature` entries, LOW or MODERATE, under the
+    transcript's own id with Feature_Type naming the feature (real snpEff output in Hartwig's tests:
+    `T|sequence_feature|MODERATE|SPATA19|...|modified-residue:Phosphoserine|ENST00000299140|...` next to the
+    transcript's `splice_region_variant&synonymous_variant|LOW`). Before: with the MANE list, a synonymous
+    variant's MANE tier held both and the MODERATE feature decided: kept as MODERATE."""
+    ann = ("A|sequence_feature|MODERATE|PRF1|ENSG00000180644|modified-residue:Phosphoserine|ENST00000441259.2|"
+           "protein_coding|3/3|c.1383C>T||||||,"
+           "A|sequence_feature|LOW|PRF1|ENSG00000180644|topological_domain:Extracellular|ENST00000441259.2|"
+           "protein_coding|3/3|c.1383C>T||||||,"
+           "A|synonymous_variant|LOW|PRF1|ENSG00000180644|transcript|ENST00000441259.2|"
+           "protein_coding|3/3|c.1383C>T|p.Leu461Leu|1500/2500|1383/1668|461/555||")
+    out = run(tmp_path, snpeff_vcf(tmp_path / "nextprot.vcf", SNPEFF_52, ann))
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["summary_basis"], row["consequence"], row["impact"]) == (
+        "dropped", "mane_select", "synonymous_variant", "LOW")
+    assert "does not know" not in _screen_warnings(out)
+
+
 def test_snpeff_protein_contact_under_the_transcript_itself_is_not_its_consequence():
     """Older snpEff (geneimpacts' test data) wrote protein_protein_contact HIGH with Feature_Type transcript and
     the transcript's own id: before, in the MANE tier it outranked the transcript's real (LOW) entry."""

@@ -204,9 +204,11 @@ REQUIRED_ANN_FIELDS: Tuple[str, ...] = (
 # entries of Feature_Type `interaction` (Feature_ID `4Y1T:A_461-A_480:ENST...`), for any change at a contact
 # residue, synonymous ones included: a protein-structure annotation with no Ensembl/VEP equivalent, never the
 # transcript consequence the rules judge. Older snpEff wrote `protein_protein_contact` under the transcript
-# itself (Feature_Type `transcript`): an entry whose only terms are these is dropped too.
+# itself (Feature_Type `transcript`), and NextProt features are `sequence_feature` entries (LOW or MODERATE)
+# under the transcript's own id, Feature_Type naming the feature (`modified-residue:Phosphoserine`): an entry
+# whose only terms are these is dropped too.
 _NON_TRANSCRIPT_FEATURES = frozenset({"regulatoryfeature", "motiffeature", "motif", "interaction"})
-_PROTEIN_STRUCTURE_TERMS = frozenset({"structural_interaction_variant", "protein_protein_contact"})
+_PROTEIN_FEATURE_TERMS = frozenset({"structural_interaction_variant", "protein_protein_contact", "sequence_feature"})
 
 # snpEff Rank is an exon or an intron number; it is an intron when the terms say so.
 _INTRONIC_TERMS = frozenset({
@@ -1267,7 +1269,7 @@ def _snpeff_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[T
         return None
     transcript_id = _get(parts, i_feature)
     terms = _terms(_get(parts, i_annotation))
-    if terms and _PROTEIN_STRUCTURE_TERMS.issuperset(terms):
+    if terms and _PROTEIN_FEATURE_TERMS.issuperset(terms):
         return None
     rank = _get(parts, i_rank)
     exon = intron = None
