@@ -1164,13 +1164,21 @@ def untested_genes(data: ReportData) -> Optional[UntestedGenes]:
                          [row for row in rows if row["status"] == NOT_CALLABLE])
 
 
-def untested_genes_part(data: ReportData) -> Html:
+def untested_genes_part(data: ReportData, brief: bool = False) -> Html:
     """The panel genes the gene-level sections have no row for, and why: a screened gene where nobody carries a
-    kept variant (0 of n in both groups, which is a result) is not a gene nobody looked at (which is not)."""
+    kept variant (0 of n in both groups, which is a result) is not a gene nobody looked at (which is not).
+    ``brief``: one sentence naming them, pointing to section 6 (sections 5 and 7)."""
     genes = untested_genes(data)
     if genes is None:
         return tag("p", "Panel genes without any kept variant are not listed (the report was not given the panel's "
                         "gene list, panel_callability.tsv).")
+    if brief:
+        groups = [f"screened, no carrier in any sample: {', '.join(row['gene'] for row in genes.screened)}"
+                  if genes.screened else "",
+                  f"not assessed in this run: {', '.join(row['gene'] for row in genes.not_assessed)}"
+                  if genes.not_assessed else ""]
+        named = "; ".join(group for group in groups if group)
+        return tag("p", f"Panel genes with no test ({named}): see section 6.") if named else Html("")
     n_cases = sum(group == "case" for group in data.samples.values())
     n_controls = len(data.samples) - n_cases
     parts = []
@@ -1638,7 +1646,7 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
     if forest.not_estimable:
         parts.append(tag("p", "Odds ratio not estimable (a group without carriers, or with carriers only; not "
                               "evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
-    parts.append(untested_genes_part(data))
+    parts.append(untested_genes_part(data, brief=True))
     return section("forest", "5. Gene-level odds ratios", lead, *parts)
 
 
@@ -1771,7 +1779,7 @@ def power_section(data: ReportData) -> Html:
         tag("h3", "Per gene (carrier = at least one kept variant)"),
         bullet_list(power_sentence(row) for row in genes) if genes else tag("p", "No gene was tested."),
         power_table(data, "gene"),
-        untested_genes_part(data),
+        untested_genes_part(data, brief=True),
         tag("h3", "Per variant"),
         power_table(data, "variant"),
         tag("p", "The same numbers for the biallelic tests are in cohort/power.tsv."),
