@@ -300,6 +300,16 @@ CATALOGUE: List[BadInput] = [
     BadInput("samplesheet_without_fastq_2_column", "check", "check_samplesheet.py",
              lambda t: [str(samplesheet(t, [r.rsplit(",", 1)[0] for r in two_samples(t)], header="sample,group,fastq_1"))],
              ["missing column(s) fastq_2; single-end reads are not supported"]),
+    # ---- round 2: whitelist rows not as the normalised VCF writes them (they matched no record)
+    BadInput("whitelist_row_not_trimmed", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("\tchr10\t70600631\tG\tA\t",
+                                                                                  "\tchr10\t70600631\tGC\tAC\t", 1))),
+             ["risk_factors.tsv:2: ref/alt: chr10:70600631 GC>AC is not trimmed: REF and ALT share bases a normalised "
+              "record leaves out (it is 70600631 G>A)", "bcftools norm -f GRCh38.fa"]),
+    BadInput("whitelist_indel_shifted_right", "check", "check_inputs.py",
+             lambda t: panel_args(copy_panel(t, edit_whitelist=lambda s: s.replace("\tchr10\t70600631\tG\tA\t",
+                                                                                  "\tchr10\t70600631\tG\tGG\t", 1))),
+             ["chr10:70600631 G>GG is not left-aligned: REF and ALT end in the same base"]),
     # ---- silent 2: damaged FASTQ (the step before FastQC and alignment)
     BadInput("fastq_truncated_gzip", "check", "check_fastq.py",
              lambda t: damaged_pair(t, lambda data: data[: len(data) // 2]),
@@ -726,7 +736,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 84  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 86  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

@@ -835,6 +835,24 @@ def _header_hint(regions_so_far: Sequence[Region], cols: Sequence[str]) -> str:
     return (" This line looks like a column header: a BED file has none. Delete the line or start it with '#'.")
 
 
+def _not_normalised(pos: int, ref: str, alt: str) -> Optional[str]:
+    """Why a REF/ALT pair is not as ``bcftools norm`` writes it (trimmed, left-aligned), or None."""
+    if len(ref) == 1 and len(alt) == 1:
+        return None
+    if ref[-1] == alt[-1] or (len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]):
+        trimmed_ref, trimmed_alt, trimmed_pos = ref, alt, pos
+        while len(trimmed_ref) > 1 and len(trimmed_alt) > 1 and trimmed_ref[-1] == trimmed_alt[-1]:
+            trimmed_ref, trimmed_alt = trimmed_ref[:-1], trimmed_alt[:-1]
+        while len(trimmed_ref) > 1 and len(trimmed_alt) > 1 and trimmed_ref[0] == trimmed_alt[0]:
+            trimmed_ref, trimmed_alt, trimmed_pos = trimmed_ref[1:], trimmed_alt[1:], trimmed_pos + 1
+        if trimmed_ref[-1] != trimmed_alt[-1]:
+            return (f"is not trimmed: REF and ALT share bases a normalised record leaves out (it is "
+                    f"{trimmed_pos} {trimmed_ref}>{trimmed_alt})")
+        return ("is not left-aligned: REF and ALT end in the same base, so the insertion or deletion can be "
+                "shifted left (VCF records are left-aligned; HGVS shifts 3')")
+    return None
+
+
 def load_regions(path: PathLike) -> RegionIndex:
     """Read and validate a BED file (plain or gz). Errors name the file, line and column."""
     path = Path(path)
@@ -978,6 +996,13 @@ def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFac
                                      "Use one upper-case VCF ALT allele per row (no symbolic or multi-allelic alts).")
             if ref == alt:
                 raise UserInputError(path, line_no, "alt", "alt equals ref", "Give the variant allele.")
+            problem = _not_normalised(pos, ref, alt)
+            if problem:
+                # the called VCF is normalised (bcftools norm): such a row matches no record, and the common
+                # variant it should rescue is dropped
+                raise UserInputError(path, line_no, "ref/alt", f"{chrom}:{pos} {ref}>{alt} {problem}",
+                                     "Write the row as the normalised VCF record (bcftools norm -f GRCh38.fa writes "
+                                     "it): the pipeline's variants are normalised, so this row would match none.")
             factor = RiskFactor(row["gene"], build, chrom, pos, ref, alt, row["rsid"], row["transcript"], row["hgvsc"],
                                 row["hgvsp"], row["evidence"], row["reason"], line_no)
             site = (_strip_chr(chrom), pos, ref, alt)
