@@ -2011,3 +2011,12 @@ def test_panel_genes_without_any_test_are_named_screened_with_no_carrier_or_not_
                                                 "tests").split()))
     assert ("Panel genes without any kept variant are not listed (the report was not given the panel's gene list, "
             "panel_callability.tsv).") in plain
+
+
+def test_power_lead_sentence_is_complete(built):
+    """The power section's lead ended 'only large odds ratios can be.' (a clause cut short), and said so whatever
+    the cohort's size; it now names the level and says what holds for a small cohort."""
+    _, _, page = built
+    lead = html.unescape(re.search(r'<section id="power">.*?<p class="lead">(.*?)</p>', page, re.S).group(1))
+    assert lead.endswith("(tested at \u03b1 = 0.05); a small cohort can detect only large odds ratios.")
+    assert "can be." not in lead

@@ -1786,8 +1786,8 @@ def power_section(data: ReportData) -> Html:
     ]
     return section("power", "7. What the comparisons could detect (power)",
                    f"How large a difference could this cohort have found? A result that is not significant only "
-                   f"reassures when the study could have detected the effect; at {alpha_words}, with this many "
-                   f"patients, only large odds ratios can be.", *parts)
+                   f"reassures when the study could have detected the effect (tested at {alpha_words}); a small "
+                   f"cohort can detect only large odds ratios.", *parts)
 
 
 def power_methods_sentence(data: ReportData) -> str:
