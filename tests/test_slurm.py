@@ -311,3 +311,21 @@ def test_cluster_script_needs_debian_or_ubuntu(tmp_path):
                             capture_output=True, text=True,
                             env=dict(os.environ, HLHSCREEN_OS_RELEASE=str(tmp_path / "os-release")))
     assert status.stdout.strip().endswith("accepted"), status.stdout + status.stderr
+
+
+@pytest.mark.pipeline
+def test_caps_of_a_site_config_above_the_largest_node_are_warned_about_at_start(tmp_path):
+    """A -c config's caps win over the profile's: above the node, a job asking for more CPUs pends for
+    ever with no error (squeue reason PartitionConfig, seen on the one-node cluster), so the start says so.
+    The run stops at the parameter check (no --input): nothing is submitted."""
+    env = fake_sinfo(tmp_path, CLUSTER_LISTING)
+    (tmp_path / "big.config").write_text("process.resourceLimits = [cpus: 64, memory: 500.GB, time: 24.h]\n")
+    result = run_nextflow(tmp_path, "-profile", "slurm", "-c", "big.config", "--outdir", "results", env=env,
+                          check=False)
+    assert result.returncode != 0
+    assert ("process.resourceLimits is above the largest node of the default partition: cpus 64 (the node has 16), "
+            "memory 500 GB (the node has 64000 MB)") in result.stdout, result.stdout[-2000:]
+    (tmp_path / "fits.config").write_text("process.resourceLimits = [cpus: 16, memory: 60.GB, time: 24.h]\n")
+    fits = run_nextflow(tmp_path, "-profile", "slurm", "-c", "fits.config", "--outdir", "results", env=env,
+                        check=False)
+    assert "above the largest node" not in fits.stdout

@@ -594,8 +594,54 @@ ${rows.readLines().collect { '    ' + it }.join('\n')}
 """
 }
 
+// -profile slurm caps every request at the largest node of the jobs' partitions (conf/slurm.config). Caps
+// of a -c config are read after the profile and win: above that node, a task asking for more CPUs than
+// the node has waits in the queue for ever (squeue reason PartitionConfig, no error anywhere) and one
+// asking for more memory is refused at submission. Said at start, with the node's size.
+def checkSlurmCaps() {
+    def config = workflow.session.config
+    def limits = config.navigate('process.resourceLimits')
+    if (config.navigate('process.executor') != 'slurm' || !(limits instanceof Map)) {
+        return
+    }
+    def queue = config.navigate('process.queue')
+    def command = ['bash', "${projectDir}/bin/slurm_node_caps.sh".toString()]
+    if (queue instanceof CharSequence && queue) {
+        command << queue.toString()
+    }
+    def out = new StringBuilder()
+    def err = new StringBuilder()
+    def node = null
+    try {
+        def proc = command.execute()
+        proc.consumeProcessOutput(out, err)
+        proc.waitForOrKill(60000)
+        node = proc.exitValue() == 0 ? out.toString().trim().tokenize(' ') : null
+    } catch (Exception e) {
+        node = null  // the profile has warned that SLURM could not be asked
+    }
+    if (node == null || node.size() != 3) {
+        return
+    }
+    def over = []
+    if (limits.cpus != null && (limits.cpus as int) > (node[0] as int)) {
+        over << "cpus ${limits.cpus} (the node has ${node[0]})"
+    }
+    if (limits.memory != null && new nextflow.util.MemoryUnit(limits.memory.toString()).toMega() > (node[1] as long)) {
+        over << "memory ${limits.memory} (the node has ${node[1]} MB)"
+    }
+    if (over) {
+        def where = queue ? "partition(s) ${queue}" : 'the default partition'
+        log.warn "process.resourceLimits is above the largest node of ${where}: ${over.join(', ')}. A task asking " +
+            "for more CPUs than that node has waits in the queue for ever (squeue reason PartitionConfig, no error), " +
+            "one asking for more memory is refused at submission. Lower the caps in your -c config to the node's " +
+            "size (docs/usage.md, Running on a SLURM cluster)."
+    }
+}
+
 workflow PIPELINE_INITIALISATION {
     main:
+    checkSlurmCaps()
     validateParameters("${projectDir}/nextflow_schema.json")
     def laneRows = validatedLanes(file(params.input, checkIfExists: true))
     checkInputs()
