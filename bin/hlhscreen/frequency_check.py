@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from .annotation import VariantRecord, contig_aliases
+from .vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
 
@@ -90,16 +91,6 @@ _REACH = 50
 class Listing:
     has_af: bool        # INFO/AF gives a value for the allele (AF=. where gnomAD called no genotype: none)
     multiallelic: bool  # the record has more than one ALT
-
-
-def minimal_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
-    """The allele trimmed of the bases REF and ALT share at the end, then at the start (one base
-    kept), as bcftools norm writes a split record: AT>GT is A>G, CTT>CT is CT>C."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, pos = ref[1:], alt[1:], pos + 1
-    return pos, ref, alt
 
 
 def _has_af(info: str, index: int, n_alts: int) -> bool:

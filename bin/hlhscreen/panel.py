@@ -41,6 +41,7 @@ from hlhscreen.gtf import (
     CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
     other_assembly_accession,
 )
+from hlhscreen.vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
 
@@ -840,11 +841,7 @@ def _not_normalised(pos: int, ref: str, alt: str) -> Optional[str]:
     if len(ref) == 1 and len(alt) == 1:
         return None
     if ref[-1] == alt[-1] or (len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]):
-        trimmed_ref, trimmed_alt, trimmed_pos = ref, alt, pos
-        while len(trimmed_ref) > 1 and len(trimmed_alt) > 1 and trimmed_ref[-1] == trimmed_alt[-1]:
-            trimmed_ref, trimmed_alt = trimmed_ref[:-1], trimmed_alt[:-1]
-        while len(trimmed_ref) > 1 and len(trimmed_alt) > 1 and trimmed_ref[0] == trimmed_alt[0]:
-            trimmed_ref, trimmed_alt, trimmed_pos = trimmed_ref[1:], trimmed_alt[1:], trimmed_pos + 1
+        trimmed_pos, trimmed_ref, trimmed_alt = minimal_allele(pos, ref, alt)
         if trimmed_ref[-1] != trimmed_alt[-1]:
             return (f"is not trimmed: REF and ALT share bases a normalised record leaves out (it is "
                     f"{trimmed_pos} {trimmed_ref}>{trimmed_alt})")

@@ -125,3 +125,13 @@ def split_gt(gt: str) -> Genotype:
 def is_missing_allele(allele: str) -> bool:
     """An allele field that is not called (``.``, or empty in a truncated GT)."""
     return allele in (".", "")
+
+
+def minimal_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
+    """The allele trimmed of the bases REF and ALT share at the end, then at the start (one base
+    kept), as bcftools norm writes a split record: AT>GT is A>G, CTT>CT is CT>C."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
