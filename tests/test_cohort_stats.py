@@ -340,6 +340,7 @@ CARRIER_ERRORS = [
     ("duplicate row", lambda l: l[:2] + l[1:2] + l[3:], 3, "sample"),
     ("missing sample row", lambda l: l[:2] + l[3:], 2, "sample"),
     ("field count", lambda l: l[:4] + [l[4] + "\textra"] + l[5:], 5, "-"),
+    ("gene differs between rows of a variant", lambda l: _replace_line(l, 4, 3, "UNC13D"), 5, "gene"),
 ]
 
 

@@ -211,6 +211,7 @@ def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLik
     """``carriers.tsv``; every variant must have exactly one row per sample."""
     calls: List[Call] = []
     seen: Dict[str, Dict[str, int]] = {}
+    genes: Dict[str, Tuple[str, int]] = {}  # variant -> (gene, line) of its first row
     for line, row in read_tsv(path, CARRIERS_COLUMNS, "--carriers"):
         sample, group = row["sample"], row["group"]
         check_sample(path, line, sample, group, samples, samples_path)
@@ -223,6 +224,12 @@ def read_calls(path: PathLike, samples: Mapping[str, str], samples_path: PathLik
         if sample in rows:
             raise UserInputError(path, line, "sample", f"second row for sample '{sample}' at variant '{variant_id}' "
                                  f"(first on line {rows[sample]})", DUPLICATE_FIX)
+        first = genes.setdefault(variant_id, (row["gene"], line))
+        if row["gene"] != first[0]:
+            # the variant test would count it under one gene, the gene tests under two
+            raise UserInputError(path, line, "gene", f"variant '{variant_id}' is in gene '{row['gene']}' here but in "
+                                 f"'{first[0]}' on line {first[1]}", "Use the carriers.tsv SCREEN wrote: every row of "
+                                 "a variant names the same gene.")
         rows[sample] = line
         calls.append(Call(*map(_shared, (sample, group, variant_id, row["gene"], optional_text(row["hgvsc"]),
                                           optional_text(row["hgvsp"]), row["genotype"], state,
