@@ -540,6 +540,10 @@ CATALOGUE: List[BadInput] = [
     BadInput("pipeline_gnomad_ensembl_contig_names", "pipeline", "nextflow",
              lambda t: ["--gnomad_vcf", str(renamed_gnomad(t))],
              ["Input check failed; nothing was run.", "gnomAD names contigs differently from the reference"]),
+    # the offline annotator (the test profile's) passes --gnomad-exact-records to the start-up check
+    BadInput("pipeline_gnomad_multiallelic_records", "pipeline", "nextflow",
+             lambda t: ["--gnomad_vcf", str(edited_gnomad(t, merge_two_alts))],
+             ["Input check failed; nothing was run.", "a multi-allelic record (chr10:70598411 G>A,C)"]),
     BadInput("pipeline_late_checks_all_at_start", "pipeline", "nextflow",
              lambda t: ["--panel", str(copy_panel(t, edit_regions=start_after_end,
                                                   edit_whitelist=lambda s: s.replace("\tG\tA\t", "\tG\tZ\t", 1))),
@@ -736,7 +740,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 86  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 87  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():
