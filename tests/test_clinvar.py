@@ -325,7 +325,7 @@ def test_a_piece_of_an_mnv_clinvar_lists_says_so(tmp_path):
     ((100, "ACTG", "AG"), (100, "ACT", "A")), ((100, "C", "T"), (100, "C", "T")),
 ])
 def test_trimmed_allele_is_clinvars_spelling(allele, trimmed):
-    assert clinvar.trimmed_allele(*allele) == trimmed
+    assert clinvar.minimal_allele(*allele) == trimmed
 
 
 def test_best_entry_prefers_review_then_lowest_id():

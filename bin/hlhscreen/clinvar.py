@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import UserInputError
+from .vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
 
@@ -389,16 +390,6 @@ def clnsig_column(entry: ClinvarEntry) -> str:
     return entry.clnsig or NO_GERMLINE_CLASSIFICATION
 
 
-def trimmed_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
-    """An allele without the bases REF and ALT share at their ends (one anchor base kept for an
-    indel), as ClinVar writes it: FreeBayes' ``TCAG>TTGG`` at 100 is ``CA>TG`` at 101."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, pos = ref[1:], alt[1:], pos + 1
-    return pos, ref, alt
-
-
 def original_alleles(old_rec: str, pos: int, ref: str, alt: str) -> List[Tuple[int, str, str]]:
     """The alleles (trimmed) of the record an atomised record came from (``bcftools norm
     --old-rec-tag``: ``CHR|POS|REF|ALT|IDX``) that are longer than the record itself: the MNV or
@@ -411,11 +402,11 @@ def original_alleles(old_rec: str, pos: int, ref: str, alt: str) -> List[Tuple[i
     if len(parts) != 4 or not parts[1].isdigit():
         return []
     alts = parts[3].split(",")
-    own = trimmed_allele(pos, ref.upper(), alt.upper())
+    own = minimal_allele(pos, ref.upper(), alt.upper())
     out = []
     for index in found.alt_indexes:
         if 1 <= index <= len(alts) and alts[index - 1] not in (".", "*") and not alts[index - 1].startswith("<"):
-            allele = trimmed_allele(int(parts[1]), parts[2].upper(), alts[index - 1].upper())
+            allele = minimal_allele(int(parts[1]), parts[2].upper(), alts[index - 1].upper())
             if allele != own:
                 out.append(allele)
     return out

@@ -129,7 +129,8 @@ def is_missing_allele(allele: str) -> bool:
 
 def minimal_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
     """The allele trimmed of the bases REF and ALT share at the end, then at the start (one base
-    kept), as bcftools norm writes a split record: AT>GT is A>G, CTT>CT is CT>C."""
+    kept), as bcftools norm writes a split record and ClinVar writes its alleles: AT>GT is A>G,
+    CTT>CT is CT>C, FreeBayes' TCAG>TTGG at 100 is CA>TG at 101."""
     while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
         ref, alt = ref[:-1], alt[:-1]
     while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
