@@ -39,6 +39,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--harmonise-contigs", action="store_true")
     parser.add_argument("--aligner", default="bwa-mem2", choices=["bwa", "bwa-mem2"])
     parser.add_argument("--aligner-index", help="prebuilt index folder of --aligner (--bwa_index / --bwamem2_index)")
+    parser.add_argument("--vep-cache", help="VEP cache folder (--vep_cache)")
+    parser.add_argument("--vep-species", default="homo_sapiens")
+    parser.add_argument("--vep-cache-version", default="113")
+    parser.add_argument("--vep-assembly", default="GRCh38")
     args = parser.parse_args(argv)
     if (args.regions is None) != (args.targets is None):
         parser.error("give --regions and --targets together")
@@ -50,6 +54,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         gnomad_exact_records=args.gnomad_exact_records,
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
         clinvar_vcf=args.clinvar_vcf, aligner=args.aligner, aligner_index=args.aligner_index,
+        vep_cache=args.vep_cache, vep_species=args.vep_species, vep_cache_version=args.vep_cache_version,
+        vep_assembly=args.vep_assembly,
     ))
     for warning in report.warnings:
         print(f"WARNING {warning}", file=sys.stderr)

@@ -126,3 +126,58 @@ def test_the_samplesheet_check_needs_only_the_standard_library_too(tmp_path):
                              "--out", str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert out.read_text().startswith("[")
+
+
+# --vep_cache: VEP reads <cache>/<species>/<version>_<assembly>/; before, a wrong folder stopped the run
+# only when VEP started, after alignment and calling.
+
+def vep_cache(root: Path, *versions: str) -> Path:
+    for version in versions:
+        (root / version).mkdir(parents=True)
+        (root / version / "info.txt").write_text("species\thomo_sapiens\n")
+    return root
+
+
+def vep_errors(cache: Path, **settings) -> list:
+    from hlhscreen.startup import check_vep_cache
+
+    try:
+        check_vep_cache(cache, settings.get("species", "homo_sapiens"), settings.get("version", "113"),
+                        settings.get("assembly", "GRCh38"))
+    except Exception as err:  # noqa: BLE001 - the message is what is tested
+        return [str(err)]
+    return []
+
+
+def test_a_vep_cache_of_the_release_and_assembly_asked_for_is_accepted(tmp_path):
+    assert vep_errors(vep_cache(tmp_path / "vep", "homo_sapiens/113_GRCh38")) == []
+    assert vep_errors(vep_cache(tmp_path / "vep2", "homo_sapiens_refseq/113_GRCh38"), species="homo_sapiens_refseq") == []
+
+
+def test_a_vep_cache_of_another_release_assembly_or_flavour_is_named_with_what_it_holds(tmp_path):
+    cache = vep_cache(tmp_path / "vep", "homo_sapiens/112_GRCh38", "homo_sapiens_merged/113_GRCh38",
+                      "homo_sapiens/113_GRCh37")
+    errors = vep_errors(cache)
+    assert errors == [f"ERROR {cache}: --vep_cache: no VEP cache homo_sapiens/113_GRCh38 with its info.txt "
+                      "(--vep_species homo_sapiens, --vep_cache_version 113, --vep_assembly GRCh38); it holds "
+                      "homo_sapiens/112_GRCh38, homo_sapiens/113_GRCh37, homo_sapiens_merged/113_GRCh38. Give the "
+                      "folder into which homo_sapiens_vep_113_GRCh38.tar.gz was unpacked, or set "
+                      "--vep_species/--vep_cache_version/--vep_assembly to the cache it holds (a RefSeq or merged "
+                      "cache is homo_sapiens_refseq/homo_sapiens_merged)."]
+
+
+def test_a_vep_cache_given_one_level_too_deep_or_empty_is_named(tmp_path):
+    cache = vep_cache(tmp_path / "vep", "homo_sapiens/113_GRCh38")
+    assert "looks like a folder inside the cache: give the folder that holds homo_sapiens/" in vep_errors(cache / "homo_sapiens")[0]
+    (tmp_path / "empty").mkdir()
+    assert "it holds no <species>/<version>_<assembly> folder" in vep_errors(tmp_path / "empty")[0]
+    half = tmp_path / "half/homo_sapiens/113_GRCh38"
+    half.mkdir(parents=True)  # unpacking stopped before info.txt
+    assert "no VEP cache homo_sapiens/113_GRCh38 with its info.txt" in vep_errors(tmp_path / "half")[0]
+
+
+def test_check_inputs_cli_checks_the_vep_cache(tmp_path):
+    (tmp_path / "vep").mkdir()
+    result = subprocess.run(["python3", str(BIN / "check_inputs.py"), "--vep-cache", str(tmp_path / "vep"),
+                             "--vep-cache-version", "112"], capture_output=True, text=True)
+    assert result.returncode == 2 and "--vep_cache: no VEP cache homo_sapiens/112_GRCh38" in result.stderr

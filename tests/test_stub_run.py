@@ -98,9 +98,24 @@ def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
     assert not list((tmp_path / "work").rglob("*.snpeff.vcf")), "the offline annotator must not run in vep mode"
 
 
+def test_a_vep_cache_of_another_release_stops_the_run_before_any_task(tmp_path):
+    """VEP itself would stop only when it starts, after alignment and calling."""
+    cache = tmp_path / "vep_cache"
+    (cache / "homo_sapiens/112_GRCh38").mkdir(parents=True)
+    (cache / "homo_sapiens/112_GRCh38/info.txt").write_text("species\thomo_sapiens\n")
+    result = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", "--annotator", "vep",
+                          "--vep_cache", str(cache), check=False)
+    assert result.returncode != 0
+    assert "Input check failed; nothing was run." in result.stdout
+    assert "--vep_cache: no VEP cache homo_sapiens/113_GRCh38 with its info.txt" in result.stdout
+    assert "it holds homo_sapiens/112_GRCh38" in result.stdout
+    assert not list((tmp_path / "work").glob("??/*")) if (tmp_path / "work").exists() else True
+
+
 def test_stub_run_with_vep_cache_mode(tmp_path):
     cache = tmp_path / "vep_cache"
-    (cache / "homo_sapiens").mkdir(parents=True)
+    (cache / "homo_sapiens/113_GRCh38").mkdir(parents=True)
+    (cache / "homo_sapiens/113_GRCh38/info.txt").write_text("species\thomo_sapiens\nassembly\tGRCh38\n")
     stub_run(tmp_path, "--annotator", "vep", "--vep_cache", str(cache))
     vep = recorded(tmp_path, "cohort.vep.command.txt")
     for option in ("--offline --cache --dir_cache vep_cache", "--cache_version 113", "--species homo_sapiens",

@@ -46,7 +46,7 @@ from typing import Callable, Dict, List, Optional, Union
 from . import clinvar
 from .annotation import contig_aliases
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
-from .errors import UserInputError
+from .errors import UserInputError, first_few
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import check_fai_matches_fasta, check_index_matches
@@ -77,6 +77,10 @@ class StartupInputs:
     intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
     aligner: str = "bwa-mem2"
     aligner_index: Optional[PathLike] = None    # prebuilt --bwa_index / --bwamem2_index folder of the aligner
+    vep_cache: Optional[PathLike] = None        # --vep_cache folder (with --annotator vep)
+    vep_species: str = "homo_sapiens"
+    vep_cache_version: str = "113"
+    vep_assembly: str = "GRCh38"
 
 
 @dataclass
@@ -153,7 +157,33 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         report.attempt("gnomAD sites VCF", lambda: _check_gnomad(inputs, layout, placements, report))
     if inputs.clinvar_vcf is not None:
         report.attempt("ClinVar VCF", lambda: _check_clinvar(inputs.clinvar_vcf, layout, placements, report))
+    if inputs.vep_cache is not None:
+        report.attempt("--vep_cache", lambda: check_vep_cache(inputs.vep_cache, inputs.vep_species,
+                                                               inputs.vep_cache_version, inputs.vep_assembly))
     return report
+
+
+def check_vep_cache(folder: PathLike, species: str, version: str, assembly: str) -> None:
+    """VEP reads <folder>/<species>/<version>_<assembly>/ (with its info.txt) and stops only when it
+    starts, after alignment and calling (hours on real data): a folder one level too deep, a cache of
+    another release, assembly or flavour (homo_sapiens_refseq, _merged) is named here, with what it holds."""
+    folder = Path(folder)
+    wanted = f"{species}/{version}_{assembly}"
+    if (folder / species / f"{version}_{assembly}" / "info.txt").is_file():
+        return
+    if not folder.is_dir():
+        raise UserInputError(folder, None, "--vep_cache", "not a folder", "Give the VEP cache folder (VEP's --dir_cache).")
+    held = sorted(f"{s.name}/{v.name}" for s in folder.iterdir() if s.is_dir() for v in s.iterdir() if v.is_dir())
+    if folder.name in (species, f"{version}_{assembly}"):
+        hint = f"this looks like a folder inside the cache: give the folder that holds {species}/"
+    else:
+        hint = f"it holds {first_few(held)}" if held else "it holds no <species>/<version>_<assembly> folder"
+    raise UserInputError(folder, None, "--vep_cache",
+                         f"no VEP cache {wanted} with its info.txt (--vep_species {species}, --vep_cache_version "
+                         f"{version}, --vep_assembly {assembly}); {hint}",
+                         f"Give the folder into which {species}_vep_{version}_{assembly}.tar.gz was unpacked, or set "
+                         "--vep_species/--vep_cache_version/--vep_assembly to the cache it holds (a RefSeq or merged "
+                         "cache is homo_sapiens_refseq/homo_sapiens_merged).")
 
 
 def _plain_fasta_index(inputs: StartupInputs) -> Optional[Path]:

@@ -413,6 +413,12 @@ def checkInputs() {
     }
     if (params.annotator == 'vep' && params.vep_cache) {
         args << '--gnomad-optional'
+        // VEP reads <cache>/<species>/<version>_<assembly>: a wrong folder would stop VEP only after calling
+        def cache = launchHostPath(params.vep_cache)
+        if (cache != null) {
+            args += ['--vep-cache', cache, '--vep-species', params.vep_species.toString(),
+                     '--vep-cache-version', params.vep_cache_version.toString(), '--vep-assembly', params.vep_assembly.toString()]
+        }
     }
     if (params.annotator == 'offline') {
         // bcftools annotate matches whole gnomAD records: a multi-allelic one would attach to no variant
