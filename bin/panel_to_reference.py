@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from hlhscreen import callability as C
+from hlhscreen.assembly import check_panel_build
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.intervals import capture_error, place_intervals, restrict_to_capture
@@ -42,6 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     layout = C.reference_layout(None, args.fai, args.windows)
+    check_panel_build(args.regions, layout)
     regions = C.place_bed(args.regions, layout, args.harmonise_contigs)
     targets = C.place_bed(args.targets, layout, args.harmonise_contigs)
     if args.fasta is not None:

@@ -330,3 +330,27 @@ def test_the_grch37_length_table_agrees_with_the_real_hg19_chr20():
     from hlhscreen.fai import contig_lengths
 
     assert assembly_of_lengths(dict(contig_lengths(REALDATA_HG19_FAI))) == ("GRCh37", "chr20 is 63,025,520 bp")
+
+
+def test_the_grch38_panel_on_a_grch37_reference_is_refused(tmp_path):
+    """An hg19 FASTA with the (GRCh38) panel: the regions lie within the hg19 contigs and were placed,
+    called and screened at other bases; only the gnomAD length check said anything, and without gnomAD
+    (REST annotation, --skip_screening) nothing did."""
+    from hlhscreen.startup import StartupInputs, check_inputs
+
+    grch37_fai = fai(tmp_path, GRCH37)
+    result = subprocess.run([sys.executable, str(REPO / "bin" / "panel_to_reference.py"), "--regions",
+                             str(PANEL / "regions.bed"), "--targets", str(PANEL / "targets.bed"),
+                             "--fai", str(grch37_fai), "--outdir", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ERROR {PANEL / 'regions.bed'}: genome-build: the panel is GRCh38 but the reference "
+                                    f"{grch37_fai} is GRCh37 (chr1 is 249,250,621 bp)")
+    assert not (tmp_path / "out/regions.reference.bed").exists()
+    reference = tmp_path / "ref.fa.gz"  # gzipped: its .fai is not compared with it at start
+    reference.write_bytes(gzip.compress(b">chr1\nACGT\n"))
+    report = check_inputs(StartupInputs(fasta=reference, fasta_fai=grch37_fai, regions=PANEL / "regions.bed",
+                                        targets=PANEL / "targets.bed"))
+    assert [e.field for e in report.errors] == ["genome-build"]
+    grch38 = check_inputs(StartupInputs(fasta=reference, fasta_fai=fai(tmp_path, GRCH38), regions=PANEL / "regions.bed",
+                                        targets=PANEL / "targets.bed"))
+    assert not grch38.errors

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+from .errors import UserInputError
 from .files import PathLike, open_text
 
 GRCH38 = "GRCh38"
@@ -62,6 +63,27 @@ def assembly_of_lengths(lengths: Dict[str, int]) -> Optional[Tuple[str, str]]:
     if len(found) != 1:
         return None  # no primary chromosome (windows of a few kb, a synthetic genome), or a mixture
     return next(iter(found.items()))
+
+
+def reference_assembly(layout) -> Optional[Tuple[str, str]]:
+    """The assembly of a :class:`hlhscreen.callability.ReferenceLayout` from its chromosome lengths (a
+    windows reference: the GRCh38 ones its table names), with the evidence; None when nothing tells."""
+    if layout.windows is not None:
+        return assembly_of_lengths({w.chrom: w.chrom_length for w in layout.windows.values()})
+    return assembly_of_lengths({name: length for name, length in layout.contigs.items() if length is not None})
+
+
+def check_panel_build(regions: PathLike, layout) -> None:
+    """Panels are GRCh38 (build_panel.py refuses other GTFs): on a reference of another build (an hg19
+    FASTA) most panel regions still lie within the contigs and would be called and screened at other
+    bases. Without a gnomAD file (REST annotation, --skip_screening) nothing else would say so."""
+    reference = reference_assembly(layout)
+    if reference is not None and reference[0] != GRCH38:
+        raise UserInputError(regions, None, "genome-build",
+                             f"the panel is {GRCH38} but the reference {layout.source} is {reference[0]} ({reference[1]}): "
+                             "panel regions would be called and screened at other bases",
+                             "Give a GRCh38 reference; for a validation on another build use --skip_screening with "
+                             "--intervals (no panel).")
 
 
 def named_assembly(text: str) -> Optional[Tuple[str, str]]:

@@ -22,7 +22,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Dict, IO, List, Optional, Sequence, Tuple
 
-from .assembly import assembly_of_lengths, bed_build_problem
+from .assembly import bed_build_problem, reference_assembly
 from .callability import NOT_CALLABLE, GeneCallability, Placement, ReferenceLayout, place_bed
 from .errors import UserInputError
 from .files import PathLike
@@ -61,14 +61,6 @@ def merge_pieces(pieces: List[Piece], order: Dict[str, int]) -> List[Piece]:
         else:
             merged.append((contig, start, end))
     return merged
-
-
-def reference_assembly(layout: ReferenceLayout) -> Optional[Tuple[str, str]]:
-    """The reference's assembly from its chromosome lengths (a windows reference: the GRCh38 ones its
-    table names), with the evidence; None when no primary chromosome tells."""
-    if layout.windows is not None:
-        return assembly_of_lengths({w.chrom: w.chrom_length for w in layout.windows.values()})
-    return assembly_of_lengths({name: length for name, length in layout.contigs.items() if length is not None})
 
 
 def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> PlacedIntervals:

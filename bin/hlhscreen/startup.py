@@ -45,6 +45,7 @@ from typing import Callable, Dict, List, Optional, Union
 
 from . import clinvar
 from .annotation import contig_aliases
+from .assembly import check_panel_build
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .errors import UserInputError, first_few
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
@@ -117,6 +118,7 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         report.attempt("panel regions", lambda: load_panel_regions(inputs.regions))
         report.attempt("panel targets", lambda: load_regions(inputs.targets))
     elif inputs.regions is not None:
+        report.attempt("panel build", lambda: check_panel_build(inputs.regions, layout))
         placements = report.attempt("panel regions", lambda: _place_regions(inputs, layout))
         report.attempt("panel targets", lambda: place_bed(inputs.targets, layout, inputs.harmonise_contigs))
         if placements is not None:
