@@ -130,3 +130,15 @@ def test_a_remote_reference_index_and_gnomad_file_are_checked_in_the_run(server,
             "the called VCF") in output, output[-3000:]
     assert "/ref/gnomad.hg19.vcf.gz.tbi" in requested(log)
     assert not (tmp_path / "results/screen").exists()
+
+
+def test_a_remote_aligner_index_folder_over_http_is_refused_with_the_reason(server, tmp_path):
+    """An https:// folder cannot be listed: before, the message said the folder held no index."""
+    url, root, _ = server
+    (root / "bwa_index").mkdir(exist_ok=True)
+    (root / "bwa_index/ref.amb").write_text("")
+    result = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--bwa_index", f"{url}/bwa_index",
+                          "--outdir", "results", check=False)
+    assert result.returncode != 0
+    assert f"{url}/bwa_index: no aligner index (<name>.amb) in this folder; a http:// folder cannot be listed" in (
+        result.stdout + result.stderr)

@@ -25,7 +25,11 @@ def alignerIndexFiles(String folder) {
     def dir = file(folder, checkIfExists: true)
     def amb = dir.listFiles().find { it.name.endsWith('.amb') }
     if (amb == null) {
-        error("${folder}: no aligner index (<name>.amb) in this folder")
+        // http(s)/ftp folders cannot be listed (no directory listing in the protocol): the index may be there
+        def remote = dir.scheme in ['http', 'https', 'ftp'] ?
+            "; a ${dir.scheme}:// folder cannot be listed: give a local or cloud-storage (s3://, gs://, az://) folder, " +
+            "or leave the parameter out and the pipeline builds the index" : ''
+        error("${folder}: no aligner index (<name>.amb) in this folder${remote}")
     }
     def prefix = amb.name[0..-5]
     return dir.listFiles().findAll { it.name.startsWith("${prefix}.") && !it.isDirectory() }.sort { it.name }
