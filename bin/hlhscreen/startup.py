@@ -118,7 +118,6 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         report.attempt("panel regions", lambda: load_panel_regions(inputs.regions))
         report.attempt("panel targets", lambda: load_regions(inputs.targets))
     elif inputs.regions is not None:
-        report.attempt("panel build", lambda: check_panel_build(inputs.regions, layout))
         placements = report.attempt("panel regions", lambda: _place_regions(inputs, layout))
         report.attempt("panel targets", lambda: place_bed(inputs.targets, layout, inputs.harmonise_contigs))
         if placements is not None:
@@ -210,6 +209,7 @@ def _check_capture_covers_panel(intervals: PathLike, placements: List[Placement]
 
 
 def _place_regions(inputs: StartupInputs, layout: ReferenceLayout) -> List[Placement]:
+    check_panel_build(inputs.regions, layout)  # a GRCh38 panel on an hg19 FASTA would place, at other bases
     load_panel_regions(inputs.regions)  # every interval named with its gene, as SCREEN requires
     return place_bed(inputs.regions, layout, inputs.harmonise_contigs)
 
