@@ -165,6 +165,13 @@ def test_bad_sample_names(tmp_path, reads, name):
     assert f"samplesheet.csv:2: sample: invalid sample name {name!r}" in message
 
 
+@pytest.mark.parametrize("name", ["NA", "na", "NaN", "NULL"])
+def test_sample_names_read_as_missing_values_are_refused(tmp_path, reads, name):
+    """A sample named NA is 'no value' in carriers.tsv/gene_status.tsv and to R and pandas readers."""
+    message = error_of(sheet(tmp_path, f"{name},case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: sample: the sample name {name!r} is the missing-value marker" in message
+
+
 def test_wrong_number_of_fields(tmp_path, reads):
     message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz,x", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
     assert "samplesheet.csv:2: row: 5 fields, expected 4" in message

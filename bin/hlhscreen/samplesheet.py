@@ -24,6 +24,8 @@ GROUPS = ("case", "control")
 SEXES = ("male", "female", "unknown")
 _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_SAMPLE_NAME = 128
+# names that tables and their readers take for a missing value (NA in our TSVs; R and pandas also NAN, NULL)
+MISSING_VALUE_NAMES = frozenset({"NA", "NAN", "NULL", "NONE"})
 # Characters a FASTQ *file name* may hold. Tasks see each FASTQ under its own name (folders do not
 # matter: Nextflow links the file into the task folder), and tool command lines name it unquoted;
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
@@ -246,6 +248,11 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         if not _SAMPLE_NAME.match(sample):
             errors.append(UserInputError(sheet, line_no, "sample", f"invalid sample name {sample!r}",
                                          "Use letters, digits, '.', '_' or '-' (no spaces or '/')."))
+        elif sample.upper() in MISSING_VALUE_NAMES:
+            # the output tables write NA for a missing value: a sample of that name would read as no sample
+            errors.append(UserInputError(sheet, line_no, "sample", f"the sample name {sample!r} is the missing-value marker",
+                                         "Output tables (carriers.tsv, gene_status.tsv, R's read.table, pandas) read NA as "
+                                         "'no value': give the sample another name (e.g. its study id)."))
         elif len(sample) > MAX_SAMPLE_NAME:
             # file names are built from it (<sample>_R1.merged.fastq.gz, reports): file systems stop at 255 bytes
             errors.append(UserInputError(sheet, line_no, "sample", f"the sample name is {len(sample)} characters long",
