@@ -240,6 +240,13 @@ def combinationErrors() {
     if (params.genes && params.panel != 'hlh') {
         errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
     }
+    // the QC thresholds are percentages: 0.9 meant as 90 % would flag no sample at all
+    ['min_pct_20x', 'min_pct_mapped'].each { name ->
+        def value = params[name]?.toString()
+        if (value?.isBigDecimal() && value.toBigDecimal() > 0 && value.toBigDecimal() < 1) {
+            errors << "--${name}: ${value} is a percentage (0-100), so it flags only samples below ${value} %: did you mean ${(value.toBigDecimal() * 100).stripTrailingZeros().toPlainString()}? (0 switches the flag off)"
+        }
+    }
     if (params.keep_clinvar_pathogenic && !params.clinvar_vcf) {
         errors << "--keep_clinvar_pathogenic: needs --clinvar_vcf (the classifications come from the ClinVar VCF)"
     }
