@@ -200,3 +200,31 @@ def test_cli_refuses_a_gnomad_file_without_its_index(tmp_path):
 def test_cli_accepts_the_gnomad_file_of_the_same_build(tmp_path):
     result = run_summary(tmp_path, with_lengths(annotated(tmp_path, attach=True)), "--gnomad", str(GNOMAD))
     assert result.returncode == 0, result.stderr
+
+
+def duplicated_gnomad(tmp_path: Path, second_af: str) -> Path:
+    """gnomAD exomes and genomes concatenated into one file: PRF1 p.Ala91Val's site listed twice."""
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=chr10,length=133797422>",
+              '##INFO=<ID=AF,Number=A,Type=Float,Description="AF">', "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    records = ["chr10\t70598966\t.\tT\tC\t.\tPASS\tAF=0.00642",
+               "chr10\t70600631\t.\tG\tA\t.\tPASS\tAF=0.0354",
+               f"chr10\t70600631\t.\tG\tA\t.\tPASS\tAF={second_af}"]
+    plain = tmp_path / "gnomad.duplicated.vcf"
+    plain.write_text("\n".join(header + records) + "\n")
+    return Path(pysam.tabix_index(str(plain), preset="vcf", force=True))
+
+
+def test_a_variant_listed_twice_with_different_frequencies_is_said(tmp_path):
+    # before: the annotation attached the first record's AF and nothing said a second one existed
+    check = check_frequencies(iter_records(annotated(tmp_path, attach=True)), duplicated_gnomad(tmp_path, "0.0011"))
+    level, text = check.verdict()
+    assert level == WARNING, text
+    assert ("1 variant(s) are listed by several gnomAD records with different AF (chr10:70600631 G>A): the "
+            "annotation attached one of them") in text
+    assert check.in_resource == 2
+
+
+def test_a_variant_listed_twice_with_the_same_frequency_is_not_a_conflict(tmp_path):
+    check = check_frequencies(iter_records(annotated(tmp_path, attach=True)), duplicated_gnomad(tmp_path, "3.54e-02"))
+    assert check.conflicting == []
+    assert "several gnomAD records" not in check.verdict()[1]

@@ -38,6 +38,9 @@ class FrequencyCheck:
     lost: List[str] = field(default_factory=list)          # listed by the resource, no frequency attached
     lost_multiallelic: int = 0                              # of those, listed in a multi-allelic record
     uncovered: Counter = field(default_factory=Counter)    # chrom -> variants where the resource has no records
+    # listed by several records with different AF (exomes and genomes concatenated, a file merged twice):
+    # the annotation attached one of them, and which one decides rare or common
+    conflicting: List[str] = field(default_factory=list)
 
     def verdict(self) -> Tuple[str, str]:
         """(ok | warning | error, one sentence)."""
@@ -64,6 +67,11 @@ class FrequencyCheck:
                            f"the gnomAD file lists them with one ({', '.join(self.lost[:SHOWN])}){why}; they would "
                            "look novel to the frequency filters (a common variant kept as rare)")
         notes = []
+        if self.conflicting:
+            notes.append(f"{len(self.conflicting)} variant(s) are listed by several gnomAD records with different AF "
+                         f"({', '.join(self.conflicting[:SHOWN])}): the annotation attached one of them, so their "
+                         "rare/common verdict depends on record order (exomes and genomes concatenated into one file?). "
+                         "Give one dataset per file, or gnomAD's joint frequencies")
         if self.uncovered:
             notes.append("the gnomAD file has no records on " + ", ".join(
                 f"{chrom} ({n} variant(s), treated as novel)" for chrom, n in sorted(self.uncovered.items())))
@@ -91,16 +99,25 @@ _REACH = 50
 class Listing:
     has_af: bool        # INFO/AF gives a value for the allele (AF=. where gnomAD called no genotype: none)
     multiallelic: bool  # the record has more than one ALT
+    conflicting: bool = False  # several records list the allele with different AF values
 
 
-def _has_af(info: str, index: int, n_alts: int) -> bool:
-    """Whether INFO/AF has a value for ALT number ``index`` (a record without AF has none)."""
+def _af_value(info: str, index: int, n_alts: int) -> Optional[str]:
+    """INFO/AF's text for ALT number ``index``, or None (no AF, or ``.``)."""
     for item in info.split(";"):
         if item.startswith("AF="):
             values = item[3:].split(",")
             value = values[index] if len(values) == n_alts else values[0]
-            return value not in ("", ".")
-    return False
+            return None if value in ("", ".") else value
+    return None
+
+
+def _same_number(texts: List[str]) -> bool:
+    """Whether the AF texts are one value (0.01 and 1.000e-02 are)."""
+    try:
+        return len({float(text) for text in texts}) <= 1
+    except ValueError:
+        return len(set(texts)) <= 1
 
 
 class _Resource:
@@ -120,6 +137,7 @@ class _Resource:
         ``_REACH`` bases before ``pos`` are read: a multi-allelic record's ALT may trim to a later
         position (CTT>C,CT holds the deletion CT>C one base on)."""
         wanted = minimal_allele(pos, ref, alt)
+        found: List[Tuple[Optional[str], bool]] = []   # (AF text, multi-allelic) of each record listing it
         for line in self.tabix.fetch(contig, max(0, pos - 1 - _REACH), pos):
             fields = line.split("\t", 8)
             if len(fields) < 8:
@@ -127,8 +145,11 @@ class _Resource:
             alts = fields[4].split(",")
             for index, other in enumerate(alts):
                 if minimal_allele(int(fields[1]), fields[3], other) == wanted:
-                    return Listing(_has_af(fields[7], index, len(alts)), len(alts) > 1)
-        return None
+                    found.append((_af_value(fields[7], index, len(alts)), len(alts) > 1))
+        if not found:
+            return None
+        values = [af for af, _ in found if af is not None]
+        return Listing(bool(values), any(multi for _, multi in found), not _same_number(values))
 
     def close(self) -> None:
         self.tabix.close()
@@ -155,6 +176,8 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
             listing = lookup.lookup(contig, record.pos, record.ref, record.alt)
             if listing is not None:
                 check.in_resource += 1
+                if listing.conflicting:
+                    check.conflicting.append(f"{record.chrom}:{record.pos} {record.ref}>{record.alt}")
                 if not attached and listing.has_af:
                     check.lost.append(f"{record.chrom}:{record.pos} {record.ref}>{record.alt}")
                     check.lost_multiallelic += listing.multiallelic
