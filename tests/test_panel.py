@@ -952,3 +952,18 @@ def test_the_subtype_table_agrees_with_the_shipped_panel():
         if found:
             shipped[found.group(1)] = row["gene"]
     assert shipped == P.FHL_SUBTYPE_GENES
+
+
+def test_bed_with_extra_columns_that_are_not_bed12_blocks_is_read(tmp_path):
+    # 12+ columns whose 10th is a number but whose 11th/12th are not BED12 block lists (a hand-made
+    # panel with annotation columns, or bedtools intersect -wa -wb output): not a BED12 transcript
+    bed = write(tmp_path / "r.bed", ["chr1\t10\t20\tA|exon3\t0\t+\t10\t20\t0\t3\tNM_000001.2\tENST00000000001"])
+    regions = P.load_regions(bed)
+    assert [(r.chrom, r.start, r.end, r.name) for r in regions] == [("chr1", 10, 20, "A|exon3")]
+
+
+def test_bed12_line_with_several_blocks_is_still_refused(tmp_path):
+    bed = write(tmp_path / "r.bed", ["chr1\t100\t900\tNM_1\t0\t-\t100\t900\t0\t2\t100,50,\t0,750,"])
+    with pytest.raises(UserInputError) as err:
+        P.load_regions(bed)
+    assert_where(err, bed, 1, "blockCount")

@@ -850,6 +850,19 @@ def _not_normalised(pos: int, ref: str, alt: str) -> Optional[str]:
     return None
 
 
+def _bed12_block_count(cols: Sequence[str]) -> int:
+    """blockCount of a BED12 line, 1 for any other line. Columns 11 and 12 must be the block sizes and
+    starts (comma lists of blockCount integers): a 12-column file with other extra columns (annotation,
+    bedtools intersect -wa -wb output) is not a BED12 of transcripts."""
+    if len(cols) < 12 or not cols[9].strip().isdigit():
+        return 1
+    count = int(cols[9])
+    blocks = [[part.strip() for part in col.strip().rstrip(",").split(",")] for col in (cols[10], cols[11])]
+    if any(len(parts) != count or not all(part.isdigit() for part in parts) for parts in blocks):
+        return 1
+    return count
+
+
 def load_regions(path: PathLike) -> RegionIndex:
     """Read and validate a BED file (plain or gz). Errors name the file, line and column."""
     path = Path(path)
@@ -882,7 +895,7 @@ def load_regions(path: PathLike) -> RegionIndex:
             if start >= end:
                 raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
                                      "BED intervals are 0-based, half-open: start < end.")
-            if len(cols) >= 12 and cols[9].strip().isdigit() and int(cols[9]) > 1:
+            if _bed12_block_count(cols) > 1:
                 # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
                 raise UserInputError(path, line_no, "blockCount",
                                      f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
