@@ -112,3 +112,31 @@ def test_an_index_over_many_bgzf_blocks_passes(tmp_path, index):
                for i in range(1, 12000)]
     path = bgzipped(sites(tmp_path, records), index=index)
     assert check_sites_vcf(path, "--gnomad_vcf").contigs == ["chr6", "chr10", "chr17"]
+
+
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+def bgzf_block(data: bytes) -> bytes:
+    """One BGZF block (SAMv1 spec section 4.1) holding ``data``: cut where the test wants, as bgzip cuts
+    every 0xff00 bytes wherever a line is."""
+    import struct
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    deflated = compressor.compress(data) + compressor.flush()
+    header = (b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff" + struct.pack("<H", 6) + b"BC"
+              + struct.pack("<HH", 2, 18 + len(deflated) + 8 - 1))
+    return header + deflated + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+@pytest.mark.parametrize("cut", [1, 3, 6])
+def test_a_contig_whose_first_record_starts_at_the_end_of_a_bgzf_block_passes(tmp_path, cut):
+    # bgzip cuts blocks at a fixed size, not at line ends: chr17's first record may start a few bytes
+    # before a block ends, its contig name continuing in the next block (a valid file and index)
+    text = sites(tmp_path).read_bytes()
+    at = text.index(b"chr17\t200") + cut
+    path = tmp_path / "cut.vcf.gz"
+    path.write_bytes(bgzf_block(text[:at]) + bgzf_block(text[at:]) + BGZF_EOF)
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    assert check_sites_vcf(path, "--gnomad_vcf").contigs == ["chr10", "chr17"]

@@ -277,23 +277,40 @@ def first_offsets(index: PathLike, header_contigs: Optional[List[str]] = None) -
     return out
 
 
+def _bgzf_block(handle: BinaryIO) -> Optional[bytes]:
+    """The decompressed data of the BGZF block at the handle's position; None when there is none."""
+    head = handle.read(18)
+    if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04" or head[12:14] != b"BC":
+        return None  # not a BGZF block start (htslib reads only this header layout)
+    size = struct.unpack("<H", head[16:18])[0] + 1
+    return zlib.decompress(head + handle.read(size - 18), 31)
+
+
 def _starts_record(path: PathLike, offset: int, contig: str) -> bool:
     """Does the BGZF virtual offset point at the start of a record on ``contig``? (True when it
-    cannot be judged here: the record starts in the next block.)"""
+    cannot be judged here: the record starts in the next block.) bgzip cuts blocks at a fixed size,
+    not at line ends, so the contig name may continue in the next block."""
     block_start, within = offset >> 16, offset & 0xFFFF
+    wanted = contig.encode() + b"\t"
     try:
         with open(path, "rb") as handle:
             handle.seek(block_start)
-            head = handle.read(18)
-            if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04" or head[12:14] != b"BC":
-                return False  # not a BGZF block start
-            size = struct.unpack("<H", head[16:18])[0] + 1
-            data = zlib.decompress(head + handle.read(size - 18), 31)
+            data = _bgzf_block(handle)
+            if data is None:
+                return False
+            if within >= len(data):
+                return True
+            if within and data[within - 1:within] != b"\n":
+                return False
+            text = data[within:within + len(wanted)]
+            while len(text) < len(wanted):
+                more = _bgzf_block(handle)
+                if not more:  # the end of the file (the empty EOF block) or not a block
+                    return False
+                text += more[:len(wanted) - len(text)]
     except (OSError, zlib.error):
         return False
-    if within >= len(data):
-        return True
-    return (within == 0 or data[within - 1:within] == b"\n") and data[within:].startswith(contig.encode() + b"\t")
+    return text == wanted
 
 
 @dataclass(frozen=True)
