@@ -354,3 +354,24 @@ def test_the_grch38_panel_on_a_grch37_reference_is_refused(tmp_path):
     grch38 = check_inputs(StartupInputs(fasta=reference, fasta_fai=fai(tmp_path, GRCH38), regions=PANEL / "regions.bed",
                                         targets=PANEL / "targets.bed"))
     assert not grch38.errors
+
+
+def test_a_missing_bed_on_a_reference_of_known_build_is_named_not_a_traceback(tmp_path):
+    # the build check reads the BED's header before the BED reader: a missing file was a FileNotFoundError
+    with pytest.raises(UserInputError, match="bed: BED file not found"):
+        place_intervals(tmp_path / "missing.bed", reference_layout(None, fai(tmp_path, GRCH38)))
+
+
+@pytest.mark.parametrize("text,line", [
+    ("chr10\t100\t200\tna\xefve\n", 1),
+    ('track name="kit" description="Exome \u2013 hg38"\nchr10\t100\t200\n', 1),
+    ("chr10\t1\t50\tok\nchr10\t100\t200\tna\xefve\n", 2),
+])
+def test_a_bed_that_is_not_utf8_text_is_named_with_its_line(tmp_path, text, line):
+    # a Windows-1252 dash in a vendor's track line, or a name: a UnicodeDecodeError traceback before
+    kit = tmp_path / "kit.bed"
+    kit.write_bytes(text.encode("cp1252"))
+    with pytest.raises(UserInputError) as err:
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+    assert str(err.value).startswith(f"ERROR {kit}:{line}: bed: byte 0x"), str(err.value)
+    assert "is not UTF-8 text" in str(err.value)

@@ -967,3 +967,23 @@ def test_bed12_line_with_several_blocks_is_still_refused(tmp_path):
     with pytest.raises(UserInputError) as err:
         P.load_regions(bed)
     assert_where(err, bed, 1, "blockCount")
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n", b"\n"])
+def test_bed_line_ends_of_any_platform_are_read(tmp_path, end):
+    # a lone CR is what Excel for Mac's text export writes; read as before the line-numbered reader
+    bed = tmp_path / "r.bed"
+    bed.write_bytes(end.join([b"track name=x", b"chr1\t10\t20\tA|exon1", b"chr1\t30\t40\tA|exon2"]) + end)
+    regions = P.load_regions(bed)
+    assert [(r.start, r.end, r.name, r.line) for r in regions] == [(10, 20, "A|exon1", 2), (30, 40, "A|exon2", 3)]
+
+
+def test_bed_damaged_gzip_is_named(tmp_path):
+    import gzip
+
+    data = gzip.compress(b"".join(b"chr1\t%d\t%d\tA|exon1\n" % (i * 10, i * 10 + 5) for i in range(1, 20000)))
+    bed = tmp_path / "r.bed.gz"
+    bed.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UserInputError) as err:
+        P.load_regions(bed)
+    assert "bed: the file cannot be read after line" in str(err.value)

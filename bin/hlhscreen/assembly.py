@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from .errors import UserInputError
-from .files import PathLike, open_text
+from .files import PathLike, text_lines
 
 GRCH38 = "GRCh38"
 GRCH37 = "GRCh37"
@@ -96,14 +96,13 @@ def named_assembly(text: str) -> Optional[Tuple[str, str]]:
 
 def declared_assembly(bed: PathLike) -> Optional[Tuple[int, str, str, str]]:
     """(line, assembly, word, line text) of the first header line before the data naming one assembly."""
-    with open_text(bed) as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.strip()
-            if line and not line.startswith(_HEADER_STARTS):
-                return None
-            named = named_assembly(line)
-            if named:
-                return line_no, named[0], named[1], line
+    for line_no, raw in text_lines(bed, "bed"):
+        line = raw.strip()
+        if line and not line.startswith(_HEADER_STARTS):
+            return None
+        named = named_assembly(line)
+        if named:
+            return line_no, named[0], named[1], line
     return None
 
 
@@ -111,8 +110,8 @@ def bed_build_problem(bed: PathLike, reference: Optional[Tuple[str, str]], what:
                       ) -> Tuple[Optional[Tuple[Optional[int], str]], Optional[str]]:
     """((line, error text) for a header naming another assembly than the reference's, or None;
     warning text for a file name naming one, or None)."""
-    if reference is None:
-        return None, None
+    if reference is None or not Path(bed).is_file():
+        return None, None  # a missing file is named by the BED reader
     assembly, evidence = reference
     declared = declared_assembly(bed)
     if declared is not None and declared[1] != assembly:

@@ -8,7 +8,10 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+import zlib
+from typing import IO, Iterator, Tuple, Union
+
+from .errors import UserInputError
 
 PathLike = Union[str, os.PathLike]
 
@@ -62,6 +65,36 @@ def open_text(path: PathLike) -> IO[str]:
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rt")
     return open(path, "rt")
+
+
+def _decoded(raw: bytes, path: PathLike, line_no: int, field: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UserInputError(path, line_no, field,
+                             f"byte 0x{raw[err.start:err.start + 1].hex()} at column {err.start + 1} is not UTF-8 text",
+                             "Save the file as UTF-8 (or plain ASCII) text, e.g. iconv -f WINDOWS-1252 -t UTF-8 "
+                             "in.bed > out.bed.") from None
+
+
+def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
+    """(line number, text without its line end) of a plain or gzip-compressed text file. A line that is
+    not UTF-8 (a Windows-1252 dash in a vendor's track line) or a damaged gzip stream is a UserInputError
+    naming the file and line, not a traceback: text mode decodes whole chunks and loses the line."""
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    line_no = 0
+    try:
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
+            for chunk in handle:
+                # line ends as text mode reads them: \n, \r\n, and a lone \r (Excel for Mac's text export)
+                body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+                for raw in (body[:-1] if body.endswith(b"\r") else body).split(b"\r"):
+                    line_no += 1
+                    yield line_no, _decoded(raw, path, line_no, field)
+    except (EOFError, OSError, zlib.error) as err:
+        raise UserInputError(path, line_no + 1, field, f"the file cannot be read after line {line_no} ({err})",
+                             "Give the intact file (gzip -t names a damaged gzip file).") from None
 
 
 def sha256_file(path: PathLike) -> str:

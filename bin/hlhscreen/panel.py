@@ -36,7 +36,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 
 from hlhscreen import __version__
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text, sha256_file
+from hlhscreen.files import open_text, sha256_file, text_lines
 from hlhscreen.gtf import (
     CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
     other_assembly_accession,
@@ -870,49 +870,47 @@ def load_regions(path: PathLike) -> RegionIndex:
         raise UserInputError(path, None, "bed", "BED file not found", "Check the path.")
     regions: List[Region] = []
     first_style: Optional[Tuple[str, str, int]] = None  # naming style, contig, line of the first primary contig
-    with open_text(path) as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            cols = line.split("\t")
-            if len(cols) < 3:
-                raise UserInputError(path, line_no, "columns", f"expected at least 3 tab-separated columns, found {len(cols)}",
-                                     "BED lines are: chrom<TAB>start<TAB>end[<TAB>name].")
-            chrom = cols[0]
-            if not chrom or chrom != chrom.strip():
-                raise UserInputError(path, line_no, "chrom", f"bad contig name {chrom!r}", "Use e.g. chr10.")
-            values = []
-            for column, text in (("start", cols[1]), ("end", cols[2])):
-                try:
-                    values.append(int(text))
-                except ValueError:
-                    raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
-                                         "BED start/end are 0-based integers." + _header_hint(regions, cols)) from None
-            start, end = values
-            if start < 0:
-                raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
-            if start >= end:
-                raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
-                                     "BED intervals are 0-based, half-open: start < end.")
-            if _bed12_block_count(cols) > 1:
-                # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
-                raise UserInputError(path, line_no, "blockCount",
-                                     f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
-                                     "spans the introns too, and the blocks are not read",
-                                     "Give one line per exon: bedtools bed12tobed6 -i in.bed > exons.bed (and name "
-                                     "each GENE|exonN for a panel).")
-            style = _naming_style(chrom)
-            if style is not None:
-                if first_style is None:
-                    first_style = (style, chrom, line_no)
-                elif style != first_style[0]:
-                    raise UserInputError(path, line_no, "chrom",
-                                         f"contig {chrom} is named {style} but line {first_style[2]} names "
-                                         f"{first_style[1]} {first_style[0]}: the file mixes contig naming styles",
-                                         "Name every contig one way, as the reference does (GRCh38 UCSC style: "
-                                         "chr1..chr22, chrX, chrY, chrM).")
-            regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else "", line_no, tuple(cols[4:])))
+    for line_no, line in text_lines(path, "bed"):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 3:
+            raise UserInputError(path, line_no, "columns", f"expected at least 3 tab-separated columns, found {len(cols)}",
+                                 "BED lines are: chrom<TAB>start<TAB>end[<TAB>name].")
+        chrom = cols[0]
+        if not chrom or chrom != chrom.strip():
+            raise UserInputError(path, line_no, "chrom", f"bad contig name {chrom!r}", "Use e.g. chr10.")
+        values = []
+        for column, text in (("start", cols[1]), ("end", cols[2])):
+            try:
+                values.append(int(text))
+            except ValueError:
+                raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
+                                     "BED start/end are 0-based integers." + _header_hint(regions, cols)) from None
+        start, end = values
+        if start < 0:
+            raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
+        if start >= end:
+            raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
+                                 "BED intervals are 0-based, half-open: start < end.")
+        if _bed12_block_count(cols) > 1:
+            # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
+            raise UserInputError(path, line_no, "blockCount",
+                                 f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
+                                 "spans the introns too, and the blocks are not read",
+                                 "Give one line per exon: bedtools bed12tobed6 -i in.bed > exons.bed (and name "
+                                 "each GENE|exonN for a panel).")
+        style = _naming_style(chrom)
+        if style is not None:
+            if first_style is None:
+                first_style = (style, chrom, line_no)
+            elif style != first_style[0]:
+                raise UserInputError(path, line_no, "chrom",
+                                     f"contig {chrom} is named {style} but line {first_style[2]} names "
+                                     f"{first_style[1]} {first_style[0]}: the file mixes contig naming styles",
+                                     "Name every contig one way, as the reference does (GRCh38 UCSC style: "
+                                     "chr1..chr22, chrX, chrY, chrM).")
+        regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else "", line_no, tuple(cols[4:])))
     if not regions:
         raise UserInputError(path, None, "bed", "the BED file has no intervals", "Give at least one interval.")
     return RegionIndex(regions, path)
