@@ -375,3 +375,10 @@ def test_a_bed_that_is_not_utf8_text_is_named_with_its_line(tmp_path, text, line
         place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
     assert str(err.value).startswith(f"ERROR {kit}:{line}: bed: byte 0x"), str(err.value)
     assert "is not UTF-8 text" in str(err.value)
+
+
+@pytest.mark.parametrize("header", ["# targets lifted from b37 to b38 (CrossMap)\n", "#hs37d5 design, hs38DH coordinates\n"])
+def test_a_header_naming_grch38_by_its_b38_or_hs38_names_is_not_taken_for_grch37(tmp_path, header):
+    # b38/hs38/hs38DH are GRCh38's names as b37/hs37d5 are GRCh37's: a header naming both says nothing
+    placed = place_intervals(bed(tmp_path, header + "chr10\t100\t200\n"), reference_layout(None, fai(tmp_path, GRCH38)))
+    assert placed.pieces == [("chr10", 100, 200)] and placed.build_warning is None

@@ -42,10 +42,12 @@ _LENGTHS: Dict[str, Dict[str, int]] = {
     },
 }
 
-# Words that name an assembly (not inside another word: "hg19" but not "chg190").
+# Words that name an assembly (not inside another word: "hg19" but not "chg190"); each build under its
+# common names (b37/hs37d5 and b38/hs38DH are the Broad and bwakit names), so a header naming both builds
+# ("lifted from b37 to b38") names none.
 _NAMES = (
     (re.compile(r"(?<![A-Za-z0-9])(hg19|GRCh37|b37|hs37d5)(?![A-Za-z0-9])", re.IGNORECASE), GRCH37),
-    (re.compile(r"(?<![A-Za-z0-9])(hg38|GRCh38)(?![A-Za-z0-9])", re.IGNORECASE), GRCH38),
+    (re.compile(r"(?<![A-Za-z0-9])(hg38|GRCh38|b38|hs38|hs38DH)(?![A-Za-z0-9])", re.IGNORECASE), GRCH38),
     (re.compile(r"(?<![A-Za-z0-9])(hg18|NCBI36)(?![A-Za-z0-9])", re.IGNORECASE), "NCBI36"),
     (re.compile(r"(?<![A-Za-z0-9])(CHM13|T2T|hs1)(?![A-Za-z0-9])", re.IGNORECASE), "T2T-CHM13"),
 )
