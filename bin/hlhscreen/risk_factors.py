@@ -49,6 +49,8 @@ def place_in_panel(factor: RiskFactor, regions: RegionIndex) -> PanelPlace:
     if chrom is None:
         return PanelPlace(None, False)
     return PanelPlace(chrom, regions.overlaps(chrom, factor.pos, factor.pos + len(factor.ref) - 1))
+
+
 def check_genes_in_panel(path: PathLike, factors: Dict[Any, RiskFactor], regions: RegionIndex) -> None:
     """A row inside the panel whose gene column names none of the panel genes at its position: the
     gene or the position is wrong, and the row would rescue a variant of another gene than the

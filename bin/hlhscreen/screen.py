@@ -452,10 +452,11 @@ def read_mane_transcripts(path: PathLike) -> FrozenSet[str]:
 
 def load_panel_regions(path: PathLike) -> RegionIndex:
     """The panel regions BED, checked for the screen: valid BED intervals
-    (:func:`hlhscreen.panel.load_regions`), each named with its gene (``GENE|exonN``, as
-    build_panel writes them). The name is how the screen knows which gene a region belongs to:
-    only those genes can be findings (a record whose annotation names only another gene is
-    dropped as ``no_panel_gene_annotation``)."""
+    (:func:`hlhscreen.panel.load_regions`), each named with its gene's HGNC symbol (``GENE|exonN``,
+    as build_panel writes them; a transcript, gene or HGNC id, or a lower-case name, is refused).
+    The name is how the screen knows which gene a region belongs to: only those genes can be
+    findings (a record whose annotation names only another gene is dropped as
+    ``no_panel_gene_annotation``)."""
     regions = load_regions(path)
     unnamed = next((r for r in regions if not _genes_in_name(r.name)), None)
     if unnamed is not None:
