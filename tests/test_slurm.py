@@ -328,4 +328,12 @@ def test_caps_of_a_site_config_above_the_largest_node_are_warned_about_at_start(
     (tmp_path / "fits.config").write_text("process.resourceLimits = [cpus: 16, memory: 60.GB, time: 24.h]\n")
     fits = run_nextflow(tmp_path, "-profile", "slurm", "-c", "fits.config", "--outdir", "results", env=env,
                         check=False)
-    assert "above the largest node" not in fits.stdout
+    assert "Invalid parameters:" in fits.stdout and "above the largest node" not in fits.stdout, fits.stdout[-2000:]
+    # a partition chosen per task (a closure) is not known at start: no comparison (before: the check
+    # called the closure outside a task and the run stopped with 'Cannot compare groovy.util.ConfigObject')
+    (tmp_path / "per_task.config").write_text("process.resourceLimits = [cpus: 64, memory: 500.GB, time: 24.h]\n"
+                                              "process.queue = { task.attempt > 1 ? 'long' : 'short' }\n")
+    per_task = run_nextflow(tmp_path, "-profile", "slurm", "-c", "per_task.config", "--outdir", "results", env=env,
+                            check=False)
+    assert "Invalid parameters:\n  --input: required parameter is missing" in per_task.stdout, per_task.stdout[-2000:]
+    assert "above the largest node" not in per_task.stdout, per_task.stdout[-2000:]

@@ -618,8 +618,11 @@ def checkSlurmCaps() {
         return
     }
     def queue = config.navigate('process.queue')
+    if (queue != null && !(queue instanceof CharSequence)) {
+        return  // a closure (partition per task) names no partition before the tasks exist: nothing to compare
+    }
     def command = ['bash', "${projectDir}/bin/slurm_node_caps.sh".toString()]
-    if (queue instanceof CharSequence && queue) {
+    if (queue) {
         command << queue.toString()
     }
     def out = new StringBuilder()

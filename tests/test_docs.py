@@ -1,0 +1,212 @@
+"""The docs tell the truth about the parameters: every parameter of nextflow_schema.json has a row in a
+`| parameter | default | meaning |` table of docs/usage.md, with the schema's default, and no such row
+names a parameter the pipeline does not have."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# cells that say "no default value" in words (the schema has none)
+NO_VALUE = {"none", "required", "built", "panel's"}
+# defaults the table describes rather than spells out: the words, and what they stand for
+DESCRIBED = {
+    "consequences": "splice region/donor/acceptor terms",
+    "vep_rest_cache": "`vep_rest_cache/` in the launch folder",
+}
+
+
+def schema_parameters() -> Dict[str, dict]:
+    schema = json.loads((REPO / "nextflow_schema.json").read_text())
+    return {name: spec for group in schema["$defs"].values() for name, spec in group["properties"].items()}
+
+
+def parameter_rows(text: str) -> Iterator[Tuple[List[str], str]]:
+    """(parameter names, default cell) of every row of the docs' parameter/default tables."""
+    in_table = False
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if [c.lower() for c in cells[:2]] == ["parameter", "default"]:
+            in_table = True
+        elif in_table and not set(cells[0]) <= set("-: "):
+            yield re.findall(r"`--([a-z0-9_]+)`", cells[0]), cells[1]
+
+
+def documented_defaults() -> Dict[str, str]:
+    """Parameter -> its default cell (a row naming several takes a comma-separated default per name)."""
+    defaults: Dict[str, str] = {}
+    for names, cell in parameter_rows((REPO / "docs/usage.md").read_text()):
+        parts = [part.strip() for part in cell.split(",")] if len(names) > 1 else [cell]
+        for i, name in enumerate(names):
+            assert name not in defaults, f"docs/usage.md: --{name} has two rows in the parameter tables"
+            defaults[name] = parts[i] if len(parts) == len(names) else cell
+    return defaults
+
+
+def same_default(cell: str, value) -> bool:
+    word = cell.strip("`")
+    if value is None:
+        return word in NO_VALUE
+    if isinstance(value, bool):
+        return word == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(word) == float(value)
+        except ValueError:
+            return False
+    return word == str(value)
+
+
+def test_every_parameter_has_a_row_with_its_real_default():
+    documented = documented_defaults()
+    wrong = []
+    for name, spec in schema_parameters().items():
+        if spec.get("hidden"):
+            continue
+        if name not in documented:
+            wrong.append(f"--{name}: no row in docs/usage.md's parameter tables")
+        elif name in DESCRIBED:
+            if documented[name] != DESCRIBED[name]:
+                wrong.append(f"--{name}: documented default {documented[name]!r}, expected {DESCRIBED[name]!r}")
+        elif not same_default(documented[name], spec.get("default")):
+            wrong.append(f"--{name}: documented default {documented[name]!r}, schema {spec.get('default')!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_row_names_a_parameter_the_pipeline_lacks():
+    assert sorted(set(documented_defaults()) - set(schema_parameters())) == []
+
+
+def test_the_described_defaults_match_what_they_describe():
+    params = schema_parameters()
+    assert params["consequences"]["default"].split(",") and all(
+        term.startswith("splice_") for term in params["consequences"]["default"].split(","))
+    assert params["vep_rest_cache"].get("default") is None  # the task's launch folder decides (bin/vep_rest.py)
+    assert "vep_rest_cache/ in the launch folder" in params["vep_rest_cache"]["description"]
+
+
+def test_the_checker_sees_a_wrong_default(monkeypatch, tmp_path):
+    """The comparison itself: a row with another default, or a parameter without a row, is caught."""
+    text = "| parameter | default | meaning |\n|---|---|---|\n| `--max_af` | 0.05 | x |\n| `--min_dp`, `--min_gq` | 10, 20 | y |\n"
+    rows = dict((tuple(names), cell) for names, cell in parameter_rows(text))
+    assert rows == {("max_af",): "0.05", ("min_dp", "min_gq"): "10, 20"}
+    assert not same_default("0.05", 0.04) and same_default("0.04", 0.04)
+    assert same_default("`copy`", "copy") and same_default("false", False) and not same_default("true", False)
+    assert same_default("none", None) and not same_default("0", None)
+
+
+# ---- the published files and their columns, against a real test-profile run --------------------
+
+COLUMN_WORDS = re.compile(r"`([a-z0-9_]+(?:\s+[a-zA-Z0-9_]+){2,})`")
+
+
+def inline_columns(doc: str, marker: str) -> List[str]:
+    """The first backticked list of three or more column names after ``marker`` in ``doc``."""
+    text = (REPO / "docs" / doc).read_text()
+    start = text.index(marker) + len(marker)
+    return COLUMN_WORDS.search(text, start).group(1).split()
+
+
+def table_columns(doc: str, marker: str) -> List[str]:
+    """The backticked names in the first column of the first table after ``marker``."""
+    lines = (REPO / "docs" / doc).read_text()
+    lines = lines[lines.index(marker):].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    names: List[str] = []
+    for line in lines[first + 2:]:
+        if not line.startswith("|"):
+            break
+        names += re.findall(r"`([a-z0-9_]+)`", line.strip("|").split("|")[0])
+    return names
+
+
+# published file -> where the docs list its columns (each place must match the header, in order for
+# the inline lists; the tables may group columns, so they are compared as sets)
+INLINE = [
+    ("qc/panel_callability.tsv", "output.md", "- `qc/panel_callability.tsv`"),
+    ("qc/sample_qc.tsv", "output.md", "- `qc/sample_qc.tsv`"),
+    ("qc/sex.tsv", "output.md", "- `qc/sex.tsv`"),
+    ("report/excluded_samples.tsv", "output.md", "`excluded_samples.tsv` ("),
+    ("screen/carriers.tsv", "screening.md", "### `carriers.tsv`"),
+    ("screen/carriers.tsv", "contracts.md", "- `carriers.tsv`: one row"),
+    ("screen/gene_status.tsv", "screening.md", "### `gene_status.tsv`"),
+    ("screen/gene_status.tsv", "contracts.md", "- `gene_status.tsv`: one row"),
+    ("cohort/variant_tests.tsv", "contracts.md", "`variant_tests.tsv`, `gene_tests.tsv`, `biallelic_tests.tsv`, each"),
+    ("cohort/power.tsv", "contracts.md", "`power.tsv` (issue 13)"),
+    ("cohort/association_summary.tsv", "statistics.md", "`association_summary.tsv` (one header line"),
+]
+TABLES = [
+    ("screen/variants.tsv", "screening.md", "### `variants.tsv`"),
+    ("cohort/variant_tests.tsv", "statistics.md", "## Output columns"),
+    ("cohort/gene_tests.tsv", "statistics.md", "## Output columns"),
+    ("cohort/biallelic_tests.tsv", "statistics.md", "## Output columns"),
+    ("cohort/power.tsv", "statistics.md", "`power.tsv`: one row per test"),
+]
+
+
+def header(path: Path) -> List[str]:
+    with open(path) as handle:
+        return handle.readline().rstrip("\n").split("\t")
+
+
+@pytest.fixture(scope="module")
+def results(test_profile_run) -> Path:
+    launch_dir, _ = test_profile_run
+    return launch_dir / "results"
+
+
+@pytest.mark.pipeline
+def test_documented_column_lists_are_the_real_headers(results):
+    wrong = []
+    for name, doc, marker in INLINE:
+        if inline_columns(doc, marker) != header(results / name):
+            wrong.append(f"{doc} ({marker}): {inline_columns(doc, marker)} but {name} has {header(results / name)}")
+    for name, doc, marker in TABLES:
+        if sorted(table_columns(doc, marker)) != sorted(header(results / name)):
+            wrong.append(f"{doc} ({marker}): {table_columns(doc, marker)} but {name} has {header(results / name)}")
+    keys = inline_columns("contracts.md", "`clinvar_release.json` (")
+    if sorted(keys) != sorted(json.loads((results / "annotation/clinvar_release.json").read_text())):
+        wrong.append(f"contracts.md: clinvar_release.json keys {keys}")
+    assert not wrong, "\n".join(wrong)
+
+
+def expand_braces(text: str) -> str:
+    """`figures/{a,b}.{png,svg}` also as figures/a.png, figures/b.svg, ... (the tree's shorthand)."""
+    words = []
+    for token in re.findall(r"[\w./-]*\{[^}\s]+\}[\w./{},<>-]*", text):
+        expanded = [token]
+        while any("{" in word for word in expanded):
+            word = next(w for w in expanded if "{" in w)
+            head, rest = word.split("{", 1)
+            choices, tail = rest.split("}", 1)
+            expanded.remove(word)
+            expanded += [head + choice + tail for choice in choices.split(",")]
+        words += expanded
+    return text + "\n" + "\n".join(words)
+
+
+@pytest.mark.pipeline
+def test_every_published_file_is_named_in_output_md(results):
+    """Every file the run publishes at the top of its folder (not the per-sample/tool folders, which the
+    tree names as folders) is named in docs/output.md; the folders themselves too."""
+    text = expand_braces((REPO / "docs/output.md").read_text())
+    samples = [row.split("\t")[0] for row in (results / "qc/sample_qc.tsv").read_text().splitlines()[1:]]
+    missing = [f"{folder.name}/" for folder in results.iterdir() if folder.is_dir() and f"{folder.name}/" not in text]
+    for path in sorted(results.glob("*/*")) + sorted(results.glob("report/figures/*")):
+        name = re.sub(r"\.(tbi|bai)$", "", path.name)
+        name = re.sub(r"_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.", "_<date>.", name)  # Nextflow's report stamps
+        sample = next((s for s in samples if name.startswith(f"{s}.")), None)
+        if sample:  # a file per sample: the docs write <sample>.bam
+            name = "<sample>" + name[len(sample):]
+        if path.is_file() and name not in text:
+            missing.append(str(path.relative_to(results)))
+    assert not missing, missing
