@@ -289,8 +289,8 @@ def test_vep_allele_helpers():
     assert A.vep_allele("G", "A") == "A"
     assert A.vep_allele("AG", "AT") == "AT"  # MNV: not trimmed
     assert A.vep_allele("A", "T") == "T"
-    assert A.minimal_allele("CAGT", "CT") == "-"
-    assert A.minimal_allele("AG", "AT") == "T"
+    assert A.vep_minimal_allele("CAGT", "CT") == "-"
+    assert A.vep_minimal_allele("AG", "AT") == "T"
 
 
 def test_regulatory_entries_are_not_transcripts(tmp_path):

@@ -488,7 +488,7 @@ def vep_allele(ref: str, alt: str) -> str:
     return alt
 
 
-def minimal_alleles(ref: str, alt: str) -> Tuple[str, str]:
+def vep_minimal_alleles(ref: str, alt: str) -> Tuple[str, str]:
     """REF and ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
     r, a = ref, alt
     while len(r) > 1 and len(a) > 1 and r[-1] == a[-1]:
@@ -498,9 +498,9 @@ def minimal_alleles(ref: str, alt: str) -> Tuple[str, str]:
     return r or "-", a or "-"
 
 
-def minimal_allele(ref: str, alt: str) -> str:
+def vep_minimal_allele(ref: str, alt: str) -> str:
     """ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
-    return minimal_alleles(ref, alt)[1]
+    return vep_minimal_alleles(ref, alt)[1]
 
 
 def vep_ref_allele(ref: str, alt: str) -> str:
@@ -1422,7 +1422,7 @@ def _allele_forms(layout: AnnotationLayout, ref: str, alt: str) -> Iterable[str]
                                     _SV_CLASSES.get(inner.split(":")[0], inner))))
     if len(ref) == 1 and len(alt) == 1 and ref != alt:
         return (alt,)  # an SNV: the VEP forms are the ALT itself
-    return tuple(dict.fromkeys((alt, vep_allele(ref, alt), minimal_allele(ref, alt))))
+    return tuple(dict.fromkeys((alt, vep_allele(ref, alt), vep_minimal_allele(ref, alt))))
 
 
 def _old_rec(layout: AnnotationLayout, info: Callable[[str], Any]) -> Optional[OldRec]:
@@ -1502,7 +1502,7 @@ def _vep_site_spellings(site_ref: str, site_alts: Sequence[str], target: str) ->
     alleles = [site_ref, *site_alts]
     shared = all(a and not a.startswith("<") and a != "*" and a[0] == site_ref[0] for a in alleles)
     first = (target[1:] or "-") if shared else target
-    return tuple(dict.fromkeys((first, target, minimal_allele(site_ref, target))))
+    return tuple(dict.fromkeys((first, target, vep_minimal_allele(site_ref, target))))
 
 
 def _match_site_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,

@@ -38,7 +38,7 @@ from hlhscreen import __version__
 from hlhscreen.annotation import (  # noqa: F401 - NOT_ANNOTATED_TAG re-exported for bin/vep_rest.py
     REST_NOT_ANNOTATED_TAG as NOT_ANNOTATED_TAG,
     count_header_lines,
-    minimal_alleles,
+    vep_minimal_alleles,
     normalise_hgnc,
     require_biallelic,
     vep_allele,
@@ -570,7 +570,7 @@ def _allele_forms(ref: str, alt: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]
     """The REF and ALT spellings of a record in VEP's answers: VEP's own (the shared padding base of an
     indel dropped, ``-`` for nothing), then the minimal one. The VCF's untrimmed indel ALT is not one
     (``CAG>C``'s ``C`` is the spelling of an SNV's ALT)."""
-    minimal_ref, minimal_alt = minimal_alleles(ref, alt)
+    minimal_ref, minimal_alt = vep_minimal_alleles(ref, alt)
     return (tuple(dict.fromkeys((vep_ref_allele(ref, alt), minimal_ref))),
             tuple(dict.fromkeys((vep_allele(ref, alt), minimal_alt))))
 
