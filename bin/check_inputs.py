@@ -43,6 +43,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--vep-species", default="homo_sapiens")
     parser.add_argument("--vep-cache-version", default="113")
     parser.add_argument("--vep-assembly", default="GRCh38")
+    parser.add_argument("--vep-cache-type", default="ensembl", choices=["ensembl", "refseq", "merged"],
+                        help="VEP cache flavour (--vep_cache_type): VEP reads <species>, <species>_refseq or <species>_merged")
     args = parser.parse_args(argv)
     if (args.regions is None) != (args.targets is None):
         parser.error("give --regions and --targets together")
@@ -55,7 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
         clinvar_vcf=args.clinvar_vcf, aligner=args.aligner, aligner_index=args.aligner_index,
         vep_cache=args.vep_cache, vep_species=args.vep_species, vep_cache_version=args.vep_cache_version,
-        vep_assembly=args.vep_assembly,
+        vep_assembly=args.vep_assembly, vep_cache_type=args.vep_cache_type,
     ))
     for warning in report.warnings:
         print(f"WARNING {warning}", file=sys.stderr)

@@ -65,6 +65,8 @@ GROUPS = {
         "vep_cache": {"type": "string", "format": "directory-path", "exists": True,
                       "description": "VEP cache folder (offline cache mode)."},
         "vep_cache_version": {"type": "integer", "default": 113, "description": "VEP cache version."},
+        "vep_cache_type": {"type": "string", "default": "ensembl", "enum": ["ensembl", "refseq", "merged"],
+                           "description": "VEP cache flavour: ensembl (<species>/), refseq (<species>_refseq/, VEP --refseq: NM_/XM_ transcripts) or merged (<species>_merged/, VEP --merged: both, with SOURCE)."},
         "vep_species": {"type": "string", "default": "homo_sapiens", "description": "VEP species."},
         "vep_assembly": {"type": "string", "default": "GRCh38", "enum": ["GRCh38"], "description": "VEP assembly."},
         "vep_rest_server": {"type": "string", "default": "https://rest.ensembl.org", "pattern": r"^https?://\S+$",

@@ -143,7 +143,7 @@ def vep_errors(cache: Path, **settings) -> list:
 
     try:
         check_vep_cache(cache, settings.get("species", "homo_sapiens"), settings.get("version", "113"),
-                        settings.get("assembly", "GRCh38"))
+                        settings.get("assembly", "GRCh38"), settings.get("cache_type", "ensembl"))
     except Exception as err:  # noqa: BLE001 - the message is what is tested
         return [str(err)]
     return []
@@ -159,11 +159,37 @@ def test_a_vep_cache_of_another_release_assembly_or_flavour_is_named_with_what_i
                       "homo_sapiens/113_GRCh37")
     errors = vep_errors(cache)
     assert errors == [f"ERROR {cache}: --vep_cache: no VEP cache homo_sapiens/113_GRCh38 with its info.txt "
-                      "(--vep_species homo_sapiens, --vep_cache_version 113, --vep_assembly GRCh38); it holds "
-                      "homo_sapiens/112_GRCh38, homo_sapiens/113_GRCh37, homo_sapiens_merged/113_GRCh38. Give the "
-                      "folder into which homo_sapiens_vep_113_GRCh38.tar.gz was unpacked, or set "
-                      "--vep_species/--vep_cache_version/--vep_assembly to the cache it holds (a RefSeq or merged "
-                      "cache is homo_sapiens_refseq/homo_sapiens_merged)."]
+                      "(--vep_species homo_sapiens, --vep_cache_type ensembl, --vep_cache_version 113, --vep_assembly GRCh38); it holds "
+                      "homo_sapiens/112_GRCh38, homo_sapiens/113_GRCh37, homo_sapiens_merged/113_GRCh38. This folder "
+                      "holds VEP's merged cache for this release: run with --vep_cache_type merged (VEP --merged)."]
+
+
+def test_a_refseq_or_merged_cache_is_read_with_its_cache_type(tmp_path):
+    """Before, --vep_cache always meant <species>/ (the Ensembl cache): a RefSeq or merged cache was refused."""
+    refseq = vep_cache(tmp_path / "refseq", "homo_sapiens_refseq/113_GRCh38")
+    merged = vep_cache(tmp_path / "merged", "homo_sapiens_merged/113_GRCh38")
+    assert vep_errors(refseq, cache_type="refseq") == []
+    assert vep_errors(merged, cache_type="merged") == []
+
+
+def test_a_cache_of_another_flavour_names_the_cache_type_that_reads_it(tmp_path):
+    refseq = vep_cache(tmp_path / "refseq", "homo_sapiens_refseq/113_GRCh38")
+    ensembl = vep_cache(tmp_path / "ensembl", "homo_sapiens/113_GRCh38")
+    wrong = vep_errors(refseq, cache_type="merged")[0]
+    assert "no VEP cache homo_sapiens_merged/113_GRCh38 with its info.txt" in wrong
+    assert "--vep_cache_type merged" in wrong and "run with --vep_cache_type refseq (VEP --refseq)" in wrong
+    assert "run with --vep_cache_type refseq" in vep_errors(refseq)[0]
+    assert "run with --vep_cache_type ensembl." in vep_errors(ensembl, cache_type="refseq")[0]
+    # a RefSeq cache of another release only: the release is what to change, not the flavour
+    other = vep_errors(vep_cache(tmp_path / "old", "homo_sapiens_refseq/112_GRCh38"), cache_type="refseq")[0]
+    assert "it holds homo_sapiens_refseq/112_GRCh38" in other and "run with" not in other
+
+
+def test_an_unknown_cache_type_is_refused():
+    from hlhscreen.startup import vep_cache_species_folder
+
+    with pytest.raises(Exception, match="--vep_cache_type: 'gencode' is not a VEP cache type"):
+        vep_cache_species_folder("homo_sapiens", "gencode")
 
 
 def test_a_vep_cache_given_one_level_too_deep_or_empty_is_named(tmp_path):
@@ -181,3 +207,7 @@ def test_check_inputs_cli_checks_the_vep_cache(tmp_path):
     result = subprocess.run(["python3", str(BIN / "check_inputs.py"), "--vep-cache", str(tmp_path / "vep"),
                              "--vep-cache-version", "112"], capture_output=True, text=True)
     assert result.returncode == 2 and "--vep_cache: no VEP cache homo_sapiens/112_GRCh38" in result.stderr
+    vep_cache(tmp_path / "refseq", "homo_sapiens_refseq/113_GRCh38")
+    result = subprocess.run(["python3", str(BIN / "check_inputs.py"), "--vep-cache", str(tmp_path / "refseq"),
+                             "--vep-cache-type", "refseq"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

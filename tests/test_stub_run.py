@@ -124,6 +124,18 @@ def test_stub_run_with_vep_cache_mode(tmp_path):
     assert "--gtf" not in vep
 
 
+@pytest.mark.parametrize("cache_type", ["refseq", "merged"])
+def test_stub_run_with_a_refseq_or_merged_vep_cache(tmp_path, cache_type):
+    """Before, a homo_sapiens_refseq/_merged cache was refused at start and VEP never got --refseq/--merged."""
+    cache = tmp_path / "vep_cache"
+    (cache / f"homo_sapiens_{cache_type}/113_GRCh38").mkdir(parents=True)
+    (cache / f"homo_sapiens_{cache_type}/113_GRCh38/info.txt").write_text("species\thomo_sapiens\nassembly\tGRCh38\n")
+    stub_run(tmp_path, "--annotator", "vep", "--vep_cache", str(cache), "--vep_cache_type", cache_type)
+    vep = recorded(tmp_path, "cohort.vep.command.txt")
+    assert f"--offline --cache --{cache_type} --dir_cache vep_cache" in vep and "--species homo_sapiens " in vep
+    assert ("--refseq" in vep) == (cache_type == "refseq") and ("--merged" in vep) == (cache_type == "merged")
+
+
 def test_stub_run_with_vep_rest_mode(tmp_path):
     stub_run(tmp_path, "--annotator", "vep_rest", "--vep_rest_cache", str(tmp_path / "rest_cache"))
     script = next((tmp_path / "work").rglob(".command.sh"), None)

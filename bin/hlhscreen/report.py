@@ -1843,7 +1843,8 @@ def annotator_text(params: Mapping[str, Any], versions: Mapping[str, Mapping[str
                 + with_version("bcftools", find_version(versions, ("bcftools",), ("GNOMAD_ANNOTATE",))))
     if choice == "vep":
         cache = params.get("vep_cache")
-        mode = (f"offline cache, version {value_text(params.get('vep_cache_version'))}" if cache
+        flavour = {"refseq": "RefSeq ", "merged": "merged Ensembl/RefSeq "}.get(str(params.get("vep_cache_type")), "")
+        mode = (f"offline {flavour}cache, version {value_text(params.get('vep_cache_version'))}" if cache
                 else "the panel's gene models")
         version = find_version(versions, ("ensemblvep", "vep"), ("ENSEMBLVEP_VEP",))
         return with_version("Ensembl VEP", version) + f" ({mode})"

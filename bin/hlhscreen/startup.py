@@ -41,7 +41,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from . import clinvar
 from .annotation import contig_aliases
@@ -82,6 +82,7 @@ class StartupInputs:
     vep_species: str = "homo_sapiens"
     vep_cache_version: str = "113"
     vep_assembly: str = "GRCh38"
+    vep_cache_type: str = "ensembl"             # --vep_cache_type: ensembl, refseq (VEP --refseq) or merged
 
 
 @dataclass
@@ -160,31 +161,67 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         report.attempt("ClinVar VCF", lambda: _check_clinvar(inputs.clinvar_vcf, layout, placements, report))
     if inputs.vep_cache is not None:
         report.attempt("--vep_cache", lambda: check_vep_cache(inputs.vep_cache, inputs.vep_species,
-                                                               inputs.vep_cache_version, inputs.vep_assembly))
+                                                               inputs.vep_cache_version, inputs.vep_assembly,
+                                                               inputs.vep_cache_type))
     return report
 
 
-def check_vep_cache(folder: PathLike, species: str, version: str, assembly: str) -> None:
-    """VEP reads <folder>/<species>/<version>_<assembly>/ (with its info.txt) and stops only when it
-    starts, after alignment and calling (hours on real data): a folder one level too deep, a cache of
-    another release, assembly or flavour (homo_sapiens_refseq, _merged) is named here, with what it holds."""
+#: VEP's cache flavours: the folder suffix VEP reads with each, and the VEP flag that selects it
+VEP_CACHE_TYPES: Dict[str, Tuple[str, str]] = {
+    "ensembl": ("", ""),
+    "refseq": ("_refseq", "--refseq"),
+    "merged": ("_merged", "--merged"),
+}
+
+
+def vep_cache_species_folder(species: str, cache_type: str) -> str:
+    """The species folder VEP reads: <species>, <species>_refseq (--refseq) or <species>_merged (--merged)."""
+    if cache_type not in VEP_CACHE_TYPES:
+        raise UserInputError(None, None, "--vep_cache_type", f"'{cache_type}' is not a VEP cache type",
+                             f"Give one of {', '.join(VEP_CACHE_TYPES)}.")
+    suffix = VEP_CACHE_TYPES[cache_type][0]
+    # a --vep_species that already names the flavour (homo_sapiens_refseq) is VEP's folder as it is
+    return species if not suffix or species.endswith(suffix) else species + suffix
+
+
+def check_vep_cache(folder: PathLike, species: str, version: str, assembly: str, cache_type: str = "ensembl") -> None:
+    """VEP reads <folder>/<species>[_refseq|_merged]/<version>_<assembly>/ (with its info.txt) and stops only
+    when it starts, after alignment and calling (hours on real data): a folder one level too deep, a cache of
+    another release, assembly or flavour is named here, with what it holds (and the --vep_cache_type that
+    reads a flavour the folder holds)."""
     folder = Path(folder)
-    wanted = f"{species}/{version}_{assembly}"
-    if (folder / species / f"{version}_{assembly}" / "info.txt").is_file():
+    species_folder = vep_cache_species_folder(species, cache_type)
+    wanted = f"{species_folder}/{version}_{assembly}"
+    if (folder / species_folder / f"{version}_{assembly}" / "info.txt").is_file():
         return
     if not folder.is_dir():
         raise UserInputError(folder, None, "--vep_cache", "not a folder", "Give the VEP cache folder (VEP's --dir_cache).")
     held = sorted(f"{s.name}/{v.name}" for s in folder.iterdir() if s.is_dir() for v in s.iterdir() if v.is_dir())
-    if folder.name in (species, f"{version}_{assembly}"):
-        hint = f"this looks like a folder inside the cache: give the folder that holds {species}/"
+    if folder.name in (species, species_folder, f"{version}_{assembly}"):
+        hint = f"this looks like a folder inside the cache: give the folder that holds {species_folder}/"
     else:
         hint = f"it holds {first_few(held)}" if held else "it holds no <species>/<version>_<assembly> folder"
+    other = _other_vep_cache_type(folder, species, version, assembly, cache_type)
+    fix = (f"This folder holds VEP's {other} cache for this release: run with --vep_cache_type {other}"
+           f"{'' if other == 'ensembl' else f' (VEP {VEP_CACHE_TYPES[other][1]})'}." if other else
+           f"Give the folder into which {species_folder}_vep_{version}_{assembly}.tar.gz was unpacked, or set "
+           "--vep_species/--vep_cache_version/--vep_assembly to the cache it holds (a RefSeq or merged cache, "
+           "homo_sapiens_refseq/homo_sapiens_merged, is read with --vep_cache_type refseq/merged).")
     raise UserInputError(folder, None, "--vep_cache",
-                         f"no VEP cache {wanted} with its info.txt (--vep_species {species}, --vep_cache_version "
-                         f"{version}, --vep_assembly {assembly}); {hint}",
-                         f"Give the folder into which {species}_vep_{version}_{assembly}.tar.gz was unpacked, or set "
-                         "--vep_species/--vep_cache_version/--vep_assembly to the cache it holds (a RefSeq or merged "
-                         "cache is homo_sapiens_refseq/homo_sapiens_merged).")
+                         f"no VEP cache {wanted} with its info.txt (--vep_species {species}, --vep_cache_type "
+                         f"{cache_type}, --vep_cache_version {version}, --vep_assembly {assembly}); {hint}", fix)
+
+
+def _other_vep_cache_type(folder: Path, species: str, version: str, assembly: str, cache_type: str) -> Optional[str]:
+    """The other cache flavour the folder holds for this species, release and assembly, if any."""
+    base = species
+    for suffix, _ in VEP_CACHE_TYPES.values():
+        if suffix and base.endswith(suffix):
+            base = base[: -len(suffix)]
+    for name, (suffix, _) in VEP_CACHE_TYPES.items():
+        if name != cache_type and (folder / f"{base}{suffix}" / f"{version}_{assembly}" / "info.txt").is_file():
+            return name
+    return None
 
 
 def _plain_fasta_index(inputs: StartupInputs) -> Optional[Path]:

@@ -1,8 +1,10 @@
 // The VEP command is rendered by one function so that -stub-run records exactly what would run
 // (VEP is not installable on every machine; tests check the rendered command).
 def vepCommand(Map opt) {
+    // VEP reads <species>_refseq with --refseq, <species>_merged with --merged (start-up check: same folders)
+    def flavour = [ensembl: '', refseq: '--refseq', merged: '--merged'][opt.cache_type ?: 'ensembl']
     def source = opt.cache ?
-        "--offline --cache --dir_cache ${opt.cache} --cache_version ${opt.cache_version} --species ${opt.species} --assembly ${opt.assembly} --mane --check_existing --af_gnomade --af_gnomadg" :
+        "--offline --cache ${flavour} --dir_cache ${opt.cache} --cache_version ${opt.cache_version} --species ${opt.species} --assembly ${opt.assembly} --mane --check_existing --af_gnomade --af_gnomadg" :
         "--gtf ${opt.gtf}"
     def custom = opt.gnomad ?
         "--custom file=${opt.gnomad},short_name=gnomAD,format=vcf,type=exact,coords=0,fields=${opt.gnomad_fields}" : ''
@@ -32,7 +34,7 @@ process ENSEMBLVEP_VEP {
     val gnomad_fields   // e.g. AF%AF_afr%AF_nfe (fields of --custom)
     // of the cache (cache mode only); cache_files: a digest of every cache file's path, size and time, so
     // that -resume sees a cache changed in place (Nextflow hashes a folder by its own time only)
-    tuple val(species), val(assembly), val(cache_version), val(cache_files)
+    tuple val(species), val(assembly), val(cache_version), val(cache_type), val(cache_files)
 
     output:
     tuple path("*.vep.vcf.gz"), path("*.vep.vcf.gz.tbi"), emit: vcf
@@ -46,7 +48,7 @@ process ENSEMBLVEP_VEP {
     def prefix = task.ext.prefix ?: 'cohort'
     def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
         gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: cache_version,
-        species: species, assembly: assembly, cpus: task.cpus, prefix: prefix,
+        species: species, assembly: assembly, cache_type: cache_type, cpus: task.cpus, prefix: prefix,
         args: task.ext.args ?: '')
     """
     $command
@@ -62,7 +64,7 @@ process ENSEMBLVEP_VEP {
     def prefix = task.ext.prefix ?: 'cohort'
     def command = vepCommand(vcf: vcf, fasta: fasta, cache: cache ?: null, gtf: gtf ?: null,
         gnomad: gnomad ?: null, gnomad_fields: gnomad_fields, cache_version: cache_version,
-        species: species, assembly: assembly, cpus: task.cpus, prefix: prefix,
+        species: species, assembly: assembly, cache_type: cache_type, cpus: task.cpus, prefix: prefix,
         args: task.ext.args ?: '')
     def VERSION = '113.0' // ensembl-vep pin of environment.yml; stubs do not run the tool
     """

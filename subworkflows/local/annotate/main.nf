@@ -60,7 +60,8 @@ workflow ANNOTATE {
         def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
         def gtf = params.vep_cache ? [[], []] : panel.gene_models.combine(panel.gene_models_tbi)
         ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields,
-            [params.vep_species, params.vep_assembly, params.vep_cache_version, cache ? folderFingerprint(cache) : ''])
+            [params.vep_species, params.vep_assembly, params.vep_cache_version, params.vep_cache_type,
+             cache ? folderFingerprint(cache) : ''])
         ch_annotated = ENSEMBLVEP_VEP.out.vcf
         ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)
     } else {

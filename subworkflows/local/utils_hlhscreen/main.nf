@@ -231,6 +231,10 @@ def combinationErrors() {
     if (params.annotator == 'vep' && !params.vep_cache && !params.gnomad_vcf) {
         errors << "--gnomad_vcf: required with --annotator vep when no --vep_cache is given (the GTF mode has no frequencies of its own)"
     }
+    if (params.vep_cache_type != 'ensembl' && !(params.annotator == 'vep' && params.vep_cache)) {
+        // VEP's --refseq/--merged choose a cache folder: without a cache they would change nothing, silently
+        errors << "--vep_cache_type ${params.vep_cache_type}: only used with --annotator vep and --vep_cache (the RefSeq/merged cache folder)"
+    }
     if (params.vep_cache && params.annotator != 'vep') {
         errors << "--vep_cache: only used with --annotator vep (now '${params.annotator}')"
     }
@@ -424,7 +428,8 @@ def checkInputs() {
         def cache = launchHostPath(params.vep_cache)
         if (cache != null) {
             args += ['--vep-cache', cache, '--vep-species', params.vep_species.toString(),
-                     '--vep-cache-version', params.vep_cache_version.toString(), '--vep-assembly', params.vep_assembly.toString()]
+                     '--vep-cache-version', params.vep_cache_version.toString(), '--vep-assembly', params.vep_assembly.toString(),
+                     '--vep-cache-type', params.vep_cache_type.toString()]
         }
     }
     if (params.annotator == 'offline') {
