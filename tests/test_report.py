@@ -2020,3 +2020,15 @@ def test_power_lead_sentence_is_complete(built):
     lead = html.unescape(re.search(r'<section id="power">.*?<p class="lead">(.*?)</p>', page, re.S).group(1))
     assert lead.endswith("(tested at \u03b1 = 0.05); a small cohort can detect only large odds ratios.")
     assert "can be." not in lead
+
+
+def test_the_methods_name_a_refseq_or_merged_vep_cache():
+    """--vep_cache_type decides which transcripts the consequences are given on: the methods text says so."""
+    from hlhscreen.report import annotator_text
+
+    versions = {"ENSEMBLVEP_VEP": {"ensemblvep": "113.0"}}
+    params = {"annotator": "vep", "vep_cache": "/data/vep", "vep_cache_version": 113}
+    assert annotator_text(params, versions) == "Ensembl VEP 113.0 (offline cache, version 113)"
+    assert annotator_text({**params, "vep_cache_type": "refseq"}, versions) == \
+        "Ensembl VEP 113.0 (offline RefSeq cache, version 113)"
+    assert "merged Ensembl/RefSeq cache" in annotator_text({**params, "vep_cache_type": "merged"}, versions)
