@@ -1312,13 +1312,29 @@ def _severity_key(t: TranscriptAnnotation) -> Tuple[int, int]:
     return (t.impact_rank, t.severity_rank)
 
 
+#: RefSeq transcript accessions (NM_/NR_ curated, XM_/XR_ predicted): VEP --refseq/--merged Feature ids
+_REFSEQ_TRANSCRIPT = re.compile(r"^[NX][MR]_\d")
+
+
+def is_refseq_transcript(transcript_id: Optional[str]) -> bool:
+    return bool(transcript_id and _REFSEQ_TRANSCRIPT.match(transcript_id))
+
+
+def _summary_key(t: TranscriptAnnotation) -> Tuple[int, int, bool]:
+    # VEP --merged writes the Ensembl and the RefSeq twin of a MANE transcript as two entries, in no fixed
+    # order: between equally severe ones the RefSeq id labels the variant (what a lab choosing the merged
+    # cache reports), so every variant of a run is labelled alike whatever the entry order
+    return (*_severity_key(t), not is_refseq_transcript(t.transcript_id))
+
+
 def select_summary(
     transcripts: Sequence[TranscriptAnnotation],
 ) -> Tuple[Optional[TranscriptAnnotation], Optional[str]]:
     """Pick the summary transcript: MANE Select, else canonical, else the most severe.
 
-    Within each tier the most severe wins (impact, then Ensembl consequence order, then
-    annotation order). Returns ``(transcript, basis)``; ``(None, None)`` when there is none.
+    Within each tier the most severe wins (impact, then Ensembl consequence order, then a RefSeq
+    id before an Ensembl one (VEP --merged), then annotation order). Returns ``(transcript, basis)``;
+    ``(None, None)`` when there is none.
     """
     if not transcripts:
         return None, None
@@ -1328,7 +1344,7 @@ def select_summary(
         ("most_severe", list(transcripts)),
     ):
         if members:
-            return min(members, key=_severity_key), basis
+            return min(members, key=_summary_key), basis
     return None, None  # pragma: no cover - the last tier is never empty
 
 
