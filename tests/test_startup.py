@@ -185,6 +185,16 @@ def test_a_cache_of_another_flavour_names_the_cache_type_that_reads_it(tmp_path)
     assert "it holds homo_sapiens_refseq/112_GRCh38" in other and "run with" not in other
 
 
+def test_a_species_naming_the_flavour_with_a_cache_type_is_refused(tmp_path):
+    """VEP appends _refseq to --species with --refseq: homo_sapiens_refseq would be read as
+    homo_sapiens_refseq_refseq/, which no cache has (the check used to accept it)."""
+    refseq = vep_cache(tmp_path / "refseq", "homo_sapiens_refseq/113_GRCh38")
+    error = vep_errors(refseq, species="homo_sapiens_refseq", cache_type="refseq")[0]
+    assert "--vep_species: 'homo_sapiens_refseq' already names a cache flavour" in error
+    assert "would read the folder homo_sapiens_refseq_refseq/" in error
+    assert "Give --vep_species homo_sapiens with --vep_cache_type refseq" in error
+
+
 def test_an_unknown_cache_type_is_refused():
     from hlhscreen.startup import vep_cache_species_folder
 

@@ -179,9 +179,15 @@ def vep_cache_species_folder(species: str, cache_type: str) -> str:
     if cache_type not in VEP_CACHE_TYPES:
         raise UserInputError(None, None, "--vep_cache_type", f"'{cache_type}' is not a VEP cache type",
                              f"Give one of {', '.join(VEP_CACHE_TYPES)}.")
-    suffix = VEP_CACHE_TYPES[cache_type][0]
-    # a --vep_species that already names the flavour (homo_sapiens_refseq) is VEP's folder as it is
-    return species if not suffix or species.endswith(suffix) else species + suffix
+    suffix, flag = VEP_CACHE_TYPES[cache_type]
+    named = next((s for s, _ in VEP_CACHE_TYPES.values() if s and species.endswith(s)), None)
+    if suffix and named:
+        # VEP appends the suffix whatever the species is called (homo_sapiens_refseq_refseq/)
+        raise UserInputError(None, None, "--vep_species",
+                             f"'{species}' already names a cache flavour: with --vep_cache_type {cache_type} VEP "
+                             f"({flag}) would read the folder {species}{suffix}/",
+                             f"Give --vep_species {species[: -len(named)]} with --vep_cache_type {cache_type}.")
+    return species + suffix
 
 
 def check_vep_cache(folder: PathLike, species: str, version: str, assembly: str, cache_type: str = "ensembl") -> None:
