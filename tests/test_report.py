@@ -1103,6 +1103,15 @@ def test_cli_rejects_bad_run_date(tmp_path, capsys):
 # ------------------------------------------------------------------ the real producers
 
 
+def example_samplesheet(tmp_path: Path, vcf: Path) -> Path:
+    """samples.csv (sample,group) for the samples of a screen fixture VCF: case* are cases."""
+    vcf_samples = next(line for line in vcf.read_text().splitlines() if line.startswith("#CHROM")).split("\t")[9:]
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
+                                                   for s in vcf_samples))
+    return samples
+
+
 def test_whitelist_entries_no_variant_matched_are_listed(tmp_path):
     """SCREEN on its example VCF with a whitelist row no record matches (nobody called with it, or
     written otherwise): the report lists it as not seen. Before: the report could not tell, the row
@@ -1111,11 +1120,7 @@ def test_whitelist_entries_no_variant_matched_are_listed(tmp_path):
     whitelist = tmp_path / "risk_factors.tsv"
     whitelist.write_text((fixtures / "risk_factors.tsv").read_text()
                          + "PRF1\tGRCh38\t10\t70598700\tG\tT\tNA\tNA\tNA\tp.Gly340Val\tPMID:2\tnever called\tNA\tNA\tNA\n")
-    vcf_samples = next(line for line in (fixtures / "example.vcf").read_text().splitlines()
-                       if line.startswith("#CHROM")).split("\t")[9:]
-    samples = tmp_path / "samples.csv"
-    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
-                                                   for s in vcf_samples))
+    samples = example_samplesheet(tmp_path, fixtures / "example.vcf")
     screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", whitelist, samples, tmp_path / "screen",
                       screen.ScreenConfig(harmonise_contigs=True))
     seen = report.read_whitelist_seen(whitelist, tmp_path / "screen" / "variants.tsv", fixtures / "regions.bed")
@@ -1143,11 +1148,7 @@ def test_whitelist_rows_outside_the_panel_are_not_listed_as_not_seen(tmp_path):
     whitelist.write_text((fixtures / "risk_factors.tsv").read_text()
                          + "UNC13D\tGRCh38\tchr17\t75840205\tG\tA\tNA\tNA\tNA\tNA\tPMID:2\toutside\tNA\tNA\tNA\n"
                          + "XIAP\tGRCh38\tchrX\t123859812\tC\tT\tNA\tNA\tNA\tNA\tPMID:3\tno contig\tNA\tNA\tNA\n")
-    vcf_samples = next(line for line in (fixtures / "example.vcf").read_text().splitlines()
-                       if line.startswith("#CHROM")).split("\t")[9:]
-    samples = tmp_path / "samples.csv"
-    samples.write_text("sample,group\n" + "".join(f"{s},{'case' if s.startswith('case') else 'control'}\n"
-                                                   for s in vcf_samples))
+    samples = example_samplesheet(tmp_path, fixtures / "example.vcf")
     result = screen.run_screen(fixtures / "example.vcf", fixtures / "regions.bed", whitelist, samples,
                                tmp_path / "screen")
     assert result.whitelist_unseen == [] and result.whitelist_entries == 1

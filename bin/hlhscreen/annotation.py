@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
+from hlhscreen.gtf import is_refseq_transcript
 from hlhscreen.vcf_text import OLD_REC_FORMAT, OldRec, parse_old_rec
 from hlhscreen.frequency import (  # noqa: F401 - GNOMAD_POPULATIONS, POPMAX_POPULATIONS re-exported
     DEFAULT_AF_FIELDS,
@@ -1310,14 +1311,6 @@ def _snpeff_transcript(parts: List[str], layout: AnnotationLayout) -> Optional[T
 
 def _severity_key(t: TranscriptAnnotation) -> Tuple[int, int]:
     return (t.impact_rank, t.severity_rank)
-
-
-#: RefSeq transcript accessions (NM_/NR_ curated, XM_/XR_ predicted): VEP --refseq/--merged Feature ids
-_REFSEQ_TRANSCRIPT = re.compile(r"^[NX][MR]_\d")
-
-
-def is_refseq_transcript(transcript_id: Optional[str]) -> bool:
-    return bool(transcript_id and _REFSEQ_TRANSCRIPT.match(transcript_id))
 
 
 def _summary_key(t: TranscriptAnnotation) -> Tuple[int, int, bool]:

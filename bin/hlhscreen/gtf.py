@@ -42,6 +42,8 @@ _CHOICE_TAG_RE = re.compile(r'tag\s+"(MANE[ _]Select|Ensembl_canonical|RefSeq[ _
 
 _GFF3_ATTR_RE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_.]*=[^;]*(;|$)")
 _TRANSCRIPT_ACCESSION_RE = re.compile(r"^(ENST\d{11}|[NX][MR]_\d+|uc\d{3}[a-z]{3})(\.\d+)?$")
+#: RefSeq transcript accessions (NM_/NR_ curated, XM_/XR_ predicted): VEP --refseq/--merged Feature ids
+_REFSEQ_TRANSCRIPT_RE = re.compile(r"^[NX][MR]_\d")
 
 
 def normalise_tags(tags: List[str]) -> List[str]:
@@ -62,6 +64,11 @@ def looks_like_gff3(attributes: str) -> bool:
 def is_transcript_accession(identifier: str) -> bool:
     """ENST..., NM_/NR_/XM_/XR_... or a UCSC uc... id: a transcript id, not a gene id."""
     return bool(_TRANSCRIPT_ACCESSION_RE.match(identifier))
+
+
+def is_refseq_transcript(identifier: Optional[str]) -> bool:
+    """NM_/NR_/XM_/XR_...: a RefSeq transcript id (None or an Ensembl id: False)."""
+    return bool(identifier and _REFSEQ_TRANSCRIPT_RE.match(identifier))
 
 
 def accession_chromosome(contig: str) -> Optional[str]:

@@ -88,7 +88,7 @@ from hlhscreen import clinvar
 from hlhscreen.decompose import UNALIGNED_TAG
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text
+from hlhscreen.files import open_text, text_lines
 from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
@@ -509,12 +509,10 @@ def _not_a_symbol(gene: str) -> Optional[str]:
 
 def _bed_line(path: PathLike, region: Any) -> Optional[int]:
     """The line of the BED file holding the interval (for messages)."""
-    with open_text(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            cols = raw.rstrip("\r\n").split("\t")
-            if len(cols) >= 3 and cols[0] == region.chrom and cols[1] == str(region.start) \
-                    and cols[2] == str(region.end):
-                return number
+    for number, text in text_lines(path, "name"):
+        cols = text.split("\t")
+        if len(cols) >= 3 and cols[0] == region.chrom and cols[1] == str(region.start) and cols[2] == str(region.end):
+            return number
     return None
 
 
