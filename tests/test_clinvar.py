@@ -81,6 +81,26 @@ def test_pathogenic_and_risk_factor_classes(clnsig, pathogenic, risk):
     assert clinvar.is_risk_factor(clnsig) is risk
 
 
+@pytest.mark.parametrize("clnsig,pathogenic,risk", [
+    # real 2024+ aggregates: a risk-allele term beside P/LP is not a conflict, whichever risk-allele term it is
+    ("Pathogenic/Likely_pathogenic/Likely_risk_allele", True, True), ("Pathogenic/Likely_risk_allele", True, True),
+    ("Pathogenic/Likely_pathogenic/Established_risk_allele", True, True),
+    ("Pathogenic/Uncertain_risk_allele", True, False), ("Likely_pathogenic/Uncertain_risk_allele", True, False),
+    ("Uncertain_significance/Uncertain_risk_allele", False, False), ("Uncertain_risk_allele|risk_factor", False, True),
+    # pre-2019 files joined the non-germline terms with ",_" (association_not_found is one of them)
+    ("Pathogenic,_association_not_found", True, False), ("Pathogenic,_Affects", True, False),
+    ("Pathogenic,_confers_sensitivity", True, False), ("Uncertain_significance|_Affects", False, False),
+    # only risk-allele or non-germline terms: no germline P/LP at all
+    ("Established_risk_allele", False, True), ("association_not_found", False, False), ("Affects", False, False),
+    ("no_classification_for_the_single_variant", False, False), ("no_interpretation_for_the_single_variant", False, False),
+])
+def test_risk_allele_and_non_germline_terms_in_any_vintage(clnsig, pathogenic, risk):
+    """Before: "Pathogenic/Uncertain_risk_allele" and an old "Pathogenic,_association_not_found" were not
+    Pathogenic for the rescue, while "Pathogenic/Likely_risk_allele" and "Pathogenic,_Affects" were."""
+    assert clinvar.is_pathogenic(clnsig) is pathogenic
+    assert clinvar.is_risk_factor(clnsig) is risk
+
+
 def test_low_penetrance_stays_one_term():
     assert clinvar.classification_terms("Pathogenic/Likely_pathogenic/Pathogenic,_low_penetrance|other") == (
         "pathogenic", "likely pathogenic", "pathogenic, low penetrance", "other")

@@ -55,8 +55,17 @@ OPTIONAL_INFO = ("CLNDN", "ALLELEID")
 PATHOGENIC_TERMS = frozenset({
     "pathogenic", "likely pathogenic", "pathogenic, low penetrance", "likely pathogenic, low penetrance",
 })
-# Terms that make a variant a risk-factor candidate (ClinVar's "risk factor" and the 2024 risk-allele terms).
+# Terms that make a variant a risk-factor candidate (ClinVar's "risk factor" and the 2024 risk-allele terms;
+# "uncertain risk allele" claims no risk, so it makes no candidate).
 RISK_FACTOR_TERMS = frozenset({"risk factor", "established risk allele", "likely risk allele"})
+# The 2024 risk-allele terms: ClinVar aggregates them beside P/LP with "/" and does not count them as a
+# conflict ("Pathogenic/Likely_risk_allele", "Pathogenic/Uncertain_risk_allele"), so none of them makes
+# a P/LP classification something else.
+RISK_ALLELE_TERMS = frozenset({"established risk allele", "likely risk allele", "uncertain risk allele"})
+# Terms outside the germline pathogenicity scale. Files before 2019 appended them to the germline
+# classification with ",_" ("Pathogenic,_association_not_found"), current ones after "|".
+_NON_GERMLINE = frozenset({"drug response", "association", "association not found", "protective", "affects",
+                           "other", "confers sensitivity", "risk factor"})
 
 # The INFO fields the annotation step writes into the cohort VCF (and the screen reads back).
 INFO_FIELDS = (  # (name, Number, Type, Description)
@@ -121,12 +130,10 @@ def germline_terms(clnsig: Optional[str]) -> Tuple[str, ...]:
 
 def is_pathogenic(clnsig: Optional[str]) -> bool:
     """Pathogenic / Likely pathogenic (incl. low penetrance) as the germline classification, and
-    nothing else in it (a conflicting aggregate is not)."""
-    terms = [t for t in germline_terms(clnsig) if t not in RISK_FACTOR_TERMS and t not in _NON_GERMLINE]
+    nothing else in it (a conflicting aggregate is not); risk-allele terms beside it and non-germline
+    terms (:data:`_NON_GERMLINE`, of any vintage) are not part of the judgement."""
+    terms = [t for t in germline_terms(clnsig) if t not in RISK_ALLELE_TERMS and t not in _NON_GERMLINE]
     return bool(terms) and all(t in PATHOGENIC_TERMS for t in terms)
-
-
-_NON_GERMLINE = frozenset({"drug response", "association", "protective", "affects", "other", "confers sensitivity"})
 
 
 def is_risk_factor(clnsig: Optional[str]) -> bool:
