@@ -108,8 +108,9 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
 
 def lookup(tabix: "pysam.TabixFile", contig: str, pos: int, ref: str, alt: str,
            path: Path) -> Optional[clinvar.ClinvarEntry]:
-    """The best ClinVar entry of exactly this allele, or None."""
-    records = (r.split("\t") for r in tabix.fetch(contig, pos - 1, pos))
+    """The best ClinVar entry of this allele (however padded: :func:`clinvar.matching_entries`), or None.
+    Fetched over the whole REF: a record written with more or fewer padding bases still overlaps it."""
+    records = (r.split("\t") for r in tabix.fetch(contig, pos - 1, pos - 1 + max(len(ref), 1)))
     return clinvar.best_entry(clinvar.matching_entries(records, pos, ref, alt, path))
 
 

@@ -209,6 +209,33 @@ def test_annotation_matches_exact_alleles_across_naming(tmp_path, ncbi):
     assert pysam.TabixFile(str(out)).contigs == ["chr10", "chrX"]
 
 
+def test_an_allele_clinvar_writes_with_other_padding_is_matched(tmp_path):
+    """The same allele with a padding base more (a SNV written with its left neighbour, a deletion with
+    a shared base at its end) is the same variant: trimmed alike, both sides meet. Before: 'not in
+    ClinVar'. A record that only overlaps (a deletion of the base, another ALT, ALT '.') still is not."""
+    records = [
+        "10\t70598598\t1001\tGC\tGT\t.\t.\tCLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Pathogenic",
+        "10\t70598598\t1002\tGC\tG\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Benign",
+        "10\t70598599\t1003\tC\t.\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Benign",
+        "10\t70600700\t1004\tCAGT\tCT\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Likely_pathogenic",
+        "10\t70600800\t1005\tA\tAT\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Pathogenic",
+    ]
+    clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "\n".join(records) + "\n")
+    cohort = bgzip_vcf(tmp_path / "cohort.vcf.gz", (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
+        "chr10\t70598599\t.\tC\tT\t50\t.\t.\tGT\t0/1\n"
+        "chr10\t70598599\t.\tC\tA\t50\t.\t.\tGT\t0/1\n"
+        "chr10\t70600700\t.\tCAG\tC\t50\t.\t.\tGT\t0/1\n"
+        "chr10\t70600800\t.\tAC\tATC\t50\t.\t.\tGT\t0/1\n"))
+    result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
+    assert result.returncode == 0, result.stderr
+    with pysam.VariantFile(str(out)) as vcf:
+        entries = [clinvar.parse_info_fields(dict(record.info)) for record in vcf]
+    assert [entry and entry.variation_id for entry in entries] == ["1001", None, "1004", "1005"]
+    assert "3 of 4 records matched" in result.stdout
+
+
 def test_a_chromosome_the_file_lacks_is_not_looked_up_rather_than_absent(tmp_path):
     """A ClinVar file cut to chr10: the chrX record is flagged CLINVAR_NOT_COVERED, never "not in ClinVar"."""
     only_10 = bgzip_vcf(tmp_path / "c10.vcf.gz", NCBI_HEADER + "10\t70598599\t13709\tC\tT\t.\t.\t"

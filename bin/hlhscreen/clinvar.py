@@ -346,13 +346,16 @@ def best_entry(entries: Sequence[ClinvarEntry]) -> Optional[ClinvarEntry]:
 
 def matching_entries(records: Iterable[Sequence[str]], pos: int, ref: str, alt: str,
                      path: Optional[PathLike] = None) -> List[ClinvarEntry]:
-    """ClinVar records (columns) at ``pos`` with exactly this REF and ALT; refuses a matching record
-    whose classification cannot be this allele's (:func:`check_record`)."""
+    """ClinVar records (columns) of this allele: the same POS, REF and ALT once both are trimmed of the
+    bases they share (:func:`minimal_allele`), so a padding base more on either side (``GC>GT`` for
+    ``C>T``, ``CAGT>CT`` for ``CAG>C``) is the same variant. Refuses a matching record whose
+    classification cannot be this allele's (:func:`check_record`)."""
+    wanted = minimal_allele(pos, ref.upper(), alt.upper())
     found = []
     for fields in records:
-        if int(fields[1]) != pos or fields[3].upper() != ref.upper():
-            continue
-        if alt.upper() in (a.upper() for a in fields[4].split(",")):
+        start, clinvar_ref = int(fields[1]), fields[3].upper()
+        alts = [a.upper() for a in fields[4].split(",") if a not in (".", "*") and not a.startswith("<")]
+        if any(minimal_allele(start, clinvar_ref, a) == wanted for a in alts):
             check_record(fields, path)
             found.append(entry_from_record(fields))
     return found
