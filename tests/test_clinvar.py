@@ -177,6 +177,23 @@ def cohort_vcf(tmp_path: Path) -> Path:
     return bgzip_vcf(tmp_path / "cohort.vcf.gz", text)
 
 
+def chr10_cohort(tmp_path: Path, records, extra_header: str = "") -> Path:
+    """A one-sample chr10 cohort VCF; each record is "POS ID REF ALT" or "POS ID REF ALT QUAL FILTER INFO"."""
+    def line(record: str) -> str:
+        cols = record.split("\t")
+        cols += ["50", ".", "."][len(cols) - 4:] if len(cols) < 7 else []
+        return "\t".join(["chr10", *cols, "GT", "0/1"]) + "\n"
+
+    return bgzip_vcf(tmp_path / "cohort.vcf.gz", "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n"
+                     + extra_header + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
+                     + "".join(line(record) for record in records))
+
+
+def annotated_infos(out: Path):
+    with pysam.VariantFile(str(out)) as vcf:
+        return [dict(record.info) for record in vcf]
+
+
 def run_annotate(tmp_path, cohort, clinvar_vcf):
     out = tmp_path / "out.vcf.gz"
     result = subprocess.run([sys.executable, str(BIN / "clinvar_annotate.py"), "--vcf", str(cohort), "--clinvar",
@@ -221,17 +238,11 @@ def test_an_allele_clinvar_writes_with_other_padding_is_matched(tmp_path):
         "10\t70600800\t1005\tA\tAT\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Pathogenic",
     ]
     clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "\n".join(records) + "\n")
-    cohort = bgzip_vcf(tmp_path / "cohort.vcf.gz", (
-        "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n"
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
-        "chr10\t70598599\t.\tC\tT\t50\t.\t.\tGT\t0/1\n"
-        "chr10\t70598599\t.\tC\tA\t50\t.\t.\tGT\t0/1\n"
-        "chr10\t70600700\t.\tCAG\tC\t50\t.\t.\tGT\t0/1\n"
-        "chr10\t70600800\t.\tAC\tATC\t50\t.\t.\tGT\t0/1\n"))
+    cohort = chr10_cohort(tmp_path, ["70598599\t.\tC\tT", "70598599\t.\tC\tA", "70600700\t.\tCAG\tC",
+                                     "70600800\t.\tAC\tATC"])
     result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
     assert result.returncode == 0, result.stderr
-    with pysam.VariantFile(str(out)) as vcf:
-        entries = [clinvar.parse_info_fields(dict(record.info)) for record in vcf]
+    entries = [clinvar.parse_info_fields(info) for info in annotated_infos(out)]
     assert [entry and entry.variation_id for entry in entries] == ["1001", None, "1004", "1005"]
     assert "3 of 4 records matched" in result.stdout
 
@@ -347,20 +358,17 @@ def test_a_piece_of_an_mnv_clinvar_lists_says_so(tmp_path):
                             "10\t70598610\t6\tCTA\tTTC\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Pathogenic\n")
     old_rec = ('##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
                'CHR|POS|REF|ALT|USED_ALT_IDX">\n')
-    cohort = bgzip_vcf(tmp_path / "cohort.vcf.gz", (
-        "##fileformat=VCFv4.2\n##contig=<ID=chr10,length=133797422>\n" + old_rec +
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n"
-        "chr10\t70598600\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1\tGT\t0/1\n"
-        "chr10\t70598601\t.\tA\tG\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1\tGT\t0/1\n"
+    cohort = chr10_cohort(tmp_path, [
+        "70598600\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1",
+        "70598601\t.\tA\tG\t50\t.\tOLD_REC=chr10|70598599|GCAG|GTGG|1",
         # a piece that is in ClinVar itself keeps its own entry (Benign), whatever the whole allele's
-        "chr10\t70598610\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598610|CTA|TTC|1\tGT\t0/1\n"
+        "70598610\t.\tC\tT\t50\t.\tOLD_REC=chr10|70598610|CTA|TTC|1",
         # only split (its original is itself): nothing longer to look up
-        "chr10\t70598620\t.\tG\tA\t50\t.\tOLD_REC=chr10|70598620|G|A,C|1\tGT\t0/1\n"))
+        "70598620\t.\tG\tA\t50\t.\tOLD_REC=chr10|70598620|G|A,C|1"], old_rec)
     result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
     assert result.returncode == 0, result.stderr
     assert "1 of 4 records matched; 2 record(s) not in ClinVar themselves are pieces of a longer allele" in result.stdout
-    with pysam.VariantFile(str(out)) as vcf:
-        infos = [dict(record.info) for record in vcf]
+    infos = annotated_infos(out)
     assert [clinvar.part_of(info) for info in infos] == ["424242:Pathogenic", "424242:Pathogenic", None, None]
     assert [clinvar.parse_info_fields(info) for info in infos[:2]] == [None, None]
     assert clinvar.parse_info_fields(infos[2]).clnsig == "Benign"
