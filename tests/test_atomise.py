@@ -109,14 +109,26 @@ def test_unsorted_input_is_refused():
               "chr1\t5\t.\tA\tG\t50\t.\t.\tGT:DP\t0/0:30\t0/0:30\t0/0:30\t0/0:30\t0/0:30\n")
 
 
-GENOTYPES = st.sampled_from(["0/0", "0/1", "1/0", "1/1", "./.", "0/.", "0|1", "1|1"])
+def test_a_half_call_naming_the_alt_is_not_merged_into_a_reference_call():
+    """Before: S1's `./1` (one ALT copy seen, the other allele not called) against `0/0` in the other
+    record became `0/0`: a possible carrier turned into a confirmed non-carrier. Now the half call is
+    kept (SCREEN: not_assessable, no_call); against a fully called carrying call, that call."""
+    records, counts, _ = merge(
+        "chr1\t10\t.\tC\tG\t50\t.\t.\tGT:DP\t./1:30\t.|1:30\t1/.:30\t0/.:30\t./1:30\n"
+        "chr1\t10\t.\tC\tG\t60\t.\t.\tGT:DP\t0/0:31\t0/0:32\t1/1:33\t0/1:34\t./.:35\n")
+    assert records[0][9:] == ["./1:30", ".|1:30", "1/1:33", "0/1:34", "./1:30"]
+    assert counts.calls_set_missing == 0
+
+
+GENOTYPES = st.sampled_from(["0/0", "0/1", "1/0", "1/1", "./.", "0/.", "./1", "0|1", "1|1"])
 
 
 @settings(max_examples=150, deadline=None)
 @given(calls=st.lists(st.lists(GENOTYPES, min_size=5, max_size=5), min_size=1, max_size=4))
 def test_merged_call_is_one_of_the_inputs_or_missing(calls):
     """Property: one record per allele; a sample's merged genotype is one of its input calls, or
-    missing exactly when its calls carry different numbers of ALT copies; it never adds copies up."""
+    missing exactly when its calls carry different numbers of ALT copies; it never adds copies up, and
+    it is never a reference call when a record shows the ALT (a half call ./1 included)."""
     body = "".join("chr1\t10\t.\tC\tG\t50\t.\t.\tGT:DP\t" + "\t".join(f"{gt}:{r}" for gt in row) + "\n"
                    for r, row in enumerate(calls))
     records, _, _ = merge(body)
@@ -131,6 +143,8 @@ def test_merged_call_is_one_of_the_inputs_or_missing(calls):
             assert column in inputs
             if copies:
                 assert D.alt_copies(column.split(":")[0]) == copies.pop()
+        if any("1" in row[s] for row in calls):  # an ALT seen in any record: never a reference call
+            assert D.alt_copies(column.split(":")[0]) != 0
 
 
 # =============================================================================================

@@ -13,6 +13,9 @@ which makes one het look homozygous. Here each sample's genotype is merged on it
   haplotype alleles did not include this allele alone says nothing against it);
 - different numbers of ALT copies (0/1 and 1/1): the genotype becomes missing, so the screen reports
   the sample ``not_assessable`` there instead of guessing;
+- a half call naming the ALT (``./1``: one copy seen, the other allele not called) and otherwise only
+  reference calls: the half call (SCREEN: not assessable), never the reference call, which says
+  nothing against the copy seen; beside a fully called carrying call, that call;
 - no call anywhere: the first record's column.
 
 The merged record is the first one (the first split or atomised piece, if any), with QUAL the highest QUAL
@@ -67,6 +70,11 @@ def alt_copies(gt: str) -> Optional[int]:
     if any(is_missing_allele(a) for a in alleles):
         return None
     return sum(1 for a in alleles if a != "0")
+
+
+def names_alt(gt: str) -> bool:
+    """The GT names an ALT allele, fully called or not (``0/1``, ``./1``, ``1``)."""
+    return any(not is_missing_allele(a) and a != "0" for a in split_gt(gt).alleles)
 
 
 def _missing_like(gt: str) -> str:
@@ -131,14 +139,19 @@ def merge_group(records: Sequence[_Record], path: str, counts: MergeCounts, old_
     used = {0}
     for s in range(9, len(out)):
         calls = []  # (record index, ALT copies or None, column)
+        half_carrying = []  # half calls naming the ALT (./1): a copy seen, the count unknown
         for r, record in enumerate(records):
             column = record.fields[s]
             gt = column.split(":")[formats[r].index("GT")] if column else "."
             calls.append((r, alt_copies(gt), column))
+            if calls[-1][1] is None and names_alt(gt):
+                half_carrying.append(calls[-1])
         called = [c for c in calls if c[1] is not None]
+        carrying = {c[1] for c in called if c[1] > 0}
+        if not carrying and half_carrying:
+            called = half_carrying[:1]  # not a reference call: that record saw a copy
         if not called:
             continue  # the first record's column (all no-call)
-        carrying = {c[1] for c in called if c[1] > 0}
         if len(carrying) > 1:
             values = out[s].split(":")
             values += ["."] * (len(fmt) - len(values))
