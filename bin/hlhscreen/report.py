@@ -760,6 +760,8 @@ NOTE_TEXT = {"no_call": "no genotype called", "low_depth": "read depth below the
              "sex_unknown": "sex unknown, so a chrX call cannot be read (one copy or two?)",
              "het_call_in_male": "heterozygous call in a male on chrX, which cannot be right",
              "female_chrY": "a chrY call in a female",
+             "ploidy_mismatch": "the genotype has another number of alleles than the sample has copies of the site "
+                                "(a haploid call on an autosome or a female's chrX, a polyploid call)",
              "genotype_filtered": "the genotype failed a filter of the caller or a filter step (FORMAT/FT)"}
 STATE_SHORT = {"het": "het", "hom_alt": "hom", "hemizygous": "hemi"}
 

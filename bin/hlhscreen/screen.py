@@ -144,7 +144,8 @@ RESCUED_BY_CLINVAR = "clinvar_pathogenic"
 DEFAULT_CLINVAR_MIN_STARS = 2
 
 STATES = ("het", "hom_alt", "hemizygous", "ref", "not_assessable")
-NOTES = ("no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY")
+NOTES = ("no_call", "genotype_filtered", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY",
+         "ploidy_mismatch")
 STATUSES = ("none", "monoallelic", "biallelic_hom", "possible_compound_het", "compound_het", "hemizygous",
             "not_assessable")
 
@@ -188,9 +189,9 @@ _INT_MISSING = -2147483648  # htslib's missing int32 (cyvcf2 hands it over uncha
 _REF, _HET, _HOM, _NA_STATE, _HEMI = 0, 1, 2, 3, 4
 _STATE_NAMES = ("ref", "het", "hom_alt", "not_assessable", "hemizygous")
 _NOTE_NONE, _NOTE_NO_CALL, _NOTE_LOW_DP, _NOTE_LOW_GQ = 0, 1, 2, 3
-_NOTE_SEX_UNKNOWN, _NOTE_HET_HAPLOID, _NOTE_NO_Y, _NOTE_FILTERED = 4, 5, 6, 7
+_NOTE_SEX_UNKNOWN, _NOTE_HET_HAPLOID, _NOTE_NO_Y, _NOTE_FILTERED, _NOTE_PLOIDY = 4, 5, 6, 7, 8
 _NOTE_NAMES = (NA, "no_call", "low_depth", "low_gq", "sex_unknown", "het_call_in_male", "female_chrY",
-               "genotype_filtered")
+               "genotype_filtered", "ploidy_mismatch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -705,6 +706,7 @@ class SampleCall(NamedTuple):
     hap: Optional[int]  # for a phased het: 0 when the ALT is the first allele, 1 when the second
     phase_set: Optional[int]  # FORMAT/PS of a phased genotype (None: missing or absent)
     carrier_text: str = ""  # the carriers.tsv columns genotype..note, tab-joined, with newline
+    ploidy: int = 2  # allele fields in the GT (1 for a haploid "1", 3 for "0/0/1")
 
     @property
     def state_name(self) -> str:
@@ -748,7 +750,8 @@ class GenotypeParser:
     [genotype_filtered], when its depth is below ``min_dp`` or unknown [low_depth], or when its GQ is below
     ``min_gq`` [low_gq]. Depth is FORMAT/DP, or the sum of FORMAT/AD when DP is missing. A missing
     GQ is not checked (FreeBayes writes GQ only with --genotype-qualities). ``min_dp``/``min_gq``
-    of 0 switch their check off. An all-ALT genotype (``1/1``, haploid ``1``) is ``hom_alt``.
+    of 0 switch their check off. An all-ALT genotype (``1/1``, haploid ``1``) is ``hom_alt`` here;
+    :func:`apply_ploidy` then reads haploid and polyploid calls with the sample's copies of the site.
     """
 
     CACHE_LIMIT = 50_000  # entries (a few MB at most)
@@ -760,8 +763,8 @@ class GenotypeParser:
         self._cache: Dict[str, Dict[str, SampleCall]] = {}
         self._size = 0
         self._formats: Dict[str, Tuple[Optional[int], ...]] = {}
-        # GT text -> (state, no call, phased, haplotype of the ALT if a phased het); few distinct texts
-        self._genotypes: Dict[str, Tuple[int, bool, bool, Optional[int]]] = {}
+        # GT text -> (state, no call, phased, haplotype of the ALT if a phased het, allele fields); few distinct texts
+        self._genotypes: Dict[str, Tuple[int, bool, bool, Optional[int], int]] = {}
 
     def _format_index(self, fmt: str) -> Tuple[Optional[int], ...]:
         found = self._formats.get(fmt)
@@ -808,7 +811,7 @@ class GenotypeParser:
             if len(self._genotypes) > self.CACHE_LIMIT:
                 self._genotypes.clear()
             genotype = self._genotypes[gt] = self._parse_gt(gt, line, locus)
-        state, no_call, phased, het_hap = genotype
+        state, no_call, phased, het_hap, ploidy = genotype
 
         depth = _number(fields[i_dp]) if i_dp is not None and i_dp < n else None
         if depth is None and i_ad is not None and i_ad < n:
@@ -837,10 +840,11 @@ class GenotypeParser:
         hap = het_hap if state == _HET else None
         text = (f"{_clean(gt)}\t{_STATE_NAMES[state]}\t{_fmt_number(depth)}\t{_fmt_number(gq)}\t"
                 f"{_NOTE_NAMES[note]}\n")
-        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set, text)
+        return SampleCall(gt, state, note, depth, gq, phased, hap, phase_set, text, ploidy)
 
-    def _parse_gt(self, gt: str, line: Optional[int], locus: str) -> Tuple[int, bool, bool, Optional[int]]:
-        """(state before the depth/GQ checks, no call, phased, haplotype of the ALT if a phased het)."""
+    def _parse_gt(self, gt: str, line: Optional[int], locus: str) -> Tuple[int, bool, bool, Optional[int], int]:
+        """(state before the depth/GQ checks, no call, phased, haplotype of the ALT if a phased het,
+        number of allele fields)."""
         parts, phased = split_gt(gt)
         no_call = False
         alleles: List[int] = []
@@ -869,15 +873,35 @@ class GenotypeParser:
         else:
             state = _HET
         het_hap = (0 if alleles[0] > 0 else 1) if phased and state == _HET else None
-        return state, no_call, phased, het_hap
+        return state, no_call, phased, het_hap, len(parts)
+
+
+def needs_ploidy_check(calls: Sequence[SampleCall], chrom: str, pos: int) -> bool:
+    """The calls must be read with the samples' copy numbers (:func:`apply_ploidy`): the site is on
+    chrX/chrY outside the PARs, or a call is not diploid on a chromosome of known copy number."""
+    if sexlib.is_haploid_in_males(chrom, pos):
+        return True
+    return sexlib.chromosome(chrom) not in ("MT", "") and any(call.ploidy != 2 for call in calls)
+
+
+def _ploidy_fits(alleles: int, copies: int) -> bool:
+    """A called genotype of ``alleles`` fields fits a sample with ``copies`` of the site: two copies
+    need a diploid call; one copy (a male's chrX/chrY) a haploid call, or a diploid one from a
+    caller that ignored the ploidy (read below)."""
+    return alleles == 2 if copies == 2 else alleles in (1, 2)
 
 
 def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, pos: int) -> List[SampleCall]:
-    """Calls at a site on chrX/chrY outside the PARs, read with each sample's sex (hlhscreen.sex):
+    """Calls read with each sample's copies of the site (hlhscreen.sex):
 
-    - male (one copy): an ALT call is ``hemizygous``; a het call cannot be right (mis-mapped reads,
-      contamination, or a caller that ignored the ploidy) and is ``not_assessable``
-      (``het_call_in_male``); ref and not-assessable calls stay;
+    - a called genotype whose number of alleles does not fit the copies (a haploid ``1`` or ``0`` on
+      an autosome, in a PAR or in a female's chrX; a polyploid ``0/0/1`` anywhere) is
+      ``not_assessable`` (``ploidy_mismatch``): the caller assumed another copy number, so it could not
+      tell a het from a hom or from the reference (a het read as haploid is called ``0`` or ``1``);
+      mitochondrial and unplaced contigs are read as written;
+    - male (one copy, chrX/chrY outside the PARs): an ALT call is ``hemizygous``; a het call cannot be
+      right (mis-mapped reads, contamination, or a caller that ignored the ploidy) and is
+      ``not_assessable`` (``het_call_in_male``); ref and not-assessable calls stay;
     - sex unknown (blank and not inferable, or given and inferred disagree): ``not_assessable``
       (``sex_unknown``): a het could be a carrier female or a male artefact, so the sample is left
       out rather than counted either way;
@@ -885,10 +909,13 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
     - female on chrX: unchanged (two copies).
     """
     out = []
+    checked = sexlib.chromosome(chrom) not in ("MT", "")
     for call, sex in zip(calls, sexes):
         copies = sexlib.ploidy(sex, chrom, pos)
         state, note = call.state, call.note
-        if copies == 1:
+        if checked and state != _NA_STATE and copies and not _ploidy_fits(call.ploidy, copies):
+            state, note = _NA_STATE, _NOTE_PLOIDY
+        elif copies == 1:
             if state == _HOM:
                 state = _HEMI
             elif state == _HET:
@@ -1836,9 +1863,11 @@ class _Screen:
         if in_panel and config.min_gq > 0 and "GQ" not in fmt.split(":"):
             summary.no_gq_records += 1  # bcftools call without -a FORMAT/GQ, FreeBayes without -=
         n_hemi = 0
-        if sexlib.is_haploid_in_males(panel_chrom, pos):
-            # one copy in males: the calls are read with each sample's sex (apply_ploidy)
-            if not self._sex_warned and all(sex == "unknown" for sex in self.sexes):
+        if needs_ploidy_check(calls, panel_chrom, pos):
+            # one copy in males, or a haploid/polyploid call: the calls are read with each sample's
+            # copies of the site (apply_ploidy)
+            if (not self._sex_warned and sexlib.is_haploid_in_males(panel_chrom, pos)
+                    and all(sex == "unknown" for sex in self.sexes)):
                 self._sex_warned = True
                 self._warn(f"WARNING {self.vcf_path}: {variant_id} is on chrX/chrY outside the pseudo-autosomal "
                            "regions and no sample's sex is known (--sex): every call there is not_assessable "

@@ -1,0 +1,101 @@
+"""SCREEN on genotype shapes real joint VCFs carry beyond FreeBayes' diploid calls (session 11 audit,
+issues 9 and 11): calls whose ploidy does not fit the sample, phase sets with a missing PS, lower-case
+alleles and duplicated sample names. The rule of issue 9.1 throughout: what cannot be assessed is
+``not_assessable``, never a non-carrier, and never a carrier status it does not support.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Sequence
+
+import pytest
+
+from test_screen_callers import carrier
+from test_screen_inputs import CSQ_HEADER, Out, run, vcf_row, vep_entry, write_vcf
+from hlhscreen import screen as S
+from hlhscreen.errors import UserInputError
+
+CSQ = "CSQ=" + vep_entry("A")
+TWO_CONTIGS = (("chr10", 133797422), ("chrX", 156040895))
+PS_HEADER = ['##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">']
+
+
+def sexed(tmp: Path, rows: Sequence[str], samples: Dict[str, str]) -> Out:
+    """A run with a chrX gene (SH2D1A, outside the PARs), a PAR gene and PRF1, samples of given sex."""
+    regions = tmp / "regions.bed"
+    regions.write_text("chr10\t70597344\t70601000\tPRF1|exon3\nchrX\t1499000\t1501000\tPARGENE|exon1\n"
+                       "chrX\t124365757\t124365827\tSH2D1A|exon2\n")
+    sheet = tmp / "sheet.csv"
+    sheet.write_text("sample,group\n" + "".join(f"{s},{'case' if i % 2 == 0 else 'control'}\n"
+                                                 for i, s in enumerate(samples)))
+    sex = tmp / "sex.tsv"
+    sex.write_text("sample\tsex\n" + "".join(f"{s}\t{x}\n" for s, x in samples.items()))
+    vcf = write_vcf(tmp / "in.vcf", rows, samples=tuple(samples), contigs=TWO_CONTIGS)
+    out = tmp / "out"
+    summary = S.run_screen(vcf, regions, _empty_whitelist(tmp), sheet, out, S.ScreenConfig(), sex=sex)
+    return Out(out, summary)
+
+
+def _empty_whitelist(tmp: Path) -> Path:
+    path = tmp / "whitelist.tsv"
+    path.write_text("gene\tbuild\tchrom\tpos\tref\talt\trsid\ttranscript\thgvsc\thgvsp\tevidence\treason\n")
+    return path
+
+
+def state(out: Out, variant: str, sample: str) -> tuple:
+    row = carrier(out, variant, sample)
+    return row["state"], row["note"]
+
+
+# =============================================================================================
+# ploidy: a call must have as many alleles as the sample has copies of the site
+# =============================================================================================
+
+
+def test_haploid_and_polyploid_calls_on_an_autosome_are_not_assessable(tmp_path):
+    """Before: a haploid `1` on PRF1 was hom_alt (biallelic_hom: a recessive carrier), a haploid `0` a
+    confirmed non-carrier, `0/0/1` a het and `1/1/1` hom_alt. A caller that assumed one copy calls a
+    het `0` or `1`; none of these says what the sample's two copies carry."""
+    sheet = tmp_path / "five.csv"
+    sheet.write_text("sample,group\nS1,case\nS2,control\nS3,case\nS4,control\nS5,case\n")
+    vcf = write_vcf(tmp_path / "ploidy.vcf", [
+        vcf_row(70598100, "C", "A", CSQ, ["1:30:99", "0:30:99", "0/0/1:30:99", "1/1/1:30:99", "0/1:30:99"]),
+    ], samples=("S1", "S2", "S3", "S4", "S5"))
+    out = run(tmp_path, vcf, sheet=sheet)
+    for sample in ("S1", "S2", "S3", "S4"):
+        assert state(out, "chr10:70598100:C:A", sample) == ("not_assessable", "ploidy_mismatch")
+        assert out.genes[(sample, "PRF1")]["status"] == "not_assessable"
+    assert state(out, "chr10:70598100:C:A", "S5") == ("het", "NA")
+    assert out.variants["chr10:70598100:C:A"]["not_assessable_samples"] == "S1;S2;S3;S4"
+
+
+def test_ploidy_on_chrx_follows_the_sex(tmp_path):
+    """A female called haploid on chrX (the caller took her for a male) and a male called haploid in a
+    PAR were hom_alt/ref; a male's `0/0/1` was het_call_in_male. A male's haploid and diploid calls
+    outside the PARs are read as before (hemizygous, ref)."""
+    x = "chrX"
+    rows = [
+        vcf_row(1500000, "C", "A", "CSQ=" + vep_entry("A", gene="PARGENE"),
+                ["1:30:99", "0/1:30:99", "0/0:30:99", "0/1:30:99", "0/0:30:99"], chrom=x),
+        vcf_row(124365786, "C", "A", "CSQ=" + vep_entry("A", gene="SH2D1A"),
+                ["1:30:99", "1/1:30:99", "0/0/1:30:99", "1:30:99", "0:30:99"], chrom=x),
+    ]
+    out = sexed(tmp_path, rows, {"M1": "male", "M2": "male", "M3": "male", "F1": "female", "F2": "female"})
+    xlinked, par = "chrX:124365786:C:A", "chrX:1500000:C:A"
+    assert state(out, xlinked, "M1") == ("hemizygous", "NA")
+    assert state(out, xlinked, "M2") == ("hemizygous", "NA")
+    assert state(out, xlinked, "M3") == ("not_assessable", "ploidy_mismatch")
+    assert state(out, xlinked, "F1") == ("not_assessable", "ploidy_mismatch")
+    assert state(out, xlinked, "F2") == ("not_assessable", "ploidy_mismatch")
+    assert state(out, par, "M1") == ("not_assessable", "ploidy_mismatch")
+    assert state(out, par, "M2") == ("het", "NA")
+    assert out.genes[("F2", "SH2D1A")]["status"] == "not_assessable"
+    assert out.genes[("M1", "PARGENE")]["status"] == "not_assessable"
+
+
+def test_haploid_calls_on_the_mitochondrial_genome_are_read_as_written():
+    call = S.SampleCall("1", S._HOM, S._NOTE_NONE, 30.0, 99.0, False, None, None, "", 1)
+    assert not S.needs_ploidy_check([call], "chrM", 100)
+    assert S.apply_ploidy([call], ["female"], "chrM", 100)[0].state == S._HOM
+    assert S.needs_ploidy_check([call], "chr10", 100)
