@@ -144,6 +144,6 @@ def test_a_read_only_outdir_is_refused_in_words_before_any_task(tmp_path):
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
         # Java names only the path ("cannot write X (X)"): the reason must be said
-        assert f"--outdir: cannot write {mount}/results/pipeline_info/params.json (" in output, output[-3000:]
+        assert f"--outdir: cannot write {mount}/results/RUN_INCOMPLETE.txt (" in output, output[-3000:]
         assert f"({mount} is on a read-only file system). Give a folder you can write to." in output, output[-3000:]
         assert "Submitted process" not in output

@@ -247,6 +247,55 @@ def test_the_command_line_prints_warnings_for_the_run_log(tmp_path, capsys):
     assert f"{out}/pipeline_info/manifest.tsv" in captured.out
 
 
+
+def test_fastqs_and_the_index_beside_an_input_inside_the_outdir_are_left_in_place(tmp_path):
+    """The samplesheet's FASTQs kept in a result-named folder of --outdir, and --gnomad_vcf inside it with
+    its .tbi (read though not named by any parameter): the end of the run must not move them away."""
+    out = tmp_path / "results"
+    fastqs = [write(out / f"qc/raw/s1_R{n}.fastq.gz") for n in (1, 2)]
+    gnomad = write(out / "annotation/gnomad.vcf.gz")
+    index = write(out / "annotation/gnomad.vcf.gz.tbi")
+    reference = write(out / "panel/ref.fa")
+    companions = [write(out / "panel/ref.fa.fai"), write(out / "panel/ref.dict")]
+    stale = write(out / "annotation/cohort.vep.vcf.gz")
+    start_run(out)
+    write(out / "annotation/cohort.annotated.vcf.gz")
+    warnings = O.finish_outdir(out, "run", inputs=[*fastqs, gnomad, reference])
+    for kept in (*fastqs, gnomad, index, reference, *companions):
+        assert kept.is_file(), kept
+    assert not stale.exists() and (out / "earlier_runs/run/annotation/cohort.vep.vcf.gz").is_file()
+    assert any("inputs of this run" in w and "annotation/gnomad.vcf.gz.tbi" in w for w in warnings), warnings
+
+
+def test_run_incomplete_is_removed_last_and_not_listed(tmp_path):
+    out = tmp_path / "results"
+    write(out / O.INCOMPLETE, "run: r1\n")
+    start_run(out)
+    write(out / "qc/sample_qc.tsv", "sample\n")
+    assert O.finish_outdir(out, "r1") == []
+    assert not (out / O.INCOMPLETE).exists()
+    assert sorted(manifest(out)) == [O.MARKER, "qc/sample_qc.tsv"]
+
+
+def test_a_finish_that_fails_exits_1_and_leaves_run_incomplete(tmp_path, monkeypatch, capsys):
+    """A failed finish (here the manifest cannot be written) must not leave a folder that looks finished."""
+    import finish_outdir
+
+    out = tmp_path / "results"
+    write(out / O.INCOMPLETE, "run: r1\n")
+    start_run(out)
+    write(out / "qc/sample_qc.tsv", "sample\n")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(out / O.MANIFEST))
+
+    monkeypatch.setattr(O, "write_manifest", full_disk)
+    assert finish_outdir.main(["--outdir", str(out), "--run", "r1"]) == 1
+    assert (out / O.INCOMPLETE).is_file() and not (out / O.MANIFEST).exists()
+    err = capsys.readouterr().err
+    assert err.startswith("ERROR No space left on device (") and "RUN_INCOMPLETE.txt stays" in err, err
+
+
 # ---- the pipeline: one folder, three runs -----------------------------------------------------------
 
 def samplesheet(path: Path, samples) -> Path:
@@ -383,3 +432,79 @@ def test_a_vep_cache_changed_in_place_is_not_taken_from_the_cache(tmp_path):
     statuses = trace_status(tmp_path / "results", traces)
     assert statuses["ENSEMBLVEP_VEP"] == {"COMPLETED"}, statuses
     assert statuses["BWA_MEM"] == {"CACHED"}, statuses
+
+
+def failing_finish_python(folder: Path) -> Path:
+    """A python3 first on PATH that fails bin/finish_outdir.py (a failed finish step) and runs the rest."""
+    import shutil
+    import sys
+
+    folder.mkdir()
+    shim = folder / "python3"
+    real = shutil.which("python3") or sys.executable
+    shim.write_text('#!/bin/sh\ncase "$*" in *finish_outdir.py*) echo "OSError: simulated failure" >&2; exit 1;; esac\n'
+                    f'exec {real} "$@"\n')
+    shim.chmod(0o755)
+    return folder
+
+
+@pytest.mark.pipeline
+def test_a_failed_finish_step_fails_the_run_and_resume_finishes_it_without_moving_its_fastqs(tmp_path):
+    """A run whose finish step fails exits non-zero and leaves RUN_INCOMPLETE.txt (before: exit 0, logged
+    only); -resume reuses every task and finishes. The samplesheet's FASTQs kept in a result folder of
+    --outdir (older than the run) stay where they are (before: moved to earlier_runs/)."""
+    results = tmp_path / "results"
+    raw = results / "qc/raw"
+    raw.mkdir(parents=True)
+    rows = []
+    for sample in ("case_02", "ctrl_01"):
+        for n in (1, 2):
+            (raw / f"{sample}_L001_R{n}.fastq.gz").write_bytes((READS / f"{sample}_L001_R{n}.fastq.gz").read_bytes())
+        group = "case" if sample.startswith("case") else "control"
+        rows.append(f"{sample},{group},{raw}/{sample}_L001_R1.fastq.gz,{raw}/{sample}_L001_R2.fastq.gz\n")
+    sheet = tmp_path / "samplesheet.csv"
+    sheet.write_text("sample,group,fastq_1,fastq_2\n" + "".join(rows))
+    args = ["-profile", "test", "-stub-run", "--outdir", "results", "--input", str(sheet)]
+    shim = failing_finish_python(tmp_path / "shim")
+    first = run_nextflow(tmp_path, *args, check=False, env={"PATH": f"{shim}:{os.environ['PATH']}"})
+    log = first.stdout + first.stderr
+    assert first.returncode != 0, log[-3000:]
+    assert "every task finished, but the run's last step failed" in log and "simulated failure" in log, log[-3000:]
+    marker = results / O.INCOMPLETE
+    assert marker.is_file() and "run_name: " in marker.read_text() and not (results / O.MANIFEST).exists()
+
+    second = run_nextflow(tmp_path, *args, "-resume")
+    log = second.stdout + second.stderr
+    assert "Submitted process" not in log, "a failed finish step must not cost -resume its cache"
+    assert "the earlier run there did not finish" in log
+    assert not marker.exists() and (results / O.MANIFEST).is_file()
+    assert sorted(p.name for p in raw.iterdir()) == sorted(f"{s}_L001_R{n}.fastq.gz" for s in ("case_02", "ctrl_01") for n in (1, 2))
+    assert not list(results.glob("earlier_runs/*/qc/raw")), "the run's FASTQs were moved away"
+
+
+def process_start_ms(pid: int) -> int:
+    """The start of a process in ms since the epoch, as Java's ProcessHandle reads it on Linux."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime"))
+    return int((boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")) * 1000)
+
+
+@pytest.mark.pipeline
+def test_a_second_run_into_an_outdir_a_live_run_writes_is_refused(tmp_path):
+    """Two runs at once into one --outdir: the later one's params.json would make the first run's results
+    look older than its start, and the first run would move them to earlier_runs/. Refused at start."""
+    import socket
+
+    results = tmp_path / "results"
+    results.mkdir()
+    sleeper = subprocess.Popen(["sleep", "600"])
+    try:
+        (results / O.INCOMPLETE).write_text(
+            f"run_name: busy_run\nstarted: 2026-12-02T10:00\nhost: {socket.gethostname()}\npid: {sleeper.pid}\n"
+            f"process_start_ms: {process_start_ms(sleeper.pid)}\n")
+        result = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", check=False)
+    finally:
+        sleeper.kill()
+    log = result.stdout + result.stderr
+    assert result.returncode != 0 and "another run (busy_run, started 2026-12-02T10:00, process" in log, log[-3000:]
+    assert "Submitted process" not in log and not (results / O.MARKER).exists()

@@ -18,7 +18,9 @@ two. So at the end of a successful run (standard library only, on the launch hos
 - Nextflow's work folder and hidden entries (``.nextflow/``, ``.nextflow.log``) are never looked at:
   with ``--outdir .`` they lie inside --outdir, and their older files are the resume cache, not results;
 - ``pipeline_info/manifest.tsv`` lists every file of this run with its size and SHA-256 (Nextflow's
-  own timestamped run reports aside: each names its run).
+  own timestamped run reports aside: each names its run);
+- ``RUN_INCOMPLETE.txt``, which every run writes into --outdir before anything else, is removed last:
+  a folder that still has it holds a run that is under way, failed, or whose finish step failed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ EARLIER_RUNS = "earlier_runs"
 FORMER_TOP_LEVEL = ("screen_warnings.txt", "warnings.txt")
 MANIFEST = "pipeline_info/manifest.tsv"
 MARKER = "pipeline_info/params.json"
+# Written first by every run (subworkflows/local/utils_hlhscreen), removed by finish_outdir() last: while it
+# is there, the folder is not one finished run's results.
+INCOMPLETE = "RUN_INCOMPLETE.txt"
 # Nextflow's own reports carry the time of the run that wrote them in their names: they are left in
 # pipeline_info (one set per run, docs/output.md), neither moved nor listed.
 RUN_REPORT = re.compile(r"pipeline_info/(execution_(trace|timeline|report)|pipeline_dag)_[0-9_-]+\.(txt|html)")
@@ -87,6 +92,18 @@ def under_any(path: Path, roots: List[Path]) -> bool:
     return any(real == root or root in real.parents for root in roots)
 
 
+def beside_input(path: Path, roots: List[Path]) -> bool:
+    """Whether ``path`` is a companion of an input file in the same folder: its index or dictionary
+    (``x.vcf.gz.tbi``, ``ref.fa.fai``, ``ref.dict``, bwa's ``ref.fa.bwt``), read with it though not named."""
+    real = Path(os.path.realpath(path.parent)) / path.name
+    for root in roots:
+        stem = root.name.split(".")[0]
+        if real.parent == root.parent and root.is_file() and stem and (
+                real.name.startswith(root.name) or real.name.startswith(stem + ".")):
+            return True
+    return False
+
+
 def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[PathLike] = None,
                  publish_mode: str = "copy", inputs: Optional[List[PathLike]] = None) -> OutdirFiles:
     """Split the entries of ``outdir`` into this run's (ctime not older than ``marker``'s), an earlier
@@ -99,11 +116,12 @@ def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[P
     links = {path.relative_to(root).as_posix() for path in paths if path.is_symlink()} if publish_mode in LINK_MODES else set()
     # what this run read (--panel results/panel from an earlier --genes run): never an earlier run's leftover
     input_roots = [Path(os.path.realpath(p)) for p in inputs or []]
-    read = {path.relative_to(root).as_posix() for path in paths if input_roots and under_any(path, input_roots)}
+    read = {path.relative_to(root).as_posix() for path in paths
+            if input_roots and (under_any(path, input_roots) or beside_input(path, input_roots))}
     ours = set(RESULT_FOLDERS) | {rel.split("/")[0] for rel, new in entries if new and "/" in rel}
     sorted_files = OutdirFiles()
     for rel, new in sorted(entries):
-        if RUN_REPORT.fullmatch(rel):
+        if RUN_REPORT.fullmatch(rel) or rel == INCOMPLETE:
             continue
         if new:
             sorted_files.this_run.append(rel)
@@ -174,8 +192,15 @@ def write_manifest(outdir: PathLike, relative_paths: List[str], kept_links: Tupl
 def finish_outdir(outdir: PathLike, run_label: str, marker: Optional[PathLike] = None,
                   work_dir: Optional[PathLike] = None, publish_mode: str = "copy",
                   inputs: Optional[List[PathLike]] = None) -> List[str]:
-    """Move the earlier runs' files aside, write the manifest; the warnings for the run log."""
-    root = Path(outdir)
+    """Move the earlier runs' files aside, write the manifest, then remove RUN_INCOMPLETE.txt (only
+    when all that succeeded: an exception leaves it); the warnings for the run log."""
+    warnings = _finish(Path(outdir), run_label, marker, work_dir, publish_mode, inputs)
+    (Path(outdir) / INCOMPLETE).unlink(missing_ok=True)
+    return warnings
+
+
+def _finish(root: Path, run_label: str, marker: Optional[PathLike], work_dir: Optional[PathLike],
+            publish_mode: str, inputs: Optional[List[PathLike]]) -> List[str]:
     files = sort_entries(root, marker, work_dir, publish_mode, inputs)
     warnings = []
     if files.earlier_run and not [rel for rel in files.this_run if rel != MARKER]:

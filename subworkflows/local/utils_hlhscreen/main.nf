@@ -7,8 +7,14 @@
  */
 
 import groovy.json.JsonOutput
+import groovy.transform.Field
 import groovy.json.JsonSlurper
 import org.yaml.snakeyaml.Yaml
+
+// The samplesheet's local FASTQs (set at start): the end of the run never moves them (finishOutdir).
+@Field List<String> laneFastqs = []
+// Written into --outdir before anything else, removed as the run's very last step (bin/finish_outdir.py).
+@Field String RUN_INCOMPLETE = 'RUN_INCOMPLETE.txt'
 
 // Flatten the schema's groups ($defs / definitions referenced by allOf) into name -> property.
 def schemaProperties(schemaFile) {
@@ -460,6 +466,7 @@ def writeParamsJson() {
         return  // -preview runs no task and publishes nothing: --outdir is left as it is
     }
     def target = file("${params.outdir}/pipeline_info/params.json")
+    writeRunIncomplete()
     if (target.exists()) {
         log.warn("--outdir ${params.outdir} holds the results of an earlier run: files this run writes replace " +
             "theirs, and the earlier files it does not write again (other samples, panel, annotator, steps) are " +
@@ -476,6 +483,81 @@ def writeParamsJson() {
     }
 }
 
+// <outdir>/RUN_INCOMPLETE.txt, written before anything else and removed only when the run has finished
+// every step, its last included: a folder that has it is not one finished run's results. It names the
+// run, so a second run into the same --outdir while this one is under way is refused (it would take
+// this run's results for an earlier run's and move them away when it finishes).
+def writeRunIncomplete() {
+    def marker = file("${params.outdir}/${RUN_INCOMPLETE}")
+    if (marker.exists()) {
+        def other = runUnderWay(marker)
+        if (other) {
+            error("--outdir ${params.outdir}: another run (${other.run_name}, started ${other.started}, process ${other.pid} " +
+                "on this host) is writing into it now. Two runs into one --outdir would move each other's results " +
+                "away; wait until that run ends or give another --outdir. (If no such run is under way, delete ${marker}.)")
+        }
+        log.warn("--outdir ${params.outdir}: the earlier run there did not finish (${marker} is left: " +
+            marker.text.readLines().findAll { it.startsWith('run_name: ') || it.startsWith('host: ') }.join(', ') +
+            "). If that run is still under way on another host, stop this one: two runs into one --outdir move each other's results away.")
+    }
+    def started = ProcessHandle.current().info().startInstant()
+    def text = """        This folder does NOT hold the finished results of one run: the hlhscreen run below is under way, failed,
+        or could not do its last step (moving earlier runs' files to earlier_runs/, writing pipeline_info/manifest.tsv).
+        A run removes this file as its very last step, once it has finished. See the run's log (.nextflow.log in
+        its launch folder); rerun with -resume to finish it.
+        run_name: ${workflow.runName}
+        started: ${workflow.start}
+        host: ${launchHostName()}
+        pid: ${ProcessHandle.current().pid()}
+        process_start_ms: ${started.present ? started.get().toEpochMilli() : 'NA'}
+        launch_dir: ${workflow.launchDir}
+        command: ${workflow.commandLine}
+        """.stripIndent()
+    try {
+        marker.parent.mkdirs()
+        marker.text = text
+    } catch (IOException e) {
+        error(outdirProblem(marker, unwritableReason(marker.parent) ?: ioCause(e)))
+    }
+}
+
+def launchHostName() {
+    try {
+        return java.net.InetAddress.getLocalHost().getHostName()
+    } catch (Exception e) {
+        return System.getenv('HOSTNAME') ?: 'unknown'
+    }
+}
+
+// The fields of a RUN_INCOMPLETE.txt whose run is still alive on this host (same process id and start
+// time: a reused id is another process), or null.
+def runUnderWay(marker) {
+    def fields = marker.text.readLines().findAll { it ==~ /[a-z_]+: .*/ }.collectEntries { line ->
+        def parts = line.split(': ', 2)
+        [parts[0], parts[1]]
+    }
+    if (!(fields.pid ==~ /\d+/) || !(fields.process_start_ms ==~ /\d+/) || fields.host != launchHostName()) {
+        return null
+    }
+    def handle = ProcessHandle.of(fields.pid as long)
+    if (!handle.present || handle.get().pid() == ProcessHandle.current().pid()) {
+        return null
+    }
+    def started = handle.get().info().startInstant()
+    return started.present && Math.abs(started.get().toEpochMilli() - (fields.process_start_ms as long)) < 2000 ? fields : null
+}
+
+// Nextflow exits 0 whatever a workflow.onComplete handler does (an exception there is only logged, and
+// System.exit leaves the -resume cache unclosed). It exits 1 when the session is not successful, which it
+// checks after closing the cache: marking the session cancelled fails the run and keeps -resume working.
+def markRunFailed() {
+    try {
+        workflow.session.@cancelled = true
+    } catch (Exception e) {
+        log.error("(this Nextflow version does not let the run's exit status be set: it may exit 0 all the same)")
+    }
+}
+
 // workflow.onComplete: a finished run moves the files of earlier runs it did not write again out of
 // --outdir's result folders (to earlier_runs/<start>_<run name>/) and lists its own files with their
 // SHA-256 in pipeline_info/manifest.tsv (bin/finish_outdir.py; Nextflow has finished publishing by
@@ -486,29 +568,39 @@ def finishOutdir() {
     if (params.help || workflow.preview || !marker.exists()) {
         return
     }
-    if (outdir.scheme != 'file') {
-        log.info("--outdir ${params.outdir} is not a local folder: files of earlier runs are not looked for, and no pipeline_info/manifest.tsv is written")
-        return
-    }
     if (!workflow.success) {
         if (workflow.stats.succeededCount + workflow.stats.cachedCount > 0) {
             log.warn("--outdir ${params.outdir}: this run did not finish, so the folder holds its partial results and " +
                 "possibly files of an earlier run; it has no pipeline_info/manifest.tsv (written only when a run " +
-                "finishes). Fix the cause and rerun with -resume.")
+                "finishes) and keeps ${RUN_INCOMPLETE}. Fix the cause and rerun with -resume.")
         }
+        return
+    }
+    if (outdir.scheme != 'file') {
+        log.info("--outdir ${params.outdir} is not a local folder: files of earlier runs are not looked for, and no pipeline_info/manifest.tsv is written")
+        file("${params.outdir}/${RUN_INCOMPLETE}").delete()
         return
     }
     def label = workflow.start.format(java.time.format.DateTimeFormatter.ofPattern('yyyy-MM-dd_HH-mm-ss')) + "_${workflow.runName}"
     def command = [launchHostPython() ?: 'python3', "${projectDir}/bin/finish_outdir.py".toString(), '--outdir', outdir.toString(), '--run', label,
                 '--work-dir', workflow.workDir.toString(), '--publish-mode', params.publish_dir_mode.toString()] +
         inputPathsInside(outdir).collectMany { ['--input-path', it] }
-    def proc = command.execute()
     def stdout = new StringBuffer(), stderr = new StringBuffer()
-    proc.waitForProcessOutput(stdout, stderr)
-    stderr.toString().readLines().findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
-    if (proc.exitValue() != 0) {
-        log.error("--outdir ${params.outdir}: could not list this run's files or move an earlier run's away " +
-            "(bin/finish_outdir.py):\n${stderr.toString().trim()}")
+    def failure = null
+    try {
+        def proc = command.execute()
+        proc.waitForProcessOutput(stdout, stderr)
+        stderr.toString().readLines().findAll { it.startsWith('WARNING') }.each { log.warn(it - ~/^WARNING\s*/) }
+        failure = proc.exitValue() != 0 ? (stderr.toString().readLines().findAll { !it.startsWith('WARNING') }.join('\n').trim() ?: "exit status ${proc.exitValue()}") : null
+    } catch (Exception e) {
+        failure = "${command[0]}: ${e.message}"
+    }
+    if (failure) {
+        log.error("--outdir ${params.outdir}: every task finished, but the run's last step failed (bin/finish_outdir.py: " +
+            "moving earlier runs' files to earlier_runs/, writing pipeline_info/manifest.tsv):\n${failure}\n" +
+            "The folder is NOT a finished run's results: it keeps ${RUN_INCOMPLETE} and has no pipeline_info/manifest.tsv. " +
+            "Fix the cause and rerun the same command with -resume (every task is reused).")
+        markRunFailed()
     } else if (stdout.toString().trim()) {
         log.info(stdout.toString().trim())
     }
@@ -518,8 +610,10 @@ def finishOutdir() {
 // that lie inside --outdir: this run read them, so the end of the run must not move them away.
 def inputPathsInside(outdir) {
     def root = outdir.toFile().canonicalPath
-    return params.findAll { name, value -> name != 'outdir' && value instanceof CharSequence && value.toString() }
-        .collect { name, value -> launchHostPath(value) }
+    def named = params.findAll { name, value -> name != 'outdir' && value instanceof CharSequence && value.toString() }
+        .collect { name, value -> value }
+    return (named + laneFastqs)
+        .collect { value -> launchHostPath(value) }
         .findAll { it && new File(it).exists() && new File(it).canonicalPath.startsWith(root + File.separator) }
         .unique()
 }
@@ -665,6 +759,7 @@ workflow PIPELINE_INITIALISATION {
     checkSlurmCaps()
     validateParameters("${projectDir}/nextflow_schema.json")
     def laneRows = validatedLanes(file(params.input, checkIfExists: true))
+    laneFastqs.addAll(laneRows.collectMany { [it.fastq_1.toString(), it.fastq_2.toString()] })
     checkInputs()
     writeParamsJson()
 
