@@ -99,3 +99,37 @@ def test_haploid_calls_on_the_mitochondrial_genome_are_read_as_written():
     assert not S.needs_ploidy_check([call], "chrM", 100)
     assert S.apply_ploidy([call], ["female"], "chrM", 100)[0].state == S._HOM
     assert S.needs_ploidy_check([call], "chr10", 100)
+
+
+# =============================================================================================
+# phase: a phased genotype whose phase set is missing is not known to share a block
+# =============================================================================================
+
+
+@pytest.mark.parametrize("ps_a, ps_b", [(".", "."), ("", ""), ("7", ".")])
+def test_phased_hets_with_a_missing_phase_set_are_of_unknown_phase(tmp_path, ps_a, ps_b):
+    """Before: two `0|1` hets whose FORMAT/PS is `.` (or dropped as a trailing field) were read as one
+    phase block, so S1 was `monoallelic` (in cis: out of the biallelic test) and S2 `compound_het`.
+    The VCF rule puts phased genotypes *without a PS field* in one set; a PS field left missing says
+    the block is unknown (a merge of phased and unphased files), so the phase is unknown."""
+    def column(gt: str, ps: str) -> str:
+        return f"{gt}:30:99" + (f":{ps}" if ps else "")
+    vcf = write_vcf(tmp_path / "ps.vcf", [
+        vcf_row(70598100, "C", "A", CSQ, [column("0|1", ps_a), column("0|1", ps_a)], fmt="GT:DP:GQ:PS"),
+        vcf_row(70598300, "G", "A", CSQ, [column("0|1", ps_b), column("1|0", ps_b)], fmt="GT:DP:GQ:PS"),
+    ], extra_header=PS_HEADER)
+    out = run(tmp_path, vcf)
+    assert out.genes[("S1", "PRF1")]["status"] == "possible_compound_het"
+    assert out.genes[("S2", "PRF1")]["status"] == "possible_compound_het"
+
+
+@pytest.mark.parametrize("fmt, ps", [("GT:DP:GQ:PS", ":7"), ("GT:DP:GQ", "")])
+def test_phased_hets_in_one_phase_set_or_without_ps_keep_their_phase(tmp_path, fmt, ps):
+    """One PS value, or no PS field at all (the VCF rule: one phase set), keeps the phase."""
+    vcf = write_vcf(tmp_path / "ps.vcf", [
+        vcf_row(70598100, "C", "A", CSQ, [f"0|1:30:99{ps}", f"0|1:30:99{ps}"], fmt=fmt),
+        vcf_row(70598300, "G", "A", CSQ, [f"0|1:30:99{ps}", f"1|0:30:99{ps}"], fmt=fmt),
+    ], extra_header=PS_HEADER)
+    out = run(tmp_path, vcf)
+    assert out.genes[("S1", "PRF1")]["status"] == "monoallelic"  # same haplotype: cis
+    assert out.genes[("S2", "PRF1")]["status"] == "compound_het"

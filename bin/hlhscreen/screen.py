@@ -820,9 +820,14 @@ class GenotypeParser:
                 depth = float(sum(values))  # type: ignore[arg-type]
         gq = _number(fields[i_gq]) if i_gq is not None and i_gq < n else None
         phase_set = None
-        if phased and i_ps is not None and i_ps < n:
-            ps = _number(fields[i_ps])
-            phase_set = int(ps) if ps is not None else None
+        if phased and i_ps is not None:
+            ps = _number(fields[i_ps]) if i_ps < n else None
+            if ps is None:
+                # FORMAT has PS but this call's is missing: its block is unknown, not the default
+                # block of phased calls without a PS field (docs/screening.md, "Gene status")
+                phased = False
+            else:
+                phase_set = int(ps)
 
         # FORMAT/FT: "PASS" or missing passes; anything else names the filters the genotype failed
         ft = fields[i_ft] if i_ft is not None and i_ft < n else "."
