@@ -133,3 +133,17 @@ def test_phased_hets_in_one_phase_set_or_without_ps_keep_their_phase(tmp_path, f
     out = run(tmp_path, vcf)
     assert out.genes[("S1", "PRF1")]["status"] == "monoallelic"  # same haplotype: cis
     assert out.genes[("S2", "PRF1")]["status"] == "compound_het"
+
+
+# =============================================================================================
+# header
+# =============================================================================================
+
+
+def test_a_sample_named_twice_in_the_header_is_named_in_the_error(tmp_path):
+    """Before: htslib refused the header and the message said the VCF could not be read ("file `3`
+    does not have valid header"), naming neither the sample nor the line."""
+    vcf = write_vcf(tmp_path / "twice.vcf", [vcf_row(70598100, "C", "A", CSQ, ["0/1:30:99", "0/0:30:99"])],
+                    samples=("S1", "S1"))
+    with pytest.raises(UserInputError, match=r"twice\.vcf:7: samples: sample 'S1' has two columns \(10 and 11\)"):
+        run(tmp_path, vcf)

@@ -71,6 +71,7 @@ from hlhscreen.annotation import (
     is_known_consequence,
     lacks_hgvs,
     count_header_lines,
+    read_header_text,
     layout_from_header,
     old_record_alleles,
     parse_annotation,
@@ -1296,6 +1297,26 @@ class _VcfHeader:
     formats: FrozenSet[str]
 
 
+def _refuse_repeated_samples(vcf: Path) -> None:
+    """Stop with the sample and the ``#CHROM`` line when a sample name has two columns (which
+    htslib refuses with a message about the file only). Nothing is said when the header cannot be
+    read as text either."""
+    try:
+        text, n_lines = read_header_text(vcf)
+    except (OSError, UnicodeDecodeError, EOFError):
+        return
+    columns = text.splitlines()[-1].split("\t") if text else []
+    if not columns or not columns[0].startswith("#CHROM"):
+        return
+    first: Dict[str, int] = {}
+    for number, name in enumerate(columns[9:], start=10):
+        if name in first:
+            raise UserInputError(vcf, n_lines, "samples", f"sample '{name}' has two columns ({first[name]} and "
+                                 f"{number})", "Give every sample one column (rename one with `bcftools reheader "
+                                 "--samples`, or merge the files with `bcftools merge --force-samples`).")
+        first[name] = number
+
+
 def _read_header(vcf: Path) -> _VcfHeader:
     """The VCF header as htslib reads it. The file is opened by descriptor, so htslib does not load
     the index (the index traversal opens it once, for the queries)."""
@@ -1313,6 +1334,7 @@ def _read_header(vcf: Path) -> _VcfHeader:
             finally:
                 pysam.set_verbosity(verbosity)
     except Exception as err:  # noqa: BLE001 - pysam raises ValueError/OSError for a bad header
+        _refuse_repeated_samples(vcf)  # htslib's message names neither the sample nor the line
         raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
                              "Give a complete VCF or bgzipped VCF (.vcf.gz); check a .gz with `bgzip -t`.") from None
     finally:
