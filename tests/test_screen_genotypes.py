@@ -147,3 +147,25 @@ def test_a_sample_named_twice_in_the_header_is_named_in_the_error(tmp_path):
                     samples=("S1", "S1"))
     with pytest.raises(UserInputError, match=r"twice\.vcf:7: samples: sample 'S1' has two columns \(10 and 11\)"):
         run(tmp_path, vcf)
+
+
+# =============================================================================================
+# alleles
+# =============================================================================================
+
+
+@pytest.mark.parametrize("ref, alt", [("g", "a"), ("G", "a"), ("Gc", "G")])
+def test_lower_case_bases_in_a_panel_record_are_refused(tmp_path, ref, alt):
+    """VCF bases are case-insensitive, but the whitelist, the annotation's alleles, gnomAD and the
+    duplicate check compare them as written. Before: PRF1 A91V written `g>a` missed its whitelist row
+    and was dropped as common_not_risk_factor (a warning only said the row matched no record)."""
+    info = "CSQ=" + vep_entry(alt.upper() if len(alt) == len(ref) else "-")
+    vcf = write_vcf(tmp_path / "lower.vcf", [vcf_row(70600631, ref, alt, info, ["0/1:30:99", "0/0:30:99"])])
+    with pytest.raises(UserInputError, match=r"lower\.vcf:8: REF/ALT: chr10:70600631:" + ref + ":" + alt
+                       + ": lower-case bases"):
+        run(tmp_path, vcf)
+
+
+def test_breakend_alts_with_lower_case_contig_names_are_not_refused(tmp_path):
+    vcf = write_vcf(tmp_path / "bnd.vcf", [vcf_row(70598100, "C", "C[chr10:70599000[", ".", ["0/1:30:99", "0/0:30:99"])])
+    assert "chr10:70598100:C:C[chr10:70599000[" in run(tmp_path, vcf).variants

@@ -945,6 +945,7 @@ _UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_panel_gene_annotation", "
 
 
 _CARRIER_STATES = frozenset({_HET, _HOM, _HEMI})
+_LOWER_CASE_BASE = re.compile(r"[acgtn]")  # a lower-case base in REF or a sequence ALT
 _ALT_IN_GT = re.compile(r"[1-9]")  # a GT naming an ALT allele (0/1, ./1, 1)
 #: A record failing only these would be kept if its site had passed the quality rule.
 _LOW_QUALITY_ONLY = frozenset({"low_quality", "no_assessable_carrier"})
@@ -1878,6 +1879,7 @@ class _Screen:
         assert record is not None  # ALT is known to be present
         variant_id = f"{panel_chrom}:{pos}:{ref}:{alt}"
         if in_panel:
+            self._refuse_lower_case(ref, alt, variant_id, line)
             self._refuse_untrusted_annotation(record, variant_id, line)
         columns = rest.split("\t") if rest else []
         fmt = columns[0] if columns else ""
@@ -2066,6 +2068,17 @@ class _Screen:
         suffix = f"\t{verdict.rescued_by or 'filters'}\t{evidence_text}\t{name}\t{clinvar_tail}\n"
         carriers_out.write("".join([prefix + middle + call.carrier_text[:-1] + suffix
                                     for prefix, call in zip(self.sample_prefixes, calls)]))
+
+    def _refuse_lower_case(self, ref: str, alt: str, variant_id: str, line: Optional[int]) -> None:
+        """Stop on a panel record with lower-case bases (a soft-masked reference copied into the VCF):
+        the whitelist, the annotation's alleles and the duplicate check compare alleles as written, so
+        `g>a` would miss the whitelist row and the annotation written `G>A`."""
+        bases = ref + ("" if alt.startswith("<") or "[" in alt or "]" in alt else alt)
+        if _LOWER_CASE_BASE.search(bases):
+            raise UserInputError(self.vcf_path, line, "REF/ALT", f"{variant_id}: lower-case bases; the screen compares "
+                                 "alleles with the whitelist, the annotation and gnomAD as written",
+                                 "Write the bases in upper case, e.g. `bcftools view in.vcf.gz | awk 'BEGIN{OFS=\"\\t\"} "
+                                 "/^#/{print; next} {$4=toupper($4); $5=toupper($5); print}'`, then annotate again.")
 
     def _refuse_untrusted_annotation(self, record: VariantRecord, variant_id: str, line: Optional[int]) -> None:
         """Stop on a panel record snpEff annotated against another genome than the VCF's: its
