@@ -539,6 +539,30 @@ def test_power_section_sentence_per_gene_and_numbers(built):
             continue
         assert percent(float(row["power_or_10"])) in text
     assert "p.Trp374Ter" in text and "The same numbers for the biallelic tests" in text
+    # the power is of one test's own p; the tables' q-values correct for every testable test of a level
+    testable = {level: sum(row["testable"] == "yes" for row in read_tests(paths[f"{level}_tests"]))
+                for level in ("gene", "variant")}
+    assert (testable["gene"], testable["variant"]) == (2, 3)
+    assert ("These figures are the power of one test's own p-value, before the Benjamini-Hochberg correction: "
+            "q \u2264 0.05 over the 2 testable gene-level tests (or the 3 testable variant-level tests) needs a smaller "
+            "p, so the power to reach it is lower.") in text
+
+
+@pytest.mark.parametrize("genes, variants, expected", [
+    ((True,), (True, False), ""),  # one testable test per level: q = p, nothing to add
+    ((True, True, False), (True,), "q \u2264 0.05 over the 2 testable gene-level tests needs a smaller p"),
+    ((True, True), (True, True, True), "over the 2 testable gene-level tests (or the 3 testable variant-level tests) "
+                                       "needs"),
+])
+def test_power_caveat_names_the_bh_correction(genes, variants, expected):
+    from types import SimpleNamespace
+
+    from hlhscreen.report import correction_caveat
+
+    tests = {"gene": [SimpleNamespace(testable=t) for t in genes],
+             "variant": [SimpleNamespace(testable=t) for t in variants]}
+    text = correction_caveat(SimpleNamespace(tests=tests), "\u03b1 = 0.05")
+    assert (expected in text) if expected else text == ""
 
 
 def test_power_sentences_for_every_class():

@@ -1766,6 +1766,19 @@ POWER_NOTE_TEXT = {
 }
 
 
+def correction_caveat(data: ReportData, alpha_words: str) -> str:
+    """The powers are of one test's unadjusted p; the tables' q-values (BH within a level) need a smaller p
+    wherever a level has more than one testable test, so the sentence says the power to reach q is lower."""
+    counts = {level: sum(test.testable for test in data.tests[level]) for level in ("gene", "variant")}
+    shown = [f"{count} testable {level}-level tests" for level, count in counts.items() if count > 1]
+    if not shown:
+        return ""
+    alpha = alpha_words.replace("\u03b1 = ", "")
+    return (f" These figures are the power of one test's own p-value, before the Benjamini-Hochberg correction: "
+            f"q \u2264 {alpha} over the {' (or the '.join(shown)}{')' if len(shown) > 1 else ''} needs a smaller p, "
+            "so the power to reach it is lower.")
+
+
 def power_section(data: ReportData) -> Html:
     alpha = power_alpha(data)
     alpha_words = f"\u03b1 = {alpha_text(alpha)}" if alpha is not None else "the run's \u03b1"
@@ -1777,7 +1790,7 @@ def power_section(data: ReportData) -> Html:
                  "exactly, over every possible outcome (no approximation). The smallest odds ratio with "
                  f"{percent(TARGET_POWER)} power is the effect this cohort would usually detect; smaller effects are "
                  "likely to be missed. Power is about the design, not about the result: it does not depend on how "
-                 "many cases carried."),
+                 "many cases carried." + correction_caveat(data, alpha_words)),
         tag("h3", "Per gene (carrier = at least one kept variant)"),
         bullet_list(power_sentence(row) for row in genes) if genes else tag("p", "No gene was tested."),
         power_table(data, "gene"),
