@@ -1287,6 +1287,9 @@ def test_sex_part_of_the_qc_section(tmp_path):
     assert "Sex and the X-linked genes" in text
     assert "1 male, 5 female, 1 unknown." in text
     assert "Given and inferred sex disagree for ctrl_03" in text and "Not assessed on chrX (sex unknown): ctrl_03" in text
+    # a disagreement is not only a swap: 47,XXY has two X (reads female), 45,X one (reads male)
+    assert ("check the sample identity and the samplesheet; a sex-chromosome aneuploidy (47,XXY reads as female, "
+            "45,X as male) gives the same disagreement.") in text
     assert "&lt;= 0.65 is read as male, &gt;= 0.8 as female" in text
     row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S) if "ctrl_03" in r and "disagree" in r)
     assert "unknown" in row
@@ -1303,6 +1306,7 @@ def test_sex_mismatch_qc_flag_in_words(tmp_path):
     paths["qc"].write_text("\n".join(lines) + "\n")
     text = section_text(run_clinical(paths, tmp_path / "out"), "cohort")
     assert "disagrees with the sex its chrX depth shows" in text and "sex_mismatch" in text
+    assert "sample swap, data-entry error, or a sex-chromosome aneuploidy such as 47,XXY or 45,X?" in text
 
 
 def test_a_sex_table_of_another_run_is_refused(tmp_path):

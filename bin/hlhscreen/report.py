@@ -734,7 +734,8 @@ _QC_TOKEN = re.compile(r"^([a-z0-9_]+)<(.+)$")
 
 QC_PLAIN_FLAGS = {
     "sex_mismatch": ("sex", "the sex given in the samplesheet disagrees with the sex its chrX depth shows "
-                            "(sample swap or data-entry error?): sex unknown, not assessed on chrX"),
+                            "(sample swap, data-entry error, or a sex-chromosome aneuploidy such as 47,XXY or 45,X?): "
+                            "sex unknown, not assessed on chrX"),
 }
 
 
@@ -1250,7 +1251,8 @@ def sex_part(data: ReportData) -> Html:
     counts = {sex: sum(row.sex == sex for row in data.sexes) for sex in sex_lib.SEXES}
     summary = (f"{counts['male']} male, {counts['female']} female, {counts['unknown']} unknown."
                + (f" Given and inferred sex disagree for {', '.join(r.sample for r in mismatch)}: check the sample "
-                  "identity and the samplesheet." if mismatch else "")
+                  "identity and the samplesheet; a sex-chromosome aneuploidy (47,XXY reads as female, 45,X as male) "
+                  "gives the same disagreement." if mismatch else "")
                + (f" Not assessed on chrX (sex unknown): {', '.join(r.sample for r in unknown)}." if unknown else ""))
     return join([heading, tag("p", rule), tag("p", meaning), tag("p", tag("strong", summary)),
                  table(["Sample", "Group", "Given", "Inferred", "Used", "chrX / autosome depth", "Note"], rows,
