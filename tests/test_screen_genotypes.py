@@ -169,3 +169,29 @@ def test_lower_case_bases_in_a_panel_record_are_refused(tmp_path, ref, alt):
 def test_breakend_alts_with_lower_case_contig_names_are_not_refused(tmp_path):
     vcf = write_vcf(tmp_path / "bnd.vcf", [vcf_row(70598100, "C", "C[chr10:70599000[", ".", ["0/1:30:99", "0/0:30:99"])])
     assert "chr10:70598100:C:C[chr10:70599000[" in run(tmp_path, vcf).variants
+
+
+@pytest.mark.parametrize("first, second", [
+    ((70598100, "C", "A"), (70598100, "CT", "AT")),  # an MNP-style right padding
+    ((70598099, "GC", "GA"), (70598100, "C", "A")),  # a left padding: the allele lies one base ahead
+    ((70598100, "CAG", "C"), (70598100, "CAGT", "CT")),  # a deletion with a trailing shared base
+])
+def test_one_variant_written_with_other_padding_is_a_duplicate(tmp_path, first, second):
+    """Before: `C>A` and `CT>AT` (one het written twice, e.g. a merge of two callers' VCFs) were two kept
+    variants changing one base, so the sample was `compound_het` (certain trans) from a single het."""
+    vcf = write_vcf(tmp_path / "pad.vcf", [vcf_row(pos, ref, alt, CSQ, ["0/1:30:99", "0/0:30:99"])
+                                           for pos, ref, alt in (first, second)])
+    pos, ref, alt = second
+    with pytest.raises(UserInputError, match=rf"pad\.vcf:9: REF/ALT: chr10:{pos} {ref}>{alt} is the variant of an "
+                       rf"earlier record \(first on line 8\), {first[1]}>{first[2]}, written with other bases"):
+        run(tmp_path, vcf)
+
+
+def test_neighbouring_padded_alleles_that_differ_are_not_duplicates(tmp_path):
+    vcf = write_vcf(tmp_path / "near.vcf", [
+        vcf_row(70598099, "GC", "GA", CSQ, ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598100, "C", "T", CSQ, ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598100, "CT", "AG", CSQ, ["0/1:30:99", "0/0:30:99"]),
+        vcf_row(70598101, "T", "A", CSQ, ["0/1:30:99", "0/0:30:99"]),
+    ])
+    assert len(run(tmp_path, vcf).variants) == 4

@@ -98,7 +98,7 @@ from hlhscreen.risk_factors import (
     validate_risk_factors,
 )
 from hlhscreen.tables import read_sample_groups
-from hlhscreen.vcf_text import is_missing_allele, split_gt
+from hlhscreen.vcf_text import is_missing_allele, minimal_allele, split_gt
 
 PathLike = Union[str, os.PathLike]
 
@@ -1754,10 +1754,14 @@ class _Screen:
         m_starts: List[int] = []
         m_ends: List[int] = []
         last_pos = 0
-        # records at last_pos: _ONE while there is one (prev_key, prev_line), then (REF, ALT) -> line
+        # records at last_pos: _ONE while there is one (prev_key, prev_seen), then allele -> (line, REF, ALT);
+        # an allele is (POS, REF, ALT) trimmed of the bases REF and ALT share (vcf_text.minimal_allele)
         at_pos: Any = None
-        prev_key: Tuple[str, str] = ("", "")
-        prev_line = 0
+        prev_key: Tuple[int, str, str] = (0, "", "")
+        prev_seen: Tuple[int, str, str] = (0, "", "")
+        # alleles whose trimmed POS lies ahead of their record's (GC>GA at 99 is C>A at 100): checked
+        # against the records at that later POS
+        ahead: Dict[Tuple[int, str, str], Tuple[int, str, str]] = {}
         seen_chroms = set()
         n_records = 0
         n_dropped_outside = 0
@@ -1787,12 +1791,15 @@ class _Screen:
                     panel_chrom = self._panel_chrom(chrom, number)
                     m_starts, m_ends = self.merged.get(panel_chrom, ([], []))
                     last_pos = 0
+                    ahead = {}
                 elif pos < last_pos:
                     raise UserInputError(self.vcf_path, number, "POS",
                                          f"{chrom}:{pos} comes after {chrom}:{last_pos}: the VCF is not sorted",
                                          "Sort it: `bcftools sort input.vcf.gz -Oz -o sorted.vcf.gz`.")
                 if pos != last_pos:
                     at_pos = None
+                    if ahead:
+                        ahead = {k: v for k, v in ahead.items() if k[0] >= pos}
                 last_pos = pos
                 alt = parts[4]
                 if "," in alt:
@@ -1801,23 +1808,25 @@ class _Screen:
                     summary.records_without_alt += 1
                     continue
                 ref = parts[3]
-                # the same variant twice (overlapping calling chunks, a merge) would count each
-                # carrier twice and make one het look like two. Records of one position are
-                # adjacent (sorted VCF); a dict is made only when a position has several.
+                # the same variant twice (overlapping calling chunks, a merge, one caller's MNP
+                # padding: CT>AT for C>A) would count each carrier twice and make one het look like
+                # two. Records of one position are adjacent (sorted VCF); a dict is made only when a
+                # position has several.
+                key = (pos, ref, alt) if len(ref) == 1 or len(alt) == 1 else minimal_allele(pos, ref, alt)
+                seen = (number if number is not None else -1, ref, alt)
+                if ahead and key in ahead:
+                    self._refuse_duplicate(chrom, pos, ref, alt, number, ahead[key])
+                if key[0] != pos:
+                    ahead[key] = seen
                 if at_pos is not None:
                     if at_pos is _ONE:
-                        at_pos = {prev_key: prev_line}
-                    first_line = at_pos.get((ref, alt), 0)
-                    if first_line != 0:
-                        where = f" (first on line {first_line})" if first_line > 0 else ""
-                        raise UserInputError(
-                            self.vcf_path, number, "POS", f"{chrom}:{pos} {ref}>{alt} appears twice{where}",
-                            "Remove duplicate records after normalising: `bcftools norm -d exact input.vcf.gz -Oz "
-                            "-o dedup.vcf.gz` (keeps the first of each), then check why the caller wrote it twice.")
-                    at_pos[(ref, alt)] = number if number is not None else -1
+                        at_pos = {prev_key: prev_seen}
+                    if key in at_pos:
+                        self._refuse_duplicate(chrom, pos, ref, alt, number, at_pos[key])
+                    at_pos[key] = seen
                 else:
                     at_pos = _ONE
-                    prev_key, prev_line = (ref, alt), (number if number is not None else -1)
+                    prev_key, prev_seen = key, seen
                 if len(ref) == 1 and len(alt) == 1:
                     idx = bisect_left(m_starts, pos) - 1
                     in_panel = idx >= 0 and m_ends[idx] >= pos
@@ -1864,6 +1873,22 @@ class _Screen:
             summary.dropped += n_dropped_outside
             reasons_counter["outside_panel"] += n_dropped_outside
             reasons_counter["low_quality"] += n_low_quality_outside
+
+    def _refuse_duplicate(self, chrom: str, pos: int, ref: str, alt: str, line: Optional[int],
+                          first: Tuple[int, str, str]) -> None:
+        """Stop on a record whose allele an earlier record (``first``: its line, REF, ALT) already has."""
+        first_line, first_ref, first_alt = first
+        where = f" (first on line {first_line})" if first_line > 0 else ""
+        if (first_ref, first_alt) == (ref, alt):
+            raise UserInputError(
+                self.vcf_path, line, "POS", f"{chrom}:{pos} {ref}>{alt} appears twice{where}",
+                "Remove duplicate records after normalising: `bcftools norm -d exact input.vcf.gz -Oz "
+                "-o dedup.vcf.gz` (keeps the first of each), then check why the caller wrote it twice.")
+        raise UserInputError(
+            self.vcf_path, line, "REF/ALT", f"{chrom}:{pos} {ref}>{alt} is the variant of an earlier record{where}, "
+            f"{first_ref}>{first_alt}, written with other bases that REF and ALT share: the same variant twice",
+            "Normalise and remove duplicates: `bcftools norm -f reference.fa -m -any input.vcf.gz | "
+            "bcftools norm -d exact -Oz -o dedup.vcf.gz`.")
 
     def _full_record(self, parts: List[str], line: Optional[int], panel_chrom: str, pos: int, ref: str, alt: str,
                      in_panel: bool, quality_ok: bool, write_variant: Any, kept_out: Any, carriers_out: Any,
