@@ -28,6 +28,9 @@ def _design(row):
 def test_power_fixture_covers_the_study_design():
     designs = {_design(row) for row in POWER_ROWS}
     assert (12, 32, 4, 0.05) in designs and (12, 32, 0, 0.05) in designs and (12, 32, 31, 0.05) in designs
+    # the edges: every control a carrier, a group of one, alphas other than 0.05
+    assert {(12, 32, 32, 0.05), (1, 32, 4, 0.05), (12, 1, 1, 0.05), (12, 1, 0, 0.05), (1, 1, 0, 0.05),
+            (12, 32, 4, 0.001), (12, 32, 4, 0.2), (12, 32, 4, 0.01)} <= designs
     assert {row["odds_ratio"] for row in POWER_ROWS} >= {"1", "2", "5", "10", "min80", "min_case_carriers"}
 
 
