@@ -392,6 +392,20 @@ def test_best_entry_prefers_review_then_lowest_id():
     assert clinvar.best_entry([]) is None
 
 
+def test_best_entry_prefers_a_classification_over_none_at_equal_review():
+    """Two records of one allele with 0 stars: the one that classifies it wins over one without a germline
+    classification (no CLNSIG, or ClinVar's 'no classification ...' terms), whatever their IDs. Before:
+    the lower ID, so a Pathogenic record could be hidden by a no-classification one."""
+    classified = clinvar.ClinvarEntry("20", None, "Pathogenic", "no_assertion_criteria_provided", 0, None)
+    haplotype_only = clinvar.ClinvarEntry("10", None, "no_classification_for_the_single_variant",
+                                          "no_classification_for_the_single_variant", 0, None)
+    somatic_only = clinvar.ClinvarEntry("5", None, None, None, None, None)
+    assert clinvar.best_entry([haplotype_only, classified]) is classified
+    assert clinvar.best_entry([somatic_only, haplotype_only]) is haplotype_only
+    better = clinvar.ClinvarEntry("30", None, "Benign", "criteria_provided,_single_submitter", 1, None)
+    assert clinvar.best_entry([classified, better, haplotype_only]) is better  # stars still come first
+
+
 def test_chromosomes_sort_in_karyotype_order():
     contigs = ["chrX", "chr17", "chr6", "MT", "chr19", "chrUn_KI270742v1", "10", "chrY"]
     assert sorted(contigs, key=clinvar.chromosome_order) == \

@@ -331,15 +331,26 @@ def entry_from_record(fields: Sequence[str]) -> ClinvarEntry:
                         info.get("CLNDN"))
 
 
+# CLNSIG values that classify nothing (a haplotype's member, records without a classification)
+_UNCLASSIFIED = frozenset({"not provided", "no classification for the single variant",
+                           "no interpretation for the single variant", "no classifications from unflagged records"})
+
+
+def classifies(clnsig: Optional[str]) -> bool:
+    """CLNSIG holds a germline classification of this allele (not only ClinVar's 'no classification' terms)."""
+    return any(term not in _UNCLASSIFIED for term in germline_terms(clnsig))
+
+
 def best_entry(entries: Sequence[ClinvarEntry]) -> Optional[ClinvarEntry]:
-    """One entry per allele: the best reviewed, then the lowest variation ID (deterministic)."""
+    """One entry per allele: the best reviewed, then one that classifies the allele (:func:`classifies`),
+    then the lowest variation ID (deterministic)."""
     if not entries:
         return None
 
-    def key(entry: ClinvarEntry) -> Tuple[int, int, str]:
+    def key(entry: ClinvarEntry) -> Tuple[int, bool, int, str]:
         identifier = entry.variation_id or ""
-        return (-(entry.stars if entry.stars is not None else -1), int(identifier) if identifier.isdigit() else 1 << 62,
-                identifier)
+        return (-(entry.stars if entry.stars is not None else -1), not classifies(entry.clnsig),
+                int(identifier) if identifier.isdigit() else 1 << 62, identifier)
 
     return sorted(entries, key=key)[0]
 
