@@ -195,3 +195,11 @@ def test_neighbouring_padded_alleles_that_differ_are_not_duplicates(tmp_path):
         vcf_row(70598101, "T", "A", CSQ, ["0/1:30:99", "0/0:30:99"]),
     ])
     assert len(run(tmp_path, vcf).variants) == 4
+
+
+def test_a_format_column_without_samples_is_named(tmp_path):
+    """Before: htslib's 'does not have valid header'; a VCF without FORMAT and samples was already named."""
+    vcf = write_vcf(tmp_path / "none.vcf", [vcf_row(70598100, "C", "A", CSQ, [])], samples=())
+    with pytest.raises(UserInputError, match=r"none\.vcf:7: samples: the #CHROM line has a FORMAT column but no "
+                                             r"sample columns"):
+        run(tmp_path, vcf)

@@ -1298,10 +1298,10 @@ class _VcfHeader:
     formats: FrozenSet[str]
 
 
-def _refuse_repeated_samples(vcf: Path) -> None:
-    """Stop with the sample and the ``#CHROM`` line when a sample name has two columns (which
-    htslib refuses with a message about the file only). Nothing is said when the header cannot be
-    read as text either."""
+def _refuse_bad_sample_columns(vcf: Path) -> None:
+    """Stop with the ``#CHROM`` line when it names a sample twice or has a FORMAT column and no
+    sample (which htslib refuses with a message about the file only). Nothing is said when the
+    header cannot be read as text either."""
     try:
         text, n_lines = read_header_text(vcf)
     except (OSError, UnicodeDecodeError, EOFError):
@@ -1309,6 +1309,9 @@ def _refuse_repeated_samples(vcf: Path) -> None:
     columns = text.splitlines()[-1].split("\t") if text else []
     if not columns or not columns[0].startswith("#CHROM"):
         return
+    if len(columns) == 9:
+        raise UserInputError(vcf, n_lines, "samples", "the #CHROM line has a FORMAT column but no sample columns",
+                             "Screen the joint multi-sample VCF from the CALL step.")
     first: Dict[str, int] = {}
     for number, name in enumerate(columns[9:], start=10):
         if name in first:
@@ -1335,7 +1338,7 @@ def _read_header(vcf: Path) -> _VcfHeader:
             finally:
                 pysam.set_verbosity(verbosity)
     except Exception as err:  # noqa: BLE001 - pysam raises ValueError/OSError for a bad header
-        _refuse_repeated_samples(vcf)  # htslib's message names neither the sample nor the line
+        _refuse_bad_sample_columns(vcf)  # htslib's message names neither the sample nor the line
         raise UserInputError(vcf, None, "--vcf", f"cannot be read as a VCF ({err})",
                              "Give a complete VCF or bgzipped VCF (.vcf.gz); check a .gz with `bgzip -t`.") from None
     finally:
