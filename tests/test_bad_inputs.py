@@ -585,6 +585,23 @@ CATALOGUE: List[BadInput] = [
              lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"input: ~/hlhscreen/samplesheet.csv\n"))],
              ["--input: ~/hlhscreen/samplesheet.csv does not exist (~ and $VARIABLES are not expanded in a "
               "-params-file or in quotes: write the full path, e.g. " + str(Path.home()) + "/hlhscreen/samplesheet.csv)"]),
+    # a YAML list where one value (a gene-list file) is expected: before, a Groovy MissingMethodException
+    BadInput("pipeline_params_file_with_a_list_value", "pipeline", "nextflow",
+             lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"genes: [PRF1, UNC13D]\n"))],
+             ["--genes: a list ([PRF1, UNC13D]) where one value is expected", "write one value, e.g. genes: PRF1"]),
+    # [ ] * ? in a path are names: before, the existence check globbed them and crashed on the empty match list
+    BadInput("pipeline_missing_path_with_glob_characters", "pipeline", "nextflow",
+             lambda t: ["--risk_factors", str(t / "lists[1]" / "risk_factors*.tsv")],
+             ["Invalid parameters:", "lists[1]/risk_factors*.tsv does not exist"]),
+    # "false" quoted in a JSON -params-file is text, which Groovy reads as true
+    BadInput("pipeline_params_file_with_a_quoted_boolean", "pipeline", "nextflow",
+             lambda t: ["-params-file", str(write_bytes(t / "params.json", b'{"skip_screening": "false"}\n'))],
+             ["--skip_screening: 'false' is not true or false but text (quoted in a -params-file?): write false without quotes"]),
+    # before: the results went to a folder named '~' in the launch folder, without a word
+    BadInput("pipeline_outdir_with_a_tilde", "pipeline", "nextflow",
+             lambda t: ["--outdir", "~/hlhscreen_results"],
+             ["--outdir: ~/hlhscreen_results: ~ and $VARIABLES are not expanded",
+              "write the full path, e.g. " + str(Path.home()) + "/hlhscreen_results"]),
     BadInput("pipeline_outdir_is_a_file", "pipeline", "nextflow",
              lambda t: ["--outdir", str(touch(t / "results.txt"))],
              ["--outdir: ", "results.txt is a file, not a folder"]),
@@ -753,7 +770,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 88  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 92  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

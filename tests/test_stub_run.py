@@ -8,6 +8,7 @@ record is compared with the command its real task ran.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,16 @@ def test_stub_run_with_vep_rest_mode(tmp_path):
     script = next((tmp_path / "work").rglob(".command.sh"), None)
     assert script is not None
     assert any("vep_rest" in p.read_text() for p in (tmp_path / "work").rglob(".command.sh"))
+
+
+def test_a_parameter_path_with_glob_characters_is_the_file_named(tmp_path):
+    """--risk_factors lists[1]/wl[1].tsv beside a wl1.tsv: [ ] are part of the name. Before, the panel
+    step globbed the path and staged wl1.tsv (another file) for the screen, without a word."""
+    folder = tmp_path / "lists[1]"
+    folder.mkdir()
+    whitelist = (REPO / "panels/hlh/risk_factors.tsv").read_text()
+    (folder / "wl[1].tsv").write_text(whitelist)
+    (folder / "wl1.tsv").write_text(whitelist)
+    stub_run(tmp_path, "--risk_factors", str(folder / "wl[1].tsv"))
+    staged = [Path(os.readlink(link)).name for link in (tmp_path / "work").glob("*/*/wl*.tsv") if link.is_symlink()]
+    assert staged and set(staged) == {"wl[1].tsv"}, staged

@@ -47,7 +47,7 @@ workflow ANNOTATE {
     ch_versions = Channel.empty()
     ch_multiqc = Channel.empty()
     gnomad = params.gnomad_vcf ?
-        [file(params.gnomad_vcf, checkIfExists: true), gnomadIndex(params.gnomad_vcf)] : [[], []]
+        [file(params.gnomad_vcf, checkIfExists: true, glob: false), gnomadIndex(params.gnomad_vcf)] : [[], []]
 
     if (params.annotator == 'offline') {
         SNPEFF_BUILD(panel.gene_models, genome_fasta)
@@ -57,7 +57,7 @@ workflow ANNOTATE {
         ch_multiqc = ch_multiqc.mix(SNPEFF_ANN.out.stats)
         ch_versions = ch_versions.mix(SNPEFF_BUILD.out.versions, SNPEFF_ANN.out.versions, GNOMAD_ANNOTATE.out.versions)
     } else if (params.annotator == 'vep') {
-        def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true) : []
+        def cache = params.vep_cache ? file(params.vep_cache, checkIfExists: true, glob: false) : []
         def gtf = params.vep_cache ? [[], []] : panel.gene_models.combine(panel.gene_models_tbi)
         ENSEMBLVEP_VEP(vcf, genome_fasta, cache, gtf, gnomad, params.gnomad_fields,
             [params.vep_species, params.vep_assembly, params.vep_cache_version, params.vep_cache_type,
@@ -65,7 +65,7 @@ workflow ANNOTATE {
         ch_annotated = ENSEMBLVEP_VEP.out.vcf
         ch_versions = ch_versions.mix(ENSEMBLVEP_VEP.out.versions)
     } else {
-        VEP_REST(vcf, file(params.vep_rest_cache).toAbsolutePath().toString())
+        VEP_REST(vcf, file(params.vep_rest_cache, glob: false).toAbsolutePath().toString())
         ch_annotated = VEP_REST.out.vcf
         ch_versions = ch_versions.mix(VEP_REST.out.versions)
     }
@@ -73,7 +73,7 @@ workflow ANNOTATE {
     // ClinVar evidence (optional): INFO/CLINVAR_* by exact allele, whatever the annotator
     ch_clinvar_release = Channel.value([])
     if (params.clinvar_vcf) {
-        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true), siteIndex(params.clinvar_vcf)])
+        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true, glob: false), siteIndex(params.clinvar_vcf)])
         ch_annotated = CLINVAR_ANNOTATE.out.vcf
         ch_clinvar_release = CLINVAR_ANNOTATE.out.release
         ch_versions = ch_versions.mix(CLINVAR_ANNOTATE.out.versions)

@@ -42,7 +42,7 @@ workflow CALL_VARIANTS {
     ch_versions = ch_versions.mix(BCFTOOLS_NORM.out.versions)
 
     if (params.reference_windows) {
-        LIFT_TO_GENOME(BCFTOOLS_NORM.out.vcf, BCFTOOLS_NORM.out.tbi, file(params.reference_windows))
+        LIFT_TO_GENOME(BCFTOOLS_NORM.out.vcf, BCFTOOLS_NORM.out.tbi, file(params.reference_windows, glob: false))
         ch_vcf = LIFT_TO_GENOME.out.vcf.combine(LIFT_TO_GENOME.out.tbi)
         ch_versions = ch_versions.mix(LIFT_TO_GENOME.out.versions)
     } else {

@@ -42,7 +42,7 @@ workflow PREPARE_REFERENCE {
 
     main:
     ch_versions = Channel.empty()
-    fasta_given = file(params.fasta, checkIfExists: true)
+    fasta_given = file(params.fasta, checkIfExists: true, glob: false)
 
     if (fasta_given.name.endsWith('.gz')) {
         UNPACK_FASTA(fasta_given)
@@ -62,7 +62,7 @@ workflow PREPARE_REFERENCE {
     }
     if (fai_checked) {
         // a bgzipped FASTA's .fai lists the same contigs, lengths and (uncompressed) offsets
-        ch_fai = Channel.value(file(params.fasta_fai, checkIfExists: true))
+        ch_fai = Channel.value(file(params.fasta_fai, checkIfExists: true, glob: false))
     } else {
         SAMTOOLS_FAIDX(ch_fasta)
         ch_fai = SAMTOOLS_FAIDX.out.fai
@@ -87,7 +87,7 @@ workflow PREPARE_REFERENCE {
         }
     }
 
-    windows = params.reference_windows ? file(params.reference_windows, checkIfExists: true) : []
+    windows = params.reference_windows ? file(params.reference_windows, checkIfExists: true, glob: false) : []
     ch_regions = Channel.empty()
     ch_targets = Channel.empty()
     ch_callability = Channel.empty()

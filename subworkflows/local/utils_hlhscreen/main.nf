@@ -54,6 +54,12 @@ def validateParameters(schemaFile) {
         if (value == null || value == '') {
             return
         }
+        if ((value instanceof Collection || value instanceof Map) && !(spec.type in ['array', 'object'])) {
+            // a YAML/JSON list in a -params-file (genes: [PRF1, UNC13D]) where one value is expected
+            errors << "--${name}: a ${value instanceof Map ? 'mapping' : 'list'} (${value}) where one value is expected" +
+                (spec.description ? " (${spec.description})" : '') + "; in a -params-file write one value, e.g. ${name}: ${value instanceof Map ? 'value' : (value ? value[0] : 'value')}"
+            return
+        }
         if (value instanceof Boolean && !(spec.type == 'boolean' || (spec.type instanceof List && 'boolean' in spec.type))) {
             // `--input ''` or a bare `--max_af` reaches us as true
             errors << "--${name}: no value given. Give one after --${name}" + (spec.description ? " (${spec.description})" : '')
@@ -72,7 +78,9 @@ def validateParameters(schemaFile) {
                 break
             case 'boolean':
                 if (!(value instanceof Boolean)) {
-                    errors << "--${name}: '${value}' is not true or false"
+                    // "false" in quotes in a -params-file is text, and any text counts as true
+                    errors << "--${name}: '${value}' is not true or false" +
+                        (value.toString().toLowerCase() in ['true', 'false'] ? " but text (quoted in a -params-file?): write ${value.toString().toLowerCase()} without quotes" : '')
                 }
                 break
         }
@@ -95,7 +103,7 @@ def validateParameters(schemaFile) {
             return
         }
         if (spec.exists && spec.format in ['file-path', 'directory-path', 'path']) {
-            if (!file(value.toString()).exists()) {
+            if (!file(value.toString(), glob: false).exists()) {  // [ ] * ? in a path are names, not a pattern
                 // the shell expands ~ and $HOME on a command line, but not in a -params-file or quotes
                 def unexpanded = value.toString() ==~ /^~.*|.*\$\{?[A-Za-z_].*/ ?
                     " (~ and \$VARIABLES are not expanded in a -params-file or in quotes: write the full path, e.g. ${value.toString().replaceFirst(/^~(?=\/|$)/, System.getProperty('user.home'))})" : ''
@@ -360,7 +368,7 @@ def panelFileNames() {
 // --panel is a name under panels/ (default 'hlh') or a path to a panel folder.
 def resolvePanel(String panel) {
     def dir = (panel ==~ /[A-Za-z0-9_.-]+/ && file("${projectDir}/panels/${panel}").isDirectory()) ?
-        file("${projectDir}/panels/${panel}") : file(panel)
+        file("${projectDir}/panels/${panel}") : file(panel, glob: false)
     if (!dir.isDirectory()) {
         error("--panel ${panel}: neither a panel name under ${projectDir}/panels nor a folder")
     }
@@ -370,15 +378,15 @@ def resolvePanel(String panel) {
         error("--panel ${panel}: the panel folder ${dir} lacks ${missing.join(', ')} (see docs/panels.md)")
     }
     if (params.risk_factors) {
-        files.risk_factors = file(params.risk_factors, checkIfExists: true)
+        files.risk_factors = file(params.risk_factors, checkIfExists: true, glob: false)
     }
     return files
 }
 
 // The index beside a sites VCF (--gnomad_vcf, --clinvar_vcf): .tbi, else .csi (the start-up check requires one).
 def siteIndex(String vcf) {
-    def tbi = file("${vcf}.tbi")
-    return tbi.exists() ? tbi : file("${vcf}.csi")
+    def tbi = file("${vcf}.tbi", glob: false)
+    return tbi.exists() ? tbi : file("${vcf}.csi", glob: false)
 }
 
 def gnomadIndex(String vcf) {
@@ -465,7 +473,7 @@ def writeParamsJson() {
     if (workflow.preview) {
         return  // -preview runs no task and publishes nothing: --outdir is left as it is
     }
-    def target = file("${params.outdir}/pipeline_info/params.json")
+    def target = file("${params.outdir}/pipeline_info/params.json", glob: false)
     writeRunIncomplete()
     if (target.exists()) {
         log.warn("--outdir ${params.outdir} holds the results of an earlier run: files this run writes replace " +
@@ -476,7 +484,7 @@ def writeParamsJson() {
     try {
         target.parent.mkdirs()
         // the manifest says a run finished and lists its files: until this one does, there is none
-        file("${params.outdir}/pipeline_info/manifest.tsv").delete()
+        file("${params.outdir}/pipeline_info/manifest.tsv", glob: false).delete()
         target.text = paramsJsonText() + '\n'
     } catch (IOException e) {
         error(outdirProblem(target, unwritableReason(target.parent) ?: ioCause(e)))
@@ -488,7 +496,7 @@ def writeParamsJson() {
 // run, so a second run into the same --outdir while this one is under way is refused (it would take
 // this run's results for an earlier run's and move them away when it finishes).
 def writeRunIncomplete() {
-    def marker = file("${params.outdir}/${RUN_INCOMPLETE}")
+    def marker = file("${params.outdir}/${RUN_INCOMPLETE}", glob: false)
     if (marker.exists()) {
         def other = runUnderWay(marker)
         if (other) {
@@ -563,8 +571,8 @@ def markRunFailed() {
 // SHA-256 in pipeline_info/manifest.tsv (bin/finish_outdir.py; Nextflow has finished publishing by
 // then). An unfinished run says what its folder holds.
 def finishOutdir() {
-    def outdir = file(params.outdir)
-    def marker = file("${params.outdir}/pipeline_info/params.json")
+    def outdir = file(params.outdir, glob: false)
+    def marker = file("${params.outdir}/pipeline_info/params.json", glob: false)
     if (params.help || workflow.preview || !marker.exists()) {
         return
     }
@@ -578,7 +586,7 @@ def finishOutdir() {
     }
     if (outdir.scheme != 'file') {
         log.info("--outdir ${params.outdir} is not a local folder: files of earlier runs are not looked for, and no pipeline_info/manifest.tsv is written")
-        file("${params.outdir}/${RUN_INCOMPLETE}").delete()
+        file("${params.outdir}/${RUN_INCOMPLETE}", glob: false).delete()
         return
     }
     def label = workflow.start.format(java.time.format.DateTimeFormatter.ofPattern('yyyy-MM-dd_HH-mm-ss')) + "_${workflow.runName}"
@@ -651,7 +659,7 @@ def ioCause(IOException e) {
 // A write into --outdir failed: say which parameter, where, and (for a full disk) how much room is left.
 def outdirProblem(target, String cause) {
     if (cause?.contains('No space left on device')) {
-        def root = file(params.outdir).toFile()
+        def root = file(params.outdir, glob: false).toFile()
         def free = root.exists() ? "${(root.getUsableSpace() / 1024).longValue()} kB free there" : 'its disk is full'
         return "--outdir: no space left on device while writing ${target} (${params.outdir}: ${free}). " +
             "Free space there or give another --outdir, then run again with -resume (finished tasks are kept)."
@@ -758,7 +766,7 @@ workflow PIPELINE_INITIALISATION {
     main:
     checkSlurmCaps()
     validateParameters("${projectDir}/nextflow_schema.json")
-    def laneRows = validatedLanes(file(params.input, checkIfExists: true))
+    def laneRows = validatedLanes(file(params.input, checkIfExists: true, glob: false))
     laneFastqs.addAll(laneRows.collectMany { [it.fastq_1.toString(), it.fastq_2.toString()] })
     checkInputs()
     writeParamsJson()
