@@ -1,6 +1,6 @@
 """SCREEN on genotype shapes real joint VCFs carry beyond FreeBayes' diploid calls (session 11 audit,
 issues 9 and 11): calls whose ploidy does not fit the sample, phase sets with a missing PS, lower-case
-alleles and duplicated sample names. The rule of issue 9.1 throughout: what cannot be assessed is
+alleles, one variant written with other padding, and sample columns named twice or missing. The rule of issue 9.1 throughout: what cannot be assessed is
 ``not_assessable``, never a non-carrier, and never a carrier status it does not support.
 """
 
@@ -12,7 +12,7 @@ from typing import Dict, Sequence
 import pytest
 
 from test_screen_callers import carrier
-from test_screen_inputs import CSQ_HEADER, Out, run, vcf_row, vep_entry, write_vcf
+from test_screen_inputs import Out, run, vcf_row, vep_entry, write_vcf
 from hlhscreen import screen as S
 from hlhscreen.errors import UserInputError
 
