@@ -101,6 +101,33 @@ def test_haploid_calls_on_the_mitochondrial_genome_are_read_as_written():
     assert S.needs_ploidy_check([call], "chr10", 100)
 
 
+@pytest.mark.parametrize("column, fmt, expected", [
+    ("./1:30:99", "GT:DP:GQ", ("not_assessable", "no_call")),  # half calls naming the ALT: never ref
+    (".|1:30:99", "GT:DP:GQ", ("not_assessable", "no_call")),
+    ("1/.:30:99", "GT:DP:GQ", ("not_assessable", "no_call")),
+    (":30:99", "GT:DP:GQ", ("not_assessable", "no_call")),  # an empty GT
+    (".", "GT:DP:GQ", ("not_assessable", "no_call")),  # the whole column missing
+    ("0/1", "GT:DP:GQ", ("not_assessable", "low_depth")),  # trailing fields dropped: depth unknown
+    ("0/1:30:19.5", "GT:DP:GQ", ("not_assessable", "low_gq")),  # FreeBayes' Float GQ
+    ("0/1:30:132.5", "GT:DP:GQ", ("het", "NA")),
+    ("0/1:-1:99", "GT:DP:GQ", ("not_assessable", "low_depth")),  # a negative depth is no depth
+    ("0/1:.:99:12,18", "GT:DP:GQ:AD", ("het", "NA")),  # DP missing: the AD sum (30)
+    ("0/1:.:99:.", "GT:DP:GQ:AD", ("not_assessable", "low_depth")),
+])
+def test_genotype_shapes_other_callers_write(tmp_path, column, fmt, expected):
+    """Shapes that were already read right (session 11 audit), kept so: none of them is a carrier or a
+    confirmed non-carrier unless its call and depth say so."""
+    vcf = write_vcf(tmp_path / "shape.vcf", [vcf_row(70598100, "C", "A", CSQ, [column, _het(fmt)], fmt=fmt)],
+                    formats=("GT", "DP", "GQ", "AD"))
+    assert state(run(tmp_path, vcf), "chr10:70598100:C:A", "S1") == expected
+
+
+def _het(fmt: str) -> str:
+    """S2: a well-covered het under ``fmt``, so the record is kept."""
+    values = {"GT": "0/1", "DP": "30", "GQ": "99", "AD": "15,15"}
+    return ":".join(values[key] for key in fmt.split(":"))
+
+
 # =============================================================================================
 # phase: a phased genotype whose phase set is missing is not known to share a block
 # =============================================================================================
