@@ -912,7 +912,7 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
       (``sex_unknown``): a het could be a carrier female or a male artefact, so the sample is left
       out rather than counted either way;
     - female on chrY: ``not_assessable`` (``female_chrY``);
-    - female on chrX: unchanged (two copies).
+    - female on chrX: a diploid call unchanged (two copies).
     """
     out = []
     checked = sexlib.chromosome(chrom) not in ("MT", "")
