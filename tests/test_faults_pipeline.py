@@ -147,3 +147,15 @@ def test_a_read_only_outdir_is_refused_in_words_before_any_task(tmp_path):
         assert f"--outdir: cannot write {mount}/results/RUN_INCOMPLETE.txt (" in output, output[-3000:]
         assert f"({mount} is on a read-only file system). Give a folder you can write to." in output, output[-3000:]
         assert "Submitted process" not in output
+
+
+def test_hard_link_publishing_across_file_systems_is_refused_at_start(tmp_path):
+    """--publish_dir_mode link with --outdir on another file system than the work folder: before, every
+    task's publish failed after it ran ("Failed to publish file ... [link]"), the cause only in the log."""
+    with small_tmpfs(tmp_path / "other_fs", "size=1m", "a second file system") as mount:
+        result = run(tmp_path, "-profile", "test", "-stub-run", "--publish_dir_mode", "link",
+                     "--outdir", str(mount / "results"))
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert "--publish_dir_mode link: hard links cannot cross file systems" in output, output[-3000:]
+        assert "Use --publish_dir_mode copy (or symlink)" in output and "Submitted process" not in output

@@ -118,6 +118,10 @@ def validateParameters(schemaFile) {
         }
     }
     errors.addAll(combinationErrors())
+    def linkProblem = hardLinkProblem()
+    if (linkProblem) {
+        errors << linkProblem
+    }
     if (errors) {
         error("Invalid parameters:\n  " + errors.join('\n  '))
     }
@@ -626,13 +630,41 @@ def inputPathsInside(outdir) {
         .unique()
 }
 
-// Why nothing can be written under `folder`: its nearest existing folder is on a read-only file
-// system or not writable for this user (mkdirs() fails without saying so); null when neither.
-def unwritableReason(folder) {
-    def existing = folder
+// `path` itself when it exists, else its nearest existing parent folder (null when none).
+def nearestExisting(path) {
+    def existing = path
     while (existing != null && !existing.exists()) {
         existing = existing.parent
     }
+    return existing
+}
+
+// --publish_dir_mode link makes hard links, which cannot cross file systems: every publish would fail
+// after its task ("Failed to publish file ... [link]"; the cause, "Invalid cross-device link", only in
+// .nextflow.log). Said at start; null when the mode is another or both folders share a file system.
+def hardLinkProblem() {
+    if (params.publish_dir_mode != 'link') {
+        return null
+    }
+    def work = nearestExisting(workflow.workDir)
+    def out = nearestExisting(file(params.outdir, glob: false).toAbsolutePath())
+    if (work == null || out == null || work.scheme != 'file' || out.scheme != 'file') {
+        return null
+    }
+    def workStore = java.nio.file.Files.getFileStore(work)
+    def outStore = java.nio.file.Files.getFileStore(out)
+    if (workStore == outStore) {
+        return null
+    }
+    return "--publish_dir_mode link: hard links cannot cross file systems, and Nextflow's work folder ${workflow.workDir} " +
+        "(on ${workStore}) and --outdir ${params.outdir} (on ${outStore}) are on different ones: every result would fail to " +
+        "publish. Use --publish_dir_mode copy (or symlink), or a work folder (-w / NXF_WORK) on the file system of --outdir"
+}
+
+// Why nothing can be written under `folder`: its nearest existing folder is on a read-only file
+// system or not writable for this user (mkdirs() fails without saying so); null when neither.
+def unwritableReason(folder) {
+    def existing = nearestExisting(folder)
     if (existing == null || existing.scheme != 'file') {
         return null
     }
