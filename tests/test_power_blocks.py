@@ -130,3 +130,95 @@ def test_split_tails_keeps_any_set_of_tables_exactly(drawn):
         high = rest[::-1][~np.maximum.accumulate(~rest[::-1])]
         two_tails = not rest[:len(rest) - len(high)].any()
         assert (t in irregular) == (not two_tails), (t, support)
+
+
+# ---------------------------------------------------------------- windows (session 11, issue 14 item 1)
+# The region of a carrier total is computed in a window around its mode; every table of the support
+# outside the window is rejected (its p-value is at most alpha e^-60). These compare with the whole rows.
+
+WINDOWED = [(200, 200), (150, 450), (450, 150), (37, 900), (900, 37), (1, 3000), (3000, 1), (0, 5), (5, 0)]
+
+
+def _whole_rows(n1: int, n2: int, alpha: float, monkeypatch) -> RejectionRegion:
+    with monkeypatch.context() as patch:
+        patch.setattr(power, "_WINDOW_MARGIN", 1e9)  # the window is then every row's whole support
+        return RejectionRegion.compute(n1, n2, alpha)
+
+
+def _same_region(got: RejectionRegion, want: RejectionRegion) -> None:
+    assert np.array_equal(got.lower, want.lower) and np.array_equal(got.upper, want.upper)
+    assert got.irregular.keys() == want.irregular.keys()
+    assert all(np.array_equal(got.irregular[t], want.irregular[t]) for t in want.irregular)
+
+
+@pytest.mark.parametrize("n1, n2", WINDOWED)
+@pytest.mark.parametrize("alpha", [0.05, 1e-6, 0.3])
+def test_windowed_region_equals_the_whole_rows(n1, n2, alpha, monkeypatch):
+    widest = 2 * power._half_width(n1, n2, np.array([(n1 + n2) // 2]), power._cutoff(n1, n2, alpha)) + 1
+    if n1 == n2 == 200:
+        assert widest < min(n1, n2) + 1  # the window really is narrower than the support here
+    _same_region(RejectionRegion.compute(n1, n2, alpha), _whole_rows(n1, n2, alpha, monkeypatch))
+    # and with tiny blocks (every block boundary crossed)
+    _same_region(RejectionRegion.compute(n1, n2, alpha, block_cells=7), _whole_rows(n1, n2, alpha, monkeypatch))
+
+
+@pytest.mark.parametrize("n1, n2", [(200, 200), (150, 450), (37, 900)])
+def test_a_window_guessed_too_narrow_is_widened(n1, n2, monkeypatch):
+    want = RejectionRegion.compute(n1, n2, 0.05)
+    with monkeypatch.context() as patch:
+        patch.setattr(power, "_half_width", lambda *args: 1)
+        _same_region(RejectionRegion.compute(n1, n2, 0.05), want)
+
+
+def test_windowed_region_is_the_p_value_of_tables_near_its_boundary():
+    """At 200 x 200 the window leaves out most of each row: hlhscreen.stats' R-compatible p-value decides the
+    same as the region for every table next to a boundary of the region, and for tables far out in a tail."""
+    n1 = n2 = 200
+    region = RejectionRegion.compute(n1, n2, 0.05)
+    dense = region.dense()
+    checked = 0
+    for c in range(0, n2 + 1, 7):
+        for a in np.flatnonzero(np.diff(dense[:, c])):
+            for case in (int(a), int(a) + 1):
+                assert dense[case, c] == (fisher_p_value([[case, n1 - case], [c, n2 - c]]) <= 0.05), (case, c)
+                checked += 1
+    assert checked > 50
+    assert dense[0, 200] and dense[200, 0] and not dense[100, 100]
+
+
+@st.composite
+def windowed_masks(draw):
+    """A set of tables given as windows: rows t, columns a = start[t] + j; support outside a window rejected."""
+    n1, n2 = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    width = draw(st.integers(1, min(n1, n2) + 1))
+    totals = np.arange(n1 + n2 + 1)
+    lo, hi = np.maximum(0, totals - n2), np.minimum(totals, n1)
+    starts = np.array([draw(st.integers(int(lo[t]), max(int(lo[t]), int(hi[t]) - width + 1))) for t in totals])
+    bits = np.array(draw(st.lists(st.booleans(), min_size=len(totals) * width,
+                                  max_size=len(totals) * width))).reshape(len(totals), width)
+    a = starts[:, None] + np.arange(width)[None, :]
+    inside = (a <= totals[:, None]) & (totals[:, None] - a <= n2) & (a <= n1)
+    return n1, n2, starts, bits & inside, draw(st.integers(1, n1 + n2 + 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(windowed_masks())
+def test_split_tails_of_windows_keeps_the_set_exactly(drawn):
+    n1, n2, starts, rejected, step = drawn
+    totals = n1 + n2 + 1
+    want_rows = np.zeros((totals, n1 + 1), dtype=bool)
+    for t in range(totals):
+        want_rows[t, max(0, t - n2):min(t, n1) + 1] = True  # outside the window: rejected
+        width = rejected.shape[1]
+        keep = min(width, n1 + 1 - starts[t])
+        want_rows[t, starts[t]:starts[t] + keep] = rejected[t, :keep] | ~(
+            (np.arange(starts[t], starts[t] + keep) <= t) & (t - np.arange(starts[t], starts[t] + keep) <= n2))
+        want_rows[t] &= (np.arange(n1 + 1) <= t) & (t - np.arange(n1 + 1) <= n2)
+    lower, upper, irregular = np.empty(totals, int), np.empty(totals, int), {}
+    for first in range(0, totals, step):
+        block = slice(first, first + step)
+        lower[block], upper[block], odd = split_tails(rejected[block], n2, first, starts[block], n1)
+        irregular.update(odd)
+    region = RejectionRegion(n1, n2, 0.05, lower, upper, irregular)
+    want = np.array([[want_rows[a + c, a] for c in range(n2 + 1)] for a in range(n1 + 1)], dtype=bool)
+    assert np.array_equal(region.dense(), want)

@@ -93,21 +93,76 @@ def sum_rows(values: np.ndarray) -> np.ndarray:
     return values.astype(np.longdouble).sum(axis=1).astype(float)
 
 
-def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int) -> np.ndarray:
-    """For carrier totals t = first..stop-1 (rows) and a = 0..n1 case carriers (columns): whether the
-    table exists (0 <= t - a <= n2) and its two-sided Fisher p-value is <= alpha.
+#: Nats below a row's most likely table beyond which tables are left out of its window (plus log(N + 1)
+#: - log(alpha), see :func:`_window`): such tables are rejected, and the mass they take from a p-value is
+#: below alpha e^-60, far under the last bit of the p-value's long double sum.
+_WINDOW_MARGIN = 60.0
+
+
+def _window(n1: int, n2: int, totals: np.ndarray, half: int) -> Tuple[np.ndarray, int]:
+    """(first a, width) of each total's window: ``2 half + 1`` case counts around the row's mode, moved
+    inside its support (a = max(0, t - n2)..min(t, n1)); the whole support when that is narrower."""
+    full = min(n1, n2) + 1  # no row's support is wider
+    lo, hi = np.maximum(0, totals - n2), np.minimum(totals, n1)
+    width = min(full, 2 * half + 1)
+    if width == full:
+        return lo, width
+    mode = np.clip((totals + 1) * (n1 + 1) // (n1 + n2 + 2), lo, hi)
+    return np.maximum(np.minimum(mode - half, hi - width + 1), lo), width
+
+
+def _half_width(n1: int, n2: int, totals: np.ndarray, cutoff: float) -> int:
+    """Half-width of a window that should reach ``cutoff`` nats below the mode: a Gaussian tail of the
+    widest row's hypergeometric spread, with a margin. A guess only: :func:`_rejected_by_total` checks
+    it on the computed probabilities and widens it where it falls short."""
+    n = n1 + n2
+    if n < 2:
+        return 1
+    spread = float((totals * (n - totals)).max()) * n1 * n2 / (n * n * (n - 1.0))
+    return int(math.ceil(1.25 * math.sqrt(2.0 * cutoff * spread))) + 2
+
+
+def _cutoff(n1: int, n2: int, alpha: float) -> float:
+    """Nats below a row's mode beyond which its tables are left out of the window (see _rejected_by_total)."""
+    return math.log(n1 + n2 + 1.0) - math.log(alpha) + _WINDOW_MARGIN
+
+
+def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int
+                       ) -> Tuple[np.ndarray, np.ndarray]:
+    """For carrier totals t = first..stop-1 (rows): ``(starts, rejected)``, where ``rejected[row, j]``
+    says whether the table with a = starts[row] + j case carriers exists (0 <= a <= n1, 0 <= t - a <= n2)
+    and its two-sided Fisher p-value is <= alpha.
+
+    Only a window of each row is computed: the tables whose hypergeometric probability is within
+    ``cutoff`` nats of the row's largest (log-concave, so the window is one run around the mode). Every
+    table outside has probability <= e^-cutoff times the mode's, so its p-value is at most
+    (N + 1) e^-cutoff = alpha e^-60 and it is rejected; for a table inside, the tables outside add at most
+    that to its p-value. At 2,500 x 2,500 a row's window is ~400 of its 2,501 tables; with 1 case and
+    5,000 controls every row's support is 2 tables. The window is checked, not assumed: a row whose edge
+    table is above the cutoff gets a window twice as wide, up to the whole support.
 
     Within a row the p-value of each ``a`` is the sum of the probabilities not above its own times R's
     tolerance; sorting each row once turns every such sum into one entry of a cumulative sum (long
     double). Each row is computed on its own, so any split of the totals into blocks gives the same bits."""
     logf = _log_factorials(n1 + n2)
-    total = np.arange(first, stop)[:, None]
-    a = np.arange(n1 + 1)[None, :]
-    inside = (a <= total) & (total - a <= n2)
-    safe_a, safe_c = np.where(inside, a, 0), np.where(inside, total - a, 0)
-    # log C(n1, a) + log C(n2, t - a), up to a per-row constant
-    logd = np.where(inside, -logf[safe_a] - logf[n1 - safe_a] - logf[safe_c] - logf[n2 - safe_c], -np.inf)
-    d = np.exp(logd - logd.max(axis=1, keepdims=True))
+    totals = np.arange(first, stop)
+    cutoff = _cutoff(n1, n2, alpha)
+    half = _half_width(n1, n2, totals, cutoff)
+    while True:
+        starts, width = _window(n1, n2, totals, half)
+        total = totals[:, None]
+        a = starts[:, None] + np.arange(width)[None, :]
+        inside = (a <= total) & (total - a <= n2) & (a <= n1)
+        safe_a, safe_c = np.where(inside, a, 0), np.where(inside, total - a, 0)
+        # log C(n1, a) + log C(n2, t - a), up to a per-row constant
+        logd = np.where(inside, -logf[safe_a] - logf[n1 - safe_a] - logf[safe_c] - logf[n2 - safe_c], -np.inf)
+        logd -= logd.max(axis=1, keepdims=True)
+        lo, hi = np.maximum(0, totals - n2), np.minimum(totals, n1)
+        short = ((starts > lo) & (logd[:, 0] > -cutoff)) | ((starts + width - 1 < hi) & (logd[:, -1] > -cutoff))
+        if not short.any():
+            break
+        half *= 2
+    d = np.exp(logd)
     d /= d.sum(axis=1, keepdims=True)
     padded = np.where(inside, d, 2.0)  # above every probability and threshold: sorts last, never summed
     order = np.argsort(padded, axis=1, kind="stable")
@@ -118,9 +173,9 @@ def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int) ->
     # (probabilities that underflowed to 0 sum to 0 whatever their ties: no threshold needed).
     # Rows are sorted, so once no table ties `ahead` positions on, none ties further.
     threshold = np.where((ranked > 0.0) & (ranked <= 1.0), ranked * R_FISHER_REL_ERR, -1.0)
-    positions = np.broadcast_to(np.arange(n1 + 1), ranked.shape)
+    positions = np.broadcast_to(np.arange(width), ranked.shape)
     last = positions.copy()
-    for ahead in range(1, n1 + 1):
+    for ahead in range(1, width):
         later = np.full(ranked.shape, 3.0)
         later[:, :-ahead] = ranked[:, ahead:]
         tied = later <= threshold
@@ -130,24 +185,35 @@ def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int) ->
     p_sorted = np.minimum(1.0, np.take_along_axis(sums, last, axis=1).astype(float))
     p = np.empty_like(p_sorted)
     np.put_along_axis(p, order, p_sorted, axis=1)
-    return inside & (p <= alpha)
+    return starts, inside & (p <= alpha)
 
 
-def split_tails(rejected: np.ndarray, n_controls: int, first: int
-                ) -> Tuple[np.ndarray, np.ndarray, Dict[int, np.ndarray]]:
+def split_tails(rejected: np.ndarray, n_controls: int, first: int, starts: Optional[np.ndarray] = None,
+                n_cases: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray, Dict[int, np.ndarray]]:
     """(lower, upper, irregular) of :class:`RejectionRegion` for ``rejected`` (rows: totals first,
-    first + 1, ...; columns: a = 0..n1; False outside the support)."""
-    width = rejected.shape[1]
-    a = np.arange(width)
-    t = np.arange(first, first + rejected.shape[0])[:, None]
-    inside = (a <= t) & (t - a <= n_controls)
+    first + 1, ...; columns: a = starts[row] + j, j = 0..width-1, False outside the support).
+
+    Without ``starts`` every row is whole (a = 0..n1). With them (and ``n_cases``), every table of the
+    support outside a row's window counts as rejected (:func:`_rejected_by_total` guarantees it)."""
+    rows, width = rejected.shape
+    starts = np.zeros(rows, dtype=np.int64) if starts is None else starts
+    n1 = width - 1 if n_cases is None else n_cases
+    a = starts[:, None] + np.arange(width)[None, :]
+    t = np.arange(first, first + rows)[:, None]
+    inside = (a <= t) & (t - a <= n_controls) & (a <= n1)
     # cells before the support count as rejected for the low run, cells after it for the high run
     low_run = rejected | (a < t - n_controls)
-    high_run = rejected | (a > t)
-    lower = np.where(low_run.all(axis=1), width, np.argmin(low_run, axis=1)) - 1
-    upper = np.where(high_run.all(axis=1), 0, width - np.argmin(high_run[:, ::-1], axis=1))
+    high_run = rejected | (a > t) | (a > n1)
+    lower = starts + np.where(low_run.all(axis=1), width, np.argmin(low_run, axis=1)) - 1
+    upper = starts + np.where(high_run.all(axis=1), 0, width - np.argmin(high_run[:, ::-1], axis=1))
     tails = inside & ((a <= lower[:, None]) | (a >= upper[:, None]))
-    irregular = {first + int(row): rejected[row].copy() for row in np.flatnonzero((tails != rejected).any(axis=1))}
+    irregular = {}
+    for row in np.flatnonzero((tails != rejected).any(axis=1)):
+        total, start = first + int(row), int(starts[row])
+        whole = np.arange(n1 + 1)
+        flags = (whole <= total) & (total - whole <= n_controls)  # outside the window: rejected
+        flags[start:start + width] = rejected[row][:n1 + 1 - start]
+        irregular[total] = flags
     return lower, upper, irregular
 
 
@@ -180,11 +246,13 @@ class RejectionRegion:
         totals = n1 + n2 + 1
         lower, upper = np.empty(totals, dtype=np.int64), np.empty(totals, dtype=np.int64)
         irregular: Dict[int, np.ndarray] = {}
-        step = _rows_per_block(n1 + 1, block_cells)
+        # blocks as wide as the widest row's window (the middle total's), so a block holds ~block_cells tables
+        widest = 2 * _half_width(n1, n2, np.array([totals // 2]), _cutoff(n1, n2, alpha)) + 1
+        step = _rows_per_block(min(n1 + 1, n2 + 1, widest), block_cells)
         for first in range(0, totals, step):
             stop = min(totals, first + step)
-            rejected = _rejected_by_total(n1, n2, alpha, first, stop)
-            lower[first:stop], upper[first:stop], odd = split_tails(rejected, n2, first)
+            starts, rejected = _rejected_by_total(n1, n2, alpha, first, stop)
+            lower[first:stop], upper[first:stop], odd = split_tails(rejected, n2, first, starts, n1)
             irregular.update(odd)
         return cls(n1, n2, alpha, lower, upper, irregular)
 
