@@ -19,6 +19,8 @@ from hlhscreen.stats import fisher_p_value
 from rfixtures import R_FIXTURES, num, read_tsv
 
 POWER_ROWS = read_tsv(R_FIXTURES / "power_reference.tsv")
+# large and very unbalanced designs (make_power_large_fixtures.R), where the region is computed in windows
+POWER_LARGE_ROWS = read_tsv(R_FIXTURES / "power_large_reference.tsv")
 
 
 def _design(row):
@@ -34,7 +36,14 @@ def test_power_fixture_covers_the_study_design():
     assert {row["odds_ratio"] for row in POWER_ROWS} >= {"1", "2", "5", "10", "min80", "min_case_carriers"}
 
 
-@pytest.mark.parametrize("row", POWER_ROWS, ids=lambda r: "{}x{}_c{}_a{}_or{}".format(*_design(r), r["odds_ratio"]))
+def test_large_power_fixture_covers_windows_and_unbalanced_designs():
+    designs = {_design(row)[:2] for row in POWER_LARGE_ROWS}
+    assert {(200, 200), (2500, 2500), (1, 5000), (5000, 1)} <= designs
+    widest = 2 * power._half_width(200, 200, np.array([200]), power._cutoff(200, 200, 0.05)) + 1
+    assert widest < 201  # 200 x 200 is computed in windows narrower than its rows
+
+
+@pytest.mark.parametrize("row", POWER_ROWS + POWER_LARGE_ROWS, ids=lambda r: "{}x{}_c{}_a{}_or{}".format(*_design(r), r["odds_ratio"]))
 def test_matches_r_exact_enumeration(row):
     n1, n2, k, alpha = _design(row)
     want = num(row["value"])
