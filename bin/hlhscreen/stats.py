@@ -186,13 +186,26 @@ def r_sum(values: np.ndarray) -> float:
     return float(np.cumsum(values, dtype=np.longdouble)[-1])
 
 
+def _central_weights(m: int, n: int, k: int, first: int, count: int) -> List[int]:
+    """C(m, i) C(n, k - i) for i = first..first+count-1, exact. Each from the one before, by the ratio
+    (m - i)(k - i) / ((i + 1)(n - k + i + 1)), whose division is exact: the same integers as math.comb
+    for each, at a small-number multiplication each instead of two binomials of ~N digits (at 2,500 x
+    2,500 math.comb took 0.25 s of a common variant's 0.26 s test)."""
+    weight = math.comb(m, first) * math.comb(n, k - first)
+    weights = [weight]
+    for i in range(first, first + count - 1):
+        weight = weight * ((m - i) * (k - i)) // ((i + 1) * (n - k + i + 1))
+        weights.append(weight)
+    return weights
+
+
 def _relative_log_weights(m: int, n: int, k: int, support: np.ndarray) -> np.ndarray:
     """log of the central hypergeometric weights C(m, i) C(n, k - i), minus their maximum.
 
     Equal, up to a constant that every caller normalises away, to R's
     ``dhyper(support, m, n, k, log = TRUE)``. Exact integers keep this accurate for large counts.
     """
-    weights = [math.comb(m, int(i)) * math.comb(n, k - int(i)) for i in support]
+    weights = _central_weights(m, n, k, int(support[0]), len(support))
     top = max(weights)
     out = np.empty(len(weights))
     for j, weight in enumerate(weights):
