@@ -886,3 +886,79 @@ def test_random_cohort_equals_r(tmp_path, name):
                 if not near:
                     failures.append(f"{name} {ref['level']} {ref['id']} {column}: {have!r} vs R {want!r}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- cohorts at the edges (session 11)
+
+def _edge_sets() -> dict:
+    from rfixtures import R_FIXTURES, GridTable, num as rnum, read_tsv as rread
+
+    sets: dict = {}
+    for row in rread(R_FIXTURES / "edge_reference.tsv"):
+        size = (int(row["cohort_cases"]), int(row["cohort_controls"]))
+        table = GridTable(row["set"], int(row["n_cases"]), int(row["n_controls"]), int(row["case_carriers"]),
+                          int(row["control_carriers"]), rnum(row["p_value"]), rnum(row["estimate"]),
+                          rnum(row["ci_low"]), rnum(row["ci_high"]))
+        sets.setdefault(row["set"], (size, []))[1].append((table, rnum(row["q_value"])))
+    return sets
+
+
+EDGE_SETS = _edge_sets()
+
+
+@pytest.mark.parametrize("name", list(EDGE_SETS))
+def test_cli_cohorts_at_the_edges_equal_r(tmp_path, name):
+    """One case vs one control, 1 vs 5,000 and 5,000 vs 1, every sample or none a carrier at 2,500 x 2,500,
+    OR 0 / Inf, p below 1e-300 and R's underflow 0, tied p-values, untestable tests inside BH (left out of n
+    as R's p.adjust does), one testable test, none (make_edge_fixtures.R): through bin/cohort_stats.py, every
+    p, OR, CI and q equals R's, untestable tests are NA with a reason, and nothing stops the step."""
+    (n_cases, n_controls), expected = EDGE_SETS[name]
+    results = _run_grid_cohort(tmp_path, [table for table, _ in expected], n_cases, n_controls)
+    rows = results["variant"]
+    assert len(rows) == len(expected)
+    failures = []
+    for row, (table, q_want) in zip(rows, expected):
+        testable = table.n_cases > 0 and table.n_controls > 0
+        assert row["testable"] == ("yes" if testable else "no"), row
+        if not testable:
+            assert [row[k] for k in ("p_value", "odds_ratio", "ci_low", "ci_high", "q_value")] == ["NA"] * 5
+            reason = ("no_assessable_samples" if table.n_cases == table.n_controls == 0 else
+                      "no_assessable_case" if table.n_cases == 0 else "no_assessable_control")
+            assert row["note"].split(";")[0] == reason
+            continue
+        for column, want in (("p_value", table.p_value), ("odds_ratio", table.estimate), ("ci_low", table.ci_low),
+                             ("ci_high", table.ci_high), ("q_value", q_want)):
+            got = num(row[column])
+            if not same(got, want):
+                failures.append(f"{name} {table.counts} {column}: {got!r} vs R {want!r}")
+        if table.p_value == 0:
+            assert row["p_value"] == "0.0"
+    assert not failures, "\n".join(failures)
+    summary = {row["level"]: row for row in read_out(tmp_path / "out" / cohort.SUMMARY_FILE)}["variant"]
+    testable_q = [q for table, q in expected if table.n_cases and table.n_controls]
+    assert summary["n_testable"] == str(len(testable_q))
+    if testable_q:
+        assert same(num(summary["min_q_value"]), min(testable_q))
+    else:
+        assert summary["min_q_value"] == "NA"
+
+
+def test_cli_power_rows_at_the_edges_equal_r(tmp_path):
+    """power.tsv of the 1-vs-5,000 cohort (50 control carriers: R's exact power, make_power_large_fixtures.R)
+    and of the 5,000-vs-1 cohort (no control carrier: the 4,751 of 5,000 cases R needs for p <= 0.05)."""
+    from rfixtures import R_FIXTURES, read_tsv as rread
+
+    reference = {(row["n_cases"], row["n_controls"], row["control_carriers"], row["odds_ratio"]): row["value"]
+                 for row in rread(R_FIXTURES / "power_large_reference.tsv")}
+    for name, carriers, column_of in (("one_vs_5000", "50", {"2": "power_or_2", "5": "power_or_5", "10": "power_or_10",
+                                                              "min80": "min_detectable_or_power_80",
+                                                              "min_case_carriers": "min_significant_case_carriers"}),
+                                      ("5000_vs_one", "0", {"min_case_carriers": "min_significant_case_carriers"})):
+        (n_cases, n_controls), expected = EDGE_SETS[name]
+        (tmp_path / name).mkdir()
+        results = _run_grid_cohort(tmp_path / name, [table for table, _ in expected], n_cases, n_controls)
+        row = next(r for r in results["power"] if r["level"] == "variant" and r["control_carriers"] == carriers
+                   and r["case_assessable"] == str(n_cases) and r["control_assessable"] == str(n_controls))
+        for odds, column in column_of.items():
+            want = reference[(str(n_cases), str(n_controls), carriers, odds)]
+            assert float(row[column]) == pytest.approx(float(want), rel=1e-9), (name, column)
