@@ -119,7 +119,7 @@ def _half_width(n1: int, n2: int, totals: np.ndarray, cutoff: float) -> int:
     if n < 2:
         return 1
     spread = float((totals * (n - totals)).max()) * n1 * n2 / (n * n * (n - 1.0))
-    return int(math.ceil(1.25 * math.sqrt(2.0 * cutoff * spread))) + 2
+    return int(math.ceil(1.1 * math.sqrt(2.0 * cutoff * spread))) + 2
 
 
 def _cutoff(n1: int, n2: int, alpha: float) -> float:

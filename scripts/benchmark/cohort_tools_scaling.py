@@ -17,6 +17,10 @@ matrix SVG, and with ``--browser`` the time a headless Chromium takes to render 
 
     scripts/benchmark/cohort_tools_scaling.py --synthetic 1000 --samples 96,500,1000,5000 --browser chromium
     scripts/benchmark/cohort_tools_scaling.py --run /tmp/hlhscreen_benchmark/pipeline_48/out --samples 96,480,960
+
+With ``--baseline CHECKOUT`` (another worktree or clone, e.g. ``git worktree add /tmp/base <commit>``) the
+COHORT_STATS of that checkout runs on the same tables first: its figures are printed as "before" beside
+this checkout's, with which of the five cohort tables differ byte for byte.
 """
 
 from __future__ import annotations
@@ -97,13 +101,26 @@ def run_inputs(run: Path, n: int, work: Path) -> Tuple[int, Dict[str, Path]]:
     return made, paths
 
 
+def stats_command(paths: Dict[str, Path], cohort: Path, bin_dir: Path = BIN) -> List[str]:
+    """COHORT_STATS' command line, as the module runs it (``bin_dir``: the checkout's bin/)."""
+    return [sys.executable, str(bin_dir / "cohort_stats.py"), "--carriers", str(paths["carriers"]),
+             "--gene-status", str(paths["gene_status"]), "--samplesheet", str(paths["samples"]),
+             "--callability", str(paths["callability"]), "--outdir", str(cohort), "--conf-level", "0.95"]
+
+
+COHORT_TABLES = ("variant_tests.tsv", "gene_tests.tsv", "biallelic_tests.tsv", "association_summary.tsv", "power.tsv")
+
+
+def differing_tables(before: Path, after: Path) -> List[str]:
+    """The cohort tables whose bytes differ between two COHORT_STATS output folders."""
+    return [name for name in COHORT_TABLES if (before / name).read_bytes() != (after / name).read_bytes()]
+
+
 def commands(paths: Dict[str, Path], work: Path) -> Tuple[List[str], List[str]]:
     """COHORT_STATS' and REPORT's command lines, as the modules run them."""
     python = sys.executable
     cohort = work / "cohort"
-    stats = [python, str(BIN / "cohort_stats.py"), "--carriers", str(paths["carriers"]),
-             "--gene-status", str(paths["gene_status"]), "--samplesheet", str(paths["samples"]),
-             "--callability", str(paths["callability"]), "--outdir", str(cohort), "--conf-level", "0.95"]
+    stats = stats_command(paths, cohort)
     report = [python, str(BIN / "make_report.py"), "--samples", str(paths["samples"]), "--qc", str(paths["qc"]),
               "--variants", str(paths["variants"]), "--carriers", str(paths["carriers"]),
               "--gene-status", str(paths["gene_status"]), "--variant-tests", str(cohort / "variant_tests.tsv"),
@@ -163,6 +180,8 @@ def main() -> int:
                              "scripts/benchmark/screen_outputs.py)")
     parser.add_argument("--samples", default="96,480,960")
     parser.add_argument("--work", type=Path, default=Path("/tmp/hlhscreen_benchmark/cohort_tools"))
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout whose COHORT_STATS runs first on the same tables (before/after)")
     parser.add_argument("--browser", default=None,
                         help="headless Chromium to time a screenshot of each report with (e.g. chromium)")
     args = parser.parse_args()
@@ -175,12 +194,26 @@ def main() -> int:
         else:
             made, paths = run_inputs(args.run, n, work)
         kept = screen_outputs.kept_variants(paths["variants"])
+        if args.baseline:
+            before = stats_command(paths, work / "cohort_baseline", args.baseline.resolve() / "bin")
+            wall, cpu, rss, code = measured(before, work / "COHORT_STATS_baseline.log")
+            if code != 0:
+                print(f"baseline COHORT_STATS failed at {made} samples: see {work}/COHORT_STATS_baseline.log",
+                      file=sys.stderr)
+                return 1
+            print(f"{made:7d} {kept:5d} {'COHORT_STATS':13s} {wall:7.1f} {cpu:7.1f} {rss:11.1f}  before "
+                  f"({args.baseline})", flush=True)
         for tool, cmd in zip(("COHORT_STATS", "REPORT"), commands(paths, work)):
             wall, cpu, rss, code = measured(cmd, work / f"{tool}.log")
             if code != 0:
                 print(f"{tool} failed at {made} samples: see {work / (tool + '.log')}", file=sys.stderr)
                 return 1
-            print(f"{made:7d} {kept:5d} {tool:13s} {wall:7.1f} {cpu:7.1f} {rss:11.1f}", flush=True)
+            print(f"{made:7d} {kept:5d} {tool:13s} {wall:7.1f} {cpu:7.1f} {rss:11.1f}"
+                  + ("  after (this checkout)" if args.baseline and tool == "COHORT_STATS" else ""), flush=True)
+            if args.baseline and tool == "COHORT_STATS":
+                differ = differing_tables(work / "cohort_baseline", work / "cohort")
+                print(f"{made:7d} {kept:5d} {'tables':13s} " + (f"differ: {', '.join(differ)}" if differ
+                                                               else "byte-identical before and after"), flush=True)
         html = work / "report" / "hlhscreen_report.html"
         matrix = work / "report" / "figures" / "carrier_matrix.svg"
         print(f"{made:7d} {kept:5d} {'report size':13s} {html.stat().st_size / 1e6:.1f} MB HTML, "
