@@ -222,3 +222,23 @@ def test_split_tails_of_windows_keeps_the_set_exactly(drawn):
     region = RejectionRegion(n1, n2, 0.05, lower, upper, irregular)
     want = np.array([[want_rows[a + c, a] for c in range(n2 + 1)] for a in range(n1 + 1)], dtype=bool)
     assert np.array_equal(region.dense(), want)
+
+
+@pytest.mark.parametrize("n1, n2, p0", [(200, 200, 0.01), (300, 700, 0.002), (40, 70, 0.3), (3000, 1, 0.5)])
+def test_lazy_region_makes_only_what_is_read_and_equals_the_whole(n1, n2, p0, monkeypatch):
+    """region_for makes a total when first read: a rare variant's weights read the totals up to n1 plus the last
+    control count with any probability, and the control counts past it (exact zeros) are left out of the sums."""
+    lazy = RejectionRegion.compute(n1, n2, 0.05, block_cells=2000, lazy=True)  # blocks of a few totals
+    whole = RejectionRegion.compute(n1, n2, 0.05)
+    pmf = binomial_pmf(n2, p0)
+    got = lazy.weights(pmf)
+    last = int(np.flatnonzero(pmf)[-1])
+    if last < n2:
+        assert lazy.pending.any()  # some totals were never needed
+    made = np.repeat(~lazy.pending, lazy.step)[:n1 + n2 + 1]
+    assert made[:n1 + last + 1].all()
+    assert np.array_equal(lazy.lower[made], whole.lower[made]) and np.array_equal(lazy.upper[made], whole.upper[made])
+    exact = [math.fsum(pmf[whole.dense()[a]]) for a in range(n1 + 1)]
+    assert got == pytest.approx(exact, rel=1e-15, abs=1e-300)
+    assert np.array_equal(lazy.column(n2 // 2), whole.column(n2 // 2))
+    assert np.array_equal(lazy.dense(), whole.dense()) and not lazy.pending.any()

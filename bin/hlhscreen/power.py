@@ -234,10 +234,16 @@ class RejectionRegion:
     lower: np.ndarray  # per total t: the largest a of the low tail (the support's first a - 1 if none)
     upper: np.ndarray  # per total t: the smallest a of the high tail (the support's last a + 1 if none)
     irregular: Mapping[int, np.ndarray]  # total -> rejected flag per a = 0..n1
+    # Totals are computed on first use, in blocks of `step` totals (pending[b]: block b not yet made): a
+    # rare variant's power reads only the totals up to n1 plus the largest control count with any
+    # probability, about half of a 5,000-sample design's. None: every total is there (made by hand).
+    pending: Optional[np.ndarray] = None
+    step: int = 0
 
     @classmethod
-    def compute(cls, n_cases: int, n_controls: int, alpha: float,
-                block_cells: int = BLOCK_CELLS) -> "RejectionRegion":
+    def compute(cls, n_cases: int, n_controls: int, alpha: float, block_cells: int = BLOCK_CELLS,
+                lazy: bool = False) -> "RejectionRegion":
+        """The region; with ``lazy`` its totals are made when first read (:meth:`ensure`)."""
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha {alpha!r} must be between 0 and 1")
         if n_cases < 0 or n_controls < 0:
@@ -245,24 +251,38 @@ class RejectionRegion:
         n1, n2 = n_cases, n_controls
         totals = n1 + n2 + 1
         lower, upper = np.empty(totals, dtype=np.int64), np.empty(totals, dtype=np.int64)
-        irregular: Dict[int, np.ndarray] = {}
         # blocks as wide as the widest row's window (the middle total's), so a block holds ~block_cells tables
         widest = 2 * _half_width(n1, n2, np.array([totals // 2]), _cutoff(n1, n2, alpha)) + 1
         step = _rows_per_block(min(n1 + 1, n2 + 1, widest), block_cells)
-        for first in range(0, totals, step):
-            stop = min(totals, first + step)
-            starts, rejected = _rejected_by_total(n1, n2, alpha, first, stop)
-            lower[first:stop], upper[first:stop], odd = split_tails(rejected, n2, first, starts, n1)
-            irregular.update(odd)
-        return cls(n1, n2, alpha, lower, upper, irregular)
+        pending = np.ones(-(-totals // step), dtype=bool)
+        region = cls(n1, n2, alpha, lower, upper, {}, pending, step)
+        if not lazy:
+            region.ensure(0, totals)
+        return region
 
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        """The region for case carriers a = start..stop-1 (rows) and c = 0..n_controls (columns)."""
+    def ensure(self, first: int, stop: int) -> None:
+        """Make the totals first..stop-1 (the blocks holding them) if not made yet."""
+        if self.pending is None:
+            return
+        n1, n2, totals = self.n_cases, self.n_controls, self.n_cases + self.n_controls + 1
+        for block in np.flatnonzero(self.pending[max(0, first) // self.step:(min(stop, totals) - 1) // self.step + 1]):
+            begin = (max(0, first) // self.step + int(block)) * self.step
+            end = min(totals, begin + self.step)
+            starts, rejected = _rejected_by_total(n1, n2, self.alpha, begin, end)
+            self.lower[begin:end], self.upper[begin:end], odd = split_tails(rejected, n2, begin, starts, n1)
+            self.irregular.update(odd)  # type: ignore[attr-defined]
+            self.pending[begin // self.step] = False
+
+    def rows(self, start: int, stop: int, columns: Optional[int] = None) -> np.ndarray:
+        """The region for case carriers a = start..stop-1 (rows) and c = 0..columns-1 (columns; default
+        every c = 0..n_controls)."""
+        columns = self.n_controls + 1 if columns is None else columns
+        self.ensure(start, stop - 1 + columns)
         a = np.arange(start, stop)[:, None]
-        t = a + np.arange(self.n_controls + 1)[None, :]
+        t = a + np.arange(columns)[None, :]
         block = (a <= self.lower[t]) | (a >= self.upper[t])
         for total, flags in self.irregular.items():
-            cases = np.arange(max(start, total - self.n_controls), min(stop, total + 1))
+            cases = np.arange(max(start, total - columns + 1), min(stop, total + 1))
             block[cases - start, total - cases] = flags[cases]
         return block
 
@@ -270,6 +290,7 @@ class RejectionRegion:
         """The region at ``control_carriers`` for a = 0..n_cases."""
         if not 0 <= control_carriers <= self.n_controls:
             raise ValueError(f"control carriers {control_carriers!r} outside 0..{self.n_controls}")
+        self.ensure(control_carriers, control_carriers + self.n_cases + 1)
         a = np.arange(self.n_cases + 1)
         t = a + control_carriers
         column = (a <= self.lower[t]) | (a >= self.upper[t])
@@ -281,10 +302,14 @@ class RejectionRegion:
     def weights(self, control_pmf: np.ndarray, block_cells: int = BLOCK_CELLS) -> np.ndarray:
         """``w[a] = sum_c control_pmf[c] [table (a, c) rejected]`` for a = 0..n_cases, row block by row block."""
         out = np.empty(self.n_cases + 1)
-        step = _rows_per_block(self.n_controls + 1, block_cells)
+        # control counts past the last with any probability add exact zeros: left out (with their totals)
+        nonzero = np.flatnonzero(control_pmf)
+        columns = int(nonzero[-1]) + 1 if len(nonzero) else 1
+        pmf = control_pmf[None, :columns]
+        step = _rows_per_block(columns, block_cells)
         for start in range(0, self.n_cases + 1, step):
             stop = min(self.n_cases + 1, start + step)
-            out[start:stop] = sum_rows(np.where(self.rows(start, stop), control_pmf[None, :], 0.0))
+            out[start:stop] = sum_rows(np.where(self.rows(start, stop, columns), pmf, 0.0))
         return out
 
     def dense(self) -> np.ndarray:
@@ -294,8 +319,9 @@ class RejectionRegion:
 
 @lru_cache(maxsize=64)
 def region_for(n_cases: int, n_controls: int, alpha: float) -> RejectionRegion:
-    """The design's rejection region, made once: it depends on ``(n1, n2, alpha)`` only."""
-    return RejectionRegion.compute(n_cases, n_controls, alpha)
+    """The design's rejection region, made once (each total when first read): it depends on ``(n1, n2, alpha)``
+    only."""
+    return RejectionRegion.compute(n_cases, n_controls, alpha, lazy=True)
 
 
 def rejection_region(n_cases: int, n_controls: int, alpha: float) -> np.ndarray:
