@@ -159,3 +159,16 @@ def test_hard_link_publishing_across_file_systems_is_refused_at_start(tmp_path):
         assert result.returncode != 0, output[-3000:]
         assert "--publish_dir_mode link: hard links cannot cross file systems" in output, output[-3000:]
         assert "Use --publish_dir_mode copy (or symlink)" in output and "Submitted process" not in output
+
+
+@pytest.mark.parametrize("profile", ["conda", "singularity"])
+def test_a_software_profile_whose_program_is_missing_is_refused_at_start(tmp_path, profile):
+    """-profile test,conda without conda: before, 'OverlappingFileLockException' and a 'Join mismatch' dump;
+    -profile test,singularity without singularity: every task failed with 'command not found'."""
+    if shutil.which(profile):
+        pytest.skip(f"{profile} is installed here")
+    result = run(tmp_path, "-profile", f"test,{profile}", "-stub-run", "--outdir", "results")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert f"-profile test,{profile}: {profile} is not on this host's PATH" in output, output[-3000:]
+    assert "Submitted process" not in output and "Creating env" not in output

@@ -794,8 +794,39 @@ def checkSlurmCaps() {
     }
 }
 
+// Whether `command` is an executable on the launch host's PATH.
+def onPath(String command) {
+    return (System.getenv('PATH') ?: '').tokenize(File.pathSeparator).any { new File(it, command).canExecute() }
+}
+
+// The software profile's program must be there before any task: Nextflow creates conda environments
+// on the launch host (without conda: "OverlappingFileLockException" and a "Join mismatch" dump), and
+// with the local executor the tasks run `singularity`/`apptainer`/`docker` here (without it: every
+// task fails with "command not found"). With a cluster executor only conda is looked for here.
+def checkSoftwareProfile() {
+    if (workflow.preview) {
+        return  // -preview and `nextflow inspect` run no task (inspect lists the containers of any profile)
+    }
+    def config = workflow.session.config
+    def executor = config.navigate('process.executor') ?: 'local'
+    def needed = []
+    if (config.navigate('conda.enabled')) {
+        needed << (config.navigate('conda.useMicromamba') ? 'micromamba' : config.navigate('conda.useMamba') ? 'mamba' : 'conda')
+    }
+    if (executor == 'local') {
+        ['singularity', 'apptainer', 'docker'].findAll { config.navigate("${it}.enabled") }.each { needed << it }
+    }
+    def missing = needed.findAll { !onPath(it) }
+    if (missing) {
+        error("-profile ${workflow.profile}: ${missing.join(', ')} is not on this host's PATH, and the run needs it here " +
+            "(${missing.contains('conda') || missing.contains('mamba') || missing.contains('micromamba') ? 'Nextflow creates the conda environments on the launch host' : 'the local executor runs the tasks here'}). " +
+            "Install it or load its module, or choose another software profile (docker, singularity, apptainer, conda; docs/usage.md); nothing was run.")
+    }
+}
+
 workflow PIPELINE_INITIALISATION {
     main:
+    checkSoftwareProfile()
     checkSlurmCaps()
     validateParameters("${projectDir}/nextflow_schema.json")
     def laneRows = validatedLanes(file(params.input, checkIfExists: true, glob: false))
