@@ -166,7 +166,7 @@ def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int
     d /= d.sum(axis=1, keepdims=True)
     padded = np.where(inside, d, 2.0)  # above every probability and threshold: sorts last, never summed
     order = np.argsort(padded, axis=1, kind="stable")
-    ranked = np.take_along_axis(padded, order, axis=1)
+    ranked = np.sort(padded, axis=1)  # the same values as padded taken in `order`, without the gather
     sums = np.cumsum(np.where(ranked <= 1.0, ranked, 0.0), axis=1, dtype=np.longdouble)
     # last sorted position whose probability is <= own * (1 + 1e-7): the own position, or a few
     # past it when probabilities tie (symmetric margins give pairs); checked until none is left
@@ -182,7 +182,10 @@ def _rejected_by_total(n1: int, n2: int, alpha: float, first: int, stop: int
         if not tied.any():
             break
         last = np.where(tied, positions + ahead, last)
-    p_sorted = np.minimum(1.0, np.take_along_axis(sums, last, axis=1).astype(float))
+    # the sum at `last`: at the own position except where probabilities tie (a few cells), so only those are gathered
+    p_sorted = np.minimum(1.0, sums.astype(float))
+    rows, cols = np.nonzero(last != positions)
+    p_sorted[rows, cols] = p_sorted[rows, last[rows, cols]]
     p = np.empty_like(p_sorted)
     np.put_along_axis(p, order, p_sorted, axis=1)
     return starts, inside & (p <= alpha)
