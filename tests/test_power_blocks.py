@@ -152,7 +152,7 @@ def _same_region(got: RejectionRegion, want: RejectionRegion) -> None:
 
 
 @pytest.mark.parametrize("n1, n2", WINDOWED)
-@pytest.mark.parametrize("alpha", [0.05, 1e-6, 0.3])
+@pytest.mark.parametrize("alpha", [0.05, 1e-6, 0.3, 1e-12, 0.99])
 def test_windowed_region_equals_the_whole_rows(n1, n2, alpha, monkeypatch):
     widest = 2 * power._half_width(n1, n2, np.array([(n1 + n2) // 2]), power._cutoff(n1, n2, alpha)) + 1
     if n1 == n2 == 200:
