@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Per-sample QC table from samtools stats + mosdepth (reads, % mapped, panel depth, % >= 20x, flag).
+"""Per-sample QC table from samtools stats + mosdepth (reads, % mapped, panel depth, % >= 20x, % on target, flag).
 
 Inputs are found by sample name in the given folders: <sample>.stats, <sample>.mosdepth.summary.txt,
-<sample>.mosdepth.region.dist.txt. Writes sample_qc.tsv and a MultiQC custom-content copy.
+<sample>.mosdepth.region.dist.txt; with --targets, <targets>/<sample><--targets-suffix> (mosdepth summary
+over the capture targets). Writes sample_qc.tsv and a MultiQC custom-content copy.
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--min-mean-depth", type=float, default=20.0)
     parser.add_argument("--min-pct-20x", type=float, default=90.0)
     parser.add_argument("--min-pct-mapped", type=float, default=90.0)
+    parser.add_argument("--targets", type=Path,
+                        help="folder with each sample's mosdepth summary over the capture targets (--intervals); "
+                             "without it the on-target rate is NA (not assessed)")
+    parser.add_argument("--targets-suffix", default=".mosdepth.summary.txt",
+                        help="file name of a sample's targets summary after the sample name")
+    parser.add_argument("--min-pct-on-target", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=Path("sample_qc.tsv"))
     parser.add_argument("--multiqc", type=Path, default=Path("sample_qc_mqc.tsv"))
+    parser.add_argument("--multiqc-general", type=Path,
+                        help="MultiQC General Statistics columns (QC flag, %% on target); default: "
+                             "sample_qc_general_mqc.tsv beside --multiqc")
     args = parser.parse_args(argv)
 
     samples = read_sample_groups(args.samplesheet, "--samplesheet", lanes=True)
@@ -36,7 +46,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         for path in files:
             if not path.exists():
                 raise UserInputError(path, None, "sample", f"QC input for sample {sample} is missing")
-        results.append(qc.summarise(sample, group, *files, args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped))
+        targets = args.targets / f"{sample}{args.targets_suffix}" if args.targets else None
+        if targets and not targets.exists():
+            raise UserInputError(targets, None, "sample", f"capture-target coverage of sample {sample} is missing")
+        results.append(qc.summarise(sample, group, *files, args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped,
+                                    targets, args.min_pct_on_target))
     if args.sex:
         sexes = {row["sample"]: row for _, row in read_tsv(args.sex, ("sample", "sex_given", "sex_inferred", "sex",
                                                                       "x_autosome_ratio", "note"), "--sex")}
@@ -49,9 +63,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)
     with atomic_output(args.multiqc) as out:
-        out.write(qc.multiqc_header(args.min_mean_depth, args.min_pct_20x))
+        out.write(qc.multiqc_header(args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped,
+                                    args.min_pct_on_target if args.targets else None))
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)
+    with atomic_output(args.multiqc_general or args.multiqc.parent / "sample_qc_general_mqc.tsv") as out:
+        out.write(qc.multiqc_general_stats(results, args.targets is not None))
     return 0
 
 

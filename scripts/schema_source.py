@@ -120,6 +120,9 @@ GROUPS = {
                         "description": "Flag samples with fewer panel bases at >= 20x (percent)."},
         "min_pct_mapped": {"type": "number", "default": 90, "minimum": 0, "maximum": 100,
                            "description": "Flag samples with fewer reads mapped (percent)."},
+        "min_pct_on_target": {"type": "number", "default": 30, "minimum": 0, "maximum": 100,
+                              "description": "Flag samples with fewer aligned bases on the capture targets "
+                                             "(--intervals; percent). Not assessed without --intervals."},
     }),
     "slurm_options": ("SLURM options (-profile slurm)", [], {
         "slurm_queue": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$",

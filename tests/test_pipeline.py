@@ -92,6 +92,19 @@ def test_multiqc_has_read_alignment_and_coverage_sections(launch):
         assert section in html, section
 
 
+def test_without_capture_targets_the_on_target_rate_is_not_assessed(launch):
+    """The test profile has no --intervals: pct_on_target is NA (not assessed), never a flag; MultiQC's
+    General Statistics show each sample's QC flag (and no on-target column)."""
+    launch_dir, _ = launch
+    with open(launch_dir / "results/qc/sample_qc.tsv") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows and all(row["pct_on_target"] == "NA" and "on_target" not in row["qc_flag"] for row in rows), rows
+    stats = (launch_dir / "results/multiqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+    assert stats[0].split("\t")[-1].endswith("hlhscreen_qc_general-qc_flag") and "pct_on_target" not in stats[0]
+    flags = {line.split("\t")[0]: line.split("\t")[-1] for line in stats[1:]}
+    assert all(flags[row["sample"]] == row["qc_flag"] for row in rows), flags
+
+
 def test_versions_file_lists_every_tool(launch):
     launch_dir, _ = launch
     text = (launch_dir / "results/pipeline_info/software_versions.yml").read_text()

@@ -150,6 +150,14 @@ def test_capture_targets_beside_a_panel_get_their_own_coverage_qc(offline_launch
         assert float(total.split("\t")[3]) > 20, total
         # the QC table stays on the panel's regions (its own mosdepth run)
         assert float(qc[sample]["mean_panel_depth"]) > 20, qc[sample]
+        # on-target rate from the targets' summary: reads were simulated over the exons +/- 100 bp and the
+        # captures are the exons +/- 50 bp (SYNB1 exon 1 not captured), so most but not all bases are on
+        # target (synthetic: a real capture has far more off-target reads)
+        summary = {line.split("\t")[0]: line.split("\t") for line in
+                   (results / f"qc/mosdepth_targets/{sample}.targets.mosdepth.summary.txt").read_text().splitlines()}
+        expected = 100 * int(summary["total_region"][2]) / int(summary["total"][2])
+        assert abs(float(qc[sample]["pct_on_target"]) - expected) < 0.01 and 40 < expected < 100, qc[sample]
+        assert "pct_on_target" not in qc[sample]["qc_flag"], qc[sample]
     assert (results / "qc/mosdepth/case_1.regions.bed.gz").is_file()
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
+from typing import List
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, REPO
 from hlhscreen.errors import UserInputError
-from hlhscreen.qc import read_mosdepth_fraction_at, read_mosdepth_mean, summarise
+from hlhscreen.qc import (COLUMNS, read_mosdepth_fraction_at, read_mosdepth_mean, read_mosdepth_on_target, row,
+                          summarise)
 
 
 def write_inputs(folder, sample, total=1000, mapped=990, mean=35.5, frac20=0.93):
@@ -70,3 +74,141 @@ def test_cli_missing_sample_file(tmp_path):
                              str(tmp_path), "--out", str(tmp_path / "qc.tsv")], capture_output=True, text=True)
     assert result.returncode == 2 and "ghost.stats: sample: QC input for sample ghost is missing" in result.stderr
     assert not (tmp_path / "qc.tsv").exists()
+
+
+# ----------------------------------------------------------------- on-target rate (issue 10)
+
+def write_targets_summary(folder, sample, total_bases=5000, target_bases=4000):
+    path = folder / f"{sample}.targets.mosdepth.summary.txt"
+    path.write_text("chrom\tlength\tbases\tmean\tmin\tmax\n"
+                    f"chr1\t100\t{total_bases}\t50\t0\t80\nchr1_region\t10\t{target_bases}\t40\t0\t40\n"
+                    f"total\t100\t{total_bases}\t50\t0\t80\ntotal_region\t10\t{target_bases}\t40\t0\t40\n")
+    return path
+
+
+def test_on_target_rate_from_the_targets_summary(tmp_path):
+    targets = write_targets_summary(tmp_path, "s1", 5000, 4000)
+    qc = summarise("s1", "case", *write_inputs(tmp_path, "s1"), 20, 90, 90, targets, 30)
+    assert (qc.pct_on_target, qc.flag) == (80.0, "pass")
+
+
+def test_a_failed_capture_is_flagged(tmp_path):
+    """Depth and mapping fine, but most bases off the targets: flagged like the other QC fails."""
+    targets = write_targets_summary(tmp_path, "s1", 50000, 4000)
+    qc = summarise("s1", "case", *write_inputs(tmp_path, "s1"), 20, 90, 90, targets, 30)
+    assert (qc.pct_on_target, qc.flag) == (8.0, "pct_on_target<30")
+
+
+def test_without_targets_the_on_target_rate_is_not_assessed(tmp_path):
+    qc = summarise("s1", "case", *write_inputs(tmp_path, "s1"), 20, 90, 90)
+    assert qc.pct_on_target is None and qc.flag == "pass"
+    assert row(qc).split("\t")[COLUMNS.index("pct_on_target")] == "NA"
+
+
+def test_no_aligned_bases_is_zero_on_target(tmp_path):
+    assert read_mosdepth_on_target(write_targets_summary(tmp_path, "s1", 0, 0)) == 0.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("chrom\tlength\tbases\tmean\tmin\tmax\ntotal\t100\t5000\t50\t0\t80\n", "total_region: no such row"),
+    ("chrom\tlength\tmean\nchr1\t100\t5\n", "no 'bases' column"),
+    ("chrom\tlength\tbases\tmean\tmin\tmax\ntotal\t100\t50\t0.5\t0\t1\ntotal_region\t10\t80\t8\t0\t9\n",
+     "80 target bases exceed the 50 aligned bases"),
+    ("chrom\tlength\tbases\tmean\tmin\tmax\ntotal\t100\tx\t0.5\t0\t1\ntotal_region\t10\t8\t8\t0\t9\n",
+     "no whole number of bases"),
+])
+def test_bad_targets_summary_is_named(tmp_path, text, message):
+    path = tmp_path / "s.mosdepth.summary.txt"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match=message):
+        read_mosdepth_on_target(path)
+
+
+def bam_with_reads(path, reads):
+    """A coordinate-sorted, indexed BAM on chr1 (10 kb) and chr2 (5 kb): reads = (contig index, start, mapq, flag)."""
+    pysam = pytest.importorskip("pysam")
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "chr1", "LN": 10000}, {"SN": "chr2", "LN": 5000}]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for number, (contig, start, mapq, flag) in enumerate(sorted(reads)):
+            read = pysam.AlignedSegment(out.header)
+            read.query_name, read.reference_id, read.reference_start = f"r{number}", contig, start
+            read.mapping_quality, read.flag, read.cigarstring = mapq, flag, "100M"
+            read.query_sequence = "A" * 100
+            read.query_qualities = pysam.qualitystring_to_array("I" * 100)
+            out.write(read)
+    pysam.index(str(path))
+
+
+def mosdepth_args(process: str) -> List[str]:
+    """The ext.args conf/modules.config gives a mosdepth process."""
+    config = (REPO / "conf/modules.config").read_text()
+    return re.search(rf"withName: '{process}' \{{.*?ext\.args\s*=\s*'([^']*)'", config, re.S).group(1).split()
+
+
+@pytest.mark.skipif(shutil.which("mosdepth") is None, reason="mosdepth not on PATH")
+@pytest.mark.parametrize("process", ["MOSDEPTH", "MOSDEPTH_TARGETS"])
+def test_on_target_rate_of_a_real_mosdepth_run(tmp_path, process):
+    """mosdepth with the pipeline's options: the MAPQ-0 and secondary reads count nowhere (MAPQ >= 1, as
+    FreeBayes); a read half on the target counts half its bases; the read on chr2, a contig without a target,
+    counts in the aligned bases (mosdepth 0.3 skips such contigs unless --thresholds is given: without it the
+    rate would read 62.5, too high)."""
+    bam = tmp_path / "s.bam"
+    bam_with_reads(bam, [(0, 1000, 60, 0), (0, 1050, 60, 0), (0, 1150, 60, 0), (0, 1000, 0, 0), (0, 1000, 60, 256),
+                         (0, 5000, 60, 0), (1, 100, 60, 0)])
+    (tmp_path / "t.bed").write_text("chr1\t1000\t1200\n")
+    subprocess.run(["mosdepth", *mosdepth_args(process), "--by", "t.bed", "s.targets", "s.bam"], cwd=tmp_path,
+                   check=True)
+    # on target: 100 + 100 + 50 of the 500 bases of five reads with MAPQ >= 1
+    assert read_mosdepth_on_target(tmp_path / "s.targets.mosdepth.summary.txt") == 50.0
+
+
+def test_cli_on_target_column_flag_and_missing_targets_file(tmp_path):
+    inputs, targets = tmp_path / "in", tmp_path / "targets"
+    inputs.mkdir()
+    targets.mkdir()
+    for sample in ("a", "b"):
+        write_inputs(inputs, sample)
+    write_targets_summary(targets, "a", 5000, 4000)
+    write_targets_summary(targets, "b", 5000, 100)
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group\na,case\nb,control\n")
+    command = [sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(inputs),
+               "--targets", str(targets), "--targets-suffix", ".targets.mosdepth.summary.txt",
+               "--min-pct-on-target", "25", "--out", str(tmp_path / "qc.tsv"), "--multiqc", str(tmp_path / "qc_mqc.tsv"),
+               "--multiqc-general", str(tmp_path / "sample_qc_general_mqc.tsv")]
+    subprocess.run(command, check=True)
+    rows = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
+    at = rows[0].index("pct_on_target")
+    assert (rows[1][at], rows[1][-1]) == ("80.0", "pass")
+    assert (rows[2][at], rows[2][-1]) == ("2.0", "pct_on_target<25")
+    assert "< 25% of aligned bases on the capture targets" in (tmp_path / "qc_mqc.tsv").read_text()
+    general = (tmp_path / "sample_qc_general_mqc.tsv").read_text().splitlines()
+    assert "# plot_type: 'generalstats'" in general
+    assert general[-3:] == ["sample\tpct_on_target\tqc_flag", "a\t80.0\tpass", "b\t2.0\tpct_on_target<25"]
+    if shutil.which("multiqc"):
+        # MultiQC shows both in its General Statistics table
+        (tmp_path / "mqc").mkdir()
+        shutil.copy(tmp_path / "sample_qc_general_mqc.tsv", tmp_path / "mqc")
+        subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
+                       cwd=tmp_path / "mqc", check=True, capture_output=True)
+        stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+        assert stats[0].endswith("pct_on_target\thlhscreen_qc_general_mqc-generalstats-hlhscreen_qc_general-qc_flag")
+        assert stats[2] == "b\t2.0\tpct_on_target<25", stats
+    (targets / "b.targets.mosdepth.summary.txt").unlink()
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2 and "b.targets.mosdepth.summary.txt: sample: capture-target coverage of sample b" \
+        in result.stderr
+
+
+def test_cli_without_targets_says_not_assessed(tmp_path):
+    write_inputs(tmp_path, "a")
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group\na,case\n")
+    subprocess.run([sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(tmp_path),
+                    "--out", str(tmp_path / "qc.tsv"), "--multiqc", str(tmp_path / "qc_mqc.tsv"),
+                    "--multiqc-general", str(tmp_path / "general_mqc.tsv")], check=True)
+    rows = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
+    assert rows[1][rows[0].index("pct_on_target")] == "NA" and rows[1][-1] == "pass"
+    # General Statistics: the flag only (an NA column would read as a number there)
+    assert (tmp_path / "general_mqc.tsv").read_text().splitlines()[-2:] == ["sample\tqc_flag", "a\tpass"]
+    assert "pct_on_target NA: not assessed (no --intervals)" in (tmp_path / "qc_mqc.tsv").read_text()

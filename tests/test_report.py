@@ -143,7 +143,7 @@ def _gene_status_rows(variants: List[Dict[str, str]], unconfirmed_samples: Dict[
     return rows
 
 
-QC_BASE_COLUMNS = [c for c in report.QC_COLUMNS if c not in report.QC_SEX_COLUMNS]
+QC_BASE_COLUMNS = [c for c in report.QC_COLUMNS if c not in report.QC_OPTIONAL_COLUMNS]
 
 
 def _write_tsv(path: Path, header: List[str], rows: List[List[str]]) -> Path:
@@ -464,6 +464,49 @@ def test_qc_table_highlights_values_below_threshold(built):
     other = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "case_01" in r)
     assert "below" not in other
     assert "mean panel depth &gt;= 20x; panel bases at &gt;= 20x &gt;= 90%" in text
+
+
+def test_without_capture_targets_the_on_target_rate_is_not_assessed(built):
+    """sample_qc.tsv without pct_on_target (earlier versions, or every value NA): shown as not assessed."""
+    text = section_text(built[2], "qc")
+    assert "% on target: not assessed (no capture targets were given with --intervals)." in text
+    assert "capture targets &gt;=" not in text
+
+
+def with_on_target(paths: Dict[str, Path], values: Dict[str, str], flags: Dict[str, str]) -> Dict[str, Path]:
+    """The fixture's sample_qc.tsv with a pct_on_target column (``values`` by sample) and the given flags."""
+    lines = paths["qc"].read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    for row in rows:
+        row["pct_on_target"] = values[row["sample"]]
+        row["qc_flag"] = flags.get(row["sample"], row["qc_flag"])
+    header.insert(header.index("pct_panel_20x") + 1, "pct_on_target")
+    paths["qc"].write_text("\n".join("\t".join(row[c] for c in header) for row in [dict(zip(header, header))] + rows)
+                           + "\n")
+    return paths
+
+
+def test_a_failed_capture_is_flagged_in_the_report(tmp_path):
+    paths = with_on_target(make_inputs(tmp_path / "in"), {s: "8.5" if s == "case_02" else "71.25" for s in SAMPLES},
+                           {"case_02": "pct_on_target<30"})
+    params = json.loads(paths["params"].read_text())
+    paths["params"].write_text(json.dumps({**params, "min_pct_on_target": 30}))
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    text = section_text(page, "qc")
+    row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "case_02" in r)
+    assert 'class="flagged"' in row and re.findall(r'<td class="num below">(.*?)</td>', row) == ["8.50 \u25bc below"]
+    assert "fewer than 30% of aligned bases on the capture targets (failed capture?)" in row
+    assert "71.25" in next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "case_01" in r)
+    assert "aligned bases on the capture targets &gt;= 30%" in text
+    assert "fewer than 30% of aligned bases on the capture targets" in section_text(page, "cohort")
+
+
+def test_an_on_target_rate_that_is_no_number_is_named(tmp_path):
+    paths = with_on_target(make_inputs(tmp_path / "in"), {s: "high" if s == "case_02" else "71.25" for s in SAMPLES},
+                           {})
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.field == "pct_on_target" and "'high' is not a number" in str(error)
 
 
 def test_test_tables_counts_and_numbers(built):

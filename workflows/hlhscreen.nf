@@ -106,15 +106,21 @@ workflow HLHSCREEN {
     ch_versions = ch_versions.mix(SEX_CHECK.out.versions)
     ch_multiqc = ch_multiqc.mix(SEX_CHECK.out.multiqc)
 
+    // on-target rate: aligned bases on the capture targets (the targets' mosdepth summary); without
+    // --intervals it is not assessed (NA): the panel regions are no capture design
+    ch_target_summaries = !params.intervals ? Channel.value([])
+        : (use_panel ? MOSDEPTH_TARGETS.out.summary : MOSDEPTH.out.summary).map { it[1] }.collect()
     QC_SUMMARY(
         samples,
         ALIGN.out.stats.map { it[1] }
             .mix(MOSDEPTH.out.summary.map { it[1] }, MOSDEPTH.out.region_dist.map { it[1] })
             .collect(),
-        SEX_CHECK.out.tsv
+        SEX_CHECK.out.tsv,
+        ch_target_summaries,
+        !params.intervals ? '' : (use_panel ? '.targets.mosdepth.summary.txt' : '.mosdepth.summary.txt')
     )
     ch_versions = ch_versions.mix(QC_SUMMARY.out.versions)
-    ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc)
+    ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc, QC_SUMMARY.out.multiqc_general)
 
     // a value channel: every calling chunk reads the same map
     // the sample count comes from the samplesheet's lanes, known at start (not from the last BAM)

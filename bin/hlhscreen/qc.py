@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from .errors import UserInputError
 
@@ -25,6 +25,8 @@ class SampleQC:
     sex_inferred: str = "NA"
     sex: str = "NA"
     x_autosome_ratio: str = "NA"
+    # share of aligned bases on the capture targets (--intervals); None: not assessed (no --intervals)
+    pct_on_target: Optional[float] = None
 
 
 def read_samtools_stats(path: Path) -> Dict[str, float]:
@@ -52,6 +54,32 @@ def read_mosdepth_mean(summary: Path) -> float:
     raise UserInputError(summary, None, "total_region", "no panel summary row (was mosdepth run with --by?)")
 
 
+def read_mosdepth_on_target(summary: Path) -> float:
+    """Percentage of the aligned bases that lie on the regions mosdepth was run --by (the capture targets):
+    'total_region' bases / 'total' bases, both counted by mosdepth with its read filters (MAPQ, flags),
+    as Picard HsMetrics counts ON_TARGET_BASES of the aligned bases (base level, no padding)."""
+    bases: Dict[str, int] = {}
+    with open(summary) as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        if "bases" not in header:
+            raise UserInputError(summary, 1, "bases", "no 'bases' column in the mosdepth summary header")
+        for number, line in enumerate(handle, start=2):
+            cols = line.rstrip("\n").split("\t")
+            if cols[0] in ("total", "total_region"):
+                try:
+                    bases[cols[0]] = int(cols[header.index("bases")])
+                except (ValueError, IndexError):
+                    raise UserInputError(summary, number, "bases", f"'{line.strip()}' has no whole number of bases") from None
+    for key in ("total", "total_region"):
+        if key not in bases:
+            raise UserInputError(summary, None, key, "no such row in the mosdepth summary (was mosdepth run with --by?)")
+    if bases["total_region"] > bases["total"]:
+        # only overlapping target intervals (counted twice) give this; INTERVALS_TO_REFERENCE merges them
+        raise UserInputError(summary, None, "total_region", f"{bases['total_region']} target bases exceed the "
+                             f"{bases['total']} aligned bases: were the targets merged?")
+    return 100.0 * bases["total_region"] / bases["total"] if bases["total"] else 0.0
+
+
 def read_mosdepth_fraction_at(dist: Path, depth: int) -> float:
     """Share of panel bases covered at >= ``depth`` (mosdepth region.dist 'total' rows)."""
     with open(dist) as handle:
@@ -63,7 +91,10 @@ def read_mosdepth_fraction_at(dist: Path, depth: int) -> float:
 
 
 def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
-              min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float) -> SampleQC:
+              min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float,
+              targets_summary: Optional[Path] = None, min_pct_on_target: float = 0.0) -> SampleQC:
+    """The QC row of one sample; ``targets_summary`` is the mosdepth summary over the capture targets
+    (None without --intervals: on-target rate not assessed)."""
     numbers = read_samtools_stats(stats)
     total, mapped = int(numbers["raw total sequences"]), int(numbers["reads mapped"])
     pct_mapped = 100.0 * mapped / total if total else 0.0
@@ -76,12 +107,16 @@ def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
         failed.append(f"pct_20x<{min_pct_20x:g}")
     if pct_mapped < min_pct_mapped:
         failed.append(f"pct_mapped<{min_pct_mapped:g}")
+    pct_on_target = read_mosdepth_on_target(targets_summary) if targets_summary else None
+    if pct_on_target is not None and pct_on_target < min_pct_on_target:
+        failed.append(f"pct_on_target<{min_pct_on_target:g}")
     return SampleQC(sample, group, total, mapped, round(pct_mapped, 2), round(mean_depth, 2), round(pct_20x, 2),
-                    ";".join(failed) or "pass")
+                    ";".join(failed) or "pass",
+                    pct_on_target=None if pct_on_target is None else round(pct_on_target, 2))
 
 
 COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x",
-           "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
+           "pct_on_target", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
 SEX_MISMATCH_FLAG = "sex_mismatch"
 
 
@@ -97,16 +132,37 @@ def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
 
 def row(qc: SampleQC) -> str:
     return "\t".join(str(v) for v in (qc.sample, qc.group, qc.total_reads, qc.mapped_reads, qc.pct_mapped,
-                                      qc.mean_panel_depth, qc.pct_panel_20x, qc.sex_given, qc.sex_inferred, qc.sex,
+                                      qc.mean_panel_depth, qc.pct_panel_20x,
+                                      "NA" if qc.pct_on_target is None else qc.pct_on_target, qc.sex_given, qc.sex_inferred, qc.sex,
                                       qc.x_autosome_ratio, qc.flag)) + "\n"
 
 
-def multiqc_header(min_mean_depth: float, min_pct_20x: float) -> str:
+def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float,
+                   min_pct_on_target: Optional[float]) -> str:
+    """``min_pct_on_target`` None: no capture targets, the on-target rate was not assessed."""
+    on_target = (f", < {min_pct_on_target:g}% of aligned bases on the capture targets" if min_pct_on_target is not None
+                 else "; pct_on_target NA: not assessed (no --intervals)")
     return (
         "# id: 'hlhscreen_sample_qc'\n"
         "# section_name: 'Sample QC summary'\n"
-        f"# description: 'Reads, mapping, panel coverage and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
+        f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
         "# plot_type: 'table'\n"
     )
 
 
+
+
+def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool) -> str:
+    """MultiQC General Statistics columns: the QC flag of each sample and, with capture targets, its
+    on-target rate (without them the column is left out: not assessed)."""
+    columns = (("pct_on_target", "% on target", "Share of the aligned bases on the capture targets (--intervals)",
+                "\n#         min: 0\n#         max: 100\n#         suffix: '%'"),) if on_target_assessed else ()
+    columns += (("qc_flag", "QC flag", "pass, or the failed checks (sample_qc.tsv)", ""),)
+    header = ["# id: 'hlhscreen_qc_general'", "# plot_type: 'generalstats'", "# pconfig:"]
+    for key, title, description, extra in columns:
+        header.append(f"#     {key}:\n#         title: '{title}'\n#         description: '{description}'{extra}")
+    lines = ["\t".join(["sample", *(key for key, *_ in columns)])]
+    for qc in results:
+        values = ([str(qc.pct_on_target)] if on_target_assessed else []) + [qc.flag]
+        lines.append("\t".join([qc.sample, *values]))
+    return "\n".join(header + lines) + "\n"

@@ -49,6 +49,8 @@ from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_t
 PathLike = Union[str, os.PathLike]
 # sample_qc.tsv's sex columns (issue 13): shown when present, absent from files of older runs
 QC_SEX_COLUMNS = ("sex_given", "sex_inferred", "sex", "x_autosome_ratio")
+# optional in sample_qc.tsv (files of earlier versions lack them): sex (issue 13), on-target rate (issue 10)
+QC_OPTIONAL_COLUMNS = ("pct_on_target",) + QC_SEX_COLUMNS
 
 REPORT_FILE = "hlhscreen_report.html"
 MQC_FILE = "report_summary_mqc.tsv"
@@ -253,7 +255,7 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
     """``sample_qc.tsv``: one row per sample of the samples CSV."""
     rows: Dict[str, SampleQC] = {}
     # the sex columns (issue 13) are shown when present
-    for line, row in read_tsv(path, [c for c in QC_COLUMNS if c not in QC_SEX_COLUMNS], "--qc"):
+    for line, row in read_tsv(path, [c for c in QC_COLUMNS if c not in QC_OPTIONAL_COLUMNS], "--qc"):
         sample, group = row["sample"], row["group"]
         check_sample(path, line, sample, group, samples, samples_path)
         if sample in rows:
@@ -264,7 +266,8 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
                                 parse_count(path, line, "mapped_reads", row["mapped_reads"]),
                                 numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
                                 row["qc_flag"].strip() or "pass",
-                                **{column: row.get(column, NA) for column in QC_SEX_COLUMNS})
+                                **{column: row.get(column, NA) for column in QC_SEX_COLUMNS},
+                                pct_on_target=parse_number(path, line, "pct_on_target", row.get("pct_on_target", NA)))
     missing = [sample for sample in samples if sample not in rows]
     if missing:
         raise UserInputError(path, None, "sample", f"no QC row for sample(s) {', '.join(missing)}",
@@ -728,6 +731,7 @@ QC_CHECKS = {
     "mean_depth": ("mean_panel_depth", "mean panel depth below {}x"),
     "pct_20x": ("pct_panel_20x", "fewer than {}% of panel bases at >= 20x"),
     "pct_mapped": ("pct_mapped", "fewer than {}% of reads mapped"),
+    "pct_on_target": ("pct_on_target", "fewer than {}% of aligned bases on the capture targets (failed capture?)"),
 }
 _QC_TOKEN = re.compile(r"^([a-z0-9_]+)<(.+)$")
 
@@ -1115,6 +1119,9 @@ def qc_section(data: ReportData) -> Html:
     thresholds = [f"{label} {value_text(data.params[key])}{unit}" for key, label, unit in
                   (("min_mean_depth", "mean panel depth >=", "x"), ("min_pct_20x", "panel bases at >= 20x >=", "%"),
                    ("min_pct_mapped", "reads mapped >=", "%")) if data.params.get(key) is not None]
+    assessed = any(row.pct_on_target is not None for row in data.qc)
+    if assessed and data.params.get("min_pct_on_target") is not None:
+        thresholds.append(f"aligned bases on the capture targets >= {value_text(data.params['min_pct_on_target'])}%")
     rows, classes = [], []
     for row in data.qc:
         failures = qc_failures(row.flag)
@@ -1130,16 +1137,21 @@ def qc_section(data: ReportData) -> Html:
         rows.append((row.sample, row.group, td(f"{row.total_reads:,}", "num"), td(f"{row.mapped_reads:,}", "num"),
                      number("pct_mapped", f"{row.pct_mapped:.2f}"),
                      number("mean_panel_depth", f"{row.mean_panel_depth:.2f}"),
-                     number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"), sex, td(row.x_autosome_ratio, "num"),
+                     number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"),
+                     number("pct_on_target", "NA" if row.pct_on_target is None else f"{row.pct_on_target:.2f}"),
+                     sex, td(row.x_autosome_ratio, "num"),
                      "pass" if not failures else "; ".join(text for _, text in failures)))
         classes.append("flagged" if failures else None)
     lead = ("How well each sample was sequenced over the screened genes. Low depth means fewer reads to "
             "call a genotype from; cells below the run's threshold are marked \u25bc and shaded.")
     note = tag("p", "Thresholds of this run: " + "; ".join(thresholds) + "." if thresholds else
                "The run's QC thresholds were not recorded in the parameters; the flags come from sample_qc.tsv.")
-    return section("qc", "2. Per-sample sequencing quality", lead, note,
+    on_target = tag("p", "% on target: the share of aligned bases that lie on the capture targets (--intervals). "
+                         "A failed capture leaves most reads off target." if assessed else
+                    "% on target: not assessed (no capture targets were given with --intervals).")
+    return section("qc", "2. Per-sample sequencing quality", lead, note, on_target,
                    table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
-                          "% panel bases >= 20x", "Sex: given / inferred / used", "chrX / autosome depth", "QC flag"],
+                          "% panel bases >= 20x", "% on target", "Sex: given / inferred / used", "chrX / autosome depth", "QC flag"],
                          rows, row_classes=classes), sex_part(data), panel_part(data))
 
 

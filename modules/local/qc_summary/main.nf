@@ -9,10 +9,13 @@ process QC_SUMMARY {
     path samplesheet
     path qc_files, stageAs: 'inputs/*'
     path sex            // sex.tsv (SEX_CHECK): given vs inferred sex, flagged when they disagree
+    path target_summaries, stageAs: 'targets/*'  // mosdepth summaries over the capture targets (--intervals); [] without
+    val targets_suffix  // their file name after the sample name; '' without --intervals (on-target rate NA)
 
     output:
     path "sample_qc.tsv"    , emit: tsv
     path "sample_qc_mqc.tsv", emit: multiqc
+    path "sample_qc_general_mqc.tsv", emit: multiqc_general  // General Statistics: QC flag, % on target
     path "versions.yml"     , emit: versions
 
     when:
@@ -20,8 +23,9 @@ process QC_SUMMARY {
 
     script:
     def args = task.ext.args ?: ''
+    def targets = targets_suffix ? "--targets targets --targets-suffix ${targets_suffix}" : ''
     """
-    qc_summary.py --samplesheet $samplesheet --inputs inputs --sex $sex $args
+    qc_summary.py --samplesheet $samplesheet --inputs inputs --sex $sex $targets $args
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -31,7 +35,7 @@ process QC_SUMMARY {
 
     stub:
     """
-    touch sample_qc.tsv sample_qc_mqc.tsv
+    touch sample_qc.tsv sample_qc_mqc.tsv sample_qc_general_mqc.tsv
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen)

@@ -263,7 +263,7 @@ def combinationErrors() {
         errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
     }
     // the QC thresholds are percentages: 0.9 meant as 90 % would flag no sample at all
-    ['min_pct_20x', 'min_pct_mapped'].each { name ->
+    ['min_pct_20x', 'min_pct_mapped', 'min_pct_on_target'].each { name ->
         def value = params[name]?.toString()
         if (value?.isBigDecimal() && value.toBigDecimal() > 0 && value.toBigDecimal() < 1) {
             errors << "--${name}: ${value} is a percentage (0-100), so it flags only samples below ${value} %: did you mean ${(value.toBigDecimal() * 100).stripTrailingZeros().toPlainString()}? (0 switches the flag off)"
