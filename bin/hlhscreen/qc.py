@@ -69,10 +69,12 @@ def read_mosdepth_on_target(summary: Path) -> float:
                 try:
                     bases[cols[0]] = int(cols[header.index("bases")])
                 except (ValueError, IndexError):
-                    raise UserInputError(summary, number, "bases", f"'{line.strip()}' has no whole number of bases") from None
+                    raise UserInputError(summary, number, "bases",
+                                         f"'{line.strip()}' has no whole number of bases") from None
     for key in ("total", "total_region"):
         if key not in bases:
-            raise UserInputError(summary, None, key, "no such row in the mosdepth summary (was mosdepth run with --by?)")
+            raise UserInputError(summary, None, key,
+                                 "no such row in the mosdepth summary (was mosdepth run with --by?)")
     if bases["total_region"] > bases["total"]:
         # only overlapping target intervals (counted twice) give this; INTERVALS_TO_REFERENCE merges them
         raise UserInputError(summary, None, "total_region", f"{bases['total_region']} target bases exceed the "
@@ -131,10 +133,10 @@ def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
 
 
 def row(qc: SampleQC) -> str:
+    on_target = "NA" if qc.pct_on_target is None else qc.pct_on_target
     return "\t".join(str(v) for v in (qc.sample, qc.group, qc.total_reads, qc.mapped_reads, qc.pct_mapped,
-                                      qc.mean_panel_depth, qc.pct_panel_20x,
-                                      "NA" if qc.pct_on_target is None else qc.pct_on_target, qc.sex_given, qc.sex_inferred, qc.sex,
-                                      qc.x_autosome_ratio, qc.flag)) + "\n"
+                                      qc.mean_panel_depth, qc.pct_panel_20x, on_target, qc.sex_given, qc.sex_inferred,
+                                      qc.sex, qc.x_autosome_ratio, qc.flag)) + "\n"
 
 
 def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float,
@@ -148,8 +150,6 @@ def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: fl
         f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
         "# plot_type: 'table'\n"
     )
-
-
 
 
 def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool) -> str:

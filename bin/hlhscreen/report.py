@@ -1151,7 +1151,8 @@ def qc_section(data: ReportData) -> Html:
                     "% on target: not assessed (no capture targets were given with --intervals).")
     return section("qc", "2. Per-sample sequencing quality", lead, note, on_target,
                    table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
-                          "% panel bases >= 20x", "% on target", "Sex: given / inferred / used", "chrX / autosome depth", "QC flag"],
+                          "% panel bases >= 20x", "% on target", "Sex: given / inferred / used", "chrX / autosome depth",
+                          "QC flag"],
                          rows, row_classes=classes), sex_part(data), panel_part(data))
 
 
