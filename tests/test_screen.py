@@ -543,9 +543,18 @@ def oracle_unconfirmed(rec: GenRecord, cfg: dict) -> List[str]:
     """The samples a dropped record makes not assessable for its gene: at a qualifying variant with no
     assessable carrier, the not-assessable samples; at a record without annotation for its ALT that
     fails no other rule (impact unknown), or one annotated only with another gene, every sample whose call is
-    not a confident 0/0."""
+    not a confident 0/0; at a site failing only the quality rule besides those, the samples whose GT names
+    the ALT."""
     reasons = oracle_decision(rec, cfg)
     states = [oracle_state(g, cfg["min_dp"], cfg["min_gq"])[0] for g in rec.genotypes]
+    if "low_quality" in reasons:
+        # a site failing QUAL/FILTER that would otherwise qualify (or is of unknown impact): the samples
+        # whose GT names the ALT, never a 0/0 or ./. call
+        rest = set(reasons) - {"low_quality"}
+        if rest <= {"no_assessable_carrier", "not_annotated", "no_panel_gene_annotation"}:
+            return [s for (s, _), state, genotype in zip(GEN_SAMPLES, states, rec.genotypes)
+                    if state != "ref" and any(a not in ("0", ".") for a in re.split(r"[/|]", genotype[0]))]
+        return []
     if reasons == ["no_assessable_carrier"]:
         return [s for (s, _), state in zip(GEN_SAMPLES, states) if state == "not_assessable"]
     unknown_impact = {"not_annotated", "no_panel_gene_annotation"}
@@ -1018,8 +1027,6 @@ def _gnomad(value: str):
     # a frequency that excludes it whatever its impact: at/above --max-af, or common and not whitelisted
     ("common", _gnomad("0.2"), None, "af_above_max;common_not_risk_factor;not_annotated"),
     ("above_common_af", _gnomad("0.02"), None, "common_not_risk_factor;not_annotated"),
-    # a record that fails QUAL is dropped whatever its impact
-    ("low_qual", None, "3.5", "low_quality;not_annotated"),
 ])
 def test_record_without_annotation_excluded_otherwise_changes_nothing(tmp_path, name, info_edit, qual, reasons):
     def edit(lines):
@@ -1031,7 +1038,19 @@ def test_record_without_annotation_excluded_otherwise_changes_nothing(tmp_path, 
     out = screen(tmp_path, edit_vcf(tmp_path, f"{name}.vcf", edit))
     row = out.variants[Y438C]
     assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == (reasons, "no", "NA")
-    assert out.genes[("case_04", "PRF1")]["status"] == "none"  # the frequency/quality rules settle it
+    assert out.genes[("case_04", "PRF1")]["status"] == "none"  # the frequency rules settle it
+
+
+def test_carrier_of_a_record_without_annotation_at_a_low_quality_site_is_not_assessable(tmp_path):
+    """Impact unknown and QUAL below --min-qual: before, case_04 (0/1, DP 42) was a confirmed non-carrier
+    of PRF1 ('none'). Neither rule says the variant does not qualify: case_04 is not assessable."""
+    def edit(lines):
+        return set_site_quality(set_info(lines, Y438C, without_ann), Y438C, "3.5")
+    out = screen(tmp_path, edit_vcf(tmp_path, "noann_lq.vcf", edit))
+    row = out.variants[Y438C]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == \
+        ("low_quality;not_annotated", "yes", "case_04")
+    assert out.genes[("case_04", "PRF1")]["status"] == "not_assessable"
 
 
 def test_record_without_annotation_outside_the_panel_changes_nothing(tmp_path):
@@ -1052,9 +1071,18 @@ def test_unconfirmed_samples_rule():
     assert S.unconfirmed_samples(("not_annotated", "no_assessable_carrier"), False, calls(ref, na)) == [1]
     assert S.unconfirmed_samples(("no_assessable_carrier",), True, calls(ref, na, na)) == [1, 2]
     assert S.unconfirmed_samples(("not_annotated",), False, calls(ref, ref)) == []
-    for other in ("outside_panel", "low_quality", "af_above_max", "common_not_risk_factor"):
+    for other in ("outside_panel", "af_above_max", "common_not_risk_factor"):
         assert S.unconfirmed_samples((other, "not_annotated"), False, mixed) == []
         assert S.unconfirmed_samples((other, "no_assessable_carrier"), True, mixed) == []
+        assert S.unconfirmed_samples(("low_quality", other), True, mixed) == []
+    # a low-quality site: only the calls naming the ALT (carriers, and not-assessable 0/1, ./1), never 0/0 or ./.
+    site = [S.SampleCall(gt, state, 0, None, None, False, None, None) for gt, state in (
+        ("0/0", ref), ("0/1", het), ("1/1", hom), ("./1", na), ("./.", na), ("0/0", na), ("1", hemi), ("0/1", na))]
+    for annotated, reasons in ((True, ("low_quality",)), (True, ("low_quality", "no_assessable_carrier")),
+                               (False, ("low_quality", "not_annotated")),
+                               (False, ("low_quality", "no_panel_gene_annotation", "no_assessable_carrier"))):
+        assert S.unconfirmed_samples(reasons, annotated, site) == [1, 2, 3, 6, 7], reasons
+    assert S.unconfirmed_samples(("low_quality", "impact_not_selected"), True, site) == []
     assert S.unconfirmed_samples(("impact_not_selected", "no_assessable_carrier"), True, mixed) == []
     assert S.unconfirmed_samples((), True, mixed) == []  # kept: its own calls count
 
@@ -1073,6 +1101,111 @@ def test_low_quality_record(tmp_path):
     variants = screen(tmp_path, edit_vcf(tmp_path, "q.vcf", edit)).variants
     assert (variants[W374X]["reasons"], variants[W374X]["qual"]) == ("low_quality", "12.5")
     assert (variants[W374G]["reasons"], variants[W374G]["filter"]) == ("low_quality", "LowQual")
+
+
+def set_site_quality(lines: List[str], variant: str, qual: Optional[str] = None, filt: Optional[str] = None
+                     ) -> List[str]:
+    """Set QUAL and/or FILTER of one record of the example."""
+    chrom, pos, ref, alt = variant.split(":")
+    out = []
+    for line in lines:
+        cols = line.split("\t")
+        if not line.startswith("#") and cols[:2] == [chrom, pos] and cols[3:5] == [ref, alt]:
+            cols[5] = qual if qual is not None else cols[5]
+            cols[6] = filt if filt is not None else cols[6]
+            line = "\t".join(cols)
+        out.append(line)
+    return out
+
+
+STXBP2_SYNONYMOUS = "chr19:7643188:C:A"  # LOW impact (impact_not_selected), carried by case_02
+
+
+@pytest.mark.parametrize("qual, filt", [
+    ("12.5", None),                         # QUAL below --min-qual (20)
+    (None, "LowQual"),                      # GATK's QUAL filter
+    (None, "VQSRTrancheSNP99.90to100.00"),  # a VQSR tranche
+])
+def test_low_quality_site_of_a_qualifying_variant_makes_its_carrier_not_assessable(tmp_path, qual, filt):
+    """Issue 9.1: Y438C (rare, missense, in PRF1) carried only by case_04 (0/1, DP 42) at a site failing
+    QUAL/FILTER. Before: dropped as low_quality, only warned about, and case_04 was a confirmed non-carrier
+    of PRF1 ('none', counted in the gene test). Now case_04 is not_assessable with Y438C named; the
+    confident 0/0 samples stay as they were."""
+    out = screen(tmp_path, edit_vcf(tmp_path, "lq.vcf", lambda lines: set_site_quality(lines, Y438C, qual, filt)))
+    row = out.variants[Y438C]
+    assert (row["decision"], row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == \
+        ("dropped", "low_quality", "yes", "case_04")
+    status = out.genes[("case_04", "PRF1")]
+    assert (status["status"], status["carried_variants"], status["n_not_assessable"],
+            status["not_assessable_variants"]) == ("not_assessable", "NA", "1", Y438C)
+    # 0/0 at the site: the site's QUAL/FILTER is about the ALT, a confident reference call stays one
+    assert (out.genes[("ctrl_02", "PRF1")]["status"], out.genes[("ctrl_02", "PRF1")]["n_not_assessable"]) == \
+        ("monoallelic", "0")
+    assert out.genes[("case_02", "PRF1")]["not_assessable_variants"] == "NA"
+    assert Y438C not in {vid for _, vid in out.carriers}  # not a kept variant: no variant test
+    table = summary_rows(out)
+    assert table["of those, at a low-quality site (low_quality: QUAL/FILTER; samples naming the ALT not assessable "
+                 "for the gene)"] == "1"
+    from hlhscreen import cohort
+    written = cohort.run_cohort_stats(out.folder / "carriers.tsv", out.folder / "gene_status.tsv",
+                                      cohort_sheet(tmp_path), tmp_path / "cohort")
+    gene = {r["id"]: r for r in read_tsv(written["gene"])}["PRF1"]
+    assert gene["case_assessable"] == "3" and "excluded_samples=" in gene["note"]  # before: 4 (case_04 a non-carrier)
+    assert Y438C not in {r["id"] for r in read_tsv(written["variant"])}
+
+
+def test_low_quality_site_with_only_unassessable_calls_names_the_half_call(tmp_path):
+    """A low-QUAL site whose only ALT calls are a low-depth het and a half call ./1: both samples are
+    not assessable (reasons low_quality;no_assessable_carrier); a ./. sample there is not."""
+    def edit(lines):
+        lines = set_site_quality(lines, Y438C, "8")
+        lines = set_genotype(lines, Y438C, "case_04", "0/1", {"DP": "4"})
+        lines = set_genotype(lines, Y438C, "ctrl_01", "./1")
+        return set_genotype(lines, Y438C, "ctrl_03", "./.")
+    out = screen(tmp_path, edit_vcf(tmp_path, "lq_na.vcf", edit))
+    row = out.variants[Y438C]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == \
+        ("low_quality;no_assessable_carrier", "yes", "ctrl_01;case_04")  # VCF sample order
+    assert out.genes[("ctrl_01", "PRF1")]["not_assessable_variants"] == Y438C
+    assert out.genes[("ctrl_03", "PRF1")]["not_assessable_variants"] == "NA"
+
+
+def test_low_quality_second_hit_excludes_the_sample_from_the_biallelic_test(tmp_path):
+    """case_01 carries A91V and W374X (both PRF1, kept: possible compound het). With W374X at a LowQual
+    site, case_01 is monoallelic for PRF1 with W374X not assessed: still a carrier in the gene test, but
+    left out of the biallelic test (before: a confirmed biallelic non-carrier)."""
+    out = screen(tmp_path, edit_vcf(tmp_path, "lq_w374x.vcf", lambda lines: set_site_quality(lines, W374X, None, "LowQual")))
+    assert (out.variants[W374X]["reasons"], out.variants[W374X]["unconfirmed_samples"]) == ("low_quality", "case_01")
+    status = out.genes[("case_01", "PRF1")]
+    assert (status["status"], status["carried_variants"], status["not_assessable_variants"]) == \
+        ("monoallelic", A91V, W374X)
+    from hlhscreen import cohort
+    written = cohort.run_cohort_stats(out.folder / "carriers.tsv", out.folder / "gene_status.tsv",
+                                      cohort_sheet(tmp_path), tmp_path / "cohort")
+    assert cohort.biallelic_outcome("monoallelic", 1) == cohort.EXCLUDED
+    biallelic = {r["id"]: r for r in read_tsv(written["biallelic"])}["PRF1"]
+    assert biallelic["case_assessable"] == "3"  # case_01 left out; before: 4
+    gene = {r["id"]: r for r in read_tsv(written["gene"])}["PRF1"]
+    assert (gene["case_carriers"], gene["case_assessable"]) == ("4", "4")  # case_01 still carries A91V
+
+
+@pytest.mark.parametrize("variant, carrier, reasons", [
+    (A59T, "case_04", "low_quality;common_not_risk_factor"),          # common, not whitelisted
+    (STXBP2_SYNONYMOUS, "case_02", "low_quality;impact_not_selected"),  # synonymous, LOW
+])
+def test_low_quality_site_of_a_variant_excluded_otherwise_changes_nothing(tmp_path, variant, carrier, reasons):
+    out = screen(tmp_path, edit_vcf(tmp_path, "lq_other.vcf", lambda lines: set_site_quality(lines, variant, "3")))
+    row = out.variants[variant]
+    assert (row["reasons"], row["unconfirmed"], row["unconfirmed_samples"]) == (reasons, "no", "NA")
+    gene = "UNC13D" if variant == A59T else "STXBP2"
+    assert out.genes.get((carrier, gene), {}).get("not_assessable_variants", "NA") == "NA"
+
+
+def test_low_quality_site_outside_the_panel_changes_nothing(tmp_path):
+    out = screen(tmp_path, edit_vcf(tmp_path, "lq_out.vcf", lambda lines: set_site_quality(lines, UNC13D_INTRONIC, "3")),
+                 evaluate_outside_panel=True)
+    row = out.variants[UNC13D_INTRONIC]
+    assert (row["reasons"].split(";")[:2], row["unconfirmed"]) == (["outside_panel", "low_quality"], "no")
 
 
 def test_mane_transcripts_for_snpeff(tmp_path):
@@ -1122,7 +1255,14 @@ def test_nothing_kept_still_gives_complete_outputs(tmp_path):
     assert out.variants[A59T]["reasons"] == "low_quality;common_not_risk_factor"
     assert out.kept_ids() == []
     assert (out.folder / "carriers.tsv").read_text() == "\t".join(S.CARRIER_COLUMNS) + "\n"
-    assert (out.folder / "gene_status.tsv").read_text() == "\t".join(S.GENE_STATUS_COLUMNS) + "\n"
+    # every site fails QUAL: the otherwise qualifying ones leave their carriers not assessable (issue 9.1),
+    # no sample is a confirmed carrier or non-carrier of those genes
+    genes = out.genes
+    assert {row["status"] for row in genes.values()} == {"not_assessable", "none"}
+    assert {row["n_kept_variants"] for row in genes.values()} == {"0"}
+    assert (genes[("case_04", "PRF1")]["status"], genes[("case_04", "PRF1")]["not_assessable_variants"]) == \
+        ("not_assessable", "chr10:70598408:T:C")
+    assert genes[("ctrl_02", "PRF1")]["status"] == "not_assessable"  # N252S carrier
     assert (out.folder / "kept.vcf.gz.tbi").stat().st_size > 0
 
 

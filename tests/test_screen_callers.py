@@ -85,12 +85,17 @@ def test_gatk_genotype_fields(gatk):
 
 
 def test_low_quality_site_with_calls_is_said(gatk):
-    """A record failing only FILTER/QUAL with an ALT call is dropped (the site is not a finding), and
-    the run log and the summary say so instead of leaving it silent."""
+    """A record failing only FILTER/QUAL with an ALT call is dropped (the site is not a finding), its
+    ALT-called samples are not assessable for the gene (issue 9.1; before: non-carriers), and the run
+    log and the summary say so."""
     low = gatk.variants["chr10:70600632:C:T"]
     assert (low["decision"], low["reasons"], low["filter"]) == ("dropped", "low_quality", "LowQual")
-    assert gatk.mqc["dropped only as low_quality, with genotypes naming the ALT (counted as non-carriers)"] == "1"
-    assert any("fail only the quality rule" in w and "chr10:70600632:C:T" in w for w in gatk.summary.warnings)
+    # S3 0/1; S2 0/0 with 8 reads is not assessable but names no ALT: not listed
+    assert (low["unconfirmed"], low["unconfirmed_samples"]) == ("yes", "S3")
+    assert gatk.mqc["of those, at a low-quality site (low_quality: QUAL/FILTER; samples naming the ALT not assessable "
+                    "for the gene)"] == "1"
+    assert any("fail the quality rule" in w and "chr10:70600632:C:T" in w and "not non-carriers" in w
+               for w in gatk.summary.warnings)
 
 
 # =============================================================================================

@@ -939,16 +939,22 @@ def apply_ploidy(calls: Sequence[SampleCall], sexes: Sequence[str], chrom: str, 
     return out
 
 
-#: The only drop reasons an unconfirmed variant may have: everything else (panel, quality,
-#: frequency, panel gene, impact) already rules it out whatever its carriers are.
+#: The only drop reasons an unconfirmed variant may have (besides ``low_quality``, see
+#: :func:`unconfirmed_samples`): everything else (panel, frequency, panel gene, impact) already rules it
+#: out whatever its carriers are.
 _UNCONFIRMED_REASONS = frozenset({"not_annotated", "no_panel_gene_annotation", "no_assessable_carrier"})
+_LOW_QUALITY = "low_quality"
 
 
 _CARRIER_STATES = frozenset({_HET, _HOM, _HEMI})
 _LOWER_CASE_BASE = re.compile(r"[acgtn]")  # a lower-case base in REF or a sequence ALT
 _ALT_IN_GT = re.compile(r"[1-9]")  # a GT naming an ALT allele (0/1, ./1, 1)
-#: A record failing only these would be kept if its site had passed the quality rule.
-_LOW_QUALITY_ONLY = frozenset({"low_quality", "no_assessable_carrier"})
+
+
+def names_alt(call: SampleCall) -> bool:
+    """The call names the record's ALT: a carrier state, or a not-assessable GT with an ALT allele
+    (a low-depth ``0/1``, a half call ``./1``, a male's ``0/1`` on chrX)."""
+    return call.state in _CARRIER_STATES or (call.state == _NA_STATE and bool(_ALT_IN_GT.search(call.genotype)))
 
 
 def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence[SampleCall]) -> List[int]:
@@ -963,13 +969,20 @@ def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence
       fails no other rule (in the panel, quality, frequency rare by ``max_af``/``common_af`` or
       unknown): its carriers *and* its ``not_assessable`` calls, since any of them may carry a
       qualifying variant. A sample that carries a kept variant of the gene stays a carrier
-      (:func:`sample_gene_status`).
-    Records failing any other rule change nothing (their frequency, quality or impact excludes them)."""
-    if not reasons or not set(reasons) <= _UNCONFIRMED_REASONS:
+      (:func:`sample_gene_status`);
+    - either of the above, or a qualifying variant, at a site failing the quality rule
+      (``low_quality``: QUAL or FILTER): the samples whose genotype names the ALT (:func:`names_alt`),
+      whose call the site's quality leaves unconfirmed. The site's QUAL/FILTER judge the ALT, not a
+      sample's reference call: a ``0/0`` (or ``./.``, e.g. DeepVariant's RefCall) stays as it is.
+    Records failing any other rule change nothing (their frequency or impact excludes them)."""
+    rest = tuple(reason for reason in reasons if reason != _LOW_QUALITY)
+    if not reasons or not set(rest) <= _UNCONFIRMED_REASONS:
         return []
+    if annotated and rest not in ((), ("no_assessable_carrier",)):
+        return []
+    if len(rest) < len(reasons):
+        return [i for i, call in enumerate(calls) if names_alt(call)]
     if annotated:
-        if tuple(reasons) != ("no_assessable_carrier",):
-            return []
         return [i for i, call in enumerate(calls) if call.state == _NA_STATE]
     return [i for i, call in enumerate(calls) if call.state != _REF]
 
@@ -1989,8 +2002,9 @@ class _Screen:
         candidate = (in_panel and gene is not None and af_used is not None and af_used > config.common_af
                      and factor is None and evidence is not None and clinvar.is_risk_factor(evidence.clnsig))
         # An unconfirmed variant makes samples not assessable for its gene(s) instead of confirmed
-        # non-carriers: a qualifying variant none of whose calls is trustworthy, or a record whose
-        # impact is unknown (not_annotated) that fails no other rule (see unconfirmed_samples).
+        # non-carriers: a qualifying variant none of whose calls is trustworthy, or one at a site failing
+        # QUAL/FILTER (its calls naming the ALT), or a record whose impact is unknown (not_annotated) that
+        # fails no other rule (see unconfirmed_samples).
         # ... or one annotated only with other genes (no_panel_gene_annotation: VEP --pick left an
         # overlapping gene's consequence, the annotation names the gene otherwise): its impact on the
         # panel gene is unknown too
@@ -2002,11 +2016,9 @@ class _Screen:
             summary.unconfirmed += 1
             if not record.annotated:
                 summary.unconfirmed_not_annotated += 1
-        if ("low_quality" in verdict.reasons and set(verdict.reasons) <= _LOW_QUALITY_ONLY
-                and any(call.state in _CARRIER_STATES or (call.state == _NA_STATE and _ALT_IN_GT.search(call.genotype))
-                        for call in calls)):
-            # its calls count as non-carriers (a site the caller or a filter failed is not a finding),
-            # which the run log and the summary say
+        if unconfirmed and _LOW_QUALITY in verdict.reasons:
+            # not a finding (the caller or a filter failed the site), but its calls naming the ALT are not
+            # non-carriers either: the run log and the summary say which sites
             summary.low_quality_called.append(variant_id)
         if verdict.decision == KEPT:
             summary.kept += 1
@@ -2256,7 +2268,8 @@ class _Screen:
                        "matched by ALLELE_NUM, or annotate after splitting.")
         if s.unconfirmed_not_annotated:
             self._warn(f"WARNING {self.vcf_path}: {s.unconfirmed_not_annotated} record(s) in the panel have no CSQ/ANN "
-                       "entry for their ALT (reason not_annotated) and fail no other rule: their impact is unknown, so "
+                       "entry for their ALT (reason not_annotated) and fail no other rule (or only the quality rule, see "
+                       "below): their impact is unknown, so "
                        "their carriers (and samples with a not-assessable call there) are not_assessable for the panel "
                        "gene(s), not non-carriers (variants.tsv unconfirmed = yes, unconfirmed_samples). Annotate "
                        "every record (after splitting) so these can be judged.")
@@ -2326,11 +2339,13 @@ class _Screen:
                        "with VEP --hgvs (the pipeline does).")
         if s.low_quality_called:
             shown = _first(s.low_quality_called, 10)
-            self._warn(f"WARNING {self.vcf_path}: {len(s.low_quality_called)} record(s) in the panel fail only the "
-                       f"quality rule (QUAL < {_fmt_number(self.config.min_qual)} or FILTER not PASS) and have samples "
-                       f"with a non-reference or not-assessable call: {shown}. They are dropped as low_quality and "
-                       "those samples count as non-carriers of them (variants.tsv lists the calls); review them if a "
-                       "gene's result depends on them.")
+            self._warn(f"WARNING {self.vcf_path}: {len(s.low_quality_called)} record(s) in the panel fail the quality "
+                       f"rule (QUAL < {_fmt_number(self.config.min_qual)} or FILTER not PASS) but would otherwise "
+                       f"qualify (or are of unknown impact: not_annotated), with samples whose genotype names the ALT: "
+                       f"{shown}. They are dropped as low_quality "
+                       "(not findings, not tested), and those samples are not_assessable for the gene, not "
+                       "non-carriers (variants.tsv unconfirmed = yes, unconfirmed_samples; gene_status.tsv). "
+                       "Re-call or review these sites if a gene's result depends on them.")
         if s.whitelist_unseen:
             self._warn(f"WARNING {self.vcf_path}: {len(s.whitelist_unseen)} of the {s.whitelist_entries} risk-factor "
                        f"whitelist entries in the panel match no record of the VCF (not seen): "
@@ -2348,10 +2363,12 @@ class _Screen:
                  ("risk-factor whitelist entries in the panel", s.whitelist_entries),
                  ("of those, matching no record of the VCF (not seen)", len(s.whitelist_unseen)),
                  ("kept thanks to a ClinVar Pathogenic/Likely pathogenic classification", s.clinvar_rescued),
-                 ("unconfirmed (no assessable carrier, or impact unknown; their possible carriers count as not "
-                  "assessable for the gene)", s.unconfirmed),
+                 ("unconfirmed (no assessable carrier, low site quality, or impact unknown; their possible "
+                  "carriers count as not assessable for the gene)", s.unconfirmed),
                  ("of those, without annotation for their ALT (not_annotated; impact unknown: carriers not assessable "
-                  "for the gene)", s.unconfirmed_not_annotated)]
+                  "for the gene)", s.unconfirmed_not_annotated),
+                 ("of those, at a low-quality site (low_quality: QUAL/FILTER; samples naming the ALT not assessable "
+                  "for the gene)", len(s.low_quality_called))]
         for reason in REASONS:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
@@ -2370,7 +2387,6 @@ class _Screen:
         rows.append(("records in the panel judged by the most severe transcript (no MANE Select or canonical one "
                      "annotated)", s.most_severe_basis))
         rows.append(("records in the panel judged by a transcript without HGVSc/HGVSp", s.no_hgvs))
-        rows.append(("dropped only as low_quality, with genotypes naming the ALT (counted as non-carriers)", len(s.low_quality_called)))
         rows.append(("codons changed by several atomised pieces of one FreeBayes allele (combined change not assessed)",
                      s.shared_codons))
         for gene, n in sorted(s.kept_per_gene.items()):
