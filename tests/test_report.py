@@ -357,6 +357,45 @@ def test_variant_annotated_only_for_another_gene_is_listed_as_impact_unknown(tmp
     assert other in table and "ctrl_02 (control)" in table and "another gene" in table
 
 
+@pytest.mark.parametrize("qual, filt, shown", [
+    ("12.5", "PASS", "QUAL 12.5"),
+    ("48.2", "VQSRTrancheSNP99.90to100.00", "QUAL 48.2, FILTER VQSRTrancheSNP99.90to100.00"),
+])
+def test_variant_at_a_low_quality_site_makes_its_carrier_not_assessable(tmp_path, qual, filt, shown):
+    """Issue 9.1: a qualifying STX11 variant at a site failing QUAL/FILTER (SCREEN: low_quality, unconfirmed,
+    carried by ctrl_02): its own table says the site failed and how, the per-gene table names it with the
+    QUAL/FILTER, and ctrl_02 is left out of the STX11 tests. Before: no reason text of its own (listed as
+    'no assessable carrier', which is false)."""
+    low = "chr6:144186100:C:T"
+    variants = VARIANTS + [dict(variant_id=low, gene="STX11", hgvsp="p.Arg10Trp", impact="MODERATE",
+                                consequence="missense_variant", af_status="novel", decision="dropped",
+                                reasons="low_quality", qual=qual, filter=filt, whitelisted="no", n_het="1", n_ref="6",
+                                n_not_assessable="0", annotation_match="alt", unconfirmed="yes",
+                                unconfirmed_samples="ctrl_02")]
+    paths = make_inputs(tmp_path / "in", variants, {**UNCONFIRMED, low: ["ctrl_02"]})
+    page = html.unescape(section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "variants"))
+    before, _, rest = page.partition("Variants at low-quality sites (not kept)")
+    assert low not in before.partition("Unconfirmed qualifying variants (not kept)")[2]  # not a no-carrier one
+    table, _, per_gene = rest.partition("Not assessable per gene")
+    assert low in table and "ctrl_02 (control)" in table and "never as non-carriers" in table
+    rows = dict(((gene, sample), text) for gene, sample, text in
+                re.findall(r"<tr><td><strong>(\w+)</strong></td><td>([^<]+)</td><td>([^<]+)</td></tr>", per_gene))
+    assert rows[("STX11", "ctrl_02 (control)")] == \
+        f"p.Arg10Trp ({low}; low site quality ({shown}): a call naming the ALT, unconfirmed)"
+    stx11 = {row["id"]: row for row in read_tests(paths["gene_tests"])}["STX11"]
+    assert stx11["control_assessable"] == "3" and "excluded_samples=4" in stx11["note"]
+
+
+def test_low_quality_site_of_unknown_impact_says_both():
+    variant = report.UnconfirmedVariant("chr6:1:C:T", "STX11", None, None, None, None, ("ctrl_02",), not_annotated=True,
+                                   low_quality=report.site_quality_text("3.5", "LowQual"))
+    assert variant.why == ("low site quality (QUAL 3.5, FILTER LowQual): a call naming the ALT, unconfirmed; "
+                           "not annotated: impact unknown")
+    assert report.site_quality_text(None, "PASS") == "QUAL/FILTER"
+    assert any("passed every rule but quality (its impact qualifying or unknown)" in sentence
+               and "not as a non-carrier" in sentence for sentence in report.filter_sentences({"min_qual": 20}))
+
+
 def test_variant_without_annotation_makes_its_carriers_not_assessable(tmp_path):
     """A record in STX11 without annotation for its ALT (SCREEN: not_annotated, unconfirmed, carried by
     ctrl_02 with a good call): listed in its own table as impact unknown, named for ctrl_02 in the

@@ -137,6 +137,7 @@ class UnconfirmedVariant:
     not_assessable_samples: Tuple[str, ...]  # the samples it makes not assessable for the gene
     not_annotated: bool = False
     other_gene_only: bool = False  # annotated only for other genes (no_panel_gene_annotation)
+    low_quality: Optional[str] = None  # the site failed QUAL/FILTER: 'QUAL 12.5, FILTER LowQual'
 
     @property
     def label(self) -> str:
@@ -146,10 +147,23 @@ class UnconfirmedVariant:
     def why(self) -> str:
         """Why its samples are not assessable, for the report's tables."""
         if self.not_annotated:
-            return "not annotated: impact unknown"
-        if self.other_gene_only:
-            return "annotated only for another gene: impact unknown"
-        return "unconfirmed qualifying variant, no assessable carrier"
+            impact = "not annotated: impact unknown"
+        elif self.other_gene_only:
+            impact = "annotated only for another gene: impact unknown"
+        else:
+            impact = ""
+        if self.low_quality is not None:
+            return f"low site quality ({self.low_quality}): a call naming the ALT, unconfirmed" + (
+                f"; {impact}" if impact else "")
+        return impact or "unconfirmed qualifying variant, no assessable carrier"
+
+
+def site_quality_text(qual: Optional[str], filter_value: Optional[str]) -> str:
+    """'QUAL 12.5, FILTER LowQual' from variants.tsv's qual and filter columns (what a low_quality site failed)."""
+    parts = [f"QUAL {qual}"] if qual else []
+    if filter_value and filter_value not in ("PASS", "."):
+        parts.append(f"FILTER {filter_value}")
+    return ", ".join(parts) or "QUAL/FILTER"
 
 
 @dataclass(frozen=True)
@@ -300,7 +314,10 @@ def read_variants(path: PathLike) -> Tuple[List[KeptVariant], int, List[Unconfir
                     optional_text(row["consequence"]), optional_text(row["impact"]),
                     tuple(listed.split(";")) if listed else (),
                     not_annotated="not_annotated" in row["reasons"].split(";"),
-                    other_gene_only="no_panel_gene_annotation" in row["reasons"].split(";")))
+                    other_gene_only="no_panel_gene_annotation" in row["reasons"].split(";"),
+                    low_quality=(site_quality_text(optional_text(row.get("qual", "NA")),
+                                                   optional_text(row.get("filter", "NA")))
+                                 if "low_quality" in row["reasons"].split(";") else None)))
             continue
         if variant_id in seen:
             raise UserInputError(path, line, "variant_id",
@@ -1509,7 +1526,8 @@ def whitelist_unseen_part(data: ReportData) -> Html:
 
 def unconfirmed_part(data: ReportData) -> Html:
     """SCREEN's unconfirmed variants: not findings, but the reason some samples are not assessable.
-    Qualifying variants without a trustworthy call, and records of unknown impact, in two tables."""
+    Qualifying variants without a trustworthy call, variants at sites failing QUAL/FILTER, and records of
+    unknown impact, in three tables."""
     if not data.unconfirmed:
         return Html("")
 
@@ -1523,10 +1541,27 @@ def unconfirmed_part(data: ReportData) -> Html:
                         ", ".join(samples) or NA))
         return out
 
-    # impact unknown: no entry for the ALT, or entries only for another gene than the panel's
-    unknown = [variant for variant in data.unconfirmed if variant.not_annotated or variant.other_gene_only]
-    qualifying = [variant for variant in data.unconfirmed if variant not in unknown]
+    # the site failed QUAL/FILTER; else impact unknown: no entry for the ALT, or entries only for another
+    # gene than the panel's; else a qualifying variant without an assessable carrier
+    low_quality = [variant for variant in data.unconfirmed if variant.low_quality is not None]
+    unknown = [variant for variant in data.unconfirmed if (variant.not_annotated or variant.other_gene_only)
+               and variant not in low_quality]
+    qualifying = [variant for variant in data.unconfirmed if variant not in unknown and variant not in low_quality]
     parts = []
+    if low_quality:
+        parts += [
+            tag("h3", "Variants at low-quality sites (not kept)"),
+            tag("p", "These records lie in a panel gene and pass the frequency filters, and their impact qualifies "
+                     "or is unknown, but the site failed the quality filter (QUAL below --min-qual, or a FILTER "
+                     "value other than PASS: the caller's or a filter's doubt about the variant allele). They are "
+                     "not findings and are not tested, but they could be real: the samples whose genotype names "
+                     "the variant allele are counted as not assessable for the gene, never as non-carriers, unless "
+                     "they carry a kept variant of it. Samples called homozygous reference there are unchanged. "
+                     "Re-calling or re-sequencing these positions would settle them."),
+            table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
+                   "Samples counted as not assessable", "Why"],
+                  [row + (variant.why,) for row, variant in zip(rows(low_quality), low_quality)]),
+        ]
     if qualifying:
         parts += [
             tag("h3", "Unconfirmed qualifying variants (not kept)"),
@@ -1940,6 +1975,9 @@ def filter_sentences(params: Mapping[str, Any]) -> List[str]:
         f"A sample's genotype was assessable when called with read depth at least {param_text(params, 'min_dp')} "
         f"and genotype quality at least {param_text(params, 'min_gq')}; otherwise it was counted neither as "
         f"carrier nor as non-carrier.",
+        "A variant that passed every rule but quality (its impact qualifying or unknown) was not kept, but a sample "
+        "whose genotype named it was counted as not assessable for its gene, not as a non-carrier; samples "
+        "called homozygous reference at such a site were unaffected.",
     ]
 
 
