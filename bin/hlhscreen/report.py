@@ -1541,6 +1541,11 @@ def unconfirmed_part(data: ReportData) -> Html:
                         ", ".join(samples) or NA))
         return out
 
+    def why_table(variants: Sequence[UnconfirmedVariant]) -> Html:
+        return table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
+                      "Samples counted as not assessable", "Why"],
+                     [row + (variant.why,) for row, variant in zip(rows(variants), variants)])
+
     # the site failed QUAL/FILTER; else impact unknown: no entry for the ALT, or entries only for another
     # gene than the panel's; else a qualifying variant without an assessable carrier
     low_quality = [variant for variant in data.unconfirmed if variant.low_quality is not None]
@@ -1558,9 +1563,7 @@ def unconfirmed_part(data: ReportData) -> Html:
                      "the variant allele are counted as not assessable for the gene, never as non-carriers, unless "
                      "they carry a kept variant of it. Samples called homozygous reference there are unchanged. "
                      "Re-calling or re-sequencing these positions would settle them."),
-            table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
-                   "Samples counted as not assessable", "Why"],
-                  [row + (variant.why,) for row, variant in zip(rows(low_quality), low_quality)]),
+            why_table(low_quality),
         ]
     if qualifying:
         parts += [
@@ -1581,9 +1584,7 @@ def unconfirmed_part(data: ReportData) -> Html:
                      "(carriers, and samples whose call there is not assessable) are counted as not assessable for "
                      "the gene, never as non-carriers, unless they carry a kept variant of it. Annotating these "
                      "records on the panel gene would settle them."),
-            table(["Gene", "Variant (GRCh38)", "HGVSc", "HGVSp", "Impact / consequence",
-                   "Samples counted as not assessable", "Why"],
-                  [row + (variant.why,) for row, variant in zip(rows(unknown), unknown)]),
+            why_table(unknown),
         ]
     return join(parts)
 
