@@ -122,3 +122,11 @@ def test_split_gt_round_trips(alleles, separator):
 
 def test_duplicate_merge_reads_genotypes_through_it():
     assert [duplicates.alt_copies(gt) for gt in ("0/1", "1|1", "0", "./.", "0/.", "1/2")] == [1, 2, 0, None, None, 2]
+
+
+def test_gt_names_alt_is_any_called_non_reference_allele():
+    """One reading for the duplicate merge (a half call ./1 kept) and the screen (a low-quality site's calls)."""
+    named = ("0/1", "1", "./1", "1|.", "0/0/1", "0/2", "0/10", "1/1")
+    unnamed = ("0/0", "0", ".", "./.", "", "0|0", "./0", "0/0/0")
+    assert [vcf_text.gt_names_alt(gt) for gt in named] == [True] * len(named)
+    assert [vcf_text.gt_names_alt(gt) for gt in unnamed] == [False] * len(unnamed)

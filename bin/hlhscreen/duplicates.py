@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from .errors import UserInputError
-from .vcf_text import RecordText, VcfTextReader, info_value, is_missing_allele, parse_old_rec, split_gt
+from .vcf_text import RecordText, VcfTextReader, gt_names_alt, info_value, is_missing_allele, parse_old_rec, split_gt
 
 DUP_TAG = "DUP_CALLS"
 DUP_HEADER = (f'##INFO=<ID={DUP_TAG},Number=1,Type=Integer,Description="Number of records of this allele '
@@ -70,11 +70,6 @@ def alt_copies(gt: str) -> Optional[int]:
     if any(is_missing_allele(a) for a in alleles):
         return None
     return sum(1 for a in alleles if a != "0")
-
-
-def names_alt(gt: str) -> bool:
-    """The GT names an ALT allele, fully called or not (``0/1``, ``./1``, ``1``)."""
-    return any(not is_missing_allele(a) and a != "0" for a in split_gt(gt).alleles)
 
 
 def _missing_like(gt: str) -> str:
@@ -144,7 +139,7 @@ def merge_group(records: Sequence[_Record], path: str, counts: MergeCounts, old_
             column = record.fields[s]
             gt = column.split(":")[formats[r].index("GT")] if column else "."
             calls.append((r, alt_copies(gt), column))
-            if calls[-1][1] is None and names_alt(gt):
+            if calls[-1][1] is None and gt_names_alt(gt):
                 half_carrying.append(calls[-1])
         called = [c for c in calls if c[1] is not None]
         carrying = {c[1] for c in called if c[1] > 0}

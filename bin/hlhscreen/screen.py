@@ -98,7 +98,7 @@ from hlhscreen.risk_factors import (
     validate_risk_factors,
 )
 from hlhscreen.tables import read_sample_groups
-from hlhscreen.vcf_text import is_missing_allele, minimal_allele, split_gt
+from hlhscreen.vcf_text import gt_names_alt, is_missing_allele, minimal_allele, split_gt
 
 PathLike = Union[str, os.PathLike]
 
@@ -948,13 +948,12 @@ _LOW_QUALITY = "low_quality"
 
 _CARRIER_STATES = frozenset({_HET, _HOM, _HEMI})
 _LOWER_CASE_BASE = re.compile(r"[acgtn]")  # a lower-case base in REF or a sequence ALT
-_ALT_IN_GT = re.compile(r"[1-9]")  # a GT naming an ALT allele (0/1, ./1, 1)
 
 
 def names_alt(call: SampleCall) -> bool:
     """The call names the record's ALT: a carrier state, or a not-assessable GT with an ALT allele
     (a low-depth ``0/1``, a half call ``./1``, a male's ``0/1`` on chrX)."""
-    return call.state in _CARRIER_STATES or (call.state == _NA_STATE and bool(_ALT_IN_GT.search(call.genotype)))
+    return call.state in _CARRIER_STATES or (call.state == _NA_STATE and gt_names_alt(call.genotype))
 
 
 def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence[SampleCall]) -> List[int]:

@@ -127,6 +127,11 @@ def is_missing_allele(allele: str) -> bool:
     return allele in (".", "")
 
 
+def gt_names_alt(gt: str) -> bool:
+    """The GT names an ALT allele, fully called or not (``0/1``, a half call ``./1``, haploid ``1``)."""
+    return any(not is_missing_allele(allele) and allele != "0" for allele in split_gt(gt).alleles)
+
+
 def minimal_allele(pos: int, ref: str, alt: str) -> Tuple[int, str, str]:
     """The allele trimmed of the bases REF and ALT share at the end, then at the start (one base
     kept), as bcftools norm writes a split record and ClinVar writes its alleles: AT>GT is A>G,
