@@ -39,6 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--harmonise-contigs", action="store_true")
     parser.add_argument("--aligner", default="bwa-mem2", choices=["bwa", "bwa-mem2"])
     parser.add_argument("--aligner-index", help="prebuilt index folder of --aligner (--bwa_index / --bwamem2_index)")
+    parser.add_argument("--reference-alt", help="bwa ALT file found beside the FASTA (<fasta>.alt, <fasta>.64.alt)")
     parser.add_argument("--vep-cache", help="VEP cache folder (--vep_cache)")
     parser.add_argument("--vep-species", default="homo_sapiens")
     parser.add_argument("--vep-cache-version", default="113")
@@ -56,6 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         gnomad_exact_records=args.gnomad_exact_records,
         harmonise_contigs=args.harmonise_contigs, intervals=args.intervals,
         clinvar_vcf=args.clinvar_vcf, aligner=args.aligner, aligner_index=args.aligner_index,
+        reference_alt=args.reference_alt,
         vep_cache=args.vep_cache, vep_species=args.vep_species, vep_cache_version=args.vep_cache_version,
         vep_assembly=args.vep_assembly, vep_cache_type=args.vep_cache_type,
     ))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,51 @@ def test_a_panel_exon_the_capture_misses_is_reported_as_not_assessed(offline_lau
     report = (results / "report/hlhscreen_report.html").read_text()
     assert "Panel genes not screened" in report and "outside the capture targets (capture.bed)" in report
     assert "only partly assessed: outside the capture targets (capture.bed) (section 2)" in report
+
+
+def genome_with_alt_contig(genome: Path, folder: Path) -> Path:
+    """The mini-genome plus an ALT contig (a copy of chr22's first 2 kb), as UCSC/GATK GRCh38 FASTAs have."""
+    fasta = folder / "alt_genome.synthetic.fa"
+    text = (genome / "mini_genome.synthetic.fa").read_text()
+    chr22 = "".join(text.split(">chr22")[1].splitlines()[1:])
+    fasta.write_text(text + ">chr22_KI270879v1_alt\n" + "".join(chr22[i:i + 60] + "\n" for i in range(0, 2000, 60)))
+    return fasta
+
+
+ALT_LINE = "chr22_KI270879v1_alt\t0\tchr22\t1\t255\t2000M\t*\t0\t0\t*\t*\n"
+
+
+def test_an_alt_file_beside_the_fasta_goes_into_the_bwamem2_index_the_pipeline_builds(genome, tmp_path):
+    fasta = genome_with_alt_contig(genome, tmp_path)
+    Path(f"{fasta}.alt").write_text("@SQ\tSN:chr22\tLN:6000\n" + ALT_LINE)
+    args = [a if a != str(genome / "mini_genome.synthetic.fa") else str(fasta) for a in plain_args(genome)]
+    result = run_nextflow(tmp_path, *args, "--aligner", "bwa-mem2", "--annotator", "vep", "-stub-run")
+    assert "ALT contig" not in result.stdout  # the ALT file was found beside the FASTA
+    index = sorted((tmp_path / "work").rglob("bwamem2_index.command.txt"))[0].read_text()
+    assert "rm alt_genome.synthetic.fa && cp -L ../alt_genome.synthetic.fa.alt alt_genome.synthetic.alt && cd .." in index
+    # bwa-mem2 mem finds <prefix>.alt beside <prefix>.amb in the index it is given
+    mem_tasks = [p.parent for p in (tmp_path / "work").rglob("*.bwamem2.command.txt")]
+    assert mem_tasks
+    for task in mem_tasks:
+        [amb] = list(task.joinpath("index").rglob("*.amb"))
+        assert amb.with_suffix(".alt").read_text().endswith(ALT_LINE)
+
+
+@pytest.mark.skipif(shutil.which("bwa") is None, reason="bwa builds the prebuilt index")
+def test_alt_contigs_without_an_alt_file_warn_and_a_prebuilt_index_brings_its_own(genome, tmp_path):
+    fasta = genome_with_alt_contig(genome, tmp_path)
+    index = tmp_path / "bwa_index"
+    index.mkdir()
+    subprocess.run(["bwa", "index", "-p", str(index / "alt_genome"), str(fasta)], check=True, capture_output=True)
+    args = [a if a != str(genome / "mini_genome.synthetic.fa") else str(fasta) for a in plain_args(genome)]
+    args += ["--aligner", "bwa", "--bwa_index", str(index), "--annotator", "vep", "-stub-run"]
+    # without the ALT file the run starts with a warning saying what it means (the run is not stopped)
+    result = run_nextflow(tmp_path, *args, "-preview")
+    assert "1 ALT contig(s) (chr22_KI270879v1_alt)" in result.stdout and "MAPQ 0" in result.stdout
+    assert f"put the ALT file of this index into that folder as alt_genome.alt" in result.stdout
+    # <prefix>.alt in the --bwa_index folder is staged beside the index for bwa mem
+    (index / "alt_genome.alt").write_text(ALT_LINE)
+    result = run_nextflow(tmp_path, *args)
+    assert "ALT contig" not in result.stdout
+    staged = [p for p in (tmp_path / "work").rglob("index/alt_genome.alt")]
+    assert staged and all(p.read_text() == ALT_LINE for p in staged)

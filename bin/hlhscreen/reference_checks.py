@@ -160,3 +160,72 @@ def _stored_bytes(length: int, line_bases: int, line_bytes: int) -> int:
         return length
     full, rest = divmod(length, line_bases)
     return full * line_bytes + rest - (line_bytes - line_bases if rest == 0 and full else 0)
+
+
+# --- ALT contigs (GRCh38 with ALT haplotypes) -------------------------------------------------------
+# bwa mem and bwa-mem2 are ALT-aware only when <index prefix>.alt lists the ALT contigs (bwa's
+# README-alt): without it a read at a locus that also has an ALT haplotype aligns equally well to
+# both, gets MAPQ 0, and the caller (--min-mapping-quality 1) and mosdepth (--mapq 1) ignore it.
+# ALT contigs are told by their UCSC/GATK/bwakit names (chr6_GL000250v2_alt). GenBank-style names
+# (KI270758.1) are not: ALT, unplaced and unlocalised scaffolds look alike. HLA-* and *_decoy
+# contigs and chrEBV are not ALTs of a primary locus.
+ALT_CONTIG_SUFFIX = "_alt"
+
+
+def alt_contigs(names) -> List[str]:
+    """The reference's ALT haplotype contigs (names ending ``_alt``), in the reference's order."""
+    return [name for name in names if name.endswith(ALT_CONTIG_SUFFIX)]
+
+
+def read_alt_names(path: PathLike) -> List[str]:
+    """The contigs a bwa ``.alt`` file marks as ALT: the first column of its SAM records (``@`` lines
+    are its header)."""
+    names: List[str] = []
+    with open(path, errors="replace") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("@"):
+                names.append(line.split("\t", 1)[0].split()[0])
+    return names
+
+
+def _alt_effect(count: int, shown: str) -> str:
+    return (f"it has {count} ALT contig(s) ({shown}) and bwa/bwa-mem2 is ALT-aware only with an ALT file "
+            "(<index prefix>.alt): without it, reads at loci that also have an ALT haplotype align equally well "
+            "to both, get MAPQ 0 and are ignored by the caller (--min-mapping-quality 1) and the coverage "
+            "(mosdepth --mapq 1), so panel regions there read as not covered and their variants are not called")
+
+
+def alt_warning(contigs: Dict[str, Optional[int]], source: str, aligner: str,
+                reference_alt: Optional[PathLike], aligner_index: Optional[PathLike]) -> Optional[str]:
+    """A warning when the reference has ALT contigs that the alignment will not treat as ALTs: no
+    ALT file where the aligner reads it, or one that lists none of them. ``reference_alt`` is the ALT file
+    found beside the FASTA (the pipeline copies it into the index it builds); with a prebuilt index
+    ``aligner_index``, bwa reads only ``<prefix>.alt`` in that folder."""
+    alts = alt_contigs(contigs)
+    if not alts:
+        return None
+    shown = first_few(alts)
+    if aligner_index is not None:
+        prefix = index_prefix(aligner_index, aligner)
+        used: Optional[Path] = Path(f"{prefix}.alt") if Path(f"{prefix}.alt").is_file() else None
+        where = f"{_PARAMETER[aligner]} {aligner_index}"
+        beside = (f"copy {reference_alt} into that folder as {prefix.name}.alt" if reference_alt
+                  else f"put the ALT file of this index into that folder as {prefix.name}.alt")
+    else:
+        used = Path(reference_alt) if reference_alt else None
+        where = f"the index the pipeline builds from {source}"
+        beside = f"put the bwa ALT file beside the FASTA as {source}.alt (or <fasta>.64.alt, the GATK bundle's name)"
+    fix = (f"To align ALT-aware, {beside}; or use a GRCh38 analysis set without ALT contigs (e.g. "
+           "GCA_000001405.15_GRCh38_no_alt_analysis_set). docs/usage.md, 'Which GRCh38 FASTA'.")
+    if used is None:
+        return f"reference {source}: no bwa ALT file for {where}: {_alt_effect(len(alts), shown)}. {fix}"
+    listed = set(read_alt_names(used))
+    missing = [name for name in alts if name not in listed]
+    if len(missing) == len(alts):
+        return (f"reference {source}: the ALT file {used} lists none of the reference's ALT contigs: "
+                f"{_alt_effect(len(alts), shown)}. Give the ALT file made for this reference. {fix}")
+    if missing:
+        return (f"reference {source}: the ALT file {used} does not list {len(missing)} of the reference's "
+                f"{len(alts)} ALT contigs ({first_few(missing)}): reads at their loci get MAPQ 0 and are not "
+                "counted (not covered, not called). Give the ALT file made for this reference.")
+    return None

@@ -9,6 +9,8 @@ calls the reader the pipeline step uses later, so the rules and the messages are
   table against them (:func:`hlhscreen.callability.reference_layout`); the ``.fai`` of a plain FASTA
   against the file, and a prebuilt ``--bwa_index``/``--bwamem2_index`` (one complete index of the
   chosen aligner, with the reference's contigs and lengths) (:mod:`hlhscreen.reference_checks`);
+  ALT contigs (``*_alt``) without a bwa ALT file where the aligner reads it: a warning (reads at those
+  loci get MAPQ 0 and count as not covered; :func:`hlhscreen.reference_checks.alt_warning`);
 - panel regions and targets BEDs: every line (:func:`hlhscreen.panel.load_regions`: columns,
   start < end, one contig naming style; regions named with their gene, as SCREEN needs:
   :func:`hlhscreen.screen.load_panel_regions`) and their place on the reference
@@ -50,7 +52,7 @@ from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callabil
 from .errors import UserInputError, first_few
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
-from .reference_checks import check_fai_matches_fasta, check_index_matches
+from .reference_checks import alt_warning, check_fai_matches_fasta, check_index_matches
 from .resources import check_gnomad_build, check_sites_vcf, first_multiallelic, is_gzip
 from .risk_factors import check_genes_in_panel, validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
@@ -78,6 +80,7 @@ class StartupInputs:
     intervals: Optional[PathLike] = None        # capture targets BED (--intervals)
     aligner: str = "bwa-mem2"
     aligner_index: Optional[PathLike] = None    # prebuilt --bwa_index / --bwamem2_index folder of the aligner
+    reference_alt: Optional[PathLike] = None    # bwa ALT file found beside the FASTA (<fasta>.alt, <fasta>.64.alt)
     vep_cache: Optional[PathLike] = None        # --vep_cache folder (with --annotator vep)
     vep_species: str = "homo_sapiens"
     vep_cache_version: str = "113"
@@ -110,9 +113,15 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         fai = _plain_fasta_index(inputs)
         if layout is not None and fai is not None:
             report.attempt("FASTA index", lambda: check_fai_matches_fasta(inputs.fasta, fai))
+        index_ok = True
         if layout is not None and inputs.aligner_index is not None:
-            report.attempt(f"{inputs.aligner} index", lambda: check_index_matches(
-                inputs.aligner_index, inputs.aligner, layout.contigs, str(inputs.fasta)))
+            index_ok = report.attempt(f"{inputs.aligner} index", lambda: check_index_matches(
+                inputs.aligner_index, inputs.aligner, layout.contigs, str(inputs.fasta)) or True) is not None
+        if layout is not None and layout.windows is None and index_ok:
+            warning = alt_warning(layout.contigs, str(inputs.fasta), inputs.aligner, inputs.reference_alt,
+                                  inputs.aligner_index)
+            if warning:
+                report.warnings.append(warning)
     placements: Optional[List[Placement]] = None
     if inputs.regions is not None and (layout is None or inputs.fasta is None):
         # no reference to place the panel on: its lines are still checked

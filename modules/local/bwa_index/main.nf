@@ -9,6 +9,7 @@ process BWA_INDEX {
 
     input:
     path fasta
+    path alt    // bwa ALT file of the reference, or []: copied as <prefix>.alt, which makes bwa mem ALT-aware
 
     output:
     path "index/"      , emit: index
@@ -23,6 +24,7 @@ process BWA_INDEX {
     mkdir index && cd index && ln -s ../$fasta .
     bwa index $args -p ${fasta.baseName} $fasta
     rm $fasta
+    ${alt ? "cp -L ../${alt} ${fasta.baseName}.alt" : ''}
     cd ..
 
     cat <<-END_VERSIONS > versions.yml
@@ -35,6 +37,7 @@ process BWA_INDEX {
     """
     mkdir index
     cd index && touch ${fasta.baseName}.{amb,ann,bwt,pac,sa} && cd ..
+    ${alt ? "cp -L ${alt} index/${fasta.baseName}.alt" : ''}
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
         bwa: \$(bwa 2>&1 | sed -n 's/^Version: //p')

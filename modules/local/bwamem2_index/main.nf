@@ -1,7 +1,9 @@
 // The command is rendered by one function so the stub can record exactly what would run.
-def bwamem2IndexCommand(String fasta) {
+// A bwa ALT file (alt: its staged name, or '') is copied as <prefix>.alt: bwa-mem2 mem is then ALT-aware.
+def bwamem2IndexCommand(String fasta, String alt) {
     def prefix = fasta.replaceAll(/\.[^.]+$/, '')
-    return "mkdir index && cd index && ln -s ../${fasta} . && bwa-mem2 index -p ${prefix} ${fasta} && rm ${fasta} && cd .."
+    def copyAlt = alt ? " && cp -L ../${alt} ${prefix}.alt" : ''
+    return "mkdir index && cd index && ln -s ../${fasta} . && bwa-mem2 index -p ${prefix} ${fasta} && rm ${fasta}${copyAlt} && cd .."
 }
 
 process BWAMEM2_INDEX {
@@ -15,6 +17,7 @@ process BWAMEM2_INDEX {
 
     input:
     path fasta
+    path alt    // bwa ALT file of the reference, or []
 
     output:
     path "index/"      , emit: index
@@ -25,7 +28,7 @@ process BWAMEM2_INDEX {
 
     script:
     """
-    ${bwamem2IndexCommand(fasta.name)}
+    ${bwamem2IndexCommand(fasta.name, alt ? alt.name : '')}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -36,9 +39,10 @@ process BWAMEM2_INDEX {
     stub:
     def VERSION = '2.2.1' // bwa-mem2 pin of environment.yml; stubs do not run the tool
     """
-    echo '${bwamem2IndexCommand(fasta.name)}' > bwamem2_index.command.txt
+    echo '${bwamem2IndexCommand(fasta.name, alt ? alt.name : '')}' > bwamem2_index.command.txt
     mkdir index
     cd index && touch ${fasta.baseName}.{0123,amb,ann,bwt.2bit.64,pac} && cd ..
+    ${alt ? "cp -L ${alt} index/${fasta.baseName}.alt" : ''}
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
         bwamem2: ${VERSION}

@@ -14,7 +14,7 @@ include { BWAMEM2_INDEX          } from '../../../modules/local/bwamem2_index'
 include { PANEL_TO_REFERENCE     } from '../../../modules/local/panel_to_reference'
 include { INTERVALS_TO_REFERENCE } from '../../../modules/local/intervals_to_reference'
 include { GENOME_FASTA           } from '../../../modules/local/genome_fasta'
-include { launchHostPath         } from '../utils_hlhscreen'
+include { launchHostPath; referenceAltFile } from '../utils_hlhscreen'
 
 // A prebuilt --bwa_index / --bwamem2_index folder as the files of its one index (<prefix>.amb and the
 // files beside it with that prefix; the start-up check makes sure there is one). Nextflow hashes a
@@ -69,11 +69,13 @@ workflow PREPARE_REFERENCE {
         ch_versions = ch_versions.mix(SAMTOOLS_FAIDX.out.versions)
     }
 
+    // the bwa ALT file beside the FASTA goes into the index built here (a prebuilt index holds its own)
+    def alt = referenceAltFile() ?: []
     if (params.aligner == 'bwa') {
         if (params.bwa_index) {
             ch_index = Channel.value(alignerIndexFiles(params.bwa_index))
         } else {
-            BWA_INDEX(ch_fasta)
+            BWA_INDEX(ch_fasta, alt)
             ch_index = BWA_INDEX.out.index
             ch_versions = ch_versions.mix(BWA_INDEX.out.versions)
         }
@@ -81,7 +83,7 @@ workflow PREPARE_REFERENCE {
         if (params.bwamem2_index) {
             ch_index = Channel.value(alignerIndexFiles(params.bwamem2_index))
         } else {
-            BWAMEM2_INDEX(ch_fasta)
+            BWAMEM2_INDEX(ch_fasta, alt)
             ch_index = BWAMEM2_INDEX.out.index
             ch_versions = ch_versions.mix(BWAMEM2_INDEX.out.versions)
         }

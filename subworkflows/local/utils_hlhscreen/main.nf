@@ -459,10 +459,32 @@ def checkInputs() {
     }
     // a prebuilt aligner index is compared with the reference's contigs (bwa would align to its own genome)
     def alignerIndex = launchHostPath(params.aligner == 'bwa' ? params.bwa_index : params.bwamem2_index)
+    if (launchHostPath(params.fasta) != null) {
+        args += ['--aligner', params.aligner.toString()]
+    }
     if (alignerIndex != null && launchHostPath(params.fasta) != null) {
-        args += ['--aligner', params.aligner.toString(), '--aligner-index', alignerIndex]
+        args += ['--aligner-index', alignerIndex]
+    }
+    // ALT contigs without a bwa ALT file are warned about (reads there get MAPQ 0: not covered)
+    def alt = referenceAltFile()
+    if (alt != null && launchHostPath(alt.toString()) != null) {
+        args += ['--reference-alt', alt.toString()]
     }
     log.info(runLaunchHostCheck('check_inputs.py', args, 'Input check failed'))
+}
+
+// The bwa ALT file beside --fasta, or null: <fasta>.alt (bwakit: hs38DH.fa.alt), <fasta>.64.alt (the GATK
+// bundle: Homo_sapiens_assembly38.fasta.64.alt), the same without .gz, or <name without .fa/.fasta/.fna>.alt.
+// The index the pipeline builds gets it as <prefix>.alt, which makes bwa mem / bwa-mem2 ALT-aware.
+def referenceAltFile() {
+    if (!params.fasta || params.reference_windows) {
+        return null  // windows are cut from the primary chromosomes: no ALT contigs
+    }
+    def fasta = params.fasta.toString()
+    def plain = fasta.replaceAll(/\.gz$/, '')
+    def stem = plain.replaceAll(/\.(fa|fasta|fna)$/, '')
+    def names = [fasta + '.alt', fasta + '.64.alt', plain + '.alt', plain + '.64.alt', stem + '.alt'].unique()
+    return names.collect { file(it, glob: false) }.find { it.exists() && !it.isDirectory() }
 }
 
 // The run's parameters as JSON (aliases such as kebab-case copies left out; keys sorted).
