@@ -144,14 +144,33 @@ def test_stub_run_with_vep_rest_mode(tmp_path):
     assert any("vep_rest" in p.read_text() for p in (tmp_path / "work").rglob(".command.sh"))
 
 
-def test_a_parameter_path_with_glob_characters_is_the_file_named(tmp_path):
-    """--risk_factors lists[1]/wl[1].tsv beside a wl1.tsv: [ ] are part of the name. Before, the panel
-    step globbed the path and staged wl1.tsv (another file) for the screen, without a word."""
-    folder = tmp_path / "lists[1]"
-    folder.mkdir()
-    whitelist = (REPO / "panels/hlh/risk_factors.tsv").read_text()
-    (folder / "wl[1].tsv").write_text(whitelist)
-    (folder / "wl1.tsv").write_text(whitelist)
-    stub_run(tmp_path, "--risk_factors", str(folder / "wl[1].tsv"))
-    staged = [Path(os.readlink(link)).name for link in (tmp_path / "work").glob("*/*/wl*.tsv") if link.is_symlink()]
-    assert staged and set(staged) == {"wl[1].tsv"}, staged
+def test_a_path_the_shell_would_read_as_a_pattern_is_refused_at_start(tmp_path):
+    """Nextflow links each input into its task with an unquoted `ln -s <path>`, so [ ] * ? are a shell
+    pattern there: --reference_windows win[1]/windows.tsv beside a win1/windows.tsv staged win1's file
+    into every step that reads it (reference, lift, sex check), without a word. Such a local path, a
+    parameter's or a samplesheet FASTQ's, is refused at start; a missing one is still named missing."""
+    windows = (REPO / "assets/test_cohort/reference/windows.tsv").read_text()
+    for name in ("win[1]", "win1"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "windows.tsv").write_text(windows)
+    failed = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", check=False,
+                          *["--reference_windows", str(tmp_path / "win[1]" / "windows.tsv"),
+                            "--risk_factors", str(tmp_path / "win[1]" / "absent*.tsv")])
+    assert failed.returncode != 0
+    out = failed.stdout + failed.stderr
+    assert "--reference_windows: " + str(tmp_path / "win[1]" / "windows.tsv") + ": holds one of * ? [ ] { }" in out
+    assert "win[1]/absent*.tsv does not exist" in out
+    assert not list((tmp_path / "work").glob("*/*/")) if (tmp_path / "work").exists() else True
+
+    reads = REPO / "assets/test_cohort/reads"
+    (tmp_path / "reads[1]").mkdir()
+    sheet = (REPO / "assets/test_cohort/samplesheet.csv").read_text().splitlines()
+    for name in {field for line in sheet[1:] for field in line.split(",")[3:]}:
+        os.symlink(reads / Path(name).name, tmp_path / "reads[1]" / Path(name).name)
+    rows = [sheet[0]] + [line.replace("reads/", str(tmp_path / "reads[1]") + "/") for line in sheet[1:]]
+    (tmp_path / "samples.csv").write_text("\n".join(rows) + "\n")
+    failed = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", "--input",
+                          str(tmp_path / "samples.csv"), check=False)
+    assert failed.returncode != 0
+    out = failed.stdout + failed.stderr
+    assert "samples.csv:2: fastq_1: " + str(tmp_path / "reads[1]") in out and "holds one of * ? [ ] { }" in out

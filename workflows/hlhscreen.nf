@@ -39,8 +39,8 @@ workflow HLHSCREEN {
     panel = [:]
     if (use_panel && params.genes) {
         // a custom panel built from --genes and --gtf by the same tool that built panels/hlh
-        BUILD_PANEL(file(params.genes, checkIfExists: true), file(params.gtf, checkIfExists: true),
-                    params.risk_factors ? file(params.risk_factors, checkIfExists: true) : [])
+        BUILD_PANEL(file(params.genes, checkIfExists: true, glob: false), file(params.gtf, checkIfExists: true, glob: false),
+                    params.risk_factors ? file(params.risk_factors, checkIfExists: true, glob: false) : [])
         ch_versions = ch_versions.mix(BUILD_PANEL.out.versions)
         // built, but the user must know (a PAR gene's chrY copy, a non-coding transcript): to the run log
         BUILD_PANEL.out.warnings.splitText().map { it.trim() }.filter { it }.subscribe { log.warn("BUILD_PANEL: ${it}") }
@@ -49,7 +49,7 @@ workflow HLHSCREEN {
         panel = resolvePanel(params.panel).collectEntries { key, path -> [key, Channel.value(path)] }
     }
 
-    PREPARE_REFERENCE(panel, params.intervals ? file(params.intervals, checkIfExists: true) : [])
+    PREPARE_REFERENCE(panel, params.intervals ? file(params.intervals, checkIfExists: true, glob: false) : [])
     ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)
     ch_multiqc = ch_multiqc.mix(PREPARE_REFERENCE.out.multiqc)
 
@@ -101,7 +101,7 @@ workflow HLHSCREEN {
         samples,
         MOSDEPTH.out.regions.map { it[1] }.collect(),
         PREPARE_REFERENCE.out.fai,
-        params.reference_windows ? file(params.reference_windows, checkIfExists: true) : []
+        params.reference_windows ? file(params.reference_windows, checkIfExists: true, glob: false) : []
     )
     ch_versions = ch_versions.mix(SEX_CHECK.out.versions)
     ch_multiqc = ch_multiqc.mix(SEX_CHECK.out.multiqc)
@@ -175,13 +175,13 @@ workflow HLHSCREEN {
 
     MULTIQC(
         ch_multiqc.mix(ch_versions_mqc).collect(),
-        file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true)
+        file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true, glob: false)
     )
 
     ch_versions_yml = collateVersions(ch_versions.mix(MULTIQC.out.versions))
         .collectFile(name: 'software_versions.yml', newLine: true, cache: false)
     // copied by every run, never left from an earlier one (collectFile(storeDir:) is skipped on -resume)
-    ch_versions_yml.subscribe { yml -> yml.copyTo(file("${params.outdir}/pipeline_info/software_versions.yml")) }
+    ch_versions_yml.subscribe { yml -> yml.copyTo(file("${params.outdir}/pipeline_info/software_versions.yml", glob: false)) }
 
     emit:
     vcf          = CALL_VARIANTS.out.vcf

@@ -22,7 +22,7 @@ include { launchHostPath; referenceAltFile } from '../utils_hlhscreen'
 // in it (the files are rewritten in place): -resume would reuse alignments made with the old index.
 // Each file is hashed by its own size and time.
 def alignerIndexFiles(String folder) {
-    def dir = file(folder, checkIfExists: true)
+    def dir = file(folder, checkIfExists: true, glob: false)
     def amb = dir.listFiles().find { it.name.endsWith('.amb') }
     if (amb == null) {
         // http(s)/ftp folders cannot be listed (no directory listing in the protocol): the index may be there

@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.Yaml
 
 // Flatten the schema's groups ($defs / definitions referenced by allOf) into name -> property.
 def schemaProperties(schemaFile) {
-    def schema = new JsonSlurper().parse(file(schemaFile).toFile())
+    def schema = new JsonSlurper().parse(file(schemaFile, glob: false).toFile())
     def groups = (schema['$defs'] ?: schema.definitions ?: [:]) as Map
     def properties = [:]
     def required = []
@@ -110,6 +110,12 @@ def validateParameters(schemaFile) {
                 errors << "--${name}: ${value} does not exist" + unexpanded
             }
         }
+        // --outdir is written by Nextflow itself, never staged into a task
+        def pattern = name != 'outdir' && spec.format in ['file-path', 'directory-path', 'path'] &&
+            !(spec.exists && !file(value.toString(), glob: false).exists()) ? stagingPatternProblem(value.toString()) : null
+        if (pattern) {
+            errors << "--${name}: ${value}: ${pattern}"
+        }
     }
     schema.required.each { name ->
         if (params[name] == null || params[name] == '') {
@@ -142,6 +148,19 @@ def pathEncodingProblem(String path) {
         "${encoding}: LANG/LC_ALL unset or C). Start Nextflow under a UTF-8 locale (export LC_ALL=C.UTF-8) or use plain folder names"
 }
 
+// Nextflow links each input file into its task folder with an unquoted shell command (ln -s <path>; its
+// escaping leaves * ? [ ] { } as they are), so the shell reads them as a pattern: win[1]/windows.tsv
+// stages win1/windows.tsv when that exists, another file without a word. Null for a remote path
+// (downloaded first) or one without them.
+def stagingPatternProblem(String path) {
+    if (!(path =~ /[*?\[\]{}]/) || launchHostPath(path) == null) {
+        return null
+    }
+    return "holds one of * ? [ ] { }, which the shell command that links input files into each task reads as a " +
+        "pattern (win[1]/x.tsv would stage win1/x.tsv if that exists: another file, without a word). Rename the " +
+        "file or folder, or give a link with a plain name (ln -s '<path>' plain_name)"
+}
+
 // The declared parameter a typo most likely meant (at most 2 edits away, '-' read as '_'), or null.
 def closestParameter(String name, Collection<String> known) {
     def typed = name.toLowerCase().replace('-', '_')
@@ -164,7 +183,7 @@ def closestParameter(String name, Collection<String> known) {
 // them); `--help <name>`: everything the schema says of one parameter. Hidden parameters are left out
 // of the list (they are shown by name).
 def helpMessage(schemaFile, topic) {
-    def schema = new JsonSlurper().parse(file(schemaFile).toFile())
+    def schema = new JsonSlurper().parse(file(schemaFile, glob: false).toFile())
     def groups = (schema['$defs'] ?: schema.definitions ?: [:]) as Map
     def properties = schemaProperties(schemaFile).properties
     def shown = { value -> value instanceof List ? value.join(', ') : value.toString() }
@@ -334,7 +353,7 @@ def validatedLanes(samplesheet) {
         def missing = []
         lanes.each { row ->
             ['fastq_1', 'fastq_2'].each { field ->
-                def unnameable = pathEncodingProblem(row[field].toString())
+                def unnameable = pathEncodingProblem(row[field].toString()) ?: stagingPatternProblem(row[field].toString())
                 if (unnameable) {
                     missing << "ERROR ${name}:${row.line}: ${field}: ${row[field]}: ${unnameable}."
                     return
