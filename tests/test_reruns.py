@@ -267,6 +267,30 @@ def test_fastqs_and_the_index_beside_an_input_inside_the_outdir_are_left_in_plac
     assert any("inputs of this run" in w and "annotation/gnomad.vcf.gz.tbi" in w for w in warnings), warnings
 
 
+def test_an_earlier_runs_file_sharing_only_a_name_start_with_an_input_is_moved(tmp_path):
+    """Only an input's companions stay beside it (its index, bwa files, a .dict/.bai of the name without its
+    extension): an earlier run's result that merely starts like the input's name is moved as any other.
+    Before: every 'cohort.*' beside --vcf cohort.vcf.gz, and every 'hlh.*' beside hlh.whitelist.tsv, was
+    taken for a companion and left among this run's results."""
+    out = tmp_path / "results"
+    vcf = write(out / "variants/cohort.vcf.gz")
+    whitelist = write(out / "panel/hlh.whitelist.tsv")
+    bam = write(out / "alignment/s1.bam")
+    reference = write(out / "annotation/ref.fasta.gz")
+    companions = [write(out / "variants/cohort.vcf.gz.csi"), write(out / "alignment/s1.bai"),
+                  write(out / "alignment/s1.bam.bai"), write(out / "annotation/ref.dict"),
+                  write(out / "annotation/ref.fasta.gz.fai"), write(out / "annotation/ref.fasta.gz.gzi")]
+    stale = [write(out / "variants/cohort.stats.txt"), write(out / "panel/hlh.genes.tsv"),
+             write(out / "variants/cohort.vcf.gzip"), write(out / "annotation/ref.fasta.gz_old")]
+    start_run(out)
+    write(out / "screen/variants.tsv")
+    O.finish_outdir(out, "run", inputs=[vcf, whitelist, bam, reference])
+    for kept in (vcf, whitelist, bam, reference, *companions):
+        assert kept.is_file(), kept
+    for moved in stale:
+        assert not moved.exists() and (out / "earlier_runs/run" / moved.relative_to(out)).is_file(), moved
+
+
 def test_run_incomplete_is_removed_last_and_not_listed(tmp_path):
     out = tmp_path / "results"
     write(out / O.INCOMPLETE, "run: r1\n")

@@ -92,16 +92,32 @@ def under_any(path: Path, roots: List[Path]) -> bool:
     return any(real == root or root in real.parents for root in roots)
 
 
+# Companions named after the input without its extension (Picard's ref.dict for ref.fa[.gz], samtools'
+# x.bai for x.bam); every other companion appends to the whole name (x.vcf.gz.tbi, ref.fa.fai, ref.fa.bwt).
+_STEM_COMPANIONS = (".dict", ".bai", ".crai")
+_COMPRESSION = (".gz", ".bgz")
+
+
+def _name_stem(name: str) -> str:
+    """The file name without its compression suffix and then its extension: ref.fasta.gz -> ref."""
+    for suffix in _COMPRESSION:
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
+            break
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def is_companion(name: str, input_name: str) -> bool:
+    """``name`` is the file name of an index or dictionary of the file ``input_name``."""
+    return name.startswith(input_name + ".") or name in (_name_stem(input_name) + ext for ext in _STEM_COMPANIONS)
+
+
 def beside_input(path: Path, roots: List[Path]) -> bool:
-    """Whether ``path`` is a companion of an input file in the same folder: its index or dictionary
-    (``x.vcf.gz.tbi``, ``ref.fa.fai``, ``ref.dict``, bwa's ``ref.fa.bwt``), read with it though not named."""
+    """Whether ``path`` is a companion of an input file in the same folder (:func:`is_companion`: its index
+    or dictionary, ``x.vcf.gz.tbi``, ``ref.fa.fai``, ``ref.dict``, bwa's ``ref.fa.bwt``), read with it though
+    not named. Another file that only starts like the input's name is not."""
     real = Path(os.path.realpath(path.parent)) / path.name
-    for root in roots:
-        stem = root.name.split(".")[0]
-        if real.parent == root.parent and root.is_file() and stem and (
-                real.name.startswith(root.name) or real.name.startswith(stem + ".")):
-            return True
-    return False
+    return any(real.parent == root.parent and root.is_file() and is_companion(real.name, root.name) for root in roots)
 
 
 def sort_entries(outdir: PathLike, marker: PathLike = None, work_dir: Optional[PathLike] = None,
