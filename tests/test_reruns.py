@@ -279,6 +279,7 @@ def test_an_earlier_runs_file_sharing_only_a_name_start_with_an_input_is_moved(t
     reference = write(out / "annotation/ref.fasta.gz")
     companions = [write(out / "variants/cohort.vcf.gz.csi"), write(out / "alignment/s1.bai"),
                   write(out / "alignment/s1.bam.bai"), write(out / "annotation/ref.dict"),
+                  write(out / "annotation/ref.alt"),
                   write(out / "annotation/ref.fasta.gz.fai"), write(out / "annotation/ref.fasta.gz.gzi")]
     stale = [write(out / "variants/cohort.stats.txt"), write(out / "panel/hlh.genes.tsv"),
              write(out / "variants/cohort.vcf.gzip"), write(out / "annotation/ref.fasta.gz_old")]

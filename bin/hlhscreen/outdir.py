@@ -92,9 +92,10 @@ def under_any(path: Path, roots: List[Path]) -> bool:
     return any(real == root or root in real.parents for root in roots)
 
 
-# Companions named after the input without its extension (Picard's ref.dict for ref.fa[.gz], samtools'
-# x.bai for x.bam); every other companion appends to the whole name (x.vcf.gz.tbi, ref.fa.fai, ref.fa.bwt).
-_STEM_COMPANIONS = (".dict", ".bai", ".crai")
+# Companions named after the input without its extension (Picard's ref.dict and bwa's ALT file ref.alt for
+# ref.fa[.gz], samtools' x.bai for x.bam); every other companion appends to the whole name (x.vcf.gz.tbi,
+# ref.fa.fai, ref.fa.bwt).
+_STEM_COMPANIONS = (".dict", ".alt", ".bai", ".crai")
 _COMPRESSION = (".gz", ".bgz")
 
 
