@@ -20,6 +20,7 @@ import json
 import math
 import random
 import re
+import shutil
 import subprocess
 import sys
 import types
@@ -2143,3 +2144,71 @@ def test_the_methods_name_a_refseq_or_merged_vep_cache():
     assert annotator_text({**params, "vep_cache_type": "refseq"}, versions) == \
         "Ensembl VEP 113.0 (offline RefSeq cache, version 113)"
     assert "merged Ensembl/RefSeq cache" in annotator_text({**params, "vep_cache_type": "merged"}, versions)
+
+
+# ------------------------------------------------------------------ printed (headless Chromium, pdftotext)
+
+BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)),
+               None)
+needs_printing = pytest.mark.skipif(BROWSER is None or shutil.which("pdftotext") is None,
+                                    reason="printing the report needs headless Chromium and pdftotext (poppler-utils)")
+
+
+def printed_words(page: str, folder: Path) -> List[str]:
+    """The words of the page printed to PDF by headless Chromium (A4/Letter default), as pdftotext reads them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source, pdf = folder / "page.html", folder / "page.pdf"
+    source.write_text(page, encoding="utf-8")
+    subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", source.as_uri()], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return re.findall(r"\w+", text)
+
+
+def _cell_words(tables: List[List[List[str]]]) -> List[str]:
+    """The letters-and-digits runs of every cell (pdftotext splits a line's words at other characters too)."""
+    return [word for table in tables for row in table for cell in row for word in re.findall(r"\w+", cell)]
+
+
+def _printed_tables(page: str, section: str) -> List[List[List[str]]]:
+    """The section's tables with a line break or block read as a space (a cell's lines are separate words on
+    paper)."""
+    return page_tables(re.sub(r"<(/?(?:br|div|p|li)\b)", r" <\1", page))[section]
+
+
+@needs_printing
+def test_printed_variant_table_keeps_every_column(tmp_path):
+    """Printed (Chromium, A4), section 3's 10-column table with ClinVar ran off the right edge of the page: the
+    'Not assessable' column and the control carriers were cut, so a printed report showed no reason why a
+    sample was left out. Every word of every cell must be on paper."""
+    page = run_clinical(with_clinical_inputs(tmp_path), tmp_path / "out")
+    tables = _printed_tables(page, "variants")
+    assert "Not assessable" in tables[0][0] and "ctrl_04 (control: read depth below 10)" in tables[0][1]
+    printed = set(printed_words(page, tmp_path / "print"))
+    missing = [word for word in _cell_words(tables) if word not in printed]
+    assert not missing, missing[:20]
+
+
+@needs_printing
+def test_printed_report_unfolds_the_folded_exclusion_list(generated, tmp_path):
+    """Section 1 folds a long exclusion list in <details>; printed, a closed <details> showed its summary line
+    only: the list the page says is complete was not on paper."""
+    _, _, page = generated
+    full_table = _printed_tables(page, "cohort")[1]
+    assert "<details><summary>" in section_text(page, "cohort") and len(full_table) > report.MAX_LISTED_EXCLUSIONS
+    printed = set(printed_words(page, tmp_path))
+    missing = [word for word in _cell_words([full_table]) if word not in printed]
+    assert not missing, missing[:20]
+
+
+@needs_printing
+def test_printed_scrolling_figure_is_whole(tmp_path):
+    """A large carrier matrix is shown in a scrolling frame (at most 85% of the window high); printed, the frame
+    clipped the figure to its first rows. The whole figure (its first and last label) must be on paper."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="6000" viewBox="0 0 2400 6000">'
+           '<text x="10" y="40" font-size="40">FIRSTROW</text><text x="10" y="5980" font-size="40">LASTROW</text>'
+           '</svg>').encode()
+    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>{report.CSS}</style></head><body>"
+            f"{report.figure_html(svg, 'matrix', 'caption', scroll=True)}</body></html>")
+    printed = printed_words(page, tmp_path)
+    assert "FIRSTROW" in printed and "LASTROW" in printed

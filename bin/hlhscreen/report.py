@@ -901,7 +901,14 @@ nav ol { columns: 2; font-size: 0.95em; }
 footer { margin-top: 3em; border-top: 1px solid #CCCCCC; padding-top: 0.5em; font-size: 0.85em; color: #555555; }
 code { font-size: 0.92em; }
 .stars { color: #B8860B; white-space: nowrap; }
-@media print { section { page-break-inside: avoid; } nav { display: none; } }
+@media print {
+  section { page-break-inside: avoid; } nav { display: none; }
+  body { max-width: none; padding: 0; }
+  table.data { font-size: 0.72em; } table.data th, table.data td { padding: 0.15em 0.3em; }
+  details::details-content { content-visibility: visible; display: block; }
+  figure div.scroll { overflow: visible; max-height: none; border: none; }
+  figure div.scroll img { max-width: 100%; }
+}
 """
 
 
