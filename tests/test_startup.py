@@ -33,7 +33,7 @@ def startup_inputs(**changes) -> StartupInputs:
 def test_the_test_profile_inputs_pass_with_four_warnings():
     report = check_inputs(startup_inputs())
     assert report.errors == []
-    assert report.checked == ["reference", "FASTA index", "panel regions", "panel targets", "risk-factor whitelist",
+    assert report.checked == ["reference", "FASTA index", "FASTA line ends", "panel regions", "panel targets", "risk-factor whitelist",
                               "--impacts/--consequences/--af_fields", "gnomAD sites VCF", "ClinVar VCF"]
     assert len(report.warnings) == 4
     assert report.warnings[0].startswith("16 of 21 panel genes cannot be (fully) called")
@@ -113,7 +113,7 @@ def test_the_check_needs_only_the_standard_library():
             "--gnomad-vcf", str(TEST / "gnomad/gnomad_sites.derived.vcf.gz"), "--clinvar-vcf", str(CLINVAR)]
     result = subprocess.run([system, "-S", str(BIN / "check_inputs.py"), *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("inputs OK: reference, FASTA index, panel regions")
+    assert result.stdout.startswith("inputs OK: reference, FASTA index, FASTA line ends, panel regions")
     assert result.stderr.count("WARNING ") == 4 and "ClinVar VCF" in result.stdout
 
 

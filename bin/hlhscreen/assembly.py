@@ -24,9 +24,13 @@ from .files import PathLike, text_lines
 
 GRCH38 = "GRCh38"
 GRCH37 = "GRCh37"
+CHM13 = "T2T-CHM13"
+NCBI36 = "NCBI36"
 
-# Primary chromosome lengths: GRCh38.p14 (NCBI assembly report; the same table as tests/test_intervals.py)
-# and GRCh37/hg19 (UCSC hg19 chromInfo; chr20 = 63,025,520 as ../shared/realdata's hg19 chr20 .fai).
+# Primary chromosome lengths: GRCh38.p14 (NCBI assembly report; the same table as tests/test_intervals.py),
+# GRCh37/hg19 (UCSC hg19 chromInfo; chr20 = 63,025,520 as ../shared/realdata's hg19 chr20 .fai),
+# T2T-CHM13v2.0 (GCA_009914755.4; UCSC hs1) and NCBI36/hg18 (chromosomes 1-3 and X). A reference of
+# another human assembly given by mistake is told by these (a GRCh38 panel would place on it silently).
 _LENGTHS: Dict[str, Dict[str, int]] = {
     GRCH38: {
         "1": 248956422, "2": 242193529, "3": 198295559, "4": 190214555, "5": 181538259, "6": 170805979,
@@ -40,6 +44,13 @@ _LENGTHS: Dict[str, Dict[str, int]] = {
         "13": 115169878, "14": 107349540, "15": 102531392, "16": 90354753, "17": 81195210, "18": 78077248,
         "19": 59128983, "20": 63025520, "21": 48129895, "22": 51304566, "X": 155270560, "Y": 59373566,
     },
+    CHM13: {
+        "1": 248387328, "2": 242696752, "3": 201105948, "4": 193574945, "5": 182045439, "6": 172126628,
+        "7": 160567428, "8": 146259331, "9": 150617247, "10": 134758134, "11": 135127769, "12": 133324548,
+        "13": 113566686, "14": 101161492, "15": 99753195, "16": 96330374, "17": 84276897, "18": 80542538,
+        "19": 61707364, "20": 66210255, "21": 45090682, "22": 51324926, "X": 154259566, "Y": 62460029,
+    },
+    NCBI36: {"1": 247249719, "2": 242951149, "3": 199501827, "X": 154913754},
 }
 
 # Words that name an assembly (not inside another word: "hg19" but not "chg190"); each build under its
@@ -48,10 +59,16 @@ _LENGTHS: Dict[str, Dict[str, int]] = {
 _NAMES = (
     (re.compile(r"(?<![A-Za-z0-9])(hg19|GRCh37|b37|hs37d5)(?![A-Za-z0-9])", re.IGNORECASE), GRCH37),
     (re.compile(r"(?<![A-Za-z0-9])(hg38|GRCh38|b38|hs38|hs38DH)(?![A-Za-z0-9])", re.IGNORECASE), GRCH38),
-    (re.compile(r"(?<![A-Za-z0-9])(hg18|NCBI36)(?![A-Za-z0-9])", re.IGNORECASE), "NCBI36"),
-    (re.compile(r"(?<![A-Za-z0-9])(CHM13|T2T|hs1)(?![A-Za-z0-9])", re.IGNORECASE), "T2T-CHM13"),
+    (re.compile(r"(?<![A-Za-z0-9])(hg18|NCBI36)(?![A-Za-z0-9])", re.IGNORECASE), NCBI36),
+    (re.compile(r"(?<![A-Za-z0-9])(CHM13|T2T|hs1)(?![A-Za-z0-9])", re.IGNORECASE), CHM13),
 )
 _HEADER_STARTS = ("#", "track", "browser")
+# Chromosomes named by sequence accession: RefSeq (NC_000001.11, GCF_000001405.40_GRCh38.p14_genomic.fna),
+# GenBank (CM000663.2, GCA_000001405.29), T2T's GenBank names (CP068277.2)
+_ACCESSION = re.compile(r"^(NC_0000(0[1-9]|1[0-9]|2[0-4])|CM0006(6[3-9]|[78][0-9])|CP0682(7[7-9]|[89][0-9]))\.[0-9]+$")
+_RENAME = ("Give the same assembly with chromosome names: NCBI's GCA_000001405.15_GRCh38_no_alt_analysis_set (UCSC "
+           "names; recommended), or rename the FASTA's sequences to the UCSC-style names of its assembly report "
+           "(*_assembly_report.txt) and index it again: docs/usage.md, 'Which GRCh38 FASTA', gives the commands")
 
 
 def assembly_of_lengths(lengths: Dict[str, int]) -> Optional[Tuple[str, str]]:
@@ -75,10 +92,28 @@ def reference_assembly(layout) -> Optional[Tuple[str, str]]:
     return assembly_of_lengths({name: length for name, length in layout.contigs.items() if length is not None})
 
 
+def accession_named(contigs) -> list:
+    """The reference's primary chromosomes named by sequence accession (NC_000001.11, CM000663.2), when
+    none of them is named as a chromosome (chr1 or 1); [] otherwise."""
+    named = [name for name in contigs if _ACCESSION.match(name)]
+    primary = [name for name in contigs if (name[3:] if name.lower().startswith("chr") else name) in _LENGTHS[GRCH38]]
+    return [] if primary else named
+
+
 def check_panel_build(regions: PathLike, layout) -> None:
     """Panels are GRCh38 (build_panel.py refuses other GTFs): on a reference of another build (an hg19
     FASTA) most panel regions still lie within the contigs and would be called and screened at other
-    bases. Without a gnomAD file (REST annotation, --skip_screening) nothing else would say so."""
+    bases. Without a gnomAD file (REST annotation, --skip_screening) nothing else would say so. A
+    reference naming its chromosomes by accession (RefSeq NC_000001.11) holds none of the panel's contigs:
+    refused with the renaming it needs (the panel, gene models, gnomAD, ClinVar and VEP all name
+    chromosomes, so one rename of the FASTA serves every step)."""
+    accessions = accession_named(layout.contigs)
+    if accessions:
+        shown = ", ".join(accessions[:3]) + (", ..." if len(accessions) > 3 else "")
+        raise UserInputError(layout.source, None, "--fasta",
+                             f"the reference names its chromosomes by sequence accession ({shown}); the panel, the "
+                             "gene models, gnomAD, ClinVar and VEP name them chr1, chr2, ...: no panel region would be "
+                             "placed on it", _RENAME)
     reference = reference_assembly(layout)
     if reference is not None and reference[0] != GRCH38:
         raise UserInputError(regions, None, "genome-build",

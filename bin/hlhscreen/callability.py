@@ -75,7 +75,22 @@ def fasta_contig_names(path: PathLike) -> List[str]:
     if not names:
         raise UserInputError(path, 1, "--fasta", "no '>' header line: not a FASTA file",
                              "Give the reference genome in FASTA format.")
+    check_unique_names(path, names)
     return names
+
+
+def check_unique_names(path: PathLike, names: List[str]) -> None:
+    """Two sequences of one name: samtools faidx indexes the first only (a warning), bwa indexes both and
+    the alignment stops at its SAM header ('Duplicate entry'), hours later on GRCh38."""
+    seen: set = set()
+    duplicates = [name for name in names if name in seen or seen.add(name)]
+    if duplicates:
+        shown = ", ".join(dict.fromkeys(duplicates[:5]))
+        raise UserInputError(path, None, "--fasta",
+                             f"sequence name(s) {shown} occur more than once (the first word of a '>' line names the "
+                             "sequence): the index keeps only the first, the aligner both",
+                             "Give a FASTA with one sequence per name (e.g. a concatenation of two FASTAs repeats "
+                             "names).")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ only): the ``.fai`` offsets must point just after each contig's header line, and
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 from typing import Dict, List, Optional, Union
@@ -133,6 +134,72 @@ def check_fai_matches_fasta(fasta: PathLike, fai: PathLike) -> None:
                                      f"the FASTA index does not belong to this FASTA: {problem} (an index of another or an "
                                      "older FASTA)",
                                      f"Rebuild it: samtools faidx {fasta} (or give the .fai made from this file).")
+    check_fasta_layout(fasta, fai)
+
+
+def check_fasta_layout(fasta: PathLike, fai: PathLike) -> None:
+    """Every byte of a plain FASTA belongs to a contig its ``.fai`` lists: after a contig's last base
+    only a line end and the next listed contig's header line (the last: only line ends). A sequence the
+    index leaves out is a second sequence of one name (samtools faidx keeps the first and only warns;
+    bwa indexes both, and the alignment stops at its SAM header) or an index of a shorter FASTA."""
+    entries = sorted(read_fai(fai, layout=True).values(), key=lambda entry: entry.offset)
+    names = {entry.name for entry in entries}
+    size = os.path.getsize(fasta)
+    with open(fasta, "rb") as data:
+        for here, after in zip(entries, entries[1:] + [None]):
+            end = here.offset + _stored_bytes(here.length, here.line_bases, here.line_bytes)
+            data.seek(end)
+            gap = data.read(min(max(0, (after.offset if after else size) - end), _GAP_LIMIT + 1))
+            extra = _unlisted_sequence(gap, after is not None)
+            if extra is None:
+                continue
+            if extra in names:
+                raise UserInputError(fai, here.line, "fai",
+                                     f"a second sequence named {extra} follows {here.name} in {Path(fasta).name}: "
+                                     "samtools faidx indexed only the first, the aligner would index both",
+                                     "Give a FASTA with one sequence per name (a concatenation of two FASTAs "
+                                     "repeats names).")
+            raise UserInputError(fai, here.line, "fai",
+                                 f"the FASTA index does not belong to this FASTA: after {here.name} the file holds "
+                                 f"{'>' + extra if extra else 'bases'} (byte {end}), which the index does not list "
+                                 "(an index of another or an older FASTA)",
+                                 f"Rebuild it: samtools faidx {fasta} (or give the .fai made from this file).")
+
+
+_GAP_LIMIT = 1 << 20  # longest header line (with its line ends) accepted between two contigs
+
+
+def _unlisted_sequence(gap: bytes, before_next: bool) -> Optional[str]:
+    """None when ``gap`` (the bytes after a contig's last base, up to the next contig's first) is only
+    line ends and, before a next contig, its one header line; else the name of the first sequence
+    there ('' for bases without a header)."""
+    lines = gap.replace(b"\r", b"").split(b"\n")
+    headers = [line for line in lines if line.startswith(b">")]
+    other = any(line.strip() and not line.startswith(b">") for line in lines)
+    if len(gap) <= _GAP_LIMIT and not other and len(headers) == (1 if before_next else 0):
+        return None
+    words = headers[0][1:].split() if headers else []
+    return words[0].decode(errors="replace") if words else ""
+
+
+def check_line_ends(fasta: PathLike, fai: Optional[PathLike]) -> None:
+    """Windows line ends (CR LF): samtools and bwa read them, but FreeBayes stops at the first line end of
+    the reference it reads ('Found non-DNA character'), after the alignment (hours on GRCh38)."""
+    crlf = False
+    if fai is not None:
+        crlf = any(entry.line_bytes == (entry.line_bases or 0) + 2 and entry.length > 0
+                   for entry in read_fai(fai, layout=True).values())
+    if not crlf:
+        with open(fasta, "rb") as probe:
+            gzipped = probe.read(2) == b"\x1f\x8b"
+        with (gzip.open(fasta, "rb") if gzipped else open(fasta, "rb")) as handle:
+            crlf = b"\r\n" in handle.read(1 << 16)
+    if crlf:
+        raise UserInputError(fasta, None, "--fasta",
+                             "the FASTA has Windows line ends (CR LF): FreeBayes stops on them ('Found non-DNA "
+                             "character') after the alignment",
+                             f"Convert the line ends and index it again: sed 's/\\r$//' {Path(fasta).name} > "
+                             "unix.fa && samtools faidx unix.fa (or dos2unix); give unix.fa.")
 
 
 def _header_before(data, offset: int) -> Optional[str]:
@@ -166,15 +233,19 @@ def _stored_bytes(length: int, line_bases: int, line_bytes: int) -> int:
 # bwa mem and bwa-mem2 are ALT-aware only when <index prefix>.alt lists the ALT contigs (bwa's
 # README-alt): without it a read at a locus that also has an ALT haplotype aligns equally well to
 # both, gets MAPQ 0, and the caller (--min-mapping-quality 1) and mosdepth (--mapq 1) ignore it.
-# ALT contigs are told by their UCSC/GATK/bwakit names (chr6_GL000250v2_alt). GenBank-style names
-# (KI270758.1) are not: ALT, unplaced and unlocalised scaffolds look alike. HLA-* and *_decoy
-# contigs and chrEBV are not ALTs of a primary locus.
-ALT_CONTIG_SUFFIX = "_alt"
+# ALT contigs are told by their names: UCSC/GATK/bwakit ALTs (chr6_GL000250v2_alt), UCSC fix patches
+# of the patched releases (chr1_KN196472v1_fix: a corrected copy of a primary locus, the same effect)
+# and Ensembl's haplotypes and patches of its toplevel FASTA (CHR_HSCHR6_MHC_COX_CTG1, CHR_HG2266_PATCH).
+# GenBank-style names (KI270758.1) are not: ALT, unplaced and unlocalised scaffolds look alike.
+# HLA-* and *_decoy contigs and chrEBV are not ALTs of a primary locus.
+ALT_CONTIG_SUFFIXES = ("_alt", "_fix")
+ENSEMBL_ALT_PREFIX = "CHR_"
 
 
 def alt_contigs(names) -> List[str]:
-    """The reference's ALT haplotype contigs (names ending ``_alt``), in the reference's order."""
-    return [name for name in names if name.endswith(ALT_CONTIG_SUFFIX)]
+    """The reference's ALT haplotype and patch contigs (names ending ``_alt`` or ``_fix``, Ensembl's
+    ``CHR_*``), in the reference's order."""
+    return [name for name in names if name.endswith(ALT_CONTIG_SUFFIXES) or name.startswith(ENSEMBL_ALT_PREFIX)]
 
 
 def read_alt_names(path: PathLike) -> List[str]:
@@ -189,10 +260,18 @@ def read_alt_names(path: PathLike) -> List[str]:
 
 
 def _alt_effect(count: int, shown: str) -> str:
-    return (f"it has {count} ALT contig(s) ({shown}) and bwa/bwa-mem2 is ALT-aware only with an ALT file "
+    return (f"it has {count} ALT contig(s) ({shown}): ALT haplotypes or patches, further copies of primary loci; "
+            "bwa/bwa-mem2 is ALT-aware only with an ALT file "
             "(<index prefix>.alt): without it, reads at loci that also have an ALT haplotype align equally well "
             "to both, get MAPQ 0 and are ignored by the caller (--min-mapping-quality 1) and the coverage "
             "(mosdepth --mapq 1), so panel regions there read as not covered and their variants are not called")
+
+
+def _ensembl_advice(alts: List[str]) -> str:
+    if not any(name.startswith(ENSEMBL_ALT_PREFIX) for name in alts):
+        return ""
+    return (" (Ensembl: Homo_sapiens.GRCh38.dna.primary_assembly.fa, not dna.toplevel.fa, which adds the "
+            "haplotypes and patches CHR_*)")
 
 
 def alt_warning(contigs: Dict[str, Optional[int]], source: str, aligner: str,
@@ -216,7 +295,7 @@ def alt_warning(contigs: Dict[str, Optional[int]], source: str, aligner: str,
         where = f"the index the pipeline builds from {source}"
         beside = f"put the bwa ALT file beside the FASTA as {source}.alt (or <fasta>.64.alt, the GATK bundle's name)"
     fix = (f"To align ALT-aware, {beside}; or use a GRCh38 analysis set without ALT contigs (e.g. "
-           "GCA_000001405.15_GRCh38_no_alt_analysis_set). docs/usage.md, 'Which GRCh38 FASTA'.")
+           f"GCA_000001405.15_GRCh38_no_alt_analysis_set){_ensembl_advice(alts)}. docs/usage.md, 'Which GRCh38 FASTA'.")
     if used is None:
         return f"reference {source}: no bwa ALT file for {where}: {_alt_effect(len(alts), shown)}. {fix}"
     listed = set(read_alt_names(used))

@@ -5,10 +5,12 @@
 calls the reader the pipeline step uses later, so the rules and the messages are the same, only
 20 tasks earlier:
 
-- reference: contig names (``--fasta_fai``, ``<fasta>.fai`` or the FASTA's headers) and the windows
-  table against them (:func:`hlhscreen.callability.reference_layout`); the ``.fai`` of a plain FASTA
-  against the file, and a prebuilt ``--bwa_index``/``--bwamem2_index`` (one complete index of the
-  chosen aligner, with the reference's contigs and lengths) (:mod:`hlhscreen.reference_checks`);
+- reference: contig names (``--fasta_fai``, ``<fasta>.fai`` or the FASTA's headers; a name twice is an
+  error) and the windows table against them (:func:`hlhscreen.callability.reference_layout`); the
+  ``.fai`` of a plain FASTA against the file (every contig where it says, no sequence it leaves out: a
+  second sequence of one name), Windows line ends (FreeBayes stops on them), and a prebuilt
+  ``--bwa_index``/``--bwamem2_index`` (one complete index of the chosen aligner, with the reference's
+  contigs and lengths) (:mod:`hlhscreen.reference_checks`);
   ALT contigs (``*_alt``) without a bwa ALT file where the aligner reads it: a warning (reads at those
   loci get MAPQ 0 and count as not covered; :func:`hlhscreen.reference_checks.alt_warning`);
 - panel regions and targets BEDs: every line (:func:`hlhscreen.panel.load_regions`: columns,
@@ -52,7 +54,7 @@ from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callabil
 from .errors import UserInputError, first_few
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
-from .reference_checks import alt_warning, check_fai_matches_fasta, check_index_matches
+from .reference_checks import alt_warning, check_fai_matches_fasta, check_index_matches, check_line_ends
 from .resources import check_gnomad_build, check_sites_vcf, first_multiallelic, is_gzip
 from .risk_factors import check_genes_in_panel, validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
@@ -113,6 +115,8 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
         fai = _plain_fasta_index(inputs)
         if layout is not None and fai is not None:
             report.attempt("FASTA index", lambda: check_fai_matches_fasta(inputs.fasta, fai))
+        if layout is not None:
+            report.attempt("FASTA line ends", lambda: check_line_ends(inputs.fasta, fai))
         index_ok = True
         if layout is not None and inputs.aligner_index is not None:
             index_ok = report.attempt(f"{inputs.aligner} index", lambda: check_index_matches(
