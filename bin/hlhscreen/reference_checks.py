@@ -170,15 +170,17 @@ _GAP_LIMIT = 1 << 20  # longest header line (with its line ends) accepted betwee
 
 
 def _unlisted_sequence(gap: bytes, before_next: bool) -> Optional[str]:
-    """None when ``gap`` (the bytes after a contig's last base, up to the next contig's first) is only
-    line ends and, before a next contig, its one header line; else the name of the first sequence
-    there ('' for bases without a header)."""
+    """None when ``gap`` (the bytes after a contig's last base, up to the next contig's first) holds no
+    bases: line ends and, before a next contig, its header line (header lines of empty sequences, which
+    samtools faidx leaves out, may come first); else the name of the first sequence with bases there
+    ('' for bases without a header)."""
     lines = gap.replace(b"\r", b"").split(b"\n")
+    bases = [i for i, line in enumerate(lines) if line.strip() and not line.startswith(b">")]
     headers = [line for line in lines if line.startswith(b">")]
-    other = any(line.strip() and not line.startswith(b">") for line in lines)
-    if len(gap) <= _GAP_LIMIT and not other and len(headers) == (1 if before_next else 0):
+    if len(gap) <= _GAP_LIMIT and not bases and (headers or not before_next):
         return None
-    words = headers[0][1:].split() if headers else []
+    named = [line for line in lines[:bases[0]] if line.startswith(b">")] if bases else headers
+    words = named[-1][1:].split() if named else []
     return words[0].decode(errors="replace") if words else ""
 
 

@@ -54,14 +54,18 @@ workflow PREPARE_REFERENCE {
 
     // A given .fai is checked against its FASTA at start (an index of another or an older FASTA makes
     // FreeBayes read other bases). That check reads both on the launch host: with a remote FASTA or
-    // index it cannot run, so the index is built from the staged FASTA instead (seconds to a minute).
-    def fai_checked = params.fasta_fai && launchHostPath(params.fasta) != null && launchHostPath(params.fasta_fai) != null
+    // index it cannot run, and a compressed FASTA cannot be read at the .fai's offsets (plain gzip: not
+    // at all; the run unpacks it anyway), so the index is built from the (unpacked) FASTA instead
+    // (seconds to a minute).
+    def remote = launchHostPath(params.fasta) == null || launchHostPath(params.fasta_fai) == null
+    def fai_checked = params.fasta_fai && !remote && !fasta_given.name.endsWith('.gz')
     if (params.fasta_fai && !fai_checked) {
-        log.warn "--fasta_fai ${params.fasta_fai} is not used: a remote FASTA or index cannot be checked against each " +
-            "other before the tasks run, so the index is built from the FASTA (SAMTOOLS_FAIDX)"
+        def why = remote ? 'a remote FASTA or index cannot be checked against each other before the tasks run' :
+            'the index of a compressed FASTA cannot be checked against it before the tasks run (an index of another ' +
+            'or an older FASTA would make the run read other bases)'
+        log.warn "--fasta_fai ${params.fasta_fai} is not used: ${why}, so the index is built from the FASTA (SAMTOOLS_FAIDX)"
     }
     if (fai_checked) {
-        // a bgzipped FASTA's .fai lists the same contigs, lengths and (uncompressed) offsets
         ch_fai = Channel.value(file(params.fasta_fai, checkIfExists: true, glob: false))
     } else {
         SAMTOOLS_FAIDX(ch_fasta)
