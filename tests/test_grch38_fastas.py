@@ -80,6 +80,16 @@ def test_a_grch38_reference_of_the_same_names_passes_the_build_check(tmp_path):
     assert check_inputs(with_panel(**reference)).errors == []
 
 
+def test_an_ensembl_primary_assembly_is_refused_with_the_harmonise_advice_and_passes_with_it(tmp_path):
+    """Ensembl names chromosomes 1, X, MT: the panel's chr1 is not there under that name."""
+    reference = names_only_reference(tmp_path, [(c, n) for c, n in GRCH38.items()] + [("MT", 16569)],
+                                     "Homo_sapiens.GRCh38.dna.primary_assembly.fa.gz")
+    errors = check_inputs(with_panel(**reference)).errors
+    assert errors and all("the panel names contig chr1 but the reference calls it 1" in str(e) and
+                          "--harmonise_contigs true" in str(e) for e in errors)
+    assert check_inputs(with_panel(harmonise_contigs=True, **reference)).errors == []
+
+
 # --- NCBI RefSeq / GenBank accessions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("names", [
