@@ -106,9 +106,10 @@ def test_record_damage(tmp_path, damage, expected):
 
 
 def test_mate_suffixes_and_comments_and_multi_member_gzip_are_accepted(tmp_path):
+    long_1, long_2 = "ACGT" * 8, "TGCA" * 8
     r1 = tmp_path / "x_R1.fastq.gz"
-    r1.write_bytes(gzip.compress("@a/1\nACGT\n+\nFFFF\n".encode()) + gzip.compress("@b/1 x\nAC\n+\nFF\n\n".encode()))
-    r2 = write(tmp_path / "x_R2.fastq.gz", ["@a/2\nTGCA\n+\nFFFF\n", "@b/2 y\nAC\n+\nFF\n"])
+    r1.write_bytes(gzip.compress(f"@a/1\n{long_1}\n+\n{'F' * 32}\n".encode()) + gzip.compress("@b/1 x\nAC\n+\nFF\n\n".encode()))
+    r2 = write(tmp_path / "x_R2.fastq.gz", [f"@a/2\n{long_2}\n+\n{'F' * 32}\n", "@b/2 y\nAC\n+\nFF\n"])
     assert check_pair(r1, r2).reads == 2
 
 
@@ -193,3 +194,106 @@ def test_a_read_without_a_name_is_refused_with_its_number(tmp_path):
     lines_1[4] = lines_1[4].replace("@S1:5 1:N:0:1", "@ 1:N:0:1")
     write(r1, lines_1)
     assert "x_R1.fastq.gz:17: read 5: the header line holds no read name" in error(r1, r2)
+
+
+def named_pair(tmp_path: Path, names_1: List[str], names_2: List[str], length: int = 30) -> Tuple[Path, Path]:
+    """Reads under the given header lines (without '@'); R2's bases differ from R1's."""
+    def text(names: List[str], bases: str) -> List[str]:
+        return [f"@{name}\n{bases * (length // 5)}\n+\n{'F' * (length // 5 * 5)}\n" for name in names]
+    return (write(tmp_path / "n_R1.fastq.gz", text(names_1, "ACGTN")),
+            write(tmp_path / "n_R2.fastq.gz", text(names_2, "TGCAN")))
+
+
+@pytest.mark.parametrize("name_1, name_2", [
+    ("M0:1:FC:1:1101:{i}:2000 1:N:0:ACGT+TGCA", "M0:1:FC:1:1101:{i}:2000 2:N:0:ACGT+TGCA"),   # CASAVA 1.8 / BCL Convert
+    ("M0:1:FC:1:1101:{i}:2000:ACGTACGT 1:N:0:ACGT", "M0:1:FC:1:1101:{i}:2000:ACGTACGT 2:N:0:ACGT"),  # UMI in the name
+    ("M0:1:FC:1:1101:{i}:2000 1:Y:0:ACGT", "M0:1:FC:1:1101:{i}:2000 2:Y:0:ACGT"),           # failed chastity filter
+    ("HWI-ST1:8:FC:1:1:{i}:1000#0/1", "HWI-ST1:8:FC:1:1:{i}:1000#0/2"),                      # Illumina 1.3-1.7
+    ("SRR123.{i} {i} length=30", "SRR123.{i} {i} length=30"),                                # fastq-dump --split-files
+    ("SRR123.{i} M0:1:FC:1:1101:{i}:2000 length=30", "SRR123.{i} M0:1:FC:1:1101:{i}:2000 length=30"),  # fasterq-dump
+    ("ERR123.{i} M0:1:FC:1:1101:{i}:2000/1", "ERR123.{i} M0:1:FC:1:1101:{i}:2000/2"),        # ENA
+    ("V300012345L1C001R00100000{i}/1", "V300012345L1C001R00100000{i}/2"),                    # MGI / BGI
+    ("AV1:RUN1:FC:1:10102:{i}:456 1:N:0:ACGT+TGCA", "AV1:RUN1:FC:1:10102:{i}:456 2:N:0:ACGT+TGCA"),  # Element AVITI
+    ("r{i}\t1:N:0 ", "r{i}\t2:N:0   "),                                                     # a tab, trailing spaces
+])
+def test_read_names_as_sequencers_and_archives_write_them_pair(tmp_path, name_1, name_2):
+    r1, r2 = named_pair(tmp_path, [name_1.format(i=i) for i in range(1, 31)], [name_2.format(i=i) for i in range(1, 31)])
+    assert check_pair(r1, r2, batch_reads=7).reads == 30
+
+
+def test_sra_read_numbers_in_the_names_are_named_with_the_fix(tmp_path):
+    # fastq-dump --readids: SRR123.1.1 / SRR123.1.2; bwa stops on them ("paired reads have different names")
+    r1, r2 = named_pair(tmp_path, [f"SRR123.{i}.1 {i} length=30" for i in range(1, 11)],
+                        [f"SRR123.{i}.2 {i} length=30" for i in range(1, 11)])
+    text = error(r1, r2)
+    assert "n_R2.fastq.gz:1: read 1: read name 'SRR123.1.2' is not the mate of R1's 'SRR123.1.1'" in text
+    assert "the SRA read number (.1/.2, written by fastq-dump --readids)" in text and "fasterq-dump" in text
+    # the sed command given drops the suffix
+    fix = text.split("drop the suffix: ", 1)[1].split(" | gzip")[0].split("| ", 1)[1]
+    fixed = subprocess.run(["sh", "-c", fix], input="@SRR123.7.1 7 length=30\nACGT\n+\nFFFF\n", text=True,
+                           capture_output=True, check=True).stdout
+    assert fixed.splitlines()[0] == "@SRR123.7 7 length=30" and fixed.splitlines()[3] == "FFFF"
+
+
+@pytest.mark.parametrize("length", [0, 8, 10, 18])
+def test_an_index_read_file_given_as_r2_is_refused(tmp_path, length):
+    # I1 (8-10 bases) under R2: the names pair and the counts agree, but every pair would have a mate
+    # bwa cannot align, and the lane would silently be aligned as single-end
+    r1 = write(tmp_path / "x_R1.fastq.gz", records(40, 1, length=150))
+    i1 = write(tmp_path / "x_I1.fastq.gz", [f"@S1:{i} 1:N:0:1\n{('ACGTACGTAC' * 2)[:length]}\n+\n{'F' * length}\n"
+                                            for i in range(1, 41)])
+    text = error(r1, i1, batch=20)
+    assert "x_I1.fastq.gz: reads: the first 20 reads of R2 hold " in text
+    assert ("no bases at all" if length == 0 else f"at most {length} bases") in text
+    assert "bwa mem cannot align a read shorter than 19 bases" in text and "..._I1_001" in text
+    # given as R1 too
+    assert "x_I1.fastq.gz: reads: the first 20 reads of R1 hold" in error(i1, r1, batch=20)
+
+
+def test_mates_of_very_different_lengths_and_some_empty_reads_pass(tmp_path):
+    # 151 + 51 cycles, and reads trimmed to nothing among others: bwa aligns the other mate alone
+    r1 = write(tmp_path / "x_R1.fastq.gz", records(20, 1, length=150) + ["@S1:21 1:N:0:1\n\n+\n\n"])
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(21, 2, length=50))
+    summary = check_pair(r1, r2, batch_reads=8)
+    assert (summary.reads, summary.bases_r1, summary.bases_r2) == (21, 3000, 1050)
+
+
+def to_phred64(chunks: List[str]) -> List[str]:
+    return ["".join(line if n % 4 != 3 else "".join(chr(ord(c) + 31) for c in line.rstrip("\n")) + "\n"
+                    for n, line in enumerate(chunk.splitlines(True))) for chunk in chunks]
+
+
+def test_phred64_in_r2_only_is_refused(tmp_path):
+    # judged on each file: one file converted (or not) by itself
+    low = [f"@S1:{i} 1:N:0:1\n{'ACGTN' * 10}\n+\n{'#5F' * 16}FF\n" for i in range(1, 41)]
+    r1 = write(tmp_path / "x_R1.fastq.gz", low)
+    r2 = write(tmp_path / "x_R2.fastq.gz", to_phred64([c.replace(" 1:", " 2:").replace("ACGTN", "TGCAN") for c in low]))
+    assert "x_R2.fastq.gz: quality: the qualities look Phred+64" in error(r1, r2, batch=40)
+    assert check_pair(r1, write(tmp_path / "y_R2.fastq.gz", [c.replace(" 1:", " 2:").replace("ACGTN", "TGCAN")
+                                                             for c in low])).reads == 40
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"@S1:1 1:N:0:1\nACGT\n", "the file is a plain (uncompressed) FASTQ, not gzip-compressed. Recompress it: cat in | gzip"),
+    (__import__("bz2").compress(b"@S1:1\n"), "the file is bzip2-compressed (.bz2), not gzip-compressed"),
+    (b"\x28\xb5\x2f\xfd\x04\x00", "the file is zstd-compressed (.zst), not gzip-compressed. Recompress it: zstdcat"),
+    (b"", "the file is empty (0 bytes), not a gzip file"),
+])
+def test_a_file_that_is_not_gzip_is_named_as_what_it_is(tmp_path, data, expected):
+    # remote FASTQs reach this check without the samplesheet's look at their first bytes
+    r1, r2 = pair(tmp_path, 10)
+    r2.write_bytes(data)
+    assert f"x_R2.fastq.gz: gzip: {expected}" in error(r1, r2)
+
+
+def test_bgzf_crlf_free_unterminated_lower_case_and_dot_pass(tmp_path):
+    # BGZF (bgzip: many gzip members and an empty end member), no newline after the last quality line,
+    # lower-case bases and '.' for a no-call (older Illumina pipelines)
+    pysam = pytest.importorskip("pysam")
+    text = "".join(records(30, 1, length=30)).lower().replace("@s1", "@S1").replace(":n:", ":N:")
+    text = text.replace("acgtn", "acg.n", 3).rstrip("\n")
+    r1 = tmp_path / "x_R1.fastq.gz"
+    with pysam.BGZFile(str(r1), "wb") as out:
+        out.write(text.encode())
+    r2 = write(tmp_path / "x_R2.fastq.gz", records(30, 2, length=30))
+    assert check_pair(r1, r2, batch_reads=7).reads == 30

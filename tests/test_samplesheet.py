@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import subprocess
@@ -131,10 +132,20 @@ def test_fastq_unreadable_directory(tmp_path, reads):
     assert "samplesheet.csv:2: fastq_1: FASTQ file is not a readable file" in message
 
 
-def test_fastq_not_gzip(tmp_path, reads):
-    fastq(tmp_path / "plain.fastq.gz", compressed=False)
+@pytest.mark.parametrize("data, expected", [
+    (b"@r1\nACGT\n+\nFFFF\n", "plain.fastq.gz: the file is a plain (uncompressed) FASTQ, not gzip-compressed. "
+                                "Recompress it: cat in | gzip > out.fastq.gz."),
+    (bz2.compress(b"@r1\nACGT\n+\nFFFF\n"), "plain.fastq.gz: the file is bzip2-compressed (.bz2), not gzip-compressed. "
+                                              "Recompress it: bzcat in | gzip"),
+    (b"\x28\xb5\x2f\xfd\x00\x58", "the file is zstd-compressed (.zst), not gzip-compressed. Recompress it: zstdcat"),
+    (b"", "plain.fastq.gz: the file is empty (0 bytes), not a gzip file. Copy it again from its source."),
+    (b"ID\tseq\n", "the file is not gzip-compressed (it starts with b'ID\\ts')"),
+])
+def test_fastq_not_gzip_names_what_it_is(tmp_path, reads, data, expected):
+    # a plain, bzip2 or zstd FASTQ under a .fastq.gz name is said as such, with the command that converts it
+    (tmp_path / "plain.fastq.gz").write_bytes(data)
     message = error_of(sheet(tmp_path, "A,case,plain.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
-    assert "samplesheet.csv:2: fastq_1: FASTQ file is not gzip-compressed" in message
+    assert "samplesheet.csv:2: fastq_1: FASTQ file " in message and expected in message
 
 
 def test_a_small_fastq_cut_short_is_refused_at_start(tmp_path, reads):

@@ -11,7 +11,10 @@ to the end, in step, and stops at the first problem with the file and the read n
 - the pair: the same number of reads in R1 and R2, and read *n* of R2 is the mate of read *n* of
   R1 (same name once ``/1``, ``/2`` and the comment after the first space are dropped); R2 not a
   copy of R1 (same bases and qualities);
-- qualities Phred+33, not the old Illumina Phred+64 (judged on the first batch of R1).
+- qualities Phred+33, not the old Illumina Phred+64 (judged on the first batch of each file);
+- reads long enough to align: a file whose first batch holds no read of ``MIN_ALIGNABLE`` bases is an
+  index (I1/I2) or UMI read file given as R1 or R2 (or reads trimmed to nothing);
+- a gzip file: a plain, bzip2, zstd or xz FASTQ is named as such.
 
 Fast enough to run on every lane: records are checked in batches with byte-level operations
 (``bytes.translate``), not character by character.
@@ -33,6 +36,14 @@ BATCH_READS = 20_000
 _BLOCK = 1 << 22
 _SEQUENCE_LETTERS = b"ACGTNURYSWKMBDHVacgtnuryswkmbdhv."
 _QUALITY_CHARS = bytes(range(33, 127))
+# bwa mem's minimum seed length (-k 19): a shorter read cannot be aligned at all
+MIN_ALIGNABLE = 19
+# the first bytes of the compressed files a FASTQ is found in besides gzip (and of an uncompressed one)
+_OTHER_FORMATS = ((b"BZh", "bzip2-compressed (.bz2)", "bzcat"),
+                  (b"\x28\xb5\x2f\xfd", "zstd-compressed (.zst)", "zstdcat"),
+                  (b"\xfd7zXZ\x00", "xz-compressed (.xz)", "xzcat"),
+                  (b"@", "a plain (uncompressed) FASTQ", "cat"))
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,28 @@ class PairSummary:
     reads: int          # read pairs
     bases_r1: int
     bases_r2: int
+
+
+def not_gzip(start: bytes) -> str:
+    """Why a file whose first bytes are ``start`` is not a gzip file, with the command that turns it
+    into one; empty text for a gzip (or BGZF) file."""
+    if start.startswith(_GZIP_MAGIC):
+        return ""
+    if not start:
+        return "the file is empty (0 bytes), not a gzip file. Copy it again from its source"
+    for magic, what, reader in _OTHER_FORMATS:
+        if start.startswith(magic):
+            return f"the file is {what}, not gzip-compressed. Recompress it: {reader} in | gzip > out.fastq.gz"
+    return f"the file is not gzip-compressed (it starts with {start[:4]!r}). Give the gzipped FASTQ (.fastq.gz)"
+
+
+def _refuse_not_gzip(path: Path) -> None:
+    with open(path, "rb") as handle:
+        start = handle.read(6)
+    why = not_gzip(start)
+    if why:
+        problem, fix = why.split(". ", 1)
+        raise UserInputError(path, None, "gzip", problem, fix + ".")
 
 
 class _GzipCutShort(Exception):
@@ -153,6 +186,22 @@ def _mate_name(header: bytes) -> bytes:
     return name
 
 
+def _not_mates(r1: _Reader, r2: _Reader, number: int, name_1: bytes, name_2: bytes) -> UserInputError:
+    shown_1, shown_2 = name_1.decode(errors="replace"), name_2.decode(errors="replace")
+    problem = f"read name {shown_2!r} is not the mate of R1's {shown_1!r} ({r1.path.name})"
+    if name_1.endswith(b".1") and name_2.endswith(b".2") and name_1[:-2] == name_2[:-2]:
+        # fastq-dump --readids: bwa stops at the first such pair ("paired reads have different names")
+        return UserInputError(r2.path, 4 * (number - 1) + 1, f"read {number}",
+                              problem + ": the names end in the SRA read number (.1/.2, written by fastq-dump "
+                              "--readids), which bwa does not strip",
+                              "Download the run again without --readids (fasterq-dump writes the same name in both "
+                              "files), or drop the suffix: zcat in.fastq.gz | sed '1~4s/^\\(@[^ ]*\\)\\.[12]\\b/\\1/' "
+                              "| gzip > out.fastq.gz.")
+    return UserInputError(r2.path, 4 * (number - 1) + 1, f"read {number}", problem,
+                          "R1 and R2 must be the two files of the same lane of the same sample, in the same order: "
+                          "check the samplesheet row.")
+
+
 def _check_records(reader: _Reader, lines: List[bytes], first: int) -> int:
     """Check a batch of records; ``first`` is the 1-based number of its first read. Returns its bases."""
     headers, seqs, plus, quals = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
@@ -211,6 +260,22 @@ def _refuse_same_reads(r1: _Reader, r2: _Reader, lines_1: List[bytes], lines_2: 
                              "check the samplesheet row.")
 
 
+def _refuse_short_reads(reader: _Reader, lines: List[bytes]) -> None:
+    """An index read (I1/I2, 6-12 bases) or a UMI read file given as R1 or R2: its names pair with the
+    other file's and the counts agree, so bwa aligns the pairs with one mate that cannot align and the
+    lane silently becomes single-end. No exome lane has a whole batch of reads shorter than bwa's seed."""
+    longest = max((len(s) for s in lines[1::4]), default=0)
+    if lines and longest < MIN_ALIGNABLE:
+        what = "no bases at all" if longest == 0 else f"at most {longest} bases (the length of an index or UMI read)"
+        raise UserInputError(reader.path, None, "reads",
+                             f"the first {len(lines) // 4} reads of {reader.mate} hold {what}: bwa mem cannot align "
+                             f"a read shorter than {MIN_ALIGNABLE} bases, so the lane would be aligned as "
+                             "single-end",
+                             "Give the lane's two read files (..._R1_001 and ..._R2_001), not its index files "
+                             "(..._I1_001, ..._I2_001); with a UMI read in a file of its own (R1, R2=UMI, R3), give "
+                             "R1 and R3: check the samplesheet row.")
+
+
 def _refuse_phred64(reader: _Reader, lines: List[bytes]) -> None:
     """Qualities written Phred+64 (Illumina 1.3-1.7, before 2011) are read by the aligner and the
     caller as Phred+33, 31 points too high: every base looks near-certain. Phred+33 data always has
@@ -227,6 +292,8 @@ def _refuse_phred64(reader: _Reader, lines: List[bytes]) -> None:
 
 def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_READS) -> PairSummary:
     """Read both files to the end in step; raise UserInputError at the first problem."""
+    for path in (fastq_1, fastq_2):
+        _refuse_not_gzip(Path(path))
     r1, r2 = _Reader(fastq_1, "R1"), _Reader(fastq_2, "R2")
     reads = bases_1 = bases_2 = 0
     try:
@@ -240,16 +307,12 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
             # names first: R2 of another sample shows as a name mismatch at read 1, not as a count
             for index, (h1, h2) in enumerate(zip(lines_1[0::4], lines_2[0::4])):
                 if _mate_name(h1) != _mate_name(h2):
-                    number = first + index
-                    raise UserInputError(
-                        r2.path, 4 * (number - 1) + 1, f"read {number}",
-                        f"read name {_mate_name(h2).decode(errors='replace')!r} is not the mate of R1's "
-                        f"{_mate_name(h1).decode(errors='replace')!r} ({r1.path.name})",
-                        "R1 and R2 must be the two files of the same lane of the same sample, in the same order: "
-                        "check the samplesheet row.")
+                    raise _not_mates(r1, r2, first + index, _mate_name(h1), _mate_name(h2))
             if first == 1:
+                for reader, lines in ((r1, lines_1), (r2, lines_2)):
+                    _refuse_short_reads(reader, lines)
+                    _refuse_phred64(reader, lines)
                 _refuse_same_reads(r1, r2, lines_1, lines_2)
-                _refuse_phred64(r1, lines_1)
             n1, n2 = len(lines_1) // 4, len(lines_2) // 4
             if n1 != n2 or n1 < batch_reads:
                 r1.finish()

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from urllib.parse import urljoin, urlsplit
 
 from .errors import UserInputError
+from .fastq import not_gzip
 
 COLUMNS = ("sample", "group", "fastq_1", "fastq_2")
 OPTIONAL_COLUMNS = ("sex",)  # male / female / unknown (empty = unknown); see hlhscreen/sex.py
@@ -102,9 +103,10 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str,
     if not path.is_file() or not os.access(path, os.R_OK):
         return [UserInputError(sheet, line, field, f"FASTQ file is not a readable file: {path}")]
     with open(path, "rb") as handle:
-        if handle.read(2) != _GZIP_MAGIC:
-            return [UserInputError(sheet, line, field, f"FASTQ file is not gzip-compressed: {path}",
-                                   "Compress it with gzip or bgzip.")]
+        why = not_gzip(handle.read(6))
+        if why:
+            problem, fix = why.split(". ", 1)
+            return [UserInputError(sheet, line, field, f"FASTQ file {path}: {problem}", fix + ".")]
         handle.seek(0)
         try:
             head = gzip.GzipFile(fileobj=handle, mode="rb").read(_HEAD_BYTES)
