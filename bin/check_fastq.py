@@ -11,9 +11,23 @@ import argparse
 from pathlib import Path
 from typing import List, Optional
 
-from hlhscreen.errors import run_cli
+from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.fastq import check_pair, summary_tsv
 from hlhscreen.files import atomic_output
+
+
+def _ordinal(number: str) -> str:
+    if not number.isdigit():
+        return number
+    suffix = "th" if number[-2:] in ("11", "12", "13") else {"1": "st", "2": "nd", "3": "rd"}.get(number[-1], "th")
+    return number + suffix
+
+
+def _in_lane(err: UserInputError, sample: str, lane: str) -> UserInputError:
+    """The error with the sample and lane it is in: a sample's lanes may have files of the same name
+    in different folders, and the task sees only the names."""
+    where = f"sample {sample}, lane {lane}: its {_ordinal(lane)} row in the samplesheet"
+    return UserInputError(err.path, err.line, err.field, f"{err.problem} ({where})", err.fix)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -24,7 +38,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--lane", default="1")
     parser.add_argument("--out", type=Path, required=True, help="summary TSV")
     args = parser.parse_args(argv)
-    summary = check_pair(args.fastq_1, args.fastq_2)
+    try:
+        summary = check_pair(args.fastq_1, args.fastq_2)
+    except UserInputError as err:
+        raise _in_lane(err, args.sample, args.lane) from None
     with atomic_output(args.out) as out:
         out.write(summary_tsv(args.sample, args.lane, args.fastq_1, args.fastq_2, summary))
     print(f"{args.sample} lane {args.lane}: {summary.reads} read pairs OK")

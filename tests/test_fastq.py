@@ -297,3 +297,19 @@ def test_bgzf_crlf_free_unterminated_lower_case_and_dot_pass(tmp_path):
         out.write(text.encode())
     r2 = write(tmp_path / "x_R2.fastq.gz", records(30, 2, length=30))
     assert check_pair(r1, r2, batch_reads=7).reads == 30
+
+
+def test_the_error_names_the_sample_and_the_lane(tmp_path):
+    # a sample's lanes often come as files of one name in two run folders: the file name alone is not enough
+    lane_1, lane_2 = tmp_path / "run1", tmp_path / "run2"
+    for folder, n_r2 in ((lane_1, 10), (lane_2, 9)):
+        folder.mkdir()
+        write(folder / "P1_R1.fastq.gz", records(10, 1))
+        write(folder / "P1_R2.fastq.gz", records(n_r2, 2))
+    runs = [subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(folder / "P1_R1.fastq.gz"),
+                            str(folder / "P1_R2.fastq.gz"), "--sample", "P1", "--lane", lane, "--out",
+                            str(folder / "x.tsv")], capture_output=True, text=True)
+            for folder, lane in ((lane_1, "1"), (lane_2, "2"))]
+    assert runs[0].returncode == 0 and runs[1].returncode == 2
+    assert "R2 ends after 9 reads but R1 (P1_R1.fastq.gz) goes on: read 10 of R1 has no mate (sample P1, lane 2: " \
+           "its 2nd row in the samplesheet). R1 and R2 must hold" in runs[1].stderr
