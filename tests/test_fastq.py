@@ -313,3 +313,20 @@ def test_the_error_names_the_sample_and_the_lane(tmp_path):
     assert runs[0].returncode == 0 and runs[1].returncode == 2
     assert "R2 ends after 9 reads but R1 (P1_R1.fastq.gz) goes on: read 10 of R1 has no mate (sample P1, lane 2: " \
            "its 2nd row in the samplesheet). R1 and R2 must hold" in runs[1].stderr
+
+
+def test_reads_that_failed_the_chastity_filter_are_counted(tmp_path):
+    # bcl2fastq --with-failed-reads keeps them, flagged 1:Y:; valid reads, aligned and called like the
+    # others: counted in the lane's summary, not refused. ':Y:' elsewhere in a header is not the flag.
+    flag = ["Y" if i % 3 == 0 else "N" for i in range(1, 31)]
+    r1, r2 = named_pair(tmp_path, [f"M0:1:FC:1:1:{i}:9:AC:Y:GT 1:{flag[i - 1]}:0:ACGT" for i in range(1, 31)],
+                        [f"M0:1:FC:1:1:{i}:9:AC:Y:GT 2:{flag[i - 1]}:0:ACGT" for i in range(1, 31)])
+    assert check_pair(r1, r2, batch_reads=7).failed_filter == 10
+    out = tmp_path / "x.tsv"
+    subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r2), "--sample", "x", "--out", str(out)],
+                   check=True, capture_output=True)
+    header, row = out.read_text().splitlines()
+    assert dict(zip(header.split("\t"), row.split("\t")))["pairs_failed_filter"] == "10"
+    r1, r2 = named_pair(tmp_path, [f"M0:1:FC:1:1:{i}:9 1:N:0:ACGT" for i in range(1, 31)],
+                        [f"M0:1:FC:1:1:{i}:9 2:N:0:ACGT" for i in range(1, 31)])
+    assert check_pair(r1, r2).failed_filter == 0

@@ -30,7 +30,7 @@ process CHECK_FASTQ {
     stub:
     def prefix = task.ext.prefix ?: "${meta.id}_L${meta.lane}"
     """
-    printf 'sample\\tlane\\tfastq_1\\tfastq_2\\tread_pairs\\tbases_r1\\tbases_r2\\n' > ${prefix}.fastq_check.tsv
+    printf 'sample\\tlane\\tfastq_1\\tfastq_2\\tread_pairs\\tbases_r1\\tbases_r2\\tpairs_failed_filter\\n' > ${prefix}.fastq_check.tsv
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen)
