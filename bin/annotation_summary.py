@@ -2,7 +2,9 @@
 """Summarise an annotated VCF for MultiQC, and check that the population frequencies were attached.
 
 Writes annotation_summary_mqc.tsv (variants by consequence, impact and population frequency observed
-vs novel) and frequency_check_mqc.tsv (hlhscreen/frequency_check.py). Reads the annotation with the
+vs novel), frequency_check_mqc.tsv (hlhscreen/frequency_check.py) and frequency_check.json (the same facts
+for the report: the gnomAD file and the chromosomes it has no record on, whose variants were not looked up
+and count as novel). Reads the annotation with the
 pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it. With --gnomad, every
 called variant is looked up in the gnomAD file itself: when gnomAD lists a variant with a frequency but
 the annotation attached none (contig names; a multi-allelic gnomAD record), this step fails (exit
@@ -12,15 +14,16 @@ status 2) before screening.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from hlhscreen.annotation import VariantRecord, iter_records
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
-from hlhscreen.frequency_check import ERROR, WARNING, check_frequencies, multiqc_table
+from hlhscreen.frequency_check import ERROR, WARNING, FrequencyCheck, check_frequencies, multiqc_table
 from hlhscreen.resources import check_gnomad_build, check_sites_vcf, read_header
 
 
@@ -33,6 +36,14 @@ def check_gnomad_file(gnomad: Path, vcf: Path) -> None:
     check_gnomad_build(gnomad, sites.header.contig_lengths, genome, genome, f"the called VCF ({vcf.name})")
 
 
+def frequency_facts(check: FrequencyCheck, gnomad: Optional[Path]) -> Dict[str, Any]:
+    """What the report needs of the check: the gnomAD file (None: none was given to compare with) and, per
+    chromosome where it has no record, how many called variants were not looked up there."""
+    return {"gnomad_file": gnomad.name if gnomad is not None else None, "variants": check.variants,
+            "with_gnomad_frequency": check.with_gnomad, "listed_in_gnomad_file": check.in_resource,
+            "contigs_not_covered": dict(sorted(check.uncovered.items()))}
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("vcf", type=Path)
@@ -41,6 +52,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="the gnomAD sites VCF the annotation used (bgzipped, indexed), to check against")
     parser.add_argument("--out", type=Path, default=Path("annotation_summary_mqc.tsv"))
     parser.add_argument("--frequency-check", type=Path, default=Path("frequency_check_mqc.tsv"))
+    parser.add_argument("--frequency-json", type=Path, default=Path("frequency_check.json"),
+                        help="the check's facts for the report (make_report.py --frequency-check)")
     args = parser.parse_args(argv)
 
     counts: Counter = Counter()
@@ -67,6 +80,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"WARNING {args.vcf}: {text}", file=sys.stderr)
     with atomic_output(args.frequency_check) as out:
         out.write(multiqc_table(check, args.annotator))
+    with atomic_output(args.frequency_json) as out:
+        json.dump(frequency_facts(check, args.gnomad), out, indent=1)
+        out.write("\n")
     with atomic_output(args.out) as out:
         out.write(
             "# id: 'hlhscreen_annotation'\n"

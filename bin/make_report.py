@@ -30,6 +30,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--sex", default=None, help="sex.tsv from SEX_CHECK (given, inferred and used sex)")
     parser.add_argument("--clinvar-release", default=None,
                         help="clinvar_release.json from CLINVAR_ANNOTATE (the ClinVar release cited)")
+    parser.add_argument("--frequency-check", default=None,
+                        help="frequency_check.json from ANNOTATION_SUMMARY (the chromosomes the gnomAD file has no "
+                             "record on: variants there were not looked up, not found absent)")
     parser.add_argument("--risk-factors", default=None,
                         help="the run's risk-factor whitelist (risk_factors.tsv): entries no variant matched are listed "
                              "(needs --regions)")
@@ -57,7 +60,7 @@ def main(argv: Optional[list] = None) -> int:
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
                panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
-               risk_factors=args.risk_factors, regions=args.regions)
+               risk_factors=args.risk_factors, regions=args.regions, frequency_check=args.frequency_check)
     return 0
 
 

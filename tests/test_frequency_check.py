@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_multiqc_table_leads_with_the_verdict(tmp_path):
 def run_summary(tmp_path: Path, vcf: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(BIN / "annotation_summary.py"), str(vcf), "--annotator", "offline",
                            "--out", str(tmp_path / "a_mqc.tsv"), "--frequency-check", str(tmp_path / "f_mqc.tsv"),
-                           *args], capture_output=True, text=True)
+                           "--frequency-json", str(tmp_path / "f.json"), *args], capture_output=True, text=True)
 
 
 def test_cli_fails_before_screening_and_writes_nothing(tmp_path):
@@ -120,6 +121,18 @@ def test_cli_writes_both_tables_and_warns_on_stderr(tmp_path):
     assert "WARNING" in result.stderr and "chr19" in result.stderr
     assert "observed in gnomAD\t2" in (tmp_path / "a_mqc.tsv").read_text()
     assert "hlhscreen_frequency_check" in (tmp_path / "f_mqc.tsv").read_text()
+
+
+def test_cli_writes_the_uncovered_chromosomes_for_the_report(tmp_path):
+    """The report said "novel / not in gnomAD" for variants on chromosomes the gnomAD file has no record on (never
+    looked up): the JSON names those chromosomes and how many called variants lie there."""
+    result = run_summary(tmp_path, annotated(tmp_path, attach=True), "--gnomad", str(GNOMAD))
+    assert result.returncode == 0, result.stderr
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert facts == {"gnomad_file": GNOMAD.name, "variants": 4, "with_gnomad_frequency": 2, "listed_in_gnomad_file": 2,
+                     "contigs_not_covered": {"chr19": 1}}
+    assert run_summary(tmp_path, annotated(tmp_path, attach=True)).returncode == 0
+    assert json.loads((tmp_path / "f.json").read_text())["gnomad_file"] is None
 
 
 def multiallelic_gnomad(tmp_path: Path) -> Path:

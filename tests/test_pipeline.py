@@ -326,6 +326,11 @@ def test_frequency_check_reports_what_gnomad_lacks(launch):
     html = (launch_dir / "results/multiqc/multiqc_report.html").read_text()
     # the test gnomAD file has no chr6/chr19 records: the variants there are novel by necessity, and said so
     assert "the gnomAD file has no records on chr19" in html
+    # and the report, where a clinician reads it: "not looked up", never "novel / not in gnomAD", there
+    report = (launch_dir / "results/report/hlhscreen_report.html").read_text()
+    assert "gnomAD frequencies were not looked up on chr19, chr6, chrX" in report
+    stx11 = report[report.index("chr6:144187026:TG:T"):]
+    assert stx11.index("not looked up: the gnomAD file has no record") < stx11.index("</tr>")
 
 
 # Last in this module: it reruns the pipeline with other parameters in the same folder (the results

@@ -435,6 +435,46 @@ def test_gnomad_af_and_novel(built):
     assert "MODERATE / missense_variant, splice_region_variant" in text
 
 
+def test_novel_on_a_chromosome_gnomad_has_no_record_on_is_not_looked_up(tmp_path):
+    """The test profile's gnomAD file has records on chr10 and chr17 only: the STX11, STXBP2 and SH2D1A variants were
+    shown as "novel / not in gnomAD" (evidence of rarity for a clinician) although gnomAD was never consulted there.
+    With ANNOTATION_SUMMARY's frequency_check.json the report says "not looked up" in the row, above the table, in
+    the opening paragraph and in the methods; variants elsewhere keep their gnomAD text."""
+    paths = make_inputs(tmp_path / "in")
+    facts = tmp_path / "frequency_check.json"
+    facts.write_text(json.dumps({"gnomad_file": "gnomad.chr10.vcf.gz", "variants": 6, "with_gnomad_frequency": 3,
+                                 "listed_in_gnomad_file": 3, "contigs_not_covered": {"17": 3}}))
+    result = subprocess.run([sys.executable, str(BIN / "make_report.py"), *cli_args(paths, tmp_path / "out"),
+                             "--frequency-check", str(facts)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "out" / "hlhscreen_report.html").read_text(encoding="utf-8")
+    rows = {row[0] + " " + row[2]: row for row in page_tables(page)["variants"][0][1:]}
+    g34s = rows["UNC13D c.100G>Ap.Gly34Ser"]
+    assert g34s[3] == report.GNOMAD_NOT_LOOKED_UP and "novel / not in gnomAD" not in page
+    assert "no gnomAD frequency (not looked up: the gnomAD file has no record on this chromosome)" in g34s[5]
+    assert rows["PRF1 c.272C>Tp.Ala91Val"][3].startswith("0.0354; popmax 0.0410")  # chr10: looked up
+    sentence = ("gnomAD frequencies were not looked up on 17: the gnomAD file (gnomad.chr10.vcf.gz) has no record "
+                "there, so the 3 called variant(s) there (1 kept) have no frequency and the filters treated them as "
+                "novel (rare).")
+    opening = page[page.index("<h1>"):page.index("<nav>")]
+    assert sentence in html.unescape(opening) and sentence in html.unescape(section_text(page, "variants"))
+    assert "so did every variant on 17, where the gnomAD file has no record" in section_text(page, "methods")
+    # without the file (or with every chromosome covered) nothing changes
+    assert "novel / not in gnomAD" in run(paths, tmp_path / "plain")["html"].read_text(encoding="utf-8")
+    facts.write_text(json.dumps({"gnomad_file": None, "contigs_not_covered": {}}))
+    assert report.load(*_load_args(paths), frequency_check=facts).gnomad_not_covered == {}
+    for bad, field in (("[1]", "contigs_not_covered"), ('{"contigs_not_covered": {"chr6": "x"}}', "contigs_not_covered"),
+                       ("{", "--frequency-check")):
+        facts.write_text(bad)
+        with pytest.raises(UserInputError, match=field):
+            report.load(*_load_args(paths), frequency_check=facts)
+
+
+def _load_args(paths: Dict[str, Path]) -> List[Path]:
+    return [paths[key] for key in ("samples", "qc", "variants", "carriers", "gene_status", "variant_tests",
+                                   "gene_tests", "biallelic_tests", "power", "versions", "params")]
+
+
 def test_whitelist_reason_and_evidence_verbatim_and_escaped(built):
     page = built[2]
     text = section_text(page, "variants")

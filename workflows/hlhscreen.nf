@@ -158,7 +158,7 @@ workflow HLHSCREEN {
             samples, QC_SUMMARY.out.tsv,
             SCREEN.out.variants, SCREEN.out.carriers, SCREEN.out.gene_status,
             COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
-            COHORT_STATS.out.power, SEX_CHECK.out.tsv, ANNOTATE.out.clinvar_release,
+            COHORT_STATS.out.power, SEX_CHECK.out.tsv, ANNOTATE.out.clinvar_release, ANNOTATE.out.frequency_check,
             ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability, panel.risk_factors,
             panel.regions
         )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
+from .annotation import contig_aliases
 from .citations import Citations
 from .callability import NOT_CALLABLE, read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
@@ -231,6 +232,10 @@ class ReportData:
     panel: Optional[List[Dict[str, str]]] = None
     sexes: List[SexRow] = field(default_factory=list)       # sex.tsv rows (empty: not given)
     clinvar: Optional[Dict[str, Any]] = None                 # clinvar_release.json (None: no ClinVar)
+    # frequency_check.json (ANNOTATION_SUMMARY): chromosome -> called variants there, where the gnomAD file has no
+    # record (not looked up); None when not given
+    gnomad_not_covered: Optional[Dict[str, int]] = None
+    gnomad_file: Optional[str] = None
     candidates: List[RiskFactorCandidate] = field(default_factory=list)
     # the risk-factor whitelist as SCREEN screened it (in-panel rows with their decision, rows outside
     # the panel); None when the whitelist was not given
@@ -389,6 +394,23 @@ def read_clinvar_release(path: PathLike) -> Dict[str, Any]:
         raise UserInputError(path, None, "--clinvar-release", "no citation in the file",
                              "Give the clinvar_release.json CLINVAR_ANNOTATE wrote.")
     return release
+
+
+def read_frequency_check(path: PathLike) -> Tuple[Optional[str], Dict[str, int]]:
+    """``frequency_check.json`` (ANNOTATION_SUMMARY): the gnomAD file compared with, and per chromosome where it
+    has no record the number of called variants there (looked up nowhere: their 'novel' is not gnomAD's)."""
+    fix = "Give the frequency_check.json ANNOTATION_SUMMARY wrote."
+    with open_input(path, "--frequency-check") as handle:
+        try:
+            facts = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise UserInputError(path, err.lineno, "--frequency-check", f"not JSON ({err.msg})", fix) from None
+    lacking = facts.get("contigs_not_covered") if isinstance(facts, dict) else None
+    if not isinstance(lacking, dict) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                for n in lacking.values()):
+        raise UserInputError(path, None, "contigs_not_covered", "missing or not an object of chromosome: count", fix)
+    name = facts.get("gnomad_file")
+    return (name if isinstance(name, str) else None), {str(chrom): n for chrom, n in lacking.items()}
 
 
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
@@ -596,7 +618,8 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
          versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
          sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
-         risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None) -> ReportData:
+         risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None,
+         frequency_check: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input. ``risk_factors`` needs ``regions`` (the panel regions BED
     SCREEN was given): entries outside them were not screened."""
     if risk_factors is not None and regions is None:
@@ -623,6 +646,8 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         candidates=read_risk_factor_candidates(variants),
         whitelist=read_whitelist_seen(risk_factors, variants, regions) if risk_factors is not None else None,
     )
+    if frequency_check is not None:
+        data.gnomad_file, data.gnomad_not_covered = read_frequency_check(frequency_check)
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
     check_power_match(data, power, test_paths)
@@ -696,16 +721,31 @@ def _extra_number(variant: KeptVariant, column: str) -> Optional[float]:
     return None if math.isnan(value) else value
 
 
-def af_text(variant: KeptVariant) -> str:
+GNOMAD_NOT_LOOKED_UP = ("not looked up: the gnomAD file has no record on this chromosome (frequency unknown; the "
+                        "filters treated it as novel)")
+
+
+def variant_chrom(variant_id: str) -> str:
+    """The chromosome of a ``chrom:pos:ref:alt`` id (a contig name may hold ':' itself)."""
+    return variant_id.rsplit(":", 3)[0]
+
+
+def gnomad_not_looked_up(data: ReportData, variant_id: str) -> bool:
+    """Whether the variant lies on a chromosome the gnomAD file has no record on (any spelling of its name)."""
+    lacking = data.gnomad_not_covered or {}
+    return any(alias in lacking for alias in contig_aliases(variant_chrom(variant_id)))
+
+
+def af_text(variant: KeptVariant, not_looked_up: bool = False) -> str:
     """gnomAD AF with 3 significant digits (plus popmax and the AF the filters used when it differs),
-    or that the variant is absent from gnomAD."""
+    or that the variant is absent from gnomAD, or (``not_looked_up``) that gnomAD was not consulted there."""
     status = (variant.extra.get("af_status") or "").lower()
     popmax = _extra_number(variant, "popmax_af")
     used = _extra_number(variant, "af_used")
     if variant.gnomad_af is None and popmax is None and used is None:
         if status == "not_matchable":
             return "unknown: an MNP/complex allele, which gnomAD lists as separate SNVs/indels (not matchable)"
-        return "novel / not in gnomAD"
+        return GNOMAD_NOT_LOOKED_UP if not_looked_up else "novel / not in gnomAD"
     parts = [sig3(variant.gnomad_af) if variant.gnomad_af is not None else "no global AF in gnomAD"]
     if popmax is not None:
         population = variant.extra.get("popmax_population")
@@ -732,8 +772,11 @@ KEPT_REASON_TEXT = {
 }
 
 
-def kept_reason_text(code: str) -> str:
-    """Plain words for one of SCREEN's 'why it passed' codes (unknown codes are shown as they are)."""
+def kept_reason_text(code: str, not_looked_up: bool = False) -> str:
+    """Plain words for one of SCREEN's 'why it passed' codes (unknown codes are shown as they are);
+    ``not_looked_up``: the gnomAD file has no record on the variant's chromosome."""
+    if code == "af_novel" and not_looked_up:
+        return "no gnomAD frequency (not looked up: the gnomAD file has no record on this chromosome), treated as novel"
     if code in KEPT_REASON_TEXT:
         return KEPT_REASON_TEXT[code]
     kind, _, value = code.partition(":")
@@ -1369,12 +1412,12 @@ def not_assessable_cell(calls: Sequence[Call], params: Mapping[str, Any], listed
     return esc(f"{len(missing)} samples ({groups}): {why}. Named in {EXCLUDED_FILE}.")
 
 
-def why_kept_cell(variant: KeptVariant) -> Html:
+def why_kept_cell(variant: KeptVariant, not_looked_up: bool = False) -> Html:
     """SCREEN's reasons in words (codes below), and the whitelist entry with its evidence verbatim."""
     parts: List[Html] = []
     codes = [code.strip() for code in (variant.reasons or "").split(";") if code.strip()]
     if codes:
-        parts.append(tag("div", "; ".join(kept_reason_text(code) for code in codes)))
+        parts.append(tag("div", "; ".join(kept_reason_text(code, not_looked_up) for code in codes)))
         parts.append(tag("div", join([tag("code", code) for code in codes], " "), class_="codes"))
     if variant.whitelisted:
         title = ("Kept by the risk-factor whitelist" if variant.rescued
@@ -1406,12 +1449,13 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
             ident.append(str(variant.extra["transcript"]))
         consequence = variant.consequence.replace("&", ", ") if variant.consequence else None
         effect = " / ".join(value for value in (variant.impact, consequence) if value) or NA
+        unlooked = gnomad_not_looked_up(data, variant.variant_id)
         cells = [tag("strong", variant.gene), join(tag("div", part) for part in ident),
-                 join([tag("div", variant.hgvsc or NA), tag("div", variant.hgvsp or NA)]), td(af_text(variant), "num"),
-                 effect]
+                 join([tag("div", variant.hgvsc or NA), tag("div", variant.hgvsp or NA)]),
+                 td(af_text(variant, unlooked), "num"), effect]
         if data.clinvar is not None:
             cells.append(clinvar_cell(variant))
-        rows.append((*cells, why_kept_cell(variant), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
+        rows.append((*cells, why_kept_cell(variant, unlooked), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
                      not_assessable_cell(calls, data.params, listed)))
     n_kept = len(data.variants)
     n_rescued = sum(variant.rescued for variant in data.variants)
@@ -1430,9 +1474,33 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
                    "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
-                   summary, clinvar_note(data), body, risk_factor_candidates_part(data), whitelist_unseen_part(data),
+                   summary, gnomad_note(data), clinvar_note(data), body, risk_factor_candidates_part(data),
+                   whitelist_unseen_part(data),
                    unconfirmed_part(data),
                    gene_not_assessable_part(data, listed))
+
+
+def gnomad_gap_sentence(data: ReportData) -> str:
+    """One sentence on the chromosomes the gnomAD file has no record on and the kept variants there; '' when none."""
+    lacking = sorted(data.gnomad_not_covered or {})
+    if not lacking:
+        return ""
+    kept = sum(gnomad_not_looked_up(data, variant.variant_id) for variant in data.variants)
+    called = sum((data.gnomad_not_covered or {}).values())
+    return (f"gnomAD frequencies were not looked up on {', '.join(lacking)}: the gnomAD file"
+            + (f" ({data.gnomad_file})" if data.gnomad_file else "")
+            + f" has no record there, so the {called} called variant(s) there ({kept} kept) have no frequency and "
+            "the filters treated them as novel (rare). ")
+
+
+def gnomad_note(data: ReportData) -> Html:
+    """Above the kept variants: the chromosomes where 'novel' means not looked up (nothing when none)."""
+    sentence = gnomad_gap_sentence(data)
+    if not sentence:
+        return join([])
+    return tag("p", join([tag("strong", "gnomAD: "), esc(sentence + "Their rarity is unknown, not evidence: check "
+                                                         "them in gnomAD, or rerun with a gnomAD file covering every "
+                                                         "panel chromosome.")]))
 
 
 def clinvar_note(data: ReportData) -> Html:
@@ -1959,8 +2027,9 @@ AF_SOURCE_TEXT = {"global": "the global gnomAD allele frequency",
                             "where it is highest (popmax)"}
 
 
-def filter_sentences(params: Mapping[str, Any]) -> List[str]:
-    """The screening rules of SCREEN (docs/screening.md) with this run's thresholds."""
+def filter_sentences(params: Mapping[str, Any], not_looked_up: Sequence[str] = ()) -> List[str]:
+    """The screening rules of SCREEN (docs/screening.md) with this run's thresholds; ``not_looked_up``: the
+    chromosomes the gnomAD file has no record on."""
     af_source = param_text(params, "af_source", default="")
     af_name = AF_SOURCE_TEXT.get(af_source, "the gnomAD allele frequency" + (f" ({af_source})" if af_source else ""))
     max_af, common_af = param_text(params, "max_af"), param_text(params, "common_af")
@@ -1978,8 +2047,11 @@ def filter_sentences(params: Mapping[str, Any]) -> List[str]:
         rules.append("at least one sample carried it with an assessable genotype")
     return [
         "A variant was kept when " + "; ".join(rules) + ". Variants absent from gnomAD were treated as novel and "
-        "passed the frequency rules; whitelisted variants were kept above the common-variant limit only because "
-        "the cited literature reports them as risk factors.",
+        "passed the frequency rules"
+        + (f" (so did every variant on {', '.join(not_looked_up)}, where the gnomAD file has no record and no "
+           "frequency was looked up)" if not_looked_up else "")
+        + "; whitelisted variants were kept above the common-variant limit only because the cited literature "
+        "reports them as risk factors.",
         f"A sample's genotype was assessable when called with read depth at least {param_text(params, 'min_dp')} "
         f"and genotype quality at least {param_text(params, 'min_gq')}; otherwise it was counted neither as "
         f"carrier nor as non-carrier.",
@@ -2054,7 +2126,7 @@ def methods_section(data: ReportData) -> Html:
         f"{gnomad_text(params)}{cite('gnomad')}.",
         *sex_methods_sentences(data),
         clinvar_methods_sentence(data, cite("clinvar") if data.clinvar is not None else ""),
-        *filter_sentences(params),
+        *filter_sentences(params, sorted(data.gnomad_not_covered or {})),
         f"Screening and statistics used hlhscreen {hlhscreen_version}"
         + (f", run by Nextflow {nextflow}{cite('nextflow')}." if nextflow else "."),
         "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "
@@ -2119,6 +2191,7 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                  + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
                     "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
                  + untested_genes_summary(data)
+                 + gnomad_gap_sentence(data)
                  + f"Run date {run_date}."),
         navigation(),
         cohort_section(data, excluded), qc_section(data), kept_variants_section(data, listed), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll,
@@ -2213,9 +2286,9 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
                clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None,
-               regions: Optional[PathLike] = None) -> Dict[str, Path]:
+               regions: Optional[PathLike] = None, frequency_check: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params, panel_callability, sex, clinvar_release, risk_factors, regions)
+                versions, params, panel_callability, sex, clinvar_release, risk_factors, regions, frequency_check)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

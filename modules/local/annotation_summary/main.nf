@@ -13,6 +13,7 @@ process ANNOTATION_SUMMARY {
     output:
     path "annotation_summary_mqc.tsv", emit: multiqc
     path "frequency_check_mqc.tsv"   , emit: frequency_check
+    path "frequency_check.json"      , emit: frequency_json
     path "versions.yml"              , emit: versions
 
     when:
@@ -23,7 +24,7 @@ process ANNOTATION_SUMMARY {
     def check = gnomad ? "--gnomad $gnomad" : ''
     """
     annotation_summary.py $vcf --annotator '$annotator' $check --out annotation_summary_mqc.tsv \\
-        --frequency-check frequency_check_mqc.tsv
+        --frequency-check frequency_check_mqc.tsv --frequency-json frequency_check.json
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -33,7 +34,7 @@ process ANNOTATION_SUMMARY {
 
     stub:
     """
-    touch annotation_summary_mqc.tsv frequency_check_mqc.tsv
+    touch annotation_summary_mqc.tsv frequency_check_mqc.tsv frequency_check.json
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen cyvcf2)

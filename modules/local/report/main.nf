@@ -17,6 +17,7 @@ process REPORT {
     path power
     path sex                 // sex.tsv (SEX_CHECK)
     path clinvar_release     // clinvar_release.json (CLINVAR_ANNOTATE), or [] without --clinvar_vcf
+    path frequency_check     // frequency_check.json (ANNOTATION_SUMMARY): chromosomes gnomAD was not looked up on
     path versions_yml, stageAs: 'software_versions.yml'
     path params_json, stageAs: 'params.json'
     path panel_callability
@@ -40,7 +41,7 @@ process REPORT {
         --samples $samples --qc $qc \\
         --variants $variants --carriers $carriers --gene-status $gene_status \\
         --variant-tests $variant_tests --gene-tests $gene_tests --biallelic-tests $biallelic_tests \\
-        --power $power --sex $sex $clinvar_arg \\
+        --power $power --sex $sex $clinvar_arg --frequency-check $frequency_check \\
         --versions software_versions.yml --params params.json \\
         --panel-callability $panel_callability \\
         --risk-factors $risk_factors --regions $regions \\

@@ -90,6 +90,7 @@ workflow ANNOTATE {
     emit:
     vcf             = ch_checked           // [vcf.gz, tbi], after the frequency check
     clinvar_release = ch_clinvar_release   // clinvar_release.json, or [] without --clinvar_vcf
+    frequency_check = ANNOTATION_SUMMARY.out.frequency_json   // gnomAD file and chromosomes it has no record on
     multiqc  = ch_multiqc
     versions = ch_versions
 }
