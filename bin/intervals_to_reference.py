@@ -29,7 +29,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with atomic_output(args.out) as out:
         write_bed(placed.pieces, out)
     print(placed.summary())
-    if placed.not_placed:
+    if placed.incomplete:
         print(f"WARNING --intervals {args.bed.name}: {placed.summary()}", file=sys.stderr)
     if placed.build_warning:
         print(f"WARNING {placed.build_warning}", file=sys.stderr)

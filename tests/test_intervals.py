@@ -4,6 +4,7 @@ layouts, and the panel genes a kit misses (not assessed: hlhscreen.intervals.res
 from __future__ import annotations
 
 import gzip
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -162,17 +163,121 @@ def test_twist_three_column_bed(tmp_path):
                                                                         {n: i for i, (n, _) in enumerate(GRCH38)}))
 
 
-def test_a_bed_with_a_column_header_or_spaces_is_refused_with_the_line(tmp_path):
+@pytest.mark.parametrize("text", [
+    "chr10 100 200\nchr10  300   400  ref|PRF1 0 +\n",           # BED fields separated by spaces (UCSC, BEDv1)
+    "chr10\t100 200\nchr10 300\t400\n",                          # tabs and spaces mixed
+    "chrom\tstart\tend\tname\nchr10\t100\t200\tPRF1\nchr10\t300\t400\tPRF1\n",  # a column header without '#'
+    "Chromosome\tStart\tStop\tGene\nchr10\t100\t200\tPRF1\nchr10\t300\t400\tPRF1\n",
+    "#chrom\tchromStart\tchromEnd\nchr10\t100\t200\nchr10\t300\t400\n",
+    "\ufefftrack name=kit\nchr10\t100\t200\nchr10\t300\t400\n",  # a byte-order mark before the track line
+    "\ufeffchr10\t100\t200\nchr10\t300\t400\n",                  # ... or before the first interval
+])
+def test_kit_beds_as_vendors_and_spreadsheets_write_them_are_read_whole(tmp_path, text):
+    """Refused before (a header line or spaces: at the first line; a BOM'd track line as a 1-column line), or
+    the first interval lost to a contig named '\\ufeffchr10' that the reference lacks (a warning only)."""
+    placed = place_intervals(bed(tmp_path, text), reference_layout(None, fai(tmp_path, GRCH38)))
+    assert placed.pieces == [("chr10", 100, 200), ("chr10", 300, 400)] and not placed.incomplete
+
+
+def test_a_byte_order_mark_does_not_hide_a_track_line_naming_another_build(tmp_path):
+    kit = tmp_path / "kit.bed"
+    kit.write_bytes("\ufefftrack name=kit db=hg19\r\nchr10\t100\t200\r\n".encode("utf-8"))
+    with pytest.raises(UserInputError, match=r"kit\.bed:1: genome-build: the --intervals BED names assembly hg19"):
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+
+
+def test_a_word_in_place_of_a_number_is_still_refused_with_the_line(tmp_path):
     layout = reference_layout(None, fai(tmp_path, GRCH38))
-    with pytest.raises(UserInputError, match=r"headed\.bed:1: start: 'start' is not an integer.*looks like a column "
+    # a first line of other words is no column header we know: refused, with the hint
+    with pytest.raises(UserInputError, match=r"headed\.bed:1: start: 'left' is not an integer.*looks like a column "
                                              r"header: a BED file has none\. Delete the line or start it with '#'"):
-        place_intervals(bed(tmp_path, "chrom\tstart\tend\nchr10\t1\t2\n", "headed.bed"), layout)
-    # a later line with a word in place of a number is a broken line, not a header
+        place_intervals(bed(tmp_path, "chrom\tleft\tright\nchr10\t1\t2\n", "headed.bed"), layout)
+    # a header-like line after data is a broken line, not a header
+    with pytest.raises(UserInputError, match=r"late\.bed:2: start: 'start' is not an integer\. BED start/end are "
+                                             r"0-based integers\.$"):
+        place_intervals(bed(tmp_path, "chr10\t1\t2\nchrom\tstart\tend\n", "late.bed"), layout)
     with pytest.raises(UserInputError, match=r"broken\.bed:2: end: 'x' is not an integer\. BED start/end are 0-based "
                                              r"integers\.$"):
         place_intervals(bed(tmp_path, "chr10\t1\t2\nchr10\t5\tx\n", "broken.bed"), layout)
-    with pytest.raises(UserInputError, match=r"spaced\.bed:1: columns: expected at least 3 tab-separated columns"):
-        place_intervals(bed(tmp_path, "chr10 1 2\n", "spaced.bed"), layout)
+    with pytest.raises(UserInputError, match=r"short\.bed:1: columns: expected at least 3 columns, found 2"):
+        place_intervals(bed(tmp_path, "chr10 1\n", "short.bed"), layout)
+
+
+def test_gzip_and_bgzip_kit_beds(tmp_path):
+    text = b"track name=kit\nchr10\t300\t400\nchr10\t100\t200\n"
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    plain_gzip = tmp_path / "kit.bed.gz"
+    plain_gzip.write_bytes(gzip.compress(text))
+    two_members = tmp_path / "bgzf_like.bed.gz"  # bgzip writes a series of gzip members
+    two_members.write_bytes(gzip.compress(text[:30]) + gzip.compress(text[30:]))
+    for path in (plain_gzip, two_members):
+        assert place_intervals(path, layout).pieces == [("chr10", 100, 200), ("chr10", 300, 400)]
+
+
+def test_zero_length_intervals_are_ignored_and_named_not_refused(tmp_path, capsys):
+    """BEDv1 allows start == end (no base, e.g. an insertion point): a kit BED with one was refused whole. It
+    is ignored, and said so (a list of 1-based positions written as P P would lose every base)."""
+    reference = fai(tmp_path, GRCH38)
+    kit = bed(tmp_path, "chr10\t100\t200\nchr10\t150\t150\nchr10\t500\t500\nchr10\t300\t400\n")
+    placed = place_intervals(kit, reference_layout(None, reference))
+    assert placed.pieces == [("chr10", 100, 200), ("chr10", 300, 400)] and placed.zero_length == 2
+    assert placed.incomplete and not placed.not_placed
+    out = tmp_path / "placed.bed"
+    assert intervals_to_reference.main(["--bed", str(kit), "--fai", str(reference), "--out", str(out)]) == 0
+    assert out.read_text() == "chr10\t100\t200\nchr10\t300\t400\n"
+    assert "2 zero-length intervals (start = end: no base" in capsys.readouterr().err
+    with pytest.raises(UserInputError, match="no interval lies on the reference"):
+        place_intervals(bed(tmp_path, "chr10\t100\t100\n", "empty.bed"), reference_layout(None, reference))
+
+
+def test_a_panel_region_of_zero_length_is_still_refused(tmp_path):
+    from hlhscreen.panel import load_regions
+
+    with pytest.raises(UserInputError, match=r"regions\.bed:2: end: start 5 is not below end 5"):
+        load_regions(bed(tmp_path, "chr10\t1\t2\tPRF1|exon1\nchr10\t5\t5\tPRF1|exon2\n", "regions.bed"))
+
+
+def test_an_agilent_alltracks_bed_is_refused_not_read_as_one_set(tmp_path):
+    """SureDesign's *_AllTracks.bed holds the Target Regions, Covered, Missed and Probes tracks: read as one
+    BED, the targets were the union of all four (probes and missed regions counted as on target)."""
+    kit = tmp_path / "S31285117_AllTracks.bed"
+    kit.write_text('track name="Target Regions" description="S31285117 Target Regions"\n'
+                   "chr10\t100\t200\tref|PRF1\n"
+                   'track name="Covered" description="S31285117 Covered"\n'
+                   "chr10\t110\t190\tref|PRF1\n"
+                   'track name="Probes" description="S31285117 Probes"\n'
+                   "chr10\t60\t280\n")
+    with pytest.raises(UserInputError, match=r"AllTracks\.bed:3: track: a second track starts here, after 1 data line: "
+                                             r"a multi-track BED.*Give a single-track BED, e.g\. the design's "
+                                             r"\*_Covered\.bed"):
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+    # browser lines, comments and blank lines between the intervals are no second track
+    placed = place_intervals(bed(tmp_path, "track name=x\nchr10\t100\t200\n\n# note\nbrowser hide all\n"
+                                           "chr10\t300\t400\n\n"), reference_layout(None, fai(tmp_path, GRCH38)))
+    assert placed.pieces == [("chr10", 100, 200), ("chr10", 300, 400)]
+
+
+@pytest.mark.skipif(shutil.which("mosdepth") is None, reason="mosdepth not on PATH")
+def test_on_target_bases_of_an_unsorted_overlapping_adjacent_kit_are_counted_once(tmp_path):
+    """The placed BED (merged) through mosdepth with the pipeline's options: total_region bases equal the
+    reads' bases on the union of the kit's intervals, counted base by base; the kit as given would count
+    the overlaps twice (mosdepth sums its regions)."""
+    from test_qc import bam_with_reads, mosdepth_args
+    from hlhscreen.qc import read_mosdepth_on_target
+
+    reference = fai(tmp_path, [("chr1", 10000), ("chr2", 5000)])
+    kit = bed(tmp_path, "chr1\t1100\t1300\tb\nchr1\t1000\t1200\ta\nchr1\t1300\t1350\tadjacent\n"
+                        "chr1\t1000\t1200\ttwice\nchr1\t1220\t1220\tzero\n")
+    out = tmp_path / "t.bed"
+    assert intervals_to_reference.main(["--bed", str(kit), "--fai", str(reference), "--out", str(out)]) == 0
+    assert out.read_text() == "chr1\t1000\t1350\n"
+    reads = [(0, 950, 60, 0), (0, 1100, 60, 0), (0, 1290, 60, 0), (0, 5000, 60, 0)]
+    bam_with_reads(tmp_path / "s.bam", reads)
+    subprocess.run(["mosdepth", *mosdepth_args("MOSDEPTH_TARGETS"), "--by", "t.bed", "s.targets", "s.bam"],
+                   cwd=tmp_path, check=True)
+    union = set(range(1000, 1350))
+    on_target = sum(len(union & set(range(start, start + 100))) for _, start, _, _ in reads)
+    assert read_mosdepth_on_target(tmp_path / "s.targets.mosdepth.summary.txt") == 100.0 * on_target / 400
 
 
 def test_panel_genes_the_capture_misses_are_not_assessed(tmp_path):

@@ -193,10 +193,12 @@ class Placer:
         return Placement(region, name, pieces, reason)
 
 
-def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False, what: str = "panel") -> List[Placement]:
-    """Validate a panel BED (:func:`hlhscreen.panel.load_regions`) and place every region."""
+def place_bed(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False, what: str = "panel",
+              zero_length: bool = False) -> List[Placement]:
+    """Validate a panel BED (:func:`hlhscreen.panel.load_regions`; ``zero_length``: start == end lines
+    allowed) and place every region."""
     placer = Placer(layout, harmonise, bed, what)
-    return [placer.place(region) for region in _in_file_order(load_regions(bed))]
+    return [placer.place(region) for region in _in_file_order(load_regions(bed, zero_length))]
 
 
 def exclude_uncallable_bases(placements: Sequence[Placement], bases: ReferenceBases) -> List[Placement]:

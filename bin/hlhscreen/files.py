@@ -14,6 +14,7 @@ from typing import IO, Iterator, Tuple, Union
 from .errors import UserInputError
 
 PathLike = Union[str, os.PathLike]
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @contextlib.contextmanager
@@ -80,7 +81,9 @@ def _decoded(raw: bytes, path: PathLike, line_no: int, field: str) -> str:
 def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
     """(line number, text without its line end) of a plain or gzip-compressed text file. A line that is
     not UTF-8 (a Windows-1252 dash in a vendor's track line) or a damaged gzip stream is a UserInputError
-    naming the file and line, not a traceback: text mode decodes whole chunks and loses the line."""
+    naming the file and line, not a traceback: text mode decodes whole chunks and loses the line. A UTF-8
+    byte-order mark at the start (Notepad, Excel's "CSV UTF-8") is dropped: it would glue itself to the
+    first field (a contig named '\\ufeffchr1', a 'track' line not seen as one)."""
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
     line_no = 0
@@ -91,6 +94,8 @@ def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
                 body = chunk[:-1] if chunk.endswith(b"\n") else chunk
                 for raw in (body[:-1] if body.endswith(b"\r") else body).split(b"\r"):
                     line_no += 1
+                    if line_no == 1 and raw.startswith(_UTF8_BOM):  # Windows editors' byte-order mark: no text
+                        raw = raw[len(_UTF8_BOM):]
                     yield line_no, _decoded(raw, path, line_no, field)
     except (EOFError, OSError, zlib.error) as err:
         raise UserInputError(path, line_no + 1, field, f"the file cannot be read after line {line_no} ({err})",

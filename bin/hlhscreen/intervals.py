@@ -38,6 +38,12 @@ class PlacedIntervals:
     placed_bp: int
     not_placed: Dict[str, int]        # reason -> bp
     build_warning: Optional[str] = None  # the file name names another assembly than the reference's
+    zero_length: int = 0              # intervals with start == end (no base): not placed
+
+    @property
+    def incomplete(self) -> bool:
+        """Something of the BED is not among the pieces: the user is warned."""
+        return bool(self.not_placed or self.zero_length)
 
     def summary(self) -> str:
         text = (f"{_count(self.n_intervals, 'interval')} ({self.total_bp} bp): {self.placed_bp} bp on the reference "
@@ -45,6 +51,9 @@ class PlacedIntervals:
         if self.not_placed:
             text += "; not on the reference: " + "; ".join(f"{bp} bp ({reason})" for reason, bp in
                                                           sorted(self.not_placed.items()))
+        if self.zero_length:
+            text += (f"; {_count(self.zero_length, 'zero-length interval')} (start = end: no base; BED is 0-based, "
+                     "half-open, so one base at 1-based position P is P-1 P) ignored")
         return text
 
 
@@ -69,8 +78,9 @@ def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = Fa
         raise UserInputError(bed, error[0], "genome-build", error[1],
                              "Give the kit's BED for the reference's build (vendors publish one per build), or "
                              "lift the BED over (UCSC liftOver, CrossMap) and fix its header.")
-    placements = place_bed(bed, layout, harmonise, what="--intervals BED")
-    pieces = [piece for placement in placements for piece in placement.pieces]
+    placements = place_bed(bed, layout, harmonise, what="--intervals BED", zero_length=True)
+    zero_length = sum(1 for placement in placements if placement.region.start == placement.region.end)
+    pieces = [piece for placement in placements for piece in placement.pieces if piece[1] < piece[2]]
     not_placed: Dict[str, int] = {}
     for placement in placements:
         missing = (placement.region.end - placement.region.start) - placement.callable_bp
@@ -86,7 +96,7 @@ def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = Fa
     order = {contig: index for index, contig in enumerate(layout.contigs)}
     merged = merge_pieces(pieces, order)
     return PlacedIntervals(merged, len(placements), total, sum(end - start for _, start, end in merged), not_placed,
-                           build_warning)
+                           build_warning, zero_length)
 
 
 def write_bed(pieces: List[Piece], out: IO[str]) -> None:

@@ -836,6 +836,29 @@ def _header_hint(regions_so_far: Sequence[Region], cols: Sequence[str]) -> str:
     return (" This line looks like a column header: a BED file has none. Delete the line or start it with '#'.")
 
 
+# A column-header line without '#' (some vendors' and spreadsheets' BEDs): chrom/start/end under their
+# usual names. Only such a line, before any data, is skipped; any other word in place of a number is an error.
+_HEADER_CHROM = re.compile(r"#?\s*(chrom|chr|chromosome|contig|seqname|seqnames|seqid|sequence)(_?name)?", re.I)
+_HEADER_START = re.compile(r"(chrom|tx|target|region|interval)?_?(start|begin)(_?pos(ition)?)?", re.I)
+_HEADER_END = re.compile(r"(chrom|tx|target|region|interval)?_?(end|stop)(_?pos(ition)?)?", re.I)
+
+
+def _is_column_header(cols: Sequence[str]) -> bool:
+    return (len(cols) >= 3 and bool(_HEADER_CHROM.fullmatch(cols[0].strip()))
+            and bool(_HEADER_START.fullmatch(cols[1].strip())) and bool(_HEADER_END.fullmatch(cols[2].strip())))
+
+
+def bed_fields(line: str) -> List[str]:
+    """The fields of a BED data line. BED (UCSC, BEDv1) separates fields by tabs or by runs of spaces: a
+    line with 3+ tab-separated fields is split at tabs only (a name may hold spaces), any other at
+    whitespace."""
+    if "\t" in line:
+        cols = line.split("\t")
+        if len(cols) >= 3:
+            return cols
+    return line.split()
+
+
 def _not_normalised(pos: int, ref: str, alt: str) -> Optional[str]:
     """Why a REF/ALT pair is not as ``bcftools norm`` writes it (trimmed, left-aligned), or None."""
     if len(ref) == 1 and len(alt) == 1:
@@ -863,57 +886,87 @@ def _bed12_block_count(cols: Sequence[str]) -> int:
     return count
 
 
-def load_regions(path: PathLike) -> RegionIndex:
-    """Read and validate a BED file (plain or gz). Errors name the file, line and column."""
+def load_regions(path: PathLike, zero_length: bool = False) -> RegionIndex:
+    """Read and validate a BED file (plain or gz). Errors name the file, line and column.
+
+    ``zero_length``: keep intervals with start == end (BEDv1 allows them; they hold no base) instead of
+    refusing them: a capture BED may have some, a panel region must hold bases."""
     path = Path(path)
     if not path.is_file():
         raise UserInputError(path, None, "bed", "BED file not found", "Check the path.")
     regions: List[Region] = []
     first_style: Optional[Tuple[str, str, int]] = None  # naming style, contig, line of the first primary contig
+    track_after_data: Optional[int] = None  # line of a 'track' line that follows data lines
     for line_no, line in text_lines(path, "bed"):
+        if line.startswith("track") and regions and track_after_data is None:
+            track_after_data = line_no
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
-        cols = line.split("\t")
-        if len(cols) < 3:
-            raise UserInputError(path, line_no, "columns", f"expected at least 3 tab-separated columns, found {len(cols)}",
-                                 "BED lines are: chrom<TAB>start<TAB>end[<TAB>name].")
-        chrom = cols[0]
-        if not chrom or chrom != chrom.strip():
-            raise UserInputError(path, line_no, "chrom", f"bad contig name {chrom!r}", "Use e.g. chr10.")
-        values = []
-        for column, text in (("start", cols[1]), ("end", cols[2])):
-            try:
-                values.append(int(text))
-            except ValueError:
-                raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
-                                     "BED start/end are 0-based integers." + _header_hint(regions, cols)) from None
-        start, end = values
-        if start < 0:
-            raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
-        if start >= end:
-            raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
-                                 "BED intervals are 0-based, half-open: start < end.")
-        if _bed12_block_count(cols) > 1:
-            # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
-            raise UserInputError(path, line_no, "blockCount",
-                                 f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
-                                 "spans the introns too, and the blocks are not read",
-                                 "Give one line per exon: bedtools bed12tobed6 -i in.bed > exons.bed (and name "
-                                 "each GENE|exonN for a panel).")
-        style = _naming_style(chrom)
-        if style is not None:
-            if first_style is None:
-                first_style = (style, chrom, line_no)
-            elif style != first_style[0]:
-                raise UserInputError(path, line_no, "chrom",
-                                     f"contig {chrom} is named {style} but line {first_style[2]} names "
-                                     f"{first_style[1]} {first_style[0]}: the file mixes contig naming styles",
-                                     "Name every contig one way, as the reference does (GRCh38 UCSC style: "
-                                     "chr1..chr22, chrX, chrY, chrM).")
-        regions.append(Region(chrom, start, end, cols[3] if len(cols) > 3 else "", line_no, tuple(cols[4:])))
+        cols = bed_fields(line)
+        if not regions and _is_column_header(cols):
+            continue
+        if track_after_data is not None:
+            lines = f"{len(regions)} data line{'' if len(regions) == 1 else 's'}"
+            raise UserInputError(path, track_after_data, "track",
+                                 f"a second track starts here, after {lines}: a multi-track BED "
+                                 "(e.g. Agilent's *_AllTracks.bed: target regions, covered, missed and probes "
+                                 "tracks); its tracks would be read as one set of intervals",
+                                 "Give a single-track BED, e.g. the design's *_Covered.bed or *_Regions.bed.")
+        region = _bed_region(path, line_no, cols, regions, zero_length)
+        first_style = _check_naming_style(path, line_no, region.chrom, first_style)
+        regions.append(region)
     if not regions:
         raise UserInputError(path, None, "bed", "the BED file has no intervals", "Give at least one interval.")
     return RegionIndex(regions, path)
+
+
+def _bed_region(path: Path, line_no: int, cols: Sequence[str], regions_so_far: Sequence[Region],
+                zero_length: bool) -> Region:
+    """One validated BED data line."""
+    if len(cols) < 3:
+        raise UserInputError(path, line_no, "columns", f"expected at least 3 columns, found {len(cols)}",
+                             "BED lines are: chrom<TAB>start<TAB>end[<TAB>name] (tabs, or spaces).")
+    chrom = cols[0]
+    if not chrom or chrom != chrom.strip():
+        raise UserInputError(path, line_no, "chrom", f"bad contig name {chrom!r}", "Use e.g. chr10.")
+    values = []
+    for column, text in (("start", cols[1]), ("end", cols[2])):
+        try:
+            values.append(int(text))
+        except ValueError:
+            raise UserInputError(path, line_no, column, f"{text!r} is not an integer",
+                                 "BED start/end are 0-based integers." + _header_hint(regions_so_far, cols)) from None
+    start, end = values
+    if start < 0:
+        raise UserInputError(path, line_no, "start", f"start {start} is negative", "BED starts are >= 0.")
+    if start > end or (start == end and not zero_length):
+        raise UserInputError(path, line_no, "end", f"start {start} is not below end {end}",
+                             "BED intervals are 0-based, half-open: start < end.")
+    if _bed12_block_count(cols) > 1:
+        # BED12 (UCSC transcripts): the line spans the whole transcript; its exons are the blocks
+        raise UserInputError(path, line_no, "blockCount",
+                             f"a BED12 line with {cols[9]} blocks (exons): its interval {chrom}:{start}-{end} "
+                             "spans the introns too, and the blocks are not read",
+                             "Give one line per exon: bedtools bed12tobed6 -i in.bed > exons.bed (and name "
+                             "each GENE|exonN for a panel).")
+    return Region(chrom, start, end, cols[3] if len(cols) > 3 else "", line_no, tuple(cols[4:]))
+
+
+def _check_naming_style(path: Path, line_no: int, chrom: str, first_style: Optional[Tuple[str, str, int]]
+                        ) -> Optional[Tuple[str, str, int]]:
+    """The file's first contig naming style; a line naming a contig in another style is an error."""
+    style = _naming_style(chrom)
+    if style is None:
+        return first_style
+    if first_style is None:
+        return (style, chrom, line_no)
+    if style != first_style[0]:
+        raise UserInputError(path, line_no, "chrom",
+                             f"contig {chrom} is named {style} but line {first_style[2]} names "
+                             f"{first_style[1]} {first_style[0]}: the file mixes contig naming styles",
+                             "Name every contig one way, as the reference does (GRCh38 UCSC style: "
+                             "chr1..chr22, chrX, chrY, chrM).")
+    return first_style
 
 
 # ----------------------------------------------------------------------------------------------

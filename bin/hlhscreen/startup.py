@@ -145,11 +145,11 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
                 report.warnings.append(summary_line(genes))
     if inputs.intervals is not None:
         if layout is None:
-            report.attempt("--intervals", lambda: load_regions(inputs.intervals))
+            report.attempt("--intervals", lambda: load_regions(inputs.intervals, zero_length=True))
         else:
             placed = report.attempt("--intervals", lambda: place_intervals(inputs.intervals, layout,
                                                                            inputs.harmonise_contigs))
-            if placed is not None and placed.not_placed:
+            if placed is not None and placed.incomplete:
                 report.warnings.append(f"--intervals {Path(inputs.intervals).name}: {placed.summary()}")
             if placed is not None and placed.build_warning:
                 report.warnings.append(placed.build_warning)
