@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,41 @@ def test_overlapping_and_repeated_regions_count_their_bases_once(tmp_path):
     path = bed(tmp_path, "chr1\t90\t110\tA|exon1", "chr1\t95\t110\tA|exon1", name="windows.bed")
     (gene,) = C.gene_callability(C.place_bed(path, layout))
     assert (gene.region_bp, gene.callable_bp, gene.status) == (20, 10, C.PARTLY)
+
+
+def test_overlapping_panel_lines_are_one_line_of_the_coverage_and_calling_beds(tmp_path):
+    """A hand-made panel with the exons of two transcripts and a line twice: regions.reference.bed had
+    every line, and mosdepth (which sums its regions) counted the shared bases twice in the panel's mean
+    depth and % at 20x; touching and separate lines stay apart, a merged line names every name once."""
+    regions = bed(tmp_path, "chr10\t300\t400\tB|exon1", "chr10\t100\t200\tPRF1|exon1\tx",
+                  "chr10\t150\t250\tPRF1|exon2", "chr10\t100\t200\tPRF1|exon1\tx", "chr10\t250\t260\tPRF1|exon3",
+                  "chr10\t390\t420\tA|exon2,B|exon1", "chr10\t600\t700\tC|exon1\tx")
+    placements = C.place_bed(regions, plain({"chr10": 1000}))
+    out = io.StringIO()
+    assert C.write_reference_bed(placements, out) == 4
+    assert out.getvalue() == ("chr10\t100\t250\tPRF1|exon1,PRF1|exon2\nchr10\t250\t260\tPRF1|exon3\n"
+                              "chr10\t300\t420\tB|exon1,A|exon2\nchr10\t600\t700\tC|exon1\tx\n")
+    covered = {(c, p) for placement in placements for c, s, e in placement.pieces for p in range(s, e)}
+    lines = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert sum(int(end) - int(start) for _, start, end, *_ in lines) == len(covered)
+
+
+@pytest.mark.skipif(shutil.which("mosdepth") is None, reason="mosdepth not on PATH")
+def test_the_panel_mean_depth_counts_a_shared_base_once(tmp_path):
+    from test_qc import bam_with_reads, mosdepth_args
+    from hlhscreen.qc import read_mosdepth_fraction_at, read_mosdepth_mean
+
+    (tmp_path / "ref.fa.fai").write_text("chr1\t10000\t6\t60\t61\nchr2\t5000\t10000\t60\t61\n")
+    regions = bed(tmp_path, "chr1\t1000\t1100\tA|exon1", "chr1\t1000\t1100\tA|exon1", "chr1\t1050\t1200\tA|exon2",
+                  "chr1\t3000\t3100\tA|exon3")
+    subprocess.run([sys.executable, str(BIN / "panel_to_reference.py"), "--regions", str(regions), "--targets",
+                    str(regions), "--fai", str(tmp_path / "ref.fa.fai"), "--outdir", str(tmp_path)], check=True)
+    bam_with_reads(tmp_path / "s.bam", [(0, 1000, 60, 0)] * 25)  # 25x on chr1:1000-1100, nothing elsewhere
+    subprocess.run(["mosdepth", *mosdepth_args("MOSDEPTH"), "--by", "regions.reference.bed", "s", "s.bam"],
+                   cwd=tmp_path, check=True)
+    # 300 panel bases, 100 of them at 25x: mean 8.33, 33.3 % at 20x (the lines as given: 450 bases, 14.4x, 44 %)
+    assert read_mosdepth_mean(tmp_path / "s.mosdepth.summary.txt") == pytest.approx(25 * 100 / 300, abs=0.01)
+    assert read_mosdepth_fraction_at(tmp_path / "s.mosdepth.region.dist.txt", 20) == pytest.approx(100 / 300, abs=0.01)
 
 
 def test_a_region_beyond_the_contig_end_is_a_build_mismatch(tmp_path):

@@ -228,15 +228,42 @@ def _in_file_order(regions: Iterable[Region]) -> List[Region]:
 
 
 def write_reference_bed(placements: Sequence[Placement], out: IO[str]) -> int:
-    """The callable pieces, on the reference's contigs, with the panel's name and other columns."""
-    written = 0
+    """The callable pieces, on the reference's contigs, with the panel's name and other columns; returns
+    the lines written.
+
+    Pieces that overlap are written as one line (their names joined with ',', as build_panel.py names
+    merged exons): mosdepth sums its regions, so a hand-made panel listing the exons of two transcripts,
+    or a line twice, counted the shared bases twice in the panel's mean depth and % at 20x (and FreeBayes
+    called them twice). Lines are in contig order of first appearance, then position."""
+    first_seen: Dict[str, int] = {}
+    entries = []
     for placement in placements:
         region = placement.region
         tail = ([region.name] if region.name or region.extra else []) + list(region.extra)
         for contig, start, end in placement.pieces:
-            out.write("\t".join([contig, str(start), str(end), *tail]) + "\n")
-            written += 1
-    return written
+            first_seen.setdefault(contig, len(first_seen))
+            entries.append((contig, start, end, tail))
+    entries.sort(key=lambda e: (first_seen[e[0]], e[1], e[2]))
+    groups: List[List[Tuple[str, int, int, List[str]]]] = []
+    for entry in entries:
+        if groups and groups[-1][0][0] == entry[0] and entry[1] < max(e[2] for e in groups[-1]):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    for group in groups:
+        out.write("\t".join([group[0][0], str(group[0][1]), str(max(e[2] for e in group)), *_merged_tail(group)])
+                  + "\n")
+    return len(groups)
+
+
+def _merged_tail(group: Sequence[Tuple[str, int, int, List[str]]]) -> List[str]:
+    """The name and other columns of a line standing for overlapping pieces: a single piece's own; else
+    the distinct names joined with ',' (other columns dropped: they belong to one line each)."""
+    tails = list(dict.fromkeys(tuple(e[3]) for e in group))
+    if len(tails) == 1:
+        return list(tails[0])
+    names = list(dict.fromkeys(name for tail in tails for part in tail[:1] for name in part.split(",") if name))
+    return [",".join(names)] if names else []
 
 
 # ------------------------------------------------------------------------------------------ per gene
