@@ -222,6 +222,21 @@ def test_unnamed_panel_bed_is_refused(tmp_path):
     assert str(caught.value).startswith(f"ERROR {bed}:2: name: ")
 
 
+@pytest.mark.parametrize("lines,line,why", [
+    # a BED6 with '.' as name (score and strand after it), space-separated: the message had no line number
+    ("chr10 70597344 70599184 PRF1|exon3\nchr10 70600360 70600935 . 0 +\n", 2,
+     "is named '.', not a gene symbol (a BED score, strand or '.' placeholder in the name column?)"),
+    ("# made by hand\nchr10\t70597344\t70599184\tPRF1|exon3\nchr10 70600360 70600935 prf1|exon2\n", 3,
+     "is named 'prf1', in lower case"),
+])
+def test_a_badly_named_panel_line_is_named_by_its_line(tmp_path, lines, line, why):
+    bed = tmp_path / "regions.bed"
+    bed.write_text(lines)
+    with pytest.raises(UserInputError) as caught:
+        S.load_panel_regions(bed)
+    assert str(caught.value).startswith(f"ERROR {bed}:{line}: name: ") and why in str(caught.value), str(caught.value)
+
+
 # =============================================================================================
 # item 7: VEP under INFO/ANN, rsIDs, one label whatever the annotator
 # =============================================================================================

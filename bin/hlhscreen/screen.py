@@ -89,7 +89,7 @@ from hlhscreen import clinvar
 from hlhscreen.decompose import UNALIGNED_TAG
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text, text_lines
+from hlhscreen.files import open_text
 from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
@@ -504,18 +504,17 @@ def _not_a_symbol(gene: str) -> Optional[str]:
     if _GENE_ID.match(gene):
         kind = "an HGNC id" if gene.upper().startswith("HGNC:") else "a gene id"
         return f"{kind}, not a gene symbol"
+    if not any(c.isalpha() for c in gene):
+        return "not a gene symbol (a BED score, strand or '.' placeholder in the name column?)"
     if not any(c.isupper() for c in gene):
         return f"in lower case: HGNC gene symbols are upper case ({gene.upper()})"
     return None
 
 
 def _bed_line(path: PathLike, region: Any) -> Optional[int]:
-    """The line of the BED file holding the interval (for messages)."""
-    for number, text in text_lines(path, "name"):
-        cols = text.split("\t")
-        if len(cols) >= 3 and cols[0] == region.chrom and cols[1] == str(region.start) and cols[2] == str(region.end):
-            return number
-    return None
+    """The line of the BED file holding the interval (for messages): the reader's own count (a search for
+    the tab-joined fields missed space-separated lines)."""
+    return region.line or None
 
 
 def _genes_in_name(name: str) -> Tuple[str, ...]:
