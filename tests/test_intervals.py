@@ -203,6 +203,19 @@ def test_a_word_in_place_of_a_number_is_still_refused_with_the_line(tmp_path):
         place_intervals(bed(tmp_path, "chr10 1\n", "short.bed"), layout)
 
 
+@pytest.mark.parametrize("text,message", [
+    ("@HD\tVN:1.6\n@SQ\tSN:chr10\tLN:133797422\nchr10\t101\t200\t+\tt1\n",
+     r"kit\.bed:1: bed: a SAM-style header line \('@'\): a Picard/GATK interval_list \(1-based.*IntervalListToBed"),
+    ("chr10:101-200\nchr10:301-400\n", r"kit\.bed:1: bed: 'chr10:101-200' is a GATK interval \(chrom:start-end, "
+                                       r"1-based, inclusive\), not a BED line"),
+])
+def test_gatk_and_picard_interval_files_are_named_for_what_they_are(tmp_path, text, message):
+    """nf-core pipelines take interval_list files for their intervals; their coordinates are 1-based: said so,
+    with the conversion (before: 'expected at least 3 tab-separated columns, found 2')."""
+    with pytest.raises(UserInputError, match=message):
+        place_intervals(bed(tmp_path, text, "kit.bed"), reference_layout(None, fai(tmp_path, GRCH38)))
+
+
 def test_gzip_and_bgzip_kit_beds(tmp_path):
     text = b"track name=kit\nchr10\t300\t400\nchr10\t100\t200\n"
     layout = reference_layout(None, fai(tmp_path, GRCH38))

@@ -905,6 +905,7 @@ def load_regions(path: PathLike, zero_length: bool = False) -> RegionIndex:
         cols = bed_fields(line)
         if not regions and _is_column_header(cols):
             continue
+        _refuse_other_interval_formats(path, line_no, line, cols)
         if track_after_data is not None:
             lines = f"{len(regions)} data line{'' if len(regions) == 1 else 's'}"
             raise UserInputError(path, track_after_data, "track",
@@ -918,6 +919,23 @@ def load_regions(path: PathLike, zero_length: bool = False) -> RegionIndex:
     if not regions:
         raise UserInputError(path, None, "bed", "the BED file has no intervals", "Give at least one interval.")
     return RegionIndex(regions, path)
+
+
+_GATK_INTERVAL = re.compile(r"[^\s:]+:[\d,]+(-[\d,]+)?")
+
+
+def _refuse_other_interval_formats(path: Path, line_no: int, line: str, cols: Sequence[str]) -> None:
+    """GATK/Picard interval files given for a BED: their coordinates are 1-based, inclusive."""
+    if line.startswith("@"):
+        raise UserInputError(path, line_no, "bed", "a SAM-style header line ('@'): a Picard/GATK interval_list "
+                             "(1-based, inclusive coordinates), not a BED",
+                             "Convert it: picard IntervalListToBed -I in.interval_list -O out.bed (or gatk "
+                             "IntervalListToBed).")
+    if len(cols) == 1 and _GATK_INTERVAL.fullmatch(cols[0]):
+        raise UserInputError(path, line_no, "bed", f"'{cols[0]}' is a GATK interval (chrom:start-end, 1-based, "
+                             "inclusive), not a BED line",
+                             "Give a BED (chrom<TAB>start-1<TAB>end), e.g. gatk IntervalListToBed after "
+                             "converting the list, or awk.")
 
 
 def _bed_region(path: Path, line_no: int, cols: Sequence[str], regions_so_far: Sequence[Region],
