@@ -53,7 +53,10 @@ def offline_launch(genome, tmp_path_factory):
     """The whole chain on the plain reference with a panel AND capture targets (--intervals): calling
     stays on the panel, the capture gets its own coverage QC."""
     launch = tmp_path_factory.mktemp("plain_offline")
-    (launch / "capture.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in CAPTURE))
+    # as a kit BED saved on Windows may come: byte-order mark, track line, CRLF, one line space-separated
+    lines = ['track name="capture" description="synthetic kit"'] + [f"{c}\t{s}\t{e}\tref|kit" for c, s, e in CAPTURE]
+    lines[2] = " ".join(lines[2].split("\t"))
+    (launch / "capture.bed").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     result = run_nextflow(launch, *plain_args(genome), "--aligner", "bwa", "--annotator", "offline",
                           "--intervals", "capture.bed")
     return launch / "results", result.stdout
