@@ -227,6 +227,29 @@ def test_gzip_and_bgzip_kit_beds(tmp_path):
         assert place_intervals(path, layout).pieces == [("chr10", 100, 200), ("chr10", 300, 400)]
 
 
+@pytest.mark.parametrize("packer,what", [
+    (lambda data: __import__("bz2").compress(data), "a bzip2-compressed file"),
+    (lambda data: __import__("lzma").compress(data), "an xz-compressed file"),
+])
+def test_compressed_or_zipped_kit_beds_are_named_for_what_they_are(tmp_path, packer, what):
+    """Kit BEDs come zipped (several BEDs in one archive): 'byte 0x.. is not UTF-8 text. Save the file as UTF-8
+    (iconv)' sent the user the wrong way."""
+    import zipfile
+
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    archive = tmp_path / "S31285117_hs_hg38.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("S31285117_Covered.bed", "chr10\t100\t200\n")
+        out.writestr("S31285117_Padded.bed", "chr10\t0\t300\n")
+    with pytest.raises(UserInputError, match=r"S31285117_hs_hg38\.zip: bed: a zip archive, not a text file \(plain or "
+                                             r"gzip\)\. Unpack it.*give e\.g\. its \*_Covered\.bed"):
+        place_intervals(archive, layout)
+    packed = tmp_path / "kit.bed.x"
+    packed.write_bytes(packer(b"chr10\t100\t200\n"))
+    with pytest.raises(UserInputError, match=f"kit.bed.x: bed: {what}, not a text file"):
+        place_intervals(packed, layout)
+
+
 def test_zero_length_intervals_are_ignored_and_named_not_refused(tmp_path, capsys):
     """BEDv1 allows start == end (no base, e.g. an insertion point): a kit BED with one was refused whole. It
     is ignored, and said so (a list of 1-based positions written as P P would lose every base)."""

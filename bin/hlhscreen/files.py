@@ -15,6 +15,10 @@ from .errors import UserInputError
 
 PathLike = Union[str, os.PathLike]
 _UTF8_BOM = b"\xef\xbb\xbf"
+# compressed or archived files text_lines cannot read (gzip/bgzip it can): magic bytes -> what they are
+_ARCHIVES = ((b"PK\x03\x04", "a zip archive"), (b"BZh", "a bzip2-compressed file"),
+             (b"\xfd7zXZ\x00", "an xz-compressed file"), (b"\x28\xb5\x2f\xfd", "a zstd-compressed file"),
+             (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"))
 
 
 @contextlib.contextmanager
@@ -85,7 +89,13 @@ def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
     byte-order mark at the start (Notepad, Excel's "CSV UTF-8") is dropped: it would glue itself to the
     first field (a contig named '\\ufeffchr1', a 'track' line not seen as one)."""
     with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
+        magic = probe.read(6)
+    gzipped = magic.startswith(b"\x1f\x8b")
+    archive = next((name for start, name in _ARCHIVES if magic.startswith(start)), None)
+    if archive is not None:
+        raise UserInputError(path, None, field, f"{archive}, not a text file (plain or gzip)",
+                             "Unpack it (unzip, bunzip2, unxz, zstd -d) and give the text file inside (a kit's "
+                             "zip holds several BEDs: give e.g. its *_Covered.bed).")
     line_no = 0
     try:
         with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
