@@ -595,3 +595,41 @@ def test_snpeff_43t_header_with_lof_and_nmd_is_read():
     header = "##fileformat=VCFv4.2\n" + SNPEFF_43T + "\n"
     layout = A.layout_from_header(header)
     assert (layout.kind, layout.info_tag, len(layout.fields)) == ("snpeff", "ANN", 16)
+
+
+# --- VEP dbNSFP plugin: other datasets' frequencies under gnomAD-like field names ---------------------------
+
+#: `--plugin dbNSFP,<file>,1000Gp3_AF,...` columns, in dbNSFP's column order (1000 Genomes before gnomAD)
+DBNSFP = ("1000Gp3_AF", "1000Gp3_AFR_AF", "1000Gp3_EUR_AF", "UK10K_AF", "gnomAD_exomes_AF", "gnomAD_exomes_NFE_AF",
+          "gnomAD_exomes_POPMAX_AF", "ExAC_AF", "ESP6500_AA_AF", "ESP6500_EA_AF", "ALFA_African_AF", "ALFA_Total_AF",
+          "REVEL_score")
+
+
+def test_dbnsfp_plugin_other_datasets_are_not_read_as_gnomad(tmp_path):
+    """Before: every CSQ `<prefix>_AF` was a `csq_custom` gnomAD source in header order, so dbNSFP's 1000 Genomes
+    AF (0.02, listed first) judged this PRF1 stop-gain gnomAD exomes calls rare (0.0002): dropped as common,
+    `gnomad_af` 0.02; ESP6500_AA_AF or ALFA_African_AF (one group) would have been read as a global AF."""
+    fields = FULL + DBNSFP
+    entry = dict(MANE_ENTRY, **{"1000Gp3_AF": "0.02", "1000Gp3_AFR_AF": "0.09", "ESP6500_AA_AF": "0.05",
+                                "ALFA_African_AF": "0.2", "gnomAD_exomes_AF": "0.0002", "gnomAD_exomes_NFE_AF": "0.0001",
+                                "gnomAD_exomes_POPMAX_AF": "0.0003", "REVEL_score": "0.9"})
+    vcf = vep_vcf(tmp_path / "dbnsfp.vcf", fields, csq(fields, entry, OTHER_ENTRY),
+                  command="vep --cache --offline --vcf --symbol --hgvs --canonical --mane --plugin dbNSFP,"
+                          "dbNSFP4.4a_grch38.gz," + ",".join(DBNSFP))
+    layout = A.read_layout(vcf)
+    assert [s.name for s in layout.frequency_sources] == ["csq_custom:gnomAD_exomes"]
+    out = run(tmp_path, vcf)
+    row = out.variants["chr10:70598010:G:A"]
+    assert (row["decision"], row["af_used"], row["af_field"], row["gnomad_af"], row["popmax_af"]) == \
+        ("kept", "0.0002", "CSQ/gnomAD_exomes_AF", "0.0002", "0.0003")
+    warnings = _screen_warnings(out)
+    for name in ("1000Gp3_AF", "UK10K_AF", "ExAC_AF", "ESP6500_AA_AF", "ALFA_Total_AF"):
+        assert f"CSQ/{name} looks like an allele frequency but is not read" in warnings
+
+
+def test_dbnsfp_1000_genomes_af_is_read_when_listed():
+    """Named in --af-fields, another dataset's field is read (as a global AF of a non-keyword source)."""
+    layout = A.layout_from_header(
+        "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: "
+        + "|".join(FULL + DBNSFP) + "\">\n", af_fields="csq_custom,CSQ/1000Gp3_AF")
+    assert [s.name for s in layout.frequency_sources] == ["csq_custom:gnomAD_exomes", "CSQ/1000Gp3_AF"]

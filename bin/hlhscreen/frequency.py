@@ -54,7 +54,7 @@ SOURCE_KEYWORDS: Tuple[str, ...] = (
     "csq_gnomad",         # CSQ gnomAD_*: VEP --custom short_name=gnomAD; VEP cache <= 106
     "csq_gnomade",        # CSQ gnomADe_*: VEP cache / REST gnomAD exomes (or --custom short_name=gnomADe)
     "csq_gnomadg",        # CSQ gnomADg_*: gnomAD genomes
-    "csq_custom",         # CSQ <short_name>_<gnomAD field> of any other VEP --custom file
+    "csq_custom",         # CSQ <short_name>_<gnomAD field> of any other VEP --custom file naming gnomAD
     "info_gnomad_sites",  # INFO gnomAD sites names copied as they are: AF_joint, AF_grpmax, AF_<pop>, ...
     "csq_1000g",          # CSQ AF + <POP>_AF (VEP --af / --af_1kg): 1000 Genomes
     "csq_esp",            # CSQ AA_AF, EA_AF (VEP --af_esp): NHLBI ESP
@@ -211,15 +211,19 @@ def _prefixed(names: Iterable[str]) -> Dict[str, Dict[str, str]]:
     return out
 
 
-# CSQ prefixes that are VEP's own fields, not --custom sources (MAX_AF, 1000G/ESP groups).
-_VEP_OWN_PREFIXES = frozenset({"MAX", "AFR", "AMR", "EAS", "EUR", "SAS", "AA", "EA", "ASN"})
+def _names_gnomad(prefix: str) -> bool:
+    """A field prefix that names a gnomAD dataset (``gnomAD2.1``, ``gnomad_v4``, dbNSFP's ``gnomAD_exomes``).
+    Other prefixes with gnomAD-like field names are other datasets (dbNSFP's ``1000Gp3_AF``, ``UK10K_AF``,
+    ``ExAC_AF``, ``ESP6500_AA_AF``, ``ALFA_African_AF``; VEP's own ``MAX_AF``, ``EUR_AF``): read as gnomAD,
+    a 1000 Genomes AF listed first judged a variant gnomAD calls rare, and a one-group AF passed as global."""
+    return "gnomad" in prefix.lower()
 
 
 def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence[str]) -> List[FrequencySource]:
     csq = set(csq_fields)
     if keyword == "info_gnomad":
         prefixed = _prefixed(info_ids)
-        order = sorted((p for p in prefixed if "gnomad" in p.lower()), key=lambda p: p != "gnomAD")
+        order = sorted((p for p in prefixed if _names_gnomad(p)), key=lambda p: p != "gnomAD")
         found = [_gnomad_source("info_gnomad" if p == "gnomAD" else f"info_gnomad:{p}", "INFO", prefixed[p])
                  for p in order]
         return [s for s in found if s is not None]
@@ -231,8 +235,7 @@ def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence
     if keyword == "csq_custom":
         prefixed = _prefixed(csq_fields)
         found = [_gnomad_source(f"csq_custom:{p}", "CSQ", fields) for p, fields in prefixed.items()
-                 if p not in ("gnomAD", "gnomADe", "gnomADg") and p not in _VEP_OWN_PREFIXES
-                 and p.lower() not in GNOMAD_POPULATIONS]
+                 if p not in ("gnomAD", "gnomADe", "gnomADg") and _names_gnomad(p)]
         return [s for s in found if s is not None]
     if keyword == "info_gnomad_sites":
         bare = {name: name for name in info_ids if _is_gnomad_field(name)}
