@@ -53,12 +53,13 @@ def fake_result(line: str) -> dict:
     pos = int(pos)
     allele = A.vep_allele(ref, alt)
     start = pos + 1 if allele != alt else pos
-    # protein fields as the REST VEP writes them (a synonymous HGVSp is the HGVSc with "(p.=)")
+    # protein fields as the REST VEP writes them: a synonymous HGVSp is the HGVSc with "(p.=)", its "=" URI-encoded
+    # as VEP's OutputFactory does in every output format unless --no_escape ("(p.%3D)")
     if len(ref) != len(alt):
         terms, impact, hgvsp = ["frameshift_variant"], "HIGH", "ENSP00000398568.2:p.Leu5fs"
         protein = {"amino_acids": "L/X", "protein_start": 5, "protein_end": 6}
     elif alt == "T":
-        terms, impact, hgvsp = ["synonymous_variant"], "LOW", f"ENST00000441259.2:c.{pos % 1000}{ref}>{alt}(p.=)"
+        terms, impact, hgvsp = ["synonymous_variant"], "LOW", f"ENST00000441259.2:c.{pos % 1000}{ref}>{alt}(p.%3D)"
         protein = {"amino_acids": "L", "protein_start": 5, "protein_end": 5}
     else:
         terms, impact, hgvsp = ["missense_variant"], "MODERATE", "ENSP00000398568.2:p.Ala91Val"
@@ -800,3 +801,13 @@ def test_an_answer_with_both_gnomad_releases_is_judged_by_the_newer(server, tmp_
     assert (both.gnomad.source, both.gnomad.af) == ("csq_gnomade", 0.001)
     assert (v2.gnomad.source, v2.gnomad.af, v2.gnomad.population_afs) == ("csq_gnomad", 0.05, {"afr": 0.1})
     assert not stats.unknown_frequency_keys
+
+
+def test_hgvs_the_server_encoded_is_not_encoded_twice():
+    """VEP's OutputFactory writes HGVSp's "=" as %3D in JSON too: before, the client encoded its "%" again
+    (c.207G>A(p.%253D) in CSQ), so the screen could not read the synonymous or stop-retained change."""
+    assert V.escape_value(V.server_hgvs("ENST00000441259.2:c.207G>A(p.%3D)")) == "ENST00000441259.2:c.207G>A(p.%3D)"
+    assert V.escape_value(V.server_hgvs("ENSP00000398568.1:p.Ter556%3D")) == "ENSP00000398568.1:p.Ter556%3D"
+    assert V.server_hgvs("ENSP00000398568.1:p.Ala91Val") == "ENSP00000398568.1:p.Ala91Val"
+    assert V.escape_value(V.server_hgvs("c.15G>T(p.=)")) == "c.15G>T(p.%3D)"  # a server run with no_escape
+    assert V.server_hgvs(None) is None

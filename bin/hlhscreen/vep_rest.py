@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import requests
 
@@ -566,6 +566,14 @@ def escape_value(value: Any) -> str:
     return quote(str(value), safe=_ESCAPE_SAFE)
 
 
+def server_hgvs(value: Any) -> Any:
+    """An HGVS string of the answer as VEP wrote it, decoded: VEP's output code percent-encodes ``=`` in every
+    format, JSON included (``c.207G>A(p.%3D)``, ``p.Ter463%3D``; not with ``--no_escape``), so
+    :func:`escape_value` would otherwise encode the ``%`` again (``%253D``: the synonymous change no longer
+    read). HGVS has no ``%`` of its own, so a value the server did not encode is unchanged."""
+    return unquote(value) if isinstance(value, str) and "%" in value else value
+
+
 def _allele_forms(ref: str, alt: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """The REF and ALT spellings of a record in VEP's answers: VEP's own (the shared padding base of an
     indel dropped, ``-`` for nothing), then the minimal one. The VCF's untrimmed indel ALT is not one
@@ -694,8 +702,8 @@ def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
             "BIOTYPE": escape_value(tc.get("biotype")),
             "EXON": escape_value(tc.get("exon")),
             "INTRON": escape_value(tc.get("intron")),
-            "HGVSc": escape_value(tc.get("hgvsc")),
-            "HGVSp": escape_value(tc.get("hgvsp")),
+            "HGVSc": escape_value(server_hgvs(tc.get("hgvsc"))),
+            "HGVSp": escape_value(server_hgvs(tc.get("hgvsp"))),
             # the synonymous HGVSp is c.N>M(p.=): the screen names the residue from these two
             "Protein_position": escape_value(protein_position(tc)),
             "Amino_acids": escape_value(tc.get("amino_acids")),
