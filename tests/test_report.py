@@ -1772,6 +1772,41 @@ def test_generated_report_test_tables_equal_the_tsvs(generated):
                 assert "left out" not in note
 
 
+def _page_text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def test_generated_report_says_what_reached_significance(generated):
+    """Section 6 gave p and q but never said which tests were significant at the run's alpha, nor what 'not
+    significant' means; the first paragraph did not say whether anything was found. Both now count, per level, the
+    testable tests with q <= alpha (named, with q) and p <= alpha, as recomputed here from the test tables."""
+    paths, _, page = generated
+    alpha = 0.1
+    found = []
+    text = _page_text(section_text(page, "tests"))
+    for level, name in (("variant", "per variant"), ("gene", "per gene"), ("biallelic", "per gene, biallelic")):
+        testable = [row for row in read_tests(paths[f"{level}_tests"]) if row["testable"] == "yes"]
+        significant = [row for row in testable if float(row["q_value"]) <= alpha]
+        nominal = sum(float(row["p_value"]) <= alpha for row in testable)
+        names = [f"{row['gene']} {row['label']}" if level == "variant" else row["gene"] for row in significant]
+        expected = f"{name}, {len(significant)} of {len(testable)} testable test(s)"
+        if names:
+            expected += ": " + ", ".join(f"{n} (q = {float(r['q_value']):.3g})" for n, r in zip(names, significant))
+        assert expected + f" ({nominal} with p \u2264 0.1 before the correction)" in text, (level, expected)
+        found += [(name, n) for n in names]
+    assert found  # the generated cohort has a variant with q <= 0.1
+    assert "it is not evidence that there is none" in text
+    opening = _page_text(page[page.index("<h1>"):page.index("<nav>")])
+    assert "Tests with q \u2264 0.1 (section 6): " + ", ".join(f"{level} {n}" for level, n in found) in opening
+
+
+def test_report_says_when_no_test_reached_significance(built):
+    opening = _page_text(built[2][built[2].index("<h1>"):built[2].index("<nav>")])
+    assert all(float(row["q_value"]) > 0.05 for level in ("variant", "gene", "biallelic")
+               for row in read_tests(built[0][f"{level}_tests"]) if row["testable"] == "yes")
+    assert "No case/control test reached q \u2264 0.05 (section 6)." in opening
+
+
 def test_generated_report_power_tables_equal_power_tsv(generated):
     paths, _, page = generated
     tables = page_tables(page)["power"]
@@ -1870,7 +1905,7 @@ def test_tiny_p_values_keep_their_exponent_and_a_zero_is_explained(cells, p_text
     """R's values (fisher_extreme_reference.tsv): 2.07e-35, 7.40e-300, 6.48e-321 (subnormal) and 0 (R underflows
     too). The report shows them as such, and explains a 0 instead of leaving a bare 'p = 0'."""
     row = _test_row(*cells)
-    data = types.SimpleNamespace(params={}, panel=None, tests={"variant": [], "gene": [row], "biallelic": []})
+    data = types.SimpleNamespace(params={}, panel=None, power={}, tests={"variant": [], "gene": [row], "biallelic": []})
     text = html.unescape(report.tests_section(data))
     assert f'<td class="num">{p_text}</td>' in report.tests_section(data)
     assert ("p = 0 (and q = 0): the probability is below the smallest number" in text) == (p_text == "0")

@@ -1813,9 +1813,55 @@ def tests_table(tests: Sequence[TestRow], level: str, label: str = "95% CI",
                   f"OR ({label})", "p", "q (BH)", "Note"], rows, row_classes=classes)
 
 
+LEVEL_NAMES = {"variant": "per variant", "gene": "per gene", "biallelic": "per gene, biallelic"}
+
+
+def significant_tests(data: ReportData, alpha: float) -> Dict[str, List[TestRow]]:
+    """Per level, the testable tests whose BH q-value is at most ``alpha``."""
+    return {level: [t for t in data.tests[level] if t.testable and t.q_value is not None and t.q_value <= alpha]
+            for level in LEVELS}
+
+
+def tested_name(test: TestRow) -> str:
+    return f"{test.gene} {test.label}" if test.level == "variant" else test.gene
+
+
+def significance_sentence(data: ReportData) -> str:
+    """What reached significance at the run's alpha, per level: q <= alpha (BH) out of the testable tests, with
+    how many had p <= alpha before the correction; '' when there is no test or no single alpha."""
+    alpha = power_alpha(data)
+    if alpha is None or not any(data.tests.values()):
+        return ""
+    significant = significant_tests(data, alpha)
+    parts = []
+    for level in LEVELS:
+        testable = [t for t in data.tests[level] if t.testable]
+        nominal = sum(t.p_value is not None and t.p_value <= alpha for t in testable)
+        named = ", ".join(f"{tested_name(t)} (q = {sig3(t.q_value)})" for t in significant[level])
+        parts.append(f"{LEVEL_NAMES[level]}, {len(significant[level])} of {len(testable)} testable test(s)"
+                     + (f": {named}" if named else "") + f" ({nominal} with p \u2264 {alpha_text(alpha)} before "
+                     "the correction)")
+    return (f"Significant at q \u2264 {alpha_text(alpha)} (Benjamini-Hochberg within the level): " + "; ".join(parts)
+            + ". A test that is not significant found no difference this cohort could show; it is not evidence "
+            "that there is none (section 7 says how large a difference each test could detect).")
+
+
+def significance_headline(data: ReportData) -> str:
+    """For the page's first paragraph: the tests with q <= alpha, or that none reached it ('' without tests)."""
+    alpha = power_alpha(data)
+    if alpha is None or not any(data.tests.values()):
+        return ""
+    found = [t for level in LEVELS for t in significant_tests(data, alpha)[level]]
+    if not found:
+        return f"No case/control test reached q \u2264 {alpha_text(alpha)} (section 6). "
+    return (f"Tests with q \u2264 {alpha_text(alpha)} (section 6): "
+            + ", ".join(f"{LEVEL_NAMES[t.level]} {tested_name(t)} (q = {sig3(t.q_value)})" for t in found) + ". ")
+
+
 def tests_section(data: ReportData) -> Html:
     label = conf_label(data.params)
     not_called = {row["gene"]: row for row in not_called_genes(data)}
+    significance = significance_sentence(data)
     parts = [
         tag("p", "k/n = carriers / samples assessable in the group. OR: conditional maximum-likelihood odds ratio "
                  f"(cases vs controls) with its exact {label}; p: two-sided Fisher's exact test; q: Benjamini-Hochberg "
@@ -1828,6 +1874,7 @@ def tests_section(data: ReportData) -> Html:
                     "(about 5e-324), so it is stored as 0, as R's fisher.test also returns it; the true value is "
                     "positive and far below 1e-300.")]
           if any(test.p_value == 0 for tests in data.tests.values() for test in tests) else []),
+        *([tag("p", tag("strong", significance))] if significance else []),
         tag("h3", "Per variant (carrier = het, hom or hemi)"), tests_table(data.tests["variant"], "variant", label),
         tag("h3", "Per gene, any kept variant (carrier = at least one kept variant)"),
         tests_table(data.tests["gene"], "gene", label, not_called),
@@ -2192,6 +2239,7 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
                     "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
                  + untested_genes_summary(data)
                  + gnomad_gap_sentence(data)
+                 + significance_headline(data)
                  + f"Run date {run_date}."),
         navigation(),
         cohort_section(data, excluded), qc_section(data), kept_variants_section(data, listed), matrix_section(matrix_svg, data, matrix_compact, matrix_scroll,
