@@ -2200,6 +2200,34 @@ def test_panel_genes_without_any_test_are_named_screened_with_no_carrier_or_not_
             "panel_callability.tsv).") in plain
 
 
+def test_kept_variants_say_beside_them_what_was_not_assessed(tmp_path):
+    """Section 3, the findings, did not say that genes off the reference or the capture were never screened (only
+    section 2 and the first paragraph did), nor which carriers were flagged by QC, nor what 'novel' and 'Not
+    assessable' mean: a patient without a row could be read as carrying nothing in a gene nobody looked at."""
+    paths = make_inputs(tmp_path / "inputs")
+    callability = tmp_path / "panel_callability.tsv"
+    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
+                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n"
+                           "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n"
+                           "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n"
+                           "RAB27A\tchr15\t5\t3489\t0\t0.0\tnot_callable\tcontig chr15 is not in the reference\n")
+    out = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
+                            paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
+                            paths["versions"], paths["params"], tmp_path / "out", RUN_DATE,
+                            panel_callability=callability)
+    variants = _page_text(section_text(out["html"].read_text(encoding="utf-8"), "variants"))
+    table_start = variants.index("Gene Variant (GRCh38)")
+    for sentence in ("Not screened in this run, so no row there means not assessed, not absent (section 2 says why): "
+                     "XIAP, RAB27A.", "Screened only in part (section 2): LYST.",
+                     "Flagged by QC (section 1; their genotypes still had to pass the depth and quality minimums): "
+                     "ctrl_04 (mean_depth<20;pct_20x<90).",
+                     "novel = absent from the gnomAD data used (it says nothing about the literature or ClinVar)",
+                     "Not assessable = the sample's genotype at this variant could not be trusted"):
+        assert 0 <= variants.find(sentence) < table_start, sentence
+    plain = _page_text(section_text(run(paths, tmp_path / "plain")["html"].read_text(encoding="utf-8"), "variants"))
+    assert "a gene without a row may not have been assessed" in plain
+
+
 def test_power_lead_sentence_is_complete(built):
     """The power section's lead ended 'only large odds ratios can be.' (a clause cut short), and said so whatever
     the cohort's size; it now names the level and says what holds for a small cohort."""

@@ -1436,6 +1436,30 @@ def why_kept_cell(variant: KeptVariant, not_looked_up: bool = False) -> Html:
     return join(parts) if parts else esc("passed every filter")
 
 
+def findings_scope_note(data: ReportData) -> Html:
+    """Beside the findings: what the table's words mean and what it cannot show (genes not screened,
+    QC-flagged samples), so a missing row is not read as 'no variant'."""
+    sentences = [
+        "How to read it: novel = absent from the gnomAD data used (it says nothing about the literature or "
+        "ClinVar); Not assessable = the sample's genotype at this variant could not be trusted (reason given), so "
+        "the sample is neither a carrier nor a non-carrier of it."]
+    partly = [row for row in not_called_genes(data) if row["status"] != NOT_CALLABLE]
+    absent = [row["gene"] for row in not_called_genes(data) if row["status"] == NOT_CALLABLE]
+    if absent:
+        sentences.append(f"Not screened in this run, so no row there means not assessed, not absent (section 2 "
+                         f"says why): {', '.join(absent)}.")
+    if partly:
+        sentences.append(f"Screened only in part (section 2): {', '.join(row['gene'] for row in partly)}.")
+    if data.panel is None:
+        sentences.append("Which panel genes could be screened was not given to the report (no panel "
+                         "callability): a gene without a row may not have been assessed.")
+    flagged = [qc for qc in data.qc if qc.flag not in ("", "pass", NA)]
+    if flagged:
+        sentences.append("Flagged by QC (section 1; their genotypes still had to pass the depth and quality "
+                         "minimums): " + ", ".join(f"{qc.sample} ({qc.flag})" for qc in flagged) + ".")
+    return tag("p", " ".join(sentences))
+
+
 def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
     """Section 3; ``listed`` False (too many exclusions for the page): not-assessable samples as counts."""
     by_variant = calls_by_variant(data)
@@ -1474,7 +1498,7 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
                    "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
-                   summary, gnomad_note(data), clinvar_note(data), body, risk_factor_candidates_part(data),
+                   summary, findings_scope_note(data), gnomad_note(data), clinvar_note(data), body, risk_factor_candidates_part(data),
                    whitelist_unseen_part(data),
                    unconfirmed_part(data),
                    gene_not_assessable_part(data, listed))
