@@ -1831,6 +1831,45 @@ def test_generated_report_power_tables_equal_power_tsv(generated):
             assert shown[7] == ("NA" if need == "NA" else f"{need}/{row['case_assessable']}")
 
 
+def test_generated_report_power_smallest_odds_ratio_equals_power_tsv(generated):
+    """The 'Smallest OR with 80% power' column (with the case carrier share it implies) read back against power.tsv."""
+    paths, _, page = generated
+    power = read_tests(paths["power"])
+    checked = 0
+    for table_rows, level in zip(page_tables(page)["power"], ("gene", "variant")):
+        rows = [row for row in power if row["level"] == level]
+        for shown, row in zip(table_rows[1:], rows):
+            value = row["min_detectable_or_power_80"]
+            if value == "NA":
+                assert shown[6] == "NA", (row["id"], shown[6])
+                continue
+            match = re.fullmatch(r"(\S+) \((\S+)% of cases\)", shown[6])
+            assert match, shown[6]
+            assert abs(float(match.group(1)) - float(value)) <= 0.05 * float(value), (row["id"], shown[6], value)
+            assert abs(float(match.group(2)) - 100 * float(row["case_freq_at_min_detectable_or"])) <= 0.5
+            checked += 1
+    assert checked  # the generated cohort has tests with enough power somewhere
+
+
+def test_qc_table_equals_sample_qc_tsv(built):
+    """Section 2, cell by cell, against sample_qc.tsv: read counts with thousands separators, percentages and depth
+    with two decimals, a value below its threshold marked, the flag in words."""
+    paths, _, page = built
+    header, *body = page_tables(page)["qc"][0]
+    qc = read_tests(paths["qc"])
+    assert [row[0] for row in body] == [row["sample"] for row in qc]
+    for shown, row in zip(body, qc):
+        cell = dict(zip(header, shown))
+        assert cell["Group"] == row["group"]
+        assert cell["Reads"] == f"{int(row['total_reads']):,}" and cell["Mapped reads"] == f"{int(row['mapped_reads']):,}"
+        for title, column, flag in (("% mapped", "pct_mapped", "pct_mapped<"),
+                                    ("Mean panel depth (x)", "mean_panel_depth", "mean_depth<"),
+                                    ("% panel bases >= 20x", "pct_panel_20x", "pct_20x<")):
+            below = flag in row["qc_flag"]
+            assert cell[title] == f"{float(row[column]):.2f}" + (" \u25bc below" if below else ""), (row["sample"], title)
+        assert (cell["QC flag"] == "pass") == (row["qc_flag"] == "pass")
+
+
 def test_generated_report_carriers_equal_carriers_tsv(generated):
     """Section 3 lists each kept variant's carriers per group with het/hom/hemi as carriers.tsv has them."""
     paths, _, page = generated
