@@ -43,6 +43,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--panel-callability", default=None,
                         help="panel_callability.tsv from PANEL_TO_REFERENCE (every panel gene, called or why not)")
+    parser.add_argument("--reference-notes", default=None,
+                        help="reference_notes.txt from PANEL_TO_REFERENCE (run-level notes on the reference, one a "
+                             "line: e.g. ALT contigs aligned ALT-unaware), shown with the panel genes (section 2)")
     parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
     parser.add_argument("--run-date", default=None,
                         help="date shown in the report, YYYY-MM-DD (default: today; give it for identical reruns)")
@@ -60,7 +63,8 @@ def main(argv: Optional[list] = None) -> int:
     run_report(args.samples, args.qc, args.variants, args.carriers, args.gene_status, args.variant_tests,
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
                panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
-               risk_factors=args.risk_factors, regions=args.regions, frequency_check=args.frequency_check)
+               risk_factors=args.risk_factors, regions=args.regions, frequency_check=args.frequency_check,
+               reference_notes=args.reference_notes)
     return 0
 
 

@@ -6,6 +6,8 @@ Writes, into --outdir:
   panel_callability.tsv                           one row per panel gene: callable, partly_callable
                                                   or not_callable, with the reason
   panel_callability_mqc.tsv                       the same for MultiQC (genes not called)
+  reference_notes.txt                             run-level notes on the reference for the report, one a
+                                                  line (empty when none): ALT contigs aligned ALT-unaware
 A gene the reference lacks, bases that are N or IUPAC codes in the reference (--fasta), or (with --intervals) the capture kit does not cover, is reported, not
 dropped in silence; a naming mismatch (10 vs chr10) is an error unless --harmonise-contigs; no callable
 gene at all is an error (hlhscreen/callability.py, hlhscreen/intervals.py).
@@ -24,6 +26,7 @@ from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.intervals import capture_error, place_intervals, restrict_to_capture
 from hlhscreen.reference_bases import ReferenceBases
+from hlhscreen.reference_checks import alt_note, read_alt_names
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -39,6 +42,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="map the panel's contig names onto the reference's (10 <-> chr10) instead of failing")
     parser.add_argument("--intervals", type=Path,
                         help="capture targets BED (--intervals): panel bases outside them are not assessed")
+    parser.add_argument("--alt-file", type=Path,
+                        help="the bwa ALT file the aligner read (<index prefix>.alt); without it, ALT contigs of the "
+                             "reference were aligned ALT-unaware, which the outputs then say")
     parser.add_argument("--outdir", type=Path, default=Path("."))
     args = parser.parse_args(argv)
 
@@ -68,8 +74,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         C.write_reference_bed(regions, out)
     with atomic_output(args.outdir / "targets.reference.bed") as out:
         C.write_reference_bed(targets, out)
+    note = alt_note(layout.contigs, read_alt_names(args.alt_file) if args.alt_file else None)
+    notes = [note] if note and layout.windows is None else []
     with atomic_output(args.outdir / "panel_callability_mqc.tsv") as out:
-        C.write_callability_mqc(genes, out)
+        C.write_callability_mqc(genes, out, notes)
+    with atomic_output(args.outdir / "reference_notes.txt") as out:
+        out.write("".join(f"{line}\n" for line in notes))
     with atomic_output(args.outdir / "panel_callability.tsv") as out:
         C.write_callability(genes, out)
     warning = C.summary_line(genes, capture=args.intervals is not None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, List
 
@@ -152,3 +153,38 @@ def test_bwa_mem_gives_reads_at_an_alt_locus_mapq_0_without_the_alt_file_and_map
     assert len(primary_hits) == len(plain)
     assert all(int(rec[4]) > 0 for rec in primary_hits), [rec[:5] for rec in primary_hits]
     assert all(any(tag.startswith("XA:Z:" + ALT) for tag in rec[11:]) for rec in primary_hits)
+
+
+# --- in the outputs: the run's reader learns that ALT loci were aligned ALT-unaware --------------------------
+
+def panel_to_reference(folder: Path, fasta: Path, *extra: str) -> Dict[str, str]:
+    """PANEL_TO_REFERENCE's tool with a one-gene panel on chr1 of the synthetic reference; its notes and
+    MultiQC section."""
+    (folder / "regions.bed").write_text("chr1\t1500\t1700\tSYN1|exon1\n")
+    (folder / "targets.bed").write_text("chr1\t1450\t1750\tSYN1\n")
+    out = folder / "out"
+    result = subprocess.run([sys.executable, str(BIN / "panel_to_reference.py"), "--regions", str(folder / "regions.bed"),
+                             "--targets", str(folder / "targets.bed"), "--fasta", str(fasta), "--fai", f"{fasta}.fai",
+                             "--outdir", str(out), *extra], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return {"notes": (out / "reference_notes.txt").read_text(), "mqc": (out / "panel_callability_mqc.tsv").read_text()}
+
+
+@needs_samtools
+def test_alt_contigs_aligned_alt_unaware_are_noted_for_the_report_and_multiqc(tmp_path):
+    """Before, only the start-up log said so: the QC table, report and MultiQC were silent, so a reader could
+    not tell that panel regions at ALT loci may read as not covered."""
+    fasta = synthetic_reference(tmp_path)
+    written = panel_to_reference(tmp_path, fasta)
+    [note] = written["notes"].splitlines()
+    assert note.startswith(f"the reference has 1 ALT haplotype or patch contig(s) ({ALT}) and the alignment was not "
+                           "ALT-aware for 1 of them (there was no bwa ALT file)")
+    assert "MAPQ 0" in note and "cannot be told from the contig names" in note
+    description = next(line for line in written["mqc"].splitlines() if line.startswith("# description:"))
+    assert f"Note: {note}" in description and description.endswith("'")
+    # the ALT file the aligner reads lists it: nothing to say
+    alt = write_alt_file(tmp_path / "ref.alt", [ALT])
+    assert panel_to_reference(tmp_path, fasta, "--alt-file", str(alt))["notes"] == ""
+    # one of another reference: the note says how many it lists
+    other = write_alt_file(tmp_path / "other.alt", ["chr6_GL000250v2_alt"])
+    assert "(the bwa ALT file lists 0 of them)" in panel_to_reference(tmp_path, fasta, "--alt-file", str(other))["notes"]

@@ -224,3 +224,18 @@ def test_alt_contigs_without_an_alt_file_warn_and_a_prebuilt_index_brings_its_ow
     assert "ALT contig" not in result.stdout
     staged = [p for p in (tmp_path / "work").rglob("index/alt_genome.alt")]
     assert staged and all(p.read_text() == ALT_LINE for p in staged)
+
+
+def test_alt_contigs_aligned_alt_unaware_are_said_in_the_report_and_multiqc(genome, tmp_path):
+    """A real run on the mini-genome with an ALT contig and no ALT file: the start-up warning was the only
+    trace; the report (section 2) and MultiQC ('Panel genes not called') now say it too."""
+    fasta = genome_with_alt_contig(genome, tmp_path)
+    args = [a if a != str(genome / "mini_genome.synthetic.fa") else str(fasta) for a in plain_args(genome)]
+    result = run_nextflow(tmp_path, *args, "--aligner", "bwa", "--annotator", "offline")
+    assert "1 ALT contig(s) (chr22_KI270879v1_alt)" in result.stdout
+    said = ("he reference has 1 ALT haplotype or patch contig(s) (chr22_KI270879v1_alt) and the alignment was not "
+            "ALT-aware for 1 of them (there was no bwa ALT file)")
+    report = (tmp_path / "results/report/hlhscreen_report.html").read_text()
+    assert f"<strong>Reference:</strong> T{said}" in report
+    multiqc = next((tmp_path / "results/multiqc").rglob("multiqc_report.html")).read_text()
+    assert f"Note: t{said}" in multiqc

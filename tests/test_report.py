@@ -2354,3 +2354,24 @@ def test_printed_scrolling_figure_is_whole(tmp_path):
             f"{report.figure_html(svg, 'matrix', 'caption', scroll=True)}</body></html>")
     printed = printed_words(page, tmp_path)
     assert "FIRSTROW" in printed and "LASTROW" in printed
+
+
+def test_a_reference_note_is_shown_with_the_panel_genes(tmp_path):
+    """reference_notes.txt (PANEL_TO_REFERENCE): ALT contigs aligned ALT-unaware. Before, only the start-up log
+    said so."""
+    paths = make_inputs(tmp_path / "inputs")
+    callability = tmp_path / "panel_callability.tsv"
+    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
+                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n")
+    notes = tmp_path / "reference_notes.txt"
+    notes.write_text("the reference has 2 ALT haplotype or patch contig(s) (chr6_GL000250v2_alt, ...) and the "
+                     "alignment was not ALT-aware for 2 of them\n")
+    args = cli_args(paths, tmp_path / "out") + ["--panel-callability", str(callability)]
+    subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--reference-notes", str(notes)], check=True)
+    page = html.unescape((tmp_path / "out" / report.REPORT_FILE).read_text(encoding="utf-8"))
+    assert ("<strong>Reference:</strong> The reference has 2 ALT haplotype or patch contig(s) (chr6_GL000250v2_alt, "
+            "...) and the alignment was not ALT-aware for 2 of them") in page
+    notes.write_text("")
+    subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--reference-notes", str(notes),
+                    "--outdir", str(tmp_path / "quiet")], check=True)
+    assert "Reference:" not in (tmp_path / "quiet" / report.REPORT_FILE).read_text(encoding="utf-8")

@@ -336,13 +336,15 @@ def write_callability(rows: Sequence[GeneCallability], out: IO[str]) -> None:
         out.write("\t".join(row.row()) + "\n")
 
 
-def write_callability_mqc(rows: Sequence[GeneCallability], out: IO[str]) -> None:
-    """MultiQC custom-content table: the genes that cannot (all) be called, or one line saying none."""
+def write_callability_mqc(rows: Sequence[GeneCallability], out: IO[str], notes: Sequence[str] = ()) -> None:
+    """MultiQC custom-content table: the genes that cannot (all) be called, or one line saying none;
+    ``notes`` (run-level, e.g. ALT contigs aligned ALT-unaware) follow the description."""
     missing = [row for row in rows if row.status != CALLABLE]
     description = (f"{len(missing)} of {len(rows)} panel genes cannot be called on this reference or capture "
                    "(whole or part); they are not (fully) assessed and are listed in qc/panel_callability.tsv "
                    "and the report."
                    if missing else f"All {len(rows)} panel genes lie on the reference and are called.")
+    description += "".join(f" Note: {note}" for note in notes).replace("'", "''")  # YAML single-quoted
     out.write("# id: 'hlhscreen_panel_callability'\n"
               "# section_name: 'Panel genes not called'\n"
               f"# description: '{description}'\n"

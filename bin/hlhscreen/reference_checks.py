@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 from .errors import UserInputError, first_few
 from .fai import read_fai
@@ -310,3 +310,23 @@ def alt_warning(contigs: Dict[str, Optional[int]], source: str, aligner: str,
                 f"{len(alts)} ALT contigs ({first_few(missing)}): reads at their loci get MAPQ 0 and are not "
                 "counted (not covered, not called). Give the ALT file made for this reference.")
     return None
+
+
+def alt_note(contigs, alt_names: Optional[Sequence[str]]) -> Optional[str]:
+    """For the outputs (report, MultiQC): the reference's ALT contigs the alignment did not treat as ALTs,
+    ``alt_names`` being the contigs of the bwa ALT file the aligner read (None: no ALT file). Which panel
+    genes lie at the loci they copy cannot be told from the names (an ALT contig's name gives its
+    chromosome only; its place is what the ALT file holds), so the note is for the whole run."""
+    alts = alt_contigs(contigs)
+    listed = set(alt_names or ())
+    unlisted = [name for name in alts if name not in listed]
+    if not unlisted:
+        return None
+    how = ("there was no bwa ALT file" if alt_names is None else
+           f"the bwa ALT file lists {len(alts) - len(unlisted)} of them")
+    return (f"the reference has {len(alts)} ALT haplotype or patch contig(s) ({first_few(alts)}) and the alignment "
+            f"was not ALT-aware for {len(unlisted)} of them ({how}): reads at the primary loci they copy got MAPQ 0 "
+            "and were not counted, so panel regions at those loci may show low depth (QC) and variants there may not "
+            "be called (no carrier there means not assessed). Which panel genes lie at such loci cannot be told from "
+            "the contig names. Use an analysis set without ALT contigs, or give the bwa ALT file "
+            "(docs/usage.md, Which GRCh38 FASTA).")

@@ -240,6 +240,8 @@ class ReportData:
     # the risk-factor whitelist as SCREEN screened it (in-panel rows with their decision, rows outside
     # the panel); None when the whitelist was not given
     whitelist: Optional["WhitelistSeen"] = None
+    # run-level notes on the reference (reference_notes.txt, e.g. ALT contigs aligned ALT-unaware)
+    reference_notes: List[str] = field(default_factory=list)
 
     @cached_property
     def gene_gaps(self) -> GeneGaps:
@@ -614,12 +616,18 @@ def read_whitelist_seen(risk_factors: PathLike, variants: PathLike, regions: Pat
                          [f for f in factors if f not in inside])
 
 
+def read_reference_notes(path: PathLike) -> List[str]:
+    """reference_notes.txt: one note a line (empty: nothing to say)."""
+    with open(path, encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
 def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike, gene_status: PathLike,
          variant_tests: PathLike, gene_tests: PathLike, biallelic_tests: PathLike, power: PathLike,
          versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
          sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
          risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None,
-         frequency_check: Optional[PathLike] = None) -> ReportData:
+         frequency_check: Optional[PathLike] = None, reference_notes: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input. ``risk_factors`` needs ``regions`` (the panel regions BED
     SCREEN was given): entries outside them were not screened."""
     if risk_factors is not None and regions is None:
@@ -645,6 +653,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         clinvar=read_clinvar_release(clinvar_release) if clinvar_release is not None else None,
         candidates=read_risk_factor_candidates(variants),
         whitelist=read_whitelist_seen(risk_factors, variants, regions) if risk_factors is not None else None,
+        reference_notes=read_reference_notes(reference_notes) if reference_notes is not None else [],
     )
     if frequency_check is not None:
         data.gnomad_file, data.gnomad_not_covered = read_frequency_check(frequency_check)
@@ -1296,15 +1305,18 @@ def panel_part(data: ReportData) -> Html:
         return tag("p", "Which panel genes lie on the reference was not recorded for this report.")
     missing = not_called_genes(data)
     total = len(data.panel)
+    notes = [tag("p", join([tag("strong", "Reference:"), " " + note[:1].upper() + note[1:]]))
+             for note in data.reference_notes]
     if not missing:
-        return join([tag("h3", "Panel genes"), tag("p", f"All {total} panel genes lie on the reference and were screened.")])
+        return join([tag("h3", "Panel genes"), tag("p", f"All {total} panel genes lie on the reference and were screened.")]
+                    + notes)
     lead = (f"{total - len(missing)} of {total} panel genes were screened. The genes below lie (wholly or partly) "
             "outside the reference the reads were aligned to or outside the capture targets (--intervals; see "
             "'Why'), so no variant can be (reliably) called there: no carrier there means NOT ASSESSED, not absent.")
     rows = [(row["gene"], row["chrom"], td(f"{row['callable_bp']}/{row['region_bp']}", "num"),
              "not called" if row["status"] == "not_callable" else "partly called", row["reason"]) for row in missing]
     return join([tag("h3", "Panel genes not screened"), tag("p", lead),
-                 table(["Gene", "Chromosome", "Callable bp / panel bp", "Status", "Why"], rows)])
+                 table(["Gene", "Chromosome", "Callable bp / panel bp", "Status", "Why"], rows)] + notes)
 
 
 def sex_part(data: ReportData) -> Html:
@@ -2358,9 +2370,11 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                versions: PathLike, params: PathLike, outdir: PathLike, run_date: Optional[str] = None,
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
                clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None,
-               regions: Optional[PathLike] = None, frequency_check: Optional[PathLike] = None) -> Dict[str, Path]:
+               regions: Optional[PathLike] = None, frequency_check: Optional[PathLike] = None,
+               reference_notes: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
-                versions, params, panel_callability, sex, clinvar_release, risk_factors, regions, frequency_check)
+                versions, params, panel_callability, sex, clinvar_release, risk_factors, regions, frequency_check,
+                reference_notes)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

@@ -23,6 +23,7 @@ process REPORT {
     path panel_callability
     path risk_factors        // the run's whitelist (risk_factors.tsv): entries no variant matched are listed
     path regions             // the panel regions BED SCREEN screened: whitelist entries outside it were not screened
+    path reference_notes     // reference_notes.txt (PANEL_TO_REFERENCE): run-level notes, e.g. ALT contigs aligned ALT-unaware
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -45,6 +46,7 @@ process REPORT {
         --versions software_versions.yml --params params.json \\
         --panel-callability $panel_callability \\
         --risk-factors $risk_factors --regions $regions \\
+        --reference-notes $reference_notes \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml

@@ -35,6 +35,12 @@ def alignerIndexFiles(String folder) {
     return dir.listFiles().findAll { it.name.startsWith("${prefix}.") && !it.isDirectory() }.sort { it.name }
 }
 
+// The ALT file among a prebuilt index's files (<prefix>.alt, <prefix> as in <prefix>.amb), or null.
+def alignerAltFile(files) {
+    def amb = files.find { it.name.endsWith('.amb') }
+    return files.find { it.name == amb.name[0..-5] + '.alt' }
+}
+
 workflow PREPARE_REFERENCE {
     take:
     panel       // map of value channels: regions, targets, ...; [:] when the run uses no panel
@@ -75,9 +81,13 @@ workflow PREPARE_REFERENCE {
 
     // the bwa ALT file beside the FASTA goes into the index built here (a prebuilt index holds its own)
     def alt = referenceAltFile() ?: []
+    def prebuilt = params.aligner == 'bwa' ? params.bwa_index : params.bwamem2_index
+    def prebuilt_files = prebuilt ? alignerIndexFiles(prebuilt) : null
+    // the ALT file the aligner reads: <prefix>.alt of a prebuilt index, else the one copied into the index built here
+    def alignment_alt = prebuilt_files != null ? (alignerAltFile(prebuilt_files) ?: []) : alt
     if (params.aligner == 'bwa') {
         if (params.bwa_index) {
-            ch_index = Channel.value(alignerIndexFiles(params.bwa_index))
+            ch_index = Channel.value(prebuilt_files)
         } else {
             BWA_INDEX(ch_fasta, alt)
             ch_index = BWA_INDEX.out.index
@@ -85,7 +95,7 @@ workflow PREPARE_REFERENCE {
         }
     } else {
         if (params.bwamem2_index) {
-            ch_index = Channel.value(alignerIndexFiles(params.bwamem2_index))
+            ch_index = Channel.value(prebuilt_files)
         } else {
             BWAMEM2_INDEX(ch_fasta, alt)
             ch_index = BWAMEM2_INDEX.out.index
@@ -98,13 +108,15 @@ workflow PREPARE_REFERENCE {
     ch_targets = Channel.empty()
     ch_callability = Channel.empty()
     ch_multiqc = Channel.empty()
+    ch_notes = Channel.empty()
     if (panel) {
         // the capture targets also decide which panel genes are assessed at all (panel_callability.tsv)
-        PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fasta, ch_fai, windows, intervals)
+        PANEL_TO_REFERENCE(panel.regions, panel.targets, ch_fasta, ch_fai, windows, intervals, alignment_alt)
         ch_regions = PANEL_TO_REFERENCE.out.regions
         ch_targets = PANEL_TO_REFERENCE.out.targets
         ch_callability = PANEL_TO_REFERENCE.out.callability
         ch_multiqc = PANEL_TO_REFERENCE.out.multiqc
+        ch_notes = PANEL_TO_REFERENCE.out.notes
         ch_versions = ch_versions.mix(PANEL_TO_REFERENCE.out.versions)
     }
     ch_intervals = Channel.empty()
@@ -130,6 +142,7 @@ workflow PREPARE_REFERENCE {
     targets      = ch_targets        // padded calling targets on the reference's contigs
     intervals    = ch_intervals      // capture targets on the reference's contigs, sorted and merged
     callability  = ch_callability    // panel_callability.tsv: every panel gene, callable or why not
+    notes        = ch_notes          // reference_notes.txt: run-level notes for the report (ALT contigs aligned ALT-unaware)
     multiqc      = ch_multiqc
     genome_fasta = ch_genome_fasta   // [fasta, fai, gzi or []] on GRCh38 coordinates (annotation)
     versions     = ch_versions
