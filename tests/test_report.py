@@ -31,8 +31,11 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import BIN
-from hlhscreen import cohort, figures, report, screen
+import yaml
+
+from conftest import BIN, REPO
+from hlhscreen import cohort, figures, qc, report, screen
+from hlhscreen import sex as sex_lib
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.power_text import percent
 
@@ -1916,6 +1919,49 @@ def test_generated_multiqc_equals_gene_tests(generated):
             assert row[column] == test[column]
         for column in ("ci_low", "ci_high", "p_value", "q_value"):
             assert _shown_equals(row[column], test[column]), (test["id"], column)
+
+
+MQC_TABLE_COLUMNS = {"hlhscreen_sample_qc": qc.COLUMNS, "hlhscreen_report_summary": report.MQC_COLUMNS,
+                     "hlhscreen_sex_check": sex_lib.COLUMNS}
+
+
+def test_multiqc_config_lists_every_column_of_the_numeric_tables_in_order():
+    """MultiQC shows a custom table's numbers with one decimal unless its config gives a format, and then shows only
+    the columns listed: each table's headers are exactly the tool's columns (the first is the row name), in order."""
+    config = yaml.safe_load((REPO / "assets/multiqc_config.yml").read_text())["custom_data"]
+    for table, columns in MQC_TABLE_COLUMNS.items():
+        headers = config[table]["headers"]
+        assert list(headers) == list(columns[1:]), table
+        placements = [header["placement"] for header in headers.values()]
+        assert placements == sorted(placements) and len(set(placements)) == len(placements), table
+
+
+@pytest.mark.skipif(shutil.which("multiqc") is None, reason="MultiQC is not installed")
+def test_multiqc_shows_the_gene_tests_with_their_digits(generated, tmp_path):
+    """MultiQC's default '{:,.1f}' showed a CI limit of 0.0064 as "0.0" and p = 0.429 as "0.4" in the gene table
+    (report_summary_mqc.tsv); with the config's formats each cell shows the TSV's value."""
+    _, written, _ = generated
+    (tmp_path / "in").mkdir()
+    shutil.copy(written["multiqc"], tmp_path / "in")
+    subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "-o", str(tmp_path / "out"),
+                    str(tmp_path / "in")], check=True, capture_output=True)
+    page = (tmp_path / "out/multiqc_report.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="data-coloured (\w+) [^"]*"><div class="wrapper">.*?<span class="val">(.*?)</span>',
+                       page)
+    lines = [line.split("\t") for line in written["multiqc"].read_text().splitlines() if not line.startswith("#")]
+    rows = [dict(zip(lines[0], line)) for line in lines[1:]]
+    shown: Dict[str, List[str]] = {}
+    for column, text in cells:
+        shown.setdefault(column, []).append(re.sub(r"<[^>]+>", "", text))
+    assert shown, "no MultiQC table cells found"
+    for column in ("ci_low", "ci_high", "p_value", "q_value", "case_carriers", "control_assessable"):
+        want = []
+        for row in rows:
+            value = row[column]
+            number = float(value) if value not in ("NA", "not estimable") else None
+            want.append(value if number is None else "inf" if math.isinf(number) else f"{number:g}")
+        assert shown[column] == want, (column, shown[column], want)
+    assert shown["testable"] == [row["testable"] for row in rows]
 
 
 def test_generated_report_escapes_names_and_is_self_contained(generated):
