@@ -239,3 +239,25 @@ def test_alt_contigs_aligned_alt_unaware_are_said_in_the_report_and_multiqc(geno
     assert f"<strong>Reference:</strong> T{said}" in report
     multiqc = next((tmp_path / "results/multiqc").rglob("multiqc_report.html")).read_text()
     assert f"Note: t{said}" in multiqc
+
+
+def test_a_fasta_with_mixed_line_widths_stops_at_its_index_with_the_fix(genome, tmp_path):
+    """samtools faidx refuses a sequence whose lines differ in width; its message named the sequence but not
+    the fix. The start-up check reads only the '>' lines, so the run stops at SAMTOOLS_FAIDX, before any
+    alignment."""
+    text = (genome / "mini_genome.synthetic.fa").read_text()
+    head, rest = text.split(">chr22", 1)
+    name, *lines = head.splitlines()
+    bases = "".join(lines)
+    rewrapped = [bases[:600][i:i + 60] for i in range(0, 600, 60)] + [bases[600:][i:i + 80]
+                                                                      for i in range(0, len(bases) - 600, 80)]
+    fasta = tmp_path / "mixed.synthetic.fa"
+    fasta.write_text("\n".join([name] + rewrapped) + "\n>chr22" + rest)
+    args = [a if a != str(genome / "mini_genome.synthetic.fa") else str(fasta) for a in plain_args(genome)]
+    result = run_nextflow(tmp_path, *args, "--aligner", "bwa", "--annotator", "offline", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "SAMTOOLS_FAIDX" in output
+    assert ("ERROR mixed.synthetic.fa: --fasta: Different line length in sequence 'chr21': the lines of a sequence "
+            "must all have one width") in output and "seqkit seq -w 60" in output, output[-3000:]
+    assert not list((tmp_path / "work").rglob("*.bam"))
