@@ -1890,6 +1890,40 @@ def test_generated_report_carriers_equal_carriers_tsv(generated):
             assert shown[column[title]] == (", ".join(want) or "none")
 
 
+def _carriers_per_patient(page: str) -> List[List[str]]:
+    variants = section_text(page, "variants")
+    start = variants.index("Carriers per patient and gene")
+    return page_tables(f'<section id="x">{variants[start:]}</section>')["x"][0]
+
+
+@pytest.mark.parametrize("fixture", ["built", "generated"])
+def test_carriers_per_patient_equal_gene_status_and_carriers(fixture, request):
+    """A clinician looking for one patient had to piece together from the per-variant rows whether two variants of a
+    gene made the patient (possibly) biallelic: gene_status.tsv's conclusion was in no table. Section 3 now lists,
+    per patient and gene, the status and the variants carried with their genotype, read back here from the TSVs."""
+    paths, _, page = request.getfixturevalue(fixture)
+    header, *body = _carriers_per_patient(page)
+    assert header == ["Patient (group)", "Gene", "Status", "Kept variants carried (genotype)"]
+    order = {row["sample"]: n for n, row in enumerate(csv.DictReader(open(paths["samples"])))}
+    statuses = sorted((row for row in read_tests(paths["gene_status"]) if row["status"] not in ("none", "not_assessable")),
+                      key=lambda row: order[row["sample"]])
+    calls = {(row["sample"], row["variant_id"]): row for row in read_tests(paths["carriers"])}
+    labels = {row["variant_id"]: row["label"] if row["label"] != "NA" else row["hgvsp"]
+              for row in read_tests(paths["variants"])}
+    flags = {row["sample"]: row["qc_flag"] for row in read_tests(paths["qc"]) if row["qc_flag"] != "pass"}
+    short = {"het": "het", "hom_alt": "hom", "hemizygous": "hemi"}
+    assert len(body) == len(statuses)
+    for shown, row in zip(body, statuses):
+        patient = f"{row['sample']} ({row['group']})" + (f"; QC flag: {flags[row['sample']]}" if row["sample"] in flags
+                                                          else "")
+        assert shown[0] == patient and shown[1] == row["gene"]
+        assert shown[2] == report.GENE_STATUS_TEXT[row["status"]]
+        carried = row["carried_variants"].split(";")
+        assert shown[3] == "; ".join(f"{labels[v]} ({short[calls[(row['sample'], v)]['state']]})" for v in carried)
+    if fixture == "built":
+        assert {row["status"] for row in statuses} >= {"possible_compound_het", "biallelic_hom", "monoallelic"}
+
+
 def test_generated_report_hemizygous_counts_agree(generated):
     """A hemizygous male carries at variant, gene and biallelic level: the counts of the X-linked gene in the
     gene and biallelic tables equal the carriers recomputed from carriers.tsv."""

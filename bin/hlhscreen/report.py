@@ -1510,8 +1510,8 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
                    "The DNA changes in the HLH genes that passed the screening filters (rare and predicted to "
                    "affect the protein, or a known risk factor), with the patients who carry them: het = one copy, "
                    "hom = both copies, hemi = the one copy of a male's chrX (X-linked genes such as SH2D1A and XIAP).",
-                   summary, findings_scope_note(data), gnomad_note(data), clinvar_note(data), body, risk_factor_candidates_part(data),
-                   whitelist_unseen_part(data),
+                   summary, findings_scope_note(data), gnomad_note(data), clinvar_note(data), body,
+                   carriers_per_patient_part(data), risk_factor_candidates_part(data), whitelist_unseen_part(data),
                    unconfirmed_part(data),
                    gene_not_assessable_part(data, listed))
 
@@ -1698,6 +1698,48 @@ def unconfirmed_part(data: ReportData) -> Html:
             why_table(unknown),
         ]
     return join(parts)
+
+
+GENE_STATUS_TEXT = {
+    "monoallelic": "one kept variant, heterozygous (a carrier; not biallelic)",
+    "biallelic_hom": "homozygous: biallelic",
+    "compound_het": "compound heterozygous, in trans: biallelic",
+    "possible_compound_het": "two or more kept variants, phase unknown: possibly biallelic (compound heterozygous "
+                             "if in trans)",
+    "hemizygous": "hemizygous (a male's one chrX copy): counted with the biallelic carriers",
+}
+
+
+def carriers_per_patient_part(data: ReportData) -> Html:
+    """Per patient and gene, what SCREEN concluded (gene_status.tsv): monoallelic, biallelic (homozygous,
+    compound heterozygous, possibly so), hemizygous, with the variants carried and their genotype."""
+    index = VariantIndex.of(data)
+    flags = {qc.sample: qc.flag for qc in data.qc if qc.flag not in ("", "pass", NA)}
+    order = {sample: number for number, sample in enumerate(data.samples)}
+    rows = []
+    for status in sorted(data.gene_status, key=lambda status: order.get(status.sample, len(order))):
+        if status.status not in GENE_STATUS_TEXT:
+            continue
+        carried = []
+        for variant_id in status.carried_variants:
+            call = index.calls.get((status.sample, variant_id))
+            variant = index.kept.get(variant_id)
+            label = variant.label if variant else variant_id
+            carried.append(f"{label} ({STATE_SHORT.get(call.state, call.state) if call else 'not in carriers.tsv'})")
+        sample = f"{status.sample} ({status.group})" + (f"; QC flag: {flags[status.sample]}" if status.sample in flags
+                                                         else "")
+        rows.append((sample, tag("strong", status.gene), GENE_STATUS_TEXT[status.status], "; ".join(carried)))
+    heading = tag("h3", "Carriers per patient and gene")
+    if not rows:
+        return join([heading, tag("p", "No patient carries a kept variant.")])
+    return join([heading, tag("p", "What the screen concluded for each patient who carries a kept variant, per gene "
+                                   "(gene_status.tsv). Familial HLH of the autosomal recessive genes needs both copies "
+                                   "affected: one heterozygous variant is a monoallelic carrier state (studied here as a "
+                                   "possible risk factor), not a biallelic genotype; two variants of unknown phase need "
+                                   "phasing (the parents' DNA or long reads) before they can be called biallelic. Patients "
+                                   "not listed carry no kept variant in any screened gene; see “Not assessable "
+                                   "per gene” below for those who could not be judged."),
+                 table(["Patient (group)", "Gene", "Status", "Kept variants carried (genotype)"], rows)])
 
 
 def gene_not_assessable_part(data: ReportData, listed: bool = True) -> Html:
