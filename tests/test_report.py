@@ -2403,9 +2403,18 @@ def test_printed_variant_table_keeps_every_column(tmp_path):
     """Printed (Chromium, A4), section 3's 10-column table with ClinVar ran off the right edge of the page: the
     'Not assessable' column and the control carriers were cut, so a printed report showed no reason why a
     sample was left out. Every word of every cell must be on paper."""
-    page = run_clinical(with_clinical_inputs(tmp_path), tmp_path / "out")
+    paths = with_clinical_inputs(tmp_path)
+    facts = tmp_path / "frequency_check.json"  # the longest gnomAD text: "not looked up: ..." on chr17 (G34S)
+    facts.write_text(json.dumps({"gnomad_file": "g.vcf.gz", "contigs_not_covered": {"chr17": 3}}))
+    written = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"],
+                                paths["gene_status"], paths["variant_tests"], paths["gene_tests"],
+                                paths["biallelic_tests"], paths["power"], paths["versions"], paths["params"],
+                                tmp_path / "out", RUN_DATE, sex=paths["sex"], clinvar_release=paths["clinvar"],
+                                frequency_check=facts)
+    page = written["html"].read_text(encoding="utf-8")
     tables = _printed_tables(page, "variants")
     assert "Not assessable" in tables[0][0] and "ctrl_04 (control: read depth below 10)" in tables[0][1]
+    assert any(row[3] == report.GNOMAD_NOT_LOOKED_UP for row in tables[0][1:])
     printed = set(printed_words(page, tmp_path / "print"))
     missing = [word for word in _cell_words(tables) if word not in printed]
     assert not missing, missing[:20]

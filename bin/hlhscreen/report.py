@@ -1488,7 +1488,7 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
         unlooked = gnomad_not_looked_up(data, variant.variant_id)
         cells = [tag("strong", variant.gene), join(tag("div", part) for part in ident),
                  join([tag("div", variant.hgvsc or NA), tag("div", variant.hgvsp or NA)]),
-                 td(af_text(variant, unlooked), "num"), effect]
+                 af_text(variant, unlooked), effect]
         if data.clinvar is not None:
             cells.append(clinvar_cell(variant))
         rows.append((*cells, why_kept_cell(variant, unlooked), carriers_cell(calls, "case"), carriers_cell(calls, "control"),
