@@ -177,7 +177,7 @@ def test_risk_factor_candidates_are_listed_not_kept(rerun_without_whitelist):
         ("dropped", "common_not_risk_factor", "yes")
     assert [v for v, row in variants.items() if row["risk_factor_candidate"] == "yes"] == [A91V]
     page = (rerun_without_whitelist / "report/hlhscreen_report.html").read_text()
-    part = page[page.index("Risk-factor candidates"):page.index("Not assessable per gene")]
+    part = page[page.index("<h3>Risk-factor candidates"):page.index("<h3>Not assessable per gene")]
     assert A91V in part and "Conflicting classifications of pathogenicity; risk factor" in part
     assert "Nothing is added automatically" in part
     assert "Pathogenic or Likely pathogenic with at least 2 review stars were kept" in page
