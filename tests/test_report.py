@@ -1917,11 +1917,41 @@ def test_carriers_per_patient_equal_gene_status_and_carriers(fixture, request):
         patient = f"{row['sample']} ({row['group']})" + (f"; QC flag: {flags[row['sample']]}" if row["sample"] in flags
                                                           else "")
         assert shown[0] == patient and shown[1] == row["gene"]
-        assert shown[2] == report.GENE_STATUS_TEXT[row["status"]]
         carried = row["carried_variants"].split(";")
+        if row["status"] == "monoallelic" and row["n_not_assessable"] != "0":
+            # a second hit not ruled out: COHORT_STATS leaves the patient out of the biallelic test
+            assert "not biallelic" not in shown[2] and "biallelic or not is UNKNOWN" in shown[2]
+            assert f"({row['not_assessable_variants'].replace(';', ', ')})" in shown[2]
+        elif row["status"] != "monoallelic" or len(carried) == 1:
+            assert shown[2] == report.GENE_STATUS_TEXT[row["status"]]
         assert shown[3] == "; ".join(f"{labels[v]} ({short[calls[(row['sample'], v)]['state']]})" for v in carried)
     if fixture == "built":
         assert {row["status"] for row in statuses} >= {"possible_compound_het", "biallelic_hom", "monoallelic"}
+
+
+def test_a_monoallelic_carrier_with_a_variant_not_assessable_is_not_called_not_biallelic(tmp_path):
+    """ctrl_01 carries STX11 D17G (het) and a second STX11 record that could not be assessed in them (no
+    annotation for its ALT): SCREEN says monoallelic, COHORT_STATS leaves ctrl_01 out of the biallelic test
+    (a second hit is not ruled out), but the carrier table said '(a carrier; not biallelic)'. Two hets in cis
+    read 'one kept variant'."""
+    no_ann = "chr6:144186100:C:T"
+    variants = VARIANTS + [dict(variant_id=no_ann, gene="STX11", af_status="novel", decision="dropped",
+                                reasons="not_annotated", whitelisted="no", n_het="1", n_ref="6", n_not_assessable="0",
+                                annotation_match="no_annotation", unconfirmed="yes", unconfirmed_samples="ctrl_01")]
+    paths = make_inputs(tmp_path / "in", variants, {**UNCONFIRMED, no_ann: ["ctrl_01"]})
+    rows = {(row[0], row[1]): row for row in _carriers_per_patient(run(paths, tmp_path / "out")["html"].read_text(
+        encoding="utf-8"))[1:]}
+    status = html.unescape(rows[("ctrl_01 (control)", "STX11")][2])
+    assert "not biallelic" not in status and status == (
+        f"one kept variant, heterozygous (a carrier); biallelic or not is UNKNOWN: 1 other variant(s) of the gene "
+        f"could not be assessed in this patient ({no_ann}), so a second hit is not ruled out (left out of the "
+        "biallelic test)")
+    stx11 = {row["id"]: row for row in read_tests(paths["biallelic_tests"])}["STX11"]
+    assert "excluded_samples" in stx11["note"]  # the statistics agree: not a biallelic non-carrier
+    # PRF1's plain monoallelic carrier keeps the plain words
+    assert html.unescape(rows[("ctrl_01 (control)", "PRF1")][2]) == report.GENE_STATUS_TEXT["monoallelic"]
+    cis = cohort.GeneStatus("s", "case", "PRF1", "monoallelic", 2, 0, (), (A91V, W374X))
+    assert report.gene_status_text(cis).startswith("heterozygous variants all on one copy (in cis")
 
 
 def test_generated_report_hemizygous_counts_agree(generated):

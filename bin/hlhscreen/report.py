@@ -1708,6 +1708,21 @@ GENE_STATUS_TEXT = {
                              "if in trans)",
     "hemizygous": "hemizygous (a male's one chrX copy): counted with the biallelic carriers",
 }
+MONOALLELIC_CIS_TEXT = "heterozygous variants all on one copy (in cis, phased): a carrier; not biallelic"
+
+
+def gene_status_text(status: GeneStatus) -> str:
+    """SCREEN's conclusion for one patient and gene in words. ``monoallelic`` is one het or several hets
+    certainly in cis; with a kept or qualifying variant of the gene not assessable in the patient, a second
+    hit is not ruled out (COHORT_STATS leaves the patient out of the biallelic test): not 'not biallelic'."""
+    if status.status != "monoallelic":
+        return GENE_STATUS_TEXT[status.status]
+    if not status.n_not_assessable:
+        return GENE_STATUS_TEXT["monoallelic"] if len(status.carried_variants) <= 1 else MONOALLELIC_CIS_TEXT
+    what = "one kept variant, heterozygous" if len(status.carried_variants) <= 1 else "heterozygous variants in cis"
+    return (f"{what} (a carrier); biallelic or not is UNKNOWN: {status.n_not_assessable} other variant(s) of the "
+            f"gene could not be assessed in this patient ({', '.join(status.not_assessable_variants)}), so a second "
+            "hit is not ruled out (left out of the biallelic test)")
 
 
 def carriers_per_patient_part(data: ReportData) -> Html:
@@ -1728,7 +1743,7 @@ def carriers_per_patient_part(data: ReportData) -> Html:
             carried.append(f"{label} ({STATE_SHORT.get(call.state, call.state) if call else 'not in carriers.tsv'})")
         sample = f"{status.sample} ({status.group})" + (f"; QC flag: {flags[status.sample]}" if status.sample in flags
                                                          else "")
-        rows.append((sample, tag("strong", status.gene), GENE_STATUS_TEXT[status.status], "; ".join(carried)))
+        rows.append((sample, tag("strong", status.gene), gene_status_text(status), "; ".join(carried)))
     heading = tag("h3", "Carriers per patient and gene")
     if not rows:
         return join([heading, tag("p", "No patient carries a kept variant.")])
