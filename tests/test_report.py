@@ -2494,3 +2494,9 @@ def test_a_reference_note_is_shown_with_the_panel_genes(tmp_path):
     subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--reference-notes", str(notes),
                     "--outdir", str(tmp_path / "quiet")], check=True)
     assert "Reference:" not in (tmp_path / "quiet" / report.REPORT_FILE).read_text(encoding="utf-8")
+    # a path that is not there: the usual 'file not found' error naming the option, not a traceback
+    missing = subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--reference-notes",
+                              str(tmp_path / "nowhere.txt"), "--outdir", str(tmp_path / "none")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert f"ERROR {tmp_path / 'nowhere.txt'}: --reference-notes: file not found" in missing.stderr

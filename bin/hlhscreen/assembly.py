@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from .errors import UserInputError
 from .files import PathLike, text_lines
@@ -92,11 +92,12 @@ def reference_assembly(layout) -> Optional[Tuple[str, str]]:
     return assembly_of_lengths({name: length for name, length in layout.contigs.items() if length is not None})
 
 
-def accession_named(contigs) -> list:
+def accession_named(contigs: Iterable[str]) -> List[str]:
     """The reference's primary chromosomes named by sequence accession (NC_000001.11, CM000663.2), when
     none of them is named as a chromosome (chr1 or 1); [] otherwise."""
-    named = [name for name in contigs if _ACCESSION.match(name)]
-    primary = [name for name in contigs if (name[3:] if name.lower().startswith("chr") else name) in _LENGTHS[GRCH38]]
+    names = list(contigs)
+    named = [name for name in names if _ACCESSION.match(name)]
+    primary = [name for name in names if (name[3:] if name.lower().startswith("chr") else name) in _LENGTHS[GRCH38]]
     return [] if primary else named
 
 

@@ -22,7 +22,7 @@ import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import IO, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from .annotation import contig_aliases
 from .errors import UserInputError
@@ -82,7 +82,7 @@ def fasta_contig_names(path: PathLike) -> List[str]:
 def check_unique_names(path: PathLike, names: List[str]) -> None:
     """Two sequences of one name: samtools faidx indexes the first only (a warning), bwa indexes both and
     the alignment stops at its SAM header ('Duplicate entry'), hours later on GRCh38."""
-    seen: set = set()
+    seen: Set[str] = set()
     duplicates = [name for name in names if name in seen or seen.add(name)]
     if duplicates:
         shown = ", ".join(dict.fromkeys(duplicates[:5]))

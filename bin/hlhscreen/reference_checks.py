@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 from .errors import UserInputError, first_few
 from .fai import read_fai
@@ -312,7 +312,7 @@ def alt_warning(contigs: Dict[str, Optional[int]], source: str, aligner: str,
     return None
 
 
-def alt_note(contigs, alt_names: Optional[Sequence[str]]) -> Optional[str]:
+def alt_note(contigs: Iterable[str], alt_names: Optional[Sequence[str]]) -> Optional[str]:
     """For the outputs (report, MultiQC): the reference's ALT contigs the alignment did not treat as ALTs,
     ``alt_names`` being the contigs of the bwa ALT file the aligner read (None: no ALT file). Which panel
     genes lie at the loci they copy cannot be told from the names (an ALT contig's name gives its

@@ -618,7 +618,7 @@ def read_whitelist_seen(risk_factors: PathLike, variants: PathLike, regions: Pat
 
 def read_reference_notes(path: PathLike) -> List[str]:
     """reference_notes.txt: one note a line (empty: nothing to say)."""
-    with open(path, encoding="utf-8") as handle:
+    with open_input(path, "--reference-notes") as handle:
         return [line.strip() for line in handle if line.strip()]
 
 
