@@ -293,6 +293,21 @@ def test_an_agilent_alltracks_bed_is_refused_not_read_as_one_set(tmp_path):
     assert placed.pieces == [("chr10", 100, 200), ("chr10", 300, 400)]
 
 
+def test_beds_joined_on_purpose_are_refused_with_the_command_that_joins_them(tmp_path):
+    """An exome kit's BED and a spike-in panel's, each with its track line, joined with cat: refused as a
+    multi-track BED (it cannot be told from an AllTracks file), so the message gives the command that makes it
+    one set; the command's output is read whole."""
+    layout = reference_layout(None, fai(tmp_path, GRCH38))
+    joined = bed(tmp_path, 'track name="Exome v2"\nchr10\t100\t200\ntrack name="HLH spike-in"\nchr10\t300\t400\n',
+                 "in.bed")
+    with pytest.raises(UserInputError) as caught:
+        place_intervals(joined, layout)
+    command = str(caught.value).split("drop the track lines: ", 1)[1].rstrip(".")
+    assert command == "grep -v '^track' in.bed > joined.bed"
+    subprocess.run(["sh", "-c", command], cwd=tmp_path, check=True)
+    assert place_intervals(tmp_path / "joined.bed", layout).pieces == [("chr10", 100, 200), ("chr10", 300, 400)]
+
+
 @pytest.mark.skipif(shutil.which("mosdepth") is None, reason="mosdepth not on PATH")
 def test_on_target_bases_of_an_unsorted_overlapping_adjacent_kit_are_counted_once(tmp_path):
     """The placed BED (merged) through mosdepth with the pipeline's options: total_region bases equal the

@@ -912,7 +912,9 @@ def load_regions(path: PathLike, zero_length: bool = False) -> RegionIndex:
                                  f"a second track starts here, after {lines}: a multi-track BED "
                                  "(e.g. Agilent's *_AllTracks.bed: target regions, covered, missed and probes "
                                  "tracks); its tracks would be read as one set of intervals",
-                                 "Give a single-track BED, e.g. the design's *_Covered.bed or *_Regions.bed.")
+                                 "Give a single-track BED, e.g. the design's *_Covered.bed or *_Regions.bed. If "
+                                 "the tracks are BEDs joined on purpose (an exome kit and a spike-in panel), drop the "
+                                 "track lines: grep -v '^track' in.bed > joined.bed.")
         region = _bed_region(path, line_no, cols, regions, zero_length)
         first_style = _check_naming_style(path, line_no, region.chrom, first_style)
         regions.append(region)
