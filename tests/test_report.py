@@ -2310,24 +2310,27 @@ def test_a_gene_not_assessed_in_the_run_is_excluded_from_its_tests_in_the_tables
         run(stats, tmp_path / "out2")
 
 
+def run_with_callability(paths: Dict[str, Path], folder: Path, *rows: str) -> Dict[str, Path]:
+    """The report with a panel_callability.tsv of ``rows`` (its lines after the header), into ``folder``/out."""
+    callability = folder / "panel_callability.tsv"
+    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n" + "".join(rows))
+    return report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
+                             paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
+                             paths["versions"], paths["params"], folder / "out", RUN_DATE, panel_callability=callability)
+
+
 def test_panel_genes_without_any_test_are_named_screened_with_no_carrier_or_not_assessed(tmp_path):
     """A panel gene with no kept (or unconfirmed) variant has no row in gene_status.tsv and so no test. The report
     says which of those were screened with no carrier at all (0 of n in both groups, nothing to compare) and which
     were not assessed, in the summary and in sections 5, 6 and 7. Before: a screened gene with 0 carriers appeared
     nowhere in the report, so a reader could not tell it from a gene that was never looked at."""
     paths = make_inputs(tmp_path / "inputs")
-    callability = tmp_path / "panel_callability.tsv"
-    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
-                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n"
-                           "UNC13D\tchr17\t32\t4272\t4272\t100.0\tcallable\tNA\n"
-                           "STX11\tchr6\t2\t5516\t5516\t100.0\tcallable\tNA\n"
-                           "STXBP2\tchr19\t19\t1999\t1999\t100.0\tcallable\tNA\n"
-                           "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n"
-                           "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n")
-    out = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
-                            paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
-                            paths["versions"], paths["params"], tmp_path / "out", RUN_DATE,
-                            panel_callability=callability)
+    out = run_with_callability(paths, tmp_path, "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n",
+                               "UNC13D\tchr17\t32\t4272\t4272\t100.0\tcallable\tNA\n",
+                               "STX11\tchr6\t2\t5516\t5516\t100.0\tcallable\tNA\n",
+                               "STXBP2\tchr19\t19\t1999\t1999\t100.0\tcallable\tNA\n",
+                               "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n",
+                               "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n")
     page = out["html"].read_text(encoding="utf-8")
     screened = ("Screened, but no variant of these genes passed the screen in any sample: no carrier among the 3 "
                 "cases and 4 controls, so there is nothing to compare and no test: STXBP2; LYST (in its called part "
@@ -2354,16 +2357,10 @@ def test_kept_variants_say_beside_them_what_was_not_assessed(tmp_path):
     section 2 and the first paragraph did), nor which carriers were flagged by QC, nor what 'novel' and 'Not
     assessable' mean: a patient without a row could be read as carrying nothing in a gene nobody looked at."""
     paths = make_inputs(tmp_path / "inputs")
-    callability = tmp_path / "panel_callability.tsv"
-    callability.write_text("gene\tchrom\tregions\tregion_bp\tcallable_bp\tpct_callable\tstatus\treason\n"
-                           "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n"
-                           "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n"
-                           "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n"
-                           "RAB27A\tchr15\t5\t3489\t0\t0.0\tnot_callable\tcontig chr15 is not in the reference\n")
-    out = report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"], paths["gene_status"],
-                            paths["variant_tests"], paths["gene_tests"], paths["biallelic_tests"], paths["power"],
-                            paths["versions"], paths["params"], tmp_path / "out", RUN_DATE,
-                            panel_callability=callability)
+    out = run_with_callability(paths, tmp_path, "PRF1\tchr10\t3\t1840\t1840\t100.0\tcallable\tNA\n",
+                               "LYST\tchr1\t52\t13784\t6000\t43.5\tpartly_callable\toutside the capture targets (kit.bed)\n",
+                               "XIAP\tchrX\t7\t8600\t0\t0.0\tnot_callable\toutside the capture targets (kit.bed)\n",
+                               "RAB27A\tchr15\t5\t3489\t0\t0.0\tnot_callable\tcontig chr15 is not in the reference\n")
     variants = _page_text(section_text(out["html"].read_text(encoding="utf-8"), "variants"))
     table_start = variants.index("Gene Variant (GRCh38)")
     for sentence in ("Not screened in this run, so no row there means not assessed, not absent (section 2 says why): "
