@@ -278,12 +278,25 @@ def test_phred64_in_r2_only_is_refused(tmp_path):
     (__import__("bz2").compress(b"@S1:1\n"), "the file is bzip2-compressed (.bz2), not gzip-compressed"),
     (b"\x28\xb5\x2f\xfd\x04\x00", "the file is zstd-compressed (.zst), not gzip-compressed. Recompress it: zstdcat"),
     (b"", "the file is empty (0 bytes), not a gzip file"),
+    (b"1. Samples\n", "the file is not gzip-compressed (it starts with b'1. S'). Give the gzipped FASTQ (.fastq.gz)."),
 ])
 def test_a_file_that_is_not_gzip_is_named_as_what_it_is(tmp_path, data, expected):
     # remote FASTQs reach this check without the samplesheet's look at their first bytes
     r1, r2 = pair(tmp_path, 10)
     r2.write_bytes(data)
     assert f"x_R2.fastq.gz: gzip: {expected}" in error(r1, r2)
+
+
+def test_the_not_gzip_message_stays_whole_with_the_sample_and_lane(tmp_path):
+    """check_fastq.py adds the sample and lane to the problem: the problem and the fix were told apart by
+    cutting the text at its first '. ', which may lie in the bytes shown, so the lane landed inside them."""
+    r1, r2 = pair(tmp_path, 10)
+    r2.write_bytes(b"1. Samples\n")
+    result = subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r2), "--sample", "P1", "--lane",
+                             "2", "--out", str(tmp_path / "x.tsv")], capture_output=True, text=True)
+    assert result.returncode == 2 and not (tmp_path / "x.tsv").exists()
+    assert ("x_R2.fastq.gz: gzip: the file is not gzip-compressed (it starts with b'1. S') (sample P1, lane 2: its "
+            "2nd row in the samplesheet). Give the gzipped FASTQ (.fastq.gz).") in result.stderr, result.stderr
 
 
 def test_bgzf_crlf_free_unterminated_lower_case_and_dot_pass(tmp_path):

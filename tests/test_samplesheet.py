@@ -140,6 +140,9 @@ def test_fastq_unreadable_directory(tmp_path, reads):
     (b"\x28\xb5\x2f\xfd\x00\x58", "the file is zstd-compressed (.zst), not gzip-compressed. Recompress it: zstdcat"),
     (b"", "plain.fastq.gz: the file is empty (0 bytes), not a gzip file. Copy it again from its source."),
     (b"ID\tseq\n", "the file is not gzip-compressed (it starts with b'ID\\ts')"),
+    # '. ' in the bytes shown: the message was cut there ("(it starts with b'1" ... "'). Give ...")
+    (b"1. Samples\n", "plain.fastq.gz: the file is not gzip-compressed (it starts with b'1. S'). Give the gzipped "
+                      "FASTQ (.fastq.gz)."),
 ])
 def test_fastq_not_gzip_names_what_it_is(tmp_path, reads, data, expected):
     # a plain, bzip2 or zstd FASTQ under a .fastq.gz name is said as such, with the command that converts it

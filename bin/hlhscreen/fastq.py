@@ -27,7 +27,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Union
+from typing import Iterator, List, Optional, Tuple, Union
 
 from .errors import UserInputError
 
@@ -57,26 +57,25 @@ class PairSummary:
     failed_filter: int = 0  # pairs whose R1 header says Illumina's chastity filter failed them (1:Y:)
 
 
-def not_gzip(start: bytes) -> str:
-    """Why a file whose first bytes are ``start`` is not a gzip file, with the command that turns it
-    into one; empty text for a gzip (or BGZF) file."""
+def not_gzip(start: bytes) -> Optional[Tuple[str, str]]:
+    """Why a file whose first bytes are ``start`` is not a gzip file and the command that turns it into one
+    (problem, fix); None for a gzip (or BGZF) file."""
     if start.startswith(_GZIP_MAGIC):
-        return ""
+        return None
     if not start:
-        return "the file is empty (0 bytes), not a gzip file. Copy it again from its source"
+        return "the file is empty (0 bytes), not a gzip file", "Copy it again from its source."
     for magic, what, reader in _OTHER_FORMATS:
         if start.startswith(magic):
-            return f"the file is {what}, not gzip-compressed. Recompress it: {reader} in | gzip > out.fastq.gz"
-    return f"the file is not gzip-compressed (it starts with {start[:4]!r}). Give the gzipped FASTQ (.fastq.gz)"
+            return f"the file is {what}, not gzip-compressed", f"Recompress it: {reader} in | gzip > out.fastq.gz."
+    return f"the file is not gzip-compressed (it starts with {start[:4]!r})", "Give the gzipped FASTQ (.fastq.gz)."
 
 
 def _refuse_not_gzip(path: Path) -> None:
     with open(path, "rb") as handle:
         start = handle.read(6)
     why = not_gzip(start)
-    if why:
-        problem, fix = why.split(". ", 1)
-        raise UserInputError(path, None, "gzip", problem, fix + ".")
+    if why is not None:
+        raise UserInputError(path, None, "gzip", *why)
 
 
 class _GzipCutShort(Exception):

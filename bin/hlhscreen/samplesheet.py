@@ -104,9 +104,8 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str,
         return [UserInputError(sheet, line, field, f"FASTQ file is not a readable file: {path}")]
     with open(path, "rb") as handle:
         why = not_gzip(handle.read(6))
-        if why:
-            problem, fix = why.split(". ", 1)
-            return [UserInputError(sheet, line, field, f"FASTQ file {path}: {problem}", fix + ".")]
+        if why is not None:
+            return [UserInputError(sheet, line, field, f"FASTQ file {path}: {why[0]}", why[1])]
         handle.seek(0)
         try:
             head = gzip.GzipFile(fileobj=handle, mode="rb").read(_HEAD_BYTES)
