@@ -424,7 +424,10 @@ class VariantRecord:
     line: Optional[int] = None
     n_unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles (split multi-allelic records)
     n_entries: int = 0  # CSQ/ANN entries of the record, its own and others'
-    matched_by: Optional[str] = None  # "allele", "allele_num" or "reconstructed" (None: no entry matched)
+    matched_by: Optional[str] = None  # "allele", "allele_num" or "old_rec" (None: no entry matched)
+    #: why a record with entries has none of its own: ``allele_ambiguous`` (entries of several ALTs of the
+    #: site it was split from match it, and nothing says which are its own), else None
+    unmatched_reason: Optional[str] = None
 
     @property
     def annotated(self) -> bool:
@@ -1378,6 +1381,9 @@ def parse_annotation(
 
     build = _vep_transcript if layout.kind == "vep" else _snpeff_transcript
     matched, matched_by = _match_entries(layout, entries, ref, alt, info)
+    unmatched_reason = None
+    if matched_by == ALLELE_AMBIGUOUS:
+        matched, matched_by, unmatched_reason = [], None, ALLELE_AMBIGUOUS
     unmatched = len(entries) - len(matched)
 
     transcripts = tuple(t for t in (build(p, layout) for p in matched) if t is not None)
@@ -1413,6 +1419,7 @@ def parse_annotation(
         unmatched,  # n_unmatched_entries
         len(entries),  # n_entries
         matched_by,
+        unmatched_reason,
     )
 
 
@@ -1471,6 +1478,11 @@ def old_record_alleles(layout: AnnotationLayout, info: Callable[[str], Any]
     return None if found is None else (found.record, frozenset(found.alt_indexes))
 
 
+#: ``_match_entries``' answer (and ``VariantRecord.unmatched_reason``) when entries of several ALTs of the
+#: site a record was split from match it and nothing says which are its own: none is used
+ALLELE_AMBIGUOUS = "allele_ambiguous"
+
+
 def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
                    info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
     """The record's own CSQ/ANN entries and how they were found (docs/annotation.md):
@@ -1479,11 +1491,30 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
       split, and VEP's trimmed Allele spellings of one ALT can equal another ALT's once the split
       records are trimmed (GTA>GA,G: ALT 2 is ``-``, and split ALT 1 GTA>GA becomes GT>G, whose own
       trimmed spelling is also ``-``). The ALT index from ``bcftools norm --old-rec-tag`` selects
-      the entries (``allele_num``); without the tag only an entry spelling the ALT exactly as
-      written is trusted (``allele``); otherwise none (the record is not annotated, and counted).
+      the entries (``allele_num``); without the tag see :func:`_match_untagged_site`.
     - Otherwise (one ALLELE_NUM, or none): the first spelling of the ALT (as written, VEP's
       trimmed form, the minimal form) that some entry's Allele equals (``allele``).
+
+    VEP writes one entry per ALT and feature: entries found for one ALT that name a feature twice
+    are several ALTs' (VEP ``--minimal`` spells CT>C,T's two deletions both ``-``), and none is used
+    (:data:`ALLELE_AMBIGUOUS`).
     """
+    own, how = _find_entries(layout, entries, ref, alt, info)
+    if how not in (None, ALLELE_AMBIGUOUS) and layout.kind == "vep" and _names_a_feature_twice(layout, own):
+        return [], ALLELE_AMBIGUOUS
+    return own, how
+
+
+def _names_a_feature_twice(layout: AnnotationLayout, entries: List[List[str]]) -> bool:
+    """Several VEP entries for one feature (Feature_type and Feature; intergenic entries have neither)."""
+    columns = [layout.index[name] for name in ("Feature_type", "Feature") if name in layout.index]
+    keys = [tuple(parts[i] for i in columns) for parts in entries]
+    return len(set(keys)) < len(keys)
+
+
+def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, alt: str,
+                  info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
+    """The entries :func:`_match_entries` describes, before its check of features named twice."""
     if not entries:
         return [], None
     allele_idx = layout.index["Allele"]
@@ -1493,8 +1524,7 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
         if index is not None:
             own = [parts for parts in entries if parts[num_idx] == str(index)]
             return own, ("allele_num" if own else None)
-        own = [parts for parts in entries if parts[allele_idx] == alt]
-        return own, ("allele" if own else None)
+        return _match_untagged_site(entries, allele_idx, ref, alt)
     if (layout.kind == "snpeff" or num_idx is None) and len({parts[allele_idx] for parts in entries}) > 1:
         return _match_site_entries(layout, entries, ref, alt, info)
     for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
@@ -1502,6 +1532,27 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
         if own:
             return own, "allele"
     return [], None
+
+
+def _match_untagged_site(entries: List[List[str]], allele_idx: int, ref: str, alt: str
+                         ) -> Tuple[List[List[str]], Optional[str]]:
+    """Entries of a multi-allelic site for a record split from it without bcftools' OLD_REC tag: only
+    the ALT exactly as written can be looked for, and only a site where every allele has REF's length
+    (SNVs/MNPs: nothing for bcftools to trim, nothing for VEP to drop) tells it from another ALT. With
+    an indel, a split and trimmed record's ALT can be another ALT's Allele: TGA>TG,G (VEP writes
+    ``TG`` and ``G``) gives GA>G for ALT 1, whose ``G`` is ALT 2's; and AC>A,AA (VEP ``-`` and ``A``)
+    gives AC>A, whose ``A`` is ALT 2's. Such a match is :data:`ALLELE_AMBIGUOUS`, none is used."""
+    own = [parts for parts in entries if parts[allele_idx] == alt]
+    if not own:
+        return [], None
+    if len(alt) == len(ref) and all(_allele_length(parts[allele_idx]) == len(ref) for parts in entries):
+        return own, "allele"
+    return [], ALLELE_AMBIGUOUS
+
+
+def _allele_length(allele: str) -> int:
+    """Bases in an entry's Allele: VEP's ``-`` stands for none."""
+    return 0 if allele == "-" else len(allele)
 
 
 def _vep_site_spellings(site_ref: str, site_alts: Sequence[str], target: str) -> Tuple[str, ...]:
@@ -1522,9 +1573,8 @@ def _match_site_entries(layout: AnnotationLayout, entries: List[List[str]], ref:
     spelling may be another ALT's (TAA>TA,T,TAAA: ALT 1 becomes TA>T, whose snpEff Allele ``T`` is
     ALT 2's, and whose VEP form ``-`` is ALT 2's too). The ALT written in bcftools' OLD_REC tag at
     the record's index, spelled as the annotator spelled the site, selects the entries
-    (``old_rec``). Without the tag, snpEff entries are matched as written only when no allele could
-    have been trimmed (all of REF's length: SNVs/MNPs), VEP entries only by the ALT exactly as
-    written (as with several ALLELE_NUMs); otherwise none (not annotated, counted and warned)."""
+    (``old_rec``). Without the tag, entries are matched as written only when no allele could have
+    been trimmed (:func:`_match_untagged_site`); otherwise none (not annotated, counted and warned)."""
     allele_idx = layout.index["Allele"]
     found = _old_rec(layout, info)
     if found is not None and len(found.alt_indexes) == 1:
@@ -1539,11 +1589,7 @@ def _match_site_entries(layout: AnnotationLayout, entries: List[List[str]], ref:
                 if own:
                     return own, "old_rec"
             return [], None
-    if layout.kind == "snpeff" and not (len(alt) == len(ref)
-                                        and all(len(parts[allele_idx]) == len(ref) for parts in entries)):
-        return [], None
-    own = [parts for parts in entries if parts[allele_idx] == alt]
-    return own, ("allele" if own else None)
+    return _match_untagged_site(entries, allele_idx, ref, alt)
 
 
 def parse_record(variant: Any, layout: AnnotationLayout, *, line: Optional[int] = None

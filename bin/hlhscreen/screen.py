@@ -61,6 +61,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Name
 
 from hlhscreen import __version__
 from hlhscreen.annotation import (
+    ALLELE_AMBIGUOUS,
     IMPACT_ORDER,
     REST_NOT_ANNOTATED_TAG,
     SO_CONSEQUENCE_ORDER,
@@ -1950,6 +1951,8 @@ class _Screen:
         # annotation: counted for every record read, so the summary says what was lost
         if record.n_entries == 0:
             summary.annotation["no CSQ/ANN entry"] += 1
+        elif record.unmatched_reason == ALLELE_AMBIGUOUS:
+            summary.annotation[_AMBIGUOUS_ROW] += 1
         elif not record.annotated:
             summary.annotation["CSQ/ANN entries, none for the record's ALT (annotation lost)"] += 1
         elif record.matched_by in ("allele_num", "old_rec"):
@@ -2264,6 +2267,14 @@ class _Screen:
                        "(reason not_annotated): typically a multi-allelic site annotated before it was split. Split "
                        "with `bcftools norm -m -any --old-rec-tag OLD_REC` (VEP with --allele_number) so entries are "
                        "matched by ALLELE_NUM, or annotate after splitting.")
+        ambiguous = s.annotation.get(_AMBIGUOUS_ROW, 0)
+        if ambiguous:
+            self._warn(f"WARNING {self.vcf_path}: {ambiguous} record(s) carry CSQ/ANN entries of several ALTs of the "
+                       "multi-allelic site they were split from, and nothing tells which are their own (reason "
+                       "not_annotated, annotation_match allele_ambiguous): after bcftools has split and trimmed the "
+                       "site, an ALT can equal another ALT's Allele (VEP --minimal spells CT>C,T's two deletions "
+                       "both '-'). Annotate after splitting, as the pipeline does, or split with `bcftools norm -m "
+                       "-any --old-rec-tag OLD_REC` (VEP: annotate with --allele_number).")
         if s.unconfirmed_not_annotated:
             self._warn(f"WARNING {self.vcf_path}: {s.unconfirmed_not_annotated} record(s) in the panel have no CSQ/ANN "
                        "entry for their ALT (reason not_annotated) and fail no other rule (or only the quality rule, see "
@@ -2378,7 +2389,7 @@ class _Screen:
         for name, n in sorted(s.af_fields.items()):
             rows.append((f"AF compared taken from {name}", n))
         for name in ("no CSQ/ANN entry", "CSQ/ANN entries, none for the record's ALT (annotation lost)",
-                     "entries matched by ALLELE_NUM (split after annotation)"):
+                     _AMBIGUOUS_ROW, "entries matched by ALLELE_NUM (split after annotation)"):
             rows.append((f"records evaluated with {name}", s.annotation.get(name, 0)))
         rows.append(("CSQ/ANN entries of other ALT alleles (split multi-allelic records), not used", s.unmatched_entries))
         rows.append(("records in the panel without FORMAT/GQ (genotypes judged on depth alone)", s.no_gq_records))
@@ -2402,10 +2413,16 @@ class _Screen:
                 out.write(f"{label}\t{n}\n")
 
 
+#: MultiQC row (summary.annotation key) of records whose entries cannot be told apart (annotation.ALLELE_AMBIGUOUS)
+_AMBIGUOUS_ROW = "CSQ/ANN entries of several ALTs, none attributable to the record's (allele ambiguous; annotation lost)"
+
+
 def _annotation_match(record: VariantRecord) -> str:
     """variants.tsv ``annotation_match``: how the record's CSQ/ANN entries were found."""
     if record.matched_by:
         return record.matched_by
+    if record.unmatched_reason:
+        return record.unmatched_reason
     return "no_entry_for_alt" if record.n_entries else "no_annotation"
 
 
