@@ -424,3 +424,109 @@ def test_snpeff_one_letter_hgvsp_gives_the_same_columns_and_labels(tmp_path, gat
     ("p.Ala91Val", "p.Ala91Val"), ("p.*556Glnext*?", "p.*556Glnext*?"), ("p.=", "p.="), ("p.?", "p.?")])
 def test_one_letter_protein_changes_in_three_letters(given, expected):
     assert A.normalise_hgvsp(given) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-allelic sites VEP annotated whole, split afterwards without bcftools' OLD_REC tag: an entry that
+# cannot be attributed to exactly one ALT is not guessed (allele_ambiguous)
+# ---------------------------------------------------------------------------------------------
+
+_SITE_SEQUENCE = "ACGTACGTACGTAGCTAGCTGATCGTAGCTAGC" + "CATGTCGCGATGCCTGAGCTTAAGAGTTG" + "ATCGATCGATGCTAGCTAGAGCAT" * 2
+_VEP_COMMON = dict(Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENEX", Gene="ENSG1",
+                   Feature_type="Transcript", Feature="ENST1", CANONICAL="YES", BIOTYPE="protein_coding")
+
+
+def _vep_site_split(tmp: Path, motif: str, ref: str, alts: Sequence[str], alleles: Sequence[str],
+                    allele_num: bool, command: str, tag: bool = False) -> Out:
+    """The site `ref`>`alts` at `motif` (`|` where REF starts; a real-format VEP 95 CSQ, one entry per ALT on one transcript,
+    Allele as VEP wrote it, HGVSc `c.<i>ALT` naming the ALT), split by `bcftools norm -m -any -f`, screened."""
+    ref_fa = tmp / "ref.fa"
+    ref_fa.write_text(">chr1\n" + _SITE_SEQUENCE + "\n")
+    subprocess.run(["samtools", "faidx", str(ref_fa)], check=True)
+    before, after = motif.split("|")  # the site's context, `|` where REF starts
+    assert _SITE_SEQUENCE.count(before + after) == 1 and after.startswith(ref)
+    pos = _SITE_SEQUENCE.index(before + after) + len(before) + 1
+    fields = VEP95_FIELDS + (["ALLELE_NUM"] if allele_num else [])
+    entries = [dict(_VEP_COMMON, Allele=allele, HGVSc=f"ENST1:c.{i}ALT", HGVSp=f"ENSP1:p.Leu{i}fs",
+                    ALLELE_NUM=str(i)) for i, allele in enumerate(alleles, 1)]
+    csq = ",".join("|".join(e.get(name, "") for name in fields) for e in entries)
+    header = VEP95_HEADER.replace("|PUBMED", "|PUBMED|ALLELE_NUM") if allele_num else VEP95_HEADER
+    raw = tmp / "raw.vcf"
+    raw.write_text("\n".join([
+        "##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(_SITE_SEQUENCE)}>",
+        f"##VEP-command-line='vep --vcf --cache --symbol --hgvs --canonical {command}'", header,
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+        f"chr1\t{pos}\t.\t{ref}\t{','.join(alts)}\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t0/2:30:99"]) + "\n")
+    split = tmp / "split.vcf"
+    norm = [BCFTOOLS, "norm", "-m", "-any", "-f", str(ref_fa)] + (["--old-rec-tag", "OLD_REC"] if tag else [])
+    with open(split, "w") as out_file:
+        subprocess.run(norm + [str(raw)], check=True, stdout=out_file, stderr=subprocess.DEVNULL)
+    regions = tmp / "regions.bed"
+    regions.write_text(f"chr1\t10\t{len(_SITE_SEQUENCE) - 10}\tGENEX|exon1\n")
+    empty = tmp / "none.tsv"
+    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
+    return run(tmp, split, regions=regions, whitelist=empty)
+
+
+_AMBIGUOUS_ROW = ("records evaluated with CSQ/ANN entries of several ALTs, none attributable to the record's "
+                  "(allele ambiguous; annotation lost)")
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("tag", [False, True])
+def test_vep_minimal_site_with_one_allele_spelling_for_two_alts(tmp_path, tag):
+    """VEP --minimal on CT>C,T (GCTT: the deletion of T, and of C) spells both ALTs `-` (each ALT trimmed
+    alone: C>-, T>-); bcftools splits them into CT>C and, left-aligned, GC>G. Before: both records
+    matched `-` and took BOTH ALTs' entries (exit 0, each deletion judged by the other's consequence
+    too). Now the transcript named twice shows the entries are two ALTs': not used, counted, warned."""
+    out = _vep_site_split(tmp_path, "GAG|CTTAAG", "CT", ["C", "T"], ["-", "-"], allele_num=False,
+                          command="--minimal", tag=tag)
+    got = {(r["ref"], r["alt"]): (r["annotation_match"], r["reasons"], r["unconfirmed"]) for r in out.variants.values()}
+    assert got == {("CT", "C"): ("allele_ambiguous", "not_annotated", "yes"),
+                   ("GC", "G"): ("allele_ambiguous", "not_annotated", "yes")}
+    assert out.mqc[_AMBIGUOUS_ROW] == "2"
+    assert any("nothing tells which are their own" in w and "--allele_number" in w for w in out.summary.warnings)
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+def test_vep_minimal_site_with_allele_number_and_tag_is_matched(tmp_path):
+    """The fix the warning names: --allele_number and --old-rec-tag tell the two `-` apart."""
+    out = _vep_site_split(tmp_path, "GAG|CTTAAG", "CT", ["C", "T"], ["-", "-"], allele_num=True,
+                          command="--minimal --allele_number", tag=True)
+    got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
+    assert got == {("CT", "C"): ("c.1ALT", "allele_num"), ("GC", "G"): ("c.2ALT", "allele_num")}
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("allele_num", [False, True])
+def test_vep_site_alt_trimmed_into_another_alts_allele(tmp_path, allele_num):
+    """TGA>TG,G (first bases T,T,G: VEP keeps the Alleles as written, `TG` and `G`). bcftools trims ALT 1
+    (the 1-bp deletion) to GA>G one base on, whose ALT `G` is ALT 2's Allele. Before: GA>G took ALT 2's
+    entry (a 2-bp delins: another consequence, exit 0), with and without ALLELE_NUM. Now neither split
+    record's entries are guessed (a record cannot tell whether bcftools trimmed it)."""
+    out = _vep_site_split(tmp_path, "CC|TGAGCT", "TGA", ["TG", "G"], ["TG", "G"], allele_num=allele_num,
+                          command="--allele_number" if allele_num else "")
+    got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
+    assert got == {("GA", "G"): ("NA", "allele_ambiguous"), ("TGA", "G"): ("NA", "allele_ambiguous")}
+    assert out.mqc[_AMBIGUOUS_ROW] == "2"
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("site, alleles, expected", [
+    # GT>GTT,G (shared first base: VEP writes TT and -): split G>GT and GT>G; no spelling is theirs
+    (("CAT|GTCG", "GT", ["GTT", "G"]), ["TT", "-"], {("G", "GT"): "no_entry_for_alt", ("GT", "G"): "no_entry_for_alt"}),
+    # A>AT,ATT (shared: T and TT): split A>AT and A>ATT; neither ALT is written as VEP wrote it
+    (("GCG|ATGCC", "A", ["AT", "ATT"]), ["T", "TT"], {("A", "AT"): "no_entry_for_alt", ("A", "ATT"): "no_entry_for_alt"}),
+    # A>G,AT (first bases A,G,A: as written, G and AT): each record's ALT is an Allele, but an SNV or an
+    # insertion can be another ALT trimmed (AA>AT,T gives A>T one base on): not guessed
+    (("GCG|ATGCC", "A", ["G", "AT"]), ["G", "AT"], {("A", "G"): "allele_ambiguous", ("A", "AT"): "allele_ambiguous"}),
+    # an SNV site: nothing to trim, each ALT's Allele is its own
+    (("GCG|ATGCC", "A", ["G", "C"]), ["G", "C"], {("A", "G"): "allele", ("A", "C"): "allele"}),
+])
+def test_vep_sites_split_without_tag(tmp_path, site, alleles, expected):
+    motif, ref, alts = site
+    out = _vep_site_split(tmp_path, motif, ref, alts, alleles, allele_num=False, command="")
+    assert {(r["ref"], r["alt"]): r["annotation_match"] for r in out.variants.values()} == expected
