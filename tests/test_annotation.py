@@ -293,6 +293,22 @@ def test_vep_allele_helpers():
     assert A.vep_allele("A", "T") == "T"
     assert A.vep_minimal_allele("CAGT", "CT") == "-"
     assert A.vep_minimal_allele("AG", "AT") == "T"
+    # VEP's trim_sequences: the shared prefix off, then the suffix, down to nothing. Before: the suffix
+    # first and never to nothing, so CT>T gave `T` and A>TA gave `TA`, where VEP --minimal writes `-` and `T`
+    assert A.vep_minimal_alleles("CT", "T") == ("C", "-")
+    assert A.vep_minimal_alleles("CT", "C") == ("T", "-")
+    assert A.vep_minimal_alleles("A", "TA") == ("-", "T")
+
+
+def test_vep_minimal_entry_of_a_right_anchored_deletion(tmp_path):
+    """CT>T as a caller (or bcftools norm without -f, splitting CT>C,T) writes it, then VEP --minimal:
+    Allele `-`. Before: no spelling of the record's matched it, and the record was not annotated."""
+    fields = list(A.REQUIRED_CSQ_FIELDS)
+    csq = entry(fields, Allele="-", Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="UNC13D",
+                Feature="ENST00000207549.9", HGVSc="ENST00000207549.9:c.10del", HGVSp="")
+    vcf = write_vcf(tmp_path / "min.vcf", [csq_header(fields)], [row("chr17", 75830000, ".", "CT", "T", "CSQ=" + csq)])
+    (rec,) = list(A.iter_records(vcf))
+    assert (rec.matched_by, [t.hgvsc for t in rec.transcripts]) == ("allele", ["c.10del"])
 
 
 def test_regulatory_entries_are_not_transcripts(tmp_path):

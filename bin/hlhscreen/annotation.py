@@ -493,17 +493,18 @@ def vep_allele(ref: str, alt: str) -> str:
 
 
 def vep_minimal_alleles(ref: str, alt: str) -> Tuple[str, str]:
-    """REF and ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
+    """REF and ALT as VEP ``--minimal`` writes them (its ``trim_sequences``): the shared prefix removed,
+    then the shared suffix, down to nothing, ``-`` when empty (CT>T gives ``C``/``-``; CT>C ``T``/``-``)."""
     r, a = ref, alt
-    while len(r) > 1 and len(a) > 1 and r[-1] == a[-1]:
-        r, a = r[:-1], a[:-1]
     while r and a and r[0] == a[0]:
         r, a = r[1:], a[1:]
+    while r and a and r[-1] == a[-1]:
+        r, a = r[:-1], a[:-1]
     return r or "-", a or "-"
 
 
 def vep_minimal_allele(ref: str, alt: str) -> str:
-    """ALT with the shared suffix then prefix removed (VEP ``--minimal``), ``-`` when empty."""
+    """ALT as VEP ``--minimal`` writes it (:func:`vep_minimal_alleles`)."""
     return vep_minimal_alleles(ref, alt)[1]
 
 
