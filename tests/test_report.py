@@ -457,11 +457,12 @@ def test_novel_on_a_chromosome_gnomad_has_no_record_on_is_not_looked_up(tmp_path
     assert "no gnomAD frequency (not looked up: the gnomAD file has no record on this chromosome)" in g34s[5]
     assert rows["PRF1 c.272C>Tp.Ala91Val"][3].startswith("0.0354; popmax 0.0410")  # chr10: looked up
     sentence = ("gnomAD frequencies were not looked up on 17: the gnomAD file (gnomad.chr10.vcf.gz) has no record "
-                "there, so the 3 called variant(s) there (1 kept) have no frequency and the filters treated them as "
-                "novel (rare).")
+                "there (3 called variant(s) there); 1 kept variant(s) there have no frequency from any source, so the "
+                "filters treated them as novel (rare).")
     opening = page[page.index("<h1>"):page.index("<nav>")]
     assert sentence in html.unescape(opening) and sentence in html.unescape(section_text(page, "variants"))
-    assert "so did every variant on 17, where the gnomAD file has no record" in section_text(page, "methods")
+    assert ("so did every variant without a frequency on 17, where the gnomAD file has no record"
+            in section_text(page, "methods"))
     # without the file (or with every chromosome covered) nothing changes
     assert "novel / not in gnomAD" in run(paths, tmp_path / "plain")["html"].read_text(encoding="utf-8")
     facts.write_text(json.dumps({"gnomad_file": None, "contigs_not_covered": {}}))
@@ -471,6 +472,23 @@ def test_novel_on_a_chromosome_gnomad_has_no_record_on_is_not_looked_up(tmp_path
         facts.write_text(bad)
         with pytest.raises(UserInputError, match=field):
             report.load(*_load_args(paths), frequency_check=facts)
+
+
+def test_variants_with_a_frequency_of_another_source_are_not_counted_as_not_looked_up(tmp_path):
+    """With a VEP cache (--af_gnomade/--af_gnomadg) and a gnomAD file of some chromosomes, a variant on another
+    chromosome still has the cache's gnomAD frequency: the sentence counted every kept variant there as having
+    no frequency and being treated as novel (here PRF1's A91V and W374X, AF 0.0354 and 1.55e-05)."""
+    paths = make_inputs(tmp_path / "in")
+    facts = tmp_path / "frequency_check.json"
+    facts.write_text(json.dumps({"gnomad_file": "gnomad.chr19.vcf.gz", "contigs_not_covered": {"chr10": 4, "chr17": 3}}))
+    data = report.load(*_load_args(paths), frequency_check=facts)
+    assert report.gnomad_gap_sentence(data) == (
+        "gnomAD frequencies were not looked up on chr10, chr17: the gnomAD file (gnomad.chr19.vcf.gz) has no record "
+        "there (7 called variant(s) there); 1 kept variant(s) there have no frequency from any source, so the filters "
+        "treated them as novel (rare). ")  # G34S only
+    shown = {variant.variant_id: report.af_text(variant, report.gnomad_not_looked_up(data, variant.variant_id))
+             for variant in data.variants}
+    assert shown[A91V].startswith("0.0354") and shown[G34S] == report.GNOMAD_NOT_LOOKED_UP
 
 
 def _load_args(paths: Dict[str, Path]) -> List[Path]:

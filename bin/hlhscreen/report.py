@@ -745,13 +745,19 @@ def gnomad_not_looked_up(data: ReportData, variant_id: str) -> bool:
     return any(alias in lacking for alias in contig_aliases(variant_chrom(variant_id)))
 
 
+def has_no_frequency(variant: KeptVariant) -> bool:
+    """No allele frequency of any kind reached the filters (no gnomAD AF, popmax or AF used)."""
+    return (variant.gnomad_af is None and _extra_number(variant, "popmax_af") is None
+            and _extra_number(variant, "af_used") is None)
+
+
 def af_text(variant: KeptVariant, not_looked_up: bool = False) -> str:
     """gnomAD AF with 3 significant digits (plus popmax and the AF the filters used when it differs),
     or that the variant is absent from gnomAD, or (``not_looked_up``) that gnomAD was not consulted there."""
     status = (variant.extra.get("af_status") or "").lower()
     popmax = _extra_number(variant, "popmax_af")
     used = _extra_number(variant, "af_used")
-    if variant.gnomad_af is None and popmax is None and used is None:
+    if has_no_frequency(variant):
         if status == "not_matchable":
             return "unknown: an MNP/complex allele, which gnomAD lists as separate SNVs/indels (not matchable)"
         return GNOMAD_NOT_LOOKED_UP if not_looked_up else "novel / not in gnomAD"
@@ -1521,12 +1527,14 @@ def gnomad_gap_sentence(data: ReportData) -> str:
     lacking = sorted(data.gnomad_not_covered or {})
     if not lacking:
         return ""
-    kept = sum(gnomad_not_looked_up(data, variant.variant_id) for variant in data.variants)
+    # a frequency of another source (the VEP cache's gnomAD fields) may still have reached a variant there
+    kept = sum(gnomad_not_looked_up(data, variant.variant_id) and has_no_frequency(variant)
+               for variant in data.variants)
     called = sum((data.gnomad_not_covered or {}).values())
     return (f"gnomAD frequencies were not looked up on {', '.join(lacking)}: the gnomAD file"
             + (f" ({data.gnomad_file})" if data.gnomad_file else "")
-            + f" has no record there, so the {called} called variant(s) there ({kept} kept) have no frequency and "
-            "the filters treated them as novel (rare). ")
+            + f" has no record there ({called} called variant(s) there); {kept} kept variant(s) there have no "
+            "frequency from any source, so the filters treated them as novel (rare). ")
 
 
 def gnomad_note(data: ReportData) -> Html:
@@ -2188,8 +2196,8 @@ def filter_sentences(params: Mapping[str, Any], not_looked_up: Sequence[str] = (
     return [
         "A variant was kept when " + "; ".join(rules) + ". Variants absent from gnomAD were treated as novel and "
         "passed the frequency rules"
-        + (f" (so did every variant on {', '.join(not_looked_up)}, where the gnomAD file has no record and no "
-           "frequency was looked up)" if not_looked_up else "")
+        + (f" (so did every variant without a frequency on {', '.join(not_looked_up)}, where the gnomAD file has "
+           "no record and gnomAD was not looked up)" if not_looked_up else "")
         + "; whitelisted variants were kept above the common-variant limit only because the cited literature "
         "reports them as risk factors.",
         f"A sample's genotype was assessable when called with read depth at least {param_text(params, 'min_dp')} "
