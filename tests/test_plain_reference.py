@@ -241,16 +241,28 @@ def test_alt_contigs_aligned_alt_unaware_are_said_in_the_report_and_multiqc(geno
     assert f"Note: t{said}" in multiqc
 
 
-def test_a_fasta_with_mixed_line_widths_stops_at_its_index_with_the_fix(genome, tmp_path):
-    """samtools faidx refuses a sequence whose lines differ in width; its message named the sequence but not
-    the fix. The start-up check reads only the '>' lines, so the run stops at SAMTOOLS_FAIDX, before any
-    alignment."""
+# samtools faidx words the two cases differently: a line wider than the sequence's first is "Different line
+# length in sequence 'chr21'"; a line after a shorter one is "Format error, unexpected "A" at line 10" (600
+# bases at 80 a line: lines 2-8 of 80, line 9 of 40, then line 10 of 60), which named neither the cause nor the fix
+MIXED_WIDTHS = [
+    ((60, 80), "ERROR mixed.synthetic.fa: --fasta: Different line length in sequence 'chr21': the lines of a "
+               "sequence must all have one width"),
+    ((80, 60), "ERROR mixed.synthetic.fa:10: --fasta: sequence text after a shorter line or a blank line of the "
+               "same sequence"),
+]
+
+
+@pytest.mark.parametrize("widths, said", MIXED_WIDTHS, ids=["wider-line", "line-after-a-shorter-one"])
+def test_a_fasta_with_mixed_line_widths_stops_at_its_index_with_the_fix(genome, tmp_path, widths, said):
+    """samtools faidx refuses a sequence whose lines differ in width; its messages named no fix. The
+    start-up check reads only the '>' lines, so the run stops at SAMTOOLS_FAIDX, before any alignment."""
     text = (genome / "mini_genome.synthetic.fa").read_text()
     head, rest = text.split(">chr22", 1)
     name, *lines = head.splitlines()
     bases = "".join(lines)
-    rewrapped = [bases[:600][i:i + 60] for i in range(0, 600, 60)] + [bases[600:][i:i + 80]
-                                                                      for i in range(0, len(bases) - 600, 80)]
+    first, then = widths
+    rewrapped = [bases[:600][i:i + first] for i in range(0, 600, first)] + [bases[600:][i:i + then]
+                                                                            for i in range(0, len(bases) - 600, then)]
     fasta = tmp_path / "mixed.synthetic.fa"
     fasta.write_text("\n".join([name] + rewrapped) + "\n>chr22" + rest)
     args = [a if a != str(genome / "mini_genome.synthetic.fa") else str(fasta) for a in plain_args(genome)]
@@ -258,6 +270,5 @@ def test_a_fasta_with_mixed_line_widths_stops_at_its_index_with_the_fix(genome, 
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "SAMTOOLS_FAIDX" in output
-    assert ("ERROR mixed.synthetic.fa: --fasta: Different line length in sequence 'chr21': the lines of a sequence "
-            "must all have one width") in output and "seqkit seq -w 60" in output, output[-3000:]
+    assert said in output and "with no blank line inside it" in output and "seqkit seq -w 60" in output, output[-3000:]
     assert not list((tmp_path / "work").rglob("*.bam"))

@@ -18,14 +18,24 @@ process SAMTOOLS_FAIDX {
     task.ext.when == null || task.ext.when
 
     script:
-    // samtools faidx refuses lines of different widths within a sequence (its message names the sequence,
-    // not the fix) and indexes only the first of two sequences of one name, with a warning and exit 0
+    // samtools faidx refuses lines of different widths within a sequence and indexes only the first of two
+    // sequences of one name, with a warning and exit 0. Its messages name no fix, and a line wider than
+    // the first is "Different line length in sequence '<name>'", but a sequence line after a shorter (or
+    // blank) one is "Format error, unexpected "A" at line <n>" (htslib's fai_build_core).
+    def widths = "the lines of a sequence must all have one width (all but its last line), with no blank line " +
+        "inside it, as samtools faidx and every tool reading the FASTA through its index need. Rewrap it, e.g. " +
+        "seqkit seq -w 60 ${fasta} > rewrapped.fa (or seqtk seq -l 60), and give that."
     """
     status=0
     samtools faidx $fasta 2> faidx.log || status=\$?
     cat faidx.log >&2
     if grep -q 'Different line length' faidx.log; then
-        echo "ERROR ${fasta}: --fasta: \$(grep -o "Different line length in sequence '[^']*'" faidx.log | head -n 1): the lines of a sequence must all have one width (all but its last line), as samtools faidx and every tool reading the FASTA through its index need. Rewrap it, e.g. seqkit seq -w 60 ${fasta} > rewrapped.fa (or seqtk seq -l 60), and give that." >&2
+        echo "ERROR ${fasta}: --fasta: \$(grep -o "Different line length in sequence '[^']*'" faidx.log | head -n 1): ${widths}" >&2
+        exit 1
+    fi
+    if grep -q 'Format error, unexpected .* at line [0-9]' faidx.log; then
+        line=\$(grep -o 'Format error, unexpected .* at line [0-9]*' faidx.log | head -n 1 | grep -o '[0-9]*\$')
+        echo "ERROR ${fasta}:\$line: --fasta: sequence text after a shorter line or a blank line of the same sequence (or, at line 1, text before the first '>' header; samtools faidx: \$(grep -o 'Format error, unexpected .* at line [0-9]*' faidx.log | head -n 1)): ${widths}" >&2
         exit 1
     fi
     if grep -q 'Ignoring duplicate sequence' faidx.log; then
