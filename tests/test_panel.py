@@ -826,7 +826,10 @@ def test_refseq_gene_id_shared_with_alt_locus_and_chry_copies(tmp_path):
 @pytest.mark.pipeline
 def test_build_panel_module_passes_warnings_on_and_fails_with_the_error(tmp_path):
     """BUILD_PANEL keeps the builder's WARNING lines (the workflow logs them: a task's stderr is not
-    shown on success) and still fails with the builder's exit status and ERROR line."""
+    shown on success) and still fails with the builder's exit status and ERROR line. The warnings are
+    published as panel/build_warnings.txt with the pipeline's own publishDir (conf/modules.config): they
+    are part of the panel folder (published as warnings.txt renamed into panel/, they raced with the
+    folder's own publication and were lost in about half the runs)."""
     from nextflow_runner import run_nextflow
 
     lines = gtf_gene("chrX", "ENSG00000000040.5", "PARG", "ENST00000000040.5", [(300000, 300100)])
@@ -835,7 +838,10 @@ def test_build_panel_module_passes_warnings_on_and_fails_with_the_error(tmp_path
     write(tmp_path / "good.txt", ["PARG"])
     write(tmp_path / "bad.txt", ["NOPE1"])
     (tmp_path / "bin").symlink_to(REPO / "bin")
-    (tmp_path / "pipefail.config").write_text("process.shell = ['/bin/bash', '-euo', 'pipefail']\n")
+    (tmp_path / "pipefail.config").write_text(
+        "process.shell = ['/bin/bash', '-euo', 'pipefail']\n"
+        f"params {{ outdir = '{tmp_path}/out'; publish_dir_mode = 'copy'; tools_container = 'hlhscreen-tools' }}\n"
+        f"includeConfig '{REPO}/conf/modules.config'\n")
     (tmp_path / "main.nf").write_text(f"""
 params.tools_container = 'hlhscreen-tools'
 params.genes = 'good.txt'
@@ -844,11 +850,16 @@ workflow {{
     BUILD_PANEL(file("{tmp_path}/${{params.genes}}"), file("{tmp_path}/par.gtf"), [])
     BUILD_PANEL.out.warnings.subscribe {{ f -> f.copyTo("{tmp_path}/warnings.txt") }}
     BUILD_PANEL.out.panel.subscribe {{ d -> d.resolve('genes.tsv').copyTo("{tmp_path}/genes.tsv") }}
+    BUILD_PANEL.out.panel.subscribe {{ d -> d.resolve('build_warnings.txt').copyTo("{tmp_path}/in_panel.txt") }}
 }}
 """)
     run_nextflow(tmp_path, "-c", str(tmp_path / "pipefail.config"), pipeline=str(tmp_path / "main.nf"), timeout=600)
     assert (tmp_path / "warnings.txt").read_text().startswith("WARNING good.txt:1: PARG: also annotated on chrY")
     assert "\tchrX\t" in (tmp_path / "genes.tsv").read_text()
+    assert (tmp_path / "in_panel.txt").read_text() == (tmp_path / "warnings.txt").read_text()
+    published = tmp_path / "out" / "panel"
+    assert (published / "build_warnings.txt").read_text() == (tmp_path / "warnings.txt").read_text()
+    assert (published / "genes.tsv").is_file() and not (tmp_path / "out" / "warnings.txt").exists()
     failed = run_nextflow(tmp_path, "-c", str(tmp_path / "pipefail.config"), "--genes", "bad.txt",
                           pipeline=str(tmp_path / "main.nf"), check=False, timeout=600)
     assert failed.returncode != 0

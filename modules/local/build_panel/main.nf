@@ -12,7 +12,9 @@ process BUILD_PANEL {
 
     output:
     path "panel"       , emit: panel
-    path "warnings.txt", emit: warnings   // what the user must know (a PAR gene's chrY copy, a non-coding choice)
+    // what the user must know (a PAR gene's chrY copy, a non-coding choice); inside the panel folder, so it
+    // is published with it (a file published into a folder that is published as a whole was lost at random)
+    path "panel/build_warnings.txt", emit: warnings
     path "versions.yml", emit: versions
 
     when:
@@ -27,7 +29,7 @@ process BUILD_PANEL {
     build_panel.py --genes $genes --gtf $gtf --out panel $whitelist $args 2> build_panel.err || status=\$?
     cat build_panel.err >&2
     [ "\$status" -eq 0 ] || exit "\$status"
-    grep '^WARNING' build_panel.err > warnings.txt || true
+    grep '^WARNING' build_panel.err > panel/build_warnings.txt || true
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -40,7 +42,7 @@ process BUILD_PANEL {
     mkdir panel
     touch panel/regions.bed panel/targets.bed panel/genes.tsv panel/risk_factors.tsv panel/panel.json
     echo -n | gzip > panel/gene_models.gtf.gz
-    touch panel/gene_models.gtf.gz.tbi warnings.txt
+    touch panel/gene_models.gtf.gz.tbi panel/build_warnings.txt
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen pysam)
