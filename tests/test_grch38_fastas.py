@@ -107,21 +107,30 @@ def test_a_reference_naming_chromosomes_by_accession_is_refused_with_the_renamin
 
 
 def test_the_documented_renaming_turns_refseq_names_into_ucsc_names(tmp_path):
-    """docs/usage.md's commands, on an assembly-report excerpt and RefSeq headers."""
+    """docs/usage.md's commands, on an assembly-report excerpt and RefSeq headers. NCBI publishes the report
+    with CR LF line ends (gffread's gb2chrnames.pl strips them: "stupid DOS file"); read as is, the last
+    column is 'chr1\\r' and 'na\\r', so every name got a CR and a sequence without a UCSC name was renamed 'na'."""
     usage = (REPO / "docs/usage.md").read_text()
     block = usage[usage.index("```bash\n# RefSeq/GenBank names -> UCSC names"):]
     commands = block[len("```bash\n"):block.index("```", 8)]
-    (tmp_path / "GCF_000001405.40_GRCh38.p14_assembly_report.txt").write_text(
+    (tmp_path / "GCF_000001405.40_GRCh38.p14_assembly_report.txt").write_bytes((
         "# Assembly name:  GRCh38.p14\n# Sequence-Name\tSequence-Role\tAssigned-Molecule\tAssigned-Molecule-Location/Type"
         "\tGenBank-Accn\tRelationship\tRefSeq-Accn\tAssembly-Unit\tSequence-Length\tUCSC-style-name\n"
         "1\tassembled-molecule\t1\tChromosome\tCM000663.2\t=\tNC_000001.11\tPrimary Assembly\t248956422\tchr1\n"
-        "MT\tassembled-molecule\tMT\tMitochondrion\tJ01415.2\t=\tNC_012920.1\tnon-nuclear\t16569\tchrM\n")
+        "HG1_PATCH\tfix-patch\t1\tChromosome\tKZ000001.1\t=\tNW_000000001.1\tPATCHES\t1000\tna\n"
+        "HG2_PATCH\tfix-patch\t1\tChromosome\tKZ000002.1\t=\tNW_000000002.1\tPATCHES\t1000\tna\n"
+        "MT\tassembled-molecule\tMT\tMitochondrion\tJ01415.2\t=\tNC_012920.1\tnon-nuclear\t16569\tchrM\n"
+    ).replace("\n", "\r\n").encode())
     (tmp_path / "GCF_000001405.40_GRCh38.p14_genomic.fna").write_text(
         ">NC_000001.11 Homo sapiens chromosome 1, GRCh38.p14 Primary Assembly\nACGT\n"
+        ">NW_000000001.1 Homo sapiens chromosome 1 genomic patch\nAAAA\n"
+        ">NW_000000002.1 Homo sapiens chromosome 1 genomic patch\nCCCC\n"
         ">NC_012920.1 Homo sapiens mitochondrion, complete genome\nGATC\n")
     subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace("samtools faidx", "true")], cwd=tmp_path,
                    check=True)
-    assert (tmp_path / "GRCh38.ucsc_names.fa").read_text() == ">chr1\nACGT\n>chrM\nGATC\n"
+    assert (tmp_path / "GRCh38.ucsc_names.fa").read_text() == (
+        ">chr1\nACGT\n>NW_000000001.1 Homo sapiens chromosome 1 genomic patch\nAAAA\n"
+        ">NW_000000002.1 Homo sapiens chromosome 1 genomic patch\nCCCC\n>chrM\nGATC\n")
 
 
 # --- ALT haplotypes and patches ------------------------------------------------------------------------
