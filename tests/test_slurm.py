@@ -101,6 +101,8 @@ def test_slurm_profile_warns_when_slurm_cannot_be_asked(tmp_path):
     env["NXF_OFFLINE"] = "true"
     limits = resolved_limits(tmp_path, "slurm", env)
     assert "WARN: -profile slurm: could not read the node sizes from SLURM" in limits
+    # a -c config's caps win (read after the profile): the warning must not say the launch host's apply
+    assert "unless a config given with -c sets process.resourceLimits" in limits, limits
 
 
 # ---- the test profile on a real one-node SLURM cluster --------------------------------------------
