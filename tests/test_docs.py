@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
@@ -210,3 +212,34 @@ def test_every_published_file_is_named_in_output_md(results):
         if path.is_file() and name not in text:
             missing.append(str(path.relative_to(results)))
     assert not missing, missing
+
+
+@pytest.mark.skipif(not (shutil.which("bcftools") and shutil.which("tabix") and shutil.which("bgzip")),
+                    reason="needs bcftools, tabix and bgzip")
+def test_the_documented_gnomad_panel_cut_keeps_every_chromosome_file(tmp_path):
+    """usage.md's command that cuts gnomAD's per-chromosome files to the panel. It was `bcftools view -R
+    targets.bed gnomad...chr*.vcf.bgz`: bcftools view reads one file and ignored the others in silence,
+    so every chromosome but the first would have looked novel."""
+    usage = (REPO / "docs/usage.md").read_text()
+    start = usage.index("restricted to the panel is enough")
+    block = usage[usage.index("```bash\n", start) + len("```bash\n"):]
+    commands = block[:block.index("```")]
+    assert "gnomad.exomes.v4.1.sites.chr*.vcf.bgz" in commands and "panels/hlh/" in commands
+    source = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
+    lines = subprocess.run(["bgzip", "-dc", str(source)], check=True, capture_output=True, text=True).stdout.splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    records = [line for line in lines if not line.startswith("#")]
+    chroms = sorted({line.split("\t")[0] for line in records})
+    assert len(chroms) >= 2, chroms
+    for chrom in chroms:
+        name = tmp_path / f"gnomad.exomes.v4.1.sites.{chrom}.vcf"
+        name.write_text("\n".join(header + [line for line in records if line.split("\t")[0] == chrom]) + "\n")
+        subprocess.run(["bgzip", str(name)], check=True)
+        Path(f"{name}.gz").rename(f"{name}.bgz")
+        subprocess.run(["tabix", "-p", "vcf", f"{name}.bgz"], check=True)
+    (tmp_path / "panels").symlink_to(REPO / "panels")
+    subprocess.run(["bash", "-euo", "pipefail", "-c", commands], cwd=tmp_path, check=True)
+    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\\n", str(tmp_path / "gnomad.exomes.v4.1.panel.vcf.gz")],
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert sorted(set(out)) == chroms and len(out) == len(records)
+    assert (tmp_path / "gnomad.exomes.v4.1.panel.vcf.gz.tbi").is_file()
