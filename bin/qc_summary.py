@@ -3,7 +3,8 @@
 
 Inputs are found by sample name in the given folders: <sample>.stats, <sample>.mosdepth.summary.txt,
 <sample>.mosdepth.region.dist.txt; with --targets, <targets>/<sample><--targets-suffix> (mosdepth summary
-over the capture targets). Writes sample_qc.tsv and a MultiQC custom-content copy.
+over the capture targets); with --fastq-checks, the CHECK_FASTQ tables of every lane (<sample>_L<lane>.fastq_check.tsv:
+read pairs and pairs flagged as failing the instrument filter). Writes sample_qc.tsv and a MultiQC custom-content copy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ from hlhscreen import qc
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.tables import read_sample_groups, read_tsv
+
+
+def with_fastq_checks(results: List[qc.SampleQC], folder: Path, max_pct: float) -> List[qc.SampleQC]:
+    """The rows with each sample's FASTQ check (its lanes summed); a sample without one is an error,
+    not a silent NA."""
+    paths = sorted(folder.glob(f"*{qc.FASTQ_CHECK_SUFFIX}"))
+    checks = qc.read_fastq_checks(paths)
+    missing = [r.sample for r in results if r.sample not in checks]
+    if missing:
+        raise UserInputError(folder, None, "sample", f"no FASTQ check (*{qc.FASTQ_CHECK_SUFFIX}) for sample(s) "
+                             f"{', '.join(missing[:5])}", "Give the CHECK_FASTQ tables of the same run.")
+    return [qc.with_fastq_check(r, *checks[r.sample], max_pct) for r in results]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -32,6 +45,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--targets-suffix", default=".mosdepth.summary.txt",
                         help="file name of a sample's targets summary after the sample name")
     parser.add_argument("--min-pct-on-target", type=float, default=30.0)
+    parser.add_argument("--fastq-checks", type=Path,
+                        help="folder with the CHECK_FASTQ tables (*.fastq_check.tsv) of every lane; without it "
+                             "pairs_failed_filter is NA (not assessed)")
+    parser.add_argument("--max-pct-failed-filter", type=float, default=5.0,
+                        help="flag samples with more than this %% of read pairs flagged as failing the "
+                             "sequencer's filter (1:Y:)")
     parser.add_argument("--out", type=Path, default=Path("sample_qc.tsv"))
     parser.add_argument("--multiqc", type=Path, default=Path("sample_qc_mqc.tsv"))
     parser.add_argument("--multiqc-general", type=Path,
@@ -59,16 +78,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise UserInputError(args.sex, None, "sample", f"no row for sample(s) {', '.join(missing[:5])}",
                                  "Give the sex.tsv of the same run.")
         results = [qc.with_sex(r, sexes[r.sample]) for r in results]
+    if args.fastq_checks:
+        results = with_fastq_checks(results, args.fastq_checks, args.max_pct_failed_filter)
     with atomic_output(args.out) as out:
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)
     with atomic_output(args.multiqc) as out:
         out.write(qc.multiqc_header(args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped,
-                                    args.min_pct_on_target if args.targets else None))
+                                    args.min_pct_on_target if args.targets else None,
+                                    args.max_pct_failed_filter if args.fastq_checks else None))
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)
     with atomic_output(args.multiqc_general or args.multiqc.parent / "sample_qc_general_mqc.tsv") as out:
-        out.write(qc.multiqc_general_stats(results, args.targets is not None))
+        out.write(qc.multiqc_general_stats(results, args.targets is not None, args.fastq_checks is not None))
     return 0
 
 

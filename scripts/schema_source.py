@@ -123,6 +123,9 @@ GROUPS = {
         "min_pct_on_target": {"type": "number", "default": 30, "minimum": 0, "maximum": 100,
                               "description": "Flag samples with fewer aligned bases on the capture targets "
                                              "(--intervals; percent). Not assessed without --intervals."},
+        "max_pct_failed_filter": {"type": "number", "default": 5, "minimum": 0, "maximum": 100,
+                                  "description": "Flag samples with more of their read pairs flagged by the "
+                                                 "sequencer as failing its filter (1:Y: in the read name; percent)."},
     }),
     "slurm_options": ("SLURM options (-profile slurm)", [], {
         "slurm_queue": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$",

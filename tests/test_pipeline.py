@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 import time
 from html import escape as html_escape
 import subprocess
@@ -106,6 +107,49 @@ def test_without_capture_targets_the_on_target_rate_is_not_assessed(launch):
     flags = {line.split("\t")[0]: line.split("\t")[at] for line in stats[1:]}
     assert all(flags[row["sample"]] == row["qc_flag"] for row in rows), flags
 
+
+
+def test_pairs_failed_filter_reach_sample_qc_and_general_stats(launch):
+    """CHECK_FASTQ counts the pairs the sequencer flagged as failing its filter (1:Y:); sample_qc.tsv carries
+    them per sample (its lanes summed) and MultiQC's General Statistics their share (before: only in
+    qc/fastq_check/, where no one looks)."""
+    launch_dir, _ = launch
+    counted: Dict[str, List[int]] = {}
+    for path in (launch_dir / "results/qc/fastq_check").glob("*.fastq_check.tsv"):
+        with open(path) as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                pairs, failed = counted.setdefault(row["sample"], [0, 0])
+                counted[row["sample"]] = [pairs + int(row["read_pairs"]), failed + int(row["pairs_failed_filter"])]
+    with open(launch_dir / "results/qc/sample_qc.tsv") as handle:
+        rows = {row["sample"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert counted and set(counted) == set(rows)
+    for sample, (pairs, failed) in counted.items():
+        assert rows[sample]["pairs_failed_filter"] == str(failed), sample
+        assert float(rows[sample]["pct_failed_filter"]) == round(100 * failed / pairs, 2), sample
+    stats = (launch_dir / "results/multiqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+    at = next(i for i, column in enumerate(stats[0].split("\t")) if column.endswith("hlhscreen_qc_general-pct_failed_filter"))
+    shown = {line.split("\t")[0]: float(line.split("\t")[at]) for line in stats[1:] if line.split("\t")[at]}
+    assert shown == {sample: float(row["pct_failed_filter"]) for sample, row in rows.items()}
+
+
+def test_multiqc_tables_show_counts_as_whole_numbers(launch):
+    """MultiQC shows a custom table's numbers with one decimal unless assets/multiqc_config.yml gives a format:
+    the screening, annotation, frequency-check and panel-callability tables read "15.0" variants and "13,784.0" bp.
+    No hlhscreen table cell of the test run's page shows a whole number with a decimal, and each table shows
+    every column of its data (MultiQC hides the columns a config leaves out)."""
+    launch_dir, _ = launch
+    folder = launch_dir / "results/multiqc"
+    page = (folder / "multiqc_report.html").read_text(encoding="utf-8")
+    tables = dict(re.findall(r'<table id="(hlhscreen_[a-z_]+)-plot"(.*?)</table>', page, re.S))
+    assert {"hlhscreen_screen", "hlhscreen_annotation", "hlhscreen_frequency_check",
+            "hlhscreen_panel_callability", "hlhscreen_sample_qc"} <= set(tables), sorted(tables)
+    for table, text in tables.items():
+        with open(folder / f"multiqc_data/multiqc_{table}-plot.txt") as handle:
+            data = list(csv.reader(handle, delimiter="\t"))
+        shown = [re.sub(r"<[^>]+>", "", value) for value in re.findall(r'<span class="val">(.*?)</span></div></td>', text)]
+        assert len(shown) == sum(len(row) - 1 for row in data[1:]), (table, data[0])  # every column shown
+        decimal = [value for value in shown if re.fullmatch(r"-?[\d,]+\.0", value)]  # MultiQC's '{:,.1f}' of a count
+        assert not decimal, (table, decimal[:5])
 
 def test_versions_file_lists_every_tool(launch):
     launch_dir, _ = launch

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import BIN, REPO
 from hlhscreen.errors import UserInputError
-from hlhscreen.qc import (COLUMNS, read_mosdepth_fraction_at, read_mosdepth_mean, read_mosdepth_on_target, row,
+from hlhscreen.qc import (COLUMNS, read_fastq_checks, read_mosdepth_fraction_at, read_mosdepth_mean,
+                          read_mosdepth_on_target, row,
                           summarise)
 
 
@@ -212,3 +213,64 @@ def test_cli_without_targets_says_not_assessed(tmp_path):
     # General Statistics: the flag only (an NA column would read as a number there)
     assert (tmp_path / "general_mqc.tsv").read_text().splitlines()[-2:] == ["sample\tqc_flag", "a\tpass"]
     assert "pct_on_target NA: not assessed (no --intervals)" in (tmp_path / "qc_mqc.tsv").read_text()
+
+
+def write_fastq_check(folder, sample, lane, pairs, failed):
+    """A CHECK_FASTQ table of one lane (bin/check_fastq.py's columns)."""
+    (folder / f"{sample}_L{lane}.fastq_check.tsv").write_text(
+        "sample\tlane\tfastq_1\tfastq_2\tread_pairs\tbases_r1\tbases_r2\tpairs_failed_filter\n"
+        f"{sample}\t{lane}\tr1.fq.gz\tr2.fq.gz\t{pairs}\t{pairs * 100}\t{pairs * 100}\t{failed}\n")
+
+
+def test_cli_pairs_failed_filter_summed_over_lanes_and_flagged(tmp_path):
+    """check_fastq's pairs_failed_filter (1:Y: reads) was counted but shown nowhere a user looks: sample_qc.tsv,
+    the MultiQC sample table and General Statistics now carry it, per sample over its lanes, and above
+    --max-pct-failed-filter % of the pairs the sample is flagged."""
+    inputs, checks = tmp_path / "in", tmp_path / "checks"
+    inputs.mkdir()
+    checks.mkdir()
+    for sample in ("a", "b"):
+        write_inputs(inputs, sample)
+    write_fastq_check(checks, "a", 1, 600, 10)
+    write_fastq_check(checks, "a", 2, 400, 20)    # a: 30 of 1000 pairs (3 %)
+    write_fastq_check(checks, "b", 1, 1000, 80)   # b: 8 %
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group\na,case\nb,control\n")
+    command = [sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(inputs),
+               "--fastq-checks", str(checks), "--max-pct-failed-filter", "5", "--out", str(tmp_path / "qc.tsv"),
+               "--multiqc", str(tmp_path / "qc_mqc.tsv"), "--multiqc-general", str(tmp_path / "general_mqc.tsv")]
+    subprocess.run(command, check=True)
+    lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
+    rows = {line[0]: dict(zip(lines[0], line)) for line in lines[1:]}
+    assert [(rows[s]["pairs_failed_filter"], rows[s]["pct_failed_filter"], rows[s]["qc_flag"]) for s in "ab"] == \
+        [("30", "3.0", "pass"), ("80", "8.0", "pct_failed_filter>5")]
+    mqc = (tmp_path / "qc_mqc.tsv").read_text()
+    assert "> 5% of read pairs flagged by the sequencer as failing its filter" in mqc
+    assert mqc.splitlines()[-1].split("\t")[lines[0].index("pairs_failed_filter")] == "80"
+    general = (tmp_path / "general_mqc.tsv").read_text().splitlines()
+    assert general[-3:] == ["sample\tpct_failed_filter\tqc_flag", "a\t3.0\tpass", "b\t8.0\tpct_failed_filter>5"]
+    # a sample without its FASTQ check is refused, not shown as 0
+    (checks / "b_L1.fastq_check.tsv").unlink()
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2 and "no FASTQ check (*.fastq_check.tsv) for sample(s) b" in result.stderr
+    assert rows["b"]["qc_flag"] == "pct_failed_filter>5"
+
+
+def test_without_fastq_checks_failed_filter_is_not_assessed(tmp_path):
+    write_inputs(tmp_path, "a")
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group\na,case\n")
+    subprocess.run([sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(tmp_path),
+                    "--out", str(tmp_path / "qc.tsv"), "--multiqc", str(tmp_path / "qc_mqc.tsv"),
+                    "--multiqc-general", str(tmp_path / "general_mqc.tsv")], check=True)
+    lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
+    row = dict(zip(*lines))
+    assert (row["pairs_failed_filter"], row["pct_failed_filter"]) == ("NA", "NA")
+    assert "pairs_failed_filter NA: not assessed" in (tmp_path / "qc_mqc.tsv").read_text()
+
+
+def test_a_lane_checked_twice_is_refused(tmp_path):
+    write_fastq_check(tmp_path, "a", 1, 10, 0)
+    (tmp_path / "copy.fastq_check.tsv").write_text((tmp_path / "a_L1.fastq_check.tsv").read_text())
+    with pytest.raises(UserInputError, match="lane 1 of sample a is also in"):
+        read_fastq_checks(sorted(tmp_path.glob("*.fastq_check.tsv")))

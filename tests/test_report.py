@@ -2515,3 +2515,12 @@ def test_a_reference_note_is_shown_with_the_panel_genes(tmp_path):
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
     assert f"ERROR {tmp_path / 'nowhere.txt'}: --reference-notes: file not found" in missing.stderr
+
+
+def test_a_failed_filter_flag_is_said_in_words():
+    """QC_SUMMARY's 'pct_failed_filter>5' (more than 5 % of the pairs flagged 1:Y: by the sequencer) is explained
+    like the '<' flags, not shown as the raw token."""
+    assert report.qc_failures("mean_depth<20;pct_failed_filter>5") == [
+        ("mean_panel_depth", "mean panel depth below 20x"),
+        ("pct_failed_filter", "more than 5% of read pairs flagged by the sequencer as failing its filter (1:Y:; "
+                              "FASTQs exported with the unfiltered clusters?)")]

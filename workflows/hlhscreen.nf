@@ -117,7 +117,8 @@ workflow HLHSCREEN {
             .collect(),
         SEX_CHECK.out.tsv,
         ch_target_summaries,
-        !params.intervals ? '' : (use_panel ? '.targets.mosdepth.summary.txt' : '.mosdepth.summary.txt')
+        !params.intervals ? '' : (use_panel ? '.targets.mosdepth.summary.txt' : '.mosdepth.summary.txt'),
+        CHECK_FASTQ.out.summary.map { it[1] }.collect()
     )
     ch_versions = ch_versions.mix(QC_SUMMARY.out.versions)
     ch_multiqc = ch_multiqc.mix(QC_SUMMARY.out.multiqc, QC_SUMMARY.out.multiqc_general)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import UserInputError
+from .tables import read_tsv
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class SampleQC:
     x_autosome_ratio: str = "NA"
     # share of aligned bases on the capture targets (--intervals); None: not assessed (no --intervals)
     pct_on_target: Optional[float] = None
+    # read pairs whose R1 header flags them as failing Illumina's chastity filter (1:Y:), summed over the
+    # sample's lanes (CHECK_FASTQ), and their share of its read pairs; None: not assessed (no FASTQ checks)
+    pairs_failed_filter: Optional[int] = None
+    pct_failed_filter: Optional[float] = None
 
 
 def read_samtools_stats(path: Path) -> Dict[str, float]:
@@ -118,8 +123,42 @@ def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
 
 
 COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x",
-           "pct_on_target", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
+           "pct_on_target", "pairs_failed_filter", "pct_failed_filter", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
 SEX_MISMATCH_FLAG = "sex_mismatch"
+FASTQ_CHECK_SUFFIX = ".fastq_check.tsv"
+
+
+def read_fastq_checks(paths: Sequence[Path]) -> Dict[str, Tuple[int, int]]:
+    """Sample -> (read pairs, pairs failing the instrument filter), summed over the CHECK_FASTQ tables
+    of its lanes (one row per lane: sample, lane, ..., read_pairs, pairs_failed_filter)."""
+    totals: Dict[str, Tuple[int, int]] = {}
+    seen: Dict[Tuple[str, str], Path] = {}
+    for path in paths:
+        for line, fields in read_tsv(path, ("sample", "lane", "read_pairs", "pairs_failed_filter"), "--fastq-checks"):
+            key = (fields["sample"], fields["lane"])
+            if key in seen:
+                raise UserInputError(path, line, "lane", f"lane {key[1]} of sample {key[0]} is also in {seen[key]}",
+                                     "Give each lane's check once.")
+            seen[key] = path
+            counts = []
+            for column in ("read_pairs", "pairs_failed_filter"):
+                if not fields[column].isdigit():
+                    raise UserInputError(path, line, column, f"'{fields[column]}' is not a whole number")
+                counts.append(int(fields[column]))
+            pairs, failed = totals.get(key[0], (0, 0))
+            totals[key[0]] = (pairs + counts[0], failed + counts[1])
+    return totals
+
+
+def with_fastq_check(qc: SampleQC, read_pairs: int, failed: int, max_pct_failed_filter: float) -> SampleQC:
+    """The QC row with the pairs flagged as failing the instrument filter (1:Y:); above
+    ``max_pct_failed_filter`` % of the pairs it is a QC flag: demultiplexers leave such pairs out
+    unless told to keep them, so their share says the FASTQs hold unfiltered (poor) clusters."""
+    pct = 100.0 * failed / read_pairs if read_pairs else 0.0
+    flags = [] if qc.flag == "pass" else qc.flag.split(";")
+    if pct > max_pct_failed_filter:
+        flags.append(f"pct_failed_filter>{max_pct_failed_filter:g}")
+    return replace(qc, flag=";".join(flags) or "pass", pairs_failed_filter=failed, pct_failed_filter=round(pct, 2))
 
 
 def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
@@ -133,36 +172,49 @@ def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
 
 
 def row(qc: SampleQC) -> str:
-    on_target = "NA" if qc.pct_on_target is None else qc.pct_on_target
+    assessed = ("NA" if value is None else value for value in (qc.pct_on_target, qc.pairs_failed_filter,
+                                                                 qc.pct_failed_filter))
     return "\t".join(str(v) for v in (qc.sample, qc.group, qc.total_reads, qc.mapped_reads, qc.pct_mapped,
-                                      qc.mean_panel_depth, qc.pct_panel_20x, on_target, qc.sex_given, qc.sex_inferred,
+                                      qc.mean_panel_depth, qc.pct_panel_20x, *assessed, qc.sex_given, qc.sex_inferred,
                                       qc.sex, qc.x_autosome_ratio, qc.flag)) + "\n"
 
 
 def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float,
-                   min_pct_on_target: Optional[float]) -> str:
-    """``min_pct_on_target`` None: no capture targets, the on-target rate was not assessed."""
+                   min_pct_on_target: Optional[float], max_pct_failed_filter: Optional[float] = None) -> str:
+    """``min_pct_on_target`` None: no capture targets, the on-target rate was not assessed;
+    ``max_pct_failed_filter`` None: no FASTQ checks, the failed-filter share was not assessed."""
     on_target = (f", < {min_pct_on_target:g}% of aligned bases on the capture targets" if min_pct_on_target is not None
                  else "; pct_on_target NA: not assessed (no --intervals)")
+    failed = (f", > {max_pct_failed_filter:g}% of read pairs flagged by the sequencer as failing its filter (1:Y: "
+              "in the read name; usually left out of FASTQs)" if max_pct_failed_filter is not None
+              else "; pairs_failed_filter NA: not assessed (no FASTQ checks)")
     return (
         "# id: 'hlhscreen_sample_qc'\n"
         "# section_name: 'Sample QC summary'\n"
-        f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
+        f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}{failed}, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
         "# plot_type: 'table'\n"
     )
 
 
-def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool) -> str:
+PERCENT = "\n#         min: 0\n#         max: 100\n#         suffix: '%'"
+
+
+def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool, failed_filter_assessed: bool = False) -> str:
     """MultiQC General Statistics columns: the QC flag of each sample and, with capture targets, its
-    on-target rate (without them the column is left out: not assessed)."""
+    on-target rate, with FASTQ checks its share of pairs failing the instrument filter (a column not
+    assessed is left out: NA would read as a number there)."""
     columns = (("pct_on_target", "% on target", "Share of the aligned bases on the capture targets (--intervals)",
-                "\n#         min: 0\n#         max: 100\n#         suffix: '%'"),) if on_target_assessed else ()
+                PERCENT),) if on_target_assessed else ()
+    columns += (("pct_failed_filter", "% failed filter", "Share of the read pairs flagged as failing the "
+                 "sequencer's filter (1:Y: in the R1 name; pairs_failed_filter in sample_qc.tsv)",
+                 PERCENT + "\n#         format: '{:,.2f}'"),) if failed_filter_assessed else ()
     columns += (("qc_flag", "QC flag", "pass, or the failed checks (sample_qc.tsv)", ""),)
     header = ["# id: 'hlhscreen_qc_general'", "# plot_type: 'generalstats'", "# pconfig:"]
     for key, title, description, extra in columns:
         header.append(f"#     {key}:\n#         title: '{title}'\n#         description: '{description}'{extra}")
     lines = ["\t".join(["sample", *(key for key, *_ in columns)])]
     for qc in results:
-        values = ([str(qc.pct_on_target)] if on_target_assessed else []) + [qc.flag]
+        values = (([str(qc.pct_on_target)] if on_target_assessed else [])
+                  + ([str(qc.pct_failed_filter)] if failed_filter_assessed else []) + [qc.flag])
         lines.append("\t".join([qc.sample, *values]))
     return "\n".join(header + lines) + "\n"

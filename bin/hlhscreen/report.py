@@ -50,8 +50,9 @@ from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_t
 PathLike = Union[str, os.PathLike]
 # sample_qc.tsv's sex columns (issue 13): shown when present, absent from files of older runs
 QC_SEX_COLUMNS = ("sex_given", "sex_inferred", "sex", "x_autosome_ratio")
-# optional in sample_qc.tsv (files of earlier versions lack them): sex (issue 13), on-target rate (issue 10)
-QC_OPTIONAL_COLUMNS = ("pct_on_target",) + QC_SEX_COLUMNS
+# optional in sample_qc.tsv (files of earlier versions lack them): sex (issue 13), on-target rate (issue 10),
+# read pairs failing the instrument filter
+QC_OPTIONAL_COLUMNS = ("pct_on_target", "pairs_failed_filter", "pct_failed_filter") + QC_SEX_COLUMNS
 
 REPORT_FILE = "hlhscreen_report.html"
 MQC_FILE = "report_summary_mqc.tsv"
@@ -807,8 +808,10 @@ QC_CHECKS = {
     "pct_20x": ("pct_panel_20x", "fewer than {}% of panel bases at >= 20x"),
     "pct_mapped": ("pct_mapped", "fewer than {}% of reads mapped"),
     "pct_on_target": ("pct_on_target", "fewer than {}% of aligned bases on the capture targets (failed capture?)"),
+    "pct_failed_filter": ("pct_failed_filter", "more than {}% of read pairs flagged by the sequencer as failing its "
+                                               "filter (1:Y:; FASTQs exported with the unfiltered clusters?)"),
 }
-_QC_TOKEN = re.compile(r"^([a-z0-9_]+)<(.+)$")
+_QC_TOKEN = re.compile(r"^([a-z0-9_]+)[<>](.+)$")
 
 
 QC_PLAIN_FLAGS = {
@@ -1204,6 +1207,9 @@ def qc_section(data: ReportData) -> Html:
     assessed = any(row.pct_on_target is not None for row in data.qc)
     if assessed and data.params.get("min_pct_on_target") is not None:
         thresholds.append(f"aligned bases on the capture targets >= {value_text(data.params['min_pct_on_target'])}%")
+    if data.params.get("max_pct_failed_filter") is not None:
+        thresholds.append("read pairs failing the sequencer's filter <= "
+                          f"{value_text(data.params['max_pct_failed_filter'])}%")
     rows, classes = [], []
     for row in data.qc:
         failures = qc_failures(row.flag)

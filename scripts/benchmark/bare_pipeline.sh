@@ -168,9 +168,11 @@ stamp annotation
 
 # --- QC summary, screening, statistics, report, MultiQC ---
 stamp cohort
-mkdir -p qc/inputs
+mkdir -p qc/inputs qc/fastq_checks
+ln -sf "$out"/samples/*/*.fastq_check.tsv qc/fastq_checks/
 ln -sf "$out"/samples/*/*.stats "$out"/samples/*/*.mosdepth.summary.txt "$out"/samples/*/*.mosdepth.region.dist.txt qc/inputs/
-(cd qc && qc_summary.py --samplesheet "$out/samples.csv" --inputs inputs --sex "$out/sex/sex.tsv" --min-mean-depth 20 --min-pct-20x 90 --min-pct-mapped 90)
+(cd qc && qc_summary.py --samplesheet "$out/samples.csv" --inputs inputs --sex "$out/sex/sex.tsv" --min-mean-depth 20 --min-pct-20x 90 --min-pct-mapped 90 \
+    --fastq-checks fastq_checks --max-pct-failed-filter 5)
 screen_variants.py --vcf annotation/cohort.clinvar.vcf.gz --regions "$panel/regions.bed" \
     --risk-factors "$panel/risk_factors.tsv" --mane-transcripts "$panel/genes.tsv" --samplesheet samples.csv \
     --sex sex/sex.tsv \
