@@ -218,3 +218,26 @@ def test_multiqc_keeps_the_sample_qc_table_of_a_large_cohort(tmp_path):
     assert "beeswarm instead of table" not in log
     page = (tmp_path / "out" / "multiqc_report.html").read_text()
     assert page.count("mean_depth<20</span>") == sum(1 for i in range(600) if i % 9 == 0)  # every flag in a cell
+
+
+def report_module_options() -> set:
+    """The make_report.py options REPORT's module gives (modules/local/report/main.nf's script)."""
+    script = (REPO / "modules/local/report/main.nf").read_text().split("script:", 1)[1].split("stub:", 1)[0]
+    command = script.split("make_report.py", 1)[1].split("cat <<-END_VERSIONS", 1)[0]
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", command))
+
+
+def test_benchmarks_time_the_report_with_every_input_the_module_gives(tmp_path):
+    """REPORT's timing in the benchmarks ran make_report.py without --frequency-check, --risk-factors, --regions
+    and --reference-notes (the whitelist pass over variants.tsv was skipped): each benchmark's command now has
+    every option of the module's, so a new REPORT input cannot be left out of the timing unnoticed."""
+    import cohort_tools_scaling
+    import screen_outputs
+    wanted = report_module_options()
+    assert {"--frequency-check", "--risk-factors", "--regions", "--reference-notes", "--qc"} <= wanted
+    paths = screen_outputs.build(12, 80, tmp_path / "tables")
+    _, report = cohort_tools_scaling.commands(paths, tmp_path / "work")
+    assert wanted - set(report) == set()  # (test_synthetic_screen_outputs_feed_... runs it)
+    bare = (REPO / "scripts/benchmark/bare_pipeline.sh").read_text()
+    bare_report = bare.split("\nmake_report.py", 1)[1].split("> /dev/null", 1)[0]
+    assert wanted - set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", bare_report)) == set()

@@ -190,7 +190,9 @@ make_report.py --samples samples.csv --qc qc/sample_qc.tsv --variants screen/var
     --gene-status screen/gene_status.tsv --variant-tests cohort/variant_tests.tsv --gene-tests cohort/gene_tests.tsv \
     --biallelic-tests cohort/biallelic_tests.tsv --power cohort/power.tsv --sex sex/sex.tsv \
     --clinvar-release annotation/clinvar_release.json --versions versions.yml --params params.json \
-    --panel-callability ref/panel_callability.tsv --outdir report > /dev/null
+    --panel-callability ref/panel_callability.tsv --frequency-check annotation/frequency_check.json \
+    --risk-factors "$panel/risk_factors.tsv" --regions "$panel/regions.bed" --reference-notes ref/reference_notes.txt \
+    --outdir report > /dev/null
 ln -sf "$out"/samples/*/fastqc/*.zip "$out"/samples/*/*.stats "$out"/samples/*/*.mosdepth.*.txt \
     "$out"/ref/panel_callability_mqc.tsv "$out"/annotation/*_mqc.tsv "$out"/annotation/cohort.snpeff.csv \
     "$out"/qc/sample_qc_mqc.tsv "$out"/sex/sex_check_mqc.tsv "$out"/screen/screen_summary_mqc.tsv "$out"/report/report_summary_mqc.tsv multiqc_in/

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -98,7 +99,27 @@ def run_inputs(run: Path, n: int, work: Path) -> Tuple[int, Dict[str, Path]]:
     clinvar = run / "annotation" / "clinvar_release.json"
     if clinvar.exists():
         paths["clinvar"] = clinvar
+    paths.update(run_panel_files(run))
+    # ANNOTATION_SUMMARY's frequency_check.json is not in --outdir: a whole-genome gnomAD file's (every
+    # chromosome looked up); the ALT-contig note is, in pipeline_info (empty when there was none to make)
+    paths["frequency_check"] = work / "frequency_check.json"
+    paths["frequency_check"].write_text(json.dumps(screen_outputs.FREQUENCY_CHECK) + "\n")
+    notes = run / "pipeline_info" / "reference_notes.txt"
+    paths["reference_notes"] = notes if notes.exists() else work / "reference_notes.txt"
+    if not notes.exists():
+        paths["reference_notes"].write_text("")
     return made, paths
+
+
+def run_panel_files(run: Path) -> Dict[str, Path]:
+    """The risk-factor whitelist and panel regions the run screened with (its params.json): REPORT reads both."""
+    params = json.loads((run / "pipeline_info" / "params.json").read_text())
+    if params.get("genes"):
+        raise SystemExit(f"{run}: its panel was built from --genes (BUILD_PANEL, not in --outdir): use --synthetic")
+    panel = REPO / "panels" / str(params.get("panel") or "hlh")
+    panel = panel if panel.is_dir() else Path(str(params["panel"]))
+    return {"risk_factors": Path(params.get("risk_factors") or panel / "risk_factors.tsv"),
+            "regions": panel / "regions.bed"}
 
 
 def stats_command(paths: Dict[str, Path], cohort: Path, bin_dir: Path = BIN) -> List[str]:
@@ -117,7 +138,9 @@ def differing_tables(before: Path, after: Path) -> List[str]:
 
 
 def commands(paths: Dict[str, Path], work: Path) -> Tuple[List[str], List[str]]:
-    """COHORT_STATS' and REPORT's command lines, as the modules run them."""
+    """COHORT_STATS' and REPORT's command lines, as the modules run them (every input REPORT's module gives,
+    tests/test_benchmark_pipeline.py checks: without --risk-factors/--regions the report skipped its pass over
+    variants.tsv for the whitelist)."""
     python = sys.executable
     cohort = work / "cohort"
     stats = stats_command(paths, cohort)
@@ -127,6 +150,8 @@ def commands(paths: Dict[str, Path], work: Path) -> Tuple[List[str], List[str]]:
               "--gene-tests", str(cohort / "gene_tests.tsv"), "--biallelic-tests", str(cohort / "biallelic_tests.tsv"),
               "--power", str(cohort / "power.tsv"), "--sex", str(paths["sex"]), "--versions", str(paths["versions"]),
               "--params", str(paths["params"]), "--panel-callability", str(paths["callability"]),
+              "--frequency-check", str(paths["frequency_check"]), "--risk-factors", str(paths["risk_factors"]),
+              "--regions", str(paths["regions"]), "--reference-notes", str(paths["reference_notes"]),
               "--outdir", str(work / "report")]
     if "clinvar" in paths:
         report += ["--clinvar-release", str(paths["clinvar"])]
