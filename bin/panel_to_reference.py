@@ -26,7 +26,7 @@ from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.intervals import capture_error, place_intervals, restrict_to_capture
 from hlhscreen.reference_bases import ReferenceBases
-from hlhscreen.reference_checks import alt_note, read_alt_names
+from hlhscreen.reference_checks import REFERENCE_NOTES, reference_notes, write_reference_notes
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -74,12 +74,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         C.write_reference_bed(regions, out)
     with atomic_output(args.outdir / "targets.reference.bed") as out:
         C.write_reference_bed(targets, out)
-    note = alt_note(layout.contigs, read_alt_names(args.alt_file) if args.alt_file else None)
-    notes = [note] if note and layout.windows is None else []
+    notes = reference_notes(layout.contigs, args.alt_file, layout.windows is not None)
     with atomic_output(args.outdir / "panel_callability_mqc.tsv") as out:
         C.write_callability_mqc(genes, out, notes)
-    with atomic_output(args.outdir / "reference_notes.txt") as out:
-        out.write("".join(f"{line}\n" for line in notes))
+    with atomic_output(args.outdir / REFERENCE_NOTES) as out:
+        write_reference_notes(notes, out)
     with atomic_output(args.outdir / "panel_callability.tsv") as out:
         C.write_callability(genes, out)
     warning = C.summary_line(genes, capture=args.intervals is not None)

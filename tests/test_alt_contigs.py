@@ -188,3 +188,27 @@ def test_alt_contigs_aligned_alt_unaware_are_noted_for_the_report_and_multiqc(tm
     # one of another reference: the note says how many it lists
     other = write_alt_file(tmp_path / "other.alt", ["chr6_GL000250v2_alt"])
     assert "(the bwa ALT file lists 0 of them)" in panel_to_reference(tmp_path, fasta, "--alt-file", str(other))["notes"]
+
+
+@needs_samtools
+def test_without_a_panel_the_capture_targets_step_writes_the_notes_and_a_multiqc_section(tmp_path):
+    """--skip_screening --intervals runs no PANEL_TO_REFERENCE: the ALT note was in the start-up log only.
+    INTERVALS_TO_REFERENCE's tool now writes the same notes, and a MultiQC section when there is one."""
+    fasta = synthetic_reference(tmp_path)
+    (tmp_path / "capture.bed").write_text("chr1\t1400\t1800\n")
+    command = [sys.executable, str(BIN / "intervals_to_reference.py"), "--bed", str(tmp_path / "capture.bed"),
+               "--fai", f"{fasta}.fai", "--out", str(tmp_path / "intervals.bed"),
+               "--notes", str(tmp_path / "reference_notes.txt"), "--notes-multiqc", str(tmp_path / "notes_mqc.html")]
+    subprocess.run(command, check=True, capture_output=True)
+    [note] = (tmp_path / "reference_notes.txt").read_text().splitlines()
+    (tmp_path / "panel").mkdir()
+    assert note == panel_to_reference(tmp_path / "panel", fasta)["notes"].strip()  # PANEL_TO_REFERENCE's words
+    html = (tmp_path / "notes_mqc.html").read_text()
+    assert html.startswith("<!--\nid: 'hlhscreen_reference_notes'\nsection_name: 'Reference notes'")
+    assert f"<strong>Note:</strong> T{note[1:]}" in html.replace("&#x27;", "'")
+    # the aligner read an ALT file listing it: empty notes, no MultiQC section
+    (tmp_path / "notes_mqc.html").unlink()
+    alt = write_alt_file(tmp_path / "ref.alt", [ALT])
+    subprocess.run(command + ["--alt-file", str(alt)], check=True, capture_output=True)
+    assert (tmp_path / "reference_notes.txt").read_text() == ""
+    assert not (tmp_path / "notes_mqc.html").exists()

@@ -239,6 +239,25 @@ def test_alt_contigs_aligned_alt_unaware_are_said_in_the_report_and_multiqc(geno
     assert f"<strong>Reference:</strong> T{said}" in report
     multiqc = next((tmp_path / "results/multiqc").rglob("multiqc_report.html")).read_text()
     assert f"Note: t{said}" in multiqc
+    assert (tmp_path / "results/pipeline_info/reference_notes.txt").read_text().startswith(f"t{said}")
+
+
+def test_alt_contigs_aligned_alt_unaware_are_said_without_screening_too(genome, tmp_path):
+    """--skip_screening --intervals (alignment and calling only, as a GIAB validation): no panel, no
+    PANEL_TO_REFERENCE and no report, so the ALT note was only in the start-up log. It now reaches
+    pipeline_info/reference_notes.txt and a 'Reference notes' section of MultiQC."""
+    fasta = genome_with_alt_contig(genome, tmp_path)
+    (tmp_path / "capture.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in CAPTURE[:6]))
+    result = run_nextflow(tmp_path, "--input", str(genome / "samplesheet.csv"), "--fasta", str(fasta),
+                          "--intervals", "capture.bed", "--skip_screening", "--aligner", "bwa", "--calling_chunks", "2",
+                          "--outdir", "results")
+    assert "1 ALT contig(s) (chr22_KI270879v1_alt)" in result.stdout
+    said = ("he reference has 1 ALT haplotype or patch contig(s) (chr22_KI270879v1_alt) and the alignment was not "
+            "ALT-aware for 1 of them (there was no bwa ALT file)")
+    assert (tmp_path / "results/pipeline_info/reference_notes.txt").read_text().startswith(f"t{said}")
+    assert not (tmp_path / "results/report").exists()
+    multiqc = (tmp_path / "results/multiqc/multiqc_report.html").read_text()
+    assert "mqc-section-hlhscreen_reference_notes" in multiqc and f"<strong>Note:</strong> T{said}" in multiqc
 
 
 # samtools faidx words the two cases differently: a line wider than the sequence's first is "Different line

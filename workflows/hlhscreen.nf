@@ -52,6 +52,10 @@ workflow HLHSCREEN {
     PREPARE_REFERENCE(panel, params.intervals ? file(params.intervals, checkIfExists: true, glob: false) : [])
     ch_versions = ch_versions.mix(PREPARE_REFERENCE.out.versions)
     ch_multiqc = ch_multiqc.mix(PREPARE_REFERENCE.out.multiqc)
+    // the notes on the reference (ALT contigs aligned ALT-unaware; empty: none) reach --outdir in every run
+    // mode, not only through the report (copied by every run, like software_versions.yml)
+    PREPARE_REFERENCE.out.notes.subscribe { notes ->
+        notes.copyTo(file("${params.outdir}/pipeline_info/reference_notes.txt", glob: false)) }
 
     // every FASTQ pair is verified first; FastQC and alignment only see lanes that passed
     CHECK_FASTQ(lanes)

@@ -330,3 +330,30 @@ def alt_note(contigs: Iterable[str], alt_names: Optional[Sequence[str]]) -> Opti
             "be called (no carrier there means not assessed). Which panel genes lie at such loci cannot be told from "
             "the contig names. Use an analysis set without ALT contigs, or give the bwa ALT file "
             "(docs/usage.md, Which GRCh38 FASTA).")
+
+
+REFERENCE_NOTES = "reference_notes.txt"
+
+
+def reference_notes(contigs, alt_file: Optional[PathLike], windows: bool) -> List[str]:
+    """The run-level notes on the reference for the outputs (reference_notes.txt): the ALT contigs the
+    alignment did not treat as ALTs (``alt_file``: the bwa ALT file the aligner read, None without one). A
+    windows reference is cut from the primary chromosomes: no ALT contigs, no note."""
+    note = None if windows else alt_note(contigs, read_alt_names(alt_file) if alt_file else None)
+    return [note] if note else []
+
+
+def write_reference_notes(notes: Sequence[str], out) -> None:
+    """reference_notes.txt: one note a line, empty when there is none."""
+    out.write("".join(f"{line}\n" for line in notes))
+
+
+def reference_notes_multiqc(notes: Sequence[str]) -> str:
+    """A MultiQC custom-content section (``*_mqc.html``) with the notes, for runs without a panel (with one,
+    the notes follow the 'Panel genes not called' description)."""
+    from html import escape
+
+    return ("<!--\nid: 'hlhscreen_reference_notes'\nsection_name: 'Reference notes'\n"
+            "description: 'Run-level notes on the reference the reads were aligned to "
+            "(pipeline_info/reference_notes.txt).'\n"
+            "-->\n" + "".join(f"<p><strong>Note:</strong> {escape(note[:1].upper() + note[1:])}</p>\n" for note in notes))

@@ -9,10 +9,13 @@ process INTERVALS_TO_REFERENCE {
     path intervals   // capture targets BED (GRCh38 with a windows reference, else the reference's contigs)
     path fai
     path windows     // [] for a plain reference
+    path alt         // the bwa ALT file the aligner reads (<index prefix>.alt), or []: ALT contigs then aligned ALT-unaware
 
     output:
     path "intervals.reference.bed", emit: bed
     path "intervals_summary.txt"  , emit: summary
+    path "reference_notes.txt"    , emit: notes        // run-level notes (ALT contigs aligned ALT-unaware), for runs without a panel
+    path "reference_notes_mqc.html", emit: multiqc, optional: true  // the same for MultiQC, when there is a note
     path "versions.yml"           , emit: versions
 
     when:
@@ -21,8 +24,10 @@ process INTERVALS_TO_REFERENCE {
     script:
     def args = task.ext.args ?: ''
     def window_table = windows ? "--windows $windows" : ''
+    def alt_arg = alt ? "--alt-file $alt" : ''
     """
-    intervals_to_reference.py $args --bed $intervals --fai $fai $window_table --out intervals.reference.bed > intervals_summary.txt
+    intervals_to_reference.py $args --bed $intervals --fai $fai $window_table $alt_arg --out intervals.reference.bed \
+        --notes reference_notes.txt --notes-multiqc reference_notes_mqc.html > intervals_summary.txt
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -32,7 +37,7 @@ process INTERVALS_TO_REFERENCE {
 
     stub:
     """
-    touch intervals.reference.bed intervals_summary.txt
+    touch intervals.reference.bed intervals_summary.txt reference_notes.txt
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
     \$(tool_versions.py python hlhscreen)

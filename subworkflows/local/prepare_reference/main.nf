@@ -121,9 +121,15 @@ workflow PREPARE_REFERENCE {
     }
     ch_intervals = Channel.empty()
     if (intervals) {
-        INTERVALS_TO_REFERENCE(intervals, ch_fai, windows)
+        INTERVALS_TO_REFERENCE(intervals, ch_fai, windows, alignment_alt)
         ch_intervals = INTERVALS_TO_REFERENCE.out.bed
         ch_versions = ch_versions.mix(INTERVALS_TO_REFERENCE.out.versions)
+        if (!panel) {
+            // no panel (--skip_screening --intervals): the notes on the reference come from here, and MultiQC
+            // gets them as a section of their own (with a panel they follow 'Panel genes not called')
+            ch_notes = INTERVALS_TO_REFERENCE.out.notes
+            ch_multiqc = ch_multiqc.mix(INTERVALS_TO_REFERENCE.out.multiqc)
+        }
     }
 
     if (params.reference_windows) {
@@ -142,7 +148,7 @@ workflow PREPARE_REFERENCE {
     targets      = ch_targets        // padded calling targets on the reference's contigs
     intervals    = ch_intervals      // capture targets on the reference's contigs, sorted and merged
     callability  = ch_callability    // panel_callability.tsv: every panel gene, callable or why not
-    notes        = ch_notes          // reference_notes.txt: run-level notes for the report (ALT contigs aligned ALT-unaware)
+    notes        = ch_notes          // reference_notes.txt: run-level notes (ALT contigs aligned ALT-unaware), every run
     multiqc      = ch_multiqc
     genome_fasta = ch_genome_fasta   // [fasta, fai, gzi or []] on GRCh38 coordinates (annotation)
     versions     = ch_versions
