@@ -249,6 +249,15 @@ def test_cli_pairs_failed_filter_summed_over_lanes_and_flagged(tmp_path):
     assert mqc.splitlines()[-1].split("\t")[lines[0].index("pairs_failed_filter")] == "80"
     general = (tmp_path / "general_mqc.tsv").read_text().splitlines()
     assert general[-3:] == ["sample\tpct_failed_filter\tqc_flag", "a\t3.0\tpass", "b\t8.0\tpct_failed_filter>5"]
+    if shutil.which("multiqc"):
+        # MultiQC reads the file's YAML header (a stray quote in it made MultiQC drop the file)
+        (tmp_path / "mqc").mkdir()
+        shutil.copy(tmp_path / "general_mqc.tsv", tmp_path / "mqc" / "sample_qc_general_mqc.tsv")
+        subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
+                       cwd=tmp_path / "mqc", check=True, capture_output=True)
+        stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+        assert stats[0].split("\t")[1].endswith("hlhscreen_qc_general-pct_failed_filter"), stats[0]
+        assert stats[2] == "b\t8.0\tpct_failed_filter>5", stats
     # a sample without its FASTQ check is refused, not shown as 0
     (checks / "b_L1.fastq_check.tsv").unlink()
     result = subprocess.run(command, capture_output=True, text=True)

@@ -205,11 +205,12 @@ def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool, fai
     assessed is left out: NA would read as a number there)."""
     columns = (("pct_on_target", "% on target", "Share of the aligned bases on the capture targets (--intervals)",
                 PERCENT),) if on_target_assessed else ()
-    columns += (("pct_failed_filter", "% failed filter", "Share of the read pairs flagged as failing the "
-                 "sequencer's filter (1:Y: in the R1 name; pairs_failed_filter in sample_qc.tsv)",
+    columns += (("pct_failed_filter", "% failed filter", "Share of the read pairs flagged by the sequencer as "
+                 "failing its filter (1:Y: in the R1 name; pairs_failed_filter in sample_qc.tsv)",
                  PERCENT + "\n#         format: '{:,.2f}'"),) if failed_filter_assessed else ()
     columns += (("qc_flag", "QC flag", "pass, or the failed checks (sample_qc.tsv)", ""),)
     header = ["# id: 'hlhscreen_qc_general'", "# plot_type: 'generalstats'", "# pconfig:"]
+    # (YAML single-quoted: a "'" in a title or description would make MultiQC drop the whole file)
     for key, title, description, extra in columns:
         header.append(f"#     {key}:\n#         title: '{title}'\n#         description: '{description}'{extra}")
     lines = ["\t".join(["sample", *(key for key, *_ in columns)])]
