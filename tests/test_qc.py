@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -201,13 +202,18 @@ def test_cli_on_target_column_flag_and_missing_targets_file(tmp_path):
         in result.stderr
 
 
-def test_cli_without_targets_says_not_assessed(tmp_path):
+def run_without_optional_inputs(tmp_path: Path) -> None:
+    """qc_summary.py on one sample with neither capture-target coverage (--targets) nor FASTQ checks."""
     write_inputs(tmp_path, "a")
     sheet = tmp_path / "samples.csv"
     sheet.write_text("sample,group\na,case\n")
     subprocess.run([sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(tmp_path),
                     "--out", str(tmp_path / "qc.tsv"), "--multiqc", str(tmp_path / "qc_mqc.tsv"),
                     "--multiqc-general", str(tmp_path / "general_mqc.tsv")], check=True)
+
+
+def test_cli_without_targets_says_not_assessed(tmp_path):
+    run_without_optional_inputs(tmp_path)
     rows = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
     assert rows[1][rows[0].index("pct_on_target")] == "NA" and rows[1][-1] == "pass"
     # General Statistics: the flag only (an NA column would read as a number there)
@@ -266,12 +272,7 @@ def test_cli_pairs_failed_filter_summed_over_lanes_and_flagged(tmp_path):
 
 
 def test_without_fastq_checks_failed_filter_is_not_assessed(tmp_path):
-    write_inputs(tmp_path, "a")
-    sheet = tmp_path / "samples.csv"
-    sheet.write_text("sample,group\na,case\n")
-    subprocess.run([sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(tmp_path),
-                    "--out", str(tmp_path / "qc.tsv"), "--multiqc", str(tmp_path / "qc_mqc.tsv"),
-                    "--multiqc-general", str(tmp_path / "general_mqc.tsv")], check=True)
+    run_without_optional_inputs(tmp_path)
     lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
     row = dict(zip(*lines))
     assert (row["pairs_failed_filter"], row["pct_failed_filter"]) == ("NA", "NA")

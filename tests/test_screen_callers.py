@@ -348,6 +348,34 @@ def test_snpeff_site_split_without_old_rec_is_not_guessed(tmp_path):
 BCFTOOLS = shutil.which("bcftools")
 
 
+def _split_and_screen(tmp: Path, sequence: str, csq_header: str, record: str, tag: bool,
+                      vep_command: str | None = None) -> Out:
+    """`record` (two samples S1, S2; GT:DP:GQ) on chr1 = `sequence`, annotated as `csq_header` says, split and
+    left-aligned by the real `bcftools norm -m -any -f` (with `--old-rec-tag OLD_REC` when `tag`), then screened
+    with a region over the whole contig and an empty whitelist."""
+    ref_fa = tmp / "ref.fa"
+    ref_fa.write_text(">chr1\n" + sequence + "\n")
+    subprocess.run(["samtools", "faidx", str(ref_fa)], check=True)
+    command_line = [] if vep_command is None else \
+        [f"##VEP-command-line='vep --vcf --cache --symbol --hgvs --canonical {vep_command}'"]
+    raw = tmp / "raw.vcf"
+    raw.write_text("\n".join([
+        "##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(sequence)}>", *command_line, csq_header,
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2", record]) + "\n")
+    split = tmp / "split.vcf"
+    norm = [BCFTOOLS, "norm", "-m", "-any", "-f", str(ref_fa)] + (["--old-rec-tag", "OLD_REC"] if tag else [])
+    with open(split, "w") as out_file:
+        subprocess.run(norm + [str(raw)], check=True, stdout=out_file, stderr=subprocess.DEVNULL)
+    regions = tmp / "regions.bed"
+    regions.write_text(f"chr1\t10\t{len(sequence) - 10}\tGENEX|exon1\n")
+    empty = tmp / "none.tsv"
+    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
+    return run(tmp, split, regions=regions, whitelist=empty)
+
+
 @pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
 @pytest.mark.parametrize("tag", [True, False])
 def test_vep_site_without_allele_number_split_afterwards(tmp_path, tag):
@@ -357,32 +385,14 @@ def test_vep_site_without_allele_number_split_afterwards(tmp_path, tag):
     exit 0. Now OLD_REC's original ALT, spelled as VEP spelled the site, selects the entries; without
     the tag none is guessed."""
     sequence = "ACGTACGTACGTAGCTAGCTGATCGTAGCTAGC" + "CTTAAGAGTTG" + "ATCGATCGATGCTAGCTAGAGCATCGATCGATCGTAG" * 2
-    ref_fa = tmp_path / "ref.fa"
-    ref_fa.write_text(">chr1\n" + sequence + "\n")
-    subprocess.run(["samtools", "faidx", str(ref_fa)], check=True)
     pos = sequence.index("CTTAAGAGTTG") + 3  # 1-based POS of its TAA
     common = dict(Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENEX", Gene="ENSG1",
                   Feature_type="Transcript", Feature="ENST1", CANONICAL="YES", BIOTYPE="protein_coding")
     csq = ",".join([vep95_entry(**common, Allele="A", HGVSc="ENST1:c.10del", HGVSp="ENSP1:p.Leu4fs"),
                     vep95_entry(**common, Allele="-", HGVSc="ENST1:c.10_11del", HGVSp="ENSP1:p.Leu4Ter"),
                     vep95_entry(**common, Allele="AAA", HGVSc="ENST1:c.9_10insT", HGVSp="ENSP1:p.Leu4PhefsTer2")])
-    raw = tmp_path / "raw.vcf"
-    raw.write_text("\n".join([
-        "##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(sequence)}>", VEP95_HEADER,
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
-        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
-        f"chr1\t{pos}\t.\tTAA\tTA,T,TAAA\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t2/3:30:99"]) + "\n")
-    split = tmp_path / "split.vcf"
-    command = [BCFTOOLS, "norm", "-m", "-any", "-f", str(ref_fa)] + (["--old-rec-tag", "OLD_REC"] if tag else [])
-    with open(split, "w") as out_file:
-        subprocess.run(command + [str(raw)], check=True, stdout=out_file, stderr=subprocess.DEVNULL)
-    regions = tmp_path / "regions.bed"
-    regions.write_text(f"chr1\t10\t{len(sequence) - 10}\tGENEX|exon1\n")
-    empty = tmp_path / "none.tsv"
-    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
-    out = run(tmp_path, split, regions=regions, whitelist=empty)
+    out = _split_and_screen(tmp_path, sequence, VEP95_HEADER,
+                            f"chr1\t{pos}\t.\tTAA\tTA,T,TAAA\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t2/3:30:99", tag)
     got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
     if tag:
         assert got == {("TA", "T"): ("c.10del", "old_rec"), ("TAA", "T"): ("c.10_11del", "old_rec"),
@@ -440,9 +450,6 @@ def _vep_site_split(tmp: Path, motif: str, ref: str, alts: Sequence[str], allele
                     allele_num: bool, command: str, tag: bool = False) -> Out:
     """The site `ref`>`alts` at `motif` (`|` where REF starts; a real-format VEP 95 CSQ, one entry per ALT on one transcript,
     Allele as VEP wrote it, HGVSc `c.<i>ALT` naming the ALT), split by `bcftools norm -m -any -f`, screened."""
-    ref_fa = tmp / "ref.fa"
-    ref_fa.write_text(">chr1\n" + _SITE_SEQUENCE + "\n")
-    subprocess.run(["samtools", "faidx", str(ref_fa)], check=True)
     before, after = motif.split("|")  # the site's context, `|` where REF starts
     assert _SITE_SEQUENCE.count(before + after) == 1 and after.startswith(ref)
     pos = _SITE_SEQUENCE.index(before + after) + len(before) + 1
@@ -451,24 +458,9 @@ def _vep_site_split(tmp: Path, motif: str, ref: str, alts: Sequence[str], allele
                     ALLELE_NUM=str(i)) for i, allele in enumerate(alleles, 1)]
     csq = ",".join("|".join(e.get(name, "") for name in fields) for e in entries)
     header = VEP95_HEADER.replace("|PUBMED", "|PUBMED|ALLELE_NUM") if allele_num else VEP95_HEADER
-    raw = tmp / "raw.vcf"
-    raw.write_text("\n".join([
-        "##fileformat=VCFv4.2", f"##contig=<ID=chr1,length={len(_SITE_SEQUENCE)}>",
-        f"##VEP-command-line='vep --vcf --cache --symbol --hgvs --canonical {command}'", header,
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
-        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
-        f"chr1\t{pos}\t.\t{ref}\t{','.join(alts)}\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t0/2:30:99"]) + "\n")
-    split = tmp / "split.vcf"
-    norm = [BCFTOOLS, "norm", "-m", "-any", "-f", str(ref_fa)] + (["--old-rec-tag", "OLD_REC"] if tag else [])
-    with open(split, "w") as out_file:
-        subprocess.run(norm + [str(raw)], check=True, stdout=out_file, stderr=subprocess.DEVNULL)
-    regions = tmp / "regions.bed"
-    regions.write_text(f"chr1\t10\t{len(_SITE_SEQUENCE) - 10}\tGENEX|exon1\n")
-    empty = tmp / "none.tsv"
-    empty.write_text(WHITELIST.read_text().splitlines()[0] + "\n")
-    return run(tmp, split, regions=regions, whitelist=empty)
+    return _split_and_screen(tmp, _SITE_SEQUENCE, header,
+                             f"chr1\t{pos}\t.\t{ref}\t{','.join(alts)}\t100\tPASS\tCSQ={csq}\tGT:DP:GQ\t0/1:30:99\t0/2:30:99",
+                             tag, vep_command=command)
 
 
 _AMBIGUOUS_ROW = ("records evaluated with CSQ/ANN entries of several ALTs, none attributable to the record's "
