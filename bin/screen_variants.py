@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional
+from typing import List, Optional
 
 from hlhscreen import screen as S
 from hlhscreen.errors import run_cli
+from hlhscreen.frequency_check import read_frequency_check
 
 
 def _fraction(text: str) -> float:
@@ -45,6 +46,10 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     io.add_argument("--sex", default=None,
                     help="the run's sex.tsv (bin/sex_check.py): males are hemizygous on chrX/chrY outside the PARs; "
                          "without it every sample's sex is unknown and calls there are not assessable")
+    io.add_argument("--frequency-check", default=None,
+                    help="frequency_check.json from ANNOTATION_SUMMARY: a variant without a frequency on a chromosome "
+                         "the gnomAD file has no record on gets af_status not_looked_up instead of novel (still "
+                         "treated as rare)")
     io.add_argument("--harmonise-contigs", action="store_true",
                     help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
 
@@ -97,6 +102,13 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _not_covered(frequency_check: Optional[str]) -> List[str]:
+    """The chromosomes frequency_check.json says the gnomAD file has no record on (none without the file)."""
+    if frequency_check is None:
+        return []
+    return list(read_frequency_check(frequency_check)[1])
+
+
 def main(argv: Optional[list] = None) -> int:
     args = parse_args(argv)
     selection = S.check_screen_settings(impacts=args.impacts, consequences=args.consequences,
@@ -121,7 +133,8 @@ def main(argv: Optional[list] = None) -> int:
         threads=args.threads,
     )
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
-                           mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex)
+                           mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex,
+                           gnomad_not_covered=_not_covered(args.frequency_check))
     if args.warnings_file:
         with open(args.warnings_file, "w") as out:
             out.write("".join(f"{w}\n" for w in summary.warnings))

@@ -321,7 +321,7 @@ def test_screen_outputs_name_frequency_fields_labels_and_split_sites(launch):
     a91v = variants["chr10:70600631:G:A"]
     assert (a91v["af_field"], a91v["gnomad_af_source"], a91v["label"]) == ("INFO/gnomAD_AF", "info_gnomad", "p.Ala91Val")
     assert variants["chr6:144187026:TG:T"]["label"] == "p.Ala134fs"
-    assert all(r["af_field"] == "NA" for r in variants.values() if r["af_status"] == "novel")
+    assert all(r["af_field"] == "NA" for r in variants.values() if r["af_status"] in ("novel", "not_looked_up"))
     status = {(r["sample"], r["gene"]): r for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
     ctrl_04 = status[("ctrl_04", "PRF1")]
     assert (ctrl_04["status"], ctrl_04["not_assessable_variants"]) == ("not_assessable", "chr10:70600631:G:A")
@@ -375,6 +375,17 @@ def test_frequency_check_reports_what_gnomad_lacks(launch):
     assert "gnomAD frequencies were not looked up on chr19, chr6, chrX" in report
     stx11 = report[report.index("chr6:144187026:TG:T"):]
     assert stx11.index("not looked up: the gnomAD file has no record") < stx11.index("</tr>")
+    # and variants.tsv / kept.vcf, read by scripts: not_looked_up there, never "novel"; still kept (no frequency
+    # is rare: the study's rule), while chr10 (gnomAD has records) keeps "novel"
+    variants = {r["variant_id"]: r for r in tsv(launch_dir / "results/screen/variants.tsv")}
+    stx11_row = variants["chr6:144187026:TG:T"]
+    assert (stx11_row["af_status"], stx11_row["decision"]) == ("not_looked_up", "kept")
+    assert "af_not_looked_up" in stx11_row["reasons"].split(";")
+    assert not [v for v, r in variants.items() if r["af_status"] == "novel" and v.split(":")[0] in ("chr6", "chr19", "chrX")]
+    assert variants["chr10:70598601:A:C"]["af_status"] == "novel"
+    with gzip.open(launch_dir / "results/screen/kept.vcf.gz", "rt") as handle:
+        stx11_line = next(line for line in handle if line.startswith("chr6\t144187026\t"))
+    assert "af_not_looked_up" in stx11_line.split("\t")[7]
 
 
 # Last in this module: it reruns the pipeline with other parameters in the same folder (the results

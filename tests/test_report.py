@@ -989,6 +989,14 @@ def test_af_text_cases():
             == "no global AF in gnomAD; popmax 0.00200 (fin); treated as novel by the filters")
 
 
+def test_af_text_reads_not_looked_up_from_variants_tsv():
+    """SCREEN's af_status not_looked_up (the gnomAD file has no record on the chromosome) is never shown as
+    'novel / not in gnomAD', even without --frequency-check; its kept reason says so in words."""
+    assert report.af_text(_kept(af_status="not_looked_up")) == report.GNOMAD_NOT_LOOKED_UP
+    assert "not looked up" in report.kept_reason_text("af_not_looked_up")
+    assert report.kept_reason_text("af_not_looked_up") == report.kept_reason_text("af_novel", not_looked_up=True)
+
+
 @pytest.mark.parametrize("value, text", [
     (0.5, "0.500"), (1.0, "1.00"), (2.3727164271994053e-10, "2.37e-10"), (0.000123456, "0.000123"),
     (123.4, "123"), (1234.5, "1.23e+03"), (0.0, "0"), (math.inf, "Inf"), (None, "NA"), (math.nan, "NA"),

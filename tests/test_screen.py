@@ -816,6 +816,41 @@ def test_novel_variant_kept_with_af_status_novel(default_run):
     assert "af_novel" in row["reasons"].split(";")
 
 
+def test_no_frequency_where_gnomad_has_no_record_is_not_looked_up_not_novel(tmp_path, default_run):
+    """A gnomAD file without records on a chromosome (frequency_check.json, ANNOTATION_SUMMARY) was never
+    consulted there: a variant without a frequency on it is af_status not_looked_up (kept reason
+    af_not_looked_up, also in kept.vcf's HLH_REASONS), not novel. Which variants are kept does not change
+    (no frequency is rare: the study's rule), and chromosomes gnomAD covers keep 'novel'."""
+    facts = tmp_path / "frequency_check.json"
+    # spelled as the gnomAD file and the called VCF may differ (10 vs chr10): any spelling matches
+    facts.write_text('{"gnomad_file": "gnomad.vcf.gz", "contigs_not_covered": {"10": 4}}')
+    command = [sys.executable, str(REPO / "bin" / "screen_variants.py"), "--vcf", str(EXAMPLE),
+               "--regions", str(REGIONS), "--risk-factors", str(WHITELIST),
+               "--samplesheet", str(cohort_sheet(tmp_path)), "--outdir", str(tmp_path / "out"),
+               "--frequency-check", str(facts)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = Outputs(tmp_path / "out")
+    row = out.variants[W374G]
+    assert (row["decision"], row["af_status"], row["af_used"]) == ("kept", "not_looked_up", "NA")
+    reasons = row["reasons"].split(";")
+    assert "af_not_looked_up" in reasons and "af_novel" not in reasons
+    kept = {f"{v.CHROM}:{v.POS}:{v.REF}:{v.ALT[0]}": v.INFO.get("HLH_REASONS")
+            for v in cyvcf2.VCF(str(out.folder / "kept.vcf.gz"))}
+    assert "af_not_looked_up" in kept[W374G].split("|")
+    before = default_run.variants
+    assert {k: r["decision"] for k, r in out.variants.items()} == {k: r["decision"] for k, r in before.items()}
+    for variant_id, old in before.items():
+        if old["af_status"] == "novel":
+            expected = "not_looked_up" if variant_id.startswith("chr10:") else "novel"
+            assert out.variants[variant_id]["af_status"] == expected, variant_id
+    assert any(r["af_status"] == "novel" for r in out.variants.values())  # another chromosome: still novel
+    unlooked = sum(r["af_status"] == "not_looked_up" for r in out.variants.values())
+    summary = dict(line.split("\t") for line in (out.folder / "screen_summary_mqc.tsv").read_text().splitlines()
+                   if "\t" in line and not line.startswith("#"))
+    assert unlooked and summary[next(k for k in summary if "(not_looked_up;" in k)] == str(unlooked)
+
+
 def test_outside_panel_and_low_impact(default_run):
     variants = default_run.variants
     assert (variants[UNC13D_INTRONIC]["decision"], variants[UNC13D_INTRONIC]["reasons"]) == ("dropped", "outside_panel")

@@ -14,6 +14,7 @@ without a file to compare with (VEP cache, REST), are said loudly in the MultiQC
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from .annotation import VariantRecord, contig_aliases
+from .errors import UserInputError
+from .tables import open_input
 from .vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
@@ -206,3 +209,26 @@ def multiqc_table(check: FrequencyCheck, annotator: str) -> str:
              "check\tvalue"]
     lines += [f"{key}\t{value}" for key, value in rows.items()]
     return "\n".join(lines) + "\n"
+
+
+def read_frequency_check(path: PathLike) -> Tuple[Optional[str], Dict[str, int]]:
+    """``frequency_check.json`` (ANNOTATION_SUMMARY): the gnomAD file compared with, and per chromosome where it
+    has no record the number of called variants there (looked up nowhere: their 'novel' is not gnomAD's)."""
+    fix = "Give the frequency_check.json ANNOTATION_SUMMARY wrote."
+    with open_input(path, "--frequency-check") as handle:
+        try:
+            facts = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise UserInputError(path, err.lineno, "--frequency-check", f"not JSON ({err.msg})", fix) from None
+    lacking = facts.get("contigs_not_covered") if isinstance(facts, dict) else None
+    if not isinstance(lacking, dict) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                for n in lacking.values()):
+        raise UserInputError(path, None, "contigs_not_covered", "missing or not an object of chromosome: count", fix)
+    name = facts.get("gnomad_file")
+    return (name if isinstance(name, str) else None), {str(chrom): n for chrom, n in lacking.items()}
+
+
+def on_uncovered_chromosome(chrom: str, not_covered: Iterable[str]) -> bool:
+    """Whether ``chrom`` (any spelling: chr10 / 10) is one of the chromosomes the gnomAD file has no record on."""
+    lacking = set(not_covered)
+    return any(alias in lacking for alias in contig_aliases(chrom))

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import __version__, figures
-from .annotation import contig_aliases
 from .citations import Citations
 from .callability import NOT_CALLABLE, read_callability
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
@@ -42,6 +41,7 @@ from . import clinvar as clinvar_lib
 from . import sex as sex_lib
 from .errors import UserInputError
 from .files import atomic_output
+from .frequency_check import on_uncovered_chromosome, read_frequency_check
 from .panel import RiskFactor, load_regions, load_risk_factors
 from .risk_factors import place_in_panel
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
@@ -399,23 +399,6 @@ def read_clinvar_release(path: PathLike) -> Dict[str, Any]:
     return release
 
 
-def read_frequency_check(path: PathLike) -> Tuple[Optional[str], Dict[str, int]]:
-    """``frequency_check.json`` (ANNOTATION_SUMMARY): the gnomAD file compared with, and per chromosome where it
-    has no record the number of called variants there (looked up nowhere: their 'novel' is not gnomAD's)."""
-    fix = "Give the frequency_check.json ANNOTATION_SUMMARY wrote."
-    with open_input(path, "--frequency-check") as handle:
-        try:
-            facts = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise UserInputError(path, err.lineno, "--frequency-check", f"not JSON ({err.msg})", fix) from None
-    lacking = facts.get("contigs_not_covered") if isinstance(facts, dict) else None
-    if not isinstance(lacking, dict) or not all(isinstance(n, int) and not isinstance(n, bool)
-                                                for n in lacking.values()):
-        raise UserInputError(path, None, "contigs_not_covered", "missing or not an object of chromosome: count", fix)
-    name = facts.get("gnomad_file")
-    return (name if isinstance(name, str) else None), {str(chrom): n for chrom, n in lacking.items()}
-
-
 def read_tests(path: PathLike, level: str) -> List[TestRow]:
     """One COHORT_STATS test table (``variant_tests.tsv``, ``gene_tests.tsv`` or ``biallelic_tests.tsv``)."""
     flag = LEVEL_FLAGS[level]
@@ -742,8 +725,7 @@ def variant_chrom(variant_id: str) -> str:
 
 def gnomad_not_looked_up(data: ReportData, variant_id: str) -> bool:
     """Whether the variant lies on a chromosome the gnomAD file has no record on (any spelling of its name)."""
-    lacking = data.gnomad_not_covered or {}
-    return any(alias in lacking for alias in contig_aliases(variant_chrom(variant_id)))
+    return on_uncovered_chromosome(variant_chrom(variant_id), data.gnomad_not_covered or {})
 
 
 def has_no_frequency(variant: KeptVariant) -> bool:
@@ -761,12 +743,12 @@ def af_text(variant: KeptVariant, not_looked_up: bool = False) -> str:
     if has_no_frequency(variant):
         if status == "not_matchable":
             return "unknown: an MNP/complex allele, which gnomAD lists as separate SNVs/indels (not matchable)"
-        return GNOMAD_NOT_LOOKED_UP if not_looked_up else "novel / not in gnomAD"
+        return GNOMAD_NOT_LOOKED_UP if not_looked_up or status == "not_looked_up" else "novel / not in gnomAD"
     parts = [sig3(variant.gnomad_af) if variant.gnomad_af is not None else "no global AF in gnomAD"]
     if popmax is not None:
         population = variant.extra.get("popmax_population")
         parts.append(f"popmax {sig3(popmax)}" + (f" ({population})" if population else ""))
-    if status == "novel":
+    if status in ("novel", "not_looked_up"):
         parts.append("treated as novel by the filters")
     elif used is not None and used != variant.gnomad_af:
         # SCREEN says which field gave it (another dataset, a group maximum, ...)
@@ -779,6 +761,8 @@ KEPT_REASON_TEXT = {
     "in_panel": "in the panel regions",
     "quality_pass": "call quality passed",
     "af_novel": "not in gnomAD (novel)",
+    "af_not_looked_up": "no gnomAD frequency (not looked up: the gnomAD file has no record on this chromosome), "
+                        "treated as novel",
     "af_not_matchable": "no gnomAD frequency can match this MNP/complex allele (frequency unknown, not known to be rare)",
     "af_below_common": "gnomAD AF within the limits",
     WHITELIST_RESCUE: "gnomAD AF above the common-variant limit, kept by the risk-factor whitelist",
@@ -792,7 +776,7 @@ def kept_reason_text(code: str, not_looked_up: bool = False) -> str:
     """Plain words for one of SCREEN's 'why it passed' codes (unknown codes are shown as they are);
     ``not_looked_up``: the gnomAD file has no record on the variant's chromosome."""
     if code == "af_novel" and not_looked_up:
-        return "no gnomAD frequency (not looked up: the gnomAD file has no record on this chromosome), treated as novel"
+        return KEPT_REASON_TEXT["af_not_looked_up"]
     if code in KEPT_REASON_TEXT:
         return KEPT_REASON_TEXT[code]
     kind, _, value = code.partition(":")

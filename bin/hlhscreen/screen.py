@@ -25,7 +25,9 @@ The rules (docs/screening.md):
 
 The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` with
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
-gnomAD AF is ``af_status=novel`` and never fails a frequency rule; for an MNP/complex allele, which
+gnomAD AF is ``af_status=novel`` and never fails a frequency rule (``not_looked_up`` instead when the
+gnomAD file has no record on the variant's chromosome, ``gnomad_not_covered``: never looked up, not
+known to be absent; also never fails a frequency rule); for an MNP/complex allele, which
 gnomAD cannot list (it lists SNVs and indels), it is ``af_status=not_matchable`` (also never fails a
 frequency rule, but flagged and warned about: its frequency is unknown, not low).
 
@@ -88,6 +90,7 @@ from hlhscreen.annotation import (
 )
 from hlhscreen import clinvar
 from hlhscreen.decompose import UNALIGNED_TAG
+from hlhscreen.frequency_check import on_uncovered_chromosome
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
@@ -308,6 +311,7 @@ def decide(
     af_not_matchable: bool = False,
     clinvar_pathogenic: bool = False,
     variant_allele: bool = True,
+    af_not_looked_up: bool = False,
 ) -> Decision:
     """Apply the rules in order. ``impact_label`` is ``impact:X``/``consequence:Y`` when the
     summary transcript is selected, else None; ``has_assessable_carrier`` None = not evaluated.
@@ -315,7 +319,9 @@ def decide(
     is unknown, so ``impact_not_selected`` is not claimed); ``panel_gene``: one of them belongs to
     a panel gene whose region the variant is in (else ``no_panel_gene_annotation``; only asked of
     records inside the panel). ``af_not_matchable``: no frequency and an MNP/complex allele
-    (:func:`is_mnp_or_complex`), passed as ``af_not_matchable`` instead of ``af_novel``.
+    (:func:`is_mnp_or_complex`), passed as ``af_not_matchable`` instead of ``af_novel``;
+    ``af_not_looked_up``: no frequency and the gnomAD file has no record on the chromosome, passed as
+    ``af_not_looked_up`` (treated as rare like a novel variant: the study's rule).
     ``clinvar_pathogenic``: ClinVar classifies it Pathogenic/Likely pathogenic with enough review
     stars and ``keep_clinvar_pathogenic`` is on; it then waives ``impact_not_selected`` (nothing else).
     ``variant_allele`` False: the ALT is no allele of its own (:func:`is_variant_allele`); the record
@@ -339,7 +345,8 @@ def decide(
     else:
         passed.append("quality_pass")
     if af_used is None:
-        passed.append("af_not_matchable" if af_not_matchable else "af_novel")
+        passed.append("af_not_matchable" if af_not_matchable else
+                      "af_not_looked_up" if af_not_looked_up else "af_novel")
     else:
         above_max = af_used >= config.max_af
         common = af_used > config.common_af
@@ -1380,8 +1387,11 @@ _VEP_PICK_OPTIONS = frozenset({"pick", "pick_allele", "per_gene", "pick_allele_g
 class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
                  outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike],
-                 fasta: Optional[PathLike] = None, sex_table: Optional[PathLike] = None) -> None:
+                 fasta: Optional[PathLike] = None, sex_table: Optional[PathLike] = None,
+                 gnomad_not_covered: Iterable[str] = ()) -> None:
         self.config = config.validate()
+        # chromosomes the gnomAD file has no record on (frequency_check.json): no frequency there is not 'novel'
+        self.gnomad_not_covered = frozenset(gnomad_not_covered)
         self.vcf_path = vcf
         self.warnings: List[str] = []
         if not vcf.is_file():
@@ -1981,7 +1991,10 @@ class _Screen:
         not_matchable = af_used is None and (unaligned_piece or is_mnp_or_complex(ref, alt))
         if unaligned_piece:
             summary.unaligned_pieces += 1
-        af_status = "observed" if af_used is not None else ("not_matchable" if not_matchable else "novel")
+        unlooked = (af_used is None and not not_matchable
+                    and on_uncovered_chromosome(panel_chrom, self.gnomad_not_covered))
+        af_status = ("observed" if af_used is not None else "not_matchable" if not_matchable
+                     else "not_looked_up" if unlooked else "novel")
         if is_variant_allele(alt):
             summary.af_status[af_status] += 1
             summary.af_fields[af_field or f"none ({af_status})"] += 1
@@ -1998,7 +2011,7 @@ class _Screen:
                          has_assessable_carrier=(n_het + n_hom + n_hemi) > 0,
                          annotated=record.annotated, panel_gene=transcript is not None or not in_panel,
                          af_not_matchable=not_matchable, clinvar_pathogenic=clinvar_keep,
-                         variant_allele=is_variant_allele(alt))
+                         variant_allele=is_variant_allele(alt), af_not_looked_up=unlooked)
         # above --common_af, a ClinVar risk factor, not on the whitelist: listed for the user to decide
         candidate = (in_panel and gene is not None and af_used is not None and af_used > config.common_af
                      and factor is None and evidence is not None and clinvar.is_risk_factor(evidence.clnsig))
@@ -2382,6 +2395,8 @@ class _Screen:
             rows.append((f"dropped with reason {reason}", s.reasons.get(reason, 0)))
         for status in ("observed", "novel"):
             rows.append((f"evaluated with population AF {status}", s.af_status.get(status, 0)))
+        rows.append(("evaluated without population AF, on a chromosome the gnomAD file has no record on "
+                     "(not_looked_up; treated as rare like novel)", s.af_status.get("not_looked_up", 0)))
         rows.append(("evaluated without population AF, MNP/complex allele gnomAD cannot list (not_matchable)",
                      s.af_status.get("not_matchable", 0)))
         rows.append(("of those, pieces of a complex allele atomised without an alignment (UNALIGNED_COMPLEX)",
@@ -2489,12 +2504,15 @@ def run_screen(
     mane_transcripts: Optional[PathLike] = None,
     fasta: Optional[PathLike] = None,
     sex: Optional[PathLike] = None,
+    gnomad_not_covered: Iterable[str] = (),
 ) -> ScreenSummary:
     """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring).
     ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles. ``sex``: the run's
-    sex.tsv (SEX_CHECK); without it every sample's sex is unknown."""
+    sex.tsv (SEX_CHECK); without it every sample's sex is unknown. ``gnomad_not_covered``: the
+    chromosomes the gnomAD file has no record on (frequency_check.json): a variant there without a
+    frequency is ``af_status=not_looked_up``, not ``novel``."""
     screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
-                     config or ScreenConfig(), mane_transcripts, fasta, sex)
+                     config or ScreenConfig(), mane_transcripts, fasta, sex, gnomad_not_covered)
     return screen.run()
 
 

@@ -177,6 +177,7 @@ screen_variants.py --vcf annotation/cohort.clinvar.vcf.gz --regions "$panel/regi
     --risk-factors "$panel/risk_factors.tsv" --mane-transcripts "$panel/genes.tsv" --samplesheet samples.csv \
     --sex sex/sex.tsv \
     --fasta ref/genome.fa.gz --outdir screen --warnings-file screen_warnings.txt \
+    --frequency-check annotation/frequency_check.json \
     --max-af 0.04 --common-af 0.01 --af-source global \
     --af-fields 'info_gnomad,csq_gnomad,csq_gnomade,csq_gnomadg,csq_custom,info_gnomad_sites,csq_1000g,csq_esp,csq_max_af' \
     --impacts 'HIGH,MODERATE' \

@@ -135,7 +135,8 @@ def build(n_samples: int, n_records: int, out: Path, seed: int = 1) -> Dict[str,
     python = sys.executable
     run([python, str(BIN / "screen_variants.py"), "--vcf", str(vcf), "--regions", str(PANEL / "regions.bed"),
          "--risk-factors", str(PANEL / "risk_factors.tsv"), "--samplesheet", str(paths["samples"]),
-         "--sex", str(paths["sex"]), "--outdir", str(out / "screen")], out / "screen.log")
+         "--sex", str(paths["sex"]), "--frequency-check", str(paths["frequency_check"]),
+         "--outdir", str(out / "screen")], out / "screen.log")
     write_fai(out / "grch38.fa.fai")
     run([python, str(BIN / "panel_to_reference.py"), "--regions", str(PANEL / "regions.bed"),
          "--targets", str(PANEL / "targets.bed"), "--fai", str(out / "grch38.fa.fai"), "--outdir", str(out / "panel")],

@@ -13,6 +13,7 @@ process SCREEN {
     path samples
     path sex            // sex.tsv (SEX_CHECK): males hemizygous on chrX/chrY outside the PARs
     tuple path(fasta), path(fai), path(gzi)   // GRCh38-coordinate reference: whitelist REF check
+    path frequency_check    // frequency_check.json (ANNOTATION_SUMMARY): chromosomes gnomAD has no record on, or []
 
     output:
     path "screen/variants.tsv"          , emit: variants
@@ -29,6 +30,7 @@ process SCREEN {
 
     script:
     def args = task.ext.args ?: ''
+    def frequency_arg = frequency_check ? "--frequency-check ${frequency_check}" : ''
     """
     screen_variants.py \\
         --vcf $vcf \\
@@ -40,6 +42,7 @@ process SCREEN {
         --fasta $fasta \\
         --outdir screen \\
         --warnings-file screen_warnings.txt \\
+        $frequency_arg \\
         $args
 
     cat <<-END_VERSIONS > versions.yml
