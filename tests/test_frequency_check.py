@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pysam
 
 from conftest import BIN
 from hlhscreen.annotation import iter_records
-from hlhscreen.frequency_check import ERROR, OK, WARNING, check_frequencies, multiqc_table
+from hlhscreen.frequency_check import ERROR, OK, WARNING, FrequencyCheck, check_frequencies, multiqc_table
 
 REPO = Path(__file__).resolve().parents[1]
 GNOMAD = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
@@ -241,3 +242,13 @@ def test_a_variant_listed_twice_with_the_same_frequency_is_not_a_conflict(tmp_pa
     check = check_frequencies(iter_records(annotated(tmp_path, attach=True)), duplicated_gnomad(tmp_path, "3.54e-02"))
     assert check.conflicting == []
     assert "several gnomAD records" not in check.verdict()[1]
+
+
+def test_the_uncovered_chromosomes_are_named_in_natural_order():
+    """The run log's warning lists chr6 before chr19 (as the ClinVar line does), not in text order."""
+    check = FrequencyCheck(variants=6, with_frequency=0, with_gnomad=0, in_resource=0,
+                           uncovered=Counter({"chrX": 1, "chr19": 2, "chr6": 3}))
+    level, text = check.verdict()
+    assert level == WARNING
+    assert ("no records on chr6 (3 variant(s), treated as novel), chr19 (2 variant(s), treated as novel), "
+            "chrX (1 variant(s), treated as novel)") in text

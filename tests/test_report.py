@@ -491,6 +491,15 @@ def test_variants_with_a_frequency_of_another_source_are_not_counted_as_not_look
     assert shown[A91V].startswith("0.0354") and shown[G34S] == report.GNOMAD_NOT_LOOKED_UP
 
 
+def test_the_gnomad_sentence_names_the_chromosomes_in_natural_order(tmp_path):
+    """chr6, chr19, chrX as the run log names them, not text order (chr19, chr6, chrX)."""
+    paths = make_inputs(tmp_path / "in")
+    facts = tmp_path / "frequency_check.json"
+    facts.write_text(json.dumps({"gnomad_file": None, "contigs_not_covered": {"chr19": 1, "chr6": 2, "chrX": 3}}))
+    data = report.load(*_load_args(paths), frequency_check=facts)
+    assert report.gnomad_gap_sentence(data).startswith("gnomAD frequencies were not looked up on chr6, chr19, chrX: ")
+
+
 def _load_args(paths: Dict[str, Path]) -> List[Path]:
     return [paths[key] for key in ("samples", "qc", "variants", "carriers", "gene_status", "variant_tests",
                                    "gene_tests", "biallelic_tests", "power", "versions", "params")]
@@ -574,18 +583,26 @@ def test_without_capture_targets_the_on_target_rate_is_not_assessed(built):
     assert "capture targets &gt;=" not in text
 
 
-def with_on_target(paths: Dict[str, Path], values: Dict[str, str], flags: Dict[str, str]) -> Dict[str, Path]:
-    """The fixture's sample_qc.tsv with a pct_on_target column (``values`` by sample) and the given flags."""
+def with_qc_columns(paths: Dict[str, Path], columns: Dict[str, Dict[str, str]],
+                    flags: Dict[str, str]) -> Dict[str, Path]:
+    """The fixture's sample_qc.tsv with more columns after pct_panel_20x (name -> value by sample) and the given
+    flags."""
     lines = paths["qc"].read_text().splitlines()
     header = lines[0].split("\t")
     rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
     for row in rows:
-        row["pct_on_target"] = values[row["sample"]]
+        row.update({name: values[row["sample"]] for name, values in columns.items()})
         row["qc_flag"] = flags.get(row["sample"], row["qc_flag"])
-    header.insert(header.index("pct_panel_20x") + 1, "pct_on_target")
+    at = header.index("pct_panel_20x") + 1
+    header[at:at] = list(columns)
     paths["qc"].write_text("\n".join("\t".join(row[c] for c in header) for row in [dict(zip(header, header))] + rows)
                            + "\n")
     return paths
+
+
+def with_on_target(paths: Dict[str, Path], values: Dict[str, str], flags: Dict[str, str]) -> Dict[str, Path]:
+    """The fixture's sample_qc.tsv with a pct_on_target column (``values`` by sample) and the given flags."""
+    return with_qc_columns(paths, {"pct_on_target": values}, flags)
 
 
 def test_a_failed_capture_is_flagged_in_the_report(tmp_path):
@@ -601,6 +618,39 @@ def test_a_failed_capture_is_flagged_in_the_report(tmp_path):
     assert "71.25" in next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", text, re.S) if "case_01" in r)
     assert "aligned bases on the capture targets &gt;= 30%" in text
     assert "fewer than 30% of aligned bases on the capture targets" in section_text(page, "cohort")
+
+
+def test_the_failed_filter_share_is_a_column_of_the_qc_table(tmp_path):
+    """sample_qc.tsv's pairs_failed_filter / pct_failed_filter (CHECK_FASTQ) and its flag pct_failed_filter>5:
+    the table had no such column, so the flagged value was nowhere; NA (no FASTQ check counts) reads 'NA' with a
+    line saying it was not assessed."""
+    pairs = {s: "NA" if s == "ctrl_02" else ("1234" if s == "case_02" else "12") for s in SAMPLES}
+    pct = {s: "NA" if s == "ctrl_02" else ("8.25" if s == "case_02" else "0.01") for s in SAMPLES}
+    paths = with_qc_columns(make_inputs(tmp_path / "in"), {"pairs_failed_filter": pairs, "pct_failed_filter": pct},
+                            {"case_02": "pct_failed_filter>5"})
+    params = json.loads(paths["params"].read_text())
+    paths["params"].write_text(json.dumps({**params, "max_pct_failed_filter": 5}))
+    text = section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "qc")
+    assert ">% read pairs failing filter</th>" in text
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", text, re.S)
+    flagged = next(r for r in rows if "case_02" in r)
+    assert re.findall(r'<td class="num below">(.*?)</td>', flagged) == ["8.25 (1,234 pairs) \u25b2 above"]
+    assert "0.01 (12 pairs)" in next(r for r in rows if "case_01" in r)
+    assert '<td class="num">NA</td>' in next(r for r in rows if "ctrl_02" in r)
+    assert "Not assessed (NA) for ctrl_02 (sample_qc.tsv has no FASTQ check counts for them)." in text
+
+
+def test_without_fastq_check_counts_the_failed_filter_share_is_not_assessed(built):
+    text = section_text(built[2], "qc")
+    assert "% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts)." in text
+
+
+def test_a_failed_filter_count_that_is_no_number_is_named(tmp_path):
+    paths = with_qc_columns(make_inputs(tmp_path / "in"),
+                            {"pairs_failed_filter": {s: "many" for s in SAMPLES},
+                             "pct_failed_filter": {s: "1.0" for s in SAMPLES}}, {})
+    error = _expect_error(paths, tmp_path / "out")
+    assert error.field == "pairs_failed_filter" and "'many' is not a count" in str(error)
 
 
 def test_an_on_target_rate_that_is_no_number_is_named(tmp_path):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from .annotation import VariantRecord, contig_aliases
+from .clinvar import chromosome_order
 from .errors import UserInputError
 from .tables import open_input
 from .vcf_text import minimal_allele
@@ -77,7 +78,8 @@ class FrequencyCheck:
                          "Give one dataset per file, or gnomAD's joint frequencies")
         if self.uncovered:
             notes.append("the gnomAD file has no records on " + ", ".join(
-                f"{chrom} ({n} variant(s), treated as novel)" for chrom, n in sorted(self.uncovered.items())))
+                f"{chrom} ({self.uncovered[chrom]} variant(s), treated as novel)"
+                for chrom in sorted(self.uncovered, key=chromosome_order)))
         text = (f"{self.with_frequency} of {self.variants} variants have a gnomAD frequency; "
                 f"{self.in_resource} are listed in the gnomAD file")
         return (WARNING, text + "; " + "; ".join(notes)) if notes else (OK, text)

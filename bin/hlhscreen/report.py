@@ -273,6 +273,14 @@ def parse_number(path: PathLike, line: int, column: str, text: str, allow_na: bo
     return number
 
 
+def failed_filter_numbers(path: PathLike, line: int, row: Mapping[str, str]) -> Dict[str, Any]:
+    """``pairs_failed_filter`` and ``pct_failed_filter`` of a sample_qc.tsv row: None when NA or absent (no FASTQ
+    checks, or a file of an earlier version: not assessed)."""
+    pairs = row.get("pairs_failed_filter", NA)
+    return {"pairs_failed_filter": None if pairs.strip() == NA else parse_count(path, line, "pairs_failed_filter", pairs),
+            "pct_failed_filter": parse_number(path, line, "pct_failed_filter", row.get("pct_failed_filter", NA))}
+
+
 def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) -> List[SampleQC]:
     """``sample_qc.tsv``: one row per sample of the samples CSV."""
     rows: Dict[str, SampleQC] = {}
@@ -289,7 +297,8 @@ def read_qc(path: PathLike, samples: Mapping[str, str], samples_path: PathLike) 
                                 numbers["pct_mapped"], numbers["mean_panel_depth"], numbers["pct_panel_20x"],
                                 row["qc_flag"].strip() or "pass",
                                 **{column: row.get(column, NA) for column in QC_SEX_COLUMNS},
-                                pct_on_target=parse_number(path, line, "pct_on_target", row.get("pct_on_target", NA)))
+                                pct_on_target=parse_number(path, line, "pct_on_target", row.get("pct_on_target", NA)),
+                                **failed_filter_numbers(path, line, row))
     missing = [sample for sample in samples if sample not in rows]
     if missing:
         raise UserInputError(path, None, "sample", f"no QC row for sample(s) {', '.join(missing)}",
@@ -1184,6 +1193,26 @@ def cohort_section(data: ReportData, excluded: Optional[Sequence[Tuple[str, str,
                    overview, qc_part, excl_part, untest_part)
 
 
+def failed_filter_text(row: SampleQC) -> str:
+    """The failed-filter cell: the share with the pair count, NA when not assessed."""
+    if row.pct_failed_filter is None:
+        return NA
+    pairs = "" if row.pairs_failed_filter is None else f" ({row.pairs_failed_filter:,} pairs)"
+    return f"{row.pct_failed_filter:.2f}{pairs}"
+
+
+def failed_filter_note(data: ReportData) -> str:
+    """What the failed-filter column holds, or that it was not assessed (for all samples or some)."""
+    missing = [row.sample for row in data.qc if row.pct_failed_filter is None]
+    what = ("% read pairs failing filter: the share of a sample's read pairs whose R1 name flags them as failing "
+            "the sequencer's filter (1:Y:); demultiplexers usually leave them out of FASTQs.")
+    if not missing:
+        return what
+    if len(missing) == len(data.qc):
+        return "% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts)."
+    return what + f" Not assessed (NA) for {', '.join(missing)} (sample_qc.tsv has no FASTQ check counts for them)."
+
+
 def qc_section(data: ReportData) -> Html:
     thresholds = [f"{label} {value_text(data.params[key])}{unit}" for key, label, unit in
                   (("min_mean_depth", "mean panel depth >=", "x"), ("min_pct_20x", "panel bases at >= 20x >=", "%"),
@@ -1200,8 +1229,9 @@ def qc_section(data: ReportData) -> Html:
         below = {column for column, _ in failures if column}
 
         def number(column: str, text: str) -> Html:
-            if column in below:
-                return td(Html(esc(text) + esc(" \u25bc below")), class_="num below")
+            if column in below:  # the failed-filter share fails above its maximum, the others below a minimum
+                mark = " \u25b2 above" if column == "pct_failed_filter" else " \u25bc below"
+                return td(Html(esc(text) + esc(mark)), class_="num below")
             return td(text, class_="num")
 
         sex = (td(Html(esc(f"{row.sex_given} / {row.sex_inferred} / {row.sex}") + esc(" ▼ mismatch")),
@@ -1211,19 +1241,22 @@ def qc_section(data: ReportData) -> Html:
                      number("mean_panel_depth", f"{row.mean_panel_depth:.2f}"),
                      number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"),
                      number("pct_on_target", "NA" if row.pct_on_target is None else f"{row.pct_on_target:.2f}"),
+                     number("pct_failed_filter", failed_filter_text(row)),
                      sex, td(row.x_autosome_ratio, "num"),
                      "pass" if not failures else "; ".join(text for _, text in failures)))
         classes.append("flagged" if failures else None)
     lead = ("How well each sample was sequenced over the screened genes. Low depth means fewer reads to "
-            "call a genotype from; cells below the run's threshold are marked \u25bc and shaded.")
+            "call a genotype from; cells below the run's threshold are marked \u25bc (above a maximum: \u25b2) "
+            "and shaded.")
     note = tag("p", "Thresholds of this run: " + "; ".join(thresholds) + "." if thresholds else
                "The run's QC thresholds were not recorded in the parameters; the flags come from sample_qc.tsv.")
     on_target = tag("p", "% on target: the share of aligned bases that lie on the capture targets (--intervals). "
                          "A failed capture leaves most reads off target." if assessed else
                     "% on target: not assessed (no capture targets were given with --intervals).")
-    return section("qc", "2. Per-sample sequencing quality", lead, note, on_target,
+    failed_filter = tag("p", failed_filter_note(data))
+    return section("qc", "2. Per-sample sequencing quality", lead, note, on_target, failed_filter,
                    table(["Sample", "Group", "Reads", "Mapped reads", "% mapped", "Mean panel depth (x)",
-                          "% panel bases >= 20x", "% on target", "Sex: given / inferred / used", "chrX / autosome depth",
+                          "% panel bases >= 20x", "% on target", "% read pairs failing filter", "Sex: given / inferred / used", "chrX / autosome depth",
                           "QC flag"],
                          rows, row_classes=classes), sex_part(data), panel_part(data))
 
@@ -1514,7 +1547,7 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
 
 def gnomad_gap_sentence(data: ReportData) -> str:
     """One sentence on the chromosomes the gnomAD file has no record on and the kept variants there; '' when none."""
-    lacking = sorted(data.gnomad_not_covered or {})
+    lacking = sorted(data.gnomad_not_covered or {}, key=clinvar_lib.chromosome_order)
     if not lacking:
         return ""
     # a frequency of another source (the VEP cache's gnomAD fields) may still have reached a variant there
