@@ -22,6 +22,7 @@ import pysam
 
 from hlhscreen import clinvar
 from hlhscreen.annotation import require_biallelic
+from hlhscreen.chromosomes import in_natural_order
 from hlhscreen.vcf_text import OLD_REC_FORMAT, info_value
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output, atomic_path, open_text
@@ -90,16 +91,16 @@ def annotate(vcf: Path, clinvar_vcf: Path, out: Path, release_json: Optional[Pat
         pysam.tabix_compress(str(plain), str(tmp), force=True)
         plain.unlink()
     pysam.tabix_index(str(out), preset="vcf", force=True)
+    lacking_contigs = in_natural_order(not_covered)
     if release_json is not None:
         with atomic_output(release_json) as sink:
             json.dump({"file": Path(release.path).name, "fileDate": release.file_date, "source": release.source,
                        "reference": release.reference, "ncbi_release": release.is_ncbi_release,
                        "citation": release.citation(), "records": records, "records_in_clinvar": matched,
                        "records_not_covered": sum(not_covered.values()), "records_part_of_clinvar_allele": pieces,
-                       "contigs_not_covered": sorted(not_covered, key=clinvar.chromosome_order)},
+                       "contigs_not_covered": lacking_contigs},
                       sink, indent=1, sort_keys=True)
             sink.write("\n")
-    lacking_contigs = sorted(not_covered, key=clinvar.chromosome_order)
     lacking = f"; not looked up (chromosome not in the file): {', '.join(lacking_contigs)}" if not_covered else ""
     whole_text = (f"; {pieces} record(s) not in ClinVar themselves are pieces of a longer allele it lists "
                   "(INFO/CLINVAR_PART_OF)") if pieces else ""

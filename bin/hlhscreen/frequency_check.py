@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from .annotation import VariantRecord, contig_aliases
-from .clinvar import chromosome_order
+from .chromosomes import in_natural_order
 from .errors import UserInputError
 from .tables import open_input
 from .vcf_text import minimal_allele
@@ -79,7 +79,7 @@ class FrequencyCheck:
         if self.uncovered:
             notes.append("the gnomAD file has no records on " + ", ".join(
                 f"{chrom} ({self.uncovered[chrom]} variant(s), treated as novel)"
-                for chrom in sorted(self.uncovered, key=chromosome_order)))
+                for chrom in in_natural_order(self.uncovered)))
         text = (f"{self.with_frequency} of {self.variants} variants have a gnomAD frequency; "
                 f"{self.in_resource} are listed in the gnomAD file")
         return (WARNING, text + "; " + "; ".join(notes)) if notes else (OK, text)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from hlhscreen import __version__
+from hlhscreen.chromosomes import chrom_sort_key
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text, sha256_file, text_lines
 from hlhscreen.gtf import (
@@ -114,17 +115,6 @@ _GRCH38_ANCHORS = {
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def chrom_sort_key(chrom: str) -> Tuple[int, int, str]:
-    """Natural contig order: 1..22, X, Y, M, then anything else alphabetically."""
-    base = chrom[3:] if chrom.startswith("chr") else chrom
-    if base.isdigit():
-        return (0, int(base), "")
-    special = {"X": 23, "Y": 24, "M": 25, "MT": 25}
-    if base in special:
-        return (0, special[base], "")
-    return (1, 0, chrom)
 
 
 def is_primary_contig(chrom: str) -> bool:

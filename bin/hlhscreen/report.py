@@ -30,6 +30,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from . import __version__, figures
 from .citations import Citations
 from .callability import NOT_CALLABLE, read_callability
+from .chromosomes import in_natural_order
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER
 from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence, read_power
 from .cohort import (
@@ -1547,7 +1548,7 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
 
 def gnomad_gap_sentence(data: ReportData) -> str:
     """One sentence on the chromosomes the gnomAD file has no record on and the kept variants there; '' when none."""
-    lacking = sorted(data.gnomad_not_covered or {}, key=clinvar_lib.chromosome_order)
+    lacking = in_natural_order(data.gnomad_not_covered or {})
     if not lacking:
         return ""
     # a frequency of another source (the VEP cache's gnomAD fields) may still have reached a variant there
