@@ -221,3 +221,48 @@ def test_check_inputs_cli_checks_the_vep_cache(tmp_path):
     result = subprocess.run(["python3", str(BIN / "check_inputs.py"), "--vep-cache", str(tmp_path / "refseq"),
                              "--vep-cache-type", "refseq"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def text_ordered_panel(tmp_path: Path) -> dict:
+    """The HLH panel's regions and targets sorted as `sort -k1,1 -k2,2n` leaves them (chr10 before chr6)."""
+    beds = {}
+    for name in ("regions", "targets"):
+        lines = (PANEL / f"{name}.bed").read_text().splitlines(keepends=True)
+        beds[name] = tmp_path / f"{name}.bed"
+        beds[name].write_text("".join(sorted(lines, key=lambda line: (line.split("\t")[0], int(line.split("\t")[1])))))
+    return beds
+
+
+def test_the_gnomad_and_clinvar_gaps_are_named_in_natural_order_whatever_the_panel_order(tmp_path):
+    report = check_inputs(startup_inputs(**text_ordered_panel(tmp_path)))
+    assert report.errors == []
+    assert "gnomAD has no records on chr6 (STX11); chr19 (STXBP2); chrX (SH2D1A)" in report.warnings[1]
+    assert "the ClinVar file has no records on chr6 (STX11); chr17 (UNC13D); chr19 (STXBP2); chrX (SH2D1A)" \
+        in report.warnings[3]
+
+
+def test_gnomad_contigs_without_chr_are_refused_with_the_renames_in_natural_order(tmp_path):
+    import pysam
+
+    text = pysam.BGZFile(str(TEST / "gnomad/gnomad_sites.derived.vcf.gz")).read().decode()
+    text = text.replace("ID=chr", "ID=").replace("\nchr", "\n") + "6\t144150000\t.\tA\tG\t.\tPASS\tAF=0.001;AN=100\n"
+    plain = tmp_path / "gnomad.vcf"
+    plain.write_text(text)
+    report = check_inputs(startup_inputs(gnomad_vcf=pysam.tabix_index(str(plain), preset="vcf", force=True)))
+    message = str(report.errors[0])
+    assert "differently from the reference: 6 (reference: chr6), 10 (reference: chr10), 17 (reference: chr17);" in message
+    assert "printf '6\\tchr6\\n10\\tchr10\\n17\\tchr17\\n'" in message
+
+
+def test_a_clinvar_of_other_chromosomes_names_both_lists_in_natural_order(tmp_path):
+    import pysam
+
+    header = pysam.BGZFile(str(CLINVAR)).read().decode().split("#CHROM")[0]
+    records = "".join(f"{chrom}\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign;CLNREVSTAT=practice_guideline\n"
+                      for chrom in ("11", "2", "3"))  # text order, as `sort -k1,1` leaves a file
+    plain = tmp_path / "other.vcf"
+    plain.write_text(header + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + records)
+    other = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    report = check_inputs(startup_inputs(clinvar_vcf=other, **text_ordered_panel(tmp_path)))
+    assert "panel's chromosomes (chr6, chr10, chr17, chr19, chrX)" in str(report.errors[0])
+    assert "(its contigs: 2, 3, 11)" in str(report.errors[0])

@@ -51,6 +51,7 @@ from . import clinvar
 from .annotation import contig_aliases
 from .assembly import check_panel_build
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
+from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
@@ -310,8 +311,8 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
     renamed = {contig: next((a for a in contig_aliases(contig) if a in have), None) for contig in needed if contig not in have}
     mismatched = {contig: alias for contig, alias in renamed.items() if alias is not None}
     if mismatched:
-        shown = ", ".join(f"{alias} (reference: {contig})" for contig, alias in sorted(mismatched.items())[:5])
-        mapping = "\\n".join(f"{alias}\\t{contig}" for contig, alias in sorted(mismatched.items()))
+        shown = ", ".join(f"{alias} (reference: {contig})" for contig, alias in list(mismatched.items())[:5])
+        mapping = "\\n".join(f"{alias}\\t{contig}" for contig, alias in mismatched.items())
         raise UserInputError(
             gnomad, None, "--gnomad_vcf",
             f"gnomAD names contigs differently from the reference: {shown}; its frequencies would be attached to "
@@ -353,15 +354,16 @@ def _check_gnomad_build(gnomad: PathLike, lengths: Dict[str, int], layout: Refer
 
 def _panel_chromosomes(layout: ReferenceLayout, placements: Optional[List[Placement]]) -> Dict[str, List[str]]:
     """The chromosomes of the callable panel genes, as the called (and annotated) VCF names them,
-    with their genes; every reference contig when the panel could not be placed."""
+    with their genes; every reference contig when the panel could not be placed. In natural order
+    (whatever the panel BED's or the reference's order), as the warnings and errors list them."""
     if placements is None:
-        return {contig: [] for contig in layout.genome_contigs}
+        return {contig: [] for contig in in_natural_order(layout.genome_contigs)}
     needed: Dict[str, List[str]] = {}
     for placement in placements:
         if placement.pieces and placement.genome_contig:
             genes = needed.setdefault(placement.genome_contig, [])
             genes.extend(g for g in placement.region.genes if g not in genes)
-    return needed
+    return {contig: needed[contig] for contig in in_natural_order(needed)}
 
 
 def _check_clinvar(path: PathLike, layout: Optional[ReferenceLayout], placements: Optional[List[Placement]],
@@ -383,7 +385,7 @@ def _check_clinvar(path: PathLike, layout: Optional[ReferenceLayout], placements
         return
     mapping = clinvar.contig_map(needed, source.contigs)
     if not mapping:
-        shown = ", ".join(source.contigs[:8]) or "none"
+        shown = ", ".join(in_natural_order(source.contigs)[:8]) or "none"
         raise UserInputError(
             path, None, "--clinvar_vcf",
             f"the file has records on none of the panel's chromosomes ({', '.join(list(needed)[:6])}), under any "
