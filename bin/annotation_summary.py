@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from hlhscreen.annotation import VariantRecord, iter_records
+from hlhscreen.chromosomes import in_natural_order
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
 from hlhscreen.frequency_check import ERROR, WARNING, FrequencyCheck, check_frequencies, multiqc_table
@@ -41,7 +42,7 @@ def frequency_facts(check: FrequencyCheck, gnomad: Optional[Path]) -> Dict[str, 
     chromosome where it has no record, how many called variants were not looked up there."""
     return {"gnomad_file": gnomad.name if gnomad is not None else None, "variants": check.variants,
             "with_gnomad_frequency": check.with_gnomad, "listed_in_gnomad_file": check.in_resource,
-            "contigs_not_covered": dict(sorted(check.uncovered.items()))}
+            "contigs_not_covered": {chrom: check.uncovered[chrom] for chrom in in_natural_order(check.uncovered)}}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

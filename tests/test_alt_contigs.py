@@ -60,6 +60,14 @@ def test_alt_contigs_are_the_names_ending_in_alt_not_decoys_hla_or_ebv():
     assert alt_contigs(names) == ["chr6_GL000250v2_alt", "chr19_KI270938v1_alt"]
 
 
+def test_alt_contigs_are_named_in_natural_order_whatever_the_reference_order():
+    names = ["chr19_KI270938v1_alt", "chr10_GL383545v1_alt", "chr2_KI270770v1_alt", "chr1", "chr2_KI270767v1_alt"]
+    assert alt_contigs(names) == ["chr2_KI270767v1_alt", "chr2_KI270770v1_alt", "chr10_GL383545v1_alt",
+                                  "chr19_KI270938v1_alt"]
+    assert "4 ALT contig(s) (chr2_KI270767v1_alt, chr2_KI270770v1_alt, chr10_GL383545v1_alt, chr19_KI270938v1_alt)" \
+        in alt_warning(dict.fromkeys(names, 1000), "ref.fa", "bwa", None, None)
+
+
 def test_read_alt_names_skips_the_header(tmp_path):
     alt = write_alt_file(tmp_path / "x.alt", [ALT, "chr6_GL000250v2_alt"])
     assert read_alt_names(alt) == [ALT, "chr6_GL000250v2_alt"]

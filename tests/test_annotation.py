@@ -675,6 +675,18 @@ def test_contig_mismatch_error_says_how_to_fix():
     assert "10\\tchr10" in msg and "MT\\tchrM" in msg
 
 
+def test_contig_mismatch_error_lists_the_contigs_in_natural_order():
+    """Was text order (chr10 before chr6) whatever the panel's order."""
+    with pytest.raises(UserInputError) as err:
+        A.resolve_contigs(["6", "10", "X"], ["chrX", "chr10", "chr6"], vcf_path="calls.vcf.gz")
+    assert "VCF has 6 (panel: chr6), 10 (panel: chr10), X (panel: chrX)" in str(err.value)
+    assert "printf '6\\tchr6\\n10\\tchr10\\nX\\tchrX\\n'" in str(err.value)
+    with pytest.raises(UserInputError) as err:
+        A.resolve_contigs(["chr11", "chr3", "chr2", "chr10"], ["chrX", "chr19", "chr6"])
+    assert "none of the panel's contigs (chr6, chr19, chrX) is in the VCF (which has chr2, chr3, chr10, chr11)" \
+        in str(err.value)
+
+
 def test_contig_harmonise_maps_names():
     m = A.resolve_contigs(["10", "17", "MT", "X"], ["chr10", "chr17", "chrM", "chr6"],
                           harmonise=True)

@@ -8,10 +8,11 @@ from hlhscreen.chromosomes import chrom_sort_key, in_natural_order
 
 UCSC = [f"chr{n}" for n in range(1, 23)] + ["chrX", "chrY", "chrM"]
 ENSEMBL = [str(n) for n in range(1, 23)] + ["X", "Y", "MT"]
-# GRCh38 analysis-set, Ensembl and RefSeq names of contigs that are not primary chromosomes, in natural order
-OTHERS = ["CHR_HSCHR1_1_CTG3", "CHR_HSCHR10_1_CTG1", "HLA-A*01:01:01:01", "KI270728.1", "NC_000002.12",
-          "NC_000010.11", "chr1_KI270706v1_random", "chr2_KI270715v1_random", "chr10_GL383545v1_alt",
-          "chrEBV", "chrUn_GL000195v1", "chrUn_JTFH01000001v1_decoy"]
+# GRCh38 analysis-set, Ensembl and RefSeq names of contigs that are not primary chromosomes, in natural
+# order (case aside: Ensembl's CHR_ patches among UCSC's chr names)
+OTHERS = ["chr1_KI270706v1_random", "chr2_KI270715v1_random", "chr10_GL383545v1_alt", "CHR_HSCHR1_1_CTG3",
+          "CHR_HSCHR10_1_CTG1", "chrEBV", "chrUn_GL000195v1", "chrUn_JTFH01000001v1_decoy", "HLA-A*01:01:01:01",
+          "KI270728.1", "NC_000002.12", "NC_000010.11"]
 
 
 def test_ucsc_and_ensembl_names_in_natural_order_then_other_contigs():

@@ -119,6 +119,8 @@ def test_ncbi_contigs_come_from_the_index_and_map_onto_chr_names(ncbi):
     assert clinvar.contig_map(["chrM"], ["MT"]) == {"chrM": "MT"}
     with pytest.raises(UserInputError, match=r"none of the chromosomes to annotate \(chr6\) is in the file"):
         clinvar.check_naming(ncbi, ["chr6"], ["10", "X"])
+    with pytest.raises(UserInputError, match=r"annotate \(chr6, chr19, chrX\) is in the file \(its contigs: 2, 3, 11\)"):
+        clinvar.check_naming(ncbi, ["chrX", "chr19", "chr6"], ["11", "2", "3"])  # natural order, not the files'
 
 
 @pytest.mark.parametrize("change,message", [

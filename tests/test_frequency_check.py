@@ -252,3 +252,11 @@ def test_the_uncovered_chromosomes_are_named_in_natural_order():
     assert level == WARNING
     assert ("no records on chr6 (3 variant(s), treated as novel), chr19 (2 variant(s), treated as novel), "
             "chrX (1 variant(s), treated as novel)") in text
+
+
+def test_the_json_for_the_report_lists_the_uncovered_chromosomes_in_natural_order():
+    import annotation_summary
+
+    check = FrequencyCheck(variants=6, with_frequency=0, with_gnomad=0, in_resource=0,
+                           uncovered=Counter({"chrX": 1, "chr19": 2, "chr6": 3}))
+    assert list(annotation_summary.frequency_facts(check, GNOMAD)["contigs_not_covered"]) == ["chr6", "chr19", "chrX"]

@@ -22,6 +22,7 @@ from typing import Dict, List, Sequence, Tuple
 import pytest
 
 from conftest import BIN
+from hlhscreen.assembly import accession_named
 from hlhscreen.errors import UserInputError
 from hlhscreen.reference_checks import alt_contigs, check_fai_matches_fasta
 from hlhscreen.startup import StartupInputs, check_inputs
@@ -106,6 +107,11 @@ def test_a_reference_naming_chromosomes_by_accession_is_refused_with_the_renamin
     assert "GCA_000001405.15_GRCh38_no_alt_analysis_set" in str(error) and "Which GRCh38 FASTA" in str(error)
 
 
+def test_accession_names_are_shown_in_natural_order_not_the_references():
+    assert accession_named(["NC_000010.11", "NC_000002.12", "NT_187361.1", "NC_000001.11"]) == \
+        ["NC_000001.11", "NC_000002.12", "NC_000010.11"]
+
+
 def test_the_documented_renaming_turns_refseq_names_into_ucsc_names(tmp_path):
     """docs/usage.md's commands, on an assembly-report excerpt and RefSeq headers. NCBI publishes the report
     with CR LF line ends (gffread's gb2chrnames.pl strips them: "stupid DOS file"); read as is, the last
@@ -140,8 +146,8 @@ def test_ucsc_fix_patches_and_ensembl_toplevel_haplotypes_count_as_alt_copies():
     named CHR_*: each copies a primary locus, and reads there got MAPQ 0 without any warning."""
     names = ["chr1", "chr1_KN196472v1_fix", "chr6_GL000250v2_alt", "1", "CHR_HSCHR6_MHC_COX_CTG1",
              "CHR_HG2266_PATCH", "KI270728.1", "chrUn_JTFH01000001v1_decoy", "HLA-A*01:01:01:01", "chrEBV", "MT"]
-    assert alt_contigs(names) == ["chr1_KN196472v1_fix", "chr6_GL000250v2_alt", "CHR_HSCHR6_MHC_COX_CTG1",
-                                  "CHR_HG2266_PATCH"]
+    assert alt_contigs(names) == ["chr1_KN196472v1_fix", "chr6_GL000250v2_alt", "CHR_HG2266_PATCH",
+                                  "CHR_HSCHR6_MHC_COX_CTG1"]  # natural order, case aside
 
 
 @needs_samtools

@@ -538,3 +538,15 @@ def test_a_header_naming_grch38_by_its_b38_or_hs38_names_is_not_taken_for_grch37
     # b38/hs38/hs38DH are GRCh38's names as b37/hs37d5 are GRCh37's: a header naming both says nothing
     placed = place_intervals(bed(tmp_path, header + "chr10\t100\t200\n"), reference_layout(None, fai(tmp_path, GRCH38)))
     assert placed.pieces == [("chr10", 100, 200)] and placed.build_warning is None
+
+
+def test_contigs_the_reference_lacks_are_named_in_natural_order(tmp_path):
+    """A kit BED sorted in text order (chr10 before chr2) on a one-chromosome reference: the summary
+    names the missing contigs chr2, chr10, chrX, as in every other message."""
+    layout = reference_layout(None, fai(tmp_path, [("chr20", 1000)]))
+    placed = place_intervals(bed(tmp_path, "chr10\t0\t10\nchr2\t0\t20\nchr20\t0\t100\nchrX\t0\t30\n"), layout)
+    assert placed.summary().endswith("not on the reference: 20 bp (contig chr2 is not in the reference); 10 bp "
+                                     "(contig chr10 is not in the reference); 30 bp (contig chrX is not in the "
+                                     "reference)")
+    with pytest.raises(UserInputError, match=r"\(contig chr2 is not in the reference; contig chr10 is not in"):
+        place_intervals(bed(tmp_path, "chr10\t0\t10\nchr2\t0\t20\n", "other.bed"), layout)

@@ -342,6 +342,14 @@ def test_error_gene_only_on_alt_contigs(tmp_path):
     assert "alt/patch/unplaced" in str(err.value)
 
 
+def test_the_alt_contigs_of_a_gene_are_named_in_natural_order(tmp_path):
+    lines = gtf_gene("chr10_GL383545v1_alt", "ENSG00000000020.1", "ALTONLY", "ENST00000000020.1", [(100, 200)])
+    lines += gtf_gene("chr6_GL000250v2_alt", "ENSG00000000020.1", "ALTONLY", "ENST00000000022.1", [(100, 200)])
+    with pytest.raises(UserInputError, match=r"alt/patch/unplaced contigs in alt.gtf \(chr6_GL000250v2_alt, "
+                                             r"chr10_GL383545v1_alt\)"):
+        P.build_panel(genes_file(tmp_path, "ALTONLY"), write(tmp_path / "alt.gtf", lines), tmp_path / "p")
+
+
 def test_error_no_mane_or_canonical_transcript(tmp_path):
     lines = gtf_gene("chr1", "ENSG00000000030.1", "NOTAG", "ENST00000000030.1", [(100, 200)], tags=("basic",))
     gtf = write(tmp_path / "nt.gtf", ["#!genome-build GRCh38.p14"] + lines)

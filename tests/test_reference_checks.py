@@ -59,3 +59,20 @@ def test_the_ann_of_a_real_bwa_index_is_read(tmp_path):
     check_index_matches(tmp_path, "bwa", fai, str(fasta))
     with pytest.raises(UserInputError, match="contig lengths differ"):
         check_index_matches(tmp_path, "bwa", {name: length + 1 for name, length in fai.items()}, str(fasta))
+
+
+def test_contigs_of_the_index_or_the_reference_alone_are_named_in_natural_order(tmp_path):
+    """A hand-made bwa index (.ann and empty companions) of chr1, chr11, chr10, chr2; the reference has
+    chr1, chrX, chr22, chr3: each list in natural order, not the files' order."""
+    indexed = ["chr1", "chr11", "chr10", "chr2"]
+    ann = [f"{len(indexed) * 100} {len(indexed)} 11"]
+    for offset, name in enumerate(indexed):
+        ann += [f"0 {name} (null)", f"{offset * 100} 100 0"]
+    (tmp_path / "ref.ann").write_text("\n".join(ann) + "\n")
+    for suffix in (".amb", ".bwt", ".pac", ".sa"):
+        (tmp_path / f"ref{suffix}").write_text("")
+    reference = {"chr1": 100, "chrX": 100, "chr22": 100, "chr3": 100}
+    with pytest.raises(UserInputError) as err:
+        check_index_matches(tmp_path, "bwa", reference, "ref.fa")
+    assert "contig(s) chr2, chr10, chr11 are in the index but not in the reference" in str(err.value)
+    assert "contig(s) chr3, chr22, chrX of the reference are not in the index" in str(err.value)

@@ -11,7 +11,7 @@ import pysam
 import pytest
 
 from hlhscreen.errors import UserInputError
-from hlhscreen.resources import check_sites_vcf, index_contigs, is_bgzf
+from hlhscreen.resources import check_gnomad_build, check_sites_vcf, index_contigs, is_bgzf
 
 REPO = Path(__file__).resolve().parents[1]
 GNOMAD = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"
@@ -140,3 +140,23 @@ def test_a_contig_whose_first_record_starts_at_the_end_of_a_bgzf_block_passes(tm
     path.write_bytes(bgzf_block(text[:at]) + bgzf_block(text[at:]) + BGZF_EOF)
     pysam.tabix_index(str(path), preset="vcf", force=True)
     assert check_sites_vcf(path, "--gnomad_vcf").contigs == ["chr10", "chr17"]
+
+
+def test_a_gnomad_file_of_another_build_names_the_contigs_in_natural_order():
+    """The contigs the called VCF lists in text order (chr10 before chr6): the message names chr6 first."""
+    hg19 = {"chr6": 171115067, "chr10": 135534747, "chr17": 81195210, "chr19": 59128983}
+    grch38 = {"chr10": 133797422, "chr17": 83257441, "chr19": 58617616, "chr6": 170805979}
+    with pytest.raises(UserInputError, match="another genome build: chr6 is 171115067 bp in gnomAD but 170805979 bp "
+                                             "in the reference, chr10 is"):
+        check_gnomad_build("gnomad.vcf.gz", hg19, grch38, grch38)
+
+
+def test_an_index_of_another_file_names_its_foreign_contigs_in_natural_order(tmp_path):
+    """The other file sorted in text order (chr11 before chr2): the message names chr2 first."""
+    records = [f"{chrom}\t100\t.\tA\tG\t.\tPASS\tAF=0.1" for chrom in ("chr10", "chr11", "chr2")]
+    other = tmp_path / "other.vcf"
+    other.write_text(HEADER.format(af="AF").replace("#CHROM", "##contig=<ID=chr11>\n##contig=<ID=chr2>\n#CHROM")
+                     + "".join(record + "\n" for record in records))
+    mine = bgzipped(sites(tmp_path, [records[0]]))
+    shutil.copy(f"{bgzipped(other)}.tbi", f"{mine}.tbi")
+    assert "the index lists contig(s) chr2, chr11 that the file's header does not declare" in message(mine)

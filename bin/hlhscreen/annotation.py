@@ -42,6 +42,7 @@ from typing import (
 )
 from urllib.parse import unquote
 
+from hlhscreen.chromosomes import in_natural_order
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
 from hlhscreen.gtf import is_refseq_transcript
@@ -1688,7 +1689,7 @@ def resolve_contigs(
     without ``##contig`` lines) cannot be checked and gives the identity map.
     """
     vcf_set = set(vcf_contigs)
-    panel = list(dict.fromkeys(panel_contigs))
+    panel = in_natural_order(set(panel_contigs))  # natural order: the messages list them
     where = str(vcf_path) if vcf_path is not None else "-"
     if not vcf_set or not panel:
         return ContigMap({}, {}, False)
@@ -1702,7 +1703,7 @@ def resolve_contigs(
         if alias is not None:
             renames[contig] = alias
     if renames and not harmonise:
-        pairs = sorted(renames.items())
+        pairs = list(renames.items())  # in the panel's (natural) order
         shown = ", ".join(f"{v} (panel: {p})" for p, v in pairs[:5])
         mapping = "\\n".join(f"{v}\\t{p}" for p, v in pairs)
         raise UserInputError(
@@ -1715,7 +1716,7 @@ def resolve_contigs(
         )
     panel_to_vcf = {**direct, **renames}
     if not panel_to_vcf:
-        vcf_shown = ", ".join(sorted(vcf_set)[:5])
+        vcf_shown = ", ".join(in_natural_order(vcf_set)[:5])
         raise UserInputError(
             where, None, "contig",
             f"none of the panel's contigs ({', '.join(panel[:5])}) is in the VCF (which has "

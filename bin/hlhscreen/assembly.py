@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from .chromosomes import in_natural_order
 from .errors import UserInputError
 from .files import PathLike, text_lines
 
@@ -94,11 +95,11 @@ def reference_assembly(layout) -> Optional[Tuple[str, str]]:
 
 def accession_named(contigs: Iterable[str]) -> List[str]:
     """The reference's primary chromosomes named by sequence accession (NC_000001.11, CM000663.2), when
-    none of them is named as a chromosome (chr1 or 1); [] otherwise."""
+    none of them is named as a chromosome (chr1 or 1), in natural order; [] otherwise."""
     names = list(contigs)
     named = [name for name in names if _ACCESSION.match(name)]
     primary = [name for name in names if (name[3:] if name.lower().startswith("chr") else name) in _LENGTHS[GRCH38]]
-    return [] if primary else named
+    return [] if primary else in_natural_order(named)
 
 
 def check_panel_build(regions: PathLike, layout) -> None:

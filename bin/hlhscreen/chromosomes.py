@@ -2,8 +2,8 @@
 lists chromosomes to the user.
 
 chr1..chr22, chrX, chrY, chrM first (Ensembl's 1..22, X, Y, MT the same; "chr" in any case), then
-every other contig (unplaced, random, ALT, decoy, EBV, HLA, RefSeq accessions) by name with runs of
-digits compared as numbers (chr2_KI270715v1_random before chr10_GL383545v1_alt). Text order would put
+every other contig (unplaced, random, ALT, decoy, EBV, HLA, RefSeq accessions) by name, case aside,
+with runs of digits compared as numbers (chr2_KI270715v1_random before chr10_GL383545v1_alt). Text order would put
 chr10 before chr2. Standard library only: the start-up checks run on the launch host.
 """
 
@@ -20,9 +20,9 @@ SortKey = Tuple[int, int, Tuple[Union[str, int], ...], str]
 
 
 def _natural_pieces(name: str) -> Tuple[Union[str, int], ...]:
-    """The name split into text and digit runs, digits as numbers: text at even positions and numbers
-    at odd ones in every name, so two names' pieces always compare like with like."""
-    return tuple(int(piece) if index % 2 else piece for index, piece in enumerate(_DIGIT_RUNS.split(name)))
+    """The name split into text (case folded) and digit runs, digits as numbers: text at even positions
+    and numbers at odd ones in every name, so two names' pieces always compare like with like."""
+    return tuple(int(piece) if index % 2 else piece.casefold() for index, piece in enumerate(_DIGIT_RUNS.split(name)))
 
 
 def chrom_sort_key(name: str) -> SortKey:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .chromosomes import in_natural_order
 from .errors import UserInputError
 from .vcf_text import minimal_allele
 
@@ -277,9 +278,9 @@ def check_naming(path: PathLike, needed: Sequence[str], clinvar_contigs: Sequenc
     (nothing would be matched, every variant would read "not in ClinVar")."""
     mapping = contig_map(needed, clinvar_contigs)
     if needed and not mapping:
-        shown = ", ".join(list(clinvar_contigs)[:6]) or "none"
+        shown = ", ".join(in_natural_order(clinvar_contigs)[:6]) or "none"
         raise UserInputError(path, None, flag,
-                             f"none of the chromosomes to annotate ({', '.join(list(needed)[:6])}) is in the file "
+                             f"none of the chromosomes to annotate ({', '.join(in_natural_order(needed)[:6])}) is in the file "
                              f"(its contigs: {shown})",
                              "Give NCBI's GRCh38 ClinVar VCF covering the panel's chromosomes.")
     return mapping

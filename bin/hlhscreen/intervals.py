@@ -24,6 +24,7 @@ from typing import Dict, IO, List, Optional, Sequence, Tuple
 
 from .assembly import bed_build_problem, reference_assembly
 from .callability import NOT_CALLABLE, GeneCallability, Placement, ReferenceLayout, place_bed
+from .chromosomes import chrom_sort_key
 from .errors import UserInputError
 from .files import PathLike
 
@@ -36,7 +37,7 @@ class PlacedIntervals:
     n_intervals: int
     total_bp: int
     placed_bp: int
-    not_placed: Dict[str, int]        # reason -> bp
+    not_placed: Dict[str, int]        # reason -> bp, in natural order of the reasons' chromosomes
     build_warning: Optional[str] = None  # the file name names another assembly than the reference's
     zero_length: int = 0              # intervals with start == end (no base): not placed
 
@@ -50,7 +51,7 @@ class PlacedIntervals:
                 f"as {_count(len(self.pieces), 'merged interval')}")
         if self.not_placed:
             text += "; not on the reference: " + "; ".join(f"{bp} bp ({reason})" for reason, bp in
-                                                          sorted(self.not_placed.items()))
+                                                          self.not_placed.items())
         if self.zero_length:
             text += (f"; {_count(self.zero_length, 'zero-length interval')} (start = end: no base; BED is 0-based, "
                      "half-open, so one base at 1-based position P is P-1 P) ignored")
@@ -72,6 +73,18 @@ def merge_pieces(pieces: List[Piece], order: Dict[str, int]) -> List[Piece]:
     return merged
 
 
+def _not_placed(placements: Sequence[Placement]) -> Dict[str, int]:
+    """bp not placed, per reason, the reasons in natural order of the contigs they first occur on (a
+    whole-exome BED on a one-chromosome reference names chr2 before chr10, as the user reads them)."""
+    not_placed: Dict[str, int] = {}
+    for placement in sorted(placements, key=lambda p: (chrom_sort_key(p.region.chrom), p.region.start)):
+        missing = (placement.region.end - placement.region.start) - placement.callable_bp
+        if missing:
+            reason = placement.reason or "not on the reference"
+            not_placed[reason] = not_placed.get(reason, 0) + missing
+    return not_placed
+
+
 def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = False) -> PlacedIntervals:
     error, build_warning = bed_build_problem(bed, reference_assembly(layout), "--intervals BED")
     if error is not None:
@@ -81,17 +94,12 @@ def place_intervals(bed: PathLike, layout: ReferenceLayout, harmonise: bool = Fa
     placements = place_bed(bed, layout, harmonise, what="--intervals BED", zero_length=True)
     zero_length = sum(1 for placement in placements if placement.region.start == placement.region.end)
     pieces = [piece for placement in placements for piece in placement.pieces if piece[1] < piece[2]]
-    not_placed: Dict[str, int] = {}
-    for placement in placements:
-        missing = (placement.region.end - placement.region.start) - placement.callable_bp
-        if missing:
-            not_placed[placement.reason or "not on the reference"] = \
-                not_placed.get(placement.reason or "not on the reference", 0) + missing
+    not_placed = _not_placed(placements)
     total = sum(p.region.end - p.region.start for p in placements)
     if not pieces:
         raise UserInputError(bed, None, "chrom",
                              f"no interval lies on the reference {layout.source} "
-                             f"({'; '.join(sorted(not_placed)) or 'nothing placed'})",
+                             f"({'; '.join(not_placed) or 'nothing placed'})",
                              "Give targets on the reference's build and contig names.")
     order = {contig: index for index, contig in enumerate(layout.contigs)}
     merged = merge_pieces(pieces, order)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from hlhscreen import __version__
-from hlhscreen.chromosomes import chrom_sort_key
+from hlhscreen.chromosomes import chrom_sort_key, in_natural_order
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text, sha256_file, text_lines
 from hlhscreen.gtf import (
@@ -518,7 +518,7 @@ def _resolve(requests: Sequence[GeneRequest], scan: _Scan, gtf: Path, gene_list:
                 if chrom is not None:
                     primary.setdefault((gid, chrom), []).append(rec)
         if not primary:
-            contigs = sorted({r.chrom for recs in matching.values() for r in recs})
+            contigs = in_natural_order({r.chrom for recs in matching.values() for r in recs})
             raise UserInputError(gene_list, request.line, "gene",
                                  f"{request.query} is only on alt/patch/unplaced contigs in {gtf.name} ({', '.join(contigs[:5])})",
                                  "Screen genes on the primary chromosomes (chr1-22, X, Y, M) only.")

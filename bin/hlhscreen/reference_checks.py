@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
+from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
 from .fai import read_fai
 
@@ -95,8 +96,8 @@ def check_index_matches(folder: PathLike, aligner: str, reference: Dict[str, Opt
     prefix = index_prefix(folder, aligner)
     indexed = read_ann(f"{prefix}.ann")
     problems: List[str] = []
-    only_index = [name for name in indexed if name not in reference]
-    only_reference = [name for name in reference if name not in indexed]
+    only_index = in_natural_order(name for name in indexed if name not in reference)
+    only_reference = in_natural_order(name for name in reference if name not in indexed)
     if only_index:
         problems.append(f"contig(s) {first_few(only_index)} are in the index but not in the reference")
     if only_reference:
@@ -246,8 +247,8 @@ ENSEMBL_ALT_PREFIX = "CHR_"
 
 def alt_contigs(names) -> List[str]:
     """The reference's ALT haplotype and patch contigs (names ending ``_alt`` or ``_fix``, Ensembl's
-    ``CHR_*``), in the reference's order."""
-    return [name for name in names if name.endswith(ALT_CONTIG_SUFFIXES) or name.startswith(ENSEMBL_ALT_PREFIX)]
+    ``CHR_*``), in natural order (as the messages list them)."""
+    return in_natural_order(name for name in names if name.endswith(ALT_CONTIG_SUFFIXES) or name.startswith(ENSEMBL_ALT_PREFIX))
 
 
 def read_alt_names(path: PathLike) -> List[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
 
+from .chromosomes import in_natural_order
 from .errors import UserInputError
 
 PathLike = Union[str, os.PathLike]
@@ -202,7 +203,7 @@ def check_gnomad_build(gnomad: PathLike, lengths: Dict[str, int], genome: Dict[s
     """gnomAD's ##contig lengths against the genome's (the reference's chromosomes, or the called VCF's
     ##contig lines): a file of another build named chr10 (a lifted or UCSC hg19 file) would attach
     frequencies at the wrong positions."""
-    differ = [(contig, lengths[contig], genome[contig]) for contig in needed
+    differ = [(contig, lengths[contig], genome[contig]) for contig in in_natural_order(needed)
               if contig in lengths and contig in genome and lengths[contig] != genome[contig]]
     if differ:
         shown = ", ".join(f"{contig} is {got} bp in gnomAD but {want} bp in {genome_source}"
@@ -220,7 +221,7 @@ def check_index_belongs(path: PathLike, index: Path, header: VcfHeader, contigs:
     missing_first = header.first_chrom is not None and header.first_chrom not in contigs
     if foreign or missing_first:
         what = (f"the first record is on {header.first_chrom}, which the index does not list" if missing_first else
-                f"the index lists contig(s) {', '.join(foreign[:5])} that the file's header does not declare")
+                f"the index lists contig(s) {', '.join(in_natural_order(foreign)[:5])} that the file's header does not declare")
         raise UserInputError(index, None, field,
                              f"the index does not belong to {Path(path).name}: {what} (an index of another or an "
                              "older file)",
