@@ -1426,8 +1426,8 @@ def test_error_contig_naming(tmp_path):
         return out
     vcf = edit_vcf(tmp_path, "nochr.vcf", rename)
     message = expect_error(tmp_path, vcf=vcf)
-    assert message.startswith(f"ERROR {vcf}: contig: the VCF and the panel name contigs differently: VCF has 10 "
-                              "(panel: chr10)")
+    assert message.startswith(f"ERROR {vcf}: contig: the VCF and the panel name contigs differently: VCF has 6 "
+                              "(panel: chr6), 10 (panel: chr10), 17 (panel: chr17), 19 (panel: chr19).")  # natural order
     assert "bcftools annotate --rename-chrs" in message
     # without ##contig lines the first record names the problem
     bare = edit_vcf(tmp_path, "bare.vcf", lambda lines: [l for l in rename(lines) if not l.startswith("##contig")])
