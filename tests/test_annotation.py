@@ -311,6 +311,28 @@ def test_vep_minimal_entry_of_a_right_anchored_deletion(tmp_path):
     assert (rec.matched_by, [t.hgvsc for t in rec.transcripts]) == ("allele", ["c.10del"])
 
 
+def test_feature_named_twice_with_one_allele_num_keeps_its_entries(tmp_path):
+    """VEP --allele_number (the pipeline's VEP) numbers each ALT's entries: a biallelic record whose entries
+    name one RefSeq transcript twice (aligned twice over the variant) with ALLELE_NUM 1 throughout are one
+    ALT's, not several ALTs' (allele_ambiguous is for entries nothing tells apart). Before: the record lost its
+    annotation (not_annotated). Without ALLELE_NUM the same entries stay allele_ambiguous."""
+    def entries(fields):
+        base = dict(Allele="A", Consequence="missense_variant", IMPACT="MODERATE", SYMBOL="PRF1",
+                    Feature_type="Transcript", Feature="NM_001083116.3", HGVSp="NP_001076585.1:p.Ala91Val",
+                    ALLELE_NUM="1")
+        return ",".join(entry(fields, **{k: v for k, v in dict(base, **extra).items() if k in fields})
+                        for extra in ({"HGVSc": "NM_001083116.3:c.272C>T"}, {"HGVSc": "NM_001083116.3:c.158C>T"},
+                                      {"Feature": "NM_005041.6", "HGVSc": "NM_005041.6:c.272C>T"}))
+    results = {}
+    for name, fields in (("allele_num", list(A.REQUIRED_CSQ_FIELDS) + ["Feature_type", "ALLELE_NUM"]),
+                         ("none", list(A.REQUIRED_CSQ_FIELDS) + ["Feature_type"])):
+        vcf = write_vcf(tmp_path / f"{name}.vcf", [csq_header(fields)],
+                        [row("chr10", 70600631, ".", "G", "A", "CSQ=" + entries(fields))])
+        (rec,) = list(A.iter_records(vcf))
+        results[name] = (rec.matched_by, rec.unmatched_reason, len(rec.transcripts))
+    assert results == {"allele_num": ("allele", None, 3), "none": (None, "allele_ambiguous", 0)}
+
+
 def test_regulatory_entries_are_not_transcripts(tmp_path):
     fields = list(A.REQUIRED_CSQ_FIELDS) + ["Feature_type"]
     entries = [

@@ -1499,12 +1499,21 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
 
     VEP writes one entry per ALT and feature: entries found for one ALT that name a feature twice
     are several ALTs' (VEP ``--minimal`` spells CT>C,T's two deletions both ``-``), and none is used
-    (:data:`ALLELE_AMBIGUOUS`).
+    (:data:`ALLELE_AMBIGUOUS`), unless their ALLELE_NUM says they are one ALT's (VEP ``--allele_number``,
+    as the pipeline runs it): a feature named twice is then VEP's own (a RefSeq transcript aligned twice
+    over the variant), not another ALT's, and the record keeps its annotation.
     """
     own, how = _find_entries(layout, entries, ref, alt, info)
-    if how not in (None, ALLELE_AMBIGUOUS) and layout.kind == "vep" and _names_a_feature_twice(layout, own):
+    if (how not in (None, ALLELE_AMBIGUOUS) and layout.kind == "vep" and not _one_allele_num(layout, own)
+            and _names_a_feature_twice(layout, own)):
         return [], ALLELE_AMBIGUOUS
     return own, how
+
+
+def _one_allele_num(layout: AnnotationLayout, entries: List[List[str]]) -> bool:
+    """The entries carry VEP's ALLELE_NUM and all name the same one: VEP says they are one ALT's."""
+    num_idx = layout.index.get("ALLELE_NUM")
+    return num_idx is not None and len({parts[num_idx] for parts in entries}) == 1 and entries[0][num_idx] != ""
 
 
 def _names_a_feature_twice(layout: AnnotationLayout, entries: List[List[str]]) -> bool:
