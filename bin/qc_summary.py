@@ -86,11 +86,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     with atomic_output(args.multiqc) as out:
         out.write(qc.multiqc_header(args.min_mean_depth, args.min_pct_20x, args.min_pct_mapped,
                                     args.min_pct_on_target if args.targets else None,
-                                    args.max_pct_failed_filter if args.fastq_checks else None))
+                                    args.max_pct_failed_filter if args.fastq_checks else None,
+                                    [r.sample for r in results if args.fastq_checks and r.pct_failed_filter is None]))
         out.write("\t".join(qc.COLUMNS) + "\n")
         out.writelines(qc.row(r) for r in results)
     with atomic_output(args.multiqc_general or args.multiqc.parent / "sample_qc_general_mqc.tsv") as out:
-        out.write(qc.multiqc_general_stats(results, args.targets is not None, args.fastq_checks is not None))
+        out.write(qc.multiqc_general_stats(results, args.targets is not None,
+                                           any(r.pct_failed_filter is not None for r in results)))
     return 0
 
 

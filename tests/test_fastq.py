@@ -343,3 +343,48 @@ def test_reads_that_failed_the_chastity_filter_are_counted(tmp_path):
     r1, r2 = named_pair(tmp_path, [f"M0:1:FC:1:1:{i}:9 1:N:0:ACGT" for i in range(1, 31)],
                         [f"M0:1:FC:1:1:{i}:9 2:N:0:ACGT" for i in range(1, 31)])
     assert check_pair(r1, r2).failed_filter == 0
+
+
+@pytest.mark.parametrize("name_1, name_2, failed", [
+    ("A00785:986:HWLHTDSX7:2:1242:{i}:13182 1:N:0:ATCACG", "A00785:986:HWLHTDSX7:2:1242:{i}:13182 2:N:0:ATCACG", 0),
+    ("M0:1:FC:1:1:{i}:9 1:{f}:0:1", "M0:1:FC:1:1:{i}:9 2:{f}:0:1", 10),              # sample number, no index
+    ("M0:1:FC:1:1:{i}:9 1:{f}:0:", "M0:1:FC:1:1:{i}:9 2:{f}:0:", 10),                # empty index field
+    ("M0:1:FC:1:1:{i}:9\t1:{f}:0", "M0:1:FC:1:1:{i}:9\t2:{f}:0", 10),                # index dropped, a tab
+    ("M0:1:FC:1:1:{i}:9 1:{f}:18:ACGT+TG", "M0:1:FC:1:1:{i}:9 2:{f}:18:ACGT+TG", 10),  # control bits set
+    # no filter flag in the names: not assessed (None, NA in the table), not 0
+    ("HSQ1004:134:C0D8DACXX:1:1304:{i}:18692", "HSQ1004:134:C0D8DACXX:1:1304:{i}:18692", None),  # comment stripped
+    ("SRR001666.{i} 071112_SLXA-EAS1_s_7:5:1:817:{i} length=30", "SRR001666.{i} 071112_SLXA-EAS1_s_7:5:1:817:{i} "
+     "length=30", None),                                                                      # fasterq-dump
+    ("HWI-ST1:8:1101:1:{i}#0/1", "HWI-ST1:8:1101:1:{i}#0/2", None),                         # pre-CASAVA 1.8
+    ("M0:1:FC:1:1:{i}:9 BX:Z:ACGT 1:N:0:1", "M0:1:FC:1:1:{i}:9 BX:Z:ACGT 2:N:0:1", None),   # flag not the comment
+])
+def test_pairs_failed_filter_assessed_only_where_every_r1_name_carries_the_flag(tmp_path, name_1, name_2, failed):
+    """The failed-filter count is read from the CASAVA 1.8 comment (1:Y:0:<index>, the index optional); names
+    without it (SRA, ENA, stripped) say nothing about the filter: None, written NA, where it was 0, a count the
+    QC table read as 'no pair failed'. A lane where only some R1 names carry it is not assessed either."""
+    flag = ["Y" if i % 3 == 0 else "N" for i in range(1, 31)]
+    names = [[name.format(i=i, f=flag[i - 1]) for i in range(1, 31)] for name in (name_1, name_2)]
+    r1, r2 = named_pair(tmp_path, *names)
+    assert check_pair(r1, r2, batch_reads=7).failed_filter == failed
+    out = tmp_path / "x.tsv"
+    subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r2), "--sample", "x", "--out", str(out)],
+                   check=True, capture_output=True)
+    header, row = out.read_text().splitlines()
+    assert dict(zip(header.split("\t"), row.split("\t")))["pairs_failed_filter"] == ("NA" if failed is None else str(failed))
+    if failed is not None:  # one R1 name without the flag, in the last batch: the lane is not assessed
+        names[0][-1] = names[0][-1].split()[0]
+        names[1][-1] = names[1][-1].split()[0]
+        r1, r2 = named_pair(tmp_path, *names)
+        assert check_pair(r1, r2, batch_reads=7).failed_filter is None
+
+
+REALDATA = next((p for p in (REPO.parent / "shared/realdata", Path("/work/shared/realdata")) if p.is_dir()), None)
+
+
+@pytest.mark.skipif(REALDATA is None, reason="../shared/realdata is absent")
+def test_real_reads_without_comments_leave_failed_filter_not_assessed():
+    """The real GIAB reads (HiSeq and NovaSeq names without the CASAVA comment): not assessed, not 0."""
+    for r1 in (REALDATA / "giab_hg001_hg002_chr2_grch38/HG001_R1.fastq.gz",
+               REALDATA / "giab_na12878_chr20_grch37/NA12878_S1.chr20.10_10p1mb_R1.fastq.gz"):
+        summary = check_pair(r1, Path(str(r1).replace("_R1.", "_R2.")))
+        assert summary.reads > 400 and summary.failed_filter is None, r1

@@ -284,3 +284,45 @@ def test_a_lane_checked_twice_is_refused(tmp_path):
     (tmp_path / "copy.fastq_check.tsv").write_text((tmp_path / "a_L1.fastq_check.tsv").read_text())
     with pytest.raises(UserInputError, match="lane 1 of sample a is also in"):
         read_fastq_checks(sorted(tmp_path.glob("*.fastq_check.tsv")))
+
+
+def test_cli_lane_without_filter_flags_is_not_assessed_not_zero(tmp_path):
+    """A lane whose read names carry no filter flag (CHECK_FASTQ writes NA: SRA/ENA names, names stripped of
+    their comment) leaves its sample's pairs_failed_filter NA (not assessed: neither 0 nor a partial sum),
+    unflagged, named in the MultiQC table's description, and empty in General Statistics. Before: CHECK_FASTQ
+    wrote 0 for such a lane, read here as "no pair failed" (and an NA would have stopped the table)."""
+    inputs, checks = tmp_path / "in", tmp_path / "checks"
+    inputs.mkdir()
+    checks.mkdir()
+    for sample in ("a", "b"):
+        write_inputs(inputs, sample)
+    write_fastq_check(checks, "a", 1, 600, 60)
+    write_fastq_check(checks, "a", 2, 400, "NA")  # a: one lane without flags -> NA, not 60 of 1000
+    write_fastq_check(checks, "b", 1, 1000, 80)
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group\na,case\nb,control\n")
+    command = [sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(inputs),
+               "--fastq-checks", str(checks), "--max-pct-failed-filter", "5", "--out", str(tmp_path / "qc.tsv"),
+               "--multiqc", str(tmp_path / "qc_mqc.tsv"), "--multiqc-general", str(tmp_path / "general_mqc.tsv")]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
+    rows = {line[0]: dict(zip(lines[0], line)) for line in lines[1:]}
+    assert [(rows[s]["pairs_failed_filter"], rows[s]["pct_failed_filter"], rows[s]["qc_flag"]) for s in "ab"] == \
+        [("NA", "NA", "pass"), ("80", "8.0", "pct_failed_filter>5")]
+    assert "pairs_failed_filter NA (not assessed) for a: their read names carry no Illumina filter flag" in \
+        (tmp_path / "qc_mqc.tsv").read_text()
+    general = (tmp_path / "general_mqc.tsv").read_text().splitlines()
+    assert general[-3:] == ["sample\tpct_failed_filter\tqc_flag", "a\t\tpass", "b\t8.0\tpct_failed_filter>5"]
+    if shutil.which("multiqc"):  # MultiQC takes the empty cell (no value for a), the others as numbers
+        (tmp_path / "mqc").mkdir()
+        shutil.copy(tmp_path / "general_mqc.tsv", tmp_path / "mqc" / "sample_qc_general_mqc.tsv")
+        subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
+                       cwd=tmp_path / "mqc", check=True, capture_output=True)
+        stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+        assert stats[0].split("\t")[1].endswith("hlhscreen_qc_general-pct_failed_filter"), stats[0]
+        assert stats[2] == "b\t8.0\tpct_failed_filter>5" and stats[1].split("\t")[1] == "", stats
+    # every sample without flags: no General Statistics column (nothing was assessed)
+    write_fastq_check(checks, "b", 1, 1000, "NA")
+    subprocess.run(command, check=True, capture_output=True)
+    assert (tmp_path / "general_mqc.tsv").read_text().splitlines()[-3:] == ["sample\tqc_flag", "a\tpass", "b\tpass"]

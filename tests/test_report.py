@@ -637,12 +637,14 @@ def test_the_failed_filter_share_is_a_column_of_the_qc_table(tmp_path):
     assert re.findall(r'<td class="num below">(.*?)</td>', flagged) == ["8.25 (1,234 pairs) \u25b2 above"]
     assert "0.01 (12 pairs)" in next(r for r in rows if "case_01" in r)
     assert '<td class="num">NA</td>' in next(r for r in rows if "ctrl_02" in r)
-    assert "Not assessed (NA) for ctrl_02 (sample_qc.tsv has no FASTQ check counts for them)." in text
+    assert ("Not assessed (NA) for ctrl_02 (sample_qc.tsv has no FASTQ check counts for them: no FASTQ checks, or read "
+            "names without a filter flag (1:N: or 1:Y:), e.g. SRA names).") in text
 
 
 def test_without_fastq_check_counts_the_failed_filter_share_is_not_assessed(built):
     text = section_text(built[2], "qc")
-    assert "% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts)." in text
+    assert ("% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts: no FASTQ checks, "
+            "or read names without a filter flag (1:N: or 1:Y:), e.g. SRA names).") in text
 
 
 def test_a_failed_filter_count_that_is_no_number_is_named(tmp_path):

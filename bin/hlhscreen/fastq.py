@@ -45,8 +45,9 @@ _OTHER_FORMATS = ((b"BZh", "bzip2-compressed (.bz2)", "bzcat"),
                   (b"\xfd7zXZ\x00", "xz-compressed (.xz)", "xzcat"),
                   (b"@", "a plain (uncompressed) FASTQ", "cat"))
 _GZIP_MAGIC = b"\x1f\x8b"
-# CASAVA 1.8+ comment '<read>:<is filtered>:<control>:<index>': Y = failed the chastity filter
-_FAILED_FILTER = re.compile(rb"\s\d+:Y:\d+:")
+# CASAVA 1.8+ comment after the name '<read>:<is filtered>:<control>:<index>' (the index may be missing):
+# Y = failed the chastity filter, N = passed; one match per header line of the joined headers
+_FILTER_FLAG = re.compile(rb"^@\S*[ \t]+\d+:([YN]):\d+(?=[:\s]|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class PairSummary:
     reads: int          # read pairs
     bases_r1: int
     bases_r2: int
-    failed_filter: int = 0  # pairs whose R1 header says Illumina's chastity filter failed them (1:Y:)
+    # pairs whose R1 header says Illumina's chastity filter failed them (1:Y:); None: not assessed, some R1
+    # header carries no filter flag (SRA/ENA names, names stripped of their comment): 0 would claim none failed
+    failed_filter: Optional[int] = 0
 
 
 def not_gzip(start: bytes) -> Optional[Tuple[str, str]]:
@@ -293,13 +296,12 @@ def _refuse_phred64(reader: _Reader, lines: List[bytes]) -> None:
                              "out.fastq.gz).")
 
 
-def _failed_filter(lines: List[bytes]) -> int:
-    """Reads flagged as failing Illumina's chastity filter (bcl2fastq --with-failed-reads keeps them):
-    valid reads that bwa aligns and the caller uses like any other, so they are counted for the QC table."""
-    headers = lines[0::4]
-    if b":Y:" not in b"".join(headers):
-        return 0
-    return sum(1 for h in headers if _FAILED_FILTER.search(h))
+def _filter_flags(lines: List[bytes]) -> Tuple[int, int]:
+    """(reads whose header carries Illumina's filter flag, reads flagged as failing it). Failing reads
+    (bcl2fastq --with-failed-reads keeps them) are valid reads that bwa aligns and the caller uses like
+    any other, so they are counted for the QC table."""
+    flags = _FILTER_FLAG.findall(b"\n".join(lines[0::4]))
+    return len(flags), flags.count(b"Y")
 
 
 def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_READS) -> PairSummary:
@@ -307,14 +309,15 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
     for path in (fastq_1, fastq_2):
         _refuse_not_gzip(Path(path))
     r1, r2 = _Reader(fastq_1, "R1"), _Reader(fastq_2, "R2")
-    reads = bases_1 = bases_2 = failed = 0
+    reads = bases_1 = bases_2 = failed = flagged = 0
     try:
         while True:
             lines_1, lines_2 = r1.batch(batch_reads), r2.batch(batch_reads)
             first = reads + 1
             if lines_1:
                 bases_1 += _check_records(r1, lines_1, first)
-                failed += _failed_filter(lines_1)
+                with_flag, failing = _filter_flags(lines_1)
+                flagged, failed = flagged + with_flag, failed + failing
             if lines_2:
                 bases_2 += _check_records(r2, lines_2, first)
             # names first: R2 of another sample shows as a name mismatch at read 1, not as a count
@@ -347,10 +350,10 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
     if reads == 0:
         raise UserInputError(fastq_1, None, "reads", "the FASTQ files hold no reads",
                              "Give the FASTQ files of the lane (an empty file usually means a failed copy or demultiplexing).")
-    return PairSummary(reads, bases_1, bases_2, failed)
+    return PairSummary(reads, bases_1, bases_2, failed if flagged == reads else None)
 
 
 def summary_tsv(sample: str, lane: str, fastq_1: PathLike, fastq_2: PathLike, summary: PairSummary) -> str:
     return ("sample\tlane\tfastq_1\tfastq_2\tread_pairs\tbases_r1\tbases_r2\tpairs_failed_filter\n"
             f"{sample}\t{lane}\t{Path(fastq_1).name}\t{Path(fastq_2).name}\t{summary.reads}\t"
-            f"{summary.bases_r1}\t{summary.bases_r2}\t{summary.failed_filter}\n")
+            f"{summary.bases_r1}\t{summary.bases_r2}\t{'NA' if summary.failed_filter is None else summary.failed_filter}\n")

@@ -128,10 +128,11 @@ SEX_MISMATCH_FLAG = "sex_mismatch"
 FASTQ_CHECK_SUFFIX = ".fastq_check.tsv"
 
 
-def read_fastq_checks(paths: Sequence[Path]) -> Dict[str, Tuple[int, int]]:
+def read_fastq_checks(paths: Sequence[Path]) -> Dict[str, Tuple[int, Optional[int]]]:
     """Sample -> (read pairs, pairs failing the instrument filter), summed over the CHECK_FASTQ tables
-    of its lanes (one row per lane: sample, lane, ..., read_pairs, pairs_failed_filter)."""
-    totals: Dict[str, Tuple[int, int]] = {}
+    of its lanes (one row per lane: sample, lane, ..., read_pairs, pairs_failed_filter). The failing
+    pairs are None (not assessed) when a lane's are NA: its read names carry no filter flag."""
+    totals: Dict[str, Tuple[int, Optional[int]]] = {}
     seen: Dict[Tuple[str, str], Path] = {}
     for path in paths:
         for line, fields in read_tsv(path, ("sample", "lane", "read_pairs", "pairs_failed_filter"), "--fastq-checks"):
@@ -140,20 +141,27 @@ def read_fastq_checks(paths: Sequence[Path]) -> Dict[str, Tuple[int, int]]:
                 raise UserInputError(path, line, "lane", f"lane {key[1]} of sample {key[0]} is also in {seen[key]}",
                                      "Give each lane's check once.")
             seen[key] = path
-            counts = []
-            for column in ("read_pairs", "pairs_failed_filter"):
-                if not fields[column].isdigit():
-                    raise UserInputError(path, line, column, f"'{fields[column]}' is not a whole number")
-                counts.append(int(fields[column]))
-            pairs, failed = totals.get(key[0], (0, 0))
-            totals[key[0]] = (pairs + counts[0], failed + counts[1])
+            pairs = _count(path, line, fields, "read_pairs")
+            failed = None if fields["pairs_failed_filter"] == "NA" else _count(path, line, fields, "pairs_failed_filter")
+            total_pairs, total_failed = totals.get(key[0], (0, 0))
+            totals[key[0]] = (total_pairs + pairs,
+                              None if total_failed is None or failed is None else total_failed + failed)
     return totals
 
 
-def with_fastq_check(qc: SampleQC, read_pairs: int, failed: int, max_pct_failed_filter: float) -> SampleQC:
+def _count(path: Path, line: int, fields: Dict[str, str], column: str) -> int:
+    if not fields[column].isdigit():
+        raise UserInputError(path, line, column, f"'{fields[column]}' is not a whole number")
+    return int(fields[column])
+
+
+def with_fastq_check(qc: SampleQC, read_pairs: int, failed: Optional[int], max_pct_failed_filter: float) -> SampleQC:
     """The QC row with the pairs flagged as failing the instrument filter (1:Y:); above
     ``max_pct_failed_filter`` % of the pairs it is a QC flag: demultiplexers leave such pairs out
-    unless told to keep them, so their share says the FASTQs hold unfiltered (poor) clusters."""
+    unless told to keep them, so their share says the FASTQs hold unfiltered (poor) clusters.
+    ``failed`` None (read names without the filter flag): not assessed, NA and no flag."""
+    if failed is None:
+        return replace(qc, pairs_failed_filter=None, pct_failed_filter=None)
     pct = 100.0 * failed / read_pairs if read_pairs else 0.0
     flags = [] if qc.flag == "pass" else qc.flag.split(";")
     if pct > max_pct_failed_filter:
@@ -180,14 +188,20 @@ def row(qc: SampleQC) -> str:
 
 
 def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: float,
-                   min_pct_on_target: Optional[float], max_pct_failed_filter: Optional[float] = None) -> str:
+                   min_pct_on_target: Optional[float], max_pct_failed_filter: Optional[float] = None,
+                   failed_filter_unflagged: Sequence[str] = ()) -> str:
     """``min_pct_on_target`` None: no capture targets, the on-target rate was not assessed;
-    ``max_pct_failed_filter`` None: no FASTQ checks, the failed-filter share was not assessed."""
+    ``max_pct_failed_filter`` None: no FASTQ checks, the failed-filter share was not assessed;
+    ``failed_filter_unflagged``: the samples whose read names carry no filter flag (NA there)."""
     on_target = (f", < {min_pct_on_target:g}% of aligned bases on the capture targets" if min_pct_on_target is not None
                  else "; pct_on_target NA: not assessed (no --intervals)")
     failed = (f", > {max_pct_failed_filter:g}% of read pairs flagged by the sequencer as failing its filter (1:Y: "
               "in the read name; usually left out of FASTQs)" if max_pct_failed_filter is not None
               else "; pairs_failed_filter NA: not assessed (no FASTQ checks)")
+    if max_pct_failed_filter is not None and failed_filter_unflagged:
+        shown = ", ".join(failed_filter_unflagged[:5]) + (", ..." if len(failed_filter_unflagged) > 5 else "")
+        failed += (f"; pairs_failed_filter NA (not assessed) for {shown}: their read names carry no Illumina "
+                   "filter flag (1:N: or 1:Y:, e.g. SRA or ENA names)")
     return (
         "# id: 'hlhscreen_sample_qc'\n"
         "# section_name: 'Sample QC summary'\n"
@@ -216,6 +230,11 @@ def multiqc_general_stats(results: List[SampleQC], on_target_assessed: bool, fai
     lines = ["\t".join(["sample", *(key for key, *_ in columns)])]
     for qc in results:
         values = (([str(qc.pct_on_target)] if on_target_assessed else [])
-                  + ([str(qc.pct_failed_filter)] if failed_filter_assessed else []) + [qc.flag])
+                  + ([_cell(qc.pct_failed_filter)] if failed_filter_assessed else []) + [qc.flag])
         lines.append("\t".join([qc.sample, *values]))
     return "\n".join(header + lines) + "\n"
+
+
+def _cell(value: Optional[float]) -> str:
+    """A General Statistics cell: empty when not assessed (MultiQC shows no value, where NA would be text)."""
+    return "" if value is None else str(value)

@@ -1202,6 +1202,10 @@ def failed_filter_text(row: SampleQC) -> str:
     return f"{row.pct_failed_filter:.2f}{pairs}"
 
 
+#: why sample_qc.tsv has no failed-filter count for a sample (qc_summary.py, check_fastq.py)
+UNCOUNTED = "no FASTQ checks, or read names without a filter flag (1:N: or 1:Y:), e.g. SRA names"
+
+
 def failed_filter_note(data: ReportData) -> str:
     """What the failed-filter column holds, or that it was not assessed (for all samples or some)."""
     missing = [row.sample for row in data.qc if row.pct_failed_filter is None]
@@ -1210,8 +1214,8 @@ def failed_filter_note(data: ReportData) -> str:
     if not missing:
         return what
     if len(missing) == len(data.qc):
-        return "% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts)."
-    return what + f" Not assessed (NA) for {', '.join(missing)} (sample_qc.tsv has no FASTQ check counts for them)."
+        return "% read pairs failing filter: not assessed (sample_qc.tsv has no FASTQ check counts: " + UNCOUNTED + ")."
+    return what + f" Not assessed (NA) for {', '.join(missing)} (sample_qc.tsv has no FASTQ check counts for them: {UNCOUNTED})."
 
 
 def qc_section(data: ReportData) -> Html:
