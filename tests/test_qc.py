@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -228,47 +228,58 @@ def write_fastq_check(folder, sample, lane, pairs, failed):
         f"{sample}\t{lane}\tr1.fq.gz\tr2.fq.gz\t{pairs}\t{pairs * 100}\t{pairs * 100}\t{failed}\n")
 
 
-def test_cli_pairs_failed_filter_summed_over_lanes_and_flagged(tmp_path):
-    """check_fastq's pairs_failed_filter (1:Y: reads) was counted but shown nowhere a user looks: sample_qc.tsv,
-    the MultiQC sample table and General Statistics now carry it, per sample over its lanes, and above
-    --max-pct-failed-filter % of the pairs the sample is flagged."""
+def run_with_fastq_checks(tmp_path, lanes) -> Tuple[List[str], Dict[str, Dict[str, str]]]:
+    """qc_summary.py on samples a (case) and b (control) with CHECK_FASTQ tables of ``lanes`` ((sample, lane,
+    pairs, failed) each; failed may be NA) and --max-pct-failed-filter 5: its command and sample_qc.tsv's rows."""
     inputs, checks = tmp_path / "in", tmp_path / "checks"
-    inputs.mkdir()
-    checks.mkdir()
+    inputs.mkdir(exist_ok=True)
+    checks.mkdir(exist_ok=True)
     for sample in ("a", "b"):
         write_inputs(inputs, sample)
-    write_fastq_check(checks, "a", 1, 600, 10)
-    write_fastq_check(checks, "a", 2, 400, 20)    # a: 30 of 1000 pairs (3 %)
-    write_fastq_check(checks, "b", 1, 1000, 80)   # b: 8 %
+    for lane in lanes:
+        write_fastq_check(checks, *lane)
     sheet = tmp_path / "samples.csv"
     sheet.write_text("sample,group\na,case\nb,control\n")
     command = [sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(inputs),
                "--fastq-checks", str(checks), "--max-pct-failed-filter", "5", "--out", str(tmp_path / "qc.tsv"),
                "--multiqc", str(tmp_path / "qc_mqc.tsv"), "--multiqc-general", str(tmp_path / "general_mqc.tsv")]
-    subprocess.run(command, check=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
-    rows = {line[0]: dict(zip(lines[0], line)) for line in lines[1:]}
+    return command, {line[0]: dict(zip(lines[0], line)) for line in lines[1:]}
+
+
+def multiqc_general_stats_of(tmp_path) -> List[str]:
+    """MultiQC's General Statistics data of the run's general_mqc.tsv (MultiQC reads the file's YAML header:
+    a stray quote in it made MultiQC drop the file)."""
+    (tmp_path / "mqc").mkdir()
+    shutil.copy(tmp_path / "general_mqc.tsv", tmp_path / "mqc" / "sample_qc_general_mqc.tsv")
+    subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
+                   cwd=tmp_path / "mqc", check=True, capture_output=True)
+    stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
+    assert stats[0].split("\t")[1].endswith("hlhscreen_qc_general-pct_failed_filter"), stats[0]
+    return stats
+
+
+def test_cli_pairs_failed_filter_summed_over_lanes_and_flagged(tmp_path):
+    """check_fastq's pairs_failed_filter (1:Y: reads) was counted but shown nowhere a user looks: sample_qc.tsv,
+    the MultiQC sample table and General Statistics now carry it, per sample over its lanes, and above
+    --max-pct-failed-filter % of the pairs the sample is flagged."""
+    command, rows = run_with_fastq_checks(tmp_path, [("a", 1, 600, 10), ("a", 2, 400, 20),  # a: 30 of 1000 (3 %)
+                                                     ("b", 1, 1000, 80)])                   # b: 8 %
     assert [(rows[s]["pairs_failed_filter"], rows[s]["pct_failed_filter"], rows[s]["qc_flag"]) for s in "ab"] == \
         [("30", "3.0", "pass"), ("80", "8.0", "pct_failed_filter>5")]
     mqc = (tmp_path / "qc_mqc.tsv").read_text()
     assert "> 5% of read pairs flagged by the sequencer as failing its filter" in mqc
-    assert mqc.splitlines()[-1].split("\t")[lines[0].index("pairs_failed_filter")] == "80"
+    assert mqc.splitlines()[-1].split("\t")[list(rows["a"]).index("pairs_failed_filter")] == "80"
     general = (tmp_path / "general_mqc.tsv").read_text().splitlines()
     assert general[-3:] == ["sample\tpct_failed_filter\tqc_flag", "a\t3.0\tpass", "b\t8.0\tpct_failed_filter>5"]
     if shutil.which("multiqc"):
-        # MultiQC reads the file's YAML header (a stray quote in it made MultiQC drop the file)
-        (tmp_path / "mqc").mkdir()
-        shutil.copy(tmp_path / "general_mqc.tsv", tmp_path / "mqc" / "sample_qc_general_mqc.tsv")
-        subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
-                       cwd=tmp_path / "mqc", check=True, capture_output=True)
-        stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
-        assert stats[0].split("\t")[1].endswith("hlhscreen_qc_general-pct_failed_filter"), stats[0]
-        assert stats[2] == "b\t8.0\tpct_failed_filter>5", stats
+        assert multiqc_general_stats_of(tmp_path)[2] == "b\t8.0\tpct_failed_filter>5"
     # a sample without its FASTQ check is refused, not shown as 0
-    (checks / "b_L1.fastq_check.tsv").unlink()
+    (tmp_path / "checks/b_L1.fastq_check.tsv").unlink()
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 2 and "no FASTQ check (*.fastq_check.tsv) for sample(s) b" in result.stderr
-    assert rows["b"]["qc_flag"] == "pct_failed_filter>5"
 
 
 def test_without_fastq_checks_failed_filter_is_not_assessed(tmp_path):
@@ -291,38 +302,18 @@ def test_cli_lane_without_filter_flags_is_not_assessed_not_zero(tmp_path):
     their comment) leaves its sample's pairs_failed_filter NA (not assessed: neither 0 nor a partial sum),
     unflagged, named in the MultiQC table's description, and empty in General Statistics. Before: CHECK_FASTQ
     wrote 0 for such a lane, read here as "no pair failed" (and an NA would have stopped the table)."""
-    inputs, checks = tmp_path / "in", tmp_path / "checks"
-    inputs.mkdir()
-    checks.mkdir()
-    for sample in ("a", "b"):
-        write_inputs(inputs, sample)
-    write_fastq_check(checks, "a", 1, 600, 60)
-    write_fastq_check(checks, "a", 2, 400, "NA")  # a: one lane without flags -> NA, not 60 of 1000
-    write_fastq_check(checks, "b", 1, 1000, 80)
-    sheet = tmp_path / "samples.csv"
-    sheet.write_text("sample,group\na,case\nb,control\n")
-    command = [sys.executable, str(BIN / "qc_summary.py"), "--samplesheet", str(sheet), "--inputs", str(inputs),
-               "--fastq-checks", str(checks), "--max-pct-failed-filter", "5", "--out", str(tmp_path / "qc.tsv"),
-               "--multiqc", str(tmp_path / "qc_mqc.tsv"), "--multiqc-general", str(tmp_path / "general_mqc.tsv")]
-    done = subprocess.run(command, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    lines = [line.split("\t") for line in (tmp_path / "qc.tsv").read_text().splitlines()]
-    rows = {line[0]: dict(zip(lines[0], line)) for line in lines[1:]}
+    command, rows = run_with_fastq_checks(tmp_path, [("a", 1, 600, 60), ("a", 2, 400, "NA"),  # a: NA, not 60 of 1000
+                                                     ("b", 1, 1000, 80)])
     assert [(rows[s]["pairs_failed_filter"], rows[s]["pct_failed_filter"], rows[s]["qc_flag"]) for s in "ab"] == \
         [("NA", "NA", "pass"), ("80", "8.0", "pct_failed_filter>5")]
     assert "pairs_failed_filter NA (not assessed) for a: their read names carry no Illumina filter flag" in \
         (tmp_path / "qc_mqc.tsv").read_text()
     general = (tmp_path / "general_mqc.tsv").read_text().splitlines()
     assert general[-3:] == ["sample\tpct_failed_filter\tqc_flag", "a\t\tpass", "b\t8.0\tpct_failed_filter>5"]
-    if shutil.which("multiqc"):  # MultiQC takes the empty cell (no value for a), the others as numbers
-        (tmp_path / "mqc").mkdir()
-        shutil.copy(tmp_path / "general_mqc.tsv", tmp_path / "mqc" / "sample_qc_general_mqc.tsv")
-        subprocess.run(["multiqc", "--force", "--config", str(REPO / "assets/multiqc_config.yml"), "."],
-                       cwd=tmp_path / "mqc", check=True, capture_output=True)
-        stats = (tmp_path / "mqc/multiqc_data/multiqc_general_stats.txt").read_text().splitlines()
-        assert stats[0].split("\t")[1].endswith("hlhscreen_qc_general-pct_failed_filter"), stats[0]
+    if shutil.which("multiqc"):  # MultiQC takes the empty cell (no value for a), the other as a number
+        stats = multiqc_general_stats_of(tmp_path)
         assert stats[2] == "b\t8.0\tpct_failed_filter>5" and stats[1].split("\t")[1] == "", stats
     # every sample without flags: no General Statistics column (nothing was assessed)
-    write_fastq_check(checks, "b", 1, 1000, "NA")
+    write_fastq_check(tmp_path / "checks", "b", 1, 1000, "NA")
     subprocess.run(command, check=True, capture_output=True)
     assert (tmp_path / "general_mqc.tsv").read_text().splitlines()[-3:] == ["sample\tqc_flag", "a\tpass", "b\tpass"]
