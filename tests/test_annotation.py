@@ -333,6 +333,26 @@ def test_feature_named_twice_with_one_allele_num_keeps_its_entries(tmp_path):
     assert results == {"allele_num": ("allele", None, 3), "none": (None, "allele_ambiguous", 0)}
 
 
+def test_one_allele_num_keeps_entries_spelled_3prime_shifted(tmp_path):
+    """VEP --shift_3prime 1 writes a repeat insertion's 3'-shifted (rotated) allele on the transcripts it shifted
+    and the unshifted one on the others (ensembl-vep PR 2038: CGGGC vs GGGCC for C>CGGGCC). With --allele_number
+    every entry says it is the one ALT's (ALLELE_NUM 1). Before: only the entries spelled GGGCC (the first
+    spelling matched) were the record's, the frameshift of the coding transcript was dropped as another ALT's
+    and the summary was the intron entry."""
+    fields = list(A.REQUIRED_CSQ_FIELDS) + ["Feature_type", "CANONICAL", "ALLELE_NUM"]
+    coding = entry(fields, Allele="CGGGC", Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="UNC13D",
+                   Feature_type="Transcript", Feature="ENST00000207549.9", CANONICAL="YES",
+                   HGVSc="ENST00000207549.9:c.10_14dup", HGVSp="ENSP00000207549.4:p.Ala6fs", ALLELE_NUM="1")
+    other = entry(fields, Allele="GGGCC", Consequence="intron_variant", IMPACT="MODIFIER", SYMBOL="UNC13D",
+                  Feature_type="Transcript", Feature="ENST00000412096.5", ALLELE_NUM="1")
+    vcf = write_vcf(tmp_path / "shift.vcf", [csq_header(fields)],
+                    [row("chr17", 75830000, ".", "C", "CGGGCC", f"CSQ={other},{coding}")])
+    (rec,) = list(A.iter_records(vcf))
+    assert (rec.matched_by, rec.n_unmatched_entries) == ("allele", 0)
+    assert sorted(t.transcript_id for t in rec.transcripts) == ["ENST00000207549.9", "ENST00000412096.5"]
+    assert rec.summary_for_gene("UNC13D").consequences == ("frameshift_variant",)
+
+
 def test_regulatory_entries_are_not_transcripts(tmp_path):
     fields = list(A.REQUIRED_CSQ_FIELDS) + ["Feature_type"]
     entries = [
