@@ -128,6 +128,8 @@ def test_na12878_alignment_and_coverage_on_the_target(na12878):
     assert 40 < float(qc["mean_panel_depth"]) < 80, qc  # ~52x: 25,839 pairs x 2 x 101 bp over 100 kb
     # the reads were cut from the 100 kb target: nearly all aligned bases on it (mates hang over its ends)
     assert 95 < float(qc["pct_on_target"]) <= 100 and "on_target" not in qc["qc_flag"], qc
+    # the reads' names carry no CASAVA comment (no 1:N:/1:Y: filter flag): not assessed, never "0 failed"
+    assert (qc["pairs_failed_filter"], qc["pct_failed_filter"]) == ("NA", "NA") and "failed" not in qc["qc_flag"], qc
     # the validation run needs no panel: nothing was annotated or screened
     assert not (launch / "results/screen").exists() and not (launch / "results/annotation").exists()
     assert not (launch / "results/report").exists()
