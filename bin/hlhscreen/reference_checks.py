@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Union
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
@@ -336,7 +336,7 @@ def alt_note(contigs: Iterable[str], alt_names: Optional[Sequence[str]]) -> Opti
 REFERENCE_NOTES = "reference_notes.txt"
 
 
-def reference_notes(contigs, alt_file: Optional[PathLike], windows: bool) -> List[str]:
+def reference_notes(contigs: Iterable[str], alt_file: Optional[PathLike], windows: bool) -> List[str]:
     """The run-level notes on the reference for the outputs (reference_notes.txt): the ALT contigs the
     alignment did not treat as ALTs (``alt_file``: the bwa ALT file the aligner read, None without one). A
     windows reference is cut from the primary chromosomes: no ALT contigs, no note."""
@@ -344,7 +344,7 @@ def reference_notes(contigs, alt_file: Optional[PathLike], windows: bool) -> Lis
     return [note] if note else []
 
 
-def write_reference_notes(notes: Sequence[str], out) -> None:
+def write_reference_notes(notes: Sequence[str], out: TextIO) -> None:
     """reference_notes.txt: one note a line, empty when there is none."""
     out.write("".join(f"{line}\n" for line in notes))
 
