@@ -351,6 +351,12 @@ def test_one_allele_num_keeps_entries_spelled_3prime_shifted(tmp_path):
     assert (rec.matched_by, rec.n_unmatched_entries) == ("allele", 0)
     assert sorted(t.transcript_id for t in rec.transcripts) == ["ENST00000207549.9", "ENST00000412096.5"]
     assert rec.summary_for_gene("UNC13D").consequences == ("frameshift_variant",)
+    # ...but only once an entry spells the record's ALT: VEP --pick on the whole site C>CGGGCC,CA wrote ALT 1's
+    # entry alone (ALLELE_NUM 1), and the record split off as C>CA must not take it
+    vcf = write_vcf(tmp_path / "pick.vcf", [csq_header(fields)],
+                    [row("chr17", 75830000, ".", "C", "CA", f"CSQ={coding}")])
+    (rec,) = list(A.iter_records(vcf))
+    assert (rec.matched_by, rec.transcripts, rec.n_unmatched_entries) == (None, (), 1)
 
 
 def test_regulatory_entries_are_not_transcripts(tmp_path):

@@ -1494,10 +1494,10 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
       records are trimmed (GTA>GA,G: ALT 2 is ``-``, and split ALT 1 GTA>GA becomes GT>G, whose own
       trimmed spelling is also ``-``). The ALT index from ``bcftools norm --old-rec-tag`` selects
       the entries (``allele_num``); without the tag see :func:`_match_untagged_site`.
-    - One ALLELE_NUM (VEP ``--allele_number`` on this ALT alone): every entry (``allele``), whatever
-      its spelling (VEP ``--shift_3prime 1`` spells the ALT differently on shifted transcripts).
-    - Otherwise (no ALLELE_NUM): the first spelling of the ALT (as written, VEP's trimmed form, the
-      minimal form) that some entry's Allele equals (``allele``).
+    - Otherwise (one ALLELE_NUM, or none): the first spelling of the ALT (as written, VEP's trimmed
+      form, the minimal form) that some entry's Allele equals (``allele``); with one ALLELE_NUM, once
+      an entry spells the ALT, every entry (VEP numbered them all as that ALT's: ``--shift_3prime 1``
+      spells it differently on the transcripts it shifted).
 
     VEP writes one entry per ALT and feature: entries found for one ALT that name a feature twice
     are several ALTs' (VEP ``--minimal`` spells CT>C,T's two deletions both ``-``), and none is used
@@ -1538,15 +1538,17 @@ def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, 
             own = [parts for parts in entries if parts[num_idx] == str(index)]
             return own, ("allele_num" if own else None)
         return _match_untagged_site(entries, allele_idx, ref, alt)
-    if num_idx is not None and entries[0][num_idx]:
-        # one ALLELE_NUM throughout: VEP saw this ALT alone and numbered every entry as its, whatever the
-        # spelling (--shift_3prime 1 writes a repeat insertion's 3'-shifted, rotated allele on the transcripts it
-        # shifted, CGGGC, and the unshifted one, GGGCC, on the others: matching one spelling dropped the rest)
-        return list(entries), "allele"
     if (layout.kind == "snpeff" or num_idx is None) and len({parts[allele_idx] for parts in entries}) > 1:
         return _match_site_entries(layout, entries, ref, alt, info)
     for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
         own = [parts for parts in entries if parts[allele_idx] == candidate]
+        if own and num_idx is not None and entries[0][num_idx]:
+            # one ALLELE_NUM throughout, and an entry spells this ALT: VEP numbered every entry as that ALT's,
+            # whatever the spelling (--shift_3prime 1 writes a repeat insertion's 3'-shifted, rotated allele on the
+            # transcripts it shifted, CGGGC, and the unshifted one, GGGCC, on the others: matching one spelling
+            # dropped the rest). Not without a spelling of its own: VEP --pick on a whole site writes one ALT's
+            # entry only, and the other record split from it must not take it.
+            return list(entries), "allele"
         if own:
             return own, "allele"
     return [], None
