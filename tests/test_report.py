@@ -647,6 +647,19 @@ def test_without_fastq_check_counts_the_failed_filter_share_is_not_assessed(buil
             "or read names without a filter flag (1:N: or 1:Y:), e.g. SRA names).") in text
 
 
+def test_a_failed_filter_threshold_is_not_listed_when_no_sample_was_assessed(tmp_path):
+    """Read names without the filter flag (SRA, ENA, the GIAB reads): every sample NA. The run's thresholds
+    listed 'read pairs failing the sequencer's filter <= 5%' although no sample was held to it (as the on-target
+    threshold is not listed without --intervals); the note says it was not assessed."""
+    paths = with_qc_columns(make_inputs(tmp_path / "in"), {"pairs_failed_filter": {s: "NA" for s in SAMPLES},
+                                                           "pct_failed_filter": {s: "NA" for s in SAMPLES}}, {})
+    params = json.loads(paths["params"].read_text())
+    paths["params"].write_text(json.dumps({**params, "max_pct_failed_filter": 5}))
+    text = section_text(run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8"), "qc")
+    assert "Thresholds of this run: " in text and "failing the sequencer" not in text
+    assert "% read pairs failing filter: not assessed" in text
+
+
 def test_a_failed_filter_count_that_is_no_number_is_named(tmp_path):
     paths = with_qc_columns(make_inputs(tmp_path / "in"),
                             {"pairs_failed_filter": {s: "many" for s in SAMPLES},

@@ -1225,7 +1225,8 @@ def qc_section(data: ReportData) -> Html:
     assessed = any(row.pct_on_target is not None for row in data.qc)
     if assessed and data.params.get("min_pct_on_target") is not None:
         thresholds.append(f"aligned bases on the capture targets >= {value_text(data.params['min_pct_on_target'])}%")
-    if data.params.get("max_pct_failed_filter") is not None:
+    failed_filter_assessed = any(row.pct_failed_filter is not None for row in data.qc)
+    if failed_filter_assessed and data.params.get("max_pct_failed_filter") is not None:
         thresholds.append("read pairs failing the sequencer's filter <= "
                           f"{value_text(data.params['max_pct_failed_filter'])}%")
     rows, classes = [], []
