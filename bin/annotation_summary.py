@@ -3,8 +3,8 @@
 
 Writes annotation_summary_mqc.tsv (variants by consequence, impact and population frequency observed
 vs novel), frequency_check_mqc.tsv (hlhscreen/frequency_check.py) and frequency_check.json (the same facts
-for the report: the gnomAD file and the chromosomes it has no record on, whose variants were not looked up
-and count as novel). Reads the annotation with the
+for the report: the gnomAD file, the chromosomes it has no record on, whose variants were not looked up
+and count as novel, unless the annotation carried its own gnomAD fields, also listed). Reads the annotation with the
 pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it. With --gnomad, every
 called variant is looked up in the gnomAD file itself: when gnomAD lists a variant with a frequency but
 the annotation attached none (contig names; a multi-allelic gnomAD record), this step fails (exit
@@ -20,11 +20,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-from hlhscreen.annotation import VariantRecord, iter_records
+from hlhscreen.annotation import VariantRecord, iter_records, read_layout
 from hlhscreen.chromosomes import in_natural_order
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.files import atomic_output
-from hlhscreen.frequency_check import ERROR, WARNING, FrequencyCheck, check_frequencies, multiqc_table
+from hlhscreen.frequency_check import (ERROR, WARNING, FrequencyCheck, annotation_gnomad_fields, check_frequencies,
+                                       multiqc_table)
 from hlhscreen.resources import check_gnomad_build, check_sites_vcf, read_header
 
 
@@ -38,11 +39,13 @@ def check_gnomad_file(gnomad: Path, vcf: Path) -> None:
 
 
 def frequency_facts(check: FrequencyCheck, gnomad: Optional[Path]) -> Dict[str, Any]:
-    """What the report needs of the check: the gnomAD file (None: none was given to compare with) and, per
-    chromosome where it has no record, how many called variants were not looked up there."""
+    """What the report needs of the check: the gnomAD file (None: none was given to compare with), per
+    chromosome where it has no record how many called variants lie there, and the gnomAD fields of the
+    annotation's own gnomAD (none: the variants there were looked up nowhere)."""
     return {"gnomad_file": gnomad.name if gnomad is not None else None, "variants": check.variants,
             "with_gnomad_frequency": check.with_gnomad, "listed_in_gnomad_file": check.in_resource,
-            "contigs_not_covered": {chrom: check.uncovered[chrom] for chrom in in_natural_order(check.uncovered)}}
+            "contigs_not_covered": {chrom: check.uncovered[chrom] for chrom in in_natural_order(check.uncovered)},
+            "annotation_gnomad_fields": list(check.annotation_gnomad)}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -73,7 +76,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if args.gnomad is not None:
         check_gnomad_file(args.gnomad, args.vcf)
-    check = check_frequencies(counted(iter_records(args.vcf)), args.gnomad)
+    # gnomAD fields the annotator looked up in its own gnomAD (VEP cache, REST): where the gnomAD file has no
+    # record, the variants were still looked up there
+    own = annotation_gnomad_fields(read_layout(args.vcf), args.gnomad.name if args.gnomad is not None else None)
+    check = check_frequencies(counted(iter_records(args.vcf)), args.gnomad, own)
     level, text = check.verdict()
     if level == ERROR:
         raise UserInputError(args.vcf, None, "gnomAD", text, check.fix())

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Optional
 
 from hlhscreen import screen as S
 from hlhscreen.errors import run_cli
-from hlhscreen.frequency_check import read_frequency_check
+from hlhscreen.frequency_check import FrequencyFacts, read_frequency_check
 
 
 def _fraction(text: str) -> float:
@@ -49,7 +49,8 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     io.add_argument("--frequency-check", default=None,
                     help="frequency_check.json from ANNOTATION_SUMMARY: a variant without a frequency on a chromosome "
                          "the gnomAD file has no record on gets af_status not_looked_up instead of novel (still "
-                         "treated as rare)")
+                         "treated as rare), unless the VCF's header declares gnomAD fields of the annotator's own "
+                         "(VEP cache, REST)")
     io.add_argument("--harmonise-contigs", action="store_true",
                     help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
 
@@ -102,11 +103,11 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _not_covered(frequency_check: Optional[str]) -> List[str]:
-    """The chromosomes frequency_check.json says the gnomAD file has no record on (none without the file)."""
+def _frequency_facts(frequency_check: Optional[str]) -> FrequencyFacts:
+    """What frequency_check.json says: the gnomAD file and the chromosomes it has no record on (none without it)."""
     if frequency_check is None:
-        return []
-    return list(read_frequency_check(frequency_check)[1])
+        return FrequencyFacts(None, {})
+    return read_frequency_check(frequency_check)
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -132,9 +133,10 @@ def main(argv: Optional[list] = None) -> int:
         traversal=args.traversal,
         threads=args.threads,
     )
+    facts = _frequency_facts(args.frequency_check)
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
                            mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex,
-                           gnomad_not_covered=_not_covered(args.frequency_check))
+                           gnomad_not_covered=list(facts.not_covered), gnomad_file=facts.gnomad_file)
     if args.warnings_file:
         with open(args.warnings_file, "w") as out:
             out.write("".join(f"{w}\n" for w in summary.warnings))

@@ -131,9 +131,42 @@ def test_cli_writes_the_uncovered_chromosomes_for_the_report(tmp_path):
     assert result.returncode == 0, result.stderr
     facts = json.loads((tmp_path / "f.json").read_text())
     assert facts == {"gnomad_file": GNOMAD.name, "variants": 4, "with_gnomad_frequency": 2, "listed_in_gnomad_file": 2,
-                     "contigs_not_covered": {"chr19": 1}}
+                     "contigs_not_covered": {"chr19": 1}, "annotation_gnomad_fields": []}
     assert run_summary(tmp_path, annotated(tmp_path, attach=True)).returncode == 0
     assert json.loads((tmp_path / "f.json").read_text())["gnomad_file"] is None
+
+
+VEP_CSQ = ('##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
+           'Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|'
+           'Existing_variation|ALLELE_NUM|CANONICAL|gnomADe_AF">')
+
+
+def vep_cache_annotated(tmp_path: Path) -> Path:
+    """SITES annotated by VEP with its cache (--af_gnomade): gnomAD exomes' AF where gnomAD lists the variant."""
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>", VEP_CSQ,
+             "##VEP-command-line='vep --offline --cache --check_existing --af_gnomade --vcf --symbol --hgvs'",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for chrom, pos, ref, alt, af in SITES:
+        csq = (f"CSQ={alt}|missense_variant|MODERATE|PRF1|ENSG00000180644|Transcript|ENST00000441259.2|"
+               f"protein_coding|2/3||c.1A>G|p.Met1Val|||YES|{'' if af is None else af}")
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t{csq}")
+    path = tmp_path / "vep.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_where_the_gnomad_file_has_no_record_the_annotations_own_gnomad_is_named(tmp_path):
+    """VEP with its cache looked the chr19 variant up in its own gnomAD (exomes), which lacks it: the run log and
+    MultiQC said "treated as novel" for a chromosome "not looked up", and the report said "not looked up" there.
+    The JSON names the annotation's gnomAD fields; the verdict says they were used there."""
+    result = run_summary(tmp_path, vep_cache_annotated(tmp_path), "--gnomad", str(GNOMAD))
+    assert result.returncode == 0, result.stderr
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert (facts["contigs_not_covered"], facts["annotation_gnomad_fields"]) == ({"chr19": 1}, ["CSQ/gnomADe_AF"])
+    assert ("the gnomAD file has no records on chr19 (1 variant(s)); the annotation's own gnomAD frequencies "
+            "(CSQ/gnomADe_AF) were used there: a variant without one is absent from that gnomAD (novel)") in result.stderr
+    assert "treated as novel" not in result.stderr
+    assert "were used there" in (tmp_path / "f_mqc.tsv").read_text()
 
 
 def multiallelic_gnomad(tmp_path: Path) -> Path:

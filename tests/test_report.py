@@ -474,6 +474,43 @@ def test_novel_on_a_chromosome_gnomad_has_no_record_on_is_not_looked_up(tmp_path
             report.load(*_load_args(paths), frequency_check=facts)
 
 
+def test_where_the_annotation_carried_its_own_gnomad_nothing_claims_not_looked_up(tmp_path):
+    """VEP with its cache (--af_gnomade) looked every variant up in its own gnomAD, also on chr17 where the gnomAD
+    file has no record: the report said "not looked up" in G34S's row, its kept reason, above the table, in the
+    opening paragraph and in the methods. frequency_check.json now names the annotation's gnomAD fields: the row says
+    novel (SCREEN's af_status), the sentence says the annotation's gnomAD was used there."""
+    paths = make_inputs(tmp_path / "in")
+    facts = tmp_path / "frequency_check.json"
+    facts.write_text(json.dumps({"gnomad_file": "gnomad.chr10.vcf.gz", "contigs_not_covered": {"17": 3},
+                                 "annotation_gnomad_fields": ["CSQ/gnomADe_AF", "CSQ/MAX_AF"]}))
+    result = subprocess.run([sys.executable, str(BIN / "make_report.py"), *cli_args(paths, tmp_path / "out"),
+                             "--frequency-check", str(facts)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    page = html.unescape((tmp_path / "out" / "hlhscreen_report.html").read_text(encoding="utf-8"))
+    rows = {row[0] + " " + row[2]: row for row in page_tables(page)["variants"][0][1:]}
+    g34s = rows["UNC13D c.100G>Ap.Gly34Ser"]
+    assert g34s[3] == "novel / not in gnomAD" and "not in gnomAD (novel)" in g34s[5]
+    assert "not looked up: the gnomAD file" not in page and "gnomAD was not looked up" not in page
+    assert "gnomAD frequencies were not looked up" not in page
+    sentence = ("The gnomAD file (gnomad.chr10.vcf.gz) has no record on 17 (3 called variant(s) there); there the "
+                "annotation's own gnomAD frequencies (CSQ/gnomADe_AF, CSQ/MAX_AF) were used, and a variant without one "
+                "is absent from that gnomAD (novel).")
+    opening = page[page.index("<h1>"):page.index("<nav>")]
+    assert sentence in opening and sentence in section_text(page, "variants")
+    # SCREEN's own verdict still shows when it read none of those fields (--af_fields): not looked up, said so
+    edit_variant(paths["variants"], G34S, af_status="not_looked_up")
+    data = report.load(*_load_args(paths), frequency_check=facts)
+    assert report.gnomad_gap_sentence(data).endswith(
+        "; 1 kept variant(s) were not looked up all the same (the screen read none of those fields: --af_fields), so "
+        "the filters treated them as novel (rare). ")
+    shown = {variant.variant_id: report.af_text(variant, report.gnomad_not_looked_up(data, variant.variant_id))
+             for variant in data.variants}
+    assert shown[G34S] == report.GNOMAD_NOT_LOOKED_UP
+    facts.write_text(json.dumps({"gnomad_file": None, "contigs_not_covered": {}, "annotation_gnomad_fields": "x"}))
+    with pytest.raises(UserInputError, match="annotation_gnomad_fields"):
+        report.load(*_load_args(paths), frequency_check=facts)
+
+
 def test_variants_with_a_frequency_of_another_source_are_not_counted_as_not_looked_up(tmp_path):
     """With a VEP cache (--af_gnomade/--af_gnomadg) and a gnomAD file of some chromosomes, a variant on another
     chromosome still has the cache's gnomAD frequency: the sentence counted every kept variant there as having

@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 from hlhscreen.chromosomes import in_natural_order
 from hlhscreen.errors import UserInputError
+from hlhscreen import field_origin
 from hlhscreen.files import open_text
 from hlhscreen.gtf import is_refseq_transcript
 from hlhscreen.vcf_text import OLD_REC_FORMAT, OldRec, parse_old_rec
@@ -286,6 +287,9 @@ class AnnotationLayout:
     vep_options: FrozenSet[str] = frozenset()
     #: INFO fields declared Number=R (REF's value first): a split record's ALT value is the second
     info_number_r: FrozenSet[str] = frozenset()
+    #: field label -> the file it was copied from, as the header says (hlhscreen.field_origin: VEP --custom,
+    #: bcftools annotate); fields the annotator wrote from its own database (VEP cache, REST) are absent
+    copied_fields: Mapping[str, str] = field(default_factory=dict, compare=False)
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
@@ -1043,7 +1047,7 @@ def layout_from_header(
             old_rec_tag=old_rec,
             unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, fields)),
             missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
-            vep_options=vep_options, info_number_r=number_r,
+            vep_options=vep_options, info_number_r=number_r, copied_fields=field_origin.copied_fields(header_text),
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 
@@ -1066,6 +1070,7 @@ def layout_from_header(
         header_lines=header_lines, mane_transcripts=mane, frequency_sources=sources, old_rec_tag=old_rec,
         unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, ())),
         missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, ())), info_number_r=number_r,
+        copied_fields=field_origin.copied_fields(header_text),
         index={name: i for i, name in reversed(list(enumerate(canonical_names)))},
     )
 

@@ -19,11 +19,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .annotation import VariantRecord, contig_aliases
+from .annotation import AnnotationLayout, VariantRecord, contig_aliases
 from .chromosomes import in_natural_order
 from .errors import UserInputError
+from .field_origin import copied_from
 from .tables import open_input
 from .vcf_text import minimal_allele
 
@@ -45,6 +46,9 @@ class FrequencyCheck:
     # listed by several records with different AF (exomes and genomes concatenated, a file merged twice):
     # the annotation attached one of them, and which one decides rare or common
     conflicting: List[str] = field(default_factory=list)
+    # gnomAD fields the annotation looked up in its own gnomAD, not the gnomAD file (annotation_gnomad_fields):
+    # on a chromosome the file has no record on, the variants were still looked up in gnomAD
+    annotation_gnomad: Tuple[str, ...] = ()
 
     def verdict(self) -> Tuple[str, str]:
         """(ok | warning | error, one sentence)."""
@@ -77,12 +81,20 @@ class FrequencyCheck:
                          "rare/common verdict depends on record order (exomes and genomes concatenated into one file?). "
                          "Give one dataset per file, or gnomAD's joint frequencies")
         if self.uncovered:
-            notes.append("the gnomAD file has no records on " + ", ".join(
-                f"{chrom} ({self.uncovered[chrom]} variant(s), treated as novel)"
-                for chrom in in_natural_order(self.uncovered)))
+            notes.append(self._uncovered_note())
         text = (f"{self.with_frequency} of {self.variants} variants have a gnomAD frequency; "
                 f"{self.in_resource} are listed in the gnomAD file")
         return (WARNING, text + "; " + "; ".join(notes)) if notes else (OK, text)
+
+    def _uncovered_note(self) -> str:
+        lacking = in_natural_order(self.uncovered)
+        if not self.annotation_gnomad:
+            return "the gnomAD file has no records on " + ", ".join(
+                f"{chrom} ({self.uncovered[chrom]} variant(s), treated as novel)" for chrom in lacking)
+        return ("the gnomAD file has no records on " + ", ".join(f"{chrom} ({self.uncovered[chrom]} variant(s))"
+                                                                for chrom in lacking)
+                + "; the annotation's own gnomAD frequencies (" + ", ".join(self.annotation_gnomad)
+                + ") were used there: a variant without one is absent from that gnomAD (novel)")
 
     def fix(self) -> str:
         """What to do about an ERROR verdict."""
@@ -160,8 +172,11 @@ class _Resource:
         self.tabix.close()
 
 
-def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathLike] = None) -> FrequencyCheck:
-    check = FrequencyCheck(in_resource=0 if resource else None)
+def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathLike] = None,
+                      annotation_gnomad: Sequence[str] = ()) -> FrequencyCheck:
+    """Compare what the annotation attached with the gnomAD file ``resource``; ``annotation_gnomad``: the gnomAD
+    fields of the annotation's own gnomAD (:func:`annotation_gnomad_fields`), named in the verdict."""
+    check = FrequencyCheck(in_resource=0 if resource else None, annotation_gnomad=tuple(annotation_gnomad))
     lookup = _Resource(resource) if resource else None
     try:
         for record in records:
@@ -213,9 +228,47 @@ def multiqc_table(check: FrequencyCheck, annotator: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_frequency_check(path: PathLike) -> Tuple[Optional[str], Dict[str, int]]:
-    """``frequency_check.json`` (ANNOTATION_SUMMARY): the gnomAD file compared with, and per chromosome where it
-    has no record the number of called variants there (looked up nowhere: their 'novel' is not gnomAD's)."""
+@dataclass(frozen=True)
+class FrequencyFacts:
+    """``frequency_check.json`` (ANNOTATION_SUMMARY), as SCREEN and REPORT read it."""
+
+    gnomad_file: Optional[str]          # the gnomAD file compared with (None: none was given)
+    not_covered: Dict[str, int]         # chromosome it has no record on -> called variants there
+    # gnomAD fields of the annotation's own gnomAD (VEP cache, REST, another file): empty when the variants on
+    # those chromosomes were looked up nowhere
+    annotation_gnomad: Tuple[str, ...] = ()
+
+
+def annotation_gnomad_fields(layout: AnnotationLayout, gnomad_file: Optional[str]) -> Tuple[str, ...]:
+    """The gnomAD frequency fields ``layout`` reads that were looked up in another gnomAD than the gnomAD file
+    named ``gnomad_file`` (frequency_check.json's): CSQ fields VEP wrote from its cache or the REST client from
+    Ensembl's answers (``gnomADe_*``, ``gnomADg_*``, ``gnomAD_*`` not declared as ``--custom``, and ``MAX_AF``,
+    whose maximum covers VEP's gnomAD groups), and fields copied from another named file. The header, not a
+    record, decides (docs/screening.md): such a field empty for a record means gnomAD was consulted and does
+    not list it (novel). A field copied from the gnomAD file itself, or an INFO field whose file the header does
+    not name (it may be that file's copy), does not count."""
+    copied = dict(layout.copied_fields)
+
+    def looked_up_elsewhere(label: str, location: str) -> bool:
+        origin = copied_from(label, copied)
+        if origin is not None:
+            return gnomad_file is not None and origin != gnomad_file
+        return location == "CSQ" and layout.kind == "vep"
+
+    found: List[str] = []
+    for source in layout.frequency_sources:
+        # one field per source names it (its global AF when it has one)
+        own = [item.label for item in source.fields if (source.gnomad or item.label == "CSQ/MAX_AF")
+               and looked_up_elsewhere(item.label, item.location)]
+        if own and own[0] not in found:
+            found.append(own[0])
+    return tuple(found)
+
+
+def read_frequency_check(path: PathLike) -> FrequencyFacts:
+    """``frequency_check.json`` (ANNOTATION_SUMMARY): the gnomAD file compared with, per chromosome where it
+    has no record the number of called variants there (looked up nowhere, unless the annotation carried its own
+    gnomAD: ``annotation_gnomad``)."""
     fix = "Give the frequency_check.json ANNOTATION_SUMMARY wrote."
     with open_input(path, "--frequency-check") as handle:
         try:
@@ -226,8 +279,12 @@ def read_frequency_check(path: PathLike) -> Tuple[Optional[str], Dict[str, int]]
     if not isinstance(lacking, dict) or not all(isinstance(n, int) and not isinstance(n, bool)
                                                 for n in lacking.values()):
         raise UserInputError(path, None, "contigs_not_covered", "missing or not an object of chromosome: count", fix)
+    own = facts.get("annotation_gnomad_fields", [])
+    if not isinstance(own, list) or not all(isinstance(label, str) for label in own):
+        raise UserInputError(path, None, "annotation_gnomad_fields", "not a list of field names", fix)
     name = facts.get("gnomad_file")
-    return (name if isinstance(name, str) else None), {str(chrom): n for chrom, n in lacking.items()}
+    return FrequencyFacts(name if isinstance(name, str) else None, {str(chrom): n for chrom, n in lacking.items()},
+                          tuple(own))
 
 
 def on_uncovered_chromosome(chrom: str, not_covered: Iterable[str]) -> bool:

@@ -238,6 +238,8 @@ class ReportData:
     # record (not looked up); None when not given
     gnomad_not_covered: Optional[Dict[str, int]] = None
     gnomad_file: Optional[str] = None
+    # the annotation's own gnomAD fields (VEP cache, REST; frequency_check.json): there, 'novel' is gnomAD's
+    annotation_gnomad: Tuple[str, ...] = ()
     candidates: List[RiskFactorCandidate] = field(default_factory=list)
     # the risk-factor whitelist as SCREEN screened it (in-panel rows with their decision, rows outside
     # the panel); None when the whitelist was not given
@@ -650,7 +652,9 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         reference_notes=read_reference_notes(reference_notes) if reference_notes is not None else [],
     )
     if frequency_check is not None:
-        data.gnomad_file, data.gnomad_not_covered = read_frequency_check(frequency_check)
+        facts = read_frequency_check(frequency_check)
+        data.gnomad_file, data.gnomad_not_covered = facts.gnomad_file, facts.not_covered
+        data.annotation_gnomad = facts.annotation_gnomad
     check_tests_match(data, test_paths, {"variant": carriers, "gene": gene_status, "biallelic": gene_status})
     check_not_assessable_variants(data, gene_status, variants)
     check_power_match(data, power, test_paths)
@@ -734,8 +738,18 @@ def variant_chrom(variant_id: str) -> str:
 
 
 def gnomad_not_looked_up(data: ReportData, variant_id: str) -> bool:
-    """Whether the variant lies on a chromosome the gnomAD file has no record on (any spelling of its name)."""
-    return on_uncovered_chromosome(variant_chrom(variant_id), data.gnomad_not_covered or {})
+    """Whether the variant lies on a chromosome the gnomAD file has no record on (any spelling of its name), and
+    the annotation carried no gnomAD of its own (which was looked up there: SCREEN's af_status then says)."""
+    return not data.annotation_gnomad and on_uncovered_chromosome(variant_chrom(variant_id),
+                                                                   data.gnomad_not_covered or {})
+
+
+def gnomad_unlooked_chromosomes(data: ReportData) -> List[str]:
+    """The chromosomes where gnomAD was looked up nowhere (natural order): the gnomAD file has no record there and
+    the annotation carried no gnomAD of its own."""
+    if data.annotation_gnomad:
+        return []
+    return in_natural_order(data.gnomad_not_covered or {})
 
 
 def has_no_frequency(variant: KeptVariant) -> bool:
@@ -1556,6 +1570,16 @@ def gnomad_gap_sentence(data: ReportData) -> str:
     lacking = in_natural_order(data.gnomad_not_covered or {})
     if not lacking:
         return ""
+    if data.annotation_gnomad:
+        # SCREEN decides per variant with its own --af_fields: it may have read none of those fields
+        unlooked = sum((variant.extra.get("af_status") or "").lower() == "not_looked_up" for variant in data.variants)
+        return ("The gnomAD file" + (f" ({data.gnomad_file})" if data.gnomad_file else "")
+                + f" has no record on {', '.join(lacking)} ({sum((data.gnomad_not_covered or {}).values())} called "
+                f"variant(s) there); there the annotation's own gnomAD frequencies "
+                f"({', '.join(data.annotation_gnomad)}) were used, and a variant without one is absent from that "
+                "gnomAD (novel)"
+                + (f"; {unlooked} kept variant(s) were not looked up all the same (the screen read none of those "
+                   "fields: --af_fields), so the filters treated them as novel (rare)" if unlooked else "") + ". ")
     # a frequency of another source (the VEP cache's gnomAD fields) may still have reached a variant there
     kept = sum(gnomad_not_looked_up(data, variant.variant_id) and has_no_frequency(variant)
                for variant in data.variants)
@@ -1571,6 +1595,8 @@ def gnomad_note(data: ReportData) -> Html:
     sentence = gnomad_gap_sentence(data)
     if not sentence:
         return join([])
+    if data.annotation_gnomad:
+        return tag("p", join([tag("strong", "gnomAD: "), esc(sentence)]))
     return tag("p", join([tag("strong", "gnomAD: "), esc(sentence + "Their rarity is unknown, not evidence: check "
                                                          "them in gnomAD, or rerun with a gnomAD file covering every "
                                                          "panel chromosome.")]))
@@ -2303,7 +2329,7 @@ def methods_section(data: ReportData) -> Html:
         f"{gnomad_text(params)}{cite('gnomad')}.",
         *sex_methods_sentences(data),
         clinvar_methods_sentence(data, cite("clinvar") if data.clinvar is not None else ""),
-        *filter_sentences(params, sorted(data.gnomad_not_covered or {})),
+        *filter_sentences(params, gnomad_unlooked_chromosomes(data)),
         f"Screening and statistics used hlhscreen {hlhscreen_version}"
         + (f", run by Nextflow {nextflow}{cite('nextflow')}." if nextflow else "."),
         "Carriers were compared between cases and controls per variant, per gene (any kept variant) and per gene "

@@ -26,8 +26,8 @@ The rules (docs/screening.md):
 The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` with
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
 gnomAD AF is ``af_status=novel`` and never fails a frequency rule (``not_looked_up`` instead when the
-gnomAD file has no record on the variant's chromosome, ``gnomad_not_covered``: never looked up, not
-known to be absent; also never fails a frequency rule); for an MNP/complex allele, which
+gnomAD file has no record on the variant's chromosome, ``gnomad_not_covered``, and the annotation carries
+no gnomAD of its own: never looked up, not known to be absent; also never fails a frequency rule); for an MNP/complex allele, which
 gnomAD cannot list (it lists SNVs and indels), it is ``af_status=not_matchable`` (also never fails a
 frequency rule, but flagged and warned about: its frequency is unknown, not low).
 
@@ -90,7 +90,7 @@ from hlhscreen.annotation import (
 )
 from hlhscreen import clinvar
 from hlhscreen.decompose import UNALIGNED_TAG
-from hlhscreen.frequency_check import on_uncovered_chromosome
+from hlhscreen.frequency_check import annotation_gnomad_fields, on_uncovered_chromosome
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
@@ -1388,9 +1388,10 @@ class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
                  outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike],
                  fasta: Optional[PathLike] = None, sex_table: Optional[PathLike] = None,
-                 gnomad_not_covered: Iterable[str] = ()) -> None:
+                 gnomad_not_covered: Iterable[str] = (), gnomad_file: Optional[str] = None) -> None:
         self.config = config.validate()
-        # chromosomes the gnomAD file has no record on (frequency_check.json): no frequency there is not 'novel'
+        # chromosomes the gnomAD file has no record on (frequency_check.json): no frequency there is not 'novel',
+        # unless the annotation carries its own gnomAD (self.annotation_gnomad, from the header below)
         self.gnomad_not_covered = frozenset(gnomad_not_covered)
         self.vcf_path = vcf
         self.warnings: List[str] = []
@@ -1406,6 +1407,8 @@ class _Screen:
         self.raw_header = header.text
         self.layout = layout_from_header(header.text, mane_transcripts=mane, path=vcf,
                                          header_lines=count_header_lines(vcf), af_fields=config.af_fields)
+        # gnomAD fields the annotator looked up in its own gnomAD (VEP cache, REST), per file: an empty one is novel
+        self.annotation_gnomad = annotation_gnomad_fields(self.layout, gnomad_file) if self.gnomad_not_covered else ()
         for label in self.layout.missing_af_fields:
             self._warn(f"WARNING {vcf}: --af-fields: {label} is not declared in the VCF header; it gives no frequency.")
         for label in self.layout.unread_frequency_fields:
@@ -1991,7 +1994,7 @@ class _Screen:
         not_matchable = af_used is None and (unaligned_piece or is_mnp_or_complex(ref, alt))
         if unaligned_piece:
             summary.unaligned_pieces += 1
-        unlooked = (af_used is None and not not_matchable
+        unlooked = (af_used is None and not not_matchable and not self.annotation_gnomad
                     and on_uncovered_chromosome(panel_chrom, self.gnomad_not_covered))
         af_status = ("observed" if af_used is not None else "not_matchable" if not_matchable
                      else "not_looked_up" if unlooked else "novel")
@@ -2505,14 +2508,17 @@ def run_screen(
     fasta: Optional[PathLike] = None,
     sex: Optional[PathLike] = None,
     gnomad_not_covered: Iterable[str] = (),
+    gnomad_file: Optional[str] = None,
 ) -> ScreenSummary:
     """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring).
     ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles. ``sex``: the run's
     sex.tsv (SEX_CHECK); without it every sample's sex is unknown. ``gnomad_not_covered``: the
     chromosomes the gnomAD file has no record on (frequency_check.json): a variant there without a
-    frequency is ``af_status=not_looked_up``, not ``novel``."""
+    frequency is ``af_status=not_looked_up``, not ``novel``, unless the VCF's header declares gnomAD fields
+    looked up elsewhere than in that file (``gnomad_file``, its name: VEP cache, REST; see
+    :func:`hlhscreen.frequency_check.annotation_gnomad_fields`)."""
     screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
-                     config or ScreenConfig(), mane_transcripts, fasta, sex, gnomad_not_covered)
+                     config or ScreenConfig(), mane_transcripts, fasta, sex, gnomad_not_covered, gnomad_file)
     return screen.run()
 
 

@@ -1,0 +1,197 @@
+"""'not looked up' (the gnomAD file has no record on the chromosome) vs an annotation that carried its own gnomAD.
+
+Session 14: a variant without a frequency on a chromosome the --gnomad_vcf file has no record on was
+``af_status=not_looked_up`` whatever the annotation, although VEP with its cache (``--af_gnomade``,
+``--af_gnomadg``, ``--max_af``) or the REST client had looked it up in gnomAD there: absent from that gnomAD,
+it is ``novel``. The VCF header decides, per file (hlhscreen.field_origin, frequency_check.annotation_gnomad_fields).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Sequence
+
+import pytest
+
+from conftest import BIN
+from hlhscreen import vep_rest
+from hlhscreen.annotation import layout_from_header
+from hlhscreen.field_origin import copied_fields
+from hlhscreen.frequency_check import annotation_gnomad_fields
+
+REPO = Path(__file__).resolve().parents[1]
+SCREEN_FIXTURES = REPO / "tests" / "fixtures" / "screen"
+MANE = REPO / "panels" / "hlh" / "genes.tsv"
+
+STX11_FS = "chr6:144187026:TG:T"     # STX11 frameshift, no frequency: chr6 is where the gnomAD file has no record
+PRF1_NOVEL = "chr10:70598300:A:G"    # PRF1 missense, no frequency, on a chromosome the gnomAD file covers
+PRF1_A91V = "chr10:70600631:G:A"     # PRF1 p.Ala91Val, gnomAD AF 0.0354
+
+CORE = ("Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE", "EXON", "INTRON",
+        "HGVSc", "HGVSp", "cDNA_position", "CDS_position", "Protein_position", "Amino_acids", "Codons",
+        "Existing_variation", "ALLELE_NUM", "DISTANCE", "STRAND", "FLAGS", "SYMBOL_SOURCE", "HGNC_ID", "CANONICAL",
+        "MANE_SELECT")
+RECORDS = (
+    ("chr6", 144187026, "TG", "T", dict(
+        Allele="-", Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="STX11", Gene="ENSG00000135604",
+        Feature_type="Transcript", Feature="ENST00000367568.5", BIOTYPE="protein_coding", EXON="2/2",
+        HGVSc="ENST00000367568.5:c.401del", HGVSp="ENSP00000356540.4:p.Ala134GlnfsTer7", ALLELE_NUM="1",
+        STRAND="1", SYMBOL_SOURCE="HGNC", HGNC_ID="HGNC:11429", CANONICAL="YES", MANE_SELECT="NM_003764.4")),
+    ("chr10", 70598300, "A", "G", dict(
+        Allele="G", Consequence="missense_variant", IMPACT="MODERATE", SYMBOL="PRF1", Gene="ENSG00000180644",
+        Feature_type="Transcript", Feature="ENST00000441259.2", BIOTYPE="protein_coding", EXON="3/3",
+        HGVSc="ENST00000441259.2:c.1022T>C", HGVSp="ENSP00000398568.1:p.Val341Ala", ALLELE_NUM="1", STRAND="-1",
+        SYMBOL_SOURCE="HGNC", HGNC_ID="HGNC:9360", CANONICAL="YES", MANE_SELECT="NM_001083116.3")),
+    ("chr10", 70600631, "G", "A", dict(
+        Allele="A", Consequence="missense_variant", IMPACT="MODERATE", SYMBOL="PRF1", Gene="ENSG00000180644",
+        Feature_type="Transcript", Feature="ENST00000441259.2", BIOTYPE="protein_coding", EXON="2/3",
+        HGVSc="ENST00000441259.2:c.272C>T", HGVSp="ENSP00000398568.1:p.Ala91Val", ALLELE_NUM="1", STRAND="-1",
+        SYMBOL_SOURCE="HGNC", HGNC_ID="HGNC:9360", CANONICAL="YES", MANE_SELECT="NM_001083116.3",
+        gnomADe_AF="0.0354", gnomAD_AF="0.0354", MAX_AF="0.041")),
+)
+CUSTOM = "file=gnomad.vcf.gz,short_name=gnomAD,format=vcf,type=exact,coords=0,fields=AF"
+# VEP's --custom header lines (newer releases write them as INFO lines; older ones as ##gnomAD_AF=...)
+CUSTOM_HEADER = ('##INFO=<ID=gnomAD,Number=.,Type=String,Description="gnomad.vcf.gz (exact)">',
+                 '##INFO=<ID=gnomAD_AF,Number=.,Type=String,Description="AF field from gnomad.vcf.gz">')
+
+
+def vep_vcf(path: Path, options: str, frequency_fields: Sequence[str], extra_header: Sequence[str] = ()) -> Path:
+    """A VEP 113 --vcf output of the three records: ``options`` in ##VEP-command-line, the CSQ Format list
+    the core fields plus ``frequency_fields`` (what VEP declares for those options)."""
+    fields = CORE + tuple(frequency_fields)
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr6,length=170805979>", "##contig=<ID=chr10,length=133797422>",
+             '##INFO=<ID=DP,Number=1,Type=Integer,Description="Total read depth at the locus">',
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
+             '##FORMAT=<ID=GQ,Number=1,Type=Float,Description="Genotype Quality">',
+             '##VEP="v113" time="2025-01-20 10:00:00" cache="/opt/vep/.vep/homo_sapiens/113_GRCh38" '
+             'ensembl=113.1 gnomADe="v4.1" gnomADg="v4.1"',
+             '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
+             + "|".join(fields) + '">', *extra_header,
+             f"##VEP-command-line='vep --input_file cohort.vcf.gz --output_file cohort.vep.vcf.gz --format vcf "
+             f"--vcf {options} --hgvs --symbol --canonical --numbers --biotype --allele_number'",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2"]
+    for chrom, pos, ref, alt, values in RECORDS:
+        entry = "|".join(values.get(name, "") for name in fields)
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t500\tPASS\tDP=60;CSQ={entry}\tGT:DP:GQ\t0/1:33:99\t0/0:30:99")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def screen(tmp: Path, vcf: Path, facts: Dict[str, object], name: str) -> Dict[str, Dict[str, str]]:
+    """bin/screen_variants.py on ``vcf`` with ``facts`` as ANNOTATION_SUMMARY's frequency_check.json."""
+    check = tmp / f"{name}.json"
+    check.write_text(json.dumps(facts))
+    sheet = tmp / "samples.csv"
+    sheet.write_text("sample,group\nS1,case\nS2,control\n")
+    out = tmp / name
+    done = subprocess.run([sys.executable, str(BIN / "screen_variants.py"), "--vcf", str(vcf),
+                           "--regions", str(SCREEN_FIXTURES / "regions.bed"),
+                           "--risk-factors", str(SCREEN_FIXTURES / "risk_factors.tsv"), "--samplesheet", str(sheet),
+                           "--mane-transcripts", str(MANE), "--outdir", str(out), "--frequency-check", str(check)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with open(out / "variants.tsv", newline="") as handle:
+        return {row["variant_id"]: row for row in csv.DictReader(handle, delimiter="\t")}
+
+
+CHR6_LACKING = {"gnomad_file": "gnomad.vcf.gz", "contigs_not_covered": {"chr6": 1}}
+
+
+def test_vep_cache_gnomad_fields_empty_on_an_uncovered_chromosome_mean_novel(tmp_path):
+    """VEP with its cache (--af_gnomade) and the pipeline's --custom gnomAD file: the cache's gnomAD was consulted
+    on chr6 although the --custom file has no record there, and has no frequency for the frameshift: novel."""
+    cache = vep_vcf(tmp_path / "cache.vcf", f"--offline --cache --check_existing --af_gnomade --custom {CUSTOM}",
+                    ("gnomADe_AF", "gnomAD", "gnomAD_AF"), CUSTOM_HEADER)
+    rows = screen(tmp_path, cache, CHR6_LACKING, "cache")
+    assert (rows[STX11_FS]["af_status"], rows[STX11_FS]["decision"]) == ("novel", "kept")
+    assert "af_novel" in rows[STX11_FS]["reasons"].split(";")
+    assert rows[PRF1_NOVEL]["af_status"] == "novel"
+    assert (rows[PRF1_A91V]["af_status"], rows[PRF1_A91V]["af_field"]) == ("observed", "CSQ/gnomAD_AF")
+
+
+def test_only_the_gnomad_files_own_fields_mean_not_looked_up(tmp_path):
+    """VEP with the panel GTF (no cache): its only gnomAD fields are the --custom copy of the very gnomAD file that
+    has no record on chr6, so the frameshift was looked up nowhere: not_looked_up, as before; kept all the same."""
+    gtf = vep_vcf(tmp_path / "gtf.vcf", f"--gtf genes.gtf.gz --custom {CUSTOM}", ("gnomAD", "gnomAD_AF"),
+                  CUSTOM_HEADER)
+    rows = screen(tmp_path, gtf, CHR6_LACKING, "gtf")
+    assert (rows[STX11_FS]["af_status"], rows[STX11_FS]["decision"]) == ("not_looked_up", "kept")
+    assert "af_not_looked_up" in rows[STX11_FS]["reasons"].split(";")
+    assert rows[PRF1_NOVEL]["af_status"] == "novel"
+    # the same --custom fields copied from ANOTHER gnomAD file than the one lacking chr6: looked up there
+    other = dict(CHR6_LACKING, gnomad_file="gnomad.chr10.vcf.gz")
+    assert screen(tmp_path, gtf, other, "other")[STX11_FS]["af_status"] == "novel"
+
+
+def test_max_af_alone_is_a_gnomad_lookup(tmp_path):
+    """--max_af: the highest AF of VEP's 1000 Genomes, ESP and gnomAD groups (its gnomAD included)."""
+    vcf = vep_vcf(tmp_path / "max.vcf", f"--offline --cache --max_af --custom {CUSTOM}", ("MAX_AF", "gnomAD",
+                                                                                          "gnomAD_AF"), CUSTOM_HEADER)
+    assert screen(tmp_path, vcf, CHR6_LACKING, "max")[STX11_FS]["af_status"] == "novel"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# which fields the header says were copied from a file, and which gnomAD the annotator had of its own
+# ---------------------------------------------------------------------------------------------------------------
+
+def _layout(header: str, af_fields=None):
+    return layout_from_header(header, af_fields=af_fields)
+
+
+SNPEFF_ANN = ('##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: \'Allele | Annotation | '
+              "Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | "
+              "HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | "
+              "ERRORS / WARNINGS / INFO' \">")
+GNOMAD_INFO = '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="Alternate allele frequency in samples">'
+
+
+def offline_header(annotations: str) -> str:
+    """The pipeline's offline path: snpEff, then GNOMAD_ANNOTATE's bcftools annotate (its command line kept)."""
+    return "\n".join(["##fileformat=VCFv4.2", SNPEFF_ANN, GNOMAD_INFO,
+                      f"##bcftools_annotateVersion=1.20+htslib-1.20",
+                      f"##bcftools_annotateCommand=annotate --annotations {annotations} --columns "
+                      "ID,INFO/gnomAD_AF:=INFO/AF --pair-logic exact -Oz -o cohort.annotated.vcf.gz input.vcf.gz; "
+                      "Date=Thu Dec  3 04:00:00 2026", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n"
+
+
+def test_bcftools_annotate_from_the_gnomad_file_itself_is_not_a_lookup_elsewhere():
+    layout = _layout(offline_header("gnomad.vcf.gz"))
+    assert copied_fields(offline_header("gnomad.vcf.gz")) == {"INFO/gnomAD_AF": "gnomad.vcf.gz"}
+    assert annotation_gnomad_fields(layout, "gnomad.vcf.gz") == ()
+    # copied from another file (a folder in the path is not part of the name compared)
+    assert annotation_gnomad_fields(_layout(offline_header("/data/gnomad.exomes.v4.1.vcf.bgz")),
+                                    "gnomad.vcf.gz") == ("INFO/gnomAD_AF",)
+    # no command line (bcftools --no-version, SnpSift): the file is unknown, it may be the gnomAD file itself
+    plain = "\n".join(["##fileformat=VCFv4.2", SNPEFF_ANN, GNOMAD_INFO, "#CHROM"]) + "\n"
+    assert annotation_gnomad_fields(_layout(plain), "gnomad.vcf.gz") == ()
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # VEP's INFO-line form, its older ##<field>= form, and the command line alone (key=value and positional)
+    (CUSTOM_HEADER, {"CSQ/gnomAD_AF": "gnomad.vcf.gz"}),
+    (("##gnomAD2.1_AF_popmax=AF_popmax field from /ref/gnomad.genomes.r2.1.1.vcf.bgz",),
+     {"CSQ/gnomAD2.1_AF_popmax": "gnomad.genomes.r2.1.1.vcf.bgz"}),
+    (("##VEP-command-line='vep --custom file=/x/g.vcf.gz,short_name=gnomAD,format=vcf,fields=AF%AF_grpmax'",),
+     {"CSQ/gnomAD_AF": "g.vcf.gz", "CSQ/gnomAD_AF_grpmax": "g.vcf.gz"}),
+    (("##VEP-command-line='vep --custom g.vcf.gz,gnomADx,vcf,exact,0,AF'",), {"CSQ/gnomADx_AF": "g.vcf.gz"}),
+    # bcftools +split-vep's descriptions are not VEP --custom ones
+    (('##INFO=<ID=SYMBOL,Number=.,Type=String,Description="The SYMBOL field from INFO/CSQ">',), {}),
+])
+def test_copied_fields_as_the_header_declares_them(lines, expected):
+    assert copied_fields("\n".join(lines) + "\n") == expected
+
+
+def test_the_rest_clients_gnomad_is_its_own():
+    """bin/vep_rest.py writes gnomAD_*/gnomADe_*/gnomADg_* from Ensembl's answers: gnomAD was consulted for every
+    variant."""
+    header = "\n".join(["##fileformat=VCFv4.2", '##INFO=<ID=CSQ,Number=.,Type=String,Description="'
+                        + vep_rest.csq_header_description("https://rest.ensembl.org") + '">', "#CHROM"]) + "\n"
+    own = annotation_gnomad_fields(_layout(header), "gnomad.vcf.gz")
+    assert {"CSQ/gnomAD_AF", "CSQ/gnomADe_AF", "CSQ/gnomADg_AF"} <= set(own)  # gnomAD_*: releases 94-106
+    # --af-fields decides which fields count: with none of the REST client's gnomAD fields read, nothing does
+    assert annotation_gnomad_fields(_layout(header, af_fields="csq_1000g"), "gnomad.vcf.gz") == ()
