@@ -87,7 +87,7 @@ def _info_destinations(columns: Iterable[str]) -> List[str]:
         if target in ("INFO", "INFO/"):
             out.append(ALL_INFO)
         else:
-            out.append("INFO/" + target[len("INFO/"):] if target.startswith("INFO/") else "INFO/" + target)
+            out.append("INFO/" + (target[len("INFO/"):] if target.startswith("INFO/") else target))
     return out
 
 

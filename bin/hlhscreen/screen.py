@@ -27,7 +27,8 @@ The whitelist only ever waives ``common_not_risk_factor`` (and ``af_above_max`` 
 ``whitelist_overrides_max_af``); it never adds a reason and never waives the others. A missing
 gnomAD AF is ``af_status=novel`` and never fails a frequency rule (``not_looked_up`` instead when the
 gnomAD file has no record on the variant's chromosome, ``gnomad_not_covered``, and the annotation carries
-no gnomAD of its own: never looked up, not known to be absent; also never fails a frequency rule); for an MNP/complex allele, which
+no gnomAD of its own: never looked up, not known to be absent; also never fails a frequency rule); for an
+MNP/complex allele, which
 gnomAD cannot list (it lists SNVs and indels), it is ``af_status=not_matchable`` (also never fails a
 frequency rule, but flagged and warned about: its frequency is unknown, not low).
 
