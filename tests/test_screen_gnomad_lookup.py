@@ -19,7 +19,7 @@ import pytest
 
 from conftest import BIN
 from hlhscreen import vep_rest
-from hlhscreen.annotation import layout_from_header
+from hlhscreen.annotation import layout_from_header, read_layout
 from hlhscreen.field_origin import copied_fields
 from hlhscreen.frequency_check import annotation_gnomad_fields
 
@@ -161,7 +161,7 @@ def offline_header(annotations: str) -> str:
 
 def test_bcftools_annotate_from_the_gnomad_file_itself_is_not_a_lookup_elsewhere():
     layout = _layout(offline_header("gnomad.vcf.gz"))
-    assert copied_fields(offline_header("gnomad.vcf.gz")) == {"INFO/gnomAD_AF": "gnomad.vcf.gz"}
+    assert copied_fields(offline_header("gnomad.vcf.gz")) == {"INFO/gnomAD_AF": ("gnomad.vcf.gz",)}
     assert annotation_gnomad_fields(layout, "gnomad.vcf.gz") == ()
     # copied from another file (a folder in the path is not part of the name compared)
     assert annotation_gnomad_fields(_layout(offline_header("/data/gnomad.exomes.v4.1.vcf.bgz")),
@@ -173,12 +173,12 @@ def test_bcftools_annotate_from_the_gnomad_file_itself_is_not_a_lookup_elsewhere
 
 @pytest.mark.parametrize("lines, expected", [
     # VEP's INFO-line form, its older ##<field>= form, and the command line alone (key=value and positional)
-    (CUSTOM_HEADER, {"CSQ/gnomAD_AF": "gnomad.vcf.gz"}),
+    (CUSTOM_HEADER, {"CSQ/gnomAD_AF": ("gnomad.vcf.gz",)}),
     (("##gnomAD2.1_AF_popmax=AF_popmax field from /ref/gnomad.genomes.r2.1.1.vcf.bgz",),
-     {"CSQ/gnomAD2.1_AF_popmax": "gnomad.genomes.r2.1.1.vcf.bgz"}),
+     {"CSQ/gnomAD2.1_AF_popmax": ("gnomad.genomes.r2.1.1.vcf.bgz",)}),
     (("##VEP-command-line='vep --custom file=/x/g.vcf.gz,short_name=gnomAD,format=vcf,fields=AF%AF_grpmax'",),
-     {"CSQ/gnomAD_AF": "g.vcf.gz", "CSQ/gnomAD_AF_grpmax": "g.vcf.gz"}),
-    (("##VEP-command-line='vep --custom g.vcf.gz,gnomADx,vcf,exact,0,AF'",), {"CSQ/gnomADx_AF": "g.vcf.gz"}),
+     {"CSQ/gnomAD_AF": ("g.vcf.gz",), "CSQ/gnomAD_AF_grpmax": ("g.vcf.gz",)}),
+    (("##VEP-command-line='vep --custom g.vcf.gz,gnomADx,vcf,exact,0,AF'",), {"CSQ/gnomADx_AF": ("g.vcf.gz",)}),
     # bcftools +split-vep's descriptions are not VEP --custom ones
     (('##INFO=<ID=SYMBOL,Number=.,Type=String,Description="The SYMBOL field from INFO/CSQ">',), {}),
 ])
@@ -195,3 +195,65 @@ def test_the_rest_clients_gnomad_is_its_own():
     assert {"CSQ/gnomAD_AF", "CSQ/gnomADe_AF", "CSQ/gnomADg_AF"} <= set(own)  # gnomAD_*: releases 94-106
     # --af-fields decides which fields count: with none of the REST client's gnomAD fields read, nothing does
     assert annotation_gnomad_fields(_layout(header, af_fields="csq_1000g"), "gnomad.vcf.gz") == ()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# review_j: headers where the field's origin is not (only) another named file: not looked up elsewhere
+# ---------------------------------------------------------------------------------------------------------------
+
+def annotate_line(annotations: str, columns: str) -> str:
+    """One ``bcftools annotate`` run's command line as bcftools 1.10-1.21 write it."""
+    return (f"##bcftools_annotateCommand=annotate -a {annotations} -c {columns} -Oz -o out.vcf.gz in.vcf.gz; "
+            "Date=Thu Dec  3 04:00:00 2026")
+
+
+def info_header(*lines: str) -> str:
+    return "\n".join(["##fileformat=VCFv4.2", SNPEFF_ANN, GNOMAD_INFO, "##bcftools_annotateVersion=1.20+htslib-1.20",
+                      *lines, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n"
+
+
+@pytest.mark.parametrize("lines", [
+    # gnomAD_AF copied without a command line (--no-version, vcfanno), then all INFO of ClinVar: ClinVar has no
+    # gnomAD_AF, and '-c INFO' does not say which fields it wrote
+    (annotate_line("/refs/clinvar.vcf.gz", "INFO"),),
+    # copied from the gnomAD file, then again from another file (both left their command line): the value may
+    # be the gnomAD file's
+    (annotate_line("gnomad.vcf.gz", "INFO/gnomAD_AF:=INFO/AF"), annotate_line("other.vcf.gz", "INFO/gnomAD_AF")),
+    (annotate_line("other.vcf.gz", "INFO/gnomAD_AF"), annotate_line("gnomad.vcf.gz", "INFO/gnomAD_AF:=INFO/AF")),
+    # copied from another file, then every INFO field of the gnomAD file
+    (annotate_line("other.vcf.gz", "INFO/gnomAD_AF"), annotate_line("gnomad.vcf.gz", "INFO")),
+    # '^INFO/gnomAD_AF': every INFO field of other.vcf.gz except gnomAD_AF
+    (annotate_line("other.vcf.gz", "INFO,^INFO/gnomAD_AF"),),
+])
+def test_info_fields_that_may_not_come_from_another_file_are_not_looked_up_elsewhere(lines):
+    assert annotation_gnomad_fields(_layout(info_header(*lines)), "gnomad.vcf.gz") == ()
+
+
+def test_info_field_copied_only_from_another_file_is_looked_up_there():
+    header = info_header(annotate_line("other.vcf.gz", "INFO/gnomAD_AF"), annotate_line("clinvar.vcf.gz", "INFO"))
+    assert annotation_gnomad_fields(_layout(header), "gnomad.vcf.gz") == ("INFO/gnomAD_AF",)
+
+
+def test_vep_run_twice_keeps_both_custom_origins(tmp_path):
+    """VEP keeps the input's INFO lines (it drops only ##VEP* and CSQ's): a VCF annotated again with the gnomAD
+    file as --custom still declares the first run's file for gnomAD_AF too."""
+    old = '##INFO=<ID=gnomAD_AF,Number=.,Type=String,Description="AF field from /data/other.vcf.gz">'
+    vcf = vep_vcf(tmp_path / "twice.vcf", f"--gtf genes.gtf.gz --custom {CUSTOM}", ("gnomAD", "gnomAD_AF"),
+                  (old,) + CUSTOM_HEADER)
+    assert set(copied_fields(vcf.read_text())["CSQ/gnomAD_AF"]) == {"other.vcf.gz", "gnomad.vcf.gz"}
+    assert annotation_gnomad_fields(read_layout(vcf), "gnomad.vcf.gz") == ()
+
+
+DBNSFP_HEADER = ("##gnomAD_exomes_AF=gnomAD_exomes_AF from dbNSFP file",)
+
+
+def test_a_vep_plugins_gnomad_field_is_not_a_lookup(tmp_path):
+    """dbNSFP's gnomAD_exomes_AF (VEP --plugin dbNSFP) is filled for missense SNVs only: empty for the frameshift
+    on chr6, which nothing looked up there (the --custom gnomAD file has no record on chr6): not_looked_up."""
+    gtf = vep_vcf(tmp_path / "dbnsfp.vcf", f"--gtf genes.gtf.gz --custom {CUSTOM} --plugin dbNSFP,dbNSFP4.3a.gz,"
+                  "gnomAD_exomes_AF", ("gnomAD", "gnomAD_AF", "gnomAD_exomes_AF"), CUSTOM_HEADER + DBNSFP_HEADER)
+    assert screen(tmp_path, gtf, CHR6_LACKING, "dbnsfp")[STX11_FS]["af_status"] == "not_looked_up"
+    assert copied_fields(gtf.read_text())["CSQ/gnomAD_exomes_AF"] == ("",)
+    # a field of that name the header does not declare is no VEP cache field either
+    bare = vep_vcf(tmp_path / "bare.vcf", "--gtf genes.gtf.gz", ("gnomAD_exomes_AF",))
+    assert annotation_gnomad_fields(read_layout(bare), "gnomad.vcf.gz") == ()

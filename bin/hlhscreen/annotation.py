@@ -287,9 +287,9 @@ class AnnotationLayout:
     vep_options: FrozenSet[str] = frozenset()
     #: INFO fields declared Number=R (REF's value first): a split record's ALT value is the second
     info_number_r: FrozenSet[str] = frozenset()
-    #: field label -> the file it was copied from, as the header says (hlhscreen.field_origin: VEP --custom,
-    #: bcftools annotate); fields the annotator wrote from its own database (VEP cache, REST) are absent
-    copied_fields: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: field label -> the files it was copied from, as the header says (hlhscreen.field_origin: VEP --custom,
+    #: bcftools annotate, VEP plugins); fields the annotator wrote from its own database (VEP cache, REST) are absent
+    copied_fields: Mapping[str, Tuple[str, ...]] = field(default_factory=dict, compare=False)
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:

@@ -16,6 +16,11 @@ that very file was looked up nowhere there; a field of the annotator's own gnomA
   (``INFO`` alone: every INFO field).
 
 Only file names are compared (a Nextflow task sees the file under its own name, without folders).
+A field can have several origins (VEP or ``bcftools annotate`` run more than once, each leaving its header
+lines); each is kept. A CSQ field a VEP plugin declares (``##<field>=<description>``, e.g. dbNSFP's
+``gnomAD_exomes_AF``, which it fills for missense SNVs only) has the origin :data:`UNNAMED`: a file the header
+does not name. ``bcftools annotate --columns INFO`` names no field (``INFO/*``): the file's own INFO fields,
+which the header does not list, so it never tells where a given field came from.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, FrozenSet, Iterable, List, Tuple
 
-#: label of a field (``CSQ/gnomAD_AF``, ``INFO/gnomAD_AF``) -> the file it was copied from; the label
+#: label of a field (``CSQ/gnomAD_AF``, ``INFO/gnomAD_AF``) -> the files it was copied from; the label
 #: ``INFO/*`` stands for every INFO field of a ``bcftools annotate --columns INFO``
 ALL_INFO = "INFO/*"
+#: the origin of a field the header declares without naming its file (a VEP plugin's)
+UNNAMED = ""
+Origins = Dict[str, Tuple[str, ...]]
 
 _FIELD_FROM = re.compile(r'^"?\s*\S+ field from (.+?)\s*"?$')
 _PLAIN_LINE = re.compile(r"^##([^=<]+)=([^<].*)$")
@@ -81,7 +89,10 @@ def _info_destinations(columns: Iterable[str]) -> List[str]:
     """The INFO fields a ``bcftools annotate --columns`` list writes (``INFO/*`` for every one)."""
     out = []
     for column in ",".join(columns).split(","):
-        target = column.split(":=", 1)[0].lstrip("+-=.^").strip()
+        target = column.split(":=", 1)[0].strip()
+        if target.startswith("^"):  # ^INFO/TAG: every INFO field except TAG; TAG is not copied
+            continue
+        target = target.lstrip("+-=.").strip()
         if target.startswith("FORMAT/") or target.upper() in _NOT_INFO or not target:
             continue
         if target in ("INFO", "INFO/"):
@@ -103,10 +114,27 @@ def _bcftools_annotate(command: str) -> Dict[str, str]:
     return {label: file_name(files[0]) for label in (_info_destinations(columns) if columns else [ALL_INFO])}
 
 
-def copied_fields(header_text: str) -> Dict[str, str]:
-    """Field label -> name of the file it was copied from, for every field the header says was copied
-    (module docstring). Fields the header says nothing about are absent."""
-    out: Dict[str, str] = {}
+def _annotation_columns(header_text: str) -> FrozenSet[str]:
+    """The field names of VEP's CSQ-like INFO field (``Description="... Format: Allele|Consequence|..."``)."""
+    names: set = set()
+    for line in header_text.splitlines():
+        info = _INFO_LINE.match(line)
+        if info is not None and "Format: " in info.group(2):
+            names.update(name.strip() for name in info.group(2).split("Format: ", 1)[1].split("|"))
+    return frozenset(names)
+
+
+def _add(out: Origins, label: str, path: str) -> None:
+    if path not in out.get(label, ()):
+        out[label] = out.get(label, ()) + (path,)
+
+
+def copied_fields(header_text: str) -> Origins:
+    """Field label -> names of the files it was copied from (:data:`UNNAMED` for a VEP plugin's field), for
+    every field the header says was copied (module docstring). Fields the header says nothing about are
+    absent."""
+    out: Origins = {}
+    columns = _annotation_columns(header_text)
     for line in header_text.splitlines():
         info = _INFO_LINE.match(line)
         plain = _PLAIN_LINE.match(line) if info is None else None
@@ -114,19 +142,26 @@ def copied_fields(header_text: str) -> Dict[str, str]:
             name, text = info.groups() if info is not None else plain.groups()  # type: ignore[union-attr]
             found = _FIELD_FROM.match(text)
             if found is not None:
-                out.setdefault(f"CSQ/{name}", file_name(found.group(1)))
+                _add(out, f"CSQ/{name}", file_name(found.group(1)))
+            elif plain is not None and name in columns:  # a VEP plugin's column
+                _add(out, f"CSQ/{name}", UNNAMED)
         command = _VEP_COMMAND.match(line)
         if command is not None:
             for label, path in _vep_command_custom(command.group(1)).items():
-                out.setdefault(label, path)
+                _add(out, label, path)
         annotate = _BCFTOOLS_ANNOTATE.match(line)
         if annotate is not None:
-            out.update(_bcftools_annotate(annotate.group(1)))
+            for label, path in _bcftools_annotate(annotate.group(1)).items():
+                _add(out, label, path)
     return out
 
 
-def copied_from(label: str, copied: Dict[str, str]) -> Optional[str]:
-    """The file a field (``INFO/gnomAD_AF``) was copied from, or None when the header does not say."""
-    if label in copied:
-        return copied[label]
-    return copied.get(ALL_INFO) if label.startswith("INFO/") else None
+def copied_from(label: str, copied: Origins) -> Tuple[str, ...]:
+    """The files a field (``INFO/gnomAD_AF``) may have been copied from, as the header names them: its own
+    origins, and for an INFO field those of every ``--columns INFO`` copy (it may have overwritten the field);
+    () when the header names no origin of the field itself (a ``--columns INFO`` copy alone does not: the
+    field may be older)."""
+    own = copied.get(label, ())
+    if not own:
+        return ()
+    return own + (copied.get(ALL_INFO, ()) if label.startswith("INFO/") else ())

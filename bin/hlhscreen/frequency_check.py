@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from .annotation import AnnotationLayout, VariantRecord, contig_aliases
 from .chromosomes import in_natural_order
 from .errors import UserInputError
-from .field_origin import copied_from
+from .field_origin import UNNAMED, copied_from
 from .tables import open_input
 from .vcf_text import minimal_allele
 
@@ -239,27 +240,37 @@ class FrequencyFacts:
     annotation_gnomad: Tuple[str, ...] = ()
 
 
+#: CSQ fields VEP writes from its own database (cache ``--af_gnomade`` -> ``gnomADe_AF``, ``gnomADe_NFE_AF``;
+#: ``--af_gnomadg``; ``--af_gnomad`` of releases <= 106; ``--max_af``; the REST client the same names): undeclared
+#: in the header, they were looked up in VEP's gnomAD. Other undeclared names (a plugin's) were not.
+_ANNOTATOR_FIELD = re.compile(r"^(?:gnomAD[eg]?_(?:[A-Z]+_)?AF|MAX_AF)$")
+
+
+def _looked_up_elsewhere(layout: AnnotationLayout, label: str, gnomad_file: Optional[str]) -> bool:
+    """Whether the field ``label`` holds a gnomAD look-up that was not the gnomAD file's (see
+    :func:`annotation_gnomad_fields`)."""
+    origins = copied_from(label, layout.copied_fields)
+    if origins:
+        # copied: from named files only, none of them the gnomAD file (a plugin's file is not named)
+        return gnomad_file is not None and UNNAMED not in origins and gnomad_file not in origins
+    location, _, name = label.partition("/")
+    return location == "CSQ" and layout.kind == "vep" and _ANNOTATOR_FIELD.match(name) is not None
+
+
 def annotation_gnomad_fields(layout: AnnotationLayout, gnomad_file: Optional[str]) -> Tuple[str, ...]:
     """The gnomAD frequency fields ``layout`` reads that were looked up in another gnomAD than the gnomAD file
     named ``gnomad_file`` (frequency_check.json's): CSQ fields VEP wrote from its cache or the REST client from
     Ensembl's answers (``gnomADe_*``, ``gnomADg_*``, ``gnomAD_*`` not declared as ``--custom``, and ``MAX_AF``,
-    whose maximum covers VEP's gnomAD groups), and fields copied from another named file. The header, not a
+    whose maximum covers VEP's gnomAD groups), and fields copied only from other named files. The header, not a
     record, decides (docs/screening.md): such a field empty for a record means gnomAD was consulted and does
-    not list it (novel). A field copied from the gnomAD file itself, or an INFO field whose file the header does
-    not name (it may be that file's copy), does not count."""
-    copied = dict(layout.copied_fields)
-
-    def looked_up_elsewhere(label: str, location: str) -> bool:
-        origin = copied_from(label, copied)
-        if origin is not None:
-            return gnomad_file is not None and origin != gnomad_file
-        return location == "CSQ" and layout.kind == "vep"
-
+    not list it (novel). A field that may have been copied from the gnomAD file itself, a VEP plugin's field
+    (dbNSFP's ``gnomAD_exomes_AF``: missense SNVs only), or an INFO field whose file the header does not name
+    (it may be that file's copy) does not count."""
     found: List[str] = []
     for source in layout.frequency_sources:
         # one field per source names it (its global AF when it has one)
         own = [item.label for item in source.fields if (source.gnomad or item.label == "CSQ/MAX_AF")
-               and looked_up_elsewhere(item.label, item.location)]
+               and _looked_up_elsewhere(layout, item.label, gnomad_file)]
         if own and own[0] not in found:
             found.append(own[0])
     return tuple(found)
