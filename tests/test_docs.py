@@ -137,6 +137,8 @@ INLINE = [
     ("qc/panel_callability.tsv", "output.md", "- `qc/panel_callability.tsv`"),
     ("qc/sample_qc.tsv", "output.md", "- `qc/sample_qc.tsv`"),
     ("qc/sex.tsv", "output.md", "- `qc/sex.tsv`"),
+    ("qc/fastq_check/*.fastq_check.tsv", "output.md", "- `qc/fastq_check/<sample>_L<lane>.fastq_check.tsv`"),
+    ("pipeline_info/manifest.tsv", "output.md", "`manifest.tsv` ("),
     ("report/excluded_samples.tsv", "output.md", "`excluded_samples.tsv` ("),
     ("screen/carriers.tsv", "screening.md", "### `carriers.tsv`"),
     ("screen/carriers.tsv", "contracts.md", "- `carriers.tsv`: one row"),
@@ -156,6 +158,8 @@ TABLES = [
 
 
 def header(path: Path) -> List[str]:
+    """The header of the published file ``path`` (a glob pattern: its first match, e.g. one sample's)."""
+    path = min(path.parent.glob(path.name), default=path)
     with open(path) as handle:
         return handle.readline().rstrip("\n").split("\t")
 
@@ -243,3 +247,101 @@ def test_the_documented_gnomad_panel_cut_keeps_every_chromosome_file(tmp_path):
                          check=True, capture_output=True, text=True).stdout.split()
     assert sorted(set(out)) == chroms and len(out) == len(records)
     assert (tmp_path / "gnomad.exomes.v4.1.panel.vcf.gz.tbi").is_file()
+
+
+# ---- the codes SCREEN writes, from the code itself, against the docs that list them --------------
+
+def doc_section(doc: str, start: str, end: str) -> str:
+    """The text of ``doc`` from ``start`` up to the next ``end`` after it."""
+    text = (REPO / "docs" / doc).read_text()
+    first = text.index(start)
+    return text[first:text.index(end, first + len(start))]
+
+
+def table_row(doc: str, section: str, column: str) -> str:
+    """The row of the table under ``section`` whose first cell names ``column``."""
+    lines = doc_section(doc, section, "\n#").splitlines()
+    return next(line for line in lines if line.startswith(f"| `{column}`"))
+
+
+def backticked(text: str) -> set:
+    """The backticked words of ``text``; a `;`-joined example (`in_panel;quality_pass;...`) names each."""
+    return {code for quoted in re.findall(r"`([^`]+)`", text) for code in quoted.split(";")}
+
+
+def decision_codes() -> Tuple[set, set]:
+    """(drop reasons, kept codes) that hlhscreen.screen.decide gives over every combination of its
+    inputs (impact/consequence labels as the docs write them: ``impact:<IMPACT>``, ``consequence:<term>``)."""
+    import itertools
+
+    from hlhscreen import screen
+
+    dropped, kept = set(), set()
+    flags = ["in_panel", "quality_ok", "whitelisted", "annotated", "panel_gene", "af_not_matchable",
+             "clinvar_pathogenic", "variant_allele", "af_not_looked_up"]
+    configs = [screen.ScreenConfig(), screen.ScreenConfig(whitelist_overrides_max_af=True)]
+    for config, values, af_used, label, carrier in itertools.product(
+            configs, itertools.product([False, True], repeat=len(flags)), [None, 0.0001, 0.03, 0.5],
+            [None, "impact:HIGH", "consequence:splice_region_variant"], [None, False, True]):
+        decision = screen.decide(config, af_used=af_used, impact_label=label, has_assessable_carrier=carrier,
+                                 **dict(zip(flags, values)))
+        (kept if decision.decision == screen.KEPT else dropped).update(decision.reasons)
+    kept = {re.sub(r"^impact:.*", "impact:<IMPACT>", re.sub(r"^consequence:.*", "consequence:<term>", code))
+            for code in kept}
+    return dropped, kept
+
+
+def test_every_reason_screen_gives_is_documented():
+    dropped, kept = decision_codes()
+    assert {"outside_panel", "low_quality", "af_above_max"} <= dropped and {"in_panel", "af_novel"} <= kept
+    places = {
+        "screening.md, the decision table": (doc_section("screening.md", "## The decision", "Choices and why"),
+                                             dropped),
+        "output.md, variants.tsv": (doc_section("output.md", "- `variants.tsv`", "- `kept.vcf.gz`"), dropped),
+        "screening.md, variants.tsv's reasons": (table_row("screening.md", "### `variants.tsv`", "reasons"), kept),
+        "report.md, Why kept": (next(line for line in (REPO / "docs/report.md").read_text().splitlines()
+                                     if line.startswith("| Why kept |")), kept),
+    }
+    missing = [f"{place}: {sorted(codes - backticked(text))}" for place, (text, codes) in places.items()
+               if codes - backticked(text)]
+    assert not missing, "\n".join(missing)
+
+
+def assigned_strings(module: Path, name: str) -> set:
+    """Every string a module assigns to the variable ``name`` (constants, and ``NA`` for the name NA)."""
+    import ast
+
+    values = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            for leaf in ast.walk(node.value):
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                    values.add(leaf.value)
+                elif isinstance(leaf, ast.Name) and leaf.id == "NA":
+                    values.add("NA")
+    return values
+
+
+def test_every_af_status_and_call_code_screen_writes_is_documented():
+    from hlhscreen import screen
+
+    af_status = assigned_strings(REPO / "bin/hlhscreen/screen.py", "af_status")
+    assert {"observed", "novel", "not_looked_up", "not_matchable", "NA"} <= af_status
+    carriers = set(screen._STATE_NAMES) | set(screen._NOTE_NAMES) - {"NA"}
+    places = {
+        "output.md, variants.tsv's af_status": (doc_section("output.md", "`af_status` (", "for whitelisted"),
+                                                af_status),
+        "screening.md, variants.tsv's af_status": (table_row("screening.md", "### `variants.tsv`", "af_status"),
+                                                   af_status),
+        "output.md, carriers.tsv": (doc_section("output.md", "- `carriers.tsv`", "- `gene_status.tsv`"), carriers),
+        "screening.md, Genotype states and carriers.tsv": (
+            doc_section("screening.md", "## Genotype states", "## Gene status")
+            + doc_section("screening.md", "### `carriers.tsv`", "###"), carriers),
+        "output.md, gene_status.tsv": (doc_section("output.md", "- `gene_status.tsv`", "- An *unconfirmed*"),
+                                       set(screen.STATUSES)),
+        "screening.md, Gene status": (doc_section("screening.md", "## Gene status", "### Not assessable"),
+                                      set(screen.STATUSES)),
+    }
+    missing = [f"{place}: {sorted(codes - backticked(text))}" for place, (text, codes) in places.items()
+               if codes - backticked(text)]
+    assert not missing, "\n".join(missing)
