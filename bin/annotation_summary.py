@@ -4,7 +4,7 @@
 Writes annotation_summary_mqc.tsv (variants by consequence, impact and population frequency observed
 vs novel), frequency_check_mqc.tsv (hlhscreen/frequency_check.py) and frequency_check.json (the same facts
 for the report: the gnomAD file, the chromosomes it has no record on, whose variants were not looked up
-and count as novel, unless the annotation carried its own gnomAD fields, also listed). Reads the annotation with the
+(SCREEN's af_status not_looked_up, treated as rare), unless the annotation carried its own gnomAD fields, also listed). Reads the annotation with the
 pipeline's one parser (hlhscreen.annotation), whichever annotator wrote it. With --gnomad, every
 called variant is looked up in the gnomAD file itself: when gnomAD lists a variant with a frequency but
 the annotation attached none (contig names; a multi-allelic gnomAD record), this step fails (exit

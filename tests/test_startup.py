@@ -38,6 +38,8 @@ def test_the_test_profile_inputs_pass_with_four_warnings():
     assert len(report.warnings) == 4
     assert report.warnings[0].startswith("16 of 21 panel genes cannot be (fully) called")
     assert "gnomAD has no records on chr6 (STX11); chr19 (STXBP2); chrX (SH2D1A)" in report.warnings[1]
+    # SCREEN writes af_status not_looked_up there (0e9eeb1): the warning said they "count as novel"
+    assert "'not_looked_up', not 'novel'" in report.warnings[1] and "count as novel" not in report.warnings[1]
     # the derived test file: said to be no NCBI release, and cut to chr10 (PRF1)
     assert "not ClinVar: not an NCBI ClinVar release" in report.warnings[2]
     assert ("the ClinVar file has no records on chr6 (STX11); chr17 (UNC13D); chr19 (STXBP2); chrX (SH2D1A)"

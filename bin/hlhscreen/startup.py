@@ -336,7 +336,11 @@ def _check_gnomad(inputs: StartupInputs, layout: Optional[ReferenceLayout],
                                  "novel to the frequency filters",
                                  "Give a GRCh38 gnomAD sites VCF covering the panel's chromosomes (e.g. bcftools "
                                  "concat of the per-chromosome files, restricted with bcftools view -R targets.bed).")
-        effect = ("variants there get no gnomAD frequency and count as novel" if inputs.gnomad_required else
+        # not "novel": SCREEN marks them af_status not_looked_up (frequency_check.json), unless the annotation
+        # looked gnomAD up itself (the REST client's fields; field_origin.py)
+        effect = ("variants there get no gnomAD frequency from it and are treated as rare by the frequency filters "
+                  "(af_status 'not_looked_up', not 'novel', unless the annotation looked gnomAD up itself)"
+                  if inputs.gnomad_required else
                   "variants there get frequencies from the VEP cache only")
         report.warnings.append(f"{gnomad}: {text}; {effect} (give a gnomAD file covering every panel chromosome).")
 
