@@ -202,15 +202,18 @@ def expand_braces(text: str) -> str:
 
 @pytest.mark.pipeline
 def test_every_published_file_is_named_in_output_md(results):
-    """Every file the run publishes at the top of its folder (not the per-sample/tool folders, which the
-    tree names as folders) is named in docs/output.md; the folders themselves too."""
+    """Every file the run publishes at the top of its folder and in the QC tools' folders (`qc/mosdepth/`,
+    `qc/fastq_check/`, ...; not FastQC's per-FASTQ files) is named in docs/output.md, a sample's files as
+    `<sample>.<suffix>` (`<sample>_L<lane>.` for a lane's); the folders themselves too."""
     text = expand_braces((REPO / "docs/output.md").read_text())
     samples = [row.split("\t")[0] for row in (results / "qc/sample_qc.tsv").read_text().splitlines()[1:]]
     missing = [f"{folder.name}/" for folder in results.iterdir() if folder.is_dir() and f"{folder.name}/" not in text]
-    for path in sorted(results.glob("*/*")) + sorted(results.glob("report/figures/*")):
+    published = [results.glob(pattern) for pattern in ("*/*", "report/figures/*", "qc/*/*")]
+    for path in [path for paths in published for path in sorted(paths)]:
         name = re.sub(r"\.(tbi|bai)$", "", path.name)
         name = re.sub(r"_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.", "_<date>.", name)  # Nextflow's report stamps
-        sample = next((s for s in samples if name.startswith(f"{s}.")), None)
+        name = re.sub(r"_L\d+\.", "_L<lane>.", name)  # a lane's file (qc/fastq_check/)
+        sample = next((s for s in samples if name.startswith((f"{s}.", f"{s}_L<lane>."))), None)
         if sample:  # a file per sample: the docs write <sample>.bam
             name = "<sample>" + name[len(sample):]
         if path.is_file() and name not in text:
