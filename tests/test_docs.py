@@ -348,3 +348,14 @@ def test_every_af_status_and_call_code_screen_writes_is_documented():
     missing = [f"{place}: {sorted(codes - backticked(text))}" for place, (text, codes) in places.items()
                if codes - backticked(text)]
     assert not missing, "\n".join(missing)
+
+
+def test_every_qc_flag_and_note_the_report_translates_is_in_report_md():
+    """report.md's section 1 lists each QC flag and not-assessable note with the words the report shows
+    (hlhscreen.report's tables of them, not a copy)."""
+    from hlhscreen import report
+
+    section = doc_section("report.md", "### 1. Cohort", "### 2.")
+    missing = [f"{check}<N / {check}>N" for check in report.QC_CHECKS if not re.search(rf"`{check}[<>]", section)]
+    missing += [code for code in (*report.QC_PLAIN_FLAGS, *report.NOTE_TEXT) if f"`{code}`" not in section]
+    assert not missing, f"report.md, section 1 does not translate: {missing}"
