@@ -4,6 +4,7 @@ JSON shape of POST /vep/homo_sapiens/region."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -231,6 +232,8 @@ def test_output_is_parsed_by_annotation_module(server, tmp_path):
     V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
     text = out.read_text()
     assert "Format: " + "|".join(V.CSQ_FIELDS) in text
+    written = re.search(r'Format: ([^"]+)"', text).group(1).split("|")
+    assert len(written) == len(set(written)), "a CSQ field named twice in the Format"
     assert "(p.%3D)|5|L|" in text  # escaped as VEP does; Protein_position and Amino_acids follow HGVSp
     mis, syn, dele = A.iter_records(out)
 

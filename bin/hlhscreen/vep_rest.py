@@ -86,13 +86,14 @@ FREQUENCY_KEYS: Tuple[Tuple[str, str], ...] = (
     *((p.lower(), f"{p}_AF") for p in THOUSAND_GENOMES_POPULATIONS + ESP_POPULATIONS),
 )
 
-#: The CSQ layout written by this client, in order.
-CSQ_FIELDS: Tuple[str, ...] = (
+#: The CSQ layout written by this client, in order. Each name once: ``gnomad`` and ``gnomad-v2`` write the
+#: same fields, and a Format naming a field twice is ambiguous to other readers (bcftools +split-vep).
+CSQ_FIELDS: Tuple[str, ...] = tuple(dict.fromkeys((
     "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE",
     "EXON", "INTRON", "HGVSc", "HGVSp", "Protein_position", "Amino_acids", "Existing_variation", "DISTANCE", "STRAND", "CANONICAL",
     "MANE_SELECT", "MANE_PLUS_CLINICAL", "HGNC_ID",
     *(name for _, name in FREQUENCY_KEYS),
-)
+)))
 
 NOT_ANNOTATED_DESCRIPTION = (
     "Why the Ensembl REST VEP gave this record no CSQ (hlhscreen vep_rest): not_returned (left out of the "
