@@ -54,7 +54,7 @@ def test_frequencies_attached_as_gnomad_lists_them_pass(tmp_path):
     assert (check.variants, check.with_frequency, check.in_resource) == (4, 2, 2)
     level, text = check.verdict()
     # the test gnomAD file has no chr19 records: said, not hidden
-    assert level == WARNING and "no records on chr19 (1 variant(s), treated as novel)" in text
+    assert level == WARNING and "no records on chr19 (1 variant(s), not looked up: treated as rare)" in text
 
 
 def test_no_frequency_attached_although_gnomad_lists_them_is_an_error(tmp_path):
@@ -284,8 +284,8 @@ def test_the_uncovered_chromosomes_are_named_in_natural_order():
                            uncovered=Counter({"chrX": 1, "chr19": 2, "chr6": 3}))
     level, text = check.verdict()
     assert level == WARNING
-    assert ("no records on chr6 (3 variant(s), treated as novel), chr19 (2 variant(s), treated as novel), "
-            "chrX (1 variant(s), treated as novel)") in text
+    assert ("no records on chr6 (3 variant(s), not looked up: treated as rare), chr19 (2 variant(s), not looked up: treated as rare), "
+            "chrX (1 variant(s), not looked up: treated as rare)") in text
 
 
 def test_the_json_for_the_report_lists_the_uncovered_chromosomes_in_natural_order():

@@ -91,7 +91,7 @@ class FrequencyCheck:
         lacking = in_natural_order(self.uncovered)
         if not self.annotation_gnomad:
             return "the gnomAD file has no records on " + ", ".join(
-                f"{chrom} ({self.uncovered[chrom]} variant(s), treated as novel)" for chrom in lacking)
+                f"{chrom} ({self.uncovered[chrom]} variant(s), not looked up: treated as rare)" for chrom in lacking)
         return ("the gnomAD file has no records on " + ", ".join(f"{chrom} ({self.uncovered[chrom]} variant(s))"
                                                                 for chrom in lacking)
                 + "; the annotation's own gnomAD frequencies (" + ", ".join(self.annotation_gnomad)
