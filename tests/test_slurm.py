@@ -105,6 +105,38 @@ def test_slurm_profile_warns_when_slurm_cannot_be_asked(tmp_path):
     assert "unless a config given with -c sets process.resourceLimits" in limits, limits
 
 
+@pytest.mark.pipeline
+def test_slurm_caps_are_read_on_a_busy_machine(tmp_path):
+    # the caps script's answer was read by threads nobody waited for: on a loaded machine the script
+    # ended before its output was read and the run silently kept the launch host's caps (1 of 8
+    # parallel `nextflow config` calls here; CI's capped-run tests failed on it). Several at once load
+    # the machine as CI does.
+    env = fake_sinfo(tmp_path, CLUSTER_LISTING)
+    env["NXF_OFFLINE"] = "true"
+    runs = []
+    for index in range(6):
+        cwd = tmp_path / f"run{index}"
+        cwd.mkdir()
+        runs.append(subprocess.Popen([nextflow(), "config", str(REPO), "-flat", "-profile", "slurm"], cwd=cwd,
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    for run in runs:
+        output = run.communicate(timeout=600)[0]
+        assert run.returncode == 0 and "could not read the node sizes" not in output, output
+        assert "process.resourceLimits = [cpus:16, memory:'62.5 GB', time:'1d']" in output, output
+
+
+def test_launch_code_waits_for_the_output_of_the_commands_it_runs():
+    # Groovy's consumeProcessOutput(out, err) returns before its reading threads have read everything:
+    # code run at config time or launch must wait for them (consumeProcess*Stream(...).join) or use
+    # waitForProcessOutput
+    for path in [REPO / "nextflow.config", REPO / "main.nf", *REPO.glob("conf/*.config"),
+                 *REPO.glob("subworkflows/**/*.nf"), *REPO.glob("workflows/**/*.nf")]:
+        text = path.read_text()
+        assert ".consumeProcessOutput(" not in text, path
+        if "consumeProcessOutputStream(" in text or "consumeProcessErrorStream(" in text:
+            assert ".join(" in text, path
+
+
 # ---- the test profile on a real one-node SLURM cluster --------------------------------------------
 
 @pytest.fixture(scope="module")

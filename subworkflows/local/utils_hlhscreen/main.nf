@@ -810,8 +810,10 @@ def checkSlurmCaps() {
     def node = null
     try {
         def proc = command.execute()
-        proc.consumeProcessOutput(out, err)
+        // wait for the reading threads as well as the process (conf/slurm.config says why)
+        def readers = [proc.consumeProcessOutputStream(out), proc.consumeProcessErrorStream(err)]
         proc.waitForOrKill(60000)
+        readers*.join(10000)
         node = proc.exitValue() == 0 ? out.toString().trim().tokenize(' ') : null
     } catch (Exception e) {
         node = null  // the profile has warned that SLURM could not be asked
