@@ -16,7 +16,8 @@ from typing import Optional
 
 from hlhscreen import screen as S
 from hlhscreen.errors import run_cli
-from hlhscreen.frequency_check import FrequencyFacts, read_frequency_check
+from hlhscreen.frequency import FrequencySetting, add_frequency_arguments, frequency_setting
+from hlhscreen.frequency_check import FrequencyFacts, check_same_setting, read_frequency_check
 
 
 def _fraction(text: str) -> float:
@@ -60,14 +61,7 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     rules.add_argument("--common-af", type=_fraction, default=S.DEFAULT_COMMON_AF,
                        help="variants with AF above this are kept only when on the risk-factor whitelist "
                             "(default: %(default)s)")
-    rules.add_argument("--af-source", choices=S.AF_SOURCES, default=S.DEFAULT_AF_SOURCE,
-                       help="AF compared with the thresholds: the global AF, or the larger of global and popmax "
-                            "(gnomAD: afr, amr, eas, nfe, sas) (default: %(default)s)")
-    rules.add_argument("--af-fields", default=S.DEFAULT_AF_FIELDS,
-                       help="where population frequencies are read, in order of precedence: keywords for the fields "
-                            "real annotators write and/or explicit INFO/<name>, CSQ/<name>[:max] fields; a record "
-                            "takes its frequencies from the first source with a value (docs/annotation.md) "
-                            "(default: %(default)s)")
+    add_frequency_arguments(rules)
     rules.add_argument("--impacts", default=",".join(S.DEFAULT_IMPACTS),
                        help="comma-separated IMPACT classes that count as protein-affecting ('none' for no class) "
                             "(default: %(default)s)")
@@ -103,11 +97,14 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _frequency_facts(frequency_check: Optional[str]) -> FrequencyFacts:
-    """What frequency_check.json says: the gnomAD file and the chromosomes it has no record on (none without it)."""
+def _frequency_facts(frequency_check: Optional[str], setting: FrequencySetting) -> FrequencyFacts:
+    """What frequency_check.json says: the gnomAD file and the chromosomes it has no record on (none without it);
+    refused when the check read other frequency fields than ``setting`` (the screen's)."""
     if frequency_check is None:
         return FrequencyFacts(None, {})
-    return read_frequency_check(frequency_check)
+    facts = read_frequency_check(frequency_check)
+    check_same_setting(facts, setting, frequency_check)
+    return facts
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -133,7 +130,7 @@ def main(argv: Optional[list] = None) -> int:
         traversal=args.traversal,
         threads=args.threads,
     )
-    facts = _frequency_facts(args.frequency_check)
+    facts = _frequency_facts(args.frequency_check, frequency_setting(args.af_fields, args.af_source))
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
                            mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex,
                            gnomad_not_covered=list(facts.not_covered), gnomad_file=facts.gnomad_file)

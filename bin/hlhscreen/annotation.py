@@ -1646,17 +1646,19 @@ def iter_records(
     *,
     mane_transcripts: Optional[Iterable[str]] = None,
     region: Optional[str] = None,
+    af_fields: AfFields = None,
 ) -> Iterator[VariantRecord]:
     """Stream the annotated ALT alleles of a VCF (plain or bgzipped), one record at a time.
 
     Sites without ALT are skipped. ``region`` (``chr10:1-100``) needs a tabix/CSI index; line
-    numbers in messages are then unknown and only positions are named.
+    numbers in messages are then unknown and only positions are named. ``af_fields``: the frequency
+    sources read, as in :func:`read_layout` (the run's ``--af-fields``).
     """
     import cyvcf2
 
     reader = cyvcf2.VCF(str(path))
     try:
-        layout = read_layout(reader, mane_transcripts=mane_transcripts, path=path)
+        layout = read_layout(reader, mane_transcripts=mane_transcripts, path=path, af_fields=af_fields)
         source = reader(region) if region else reader
         for ordinal, variant in enumerate(source, start=1):
             line = None if region else layout.header_lines + ordinal

@@ -25,6 +25,7 @@ docs/annotation.md describes the keywords and the default order for users.
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -302,6 +303,46 @@ def parse_af_fields(text: str, option: str = "--af-fields") -> Tuple[FieldSpec, 
             raise UserInputError(None, None, option, f"'{item}' is listed twice", "List each field or keyword once.")
         specs.append(spec)
     return tuple(specs)
+
+
+#: ``--af-source``: the AF compared with the thresholds (:meth:`Frequency.for_decision`).
+AF_SOURCES: Tuple[str, ...] = ("global", "popmax")
+DEFAULT_AF_SOURCE: str = "global"
+
+
+@dataclass(frozen=True)
+class FrequencySetting:
+    """The run's frequency setting (``--af-fields``, ``--af-source``), checked: every step that reads
+    frequencies (ANNOTATION_SUMMARY's check, SCREEN) takes it from :func:`frequency_setting`."""
+
+    af_fields: str
+    af_source: str
+    specs: Tuple[FieldSpec, ...]
+
+    @property
+    def fields_text(self) -> str:
+        """The precedence list as parsed (spacing dropped): how outputs name it and steps compare it."""
+        return ",".join(spec.text for spec in self.specs) or "none"
+
+
+def frequency_setting(af_fields: str = DEFAULT_AF_FIELDS, af_source: str = DEFAULT_AF_SOURCE) -> FrequencySetting:
+    """``--af-fields`` and ``--af-source`` checked (UserInputError naming the option)."""
+    if af_source not in AF_SOURCES:
+        raise UserInputError(None, None, "--af-source", f"unknown AF source {af_source!r}",
+                             f"Use one of: {', '.join(AF_SOURCES)}.")
+    return FrequencySetting(af_fields, af_source, parse_af_fields(af_fields))
+
+
+def add_frequency_arguments(parser: "argparse._ActionsContainer") -> None:
+    """``--af-source`` and ``--af-fields`` for a command-line tool that reads frequencies (one definition)."""
+    parser.add_argument("--af-source", choices=AF_SOURCES, default=DEFAULT_AF_SOURCE,
+                        help="AF compared with the thresholds: the global AF, or the larger of global and popmax "
+                             "(gnomAD: afr, amr, eas, nfe, sas) (default: %(default)s)")
+    parser.add_argument("--af-fields", default=DEFAULT_AF_FIELDS,
+                        help="where population frequencies are read, in order of precedence: keywords for the fields "
+                             "real annotators write and/or explicit INFO/<name>, CSQ/<name>[:max] fields; a record "
+                             "takes its frequencies from the first source with a value (docs/annotation.md) "
+                             "(default: %(default)s)")
 
 
 def resolve_sources(specs: Sequence[FieldSpec], info_ids: Sequence[str], csq_fields: Sequence[str]

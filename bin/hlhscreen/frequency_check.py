@@ -26,6 +26,7 @@ from .annotation import AnnotationLayout, VariantRecord, contig_aliases
 from .chromosomes import in_natural_order
 from .errors import UserInputError
 from .field_origin import UNNAMED, copied_from
+from .frequency import DEFAULT_AF_FIELDS, FrequencySetting, frequency_setting
 from .tables import open_input
 from .vcf_text import minimal_allele
 
@@ -50,6 +51,17 @@ class FrequencyCheck:
     # gnomAD fields the annotation looked up in its own gnomAD, not the gnomAD file (annotation_gnomad_fields):
     # on a chromosome the file has no record on, the variants were still looked up in gnomAD
     annotation_gnomad: Tuple[str, ...] = ()
+    # the run's --af-fields (as parsed): the fields SCREEN reads, and so the ones checked here
+    af_fields: str = DEFAULT_AF_FIELDS
+    # frequency-like fields the VCF declares that --af-fields does not read (named when nothing arrived)
+    unread: Tuple[str, ...] = ()
+
+    def _read_note(self) -> str:
+        """Which fields were checked, when the VCF declares frequency fields they leave out."""
+        if not self.unread:
+            return ""
+        return (f" (--af_fields reads {self.af_fields}; the VCF also declares {', '.join(self.unread[:SHOWN])}, "
+                "which it does not read)")
 
     def verdict(self) -> Tuple[str, str]:
         """(ok | warning | error, one sentence)."""
@@ -57,8 +69,9 @@ class FrequencyCheck:
             return OK, "no variant was called, nothing to annotate"
         if self.in_resource is None:
             if self.with_frequency == 0:
-                return WARNING, (f"no population frequency was attached to any of the {self.variants} variants: "
-                                 "every variant looks novel to the frequency filters; check the annotation source")
+                return WARNING, (f"no population frequency was attached to any of the {self.variants} variants"
+                                 f"{self._read_note()}: every variant looks novel to the frequency filters; check the "
+                                 "annotation source")
             if self.with_gnomad == 0:
                 return WARNING, (f"no gnomAD frequency was attached to any of the {self.variants} variants: "
                                  f"{self.with_frequency} have only another dataset's (1000 Genomes, ESP, ...), so no "
@@ -66,13 +79,14 @@ class FrequencyCheck:
                                  "REST server whose answers name gnomAD otherwise, VEP without --af_gnomade)")
             return OK, f"{self.with_frequency} of {self.variants} variants have a population frequency"
         if self.in_resource and self.with_frequency == 0:
-            return ERROR, (f"the annotation attached gnomAD frequencies to none of the {self.variants} called variants, "
-                           f"although the gnomAD file lists {self.in_resource} of them (e.g. {', '.join(self.lost[:3])}); "
-                           "every variant would look novel to the frequency filters")
+            return ERROR, (f"the annotation attached gnomAD frequencies to none of the {self.variants} called variants"
+                           f"{self._read_note()}, although the gnomAD file lists {self.in_resource} of them (e.g. "
+                           f"{', '.join(self.lost[:3])}); every variant would look novel to the frequency filters")
         if self.lost:
             why = (f"; {self.lost_multiallelic} of them are ALTs of multi-allelic gnomAD records, which the annotation "
                    "matches only when all their ALTs are the variant's" if self.lost_multiallelic else "")
-            return ERROR, (f"{len(self.lost)} of the {self.variants} called variants got no gnomAD frequency although "
+            return ERROR, (f"{len(self.lost)} of the {self.variants} called variants got no gnomAD frequency"
+                           f"{self._read_note()} although "
                            f"the gnomAD file lists them with one ({', '.join(self.lost[:SHOWN])}){why}; they would "
                            "look novel to the frequency filters (a common variant kept as rare)")
         notes = []
@@ -99,6 +113,9 @@ class FrequencyCheck:
 
     def fix(self) -> str:
         """What to do about an ERROR verdict."""
+        if self.unread:
+            return (f"List the fields the annotation wrote in --af_fields (now {self.af_fields}), e.g. the default "
+                    f"{DEFAULT_AF_FIELDS}; SCREEN reads the same setting.")
         if self.with_frequency and self.lost_multiallelic:
             return ("Split the gnomAD file's multi-allelic records and index it again: bcftools norm -m -any "
                     "gnomad.vcf.gz -Oz -o gnomad.split.vcf.gz && tabix -p vcf gnomad.split.vcf.gz; give that file.")
@@ -174,10 +191,18 @@ class _Resource:
 
 
 def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathLike] = None,
-                      annotation_gnomad: Sequence[str] = ()) -> FrequencyCheck:
+                      annotation_gnomad: Sequence[str] = (), setting: Optional[FrequencySetting] = None,
+                      unread: Sequence[str] = ()) -> FrequencyCheck:
     """Compare what the annotation attached with the gnomAD file ``resource``; ``annotation_gnomad``: the gnomAD
-    fields of the annotation's own gnomAD (:func:`annotation_gnomad_fields`), named in the verdict."""
-    check = FrequencyCheck(in_resource=0 if resource else None, annotation_gnomad=tuple(annotation_gnomad))
+    fields of the annotation's own gnomAD (:func:`annotation_gnomad_fields`), named in the verdict. ``records``
+    must be read with ``setting``'s ``--af-fields`` (the run's, SCREEN's; default: the default setting): a
+    gnomAD keyword's source counts as gnomAD, and so does a field the setting names explicitly (``CSQ/MYAF``:
+    the user declared it the frequency to judge by). ``unread``: frequency-like fields the VCF declares that the
+    setting leaves out, named in the verdict."""
+    setting = setting or frequency_setting()
+    explicit = frozenset(spec.text for spec in setting.specs if not spec.keyword)
+    check = FrequencyCheck(in_resource=0 if resource else None, annotation_gnomad=tuple(annotation_gnomad),
+                           af_fields=setting.fields_text, unread=tuple(unread))
     lookup = _Resource(resource) if resource else None
     try:
         for record in records:
@@ -185,9 +210,10 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
             # with a gnomAD file to compare with, a frequency from another dataset (1000G, ESP) does not
             # count: the question is whether gnomAD's own frequencies arrived
             frequency = record.gnomad
-            attached = not frequency.missing and (frequency.gnomad or lookup is None)
+            gnomad = not frequency.missing and (frequency.gnomad or frequency.source in explicit)
+            attached = gnomad or (not frequency.missing and lookup is None)
             check.with_frequency += attached
-            check.with_gnomad += not frequency.missing and frequency.gnomad
+            check.with_gnomad += gnomad
             if lookup is None:
                 continue
             contig = lookup.contig(record.chrom)
@@ -218,6 +244,7 @@ def multiqc_table(check: FrequencyCheck, annotator: str) -> str:
         "with a population frequency": str(check.with_frequency),
         "with a gnomAD frequency": str(check.with_gnomad),
         "listed in the gnomAD file": "no gnomAD file given" if check.in_resource is None else str(check.in_resource),
+        "frequency fields read (--af_fields, as SCREEN)": check.af_fields,
     }
     lines = ["# id: 'hlhscreen_frequency_check'",
              "# section_name: 'Population frequencies attached'",
@@ -238,6 +265,7 @@ class FrequencyFacts:
     # gnomAD fields of the annotation's own gnomAD (VEP cache, REST, another file): empty when the variants on
     # those chromosomes were looked up nowhere
     annotation_gnomad: Tuple[str, ...] = ()
+    af_fields: Optional[str] = None     # the --af-fields the check read (None: a file that does not say)
 
 
 #: CSQ fields VEP writes from its own database (cache ``--af_gnomade`` -> ``gnomADe_AF``, ``gnomADe_NFE_AF``;
@@ -294,8 +322,24 @@ def read_frequency_check(path: PathLike) -> FrequencyFacts:
     if not isinstance(own, list) or not all(isinstance(label, str) for label in own):
         raise UserInputError(path, None, "annotation_gnomad_fields", "not a list of field names", fix)
     name = facts.get("gnomad_file")
+    setting = facts.get("af_fields")
+    if setting is not None and not isinstance(setting, str):
+        raise UserInputError(path, None, "af_fields", "not a text (the --af-fields the check read)", fix)
     return FrequencyFacts(name if isinstance(name, str) else None, {str(chrom): n for chrom, n in lacking.items()},
-                          tuple(own))
+                          tuple(own), setting)
+
+
+def check_same_setting(facts: FrequencyFacts, setting: FrequencySetting, path: PathLike) -> None:
+    """Refuse a ``frequency_check.json`` made with another ``--af-fields`` than ``setting`` (SCREEN's): its
+    verdict and ``annotation_gnomad_fields`` would be about other fields than the ones judged (a run whose
+    steps were given different settings, a check reused from another run)."""
+    if facts.af_fields is None or facts.af_fields == setting.fields_text:
+        return
+    raise UserInputError(path, None, "af_fields",
+                         f"the frequency check read --af-fields {facts.af_fields}, the screen reads "
+                         f"{setting.fields_text}: they would judge different frequency fields",
+                         "Give both steps the run's one --af_fields (the pipeline passes it to ANNOTATION_SUMMARY "
+                         "and SCREEN); by hand, run annotation_summary.py again with the screen's --af-fields.")
 
 
 def on_uncovered_chromosome(chrom: str, not_covered: Iterable[str]) -> bool:

@@ -96,7 +96,7 @@ from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import open_text
 from hlhscreen.gtf import is_transcript_accession
-from hlhscreen.frequency import DEFAULT_AF_FIELDS, Frequency, parse_af_fields
+from hlhscreen.frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE, Frequency, frequency_setting
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import (
     ReferenceGenome, WhitelistCrossCheck, check_against_reference, check_genes_in_panel, place_in_panel,
@@ -113,8 +113,6 @@ PathLike = Union[str, os.PathLike]
 
 DEFAULT_MAX_AF = 0.04
 DEFAULT_COMMON_AF = 0.01
-DEFAULT_AF_SOURCE = "global"
-AF_SOURCES = ("global", "popmax")
 DEFAULT_IMPACTS: Tuple[str, ...] = ("HIGH", "MODERATE")
 DEFAULT_CONSEQUENCES: Tuple[str, ...] = (
     "splice_region_variant",
@@ -232,10 +230,7 @@ class ScreenConfig:
             if not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
                 raise UserInputError(None, None, option, f"{value!r} is not a frequency between 0 and 1",
                                      "Give a number such as 0.04.")
-        if self.af_source not in AF_SOURCES:
-            raise UserInputError(None, None, "--af-source", f"unknown AF source {self.af_source!r}",
-                                 f"Use one of: {', '.join(AF_SOURCES)}.")
-        parse_af_fields(self.af_fields)
+        frequency_setting(self.af_fields, self.af_source)
         unknown = sorted(i for i in self.impacts if i not in IMPACT_ORDER)
         if unknown:
             raise UserInputError(None, None, "--impacts", f"unknown impact(s) {', '.join(unknown)}",

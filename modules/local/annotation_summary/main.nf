@@ -1,3 +1,12 @@
+// One rendering of the command for the script and the stub: -stub-run records it, so tests check that the
+// run's frequency setting (--af_fields/--af_source, ext.args) reaches this step as it reaches SCREEN.
+def annotationSummaryCommand(vcf, annotator, gnomad, args) {
+    // with the gnomAD file: fails when the annotation attached none of the frequencies gnomAD lists
+    def check = gnomad ? "--gnomad $gnomad" : ''
+    return ("annotation_summary.py $vcf --annotator '$annotator' $check --out annotation_summary_mqc.tsv " +
+        "--frequency-check frequency_check_mqc.tsv --frequency-json frequency_check.json $args").replaceAll(/ +/, ' ').trim()
+}
+
 process ANNOTATION_SUMMARY {
     tag "cohort"
     label 'process_single'
@@ -20,11 +29,10 @@ process ANNOTATION_SUMMARY {
     task.ext.when == null || task.ext.when
 
     script:
-    // with the gnomAD file: fails when the annotation attached none of the frequencies gnomAD lists
-    def check = gnomad ? "--gnomad $gnomad" : ''
+    // ext.args: the run's --af-fields/--af-source (conf/modules.config), the ones SCREEN reads
+    def command = annotationSummaryCommand(vcf, annotator, gnomad, task.ext.args ?: '')
     """
-    annotation_summary.py $vcf --annotator '$annotator' $check --out annotation_summary_mqc.tsv \\
-        --frequency-check frequency_check_mqc.tsv --frequency-json frequency_check.json
+    $command
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -33,7 +41,11 @@ process ANNOTATION_SUMMARY {
     """
 
     stub:
+    def command = annotationSummaryCommand(vcf, annotator, gnomad, task.ext.args ?: '')
     """
+    cat <<'END_COMMAND' > annotation_summary.command.txt
+    $command
+    END_COMMAND
     touch annotation_summary_mqc.tsv frequency_check_mqc.tsv frequency_check.json
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
