@@ -7,11 +7,13 @@ from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import pysam
 
 from conftest import BIN
 from hlhscreen.annotation import iter_records
+from hlhscreen.frequency import DEFAULT_AF_FIELDS, frequency_setting
 from hlhscreen.frequency_check import ERROR, OK, WARNING, FrequencyCheck, check_frequencies, multiqc_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,28 +133,39 @@ def test_cli_writes_the_uncovered_chromosomes_for_the_report(tmp_path):
     assert result.returncode == 0, result.stderr
     facts = json.loads((tmp_path / "f.json").read_text())
     assert facts == {"gnomad_file": GNOMAD.name, "variants": 4, "with_gnomad_frequency": 2, "listed_in_gnomad_file": 2,
-                     "contigs_not_covered": {"chr19": 1}, "annotation_gnomad_fields": []}
+                     "contigs_not_covered": {"chr19": 1}, "annotation_gnomad_fields": [],
+                     "af_fields": DEFAULT_AF_FIELDS, "af_source": "global"}
     assert run_summary(tmp_path, annotated(tmp_path, attach=True)).returncode == 0
     assert json.loads((tmp_path / "f.json").read_text())["gnomad_file"] is None
 
 
-VEP_CSQ = ('##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
-           'Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|'
-           'Existing_variation|ALLELE_NUM|CANONICAL|gnomADe_AF">')
+VEP_CORE = ("Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE", "EXON", "INTRON",
+            "HGVSc", "HGVSp", "Existing_variation", "ALLELE_NUM", "CANONICAL")
+
+
+def vep_annotated(tmp_path: Path, filled: Sequence[str], empty: Sequence[str] = (),
+                  options: str = "--offline --cache --check_existing --af_gnomade", name: str = "vep.vcf") -> Path:
+    """SITES annotated by VEP: the CSQ fields ``filled`` hold the gnomAD file's AF where it lists the variant,
+    the fields ``empty`` are declared (after them) and empty."""
+    fields = VEP_CORE + tuple(filled) + tuple(empty)
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>",
+             '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
+             + "|".join(fields) + '">',
+             f"##VEP-command-line='vep {options} --vcf --symbol --hgvs'",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for chrom, pos, ref, alt, af in SITES:
+        values = [alt, "missense_variant", "MODERATE", "PRF1", "ENSG00000180644", "Transcript", "ENST00000441259.2",
+                  "protein_coding", "2/3", "", "c.1A>G", "p.Met1Val", "", "", "YES"]
+        values += ["" if af is None else str(af)] * len(filled) + [""] * len(empty)
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\tCSQ={'|'.join(values)}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def vep_cache_annotated(tmp_path: Path) -> Path:
     """SITES annotated by VEP with its cache (--af_gnomade): gnomAD exomes' AF where gnomAD lists the variant."""
-    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>", VEP_CSQ,
-             "##VEP-command-line='vep --offline --cache --check_existing --af_gnomade --vcf --symbol --hgvs'",
-             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
-    for chrom, pos, ref, alt, af in SITES:
-        csq = (f"CSQ={alt}|missense_variant|MODERATE|PRF1|ENSG00000180644|Transcript|ENST00000441259.2|"
-               f"protein_coding|2/3||c.1A>G|p.Met1Val|||YES|{'' if af is None else af}")
-        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t{csq}")
-    path = tmp_path / "vep.vcf"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return vep_annotated(tmp_path, ["gnomADe_AF"])
 
 
 def test_where_the_gnomad_file_has_no_record_the_annotations_own_gnomad_is_named(tmp_path):
@@ -293,4 +306,59 @@ def test_the_json_for_the_report_lists_the_uncovered_chromosomes_in_natural_orde
 
     check = FrequencyCheck(variants=6, with_frequency=0, with_gnomad=0, in_resource=0,
                            uncovered=Counter({"chrX": 1, "chr19": 2, "chr6": 3}))
-    assert list(annotation_summary.frequency_facts(check, GNOMAD)["contigs_not_covered"]) == ["chr6", "chr19", "chrX"]
+    assert list(annotation_summary.frequency_facts(check, GNOMAD, frequency_setting())["contigs_not_covered"]) == ["chr6", "chr19", "chrX"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the run's --af_fields drives the check as it drives SCREEN (before: the check always read the default list)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_check_fails_when_the_fields_the_screen_reads_are_empty(tmp_path):
+    """--af_fields csq_gnomadg on a VCF whose gnomAD frequencies are in CSQ/gnomADe_AF only: SCREEN reads no
+    frequency (every variant novel, exit 0), while the check, reading the default list, found gnomADe_AF full and
+    passed. Now the check reads the screen's fields, stops the run and names the fields left out."""
+    vcf = vep_annotated(tmp_path, ["gnomADe_AF"], ["gnomADg_AF"])
+    assert run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD)).returncode == 0  # the default list reads gnomADe_AF
+    result = run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD), "--af-fields", "csq_gnomadg")
+    assert result.returncode == 2, result.stderr
+    assert "attached gnomAD frequencies to none of the 4 called variants (--af_fields reads csq_gnomadg; the VCF " \
+           "also declares CSQ/gnomADe_AF, which it does not read)" in result.stderr
+    assert "List the fields the annotation wrote in --af_fields (now csq_gnomadg)" in result.stderr
+
+
+def test_the_check_passes_when_an_explicit_field_the_screen_reads_is_full(tmp_path):
+    """--af_fields CSQ/MYAF (a VEP --custom field under the user's own name): SCREEN judges every variant by it, but
+    the check, reading the default list, found no frequency and stopped the run (exit 2). A field the setting names
+    explicitly is the frequency the user declared: it counts as attached."""
+    vcf = vep_annotated(tmp_path, ["MYAF"], options="--gtf genes.gtf.gz --custom file=my.vcf.gz,short_name=MYAF")
+    assert run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD)).returncode == 2  # the default list reads none
+    result = run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD), "--af-fields", "CSQ/MYAF", "--af-source", "popmax")
+    assert result.returncode == 0, result.stderr
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert (facts["with_gnomad_frequency"], facts["listed_in_gnomad_file"]) == (2, 2)
+    assert (facts["af_fields"], facts["af_source"]) == ("CSQ/MYAF", "popmax")
+    assert "frequency fields read (--af_fields, as SCREEN)\tCSQ/MYAF" in (tmp_path / "f_mqc.tsv").read_text()
+    assert "observed (CSQ/MYAF)\t2" in (tmp_path / "a_mqc.tsv").read_text()
+
+
+def test_the_annotations_own_gnomad_fields_are_the_ones_the_screen_reads(tmp_path):
+    """VEP's cache gnomADe_AF and gnomADg_AF, --af_fields csq_gnomadg: annotation_gnomad_fields named
+    CSQ/gnomADe_AF too, a field SCREEN does not read; with csq_gnomad (the gnomAD file's --custom copy only) it
+    named gnomADe_AF, so the run log said the chr19 variant was looked up (novel) where SCREEN said not_looked_up."""
+    vcf = vep_annotated(tmp_path, ["gnomADe_AF", "gnomADg_AF"], options="--offline --cache --af_gnomade --af_gnomadg")
+    assert run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD), "--af-fields", "csq_gnomadg").returncode == 0
+    assert json.loads((tmp_path / "f.json").read_text())["annotation_gnomad_fields"] == ["CSQ/gnomADg_AF"]
+    custom = f"--offline --cache --af_gnomade --custom file={GNOMAD.name},short_name=gnomAD,format=vcf,fields=AF"
+    both = vep_annotated(tmp_path, ["gnomAD_AF"], ["gnomADe_AF"], options=custom, name="both.vcf")
+    result = run_summary(tmp_path, both, "--gnomad", str(GNOMAD), "--af-fields", "csq_gnomad")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "f.json").read_text())["annotation_gnomad_fields"] == []
+    assert "chr19 (1 variant(s), not looked up: treated as rare)" in result.stderr
+
+
+def test_a_bad_setting_is_refused_before_reading(tmp_path):
+    result = run_summary(tmp_path, vep_cache_annotated(tmp_path), "--af-fields", "gnomad")
+    assert result.returncode == 2
+    assert "--af-fields: 'gnomad' is neither a frequency keyword" in result.stderr
+    assert not (tmp_path / "f.json").exists()

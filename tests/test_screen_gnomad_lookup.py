@@ -82,20 +82,24 @@ def vep_vcf(path: Path, options: str, frequency_fields: Sequence[str], extra_hea
     return path
 
 
-def screen(tmp: Path, vcf: Path, facts: Dict[str, object], name: str) -> Dict[str, Dict[str, str]]:
+def run_screen(tmp: Path, vcf: Path, facts: Dict[str, object], name: str, *args: str) -> subprocess.CompletedProcess:
     """bin/screen_variants.py on ``vcf`` with ``facts`` as ANNOTATION_SUMMARY's frequency_check.json."""
     check = tmp / f"{name}.json"
     check.write_text(json.dumps(facts))
     sheet = tmp / "samples.csv"
     sheet.write_text("sample,group\nS1,case\nS2,control\n")
-    out = tmp / name
-    done = subprocess.run([sys.executable, str(BIN / "screen_variants.py"), "--vcf", str(vcf),
+    return subprocess.run([sys.executable, str(BIN / "screen_variants.py"), "--vcf", str(vcf),
                            "--regions", str(SCREEN_FIXTURES / "regions.bed"),
                            "--risk-factors", str(SCREEN_FIXTURES / "risk_factors.tsv"), "--samplesheet", str(sheet),
-                           "--mane-transcripts", str(MANE), "--outdir", str(out), "--frequency-check", str(check)],
-                          capture_output=True, text=True)
+                           "--mane-transcripts", str(MANE), "--outdir", str(tmp / name), "--frequency-check", str(check),
+                           *args], capture_output=True, text=True)
+
+
+def screen(tmp: Path, vcf: Path, facts: Dict[str, object], name: str, *args: str) -> Dict[str, Dict[str, str]]:
+    """variants.tsv of :func:`run_screen`, by variant id."""
+    done = run_screen(tmp, vcf, facts, name, *args)
     assert done.returncode == 0, done.stderr
-    with open(out / "variants.tsv", newline="") as handle:
+    with open(tmp / name / "variants.tsv", newline="") as handle:
         return {row["variant_id"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
 
@@ -257,3 +261,62 @@ def test_a_vep_plugins_gnomad_field_is_not_a_lookup(tmp_path):
     # a field of that name the header does not declare is no VEP cache field either
     bare = vep_vcf(tmp_path / "bare.vcf", "--gtf genes.gtf.gz", ("gnomAD_exomes_AF",))
     assert annotation_gnomad_fields(read_layout(bare), "gnomad.vcf.gz") == ()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ANNOTATION_SUMMARY and SCREEN read the run's one --af_fields
+# ---------------------------------------------------------------------------------------------------------------
+
+GNOMAD_FILE = REPO / "assets/test_cohort/gnomad/gnomad_sites.derived.vcf.gz"   # no record on chr6
+
+
+def checked(tmp: Path, vcf: Path, name: str, *args: str) -> Dict[str, object]:
+    """frequency_check.json of bin/annotation_summary.py on ``vcf`` against the test gnomAD file."""
+    done = subprocess.run([sys.executable, str(BIN / "annotation_summary.py"), str(vcf), "--annotator", "vep",
+                           "--gnomad", str(GNOMAD_FILE), "--out", str(tmp / f"{name}.a.tsv"),
+                           "--frequency-check", str(tmp / f"{name}.f.tsv"), "--frequency-json", str(tmp / f"{name}.json"),
+                           *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads((tmp / f"{name}.json").read_text())
+
+
+def cache_and_custom(tmp: Path) -> Path:
+    """VEP with its cache (gnomADe_AF) and the --custom copy of the test gnomAD file (gnomAD_AF)."""
+    custom = CUSTOM.replace("gnomad.vcf.gz", GNOMAD_FILE.name)
+    header = tuple(line.replace("gnomad.vcf.gz", GNOMAD_FILE.name) for line in CUSTOM_HEADER)
+    return vep_vcf(tmp / "both.vcf", f"--offline --cache --check_existing --af_gnomade --custom {custom}",
+                   ("gnomADe_AF", "gnomAD", "gnomAD_AF"), header)
+
+
+def test_the_check_and_the_screen_agree_on_not_looked_up_with_the_runs_af_fields(tmp_path):
+    """--af_fields csq_gnomad (the gnomAD file's --custom copy only) beside the cache's gnomADe_AF: the check read
+    the default list and wrote annotation_gnomad_fields [CSQ/gnomADe_AF] (the run log and report: the STX11
+    frameshift on chr6 was looked up in the cache's gnomAD, novel), while SCREEN, reading csq_gnomad, said
+    not_looked_up. Now both read csq_gnomad: [] and not_looked_up; with the default list both say novel."""
+    vcf = cache_and_custom(tmp_path)
+    facts = checked(tmp_path, vcf, "custom", "--af-fields", "csq_gnomad")
+    assert (facts["annotation_gnomad_fields"], facts["af_fields"]) == ([], "csq_gnomad")
+    rows = screen(tmp_path, vcf, facts, "custom", "--af-fields", "csq_gnomad")
+    assert rows[STX11_FS]["af_status"] == "not_looked_up"
+    assert (rows[PRF1_A91V]["af_status"], rows[PRF1_A91V]["af_field"]) == ("observed", "CSQ/gnomAD_AF")
+    default = checked(tmp_path, vcf, "default")
+    assert default["annotation_gnomad_fields"] == ["CSQ/gnomADe_AF"]
+    assert screen(tmp_path, vcf, default, "default")[STX11_FS]["af_status"] == "novel"
+
+
+def test_the_screen_refuses_a_check_made_with_other_fields(tmp_path):
+    """A frequency_check.json the check wrote with the default list, given to a screen reading csq_gnomad (steps
+    given different settings, a check reused by hand): its verdict was about other fields. Refused, nothing
+    written; a check that does not say which fields it read (older, hand-made) is taken as before."""
+    vcf = cache_and_custom(tmp_path)
+    facts = checked(tmp_path, vcf, "default")
+    done = run_screen(tmp_path, vcf, facts, "mixed", "--af-fields", " csq_gnomad ")
+    assert done.returncode == 2
+    assert ("af_fields: the frequency check read --af-fields info_gnomad,csq_gnomad,csq_gnomade" in done.stderr
+            and "the screen reads csq_gnomad: they would judge different frequency fields" in done.stderr)
+    assert not (tmp_path / "mixed" / "variants.tsv").exists()
+    # the same fields spelled with spaces are the same setting
+    same = checked(tmp_path, vcf, "spaced", "--af-fields", "csq_gnomad, csq_gnomade")
+    assert screen(tmp_path, vcf, same, "spaced", "--af-fields", "csq_gnomad,csq_gnomade")
+    older = {key: value for key, value in facts.items() if key not in ("af_fields", "af_source")}
+    assert screen(tmp_path, vcf, older, "older", "--af-fields", "csq_gnomad")
