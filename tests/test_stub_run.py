@@ -117,12 +117,19 @@ def test_stub_run_with_vep_cache_mode(tmp_path):
     cache = tmp_path / "vep_cache"
     (cache / "homo_sapiens/113_GRCh38").mkdir(parents=True)
     (cache / "homo_sapiens/113_GRCh38/info.txt").write_text("species\thomo_sapiens\nassembly\tGRCh38\n")
-    stub_run(tmp_path, "--annotator", "vep", "--vep_cache", str(cache))
+    # a non-default frequency setting: ANNOTATION_SUMMARY's check reads the fields SCREEN reads (before, it
+    # was given neither option and read the default list)
+    stub_run(tmp_path, "--annotator", "vep", "--vep_cache", str(cache),
+             "--af_fields", "csq_gnomadg,INFO/MYAF", "--af_source", "popmax")
     vep = recorded(tmp_path, "cohort.vep.command.txt")
     for option in ("--offline --cache --dir_cache vep_cache", "--cache_version 113", "--species homo_sapiens",
                    "--assembly GRCh38", "--mane", "--check_existing", "--af_gnomade", "--af_gnomadg", "--hgvs"):
         assert option in vep, option
     assert "--gtf" not in vep
+    check = recorded(tmp_path, "annotation_summary.command.txt")
+    assert check.startswith("annotation_summary.py ") and "--annotator 'vep (offline cache)'" in check
+    assert "--gnomad gnomad_sites.derived.vcf.gz" in check
+    assert check.strip().endswith("--af-source popmax --af-fields 'csq_gnomadg,INFO/MYAF'")
 
 
 @pytest.mark.parametrize("cache_type", ["refseq", "merged"])
