@@ -269,3 +269,113 @@ def test_one_group_is_enough_when_there_is_no_cohort_comparison(tmp_path, reads)
     with pytest.raises(SamplesheetErrors, match="no control samples"):
         read_samplesheet(path)
     assert [lane.sample for lane in read_samplesheet(path, require_both_groups=False)] == ["A"]
+
+
+# ---- real-world samplesheets and FASTQ names (session 15 review) ------------------------------------
+
+@pytest.mark.parametrize("name", ["a_R1.fq", "a_R1.fastq", "a_R1.fastq.bgz"])
+def test_a_gzipped_fastq_not_named_gz_is_refused_at_start(tmp_path, reads, name):
+    """FastQC decides from the name whether to decompress: a gzip file named .fq/.fastq reaches it as
+    text and fails ("ID line didn't start with '@'") only after CHECK_FASTQ has read every file."""
+    (tmp_path / name).write_bytes(reads["a_R1"].read_bytes())
+    message = error_of(sheet(tmp_path, f"A,case,{name},a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: fastq_1: FASTQ file {tmp_path / name} is gzip-compressed but its name does not " \
+           "end in .gz" in message
+    assert f"ln -s '{tmp_path / name}' '{tmp_path / name}.gz'" in message
+
+
+def test_fq_gz_names_are_accepted(tmp_path, reads):
+    for n in ("a_R1", "a_R2"):
+        (tmp_path / f"{n}.fq.gz").write_bytes(reads[n].read_bytes())
+        reads[n].unlink()
+    path = sheet(tmp_path, "A,case,a_R1.fq.gz,a_R2.fq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+    assert [lane.fastq_1.name for lane in read_samplesheet(path)] == ["a_R1.fq.gz", "b_R1.fastq.gz"]
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b"")])
+@pytest.mark.parametrize("separator", [",", "\t"])
+def test_a_utf16_samplesheet_is_named_as_such(tmp_path, reads, encoding, bom, separator):
+    """Excel's 'Unicode Text' and Windows PowerShell write UTF-16: it was called 'Latin-1/Windows-1252?'
+    with an iconv -f WINDOWS-1252 fix that makes it worse (or, without a byte-order mark, a header of
+    letters with zero bytes between)."""
+    text = f"{HEADER}\nA,case,a_R1.fastq.gz,a_R2.fastq.gz\nB,control,b_R1.fastq.gz,b_R2.fastq.gz\n"
+    path = tmp_path / "samplesheet.csv"
+    path.write_bytes(bom + text.replace(",", separator).encode(encoding))
+    message = error_of(path)
+    assert "samplesheet.csv: encoding: the samplesheet is UTF-16 text" in message
+    assert "iconv -f UTF-16 -t UTF-8 in.csv > out.csv" in message and "WINDOWS-1252" not in message
+
+
+def test_a_second_byte_order_mark_is_accepted(tmp_path, reads):
+    path = tmp_path / "samplesheet.csv"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + f"{HEADER}\nA,case,a_R1.fastq.gz,a_R2.fastq.gz\n"
+                     "B,control,b_R1.fastq.gz,b_R2.fastq.gz\n".encode())
+    assert [lane.sample for lane in read_samplesheet(path)] == ["A", "B"]
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("sample,,group,fastq_1,fastq_2", "header: column(s) 2 have no name."),
+    ("sample,group,fastq_1,fastq_2,group", "header: column(s) group given more than once."),
+    ("sample\u200b,group,fastq_1,fastq_2", "header: missing column(s) sample; unexpected column(s) 'sample\\u200b'."),
+])
+def test_header_problems_name_the_column(tmp_path, reads, header, expected):
+    # were "unexpected column(s) ." (a nameless column), "a column is repeated" (which?), and a name
+    # shown with its invisible character
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", header=header))
+    assert f"samplesheet.csv:1: {expected}" in message
+
+
+def test_a_sample_name_starting_with_a_dash_says_why(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "-A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert "samplesheet.csv:2: sample: invalid sample name '-A'. Use letters, digits, '.', '_' or '-', starting " \
+           "with a letter or digit" in message
+
+
+def test_a_group_alone_names_skip_screening(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz"))
+    assert "group: no control samples" in message and "--skip_screening" in message
+
+
+def _linked_sheet(tmp_path: Path, beside_link: bool, beside_target: bool) -> Path:
+    """A samplesheet in template/ linked into run/, with relative FASTQ paths; its FASTQs beside either."""
+    rows = "\n".join([HEADER, "A,case,fastq/a_R1.fastq.gz,fastq/a_R2.fastq.gz",
+                      "B,control,fastq/b_R1.fastq.gz,fastq/b_R2.fastq.gz"]) + "\n"
+    for folder, wanted in (("template", beside_target), ("run", beside_link)):
+        (tmp_path / folder).mkdir()
+        if wanted:
+            (tmp_path / folder / "fastq").mkdir()
+            for n in ("a_R1", "a_R2", "b_R1", "b_R2"):
+                fastq(tmp_path / folder / "fastq" / f"{n}.{folder}.fastq.gz").rename(
+                    tmp_path / folder / "fastq" / f"{n}.fastq.gz")
+    (tmp_path / "template" / "samplesheet.csv").write_text(rows)
+    link = tmp_path / "run" / "samplesheet.csv"
+    link.symlink_to(Path("..") / "template" / "samplesheet.csv")
+    return link
+
+
+def test_a_linked_samplesheet_whose_relative_paths_name_two_files_is_refused(tmp_path):
+    """Both folders hold fastq/a_R1.fastq.gz: the run read the template's reads in silence."""
+    link = _linked_sheet(tmp_path, beside_link=True, beside_target=True)
+    message = error_of(link)
+    assert f"{link}:2: fastq_1: the samplesheet is a symbolic link and the relative path 'fastq/a_R1.fastq.gz' " \
+           f"is ambiguous: it names {tmp_path / 'template/fastq/a_R1.fastq.gz'} beside the file the link points " \
+           f"to, and {tmp_path / 'run/fastq/a_R1.fastq.gz'} beside the link" in message
+    assert f"{link}:3: fastq_2:" in message
+
+
+def test_a_linked_samplesheet_with_files_beside_the_link_only_says_so(tmp_path):
+    message = error_of(_linked_sheet(tmp_path, beside_link=True, beside_target=False))
+    assert "fastq/a_R1.fastq.gz' is ambiguous: it names" in message and "(not found)" in message
+
+
+def test_a_linked_samplesheet_reads_relative_paths_beside_its_file(tmp_path):
+    lanes = read_samplesheet(_linked_sheet(tmp_path, beside_link=False, beside_target=True))
+    assert lanes[0].fastq_1 == tmp_path / "template" / "fastq" / "a_R1.fastq.gz"
+
+
+def test_a_samplesheet_in_a_linked_folder_is_not_ambiguous(tmp_path, reads):
+    """The folder reached through a link is the same folder: no second file to choose from."""
+    (tmp_path.parent / f"{tmp_path.name}_link").symlink_to(tmp_path)
+    path = sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+    via_link = tmp_path.parent / f"{tmp_path.name}_link" / path.name
+    assert [lane.sample for lane in read_samplesheet(via_link)] == ["A", "B"]

@@ -117,11 +117,22 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str,
         except (OSError, zlib.error) as err:
             return [UserInputError(sheet, line, field, f"FASTQ file {path} cannot be decompressed ({err})",
                                    "Copy the file again from its source (gzip -t tests it).")]
-    errors = _check_fastq_start(path, head[:4], sheet, line, field)
+    errors = _check_fastq_start(path, head[:4], sheet, line, field) or _check_gz_name(path, sheet, line, field)
     read = _first_read(head)
     if not errors and read is not None and first_reads is not None:
         first_reads[path] = read
     return errors
+
+
+def _check_gz_name(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
+    """A gzipped FASTQ named .fq or .fastq: FastQC decides by the name alone whether to decompress,
+    reads the gzip bytes as text and fails, after CHECK_FASTQ has read every file of the cohort."""
+    if path.name.endswith(".gz"):
+        return []
+    return [UserInputError(sheet, line, field, f"FASTQ file {path} is gzip-compressed but its name does not end in "
+                           ".gz (FastQC decides from the name whether to decompress, and would fail on it)",
+                           f"Rename it, or link it under a .gz name, e.g. ln -s '{path}' '{path}.gz', and list "
+                           "the link.")]
 
 
 def _check_fastq_start(path: Path, start: bytes, sheet: str, line: int, field: str) -> List[UserInputError]:
@@ -157,6 +168,25 @@ def _with_path_hint(errors: List[UserInputError], text: str) -> List[UserInputEr
     return errors
 
 
+def _beside_the_link(text: str, fastq: Path, base: Path, link_base: Path, sheet: str, line: int,
+                     field: str) -> Optional[UserInputError]:
+    """A samplesheet reached through a symbolic link (a template linked into run folders): a relative
+    path is read beside the file the link points to. When the same relative path names another file
+    (or the only one) beside the link, which was meant cannot be told: refused, with both."""
+    if Path(text).is_absolute() or link_base == base:
+        return None
+    other = Path(os.path.normpath(link_base / text))
+    if not other.exists() or _file_identity(other) == _file_identity(fastq):
+        return None
+    found = f"it names {fastq} beside the file the link points to" if fastq.exists() else \
+        f"it names {fastq} (not found) beside the file the link points to"
+    return UserInputError(sheet, line, field,
+                          f"the samplesheet is a symbolic link and the relative path {text!r} is ambiguous: {found}, "
+                          f"and {other} beside the link",
+                          "Relative paths are read from the folder of the samplesheet file itself (after following "
+                          "the link): write absolute paths, or copy the samplesheet instead of linking it.")
+
+
 def _plain_name(name: str) -> str:
     return "".join(c if _SAFE_FILE_NAME.match(c) else "_" for c in name)
 
@@ -179,15 +209,19 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                              f"The first line must be: {','.join(COLUMNS)}.")
     header = _drop_empty_tail([cell.strip() for cell in rows[header_line]])
     missing = [c for c in COLUMNS if c not in header]
-    extra = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
-    if missing or extra or len(header) != len(set(header)):
+    extra = [c for c in header if c and c not in COLUMNS + OPTIONAL_COLUMNS]
+    unnamed = [str(i + 1) for i, c in enumerate(header) if not c]
+    repeated = sorted({c for c in header if c and header.count(c) > 1})
+    if missing or extra or unnamed or repeated:
         problems = []
         if missing:
             problems.append(f"missing column(s) {', '.join(missing)}")
         if extra:
-            problems.append(f"unexpected column(s) {', '.join(extra)}")
-        if len(header) != len(set(header)):
-            problems.append("a column is repeated")
+            problems.append(f"unexpected column(s) {', '.join(_shown(c) for c in extra)}")
+        if unnamed:
+            problems.append(f"column(s) {', '.join(unnamed)} have no name")
+        if repeated:
+            problems.append(f"column(s) {', '.join(repeated)} given more than once")
         problems.extend(_header_hints(header))
         if missing == ["fastq_2"]:
             problems.append("single-end reads are not supported")
@@ -196,6 +230,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                              f"{','.join(OPTIONAL_COLUMNS)}).")
     index = {name: header.index(name) for name in COLUMNS + OPTIONAL_COLUMNS if name in header}
     base = path.resolve().parent
+    # the samplesheet given through a symbolic link: relative paths are read beside the file it points to
+    link_base = Path(os.path.abspath(path)).parent
     errors: List[UserInputError] = []
     groups: Dict[str, Tuple[str, int]] = {}
     sexes: Dict[str, Tuple[str, int]] = {}
@@ -248,7 +284,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
         sample, group = values["sample"], values["group"]
         if not _SAMPLE_NAME.match(sample):
             errors.append(UserInputError(sheet, line_no, "sample", f"invalid sample name {sample!r}",
-                                         "Use letters, digits, '.', '_' or '-' (no spaces or '/')."))
+                                         "Use letters, digits, '.', '_' or '-', starting with a letter or digit "
+                                         "(no spaces or '/')."))
         elif sample.upper() in MISSING_VALUE_NAMES:
             # the output tables write NA for a missing value: a sample of that name would read as no sample
             errors.append(UserInputError(sheet, line_no, "sample", f"the sample name {sample!r} is the missing-value marker",
@@ -288,6 +325,10 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             fastq = Path(text)
             fastq = fastq if fastq.is_absolute() else base / fastq
             fastqs[field] = Path(os.path.normpath(fastq))
+            ambiguous = _beside_the_link(text, fastqs[field], base, link_base, sheet, line_no, field)
+            if ambiguous:
+                errors.append(ambiguous)
+                continue
             errors.extend(_with_path_hint(_check_fastq(fastqs[field], sheet, line_no, field, first_reads), text))
         pair = (sample, fastqs["fastq_1"], fastqs["fastq_2"])
         if pair in seen_pairs:
@@ -325,7 +366,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     for group in GROUPS if require_both_groups else ():
         if lanes and group not in present and not errors:
             errors.append(UserInputError(sheet, None, "group", f"no {group} samples",
-                                         "The cohort comparison needs at least one case and one control."))
+                                         "The cohort comparison needs at least one case and one control "
+                                         "(--skip_screening runs alignment, QC and calling on one group alone)."))
     if errors:
         raise SamplesheetErrors(errors)
     return lanes
@@ -370,9 +412,15 @@ def _read_rows(path: Path, sheet: str) -> List[List[str]]:
     if data.startswith(_GZIP_MAGIC):
         raise UserInputError(sheet, None, "input", "the samplesheet is gzip-compressed",
                              "Give the plain CSV file (gunzip it first).")
+    if _is_utf16(data):
+        raise UserInputError(sheet, None, "encoding",
+                             "the samplesheet is UTF-16 text (Excel's 'Unicode Text' or Windows PowerShell output), "
+                             "not UTF-8",
+                             "Save it as 'CSV UTF-8' (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 in.csv "
+                             "> out.csv (and make tabs commas if it is tab-separated).")
     try:
-        # utf-8-sig: spreadsheet programs save a byte-order mark before the header
-        text = data.decode("utf-8-sig")
+        # utf-8-sig: spreadsheet programs save a byte-order mark before the header (some tools add a second)
+        text = data.decode("utf-8-sig").lstrip("\ufeff")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise UserInputError(sheet, line, "encoding",
@@ -382,6 +430,21 @@ def _read_rows(path: Path, sheet: str) -> List[List[str]]:
                              "(sample names must be plain letters, digits, '.', '_' or '-' anyway).") from None
     # newline="" semantics: csv handles \r\n and quoted fields itself
     return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _shown(name: str) -> str:
+    """A column name as written, quoted with escapes when it holds what cannot be seen (a second
+    byte-order mark, a zero-width or non-breaking space, a control character)."""
+    return name if name.isascii() and name.isprintable() else repr(name)
+
+
+def _is_utf16(data: bytes) -> bool:
+    """UTF-16 text: its byte-order mark, or (without one) a zero byte beside each ASCII letter of the
+    first line. Decoded as UTF-8 it fails on the mark, or reads as letters with zero bytes between."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    first = data[:200]
+    return len(first) >= 4 and (first[1::2].count(0) > len(first) // 4 or first[0::2].count(0) > len(first) // 4)
 
 
 def _header_hints(header: List[str]) -> List[str]:
