@@ -379,3 +379,42 @@ def test_a_samplesheet_in_a_linked_folder_is_not_ambiguous(tmp_path, reads):
     path = sheet(tmp_path, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
     via_link = tmp_path.parent / f"{tmp_path.name}_link" / path.name
     assert [lane.sample for lane in read_samplesheet(via_link)] == ["A", "B"]
+
+
+def _top_up_lanes(tmp_path: Path, second: str) -> Path:
+    """Sample A sequenced twice, each run's files in its own folder."""
+    for run, name in (("run1", "A_R1.fastq.gz"), ("run2", second)):
+        (tmp_path / run).mkdir()
+        fastq(tmp_path / run / name)
+        fastq(tmp_path / run / f"{run}_other_R2.fastq.gz")
+    return sheet(tmp_path, "A,case,run1/A_R1.fastq.gz,run1/run1_other_R2.fastq.gz",
+                 f"A,case,run2/{second},run2/run2_other_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+
+
+@pytest.mark.parametrize("second", ["A_R1.fastq.gz", "A_R1.fq.gz"])
+def test_two_fastqs_of_a_sample_with_one_report_name_are_refused_at_start(tmp_path, reads, second):
+    """Lanes of a top-up run with the same file names in another folder: accepted at start, then
+    CAT_FASTQ failed with Nextflow's 'input file name collision' (and FASTQC refused them) mid-run."""
+    message = error_of(_top_up_lanes(tmp_path, second))
+    assert f"samplesheet.csv:3: fastq_1: sample 'A' has another FASTQ of the same name on line 2 (fastq_1: " \
+           f"{tmp_path / 'run1/A_R1.fastq.gz'}): FastQC names its report after the file (A_R1_fastqc)" in message
+    assert f"ln -s '{tmp_path / 'run2' / second}' '{tmp_path / 'run2'}/A_R1_line3{second[4:]}'" in message
+
+
+def test_the_same_file_name_in_two_samples_is_fine(tmp_path):
+    """FastQC runs per sample and its reports are published per sample: only one sample's names clash."""
+    for run in ("run1", "run2"):
+        (tmp_path / run).mkdir()
+        for n in ("R1", "R2"):
+            # reads of their own (fastq() names the read after the file: copies are refused)
+            (tmp_path / run / f"reads_{n}.fastq.gz").write_bytes(gzip.compress(f"@{run}{n}\nACGT\n+\nFFFF\n".encode()))
+    path = sheet(tmp_path, "A,case,run1/reads_R1.fastq.gz,run1/reads_R2.fastq.gz",
+                 "B,control,run2/reads_R1.fastq.gz,run2/reads_R2.fastq.gz")
+    assert [lane.sample for lane in read_samplesheet(path)] == ["A", "B"]
+
+
+@pytest.mark.parametrize("name, report", [("a_R1.fastq.gz", "a_R1_fastqc"), ("a_R1.fq.gz", "a_R1_fastqc"),
+                                          ("a.R1.gz", "a.R1_fastqc"), ("https://x.org/r/a_R1.fastq.gz", "a_R1_fastqc")])
+def test_fastqc_report_names(name, report):
+    from hlhscreen.samplesheet import fastqc_report_name
+    assert fastqc_report_name(name) == report

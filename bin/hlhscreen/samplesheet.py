@@ -187,6 +187,38 @@ def _beside_the_link(text: str, fastq: Path, base: Path, link_base: Path, sheet:
                           "the link): write absolute paths, or copy the samplesheet instead of linking it.")
 
 
+def fastqc_report_name(fastq: Fastq) -> str:
+    """The name FastQC gives a file's report: its name without .gz, .bz2, .txt, .fastq and .fq at its
+    end, stripped in that order."""
+    name = str(fastq).rsplit("/", 1)[-1]
+    for suffix in (".gz", ".bz2", ".txt", ".fastq", ".fq"):
+        name = name[: -len(suffix)] if name.endswith(suffix) else name
+    return f"{name}_fastqc"
+
+
+def _same_report_name(seen: Dict[Tuple[str, str], Tuple[int, str, Fastq]], sample: str, fastq: Fastq, sheet: str,
+                      line: int, field: str) -> List[UserInputError]:
+    """Two files of one sample with the same name (or names FastQC reports alike: a_R1.fastq.gz and
+    a_R1.fq.gz), e.g. the lanes of a top-up run in another folder: the sample's FASTQC task would fail
+    on them after every lane was checked, and CAT_FASTQ cannot stage them together."""
+    key = (sample, fastqc_report_name(fastq))
+    if key not in seen:
+        seen[key] = (line, field, fastq)
+        return []
+    other_line, other_field, other = seen[key]
+    if other == fastq:
+        return []  # the same file twice: named by the duplicate checks
+    name = str(fastq).rsplit("/", 1)[-1]
+    stem = key[1][: -len("_fastqc")]
+    fix = f"e.g. ln -s '{fastq}' '{str(fastq)[: -len(name)]}{stem}_line{line}{name[len(stem):]}', and list the link" \
+        if isinstance(fastq, Path) else "e.g. a link or copy under another name"
+    return [UserInputError(sheet, line, field,
+                           f"sample {sample!r} has another FASTQ of the same name on line {other_line} ({other_field}: "
+                           f"{other}): FastQC names its report after the file ({key[1]}), so the two would overwrite "
+                           "each other",
+                           f"Give every FASTQ of a sample its own file name ({fix}).")]
+
+
 def _plain_name(name: str) -> str:
     return "".join(c if _SAFE_FILE_NAME.match(c) else "_" for c in name)
 
@@ -240,6 +272,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     seen_reads: Dict[bytes, Tuple[int, str, Fastq]] = {}
     first_reads: Dict[Path, bytes] = {}  # the first read of each local FASTQ, kept by _check_fastq
     seen_pairs: Dict[Tuple[str, Fastq, Fastq], int] = {}
+    report_names: Dict[Tuple[str, str], Tuple[int, str, Fastq]] = {}  # (sample, FastQC report name) -> first
     lane_count: Dict[str, int] = {}
     lanes: List[Lane] = []
     for line_no, row in enumerate(rows[header_line + 1:], start=header_line + 2):
@@ -338,6 +371,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             continue
         seen_pairs[pair] = line_no
         for field, fastq in fastqs.items():
+            errors.extend(_same_report_name(report_names, sample, fastq, sheet, line_no, field))
             key = _file_identity(fastq)
             if key in seen_fastq:
                 other_line, other_field, other = seen_fastq[key]
