@@ -418,3 +418,26 @@ def test_the_same_file_name_in_two_samples_is_fine(tmp_path):
 def test_fastqc_report_names(name, report):
     from hlhscreen.samplesheet import fastqc_report_name
     assert fastqc_report_name(name) == report
+
+
+@pytest.mark.parametrize("first", ["sep=,", '"sep=,"', "SEP=,"])
+def test_excels_separator_line_is_accepted(tmp_path, reads, first):
+    """Excel writes (and reads) a "sep=," line before the header: it says the file is comma-separated."""
+    path = sheet(tmp_path, HEADER, "A,case,a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz",
+                 header=first)
+    assert [(lane.sample, lane.line) for lane in read_samplesheet(path)] == [("A", 3), ("B", 4)]
+
+
+def test_excels_separator_line_for_semicolons_is_named(tmp_path, reads):
+    message = error_of(sheet(tmp_path, "sample;group;fastq_1;fastq_2", "A;case;a_R1.fastq.gz;a_R2.fastq.gz",
+                             header="sep=;"))
+    assert "samplesheet.csv:1: header: the file starts with Excel's separator line 'sep=;': its fields are not " \
+           "separated by commas" in message
+
+
+def test_a_fastq_link_to_a_missing_file_says_where_it_points(tmp_path, reads):
+    """A link into storage not mounted here: "not found" for a file the user sees in ls."""
+    (tmp_path / "gone_R1.fastq.gz").symlink_to("/nonexistent/store/gone_R1.fastq.gz")
+    message = error_of(sheet(tmp_path, "A,case,gone_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: fastq_1: FASTQ file not found: {tmp_path / 'gone_R1.fastq.gz'} is a symbolic link " \
+           "to /nonexistent/store/gone_R1.fastq.gz, which does not exist" in message

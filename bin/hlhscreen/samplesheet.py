@@ -98,6 +98,12 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str,
                                "Rename the file, or link it under a plain name (letters, digits and . _ - + , = @ % :), "
                                f"e.g. ln -s '{path}' '{path.parent / _plain_name(path.name)}', and list the link.")]
     if not path.exists():
+        if path.is_symlink():
+            # a link into storage that is not mounted here (or was moved): the link itself is there
+            return [UserInputError(sheet, line, field, f"FASTQ file not found: {path} is a symbolic link to "
+                                   f"{os.readlink(path)}, which does not exist",
+                                   "Check that the storage it points to is mounted on this machine, or list the "
+                                   "file's real path.")]
         return [UserInputError(sheet, line, field, f"FASTQ file not found: {path}",
                                "Relative paths are read from the samplesheet's folder.")]
     if not path.is_file() or not os.access(path, os.R_OK):
@@ -236,6 +242,9 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
     rows = _read_rows(path, sheet)
     # blank lines before the header are skipped (line numbers stay the file's)
     header_line = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if header_line is not None and _excel_separator_line(rows[header_line], sheet, header_line + 1):
+        # Excel's "sep=," line before the header: it only says what the file is
+        header_line = next((i for i, row in enumerate(rows) if i > header_line and any(c.strip() for c in row)), None)
     if header_line is None:
         raise UserInputError(sheet, 1, "header", "samplesheet is empty",
                              f"The first line must be: {','.join(COLUMNS)}.")
@@ -415,6 +424,19 @@ def _first_read(head: bytes) -> Optional[bytes]:
         return None  # no complete header and sequence line within the head (or no reads at all)
     header, sequence = lines[0] + b"\n", lines[1] + b"\n"
     return header + sequence if header.startswith(b"@") and sequence.strip() else None
+
+
+def _excel_separator_line(row: List[str], sheet: str, line: int) -> bool:
+    """True for Excel's "sep=," line (a hint to Excel, not data); another separator is refused there."""
+    text = ",".join(row).strip()
+    if not text.lower().startswith("sep="):
+        return False
+    if text.lower() in ("sep=,", "sep=,,"):
+        return True  # the csv reader splits "sep=," into two cells
+    raise UserInputError(sheet, line, "header", f"the file starts with Excel's separator line {text!r}: its fields "
+                         "are not separated by commas",
+                         "Save it as 'CSV UTF-8 (comma delimited)', or delete that line and make the separators "
+                         f"commas. The header must be: {','.join(COLUMNS)}.")
 
 
 def _drop_empty_tail(header: List[str]) -> List[str]:
