@@ -441,3 +441,14 @@ def test_a_fastq_link_to_a_missing_file_says_where_it_points(tmp_path, reads):
     message = error_of(sheet(tmp_path, "A,case,gone_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
     assert f"samplesheet.csv:2: fastq_1: FASTQ file not found: {tmp_path / 'gone_R1.fastq.gz'} is a symbolic link " \
            "to /nonexistent/store/gone_R1.fastq.gz, which does not exist" in message
+
+
+def test_a_second_sheet_joined_with_its_byte_order_mark_is_named_as_a_repeated_header(tmp_path, reads):
+    """cat a.csv b.csv of two spreadsheet exports: the second header starts with a BOM. It was read as a
+    sample named '\ufeffsample' in a group 'group'."""
+    path = tmp_path / "samplesheet.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\nA,case,a_R1.fastq.gz,a_R2.fastq.gz\n".encode()
+                     + b"\xef\xbb\xbf" + f"{HEADER}\nB,control,b_R1.fastq.gz,b_R2.fastq.gz\n".encode())
+    message = error_of(path)
+    assert "samplesheet.csv:3: row: the header line again (two samplesheets joined?)" in message
+    assert "invalid sample name" not in message

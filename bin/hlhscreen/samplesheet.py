@@ -301,7 +301,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                                          "Check for a missing or extra comma."))
             continue
         values = {name: row[i].strip() for name, i in index.items()}
-        if [cell.strip() for cell in row] == header:
+        if [cell.replace("\ufeff", "").strip() for cell in row] == header:  # a BOM: cat of two exported sheets
             errors.append(UserInputError(sheet, line_no, "row", "the header line again (two samplesheets joined?)",
                                          "Remove the repeated header line."))
             continue
