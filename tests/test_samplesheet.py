@@ -357,15 +357,17 @@ def test_a_linked_samplesheet_whose_relative_paths_name_two_files_is_refused(tmp
     """Both folders hold fastq/a_R1.fastq.gz: the run read the template's reads in silence."""
     link = _linked_sheet(tmp_path, beside_link=True, beside_target=True)
     message = error_of(link)
-    assert f"{link}:2: fastq_1: the samplesheet is a symbolic link and the relative path 'fastq/a_R1.fastq.gz' " \
-           f"is ambiguous: it names {tmp_path / 'template/fastq/a_R1.fastq.gz'} beside the file the link points " \
-           f"to, and {tmp_path / 'run/fastq/a_R1.fastq.gz'} beside the link" in message
+    assert f"{link}:2: fastq_1: the samplesheet is reached through a symbolic link (its file is in " \
+           f"{tmp_path / 'template'}) and the relative path 'fastq/a_R1.fastq.gz' is ambiguous: it names " \
+           f"{tmp_path / 'template/fastq/a_R1.fastq.gz'} there, and {tmp_path / 'run/fastq/a_R1.fastq.gz'} beside " \
+           "the link" in message
     assert f"{link}:3: fastq_2:" in message
 
 
 def test_a_linked_samplesheet_with_files_beside_the_link_only_says_so(tmp_path):
     message = error_of(_linked_sheet(tmp_path, beside_link=True, beside_target=False))
-    assert "fastq/a_R1.fastq.gz' is ambiguous: it names" in message and "(not found)" in message
+    assert f"fastq/a_R1.fastq.gz' is ambiguous: it names {tmp_path / 'template/fastq/a_R1.fastq.gz'} (not found) " \
+           "there" in message
 
 
 def test_a_linked_samplesheet_reads_relative_paths_beside_its_file(tmp_path):
@@ -452,3 +454,23 @@ def test_a_second_sheet_joined_with_its_byte_order_mark_is_named_as_a_repeated_h
     message = error_of(path)
     assert "samplesheet.csv:3: row: the header line again (two samplesheets joined?)" in message
     assert "invalid sample name" not in message
+
+
+def test_dot_dot_after_a_linked_folder_naming_two_files_is_refused(tmp_path, reads):
+    """links/../x is read as x beside the samplesheet (the '..' removed as text), but ls and the shell go up
+    from the folder the link points to: there another x lay, and the run read the first in silence."""
+    store = tmp_path / "store"
+    (store / "fq").mkdir(parents=True)
+    fastq(store / "a_R1.fastq.gz")  # what ls shows for links/../a_R1.fastq.gz
+    (tmp_path / "links").symlink_to(store / "fq")
+    message = error_of(sheet(tmp_path, "A,case,links/../a_R1.fastq.gz,a_R2.fastq.gz",
+                             "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: fastq_1: the path 'links/../a_R1.fastq.gz' goes up ('..') from a folder that is a " \
+           f"symbolic link: it is read as {tmp_path / 'a_R1.fastq.gz'}, but ls and the shell read it as " \
+           f"{store / 'a_R1.fastq.gz'}" in message
+
+
+def test_dot_dot_through_plain_folders_is_fine(tmp_path, reads):
+    (tmp_path / "sub").mkdir()
+    path = sheet(tmp_path, "A,case,sub/../a_R1.fastq.gz,./a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
+    assert read_samplesheet(path)[0].fastq_1 == tmp_path / "a_R1.fastq.gz"

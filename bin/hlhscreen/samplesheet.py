@@ -184,13 +184,29 @@ def _beside_the_link(text: str, fastq: Path, base: Path, link_base: Path, sheet:
     other = Path(os.path.normpath(link_base / text))
     if not other.exists() or _file_identity(other) == _file_identity(fastq):
         return None
-    found = f"it names {fastq} beside the file the link points to" if fastq.exists() else \
-        f"it names {fastq} (not found) beside the file the link points to"
+    found = f"it names {fastq}" + ("" if fastq.exists() else " (not found)")
     return UserInputError(sheet, line, field,
-                          f"the samplesheet is a symbolic link and the relative path {text!r} is ambiguous: {found}, "
-                          f"and {other} beside the link",
+                          f"the samplesheet is reached through a symbolic link (its file is in {base}) and the "
+                          f"relative path {text!r} is ambiguous: {found} there, and {other} beside the link",
                           "Relative paths are read from the folder of the samplesheet file itself (after following "
                           "the link): write absolute paths, or copy the samplesheet instead of linking it.")
+
+
+def _up_from_a_link(text: str, written: Path, fastq: Path, sheet: str, line: int,
+                    field: str) -> Optional[UserInputError]:
+    """'..' after a folder that is a symbolic link: the path is read as written with '..' removed
+    (links/../x.fastq.gz is x.fastq.gz beside the samplesheet), but the system (ls, a shell) goes up
+    from the folder the link points to. When the two name different files, refused with both."""
+    if ".." not in Path(text).parts:
+        return None
+    system = Path(os.path.realpath(written))
+    if system == Path(os.path.realpath(fastq)) or not (system.exists() or fastq.exists()):
+        return None
+    return UserInputError(sheet, line, field,
+                          f"the path {text!r} goes up ('..') from a folder that is a symbolic link: it is read as "
+                          f"{fastq}" + ("" if fastq.exists() else " (not found)") + f", but ls and the shell read it "
+                          f"as {system}" + ("" if system.exists() else " (not found)"),
+                          "Write the path without '..' (or as an absolute path).")
 
 
 def fastqc_report_name(fastq: Fastq) -> str:
@@ -367,7 +383,8 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
             fastq = Path(text)
             fastq = fastq if fastq.is_absolute() else base / fastq
             fastqs[field] = Path(os.path.normpath(fastq))
-            ambiguous = _beside_the_link(text, fastqs[field], base, link_base, sheet, line_no, field)
+            ambiguous = _beside_the_link(text, fastqs[field], base, link_base, sheet, line_no, field) or \
+                _up_from_a_link(text, fastq, fastqs[field], sheet, line_no, field)
             if ambiguous:
                 errors.append(ambiguous)
                 continue
