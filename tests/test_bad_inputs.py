@@ -569,6 +569,16 @@ CATALOGUE: List[BadInput] = [
              ["Input check failed; nothing was run.", "the file mixes contig naming styles"]),
     BadInput("pipeline_input_empty", "pipeline", "nextflow", lambda t: ["--input", ""],
              ["--input: no value given. Give one after --input"]),
+    # session 15: the lanes of a top-up run under the same file names in another folder were accepted at start,
+    # then CAT_FASTQ failed mid-run on Nextflow's "input file name collision"
+    BadInput("pipeline_top_up_lanes_with_the_same_file_names", "pipeline", "nextflow",
+             lambda t: ["--input", str(samplesheet(t, [
+                 *two_samples(t),
+                 f"case_02,case,{reads_link(t, 'case_01_L001_R1.fastq.gz', 'run2/case_02_L001_R1.fastq.gz')},"
+                 f"{reads_link(t, 'case_01_L001_R2.fastq.gz', 'run2/case_02_L001_R2.fastq.gz')}"]))],
+             ["Samplesheet check failed; nothing was run.",
+              "samplesheet.csv:4: fastq_1: sample 'case_02' has another FASTQ of the same name on line 2 (fastq_1: ",
+              "FastQC names its report after the file (case_02_L001_R1_fastqc)"]),
     BadInput("pipeline_input_tsv", "pipeline", "nextflow",
              lambda t: ["--input", str(samplesheet(t, two_samples(t), name="my samples.tsv"))],
              ["is not a .csv file: the samplesheet is comma-separated"]),
