@@ -143,12 +143,19 @@ VEP_CORE = ("Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type",
             "HGVSc", "HGVSp", "Existing_variation", "ALLELE_NUM", "CANONICAL")
 
 
+# VEP 113's line for its GRCh38 cache: one key="version" per data source of the cache (info.txt's source_*)
+VEP_113 = ('##VEP="v113.0" API="v113" time="2025-01-20 10:00:00" cache="/opt/vep/.vep/homo_sapiens/113_GRCh38" '
+           'ensembl=113.58650ec ensembl-variation=113.5a9059e 1000genomes="phase3" COSMIC="99" ClinVar="202404" '
+           'assembly="GRCh38.p14" dbSNP="156" gencode="GENCODE 47" gnomADe="v4.1" gnomADg="v4.1" polyphen="2.2.3"')
+
+
 def vep_annotated(tmp_path: Path, filled: Sequence[str], empty: Sequence[str] = (),
-                  options: str = "--offline --cache --check_existing --af_gnomade", name: str = "vep.vcf") -> Path:
+                  options: str = "--offline --cache --check_existing --af_gnomade", name: str = "vep.vcf",
+                  vep_line: str = VEP_113) -> Path:
     """SITES annotated by VEP: the CSQ fields ``filled`` hold the gnomAD file's AF where it lists the variant,
-    the fields ``empty`` are declared (after them) and empty."""
+    the fields ``empty`` are declared (after them) and empty; ``vep_line``: the ##VEP= line."""
     fields = VEP_CORE + tuple(filled) + tuple(empty)
-    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>",
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr10>", "##contig=<ID=chr19>", vep_line,
              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
              + "|".join(fields) + '">',
              f"##VEP-command-line='vep {options} --vcf --symbol --hgvs'",

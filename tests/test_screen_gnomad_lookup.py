@@ -20,7 +20,7 @@ import pytest
 from conftest import BIN
 from hlhscreen import vep_rest
 from hlhscreen.annotation import layout_from_header, read_layout
-from hlhscreen.field_origin import copied_fields
+from hlhscreen.field_origin import REST_GNOMAD, annotator_gnomad, copied_fields
 from hlhscreen.frequency_check import annotation_gnomad_fields
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,17 +59,22 @@ CUSTOM_HEADER = ('##INFO=<ID=gnomAD,Number=.,Type=String,Description="gnomad.vcf
                  '##INFO=<ID=gnomAD_AF,Number=.,Type=String,Description="AF field from gnomad.vcf.gz">')
 
 
-def vep_vcf(path: Path, options: str, frequency_fields: Sequence[str], extra_header: Sequence[str] = ()) -> Path:
+VEP_113_LINE = ('##VEP="v113" time="2025-01-20 10:00:00" cache="/opt/vep/.vep/homo_sapiens/113_GRCh38" '
+                'ensembl=113.1 gnomADe="v4.1" gnomADg="v4.1"')
+
+
+def vep_vcf(path: Path, options: str, frequency_fields: Sequence[str], extra_header: Sequence[str] = (),
+            vep_line: str = VEP_113_LINE) -> Path:
     """A VEP 113 --vcf output of the three records: ``options`` in ##VEP-command-line, the CSQ Format list
-    the core fields plus ``frequency_fields`` (what VEP declares for those options)."""
+    the core fields plus ``frequency_fields`` (what VEP declares for those options); ``vep_line``: the ##VEP=
+    line (the cache's data sources)."""
     fields = CORE + tuple(frequency_fields)
     lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr6,length=170805979>", "##contig=<ID=chr10,length=133797422>",
              '##INFO=<ID=DP,Number=1,Type=Integer,Description="Total read depth at the locus">',
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read Depth">',
              '##FORMAT=<ID=GQ,Number=1,Type=Float,Description="Genotype Quality">',
-             '##VEP="v113" time="2025-01-20 10:00:00" cache="/opt/vep/.vep/homo_sapiens/113_GRCh38" '
-             'ensembl=113.1 gnomADe="v4.1" gnomADg="v4.1"',
+             vep_line,
              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
              + "|".join(fields) + '">', *extra_header,
              f"##VEP-command-line='vep --input_file cohort.vcf.gz --output_file cohort.vep.vcf.gz --format vcf "
@@ -320,3 +325,72 @@ def test_the_screen_refuses_a_check_made_with_other_fields(tmp_path):
     assert screen(tmp_path, vcf, same, "spaced", "--af-fields", "csq_gnomad,csq_gnomade")
     older = {key: value for key, value in facts.items() if key not in ("af_fields", "af_source")}
     assert screen(tmp_path, vcf, older, "older", "--af-fields", "csq_gnomad")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# issue 9: a VEP cache is a gnomAD look-up only when its ##VEP= line names a gnomAD release
+# ---------------------------------------------------------------------------------------------------------------
+
+# ##VEP= lines as VEP wrote them (public files; paths shortened): one key="version" per data source of the cache
+# (info.txt source_*; ensembl-vep OutputFactory::VCF::headers). Releases <= 106 name the exomes gnomAD=, later
+# ones gnomADe= and gnomADg=; VEP 83 (before gnomAD) wrote the items unquoted.
+REAL_VEP_LINES = {
+    "v83 GRCh37": ("##VEP=v83 cache=/vep/homo_sapiens/83_GRCh37 db=. polyphen=2.2.2 sift=sift5.2.2 COSMIC=71 "
+                   "ESP=20141103 gencode=GENCODE 19 HGMD-PUBLIC=20152 genebuild=2011-04 regbuild=13 "
+                   "assembly=GRCh37.p13 dbSNP=144 ClinVar=201507"),
+    "v100 refseq GRCh37": ('##VEP="v100" time="2021-10-13 10:10:15" cache="/root/.vep/homo_sapiens_refseq/100_GRCh37" '
+                           'ensembl-io=100 ensembl=100 ensembl-funcgen=100 ensembl-variation=100 1000genomes="phase3" '
+                           'COSMIC="90" ClinVar="201912" ESP="20141103" HGMD-PUBLIC="20194" assembly="GRCh37.p13" '
+                           'dbSNP="153" gencode="GENCODE 19" genebuild="2011-04" gnomAD="r2.1" polyphen="2.2.2" '
+                           'refseq="01_2015" regbuild="1.0" sift="sift5.2.2"'),
+    "v113 refseq GRCh38": ('##VEP="v113.0" API="v113" time="2025-04-24 15:57:47" '
+                           'cache="/vep_data_113/homo_sapiens_refseq/113_GRCh38" ensembl=113.58650ec '
+                           'ensembl-compara=113.d7a53c5 ensembl-funcgen=113.e30608c ensembl-io=113.bee6816 '
+                           'ensembl-variation=113.5a9059e 1000genomes="phase3" COSMIC="99" ClinVar="202404" '
+                           'HGMD-PUBLIC="20204" assembly="GRCh38.p14" dbSNP="156" gencode="GENCODE 47" '
+                           'genebuild="GENCODE47" gnomADe="v4.1" gnomADg="v4.1" polyphen="2.2.3" '
+                           'refseq="GCF_000001405.40-RS_2023_10 - GCF_000001405.40_GRCh38.p14_genomic.gff" '
+                           'regbuild="1.0" sift="6.2.1"'),
+}
+
+
+def test_the_vep_line_names_the_caches_gnomad():
+    assert annotator_gnomad(REAL_VEP_LINES["v83 GRCh37"]) == frozenset()
+    assert annotator_gnomad(REAL_VEP_LINES["v100 refseq GRCh37"]) == {"gnomAD"}
+    assert annotator_gnomad(REAL_VEP_LINES["v113 refseq GRCh38"]) == {"gnomADe", "gnomADg"}
+    assert annotator_gnomad("##fileformat=VCFv4.2\n") == frozenset()  # no ##VEP= line: nothing is claimed
+    rest = '##INFO=<ID=CSQ,Number=.,Type=String,Description="' + vep_rest.csq_header_description("x") + '">'
+    assert annotator_gnomad(rest) == REST_GNOMAD
+
+
+# the v113 line of a cache without gnomAD data (its info.txt has no source_gnomADe/source_gnomADg)
+NO_GNOMAD_LINE = REAL_VEP_LINES["v113 refseq GRCh38"].replace(' gnomADe="v4.1" gnomADg="v4.1"', "")
+
+
+def test_a_cache_without_gnomad_data_is_no_gnomad_lookup(tmp_path):
+    """Issue 9: VEP with --af_gnomade --af_gnomadg on a cache WITHOUT gnomAD data declares gnomADe_AF/gnomADg_AF
+    and leaves them empty for every variant; they were read as "looked up in VEP's gnomAD", so the STX11
+    frameshift on chr6 (where the --custom gnomAD file has no record) was novel. Its ##VEP= line names no gnomAD
+    release: looked up nowhere, not_looked_up (kept all the same)."""
+    options = f"--offline --cache --check_existing --af_gnomade --af_gnomadg --custom {CUSTOM}"
+    fields = ("gnomADe_AF", "gnomADg_AF", "gnomAD", "gnomAD_AF")
+    bare = vep_vcf(tmp_path / "bare.vcf", options, fields, CUSTOM_HEADER, vep_line=NO_GNOMAD_LINE)
+    assert annotation_gnomad_fields(read_layout(bare), "gnomad.vcf.gz") == ()
+    rows = screen(tmp_path, bare, CHR6_LACKING, "bare")
+    assert (rows[STX11_FS]["af_status"], rows[STX11_FS]["decision"]) == ("not_looked_up", "kept")
+    # the same run on the cache VEP 113 ships (both gnomAD datasets named): looked up there, novel
+    full = vep_vcf(tmp_path / "full.vcf", options, fields, CUSTOM_HEADER,
+                   vep_line=REAL_VEP_LINES["v113 refseq GRCh38"])
+    assert annotation_gnomad_fields(read_layout(full), "gnomad.vcf.gz") == ("CSQ/gnomADe_AF", "CSQ/gnomADg_AF")
+    assert screen(tmp_path, full, CHR6_LACKING, "full")[STX11_FS]["af_status"] == "novel"
+
+
+def test_each_vep_field_needs_its_own_gnomad_named(tmp_path):
+    """A cache naming only the exomes (releases <= 106: gnomAD="r2.1") fills no gnomADg_* field; MAX_AF covers
+    whatever gnomAD the cache has, so it counts when any is named."""
+    old = vep_vcf(tmp_path / "old.vcf", "--offline --cache --af_gnomade --af_gnomadg --max_af",
+                  ("gnomADe_AF", "gnomADg_AF", "MAX_AF"), vep_line=REAL_VEP_LINES["v100 refseq GRCh37"])
+    assert annotation_gnomad_fields(read_layout(old), "gnomad.vcf.gz") == ("CSQ/gnomADe_AF", "CSQ/MAX_AF")
+    genomes = vep_vcf(tmp_path / "genomes.vcf", "--offline --cache --af_gnomadg --max_af", ("gnomADg_AF", "MAX_AF"),
+                      vep_line=REAL_VEP_LINES["v83 GRCh37"])
+    assert annotation_gnomad_fields(read_layout(genomes), "gnomad.vcf.gz") == ()

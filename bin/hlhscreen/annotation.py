@@ -290,6 +290,9 @@ class AnnotationLayout:
     #: field label -> the files it was copied from, as the header says (hlhscreen.field_origin: VEP --custom,
     #: bcftools annotate, VEP plugins); fields the annotator wrote from its own database (VEP cache, REST) are absent
     copied_fields: Mapping[str, Tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: gnomAD datasets of the annotator's own database, as the header names them (field_origin.annotator_gnomad:
+    #: VEP's ##VEP= line, the REST client's mark); empty: its gnomAD-named fields were looked up nowhere
+    annotator_gnomad: FrozenSet[str] = frozenset()
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
@@ -1048,6 +1051,7 @@ def layout_from_header(
             unread_frequency_fields=tuple(unread_frequency_fields(sources, info_ids, fields)),
             missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
             vep_options=vep_options, info_number_r=number_r, copied_fields=field_origin.copied_fields(header_text),
+            annotator_gnomad=field_origin.annotator_gnomad(header_text),
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 

@@ -21,6 +21,14 @@ lines); each is kept. A CSQ field a VEP plugin declares (``##<field>=<descriptio
 ``gnomAD_exomes_AF``, which it fills for missense SNVs only) has the origin :data:`UNNAMED`: a file the header
 does not name. ``bcftools annotate --columns INFO`` names no field (``INFO/*``): the file's own INFO fields,
 which the header does not list, so it never tells where a given field came from.
+
+Which gnomAD the annotator's own database holds, the header says too (:func:`annotator_gnomad`): VEP writes
+into its ``##VEP=`` line one ``key="version"`` item per data source its cache declares (the cache's
+``info.txt`` ``source_*`` entries; ensembl-vep ``CacheDir::read_cache_info_file`` and
+``OutputFactory::VCF::headers``), e.g. ``gnomAD="r2.1"`` (releases <= 106, exomes), ``gnomADe="v4.1"
+gnomADg="v4.1"`` (107 on). A cache without gnomAD data names none: ``--af_gnomade`` then leaves the fields
+empty for every variant, which says nothing about gnomAD. ``bin/vep_rest.py`` marks its CSQ description
+(:data:`REST_CLIENT_MARK`): Ensembl's REST answers hold gnomAD.
 """
 
 from __future__ import annotations
@@ -44,6 +52,33 @@ _VEP_COMMAND = re.compile(r"^##VEP-command-line='?(.*?)'?\s*$")
 _BCFTOOLS_ANNOTATE = re.compile(r"^##bcftools_annotateCommand=(.*?)(?:;\s*Date=.*)?$")
 # bcftools --columns items that are not INFO fields
 _NOT_INFO = frozenset({"ID", "CHROM", "POS", "REF", "ALT", "QUAL", "FILTER", "-"})
+
+
+#: in the CSQ description bin/vep_rest.py writes (vep_rest.csq_header_description)
+REST_CLIENT_MARK = "hlhscreen vep_rest"
+#: :func:`annotator_gnomad` of the REST client's output: Ensembl's answers hold gnomAD exomes and genomes
+REST_GNOMAD = frozenset({"gnomADe", "gnomADg"})
+_VEP_VERSION_LINE = re.compile(r"^##VEP=(.*)$")
+_VERSION_ITEM = re.compile(r'([A-Za-z0-9_.\-]+)=(?:"([^"]*)"|(\S+))')
+# the keys VEP's ##VEP= line gives the cache's gnomAD (releases <= 106: gnomAD, the exomes; 107 on: gnomADe, gnomADg)
+_GNOMAD_KEYS = frozenset({"gnomAD", "gnomADe", "gnomADg"})
+
+
+def annotator_gnomad(header_text: str) -> FrozenSet[str]:
+    """The gnomAD datasets the annotator's own database holds, as the header names them (module docstring):
+    the ``##VEP=`` keys ``gnomAD``, ``gnomADe``, ``gnomADg`` with a release, or :data:`REST_GNOMAD` for
+    bin/vep_rest.py's output; empty without either (no ``##VEP=`` line, a cache without gnomAD data)."""
+    if REST_CLIENT_MARK in header_text:
+        return REST_GNOMAD
+    found: set = set()
+    for line in header_text.splitlines():
+        match = _VEP_VERSION_LINE.match(line)
+        if match is None:
+            continue
+        for key, quoted, bare in _VERSION_ITEM.findall(match.group(1)):
+            if key in _GNOMAD_KEYS and (quoted or bare).strip():
+                found.add(key)
+    return frozenset(found)
 
 
 def file_name(path: str) -> str:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .annotation import AnnotationLayout, VariantRecord, contig_aliases
 from .chromosomes import in_natural_order
@@ -270,8 +270,19 @@ class FrequencyFacts:
 
 #: CSQ fields VEP writes from its own database (cache ``--af_gnomade`` -> ``gnomADe_AF``, ``gnomADe_NFE_AF``;
 #: ``--af_gnomadg``; ``--af_gnomad`` of releases <= 106; ``--max_af``; the REST client the same names): undeclared
-#: in the header, they were looked up in VEP's gnomAD. Other undeclared names (a plugin's) were not.
+#: in the header, they were looked up in VEP's gnomAD when the header names that gnomAD (:data:`_DATASETS`).
+#: Other undeclared names (a plugin's) were not.
 _ANNOTATOR_FIELD = re.compile(r"^(?:gnomAD[eg]?_(?:[A-Z]+_)?AF|MAX_AF)$")
+#: field prefix -> the ##VEP= keys (field_origin.annotator_gnomad) whose gnomAD fills it: gnomAD_* and gnomAD=
+#: are the exomes of releases <= 106 (gnomADe from 107); MAX_AF covers every gnomAD group VEP has
+_DATASETS = {"gnomADe_": frozenset({"gnomADe", "gnomAD"}), "gnomADg_": frozenset({"gnomADg"}),
+             "gnomAD_": frozenset({"gnomAD", "gnomADe"}), "MAX_AF": frozenset({"gnomAD", "gnomADe", "gnomADg"})}
+
+
+def _annotator_looked_up(name: str, annotator_gnomad: FrozenSet[str]) -> bool:
+    """Whether the annotator's own field ``name`` (``gnomADe_AF``) comes from a gnomAD its header names: a VEP
+    cache without gnomAD data fills no gnomAD field (issue 9: read as "looked up", so novel)."""
+    return any(name.startswith(prefix) and keys & annotator_gnomad for prefix, keys in _DATASETS.items())
 
 
 def _looked_up_elsewhere(layout: AnnotationLayout, label: str, gnomad_file: Optional[str]) -> bool:
@@ -282,7 +293,8 @@ def _looked_up_elsewhere(layout: AnnotationLayout, label: str, gnomad_file: Opti
         # copied: from named files only, none of them the gnomAD file (a plugin's file is not named)
         return gnomad_file is not None and UNNAMED not in origins and gnomad_file not in origins
     location, _, name = label.partition("/")
-    return location == "CSQ" and layout.kind == "vep" and _ANNOTATOR_FIELD.match(name) is not None
+    return (location == "CSQ" and layout.kind == "vep" and _ANNOTATOR_FIELD.match(name) is not None
+            and _annotator_looked_up(name, layout.annotator_gnomad))
 
 
 def annotation_gnomad_fields(layout: AnnotationLayout, gnomad_file: Optional[str]) -> Tuple[str, ...]:

@@ -45,6 +45,7 @@ from hlhscreen.annotation import (  # noqa: F401 - NOT_ANNOTATED_TAG re-exported
     vep_ref_allele,
 )
 from hlhscreen.errors import UserInputError
+from hlhscreen.field_origin import REST_CLIENT_MARK
 from hlhscreen.files import atomic_path
 
 DEFAULT_SERVER = "https://rest.ensembl.org"
@@ -767,7 +768,7 @@ def _query_variants(path: str) -> Iterator[QueryVariant]:
 
 def csq_header_description(server: str) -> str:
     return (f"Consequence annotations from Ensembl VEP via the REST API ({server}{ENDPOINT}, "
-            f"{ASSEMBLY}; hlhscreen vep_rest). Format: " + "|".join(CSQ_FIELDS))
+            f"{ASSEMBLY}; {REST_CLIENT_MARK}). Format: " + "|".join(CSQ_FIELDS))
 
 
 def annotate_vcf(input_path: os.PathLike | str, output_path: os.PathLike | str,
