@@ -474,3 +474,13 @@ def test_dot_dot_through_plain_folders_is_fine(tmp_path, reads):
     (tmp_path / "sub").mkdir()
     path = sheet(tmp_path, "A,case,sub/../a_R1.fastq.gz,./a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz")
     assert read_samplesheet(path)[0].fastq_1 == tmp_path / "a_R1.fastq.gz"
+
+
+@pytest.mark.parametrize("group, fix", [
+    ("Case", "Write 'case' (lower case, singular)"), ("CONTROL", "Write 'control' (lower case, singular)"),
+    ("cases", "Write 'case' (lower case, singular)"), ("1", "Use 'case' or 'control' (a numeric code such as 1/0 is not read"),
+    ("patient", "Use 'case' or 'control'."),
+])
+def test_a_group_spelled_otherwise_says_how_to_write_it(tmp_path, reads, group, fix):
+    message = error_of(sheet(tmp_path, f"A,{group},a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
+    assert f"samplesheet.csv:2: group: unknown group {group!r}. {fix}" in message

@@ -362,8 +362,7 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                                          "differ in more than capitals (their output files would overwrite each other "
                                          "on case-insensitive disks)."))
         if group not in GROUPS:
-            errors.append(UserInputError(sheet, line_no, "group", f"unknown group {group!r}",
-                                         "Use 'case' or 'control'."))
+            errors.append(UserInputError(sheet, line_no, "group", f"unknown group {group!r}", _group_fix(group)))
         elif sample in groups and groups[sample][0] != group:
             first_group, first_line = groups[sample]
             errors.append(UserInputError(sheet, line_no, "group",
@@ -441,6 +440,16 @@ def _first_read(head: bytes) -> Optional[bytes]:
         return None  # no complete header and sequence line within the head (or no reads at all)
     header, sequence = lines[0] + b"\n", lines[1] + b"\n"
     return header + sequence if header.startswith(b"@") and sequence.strip() else None
+
+
+def _group_fix(group: str) -> str:
+    """How to write an unknown group: the spelling a LIMS export or a spreadsheet left, when it is one."""
+    word = group.lower().rstrip("s")
+    if word in GROUPS:
+        return f"Write {word!r} (lower case, singular): a group is 'case' or 'control'."
+    if group.isdigit():
+        return "Use 'case' or 'control' (a numeric code such as 1/0 is not read: which is which cannot be told)."
+    return "Use 'case' or 'control'."
 
 
 def _excel_separator_line(row: List[str], sheet: str, line: int) -> bool:
