@@ -514,12 +514,24 @@ def process_start_ms(pid: int) -> int:
     return int((boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")) * 1000)
 
 
+def unresolvable_host_name(tmp_path: Path) -> Dict[str, str]:
+    """The environment of a host whose own name does not resolve (no /etc/hosts line, no DNS answer: the
+    JVM reads an empty hosts file) and that does not export HOSTNAME (bash sets it without exporting)."""
+    hosts = tmp_path / "empty_hosts"
+    hosts.write_text("")
+    return {"NXF_OPTS": f"{os.environ.get('NXF_OPTS', '')} -Djdk.net.hosts.file={hosts}".strip(), "HOSTNAME": ""}
+
+
 @pytest.mark.pipeline
-def test_a_second_run_into_an_outdir_a_live_run_writes_is_refused(tmp_path):
+@pytest.mark.parametrize("host", ["resolvable", "unresolvable"])
+def test_a_second_run_into_an_outdir_a_live_run_writes_is_refused(tmp_path, host):
     """Two runs at once into one --outdir: the later one's params.json would make the first run's results
-    look older than its start, and the first run would move them to earlier_runs/. Refused at start."""
+    look older than its start, and the first run would move them to earlier_runs/. Refused at start, also
+    on a host whose name does not resolve (before: Java's InetAddress.getLocalHost() failed there, the run
+    named its host 'unknown', which is not the host a live run on it names, and the second run went ahead)."""
     import socket
 
+    env = unresolvable_host_name(tmp_path) if host == "unresolvable" else None
     results = tmp_path / "results"
     results.mkdir()
     sleeper = subprocess.Popen(["sleep", "600"])
@@ -527,7 +539,7 @@ def test_a_second_run_into_an_outdir_a_live_run_writes_is_refused(tmp_path):
         (results / O.INCOMPLETE).write_text(
             f"run_name: busy_run\nstarted: 2026-12-02T10:00\nhost: {socket.gethostname()}\npid: {sleeper.pid}\n"
             f"process_start_ms: {process_start_ms(sleeper.pid)}\n")
-        result = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", check=False)
+        result = run_nextflow(tmp_path, "-profile", "test", "-stub-run", "--outdir", "results", check=False, env=env)
     finally:
         sleeper.kill()
     log = result.stdout + result.stderr

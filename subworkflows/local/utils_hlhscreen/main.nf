@@ -574,8 +574,17 @@ def writeRunIncomplete() {
     }
 }
 
+// The kernel's name of this host (what `hostname` and Python's socket.gethostname() say), read without a
+// name-service look-up: InetAddress.getLocalHost() throws on a host whose own name does not resolve (no
+// /etc/hosts line, no DNS answer), and HOSTNAME is a shell variable that is often not exported, so two runs
+// on one host could name it differently (and a second run into a live run's --outdir was not refused).
 def launchHostName() {
     try {
+        def kernel = new File('/proc/sys/kernel/hostname')
+        def name = kernel.canRead() ? kernel.text.trim() : ''
+        if (name) {
+            return name
+        }
         return java.net.InetAddress.getLocalHost().getHostName()
     } catch (Exception e) {
         return System.getenv('HOSTNAME') ?: 'unknown'
