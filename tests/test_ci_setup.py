@@ -7,6 +7,8 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shared_data import REPO, find_shared
+
 
 def test_property_tests_have_no_wall_clock_limits():
     assert settings.default.deadline is None
@@ -19,3 +21,30 @@ def test_an_example_paused_as_long_as_a_busy_machine_can_is_not_a_failure(number
     """Before: DeadlineExceeded (Hypothesis' default 200 ms deadline; 'Unreliable test timings' when the
     replay ran at full speed), seen with the test process paused 0.3 s now and then."""
     time.sleep(0.3)
+
+
+def test_shared_data_is_found_beside_a_clone_outside_work(tmp_path, monkeypatch):
+    """CI clones the project into another folder, with a copy of shared/ beside the clone."""
+    monkeypatch.delenv("HLHSCREEN_SHARED", raising=False)
+    exons = tmp_path / "shared/testdata/hlh21_mane_exons.gencode44.hg38.bed"
+    exons.parent.mkdir(parents=True)
+    exons.write_text("chr10\t1\t2\n")
+    clone = tmp_path / "clone"
+    assert find_shared("testdata", exons.name, repo=clone) == exons
+    assert find_shared("testdata", exons.name, repo=tmp_path / "wt/branch") == exons  # a worktree
+    assert find_shared("testdata", "no_such_file", repo=clone) is None
+
+
+def test_shared_data_folder_named_by_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "realdata").mkdir()
+    monkeypatch.setenv("HLHSCREEN_SHARED", str(tmp_path))
+    assert find_shared("realdata", repo=tmp_path / "elsewhere/clone") == tmp_path / "realdata"
+
+
+def test_no_test_looks_for_shared_data_at_a_fixed_path_only():
+    """Before: test_intervals.py and test_panel.py read the testdata of the developers' fixed shared folder
+    only (about 30 tests), which a clone outside /work with shared/ beside it does not have."""
+    fixed_place = "/work/" + "shared"
+    fixed = [path.name for path in (REPO / "tests").glob("*.py")
+             if path.name != "shared_data.py" and fixed_place in path.read_text()]
+    assert fixed == []

@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import BIN
 from hlhscreen.errors import UserInputError
 from hlhscreen.fastq import check_pair
+from shared_data import find_shared
 
 REPO = Path(__file__).resolve().parents[1]
 READS = REPO / "assets/test_cohort/reads"
@@ -378,7 +379,7 @@ def test_pairs_failed_filter_assessed_only_where_every_r1_name_carries_the_flag(
         assert check_pair(r1, r2, batch_reads=7).failed_filter is None
 
 
-REALDATA = next((p for p in (REPO.parent / "shared/realdata", Path("/work/shared/realdata")) if p.is_dir()), None)
+REALDATA = find_shared("realdata")
 
 
 @pytest.mark.skipif(REALDATA is None, reason="../shared/realdata is absent")

@@ -15,6 +15,7 @@ import intervals_to_reference
 from hlhscreen.callability import CALLABLE, NOT_CALLABLE, PARTLY, gene_callability, place_bed, reference_layout
 from hlhscreen.errors import UserInputError
 from hlhscreen.intervals import merge_pieces, place_intervals, restrict_to_capture
+from shared_data import find_shared, shared_file
 
 
 def fai(tmp_path: Path, contigs) -> Path:
@@ -103,7 +104,6 @@ def test_the_start_up_check_places_the_intervals_before_any_task(tmp_path):
 
 REPO = Path(__file__).resolve().parents[1]
 PANEL = REPO / "panels" / "hlh"
-SHARED_EXONS = Path("/work/shared/testdata/hlh21_mane_exons.gencode44.hg38.bed")
 # GRCh38 primary chromosome lengths (GRCh38.p14 assembly report)
 GRCH38 = [("chr1", 248956422), ("chr2", 242193529), ("chr3", 198295559), ("chr4", 190214555), ("chr5", 181538259),
           ("chr6", 170805979), ("chr7", 159345973), ("chr8", 145138636), ("chr9", 138394717), ("chr10", 133797422),
@@ -116,7 +116,7 @@ GRCH38 = [("chr1", 248956422), ("chr2", 242193529), ("chr3", 198295559), ("chr4"
 def shared_exons():
     """(chrom, start, end, gene, exon) of the shared GENCODE v44 MANE exons of the 21 HLH genes."""
     rows = []
-    for line in SHARED_EXONS.read_text().splitlines():
+    for line in shared_file("testdata", "hlh21_mane_exons.gencode44.hg38.bed").read_text().splitlines():
         if line.startswith("#"):
             continue
         chrom, start, end, _, gene, exon = line.split("\t")[:6]
@@ -413,7 +413,7 @@ def test_the_start_up_check_names_panel_genes_outside_the_capture(tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 GRCH37 = [("chr1", 249250621), ("chr2", 243199373), ("chr10", 135534747), ("chr20", 63025520), ("chrX", 155270560)]
-REALDATA_HG19_FAI = Path("/work/shared/realdata/giab_na12878_chr20_grch37/ucsc.hg19.chr20.unittest.fasta.gz.fai")
+REALDATA_HG19_FAI = find_shared("realdata", "giab_na12878_chr20_grch37", "ucsc.hg19.chr20.unittest.fasta.gz.fai")
 HG19_TRACK = 'browser position chr10:72357000-72362000\ntrack name="S31285117_Covered" db=hg19 description="Covered"\n'
 
 
@@ -480,7 +480,7 @@ def test_a_file_name_naming_another_build_is_a_warning(tmp_path):
     assert cli.returncode == 0 and "WARNING --intervals BED S31285117_Covered.hg19.bed: the file name says hg19" in cli.stderr
 
 
-@pytest.mark.skipif(not REALDATA_HG19_FAI.is_file(), reason="../shared/realdata (GIAB hg19 chr20) is absent")
+@pytest.mark.skipif(REALDATA_HG19_FAI is None, reason="../shared/realdata (GIAB hg19 chr20) is absent")
 def test_the_grch37_length_table_agrees_with_the_real_hg19_chr20():
     from hlhscreen.assembly import assembly_of_lengths
     from hlhscreen.fai import contig_lengths

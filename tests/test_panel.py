@@ -16,11 +16,11 @@ import pytest
 from hlhscreen import panel as P
 from hlhscreen.chromosomes import chrom_sort_key
 from hlhscreen.errors import UserInputError
+from shared_data import shared_file
 
 REPO = Path(__file__).resolve().parents[1]
 HLH = REPO / "panels" / "hlh"
 SOURCE_GTF = HLH / "source" / "hlh21_mane.gencode44.hg38.gtf.gz"
-SHARED = Path("/work/shared/testdata")
 
 EXPECTED_AA = {"PRF1": 555, "UNC13D": 1090, "STX11": 287, "STXBP2": 593}
 HLH21 = ["PRF1", "UNC13D", "STX11", "STXBP2", "RAB27A", "LYST", "AP3B1", "BLOC1S6", "SH2D1A", "XIAP", "MAGT1",
@@ -166,11 +166,10 @@ def test_whitelist_has_prf1_a91v_and_every_entry_is_in_regions():
         assert factor.gene in regions.genes_at(factor.chrom, factor.pos)
 
 
-@pytest.mark.skipif(not (SHARED / "hlh_core4.mane.gencode44.hg38.gtf").is_file(), reason="shared test data not present")
 def test_shipped_core4_models_equal_the_shared_core4_gtf():
     feats = {"exon", "CDS", "UTR", "start_codon", "stop_codon"}
     shipped = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]["transcript_id"]) for r in read_gtf(HLH / "gene_models.gtf.gz") if r[1] in feats}
-    shared = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]["transcript_id"]) for r in read_gtf(SHARED / "hlh_core4.mane.gencode44.hg38.gtf") if r[1] in feats}
+    shared = {(r[0], r[1], r[2], r[3], r[4], r[5], r[6]["transcript_id"]) for r in read_gtf(core4_gtf()) if r[1] in feats}
     assert shared <= shipped
 
 
@@ -553,7 +552,11 @@ def test_load_panel_reports_missing_file(tmp_path):
 # Each must give the same screened regions as GENCODE, or be refused with a message naming the cause.
 # ------------------------------------------------------------------------------------------------
 
-CORE4_GTF = SHARED / "hlh_core4.mane.gencode44.hg38.gtf"
+def core4_gtf() -> Path:
+    """The shared GENCODE v44 MANE GTF of PRF1/UNC13D/STX11/STXBP2 (the test is skipped without it)."""
+    return shared_file("testdata", "hlh_core4.mane.gencode44.hg38.gtf")
+
+
 CORE4 = ["PRF1", "UNC13D", "STX11", "STXBP2"]
 _GRCH38_NC = {"chr6": "NC_000006.12", "chr10": "NC_000010.11", "chr17": "NC_000017.11", "chr19": "NC_000019.10",
               "chrX": "NC_000023.11", "chrY": "NC_000024.10"}
@@ -563,7 +566,7 @@ _GENE_IDS = {"PRF1": "5551", "UNC13D": "201294", "STX11": "8676", "STXBP2": "681
 def core4_records():
     """(columns 1-8, attributes dict, tags) of the shared GENCODE GTF, in file order."""
     rows = []
-    for line in CORE4_GTF.read_text().splitlines():
+    for line in core4_gtf().read_text().splitlines():
         if line.startswith("#"):
             continue
         cols = line.split("\t")
@@ -689,7 +692,7 @@ def gff3_flavour():
 def gencode_core4(tmp_path_factory):
     """The panel built from the shared GENCODE GTF itself: what every flavour must reproduce."""
     tmp = tmp_path_factory.mktemp("gencode")
-    P.build_panel(write(tmp / "genes.txt", CORE4), CORE4_GTF, tmp / "panel")
+    P.build_panel(write(tmp / "genes.txt", CORE4), core4_gtf(), tmp / "panel")
     return tmp / "panel"
 
 
@@ -699,7 +702,7 @@ def regions_without_names(folder):
 
 def test_gencode_core4_panel_is_the_shared_mane_exons_plus_3bp(gencode_core4):
     """The reference the flavours are compared with is itself right: shared exons + 3 bp, merged."""
-    shared = sorted((c, s, e) for c, s, e, n in read_bed(SHARED / "hlh21_mane_exons_pad3.hg38.bed")
+    shared = sorted((c, s, e) for c, s, e, n in read_bed(shared_file("testdata", "hlh21_mane_exons_pad3.hg38.bed"))
                     if n.split("|")[0] in CORE4)
     built = sorted(regions_without_names(gencode_core4))
     merged = []
@@ -799,7 +802,7 @@ def test_non_coding_chosen_transcript_is_said(tmp_path):
 
 def test_alias_symbol_is_refused_with_the_hgnc_hint(tmp_path):
     with pytest.raises(UserInputError, match="MUNC13-4 is not in .*alias or previous symbol") as err:
-        P.build_panel(genes_file(tmp_path, "MUNC13-4"), CORE4_GTF, tmp_path / "p")
+        P.build_panel(genes_file(tmp_path, "MUNC13-4"), core4_gtf(), tmp_path / "p")
     assert_where(err, tmp_path / "genes.txt", 1, "gene")
 
 
@@ -914,7 +917,7 @@ def with_hgnc_ids(lines, ids):
 
 
 def test_hgnc_ids_are_matched_in_a_gencode_gtf(tmp_path):
-    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(CORE4_GTF.read_text().splitlines(),
+    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(core4_gtf().read_text().splitlines(),
                                                          {"PRF1": "HGNC:9360", "UNC13D": "HGNC:23147"}))
     result = P.build_panel(genes_file(tmp_path, "HGNC:9360", "hgnc:23147"), gtf, tmp_path / "p")
     assert [g.gene_name for g in result.genes] == ["PRF1", "UNC13D"]
@@ -923,7 +926,7 @@ def test_hgnc_ids_are_matched_in_a_gencode_gtf(tmp_path):
 
 
 def test_hgnc_id_and_symbol_of_the_same_gene_are_refused_as_listed_twice(tmp_path):
-    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(CORE4_GTF.read_text().splitlines(), {"PRF1": "HGNC:9360"}))
+    gtf = write(tmp_path / "gencode.gtf", with_hgnc_ids(core4_gtf().read_text().splitlines(), {"PRF1": "HGNC:9360"}))
     with pytest.raises(UserInputError, match="HGNC:9360 is the same gene as PRF1 \\(line 1\\)"):
         P.build_panel(genes_file(tmp_path, "PRF1", "HGNC:9360"), gtf, tmp_path / "p")
 
@@ -947,7 +950,7 @@ def test_an_hgnc_id_with_a_gtf_without_hgnc_ids_says_so(tmp_path):
 @pytest.mark.parametrize("subtype, gene", [("FHL3", "UNC13D"), ("fhl2", "PRF1")])
 def test_a_familial_hlh_subtype_name_not_in_the_gtf_names_its_gene(tmp_path, subtype, gene):
     with pytest.raises(UserInputError) as err:
-        P.build_panel(genes_file(tmp_path, subtype), CORE4_GTF, tmp_path / "p")
+        P.build_panel(genes_file(tmp_path, subtype), core4_gtf(), tmp_path / "p")
     assert f"familial HLH subtype {subtype.upper()} is the gene {gene}" in str(err.value)
 
 

@@ -23,10 +23,11 @@ from typing import Dict, List, Optional
 import pytest
 
 from nextflow_runner import REPO, run_nextflow
+from shared_data import shared_roots
 
 
 def find_realdata() -> Optional[Path]:
-    candidates = [os.environ.get("HLHSCREEN_REALDATA"), REPO.parent / "shared/realdata", "/work/shared/realdata"]
+    candidates = [os.environ.get("HLHSCREEN_REALDATA")] + [root / "realdata" for root in shared_roots()]
     for candidate in candidates:
         if candidate and (Path(candidate) / "giab_na12878_chr20_grch37").is_dir():
             return Path(candidate)
