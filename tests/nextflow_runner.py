@@ -6,8 +6,10 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import pytest
 
@@ -66,3 +68,28 @@ def nextflow_config(*args: str, site_config: Optional[Path] = None, cwd: Path = 
                             text=True, env=dict(os.environ, NXF_OFFLINE="true"))
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+_JVM_PROBE = """public class Probe { public static void main(String[] args) {
+    com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    System.out.println(Runtime.getRuntime().availableProcessors() + " " + os.getTotalMemorySize()); } }
+"""
+
+
+@lru_cache(maxsize=None)
+def jvm_machine() -> Tuple[int, int]:
+    """(CPUs, memory in bytes) of this machine as the JVM that runs Nextflow sees it (conf/base.config's
+    default caps): CPUs this process may run on and a cgroup's CPU quota or memory limit count, which
+    Python's os.cpu_count() and the physical memory do not (a CI runner limited to 2 of 4 cores)."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin/java") if java_home and (Path(java_home) / "bin/java").exists() else shutil.which("java")
+    if java is None:
+        pytest.fail("java not found: run `make setup`")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "Probe.java"
+        source.write_text(_JVM_PROBE)
+        result = subprocess.run([java, str(source)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cpus, memory = result.stdout.split()
+    return int(cpus), int(memory)

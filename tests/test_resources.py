@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nextflow_runner import REPO, nextflow_config, run_nextflow
+from nextflow_runner import REPO, jvm_machine, nextflow_config, run_nextflow
 
 GB = 1024 ** 3
 
@@ -30,15 +30,17 @@ def host_memory() -> int:
 
 
 def test_default_caps_are_the_machine_nextflow_runs_on():
+    """The machine as Java sees it: the CPUs Nextflow may use (affinity, cgroup quota), not all the host's."""
     limits = resource_limits(nextflow_config())
-    assert limits["cpus"] == os.cpu_count()
-    assert 0.5 * host_memory() <= limits["memory"] <= host_memory() * 1.01
+    cpus, memory = jvm_machine()
+    assert limits["cpus"] == cpus
+    assert 0.5 * memory <= limits["memory"] <= memory * 1.01 and memory <= host_memory()
 
 
 def test_test_profile_caps_are_small_and_never_above_the_machine():
     limits = resource_limits(nextflow_config("-profile", "test"))
-    assert limits["cpus"] == min(2, os.cpu_count())
-    assert limits["memory"] <= min(6 * GB, host_memory())
+    assert limits["cpus"] == min(2, jvm_machine()[0])
+    assert limits["memory"] <= min(6 * GB, jvm_machine()[1])
     assert limits["time"] == "1h"
 
 
@@ -54,7 +56,7 @@ def test_test_profile_run_is_bounded_by_its_queue_not_by_racy_cpu_counters(test_
     assert monitor, "the run's log does not describe its local executor"
     cpus, memory, capacity = monitor.groups()
     assert int(cpus) >= 1024 and memory.endswith(("TB", "PB")), monitor.group(0)
-    assert int(capacity) == os.cpu_count(), monitor.group(0)
+    assert int(capacity) == jvm_machine()[0], monitor.group(0)
 
 
 def execution_reports_enabled(flat: str) -> dict:
