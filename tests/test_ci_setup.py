@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,3 +53,14 @@ def test_no_test_looks_for_shared_data_at_a_fixed_path_only():
     fixed = [path.name for path in (REPO / "tests").glob("*.py")
              if path.name != "shared_data.py" and fixed_place in path.read_text()]
     assert fixed == []
+
+
+@pytest.mark.skipif(shutil.which("taskset") is None or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs taskset and 2 CPUs to give the tests fewer CPUs than the machine has")
+def test_caps_tests_hold_on_a_runner_given_fewer_cpus_than_the_machine_has():
+    """A CI runner may be held to some of the host's CPUs (affinity, a cgroup quota): Nextflow's JVM then
+    sees fewer than os.cpu_count(). Before: test_resources' caps tests failed under taskset -c 0."""
+    result = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(REPO / "tests/test_resources.py"), "-k", "default_caps or test_profile_caps"],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
