@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nextflow_runner import jvm_machine, run_nextflow
 from shared_data import REPO, find_shared
 
 
@@ -64,3 +66,22 @@ def test_caps_tests_hold_on_a_runner_given_fewer_cpus_than_the_machine_has():
                              str(REPO / "tests/test_resources.py"), "-k", "default_caps or test_profile_caps"],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.mark.pipeline
+def test_test_runs_without_the_test_profile_are_not_gated_by_the_racy_local_counters(tmp_path):
+    """Nextflow 24.10's local executor can lose an update of its free-CPU counter (conf/test.config), and a
+    task asking for all the host's CPUs then waits for ever: a test run without the test profile (a plain
+    reference, the real data) hung until its time limit. Such runs get the test profile's guard; a test's
+    own -c config is still read."""
+    (tmp_path / "main.nf").write_text("process ONE {\n    cpus 1\n    output: stdout\n    script: 'echo one'\n}\n"
+                                      "workflow { ONE() | view }\n")
+    (tmp_path / "own.config").write_text("params.greeting = 'own config read'\n"
+                                         "workflow.onComplete = { println params.greeting }\n")
+    result = run_nextflow(tmp_path, "-c", "own.config", pipeline=str(tmp_path / "main.nf"), timeout=600)
+    assert "own config read" in result.stdout, result.stdout
+    log = (tmp_path / ".nextflow.log").read_text()
+    monitor = re.search(r"Creating local task monitor for executor 'local' > cpus=(\d+); memory=([^;]+); "
+                        r"capacity=(\d+)", log)
+    assert monitor, "the run's log does not describe its local executor"
+    assert int(monitor.group(1)) >= 1024 and int(monitor.group(3)) == jvm_machine()[0], monitor.group(0)
