@@ -278,6 +278,27 @@ def test_failed_build_leaves_no_folder(tmp_path, small_gtf, monkeypatch):
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_panel_folder_and_atomic_files_follow_the_umask_through_one_shared_reader(tmp_path, small_gtf):
+    """The panel folder (made by mkdtemp, 0700) and atomic_output's files (mkstemp, 0600) get the modes
+    an ordinary mkdir/open would give, read through files.current_umask: panel.py had its own copy."""
+    import os
+    import stat
+
+    from hlhscreen import files
+
+    assert not hasattr(P, "_current_umask") and P.current_umask is files.current_umask
+    old = os.umask(0o027)
+    try:
+        P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, tmp_path / "p")
+        with files.atomic_output(tmp_path / "out.txt") as handle:
+            handle.write("x\n")
+        assert files.current_umask() == 0o027
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "p").stat().st_mode) == 0o750
+    assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o640
+
+
 def test_existing_output_needs_force(tmp_path, small_gtf):
     out = tmp_path / "p"
     P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, out)

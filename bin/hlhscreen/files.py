@@ -31,7 +31,7 @@ def atomic_output(path: PathLike, mode: str = "w") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
-    os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp creates 0600; behave like open()
+    os.chmod(tmp_name, 0o666 & ~current_umask())  # mkstemp creates 0600; behave like open()
     try:
         with open(tmp_name, mode) as handle:
             yield handle
@@ -57,8 +57,10 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         raise
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it; the restrictive 0o077 is what any file
+    created meanwhile by another thread would get)."""
+    mask = os.umask(0o077)
     os.umask(mask)
     return mask
 

@@ -37,7 +37,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from hlhscreen import __version__
 from hlhscreen.chromosomes import chrom_sort_key, in_natural_order
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text, sha256_file, text_lines
+from hlhscreen.files import current_umask, open_text, sha256_file, text_lines
 from hlhscreen.gtf import (
     CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
     other_assembly_accession,
@@ -1174,7 +1174,7 @@ def build_panel(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
-        tmp.chmod(0o777 & ~_current_umask())  # mkdtemp makes 0700; a panel folder is an ordinary folder
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; a panel folder is an ordinary folder
         _write_genes_tsv(tmp / GENES_TSV, chosen, gtf.name, ann_columns, ann_rows)
         _write_bed(tmp / REGIONS_BED, [(c, s, e, _region_name(l)) for c, s, e, l in _merge_labelled(padded_exons(chosen, pad))])
         _write_bed(tmp / TARGETS_BED, [(c, s, e, ",".join(l)) for c, s, e, l in _merge_labelled(padded_exons(chosen, target_pad))])
@@ -1259,12 +1259,6 @@ def _publish(tmp: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)
-
-
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _na(value: Optional[Union[str, int]]) -> str:
