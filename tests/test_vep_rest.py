@@ -429,6 +429,56 @@ def test_client_4xx_is_reported_not_retried(server, tmp_path):
 # --- cache ------------------------------------------------------------------------------------------
 
 
+def test_cache_uses_the_rollback_journal_not_wal(tmp_path):
+    """The cache sits on the shared file system of HPC runs (NFS/Lustre/GPFS), where WAL's shared-memory
+    index is not safe across hosts: SQLite's rollback journal. Before: WAL, kept in the file."""
+    import sqlite3
+
+    cache = V.ResponseCache(tmp_path / "cache")
+    cache.put_many([("k1", {"input": "x"})])
+    other = sqlite3.connect(str(cache.path))  # the mode another process sees (WAL would persist in the file)
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    other.close()
+    assert cache.journal_mode() == "delete"
+    cache.close()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["vep_rest_cache.sqlite"]
+
+
+def test_an_older_wal_cache_is_turned_to_the_rollback_journal_with_its_answers(tmp_path):
+    import sqlite3
+
+    (tmp_path / "cache").mkdir()
+    old = sqlite3.connect(str(tmp_path / "cache/vep_rest_cache.sqlite"))
+    assert old.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    old.execute("CREATE TABLE results (key TEXT PRIMARY KEY, result TEXT NOT NULL, fetched TEXT NOT NULL)")
+    old.execute("INSERT INTO results VALUES ('k1', '{\"input\": \"x\"}', '2026-01-01T00:00:00+00:00')")
+    old.commit()
+    old.close()
+    cache = V.ResponseCache(tmp_path / "cache")
+    assert cache.journal_mode() == "delete" and cache.get("k1") == {"input": "x"}
+    cache.close()
+
+
+def test_a_wal_cache_held_open_elsewhere_is_refused_clearly(tmp_path):
+    """An older client still has the WAL cache open: it cannot be turned to the rollback journal now, so
+    the run stops naming the cache instead of writing to it in WAL mode."""
+    import sqlite3
+
+    (tmp_path / "cache").mkdir()
+    path = tmp_path / "cache/vep_rest_cache.sqlite"
+    holder = sqlite3.connect(str(path))
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE results (key TEXT PRIMARY KEY, result TEXT NOT NULL, fetched TEXT NOT NULL)")
+    holder.commit()
+    try:
+        with pytest.raises(UserInputError) as err:
+            V.ResponseCache(tmp_path / "cache")
+    finally:
+        holder.close()
+    assert err.value.path == str(path) and err.value.field == "--cache-dir"
+    assert "cache" in err.value.problem and "POSIX file locks" in err.value.fix
+
+
 def test_disk_cache_prevents_second_request(server, tmp_path):
     fake = FakeVep()
     expect_vep(server, fake)

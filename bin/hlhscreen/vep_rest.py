@@ -18,7 +18,6 @@ Behaviour (see docs/annotation.md):
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 import email.utils
 import json
@@ -175,21 +174,44 @@ def default_cache_dir() -> Path:
     return Path(xdg if xdg else Path.home() / ".cache") / "hlhscreen" / "vep_rest"
 
 
+#: SQLite's rollback journal, not WAL. The cache (--vep_rest_cache, by default in the launch folder) sits on the
+#: shared file system of an HPC run (NFS, Lustre, GPFS) and is opened from other nodes, by later and concurrent
+#: runs; WAL's shared-memory index works only when every process is on one host (sqlite.org/wal.html), the
+#: rollback journal needs only the file system's POSIX locks. WAL mode is kept in the file: an older cache in
+#: WAL mode is turned back when opened.
+JOURNAL_MODE = "delete"
+CACHE_FIX = ("Put --vep_rest_cache (vep_rest.py --cache-dir) on a file system with working POSIX file locks (a local "
+             "disk; NFS with locking; Lustre mounted with flock), or run again when no other run uses this cache.")
+
+
 class ResponseCache:
-    """sqlite store of one REST result (JSON) per cache key; safe for concurrent tasks."""
+    """sqlite store of one REST result (JSON) per cache key; safe for concurrent tasks, also on other hosts."""
 
     def __init__(self, directory: os.PathLike | str) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "vep_rest_cache.sqlite"
         self._db = sqlite3.connect(str(self.path), timeout=60)
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, result TEXT NOT NULL, "
-            "fetched TEXT NOT NULL)"
-        )
-        self._db.commit()
+        try:
+            mode = str(self._db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}").fetchone()[0]).lower()
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, result TEXT NOT NULL, "
+                "fetched TEXT NOT NULL)"
+            )
+            self._db.commit()
+        except sqlite3.Error as err:
+            self._db.close()
+            raise UserInputError(self.path, None, "--cache-dir", f"the response cache cannot be opened ({err})",
+                                 CACHE_FIX) from None
+        if mode != JOURNAL_MODE:
+            self._db.close()
+            raise UserInputError(self.path, None, "--cache-dir",
+                                 f"the response cache stays in SQLite's {mode} journal mode, not the rollback "
+                                 f"journal ({JOURNAL_MODE}) that a shared file system needs", CACHE_FIX)
+
+    def journal_mode(self) -> str:
+        """The journal mode of the open cache (``delete``: the rollback journal)."""
+        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
     def get(self, key: str) -> Optional[dict]:
         row = self._db.execute("SELECT result FROM results WHERE key = ?", (key,)).fetchone()
