@@ -395,20 +395,34 @@ def test_backoff_is_capped_and_attempts_are_limited(server, tmp_path):
 
 
 def test_timeout_then_success(server, tmp_path):
+    """The first answer never comes within the read timeout (held until the test ends), the second comes
+    after a delay a busy machine could add: one timeout, one wait, then success. The read timeout is wide
+    (before: 0.3 s for the second answer, which a loaded 2-core machine could miss: two timeouts)."""
     fake = FakeVep()
+    release = threading.Event()
 
-    def slow(request: Request) -> Response:
-        time.sleep(1.0)
+    def never_in_time(request: Request) -> Response:
+        release.wait(30)
         return fake(request)
 
-    handler, calls = sequence_handler([slow, fake])
+    def late(request: Request) -> Response:
+        time.sleep(0.5)
+        return fake(request)
+
+    handler, calls = sequence_handler([never_in_time, late])
     expect_vep(server, handler)
-    sleeps = Sleeps()
-    retry = V.RetryPolicy(base_delay=0.25, read_timeout=0.3, connect_timeout=2)
+    sleeps, logged = Sleeps(), []
+    retry = V.RetryPolicy(base_delay=0.25, read_timeout=2.0, connect_timeout=2)
     vcf = write_vcf(tmp_path / "in.vcf", many_snvs(2))
     out = tmp_path / "out.vcf"
-    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, sleeps, retry=retry))
-    assert sleeps == [0.25]
+    client = V.VepRestClient(server.url_for("/"), cache=V.ResponseCache(tmp_path / "cache"), retry=retry,
+                             sleep=sleeps, log=logged.append)
+    try:
+        stats = V.annotate_vcf(vcf, out, client)
+    finally:
+        release.set()
+    assert sleeps == [0.25] and calls["n"] == 2
+    assert len(logged) == 1 and "timed out (ReadTimeout)" in logged[0], logged
     assert stats.fetched == 2 and stats.requests == 2
     assert all(r.transcripts for r in A.iter_records(out))
 
