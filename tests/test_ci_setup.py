@@ -85,3 +85,41 @@ def test_test_runs_without_the_test_profile_are_not_gated_by_the_racy_local_coun
                         r"capacity=(\d+)", log)
     assert monitor, "the run's log does not describe its local executor"
     assert int(monitor.group(1)) >= 1024 and int(monitor.group(3)) == jvm_machine()[0], monitor.group(0)
+
+
+def test_local_http_server_binds_its_own_port_and_serves(tmp_path):
+    """tests/test_remote_inputs.py's server: before, a port was picked, released, then handed to the server
+    (another process could take it in between). Two servers started at once get two ports and both serve."""
+    import urllib.request
+
+    from local_http import start_http_server, stop_http_server
+
+    urls, procs = [], []
+    try:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "file.txt").write_text(f"served from {name}\n")
+            proc, url = start_http_server(tmp_path / name, tmp_path / f"{name}.log")
+            procs.append(proc)
+            urls.append(url)
+        assert len(set(urls)) == 2 and not any(url.endswith(":0") for url in urls)
+        for name, url in zip(("a", "b"), urls):
+            with urllib.request.urlopen(f"{url}/file.txt", timeout=10) as response:
+                assert response.read().decode() == f"served from {name}\n"
+        assert '"GET /file.txt' in (tmp_path / "a.log").read_text()
+    finally:
+        for proc in procs:
+            stop_http_server(proc)
+
+
+def test_local_http_server_that_never_serves_fails_clearly_within_the_wait(tmp_path):
+    """Before, the wait loop gave up silently (100 tries) and the tests ran against a URL nothing served."""
+    from local_http import start_http_server
+
+    silent = (sys.executable, "-c", "import time; print('starting', flush=True); time.sleep(60)")
+    started = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)was not serving within 1 s.*never.log:\nstarting"):
+        start_http_server(tmp_path, tmp_path / "never.log", wait=1.0, command=silent)
+    assert time.monotonic() - started < 20
+    with pytest.raises(pytest.fail.Exception, match="exited with code 3 before serving"):
+        start_http_server(tmp_path, tmp_path / "exits.log", wait=30, command=(sys.executable, "-c", "raise SystemExit(3)"))

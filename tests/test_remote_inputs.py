@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
 import pytest
 
+from local_http import start_http_server, stop_http_server
 from nextflow_runner import REPO, run_nextflow
 
 pytestmark = pytest.mark.pipeline
 COHORT = REPO / "assets/test_cohort"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,21 +30,10 @@ def server(tmp_path_factory) -> Iterator[Tuple[str, Path, Path]]:
     for sample in ("case_02", "ctrl_02"):
         for mate in (1, 2):
             shutil.copy2(COHORT / f"reads/{sample}_L001_R{mate}.fastq.gz", root / "fastq")
-    port = free_port()
     log = root.parent / "http_server.log"
-    with open(log, "w") as log_handle:
-        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=root,
-                                stdout=log_handle, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    proc, url = start_http_server(root, log)  # binds port 0 itself; fails the tests if it is not serving
     yield url, root, log
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_http_server(proc)
 
 
 def requested(log: Path) -> List[str]:
