@@ -369,3 +369,31 @@ def test_a_bad_setting_is_refused_before_reading(tmp_path):
     assert result.returncode == 2
     assert "--af-fields: 'gnomad' is neither a frequency keyword" in result.stderr
     assert not (tmp_path / "f.json").exists()
+
+
+def test_a_setting_of_other_datasets_alone_is_checked_by_their_frequencies(tmp_path):
+    """--af_fields csq_max_af (VEP's MAX_AF, the strictest maximum) or csq_1000g: SCREEN judges every variant by
+    those fields, but the check counted only gnomAD datasets once a gnomAD file was given and stopped the run
+    ("every variant would look novel", exit 2) although each variant gnomAD lists had a MAX_AF. Such a setting's
+    own frequencies count; one still lost where gnomAD lists the variant stops the run."""
+    vcf = vep_annotated(tmp_path, ["gnomADe_AF", "MAX_AF", "AF"], options="--offline --cache --af_gnomade --max_af --af")
+    for setting in ("csq_max_af", "csq_1000g", "csq_esp,csq_max_af"):
+        result = run_summary(tmp_path, vcf, "--gnomad", str(GNOMAD), "--af-fields", setting)
+        assert result.returncode == 0, (setting, result.stderr)
+        assert f"2 of 4 variants have a frequency of the fields --af_fields reads ({setting})" in result.stderr
+    empty = vep_annotated(tmp_path, ["gnomADe_AF"], ["MAX_AF"], options="--offline --cache --af_gnomade --max_af",
+                          name="empty.vcf")
+    result = run_summary(tmp_path, empty, "--gnomad", str(GNOMAD), "--af-fields", "csq_max_af")
+    assert result.returncode == 2
+    assert "attached frequencies of the fields --af_fields reads (csq_max_af) to none of the 4" in result.stderr
+
+
+def test_af_fields_none_is_said_not_refused(tmp_path):
+    """--af_fields none (docs/annotation.md: no frequency is read, every variant novel) with a gnomAD file stopped
+    the run, naming the fields it chose not to read. It is the user's setting: said in a warning, the tables written."""
+    result = run_summary(tmp_path, annotated(tmp_path, attach=True), "--gnomad", str(GNOMAD), "--af-fields", "none")
+    assert result.returncode == 0, result.stderr
+    assert "--af_fields none: no population frequency is read, so the frequency filters treat all 4 variants as " \
+           "novel (the annotation's frequencies were not checked against the gnomAD file)" in result.stderr
+    assert json.loads((tmp_path / "f.json").read_text())["af_fields"] == "none"
+    assert "WARNING" in (tmp_path / "f_mqc.tsv").read_text()

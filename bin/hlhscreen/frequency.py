@@ -62,6 +62,9 @@ SOURCE_KEYWORDS: Tuple[str, ...] = (
     "csq_max_af",         # CSQ MAX_AF (VEP --max_af): highest AF of any 1000G/ESP/gnomAD group
 )
 DEFAULT_AF_FIELDS: str = ",".join(SOURCE_KEYWORDS)
+#: the keywords whose sources are not gnomAD datasets (FrequencySource.gnomad False): 1000 Genomes, ESP and
+#: VEP's MAX_AF (a maximum over 1000 Genomes, ESP and gnomAD groups)
+OTHER_DATASET_KEYWORDS: FrozenSet[str] = frozenset({"csq_1000g", "csq_esp", "csq_max_af"})
 
 # gnomAD field names (after any prefix). Within each kind the first present field wins.
 _GNOMAD_GLOBAL = ("AF_joint", "AF", "AF_exomes", "AF_genomes")
@@ -323,6 +326,13 @@ class FrequencySetting:
     def fields_text(self) -> str:
         """The precedence list as parsed (spacing dropped): how outputs name it and steps compare it."""
         return ",".join(spec.text for spec in self.specs) or "none"
+
+    @property
+    def reads_gnomad(self) -> bool:
+        """Whether a source read is a gnomAD dataset (a gnomAD keyword) or the user's own field (``INFO/<name>``,
+        ``CSQ/<name>``); False for ``none`` and for settings of other datasets alone (``csq_max_af``,
+        ``csq_1000g``): every frequency those read is another dataset's."""
+        return any(not spec.keyword or spec.keyword not in OTHER_DATASET_KEYWORDS for spec in self.specs)
 
 
 def frequency_setting(af_fields: str = DEFAULT_AF_FIELDS, af_source: str = DEFAULT_AF_SOURCE) -> FrequencySetting:

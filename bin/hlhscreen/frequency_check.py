@@ -30,6 +30,9 @@ from .frequency import DEFAULT_AF_FIELDS, FrequencySetting, frequency_setting
 from .tables import open_input
 from .vcf_text import minimal_allele
 
+#: FrequencySetting.fields_text of --af-fields none (no frequency read)
+NO_FIELDS = "none"
+
 PathLike = Union[str, os.PathLike]
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -55,6 +58,14 @@ class FrequencyCheck:
     af_fields: str = DEFAULT_AF_FIELDS
     # frequency-like fields the VCF declares that --af-fields does not read (named when nothing arrived)
     unread: Tuple[str, ...] = ()
+    # the setting reads a gnomAD dataset or a field the user named (FrequencySetting.reads_gnomad); without one
+    # (csq_max_af, csq_1000g alone) a frequency of the datasets it reads is what SCREEN judges by
+    reads_gnomad: bool = True
+
+    def _what(self, plural: bool) -> str:
+        """What the check counts: gnomAD's frequencies, or those of the other datasets --af_fields reads."""
+        noun = "frequencies" if plural else "frequency"
+        return f"gnomAD {noun}" if self.reads_gnomad else f"{noun} of the fields --af_fields reads ({self.af_fields})"
 
     def _read_note(self) -> str:
         """Which fields were checked, when the VCF declares frequency fields they leave out."""
@@ -67,6 +78,10 @@ class FrequencyCheck:
         """(ok | warning | error, one sentence)."""
         if self.variants == 0:
             return OK, "no variant was called, nothing to annotate"
+        if self.af_fields == NO_FIELDS:
+            return WARNING, (f"--af_fields none: no population frequency is read, so the frequency filters treat all "
+                             f"{self.variants} variants as novel (the annotation's frequencies were not checked"
+                             + ("" if self.in_resource is None else " against the gnomAD file") + ")")
         if self.in_resource is None:
             if self.with_frequency == 0:
                 return WARNING, (f"no population frequency was attached to any of the {self.variants} variants"
@@ -79,13 +94,15 @@ class FrequencyCheck:
                                  "REST server whose answers name gnomAD otherwise, VEP without --af_gnomade)")
             return OK, f"{self.with_frequency} of {self.variants} variants have a population frequency"
         if self.in_resource and self.with_frequency == 0:
-            return ERROR, (f"the annotation attached gnomAD frequencies to none of the {self.variants} called variants"
+            return ERROR, (f"the annotation attached {self._what(plural=True)} to none of "
+                           f"the {self.variants} called variants"
                            f"{self._read_note()}, although the gnomAD file lists {self.in_resource} of them (e.g. "
                            f"{', '.join(self.lost[:3])}); every variant would look novel to the frequency filters")
         if self.lost:
             why = (f"; {self.lost_multiallelic} of them are ALTs of multi-allelic gnomAD records, which the annotation "
                    "matches only when all their ALTs are the variant's" if self.lost_multiallelic else "")
-            return ERROR, (f"{len(self.lost)} of the {self.variants} called variants got no gnomAD frequency"
+            return ERROR, (f"{len(self.lost)} of the {self.variants} called variants got no "
+                           f"{self._what(plural=False)}"
                            f"{self._read_note()} although "
                            f"the gnomAD file lists them with one ({', '.join(self.lost[:SHOWN])}){why}; they would "
                            "look novel to the frequency filters (a common variant kept as rare)")
@@ -97,7 +114,7 @@ class FrequencyCheck:
                          "Give one dataset per file, or gnomAD's joint frequencies")
         if self.uncovered:
             notes.append(self._uncovered_note())
-        text = (f"{self.with_frequency} of {self.variants} variants have a gnomAD frequency; "
+        text = (f"{self.with_frequency} of {self.variants} variants have a {self._what(plural=False)}; "
                 f"{self.in_resource} are listed in the gnomAD file")
         return (WARNING, text + "; " + "; ".join(notes)) if notes else (OK, text)
 
@@ -202,8 +219,11 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
     setting = setting or frequency_setting()
     explicit = frozenset(spec.text for spec in setting.specs if not spec.keyword)
     check = FrequencyCheck(in_resource=0 if resource else None, annotation_gnomad=tuple(annotation_gnomad),
-                           af_fields=setting.fields_text, unread=tuple(unread))
+                           af_fields=setting.fields_text, unread=tuple(unread), reads_gnomad=setting.reads_gnomad)
     lookup = _Resource(resource) if resource else None
+    # any frequency counts without a gnomAD file, and with one when the setting reads no gnomAD dataset
+    # (csq_max_af alone): those frequencies are then what SCREEN judges by
+    any_frequency = lookup is None or not setting.reads_gnomad
     try:
         for record in records:
             check.variants += 1
@@ -211,7 +231,7 @@ def check_frequencies(records: Iterable[VariantRecord], resource: Optional[PathL
             # count: the question is whether gnomAD's own frequencies arrived
             frequency = record.gnomad
             gnomad = not frequency.missing and (frequency.gnomad or frequency.source in explicit)
-            attached = gnomad or (not frequency.missing and lookup is None)
+            attached = gnomad or (not frequency.missing and any_frequency)
             check.with_frequency += attached
             check.with_gnomad += gnomad
             if lookup is None:
