@@ -292,6 +292,16 @@ def test_fq_gz_names_are_accepted(tmp_path, reads):
     assert [lane.fastq_1.name for lane in read_samplesheet(path)] == ["a_R1.fq.gz", "b_R1.fastq.gz"]
 
 
+def test_upper_case_gz_names_are_accepted(tmp_path, reads):
+    """A_R1.FASTQ.GZ (names from Windows tools, some LIMS exports): FastQC decompresses a name ending in .gz in
+    any case (its report is A_R1.FASTQ.GZ_fastqc), so it was refused at start for a name FastQC reads."""
+    for n in ("a_R1", "a_R2"):
+        (tmp_path / f"{n}.FASTQ.GZ").write_bytes(reads[n].read_bytes())
+        reads[n].unlink()
+    path = sheet(tmp_path, "A,case,a_R1.FASTQ.GZ,a_R2.FASTQ.GZ", "B,control,https://x.org/b_R1.FQ.GZ,b_R2.fastq.gz")
+    assert [str(lane.fastq_1).rsplit("/", 1)[-1] for lane in read_samplesheet(path)] == ["a_R1.FASTQ.GZ", "b_R1.FQ.GZ"]
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b"")])
 @pytest.mark.parametrize("separator", [",", "\t"])
 def test_a_utf16_samplesheet_is_named_as_such(tmp_path, reads, encoding, bom, separator):
@@ -484,3 +494,18 @@ def test_dot_dot_through_plain_folders_is_fine(tmp_path, reads):
 def test_a_group_spelled_otherwise_says_how_to_write_it(tmp_path, reads, group, fix):
     message = error_of(sheet(tmp_path, f"A,{group},a_R1.fastq.gz,a_R2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"))
     assert f"samplesheet.csv:2: group: unknown group {group!r}. {fix}" in message
+
+
+def test_sra_mates_whose_first_spot_reads_alike_are_accepted(tmp_path, reads):
+    """fasterq-dump names both mates of a spot alike (@SRR1.1 1 length=10), and a spot can read all N on both
+    mates: R2 'started with the same read as R1' and the lane was refused as a copy. A lane's mates are compared
+    read by read by CHECK_FASTQ; a copy in another row is still refused."""
+    first = b"@SRR1.1 1 length=10\nNNNNNNNNNN\n+\n##########\n"
+    for mate, second in (("1", b"ACGTTGCAAC"), ("2", b"GGGTTGCAAC")):
+        (tmp_path / f"SRR1_{mate}.fastq.gz").write_bytes(
+            gzip.compress(first + b"@SRR1.2 2 length=10\n" + second + b"\n+\nIIIIIIIIII\n"))
+    rows = ["A,case,SRR1_1.fastq.gz,SRR1_2.fastq.gz", "B,control,b_R1.fastq.gz,b_R2.fastq.gz"]
+    assert [lane.sample for lane in read_samplesheet(sheet(tmp_path, *rows))] == ["A", "B"]
+    (tmp_path / "copy_R1.fastq.gz").write_bytes((tmp_path / "SRR1_1.fastq.gz").read_bytes())
+    message = error_of(sheet(tmp_path, *rows, "C,control,copy_R1.fastq.gz,c_R2.fastq.gz"))
+    assert f"samplesheet.csv:4: fastq_1: FASTQ {tmp_path / 'copy_R1.fastq.gz'} starts with the same read as" in message

@@ -79,7 +79,7 @@ def _check_remote_fastq(url: str, sheet: str, line: int, field: str) -> List[Use
         return [UserInputError(sheet, line, field, f"the URL {url} names no file", "Give the URL of a .fastq.gz file.")]
     if not _SAFE_FILE_NAME.match(name):
         return _check_fastq(Path(name), sheet, line, field)
-    if not name.endswith(".gz"):
+    if not name.lower().endswith(".gz"):
         return [UserInputError(sheet, line, field, f"remote FASTQ {url} does not end in .gz",
                                "FASTQs must be gzip-compressed (.fastq.gz).")]
     return []
@@ -132,8 +132,9 @@ def _check_fastq(path: Path, sheet: str, line: int, field: str,
 
 def _check_gz_name(path: Path, sheet: str, line: int, field: str) -> List[UserInputError]:
     """A gzipped FASTQ named .fq or .fastq: FastQC decides by the name alone whether to decompress,
-    reads the gzip bytes as text and fails, after CHECK_FASTQ has read every file of the cohort."""
-    if path.name.endswith(".gz"):
+    reads the gzip bytes as text and fails, after CHECK_FASTQ has read every file of the cohort. Its test
+    ignores case (``A_R1.FASTQ.GZ`` is decompressed, as FastQC 0.11.9 shows)."""
+    if path.name.lower().endswith(".gz"):
         return []
     return [UserInputError(sheet, line, field, f"FASTQ file {path} is gzip-compressed but its name does not end in "
                            ".gz (FastQC decides from the name whether to decompress, and would fail on it)",
@@ -407,7 +408,9 @@ def read_samplesheet(path: Path, base_url: Optional[str] = None, display_name: O
                 continue
             seen_fastq[key] = (line_no, field, fastq)
             read = first_reads.get(fastq) if isinstance(fastq, Path) else None
-            if read is not None and read in seen_reads:
+            # a lane's own mates may start alike: SRA names both mates of a spot alike (fasterq-dump), and a spot
+            # can read all N (or poly-G) on both; CHECK_FASTQ compares R1 and R2 read by read (R2 a copy of R1)
+            if read is not None and read in seen_reads and seen_reads[read][0] != line_no:
                 # a copy: the reads of a lane are unique (names carry the tile and position)
                 other_line, other_field, other = seen_reads[read]
                 errors.append(UserInputError(sheet, line_no, field,
