@@ -196,12 +196,19 @@ def annotated_infos(out: Path):
         return [dict(record.info) for record in vcf]
 
 
-def run_annotate(tmp_path, cohort, clinvar_vcf):
+def run_annotate(tmp_path, cohort, clinvar_vcf, fasta=None):
     out = tmp_path / "out.vcf.gz"
+    extra = ["--fasta", str(fasta)] if fasta else []
     result = subprocess.run([sys.executable, str(BIN / "clinvar_annotate.py"), "--vcf", str(cohort), "--clinvar",
-                             str(clinvar_vcf), "--out", str(out), "--release-json", str(tmp_path / "release.json")],
-                            capture_output=True, text=True)
+                             str(clinvar_vcf), "--out", str(out), "--release-json", str(tmp_path / "release.json"),
+                             *extra], capture_output=True, text=True)
     return result, out
+
+
+def annotate_records(tmp_path, clinvar_records, cohort_records, fasta=None):
+    """clinvar_annotate.py on a ClinVar file of these records (NCBI layout) and a chr10 cohort of those."""
+    clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "\n".join(clinvar_records) + "\n")
+    return run_annotate(tmp_path, chr10_cohort(tmp_path, cohort_records), clinvar_vcf, fasta)
 
 
 def test_annotation_matches_exact_alleles_across_naming(tmp_path, ncbi):
@@ -239,10 +246,8 @@ def test_an_allele_clinvar_writes_with_other_padding_is_matched(tmp_path):
         "10\t70600700\t1004\tCAGT\tCT\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Likely_pathogenic",
         "10\t70600800\t1005\tA\tAT\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Pathogenic",
     ]
-    clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", NCBI_HEADER + "\n".join(records) + "\n")
-    cohort = chr10_cohort(tmp_path, ["70598599\t.\tC\tT", "70598599\t.\tC\tA", "70600700\t.\tCAG\tC",
-                                     "70600800\t.\tAC\tATC"])
-    result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
+    result, out = annotate_records(tmp_path, records, ["70598599\t.\tC\tT", "70598599\t.\tC\tA",
+                                                       "70600700\t.\tCAG\tC", "70600800\t.\tAC\tATC"])
     assert result.returncode == 0, result.stderr
     entries = [clinvar.parse_info_fields(info) for info in annotated_infos(out)]
     assert [entry and entry.variation_id for entry in entries] == ["1001", None, "1004", "1005"]
@@ -406,3 +411,90 @@ def test_best_entry_prefers_a_classification_over_none_at_equal_review():
     assert clinvar.best_entry([somatic_only, haplotype_only]) is haplotype_only
     better = clinvar.ClinvarEntry("30", None, "Benign", "criteria_provided,_single_submitter", 1, None)
     assert clinvar.best_entry([classified, better, haplotype_only]) is better  # stars still come first
+
+
+# ---------------------------------------------------------------------------------------------
+# Indels in repeats: both sides normalised against the reference
+# ---------------------------------------------------------------------------------------------
+
+# chr10 positions 1-20 unique, 21-32 four CAG repeats, then unique again
+REPEAT_SEQ = "GATTACAGTCCTGAGTTAGC" + "CAG" * 4 + "TTGACCGTAAGCTTGACTAGGATCCATTGCA"
+
+
+def chr10_fasta(tmp_path: Path, sequence: str = REPEAT_SEQ) -> Path:
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text(">chr10\n" + "\n".join(sequence[i:i + 60] for i in range(0, len(sequence), 60)) + "\n")
+    pysam.faidx(str(fasta))
+    return fasta
+
+
+def repeat_reference(tmp_path):
+    from hlhscreen import normalise
+
+    handle = pysam.FastaFile(str(chr10_fasta(tmp_path)))
+    return normalise.Reference(handle.fetch)
+
+
+@pytest.mark.parametrize("written,aligned", [
+    ((29, "GCAG", "G"), (20, "CCAG", "C")),            # right-aligned in the repeat (HGVS-like 3' placement)
+    ((19, "GCCAGCAG", "GCCAG"), (20, "CCAG", "C")),    # padded: more context on both sides
+    ((23, "GCAGC", "GC"), (20, "CCAG", "C")),           # padded at the end, mid-repeat
+    ((32, "G", "GCAG"), (20, "C", "CCAG")),            # an insertion of one more CAG, written last
+    ((20, "CCAG", "C"), (20, "CCAG", "C")),            # already normalised
+    ((33, "T", "C"), (33, "T", "C")),                  # a SNV stays
+])
+def test_left_align_puts_an_indel_first_in_its_repeat(tmp_path, written, aligned):
+    from hlhscreen import normalise
+
+    assert normalise.left_align(repeat_reference(tmp_path), "chr10", *written) == aligned
+
+
+def test_left_align_refuses_a_ref_the_reference_lacks_and_right_shift_spans_the_repeat(tmp_path):
+    from hlhscreen import normalise
+
+    reference = repeat_reference(tmp_path)
+    assert normalise.left_align(reference, "chr10", 29, "GCAT", "G") is None      # REF not the reference's
+    assert normalise.left_align(reference, "chr2", 29, "GCAG", "G") is None       # contig not in the FASTA
+    assert normalise.right_shift(reference, "chr10", (20, "CCAG", "C")) == 9      # to POS 29
+    assert normalise.right_shift(reference, "chr10", (20, "C", "CCAG")) == 12     # to POS 32
+    assert normalise.right_shift(reference, "chr10", (40, "TA", "T")) == 1       # AA: to POS 41
+    assert normalise.right_shift(reference, "chr10", (42, "AG", "A")) == 0       # no repeat
+
+
+def test_a_repeat_indel_clinvar_writes_elsewhere_in_the_repeat_is_matched(tmp_path):
+    """NCBI's file does not always left-align: a CAG deletion it writes at the end of the repeat
+    (POS 29 GCAG>G) and the cohort's left-aligned call (POS 20 CCAG>C), or the padded form a caller
+    writes (POS 19 GCCAGCAG>GCCAG), are one variant. Before: 'not in ClinVar' (and --fasta refused).
+    A two-CAG deletion in the same repeat does not match it, and a three-CAG deletion matches nothing.
+    A record whose REF is not the reference's (GTA at 41, where the reference has ATA) is compared as
+    written, and counted on each side."""
+    records = [
+        "10\t20\t1006\tCCAGCAG\tC\t.\t.\tCLNREVSTAT=practice_guideline;CLNSIG=Benign",
+        "10\t29\t1007\tGCAG\tG\t.\t.\tCLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;CLNSIG=Pathogenic",
+        "10\t32\t1008\tG\tGCAG\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Likely_pathogenic",
+        "10\t41\t1009\tGTA\tG\t.\t.\tCLNREVSTAT=reviewed_by_expert_panel;CLNSIG=Pathogenic",
+    ]
+    cohort = ["19\t.\tGCCAGCAG\tGCCAG", "20\t.\tCCAG\tC", "20\t.\tC\tCCAG", "20\t.\tCCAGCAGCAG\tC", "41\t.\tGTA\tG"]
+    result, out = annotate_records(tmp_path, records, cohort, chr10_fasta(tmp_path))
+    assert result.returncode == 0, result.stderr
+    entries = [clinvar.parse_info_fields(info) for info in annotated_infos(out)]
+    assert [entry and entry.variation_id for entry in entries] == ["1007", "1007", "1008", None, "1009"]
+    assert "indels compared left-aligned on genome.fa (1 cohort and 1 ClinVar indel record(s)" in result.stdout
+    release = json.loads((tmp_path / "release.json").read_text())
+    assert (release["normalised_against"], release["indels_not_normalised"],
+            release["clinvar_indels_not_normalised"]) == ("genome.fa", 1, 1)
+    # without the FASTA only the padding is trimmed: the right-aligned record is missed, as the docs say
+    result, out = annotate_records(tmp_path, records, cohort)
+    assert result.returncode == 0, result.stderr
+    entries = [clinvar.parse_info_fields(info) for info in annotated_infos(out)]
+    assert [entry and entry.variation_id for entry in entries] == [None, None, None, None, "1009"]
+    assert "no --fasta" in result.stdout
+    assert json.loads((tmp_path / "release.json").read_text())["normalised_against"] is None
+
+
+def test_an_unreadable_fasta_is_refused_before_any_output(tmp_path, ncbi):
+    result, out = run_annotate(tmp_path, cohort_vcf(tmp_path), ncbi, tmp_path / "missing.fa")
+    assert result.returncode == 2
+    assert "missing.fa: --fasta: file not found" in result.stderr, result.stderr
+    assert not out.exists()
+

@@ -1656,6 +1656,23 @@ def test_a_variant_clinvar_could_not_look_up_is_said_so(tmp_path):
     assert "The file has no record on chr17: variants there were not looked up" in text
 
 
+def test_clinvar_matching_of_indels_is_said(tmp_path):
+    """clinvar_release.json names the FASTA the indels were left-aligned on (both files) and counts the
+    indels it could not normalise: the note and the methods say how alleles were matched, and warn
+    about those. Before: 'matched by exact allele' whatever the step did."""
+    paths = with_clinical_inputs(tmp_path)
+    release = json.loads(paths["clinvar"].read_text())
+    release.update(normalised_against="genome.fa.gz", indels_not_normalised=0, clinvar_indels_not_normalised=2)
+    paths["clinvar"].write_text(json.dumps(release))
+    page = run_clinical(paths, tmp_path / "out")
+    text = section_text(page, "variants")
+    assert "matched by allele, indels of both files left-aligned on the reference (genome.fa.gz)." in text
+    assert "2 ClinVar indel record(s) did not have the reference" in text and "called indel(s)" not in text
+    assert "bases at their position and were compared as written" in text
+    assert ("attached by allele, indels of both files left-aligned on the reference (genome.fa.gz) from the ClinVar "
+            "GRCh38 VCF release of 2024-05-12") in section_text(page, "methods")
+
+
 def test_a_clinvar_file_that_is_no_ncbi_release_is_said_so_once_with_a_warning(tmp_path):
     paths = with_clinical_inputs(tmp_path)
     release = json.loads(paths["clinvar"].read_text())

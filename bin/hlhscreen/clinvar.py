@@ -19,7 +19,7 @@ import gzip
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError
@@ -347,18 +347,22 @@ def best_entry(entries: Sequence[ClinvarEntry]) -> Optional[ClinvarEntry]:
     return sorted(entries, key=key)[0]
 
 
-def matching_entries(records: Iterable[Sequence[str]], pos: int, ref: str, alt: str,
-                     path: Optional[PathLike] = None) -> List[ClinvarEntry]:
-    """ClinVar records (columns) of this allele: the same POS, REF and ALT once both are trimmed of the
-    bases they share (:func:`minimal_allele`), so a padding base more on either side (``GC>GT`` for
-    ``C>T``, ``CAGT>CT`` for ``CAG>C``) is the same variant. Refuses a matching record whose
-    classification cannot be this allele's (:func:`check_record`)."""
-    wanted = minimal_allele(pos, ref.upper(), alt.upper())
+Canonical = Callable[[int, str, str], Tuple[int, str, str]]  # POS, REF, ALT -> the allele to compare
+
+
+def matching_entries(records: Iterable[Sequence[str]], wanted: Tuple[int, str, str],
+                     path: Optional[PathLike] = None, canonical: Canonical = minimal_allele) -> List[ClinvarEntry]:
+    """ClinVar records (columns) of the allele ``wanted`` (already made canonical): those whose allele,
+    made canonical the same way, is the same POS, REF and ALT. With :func:`minimal_allele` (no
+    reference) a padding base more on either side (``GC>GT`` for ``C>T``, ``CAGT>CT`` for ``CAG>C``) is
+    the same variant; with a reference (:class:`hlhscreen.normalise.Normaliser`) an indel written at
+    another position of its repeat is too. Refuses a matching record whose classification cannot be
+    this allele's (:func:`check_record`)."""
     found = []
     for fields in records:
         start, clinvar_ref = int(fields[1]), fields[3].upper()
         alts = [a.upper() for a in fields[4].split(",") if a not in (".", "*") and not a.startswith("<")]
-        if any(minimal_allele(start, clinvar_ref, a) == wanted for a in alts):
+        if any(canonical(start, clinvar_ref, a) == wanted for a in alts):
             check_record(fields, path)
             found.append(entry_from_record(fields))
     return found

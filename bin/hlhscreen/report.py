@@ -1618,13 +1618,19 @@ def clinvar_note(data: ReportData) -> Html:
         counts += (f" {pieces} more {'is a piece' if pieces == 1 else 'are pieces'} of a longer allele (MNV or complex) "
                    "it lists: the calls were split into SNVs and indels, and ClinVar's classification is of the whole "
                    "allele ('part of a longer allele' below).")
+    odd = [f"{n} {what}" for n, what in ((release.get("indels_not_normalised"), "called indel(s)"),
+                                         (release.get("clinvar_indels_not_normalised"), "ClinVar indel record(s)"))
+           if isinstance(n, int) and n]
+    if odd:
+        warning += (f" {' and '.join(odd)} did not have the reference's bases at their position and were compared as "
+                    "written: one of them placed elsewhere in a repeat may have been missed.")
     lacking = release.get("contigs_not_covered") or []
     if lacking:
         warning += (f" The file has no record on {', '.join(lacking)}: variants there were not looked up ('not looked "
                     "up' below), which does not mean they are absent from ClinVar.")
     return tag("p", join([tag("strong", "ClinVar: "), esc(f"{release['citation']}.{counts} Classification, review "
                                                           "stars (ClinVar's own rating of the evidence, 0 to 4) and "
-                                                          "conditions are ClinVar's, matched by exact allele."
+                                                          f"conditions are ClinVar's, matched {clinvar_matching(release)}."
                                                           + warning)]))
 
 
@@ -2286,8 +2292,17 @@ def clinvar_methods_sentence(data: ReportData, mark: str = "") -> str:
         rescue = (f" Variants ClinVar classifies Pathogenic or Likely pathogenic with at least "
                   f"{param_text(data.params, 'clinvar_min_stars')} review stars were kept whatever their predicted "
                   "impact.")
-    return (f"ClinVar classifications, review stars and conditions were attached by exact allele from the "
-            f"{data.clinvar['citation']}{mark}." + rescue)
+    return (f"ClinVar classifications, review stars and conditions were attached {clinvar_matching(data.clinvar)} "
+            f"from the {data.clinvar['citation']}{mark}." + rescue)
+
+
+def clinvar_matching(release: Mapping[str, Any]) -> str:
+    """How CLINVAR_ANNOTATE matched alleles (clinvar_release.json ``normalised_against``): indels of both
+    files left-aligned on the FASTA, or, without one, as written."""
+    fasta = release.get("normalised_against")
+    if not fasta:
+        return "by exact allele"
+    return f"by allele, indels of both files left-aligned on the reference ({fasta})"
 
 
 def aligner_key(params: Mapping[str, Any], versions: Mapping[str, Mapping[str, str]]) -> Optional[str]:

@@ -70,10 +70,13 @@ workflow ANNOTATE {
         ch_versions = ch_versions.mix(VEP_REST.out.versions)
     }
 
-    // ClinVar evidence (optional): INFO/CLINVAR_* by exact allele, whatever the annotator
+    // ClinVar evidence (optional): INFO/CLINVAR_* by allele (indels normalised on both sides), whatever the annotator
     ch_clinvar_release = Channel.value([])
     if (params.clinvar_vcf) {
-        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true, glob: false), siteIndex(params.clinvar_vcf)])
+        // the FASTA: indels of both files are compared left-aligned on it (with --reference_windows it is the
+        // windows' sequence in place and N elsewhere: a ClinVar indel there is compared as written)
+        CLINVAR_ANNOTATE(ch_annotated, [file(params.clinvar_vcf, checkIfExists: true, glob: false), siteIndex(params.clinvar_vcf)],
+            genome_fasta)
         ch_annotated = CLINVAR_ANNOTATE.out.vcf
         ch_clinvar_release = CLINVAR_ANNOTATE.out.release
         ch_versions = ch_versions.mix(CLINVAR_ANNOTATE.out.versions)
