@@ -498,3 +498,137 @@ def test_an_unreadable_fasta_is_refused_before_any_output(tmp_path, ncbi):
     assert "missing.fa: --fasta: file not found" in result.stderr, result.stderr
     assert not out.exists()
 
+
+# ---------------------------------------------------------------------------------------------
+# Real layouts of NCBI releases, old and current
+# ---------------------------------------------------------------------------------------------
+
+def info_line(name: str, description: str, number: str = ".", kind: str = "String") -> str:
+    return f'##INFO=<ID={name},Number={number},Type={kind},Description="{description}">\n'
+
+
+# The header of a current GRCh38 release (2024+): germline CLNSIG/CLNREVSTAT/CLNSIGCONF/CLNSIGINCL
+# beside the oncogenicity (ONC*) and somatic clinical impact (SCI*) fields NCBI added with somatic
+# classifications (the INFO definitions as NCBI describes them, in its order).
+CURRENT_HEADER = "".join([
+    "##fileformat=VCFv4.1\n##fileDate=2025-01-27\n##source=ClinVar\n##reference=GRCh38\n",
+    '##ID=<Description="ClinVar Variation ID">\n',
+    info_line("AF_EXAC", "allele frequencies from ExAC", "1", "Float"),
+    info_line("ALLELEID", "the ClinVar Allele ID", "1", "Integer"),
+    info_line("CLNDN", "ClinVar's preferred disease name for the concept specified by disease identifiers in CLNDISDB"),
+    info_line("CLNDNINCL", "For included Variant : ClinVar's preferred disease name for the concept specified by "
+                           "disease identifiers in CLNDISDB"),
+    info_line("CLNDISDB", "Tag-value pairs of disease database name and identifier submitted for germline "
+                          "classifications, e.g. OMIM:NNNNNN"),
+    info_line("CLNHGVS", "Top-level (primary assembly, alt, or patch) HGVS expression."),
+    info_line("CLNREVSTAT", "ClinVar review status of germline classification for the Variation ID"),
+    info_line("CLNSIG", "Aggregate germline classification for this single variant; multiple values are separated "
+                        "by a vertical bar"),
+    info_line("CLNSIGCONF", "Conflicting germline classification for this single variant; multiple values are "
+                            "separated by a vertical bar"),
+    info_line("CLNSIGINCL", "Germline classification for a haplotype or genotype that includes this variant. "
+                            "Reported as pairs of VariationID:classification; multiple values are separated by a "
+                            "vertical bar"),
+    info_line("CLNVC", "Variant type", "1"),
+    info_line("GENEINFO", "Gene(s) for the variant reported as gene symbol:gene id", "1"),
+    info_line("ONCDN", "ClinVar's preferred disease name for the concept specified by disease identifiers in ONCDISDB"),
+    info_line("ONC", "Aggregate oncogenicity classification for this single variant; multiple values are separated "
+                     "by a vertical bar"),
+    info_line("ONCINCL", "Oncogenicity classification for a haplotype or genotype that includes this variant. "
+                         "Reported as pairs of VariationID:classification"),
+    info_line("ONCREVSTAT", "ClinVar review status of oncogenicity classification for the Variation ID"),
+    info_line("ONCCONF", "Conflicting oncogenicity classification for this single variant"),
+    info_line("ORIGIN", "Allele origin"),
+    info_line("RS", "dbSNP ID (i.e. rs number)"),
+    info_line("SCIDN", "ClinVar's preferred disease name for the concept specified by disease identifiers in SCIDISDB"),
+    info_line("SCIREVSTAT", "ClinVar review status of somatic clinical impact for the Variation ID"),
+    info_line("SCI", "Aggregate somatic clinical impact for this single variant; multiple values are separated by a "
+                     "vertical bar"),
+    info_line("SCIINCL", "Somatic clinical impact classification for a haplotype or genotype that includes this "
+                         "variant. Reported as pairs of VariationID:classification"),
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+])
+
+# A release of 2019-2023 (VCF format 2.0 before somatic classifications): "Clinical significance",
+# "interpretations", no ONC/SCI fields.
+OLD_HEADER = "".join([
+    "##fileformat=VCFv4.1\n##fileDate=2021-06-13\n##source=ClinVar\n##reference=GRCh38\n",
+    '##ID=<Description="ClinVar Variation ID">\n',
+    info_line("ALLELEID", "the ClinVar Allele ID", "1", "Integer"),
+    info_line("CLNDN", "ClinVar's preferred disease name for the concept specified by disease identifiers in CLNDISDB"),
+    info_line("CLNREVSTAT", "ClinVar review status for the Variation ID"),
+    info_line("CLNSIG", "Clinical significance for this single variant"),
+    info_line("CLNSIGCONF", "Conflicting clinical significance for this single variant"),
+    info_line("CLNSIGINCL", "Clinical significance for a haplotype or genotype that includes this variant. Reported "
+                            "as pairs of VariationID:clinical significance."),
+    info_line("GENEINFO", "Gene(s) for the variant reported as gene symbol:gene id", "1"),
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+])
+
+# (INFO of the record, stars, classification column, rescued at 2 stars, rescued at 0 stars, risk-factor candidate)
+CURRENT_RECORDS = [
+    ("ALLELEID=1;CLNDN=Familial_hemophagocytic_lymphohistiocytosis_2;CLNREVSTAT=criteria_provided,_multiple_"
+     "submitters,_no_conflicts;CLNSIG=Pathogenic/Likely_pathogenic;CLNVC=single_nucleotide_variant;GENEINFO=PRF1:5551",
+     2, "Pathogenic/Likely_pathogenic", True, True, False),
+    ("ALLELEID=2;CLNDN=not_provided;CLNREVSTAT=criteria_provided,_conflicting_classifications;CLNSIG=Conflicting_"
+     "classifications_of_pathogenicity|_risk_factor;CLNSIGCONF=Pathogenic(1)|Uncertain_significance(2)|Benign(1);"
+     "GENEINFO=PRF1:5551", 1, "Conflicting_classifications_of_pathogenicity|_risk_factor", False, False, True),
+    ("ALLELEID=3;CLNDN=Familial_hemophagocytic_lymphohistiocytosis_2;CLNREVSTAT=reviewed_by_expert_panel;"
+     "CLNSIG=Pathogenic|_risk_factor;GENEINFO=PRF1:5551", 3, "Pathogenic|_risk_factor", True, True, True),
+    # a member of a haplotype only: its pathogenic classification is the haplotype's (CLNSIGINCL)
+    ("ALLELEID=4;CLNDNINCL=Familial_hemophagocytic_lymphohistiocytosis_2;CLNREVSTAT=no_classification_for_the_"
+     "single_variant;CLNSIG=no_classification_for_the_single_variant;CLNSIGINCL=431013:Pathogenic;GENEINFO=PRF1:5551",
+     0, "no_classification_for_the_single_variant", False, False, False),
+    # only somatic classifications, both expert-reviewed: in ClinVar, but no germline classification at all
+    ("ALLELEID=5;GENEINFO=PRF1:5551;ONC=Oncogenic;ONCDN=Colorectal_cancer;ONCREVSTAT=reviewed_by_expert_panel;"
+     "ORIGIN=2;SCI=Tier_I_-_Strong;SCIDN=Colorectal_cancer;SCIREVSTAT=criteria_provided,_multiple_submitters;"
+     "CLNSIGINCL=431013:Pathogenic;ONCINCL=431013:Likely_oncogenic;SCIINCL=431013:Tier_III_-_Uncertain",
+     None, "no_germline_classification", False, False, False),
+    # germline VUS beside a somatic Oncogenic: the germline classification is the one read
+    ("ALLELEID=6;CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Uncertain_significance;ONC=Oncogenic;"
+     "ONCREVSTAT=practice_guideline", 1, "Uncertain_significance", False, False, False),
+    ("ALLELEID=7;CLNREVSTAT=practice_guideline;CLNSIG=Pathogenic", 4, "Pathogenic", True, True, False),
+    ("ALLELEID=8;CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Likely_pathogenic,_low_penetrance",
+     1, "Likely_pathogenic,_low_penetrance", False, True, False),
+    ("ALLELEID=9;CLNREVSTAT=no_assertion_criteria_provided;CLNSIG=Pathogenic", 0, "Pathogenic", False, True, False),
+    ("ALLELEID=10;CLNREVSTAT=no_classification_provided;CLNSIG=not_provided", 0, "not_provided", False, False, False),
+    ("ALLELEID=11;CLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;"
+     "CLNSIG=Pathogenic/Likely_pathogenic/Established_risk_allele", 2,
+     "Pathogenic/Likely_pathogenic/Established_risk_allele", True, True, True),
+    ("ALLELEID=12;CLNREVSTAT=no_classifications_from_unflagged_records;CLNSIG=no_classifications_from_unflagged_"
+     "records", 0, "no_classifications_from_unflagged_records", False, False, False),
+]
+OLD_RECORDS = [
+    ("ALLELEID=21;CLNREVSTAT=criteria_provided,_conflicting_interpretations;CLNSIG=Conflicting_interpretations_of_"
+     "pathogenicity|_risk_factor;CLNSIGCONF=Pathogenic(1)|Uncertain_significance(1)", 1,
+     "Conflicting_interpretations_of_pathogenicity|_risk_factor", False, False, True),
+    ("ALLELEID=22;CLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;CLNSIG=Pathogenic|_drug_response|"
+     "_other", 2, "Pathogenic|_drug_response|_other", True, True, False),
+    ("ALLELEID=23;CLNREVSTAT=no_interpretation_for_the_single_variant;CLNSIG=no_interpretation_for_the_single_variant;"
+     "CLNSIGINCL=16474:Pathogenic", 0, "no_interpretation_for_the_single_variant", False, False, False),
+    ("ALLELEID=24;CLNREVSTAT=no_assertion_provided;CLNSIG=not_provided", 0, "not_provided", False, False, False),
+    # before 2019 the non-germline terms followed a comma
+    ("ALLELEID=25;CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Pathogenic,_risk_factor", 1,
+     "Pathogenic,_risk_factor", False, True, True),
+]
+
+
+@pytest.mark.parametrize("header,rows", [(CURRENT_HEADER, CURRENT_RECORDS), (OLD_HEADER, OLD_RECORDS)],
+                         ids=["release_2025", "release_2021"])
+def test_release_layouts_map_to_stars_and_categories(tmp_path, header, rows):
+    """Each record of a real release layout through the annotation step and back as the screen reads it
+    (clinvar.parse_info_fields): its stars, its classification column, the rescue at 2 and at 0 stars,
+    and the risk-factor candidacy. ONC/SCI classifications and CLNSIGINCL (a haplotype's) never count
+    as the allele's germline classification, nor ONCREVSTAT/SCIREVSTAT as its review."""
+    start = 70598600
+    lines = [f"10\t{start + 2 * i}\t{900 + i}\tC\tT\t.\t.\t{info}" for i, (info, *_) in enumerate(rows)]
+    clinvar_vcf = bgzip_vcf(tmp_path / "c.vcf.gz", header + "\n".join(lines) + "\n")
+    cohort = chr10_cohort(tmp_path, [f"{start + 2 * i}\t.\tC\tT" for i in range(len(rows))])
+    result, out = run_annotate(tmp_path, cohort, clinvar_vcf)
+    assert result.returncode == 0, result.stderr
+    entries = [clinvar.parse_info_fields(info) for info in annotated_infos(out)]
+    got = [(e.variation_id, e.stars, clinvar.clnsig_column(e), clinvar.rescues(e, 2), clinvar.rescues(e, 0),
+            clinvar.is_risk_factor(e.clnsig)) for e in entries]
+    assert got == [(str(900 + i), *row[1:]) for i, row in enumerate(rows)]
+    somatic = [e for e in entries if e.clnsig is None]
+    assert all(e.disease is None and e.review_status is None for e in somatic)  # ONCDN/SCIDN are not CLNDN

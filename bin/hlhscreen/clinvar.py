@@ -142,6 +142,13 @@ def is_risk_factor(clnsig: Optional[str]) -> bool:
     return any(t in RISK_FACTOR_TERMS for t in classification_terms(clnsig))
 
 
+def rescues(entry: Optional["ClinvarEntry"], min_stars: int) -> bool:
+    """The ClinVar rescue (``--keep_clinvar_pathogenic``): a germline P/LP (:func:`is_pathogenic`) with at
+    least ``min_stars`` review stars; a status outside ClinVar's table (no stars) never qualifies."""
+    return (entry is not None and is_pathogenic(entry.clnsig) and entry.stars is not None
+            and entry.stars >= min_stars)
+
+
 # ---------------------------------------------------------------------------------------------
 # The file: header facts, contigs, naming
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +399,8 @@ def parse_info_fields(info: Mapping[str, object]) -> Optional[ClinvarEntry]:
         value = info.get(name)
         if isinstance(value, tuple):
             value = ",".join(str(v) for v in value)
-        return None if value in (None, True, "", ".") else str(value)
+        # "is True", not "in (True, ...)": pysam gives CLINVAR_STARS=1 as the int 1, which equals True
+        return None if value is None or value is True or value in ("", ".") else str(value)
 
     if all(text(name) is None for name in _ENTRY_NAMES):
         return None

@@ -2003,8 +2003,7 @@ class _Screen:
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
         evidence = clinvar.parse_info_fields(info) if self.clinvar_annotated else None
-        clinvar_keep = (config.keep_clinvar_pathogenic and evidence is not None and clinvar.is_pathogenic(evidence.clnsig)
-                        and evidence.stars is not None and evidence.stars >= config.clinvar_min_stars)
+        clinvar_keep = config.keep_clinvar_pathogenic and clinvar.rescues(evidence, config.clinvar_min_stars)
         verdict = decide(config, in_panel=in_panel, quality_ok=quality_ok, af_used=af_used,
                          whitelisted=factor is not None, impact_label=label,
                          has_assessable_carrier=(n_het + n_hom + n_hemi) > 0,
