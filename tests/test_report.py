@@ -1544,7 +1544,8 @@ def test_sex_part_of_the_qc_section(tmp_path):
     # a disagreement is not only a swap: 47,XXY has two X (reads female), 45,X one (reads male)
     assert ("check the sample identity and the samplesheet; a sex-chromosome aneuploidy (47,XXY reads as female, "
             "45,X as male) gives the same disagreement.") in text
-    assert "&lt;= 0.65 is read as male, &gt;= 0.8 as female" in text
+    assert "0.35 to 0.65 is read as male, &gt;= 0.8 as female" in text
+    assert "below 0.35 (less than one X: chrX targets that failed, not a sex)" in text
     row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S) if "ctrl_03" in r and "disagree" in r)
     assert "unknown" in row
 

@@ -64,6 +64,19 @@ def test_inference_thresholds(x_depth, expected, reason):
     assert result.ratio == pytest.approx(x_depth / 40.0)
 
 
+@pytest.mark.parametrize("x_depth,expected,reason", [
+    (0.0, "unknown", "low_x_ratio"), (4.0, "unknown", "low_x_ratio"), (13.9, "unknown", "low_x_ratio"),
+    (14.0, "male", ""),
+])
+def test_less_than_one_x_is_not_read_as_male(x_depth, expected, reason):
+    # every sample has at least one X: a chrX/autosome ratio far below 0.5 (chrX targets that failed to
+    # capture or map) says nothing about sex; read as male, a female would be called haploid on chrX
+    result = infer_sex(AUTOSOMAL + x_regions(x_depth))
+    assert (result.inferred, result.reason) == (expected, reason)
+    assert result.ratio == pytest.approx(x_depth / 40.0)
+    assert decide_sex("unknown", result.inferred)[0] == expected
+
+
 def test_too_little_data_is_unknown_and_says_why():
     assert infer_sex(AUTOSOMAL + x_regions(20.0, bases=499)).reason == sexlib.NOTE_INSUFFICIENT
     low = [DepthRegion(r.chrom, r.start, r.end, 9.0) for r in AUTOSOMAL]
@@ -85,8 +98,8 @@ def test_par_regions_and_other_contigs_do_not_count():
 def test_inference_depends_only_on_the_ratio(auto_depth, ratio):
     regions = [DepthRegion(r.chrom, r.start, r.end, auto_depth) for r in AUTOSOMAL] + x_regions(auto_depth * ratio)
     result = infer_sex(regions)
-    expected = "male" if ratio <= 0.65 + 1e-9 else "female" if ratio >= 0.80 - 1e-9 else "unknown"
-    if abs(ratio - 0.65) > 1e-6 and abs(ratio - 0.80) > 1e-6:
+    expected = "male" if 0.35 - 1e-9 <= ratio <= 0.65 + 1e-9 else "female" if ratio >= 0.80 - 1e-9 else "unknown"
+    if all(abs(ratio - edge) > 1e-6 for edge in (0.35, 0.65, 0.80)):
         assert result.inferred == expected
 
 
@@ -163,6 +176,29 @@ def test_cli_writes_table_cnv_map_and_flags_a_mismatch(tmp_path):
     cnv = (tmp_path / "cnv.bed").read_text().splitlines()
     assert {line.split("\t")[3] for line in cnv} == {"m1", "blank"}
     assert (tmp_path / "mqc.tsv").read_text().startswith("# id: 'hlhscreen_sex_check'")
+
+
+def test_cli_zero_chrx_depth_is_unknown_not_a_haploid_male(tmp_path):
+    # blank sex and chrX targets with no reads at all (a failed capture): the old rule read ratio 0 as
+    # male and put the sample in FreeBayes' haploid map, where a carrier female's het becomes hemi or ref
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("sample,group,sex\nm1,case,\nnox,control,\n")
+    depth = tmp_path / "mosdepth"
+    depth.mkdir()
+    for sample, x in (("m1", 19.5), ("nox", 0.0)):
+        _mosdepth(depth / f"{sample}.regions.bed.gz", [
+            ("chr10", 70597000, 70598000, "PRF1|exon1", 40.0), ("chrX", 124346562, 124347562, "SH2D1A|exon1", x)])
+    fai = tmp_path / "ref.fa.fai"
+    fai.write_text("chr10\t133797422\t7\t60\t61\nchrX\t156040895\t9\t60\t61\n")
+    subprocess.run([sys.executable, str(BIN / "sex_check.py"), "--samplesheet", str(sheet), "--mosdepth", str(depth),
+                    "--fai", str(fai), "--out", str(tmp_path / "sex.tsv"), "--cnv-map", str(tmp_path / "cnv.bed"),
+                    "--multiqc", str(tmp_path / "mqc.tsv")], check=True, capture_output=True, text=True)
+    rows = [line.split("\t") for line in (tmp_path / "sex.tsv").read_text().splitlines()]
+    table = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert (table["nox"]["sex_inferred"], table["nox"]["sex"], table["nox"]["note"]) == ("unknown", "unknown",
+                                                                                          "low_x_ratio")
+    assert table["nox"]["x_autosome_ratio"] == "0.000"
+    assert {line.split("\t")[3] for line in (tmp_path / "cnv.bed").read_text().splitlines()} == {"m1"}
 
 
 def test_cli_refuses_a_missing_sample(tmp_path):

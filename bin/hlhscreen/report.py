@@ -1373,8 +1373,9 @@ def sex_part(data: ReportData) -> Html:
     heading = tag("h3", "Sex and the X-linked genes")
     rule = (f"The sex is inferred from the mean depth over the panel regions on chrX outside the pseudo-autosomal "
             f"regions divided by that over the autosomal regions: one X gives about 0.5, two about 1.0; "
-            f"<= {sex_lib.MALE_MAX_RATIO:g} is read as male, >= {sex_lib.FEMALE_MIN_RATIO:g} as female, anything "
-            f"between, or fewer than {sex_lib.MIN_X_BASES} bp of chrX regions, or an autosomal depth below "
+            f"{sex_lib.MALE_MIN_RATIO:g} to {sex_lib.MALE_MAX_RATIO:g} is read as male, >= {sex_lib.FEMALE_MIN_RATIO:g} as "
+            f"female, anything between, below {sex_lib.MALE_MIN_RATIO:g} (less than one X: chrX targets that failed, "
+            f"not a sex), or fewer than {sex_lib.MIN_X_BASES} bp of chrX regions, or an autosomal depth below "
             f"{sex_lib.MIN_AUTOSOMAL_DEPTH:g}x, as unknown. The run uses the sex given in the samplesheet when the "
             "depth agrees or cannot tell, the inferred sex when none was given, and unknown when the two disagree.")
     meaning = ("Males were called with one copy of chrX outside the pseudo-autosomal regions, so a male is never "
@@ -1403,6 +1404,7 @@ def sex_part(data: ReportData) -> Html:
 SEX_NOTE_TEXT = {
     sex_lib.NOTE_MISMATCH: "given and inferred sex disagree",
     sex_lib.NOTE_AMBIGUOUS: "depth ratio between the male and female ranges",
+    sex_lib.NOTE_LOW_X: "chrX depth below one X copy (chrX targets failed; not a sex)",
     sex_lib.NOTE_INSUFFICIENT: "too little data to infer",
     sex_lib.NOTE_NO_X_REGIONS: "the panel has no chrX region outside the pseudo-autosomal regions",
 }
@@ -2275,8 +2277,8 @@ def sex_methods_sentences(data: ReportData) -> List[str]:
         return []
     return [
         f"Each sample's sex was inferred from the ratio of its mean panel depth on chrX outside the GRCh38 "
-        f"pseudo-autosomal regions to that on the autosomes (male <= {sex_lib.MALE_MAX_RATIO:g}, female >= "
-        f"{sex_lib.FEMALE_MIN_RATIO:g}, otherwise unknown) and compared with the sex given; a disagreement made the "
+        f"pseudo-autosomal regions to that on the autosomes (male {sex_lib.MALE_MIN_RATIO:g}-"
+        f"{sex_lib.MALE_MAX_RATIO:g}, female >= {sex_lib.FEMALE_MIN_RATIO:g}, otherwise unknown) and compared with the sex given; a disagreement made the "
         "sex unknown. Males were called haploid on chrX and chrY outside the pseudo-autosomal regions (FreeBayes "
         "--cnv-map); a male carrier there was counted as hemizygous, a carrier in the any-variant tests and a "
         "biallelic carrier in the recessive test, and samples of unknown sex were not assessable there.",

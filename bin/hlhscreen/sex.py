@@ -11,7 +11,10 @@ give about 1.0, one X about 0.5. A capture panel's per-target depth varies (GC, 
 averaged over hundreds of bases of several exons the ratio stays within about 20-30 % of its
 expected value, so:
 
-- ratio <= 0.65 (0.5 + 30 %): ``male``; ratio >= 0.80 (1.0 - 20 %): ``female``;
+- 0.35 <= ratio <= 0.65 (0.5 - 30 % .. 0.5 + 30 %): ``male``; ratio >= 0.80 (1.0 - 20 %): ``female``;
+- ratio < 0.35: ``unknown`` (``low_x_ratio``): less than one X's depth is no sex at all (every
+  sample has at least one X), but chrX targets that failed to capture or map in this sample; read
+  as male it would make a female haploid on chrX, where her het calls turn hemizygous or reference;
 - between (0.65, 0.80): ``unknown`` (``ambiguous_x_ratio``): mosaicism, contamination, a sample
   mix or an unusually captured X; a geometric midpoint (0.71) alone would force a guess;
 - fewer than 500 bp of chrX non-PAR panel regions, or an autosomal mean depth below 10x:
@@ -55,6 +58,7 @@ PAR_GRCH38: Dict[str, Tuple[Tuple[int, int], ...]] = {
     "Y": ((10_001, 2_781_479), (56_887_903, 57_217_415)),
 }
 
+MALE_MIN_RATIO = 0.35
 MALE_MAX_RATIO = 0.65
 FEMALE_MIN_RATIO = 0.80
 MIN_X_BASES = 500
@@ -62,6 +66,7 @@ MIN_AUTOSOMAL_DEPTH = 10.0
 
 NOTE_MISMATCH = "sex_mismatch"
 NOTE_AMBIGUOUS = "ambiguous_x_ratio"
+NOTE_LOW_X = "low_x_ratio"
 NOTE_INSUFFICIENT = "insufficient_data"
 NOTE_NO_X_REGIONS = "no_chrX_panel_regions"
 
@@ -172,7 +177,9 @@ def infer_sex(regions: Iterable[DepthRegion]) -> SexInference:
     if x_bases < MIN_X_BASES or auto_mean is None or auto_mean < MIN_AUTOSOMAL_DEPTH:
         return SexInference("unknown", x_mean, auto_mean, None, x_bases, NOTE_INSUFFICIENT)
     ratio = x_mean / auto_mean
-    if ratio <= MALE_MAX_RATIO:
+    if ratio < MALE_MIN_RATIO:
+        inferred, reason = "unknown", NOTE_LOW_X
+    elif ratio <= MALE_MAX_RATIO:
         inferred, reason = "male", ""
     elif ratio >= FEMALE_MIN_RATIO:
         inferred, reason = "female", ""
@@ -308,7 +315,7 @@ def multiqc_header() -> str:
         "# id: 'hlhscreen_sex_check'\n"
         "# section_name: 'Sex check'\n"
         f"# description: 'Sex given in the samplesheet and inferred from the chrX (outside the PARs) / autosome "
-        f"panel depth ratio: male <= {MALE_MAX_RATIO:g}, female >= {FEMALE_MIN_RATIO:g}, unknown between or with too "
-        f"little data. A mismatch makes the sex unknown: the sample is called diploid and is not assessable on chrX.'\n"
+        f"panel depth ratio: male {MALE_MIN_RATIO:g}-{MALE_MAX_RATIO:g}, female >= {FEMALE_MIN_RATIO:g}, unknown between, "
+        f"below {MALE_MIN_RATIO:g} (less than one X) or with too little data. A mismatch makes the sex unknown: the sample is called diploid and is not assessable on chrX.'\n"
         "# plot_type: 'table'\n"
     )
