@@ -1331,7 +1331,11 @@ def test_report_when_no_variant_is_kept(tmp_path):
     # said in words, not as images of an empty plot (the figure files are still written)
     for anchor in ("matrix", "forest"):
         assert "<img" not in section_text(page, anchor) and "No variant kept: " in section_text(page, anchor)
-    assert "Every sample was assessable" in page
+    # no test at all: "every sample was assessable for every test" would be vacuous; and the headline's
+    # sentences read as sentences ("...controls. No variant kept", not "controls; No variant kept")
+    assert "Every sample was assessable" not in page
+    assert "No test was made (no variant passed the screen), so no sample was left out of one." in page
+    assert "3 cases and 4 controls. No variant kept: " in page.split("<nav>")[0]
     assert "No gene was tested." in section_text(page, "power")
     assert len(out["multiqc"].read_text().splitlines()) == 5
     assert out["gene_forest_png"].read_bytes().startswith(b"\x89PNG")

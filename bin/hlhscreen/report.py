@@ -1191,6 +1191,8 @@ def cohort_section(data: ReportData, excluded: Optional[Sequence[Tuple[str, str,
                      "test: it is left out of both the numerator and the denominator (the n in k/n)."),
             listing,
         ])
+    elif not any(data.tests.values()):
+        excl_part = tag("p", "No test was made (no variant passed the screen), so no sample was left out of one.")
     else:
         excl_part = tag("p", "Every sample was assessable for every test: no sample was left out.")
     untestable = [test for level in LEVELS for test in data.tests[level] if not test.testable]
@@ -2404,9 +2406,9 @@ def assemble_html(data: ReportData, matrix_svg: bytes, forest_svg: bytes, forest
     body = join([
         tag("h1", "hlhscreen: germline HLH-gene screen, cases vs controls"),
         tag("p", f"{sum(g == 'case' for g in data.samples.values())} cases and "
-                 f"{sum(g == 'control' for g in data.samples.values())} controls; "
-                 + (f"{len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
-                    if data.variants else f"{NO_VARIANT_KEPT}: no variant passed the screen, so no carrier was "
+                 f"{sum(g == 'control' for g in data.samples.values())} controls"
+                 + (f"; {len(data.variants)} kept variant(s) in {len({v.gene for v in data.variants})} gene(s). "
+                    if data.variants else f". {NO_VARIANT_KEPT}: no variant passed the screen, so no carrier was "
                     "found to compare between cases and controls. ")
                  + (f"{len(not_called_genes(data))} of {len(data.panel or [])} panel genes could not be screened "
                     "(wholly or partly) on this reference or its capture targets (section 2). " if not_called_genes(data) else "")
