@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from dataclasses import replace
 from typing import Dict, List, Tuple
 
 import pytest
@@ -317,3 +318,20 @@ def test_cli_lane_without_filter_flags_is_not_assessed_not_zero(tmp_path):
     write_fastq_check(tmp_path / "checks", "b", 1, 1000, "NA")
     subprocess.run(command, check=True, capture_output=True)
     assert (tmp_path / "general_mqc.tsv").read_text().splitlines()[-3:] == ["sample\tqc_flag", "a\tpass", "b\tpass"]
+
+
+@pytest.mark.parametrize("note,flag", [
+    ("NA", "pass"), ("sex_mismatch", "sex_mismatch"), ("low_x_ratio", "low_x_ratio"),
+    ("sex_mismatch;ambiguous_x_ratio", "sex_mismatch"),
+])
+def test_sex_notes_that_are_qc_flags(note, flag):
+    """A given sex the reads contradict, and chrX depth below one X copy (chrX targets that failed in this
+    sample: its X-linked genes are barely read, whatever its sex), are QC flags; other notes are not."""
+    from hlhscreen import qc
+
+    row = qc.SampleQC("s1", "case", 100, 100, 100.0, 40.0, 100.0, "pass")
+    sex_row = {"sex_given": "unknown", "sex_inferred": "unknown", "sex": "unknown", "x_autosome_ratio": "0.000",
+               "note": note}
+    assert qc.with_sex(row, sex_row).flag == flag
+    assert qc.with_sex(replace(row, flag="mean_depth<20"), sex_row).flag == (
+        "mean_depth<20" + ("" if flag == "pass" else f";{flag}"))

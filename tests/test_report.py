@@ -2656,3 +2656,11 @@ def test_a_failed_filter_flag_is_said_in_words():
         ("mean_panel_depth", "mean panel depth below 20x"),
         ("pct_failed_filter", "more than 5% of read pairs flagged by the sequencer as failing its filter (1:Y:; "
                               "FASTQs exported with the unfiltered clusters?)")]
+
+
+def test_a_low_chrx_depth_flag_is_said_in_words():
+    """QC_SUMMARY's 'low_x_ratio' (chrX depth below one X copy: SEX_CHECK could not read a sex, and the chrX
+    genes are barely covered in this sample) is explained, not shown as the raw token."""
+    assert report.qc_failures("low_x_ratio") == [
+        ("x_autosome_ratio", "chrX depth below one X copy (chrX / autosome ratio < 0.35): the chrX targets failed in "
+                             "this sample, so no sex could be read and its X-linked genes are barely covered")]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import UserInputError
+from .sex import NOTE_LOW_X
 from .tables import read_tsv
 
 
@@ -125,6 +126,8 @@ def summarise(sample: str, group: str, stats: Path, summary: Path, dist: Path,
 COLUMNS = ("sample", "group", "total_reads", "mapped_reads", "pct_mapped", "mean_panel_depth", "pct_panel_20x",
            "pct_on_target", "pairs_failed_filter", "pct_failed_filter", "sex_given", "sex_inferred", "sex", "x_autosome_ratio", "qc_flag")
 SEX_MISMATCH_FLAG = "sex_mismatch"
+# SEX_CHECK's note for a chrX depth below one X copy: chrX targets that failed in the sample
+LOW_X_FLAG = NOTE_LOW_X
 FASTQ_CHECK_SUFFIX = ".fastq_check.tsv"
 
 
@@ -171,10 +174,11 @@ def with_fastq_check(qc: SampleQC, read_pairs: int, failed: Optional[int], max_p
 
 def with_sex(qc: SampleQC, sex_row: Dict[str, str]) -> SampleQC:
     """The QC row with the sample's sex.tsv values (SEX_CHECK); a given sex the reads contradict
-    is a QC flag (a sample swap or a data-entry error)."""
+    (a sample swap or a data-entry error) and a chrX depth below one X copy (the chrX targets failed in
+    this sample) are QC flags."""
     flags = [] if qc.flag == "pass" else qc.flag.split(";")
-    if SEX_MISMATCH_FLAG in sex_row.get("note", "").split(";"):
-        flags.append(SEX_MISMATCH_FLAG)
+    notes = sex_row.get("note", "").split(";")
+    flags.extend(flag for flag in (SEX_MISMATCH_FLAG, LOW_X_FLAG) if flag in notes)
     return replace(qc, flag=";".join(flags) or "pass", sex_given=sex_row["sex_given"],
                    sex_inferred=sex_row["sex_inferred"], sex=sex_row["sex"], x_autosome_ratio=sex_row["x_autosome_ratio"])
 
@@ -205,7 +209,7 @@ def multiqc_header(min_mean_depth: float, min_pct_20x: float, min_pct_mapped: fl
     return (
         "# id: 'hlhscreen_sample_qc'\n"
         "# section_name: 'Sample QC summary'\n"
-        f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}{failed}, or the given sex disagrees with the chrX depth (sex_mismatch).'\n"
+        f"# description: 'Reads, mapping, panel coverage, on-target rate and sex per sample; flagged when mean panel depth < {min_mean_depth:g}x, < {min_pct_20x:g}% of panel bases reach 20x, < {min_pct_mapped:g}% of reads mapped{on_target}{failed}, the given sex disagrees with the chrX depth (sex_mismatch), or the chrX depth is below one X copy (low_x_ratio: chrX targets failed).'\n"
         "# plot_type: 'table'\n"
     )
 

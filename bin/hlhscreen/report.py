@@ -826,6 +826,9 @@ QC_PLAIN_FLAGS = {
     "sex_mismatch": ("sex", "the sex given in the samplesheet disagrees with the sex its chrX depth shows "
                             "(sample swap, data-entry error, or a sex-chromosome aneuploidy such as 47,XXY or 45,X?): "
                             "sex unknown, not assessed on chrX"),
+    sex_lib.NOTE_LOW_X: ("x_autosome_ratio", f"chrX depth below one X copy (chrX / autosome ratio < "
+                                             f"{sex_lib.MALE_MIN_RATIO:g}): the chrX targets failed in this sample, so "
+                                             "no sex could be read and its X-linked genes are barely covered"),
 }
 
 
@@ -1264,7 +1267,7 @@ def qc_section(data: ReportData) -> Html:
                      number("pct_panel_20x", f"{row.pct_panel_20x:.2f}"),
                      number("pct_on_target", "NA" if row.pct_on_target is None else f"{row.pct_on_target:.2f}"),
                      number("pct_failed_filter", failed_filter_text(row)),
-                     sex, td(row.x_autosome_ratio, "num"),
+                     sex, number("x_autosome_ratio", row.x_autosome_ratio),
                      "pass" if not failures else "; ".join(text for _, text in failures)))
         classes.append("flagged" if failures else None)
     lead = ("How well each sample was sequenced over the screened genes. Low depth means fewer reads to "
