@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import pytest
 
@@ -447,15 +447,19 @@ _VEP_COMMON = dict(Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENE
 
 
 def _vep_site_split(tmp: Path, motif: str, ref: str, alts: Sequence[str], alleles: Sequence[str],
-                    allele_num: bool, command: str, tag: bool = False) -> Out:
+                    allele_num: bool, command: str, tag: bool = False, picked: Optional[int] = None,
+                    gnomad_afs: Sequence[str] = ()) -> Out:
     """The site `ref`>`alts` at `motif` (`|` where REF starts; a real-format VEP 95 CSQ, one entry per ALT on one transcript,
-    Allele as VEP wrote it, HGVSc `c.<i>ALT` naming the ALT), split by `bcftools norm -m -any -f`, screened."""
+    Allele as VEP wrote it, HGVSc `c.<i>ALT` naming the ALT, gnomAD_AF from `gnomad_afs`), split by
+    `bcftools norm -m -any -f`, screened. `picked`: only that ALT's entry is written (VEP --pick on the whole site
+    keeps one consequence per variant)."""
     before, after = motif.split("|")  # the site's context, `|` where REF starts
     assert _SITE_SEQUENCE.count(before + after) == 1 and after.startswith(ref)
     pos = _SITE_SEQUENCE.index(before + after) + len(before) + 1
     fields = VEP95_FIELDS + (["ALLELE_NUM"] if allele_num else [])
     entries = [dict(_VEP_COMMON, Allele=allele, HGVSc=f"ENST1:c.{i}ALT", HGVSp=f"ENSP1:p.Leu{i}fs",
-                    ALLELE_NUM=str(i)) for i, allele in enumerate(alleles, 1)]
+                    ALLELE_NUM=str(i), gnomAD_AF=(list(gnomad_afs) + [""] * i)[i - 1])
+               for i, allele in enumerate(alleles, 1) if picked in (None, i)]
     csq = ",".join("|".join(e.get(name, "") for name in fields) for e in entries)
     header = VEP95_HEADER.replace("|PUBMED", "|PUBMED|ALLELE_NUM") if allele_num else VEP95_HEADER
     return _split_and_screen(tmp, _SITE_SEQUENCE, header,
@@ -490,6 +494,26 @@ def test_vep_minimal_site_with_allele_number_and_tag_is_matched(tmp_path):
                           command="--minimal --allele_number", tag=True)
     got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
     assert got == {("CT", "C"): ("c.1ALT", "allele_num"), ("GC", "G"): ("c.2ALT", "allele_num")}
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("tag", [True, False])
+def test_vep_pick_on_a_whole_site_leaves_one_alts_entry_to_that_alt(tmp_path, tag):
+    """VEP --pick --allele_number on GTA>GA,G keeps one consequence for the whole site: ALT 2's (the 2-bp deletion,
+    Allele `-`, ALLELE_NUM 2, gnomAD_AF 0.2). bcftools trims ALT 1 to GT>G, whose VEP spelling is `-` too. Before:
+    GT>G took ALT 2's entry (its consequence, and its gnomAD AF: a rare 1-bp deletion dropped as common, exit 0).
+    An ALLELE_NUM above 1 names an ALT of the unsplit site: only the record of that ALT (OLD_REC) takes it; without
+    the tag, as for entries of several ALLELE_NUMs, only an ALT written exactly as the Allele could."""
+    out = _vep_site_split(tmp_path, "GATC|GTAGC", "GTA", ["GA", "G"], ["A", "-"], allele_num=True,
+                          command="--pick --allele_number", tag=tag, picked=2, gnomad_afs=["", "0.2"])
+    got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"], r["af_used"], r["reasons"])
+           for r in out.variants.values()}
+    assert got[("GT", "G")] == ("NA", "no_entry_for_alt", "NA", "not_annotated")
+    assert out.genes[("S1", "GENEX")]["status"] == "not_assessable"  # the 1-bp deletion's carrier
+    if tag:
+        assert got[("GTA", "G")] == ("c.2ALT", "allele_num", "0.2", "af_above_max;common_not_risk_factor")
+    else:  # GTA>G's `G` is not the entry's `-`: which ALT of the site it is cannot be told
+        assert got[("GTA", "G")][:2] == ("NA", "no_entry_for_alt")
 
 
 @pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")

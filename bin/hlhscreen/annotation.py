@@ -1541,10 +1541,13 @@ def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, 
         return [], None
     allele_idx = layout.index["Allele"]
     num_idx = layout.index.get("ALLELE_NUM") if layout.kind == "vep" else None
-    if num_idx is not None and len({parts[num_idx] for parts in entries}) > 1:
+    numbers = {parts[num_idx] for parts in entries} if num_idx is not None else set()
+    if len(numbers) > 1 or numbers - {"", "1"}:
+        # several ALLELE_NUMs, or one above 1 (VEP --pick on the unsplit site kept one ALT's entry only; a record
+        # annotated after the split is numbered 1): VEP saw the multi-allelic site whole
         index = original_alt_index(layout, info)
         if index is not None:
-            own = [parts for parts in entries if parts[num_idx] == str(index)]
+            own = [parts for parts in entries if parts[num_idx] == str(index)]  # type: ignore[index]
             return own, ("allele_num" if own else None)
         return _match_untagged_site(entries, allele_idx, ref, alt)
     if (layout.kind == "snpeff" or num_idx is None) and len({parts[allele_idx] for parts in entries}) > 1:
