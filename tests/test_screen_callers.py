@@ -517,6 +517,50 @@ def test_vep_pick_on_a_whole_site_leaves_one_alts_entry_to_that_alt(tmp_path, ta
 
 
 @pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
+@pytest.mark.parametrize("picked", [1, 2])
+def test_vep_pick_on_a_whole_site_without_allele_number(tmp_path, picked):
+    """The same site and --pick without --allele_number: the one entry names no ALT, but bcftools' OLD_REC names the
+    site, and its Allele is how VEP spelled one ALT of it (`A` for GA, `-` for G). Before: GT>G (ALT 1 trimmed, VEP
+    spelling `-`) took ALT 2's entry and gnomAD AF (exit 0). Now an entry spelled as another ALT of the record's site,
+    and not as its own, is not used (allele_ambiguous: not_annotated, its carriers not assessable)."""
+    out = _vep_site_split(tmp_path, "GATC|GTAGC", "GTA", ["GA", "G"], ["A", "-"], allele_num=False,
+                          command="--pick", tag=True, picked=picked, gnomad_afs=["0.001", "0.2"])
+    got = {(r["ref"], r["alt"]): (r["hgvsc"], r["annotation_match"]) for r in out.variants.values()}
+    if picked == 2:
+        assert got == {("GT", "G"): ("NA", "allele_ambiguous"), ("GTA", "G"): ("c.2ALT", "old_rec")}
+        assert out.genes[("S1", "GENEX")]["status"] == "not_assessable"
+    else:  # ALT 1's entry (`A`, as VEP spelled GA at the site; before: lost, GT>G spells `-`)
+        assert got == {("GT", "G"): ("c.1ALT", "old_rec"), ("GTA", "G"): ("NA", "allele_ambiguous")}
+        assert out.genes[("S2", "GENEX")]["status"] == "not_assessable"
+
+
+@pytest.mark.parametrize("order, expected", [(("norm", "vep"), "allele"), (("vep", "norm"), "allele_ambiguous")])
+def test_site_spellings_apply_only_when_vep_ran_before_the_split(order, expected):
+    """The pipeline's order (bcftools norm with --old-rec-tag, then VEP): GT>G, split from GTA>GA,G, spells its own ALT
+    `-`, which is also how VEP would spell ALT 2 at the site; with --pick it must keep its entry. Only a header whose
+    VEP command line comes first (VEP ran on the unsplit site) makes the site's spellings decide."""
+    lines = {"norm": "##bcftools_normCommand=norm -m -any -f ref.fa --old-rec-tag OLD_REC; Date=Thu Dec  3 2026",
+             "vep": "##VEP-command-line='vep --cache --vcf --symbol --hgvs --pick'"}
+    header = "\n".join(['##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
+                        'CHR|POS|REF|ALT|USED_ALT_IDX">', *(lines[name] for name in order), VEP95_HEADER])
+    layout = A.layout_from_header(header)
+    entries = [vep95_entry(Allele="-", Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENEX").split("|")]
+    info = {"OLD_REC": "chr1|77|GTA|GA,G|1"}.get
+    assert A._match_entries(layout, entries, "GT", "G", info)[1] == expected
+
+
+def test_a_biallelic_indel_annotated_before_a_split_without_tag_keeps_its_entries():
+    """VEP --allele_number, then bcftools norm without --old-rec-tag: a biallelic deletion (ALLELE_NUM 1, Allele `-`)
+    was never part of a multi-allelic site the header could name; it keeps its entries."""
+    header = "\n".join(["##VEP-command-line='vep --cache --vcf --symbol --hgvs --allele_number'",
+                        "##bcftools_normCommand=norm -m -any -f ref.fa; Date=Thu Dec  3 2026",
+                        VEP95_HEADER.replace("|PUBMED", "|PUBMED|ALLELE_NUM")])
+    layout = A.layout_from_header(header)
+    entry = vep95_entry(Allele="-", Consequence="frameshift_variant", IMPACT="HIGH", SYMBOL="GENEX") + "|1"
+    assert A._match_entries(layout, [entry.split("|")], "GT", "G", {}.get)[1] == "allele"
+
+
+@pytest.mark.skipif(BCFTOOLS is None, reason="bcftools not installed")
 @pytest.mark.parametrize("allele_num", [False, True])
 def test_vep_site_alt_trimmed_into_another_alts_allele(tmp_path, allele_num):
     """TGA>TG,G (first bases T,T,G: VEP keeps the Alleles as written, `TG` and `G`). bcftools trims ALT 1

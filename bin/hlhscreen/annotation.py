@@ -293,6 +293,8 @@ class AnnotationLayout:
     #: gnomAD datasets of the annotator's own database, as the header names them (field_origin.annotator_gnomad:
     #: VEP's ##VEP= line, the REST client's mark); empty: its gnomAD-named fields were looked up nowhere
     annotator_gnomad: FrozenSet[str] = frozenset()
+    #: VEP annotated the file before bcftools norm split it (the header's lines say so: vep_ran_before_split)
+    vep_before_split: bool = False
     index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Optional[int]:
@@ -846,6 +848,14 @@ def vep_command_options(header_text: str) -> FrozenSet[str]:
     return frozenset(options)
 
 
+def vep_ran_before_split(header_text: str) -> bool:
+    """The header's ``##VEP-command-line`` comes before a ``##bcftools_normCommand`` line: VEP annotated the
+    sites whole and bcftools norm split them afterwards (each tool appends its lines to the header it read).
+    False when either line is missing (VEP or norm without its command line: cannot be told)."""
+    vep = header_text.find("##VEP-command-line")
+    return 0 <= vep < header_text.rfind("##bcftools_normCommand")
+
+
 def vep_option_value(header_text: str, name: str) -> Optional[str]:
     """The value given to VEP option ``--name`` in ``##VEP-command-line`` (the token after it), or
     None when the option is absent or has no value."""
@@ -1052,6 +1062,7 @@ def layout_from_header(
             missing_af_fields=tuple(missing_explicit_fields(specs, info_ids, fields)),
             vep_options=vep_options, info_number_r=number_r, copied_fields=field_origin.copied_fields(header_text),
             annotator_gnomad=field_origin.annotator_gnomad(header_text),
+            vep_before_split=vep_ran_before_split(header_text),
             index={name: i for i, name in reversed(list(enumerate(fields)))},
         )
 
@@ -1498,11 +1509,14 @@ def _match_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str,
                    info: Callable[[str], Any]) -> Tuple[List[List[str]], Optional[str]]:
     """The record's own CSQ/ANN entries and how they were found (docs/annotation.md):
 
-    - The entries name several ALLELE_NUMs: VEP saw the multi-allelic site whole, before it was
+    - The entries name several ALLELE_NUMs, or one above 1 (VEP --pick on the unsplit site), or the header says VEP
+      ran before the split (:func:`vep_ran_before_split`): VEP saw the multi-allelic site whole, before it was
       split, and VEP's trimmed Allele spellings of one ALT can equal another ALT's once the split
       records are trimmed (GTA>GA,G: ALT 2 is ``-``, and split ALT 1 GTA>GA becomes GT>G, whose own
       trimmed spelling is also ``-``). The ALT index from ``bcftools norm --old-rec-tag`` selects
       the entries (``allele_num``); without the tag see :func:`_match_untagged_site`.
+    - One Allele throughout, VEP run before the split, OLD_REC on the record: the site's spellings decide
+      (:func:`_site_entries_owner`: ``old_rec``, or :data:`ALLELE_AMBIGUOUS` for another ALT's).
     - Otherwise (one ALLELE_NUM, or none): the first spelling of the ALT (as written, VEP's trimmed
       form, the minimal form) that some entry's Allele equals (``allele``); with one ALLELE_NUM, once
       an entry spells the ALT, every entry (VEP numbered them all as that ALT's: ``--shift_3prime 1``
@@ -1542,9 +1556,10 @@ def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, 
     allele_idx = layout.index["Allele"]
     num_idx = layout.index.get("ALLELE_NUM") if layout.kind == "vep" else None
     numbers = {parts[num_idx] for parts in entries} if num_idx is not None else set()
-    if len(numbers) > 1 or numbers - {"", "1"}:
+    if len(numbers) > 1 or numbers - {"", "1"} or (layout.vep_before_split and layout.old_rec_tag and numbers - {""}):
         # several ALLELE_NUMs, or one above 1 (VEP --pick on the unsplit site kept one ALT's entry only; a record
-        # annotated after the split is numbered 1): VEP saw the multi-allelic site whole
+        # annotated after the split is numbered 1), or the header says VEP ran before a split that tagged the
+        # records (OLD_REC): VEP saw the multi-allelic site whole
         index = original_alt_index(layout, info)
         if index is not None:
             own = [parts for parts in entries if parts[num_idx] == str(index)]  # type: ignore[index]
@@ -1552,6 +1567,9 @@ def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, 
         return _match_untagged_site(entries, allele_idx, ref, alt)
     if (layout.kind == "snpeff" or num_idx is None) and len({parts[allele_idx] for parts in entries}) > 1:
         return _match_site_entries(layout, entries, ref, alt, info)
+    owner = _site_entries_owner(layout, entries, info)
+    if owner is not None:
+        return (list(entries), "old_rec") if owner else ([], ALLELE_AMBIGUOUS)
     for candidate in _allele_forms(layout, ref, alt):  # the first form that matches any entry wins
         own = [parts for parts in entries if parts[allele_idx] == candidate]
         if own and num_idx is not None and entries[0][num_idx]:
@@ -1564,6 +1582,40 @@ def _find_entries(layout: AnnotationLayout, entries: List[List[str]], ref: str, 
         if own:
             return own, "allele"
     return [], None
+
+
+def _site_entries_owner(layout: AnnotationLayout, entries: List[List[str]], info: Callable[[str], Any]
+                        ) -> Optional[bool]:
+    """Whether entries that all spell one Allele (no ALLELE_NUM tells the ALTs apart) are the record's, when VEP
+    annotated the multi-allelic site whole before bcftools split it (:func:`vep_ran_before_split`) and the record
+    carries the site in its OLD_REC tag. VEP then spelled each ALT from the site (:func:`_vep_site_spelling`), and
+    ``--pick``/``--per_gene`` kept one ALT's consequence for the whole site: ``GTA>GA,G`` keeps ALT 2's ``-``, and
+    ALT 1, trimmed to ``GT>G``, spells ``-`` too. True: the record's ALT's spelling, no other ALT's; False: another
+    ALT's spelling (or one the record's ALT shares); None: cannot be told (no such header or tag, or an Allele
+    that is no ALT's site spelling)."""
+    if layout.kind != "vep" or not layout.vep_before_split:
+        return None
+    found = _old_rec(layout, info)
+    fields = found.record.split("|") if found is not None else []
+    if found is None or len(found.alt_indexes) != 1 or len(fields) < 4:
+        return None
+    site_alts, index = fields[3].split(","), found.alt_indexes[0]
+    if len(site_alts) < 2 or not 1 <= index <= len(site_alts):
+        return None
+    minimal = "minimal" in layout.vep_options
+    own = _vep_site_spelling(fields[2], site_alts, site_alts[index - 1], minimal)
+    others = {_vep_site_spelling(fields[2], site_alts, target, minimal)
+              for i, target in enumerate(site_alts, 1) if i != index}
+    alleles = {parts[layout.index["Allele"]] for parts in entries}
+    if alleles == {own} and own not in others:
+        return True
+    return False if alleles & (others | {own}) else None
+
+
+def _vep_site_spelling(site_ref: str, site_alts: Sequence[str], target: str, minimal: bool) -> str:
+    """How VEP spelled ALT ``target`` of the multi-allelic site it saw whole: the ``--minimal`` form, else the first
+    of :func:`_vep_site_spellings` (without the first base when every allele shares it)."""
+    return vep_minimal_allele(site_ref, target) if minimal else _vep_site_spellings(site_ref, site_alts, target)[0]
 
 
 def _match_untagged_site(entries: List[List[str]], allele_idx: int, ref: str, alt: str
