@@ -275,6 +275,29 @@ def test_frameshift_has_one_label_whatever_the_annotator(tmp_path, vep_run):
     assert {r["id"]: r["label"] for r in read_tsv(written["variant"])}["chr6:144187026:TG:T"] == "p.Ala134fs"
 
 
+SNPEFF_ANN_HEADER = ("##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | Annotation | "
+                     "Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | "
+                     "HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | "
+                     "ERRORS / WARNINGS / INFO' \">")
+
+
+def test_frameshift_to_an_immediate_stop_has_one_label_whatever_the_annotator(tmp_path):
+    """An insertion whose new frame stops at once: VEP writes HGVS's nonsense form (p.Cys101Ter, consequence
+    frameshift_variant; ensembl-vep issue 654), snpEff its frameshift form (p.Cys101fs, frameshift_variant&stop_gained;
+    SnpEff issue 426). Before: the one call was labelled p.Cys101Ter with VEP and p.Cys101fs with snpEff."""
+    vep = write_vcf(tmp_path / "vep.vcf", [vcf_row(70598100, "C", "CA", "CSQ=" + vep_entry(
+        "A", "frameshift_variant", "HIGH", hgvsp="ENSP00000398568.2:p.Cys101Ter"), ["0/1:30:99", "0/0:30:99"])])
+    ann = "|".join(["CA", "frameshift_variant&stop_gained", "HIGH", "PRF1", "ENSG00000180644", "transcript",
+                    "ENST00000441259.2", "protein_coding", "2/3", "c.301_302insT", "p.Cys101fs", "", "", "", "", ""])
+    snpeff = tmp_path / "snpeff.vcf"
+    snpeff.write_text(vep.read_text().replace(CSQ_HEADER, SNPEFF_ANN_HEADER).replace(
+        vep.read_text().splitlines()[-1].split("\t")[7], "ANN=" + ann))
+    labels = [run(tmp_path, vcf, name=vcf.stem).variants["chr10:70598100:C:CA"] for vcf in (vep, snpeff)]
+    assert [row["label"] for row in labels] == ["p.Cys101fs", "p.Cys101fs"]
+    assert [row["hgvsp"] for row in labels] == ["p.Cys101Ter", "p.Cys101fs"]  # the annotators' own HGVSp kept
+    assert A.variant_label("p.Cys101Ter", None, "x") == "p.Cys101Ter"  # a stop gain without frameshift stays one
+
+
 @pytest.mark.parametrize("given, label", [
     ("p.Ala134GlnfsTer7", "p.Ala134fs"), ("p.(Ala134Glnfs*7)", "p.Ala134fs"), ("p.Trp374*", "p.Trp374Ter"),
     ("p.(Arg97Gly)", "p.Arg97Gly"), ("p.Ter556GlnextTer?", "p.Ter556GlnextTer?"), ("p.Leu310=", "p.Leu310=")])

@@ -612,22 +612,26 @@ def vep_synonymous_hgvsp(hgvsp: Optional[str], amino_acids: Optional[str],
 
 
 _FRAMESHIFT = re.compile(r"^p\.\(?([A-Z][a-z]{2}\d+)(?:[A-Z][a-z]{2})?fs")
+_IMMEDIATE_STOP = re.compile(r"^p\.\(?([A-Z][a-z]{2}\d+)(?:Ter|\*)\)?$")  # a nonsense form: p.Cys101Ter
 _CODING_TRAILING_BASES = re.compile(r"(del|dup)[ACGTN]+$")
 
 
-def protein_label(hgvsp: Optional[str]) -> Optional[str]:
+def protein_label(hgvsp: Optional[str], consequences: Sequence[str] = ()) -> Optional[str]:
     """One short spelling of a protein change for labels, whichever annotator wrote it.
 
     Frameshifts use HGVS's short form (VEP ``p.Ala134GlnfsTer7`` and snpEff ``p.Ala134fs`` both give
-    ``p.Ala134fs``: the new reading frame's length depends on the transcript model); ``*`` is
-    written ``Ter``; wrapping parentheses (predicted) are dropped. Other changes are unchanged."""
+    ``p.Ala134fs``: the new reading frame's length depends on the transcript model), also one whose new
+    frame stops at once, which VEP writes in HGVS's nonsense form (``p.Cys101Ter`` with the consequence
+    ``frameshift_variant``: give ``consequences``) and snpEff as ``p.Cys101fs``; ``*`` is written ``Ter``;
+    wrapping parentheses (predicted) are dropped. Other changes are unchanged."""
     if not hgvsp:
         return hgvsp
     if not hgvsp.startswith("p.") or not any(ch.isdigit() for ch in hgvsp):
         # not a protein change, or one without a position (p.=, p.?) that many variants share:
         # the label falls back to HGVSc
         return None
-    frameshift = _FRAMESHIFT.match(hgvsp)
+    frameshift = _FRAMESHIFT.match(hgvsp) or (
+        _IMMEDIATE_STOP.match(hgvsp) if "frameshift_variant" in consequences else None)
     if frameshift:
         return f"p.{frameshift.group(1)}fs"
     text = hgvsp
@@ -644,10 +648,11 @@ def coding_label(hgvsc: Optional[str]) -> Optional[str]:
     return _CODING_TRAILING_BASES.sub(r"\1", hgvsc)
 
 
-def variant_label(hgvsp: Optional[str], hgvsc: Optional[str], fallback: str) -> str:
-    """The label of a variant in tables and plots: :func:`protein_label`, else :func:`coding_label`,
-    else ``fallback`` (the variant id). The same call gets the same label with VEP and snpEff."""
-    return protein_label(hgvsp) or coding_label(hgvsc) or fallback
+def variant_label(hgvsp: Optional[str], hgvsc: Optional[str], fallback: str, consequences: Sequence[str] = ()) -> str:
+    """The label of a variant in tables and plots: :func:`protein_label` (with the transcript's ``consequences``),
+    else :func:`coding_label`, else ``fallback`` (the variant id). The same call gets the same label with VEP and
+    snpEff."""
+    return protein_label(hgvsp, consequences) or coding_label(hgvsc) or fallback
 
 
 def normalise_hgnc(value: Union[str, int, None]) -> Optional[str]:

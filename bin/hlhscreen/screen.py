@@ -2054,7 +2054,7 @@ class _Screen:
             transcript_columns = "\t".join((
                 _na(transcript.transcript_id), "yes" if transcript.mane_select else "no", _na(basis), hgvsc, hgvsp,
                 _na("&".join(transcript.consequences)), _na(transcript.impact)))
-            name = _clean(variant_label(transcript.hgvsp, transcript.hgvsc, variant_id))
+            name = _clean(variant_label(transcript.hgvsp, transcript.hgvsc, variant_id, transcript.consequences))
         self.cross_check.see((panel_chrom, pos, ref, alt), record.rsids, gene,
                              protein_label(transcript.hgvsp) if transcript is not None else None, line)
         if factor is None:
