@@ -594,6 +594,20 @@ def test_a_whitelist_row_outside_the_panel_is_not_counted_as_unseen(tmp_path):
     assert out.mqc["of those, matching no record of the VCF (not seen)"] == "0"
 
 
+def test_whitelist_row_matches_its_variant_written_with_other_padding(tmp_path):
+    """A FreeBayes VCF split by hand as the screen's own message says (`bcftools norm -m -any`, no -f: nothing is
+    trimmed) keeps PRF1 A91V inside a haplotype allele's padding, CGC>CAC at 70600630. Before: the row G>A at
+    70600631 matched no record, and its rsID stopped the screen telling to 'correct the row' (which was right);
+    without rsID/HGVSp the risk factor was dropped as common. The row's variant is compared trimmed of the bases
+    REF and ALT share, as duplicate records are."""
+    entry = vep_entry("CAC", hgvsp="ENSP00000398568.2:p.Ala91Val") + "0.0354"
+    vcf = write_vcf(tmp_path / "padded.vcf", [vcf_row(70600630, "CGC", "CAC", "CSQ=" + entry, ["0/1:30:99", "0/0:30:99"])])
+    vcf.write_text(vcf.read_text().replace("\t.\tCGC", "\trs35947132\tCGC"))
+    row = run(tmp_path, vcf).variants["chr10:70600630:CGC:CAC"]
+    assert (row["decision"], row["whitelisted"], row["rescued_by"]) == ("kept", "yes", "risk_factor_whitelist")
+    assert row["whitelist_rsid"] == "rs35947132"
+
+
 def test_whitelist_rsid_of_another_allele_at_the_site_is_fine(tmp_path):
     # dbSNP gives one rsID to every allele at a site: a G>T row with A91V's rsID is not a mistake
     wl = strand_whitelist(tmp_path, "PRF1\tGRCh38\tchr10\t70600631\tG\tT\trs35947132\tNA\tNA\tNA\tPMID:1\tx")

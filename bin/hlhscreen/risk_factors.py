@@ -247,12 +247,13 @@ class WhitelistCrossCheck:
                 self._by_hgvsp.setdefault((factor.gene, label), []).append(factor)
 
     def see(self, key: Key, rsids: Tuple[str, ...], gene: Optional[str], hgvsp_label: Optional[str],
-            line: Optional[int]) -> None:
-        """One record: its key ``(chrom, pos, ref, alt)``, rsIDs, judged gene and protein label."""
+            line: Optional[int], record_id: Optional[str] = None) -> None:
+        """One record: its key ``(chrom, pos, ref, alt)`` (a row's key when the record is that row's variant written
+        with other padding), rsIDs, judged gene and protein label; ``record_id`` names it in messages."""
         if key in self.factors:
             self._exact.add(key)
         chrom, pos, ref, _ = key
-        record = f"{chrom}:{pos}:{key[2]}:{key[3]}"
+        record = record_id or f"{chrom}:{pos}:{key[2]}:{key[3]}"
         for rsid in rsids:
             for factor in self._by_rsid.get(rsid, ()):
                 if factor.key != key and (factor.chrom, factor.pos, factor.ref) != (chrom, pos, ref):

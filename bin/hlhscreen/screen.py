@@ -1453,6 +1453,10 @@ class _Screen:
                                        harmonise=config.harmonise_contigs, vcf_path=vcf)
         self.to_panel: Dict[str, str] = dict(self.contigs.vcf_to_panel)
         self.whitelist = self._load_whitelist(risk_factors_path, fasta)
+        # each row by its allele trimmed of the bases REF and ALT share (vcf_text.minimal_allele): a record written
+        # with other padding (a split without -f: CGC>CAC for G>A) is the row's variant, as for the duplicate check
+        self.whitelist_trimmed: Dict[Tuple[str, int, str, str], Tuple[str, int, str, str]] = {
+            (key[0], *minimal_allele(*key[1:])): key for key in self.whitelist}
         self.cross_check = WhitelistCrossCheck(risk_factors_path, self.whitelist, str(vcf))
         self.genotypes = GenotypeParser(config.min_dp, config.min_gq, vcf)
         self.outdir = outdir
@@ -1567,6 +1571,14 @@ class _Screen:
                            "it can never be kept.")
             out[(chrom, factor.pos, factor.ref, factor.alt)] = factor
         return out
+
+    def _whitelist_key(self, chrom: str, pos: int, ref: str, alt: str) -> Tuple[str, int, str, str]:
+        """The whitelist key of a record: its own, or the row's whose trimmed allele it is (``CGC>CAC`` at 630 for a
+        row ``G>A`` at 631)."""
+        key = (chrom, pos, ref, alt)
+        if key in self.whitelist or (len(ref) == 1 and len(alt) == 1) or not self.whitelist:
+            return key
+        return self.whitelist_trimmed.get((chrom, *minimal_allele(pos, ref, alt)), key)
 
     def _panel_chrom(self, chrom: str, line: Optional[int]) -> str:
         """Panel name of a VCF contig (checked once per contig)."""
@@ -1877,7 +1889,7 @@ class _Screen:
                     else:
                         reasons = "outside_panel;low_quality"
                         n_low_quality_outside += 1
-                    factor = whitelist.get((panel_chrom, pos, ref, alt)) if whitelist else None
+                    factor = whitelist.get(self._whitelist_key(panel_chrom, pos, ref, alt)) if whitelist else None
                     tail = tail_plain if factor is None else _whitelist_tail(factor)
                     write_variant(
                         f"{panel_chrom}:{pos}:{ref}:{alt}\t{panel_chrom}\t{pos}\t{ref}\t{alt}{mid_na}\t"
@@ -1999,7 +2011,8 @@ class _Screen:
             summary.af_fields[af_field or f"none ({af_status})"] += 1
         else:  # a spanning deletion / reference block has no frequency of its own to judge
             af_status = NA
-        factor = self.whitelist.get((panel_chrom, pos, ref, alt))
+        whitelist_key = self._whitelist_key(panel_chrom, pos, ref, alt)
+        factor = self.whitelist.get(whitelist_key)
         label = impact_label(config, transcript)
         n_ref, n_het, n_hom, n_na = counts
         evidence = clinvar.parse_info_fields(info) if self.clinvar_annotated else None
@@ -2055,8 +2068,9 @@ class _Screen:
                 _na(transcript.transcript_id), "yes" if transcript.mane_select else "no", _na(basis), hgvsc, hgvsp,
                 _na("&".join(transcript.consequences)), _na(transcript.impact)))
             name = _clean(variant_label(transcript.hgvsp, transcript.hgvsc, variant_id, transcript.consequences))
-        self.cross_check.see((panel_chrom, pos, ref, alt), record.rsids, gene,
-                             protein_label(transcript.hgvsp) if transcript is not None else None, line)
+        self.cross_check.see(whitelist_key, record.rsids, gene,
+                             protein_label(transcript.hgvsp) if transcript is not None else None, line,
+                             record_id=variant_id)
         if factor is None:
             whitelist_columns = _NOT_WHITELISTED_COLUMNS
         else:
