@@ -260,7 +260,8 @@ ANNOTATE_FIX = (
 )
 SPLIT_FIX = (
     "Split multi-allelic records first: "
-    "`bcftools norm -m -any input.vcf.gz -Oz -o split.vcf.gz && tabix -p vcf split.vcf.gz`."
+    "`bcftools norm -m -any -f reference.fa input.vcf.gz -Oz -o split.vcf.gz && tabix -p vcf split.vcf.gz` "
+    "(-f: the split records left-aligned and trimmed, as the pipeline writes them)."
 )
 
 
