@@ -188,6 +188,27 @@ def test_sources_recognised_in_real_header_names():
         "EUR_AF"]
 
 
+def test_gnomad_2_0_upper_case_names_are_read(tmp_path):
+    """gnomAD r2.0 sites VCFs name groups and the maximum in capitals (AF_AFR, ..., AF_POPMAX, POPMAX; r2.1 later wrote
+    AF_afr, AF_popmax, popmax), and real VEP --custom runs copy them as such (CSQ gnomADg_AF_AFR ... gnomADg_AF_POPMAX,
+    gnomADe_AF_POPMAX, without a global AF). Before: none was read, so a variant with a genome popmax of 0.3 was
+    novel and kept (only a run-log line listed the fields as unread)."""
+    custom = ["gnomADg_AF_AFR", "gnomADg_AF_NFE", "gnomADg_AF_POPMAX", "gnomADe_AF_POPMAX"]
+    header = CSQ_HEADER.replace("|gnomADe_AF", "|" + "|".join(custom))
+    entry = vep_entry("A", hgvsp="p.Gly1Val").rsplit("|", 1)[0] + "|0.12|0.3|0.3|"
+    vcf = write_vcf(tmp_path / "v20.vcf", [vcf_row(70598100, "C", "A", "CSQ=" + entry, ["0/1:30:99", "0/0:30:99"])])
+    vcf.write_text(vcf.read_text().replace(CSQ_HEADER, header))
+    row = run(tmp_path, vcf).variants["chr10:70598100:C:A"]
+    assert (row["decision"], row["af_status"], row["af_used"], row["af_field"]) == \
+        ("dropped", "observed", "0.3", "CSQ/gnomADg_AF_POPMAX")
+    assert (row["popmax_population"], row["gnomad_af_source"]) == ("nfe", "csq_gnomadg")
+    sources = {s.name: s for s in F.resolve_sources(F.parse_af_fields(F.DEFAULT_AF_FIELDS),
+                                                      ("GNOMAD_AF", "AF_POPMAX", "POPMAX", "AF_NFE"), ())}
+    assert [f.name for f in sources["info_gnomad:GNOMAD"].global_fields] == ["GNOMAD_AF"]
+    assert [f.name for f in sources["info_gnomad_sites"].max_fields] == ["AF_POPMAX"]
+    assert sources["info_gnomad_sites"].max_group_field == "POPMAX"
+
+
 def test_default_af_fields_are_the_pipeline_default():
     config = (REPO / "nextflow.config").read_text()
     assert f"af_fields                  = '{F.DEFAULT_AF_FIELDS}'" in config

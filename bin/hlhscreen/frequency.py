@@ -187,12 +187,25 @@ def _gnomad_source(name: str, location: str, fields: Mapping[str, str], *,
 
 def _split_prefix(field: str) -> Optional[Tuple[str, str]]:
     """``gnomAD2.1_AF_popmax`` -> ``("gnomAD2.1", "AF_popmax")`` when the part after the first
-    ``_`` that leaves a known gnomAD field name is one; else None."""
+    ``_`` that leaves a known gnomAD field name is one (the name as :func:`gnomad_field_name` spells it:
+    ``gnomADg_AF_POPMAX`` -> ``("gnomADg", "AF_popmax")``); else None."""
     for at in (i for i, c in enumerate(field) if c == "_"):
-        prefix, suffix = field[:at], field[at + 1:]
-        if prefix and _is_gnomad_field(suffix):
+        prefix, suffix = field[:at], gnomad_field_name(field[at + 1:])
+        if prefix and suffix:
             return prefix, suffix
     return None
+
+
+def gnomad_field_name(name: str) -> Optional[str]:
+    """A gnomAD INFO field name as this module spells it, or None for another field. gnomAD r2.0 wrote the groups and
+    the maximum in capitals (``AF_AFR``, ``AF_POPMAX``, ``POPMAX``), later releases in lower case (``AF_afr``,
+    ``AF_popmax``, ``popmax``): both are read, as the later spelling."""
+    if _is_gnomad_field(name):
+        return name
+    if name.startswith("AF_") and name[3:].isupper():
+        lowered = "AF_" + name[3:].lower()
+        return lowered if _is_gnomad_field(lowered) else None
+    return name.lower() if name.isupper() and name.lower() in _GNOMAD_MAX_GROUP else None
 
 
 def _is_gnomad_field(suffix: str) -> bool:
@@ -242,7 +255,11 @@ def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence
                  if p not in ("gnomAD", "gnomADe", "gnomADg") and _names_gnomad(p)]
         return [s for s in found if s is not None]
     if keyword == "info_gnomad_sites":
-        bare = {name: name for name in info_ids if _is_gnomad_field(name)}
+        bare: Dict[str, str] = {}
+        for name in info_ids:
+            spelled = gnomad_field_name(name)
+            if spelled:
+                bare.setdefault(spelled, name)
         source = _gnomad_source("info_gnomad_sites", "INFO", bare, allow_bare_af=False)
         return [source] if source is not None else []
     if keyword == "csq_max_af":
