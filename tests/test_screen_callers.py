@@ -534,13 +534,16 @@ def test_vep_pick_on_a_whole_site_without_allele_number(tmp_path, picked):
         assert out.genes[("S2", "GENEX")]["status"] == "not_assessable"
 
 
-@pytest.mark.parametrize("order, expected", [(("norm", "vep"), "allele"), (("vep", "norm"), "allele_ambiguous")])
+@pytest.mark.parametrize("order, expected", [(("norm", "vep"), "allele"), (("vep", "norm"), "allele_ambiguous"),
+                                             (("norm", "vep", "dedup"), "allele")])
 def test_site_spellings_apply_only_when_vep_ran_before_the_split(order, expected):
     """The pipeline's order (bcftools norm with --old-rec-tag, then VEP): GT>G, split from GTA>GA,G, spells its own ALT
     `-`, which is also how VEP would spell ALT 2 at the site; with --pick it must keep its entry. Only a header whose
-    VEP command line comes first (VEP ran on the unsplit site) makes the site's spellings decide."""
+    VEP command line comes before a splitting norm (VEP ran on the unsplit site) makes the site's spellings decide;
+    `norm -d exact` after VEP (the screen's advice for duplicate records) splits nothing."""
     lines = {"norm": "##bcftools_normCommand=norm -m -any -f ref.fa --old-rec-tag OLD_REC; Date=Thu Dec  3 2026",
-             "vep": "##VEP-command-line='vep --cache --vcf --symbol --hgvs --pick'"}
+             "vep": "##VEP-command-line='vep --cache --vcf --symbol --hgvs --pick'",
+             "dedup": "##bcftools_normCommand=norm -d exact -Oz -o dedup.vcf.gz annotated.vcf.gz; Date=Thu Dec  3 2026"}
     header = "\n".join(['##INFO=<ID=OLD_REC,Number=1,Type=String,Description="Original variant. Format: '
                         'CHR|POS|REF|ALT|USED_ALT_IDX">', *(lines[name] for name in order), VEP95_HEADER])
     layout = A.layout_from_header(header)

@@ -854,12 +854,17 @@ def vep_command_options(header_text: str) -> FrozenSet[str]:
     return frozenset(options)
 
 
+_NORM_SPLIT = re.compile(r"^##bcftools_normCommand=.*?(?:^|[\s=])(?:-m|--multiallelics)(?:\s+|=)?-", re.MULTILINE)
+
+
 def vep_ran_before_split(header_text: str) -> bool:
-    """The header's ``##VEP-command-line`` comes before a ``##bcftools_normCommand`` line: VEP annotated the
-    sites whole and bcftools norm split them afterwards (each tool appends its lines to the header it read).
-    False when either line is missing (VEP or norm without its command line: cannot be told)."""
+    """The header's ``##VEP-command-line`` comes before a ``##bcftools_normCommand`` line that split multi-allelic
+    records (``-m -any``, ``--multiallelics -both``): VEP annotated the sites whole and bcftools norm split them
+    afterwards (each tool appends its lines to the header it read). A later norm that did not split (``norm -d
+    exact``, as the screen's duplicate message suggests) does not count. False when either line is missing (VEP or
+    norm without its command line: cannot be told)."""
     vep = header_text.find("##VEP-command-line")
-    return 0 <= vep < header_text.rfind("##bcftools_normCommand")
+    return vep >= 0 and any(found.start() > vep for found in _NORM_SPLIT.finditer(header_text))
 
 
 def vep_option_value(header_text: str, name: str) -> Optional[str]:
