@@ -27,6 +27,7 @@ from typing import IO, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Uni
 from .annotation import contig_aliases
 from .chromosomes import chrom_sort_key
 from .errors import UserInputError
+from .files import is_gzipped
 from .fai import contig_lengths
 from .panel import Region, load_regions
 from .reference_bases import ReferenceBases
@@ -48,9 +49,7 @@ def fasta_contig_names(path: PathLike) -> List[str]:
     Reads the file in large blocks and looks only for line starts with '>', so a 3 GB GRCh38 FASTA
     takes seconds (lengths are not needed for the start-up checks)."""
     names: List[str] = []
-    with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gzipped else open
+    opener = gzip.open if is_gzipped(path) else open
     tail = b"\n"  # the last byte of the previous block ("\n" before the start of the file)
     with opener(path, "rb") as handle:
         while True:

@@ -23,6 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional,
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError
+from .files import is_gzipped
 from .vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
@@ -241,11 +242,11 @@ def open_clinvar(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarFile:
     start-up check runs on the launch host): bgzip, an index (.tbi or .csi) beside it, the header
     (:func:`read_release`), and the contigs it has records on (from the index: NCBI's file has no
     ``##contig`` lines)."""
-    from .resources import check_index_belongs, find_index, index_contigs, is_bgzf, is_gzip, read_header
+    from .resources import check_index_belongs, find_index, index_contigs, is_bgzf, read_header
 
     if not os.path.isfile(path):
         raise UserInputError(path, None, flag, "file not found", "Check the path given to --clinvar_vcf.")
-    if not is_gzip(path):
+    if not is_gzipped(path):
         raise UserInputError(path, None, flag, "not compressed: the file must be bgzipped",
                              f"Compress and index it: bgzip {os.fspath(path)} && tabix -p vcf {os.fspath(path)}.gz.")
     if not is_bgzf(path):

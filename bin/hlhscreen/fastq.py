@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple, Union
 
 from .errors import UserInputError
+from .files import GZIP_MAGIC
 
 PathLike = Union[str, os.PathLike]
 
@@ -44,7 +45,6 @@ _OTHER_FORMATS = ((b"BZh", "bzip2-compressed (.bz2)", "bzcat"),
                   (b"\x28\xb5\x2f\xfd", "zstd-compressed (.zst)", "zstdcat"),
                   (b"\xfd7zXZ\x00", "xz-compressed (.xz)", "xzcat"),
                   (b"@", "a plain (uncompressed) FASTQ", "cat"))
-_GZIP_MAGIC = b"\x1f\x8b"
 # CASAVA 1.8+ comment after the name '<read>:<is filtered>:<control>:<index>' (the index may be missing):
 # Y = failed the chastity filter, N = passed; one match per header line of the joined headers
 _FILTER_FLAG = re.compile(rb"^@\S*[ \t]+\d+:([YN]):\d+(?=[:\s]|$)", re.MULTILINE)
@@ -63,7 +63,7 @@ class PairSummary:
 def not_gzip(start: bytes) -> Optional[Tuple[str, str]]:
     """Why a file whose first bytes are ``start`` is not a gzip file and the command that turns it into one
     (problem, fix); None for a gzip (or BGZF) file."""
-    if start.startswith(_GZIP_MAGIC):
+    if start.startswith(GZIP_MAGIC):
         return None
     if not start:
         return "the file is empty (0 bytes), not a gzip file", "Copy it again from its source."

@@ -14,6 +14,9 @@ from typing import IO, Iterator, Tuple, Union
 from .errors import UserInputError
 
 PathLike = Union[str, os.PathLike]
+#: the first two bytes of every gzip member, bgzip's (BGZF) included (RFC 1952): the one definition the
+#: readers test a file's compression with
+GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 # compressed or archived files text_lines cannot read (gzip/bgzip it can): magic bytes -> what they are
 _ARCHIVES = ((b"PK\x03\x04", "a zip archive"), (b"BZh", "a bzip2-compressed file"),
@@ -65,11 +68,15 @@ def current_umask() -> int:
     return mask
 
 
+def is_gzipped(path: PathLike) -> bool:
+    """Whether the file is gzip- or bgzip-compressed (starts with :data:`GZIP_MAGIC`), whatever its name."""
+    with open(path, "rb") as probe:
+        return probe.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+
+
 def open_text(path: PathLike) -> IO[str]:
     """Open a plain or gzip/bgzip-compressed text file for reading."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
+    if is_gzipped(path):
         return gzip.open(path, "rt")
     return open(path, "rt")
 
@@ -92,7 +99,7 @@ def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
     first field (a contig named '\\ufeffchr1', a 'track' line not seen as one)."""
     with open(path, "rb") as probe:
         magic = probe.read(6)
-    gzipped = magic.startswith(b"\x1f\x8b")
+    gzipped = magic.startswith(GZIP_MAGIC)
     archive = next((name for start, name in _ARCHIVES if magic.startswith(start)), None)
     if archive is not None:
         raise UserInputError(path, None, field, f"{archive}, not a text file (plain or gzip)",

@@ -20,6 +20,7 @@ import os
 from typing import BinaryIO, List, Tuple, Union
 
 from .errors import UserInputError
+from .files import is_gzipped
 from .fai import FaiEntry, read_fai
 
 PathLike = Union[str, os.PathLike]
@@ -64,11 +65,10 @@ class ReferenceBases:
     def __init__(self, fasta: PathLike, fai: PathLike) -> None:
         self.fasta = fasta
         self.entries = read_fai(fai, layout=True)
+        if is_gzipped(fasta):
+            raise UserInputError(fasta, None, "--fasta", "the FASTA is compressed; bases are read from the "
+                                 "uncompressed FASTA the pipeline prepares", "Give the uncompressed FASTA.")
         self._handle = open(fasta, "rb")
-        with open(fasta, "rb") as probe:
-            if probe.read(2) == b"\x1f\x8b":
-                raise UserInputError(fasta, None, "--fasta", "the FASTA is compressed; bases are read from the "
-                                     "uncompressed FASTA the pipeline prepares", "Give the uncompressed FASTA.")
 
     def close(self) -> None:
         self._handle.close()

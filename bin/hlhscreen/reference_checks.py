@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Union
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
+from .files import is_gzipped
 from .fai import read_fai
 
 PathLike = Union[str, os.PathLike]
@@ -193,9 +194,7 @@ def check_line_ends(fasta: PathLike, fai: Optional[PathLike]) -> None:
         crlf = any(entry.line_bytes == (entry.line_bases or 0) + 2 and entry.length > 0
                    for entry in read_fai(fai, layout=True).values())
     if not crlf:
-        with open(fasta, "rb") as probe:
-            gzipped = probe.read(2) == b"\x1f\x8b"
-        with (gzip.open(fasta, "rb") if gzipped else open(fasta, "rb")) as handle:
+        with (gzip.open(fasta, "rb") if is_gzipped(fasta) else open(fasta, "rb")) as handle:
             crlf = b"\r\n" in handle.read(1 << 16)
     if crlf:
         raise UserInputError(fasta, None, "--fasta",

@@ -23,6 +23,7 @@ from typing import BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError
+from .files import GZIP_MAGIC, is_gzipped
 
 PathLike = Union[str, os.PathLike]
 
@@ -35,13 +36,8 @@ def is_bgzf(path: PathLike) -> bool:
     """True when the file starts with a BGZF block (gzip with the 'BC' extra subfield)."""
     with open(path, "rb") as handle:
         head = handle.read(18)
-    return (len(head) == 18 and head[:3] == b"\x1f\x8b\x08" and head[3] & 4 != 0
+    return (len(head) == 18 and head.startswith(GZIP_MAGIC + b"\x08") and head[3] & 4 != 0
             and head[12:14] == b"BC")
-
-
-def is_gzip(path: PathLike) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
 
 
 def find_index(path: PathLike) -> Optional[Path]:
@@ -67,7 +63,7 @@ def read_header(path: PathLike) -> VcfHeader:
     contigs: List[str] = []
     lengths: Dict[str, int] = {}
     try:
-        opened = gzip.open(path, "rt", errors="replace") if is_gzip(path) else open(path, "rt", errors="replace")
+        opened = gzip.open(path, "rt", errors="replace") if is_gzipped(path) else open(path, "rt", errors="replace")
         with opened as handle:
             for number, line in enumerate(handle, start=1):
                 if line.startswith("##"):
@@ -171,7 +167,7 @@ def af_like_fields(info: List[str]) -> List[str]:
 
 def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "SitesVcf":
     """bgzip, index and header of a sites VCF given as ``field`` (a parameter name); raises UserInputError."""
-    if not is_gzip(path):
+    if not is_gzipped(path):
         raise UserInputError(path, None, field, "not compressed: the file must be bgzipped",
                              f"Compress and index it: bgzip {path} && tabix -p vcf {path}.gz.")
     if not is_bgzf(path):
@@ -281,7 +277,7 @@ def first_offsets(index: PathLike, header_contigs: Optional[List[str]] = None) -
 def _bgzf_block(handle: BinaryIO) -> Optional[bytes]:
     """The decompressed data of the BGZF block at the handle's position; None when there is none."""
     head = handle.read(18)
-    if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04" or head[12:14] != b"BC":
+    if len(head) < 18 or head[:4] != GZIP_MAGIC + b"\x08\x04" or head[12:14] != b"BC":
         return None  # not a BGZF block start (htslib reads only this header layout)
     size = struct.unpack("<H", head[16:18])[0] + 1
     return zlib.decompress(head + handle.read(size - 18), 31)

@@ -26,6 +26,7 @@ from typing import AbstractSet, Any, BinaryIO, Dict, List, Optional, Tuple, Unio
 
 from hlhscreen.annotation import contig_aliases, decode_hgvs, normalise_hgvsp, protein_label
 from hlhscreen.errors import UserInputError
+from hlhscreen.files import is_gzipped
 from hlhscreen.panel import RegionIndex, RiskFactor, load_risk_factors
 
 PathLike = Union[str, os.PathLike]
@@ -94,8 +95,7 @@ class ReferenceGenome:
         self.path = Path(path)
         if not self.path.is_file():
             raise UserInputError(self.path, None, "--fasta", "reference FASTA not found", "Check the path.")
-        with open(self.path, "rb") as probe:
-            compressed = probe.read(2) == b"\x1f\x8b"
+        compressed = is_gzipped(self.path)
         self._handle: Optional[BinaryIO] = None
         self._fasta: Any = None
         self._index: Dict[str, Tuple[int, int, int, int]] = {}

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from urllib.parse import urljoin, urlsplit
 
 from .errors import UserInputError
+from .files import GZIP_MAGIC
 from .fastq import not_gzip
 
 COLUMNS = ("sample", "group", "fastq_1", "fastq_2")
@@ -31,7 +32,6 @@ MISSING_VALUE_NAMES = frozenset({"NA", "NAN", "NULL", "NONE"})
 # matter: Nextflow links the file into the task folder), and tool command lines name it unquoted;
 # anything else (space, quote, $, ;, *, brackets...) would be read by the shell.
 _SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9._+,=@%:-]+$")
-_GZIP_MAGIC = b"\x1f\x8b"
 # decompressed bytes read at start: the first record (a header and a sequence line of long reads fit)
 _HEAD_BYTES = 131072
 # what a spreadsheet program saves when the user forgets "Save as CSV" (zip: .xlsx/.ods; OLE2: .xls)
@@ -494,7 +494,7 @@ def _read_rows(path: Path, sheet: str) -> List[List[str]]:
         if data.startswith(magic):
             raise UserInputError(sheet, None, "input", f"the samplesheet is {what}, not a CSV text file",
                                  "Open it in the spreadsheet program and save it as 'CSV UTF-8 (comma delimited)'.")
-    if data.startswith(_GZIP_MAGIC):
+    if data.startswith(GZIP_MAGIC):
         raise UserInputError(sheet, None, "input", "the samplesheet is gzip-compressed",
                              "Give the plain CSV file (gunzip it first).")
     if _is_utf16(data):

@@ -94,7 +94,7 @@ from hlhscreen.decompose import UNALIGNED_TAG
 from hlhscreen.frequency_check import annotation_gnomad_fields, on_uncovered_chromosome
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import open_text
+from hlhscreen.files import is_gzipped, open_text
 from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE, Frequency, frequency_setting
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
@@ -1247,8 +1247,7 @@ class _LineStream:
     def __init__(self, path: Path, threads: int) -> None:
         self.path = path
         self.proc: Optional[subprocess.Popen] = None
-        with open(path, "rb") as probe:
-            gzipped = probe.read(2) == b"\x1f\x8b"
+        gzipped = is_gzipped(path)
         bgzip = shutil.which("bgzip") if gzipped else None
         if bgzip:
             command = [bgzip, "-dc"] + (["-@", str(threads)] if threads > 1 else []) + [str(path)]

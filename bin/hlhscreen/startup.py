@@ -53,10 +53,11 @@ from .assembly import check_panel_build
 from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callability, place_bed, reference_layout, summary_line
 from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
+from .files import is_gzipped
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import alt_warning, check_fai_matches_fasta, check_index_matches, check_line_ends
-from .resources import check_gnomad_build, check_sites_vcf, first_multiallelic, is_gzip
+from .resources import check_gnomad_build, check_sites_vcf, first_multiallelic
 from .risk_factors import check_genes_in_panel, validate_risk_factors
 from .screen import check_screen_settings, load_panel_regions
 
@@ -247,7 +248,7 @@ def _other_vep_cache_type(folder: Path, species: str, version: str, assembly: st
 def _plain_fasta_index(inputs: StartupInputs) -> Optional[Path]:
     """The .fai the run reads for a plain (not gzipped) FASTA, when there is one to compare."""
     index = Path(inputs.fasta_fai) if inputs.fasta_fai else Path(f"{inputs.fasta}.fai")
-    if not index.is_file() or not Path(inputs.fasta).is_file() or is_gzip(Path(inputs.fasta)):
+    if not index.is_file() or not Path(inputs.fasta).is_file() or is_gzipped(Path(inputs.fasta)):
         return None
     return index
 
@@ -278,7 +279,7 @@ def _fasta_for_whitelist(inputs: StartupInputs, layout: Optional[ReferenceLayout
     if layout is None or layout.windows is not None or inputs.fasta is None:
         return None
     fasta = Path(inputs.fasta)
-    return fasta if not is_gzip(fasta) and Path(f"{fasta}.fai").is_file() else None
+    return fasta if not is_gzipped(fasta) and Path(f"{fasta}.fai").is_file() else None
 
 
 def _refuse_multiallelic_gnomad(gnomad: PathLike) -> None:
