@@ -209,6 +209,22 @@ def test_gnomad_2_0_upper_case_names_are_read(tmp_path):
     assert sources["info_gnomad_sites"].max_group_field == "POPMAX"
 
 
+def test_each_keyword_says_its_dataset_once_for_the_screen_and_the_frequency_check():
+    """Whether a keyword's frequencies are gnomAD's is written once (frequency.KEYWORDS): the sources the screen
+    reads (Frequency.gnomad: gnomAD AF columns) and the frequency check (FrequencySetting.reads_gnomad: what it
+    counts) agree for every keyword, so a new keyword of another dataset cannot be counted as gnomAD by one of them.
+    A new keyword must be given real field names here to be checked."""
+    csq = ("Allele", "AF", "AFR_AF", "EUR_AF", "AA_AF", "EA_AF", "MAX_AF", "MAX_AF_POPS", "gnomAD_AF", "gnomADe_AF",
+           "gnomADe_NFE_AF", "gnomADg_AF", "gnomAD41_AF_joint")
+    info = ("gnomAD_AF", "gnomAD_AF_nfe", "AF_joint", "AF_grpmax_joint")
+    for keyword in F.SOURCE_KEYWORDS:
+        found = F.resolve_sources(F.parse_af_fields(keyword), info, csq)
+        assert found, f"{keyword}: no source in the test header; add the fields it reads"
+        assert {source.gnomad for source in found} == {keyword not in F.OTHER_DATASET_KEYWORDS}, keyword
+        assert F.frequency_setting(keyword).reads_gnomad == found[0].gnomad, keyword
+    assert F.OTHER_DATASET_KEYWORDS == {"csq_1000g", "csq_esp", "csq_max_af"}
+
+
 def test_default_af_fields_are_the_pipeline_default():
     config = (REPO / "nextflow.config").read_text()
     assert f"af_fields                  = '{F.DEFAULT_AF_FIELDS}'" in config

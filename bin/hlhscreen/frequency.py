@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from hlhscreen.errors import UserInputError
@@ -49,22 +49,42 @@ ESP_POPULATIONS: Tuple[str, ...] = ("aa", "ea")
 
 GLOBAL, MAX, POPULATION = "global", "max", "population"
 
-#: Keywords of recognised sources, in the default order (docs/annotation.md, "Frequencies").
-SOURCE_KEYWORDS: Tuple[str, ...] = (
-    "info_gnomad",        # INFO <prefix containing gnomAD>_<gnomAD field>: the pipeline's offline path
-    "csq_gnomad",         # CSQ gnomAD_*: VEP --custom short_name=gnomAD; VEP cache <= 106
-    "csq_gnomade",        # CSQ gnomADe_*: VEP cache / REST gnomAD exomes (or --custom short_name=gnomADe)
-    "csq_gnomadg",        # CSQ gnomADg_*: gnomAD genomes
-    "csq_custom",         # CSQ <short_name>_<gnomAD field> of any other VEP --custom file naming gnomAD
-    "info_gnomad_sites",  # INFO gnomAD sites names copied as they are: AF_joint, AF_grpmax, AF_<pop>, ...
-    "csq_1000g",          # CSQ AF + <POP>_AF (VEP --af / --af_1kg): 1000 Genomes
-    "csq_esp",            # CSQ AA_AF, EA_AF (VEP --af_esp): NHLBI ESP
-    "csq_max_af",         # CSQ MAX_AF (VEP --max_af): highest AF of any 1000G/ESP/gnomAD group
+@dataclass(frozen=True)
+class SourceKeyword:
+    """A keyword of ``--af-fields`` and the dataset its sources hold: ``gnomad`` False for another dataset
+    (1000 Genomes, ESP, VEP's MAX_AF). Every source found by the keyword takes its ``gnomad`` from here."""
+
+    name: str
+    gnomad: bool
+
+
+#: Keywords of recognised sources, in the default order (docs/annotation.md, "Frequencies"): the one
+#: place that says which of them are gnomAD datasets.
+KEYWORDS: Tuple[SourceKeyword, ...] = (
+    # INFO <prefix containing gnomAD>_<gnomAD field>: the pipeline's offline path
+    SourceKeyword("info_gnomad", gnomad=True),
+    # CSQ gnomAD_*: VEP --custom short_name=gnomAD; VEP cache <= 106
+    SourceKeyword("csq_gnomad", gnomad=True),
+    # CSQ gnomADe_*: VEP cache / REST gnomAD exomes (or --custom short_name=gnomADe)
+    SourceKeyword("csq_gnomade", gnomad=True),
+    # CSQ gnomADg_*: gnomAD genomes
+    SourceKeyword("csq_gnomadg", gnomad=True),
+    # CSQ <short_name>_<gnomAD field> of any other VEP --custom file naming gnomAD
+    SourceKeyword("csq_custom", gnomad=True),
+    # INFO gnomAD sites names copied as they are: AF_joint, AF_grpmax, AF_<pop>, ...
+    SourceKeyword("info_gnomad_sites", gnomad=True),
+    # CSQ AF + <POP>_AF (VEP --af / --af_1kg): 1000 Genomes
+    SourceKeyword("csq_1000g", gnomad=False),
+    # CSQ AA_AF, EA_AF (VEP --af_esp): NHLBI ESP
+    SourceKeyword("csq_esp", gnomad=False),
+    # CSQ MAX_AF (VEP --max_af): highest AF of any 1000 Genomes/ESP/gnomAD group, so not gnomAD's own
+    SourceKeyword("csq_max_af", gnomad=False),
 )
+SOURCE_KEYWORDS: Tuple[str, ...] = tuple(keyword.name for keyword in KEYWORDS)
 DEFAULT_AF_FIELDS: str = ",".join(SOURCE_KEYWORDS)
-#: the keywords whose sources are not gnomAD datasets (FrequencySource.gnomad False): 1000 Genomes, ESP and
-#: VEP's MAX_AF (a maximum over 1000 Genomes, ESP and gnomAD groups)
-OTHER_DATASET_KEYWORDS: FrozenSet[str] = frozenset({"csq_1000g", "csq_esp", "csq_max_af"})
+#: the keywords whose sources are not gnomAD datasets (derived from :data:`KEYWORDS`)
+OTHER_DATASET_KEYWORDS: FrozenSet[str] = frozenset(keyword.name for keyword in KEYWORDS if not keyword.gnomad)
+_KEYWORD_IS_GNOMAD: Mapping[str, bool] = {keyword.name: keyword.gnomad for keyword in KEYWORDS}
 
 # gnomAD field names (after any prefix). Within each kind the first present field wins.
 _GNOMAD_GLOBAL = ("AF_joint", "AF", "AF_exomes", "AF_genomes")
@@ -237,6 +257,12 @@ def _names_gnomad(prefix: str) -> bool:
 
 
 def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence[str]) -> List[FrequencySource]:
+    """The sources ``keyword`` finds in a header, marked gnomAD or not as :data:`KEYWORDS` says."""
+    return [replace(source, gnomad=_KEYWORD_IS_GNOMAD[keyword])
+            for source in _keyword_fields(keyword, info_ids, csq_fields)]
+
+
+def _keyword_fields(keyword: str, info_ids: Sequence[str], csq_fields: Sequence[str]) -> List[FrequencySource]:
     csq = set(csq_fields)
     if keyword == "info_gnomad":
         prefixed = _prefixed(info_ids)
@@ -266,7 +292,7 @@ def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence
         if "MAX_AF" not in csq:
             return []
         return [FrequencySource("csq_max_af", "CSQ", (), (FrequencyField("CSQ", "MAX_AF", MAX),), (),
-                                "MAX_AF_POPS" if "MAX_AF_POPS" in csq else None, frozenset(), gnomad=False)]
+                                "MAX_AF_POPS" if "MAX_AF_POPS" in csq else None, frozenset())]
     if keyword in ("csq_1000g", "csq_esp"):
         groups = THOUSAND_GENOMES_POPULATIONS if keyword == "csq_1000g" else ESP_POPULATIONS
         pops = tuple(FrequencyField("CSQ", f"{g.upper()}_AF", POPULATION, g) for g in groups
@@ -274,7 +300,7 @@ def _keyword_sources(keyword: str, info_ids: Sequence[str], csq_fields: Sequence
         glob = (FrequencyField("CSQ", "AF", GLOBAL),) if keyword == "csq_1000g" and "AF" in csq else ()
         if not pops and not glob:
             return []
-        return [FrequencySource(keyword, "CSQ", glob, (), pops, None, frozenset(groups), gnomad=False)]
+        return [FrequencySource(keyword, "CSQ", glob, (), pops, None, frozenset(groups))]
     raise AssertionError(keyword)  # pragma: no cover - parse_af_fields checked it
 
 
