@@ -13,6 +13,7 @@ import sys
 from typing import List, Optional
 
 from hlhscreen.errors import USER_ERROR_EXIT
+from hlhscreen.frequency import add_frequency_arguments
 from hlhscreen.startup import StartupInputs, check_inputs, describe
 
 
@@ -26,8 +27,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--risk-factors", help="risk-factor whitelist TSV")
     parser.add_argument("--impacts", default="HIGH,MODERATE")
     parser.add_argument("--consequences", default="")
-    parser.add_argument("--af-fields", help="frequency sources of the screen (default: the screen's)")
-    parser.add_argument("--af-source", help="AF compared with the thresholds (global or popmax)")
+    add_frequency_arguments(parser.add_argument_group("frequencies (the run's, as SCREEN reads them)"))
     parser.add_argument("--gnomad-vcf", help="gnomAD sites VCF")
     parser.add_argument("--intervals", help="capture targets BED (--intervals)")
     parser.add_argument("--gnomad-optional", action="store_true",

@@ -604,6 +604,12 @@ CATALOGUE: List[BadInput] = [
              lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"input: ~/hlhscreen/samplesheet.csv\n"))],
              ["--input: ~/hlhscreen/samplesheet.csv does not exist (~ and $VARIABLES are not expanded in a "
               "-params-file or in quotes: write the full path, e.g. " + str(Path.home()) + "/hlhscreen/samplesheet.csv)"]),
+    # an empty value in a -params-file is null, which the steps read as the word null: before, the start checked
+    # the default list instead and ANNOTATION_SUMMARY refused 'null' after the alignment
+    BadInput("pipeline_params_file_with_an_empty_af_fields", "pipeline", "nextflow",
+             lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"af_fields:\n"))],
+             ["Input check failed; nothing was run.",
+              "--af-fields: 'null' is neither a frequency keyword nor a field such as INFO/gnomAD_AF"]),
     # a YAML list where one value (a gene-list file) is expected: before, a Groovy MissingMethodException
     BadInput("pipeline_params_file_with_a_list_value", "pipeline", "nextflow",
              lambda t: ["-params-file", str(write_bytes(t / "params.yml", b"genes: [PRF1, UNC13D]\n"))],
@@ -811,7 +817,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 96  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 97  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

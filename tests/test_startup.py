@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,26 @@ def test_a_clinvar_of_other_chromosomes_names_both_lists_in_natural_order(tmp_pa
     report = check_inputs(startup_inputs(clinvar_vcf=other, **text_ordered_panel(tmp_path)))
     assert "panel's chromosomes (chr6, chr10, chr17, chr19, chrX)" in str(report.errors[0])
     assert "(its contigs: 2, 3, 11)" in str(report.errors[0])
+
+
+@pytest.mark.parametrize("option, value", [("--af-source", "bogus"), ("--af-source", ""), ("--af-source", "null"),
+                                           ("--af-fields", "gnomad_exomes"), ("--af-fields", ""),
+                                           ("--af-fields", "null"), ("--af-fields", "csq_gnomade,csq_gnomade")])
+def test_a_bad_frequency_setting_is_refused_at_start_in_the_words_of_the_steps(tmp_path, option, value):
+    """check_inputs.py, ANNOTATION_SUMMARY and SCREEN take --af-source/--af-fields from one definition
+    (frequency.add_frequency_arguments) and check them with frequency_setting: the start names a bad value as the
+    steps would. Before, SCREEN's argparse refused a bad --af-source in its own words ('invalid choice'), and
+    check_inputs.py had options of its own. 'null' is what the steps get from an empty value in a -params-file."""
+    vcf = tmp_path / "x.vcf"
+    runs = {"check_inputs.py": [option, value],
+            "screen_variants.py": ["--vcf", str(vcf), "--regions", str(vcf), "--risk-factors", str(vcf),
+                                   "--samplesheet", str(vcf), "--outdir", str(tmp_path / "out"), option, value],
+            "annotation_summary.py": [str(vcf), "--annotator", "offline", "--out", str(tmp_path / "a.tsv"), option, value]}
+    errors = {}
+    for script, args in runs.items():
+        result = subprocess.run([sys.executable, str(BIN / script), *args], capture_output=True, text=True)
+        assert result.returncode == 2, (script, result.stderr)
+        errors[script] = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    assert errors["check_inputs.py"] == errors["screen_variants.py"] == errors["annotation_summary.py"]
+    assert len(errors["check_inputs.py"]) == 1 and f": {option}: " in errors["check_inputs.py"][0]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "a.tsv").exists()

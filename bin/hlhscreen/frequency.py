@@ -387,8 +387,11 @@ def frequency_setting(af_fields: str = DEFAULT_AF_FIELDS, af_source: str = DEFAU
 
 
 def add_frequency_arguments(parser: "argparse._ActionsContainer") -> None:
-    """``--af-source`` and ``--af-fields`` for a command-line tool that reads frequencies (one definition)."""
-    parser.add_argument("--af-source", choices=AF_SOURCES, default=DEFAULT_AF_SOURCE,
+    """``--af-source`` and ``--af-fields`` for a command-line tool that reads frequencies (one definition: the
+    screen, ANNOTATION_SUMMARY's check and the start-of-run check). Their values are checked by
+    :func:`frequency_setting`, not by argparse, so that every tool refuses a bad value with the same message in
+    the common ``ERROR`` form (the start-of-run check lists it with the run's other problems)."""
+    parser.add_argument("--af-source", metavar="{" + ",".join(AF_SOURCES) + "}", default=DEFAULT_AF_SOURCE,
                         help="AF compared with the thresholds: the global AF, or the larger of global and popmax "
                              "(gnomAD: afr, amr, eas, nfe, sas) (default: %(default)s)")
     parser.add_argument("--af-fields", default=DEFAULT_AF_FIELDS,

@@ -54,6 +54,7 @@ from .callability import NOT_CALLABLE, Placement, ReferenceLayout, gene_callabil
 from .chromosomes import in_natural_order
 from .errors import UserInputError, first_few
 from .files import is_gzipped
+from .frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE
 from .intervals import PlacedIntervals, capture_error, place_intervals, restrict_to_capture
 from .panel import load_regions
 from .reference_checks import alt_warning, check_fai_matches_fasta, check_index_matches, check_line_ends
@@ -74,8 +75,8 @@ class StartupInputs:
     risk_factors: Optional[PathLike] = None
     impacts: str = "HIGH,MODERATE"
     consequences: str = ""
-    af_fields: Optional[str] = None             # None: the screen's default
-    af_source: Optional[str] = None
+    af_fields: str = DEFAULT_AF_FIELDS           # as SCREEN reads them (hlhscreen.frequency)
+    af_source: str = DEFAULT_AF_SOURCE
     gnomad_vcf: Optional[PathLike] = None
     gnomad_required: bool = True                # the only frequency source (offline; VEP without a cache)
     gnomad_exact_records: bool = False          # attached by bcftools annotate (offline): records match whole
@@ -166,10 +167,9 @@ def check_inputs(inputs: StartupInputs) -> StartupReport:
                 check_genes_in_panel(inputs.risk_factors, factors, load_panel_regions(inputs.regions))
             except UserInputError as err:
                 report.errors.append(err)
-    settings = {key: value for key, value in (("af_fields", inputs.af_fields), ("af_source", inputs.af_source))
-                if value is not None}
     report.attempt("--impacts/--consequences/--af_fields", lambda: check_screen_settings(
-        impacts=inputs.impacts, consequences=inputs.consequences, **settings))
+        impacts=inputs.impacts, consequences=inputs.consequences, af_fields=inputs.af_fields,
+        af_source=inputs.af_source))
     if inputs.gnomad_vcf is not None:
         report.attempt("gnomAD sites VCF", lambda: _check_gnomad(inputs, layout, placements, report))
     if inputs.clinvar_vcf is not None:

@@ -450,11 +450,14 @@ def checkInputs() {
         optional['--clinvar-vcf'] = params.clinvar_vcf
     }
     optional.each { flag, value ->
-        def text = flag in ['--impacts', '--consequences', '--af-fields', '--af-source']  // settings, not files ('' is a choice)
-        if (value == null || (value == '' && !text)) {
+        // settings, not files: checked as the steps get them from conf/modules.config ("${value}"), '' (a choice
+        // for --impacts) and an empty value in a -params-file too (null, which the steps read as the word null:
+        // before, the start checked the default instead and ANNOTATION_SUMMARY failed after the alignment)
+        def text = flag in ['--impacts', '--consequences', '--af-fields', '--af-source']
+        if (!text && (value == null || value == '')) {
             return
         }
-        def local = text ? value.toString() : launchHostPath(value)
+        def local = text ? "${value}".toString() : launchHostPath(value)
         if (local != null) {
             args += [flag, local]
         }
