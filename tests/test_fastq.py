@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import math
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -269,9 +270,85 @@ def test_phred64_in_r2_only_is_refused(tmp_path):
     low = [f"@S1:{i} 1:N:0:1\n{'ACGTN' * 10}\n+\n{'#5F' * 16}FF\n" for i in range(1, 41)]
     r1 = write(tmp_path / "x_R1.fastq.gz", low)
     r2 = write(tmp_path / "x_R2.fastq.gz", to_phred64([c.replace(" 1:", " 2:").replace("ACGTN", "TGCAN") for c in low]))
-    assert "x_R2.fastq.gz: quality: the qualities look Phred+64" in error(r1, r2, batch=40)
+    assert "x_R2.fastq.gz:4: read 1: the qualities are Phred+64 (Illumina 1.3-1.7" in error(r1, r2, batch=40)
     assert check_pair(r1, write(tmp_path / "y_R2.fastq.gz", [c.replace(" 1:", " 2:").replace("ACGTN", "TGCAN")
                                                              for c in low])).reads == 40
+
+
+def cohort_lane(n: int, mate: int) -> List[Tuple[str, str, str]]:
+    """The first ``n`` reads of a test-cohort lane (NovaSeq-binned qualities '#', '-', '8', 'F') as (header, bases,
+    qualities)."""
+    with gzip.open(READS / f"case_01_L001_R{mate}.fastq.gz", "rt") as handle:
+        lines = [next(handle).rstrip("\n") for _ in range(4 * n)]
+    return list(zip(lines[0::4], lines[1::4], lines[3::4]))
+
+
+def solexa_char(char: str) -> str:
+    """A Phred+33 quality as Solexa+64 (Cock et al. 2010: Q_solexa = 10 log10(10^(Q/10) - 1), at least -5)."""
+    phred = ord(char) - 33
+    score = -5 if phred == 0 else max(-5, round(10 * math.log10(10 ** (phred / 10) - 1)))
+    return chr(score + 64)
+
+
+def lane_files(tmp_path: Path, n: int, encode: Callable[[str], str] = lambda c: c,
+               qualities: Optional[Callable[[int, str], str]] = None) -> Tuple[Path, Path]:
+    """R1 and R2 of a cohort lane, their quality characters re-encoded by ``encode`` (or replaced by
+    ``qualities(read number, qualities)``)."""
+    paths = []
+    for mate in (1, 2):
+        reads = cohort_lane(n, mate)
+        text = "".join(f"{header}\n{bases}\n+\n{''.join(encode(c) for c in (qualities(i, qual) if qualities else qual))}\n"
+                       for i, (header, bases, qual) in enumerate(reads, 1))
+        paths.append(write(tmp_path / f"c_R{mate}.fastq.gz", [text]))
+    return paths[0], paths[1]
+
+
+def test_phred64_names_the_read_and_the_conversion(tmp_path):
+    """Illumina 1.3-1.7 qualities (offset 64): bwa and FreeBayes read them as Phred+33, 31 points too high. The
+    first reads of the lane happen to hold nothing above 'K' once shifted; the error names read 3, the first that
+    does (before: the file, no read)."""
+    low = lambda number, qual: "#" * len(qual) if number < 3 else qual  # noqa: E731
+    r1, r2 = lane_files(tmp_path, 200, lambda c: chr(ord(c) + 31), low)
+    text = error(r1, r2, batch=200)
+    assert "c_R1.fastq.gz:12: read 3: the qualities are Phred+64 (Illumina 1.3-1.7, or Solexa+64 without a negative " \
+           "score; lowest 'B')" in text
+    assert "no character below ';' in the first 200 reads" in text and "read 3 has 'e', above the 'J' (Q41)" in text
+    assert "seqtk seq -Q64 -V in.fastq.gz | gzip > out.fastq.gz" in text and "qin=64 qout=33" in text
+
+
+def test_solexa_qualities_are_refused_as_solexa(tmp_path):
+    """Solexa+64 (Illumina before 1.3) writes negative scores as ';'..'?': below '@', so the Phred+64 rule let them
+    pass and the lane was aligned with qualities 26-31 points too high (before: accepted)."""
+    r1, r2 = lane_files(tmp_path, 200, solexa_char)
+    assert {solexa_char(c) for c in "#-8F"} == {">", "L", "W", "e"}  # Q2 is Solexa -2
+    text = error(r1, r2, batch=200)
+    assert "c_R1.fastq.gz:4: read 1: the qualities are Solexa+64 (Illumina before 1.3: '>' is a negative Solexa " \
+           "score)" in text
+    assert "'fastq-solexa'" in text and "seqtk seq -Q64 -V, turns negative scores into characters below '!'" in text
+    # with check_fastq.py: exit 2, the sample and lane named, no summary written
+    result = subprocess.run([sys.executable, str(BIN / "check_fastq.py"), str(r1), str(r2), "--sample", "P1",
+                             "--out", str(tmp_path / "x.tsv")], capture_output=True, text=True)
+    assert result.returncode == 2 and not (tmp_path / "x.tsv").exists()
+    assert "c_R1.fastq.gz:4: read 1: the qualities are Solexa+64" in result.stderr and "(sample P1, lane 1" in result.stderr
+
+
+@pytest.mark.parametrize("qualities", [
+    None,                                                  # NovaSeq bins '#', '-', '8', 'F' (the cohort's)
+    lambda number, qual: qual.replace("#", "F"),           # no N base: ':' (Q25) or lower still proves Phred+33
+    lambda number, qual: qual.replace("#", ":").replace("-", ":").replace("8", ":"),  # NovaSeq bins ':' and 'F'
+    lambda number, qual: "F" * len(qual),                  # all-high-quality reads, one bin
+    lambda number, qual: "AJ"[number % 2] * len(qual),     # HiSeq-era highs up to 'J' (Q41)
+    lambda number, qual: "?K"[number % 2] * len(qual),     # Q30 and Q42, nothing below ';'
+], ids=["novaseq_bins", "no_n_bases", "bins_colon_and_f", "all_f", "up_to_j", "up_to_k"])
+def test_modern_phred33_qualities_are_never_taken_for_offset_64(tmp_path, qualities):
+    r1, r2 = lane_files(tmp_path, 300, qualities=qualities)
+    assert check_pair(r1, r2, batch_reads=300).reads == 300
+
+
+def test_too_few_qualities_are_not_judged(tmp_path):
+    # 5 reads x 150 bases: fewer than 1000 quality characters, too few to tell an encoding by
+    r1, r2 = lane_files(tmp_path, 5, lambda c: chr(ord(c) + 31))
+    assert check_pair(r1, r2).reads == 5
 
 
 @pytest.mark.parametrize("data, expected", [

@@ -11,7 +11,8 @@ to the end, in step, and stops at the first problem with the file and the read n
 - the pair: the same number of reads in R1 and R2, and read *n* of R2 is the mate of read *n* of
   R1 (same name once ``/1``, ``/2`` and the comment after the first space are dropped); R2 not a
   copy of R1 (same bases and qualities);
-- qualities Phred+33, not the old Illumina Phred+64 (judged on the first batch of each file);
+- qualities Phred+33, not offset 64 (Illumina 1.3-1.7 Phred+64, Solexa+64 before 1.3; judged on the first batch
+  of each file, naming a read that shows it);
 - reads long enough to align: a file whose first batch holds no read of ``MIN_ALIGNABLE`` bases is an
   index (I1/I2) or UMI read file given as R1 or R2 (or reads trimmed to nothing);
 - a gzip file: a plain, bzip2, zstd or xz FASTQ is named as such.
@@ -40,6 +41,11 @@ _SEQUENCE_LETTERS = b"ACGTNURYSWKMBDHVacgtnuryswkmbdhv."
 _QUALITY_CHARS = bytes(range(33, 127))
 # bwa mem's minimum seed length (-k 19): a shorter read cannot be aligned at all
 MIN_ALIGNABLE = 19
+# quality encodings (_refuse_offset64): no offset-64 file holds a character below ';' (Solexa -5); Illumina 1.8+
+# Phred+33 writes at most 'J' (Q41), so above 'K' (Q42) is offset-64 data; fewer qualities than this are not judged
+_PHRED33_ONLY_BELOW = ord(";")
+_HIGHEST_PHRED33 = ord("K")
+_MIN_QUALITIES_JUDGED = 1000
 # the first bytes of the compressed files a FASTQ is found in besides gzip (and of an uncompressed one)
 _OTHER_FORMATS = ((b"BZh", "bzip2-compressed (.bz2)", "bzcat"),
                   (b"\x28\xb5\x2f\xfd", "zstd-compressed (.zst)", "zstdcat"),
@@ -282,18 +288,51 @@ def _refuse_short_reads(reader: _Reader, lines: List[bytes]) -> None:
                              "R1 and R3: check the samplesheet row.")
 
 
-def _refuse_phred64(reader: _Reader, lines: List[bytes]) -> None:
-    """Qualities written Phred+64 (Illumina 1.3-1.7, before 2011) are read by the aligner and the
-    caller as Phred+33, 31 points too high: every base looks near-certain. Phred+33 data always has
-    characters below '@' (Q31) somewhere in a batch (read ends, N bases); Phred+64 never does."""
-    qualities = b"".join(lines[3::4])
-    if len(qualities) >= 1000 and min(qualities) >= ord("@") and max(qualities) > ord("K"):
-        raise UserInputError(reader.path, None, "quality",
-                             f"the qualities look Phred+64 (Illumina 1.3-1.7): no character below '@' and up to "
-                             f"{chr(max(qualities))!r} in the first {len(lines) // 4} reads; they would be read as "
-                             "Phred+33, 31 points too confident",
-                             "Convert both files to Phred+33 first (e.g. seqtk seq -Q64 -V in.fastq.gz | gzip > "
-                             "out.fastq.gz).")
+def _offset64_encoding(qualities: bytes) -> Optional[str]:
+    """``"Solexa+64"`` or ``"Phred+64"`` when the quality characters of the reads scanned show ASCII offset 64,
+    else None (Phred+33, or too few to judge):
+
+    - a character below ``;`` proves Phred+33: no offset-64 encoding writes one (Phred+64's lowest is ``@``, Q0;
+      Solexa+64's ``;``, Solexa -5). Real Phred+33 lanes have them (N bases ``#``, read ends; NovaSeq's bins
+      ``#`` ``,`` ``:``);
+    - otherwise a character above ``K`` (Phred+33 Q42; Illumina 1.8+ writes at most ``J``, Q41) means offset 64;
+      one in ``;``..``?`` (a negative score) makes it Solexa+64 (Illumina before 1.3), else Phred+64 (1.3-1.7).
+
+    All-high-quality Phred+33 reads (only ``F``, or up to ``J``) pass: nothing above ``K``."""
+    if len(qualities) < _MIN_QUALITIES_JUDGED or min(qualities) < _PHRED33_ONLY_BELOW or max(qualities) <= _HIGHEST_PHRED33:
+        return None
+    return "Solexa+64" if min(qualities) < ord("@") else "Phred+64"
+
+
+_OFFSET64_TEXT = {
+    "Solexa+64": ("Solexa+64 (Illumina before 1.3: {low!r} is a negative Solexa score)",
+                  "Convert both files to Phred+33 with a converter that knows Solexa scores, e.g. Biopython: zcat "
+                  "in.fastq.gz > in.fastq; python3 -c \"from Bio import SeqIO; SeqIO.convert('in.fastq', 'fastq-solexa', "
+                  "'out.fastq', 'fastq')\"; gzip out.fastq (a plain shift, seqtk seq -Q64 -V, turns negative scores "
+                  "into characters below '!')."),
+    "Phred+64": ("Phred+64 (Illumina 1.3-1.7, or Solexa+64 without a negative score; lowest {low!r})",
+                 "Convert both files to Phred+33 first: seqtk seq -Q64 -V in.fastq.gz | gzip > out.fastq.gz (or "
+                 "reformat.sh in=in.fastq.gz out=out.fastq.gz qin=64 qout=33)."),
+}
+
+
+def _refuse_offset64(reader: _Reader, lines: List[bytes]) -> None:
+    """Qualities written with ASCII offset 64 (:func:`_offset64_encoding`) are read by bwa and FreeBayes as
+    Phred+33, 31 points too high: every base looks near-certain. Judged on the first batch of each file (each
+    file converted or not by itself); the error names the first read with a character above ``K``."""
+    quals = lines[3::4]
+    qualities = b"".join(quals)
+    encoding = _offset64_encoding(qualities)
+    if encoding is None:
+        return
+    index = next(i for i, q in enumerate(quals) if max(q, default=0) > _HIGHEST_PHRED33)
+    number = reader.records_done - len(quals) + index + 1
+    what, fix = _OFFSET64_TEXT[encoding]
+    raise UserInputError(reader.path, 4 * number, f"read {number}",
+                         f"the qualities are {what.format(low=chr(min(qualities)))}: no character below ';' in the "
+                         f"first {len(quals)} reads (Phred+33 lanes have them: N bases, read ends), and read {number} "
+                         f"has {chr(max(quals[index]))!r}, above the 'J' (Q41) of Illumina 1.8+ Phred+33; bwa and "
+                         "FreeBayes would read every quality 31 points too high", fix)
 
 
 def _filter_flags(lines: List[bytes]) -> Tuple[int, int]:
@@ -327,7 +366,7 @@ def check_pair(fastq_1: PathLike, fastq_2: PathLike, batch_reads: int = BATCH_RE
             if first == 1:
                 for reader, lines in ((r1, lines_1), (r2, lines_2)):
                     _refuse_short_reads(reader, lines)
-                    _refuse_phred64(reader, lines)
+                    _refuse_offset64(reader, lines)
                 _refuse_same_reads(r1, r2, lines_1, lines_2)
             n1, n2 = len(lines_1) // 4, len(lines_2) // 4
             if n1 != n2 or n1 < batch_reads:
