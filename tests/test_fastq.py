@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import BIN
 from hlhscreen.errors import UserInputError
 from hlhscreen.fastq import check_pair
+from quality_encodings import solexa_char
 from shared_data import find_shared
 
 REPO = Path(__file__).resolve().parents[1]
@@ -281,13 +281,6 @@ def cohort_lane(n: int, mate: int) -> List[Tuple[str, str, str]]:
     with gzip.open(READS / f"case_01_L001_R{mate}.fastq.gz", "rt") as handle:
         lines = [next(handle).rstrip("\n") for _ in range(4 * n)]
     return list(zip(lines[0::4], lines[1::4], lines[3::4]))
-
-
-def solexa_char(char: str) -> str:
-    """A Phred+33 quality as Solexa+64 (Cock et al. 2010: Q_solexa = 10 log10(10^(Q/10) - 1), at least -5)."""
-    phred = ord(char) - 33
-    score = -5 if phred == 0 else max(-5, round(10 * math.log10(10 ** (phred / 10) - 1)))
-    return chr(score + 64)
 
 
 def lane_files(tmp_path: Path, n: int, encode: Callable[[str], str] = lambda c: c,
