@@ -129,7 +129,7 @@ def test_stub_run_with_vep_cache_mode(tmp_path):
     check = recorded(tmp_path, "annotation_summary.command.txt")
     assert check.startswith("annotation_summary.py ") and "--annotator 'vep (offline cache)'" in check
     assert "--gnomad gnomad_sites.derived.vcf.gz" in check
-    assert check.strip().endswith("--af-source popmax --af-fields 'csq_gnomadg,INFO/MYAF'")
+    assert check.strip().endswith("--af-source 'popmax' --af-fields 'csq_gnomadg,INFO/MYAF'")
 
 
 @pytest.mark.parametrize("cache_type", ["refseq", "merged"])
