@@ -143,20 +143,116 @@ def test_snpeff_errors_outside_the_panel_do_not_stop_the_run(tmp_path):
     assert out.variants["chr10:70600631:G:A"]["unconfirmed_samples"] == "S1"
 
 
-def test_snpeff_genome_mismatch_codes():
-    layout = A.layout_from_header((FIXTURES / "snpeff51_genome_mismatch.vcf").read_text())
-    entry = ("A|stop_gained&splice_region_variant|HIGH|PRF1|ENSG1|transcript|ENST00000441259.2|protein_coding|2/3|"
-             "c.1C>A|p.Cys1*|1/2|1/2|1/2||{}")
+SNPEFF43_HEADER = ('##SnpEffVersion="4.3t (build 2017-11-24 10:18), by Pablo Cingolani"\n'
+                   '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: \'Allele | Annotation | '
+                   'Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | '
+                   'HGVS.c | HGVS.p | cDNA.pos / cDNA.length | CDS.pos / CDS.length | AA.pos / AA.length | Distance | '
+                   'ERRORS / WARNINGS / INFO\' ">\n')
+PRF1_STOP = ("T|stop_gained|HIGH|PRF1|ENSG00000180644.8|transcript|ENST00000441259.2|protein_coding|3/3|c.1122G>A|"
+             "p.Trp374*|1249/2500|1122/1668|374/555||{}")
+# real snpEff 5.1d entries of the panel database (tests/fixtures/annotations/README.md)
+DUP_ENTRY = ("<DUP>|duplication|LOW|PRF1|ENSG00000180644.8|transcript|ENST00000441259.2|protein_coding|1/3|"
+             "c.-7386_*52dup||1847/2500||||{}")
+BEYOND_END = "G||MODIFIER|||||||||||||ERROR_OUT_OF_CHROMOSOME_RANGE"
 
-    def codes(messages: str) -> Sequence[str]:
-        record = A.parse_annotation(layout, chrom="chr10", pos=1, ref="C", alts=["A"], vcf_id=".",
-                                    annotation=entry.format(messages), info=lambda key: None)
-        return A.snpeff_genome_mismatch(record)
 
-    assert codes("") == ()
-    assert codes("WARNING_TRANSCRIPT_NO_START_CODON&INFO_REALIGN_3_PRIME") == ()  # may be incomplete, not wrong
-    assert codes("ERROR_OUT_OF_CHROMOSOME_RANGE") == ("ERROR_OUT_OF_CHROMOSOME_RANGE",)
-    assert codes("INFO_REALIGN_3_PRIME&WARNING_REF_DOES_NOT_MATCH_GENOME") == ("WARNING_REF_DOES_NOT_MATCH_GENOME",)
+@pytest.mark.parametrize("header", [(FIXTURES / "snpeff51_genome_mismatch.vcf").read_text(),
+                                    "##fileformat=VCFv4.2\n" + SNPEFF43_HEADER], ids=["snpEff5.1d", "snpEff4.3t"])
+def test_snpeff_codes_by_scope(header):
+    """Genome-level codes stop the run; transcript-level ones mark the entry; INFO ones are ignored.
+    Before: every ERROR_* stopped the run (an ERROR_OUT_OF_EXON of one transcript, an
+    ERROR_OUT_OF_CHROMOSOME_RANGE on a <DUP> within bounds), and no entry was marked."""
+    layout = A.layout_from_header(header)
+
+    def record(entries: str, ref: str = "C", alt: str = "T") -> A.VariantRecord:
+        return A.parse_annotation(layout, chrom="chr10", pos=70598599, ref=ref, alts=[alt], vcf_id=".",
+                                  annotation=entries, info=lambda key: None)
+
+    def judged(messages: str) -> Sequence[str]:
+        one = record(PRF1_STOP.format(messages))
+        return A.snpeff_genome_mismatch(one), A.snpeff_entry_flags(one, one.transcripts[0])
+
+    assert judged("") == ((), ())
+    assert judged("INFO_REALIGN_3_PRIME&INFO_COMPOUND_ANNOTATION&INFO_NON_REFERENCE_ANNOTATION") == ((), ())
+    assert judged("WARNING_TRANSCRIPT_NO_START_CODON&INFO_REALIGN_3_PRIME") == ((), ("WARNING_TRANSCRIPT_NO_START_CODON",))
+    for code in ("ERROR_OUT_OF_EXON", "ERROR_MISSING_CDS_SEQUENCE", "WARNING_SEQUENCE_NOT_AVAILABLE",
+                 "WARNING_TRANSCRIPT_INCOMPLETE", "WARNING_TRANSCRIPT_MULTIPLE_STOP_CODONS",
+                 "WARNING_TRANSCRIPT_NO_STOP_CODON"):
+        assert judged(code) == ((), (code,))
+    assert judged("ERROR_MISSING_CDS_SEQUENCE&WARNING_TRANSCRIPT_INCOMPLETE&ERROR_MISSING_CDS_SEQUENCE") == (
+        (), ("ERROR_MISSING_CDS_SEQUENCE", "WARNING_TRANSCRIPT_INCOMPLETE"))
+    # the ANN specification's short codes are their names
+    assert judged("W3&I1") == ((), ("WARNING_TRANSCRIPT_INCOMPLETE",))
+    assert judged("W1")[0] == ("WARNING_REF_DOES_NOT_MATCH_GENOME",)
+    # genome level, also among other codes
+    assert judged("INFO_REALIGN_3_PRIME&WARNING_REF_DOES_NOT_MATCH_GENOME")[0] == ("WARNING_REF_DOES_NOT_MATCH_GENOME",)
+    assert judged("WARNING_TRANSCRIPT_NO_START_CODON&WARNING_REF_DOES_NOT_MATCH_GENOME")[0] == (
+        "WARNING_REF_DOES_NOT_MATCH_GENOME",)
+    assert A.snpeff_genome_mismatch(record(BEYOND_END, ref="A", alt="G")) == ("ERROR_OUT_OF_CHROMOSOME_RANGE",)
+    # out of range on a symbolic allele within bounds (SnpEff issue 582): that entry only
+    dup = record(DUP_ENTRY.format("ERROR_OUT_OF_CHROMOSOME_RANGE") + "," + DUP_ENTRY.format(""), ref="N",
+                 alt="<DUP>")
+    assert A.snpeff_genome_mismatch(dup) == ()
+    assert A.snpeff_entry_flags(dup, dup.transcripts[0]) == ("ERROR_OUT_OF_CHROMOSOME_RANGE",)
+    assert A.snpeff_entry_flags(dup, dup.transcripts[1]) == ()
+
+
+TRANSCRIPT_WARNINGS = FIXTURES / "snpeff51_transcript_warnings.vcf"
+
+
+def test_snpeff_transcript_warning_marks_the_kept_variant(tmp_path):
+    """Real snpEff 5.1d output of a database whose PRF1 model has no start codon
+    (WARNING_TRANSCRIPT_NO_START_CODON on every PRF1 entry). Before: the stop-gain was kept HIGH with
+    nothing in variants.tsv or the run log saying snpEff doubted its transcript model."""
+    out = run(tmp_path, TRANSCRIPT_WARNINGS)
+    stop = out.variants["chr10:70598599:C:T"]
+    assert (stop["decision"], stop["impact"]) == ("kept", "HIGH")
+    assert stop["annotation_flags"] == "WARNING_TRANSCRIPT_NO_START_CODON"
+    assert any("kept variant(s) are judged by a snpEff entry snpEff marked unreliable" in w
+               and "chr10:70598599:C:T (WARNING_TRANSCRIPT_NO_START_CODON)" in w for w in out.summary.warnings)
+    assert out.variants["chr10:70600631:G:A"]["annotation_flags"] == "WARNING_TRANSCRIPT_NO_START_CODON"
+
+
+def _snpeff_vcf(path: Path, ann: str, ref: str = "C", alt: str = "T", pos: int = 70598599) -> Path:
+    header = [line for line in TRANSCRIPT_WARNINGS.read_text().splitlines() if line.startswith("#")]
+    row = "\t".join(["chr10", str(pos), ".", ref, alt, "100.0", "PASS", f"DP=60;ANN={ann}", "GT:DP:GQ:AD",
+                     "0/1:30:99:15,15", "0/0:30:99:30,0"])
+    path.write_text("\n".join(header + [row]) + "\n")
+    return path
+
+
+OTHER_TRANSCRIPT = ("T|stop_gained|HIGH|PRF1|ENSG00000180644.8|transcript|ENST00000999999.1|protein_coding|3/3|"
+                    "c.1122G>A|p.Trp374*|1249/2500|1122/1668|374/555||{}")
+
+
+def test_snpeff_transcript_error_on_the_chosen_entry_is_visible(tmp_path):
+    """Constructed from the real 5.1d layout: several codes joined by `&` on the MANE Select entry.
+    Before: ERROR_MISSING_CDS_SEQUENCE stopped the whole run."""
+    codes = "ERROR_MISSING_CDS_SEQUENCE&WARNING_TRANSCRIPT_INCOMPLETE&INFO_REALIGN_3_PRIME"
+    out = run(tmp_path, _snpeff_vcf(tmp_path / "chosen.vcf", PRF1_STOP.format(codes)))
+    row = out.variants["chr10:70598599:C:T"]
+    assert (row["decision"], row["transcript"]) == ("kept", "ENST00000441259.2")
+    assert row["annotation_flags"] == "ERROR_MISSING_CDS_SEQUENCE&WARNING_TRANSCRIPT_INCOMPLETE"
+    assert any("ERROR_MISSING_CDS_SEQUENCE" in w for w in out.summary.warnings)
+
+
+def test_snpeff_code_on_a_non_chosen_transcript_only(tmp_path):
+    """The entry the variant is judged by is clean: no flag, no warning, the run goes on. Before: the
+    other transcript's ERROR_OUT_OF_EXON stopped the run."""
+    ann = PRF1_STOP.format("") + "," + OTHER_TRANSCRIPT.format("ERROR_OUT_OF_EXON&WARNING_TRANSCRIPT_NO_STOP_CODON")
+    out = run(tmp_path, _snpeff_vcf(tmp_path / "other.vcf", ann))
+    row = out.variants["chr10:70598599:C:T"]
+    assert (row["decision"], row["transcript"], row["annotation_flags"]) == ("kept", "ENST00000441259.2", "NA")
+    assert not any("snpEff marked unreliable" in w for w in out.summary.warnings)
+
+
+def test_snpeff_out_of_range_on_a_panel_snv_is_refused(tmp_path):
+    """A sequence allele beyond the chromosome's end in the database: another genome."""
+    vcf = _snpeff_vcf(tmp_path / "range.vcf", "T||MODIFIER|||||||||||||ERROR_OUT_OF_CHROMOSOME_RANGE")
+    with pytest.raises(UserInputError, match=r"chr10:70598599:C:T: snpEff flagged its annotation "
+                                             r"ERROR_OUT_OF_CHROMOSOME_RANGE: the snpEff database's genome"):
+        run(tmp_path, vcf)
+    assert not (tmp_path / "out" / "variants.tsv").exists()
 
 
 def test_old_snpeff_eff_field_is_refused_by_name(tmp_path):

@@ -671,27 +671,65 @@ def strip_version(identifier: str) -> str:
     return _VERSION.sub("", identifier)
 
 
-#: snpEff messages that say the annotation is computed against another genome than the VCF's:
-#: every ``ERROR_*`` ("will almost certainly result in an incorrect variant annotation", snpEff's
-#: FAQ: chromosome not in the database, position beyond its end, ...) and a reference base that
-#: differs from the database genome's (another build or reference).
-SNPEFF_UNTRUSTED_WARNINGS = frozenset({"WARNING_REF_DOES_NOT_MATCH_GENOME"})
+#: snpEff's ANN messages (field 16, ``ERRORS / WARNINGS / INFO``), each given a deliberate treatment
+#: (docs/annotation.md, "snpEff's ERRORS / WARNINGS / INFO field"). The ANN specification also allows
+#: the short codes; they are read as the names they stand for.
 SNPEFF_MESSAGES_FIELD = "ERRORS / WARNINGS / INFO"
+SNPEFF_SHORT_CODES: Dict[str, str] = {
+    "E1": "ERROR_CHROMOSOME_NOT_FOUND", "E2": "ERROR_OUT_OF_CHROMOSOME_RANGE",
+    "W1": "WARNING_REF_DOES_NOT_MATCH_GENOME", "W2": "WARNING_SEQUENCE_NOT_AVAILABLE",
+    "W3": "WARNING_TRANSCRIPT_INCOMPLETE", "W4": "WARNING_TRANSCRIPT_MULTIPLE_STOP_CODONS",
+    "W5": "WARNING_TRANSCRIPT_NO_START_CODON",
+    "I1": "INFO_REALIGN_3_PRIME", "I2": "INFO_COMPOUND_ANNOTATION", "I3": "INFO_NON_REFERENCE_ANNOTATION",
+}
+#: the database is not the VCF's genome: the run stops on a panel record carrying one. The chromosome is
+#: missing (an empty MODIFIER entry), or the VCF's REF is not the database genome's base.
+SNPEFF_GENOME_MISMATCH = frozenset({"ERROR_CHROMOSOME_NOT_FOUND", "WARNING_REF_DOES_NOT_MATCH_GENOME"})
+#: a position beyond the chromosome's end: a genome mismatch for a sequence allele (an SNV or indel
+#: there cannot exist on the VCF's genome); on a symbolic allele (``<DUP>``...) snpEff also writes it on one
+#: transcript's entry of an SV within bounds (SnpEff issue 582), so there it marks that entry only
+SNPEFF_OUT_OF_RANGE = "ERROR_OUT_OF_CHROMOSOME_RANGE"
+#: informative only (HGVS 3' shifting, compound or non-reference annotation): ignored
+SNPEFF_INFO_ONLY = frozenset({"INFO_REALIGN_3_PRIME", "INFO_COMPOUND_ANNOTATION", "INFO_NON_REFERENCE_ANNOTATION"})
+#: every other code (ERROR_OUT_OF_EXON, ERROR_MISSING_CDS_SEQUENCE, WARNING_SEQUENCE_NOT_AVAILABLE,
+#: WARNING_TRANSCRIPT_*, and any code snpEff documents later) describes one transcript's entry: it is
+#: marked (variants.tsv ``annotation_flags`` when the entry is the one the variant is judged by).
+
+
+def snpeff_codes(transcript: TranscriptAnnotation) -> Tuple[str, ...]:
+    """The ``&``-joined codes of a snpEff entry's ERRORS / WARNINGS / INFO field, short codes named, in order."""
+    text = transcript.fields.get(SNPEFF_MESSAGES_FIELD) or ""
+    codes = (code.strip() for code in text.split("&"))
+    return tuple(SNPEFF_SHORT_CODES.get(code, code) for code in codes if code)
+
+
+def _symbolic(alt: str) -> bool:
+    """A symbolic or breakend ALT (``<DUP>``, ``N[chr1:5[``): no sequence of its own."""
+    return alt.startswith("<") or "[" in alt or "]" in alt
 
 
 def snpeff_genome_mismatch(record: "VariantRecord") -> Tuple[str, ...]:
-    """The snpEff ERRORS/WARNINGS codes of the record's own entries that make its annotation
-    untrustworthy (:data:`SNPEFF_UNTRUSTED_WARNINGS` and every ``ERROR_*``), without repeats;
-    ``()`` for VEP and for clean snpEff entries."""
+    """The codes of the record's own snpEff entries that say the database is not the VCF's genome
+    (:data:`SNPEFF_GENOME_MISMATCH`, and :data:`SNPEFF_OUT_OF_RANGE` on a sequence allele), without
+    repeats; ``()`` for VEP and for entries without such a code."""
     if record.annotation_source != "snpeff":
         return ()
+    genome_level = SNPEFF_GENOME_MISMATCH if _symbolic(record.alt) else SNPEFF_GENOME_MISMATCH | {SNPEFF_OUT_OF_RANGE}
     found: Dict[str, None] = {}
     for t in record.transcripts:
-        for code in (t.fields.get(SNPEFF_MESSAGES_FIELD) or "").split("&"):
-            code = code.strip()
-            if code.startswith("ERROR_") or code in SNPEFF_UNTRUSTED_WARNINGS:
+        for code in snpeff_codes(t):
+            if code in genome_level:
                 found.setdefault(code)
     return tuple(found)
+
+
+def snpeff_entry_flags(record: "VariantRecord", transcript: Optional[TranscriptAnnotation]) -> Tuple[str, ...]:
+    """The codes that make one snpEff entry of the record less reliable: all but the INFO ones
+    (:data:`SNPEFF_INFO_ONLY`), without repeats; ``()`` for VEP or no entry. In a panel record the
+    genome-level ones never get here (:func:`snpeff_genome_mismatch` stops the run first)."""
+    if record.annotation_source != "snpeff" or transcript is None:
+        return ()
+    return tuple(dict.fromkeys(code for code in snpeff_codes(transcript) if code not in SNPEFF_INFO_ONLY))
 
 
 def require_biallelic(

@@ -82,6 +82,7 @@ from hlhscreen.annotation import (
     require_biallelic,
     resolve_contigs,
     snpeff_command_options,
+    snpeff_entry_flags,
     snpeff_genome_mismatch,
     protein_label,
     select_summary,
@@ -169,6 +170,7 @@ VARIANT_COLUMNS: Tuple[str, ...] = (
     "clinvar_disease", "qual", "filter", "decision", "reasons", "rescued_by", "whitelisted", "whitelist_rsid",
     "whitelist_hgvsp", "whitelist_evidence", "whitelist_reason", "n_het", "n_hom_alt", "n_hemizygous", "n_ref",
     "n_not_assessable", "not_assessable_samples", "unconfirmed", "risk_factor_candidate", "unconfirmed_samples",
+    "annotation_flags",
 )
 #: Binding (docs/contracts.md).
 CARRIER_COLUMNS: Tuple[str, ...] = (
@@ -1223,6 +1225,8 @@ class ScreenSummary:
     canonical_basis: int = 0  # panel records judged by a canonical (not MANE) transcript
     no_hgvs: int = 0  # panel records judged by a transcript without HGVSc/HGVSp (VEP without --hgvs)
     rest_not_annotated: List[str] = field(default_factory=list)  # panel records the REST server gave no CSQ
+    #: kept variants judged by a snpEff entry with a transcript-level ERROR/WARNING code: 'id (codes)'
+    kept_flagged_entry: List[str] = field(default_factory=list)
     unknown_terms: Counter = field(default_factory=Counter)  # VEP consequence terms of no known SO term -> records
     #: panel records annotated only with other genes: (panel gene(s), the genes named instead) -> records
     other_gene_only: Counter = field(default_factory=Counter)
@@ -2056,6 +2060,9 @@ class _Screen:
             for reason in verdict.reasons:
                 summary.reasons[reason] += 1
         qual_text = parts[5]
+        flags = snpeff_entry_flags(record, transcript)
+        if flags and verdict.decision == KEPT:
+            summary.kept_flagged_entry.append(f"{variant_id} ({'&'.join(flags)})")
         if transcript is None:
             hgvsc = hgvsp = NA
             transcript_columns = _NO_TRANSCRIPT_COLUMNS
@@ -2098,6 +2105,7 @@ class _Screen:
             ";".join([s for s, call in zip(self.vcf_samples, calls) if call.state == _NA_STATE]) or NA,
             "yes" if unconfirmed else "no", "yes" if candidate else "no",
             ";".join(self.vcf_samples[i] for i in unconfirmed_at) or NA,
+            _na("&".join(flags)),
         ]
         write_variant("\t".join(row) + "\n")
         sites = _site_keys(panel_chrom, pos, ref)
@@ -2332,6 +2340,11 @@ class _Screen:
                        f"{shown}): they are not_annotated, and their carriers not assessable for the gene. Rerun the "
                        "annotation (answers are cached; these are asked again), or annotate with VEP and a local "
                        "cache.")
+        if s.kept_flagged_entry:
+            self._warn(f"WARNING {self.vcf_path}: {len(s.kept_flagged_entry)} kept variant(s) are judged by a snpEff "
+                       f"entry snpEff marked unreliable ({_first(s.kept_flagged_entry, 5)}; variants.tsv "
+                       "annotation_flags): the transcript model is incomplete or its consequence could not be computed "
+                       "(docs/annotation.md). Check the consequence on the transcript before reporting it.")
         mane_expected = self.mane_listed or {"MANE_SELECT", "MANE"} & set(self.layout.transcript_flags)
         fallback = s.most_severe_basis + s.canonical_basis
         if mane_expected and fallback and not s.mane_basis:
