@@ -5,8 +5,9 @@ Fixtures (tests/fixtures/annotations/, see its README): `gatk_joint_snpeff51.vcf
 GenotypeGVCFs + VariantFiltration style joint VCF split by bcftools 1.16 and annotated by the real
 snpEff 5.1d with the pipeline's own panel database; `snpeff51_genome_mismatch.vcf` and
 `snpeff51_chromosome_not_found.vcf` are real snpEff 5.1d output for records whose REF is not the
-database genome's base and for a contig the database lacks. DeepVariant, bcftools call and gVCF
-records are written here with the header lines those tools write.
+database genome's base and for a contig the database lacks; `snpeff51_transcript_warnings.vcf` is real
+snpEff 5.1d output of a panel database whose PRF1 model lacks a start codon (transcript-level codes).
+DeepVariant, bcftools call and gVCF records are written here with the header lines those tools write.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def test_snpeff_codes_by_scope(header):
 
     assert judged("") == ((), ())
     assert judged("INFO_REALIGN_3_PRIME&INFO_COMPOUND_ANNOTATION&INFO_NON_REFERENCE_ANNOTATION") == ((), ())
-    assert judged("WARNING_TRANSCRIPT_NO_START_CODON&INFO_REALIGN_3_PRIME") == ((), ("WARNING_TRANSCRIPT_NO_START_CODON",))
+    assert judged("WARNING_TRANSCRIPT_NO_START_CODON&INFO_REALIGN_3_PRIME") == (
+        (), ("WARNING_TRANSCRIPT_NO_START_CODON",))
     for code in ("ERROR_OUT_OF_EXON", "ERROR_MISSING_CDS_SEQUENCE", "WARNING_SEQUENCE_NOT_AVAILABLE",
                  "WARNING_TRANSCRIPT_INCOMPLETE", "WARNING_TRANSCRIPT_MULTIPLE_STOP_CODONS",
                  "WARNING_TRANSCRIPT_NO_STOP_CODON"):
