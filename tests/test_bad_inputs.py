@@ -679,6 +679,17 @@ CATALOGUE: List[BadInput] = [
                                             two_samples(t)[1]]))],
              ["samplesheet.csv:2: fastq_1: FASTQ file ", "p_R1.fastq.gz: the file is a plain (uncompressed) FASTQ, "
               "not gzip-compressed. Recompress it: cat in | gzip > out.fastq.gz."]),
+    # Nextflow keeps --max-af as max-af and maxAf, never as max_af: before, such names were skipped as
+    # "aliases" and the run kept the defaults (max_af 0.01, min_dp 10) with exit 0, in silence
+    BadInput("pipeline_kebab_and_camel_case_parameters", "pipeline", "nextflow",
+             lambda t: ["--max-af", "0.5", "--skip-screening", "--min-dpp", "3", "-params-file",
+                        str(write_bytes(t / "params.yml", b"minDp: 3\nrisk-factors: /data/rf.tsv\n"))],
+             ["Invalid parameters:",
+              "--max-af: not read as --max_af (this pipeline's parameters are written with '_'",
+              "so the run would keep the default of --max_af): write --max_af",
+              "--skip-screening: not read as --skip_screening", "--minDp: not read as --min_dp",
+              "--risk-factors: not read as --risk_factors",
+              "--min-dpp: unknown parameter (did you mean --min_dp?)"]),
     BadInput("pipeline_gnomad_not_a_vcf_name", "pipeline", "nextflow",
              lambda t: ["--gnomad_vcf", str(touch(t / "gnomad.tsv"))],
              ["--gnomad_vcf: ", "is not a bgzipped VCF name: give the sites VCF itself, named *.vcf.gz or *.vcf.bgz"]),
@@ -831,7 +842,7 @@ def annotation_without_frequencies(tmp: Path, keep_first: bool = False, gnomad: 
 
 # ---------------------------------------------------------------------------------------------- tests
 
-MINIMUM_ROWS = 98  # raise it when you add rows; never lower it
+MINIMUM_ROWS = 99  # raise it when you add rows; never lower it
 
 
 def test_the_catalogue_only_grows():

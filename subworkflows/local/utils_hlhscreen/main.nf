@@ -35,10 +35,15 @@ def schemaProperties(schemaFile) {
 def validateParameters(schemaFile) {
     def schema = schemaProperties(schemaFile)
     def errors = []
-    def camelToSnake = { String s -> s.replaceAll(/([A-Z])/, '_$1').toLowerCase() }
+    def aliasesSeen = [] as Set
     params.each { String name, value ->
-        if (name.contains('-') || (name =~ /[A-Z]/ && schema.properties.containsKey(camelToSnake(name)))) {
-            return  // Nextflow's kebab/camel-case aliases of a declared parameter
+        if (name.contains('-') || name =~ /[A-Z]/) {
+            // Nextflow turns --max-af into max-af and maxAf, never into max_af: the run would keep the default
+            def problem = parameterSpellingProblem(name, schema.properties.keySet(), aliasesSeen)
+            if (problem) {
+                errors << problem
+            }
+            return
         }
         def spec = schema.properties[name]
         if (spec == null && name in ['max_cpus', 'max_memory', 'max_time']) {
@@ -162,6 +167,23 @@ def stagingPatternProblem(String path) {
 }
 
 // The declared parameter a typo most likely meant (at most 2 edits away, '-' read as '_'), or null.
+// A parameter written in kebab-case or camelCase (--max-af, maxAf in a -params-file): all the pipeline's
+// parameters are snake_case and Nextflow does not map the one onto the other, so such a value would be
+// ignored in silence. Named once per parameter (Nextflow keeps both max-af and maxAf of one --max-af).
+def parameterSpellingProblem(String name, Collection<String> known, Set<String> seen) {
+    def snake = name.replace('-', '_').replaceAll(/([A-Z])/, '_$1').toLowerCase()
+    if (!seen.add(snake)) {
+        return null
+    }
+    if (snake in known) {
+        return "--${name}: not read as --${snake} (this pipeline's parameters are written with '_', and Nextflow " +
+            "does not turn '-' or camelCase into '_', so the run would keep the default of --${snake}): write --${snake}"
+    }
+    def near = closestParameter(snake, known)
+    return "--${name}: unknown parameter" + (near ? " (did you mean --${near}?)" : '') +
+        " (see nextflow_schema.json or docs/usage.md for the valid ones)"
+}
+
 def closestParameter(String name, Collection<String> known) {
     def typed = name.toLowerCase().replace('-', '_')
     def distance = { String a, String b ->
