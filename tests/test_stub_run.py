@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
+import yaml
 from nextflow_runner import run_nextflow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,6 +98,11 @@ def test_stub_run_with_bwamem2_and_vep_gtf_mode(tmp_path):
     assert "--fasta genome.fa.gz" in vep and "--hgvs" in vep and "--canonical" in vep and "--symbol" in vep
     assert "--custom file=gnomad_sites.derived.vcf.gz,short_name=gnomAD,format=vcf,type=exact,coords=0,fields=AF%AF_afr" in vep
     assert not list((tmp_path / "work").rglob("*.snpeff.vcf")), "the offline annotator must not run in vep mode"
+    # no tool ran: the provenance says so (before, software_versions.yml listed ensemblvep 113.0 and
+    # bwa-mem2 as if they had run, and nothing in pipeline_info told a stub run from a real one)
+    versions = yaml.safe_load((tmp_path / "results/pipeline_info/software_versions.yml").read_text())
+    assert "ensemblvep" in versions["ENSEMBLVEP_VEP"]
+    assert versions["Workflow"]["stub_run"].startswith("true: -stub-run, no tool ran")
 
 
 def test_a_vep_cache_of_another_release_stops_the_run_before_any_task(tmp_path):

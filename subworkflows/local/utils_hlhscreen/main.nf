@@ -794,6 +794,10 @@ def softwareVersionsToYAML(versionFiles) {
         }
     }
     merged['Workflow'] = [Nextflow: workflow.nextflow.version.toString(), hlhscreen: workflow.manifest.version.toString()]
+    if (workflow.stubRun) {
+        // the stubs declare versions of tools that never ran: provenance must not read as a real run's
+        merged['Workflow'].stub_run = 'true: -stub-run, no tool ran; the versions above are those the stubs declare'
+    }
     return yaml.dumpAsMap(merged)
 }
 
