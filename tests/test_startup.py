@@ -92,6 +92,17 @@ def test_a_panel_built_during_the_run_still_gets_the_gnomad_and_reference_checks
     assert report.errors == [] and "panel regions" not in report.checked and "gnomAD sites VCF" in report.checked
 
 
+def test_a_clinvar_gap_before_the_panel_is_built_does_not_claim_panel_genes_lie_there():
+    # --genes PRF1,UNC13D: the panel is built by the run, so the start knows only the reference's contigs;
+    # before, the warning said chr6, chr19 and chrX were "where panel genes lie" (none of these genes did)
+    report = check_inputs(startup_inputs(regions=None, targets=None))
+    gap = [w for w in report.warnings if "the ClinVar file has no records on" in w]
+    assert len(gap) == 1 and "where panel genes lie" not in gap[0]
+    assert "no records on the reference contigs chr6; chr17; chr19; chrX" in gap[0]
+    assert "the panel is built by this run (--genes), so which of them hold its genes is not known yet" in gap[0]
+    assert "'not_looked_up'" in gap[0]
+
+
 def test_a_fasta_without_index_is_scanned(tmp_path):
     fasta = tmp_path / "ref.fa"
     shutil.copy(TEST / "reference/hlh_windows.synthetic.fa", fasta)

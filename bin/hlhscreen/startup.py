@@ -399,11 +399,19 @@ def _check_clinvar(path: PathLike, layout: Optional[ReferenceLayout], placements
             "onto chr1.. automatically).")
     lacking = clinvar.uncovered(needed, source.contigs)
     if lacking:
-        shown = "; ".join(f"{contig} ({', '.join(needed[contig][:6])})" if needed[contig] else contig
-                          for contig in lacking)
-        report.warnings.append(f"{path}: the ClinVar file has no records on {shown}, where panel genes lie; variants "
-                               "there are not looked up (clinvar_clnsig 'not_looked_up' in the outputs, not "
+        report.warnings.append(f"{path}: the ClinVar file has no records on {_clinvar_gap(lacking, needed, placements)}; "
+                               "variants there are not looked up (clinvar_clnsig 'not_looked_up' in the outputs, not "
                                "'not_in_clinvar'). Give the whole NCBI file to look them up.")
+
+
+def _clinvar_gap(lacking: List[str], needed: Dict[str, List[str]], placements: Optional[List[Placement]]) -> str:
+    """The contigs ClinVar lacks, with their panel genes; without placements (a --genes panel, built by the
+    run) only the reference's contigs are known, and the words must not say panel genes lie there."""
+    if placements is None:
+        return (f"the reference contigs {'; '.join(lacking)} (the panel is built by this run (--genes), so which "
+                "of them hold its genes is not known yet)")
+    shown = "; ".join(f"{contig} ({', '.join(needed[contig][:6])})" if needed[contig] else contig for contig in lacking)
+    return f"{shown}, where panel genes lie"
 
 
 def describe(report: StartupReport) -> str:
