@@ -52,6 +52,10 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
                          "the gnomAD file has no record on gets af_status not_looked_up instead of novel (still "
                          "treated as rare), unless the VCF's header declares gnomAD fields of the annotator's own "
                          "(VEP cache, REST)")
+    io.add_argument("--gene-coverage", nargs="+", default=None, metavar="THRESHOLDS_BED_GZ",
+                    help="each sample's mosdepth <sample>.thresholds.bed.gz over the panel regions (--by the regions "
+                         "BED, --thresholds including --min-dp): a sample with a gene below --min-gene-callable and no "
+                         "carried variant of it is not_assessable for the gene (without it: not checked)")
     io.add_argument("--harmonise-contigs", action="store_true",
                     help="map contig names between the VCF and the panel (10 <-> chr10, MT <-> chrM) instead of failing")
 
@@ -82,6 +86,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     rules.add_argument("--min-dp", type=int, default=S.DEFAULT_MIN_DP,
                        help="minimum genotype depth (FORMAT/DP, else sum of FORMAT/AD); below it the sample is "
                             "not_assessable (default: %(default)s)")
+    rules.add_argument("--min-gene-callable", type=_fraction, default=S.DEFAULT_MIN_GENE_CALLABLE,
+                       help="share (0-1) of a gene's panel region bases a sample must have at >= --min-dp "
+                            "(--gene-coverage) to count as a non-carrier of it (default: %(default)s)")
     rules.add_argument("--min-gq", type=float, default=S.DEFAULT_MIN_GQ,
                        help="minimum genotype quality (FORMAT/GQ; a missing GQ is not checked) (default: %(default)s)")
 
@@ -125,6 +132,7 @@ def main(argv: Optional[list] = None) -> int:
         whitelist_overrides_max_af=args.whitelist_overrides_max_af,
         keep_clinvar_pathogenic=args.keep_clinvar_pathogenic,
         clinvar_min_stars=args.clinvar_min_stars,
+        min_gene_callable=args.min_gene_callable,
         evaluate_outside_panel=args.evaluate_outside_panel,
         harmonise_contigs=args.harmonise_contigs,
         traversal=args.traversal,
@@ -133,7 +141,8 @@ def main(argv: Optional[list] = None) -> int:
     facts = _frequency_facts(args.frequency_check, frequency_setting(args.af_fields, args.af_source))
     summary = S.run_screen(args.vcf, args.regions, args.risk_factors, args.samplesheet, args.outdir, config,
                            mane_transcripts=args.mane_transcripts, fasta=args.fasta, sex=args.sex,
-                           gnomad_not_covered=list(facts.not_covered), gnomad_file=facts.gnomad_file)
+                           gnomad_not_covered=list(facts.not_covered), gnomad_file=facts.gnomad_file,
+                           gene_coverage=args.gene_coverage)
     if args.warnings_file:
         with open(args.warnings_file, "w") as out:
             out.write("".join(f"{w}\n" for w in summary.warnings))

@@ -220,6 +220,14 @@ def test_carrier_states_and_gene_status(launch):
     status = {(r["sample"], r["gene"]): r["status"] for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
     assert status[("case_01", "PRF1")] == "possible_compound_het"
     assert status[("case_03", "PRF1")] == "biallelic_hom"
+    # every test-cohort sample covers each gene's panel bases at >= --min_dp (the planted low-depth site of
+    # ctrl_04 is one position): none is left out for a coverage dropout, and SCREEN did read the coverage
+    rows = tsv(launch_dir / "results/screen/gene_status.tsv")
+    assert rows and all(r["coverage_reason"] == "NA" for r in rows), [r for r in rows if r["coverage_reason"] != "NA"]
+    with gzip.open(launch_dir / "results/qc/mosdepth/case_01.thresholds.bed.gz", "rt") as handle:
+        assert "10X" in handle.readline().split()  # --min_dp 10 is among mosdepth's thresholds
+    scripts = [p.read_text() for p in launch_dir.glob("work/*/*/.command.sh") if "screen_variants.py" in p.read_text()]
+    assert scripts and all(re.search(r"--gene-coverage( \S+\.thresholds\.bed\.gz){8} ", s) for s in scripts)
 
 
 def test_variant_test_counts_match_the_truth_table(launch):

@@ -142,10 +142,16 @@ def bam_with_reads(path, reads):
     pysam.index(str(path))
 
 
-def mosdepth_args(process: str) -> List[str]:
-    """The ext.args conf/modules.config gives a mosdepth process."""
+def mosdepth_args(process: str, min_dp: int = 10) -> List[str]:
+    """The ext.args conf/modules.config gives a mosdepth process: a plain string, or a closure whose
+    ``${...}`` (the --thresholds list: the QC depths plus --min_dp) is evaluated here as Groovy would."""
     config = (REPO / "conf/modules.config").read_text()
-    return re.search(rf"withName: '{process}' \{{.*?ext\.args\s*=\s*'([^']*)'", config, re.S).group(1).split()
+    line = re.search(rf"withName: '{process}' \{{.*?ext\.args\s*=\s*([^\n]*)", config, re.S).group(1).strip()
+    if line.startswith("'"):
+        return line.strip("'").split()
+    text = re.fullmatch(r'\{ "(.*)" \}', line).group(1)
+    depths = ",".join(str(d) for d in sorted({1, 10, 20, 30, min_dp} - {0}))
+    return re.sub(r"\$\{.*\}(?= )", depths, text).split()
 
 
 @pytest.mark.skipif(shutil.which("mosdepth") is None, reason="mosdepth not on PATH")

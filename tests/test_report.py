@@ -2664,3 +2664,38 @@ def test_a_low_chrx_depth_flag_is_said_in_words():
     assert report.qc_failures("low_x_ratio") == [
         ("x_autosome_ratio", "chrX depth below one X copy (chrX / autosome ratio < 0.35): the chrX targets failed in "
                              "this sample, so no sex could be read and its X-linked genes are barely covered")]
+
+
+def test_a_coverage_dropout_is_named_per_gene_in_the_left_out_list_and_the_carrier_table(tmp_path):
+    """gene_status.tsv's coverage_reason (a gene below --min_gene_callable at --min_dp in one sample): case_03,
+    a non-carrier of PRF1 by its calls, covers 42% of PRF1 and is not assessable; ctrl_01, a PRF1 carrier with
+    half the gene covered, stays a carrier but out of the biallelic test. The report says so by sample and gene."""
+    paths = make_inputs(tmp_path / "in")
+    lines = paths["gene_status"].read_text().splitlines()
+    edited = [lines[0] + "\tcoverage_reason"]
+    for line in lines[1:]:
+        reason = {"case_03\tcase\tPRF1\t": "low_gene_coverage:0.42",
+                  "ctrl_01\tcontrol\tPRF1\t": "low_gene_coverage:0.50"}.get(line[:line.index("PRF1\t") + 5]
+                                                                          if "\tPRF1\t" in line else "", "NA")
+        if reason == "low_gene_coverage:0.42":
+            line = line.replace("\tnone\t", "\tnot_assessable\t")
+        edited.append(f"{line}\t{reason}")
+    paths["gene_status"].write_text("\n".join(edited) + "\n")
+    with_stats_and_provenance(paths, tmp_path / "in")
+    params = {**PARAMS, "min_gene_callable": 0.9}
+    paths["params"].write_text(json.dumps(params))
+    page = run(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    per_gene = html.unescape(section_text(page, "variants")).partition("Not assessable per gene")[2]
+    rows = re.findall(r"<tr><td><strong>(\w+)</strong></td><td>([^<]+)</td><td>([^<]+)</td></tr>", per_gene)
+    shown = {(gene, sample): why for gene, sample, why in rows}
+    assert shown[("PRF1", "case_03 (case)")] == ("only 42% of the gene's panel bases at >= 10x (a coverage dropout; "
+                                                 "--min_gene_callable 0.9)")
+    cohort_text = html.unescape(section_text(page, "cohort"))
+    assert "not assessable for PRF1: only 42% of the gene's panel bases" in cohort_text
+    assert "not assessable at only 50% of the gene's panel bases" in cohort_text  # ctrl_01, biallelic test
+    carriers = {(row[0], row[1]): row for row in _carriers_per_patient(page)[1:]}
+    assert "coverage is low in this patient (low_gene_coverage:0.50)" in html.unescape(
+        carriers[("ctrl_01 (control)", "PRF1")][2])
+    for level, cases, controls in (("gene", "2", "3"), ("biallelic", "2", "2")):
+        prf1 = {row["id"]: row for row in read_tests(paths[f"{level}_tests"])}["PRF1"]
+        assert (prf1["case_assessable"], prf1["control_assessable"]) == (cases, controls), level

@@ -143,7 +143,8 @@ workflow HLHSCREEN {
         ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
         SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, SEX_CHECK.out.tsv,
-               PREPARE_REFERENCE.out.genome_fasta, ANNOTATE.out.frequency_check)
+               PREPARE_REFERENCE.out.genome_fasta, ANNOTATE.out.frequency_check,
+               MOSDEPTH.out.thresholds.map { it[1] }.collect())
         ch_versions = ch_versions.mix(SCREEN.out.versions)
         ch_multiqc = ch_multiqc.mix(SCREEN.out.multiqc)
         // what the screen could not use (lost annotation, frequency fields it does not read, ...) goes to the run log

@@ -23,6 +23,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from .callability import NOT_CALLABLE, PARTLY, read_callability
 from .errors import UserInputError
 from .files import atomic_output
+from .gene_coverage import parse_reason
 from .power import REPORTED_ODDS_RATIOS, TARGET_POWER, power_summary
 from .stats import fisher_test, p_adjust_bh
 from .tables import check_every_sample, check_sample, read_sample_groups, read_tsv
@@ -185,6 +186,14 @@ class GeneStatus:
     not_assessable_variants: Tuple[str, ...] = ()
     carried_variants: Tuple[str, ...] = ()
     line: int = 0  # line in gene_status.tsv, for error messages
+    # low_gene_coverage:<fraction>: the gene's panel regions below --min_gene_callable in this sample (None: not)
+    coverage_reason: Optional[str] = None
+
+    @property
+    def n_unassessed(self) -> int:
+        """What keeps the sample from counting as fully assessed in the gene: its not-assessable variants,
+        plus one for a gene covered below --min_gene_callable."""
+        return self.n_not_assessable + (1 if self.coverage_reason else 0)
 
 
 def optional_text(value: str) -> Optional[str]:
@@ -264,13 +273,22 @@ def read_gene_status(path: PathLike, samples: Mapping[str, str], samples_path: P
             raise UserInputError(path, line, "not_assessable_variants",
                                  f"lists {len(missing)} variant(s) but n_not_assessable is {n_not_assessable}",
                                  "Use the gene_status.tsv SCREEN wrote; the list and the count must agree.")
-        if status == "not_assessable" and n_not_assessable == 0:
-            raise UserInputError(path, line, "status", "status not_assessable but no not-assessable variant is counted",
-                                 "A sample is not_assessable in a gene only at a not-assessable call.")
+        # optional column: a gene_status.tsv written before it existed has none (nothing was checked)
+        coverage = parse_reason(path, line, "coverage_reason", row.get("coverage_reason", "NA"))
+        if status == "not_assessable" and n_not_assessable == 0 and coverage is None:
+            raise UserInputError(path, line, "status", "status not_assessable but no not-assessable variant is counted "
+                                 "and no coverage_reason is given",
+                                 "A sample is not_assessable in a gene only at a not-assessable call or a gene "
+                                 "covered below --min_gene_callable.")
+        if status == "none" and coverage is not None:
+            raise UserInputError(path, line, "status", f"status none (a non-carrier) with coverage_reason {coverage}",
+                                 "A sample without a carried variant in a gene covered below --min_gene_callable is "
+                                 "not_assessable; use the gene_status.tsv SCREEN wrote.")
         carried = optional_text(row["carried_variants"])
         statuses.append(GeneStatus(sample, group, gene, status,
                                    parse_count(path, line, "n_kept_variants", row["n_kept_variants"]),
-                                   n_not_assessable, missing, tuple(carried.split(";")) if carried else (), line))
+                                   n_not_assessable, missing, tuple(carried.split(";")) if carried else (), line,
+                                   coverage))
     check_every_sample(path, seen.items(), samples, "gene")
     return statuses
 
@@ -440,9 +458,9 @@ def tally_statuses(statuses: Sequence[GeneStatus], gaps: GeneGaps = GeneGaps.non
         if row.gene not in gene_tallies:
             gene_tallies[row.gene] = gaps.new_tally("gene", row.gene, row.gene, row.gene)
             biallelic_tallies[row.gene] = gaps.new_tally("biallelic", row.gene, row.gene, row.gene)
-        gene_tallies[row.gene].add(row.group, gaps.outcome(row.gene, gene_outcome(row.status, row.n_not_assessable)))
+        gene_tallies[row.gene].add(row.group, gaps.outcome(row.gene, gene_outcome(row.status, row.n_unassessed)))
         biallelic_tallies[row.gene].add(row.group,
-                                        gaps.outcome(row.gene, biallelic_outcome(row.status, row.n_not_assessable)))
+                                        gaps.outcome(row.gene, biallelic_outcome(row.status, row.n_unassessed)))
     return list(gene_tallies.values()), list(biallelic_tallies.values())
 
 

@@ -515,9 +515,9 @@ def expected_counts(data: ReportData) -> Dict[str, Dict[str, Tuple[int, int, int
         add("variant", call.variant_id, call.group, gaps.outcome(call.gene, variant_outcome(call.state)))
     for status in data.gene_status:
         add("gene", status.gene, status.group,
-            gaps.outcome(status.gene, gene_outcome(status.status, status.n_not_assessable)))
+            gaps.outcome(status.gene, gene_outcome(status.status, status.n_unassessed)))
         add("biallelic", status.gene, status.group,
-            gaps.outcome(status.gene, biallelic_outcome(status.status, status.n_not_assessable)))
+            gaps.outcome(status.gene, biallelic_outcome(status.status, status.n_unassessed)))
     return {level: {key: tuple(value) for key, value in table.items()} for level, table in counts.items()}
 
 
@@ -1028,11 +1028,11 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
                         for level in ("any carrier", "biallelic"))
             continue
         variants = not_assessable_variants_text(data, status, index)
-        if gene_outcome(status.status, status.n_not_assessable) == EXCLUDED:
+        if gene_outcome(status.status, status.n_unassessed) == EXCLUDED:
             rows.append((status.sample, status.group, f"gene {status.gene} (any carrier)",
                          f"not assessable for {status.gene}: {variants}; it carries no kept variant of the gene "
                          f"assessably, and cannot be called a non-carrier"))
-        if biallelic_outcome(status.status, status.n_not_assessable) == EXCLUDED:
+        if biallelic_outcome(status.status, status.n_unassessed) == EXCLUDED:
             held = ("it carries one kept variant" if status.status == "monoallelic"
                     else "it carries no kept variant of the gene assessably")
             rows.append((status.sample, status.group, f"gene {status.gene} (biallelic)",
@@ -1056,9 +1056,21 @@ class VariantIndex:
                             {(call.sample, call.variant_id): call for call in data.calls})
 
 
+def coverage_reason_text(reason: str, params: Mapping[str, Any]) -> str:
+    """gene_status.tsv's ``low_gene_coverage:0.42`` in words: 'only 42% of the gene's panel bases at >= 10x
+    (a coverage dropout; --min_gene_callable 0.9)'."""
+    fraction = float(reason.partition(":")[2])
+    depth = params.get("min_dp")
+    at = f" at >= {value_text(depth)}x" if depth is not None else " at the screen's minimum depth"
+    minimum = params.get("min_gene_callable")
+    limit = f"; --min_gene_callable {value_text(minimum)}" if minimum is not None else ""
+    return f"only {100 * fraction:.0f}% of the gene's panel bases{at} (a coverage dropout{limit})"
+
+
 def not_assessable_variants_text(data: ReportData, status: GeneStatus, index: VariantIndex) -> str:
     """The variants at which a sample is not assessable in a gene, each with what it is and why the call
-    failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)'.
+    failed: 'p.Ala91Val (kept; read depth below 10, DP 2)', 'p.Arg100Gln (unconfirmed qualifying variant)';
+    and the gene's coverage when it is below --min_gene_callable (:func:`coverage_reason_text`).
     ``index`` is the report's one VariantIndex (VariantIndex.of(data)), built once for all rows."""
     kept, unconfirmed, calls = index.kept, index.unconfirmed, index.calls
     parts = []
@@ -1073,6 +1085,8 @@ def not_assessable_variants_text(data: ReportData, status: GeneStatus, index: Va
             parts.append(f"{unconfirmed[variant_id].label} ({variant_id}; {unconfirmed[variant_id].why})")
         else:
             parts.append(variant_id)
+    if status.coverage_reason:
+        parts.append(coverage_reason_text(status.coverage_reason, data.params))
     return "; ".join(parts) if parts else "no variant listed"
 
 
@@ -1793,12 +1807,16 @@ def gene_status_text(status: GeneStatus) -> str:
     hit is not ruled out (COHORT_STATS leaves the patient out of the biallelic test): not 'not biallelic'."""
     if status.status != "monoallelic":
         return GENE_STATUS_TEXT[status.status]
-    if not status.n_not_assessable:
+    if not status.n_unassessed:
         return GENE_STATUS_TEXT["monoallelic"] if len(status.carried_variants) <= 1 else MONOALLELIC_CIS_TEXT
     what = "one kept variant, heterozygous" if len(status.carried_variants) <= 1 else "heterozygous variants in cis"
+    if not status.n_not_assessable:
+        return (f"{what} (a carrier); biallelic or not is UNKNOWN: the gene's coverage is low in this patient "
+                f"({status.coverage_reason}), so a second hit is not ruled out (left out of the biallelic test)")
+    coverage = f"; the gene's coverage is low too ({status.coverage_reason})" if status.coverage_reason else ""
     return (f"{what} (a carrier); biallelic or not is UNKNOWN: {status.n_not_assessable} other variant(s) of the "
-            f"gene could not be assessed in this patient ({', '.join(status.not_assessable_variants)}), so a second "
-            "hit is not ruled out (left out of the biallelic test)")
+            f"gene could not be assessed in this patient ({', '.join(status.not_assessable_variants)}{coverage}), "
+            "so a second hit is not ruled out (left out of the biallelic test)")
 
 
 def carriers_per_patient_part(data: ReportData) -> Html:
@@ -1847,7 +1865,10 @@ def gene_not_assessable_part(data: ReportData, listed: bool = True) -> Html:
     explanation = tag("p", "A sample that carries no kept variant of a gene with a trustworthy genotype, and whose "
                            "call is not assessable at one of the gene's kept or unconfirmed variants, might carry a "
                            "variant there: its status is \u201cnot assessable\u201d and it is left out of that gene's "
-                           "comparisons (any-carrier and biallelic), not counted as a non-carrier.")
+                           "comparisons (any-carrier and biallelic), not counted as a non-carrier. So is a sample "
+                           "whose reads cover less than --min_gene_callable of the gene's panel bases at the "
+                           "screen's minimum depth (a coverage dropout in that sample): a variant there would have "
+                           "been missed.")
     if not listed:
         counts = [(tag("strong", gene), *(td(str(sum(status.group == group for status in statuses)), "num")
                                           for group in GROUPS)) for gene, statuses in by_gene.items()]
@@ -1858,7 +1879,8 @@ def gene_not_assessable_part(data: ReportData, listed: bool = True) -> Html:
     rows = [(tag("strong", gene), f"{status.sample} ({status.group})", not_assessable_variants_text(data, status, index))
             for gene, statuses in by_gene.items() for status in statuses]
     return join([heading, explanation,
-                 table(["Gene", "Sample (group)", "Variants at which the call is not assessable"], rows)])
+                 table(["Gene", "Sample (group)", "Variants at which the call is not assessable, or the gene's coverage"],
+                       rows)])
 
 
 NO_VARIANT_KEPT = "No variant kept"

@@ -96,6 +96,7 @@ from hlhscreen.frequency_check import annotation_gnomad_fields, on_uncovered_chr
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import is_gzipped, open_text
+from hlhscreen.gene_coverage import GeneCoverage, low_coverage_reason, read_gene_coverage
 from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE, Frequency, frequency_setting
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
@@ -124,6 +125,8 @@ DEFAULT_CONSEQUENCES: Tuple[str, ...] = (
 )
 DEFAULT_MIN_QUAL = 20.0
 DEFAULT_MIN_DP = 10
+#: the share of a gene's panel region bases a sample must have at >= --min-dp to be a non-carrier of it
+DEFAULT_MIN_GENE_CALLABLE = 0.9
 DEFAULT_MIN_GQ = 20.0
 TRAVERSALS = ("stream", "index", "auto")
 #: ``auto`` uses the index when the panel covers at most this share of the VCF's contigs' length.
@@ -181,7 +184,7 @@ CARRIER_COLUMNS: Tuple[str, ...] = (
 #: Binding (docs/contracts.md).
 GENE_STATUS_COLUMNS: Tuple[str, ...] = (
     "sample", "group", "gene", "status", "carried_variants", "n_kept_variants", "n_not_assessable",
-    "not_assessable_variants",
+    "not_assessable_variants", "coverage_reason",
 )
 
 NA = "NA"
@@ -222,13 +225,15 @@ class ScreenConfig:
     whitelist_overrides_max_af: bool = False
     keep_clinvar_pathogenic: bool = False
     clinvar_min_stars: int = DEFAULT_CLINVAR_MIN_STARS
+    min_gene_callable: float = DEFAULT_MIN_GENE_CALLABLE
     evaluate_outside_panel: bool = False
     harmonise_contigs: bool = False
     traversal: str = "stream"
     threads: int = 1
 
     def validate(self) -> "ScreenConfig":
-        for option, value in (("--max-af", self.max_af), ("--common-af", self.common_af)):
+        for option, value in (("--max-af", self.max_af), ("--common-af", self.common_af),
+                              ("--min-gene-callable", self.min_gene_callable)):
             if not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
                 raise UserInputError(None, None, option, f"{value!r} is not a frequency between 0 and 1",
                                      "Give a number such as 0.04.")
@@ -991,12 +996,13 @@ def unconfirmed_samples(reasons: Sequence[str], annotated: bool, calls: Sequence
     return [i for i, call in enumerate(calls) if call.state != _REF]
 
 
-def sample_gene_status(carried: Sequence[Tuple[Any, ...]], n_not_assessable: int) -> str:
+def sample_gene_status(carried: Sequence[Tuple[Any, ...]], n_not_assessable: int, low_coverage: bool = False) -> str:
     """A sample's status in a gene: :func:`gene_status` of its assessable carried variants, except
     that a sample with no carried variant and at least one not-assessable call (at a kept or an
-    unconfirmed qualifying variant of the gene) is ``not_assessable``, never ``none``."""
+    unconfirmed qualifying variant of the gene), or with the gene's regions below --min-gene-callable
+    at --min-dp (``low_coverage``), is ``not_assessable``, never ``none``. A carrier stays a carrier."""
     status = gene_status(carried)
-    if status == "none" and n_not_assessable > 0:
+    if status == "none" and (n_not_assessable > 0 or low_coverage):
         return "not_assessable"
     return status
 
@@ -1387,7 +1393,8 @@ class _Screen:
     def __init__(self, vcf: Path, regions_path: Path, risk_factors_path: Path, samplesheet: Path,
                  outdir: Path, config: ScreenConfig, mane_transcripts: Optional[PathLike],
                  fasta: Optional[PathLike] = None, sex_table: Optional[PathLike] = None,
-                 gnomad_not_covered: Iterable[str] = (), gnomad_file: Optional[str] = None) -> None:
+                 gnomad_not_covered: Iterable[str] = (), gnomad_file: Optional[str] = None,
+                 gene_coverage: Optional[Sequence[PathLike]] = None) -> None:
         self.config = config.validate()
         # chromosomes the gnomAD file has no record on (frequency_check.json): no frequency there is not 'novel',
         # unless the annotation carries its own gnomAD (self.annotation_gnomad, from the header below)
@@ -1441,6 +1448,7 @@ class _Screen:
                                  "genotype's depth can be judged",
                                  "Call with a caller that writes FORMAT/DP (FreeBayes, GATK), or pass --min-dp 0.")
         self._check_samples()
+        self.gene_coverage = self._load_gene_coverage(gene_coverage)
         self.groups = [self.samples[s].group for s in self.vcf_samples]
         self.sexes = self._load_sexes(sex_table)
         self._sex_warned = sex_table is not None
@@ -1526,6 +1534,18 @@ class _Screen:
                                      f"sample '{sample}' has no column in the VCF {self.vcf_path}",
                                      "Every samplesheet sample must be genotyped in the joint VCF; "
                                      "remove the sample or call it.")
+
+    def _load_gene_coverage(self, paths: Optional[Sequence[PathLike]]) -> Optional[Dict[str, Dict[str, GeneCoverage]]]:
+        """Per VCF sample, its genes' coverage at --min-dp (None: not given); every sample needs its file."""
+        if paths is None:
+            return None
+        coverage = read_gene_coverage(paths, int(self.config.min_dp))
+        missing = [s for s in self.vcf_samples if s not in coverage]
+        if missing:
+            raise UserInputError(paths[0] if paths else None, None, "--gene-coverage",
+                                 f"no thresholds file for sample(s) {', '.join(missing)}",
+                                 "Give every sample's <sample>.thresholds.bed.gz (mosdepth over the panel regions).")
+        return coverage
 
     def _load_sexes(self, path: Optional[PathLike]) -> List[str]:
         """Each VCF sample's sex (``unknown`` for all without a table: calls on chrX/chrY outside the
@@ -2284,10 +2304,12 @@ class _Screen:
             for i, sample in enumerate(self.vcf_samples):
                 carried = acc.carried.get(i, [])
                 missing = acc.not_assessable.get(i, [])
-                status = sample_gene_status(carried, len(missing))
+                low = low_coverage_reason(self.gene_coverage.get(sample), gene, self.config.min_gene_callable) \
+                    if self.gene_coverage is not None else None
+                status = sample_gene_status(carried, len(missing), low is not None)
                 ids = ";".join(c[0] for c in carried) or NA
                 rows.append(f"{sample}\t{self.groups[i]}\t{gene}\t{status}\t{ids}\t{acc.n_kept}\t"
-                            f"{len(missing)}\t{';'.join(missing) or NA}\n")
+                            f"{len(missing)}\t{';'.join(missing) or NA}\t{low or NA}\n")
             out.write("".join(rows))
 
     def _write_summary(self, path: Path) -> None:
@@ -2530,6 +2552,7 @@ def run_screen(
     sex: Optional[PathLike] = None,
     gnomad_not_covered: Iterable[str] = (),
     gnomad_file: Optional[str] = None,
+    gene_coverage: Optional[Sequence[PathLike]] = None,
 ) -> ScreenSummary:
     """Screen ``vcf`` and write the outputs into ``outdir`` (see the module docstring).
     ``fasta``: the GRCh38 reference, to check the whitelist's REF alleles. ``sex``: the run's
@@ -2537,9 +2560,13 @@ def run_screen(
     chromosomes the gnomAD file has no record on (frequency_check.json): a variant there without a
     frequency is ``af_status=not_looked_up``, not ``novel``, unless the VCF's header declares gnomAD fields
     looked up elsewhere than in that file (``gnomad_file``, its name: VEP cache, REST; see
-    :func:`hlhscreen.frequency_check.annotation_gnomad_fields`)."""
+    :func:`hlhscreen.frequency_check.annotation_gnomad_fields`). ``gene_coverage``: each sample's mosdepth
+    ``<sample>.thresholds.bed.gz`` over the panel regions: a sample with a gene below
+    ``config.min_gene_callable`` at ``config.min_dp`` and no carried variant of it is not_assessable there
+    (None: not checked)."""
     screen = _Screen(Path(vcf), Path(regions), Path(risk_factors), Path(samplesheet), Path(outdir),
-                     config or ScreenConfig(), mane_transcripts, fasta, sex, gnomad_not_covered, gnomad_file)
+                     config or ScreenConfig(), mane_transcripts, fasta, sex, gnomad_not_covered, gnomad_file,
+                     gene_coverage)
     return screen.run()
 
 

@@ -14,6 +14,7 @@ process SCREEN {
     path sex            // sex.tsv (SEX_CHECK): males hemizygous on chrX/chrY outside the PARs
     tuple path(fasta), path(fai), path(gzi)   // GRCh38-coordinate reference: whitelist REF check
     path frequency_check    // frequency_check.json (ANNOTATION_SUMMARY): chromosomes gnomAD has no record on, or []
+    path gene_coverage      // every sample's <sample>.thresholds.bed.gz (MOSDEPTH over the panel regions)
 
     output:
     path "screen/variants.tsv"          , emit: variants
@@ -42,6 +43,7 @@ process SCREEN {
         --fasta $fasta \\
         --outdir screen \\
         --warnings-file screen_warnings.txt \\
+        --gene-coverage ${gene_coverage} \\
         $frequency_arg \\
         $args
 
