@@ -2696,6 +2696,8 @@ def test_a_coverage_dropout_is_named_per_gene_in_the_left_out_list_and_the_carri
     carriers = {(row[0], row[1]): row for row in _carriers_per_patient(page)[1:]}
     assert "coverage is low in this patient (low_gene_coverage:0.50)" in html.unescape(
         carriers[("ctrl_01 (control)", "PRF1")][2])
+    methods = html.unescape(page)
+    assert "covered less than 0.9 of a gene's panel bases at read depth 10 or more" in methods
     for level, cases, controls in (("gene", "2", "3"), ("biallelic", "2", "2")):
         prf1 = {row["id"]: row for row in read_tests(paths[f"{level}_tests"])}["PRF1"]
         assert (prf1["case_assessable"], prf1["control_assessable"]) == (cases, controls), level

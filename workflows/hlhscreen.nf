@@ -142,6 +142,8 @@ workflow HLHSCREEN {
         ch_versions = ch_versions.mix(ANNOTATE.out.versions)
         ch_multiqc = ch_multiqc.mix(ANNOTATE.out.multiqc)
 
+        // each sample's mosdepth thresholds over the panel regions (they include --min_dp): a sample covering
+        // less than --min_gene_callable of a gene is not assessable for it unless it carries a kept variant
         SCREEN(ANNOTATE.out.vcf, panel.regions, panel.risk_factors, panel.genes, samples, SEX_CHECK.out.tsv,
                PREPARE_REFERENCE.out.genome_fasta, ANNOTATE.out.frequency_check,
                MOSDEPTH.out.thresholds.map { it[1] }.collect())

@@ -2296,6 +2296,10 @@ def filter_sentences(params: Mapping[str, Any], not_looked_up: Sequence[str] = (
         "A variant that passed every rule but quality (its impact qualifying or unknown) was not kept, but a sample "
         "whose genotype named it was counted as not assessable for its gene, not as a non-carrier; samples "
         "called homozygous reference at such a site were unaffected.",
+        *([f"A sample whose reads covered less than {value_text(params['min_gene_callable'])} of a gene's panel "
+           f"bases at read depth {param_text(params, 'min_dp')} or more (a coverage dropout in that sample) and "
+           "that carried no kept variant of the gene was counted as not assessable for the gene, not as a "
+           "non-carrier."] if params.get("min_gene_callable") is not None else []),
     ]
 
 
