@@ -232,11 +232,14 @@ class ScreenConfig:
     threads: int = 1
 
     def validate(self) -> "ScreenConfig":
-        for option, value in (("--max-af", self.max_af), ("--common-af", self.common_af),
-                              ("--min-gene-callable", self.min_gene_callable)):
+        for option, value in (("--max-af", self.max_af), ("--common-af", self.common_af)):
             if not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
                 raise UserInputError(None, None, option, f"{value!r} is not a frequency between 0 and 1",
                                      "Give a number such as 0.04.")
+        value = self.min_gene_callable
+        if not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
+            raise UserInputError(None, None, "--min-gene-callable", f"{value!r} is not a share between 0 and 1",
+                                 "Give a number such as 0.9 (0 switches the per-gene coverage check off).")
         frequency_setting(self.af_fields, self.af_source)
         unknown = sorted(i for i in self.impacts if i not in IMPACT_ORDER)
         if unknown:
