@@ -106,6 +106,10 @@ GROUPS = {
                    "description": "Minimum genotype depth; below it a sample is not assessable at that variant."},
         "min_gq": {"type": "number", "default": 20, "minimum": 0,
                    "description": "Minimum genotype quality; below it a sample is not assessable at that variant."},
+        "min_gene_callable": {"type": "number", "default": 0.9, "minimum": 0, "maximum": 1,
+                              "description": "Share of a gene's panel region bases a sample must have at >= --min_dp "
+                                             "(mosdepth) to count as a non-carrier of the gene; below it (a coverage "
+                                             "dropout) a sample without a carried variant is not assessable for the gene."},
         "harmonise_contigs": {"type": "boolean", "default": False,
                               "description": "Map contig names between the VCF and the panel (10 <-> chr10) instead of failing."},
     }),
