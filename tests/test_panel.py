@@ -527,6 +527,32 @@ def test_region_index_queries_are_1_based():
     assert index.total_bp() == 25 and len(index) == 3
 
 
+# Names as the panel writes them (_region_name), as other tools write them (an exon id, a bare symbol) and with
+# blanks a tab-separated name may hold: every reader of a BED name must find the same genes in it.
+BED_NAMES = [
+    ("PRF1|exon2", ("PRF1",)),
+    ("UNC13D|exon3,STXBP2|exon1", ("UNC13D", "STXBP2")),
+    ("LYST|ENSE00001|exon5", ("LYST",)),
+    ("STX11", ("STX11",)),
+    (" RAB27A |exon2, STXBP2|exon1-2", ("RAB27A", "STXBP2")),
+    ("PRF1|exon1,PRF1|exon2", ("PRF1",)),
+]
+
+
+@pytest.mark.parametrize("name, genes", BED_NAMES)
+def test_every_reader_of_a_bed_name_finds_the_same_genes(tmp_path, name, genes):
+    from hlhscreen import gene_coverage, screen
+
+    region = P.Region("chr1", 10, 20, name)
+    assert P.region_genes(name) == region.genes == genes
+    assert P.RegionIndex([region]).genes_at("chr1", 15) == list(genes)
+    assert screen.PanelGenes(P.RegionIndex([region])).genes("chr1", 15, 15) == list(genes)
+    thresholds = tmp_path / "s1.thresholds.bed.gz"
+    with gzip.open(thresholds, "wt") as out:
+        out.write(f"#chrom\tstart\tend\tregion\t10X\nchr1\t10\t20\t{name}\t4\n")
+    assert tuple(gene_coverage.read_thresholds(thresholds, 10)) == genes
+
+
 def test_region_index_matches_brute_force_on_shipped_bed():
     index = P.load_regions(HLH / "regions.bed")
     bed = read_bed(HLH / "regions.bed")

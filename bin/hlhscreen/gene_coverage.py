@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Union
 
 from .errors import UserInputError
+from .panel import region_genes
 from .tables import open_input
 
 PathLike = Union[str, os.PathLike]
@@ -50,12 +51,6 @@ def sample_name(path: PathLike) -> str:
         raise UserInputError(path, None, "--gene-coverage", f"the name does not end in {SUFFIX} after a sample name",
                              "Name each file <sample>.thresholds.bed.gz, as mosdepth does with the sample as prefix.")
     return name[: -len(SUFFIX)]
-
-
-def region_genes(name: str) -> Sequence[str]:
-    """The genes a region name stands for: ``PRF1|exon2`` -> PRF1; ``A|exon3,B|exon1`` -> A, B."""
-    genes = (part.split("|", 1)[0].strip() for part in name.split(","))
-    return tuple(dict.fromkeys(gene for gene in genes if gene))
 
 
 def _count(path: PathLike, line: int, column: str, text: str) -> int:

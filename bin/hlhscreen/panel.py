@@ -695,9 +695,16 @@ class Region:
 
     @property
     def genes(self) -> Tuple[str, ...]:
-        """Gene symbols of the name (``GENE|exon3``, ``A|exon1,B|exon2``, or a bare ``GENE``)."""
-        genes = (part.split("|", 1)[0].strip() for part in self.name.split(","))
-        return tuple(dict.fromkeys(gene for gene in genes if gene))
+        """Gene symbols of the name (see ``region_genes``)."""
+        return region_genes(self.name)
+
+
+def region_genes(name: str) -> Tuple[str, ...]:
+    """The gene symbols a panel BED name stands for, each once in name order: ``PRF1|exon2`` -> PRF1,
+    ``A|exon3,B|exon1`` (overlapping exons merged, ``_region_name``) -> A, B, ``GENE|ENSE..|exon5`` or a
+    bare ``GENE`` -> GENE. Blanks around a symbol are dropped (a tab-separated name may hold spaces)."""
+    genes = (part.split("|", 1)[0].strip() for part in name.split(","))
+    return tuple(dict.fromkeys(gene for gene in genes if gene))
 
 
 def _merge_labelled(intervals: Iterable[Tuple[str, int, int, str, int]]) -> List[Tuple[str, int, int, Dict[str, List[int]]]]:
@@ -810,13 +817,7 @@ class RegionIndex:
 
     def genes_at(self, chrom: str, pos: int) -> List[str]:
         """Gene symbols of the intervals at ``pos`` (names like ``GENE|exon3`` or ``A|exon1,B|exon2``)."""
-        genes: List[str] = []
-        for name in self.names_at(chrom, pos):
-            for part in name.split(","):
-                gene = part.split("|", 1)[0]
-                if gene and gene not in genes:
-                    genes.append(gene)
-        return genes
+        return list(dict.fromkeys(gene for name in self.names_at(chrom, pos) for gene in region_genes(name)))
 
 
 def _header_hint(regions_so_far: Sequence[Region], cols: Sequence[str]) -> str:

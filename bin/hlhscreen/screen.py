@@ -474,14 +474,14 @@ def load_panel_regions(path: PathLike) -> RegionIndex:
     findings (a record whose annotation names only another gene is dropped as
     ``no_panel_gene_annotation``)."""
     regions = load_regions(path)
-    unnamed = next((r for r in regions if not _genes_in_name(r.name)), None)
+    unnamed = next((r for r in regions if not r.genes), None)
     if unnamed is not None:
         raise UserInputError(path, _bed_line(path, unnamed), "name",
                              f"the interval {unnamed.chrom}:{unnamed.start}-{unnamed.end} has no gene name",
                              "Name every interval with its gene symbol in the 4th column (GENE|exonN, as "
                              "bin/build_panel.py writes it): the screen keeps only variants annotated in a panel gene.")
     for region in regions:
-        for gene in _genes_in_name(region.name):
+        for gene in region.genes:
             what = _not_a_symbol(gene)
             if what:
                 raise UserInputError(path, _bed_line(path, region), "name",
@@ -531,23 +531,13 @@ def _bed_line(path: PathLike, region: Any) -> Optional[int]:
     return region.line or None
 
 
-def _genes_in_name(name: str) -> Tuple[str, ...]:
-    """Gene symbols in a panel BED name: ``GENE|exon3``, ``A|exon1,B|exon2``, ``GENE|ENSE..|exon5``."""
-    genes: List[str] = []
-    for part in name.split(","):
-        gene = part.split("|", 1)[0].strip()
-        if gene and gene not in genes:
-            genes.append(gene)
-    return tuple(genes)
-
-
 class PanelGenes:
     """Which panel genes' intervals a 1-based span overlaps (from the BED name column)."""
 
     def __init__(self, regions: RegionIndex) -> None:
         by_chrom: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
         for region in regions:
-            by_chrom.setdefault(region.chrom, []).append((region.start, region.end, _genes_in_name(region.name)))
+            by_chrom.setdefault(region.chrom, []).append((region.start, region.end, region.genes))
         self._items: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
         self._starts: Dict[str, List[int]] = {}
         self._max_end: Dict[str, List[int]] = {}
