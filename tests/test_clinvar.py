@@ -449,6 +449,58 @@ def test_left_align_puts_an_indel_first_in_its_repeat(tmp_path, written, aligned
     assert normalise.left_align(repeat_reference(tmp_path), "chr10", *written) == aligned
 
 
+def _random_alleles(sequence: str, count: int, seed: int = 11):
+    """(pos, REF, ALT) with REF the reference's: SNVs, MNVs, complex changes and indels, many of them in the
+    CAG repeat, written with or without padding and context."""
+    import random
+
+    rng = random.Random(seed)
+    while count:
+        pos = rng.randint(8, len(sequence) - 8)  # away from the contig start, where a walk left ends
+        ref = sequence[pos - 1:pos - 1 + rng.randint(1, 7)]
+        kind = rng.choice(("delete", "insert", "replace"))
+        cut = rng.randint(0, len(ref))
+        if kind == "delete":
+            alt = ref[:cut] + ref[cut + rng.randint(1, 3):]
+        elif kind == "insert":
+            start = rng.randint(0, len(sequence) - 4)
+            alt = ref[:cut] + (sequence[start:start + rng.randint(1, 4)] if rng.random() < 0.5 else "CAG") + ref[cut:]
+        else:
+            alt = ref[:cut] + "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 3))) + ref[cut + 1:]
+        if alt and alt != ref:
+            count -= 1
+            yield pos, ref, alt
+
+
+def test_left_align_trims_as_minimal_allele_does(tmp_path):
+    """normalise.left_align and vcf_text.minimal_allele must agree on what a trimmed allele is: ClinVar
+    matching compares an allele left-aligned against the reference with one only trimmed (no --fasta, or a
+    REF the reference lacks). An allele that cannot move left comes out as minimal_allele writes it; one that
+    can is further left, spells the same sequence and is already minimal."""
+    from hlhscreen import normalise
+    from hlhscreen.vcf_text import minimal_allele
+
+    reference = normalise.Reference(lambda contig, start, end: REPEAT_SEQ[start:end])
+
+    def spelled(pos: int, ref: str, alt: str) -> str:
+        assert REPEAT_SEQ[pos - 1:pos - 1 + len(ref)] == ref
+        return REPEAT_SEQ[:pos - 1] + alt + REPEAT_SEQ[pos - 1 + len(ref):]
+
+    shifted = 0
+    for written in _random_alleles(REPEAT_SEQ, 3000):
+        aligned = normalise.left_align(reference, "chr10", *written)
+        trimmed = minimal_allele(*written)
+        assert aligned is not None, written
+        assert minimal_allele(*aligned) == aligned, written
+        assert spelled(*aligned) == spelled(*written), written
+        if trimmed[1][-1] != trimmed[2][-1]:
+            assert aligned == trimmed, written
+        else:
+            assert aligned[0] < trimmed[0] and normalise.is_indel(*aligned[1:]), written
+            shifted += 1
+    assert shifted > 100  # the repeat is walked often enough to mean something
+
+
 def test_left_align_refuses_a_ref_the_reference_lacks_and_right_shift_spans_the_repeat(tmp_path):
     from hlhscreen import normalise
 

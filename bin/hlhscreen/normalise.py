@@ -69,9 +69,7 @@ def left_align(reference: Reference, contig: str, pos: int, ref: str, alt: str) 
             ref, alt, pos, changed = base + ref, base + alt, pos - 1, True
         if not changed:
             break
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, pos = ref[1:], alt[1:], pos + 1
-    return pos, ref, alt
+    return minimal_allele(pos, ref, alt)  # REF and ALT now end differently: only shared first bases go
 
 
 def right_shift(reference: Reference, contig: str, allele: Allele) -> int:
