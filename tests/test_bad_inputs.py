@@ -683,13 +683,16 @@ CATALOGUE: List[BadInput] = [
     # "aliases" and the run kept the defaults (max_af 0.01, min_dp 10) with exit 0, in silence
     BadInput("pipeline_kebab_and_camel_case_parameters", "pipeline", "nextflow",
              lambda t: ["--max-af", "0.5", "--skip-screening", "--min-dpp", "3", "-params-file",
-                        str(write_bytes(t / "params.yml", b"minDp: 3\nrisk-factors: /data/rf.tsv\n"))],
+                        str(write_bytes(t / "params.yml", b"minDp: 3\nrisk-factors: /data/rf.tsv\nmaxAff: 0.1\n"
+                                                                  b"noSuchOption: 1\n"))],
              ["Invalid parameters:",
               "--max-af: not read as --max_af (this pipeline's parameters are written with '_'",
               "so the run would keep the default of --max_af): write --max_af",
               "--skip-screening: not read as --skip_screening", "--minDp: not read as --min_dp",
               "--risk-factors: not read as --risk_factors",
-              "--min-dpp: unknown parameter (did you mean --min_dp?)"]),
+              "--min-dpp: unknown parameter (did you mean --min_dp?)",
+              "--maxAff: unknown parameter (did you mean --max_af?) (see nextflow_schema.json",
+              "--noSuchOption: unknown parameter (see nextflow_schema.json or docs/usage.md for the valid ones)"]),
     BadInput("pipeline_gnomad_not_a_vcf_name", "pipeline", "nextflow",
              lambda t: ["--gnomad_vcf", str(touch(t / "gnomad.tsv"))],
              ["--gnomad_vcf: ", "is not a bgzipped VCF name: give the sites VCF itself, named *.vcf.gz or *.vcf.bgz"]),

@@ -51,9 +51,7 @@ def validateParameters(schemaFile) {
             return
         }
         if (spec == null) {
-            def near = closestParameter(name, schema.properties.keySet())
-            errors << "--${name}: unknown parameter" + (near ? " (did you mean --${near}?)" : '') +
-                " (see nextflow_schema.json or docs/usage.md for the valid ones)"
+            errors << unknownParameterProblem(name, name, schema.properties.keySet())
             return
         }
         if (value == null || value == '') {
@@ -166,7 +164,6 @@ def stagingPatternProblem(String path) {
         "file or folder, or give a link with a plain name (ln -s '<path>' plain_name)"
 }
 
-// The declared parameter a typo most likely meant (at most 2 edits away, '-' read as '_'), or null.
 // A parameter written in kebab-case or camelCase (--max-af, maxAf in a -params-file): all the pipeline's
 // parameters are snake_case and Nextflow does not map the one onto the other, so such a value would be
 // ignored in silence. Named once per parameter (Nextflow keeps both max-af and maxAf of one --max-af).
@@ -179,13 +176,20 @@ def parameterSpellingProblem(String name, Collection<String> known, Set<String> 
         return "--${name}: not read as --${snake} (this pipeline's parameters are written with '_', and Nextflow " +
             "does not turn '-' or camelCase into '_', so the run would keep the default of --${snake}): write --${snake}"
     }
+    return unknownParameterProblem(name, snake, known)
+}
+
+// The one message for a parameter the pipeline does not have, as written (--min-dpp, minDpp or min_dpp),
+// with the known one nearest its snake_case form when one is close.
+def unknownParameterProblem(String written, String snake, Collection<String> known) {
     def near = closestParameter(snake, known)
-    return "--${name}: unknown parameter" + (near ? " (did you mean --${near}?)" : '') +
+    return "--${written}: unknown parameter" + (near ? " (did you mean --${near}?)" : '') +
         " (see nextflow_schema.json or docs/usage.md for the valid ones)"
 }
 
-def closestParameter(String name, Collection<String> known) {
-    def typed = name.toLowerCase().replace('-', '_')
+// The declared parameter a typo most likely meant: the one at most 2 edits (Levenshtein) from the snake_case
+// name, or null.
+def closestParameter(String snake, Collection<String> known) {
     def distance = { String a, String b ->
         def previous = (0..b.length()).toList()
         a.eachWithIndex { ca, i ->
@@ -197,7 +201,7 @@ def closestParameter(String name, Collection<String> known) {
         }
         previous[b.length()]
     }
-    def best = known.collect { [it, distance(typed, it)] }.min { it[1] }
+    def best = known.collect { [it, distance(snake, it)] }.min { it[1] }
     return best && best[1] <= 2 ? best[0] : null
 }
 
