@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -209,20 +209,43 @@ def test_gnomad_2_0_upper_case_names_are_read(tmp_path):
     assert sources["info_gnomad_sites"].max_group_field == "POPMAX"
 
 
-def test_each_keyword_says_its_dataset_once_for_the_screen_and_the_frequency_check():
-    """Whether a keyword's frequencies are gnomAD's is written once (frequency.KEYWORDS): the sources the screen
-    reads (Frequency.gnomad: gnomAD AF columns) and the frequency check (FrequencySetting.reads_gnomad: what it
-    counts) agree for every keyword, so a new keyword of another dataset cannot be counted as gnomAD by one of them.
-    A new keyword must be given real field names here to be checked."""
+def documented_af_keywords() -> List[Tuple[str, str]]:
+    """(keyword, dataset) of each row of docs/annotation.md's table of the default --af-fields, in its order."""
+    text = (REPO / "docs" / "annotation.md").read_text()
+    lines = text[text.index("Default `--af-fields`, in this order:"):].splitlines()[1:]
+    rows: List[Tuple[str, str]] = []
+    for line in lines:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if cells[0] != "Keyword" and not set(cells[0]) <= set("-: "):
+            rows.append((cells[0].strip("`"), cells[1]))
+    return rows
+
+
+def test_the_af_keywords_and_their_datasets_are_the_documented_ones():
+    """frequency.KEYWORDS is the one place the code says which --af-fields keywords there are, in which default
+    order, and which of them are gnomAD datasets; docs/annotation.md's table says it to users (its Dataset
+    column) and screening.md's option table gives the default. Each keyword must be the documented one, with
+    the documented dataset, as the screen reads it (Frequency.gnomad: gnomAD AF columns) and as the frequency
+    check counts it (FrequencySetting.reads_gnomad): a keyword added, dropped, moved or reclassified in one
+    place only fails here. A new keyword must be given real field names here to be checked."""
     csq = ("Allele", "AF", "AFR_AF", "EUR_AF", "AA_AF", "EA_AF", "MAX_AF", "MAX_AF_POPS", "gnomAD_AF", "gnomADe_AF",
            "gnomADe_NFE_AF", "gnomADg_AF", "gnomAD41_AF_joint")
     info = ("gnomAD_AF", "gnomAD_AF_nfe", "AF_joint", "AF_grpmax_joint")
-    for keyword in F.SOURCE_KEYWORDS:
+    documented = documented_af_keywords()
+    assert [keyword for keyword, _ in documented] == list(F.SOURCE_KEYWORDS)
+    screen_options = (REPO / "docs" / "screening.md").read_text()
+    assert f"| `--af-fields` | `{F.DEFAULT_AF_FIELDS}` |" in screen_options
+    for keyword, dataset in documented:
+        gnomad = dataset == "gnomAD"
         found = F.resolve_sources(F.parse_af_fields(keyword), info, csq)
         assert found, f"{keyword}: no source in the test header; add the fields it reads"
-        assert {source.gnomad for source in found} == {keyword not in F.OTHER_DATASET_KEYWORDS}, keyword
-        assert F.frequency_setting(keyword).reads_gnomad == found[0].gnomad, keyword
-    assert F.OTHER_DATASET_KEYWORDS == {"csq_1000g", "csq_esp", "csq_max_af"}
+        assert {source.gnomad for source in found} == {gnomad}, f"{keyword}: documented dataset {dataset}"
+        assert F.frequency_setting(keyword).reads_gnomad == gnomad, f"{keyword}: documented dataset {dataset}"
+    assert F.OTHER_DATASET_KEYWORDS == {keyword for keyword, dataset in documented if dataset != "gnomAD"}
 
 
 def test_default_af_fields_are_the_pipeline_default():

@@ -59,7 +59,8 @@ class SourceKeyword:
 
 
 #: Keywords of recognised sources, in the default order (docs/annotation.md, "Frequencies"): the one
-#: place that says which of them are gnomAD datasets.
+#: place in the code that says which of them are gnomAD datasets (the docs' table, Dataset column, says it
+#: to users; tests/test_screen_inputs.py compares the two).
 KEYWORDS: Tuple[SourceKeyword, ...] = (
     # INFO <prefix containing gnomAD>_<gnomAD field>: the pipeline's offline path
     SourceKeyword("info_gnomad", gnomad=True),
