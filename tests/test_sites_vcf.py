@@ -75,6 +75,39 @@ def test_uncompressed_and_unindexed_files_are_refused(tmp_path):
     assert f"no index {unindexed}.tbi (or .csi) beside the file. Index it: tabix -p vcf" in message(unindexed)
 
 
+def test_a_missing_file_or_a_folder_is_refused_by_name(tmp_path):
+    """Before: FileNotFoundError / IsADirectoryError tracebacks from bin/check_inputs.py --gnomad-vcf and
+    ANNOTATION_SUMMARY (the ClinVar check already said 'file not found')."""
+    assert message(tmp_path / "gnomad.vcf.gz") == (f"ERROR {tmp_path / 'gnomad.vcf.gz'}: --gnomad_vcf: file not found. "
+                                                     "Check the path given to --gnomad_vcf.")
+    folder = tmp_path / "gnomad"
+    folder.mkdir()
+    assert "gnomad: --gnomad_vcf: a folder, not a file" in message(folder)
+
+
+def _damaged_vcfs(tmp_path: Path):
+    """(what is wrong, file) for each problem the bgzip/index check names."""
+    good = bgzipped(sites(tmp_path))
+    plain = tmp_path / "plain.vcf.gz"
+    plain.write_bytes(gzip.compress(gzip.decompress(good.read_bytes())))
+    unindexed = tmp_path / "unindexed.vcf.gz"
+    shutil.copy(good, unindexed)
+    return [("missing", tmp_path / "missing.vcf.gz"), ("uncompressed", sites(tmp_path, name="text.vcf.gz")),
+            ("plain gzip", plain), ("no index", unindexed)]
+
+
+def test_gnomad_and_clinvar_files_are_refused_in_the_same_words(tmp_path):
+    """One check of a VCF read by position (resources.require_indexed_bgzf) for both: the same problem
+    gets the same message, but for the parameter and the name of the suggested copy."""
+    from hlhscreen.clinvar import open_clinvar
+
+    for what, path in _damaged_vcfs(tmp_path):
+        with pytest.raises(UserInputError) as clinvar_error:
+            open_clinvar(path, "--gnomad_vcf")
+        gnomad = message(path).replace("sites.vcf.gz", "clinvar.vcf.gz")
+        assert str(clinvar_error.value).replace(" (NCBI also publishes clinvar.vcf.gz.tbi)", "") == gnomad, what
+
+
 def test_a_file_without_info_af_is_refused_naming_the_af_like_fields(tmp_path):
     text = message(bgzipped(sites(tmp_path, af="AF_joint")))
     assert "the header declares no INFO/AF (allele frequency); AF-like fields: AF_joint" in text

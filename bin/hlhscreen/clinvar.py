@@ -23,7 +23,6 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional,
 
 from .chromosomes import in_natural_order
 from .errors import UserInputError
-from .files import is_gzipped
 from .vcf_text import minimal_allele
 
 PathLike = Union[str, os.PathLike]
@@ -242,20 +241,9 @@ def open_clinvar(path: PathLike, flag: str = "--clinvar_vcf") -> ClinvarFile:
     start-up check runs on the launch host): bgzip, an index (.tbi or .csi) beside it, the header
     (:func:`read_release`), and the contigs it has records on (from the index: NCBI's file has no
     ``##contig`` lines)."""
-    from .resources import check_index_belongs, find_index, index_contigs, is_bgzf, read_header
+    from .resources import check_index_belongs, index_contigs, read_header, require_indexed_bgzf
 
-    if not os.path.isfile(path):
-        raise UserInputError(path, None, flag, "file not found", "Check the path given to --clinvar_vcf.")
-    if not is_gzipped(path):
-        raise UserInputError(path, None, flag, "not compressed: the file must be bgzipped",
-                             f"Compress and index it: bgzip {os.fspath(path)} && tabix -p vcf {os.fspath(path)}.gz.")
-    if not is_bgzf(path):
-        raise UserInputError(path, None, flag, "compressed with plain gzip, not bgzip, so it cannot be read by position",
-                             f"Recompress it: zcat {os.fspath(path)} | bgzip -c > clinvar.vcf.gz && tabix -p vcf clinvar.vcf.gz.")
-    index = find_index(path)
-    if index is None:
-        raise UserInputError(path, None, flag, f"no index {os.fspath(path)}.tbi (or .csi) beside the file",
-                             f"Index it: tabix -p vcf {os.fspath(path)} (NCBI also publishes clinvar.vcf.gz.tbi).")
+    index = require_indexed_bgzf(path, flag, "clinvar.vcf.gz", " (NCBI also publishes clinvar.vcf.gz.tbi)")
     release = read_release(path, flag)
     contigs = index_contigs(index)
     check_index_belongs(path, index, read_header(path), contigs, flag)  # not an index left from another file

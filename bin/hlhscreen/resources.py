@@ -165,19 +165,31 @@ def af_like_fields(info: List[str]) -> List[str]:
     return [name for name in info if name.upper().startswith("AF") or "_AF" in name.upper()][:8]
 
 
-def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "SitesVcf":
-    """bgzip, index and header of a sites VCF given as ``field`` (a parameter name); raises UserInputError."""
+def require_indexed_bgzf(path: PathLike, field: str, copy_name: str, index_note: str = "") -> Path:
+    """The index of a VCF read by position (given as ``field``, a parameter name): the file must exist, be
+    bgzipped (not plain gzip) and have a ``.tbi``/``.csi`` beside it; else UserInputError with the command that
+    mends it (``copy_name``: the name suggested for a recompressed copy; ``index_note`` follows the index fix)."""
+    shown = os.fspath(path)
+    if not os.path.isfile(path):
+        what = "a folder, not a file" if os.path.isdir(path) else "file not found"
+        raise UserInputError(path, None, field, what, f"Check the path given to {field}.")
     if not is_gzipped(path):
         raise UserInputError(path, None, field, "not compressed: the file must be bgzipped",
-                             f"Compress and index it: bgzip {path} && tabix -p vcf {path}.gz.")
+                             f"Compress and index it: bgzip {shown} && tabix -p vcf {shown}.gz.")
     if not is_bgzf(path):
         raise UserInputError(path, None, field,
                              "compressed with plain gzip, not bgzip, so it cannot be read by position",
-                             f"Recompress it: zcat {path} | bgzip -c > sites.vcf.gz && tabix -p vcf sites.vcf.gz.")
+                             f"Recompress it: zcat {shown} | bgzip -c > {copy_name} && tabix -p vcf {copy_name}.")
     index = find_index(path)
     if index is None:
-        raise UserInputError(path, None, field, f"no index {path}.tbi (or .csi) beside the file",
-                             f"Index it: tabix -p vcf {path}.")
+        raise UserInputError(path, None, field, f"no index {shown}.tbi (or .csi) beside the file",
+                             f"Index it: tabix -p vcf {shown}{index_note}.")
+    return index
+
+
+def check_sites_vcf(path: PathLike, field: str, required_info: str = "AF") -> "SitesVcf":
+    """bgzip, index and header of a sites VCF given as ``field`` (a parameter name); raises UserInputError."""
+    index = require_indexed_bgzf(path, field, "sites.vcf.gz")
     header = read_header(path)
     if required_info not in header.info:
         shown = ", ".join(af_like_fields(header.info)) or "none"
