@@ -691,6 +691,21 @@ def test_whitelist_ref_is_checked_against_the_reference(tmp_path):
         R.validate_risk_factors(other, fasta=fasta)
 
 
+def test_a_whitelist_row_at_a_reference_n_is_a_warning_given_to_the_caller(tmp_path, capsys):
+    """SCREEN keeps the warning for its summary and warnings file, the start-up check prints it: both through
+    validate_risk_factors (SCREEN had its own copy of the reference check loop)."""
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr1\nACNTACGTAC\n")
+    subprocess.run(["samtools", "faidx", str(fasta)], check=True)
+    at_n = strand_whitelist(tmp_path, "G1\tGRCh38\tchr1\t3\tG\tA\trs1\tNA\tNA\tNA\tPMID:1\tx")
+    seen: List[str] = []
+    assert list(R.validate_risk_factors(at_n, fasta=fasta, warn=seen.append)) == [("chr1", 3, "G", "A")]
+    assert len(seen) == 1 and seen[0].startswith(f"WARNING {at_n}:2: chr1:3:G:A: the reference has N")
+    assert capsys.readouterr().err == ""
+    R.validate_risk_factors(at_n, fasta=fasta)
+    assert capsys.readouterr().err == seen[0] + "\n"
+
+
 @pytest.mark.parametrize("compressed", [False, True])
 def test_reference_reader_agrees_with_htslib(tmp_path, compressed):
     """The start-up check reads a plain FASTA through its .fai without pysam; bgzipped needs pysam."""

@@ -22,7 +22,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet, Any, BinaryIO, Dict, List, Optional, Tuple, Union
+from typing import AbstractSet, Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
 
 from hlhscreen.annotation import contig_aliases, decode_hgvs, normalise_hgvsp, protein_label
 from hlhscreen.errors import UserInputError
@@ -184,19 +184,23 @@ def check_against_reference(path: PathLike, factors: Dict[Key, RiskFactor], geno
     return warnings
 
 
+def _print_warning(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def validate_risk_factors(path: PathLike, *, fasta: Optional[PathLike] = None,
-                          warn: bool = True) -> Dict[Key, RiskFactor]:
+                          warn: Callable[[str], None] = _print_warning) -> Dict[Key, RiskFactor]:
     """Read the whitelist and check what can be checked without the VCF: the file's syntax and,
     when ``fasta`` is given, every row's REF against the reference. Returns the rows by
     ``(chrom, pos, ref, alt)``; raises UserInputError on the first problem. Rows at reference
-    ``N`` bases cannot be checked: a warning is printed on stderr (``warn``)."""
+    ``N`` bases cannot be checked: each gets a warning, given to ``warn`` (default: printed on stderr;
+    SCREEN also keeps it for its summary)."""
     factors = load_risk_factors(path)
     if fasta is not None and factors:
         genome = ReferenceGenome(fasta)
         try:
             for message in check_against_reference(path, factors, genome):
-                if warn:
-                    print(message, file=sys.stderr)
+                warn(message)
         finally:
             genome.close()
     return factors

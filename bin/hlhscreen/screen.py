@@ -101,8 +101,7 @@ from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE, Frequency, frequency_setting
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import (
-    ReferenceGenome, WhitelistCrossCheck, check_against_reference, check_genes_in_panel, place_in_panel,
-    validate_risk_factors,
+    WhitelistCrossCheck, check_genes_in_panel, place_in_panel, validate_risk_factors,
 )
 from hlhscreen.tables import read_sample_groups
 from hlhscreen.vcf_text import gt_names_alt, is_missing_allele, minimal_allele, split_gt
@@ -1558,14 +1557,7 @@ class _Screen:
         self.warnings.append(message)
 
     def _load_whitelist(self, path: Path, fasta: Optional[PathLike]) -> Dict[Tuple[str, int, str, str], RiskFactor]:
-        factors = validate_risk_factors(path)  # the file's syntax; the reference check follows
-        if fasta is not None and factors:
-            genome = ReferenceGenome(fasta)
-            try:
-                for message in check_against_reference(path, factors, genome):
-                    self._warn(message)
-            finally:
-                genome.close()
+        factors = validate_risk_factors(path, fasta=fasta, warn=self._warn)
         check_genes_in_panel(path, factors, self.regions)
         out: Dict[Tuple[str, int, str, str], RiskFactor] = {}
         self.whitelist_outside: Set[Tuple[str, int, str, str]] = set()  # rows outside the panel regions
