@@ -82,7 +82,7 @@ def test_a_missing_file_or_a_folder_is_refused_by_name(tmp_path):
                                                      "Check the path given to --gnomad_vcf.")
     folder = tmp_path / "gnomad"
     folder.mkdir()
-    assert "gnomad: --gnomad_vcf: a folder, not a file" in message(folder)
+    assert message(folder) == f"ERROR {folder}: --gnomad_vcf: is a directory, not a file. Give the file itself."
 
 
 def _damaged_vcfs(tmp_path: Path):

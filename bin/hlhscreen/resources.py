@@ -170,9 +170,10 @@ def require_indexed_bgzf(path: PathLike, field: str, copy_name: str, index_note:
     bgzipped (not plain gzip) and have a ``.tbi``/``.csi`` beside it; else UserInputError with the command that
     mends it (``copy_name``: the name suggested for a recompressed copy; ``index_note`` follows the index fix)."""
     shown = os.fspath(path)
+    if os.path.isdir(path):  # the words of tables.open_input
+        raise UserInputError(path, None, field, "is a directory, not a file", "Give the file itself.")
     if not os.path.isfile(path):
-        what = "a folder, not a file" if os.path.isdir(path) else "file not found"
-        raise UserInputError(path, None, field, what, f"Check the path given to {field}.")
+        raise UserInputError(path, None, field, "file not found", f"Check the path given to {field}.")
     if not is_gzipped(path):
         raise UserInputError(path, None, field, "not compressed: the file must be bgzipped",
                              f"Compress and index it: bgzip {shown} && tabix -p vcf {shown}.gz.")
