@@ -541,12 +541,12 @@ BED_NAMES = [
 
 @pytest.mark.parametrize("name, genes", BED_NAMES)
 def test_every_reader_of_a_bed_name_finds_the_same_genes(tmp_path, name, genes):
-    from hlhscreen import gene_coverage, screen
+    from hlhscreen import gene_coverage
 
     region = P.Region("chr1", 10, 20, name)
     assert P.region_genes(name) == region.genes == genes
     assert P.RegionIndex([region]).genes_at("chr1", 15) == list(genes)
-    assert screen.PanelGenes(P.RegionIndex([region])).genes("chr1", 15, 15) == list(genes)
+    assert P.RegionIndex([region]).genes_in("chr1", 5, 11) == list(genes)  # SCREEN's genes of a record's span
     thresholds = tmp_path / "s1.thresholds.bed.gz"
     with gzip.open(thresholds, "wt") as out:
         out.write(f"#chrom\tstart\tend\tregion\t10X\nchr1\t10\t20\t{name}\t4\n")
@@ -560,6 +560,29 @@ def test_region_index_matches_brute_force_on_shipped_bed():
     for pos in range(s - 5, e + 6):
         truth = any(c == chrom and bs < pos <= be for c, bs, be, _n in bed)
         assert index.contains(chrom, pos) == truth
+
+
+def test_the_intervals_a_span_overlaps_match_brute_force():
+    """RegionIndex.overlapping (SCREEN's panel genes of a record's span, names_at, genes_at): every interval
+    with a base in the 1-based span, in start order, over nested, overlapping, touching and distant ones."""
+    import random
+
+    rng = random.Random(7)
+    regions = []
+    for i in range(60):
+        start = rng.randint(0, 400)
+        regions.append(P.Region(rng.choice(("chr1", "chr2")), start, start + rng.randint(1, 60), f"G{i % 9}|exon{i}"))
+    index = P.RegionIndex(regions)
+    ordered = sorted(regions, key=lambda r: (r.start, r.end, r.name))
+    for chrom in ("chr1", "chr2", "chr3"):
+        for start in range(0, 480, 3):
+            for length in (0, 1, 7, 40):
+                end = start + length
+                truth = [r for r in ordered if r.chrom == chrom and r.start < end and r.end >= start]
+                assert index.overlapping(chrom, start, end) == truth, (chrom, start, end)
+                assert index.genes_in(chrom, start, end) == list(dict.fromkeys(r.genes[0] for r in truth))
+                assert index.names_at(chrom, start) == [r.name for r in ordered
+                                                        if r.chrom == chrom and r.start < start <= r.end]
 
 
 @pytest.mark.parametrize("lines,line,field", [

@@ -801,23 +801,33 @@ class RegionIndex:
         idx = bisect.bisect_left(m_starts, end) - 1
         return idx >= 0 and m_ends[idx] >= start
 
-    def names_at(self, chrom: str, pos: int) -> List[str]:
-        """Names of the intervals containing 1-based ``pos`` (in BED order)."""
+    def overlapping(self, chrom: str, start: int, end: int) -> List[Region]:
+        """The intervals overlapping the 1-based inclusive span [start, end], in index order (start, end, name)."""
         items = self._by_chrom.get(chrom)
         if not items:
             return []
-        idx = bisect.bisect_left(self._starts[chrom], pos) - 1
+        # intervals whose 0-based start is < end (1-based start <= end), walked back while one may reach start
+        idx = bisect.bisect_left(self._starts[chrom], end) - 1
         max_end = self._max_end[chrom]
         found = []
-        while idx >= 0 and max_end[idx] >= pos:
-            if items[idx].end >= pos:
-                found.append(items[idx].name)
+        while idx >= 0 and max_end[idx] >= start:
+            if items[idx].end >= start:
+                found.append(items[idx])
             idx -= 1
-        return list(reversed(found))
+        return found[::-1]
+
+    def names_at(self, chrom: str, pos: int) -> List[str]:
+        """Names of the intervals containing 1-based ``pos`` (in index order)."""
+        return [region.name for region in self.overlapping(chrom, pos, pos)]
+
+    def genes_in(self, chrom: str, start: int, end: int) -> List[str]:
+        """Gene symbols (``region_genes``) of the intervals overlapping the 1-based inclusive span, each once,
+        in index order."""
+        return list(dict.fromkeys(gene for region in self.overlapping(chrom, start, end) for gene in region.genes))
 
     def genes_at(self, chrom: str, pos: int) -> List[str]:
         """Gene symbols of the intervals at ``pos`` (names like ``GENE|exon3`` or ``A|exon1,B|exon2``)."""
-        return list(dict.fromkeys(gene for name in self.names_at(chrom, pos) for gene in region_genes(name)))
+        return self.genes_in(chrom, pos, pos)
 
 
 def _header_hint(regions_so_far: Sequence[Region], cols: Sequence[str]) -> str:

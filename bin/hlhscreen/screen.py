@@ -530,46 +530,6 @@ def _bed_line(path: PathLike, region: Any) -> Optional[int]:
     return region.line or None
 
 
-class PanelGenes:
-    """Which panel genes' intervals a 1-based span overlaps (from the BED name column)."""
-
-    def __init__(self, regions: RegionIndex) -> None:
-        by_chrom: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
-        for region in regions:
-            by_chrom.setdefault(region.chrom, []).append((region.start, region.end, region.genes))
-        self._items: Dict[str, List[Tuple[int, int, Tuple[str, ...]]]] = {}
-        self._starts: Dict[str, List[int]] = {}
-        self._max_end: Dict[str, List[int]] = {}
-        for chrom, items in by_chrom.items():
-            items.sort(key=lambda r: (r[0], r[1]))
-            self._items[chrom] = items
-            self._starts[chrom] = [r[0] for r in items]
-            running, max_end = 0, []
-            for r in items:
-                running = max(running, r[1])
-                max_end.append(running)
-            self._max_end[chrom] = max_end
-
-    def genes(self, chrom: str, start: int, end: int) -> List[str]:
-        """Genes of the intervals overlapping the 1-based inclusive span, in interval order."""
-        items = self._items.get(chrom)
-        if not items:
-            return []
-        idx = bisect.bisect_left(self._starts[chrom], end) - 1
-        max_end = self._max_end[chrom]
-        found: List[Tuple[int, Tuple[str, ...]]] = []
-        while idx >= 0 and max_end[idx] >= start:
-            if items[idx][1] >= start:
-                found.append((idx, items[idx][2]))
-            idx -= 1
-        genes: List[str] = []
-        for _, names in sorted(found):
-            for gene in names:
-                if gene not in genes:
-                    genes.append(gene)
-        return genes
-
-
 def choose_transcript(record: VariantRecord, panel_genes: Sequence[str], *, in_panel: bool = True
                       ) -> Tuple[Optional[str], Optional[TranscriptAnnotation], Optional[str]]:
     """The gene and summary transcript a record is judged by: ``(gene, transcript, basis)``.
@@ -1396,7 +1356,6 @@ class _Screen:
         if not vcf.is_file():
             raise UserInputError(vcf, None, "--vcf", "VCF file not found", "Check the path.")
         self.regions = load_panel_regions(regions_path)
-        self.panel_genes = PanelGenes(self.regions)
         self.panel_chroms = set(self.regions.chroms)
         self.samplesheet_path = samplesheet
         self.samples = read_sample_groups(samplesheet, "--samplesheet", lanes=True)
@@ -1987,7 +1946,7 @@ class _Screen:
         elif record.matched_by in ("allele_num", "old_rec"):
             summary.annotation["entries matched by ALLELE_NUM (split after annotation)"] += 1
         summary.unmatched_entries += record.n_unmatched_entries
-        panel_genes = self.panel_genes.genes(panel_chrom, span[0], span[1]) if in_panel else []
+        panel_genes = self.regions.genes_in(panel_chrom, span[0], span[1]) if in_panel else []
         gene, transcript, basis = choose_transcript(record, panel_genes, in_panel=in_panel)
         if in_panel and not record.annotated and REST_NOT_ANNOTATED_TAG in info:
             summary.rest_not_annotated.append(f"{variant_id} ({info[REST_NOT_ANNOTATED_TAG]})")
