@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hlhscreen.errors import UserInputError
-from hlhscreen.tables import SampleInfo, open_input, read_sample_groups, read_tsv
+from hlhscreen.tables import SampleInfo, open_input, optional_number, read_sample_groups, read_tsv
 
 BIN = Path(__file__).resolve().parents[1] / "bin"
 
@@ -98,3 +98,13 @@ def test_qc_summary_reads_the_samplesheet(tmp_path):
     assert "ghost.stats: sample: QC input for sample ghost is missing" in run(
         "sample,group,fastq_1,fastq_2\nghost,case,a,b\nghost,case,c,d\n")
     assert f"{sheet}:3: group: unknown group 'ctrl'" in run("sample,group\nghost,case\nK1,ctrl\n")
+
+
+@pytest.mark.parametrize("text, number", [
+    ("12", 12.0), (" 0.004 ", 0.004), ("1e-5", 1e-5), ("Inf", float("inf")),
+    ("", None), (".", None), ("NA", None), ("nan", None), ("NaN", None), ("12,3", None), ("n/a", None),
+])
+def test_optional_number_is_a_number_or_none(text, number):
+    """One reading of a cell that may hold no number: SCREEN's FORMAT DP/AD/GQ/PS and the report's extra
+    variants.tsv columns (popmax_af, af_used) each had a copy."""
+    assert optional_number(text) == number

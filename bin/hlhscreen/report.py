@@ -46,7 +46,7 @@ from .frequency_check import on_uncovered_chromosome, read_frequency_check
 from .panel import RiskFactor, load_regions, load_risk_factors
 from .risk_factors import place_in_panel
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
-from .tables import GROUPS, check_sample, open_input, read_sample_groups, read_tsv
+from .tables import GROUPS, check_sample, open_input, optional_number, read_sample_groups, read_tsv
 
 PathLike = Union[str, os.PathLike]
 # sample_qc.tsv's sex columns (issue 13): shown when present, absent from files of older runs
@@ -719,13 +719,7 @@ def fraction_text(carriers: int, assessable: int) -> str:
 
 def _extra_number(variant: KeptVariant, column: str) -> Optional[float]:
     text = variant.extra.get(column)
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return None if math.isnan(value) else value
+    return None if text is None else optional_number(text)
 
 
 GNOMAD_NOT_LOOKED_UP = ("not looked up: the gnomAD file has no record on this chromosome (frequency unknown; the "

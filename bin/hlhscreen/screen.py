@@ -103,7 +103,7 @@ from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
 from hlhscreen.risk_factors import (
     WhitelistCrossCheck, check_genes_in_panel, place_in_panel, validate_risk_factors,
 )
-from hlhscreen.tables import read_sample_groups
+from hlhscreen.tables import optional_number, read_sample_groups
 from hlhscreen.vcf_text import gt_names_alt, is_missing_allele, minimal_allele, split_gt
 
 PathLike = Union[str, os.PathLike]
@@ -692,16 +692,6 @@ class SampleCall(NamedTuple):
 _call_state = operator.attrgetter("state")
 
 
-def _number(text: str) -> Optional[float]:
-    if text in ("", "."):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return None if math.isnan(value) else value
-
-
 class GenotypeParser:
     """Classify samples from FORMAT text. Results are cached per (FORMAT, column) text, which
     repeats a lot in joint VCFs; the cache is cleared when it grows past a fixed size (memory
@@ -776,15 +766,15 @@ class GenotypeParser:
             genotype = self._genotypes[gt] = self._parse_gt(gt, line, locus)
         state, no_call, phased, het_hap, ploidy = genotype
 
-        depth = _number(fields[i_dp]) if i_dp is not None and i_dp < n else None
+        depth = optional_number(fields[i_dp]) if i_dp is not None and i_dp < n else None
         if depth is None and i_ad is not None and i_ad < n:
-            values = [_number(v) for v in fields[i_ad].split(",")]
+            values = [optional_number(v) for v in fields[i_ad].split(",")]
             if values and all(v is not None for v in values):
                 depth = float(sum(values))  # type: ignore[arg-type]
-        gq = _number(fields[i_gq]) if i_gq is not None and i_gq < n else None
+        gq = optional_number(fields[i_gq]) if i_gq is not None and i_gq < n else None
         phase_set = None
         if phased and i_ps is not None:
-            ps = _number(fields[i_ps]) if i_ps < n else None
+            ps = optional_number(fields[i_ps]) if i_ps < n else None
             if ps is None:
                 # FORMAT has PS but this call's is missing: its block is unknown, not the default
                 # block of phased calls without a PS field (docs/screening.md, "Gene status")

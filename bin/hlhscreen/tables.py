@@ -2,7 +2,8 @@
 
 - :func:`open_input`: a plain or gzip-compressed text file; a missing file or a folder is a
   :class:`~hlhscreen.errors.UserInputError`.
-- :func:`read_tsv`: ``(line number, row)`` of a TSV with one header line.
+- :func:`read_tsv`: ``(line number, row)`` of a TSV with one header line; :func:`optional_number`: a cell's
+  number, None when it holds none.
 - :func:`read_sample_groups`: sample -> group from a ``sample,group`` CSV (the samplesheet);
   :func:`check_sample` and :func:`check_every_sample`: rows of a per-sample table against it.
 
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from typing import IO, Dict, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -22,6 +24,16 @@ PathLike = Union[str, os.PathLike]
 
 GROUPS = ("case", "control")
 SAMPLE_COLUMNS = ("sample", "group")
+
+
+def optional_number(text: str) -> Optional[float]:
+    """The number a cell or FORMAT value holds, or None when it holds none: empty, ``.``, ``NA``, any other
+    text that is not a number, or NaN (``Inf`` stays infinite)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
 
 
 def open_input(path: PathLike, flag: Optional[str] = None) -> IO[str]:
