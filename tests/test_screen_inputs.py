@@ -675,10 +675,16 @@ def test_whitelist_rsid_of_another_allele_at_the_site_is_fine(tmp_path):
     assert out.variants[A91V]["reasons"] == "common_not_risk_factor"
 
 
-def test_whitelist_ref_is_checked_against_the_reference(tmp_path):
+def chr1_fasta(tmp_path: Path, sequence: str) -> Path:
+    """A one-contig (chr1) FASTA with its .fai."""
     fasta = tmp_path / "ref.fa"
-    fasta.write_text(">chr1\nACGTACGTAC\n")
+    fasta.write_text(f">chr1\n{sequence}\n")
     subprocess.run(["samtools", "faidx", str(fasta)], check=True)
+    return fasta
+
+
+def test_whitelist_ref_is_checked_against_the_reference(tmp_path):
+    fasta = chr1_fasta(tmp_path, "ACGTACGTAC")
     good = strand_whitelist(tmp_path, "G1\tGRCh38\tchr1\t3\tG\tA\trs1\tNA\tNA\tNA\tPMID:1\tx")
     assert list(R.validate_risk_factors(good, fasta=fasta)) == [("chr1", 3, "G", "A")]
     reverse = strand_whitelist(tmp_path, "G1\tGRCh38\tchr1\t3\tC\tT\trs1\tNA\tNA\tNA\tPMID:1\tx")
@@ -694,9 +700,7 @@ def test_whitelist_ref_is_checked_against_the_reference(tmp_path):
 def test_a_whitelist_row_at_a_reference_n_is_a_warning_given_to_the_caller(tmp_path, capsys):
     """SCREEN keeps the warning for its summary and warnings file, the start-up check prints it: both through
     validate_risk_factors (SCREEN had its own copy of the reference check loop)."""
-    fasta = tmp_path / "ref.fa"
-    fasta.write_text(">chr1\nACNTACGTAC\n")
-    subprocess.run(["samtools", "faidx", str(fasta)], check=True)
+    fasta = chr1_fasta(tmp_path, "ACNTACGTAC")
     at_n = strand_whitelist(tmp_path, "G1\tGRCh38\tchr1\t3\tG\tA\trs1\tNA\tNA\tNA\tPMID:1\tx")
     seen: List[str] = []
     assert list(R.validate_risk_factors(at_n, fasta=fasta, warn=seen.append)) == [("chr1", 3, "G", "A")]
