@@ -731,8 +731,8 @@ def test_test_tables_counts_and_numbers(built):
                     assert f'<td class="num">{orci}</td><td class="num">{p}</td>' in text
     assert "2/3 (66.7%)" in text                  # W374X cases
     # W374X: 2/3 cases vs 0/4 controls, R's OR Inf; UNC13D: 0/3 vs 2/4, R's OR 0 -- neither is an estimate
-    assert "not estimable (no carrier among the controls); CI " in text
-    assert "not estimable (no carrier among the cases); CI 0\u2013" in text
+    assert "not estimable (no carrier among the assessable controls); CI " in text
+    assert "not estimable (no carrier among the assessable cases); CI 0\u2013" in text
     assert '<td class="num">0 (0\u2013' not in text and "Inf (" not in text
     assert "not testable: no assessable case" in text
     assert "<0.0" not in text and "&lt;0.0" not in text
@@ -767,14 +767,15 @@ def test_power_section_sentence_per_gene_and_numbers(built):
     prf1 = power_rows[("gene", "PRF1")]
     assert (prf1["case_assessable"], prf1["control_assessable"], prf1["control_carriers"]) == ("3", "3", "1")
     p2, p5, p10 = (float(prf1[f"power_or_{x}"]) for x in (2, 5, 10))
-    assert ("PRF1: 1 of 3 controls (33.3%) carries a kept variant. With 3 cases, a two-sided Fisher test at "
+    assert ("PRF1: 1 of 3 assessable controls (33.3%) carries a kept variant. With 3 assessable cases, a two-sided "
+            "Fisher test at "
             f"\u03b1 = 0.05 would detect an odds ratio of 2 with {percent(p2)} probability, of 5 with {percent(p5)} "
             f"and of 10 with {percent(p10)}") in text
     # 3 vs 3 can never reach p <= 0.05 with a control carrier: 80% power is not reached
     assert prf1["note"] == "target_power_not_reached"
-    assert "80% power is not reached at any odds ratio (even if all 3 cases carried a kept variant, p would stay " \
-           "above 0.05)" in text
-    assert "UNC13D: 2 of 4 controls (50.0%) carry a kept variant." in text
+    assert ("80% power is not reached at any odds ratio (even if all 3 assessable cases carried a kept variant, "
+            "p would stay above 0.05)") in text
+    assert "UNC13D: 2 of 4 assessable controls (50.0%) carry a kept variant." in text
     assert "STX11: not testable (no assessable case or no assessable control)" in text
     # one sentence per gene-level test, in gene_tests.tsv order
     sentences = re.findall(r"<li>([A-Z0-9]+): ", section_text(page, "power"))
@@ -821,20 +822,24 @@ def test_power_sentences_for_every_class():
                                        s.case_freq_at_min_or, s.min_significant_case_carriers, s.reason, 2))
 
     study = sentence(12, 32, 4)
-    assert study.startswith("G: 4 of 32 controls (12.5%) carry a kept variant. With 12 cases, a two-sided Fisher "
+    assert study.startswith("G: 4 of 32 assessable controls (12.5%) carry a kept variant. With 12 assessable cases, "
+                            "a two-sided Fisher "
                             "test at \u03b1 = 0.05 would detect an odds ratio of 2 with 10% probability, of 5 with 48% "
                             "and of 10 with 83%; 80% power would need an odds ratio of at least 9.2 (about 57% of "
                             "cases carrying).")
     assert study.endswith("A non-significant result does not rule out a smaller effect.")
-    assert sentence(12, 32, 0) == ("G: no control carries a kept variant (0 of 32), so there is no control frequency "
-                                   "to scale an odds ratio from; at least 3 of the 12 cases would have to carry a kept "
-                                   "variant for p \u2264 0.05 (with 0 of 32 controls).")
+    assert sentence(12, 32, 0) == ("G: none of the 32 assessable controls carries a kept variant, so there is no "
+                                   "control frequency to scale an odds ratio from; at least 3 of the 12 assessable "
+                                   "cases would have to carry a kept variant for p \u2264 0.05 (with 0 of 32 "
+                                   "controls).")
     assert "cases cannot carry it more often" in sentence(12, 32, 32)
-    assert sentence(3, 1, 1).startswith("G: the one control carries a kept variant, so")  # not "all 1 controls"
-    assert "even if the one case carried" in sentence(1, 32, 4) and "With 1 case," in sentence(1, 32, 4)
-    assert "1 of 32 controls (3.1%) carries" in sentence(12, 32, 1)
-    assert "so there is no control frequency to scale an odds ratio from; all 4 cases would have to carry" in \
-        sentence(4, 4, 0)
+    # not "all 1 controls"
+    assert sentence(3, 1, 1).startswith("G: the one assessable control carries a kept variant, so")
+    assert "even if the one assessable case carried" in sentence(1, 32, 4)
+    assert "With 1 assessable case," in sentence(1, 32, 4)
+    assert "1 of 32 assessable controls (3.1%) carries" in sentence(12, 32, 1)
+    assert ("so there is no control frequency to scale an odds ratio from; all 4 assessable cases would have to "
+            "carry") in sentence(4, 4, 0)
     assert percent(0.001) == "<1%" and percent(0.999) == ">99%" and percent(0.0) == "0%" and percent(1.0) == "100%"
 
 
@@ -1018,10 +1023,10 @@ def _test_row(a: int, n1: int, c: int, n2: int) -> report.TestRow:
 
 
 @pytest.mark.parametrize("cells, text", [
-    ((0, 12, 0, 32), "not estimable (no carrier in either group)"),
+    ((0, 12, 0, 32), "not estimable (no carrier among the assessable samples of either group)"),
     ((12, 12, 32, 32), "not estimable (every assessable sample carries)"),
-    ((0, 12, 3, 32), "not estimable (no carrier among the cases); CI 0\u2013"),
-    ((2, 12, 0, 32), "not estimable (no carrier among the controls); CI "),
+    ((0, 12, 3, 32), "not estimable (no carrier among the assessable cases); CI 0\u2013"),
+    ((2, 12, 0, 32), "not estimable (no carrier among the assessable controls); CI "),
     ((12, 12, 5, 32), "not estimable (every assessable case carries); CI "),
     ((4, 12, 32, 32), "not estimable (every assessable control carries); CI 0\u2013"),
 ])
@@ -1056,12 +1061,12 @@ def test_forest_of_report_uses_gene_tests(built):
     unc13d = dict(result.clipped)["UNC13D"]
     assert unc13d.point is None and unc13d.low_open and not unc13d.high_open
     texts = [t.get_text() for t in result.figure.axes[0].texts]
-    assert "OR not estimable: no carrier among the cases" in texts
+    assert "OR not estimable: no carrier among the assessable cases" in texts
     assert not any(t.startswith("0/3 vs 2/4") and "0 (0" in t for t in texts)
     forest = section_text(built[2], "forest")
     assert "Not testable (no assessable case or control): STX11." in forest
-    assert "Odds ratio not estimable (a group without carriers, or with carriers only; not evidence of " \
-           "protection or of risk): UNC13D." in forest
+    assert "Odds ratio not estimable (a group without assessable carriers, or with carriers only; not evidence " \
+           "of protection or of risk): UNC13D." in forest
 
 
 def test_axis_limits_without_finite_values():
@@ -2037,7 +2042,12 @@ def test_generated_report_carriers_equal_carriers_tsv(generated):
         for group, title in (("case", "Carriers: cases"), ("control", "Carriers: controls")):
             want = [f"{c['sample']} ({short[c['state']]})" for c in calls
                     if c["variant_id"] == variant["variant_id"] and c["group"] == group and c["state"] in short]
-            assert shown[column[title]] == (", ".join(want) or "none")
+            group_calls = [c for c in calls if c["variant_id"] == variant["variant_id"] and c["group"] == group]
+            assessable = sum(c["state"] != "not_assessable" for c in group_calls)
+            # no carrier: "none" only when every call of the group could be read
+            none = ("none" if assessable == len(group_calls) else
+                    f"none of the {assessable} assessable" if assessable else "none assessable")
+            assert shown[column[title]] == (", ".join(want) or none)
 
 
 def _carriers_per_patient(page: str) -> List[List[str]]:

@@ -110,7 +110,9 @@ def alpha_text(alpha: float) -> str:
 
 
 def power_sentence(row: PowerRow, carrier_word: str = "a kept variant") -> str:
-    """One plain-language sentence (or two) on what this test's group sizes could detect."""
+    """One plain-language sentence (or two) on what this test's group sizes could detect. The counts are the test's
+    assessable samples (power.tsv), so the words say "assessable": a sample left out of the test is not a
+    non-carrier, and "no control carries" would say it is."""
     n1, n2, c = row.case_assessable, row.control_assessable, row.control_carriers
     alpha = alpha_text(row.alpha)
     if row.note == "not_testable":
@@ -118,25 +120,28 @@ def power_sentence(row: PowerRow, carrier_word: str = "a kept variant") -> str:
                 f"nothing about it.")
     need = row.min_significant_case_carriers
     if need is None:
-        needed = (f"even if {'the one case' if n1 == 1 else f'all {n1} cases'} carried {carrier_word}, p would "
-                  f"stay above {alpha}")
+        needed = (f"even if {'the one assessable case' if n1 == 1 else f'all {n1} assessable cases'} carried "
+                  f"{carrier_word}, p would stay above {alpha}")
     else:
-        who = (f"all {n1} cases" if n1 > 1 else "the one case") if need == n1 else f"at least {need} of the {n1} cases"
+        who = ((f"all {n1} assessable cases" if n1 > 1 else "the one assessable case") if need == n1
+               else f"at least {need} of the {n1} assessable cases")
         needed = f"{who} would have to carry {carrier_word} for p \u2264 {alpha} (with {c} of {n2} controls)"
     if row.note == "no_control_carrier":
-        return (f"{row.gene}: no control carries {carrier_word} (0 of {n2}), so there is no control frequency to "
-                f"scale an odds ratio from; {needed}.")
+        none = ("the one assessable control does not carry" if n2 == 1
+                else f"none of the {n2} assessable controls carries")
+        return (f"{row.gene}: {none} {carrier_word}, so there is no control frequency to scale an odds ratio from; "
+                f"{needed}.")
     if row.note == "all_controls_carry":
-        who = "the one control carries" if n2 == 1 else f"all {n2} controls carry"
+        who = "the one assessable control carries" if n2 == 1 else f"all {n2} assessable controls carry"
         return (f"{row.gene}: {who} {carrier_word}, so cases cannot carry it more often; no excess can be detected.")
     powers = [value for value in row.powers if value is not None]
     parts = [f"{'an odds ratio of ' if index == 0 else 'of '}{odds_text(odds)} with {percent(value)}"
              + (" probability" if index == 0 else "")
              for index, (odds, value) in enumerate(zip(REPORTED_ODDS_RATIOS, powers))]
     at = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    head = (f"{row.gene}: {c} of {n2} controls ({frequency(c, n2)}) {'carries' if c == 1 else 'carry'} "
-            f"{carrier_word}. With {_people(n1, 'case', 'cases')}, a two-sided Fisher test at \u03b1 = {alpha} would "
-            f"detect {at}")
+    head = (f"{row.gene}: {c} of {n2} assessable controls ({frequency(c, n2)}) {'carries' if c == 1 else 'carry'} "
+            f"{carrier_word}. With {_people(n1, 'assessable case', 'assessable cases')}, a two-sided Fisher test at "
+            f"\u03b1 = {alpha} would detect {at}")
     target = percent(TARGET_POWER)
     if row.min_detectable_or is None:
         return (f"{head}; {target} power is not reached at any odds ratio ({needed}). A non-significant result "

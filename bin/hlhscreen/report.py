@@ -679,10 +679,11 @@ def sig3(value: Optional[float]) -> str:
 
 
 NOT_ESTIMABLE_TEXT = {
-    "no_carriers": "no carrier in either group",
+    # "assessable": a sample left out of the test (not assessable) may carry; the text is about the others
+    "no_carriers": "no carrier among the assessable samples of either group",
     "all_carriers": "every assessable sample carries",
-    "no_case_carrier": "no carrier among the cases",
-    "no_control_carrier": "no carrier among the controls",
+    "no_case_carrier": "no carrier among the assessable cases",
+    "no_control_carrier": "no carrier among the assessable controls",
     "all_cases_carry": "every assessable case carries",
     "all_controls_carry": "every assessable control carries",
 }
@@ -1430,9 +1431,15 @@ def sex_note_text(row: SexRow) -> str:
 
 
 def carriers_cell(calls: Sequence[Call], group: str) -> Html:
+    """The group's carriers with their genotype; without one, 'none', or 'none of the N assessable' ('none
+    assessable') when some of the group's calls could not be read (those samples are not non-carriers)."""
     carriers = [call for call in calls if call.group == group and call.state in STATE_SHORT]
     if not carriers:
-        return esc("none")
+        in_group = [call for call in calls if call.group == group]
+        assessable = sum(variant_outcome(call.state) != EXCLUDED for call in in_group)
+        if assessable == len(in_group):
+            return esc("none")
+        return esc(f"none of the {assessable} assessable" if assessable else "none assessable")
     return join([f"{call.sample} ({STATE_SHORT[call.state]})" for call in carriers], ", ")
 
 
@@ -1948,17 +1955,17 @@ def forest_section(svg: bytes, data: ReportData, forest: figures.ForestFigure) -
     label = conf_label(data.params)
     caption = (f"Diamond: odds ratio of carrying a kept variant in the gene, cases vs controls (conditional maximum "
                f"likelihood estimate); line: exact {label}; dashed line: odds ratio 1 (no difference). When one group "
-               f"has no carrier, or only carriers, the odds ratio cannot be estimated (R reports it as 0 or Inf): no "
-               f"diamond is drawn, the row says \u201cOR not estimable\u201d and why, and the line shows the one "
-               f"finite confidence limit. When nobody (or everybody) carries, there is nothing to compare and no line "
-               f"is drawn. Interval ends at 0 or Inf, or beyond the drawn range, are arrow heads at the axis edge; the "
-               f"exact values are printed on the right.")
+               f"has no assessable carrier, or only carriers, the odds ratio cannot be estimated (R reports it as 0 "
+               f"or Inf): no diamond is drawn, the row says \u201cOR not estimable\u201d and why, and the line shows "
+               f"the one finite confidence limit. When no assessable sample (or every one) carries, there is nothing "
+               f"to compare and no line is drawn. Interval ends at 0 or Inf, or beyond the drawn range, are arrow "
+               f"heads at the axis edge; the exact values are printed on the right.")
     parts: List[Any] = [figure_html(svg, "Forest plot of gene-level odds ratios", caption)]
     if forest.not_testable:
         parts.append(tag("p", "Not testable (no assessable case or control): " + ", ".join(forest.not_testable) + "."))
     if forest.not_estimable:
-        parts.append(tag("p", "Odds ratio not estimable (a group without carriers, or with carriers only; not "
-                              "evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
+        parts.append(tag("p", "Odds ratio not estimable (a group without assessable carriers, or with carriers "
+                              "only; not evidence of protection or of risk): " + ", ".join(forest.not_estimable) + "."))
     parts.append(untested_genes_part(data, brief=True))
     return section("forest", "5. Gene-level odds ratios", lead, *parts)
 
@@ -2051,10 +2058,10 @@ def tests_section(data: ReportData) -> Html:
         tag("p", "k/n = carriers / samples assessable in the group. OR: conditional maximum-likelihood odds ratio "
                  f"(cases vs controls) with its exact {label}; p: two-sided Fisher's exact test; q: Benjamini-Hochberg "
                  "false discovery rate within the level, over the testable tests only. Values to 3 significant "
-                 "digits. \u201cNot estimable\u201d: one group has no carrier (or only carriers), so the odds ratio "
+                 "digits. \u201cNot estimable\u201d: one group has no assessable carrier (or only carriers), so the odds ratio "
                  "has no finite estimate (R reports 0 or Inf); an odds ratio of 0 here is not a protective effect. "
-                 "The confidence interval still bounds the effect from one side. When nobody (or everybody) "
-                 "carries, the margins allow a single table: p = 1 and there is nothing to compare."),
+                 "The confidence interval still bounds the effect from one side. When no assessable sample (or every "
+                 "one) carries, the margins allow a single table: p = 1 and there is nothing to compare."),
         *([tag("p", "p = 0 (and q = 0): the probability is below the smallest number a double-precision value holds "
                     "(about 5e-324), so it is stored as 0, as R's fisher.test also returns it; the true value is "
                     "positive and far below 1e-300.")]
