@@ -1028,8 +1028,11 @@ def exclusions(data: ReportData) -> List[Tuple[str, str, str, str]]:
                          f"not assessable for {status.gene}: {variants}; it carries no kept variant of the gene "
                          f"assessably, and cannot be called a non-carrier"))
         if biallelic_outcome(status.status, status.n_unassessed) == EXCLUDED:
-            held = ("it carries one kept variant" if status.status == "monoallelic"
-                    else "it carries no kept variant of the gene assessably")
+            carried = len(status.carried_variants)
+            # monoallelic: one het, or several hets phased in cis (SCREEN's gene status)
+            held = ("it carries no kept variant of the gene assessably" if status.status != "monoallelic"
+                    else "it carries one kept variant" if carried <= 1
+                    else f"it carries {carried} kept variants, in cis")
             rows.append((status.sample, status.group, f"gene {status.gene} (biallelic)",
                          f"not assessable at {variants}; {held} and cannot be called non-biallelic "
                          f"(status {status.status})"))
