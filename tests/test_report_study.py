@@ -234,6 +234,22 @@ def test_denominators_are_the_assessable_samples_of_each_test(study):
     assert got[("gene", "STXBP2")] == (7, 12, 1, 31)
 
 
+def test_the_samples_left_out_are_exactly_the_gap_to_the_group_size(study):
+    """Section 1's exclusions (excluded_samples.tsv, the same rows) per test and group: group size minus the
+    test's assessable count, and the note's excluded_samples."""
+    paths, written, _ = study
+    excluded = tsv_rows(written["excluded"])
+    labels = {vid: f"{gene} {hgvsp}" for vid, (gene, _, hgvsp) in VARIANTS.items()}
+    for level, name in (("variant", None), ("gene", "any carrier"), ("biallelic", "biallelic")):
+        for row in tsv_rows(paths[f"{level}_tests"]):
+            test = f"variant {labels[row['id']]}" if name is None else f"gene {row['gene']} ({name})"
+            left = [r["group"] for r in excluded if r["test"] == test]
+            assert left.count("case") == len(CASES) - int(row["case_assessable"]), test
+            assert left.count("control") == len(CONTROLS) - int(row["control_assessable"]), test
+            noted = re.search(r"excluded_samples=(\d+)", row["note"])
+            assert len(left) == (int(noted.group(1)) if noted else 0), test
+
+
 # ------------------------------------------------------------------ HTML = TSV, MultiQC = TSV
 
 
