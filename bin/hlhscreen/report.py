@@ -1850,8 +1850,8 @@ def carriers_per_patient_part(data: ReportData) -> Html:
                                    "affected: one heterozygous variant is a monoallelic carrier state (studied here as a "
                                    "possible risk factor), not a biallelic genotype; two variants of unknown phase need "
                                    "phasing (the parents' DNA or long reads) before they can be called biallelic. Patients "
-                                   "not listed carry no kept variant in any screened gene; see “Not assessable "
-                                   "per gene” below for those who could not be judged."),
+                                   "not listed carry no kept variant in a screened gene, or could not be judged for it "
+                                   "(“Not assessable per gene” below: they are not non-carriers)."),
                  table(["Patient (group)", "Gene", "Status", "Kept variants carried (genotype)"], rows)])
 
 
