@@ -435,3 +435,12 @@ def test_patients_not_listed_are_not_all_called_non_carriers(study):
     assert "Patients not listed carry no kept variant in any screened gene;" not in intro
     assert ("Patients not listed carry no kept variant in a screened gene, or could not be judged for it (" in intro
             and "they are not non-carriers" in intro)
+
+
+def test_power_table_headers_name_the_assessable_counts(study):
+    """Section 7's tables: SH2D1A's 11 are the assessable cases (case_05's sex is unknown), not the 12 cases."""
+    text = section(study[2], "power")
+    headers = [text_of(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", text, re.S)]
+    assert "Controls carrying / assessable" in headers and "Assessable cases" in headers and "Cases" not in headers
+    sh2d1a = next(cells for cells in table_rows(text) if cells[0] == "SH2D1A")
+    assert sh2d1a[1:3] == ["3/31 (9.7%)", "11"]

@@ -2120,7 +2120,7 @@ def power_table(data: ReportData, level: str) -> Html:
         rows.append((name, td(fraction_text(row.control_carriers, row.control_assessable), "num"),
                      td(str(row.case_assessable), "num"), *powers, td(smallest, "num"), td(need, "num"), note))
         classes.append("untestable" if row.note == "not_testable" else None)
-    headers = ["Variant" if level == "variant" else "Gene", "Controls carrying", "Cases"]
+    headers = ["Variant" if level == "variant" else "Gene", "Controls carrying / assessable", "Assessable cases"]
     headers += [f"Power at OR {odds:g}" for odds in REPORTED_ODDS_RATIOS]
     headers += [f"Smallest OR with {percent(TARGET_POWER)} power", "Case carriers needed for p \u2264 \u03b1", "Note"]
     return table(headers, rows, row_classes=classes)
