@@ -298,14 +298,14 @@ def lane_files(tmp_path: Path, n: int, encode: Callable[[str], str] = lambda c: 
 
 def test_phred64_names_the_read_and_the_conversion(tmp_path):
     """Illumina 1.3-1.7 qualities (offset 64): bwa and FreeBayes read them as Phred+33, 31 points too high. The
-    first reads of the lane happen to hold nothing above 'K' once shifted; the error names read 3, the first that
+    first reads of the lane happen to hold nothing above ']' once shifted; the error names read 3, the first that
     does (before: the file, no read)."""
     low = lambda number, qual: "#" * len(qual) if number < 3 else qual  # noqa: E731
     r1, r2 = lane_files(tmp_path, 200, lambda c: chr(ord(c) + 31), low)
     text = error(r1, r2, batch=200)
     assert "c_R1.fastq.gz:12: read 3: the qualities are Phred+64 (Illumina 1.3-1.7, or Solexa+64 without a negative " \
            "score; lowest 'B')" in text
-    assert "no character below ';' in the first 200 reads" in text and "read 3 has 'e', above the 'J' (Q41)" in text
+    assert "no character below ';' in the first 200 reads" in text and "read 3 has 'e', above the ']' (Q60) of any Phred+33 base caller" in text
     assert "seqtk seq -Q64 -V in.fastq.gz | gzip > out.fastq.gz" in text and "qin=64 qout=33" in text
 
 
@@ -336,6 +336,30 @@ def test_solexa_qualities_are_refused_as_solexa(tmp_path):
 def test_modern_phred33_qualities_are_never_taken_for_offset_64(tmp_path, qualities):
     r1, r2 = lane_files(tmp_path, 300, qualities=qualities)
     assert check_pair(r1, r2, batch_reads=300).reads == 300
+
+
+# Element AVITI (bases2fastq) writes Phred+33 up to Q56 ('Y'): its quality table maps each score to ASCII 33+Q;
+# a lane of high-quality reads (or one quality-filtered, e.g. fastp -q 30) holds nothing below Q30 ('?')
+_AVITI = {"#": "?", "-": "I", "8": "N", "F": "S"}  # the cohort's NovaSeq bins moved to Q30, Q40, Q45, Q50
+
+
+@pytest.mark.parametrize("qualities", [
+    lambda number, qual: "".join(_AVITI[c] for c in qual),                       # Q30-Q50, nothing below ';'
+    lambda number, qual: "".join(_AVITI[c] for c in qual[:-1]) + "Y",           # a Q56 base, the highest AVITI writes
+    lambda number, qual: "?" * (len(qual) // 2) + "T" * (len(qual) - len(qual) // 2),  # Q30 then Q51
+], ids=["q30_to_q50", "up_to_q56", "q30_and_q51"])
+def test_avitis_phred33_above_q41_is_not_taken_for_offset_64(tmp_path, qualities):
+    """Element AVITI Phred+33 of Q30-Q56 with no quality below Q26: read as Solexa+64 ('?' taken for a negative
+    Solexa score) and the lane refused (before: any character above 'K' with none below ';' was offset 64)."""
+    r1, r2 = lane_files(tmp_path, 300, qualities=qualities)
+    assert check_pair(r1, r2, batch_reads=300).reads == 300
+
+
+def test_phred64_whose_highest_quality_is_q30_is_still_refused(tmp_path):
+    """The new threshold (above ']', Phred+64 Q29) still catches an offset-64 lane whose best bases are Q30 ('^')."""
+    r1, r2 = lane_files(tmp_path, 300, lambda c: chr(ord(c) + 31),
+                        lambda number, qual: qual.replace("F", "?"))  # Q2, Q12, Q23, Q30 as Phred+64
+    assert "the qualities are Phred+64" in error(r1, r2, batch=300) and "has '^', above the ']' (Q60)" in error(r1, r2, batch=300)
 
 
 def test_too_few_qualities_are_not_judged(tmp_path):

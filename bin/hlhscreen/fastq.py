@@ -41,10 +41,12 @@ _SEQUENCE_LETTERS = b"ACGTNURYSWKMBDHVacgtnuryswkmbdhv."
 _QUALITY_CHARS = bytes(range(33, 127))
 # bwa mem's minimum seed length (-k 19): a shorter read cannot be aligned at all
 MIN_ALIGNABLE = 19
-# quality encodings (_refuse_offset64): no offset-64 file holds a character below ';' (Solexa -5); Illumina 1.8+
-# Phred+33 writes at most 'J' (Q41), so above 'K' (Q42) is offset-64 data; fewer qualities than this are not judged
+# quality encodings (_refuse_offset64): no offset-64 file holds a character below ';' (Solexa -5). Illumina 1.8+
+# Phred+33 writes at most 'J' (Q41), but Element AVITI (bases2fastq: up to Q56, 'Y') and other newer instruments
+# write Phred+33 up to the mid-50s, so only a character above ']' (Phred+33 Q60, which no base caller writes;
+# Phred+64 Q29, which most bases of an offset-64 lane exceed) is offset-64 data; fewer qualities are not judged
 _PHRED33_ONLY_BELOW = ord(";")
-_HIGHEST_PHRED33 = ord("K")
+_HIGHEST_PHRED33 = ord("]")
 _MIN_QUALITIES_JUDGED = 1000
 # the first bytes of the compressed files a FASTQ is found in besides gzip (and of an uncompressed one)
 _OTHER_FORMATS = ((b"BZh", "bzip2-compressed (.bz2)", "bzcat"),
@@ -295,10 +297,12 @@ def _offset64_encoding(qualities: bytes) -> Optional[str]:
     - a character below ``;`` proves Phred+33: no offset-64 encoding writes one (Phred+64's lowest is ``@``, Q0;
       Solexa+64's ``;``, Solexa -5). Real Phred+33 lanes have them (N bases ``#``, read ends; NovaSeq's bins
       ``#`` ``,`` ``:``);
-    - otherwise a character above ``K`` (Phred+33 Q42; Illumina 1.8+ writes at most ``J``, Q41) means offset 64;
+    - otherwise a character above ``]`` (Phred+33 Q60: Illumina 1.8+ writes at most ``J``, Q41, Element AVITI up to
+      ``Y``, Q56; as Phred+64 it is Q29, and most bases of an offset-64 lane are higher) means offset 64;
       one in ``;``..``?`` (a negative score) makes it Solexa+64 (Illumina before 1.3), else Phred+64 (1.3-1.7).
 
-    All-high-quality Phred+33 reads (only ``F``, or up to ``J``) pass: nothing above ``K``."""
+    All-high-quality Phred+33 reads (only ``F``, up to ``J``, or AVITI's Q30-Q56 ``?``..``Y``) pass: nothing above
+    ``]``. An offset-64 lane whose first batch holds no quality above Phred+64 Q29 passes too (none is known)."""
     if len(qualities) < _MIN_QUALITIES_JUDGED or min(qualities) < _PHRED33_ONLY_BELOW or max(qualities) <= _HIGHEST_PHRED33:
         return None
     return "Solexa+64" if min(qualities) < ord("@") else "Phred+64"
@@ -319,7 +323,7 @@ _OFFSET64_TEXT = {
 def _refuse_offset64(reader: _Reader, lines: List[bytes]) -> None:
     """Qualities written with ASCII offset 64 (:func:`_offset64_encoding`) are read by bwa and FreeBayes as
     Phred+33, 31 points too high: every base looks near-certain. Judged on the first batch of each file (each
-    file converted or not by itself); the error names the first read with a character above ``K``."""
+    file converted or not by itself); the error names the first read with a character above ``]``."""
     quals = lines[3::4]
     qualities = b"".join(quals)
     encoding = _offset64_encoding(qualities)
@@ -331,8 +335,9 @@ def _refuse_offset64(reader: _Reader, lines: List[bytes]) -> None:
     raise UserInputError(reader.path, 4 * number, f"read {number}",
                          f"the qualities are {what.format(low=chr(min(qualities)))}: no character below ';' in the "
                          f"first {len(quals)} reads (Phred+33 lanes have them: N bases, read ends), and read {number} "
-                         f"has {chr(max(quals[index]))!r}, above the 'J' (Q41) of Illumina 1.8+ Phred+33; bwa and "
-                         "FreeBayes would read every quality 31 points too high", fix)
+                         f"has {chr(max(quals[index]))!r}, above the ']' (Q60) of any Phred+33 base caller (Illumina 1.8+: 'J', "
+                         "Q41; Element AVITI: 'Y', Q56); bwa and FreeBayes would read every quality 31 points too high",
+                         fix)
 
 
 def _filter_flags(lines: List[bytes]) -> Tuple[int, int]:
