@@ -127,6 +127,12 @@ def validateParameters(schemaFile) {
         }
     }
     errors.addAll(combinationErrors())
+    def unused = unusedScreeningParameters(schema.properties)
+    if (unused) {
+        log.warn("--skip_screening: ${unused.collect { "--${it}" }.join(', ')} set, but not used in this run: nothing is " +
+            "annotated, screened, tested or reported (alignment, coverage QC and calling only). Drop them, or drop " +
+            "--skip_screening to screen with them (values set in a profile or -params-file count too)")
+    }
     def linkProblem = hardLinkProblem()
     if (linkProblem) {
         errors << linkProblem
@@ -276,11 +282,33 @@ def combinationErrors() {
     if (params.bwamem2_index && params.aligner != 'bwa-mem2') {
         errors << "--bwamem2_index: used only with --aligner bwa-mem2 (now '${params.aligner}'); drop --aligner ${params.aligner} to align with it, or give --bwa_index"
     }
-    if (params.skip_screening) {
-        // nothing is annotated or screened: the annotation and panel parameters are not used
-        if (params.genes && params.intervals) {
-            errors << "--genes: not used with --skip_screening and --intervals (calling and coverage use the intervals); drop one of them"
+    // the QC thresholds are percentages: 0.9 meant as 90 % would flag no sample at all (QC runs with
+    // --skip_screening too)
+    ['min_pct_20x', 'min_pct_mapped', 'min_pct_on_target'].each { name ->
+        def value = params[name]?.toString()
+        if (value?.isBigDecimal() && value.toBigDecimal() > 0 && value.toBigDecimal() < 1) {
+            errors << "--${name}: ${value} is a percentage (0-100), so it flags only samples below ${value} %: did you mean ${(value.toBigDecimal() * 100).stripTrailingZeros().toPlainString()}? (0 switches the flag off)"
         }
+    }
+    if (panelInUse()) {
+        // a panel is used (screening, or calling on its targets with --skip_screening and no --intervals)
+        if ((params.genes && !params.gtf) || (params.gtf && !params.genes)) {
+            errors << "--genes and --gtf: give both to build a custom panel (or neither, and use --panel)"
+        }
+        if (params.genes && params.panel != 'hlh') {
+            errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
+        }
+    } else {
+        // --skip_screening --intervals: calling and coverage use the intervals, no panel at all
+        ['genes', 'gtf'].findAll { params[it] }.each { name ->
+            errors << "--${name}: not used with --skip_screening and --intervals (calling and coverage use the intervals); drop one of them"
+        }
+        if (params.panel != 'hlh') {
+            errors << "--panel: not used with --skip_screening and --intervals (calling and coverage use the intervals); drop one of them"
+        }
+    }
+    if (params.skip_screening) {
+        // nothing is annotated or screened: the annotation and screening parameters are not used (a warning)
         return errors
     }
     if (isNumber(params.max_af) && isNumber(params.common_af) &&
@@ -301,23 +329,36 @@ def combinationErrors() {
     if (params.vep_cache && params.annotator != 'vep') {
         errors << "--vep_cache: only used with --annotator vep (now '${params.annotator}')"
     }
-    if ((params.genes && !params.gtf) || (params.gtf && !params.genes)) {
-        errors << "--genes and --gtf: give both to build a custom panel (or neither, and use --panel)"
-    }
-    if (params.genes && params.panel != 'hlh') {
-        errors << "--panel: not used when a panel is built from --genes/--gtf; drop one of them"
-    }
-    // the QC thresholds are percentages: 0.9 meant as 90 % would flag no sample at all
-    ['min_pct_20x', 'min_pct_mapped', 'min_pct_on_target'].each { name ->
-        def value = params[name]?.toString()
-        if (value?.isBigDecimal() && value.toBigDecimal() > 0 && value.toBigDecimal() < 1) {
-            errors << "--${name}: ${value} is a percentage (0-100), so it flags only samples below ${value} %: did you mean ${(value.toBigDecimal() * 100).stripTrailingZeros().toPlainString()}? (0 switches the flag off)"
-        }
-    }
     if (params.keep_clinvar_pathogenic && !params.clinvar_vcf) {
         errors << "--keep_clinvar_pathogenic: needs --clinvar_vcf (the classifications come from the ClinVar VCF)"
     }
     return errors
+}
+
+// Parameters read only by annotation, screening, the statistics or the report (and --risk_factors, the
+// screening whitelist): with --skip_screening none of those steps runs. --min_dp stays out (MOSDEPTH's
+// thresholds), as do the panel and QC parameters, and --vep_rest_cache (a cache folder, whose default is set
+// in nextflow.config from the launch folder, not in the schema).
+def screeningOnlyParameters() {
+    return [
+        'annotator', 'gnomad_vcf', 'gnomad_fields', 'vep_cache', 'vep_cache_version', 'vep_cache_type', 'vep_species',
+        'vep_assembly', 'vep_rest_server', 'clinvar_vcf', 'risk_factors',
+        'max_af', 'common_af', 'af_source', 'af_fields', 'impacts', 'consequences', 'whitelist_overrides_max_af',
+        'keep_clinvar_pathogenic', 'clinvar_min_stars', 'min_qual', 'min_gq', 'min_gene_callable', 'conf_level',
+    ]
+}
+
+// With --skip_screening: the screening-only parameters set to other than their default (schema), else [].
+def unusedScreeningParameters(Map properties) {
+    if (!params.skip_screening) {
+        return []
+    }
+    return screeningOnlyParameters().findAll { name ->
+        def value = params[name]
+        def fallback = properties[name]?.default
+        value != null && value != '' && value.toString() != (fallback == null ? '' : fallback.toString()) &&
+            !(isNumber(value) && isNumber(fallback) && value.toString().toBigDecimal() == fallback.toString().toBigDecimal())
+    }
 }
 
 // Run one of bin/'s standard-library checks on the launch host, before any task: the python3 on PATH
