@@ -870,6 +870,37 @@ def test_non_coding_chosen_transcript_is_said(tmp_path):
     assert res.genes[0].notes and "is non-coding" in res.genes[0].notes[0]
 
 
+def _coding_gene(chrom, gene_id, name, tx_id, tags, start=1000):
+    """GENCODE-like lines of a one-exon coding transcript (exon, CDS with its frame)."""
+    lines = gtf_gene(chrom, gene_id, name, tx_id, [(start, start + 302)], tags=tags)
+    lines.append("\t".join(str(x) for x in [chrom, "TEST", "CDS", start + 1, start + 300, ".", "+", "0",
+                                              attrs(gene_id=gene_id, transcript_id=tx_id, gene_name=name, tags=list(tags))]))
+    return lines
+
+
+@pytest.mark.parametrize("tags, reason", [(("basic", "Ensembl_canonical"), "Ensembl_canonical"),
+                                          (("RefSeq Select",), "RefSeq_Select")])
+def test_a_coding_gene_screened_on_a_transcript_other_than_mane_select_is_said(tmp_path, capsys, tags, reason):
+    """A coding gene without a MANE Select transcript in the GTF is screened on its Ensembl canonical (or RefSeq
+    Select) one: built, and now said, with the transcript (before: only genes.tsv's transcript_choice told it)."""
+    import build_panel
+    from hlhscreen.errors import run_cli
+
+    lines = _coding_gene("chr1", "ENSG00000000061.2", "MANE1", "ENST00000000061.1", ("basic", "MANE_Select"))
+    lines += _coding_gene("chr2", "ENSG00000000062.2", "CANON2", "ENST00000000062.4", tags, start=5000)
+    gtf = write(tmp_path / "gencode.v37.annotation.gtf", lines)
+    res = P.build_panel(genes_file(tmp_path, "MANE1", "CANON2"), gtf, tmp_path / "p")
+    mane, other = res.genes
+    assert mane.notes == [] and other.reason == reason
+    assert other.notes == [f"no transcript of CANON2 is tagged MANE Select in gencode.v37.annotation.gtf: its {reason} "
+                           "transcript ENST00000000062.4 is screened instead (genes.tsv transcript_choice); exon numbers "
+                           "and HGVS names follow it and may differ from those of a report on the MANE Select transcript"]
+    with pytest.raises(SystemExit) as done:
+        run_cli(build_panel.main, ["--genes", str(tmp_path / "genes.txt"), "--gtf", str(gtf), "--out", str(tmp_path / "cli")])
+    assert done.value.code == 0
+    assert "WARNING genes.txt:2: CANON2: no transcript of CANON2 is tagged MANE Select" in capsys.readouterr().err
+
+
 def test_alias_symbol_is_refused_with_the_hgnc_hint(tmp_path):
     with pytest.raises(UserInputError, match="MUNC13-4 is not in .*alias or previous symbol") as err:
         P.build_panel(genes_file(tmp_path, "MUNC13-4"), core4_gtf(), tmp_path / "p")

@@ -673,6 +673,12 @@ def _choose_transcript(request: GeneRequest, gene_id: str, records: List[GtfReco
                        "no CDS lines")
         notes.append(f"the chosen transcript {chosen_tx} ({reason}) is non-coding ({biotype}): no protein change can "
                      "be predicted from it; check that this is the gene and transcript you mean")
+    elif reason != "MANE_Select":
+        # a coding gene without a MANE Select transcript in this GTF (an older release, or a gene MANE has not
+        # reached): screened on another transcript, which a MANE-based clinical report does not name
+        notes.append(f"no transcript of {gene_name} is tagged MANE Select in {gtf.name}: its {reason} transcript "
+                     f"{chosen_tx} is screened instead (genes.tsv transcript_choice); exon numbers and HGVS names "
+                     "follow it and may differ from those of a report on the MANE Select transcript")
     return ChosenGene(request, gene_id, gene_name, tx_records[0].chrom, tx_records[0].strand, gene_record,
                       chosen_tx, reason, tx_records, notes)
 
