@@ -208,10 +208,20 @@ def test_a_word_in_place_of_a_number_is_still_refused_with_the_line(tmp_path):
      r"kit\.bed:1: bed: a SAM-style header line \('@'\): a Picard/GATK interval_list \(1-based.*IntervalListToBed"),
     ("chr10:101-200\nchr10:301-400\n", r"kit\.bed:1: bed: 'chr10:101-200' is a GATK interval \(chrom:start-end, "
                                        r"1-based, inclusive\), not a BED line"),
-])
+    # a GATK .list naming whole contigs (before: 'columns: expected at least 3 columns, found 1')
+    ("chr10\nchr17\n", r"kit\.bed:1: bed: 'chr10' names a whole contig, as a GATK interval list \(\.list/\.intervals\) "
+                       r"line does, not a BED line \(chrom, start, end\)\. Give a BED with the contig's span"),
+    # a spreadsheet's CSV export, with its header and a name holding a space (before: 'expected at least 3 columns,
+    # found 1' at the header, or 'found 2')
+    ("chrom,start,end,name\r\nchr10,100,200,PRF1 exon 2\r\n",
+     r"kit\.bed:1: bed: 'chrom,start,end,name' is comma-separated \(a spreadsheet's CSV export\), not a BED line: BED "
+     r"fields are separated by tabs \(or spaces\)\. Save the sheet as tab-separated text, or convert it: tr ',' '\\t'"),
+    ("chr10,100,200,PRF1 exon 2\n", r"kit\.bed:1: bed: 'chr10,100,200,PRF1 exon 2' is comma-separated"),
+], ids=["interval_list", "gatk_intervals", "gatk_whole_contigs", "csv_with_header", "csv"])
 def test_gatk_and_picard_interval_files_are_named_for_what_they_are(tmp_path, text, message):
     """nf-core pipelines take interval_list files for their intervals; their coordinates are 1-based: said so,
-    with the conversion (before: 'expected at least 3 tab-separated columns, found 2')."""
+    with the conversion (before: 'expected at least 3 tab-separated columns, found 2'). A CSV export and a GATK
+    list of whole contigs are named too."""
     with pytest.raises(UserInputError, match=message):
         place_intervals(bed(tmp_path, text, "kit.bed"), reference_layout(None, fai(tmp_path, GRCH38)))
 

@@ -931,6 +931,10 @@ def load_regions(path: PathLike, zero_length: bool = False) -> RegionIndex:
 
 
 _GATK_INTERVAL = re.compile(r"[^\s:]+:[\d,]+(-[\d,]+)?")
+# a line (without tabs) that starts with three comma-separated fields: contig, start, end (or a header's words)
+_CSV_LINE = re.compile(r"\s*[^,\s]+,[^,\s]+,[^,\s]+")
+# GATK interval lists may name a whole contig: one word, a contig name without ':' or ','
+_CONTIG_NAME = re.compile(r"(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)|chr\w+|[A-Z]{1,2}_?\d+\.\d+")
 
 
 def _refuse_other_interval_formats(path: Path, line_no: int, line: str, cols: Sequence[str]) -> None:
@@ -945,6 +949,14 @@ def _refuse_other_interval_formats(path: Path, line_no: int, line: str, cols: Se
                              "inclusive), not a BED line",
                              "Give a BED (chrom<TAB>start-1<TAB>end), e.g. gatk IntervalListToBed after "
                              "converting the list, or awk.")
+    if "\t" not in line and _CSV_LINE.match(line):
+        raise UserInputError(path, line_no, "bed", f"'{line[:60]}' is comma-separated (a spreadsheet's CSV "
+                             "export), not a BED line: BED fields are separated by tabs (or spaces)",
+                             "Save the sheet as tab-separated text, or convert it: tr ',' '\\t' < in.csv > out.bed.")
+    if len(cols) == 1 and _CONTIG_NAME.fullmatch(cols[0]):
+        raise UserInputError(path, line_no, "bed", f"'{cols[0]}' names a whole contig, as a GATK interval list "
+                             "(.list/.intervals) line does, not a BED line (chrom, start, end)",
+                             "Give a BED with the contig's span (chrom<TAB>0<TAB>length, from the reference's .fai).")
 
 
 def _bed_region(path: Path, line_no: int, cols: Sequence[str], regions_so_far: Sequence[Region],
