@@ -543,6 +543,15 @@ def test_a_bed_that_is_not_utf8_text_is_named_with_its_line(tmp_path, text, line
     assert "is not UTF-8 text" in str(err.value)
 
 
+def test_a_utf16_bed_is_named_with_the_conversion(tmp_path):
+    """A BED saved by Excel as 'Unicode Text' (UTF-16 with its byte-order mark): before, 'byte 0xff at column 1 is not
+    UTF-8 text' with a Windows-1252 conversion, which would garble it."""
+    kit = tmp_path / "kit.bed"
+    kit.write_bytes("chr10\t100\t200\r\n".encode("utf-16"))
+    with pytest.raises(UserInputError, match=r"kit\.bed:1: bed: the file is UTF-16 text .* iconv -f UTF-16 -t UTF-8"):
+        place_intervals(kit, reference_layout(None, fai(tmp_path, GRCH38)))
+
+
 @pytest.mark.parametrize("header", ["# targets lifted from b37 to b38 (CrossMap)\n", "#hs37d5 design, hs38DH coordinates\n"])
 def test_a_header_naming_grch38_by_its_b38_or_hs38_names_is_not_taken_for_grch37(tmp_path, header):
     # b38/hs38/hs38DH are GRCh38's names as b37/hs37d5 are GRCh37's: a header naming both says nothing

@@ -996,6 +996,49 @@ def test_gene_list_saved_with_a_bom_and_crlf(tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("pack, what", [
+    (lambda data: __import__("bz2").compress(data), "a bzip2-compressed file"),
+    (lambda data: __import__("lzma").compress(data), "an xz-compressed file"),
+    (None, "a zip archive"),
+], ids=["bz2", "xz", "zip"])
+def test_a_gtf_packed_other_than_gzip_is_named_not_a_traceback(tmp_path, small_gtf, pack, what):
+    """GENCODE and Ensembl ship .gtf.gz, but a GTF recompressed (.bz2, .xz) or zipped for a transfer went
+    to a UnicodeDecodeError traceback (exit 1) before."""
+    packed = tmp_path / "annotation.gtf.packed"
+    if pack is None:
+        import zipfile
+        with zipfile.ZipFile(packed, "w") as archive:
+            archive.write(small_gtf, "small.gtf")
+    else:
+        packed.write_bytes(pack(small_gtf.read_bytes()))
+    with pytest.raises(UserInputError, match=f"{what}, not a text file \\(plain or gzip\\)") as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), packed, tmp_path / "p")
+    assert_where(err, packed, None, "--gtf")
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("data, line, problem", [
+    (b"AAA1\nBBB2\xa0\n", 2, "byte 0xa0 at column 5 is not UTF-8 text"),  # Windows-1252 no-break space
+    ("AAA1\r\nBBB2\r\n".encode("utf-16"), 1, "the file is UTF-16 text"),     # Excel's 'Unicode Text'
+], ids=["windows_1252", "utf16"])
+def test_a_gene_list_that_is_not_utf8_is_named_with_its_line(tmp_path, small_gtf, data, line, problem):
+    """A gene list saved by Excel as 'Unicode Text' (UTF-16) or in Windows-1252: a traceback before."""
+    genes = tmp_path / "genes.txt"
+    genes.write_bytes(data)
+    with pytest.raises(UserInputError, match=problem) as err:
+        P.build_panel(genes, small_gtf, tmp_path / "p")
+    assert_where(err, genes, line, "gene")
+
+
+def test_a_gtf_line_that_is_not_utf8_is_named_with_its_line(tmp_path, small_gtf):
+    gtf = tmp_path / "latin1.gtf"
+    gtf.write_bytes(small_gtf.read_bytes().replace(b'gene_name "BBB2";', b'gene_name "BBB2"; note "\xe9";', 1))
+    with pytest.raises(UserInputError, match="byte 0xe9 at column") as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), gtf, tmp_path / "p")
+    line = next(n for n, text in enumerate(gtf.read_bytes().split(b"\n"), 1) if b"\xe9" in text)
+    assert_where(err, gtf, line, "--gtf")
+
+
 def test_every_unknown_gene_is_named_in_one_error(tmp_path, small_gtf):
     """A list with several aliases or misspellings is fixed in one go, not one error per run."""
     genes = genes_file(tmp_path, "AAA1", "MUNC13-4", "bbb2", "NOPE")

@@ -18,6 +18,7 @@ PathLike = Union[str, os.PathLike]
 #: readers test a file's compression with
 GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 # compressed or archived files text_lines cannot read (gzip/bgzip it can): magic bytes -> what they are
 _ARCHIVES = ((b"PK\x03\x04", "a zip archive"), (b"BZh", "a bzip2-compressed file"),
              (b"\xfd7zXZ\x00", "an xz-compressed file"), (b"\x28\xb5\x2f\xfd", "a zstd-compressed file"),
@@ -105,13 +106,20 @@ def text_lines(path: PathLike, field: str) -> Iterator[Tuple[int, str]]:
         raise UserInputError(path, None, field, f"{archive}, not a text file (plain or gzip)",
                              "Unpack it (unzip, bunzip2, unxz, zstd -d) and give the text file inside (a kit's "
                              "zip holds several BEDs: give e.g. its *_Covered.bed).")
+    if magic.startswith(_UTF16_BOMS):
+        raise UserInputError(path, 1, field, "the file is UTF-16 text (it starts with a UTF-16 byte-order mark, as "
+                             "Excel's 'Unicode Text' and Notepad's 'Unicode' save), not UTF-8",
+                             "Save it as UTF-8 (or plain ASCII) text, or convert it: iconv -f UTF-16 -t UTF-8 in.txt "
+                             "> out.txt.")
     line_no = 0
     try:
         with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
             for chunk in handle:
                 # line ends as text mode reads them: \n, \r\n, and a lone \r (Excel for Mac's text export)
                 body = chunk[:-1] if chunk.endswith(b"\n") else chunk
-                for raw in (body[:-1] if body.endswith(b"\r") else body).split(b"\r"):
+                if body.endswith(b"\r"):
+                    body = body[:-1]
+                for raw in body.split(b"\r") if b"\r" in body else (body,):  # (a GTF has millions of lines)
                     line_no += 1
                     if line_no == 1 and raw.startswith(_UTF8_BOM):  # Windows editors' byte-order mark: no text
                         raw = raw[len(_UTF8_BOM):]

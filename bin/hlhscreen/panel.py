@@ -217,24 +217,23 @@ def read_gene_list(path: PathLike) -> List[GeneRequest]:
     requests: List[GeneRequest] = []
     seen: Dict[str, int] = {}
     n_lines = 0
-    with open_text(path) as handle:
-        for n_lines, raw in enumerate(handle, start=1):
-            text = raw.lstrip("\ufeff").split("#", 1)[0].strip()  # a BOM: lists saved by Excel/Notepad
-            if not text:
-                continue
-            if re.search(r"[\s,;]", text):
-                raise UserInputError(path, n_lines, "gene", f"{text!r} holds more than one name",
-                                     "Write one gene symbol or Ensembl gene id per line.")
-            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-@/]*$", text) and not _HGNC_REQUEST_RE.match(text):
-                raise UserInputError(path, n_lines, "gene", f"{text!r} is not a gene symbol, Ensembl gene id or HGNC id",
-                                     "Use an HGNC symbol (e.g. PRF1), an id like ENSG00000180644 or HGNC:9360.")
-            is_ensembl = bool(_ENSG_RE.match(text))
-            request = GeneRequest(text, n_lines, is_ensembl)
-            if request.key in seen:
-                raise UserInputError(path, n_lines, "gene", f"{text} is listed twice (first at line {seen[request.key]})",
-                                     "List each gene once.")
-            seen[request.key] = n_lines
-            requests.append(request)
+    for n_lines, raw in text_lines(path, "gene"):  # plain or gzip; a BOM dropped, non-UTF-8 named
+        text = raw.lstrip("\ufeff").split("#", 1)[0].strip()  # a BOM: lists saved by Excel/Notepad
+        if not text:
+            continue
+        if re.search(r"[\s,;]", text):
+            raise UserInputError(path, n_lines, "gene", f"{text!r} holds more than one name",
+                                 "Write one gene symbol or Ensembl gene id per line.")
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-@/]*$", text) and not _HGNC_REQUEST_RE.match(text):
+            raise UserInputError(path, n_lines, "gene", f"{text!r} is not a gene symbol, Ensembl gene id or HGNC id",
+                                 "Use an HGNC symbol (e.g. PRF1), an id like ENSG00000180644 or HGNC:9360.")
+        is_ensembl = bool(_ENSG_RE.match(text))
+        request = GeneRequest(text, n_lines, is_ensembl)
+        if request.key in seen:
+            raise UserInputError(path, n_lines, "gene", f"{text} is listed twice (first at line {seen[request.key]})",
+                                 "List each gene once.")
+        seen[request.key] = n_lines
+        requests.append(request)
     if not requests:
         raise UserInputError(path, max(n_lines, 1), "genes", "the gene list is empty",
                              "Write one gene symbol or Ensembl gene id per line.")
@@ -332,69 +331,67 @@ def _scan_gtf(path: Path, wanted_names: set, wanted_ids: set, contig_style: str,
     rename = _ucsc_name if contig_style == "ucsc" else (lambda c: c)
     checked_contigs: set = set()
     n_features = 0
-    with open_text(path) as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line.strip():
-                continue
-            if line.startswith("#"):
-                if line.startswith("##gff-version"):
-                    raise UserInputError(path, line_no, "--gtf", f"this is a GFF3 file ({line.strip()}), not a GTF",
-                                         _GFF3_FIX)
-                _check_header(path, line_no, line)
-                continue
-            fields = line.split("\t")
-            if len(fields) != 9:
-                raise UserInputError(path, line_no, "columns", f"expected 9 tab-separated GTF columns, found {len(fields)}",
-                                     "Check the file is a GTF (not GFF3/BED) and is not truncated.")
-            n_features += 1
-            feature = fields[2]
-            attr_text = fields[8]
-            match = _GENE_ID_RE.search(attr_text)
-            if not match:
-                if looks_like_gff3(attr_text):
-                    raise UserInputError(path, line_no, "attributes",
-                                         f"GFF3 key=value attributes ({attr_text[:40]}...): this is a GFF3 file, not a GTF",
-                                         _GFF3_FIX)
-                raise UserInputError(path, line_no, "gene_id", "the attributes column has no gene_id",
-                                     "Every GTF line needs gene_id \"...\";")
-            gene_id = match.group(1)
-            name_match = _GENE_NAME_RE.search(attr_text) or _GENE_SYMBOL_RE.search(attr_text)
-            gene_name = name_match.group(1) if name_match else gene_id
-            scan.all_names.add(gene_name)
-            if fields[0] not in checked_contigs:
-                _check_contig_assembly(path, line_no, fields[0])
-                checked_contigs.add(fields[0])
-            if feature == "transcript":
-                scan.choice_tags = scan.choice_tags or has_choice_tag(attr_text)
-                tmatch = _TRANSCRIPT_ID_RE.search(attr_text)
-                if tmatch and _unversioned(tmatch.group(1)) in _GRCH38_ANCHORS:
-                    start, end = _parse_coords(path, line_no, fields)
-                    _check_anchor(path, line_no, fields[0], start, end, tmatch.group(1))
-            if feature not in _FEATURE_RANK:
-                continue
-            base_id = gene_id.split(".", 1)[0].upper()
-            hgnc = _HGNC_ATTR_RE.search(attr_text)
-            if hgnc:
-                scan.has_hgnc = True
-                if wanted_hgnc and f"HGNC:{hgnc.group(1)}" in wanted_hgnc:
-                    scan.hgnc_genes.setdefault(f"HGNC:{hgnc.group(1)}", set()).add(gene_id)
-            if (gene_name not in wanted_names and gene_id not in wanted_names and base_id not in wanted_ids
-                    and not any(gene_id in ids for ids in scan.hgnc_genes.values())):
-                continue
-            start, end = _parse_coords(path, line_no, fields)
-            if fields[6] not in ("+", "-"):
-                raise UserInputError(path, line_no, "strand", f"strand is {fields[6]!r}", "Use '+' or '-'.")
-            if feature in ("CDS", "start_codon", "stop_codon") and fields[7] not in ("0", "1", "2"):
-                raise UserInputError(path, line_no, "frame", f"{feature} frame is {fields[7]!r}", "Use 0, 1 or 2.")
-            attrs, tags = parse_gtf_attributes(attr_text, path, line_no)
-            tags = normalise_tags(tags)
-            attrs["gene_name"] = gene_name
-            if feature != "gene" and "transcript_id" not in attrs:
-                raise UserInputError(path, line_no, "transcript_id", f"{feature} line has no transcript_id",
-                                     "Every non-gene GTF line needs transcript_id \"...\";")
-            fields[0] = rename(fields[0])
-            scan.records.append(GtfRecord(line_no, fields, start, end, attrs, tags))
+    for line_no, line in text_lines(path, "--gtf"):  # a zip/bzip2/xz GTF or a non-UTF-8 line: named
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            if line.startswith("##gff-version"):
+                raise UserInputError(path, line_no, "--gtf", f"this is a GFF3 file ({line.strip()}), not a GTF",
+                                     _GFF3_FIX)
+            _check_header(path, line_no, line)
+            continue
+        fields = line.split("\t")
+        if len(fields) != 9:
+            raise UserInputError(path, line_no, "columns", f"expected 9 tab-separated GTF columns, found {len(fields)}",
+                                 "Check the file is a GTF (not GFF3/BED) and is not truncated.")
+        n_features += 1
+        feature = fields[2]
+        attr_text = fields[8]
+        match = _GENE_ID_RE.search(attr_text)
+        if not match:
+            if looks_like_gff3(attr_text):
+                raise UserInputError(path, line_no, "attributes",
+                                     f"GFF3 key=value attributes ({attr_text[:40]}...): this is a GFF3 file, not a GTF",
+                                     _GFF3_FIX)
+            raise UserInputError(path, line_no, "gene_id", "the attributes column has no gene_id",
+                                 "Every GTF line needs gene_id \"...\";")
+        gene_id = match.group(1)
+        name_match = _GENE_NAME_RE.search(attr_text) or _GENE_SYMBOL_RE.search(attr_text)
+        gene_name = name_match.group(1) if name_match else gene_id
+        scan.all_names.add(gene_name)
+        if fields[0] not in checked_contigs:
+            _check_contig_assembly(path, line_no, fields[0])
+            checked_contigs.add(fields[0])
+        if feature == "transcript":
+            scan.choice_tags = scan.choice_tags or has_choice_tag(attr_text)
+            tmatch = _TRANSCRIPT_ID_RE.search(attr_text)
+            if tmatch and _unversioned(tmatch.group(1)) in _GRCH38_ANCHORS:
+                start, end = _parse_coords(path, line_no, fields)
+                _check_anchor(path, line_no, fields[0], start, end, tmatch.group(1))
+        if feature not in _FEATURE_RANK:
+            continue
+        base_id = gene_id.split(".", 1)[0].upper()
+        hgnc = _HGNC_ATTR_RE.search(attr_text)
+        if hgnc:
+            scan.has_hgnc = True
+            if wanted_hgnc and f"HGNC:{hgnc.group(1)}" in wanted_hgnc:
+                scan.hgnc_genes.setdefault(f"HGNC:{hgnc.group(1)}", set()).add(gene_id)
+        if (gene_name not in wanted_names and gene_id not in wanted_names and base_id not in wanted_ids
+                and not any(gene_id in ids for ids in scan.hgnc_genes.values())):
+            continue
+        start, end = _parse_coords(path, line_no, fields)
+        if fields[6] not in ("+", "-"):
+            raise UserInputError(path, line_no, "strand", f"strand is {fields[6]!r}", "Use '+' or '-'.")
+        if feature in ("CDS", "start_codon", "stop_codon") and fields[7] not in ("0", "1", "2"):
+            raise UserInputError(path, line_no, "frame", f"{feature} frame is {fields[7]!r}", "Use 0, 1 or 2.")
+        attrs, tags = parse_gtf_attributes(attr_text, path, line_no)
+        tags = normalise_tags(tags)
+        attrs["gene_name"] = gene_name
+        if feature != "gene" and "transcript_id" not in attrs:
+            raise UserInputError(path, line_no, "transcript_id", f"{feature} line has no transcript_id",
+                                 "Every non-gene GTF line needs transcript_id \"...\";")
+        fields[0] = rename(fields[0])
+        scan.records.append(GtfRecord(line_no, fields, start, end, attrs, tags))
     if n_features == 0:
         raise UserInputError(path, None, "--gtf", "the GTF has no feature lines", "Give a GENCODE/Ensembl GTF.")
     return scan
