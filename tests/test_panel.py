@@ -1039,6 +1039,26 @@ def test_a_gtf_line_that_is_not_utf8_is_named_with_its_line(tmp_path, small_gtf)
     assert_where(err, gtf, line, "--gtf")
 
 
+def test_a_whitelist_or_annotation_table_edited_in_excel_is_named_not_a_traceback(tmp_path, small_gtf):
+    """The whitelist's reason column written in Excel with a Windows-1252 dash (0x96), or an annotation table saved
+    as 'Unicode Text': a UnicodeDecodeError traceback before (at the start-up check, for --risk_factors). A UTF-8
+    byte-order mark before the header is read as no text."""
+    header = "\t".join(P.RISK_FACTOR_COLUMNS)
+    row = "AAA1\tGRCh38\tchr1\t1050\tA\tG\trs1\tNA\tNA\tNA\tPMID:1\thypomorphic \u2013 reduced function"
+    whitelist = tmp_path / "risk_factors.tsv"
+    whitelist.write_bytes(f"{header}\r\n{row}\r\n".encode("cp1252"))
+    with pytest.raises(UserInputError, match="byte 0x96 at column") as err:
+        P.load_risk_factors(whitelist)
+    assert_where(err, whitelist, 2, "risk_factors")
+    whitelist.write_bytes(f"\ufeff{header}\n".encode("utf-8"))
+    assert P.load_risk_factors(whitelist) == {}
+    table = tmp_path / "annotations.tsv"
+    table.write_bytes("gene\tdisease\nAAA1\tFHL\n".encode("utf-16"))
+    with pytest.raises(UserInputError, match="the file is UTF-16 text") as err:
+        P.build_panel(genes_file(tmp_path, "AAA1"), small_gtf, tmp_path / "p", annotations=table)
+    assert_where(err, table, 1, "annotations")
+
+
 def test_every_unknown_gene_is_named_in_one_error(tmp_path, small_gtf):
     """A list with several aliases or misspellings is fixed in one go, not one error per run."""
     genes = genes_file(tmp_path, "AAA1", "MUNC13-4", "bbb2", "NOPE")

@@ -37,7 +37,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from hlhscreen import __version__
 from hlhscreen.chromosomes import chrom_sort_key, in_natural_order
 from hlhscreen.errors import UserInputError
-from hlhscreen.files import current_umask, open_text, sha256_file, text_lines
+from hlhscreen.files import current_umask, sha256_file, text_lines
 from hlhscreen.gtf import (
     CHOICE_TAGS, accession_chromosome, has_choice_tag, is_transcript_accession, looks_like_gff3, normalise_tags,
     other_assembly_accession,
@@ -1048,68 +1048,66 @@ def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFac
     header: Optional[List[str]] = None
     factors: Dict[Tuple[str, int, str, str], RiskFactor] = {}
     by_site: Dict[Tuple[str, int, str, str], RiskFactor] = {}  # the key with chr10/10 spelt one way
-    with open_text(path) as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.split("\t")
-            if header is None:
-                header = [c.strip() for c in cols]
-                missing = [c for c in RISK_FACTOR_COLUMNS if c not in header]
-                if missing:
-                    raise UserInputError(path, line_no, missing[0], f"header lacks column(s) {', '.join(missing)}",
-                                         f"The header must contain: {', '.join(RISK_FACTOR_COLUMNS)}.")
-                dupes = sorted({c for c in header if header.count(c) > 1})
-                if dupes:
-                    raise UserInputError(path, line_no, dupes[0], "column appears twice in the header", "Name each column once.")
-                continue
-            if len(cols) != len(header):
-                raise UserInputError(path, line_no, "columns", f"expected {len(header)} tab-separated fields, found {len(cols)}",
-                                     "Every row needs one value per header column (NA if unknown).")
-            row = dict(zip(header, (c.strip() for c in cols)))
-            for column in _RISK_REQUIRED_VALUES:
-                if _is_missing(row[column]):
-                    raise UserInputError(path, line_no, column, f"{column} is empty",
-                                         "gene, build, chrom, pos, ref, alt, evidence and reason are required.")
-            build = _BUILD_ALIASES.get(row["build"].lower())
-            if build is None:
-                raise UserInputError(path, line_no, "build", f"unknown build {row['build']!r}", f"Only {BUILD} coordinates are supported.")
-            chrom = row["chrom"]
-            if not is_primary_contig(chrom):
-                raise UserInputError(path, line_no, "chrom", f"{chrom!r} is not a {BUILD} primary chromosome",
-                                     "Use chr1-chr22, chrX, chrY or chrM.")
-            try:
-                pos = int(row["pos"])
-            except ValueError:
-                raise UserInputError(path, line_no, "pos", f"{row['pos']!r} is not an integer", "pos is the 1-based VCF POS.") from None
-            if pos < 1:
-                raise UserInputError(path, line_no, "pos", f"pos {pos} is below 1", "pos is the 1-based VCF POS.")
-            ref, alt = row["ref"], row["alt"]
-            if not _BASES_RE.match(ref):
-                raise UserInputError(path, line_no, "ref", f"ref {ref!r} is not a sequence of A/C/G/T/N", "Use upper-case VCF REF bases.")
-            if not _ALT_RE.match(alt):
-                raise UserInputError(path, line_no, "alt", f"alt {alt!r} is not a sequence of A/C/G/T",
-                                     "Use one upper-case VCF ALT allele per row (no symbolic or multi-allelic alts).")
-            if ref == alt:
-                raise UserInputError(path, line_no, "alt", "alt equals ref", "Give the variant allele.")
-            problem = _not_normalised(pos, ref, alt)
-            if problem:
-                # the called VCF is normalised (bcftools norm): such a row matches no record, and the common
-                # variant it should rescue is dropped
-                raise UserInputError(path, line_no, "ref/alt", f"{chrom}:{pos} {ref}>{alt} {problem}",
-                                     "Write the row as the normalised VCF record (bcftools norm -f GRCh38.fa writes "
-                                     "it): the pipeline's variants are normalised, so this row would match none.")
-            factor = RiskFactor(row["gene"], build, chrom, pos, ref, alt, row["rsid"], row["transcript"], row["hgvsc"],
-                                row["hgvsp"], row["evidence"], row["reason"], line_no)
-            site = (_strip_chr(chrom), pos, ref, alt)
-            if site in by_site:  # also chr10 and 10 for the same variant: one would silently replace the other
-                first = by_site[site]
-                raise UserInputError(path, line_no, "pos", f"{factor.variant_id} is listed twice (first at line "
-                                     f"{first.line}{'' if first.chrom == chrom else f' as {first.variant_id}'})",
-                                     "List each variant once.")
-            by_site[site] = factor
-            factors[factor.key] = factor
+    for line_no, line in text_lines(path, "risk_factors"):  # a non-UTF-8 byte (Excel's Windows-1252): named
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = [c.strip() for c in cols]
+            missing = [c for c in RISK_FACTOR_COLUMNS if c not in header]
+            if missing:
+                raise UserInputError(path, line_no, missing[0], f"header lacks column(s) {', '.join(missing)}",
+                                     f"The header must contain: {', '.join(RISK_FACTOR_COLUMNS)}.")
+            dupes = sorted({c for c in header if header.count(c) > 1})
+            if dupes:
+                raise UserInputError(path, line_no, dupes[0], "column appears twice in the header", "Name each column once.")
+            continue
+        if len(cols) != len(header):
+            raise UserInputError(path, line_no, "columns", f"expected {len(header)} tab-separated fields, found {len(cols)}",
+                                 "Every row needs one value per header column (NA if unknown).")
+        row = dict(zip(header, (c.strip() for c in cols)))
+        for column in _RISK_REQUIRED_VALUES:
+            if _is_missing(row[column]):
+                raise UserInputError(path, line_no, column, f"{column} is empty",
+                                     "gene, build, chrom, pos, ref, alt, evidence and reason are required.")
+        build = _BUILD_ALIASES.get(row["build"].lower())
+        if build is None:
+            raise UserInputError(path, line_no, "build", f"unknown build {row['build']!r}", f"Only {BUILD} coordinates are supported.")
+        chrom = row["chrom"]
+        if not is_primary_contig(chrom):
+            raise UserInputError(path, line_no, "chrom", f"{chrom!r} is not a {BUILD} primary chromosome",
+                                 "Use chr1-chr22, chrX, chrY or chrM.")
+        try:
+            pos = int(row["pos"])
+        except ValueError:
+            raise UserInputError(path, line_no, "pos", f"{row['pos']!r} is not an integer", "pos is the 1-based VCF POS.") from None
+        if pos < 1:
+            raise UserInputError(path, line_no, "pos", f"pos {pos} is below 1", "pos is the 1-based VCF POS.")
+        ref, alt = row["ref"], row["alt"]
+        if not _BASES_RE.match(ref):
+            raise UserInputError(path, line_no, "ref", f"ref {ref!r} is not a sequence of A/C/G/T/N", "Use upper-case VCF REF bases.")
+        if not _ALT_RE.match(alt):
+            raise UserInputError(path, line_no, "alt", f"alt {alt!r} is not a sequence of A/C/G/T",
+                                 "Use one upper-case VCF ALT allele per row (no symbolic or multi-allelic alts).")
+        if ref == alt:
+            raise UserInputError(path, line_no, "alt", "alt equals ref", "Give the variant allele.")
+        problem = _not_normalised(pos, ref, alt)
+        if problem:
+            # the called VCF is normalised (bcftools norm): such a row matches no record, and the common
+            # variant it should rescue is dropped
+            raise UserInputError(path, line_no, "ref/alt", f"{chrom}:{pos} {ref}>{alt} {problem}",
+                                 "Write the row as the normalised VCF record (bcftools norm -f GRCh38.fa writes "
+                                 "it): the pipeline's variants are normalised, so this row would match none.")
+        factor = RiskFactor(row["gene"], build, chrom, pos, ref, alt, row["rsid"], row["transcript"], row["hgvsc"],
+                            row["hgvsp"], row["evidence"], row["reason"], line_no)
+        site = (_strip_chr(chrom), pos, ref, alt)
+        if site in by_site:  # also chr10 and 10 for the same variant: one would silently replace the other
+            first = by_site[site]
+            raise UserInputError(path, line_no, "pos", f"{factor.variant_id} is listed twice (first at line "
+                                 f"{first.line}{'' if first.chrom == chrom else f' as {first.variant_id}'})",
+                                 "List each variant once.")
+        by_site[site] = factor
+        factors[factor.key] = factor
     if header is None:
         raise UserInputError(path, None, "header", "the whitelist is empty (no header line)",
                              f"Start with a header: {chr(9).join(RISK_FACTOR_COLUMNS)}")
@@ -1124,8 +1122,7 @@ def load_risk_factors(path: PathLike) -> Dict[Tuple[str, int, str, str], RiskFac
 def _read_annotations(path: Path, genes: Sequence[str]) -> Tuple[List[str], Dict[str, List[str]]]:
     columns: List[str] = []
     rows: Dict[str, List[str]] = {}
-    with open_text(path) as handle:
-        lines = [(n, raw.rstrip("\n").rstrip("\r")) for n, raw in enumerate(handle, start=1)]
+    lines = list(text_lines(path, "annotations"))
     lines = [(n, l) for n, l in lines if l.strip() and not l.startswith("#")]
     if not lines:
         raise UserInputError(path, None, "header", "the annotation file is empty", "Give a TSV with a 'gene' column.")
