@@ -43,6 +43,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--params", required=True, help="JSON object of the run's parameters")
     parser.add_argument("--panel-callability", default=None,
                         help="panel_callability.tsv from PANEL_TO_REFERENCE (every panel gene, called or why not)")
+    parser.add_argument("--panel-genes", default=None,
+                        help="the panel's genes.tsv: the transcript of each gene, named in the methods with the padding "
+                             "read from --regions (needs --regions)")
     parser.add_argument("--reference-notes", default=None,
                         help="reference_notes.txt from PANEL_TO_REFERENCE (run-level notes on the reference, one a "
                              "line: e.g. ALT contigs aligned ALT-unaware), shown with the panel genes (section 2)")
@@ -64,7 +67,7 @@ def main(argv: Optional[list] = None) -> int:
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
                panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
                risk_factors=args.risk_factors, regions=args.regions, frequency_check=args.frequency_check,
-               reference_notes=args.reference_notes)
+               reference_notes=args.reference_notes, panel_genes=args.panel_genes)
     return 0
 
 

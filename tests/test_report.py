@@ -2711,3 +2711,54 @@ def test_a_coverage_dropout_is_named_per_gene_in_the_left_out_list_and_the_carri
     for level, cases, controls in (("gene", "2", "3"), ("biallelic", "2", "2")):
         prf1 = {row["id"]: row for row in read_tests(paths[f"{level}_tests"])}["PRF1"]
         assert (prf1["case_assessable"], prf1["control_assessable"]) == (cases, controls), level
+
+
+def test_the_methods_name_each_genes_transcript_and_the_padding_into_the_introns(tmp_path):
+    """The methods said the variants were called 'over the panel targets' but not what was screened: now the exons
+    of each gene's transcript (MANE Select for the shipped panel; another choice named per gene, as a --genes
+    panel may make) and the bp into the introns, read back from regions.bed against genes.tsv's spans."""
+    paths = make_inputs(tmp_path / "inputs")
+    panel = REPO / "panels" / "hlh"
+    args = cli_args(paths, tmp_path / "out") + ["--regions", str(panel / "regions.bed")]
+    subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--panel-genes", str(panel / "genes.tsv")],
+                   check=True)
+    page = html.unescape((tmp_path / "out" / report.REPORT_FILE).read_text(encoding="utf-8"))
+    assert ("Each panel gene was screened over the exons of the MANE Select transcript of each of the 21 genes, plus "
+            "3 bp into the introns.") in section_text(page, "methods")
+    # a gene screened on its Ensembl canonical transcript is named with it
+    rows = (panel / "genes.tsv").read_text().splitlines()
+    header = rows[0].split("\t")
+    cells = rows[1].split("\t")
+    cells[header.index("transcript_choice")] = "Ensembl_canonical"
+    genes = tmp_path / "genes.tsv"
+    genes.write_text("\n".join([rows[0], "\t".join(cells)] + rows[2:]) + "\n")
+    subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--panel-genes", str(genes),
+                    "--outdir", str(tmp_path / "canonical")], check=True)
+    page = html.unescape((tmp_path / "canonical" / report.REPORT_FILE).read_text(encoding="utf-8"))
+    tx = cells[header.index("transcript_id")]
+    assert (f"over the exons of one transcript per gene (Ensembl canonical for {cells[0]} ({tx}); MANE Select for 20 "
+            "genes), plus 3 bp into the introns.") in section_text(page, "methods")
+    # without the panel's genes.tsv the methods say nothing of it (as before)
+    subprocess.run([sys.executable, str(BIN / "make_report.py"), *args, "--outdir", str(tmp_path / "none")], check=True)
+    assert "Each panel gene was screened" not in (tmp_path / "none" / report.REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_the_panel_padding_is_none_when_the_genes_are_not_padded_alike(tmp_path):
+    from hlhscreen.panel import panel_design
+
+    genes = tmp_path / "genes.tsv"
+    genes.write_text("gene\ttranscript_id\ttranscript_choice\tchrom\tstart\tend\n"
+                     "AAA1\tENST1\tMANE_Select\tchr1\t1001\t2000\nBBB2\tENST2\tMANE_Select\tchr2\t5001\t6000\n")
+    regions = tmp_path / "regions.bed"
+    regions.write_text("chr1\t997\t1400\tAAA1|exon1\nchr1\t1800\t2003\tAAA1|exon2\nchr2\t4997\t6003\tBBB2|exon1\n")
+    assert panel_design(genes, regions).padding == 3
+    regions.write_text("chr1\t997\t1400\tAAA1|exon1\nchr1\t1800\t2003\tAAA1|exon2\nchr2\t4950\t6050\tBBB2|exon1\n")
+    design = panel_design(genes, regions)
+    assert design.padding is None and design.transcripts == {"AAA1": ("ENST1", "MANE_Select"),
+                                                              "BBB2": ("ENST2", "MANE_Select")}
+    # a hand-made panel's genes.tsv with only the transcript ids SCREEN reads: nothing said, no error
+    genes.write_text("gene\ttranscript_id\nAAA1\tENST1\n")
+    assert panel_design(genes, regions) is None
+    assert report.panel_methods_sentences(design) == [
+        "Each panel gene was screened over the exons of the MANE Select transcript of each of the 2 genes, padded into "
+        "the introns as the panel's regions.bed defines."]

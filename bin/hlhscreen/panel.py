@@ -1387,19 +1387,68 @@ def load_panel(folder: PathLike) -> Panel:
         raise UserInputError(manifest_path, err.lineno, "json", f"not valid JSON: {err.msg}", "Rebuild the panel.") from None
     if manifest.get("format") != "hlhscreen-panel" or manifest.get("build") != BUILD:
         raise UserInputError(manifest_path, None, "build", f"not a {BUILD} hlhscreen panel manifest", "Rebuild the panel.")
-    genes_path = folder / GENES_TSV
-    with open(genes_path) as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-        missing = [c for c in GENES_COLUMNS if c not in header]
-        if missing:
-            raise UserInputError(genes_path, 1, missing[0], "column missing from genes.tsv header", "Rebuild the panel.")
-        genes = []
-        for line_no, raw in enumerate(handle, start=2):
-            cols = raw.rstrip("\n").split("\t")
-            if len(cols) != len(header):
-                raise UserInputError(genes_path, line_no, "columns", f"expected {len(header)} fields, found {len(cols)}", "Rebuild the panel.")
-            genes.append(dict(zip(header, cols)))
-    if not genes:
-        raise UserInputError(genes_path, None, "gene", "no genes in genes.tsv", "Rebuild the panel.")
+    genes = read_genes_tsv(folder / GENES_TSV, GENES_COLUMNS)
     return Panel(folder, manifest, genes, load_regions(folder / REGIONS_BED), load_regions(folder / TARGETS_BED),
                  load_risk_factors(folder / RISK_FACTORS_TSV))
+
+
+def read_genes_tsv(path: PathLike, required: Sequence[str]) -> List[Dict[str, str]]:
+    """A panel's genes.tsv as rows (column -> value); ``required`` columns must be in the header."""
+    lines = text_lines(path, "genes.tsv")
+    header = next(lines, (1, ""))[1].split("\t")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise UserInputError(path, 1, missing[0], "column missing from genes.tsv header", "Rebuild the panel.")
+    genes = []
+    for line_no, line in lines:
+        cols = line.split("\t")
+        if len(cols) != len(header):
+            raise UserInputError(path, line_no, "columns", f"expected {len(header)} fields, found {len(cols)}",
+                                 "Rebuild the panel.")
+        genes.append(dict(zip(header, cols)))
+    if not genes:
+        raise UserInputError(path, None, "gene", "no genes in genes.tsv", "Rebuild the panel.")
+    return genes
+
+
+@dataclass(frozen=True)
+class PanelDesign:
+    """What a panel screens, for a report's methods: the chosen transcript of each gene and the bp its exons
+    were padded by into the introns (read back from regions.bed against each transcript's span)."""
+
+    transcripts: Dict[str, Tuple[str, str]]  # gene -> (transcript id, transcript_choice), genes.tsv order
+    padding: Optional[int]                   # the same for every gene's outer exon ends; None: not one value
+
+    def genes_by_choice(self) -> Dict[str, List[str]]:
+        by_choice: Dict[str, List[str]] = {}
+        for gene, (_, choice) in self.transcripts.items():
+            by_choice.setdefault(choice, []).append(gene)
+        return by_choice
+
+
+DESIGN_COLUMNS = ("gene", "transcript_id", "transcript_choice", "chrom", "start", "end")
+
+
+def panel_design(genes_tsv: PathLike, regions_bed: PathLike) -> Optional[PanelDesign]:
+    """The panel's transcripts (genes.tsv) and padding: for each gene, its regions' outermost bases against its
+    transcript's 1-based span (regions merged across two genes can only widen one gene's ends: padding None).
+    None for a hand-made panel's genes.tsv without the columns build_panel.py writes (SCREEN needs only
+    transcript_id)."""
+    rows = read_genes_tsv(genes_tsv, ())
+    if any(column not in rows[0] for column in DESIGN_COLUMNS):
+        return None
+    regions = load_regions(regions_bed)
+    by_gene: Dict[str, List[Region]] = {}
+    for region in regions:
+        for gene in region.genes:
+            by_gene.setdefault(gene, []).append(region)
+    pads = set()
+    for row in rows:
+        mine = [r for r in by_gene.get(row["gene"], []) if _strip_chr(r.chrom) == _strip_chr(row["chrom"])]
+        if not mine or not (row["start"].isdigit() and row["end"].isdigit()):
+            pads.add(None)
+            continue
+        pads.add(int(row["start"]) - 1 - min(r.start for r in mine))
+        pads.add(max(r.end for r in mine) - int(row["end"]))
+    padding = pads.pop() if len(pads) == 1 else None
+    return PanelDesign({row["gene"]: (row["transcript_id"], row["transcript_choice"]) for row in rows}, padding)

@@ -43,7 +43,7 @@ from . import sex as sex_lib
 from .errors import UserInputError
 from .files import atomic_output
 from .frequency_check import on_uncovered_chromosome, read_frequency_check
-from .panel import RiskFactor, load_regions, load_risk_factors
+from .panel import PanelDesign, RiskFactor, load_regions, load_risk_factors, panel_design
 from .risk_factors import place_in_panel
 from .qc import COLUMNS as QC_COLUMNS, SampleQC
 from .tables import GROUPS, check_sample, open_input, optional_number, read_sample_groups, read_tsv
@@ -246,6 +246,8 @@ class ReportData:
     whitelist: Optional["WhitelistSeen"] = None
     # run-level notes on the reference (reference_notes.txt, e.g. ALT contigs aligned ALT-unaware)
     reference_notes: List[str] = field(default_factory=list)
+    # the panel's transcript per gene and padding (genes.tsv against regions.bed); None when not given
+    design: Optional[PanelDesign] = None
 
     @cached_property
     def gene_gaps(self) -> GeneGaps:
@@ -623,13 +625,18 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
          versions: PathLike, params: PathLike, panel_callability: Optional[PathLike] = None,
          sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
          risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None,
-         frequency_check: Optional[PathLike] = None, reference_notes: Optional[PathLike] = None) -> ReportData:
+         frequency_check: Optional[PathLike] = None, reference_notes: Optional[PathLike] = None,
+         panel_genes: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input. ``risk_factors`` needs ``regions`` (the panel regions BED
-    SCREEN was given): entries outside them were not screened."""
+    SCREEN was given): entries outside them were not screened; so does ``panel_genes`` (the panel's genes.tsv:
+    its transcripts, and the padding read back from the regions)."""
     if risk_factors is not None and regions is None:
         raise UserInputError(None, None, "--regions", "--risk-factors is given without the panel regions",
                              "Give --regions, the regions BED SCREEN screened (whitelist entries outside it were "
                              "not screened, so they cannot be called not seen).")
+    if panel_genes is not None and regions is None:
+        raise UserInputError(None, None, "--regions", "--panel-genes is given without the panel regions",
+                             "Give --regions, the regions BED SCREEN screened (the padding is read from it).")
     sheet = read_sample_groups(samples, "--samples", both_groups=True)
     groups = {sample: info.group for sample, info in sheet.items()}
     kept, n_screened, unconfirmed = read_variants(variants)
@@ -650,6 +657,7 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         candidates=read_risk_factor_candidates(variants),
         whitelist=read_whitelist_seen(risk_factors, variants, regions) if risk_factors is not None else None,
         reference_notes=read_reference_notes(reference_notes) if reference_notes is not None else [],
+        design=panel_design(panel_genes, regions) if panel_genes is not None and regions is not None else None,
     )
     if frequency_check is not None:
         facts = read_frequency_check(frequency_check)
@@ -2354,6 +2362,29 @@ def aligner_key(params: Mapping[str, Any], versions: Mapping[str, Mapping[str, s
 ANNOTATOR_REFERENCES = {"offline": ("snpeff", "samtools"), "vep": ("vep",), "vep_rest": ("vep", "ensembl_rest")}
 
 
+_CHOICE_WORDS = {"MANE_Select": "MANE Select", "Ensembl_canonical": "Ensembl canonical", "RefSeq_Select": "RefSeq Select"}
+
+
+def panel_methods_sentences(design: Optional[PanelDesign]) -> List[str]:
+    """What was screened per gene: the exons of one transcript (which: MANE Select, else named per gene) and the
+    bp into the introns; none without the panel's genes.tsv."""
+    if design is None:
+        return []
+    n_genes = len(design.transcripts)
+    padding = (f"plus {design.padding} bp into the introns" if design.padding is not None
+               else "padded into the introns as the panel's regions.bed defines")
+    by_choice = design.genes_by_choice()
+    if set(by_choice) == {"MANE_Select"}:
+        which = f"the MANE Select transcript of each of the {n_genes} genes"
+    else:
+        parts = [f"{_CHOICE_WORDS.get(choice, choice)} for "
+                 + (f"{len(genes)} genes" if choice == "MANE_Select" else
+                    ", ".join(f"{gene} ({design.transcripts[gene][0]})" for gene in genes))
+                 for choice, genes in by_choice.items()]
+        which = f"one transcript per gene ({'; '.join(parts)})"
+    return [f"Each panel gene was screened over the exons of {which}, {padding}."]
+
+
 def methods_section(data: ReportData) -> Html:
     versions, params = data.versions, data.params
     citations = Citations()  # every tool and resource named below is cited (CITATIONS.md has them all)
@@ -2376,6 +2407,7 @@ def methods_section(data: ReportData) -> Html:
         f"with {mosdepth}{cite('mosdepth')}.",
         f"Variants were called jointly in all {len(data.samples)} samples with {caller}{cite('freebayes')} over the "
         f"panel targets, then split into one allele per record and left-aligned with {bcftools}{cite('samtools')}.",
+        *panel_methods_sentences(data.design),
         f"Variants were annotated with {annotator_text(params, versions)}"
         f"{cite(*annotator_refs) if annotator_refs else ''}; population frequencies came from "
         f"{gnomad_text(params)}{cite('gnomad')}.",
@@ -2543,10 +2575,10 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
                clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None,
                regions: Optional[PathLike] = None, frequency_check: Optional[PathLike] = None,
-               reference_notes: Optional[PathLike] = None) -> Dict[str, Path]:
+               reference_notes: Optional[PathLike] = None, panel_genes: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
                 versions, params, panel_callability, sex, clinvar_release, risk_factors, regions, frequency_check,
-                reference_notes)
+                reference_notes, panel_genes)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

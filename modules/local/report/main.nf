@@ -24,6 +24,7 @@ process REPORT {
     path risk_factors        // the run's whitelist (risk_factors.tsv): entries no variant matched are listed
     path regions             // the panel regions BED SCREEN screened: whitelist entries outside it were not screened
     path reference_notes     // reference_notes.txt (PANEL_TO_REFERENCE): run-level notes, e.g. ALT contigs aligned ALT-unaware
+    path panel_genes, stageAs: 'panel_genes.tsv'  // the panel's genes.tsv: each gene's transcript, named in the methods
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -47,6 +48,7 @@ process REPORT {
         --panel-callability $panel_callability \\
         --risk-factors $risk_factors --regions $regions \\
         --reference-notes $reference_notes \\
+        --panel-genes panel_genes.tsv \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml
