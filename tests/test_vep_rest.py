@@ -878,3 +878,73 @@ def test_hgvs_the_server_encoded_is_not_encoded_twice():
     assert V.server_hgvs("ENSP00000398568.1:p.Ala91Val") == "ENSP00000398568.1:p.Ala91Val"
     assert V.escape_value(V.server_hgvs("c.15G>T(p.=)")) == "c.15G>T(p.%3D)"  # a server run with no_escape
     assert V.server_hgvs(None) is None
+
+
+# --- answers in the shape real servers give, by release (tests/fixtures/vep_rest/README.md) -------------------
+
+FIXTURES = REPO / "tests/fixtures/vep_rest"
+
+
+def saved_answers(name: str):
+    """A server answering from a saved-shape fixture: the results whose ``input`` is asked, in reverse order;
+    lines the fixture has no result for are left out (the server did not answer them)."""
+    by_input = {result["input"]: result for result in json.loads((FIXTURES / name).read_text())}
+
+    def handler(request: Request) -> Response:
+        asked = json.loads(request.get_data())["variants"]
+        results = [by_input[line] for line in reversed(asked) if line in by_input]
+        return Response(json.dumps(results), status=200, content_type="application/json")
+    return handler
+
+
+def test_a_release_112_answer_gives_each_allele_its_own_frequency_transcript_and_label(server, tmp_path):
+    """Release 107-112 answers (gnomAD exomes r2.1.1, genomes v3.1.2) carry the groups' 'oth' keys
+    (gnomade_oth, gnomadg_oth; 113 renamed them 'remaining'). Before, the client took them for keys of a renamed
+    dataset: not written, and the run told the user to extend FREQUENCY_KEYS for every such variant."""
+    expect_vep(server, saved_answers("release112_region.json"))
+    vcf = write_vcf(tmp_path / "in.vcf", [
+        ("chr10", 70600631, "G", "A"), ("chr10", 70600631, "G", "T"),  # the two ALTs of one multi-allelic rs
+        ("chr10", 70600700, "C", "T"), ("chr10", 70600800, "CAG", "C"), ("chr10", 70700000, "A", "G"),
+        ("chr10", 70600900, "T", "C"),  # the server gives no result for it
+    ])
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    assert not stats.unknown_frequency_keys and V.unknown_keys_warning(stats) == ""
+    a, t, syn, dele, intergenic, unanswered = A.iter_records(out)
+
+    # A: the MANE Select transcript, not the more severe stop_gained of another one; HGVSp without ENSP
+    assert (a.summary_basis, a.summary.transcript_id, a.summary.hgvsp) == ("mane_select", "ENST00000441259",
+                                                                           "p.Ala91Val")
+    assert a.gnomad.source == "csq_gnomade" and a.gnomad.af == 0.00061
+    assert a.gnomad.popmax_population == "afr" and a.gnomad.popmax_af == 0.0062  # oth is no popmax group
+    assert a.existing_ids == ("rs1000000101", "COSV100000101", "CM1000101") and a.vcf_ids == ("rs1000000101",)
+    csq_a = _body(out)[0]
+    assert "|0.0091|" in csq_a and "|0.0048|" in csq_a  # gnomADe_OTH_AF, gnomADg_OTH_AF written
+    # T, the same rs entry: no frequency of its own in the answer, and A's values (0.0042 as minor allele,
+    # the gnomAD ones) are not T's
+    assert t.gnomad.missing and t.rsids == ("rs1000000101",) and t.summary.hgvsp == "p.Ala91Asp"
+    assert syn.summary.hgvsp == "p.Leu68=" and syn.summary.consequences == ("synonymous_variant",)
+    assert dele.summary.allele == "-" and dele.gnomad.af == 1.2e-05 and dele.rsids == ("rs1000000103",)
+    # intergenic only: annotated (not marked), its frequency and rsID kept
+    assert _not_annotated(_body(out)[4]) is None
+    assert intergenic.summary.consequences == ("intergenic_variant",) and intergenic.gnomad.af == 0.31
+    assert (intergenic.gnomad.source, intergenic.rsids) == ("csq_gnomadg", ("rs1000000104",))
+    assert not unanswered.transcripts and _not_annotated(_body(out)[5]) == "not_returned"
+    assert stats.not_returned == 1 and stats.fetched == 5
+
+
+def test_a_release_96_to_101_answer_names_mane_select_in_mane(server, tmp_path):
+    """Releases 96-101 wrote the MANE Select transcript's RefSeq id in 'mane' (a string; 102 split it into
+    mane_select and mane_plus_clinical). Before, only a list holding 'MANE_Select' counted: the variant was
+    judged by the most severe transcript. Frequencies of other alleles (the raw 'gnomAD_NFE': 'A:...' strings an
+    answer of those releases still holds on a multi-allelic entry) are not the ALT's."""
+    expect_vep(server, saved_answers("release101_region.json"))
+    vcf = write_vcf(tmp_path / "in.vcf", [("chr10", 70600631, "G", "T"), ("chr10", 70600640, "C", "G")])
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(vcf, out, make_client(server, tmp_path, Sleeps()))
+    t, g = A.iter_records(out)
+    assert (t.summary_basis, t.summary.transcript_id, t.summary.mane_select_id) == (
+        "mane_select", "ENST00000441259", "NM_001083116.3")
+    assert (t.gnomad.source, t.gnomad.af, t.gnomad.population_afs) == ("csq_gnomad", 4e-06, {"nfe": 8.9e-06})
+    assert g.gnomad.missing and g.rsids == ("rs1000000105",)  # 0.11/0.15 and minor_allele_freq are A's
+    assert not stats.unknown_frequency_keys

@@ -63,8 +63,12 @@ DEFAULT_OPTIONS: Mapping[str, int] = {
     "af_gnomadg": 1,
 }
 
-GNOMADE_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
-GNOMADG_POPULATIONS: Tuple[str, ...] = ("AFR", "AMI", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "SAS")
+#: gnomAD groups of the ``gnomade*``/``gnomadg*`` keys: v4 (release 113 on: REMAINING, and MID for exomes too) and the
+#: r2.1.1 exomes / v3.1.2 genomes of releases 107-112, whose "other" group is OTH (VEP's cache fields gnomADe_OTH,
+#: gnomADg_OTH, renamed _REMAINING in 113)
+GNOMADE_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "OTH", "SAS")
+GNOMADG_POPULATIONS: Tuple[str, ...] = ("AFR", "AMI", "AMR", "ASJ", "EAS", "FIN", "MID", "NFE", "REMAINING", "OTH",
+                                        "SAS")
 #: gnomAD exomes r2.1 groups of the ``gnomad*`` keys servers of releases 94-106 answer with
 GNOMAD_R2_POPULATIONS: Tuple[str, ...] = ("AFR", "AMR", "ASJ", "EAS", "FIN", "NFE", "OTH", "SAS")
 #: 1000 Genomes phase 3 super-populations and NHLBI-ESP groups: VEP's JSON writer always adds them
@@ -702,6 +706,18 @@ def protein_position(consequence: Mapping[str, Any]) -> str:
     return f"{'?' if start is None else start}-{'?' if end is None else end}"
 
 
+def _older_mane_select(consequence: Mapping[str, Any]) -> Optional[str]:
+    """MANE Select from the ``mane`` key of a transcript consequence without ``mane_select``: releases 96-101
+    wrote the MANE Select transcript's RefSeq id there (a string; 102 split it into ``mane_select`` and
+    ``mane_plus_clinical``), later ones may write the list of its MANE statuses (``["MANE_Select"]``)."""
+    mane = consequence.get("mane")
+    if isinstance(mane, str):
+        return mane if mane.strip() and mane != "MANE_Plus_Clinical" else None
+    if isinstance(mane, (list, tuple)) and "MANE_Select" in mane:
+        return consequence.get("transcript_id") or "MANE_Select"
+    return None
+
+
 def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
     """The CSQ entries (``|``-joined, in :data:`CSQ_FIELDS` order) for one REST result."""
     existing, freqs = existing_and_frequencies(element, ref, alt)
@@ -712,9 +728,7 @@ def csq_entries(element: Mapping[str, Any], ref: str, alt: str) -> List[str]:
 
     rows: List[Dict[str, str]] = []
     for tc in element.get("transcript_consequences") or []:
-        mane_select = tc.get("mane_select")
-        if not mane_select and "MANE_Select" in (tc.get("mane") or []):
-            mane_select = tc.get("transcript_id") or "MANE_Select"
+        mane_select = tc.get("mane_select") or _older_mane_select(tc)
         rows.append({
             "Allele": escape_value(tc.get("variant_allele") or default_allele),
             "Consequence": "&".join(tc.get("consequence_terms") or []),
