@@ -1,8 +1,42 @@
+// VEP's cache-flavour options in ext.args (--refseq, --merged; Getopt::Long also reads them with one dash)
+def vepFlavourOptions(args) {
+    return (args ?: '').toString().trim().split(/\s+/).findAll { it ==~ /--?(refseq|merged)/ }
+        .collect { it.replaceFirst(/^-+/, '') }.unique()
+}
+
+// Why ext.args' --refseq/--merged cannot run with --vep_cache_type (null when they can: none, or the same one).
+// They choose the cache VEP reads and so its transcripts, but the start-up cache check, the report and the
+// screening know the flavour from --vep_cache_type only: given in ext.args they would bypass all three.
+def vepFlavourProblem(args, cacheType, String where) {
+    def type = (cacheType ?: 'ensembl').toString()
+    def others = vepFlavourOptions(args).findAll { it != type }
+    if (!others) {
+        return null
+    }
+    def fix = others.size() == 1 ?
+        "give --vep_cache_type ${others[0]} (its cache, <species>_${others[0]}/, in the --vep_cache folder) and drop --${others[0]} from ext.args" :
+        "VEP reads one cache: give --vep_cache_type refseq or merged and drop both from ext.args"
+    return "${where}: passes VEP ${others.collect { '--' + it }.join(' ')}, but --vep_cache_type is ${type}: VEP would read " +
+        "another cache (other transcripts) than the one the start-up check, the report and the screening take; ${fix}"
+}
+
+// ext.args without the flavour option --vep_cache_type already renders (a repeated --refseq changes nothing)
+def vepArgsWithoutFlavour(args, cacheType) {
+    def type = (cacheType ?: 'ensembl').toString()
+    return (args ?: '').toString().replaceAll(/(^|\s)--?${type}(?=\s|$)/, '$1')
+}
+
 // The VEP command is rendered by one function so that -stub-run records exactly what would run
 // (VEP is not installable on every machine; tests check the rendered command).
 def vepCommand(Map opt) {
     // VEP reads <species>_refseq with --refseq, <species>_merged with --merged (start-up check: same folders)
     def flavour = [ensembl: '', refseq: '--refseq', merged: '--merged'][opt.cache_type ?: 'ensembl']
+    // the start-up check refuses these too; an ext.args closure is only known here
+    def problem = vepFlavourProblem(opt.args, opt.cache_type, 'ext.args of ENSEMBLVEP_VEP')
+    if (problem) {
+        throw new IllegalArgumentException(problem.toString())
+    }
+    def args = vepArgsWithoutFlavour(opt.args, opt.cache_type)
     def source = opt.cache ?
         "--offline --cache ${flavour} --dir_cache ${opt.cache} --cache_version ${opt.cache_version} --species ${opt.species} --assembly ${opt.assembly} --mane --check_existing --af_gnomade --af_gnomadg" :
         "--gtf ${opt.gtf}"
@@ -12,7 +46,7 @@ def vepCommand(Map opt) {
         "vep --input_file ${opt.vcf} --output_file ${opt.prefix}.vep.vcf.gz --format vcf --vcf --compress_output bgzip",
         "--fasta ${opt.fasta} ${source} ${custom}",
         "--hgvs --symbol --canonical --numbers --biotype --variant_class --allele_number",
-        "--fork ${opt.cpus} --stats_file ${opt.prefix}.vep_summary.html ${opt.args}",
+        "--fork ${opt.cpus} --stats_file ${opt.prefix}.vep_summary.html ${args}",
     ].collect { it.replaceAll(/ +/, ' ').trim() }.join(' \\\n    ')  // continuation lines keep the block's indentation
 }
 

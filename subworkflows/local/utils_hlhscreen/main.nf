@@ -11,6 +11,8 @@ import groovy.transform.Field
 import groovy.json.JsonSlurper
 import org.yaml.snakeyaml.Yaml
 
+include { vepFlavourOptions; vepFlavourProblem } from '../../../modules/local/ensemblvep_vep'
+
 // The samplesheet's local FASTQs (set at start): the end of the run never moves them (finishOutdir).
 @Field List<String> laneFastqs = []
 // Written into --outdir before anything else, removed as the run's very last step (bin/finish_outdir.py).
@@ -329,6 +331,7 @@ def combinationErrors() {
     if (params.vep_cache && params.annotator != 'vep') {
         errors << "--vep_cache: only used with --annotator vep (now '${params.annotator}')"
     }
+    errors.addAll(vepExtArgsErrors())
     if (params.keep_clinvar_pathogenic && !params.clinvar_vcf) {
         errors << "--keep_clinvar_pathogenic: needs --clinvar_vcf (the classifications come from the ClinVar VCF)"
     }
@@ -359,6 +362,75 @@ def unusedScreeningParameters(Map properties) {
         value != null && value != '' && value.toString() != (fallback == null ? '' : fallback.toString()) &&
             !(isNumber(value) && isNumber(fallback) && value.toString().toBigDecimal() == fallback.toString().toBigDecimal())
     }
+}
+
+// VEP --refseq/--merged given in ext.args (a -c config) instead of --vep_cache_type: refused at start, as they
+// would bypass the cache check, the report and the screening (ENSEMBLVEP_VEP's vepFlavourProblem). The REST
+// client has no such option: it annotates with Ensembl transcripts (the study's).
+def vepExtArgsErrors() {
+    def errors = []
+    if (params.annotator == 'vep') {
+        configuredExtArgs('ENSEMBLVEP_VEP').each { where, args ->
+            def problem = vepFlavourProblem(args, params.vep_cache_type, where)
+            if (problem) {
+                errors << problem
+            }
+        }
+    } else if (params.annotator == 'vep_rest') {
+        configuredExtArgs('VEP_REST').each { where, args ->
+            def named = vepFlavourOptions(args)
+            if (named) {
+                errors << "${where}: passes ${named.collect { '--' + it }.join(' ')}, which the REST client (vep_rest.py) does not take: it annotates with Ensembl transcripts. For RefSeq transcripts use --annotator vep --vep_cache <folder> --vep_cache_type ${named[0]}"
+            }
+        }
+    }
+    return errors
+}
+
+// The ext.args a config gives a process (by its simple name, or qualified HLHSCREEN:ANNOTATE:<name>), as
+// [where, text]: process.ext.args and every withName selector that matches (a regular expression; '!' negates).
+// A closure is evaluated when it needs no task; one that does is checked when the task renders its command.
+def configuredExtArgs(String name) {
+    def process = workflow.session.config.process
+    def found = []
+    if (!(process instanceof Map)) {
+        return found
+    }
+    def names = [name, "HLHSCREEN:ANNOTATE:${name}".toString()]
+    def add = { where, value ->
+        def text = value
+        if (value instanceof Closure) {
+            try {
+                text = value.call()
+            } catch (Throwable ignored) {
+                text = null
+            }
+        }
+        if (text != null) {
+            found << [where, text.toString()]
+        }
+    }
+    if (process.ext instanceof Map && process.ext.args != null) {
+        add('process.ext.args', process.ext.args)
+    }
+    process.each { key, value ->
+        def selector = key.toString()
+        if (selector.startsWith('withName:') && value instanceof Map && value.ext instanceof Map && value.ext.args != null) {
+            def pattern = selector.substring('withName:'.length())
+            def negated = pattern.startsWith('!')
+            def regex = negated ? pattern.substring(1) : pattern
+            def matched = false
+            try {
+                matched = names.any { it ==~ regex }
+            } catch (java.util.regex.PatternSyntaxException ignored) {
+                matched = false
+            }
+            if (matched != negated) {
+                add("ext.args of withName: '${pattern}'", value.ext.args)
+            }
+        }
+    }
+    return found
 }
 
 // Run one of bin/'s standard-library checks on the launch host, before any task: the python3 on PATH
