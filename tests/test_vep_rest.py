@@ -948,3 +948,26 @@ def test_a_release_96_to_101_answer_names_mane_select_in_mane(server, tmp_path):
     assert (t.gnomad.source, t.gnomad.af, t.gnomad.population_afs) == ("csq_gnomad", 4e-06, {"nfe": 8.9e-06})
     assert g.gnomad.missing and g.rsids == ("rs1000000105",)  # 0.11/0.15 and minor_allele_freq are A's
     assert not stats.unknown_frequency_keys
+
+
+def test_error_answers_in_the_shapes_ensembl_gives(server, tmp_path):
+    """Ensembl's rate limiter answers 429 with a decimal Retry-After (seconds); its proxies answer 503/504 with an
+    HTML page, not JSON; one allele the endpoint cannot read gets the whole batch a JSON {"error": ...} 400. The
+    waits are the server's (then the backoff), the pages are never parsed, and only the unreadable variant stays
+    unannotated, marked with the server's words."""
+    html = "<html><head><title>504 Gateway Time-out</title></head><body>504</body></html>"
+    fake = FakeVep(reject=("70600006",))
+    handler, calls = sequence_handler([
+        lambda r: Response("", status=429, headers={"Retry-After": "1.25", "X-RateLimit-Reset": "1"}),
+        lambda r: Response(html.replace("504 Gateway Time-out", "503 Service Unavailable"), status=503,
+                           content_type="text/html"),
+        lambda r: Response(html, status=504, content_type="text/html"),
+        fake,
+    ])
+    expect_vep(server, handler)
+    sleeps = Sleeps()
+    out = tmp_path / "out.vcf"
+    stats = V.annotate_vcf(write_vcf(tmp_path / "in.vcf", many_snvs(4)), out, make_client(server, tmp_path, sleeps))
+    assert sleeps == [1.25, 1.0, 2.0]  # Retry-After, then the backoff of attempts 2 and 3
+    assert (stats.fetched, stats.rejected, stats.not_returned) == (3, 1, 0)
+    assert [_not_annotated(line) for line in _body(out)][2].startswith("rejected:Unable_to_parse_variant_input_line")
