@@ -49,6 +49,9 @@ def parse_args(argv: Optional[list]) -> argparse.Namespace:
     parser.add_argument("--reference-notes", default=None,
                         help="reference_notes.txt from PANEL_TO_REFERENCE (run-level notes on the reference, one a "
                              "line: e.g. ALT contigs aligned ALT-unaware), shown with the panel genes (section 2)")
+    parser.add_argument("--gene-coverage", default=None,
+                        help="gene_coverage.tsv from SCREEN (every sample x panel gene: status, coverage, exon "
+                             "flags): the report lists coverage gaps also in genes without a kept variant")
     parser.add_argument("--outdir", default=".", help="output folder (default: current folder)")
     parser.add_argument("--run-date", default=None,
                         help="date shown in the report, YYYY-MM-DD (default: today; give it for identical reruns)")
@@ -67,7 +70,8 @@ def main(argv: Optional[list] = None) -> int:
                args.gene_tests, args.biallelic_tests, args.power, args.versions, args.params, args.outdir, args.run_date,
                panel_callability=args.panel_callability, sex=args.sex, clinvar_release=args.clinvar_release,
                risk_factors=args.risk_factors, regions=args.regions, frequency_check=args.frequency_check,
-               reference_notes=args.reference_notes, panel_genes=args.panel_genes)
+               reference_notes=args.reference_notes, panel_genes=args.panel_genes,
+               gene_coverage=args.gene_coverage)
     return 0
 
 

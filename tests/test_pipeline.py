@@ -11,7 +11,7 @@ import gzip
 import json
 import re
 import time
-from html import escape as html_escape
+from html import escape as html_escape, unescape as html_unescape
 import subprocess
 from pathlib import Path
 from typing import Dict, List
@@ -366,6 +366,42 @@ def test_every_panel_gene_is_accounted_for_in_outputs_report_and_log(launch):
     for row in not_called:
         assert f"<td>{row['gene']}</td>" in html, row["gene"]
     assert "16 of 21 panel genes cannot be (fully) called on this reference" in first.stdout + first.stderr
+
+
+def test_gene_coverage_accounts_for_every_panel_gene_and_sample_and_flags_the_exon_dropout(launch):
+    """gene_coverage.tsv: all 21 panel genes x 8 samples, kept variant or not. The 16 genes off the test reference
+    are not measured (not_assessable, never "none"); of the 5 on it, only ctrl_04's PRF1 exon 2 (simulated at
+    ~2x) is below --min_gene_callable, named with its exon; the report and MultiQC's summary say so."""
+    launch_dir, _ = launch
+    rows = tsv(launch_dir / "results/screen/gene_coverage.tsv")
+    by_key = {(r["sample"], r["gene"]): r for r in rows}
+    with open(REPO / "assets/test_cohort/samplesheet.csv") as handle:
+        samples = {row["sample"] for row in csv.DictReader(handle)}
+    with open(REPO / "panels/hlh/genes.tsv") as handle:
+        panel = {row["gene"] for row in csv.DictReader(handle, delimiter="\t")}
+    assert len(rows) == len(by_key) == len(panel) * len(samples) and {g for _, g in by_key} == panel
+    on_reference = {"PRF1", "UNC13D", "STX11", "STXBP2", "SH2D1A"}
+    for (sample, gene), row in by_key.items():
+        if gene not in on_reference:
+            assert (row["status"], row["coverage_reason"]) == ("not_assessable", "not_measured"), (sample, gene)
+        else:
+            assert row["panel_bases"] != "NA" and int(row["callable_bases"]) <= int(row["panel_bases"])
+    flagged = {key: row["exon_flags"] for key, row in by_key.items() if row["exon_flags"] != "NA"}
+    assert set(flagged) == {("ctrl_04", "PRF1")}, flagged
+    assert re.fullmatch(r"low_exon_coverage:exon2:0\.\d\d", flagged[("ctrl_04", "PRF1")])
+    status = {(r["sample"], r["gene"]): r for r in tsv(launch_dir / "results/screen/gene_status.tsv")}
+    assert all((by_key[key]["status"], by_key[key]["in_gene_status"]) == (row["status"], "yes")
+               for key, row in status.items())
+    assert by_key[("ctrl_04", "PRF1")]["status"] == "not_assessable"
+    report = html_unescape((launch_dir / "results/report/hlhscreen_report.html").read_text())
+    gaps = report[report.index("Coverage gaps per gene"):]
+    assert "PRF1 not assessable in ctrl_04: 0." in gaps and "PRF1 exon 2: 0." in gaps
+    plot = launch_dir / "results/multiqc/multiqc_data/multiqc_hlhscreen_screen-plot.txt"
+    counts = {row[0]: float(row[1]) for row in (line.split("\t") for line in plot.read_text().splitlines()[1:])}
+    assert counts["sample x panel gene pairs (gene_coverage.tsv)"] == len(panel) * len(samples)
+    assert counts["sample x panel gene pairs with an exon covered below --min-gene-callable (low_exon_coverage)"] == 1
+    assert counts["sample x panel gene pairs not measured (no panel region of the gene in the sample's "
+                  "coverage)"] == (len(panel) - len(on_reference)) * len(samples)
 
 
 def test_every_lane_was_checked_before_alignment(launch):

@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from conftest import BIN, REPO
-from hlhscreen import cohort, figures, qc, report, screen
+from hlhscreen import cohort, figures, gene_coverage, qc, report, screen
 from hlhscreen import sex as sex_lib
 from hlhscreen.errors import UserInputError, run_cli
 from hlhscreen.power_text import percent
@@ -2762,3 +2762,66 @@ def test_the_panel_padding_is_none_when_the_genes_are_not_padded_alike(tmp_path)
     assert report.panel_methods_sentences(design) == [
         "Each panel gene was screened over the exons of the MANE Select transcript of each of the 2 genes, padded into "
         "the introns as the panel's regions.bed defines."]
+def with_gene_coverage(paths: Dict[str, Path], gaps: Dict[tuple, str], exon_flags: Dict[tuple, str]) -> Path:
+    """A gene_coverage.tsv for ``paths``' gene_status.tsv plus SRGN (a panel gene without any kept variant):
+    every row fully covered except ``gaps`` ((sample, gene) -> callable share, below 0.9: SRGN rows only) and
+    ``exon_flags`` ((sample, gene) -> flags)."""
+    rows = []
+    for status in read_tests(paths["gene_status"]):
+        key = (status["sample"], status["gene"])
+        rows.append([status["sample"], status["group"], status["gene"], status["status"], "yes", "1000", "1000", "1.00", "NA",
+                     exon_flags.get(key, "NA")])
+    for sample in SAMPLES:
+        share = gaps.get((sample, "SRGN"))
+        covered = str(int(1000 * share)) if share is not None else "1000"
+        rows.append([sample, GROUP[sample], "SRGN", "not_assessable" if share is not None else "none", "no", "1000",
+                     covered, f"{share:.2f}" if share is not None else "1.00",
+                     f"low_gene_coverage:{share:.2f}" if share is not None else "NA",
+                     exon_flags.get((sample, "SRGN"), "NA")])
+    paths["gene_coverage"] = _write_tsv(paths["gene_status"].parent / "gene_coverage.tsv",
+                                        list(gene_coverage.TABLE_COLUMNS), rows)
+    return paths["gene_coverage"]
+
+
+def run_with_coverage(paths: Dict[str, Path], outdir: Path) -> Dict[str, Path]:
+    return report.run_report(paths["samples"], paths["qc"], paths["variants"], paths["carriers"],
+                             paths["gene_status"], paths["variant_tests"], paths["gene_tests"],
+                             paths["biallelic_tests"], paths["power"], paths["versions"], paths["params"], outdir,
+                             RUN_DATE, gene_coverage=paths["gene_coverage"])
+
+
+def test_a_dropout_in_a_gene_without_a_kept_variant_and_an_exon_dropout_are_named_per_gene(tmp_path):
+    """ctrl_04 covers 42% of SRGN, where nobody carries a kept variant (no gene_status.tsv row, no gene test): the
+    report must not let it read as "no qualifying variant". case_02 covers none of PRF1 exon 2 (gene passes)."""
+    paths = make_inputs(tmp_path / "in")
+    with_gene_coverage(paths, {("ctrl_04", "SRGN"): 0.42}, {("case_02", "PRF1"): "low_exon_coverage:exon2:0.00"})
+    page = run_with_coverage(paths, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    gaps = html.unescape(section_text(page, "variants")).partition("Coverage gaps per gene")[2]
+    rows = re.findall(r"<tr><td><strong>(\w+)</strong></td><td>([^<]+)</td><td>([^<]+)</td></tr>", gaps)
+    shown = {(gene, sample): why for gene, sample, why in rows}
+    assert set(shown) == {("SRGN", "ctrl_04 (control)"), ("PRF1", "case_02 (case)")}
+    assert shown[("SRGN", "ctrl_04 (control)")].startswith(
+        "SRGN not assessable in ctrl_04: 0.42 of panel bases at >= 10x (no variant kept in SRGN")
+    assert "PRF1 exon 2: 0.00 of its bases at >= 10x" in shown[("PRF1", "case_02 (case)")]
+    assert "the gene as a whole passes" in shown[("PRF1", "case_02 (case)")]
+    # the statistics are COHORT_STATS' from gene_status.tsv: no SRGN test appears
+    assert "SRGN" not in {row["id"] for row in read_tests(paths["gene_tests"])}
+
+
+def test_without_gene_coverage_the_report_says_genes_without_a_kept_variant_were_not_checked(built):
+    assert "was not given SCREEN's gene_coverage.tsv" in html.unescape(built[2])
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("case_01\tcase\tPRF1\tpossible_compound_het\tyes", "case_01\tcase\tPRF1\tnone\tyes"),
+     "possible_compound_het \\(NA\\) on line"),
+    (("case_03\tcase\tPRF1\tnone\tyes", "case_03\tcase\tPRF1\tnone\tno"), "no, but .* has a row for it"),
+])
+def test_a_gene_coverage_table_of_another_run_is_refused(tmp_path, edit, message):
+    paths = make_inputs(tmp_path / "in")
+    path = with_gene_coverage(paths, {}, {})
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(*edit))
+    with pytest.raises(UserInputError, match=message):
+        run_with_coverage(paths, tmp_path / "out")

@@ -168,7 +168,7 @@ workflow HLHSCREEN {
             COHORT_STATS.out.variant_tests, COHORT_STATS.out.gene_tests, COHORT_STATS.out.biallelic_tests,
             COHORT_STATS.out.power, SEX_CHECK.out.tsv, ANNOTATE.out.clinvar_release, ANNOTATE.out.frequency_check,
             ch_versions_before_report, ch_params_json, PREPARE_REFERENCE.out.callability, panel.risk_factors,
-            panel.regions, PREPARE_REFERENCE.out.notes, panel.genes
+            panel.regions, PREPARE_REFERENCE.out.notes, panel.genes, SCREEN.out.gene_coverage
         )
         ch_versions = ch_versions.mix(REPORT.out.versions)
         ch_multiqc = ch_multiqc.mix(REPORT.out.multiqc)

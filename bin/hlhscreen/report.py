@@ -36,8 +36,9 @@ from .power_text import PowerRow, alpha_text, odds_text, percent, power_sentence
 from .cohort import (
     CARRIER, EXCLUDED, LEVELS, SINGLE_TABLE, TEST_COLUMNS, Call, GeneGaps, GeneStatus, biallelic_outcome,
     check_statuses_match_calls, gene_outcome, not_estimable_reason, optional_text, parse_count, read_calls,
-    read_gene_status, variant_outcome,
+    read_gene_status, variant_outcome, STATUSES,
 )
+from .gene_coverage import NOT_MEASURED, CoverageRow, read_table as read_gene_coverage_table
 from . import clinvar as clinvar_lib
 from . import sex as sex_lib
 from .errors import UserInputError
@@ -248,6 +249,8 @@ class ReportData:
     reference_notes: List[str] = field(default_factory=list)
     # the panel's transcript per gene and padding (genes.tsv against regions.bed); None when not given
     design: Optional[PanelDesign] = None
+    # SCREEN's gene_coverage.tsv: every sample x panel gene, kept variant or not; None when not given
+    gene_coverage: Optional[List[CoverageRow]] = None
 
     @cached_property
     def gene_gaps(self) -> GeneGaps:
@@ -626,7 +629,8 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
          sex: Optional[PathLike] = None, clinvar_release: Optional[PathLike] = None,
          risk_factors: Optional[PathLike] = None, regions: Optional[PathLike] = None,
          frequency_check: Optional[PathLike] = None, reference_notes: Optional[PathLike] = None,
-         panel_genes: Optional[PathLike] = None) -> ReportData:
+         panel_genes: Optional[PathLike] = None,
+         gene_coverage: Optional[PathLike] = None) -> ReportData:
     """Read and cross-check every input. ``risk_factors`` needs ``regions`` (the panel regions BED
     SCREEN was given): entries outside them were not screened; so does ``panel_genes`` (the panel's genes.tsv:
     its transcripts, and the padding read back from the regions)."""
@@ -659,6 +663,9 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
         reference_notes=read_reference_notes(reference_notes) if reference_notes is not None else [],
         design=panel_design(panel_genes, regions) if panel_genes is not None and regions is not None else None,
     )
+    if gene_coverage is not None:
+        data.gene_coverage = read_gene_coverage_table(gene_coverage, groups, samples, STATUSES)
+        check_coverage_matches_status(data.gene_coverage, statuses, gene_coverage, gene_status)
     if frequency_check is not None:
         facts = read_frequency_check(frequency_check)
         data.gnomad_file, data.gnomad_not_covered = facts.gnomad_file, facts.not_covered
@@ -667,6 +674,33 @@ def load(samples: PathLike, qc: PathLike, variants: PathLike, carriers: PathLike
     check_not_assessable_variants(data, gene_status, variants)
     check_power_match(data, power, test_paths)
     return data
+
+
+def check_coverage_matches_status(rows: Sequence[CoverageRow], statuses: Sequence[GeneStatus],
+                                  gene_coverage: PathLike, gene_status: PathLike) -> None:
+    """gene_coverage.tsv must repeat gene_status.tsv for the genes that have rows there (in_gene_status yes,
+    the same status and low-coverage reason) and have in_gene_status no for every other gene."""
+    listed = {(status.sample, status.gene): status for status in statuses}
+    fix = "Give gene_coverage.tsv and gene_status.tsv of the same SCREEN run."
+    for row in rows:
+        status = listed.get((row.sample, row.gene))
+        if row.in_gene_status != (status is not None):
+            raise UserInputError(gene_coverage, row.line, "in_gene_status",
+                                 f"sample '{row.sample}' in gene '{row.gene}': {'yes' if row.in_gene_status else 'no'}, "
+                                 f"but {gene_status} has {'a' if status else 'no'} row for it", fix)
+        if status is None:
+            continue
+        reason = None if row.coverage_reason == NOT_MEASURED else row.coverage_reason
+        if (row.status, reason) != (status.status, status.coverage_reason):
+            raise UserInputError(gene_coverage, row.line, "status",
+                                 f"sample '{row.sample}' in gene '{row.gene}': {row.status} "
+                                 f"({row.coverage_reason or NA}) here but {status.status} "
+                                 f"({status.coverage_reason or NA}) on line {status.line} of {gene_status}", fix)
+    genes = {row.gene for row in rows}
+    missing = sorted({status.gene for status in statuses} - genes)
+    if missing:
+        raise UserInputError(gene_coverage, None, "gene", f"no rows for gene(s) {', '.join(missing)} of {gene_status}",
+                             fix)
 
 
 # ================================================================== number and text formatting
@@ -1595,7 +1629,7 @@ def kept_variants_section(data: ReportData, listed: bool = True) -> Html:
                    summary, findings_scope_note(data), gnomad_note(data), clinvar_note(data), body,
                    carriers_per_patient_part(data), risk_factor_candidates_part(data), whitelist_unseen_part(data),
                    unconfirmed_part(data),
-                   gene_not_assessable_part(data, listed))
+                   gene_not_assessable_part(data, listed), coverage_gaps_part(data, listed))
 
 
 def gnomad_gap_sentence(data: ReportData) -> str:
@@ -1893,6 +1927,78 @@ def gene_not_assessable_part(data: ReportData, listed: bool = True) -> Html:
     return join([heading, explanation,
                  table(["Gene", "Sample (group)", "Variants at which the call is not assessable, or the gene's coverage"],
                        rows)])
+
+
+def exon_flag_text(gene: str, flag: str, params: Mapping[str, Any]) -> str:
+    """``low_exon_coverage:exon2:0.00`` of PRF1 in words: 'PRF1 exon 2: 0.00 of its bases at >= 10x'."""
+    exon, _, fraction = flag.partition(":")[2].rpartition(":")
+    depth = params.get("min_dp")
+    at = f" at >= {value_text(depth)}x" if depth is not None else " at the screen's minimum depth"
+    name = re.sub(r"^exon(\d+)$", r"exon \1", exon)
+    return f"{gene} {name}: {fraction} of its bases{at}"
+
+
+def coverage_gap_text(row: CoverageRow, params: Mapping[str, Any]) -> str:
+    """One gene_coverage.tsv row with a gap, in words: 'STX11 not assessable in ctrl_04: 0.42 of panel bases at
+    >= 10x (no variant kept in STX11, so this is not a "no qualifying variant")', and its low exons."""
+    parts = []
+    depth = params.get("min_dp")
+    at = f" at >= {value_text(depth)}x" if depth is not None else " at the screen's minimum depth"
+    if row.low_gene_coverage and row.coverage is not None:
+        fraction = row.coverage_reason.partition(":")[2]
+        what = "not assessable" if row.status == "not_assessable" else f"{row.status} (a carrier), coverage low"
+        parts.append(f"{row.gene} {what} in {row.sample}: {fraction} of panel bases{at}"
+                     + ("" if row.in_gene_status else f" (no variant kept in {row.gene}: this is not a "
+                                                      "“no qualifying variant”)"))
+    elif row.coverage_reason == NOT_MEASURED:
+        parts.append(f"{row.gene} not assessable in {row.sample}: no coverage measured over its panel regions")
+    if row.exon_flags:
+        limit = params.get("min_gene_callable")
+        below = f" (below --min_gene_callable {value_text(limit)})" if limit is not None else ""
+        parts.append("exon(s) with a dropout" + below + ": "
+                     + "; ".join(exon_flag_text(row.gene, flag, params) for flag in row.exon_flags)
+                     + ("" if row.low_gene_coverage else "; the gene as a whole passes, so the sample stays assessed, "
+                        "but a variant in that exon would have been missed"))
+    return "; ".join(parts)
+
+
+def coverage_gaps_part(data: ReportData, listed: bool = True) -> Html:
+    """Per gene, every sample whose coverage leaves a gap (gene_coverage.tsv): the gene below --min_gene_callable
+    (also where no variant of the gene was kept, which would otherwise read as 'no qualifying variant'), not
+    measured in some samples, or one exon below it. ``listed`` False: counts per gene (large cohorts)."""
+    heading = tag("h3", "Coverage gaps per gene (every panel gene, kept variant or not)")
+    if data.gene_coverage is None:
+        return join([heading, tag("p", "The report was not given SCREEN's gene_coverage.tsv: a patient's coverage "
+                                       "of a panel gene without any kept variant is not checked here.")])
+    never = [gene for gene in dict.fromkeys(row.gene for row in data.gene_coverage)
+             if all(row.coverage_reason == NOT_MEASURED for row in data.gene_coverage if row.gene == gene)]
+    rows = [row for row in data.gene_coverage if row.gene not in never
+            and (row.low_gene_coverage or row.coverage_reason == NOT_MEASURED or row.exon_flags)]
+    parts = [heading, tag("p", "Every panel gene was checked in every patient for the share of its panel bases "
+                               "(and of each exon) the reads cover at the screen's minimum depth. A gene below "
+                               "--min_gene_callable is not assessable in that patient even where no variant was "
+                               "kept; an exon below it is flagged (a small exon's dropout the gene's share hides).")]
+    if never:
+        parts.append(tag("p", "Not measured in any sample (no panel region on the reference; see the panel genes): "
+                              + ", ".join(never) + "."))
+    if not rows:
+        parts.append(tag("p", "No other coverage gap: every other panel gene is covered in every patient."))
+        return join(parts)
+    if not listed:
+        counts: Dict[str, List[int]] = {}
+        for row in rows:
+            tally = counts.setdefault(row.gene, [0, 0])
+            tally[0] += row.low_gene_coverage or row.coverage_reason == NOT_MEASURED
+            tally[1] += bool(row.exon_flags)
+        parts.append(table(["Gene", "Samples not assessable for coverage", "Samples with an exon dropout"],
+                           [(tag("strong", gene), td(str(n), "num"), td(str(e), "num"))
+                            for gene, (n, e) in counts.items()]))
+        parts.append(tag("p", "Each sample and gene: gene_coverage.tsv (SCREEN)."))
+        return join(parts)
+    parts.append(table(["Gene", "Sample (group)", "Coverage gap"],
+                       [(tag("strong", row.gene), f"{row.sample} ({row.group})", coverage_gap_text(row, data.params))
+                        for row in sorted(rows, key=lambda row: row.gene)]))
+    return join(parts)
 
 
 NO_VARIANT_KEPT = "No variant kept"
@@ -2575,10 +2681,11 @@ def run_report(samples: PathLike, qc: PathLike, variants: PathLike, carriers: Pa
                panel_callability: Optional[PathLike] = None, sex: Optional[PathLike] = None,
                clinvar_release: Optional[PathLike] = None, risk_factors: Optional[PathLike] = None,
                regions: Optional[PathLike] = None, frequency_check: Optional[PathLike] = None,
-               reference_notes: Optional[PathLike] = None, panel_genes: Optional[PathLike] = None) -> Dict[str, Path]:
+               reference_notes: Optional[PathLike] = None, panel_genes: Optional[PathLike] = None,
+               gene_coverage: Optional[PathLike] = None) -> Dict[str, Path]:
     """Read, check, render and write the report; returns the written paths."""
     data = load(samples, qc, variants, carriers, gene_status, variant_tests, gene_tests, biallelic_tests, power,
                 versions, params, panel_callability, sex, clinvar_release, risk_factors, regions, frequency_check,
-                reference_notes, panel_genes)
+                reference_notes, panel_genes, gene_coverage)
     rendered = render_report(data, run_date or datetime.date.today().isoformat())
     return write_outputs(outdir, rendered)

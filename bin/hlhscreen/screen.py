@@ -8,6 +8,7 @@ sorted, multi-sample VCF; the panel regions BED; the risk-factor whitelist; the 
 - ``kept.vcf.gz`` (+ ``.tbi``)  the kept records, all samples, with ``HLH_*`` INFO tags
 - ``carriers.tsv``      one row per sample per kept variant: genotype state
 - ``gene_status.tsv``   one row per sample per gene with a kept variant
+- ``gene_coverage.tsv`` one row per sample per panel gene, kept variant or not: status, coverage, exon flags
 - ``screen_summary_mqc.tsv``  MultiQC custom-content table of the counts
 
 The rules (docs/screening.md):
@@ -96,7 +97,17 @@ from hlhscreen.frequency_check import annotation_gnomad_fields, on_uncovered_chr
 from hlhscreen import sex as sexlib
 from hlhscreen.errors import UserInputError
 from hlhscreen.files import is_gzipped, open_text
-from hlhscreen.gene_coverage import GeneCoverage, low_coverage_reason, read_gene_coverage
+from hlhscreen.gene_coverage import (
+    TABLE_COLUMNS as GENE_COVERAGE_COLUMNS,
+    TABLE_FILE as GENE_COVERAGE_TSV,
+    CoverageRow,
+    NOT_MEASURED,
+    GeneCoverage,
+    low_coverage_reason,
+    low_exon_flags,
+    read_gene_coverage,
+    table_reason,
+)
 from hlhscreen.gtf import is_transcript_accession
 from hlhscreen.frequency import DEFAULT_AF_FIELDS, DEFAULT_AF_SOURCE, Frequency, frequency_setting
 from hlhscreen.panel import RegionIndex, RiskFactor, load_regions
@@ -162,7 +173,7 @@ KEPT_TBI = "kept.vcf.gz.tbi"
 CARRIERS_TSV = "carriers.tsv"
 GENE_STATUS_TSV = "gene_status.tsv"
 SUMMARY_MQC = "screen_summary_mqc.tsv"
-OUTPUT_FILES = (VARIANTS_TSV, KEPT_VCF, KEPT_TBI, CARRIERS_TSV, GENE_STATUS_TSV, SUMMARY_MQC)
+OUTPUT_FILES = (VARIANTS_TSV, KEPT_VCF, KEPT_TBI, CARRIERS_TSV, GENE_STATUS_TSV, GENE_COVERAGE_TSV, SUMMARY_MQC)
 
 VARIANT_COLUMNS: Tuple[str, ...] = (
     "variant_id", "chrom", "pos", "ref", "alt", "gene", "transcript", "mane_select",
@@ -1166,6 +1177,13 @@ class ScreenSummary:
     af_fields: Counter = field(default_factory=Counter)  # field that gave the AF compared -> records
     annotation: Counter = field(default_factory=Counter)  # how records' annotation was found
     unmatched_entries: int = 0  # CSQ/ANN entries of other ALT alleles
+    # gene_coverage.tsv: sample x panel gene pairs; of those below --min-gene-callable (and of those in a gene
+    # without gene_status.tsv rows), not measured, and with an exon below it
+    sample_genes: int = 0
+    low_coverage_genes: int = 0
+    low_coverage_without_variant: int = 0
+    not_measured_genes: int = 0
+    low_exon_genes: int = 0
     shared_codons: int = 0  # codons changed by 2+ atomised pieces of one haplotype allele
     no_gq_records: int = 0  # panel records whose FORMAT has no GQ (--min-gq could not be applied)
     most_severe_basis: int = 0  # panel records judged by the most severe transcript (no MANE/canonical one)
@@ -1390,6 +1408,8 @@ class _Screen:
                                  "Call with a caller that writes FORMAT/DP (FreeBayes, GATK), or pass --min-dp 0.")
         self._check_samples()
         self.gene_coverage = self._load_gene_coverage(gene_coverage)
+        # (sample, gene) -> status and coverage reason of its gene_status.tsv row (filled by _write_genes)
+        self.gene_statuses: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {}
         self.groups = [self.samples[s].group for s in self.vcf_samples]
         self.sexes = self._load_sexes(sex_table)
         self._sex_warned = sex_table is not None
@@ -1659,7 +1679,8 @@ class _Screen:
         staging = _Staging(self.outdir)
         try:
             self._run(staging, traversal)
-            staging.publish((VARIANTS_TSV, CARRIERS_TSV, GENE_STATUS_TSV, KEPT_VCF, KEPT_TBI, SUMMARY_MQC))
+            staging.publish((VARIANTS_TSV, CARRIERS_TSV, GENE_STATUS_TSV, GENE_COVERAGE_TSV, KEPT_VCF, KEPT_TBI,
+                             SUMMARY_MQC))
         except BaseException:
             staging.discard()
             raise
@@ -1722,6 +1743,7 @@ class _Screen:
         if indexed_total is not None:
             summary.skipped_by_index = max(0, indexed_total - summary.records - summary.records_without_alt)
         pysam.tabix_index(str(kept_path), preset="vcf", force=True)
+        self._write_coverage_table(staging.path(GENE_COVERAGE_TSV))
         self._write_summary(staging.path(SUMMARY_MQC))
 
     def _loop(self, lines: Iterable[Tuple[str, Optional[int]]], variants_out: Any, kept_out: Any,
@@ -2232,7 +2254,7 @@ class _Screen:
 
     def _write_genes(self, accumulators: Dict[str, _GeneAccumulator], out: Any) -> None:
         """gene_status.tsv rows: genes in order of their first kept or unconfirmed variant, samples in
-        VCF order."""
+        VCF order. Each row's status and coverage reason is kept for gene_coverage.tsv."""
         for gene, acc in accumulators.items():
             rows = []
             for i, sample in enumerate(self.vcf_samples):
@@ -2241,10 +2263,46 @@ class _Screen:
                 low = low_coverage_reason(self.gene_coverage.get(sample), gene, self.config.min_gene_callable) \
                     if self.gene_coverage is not None else None
                 status = sample_gene_status(carried, len(missing), low is not None)
+                self.gene_statuses[(sample, gene)] = (status, low)
                 ids = ";".join(c[0] for c in carried) or NA
                 rows.append(f"{sample}\t{self.groups[i]}\t{gene}\t{status}\t{ids}\t{acc.n_kept}\t"
                             f"{len(missing)}\t{';'.join(missing) or NA}\t{low or NA}\n")
             out.write("".join(rows))
+
+    def _coverage_rows(self) -> Iterator[CoverageRow]:
+        """Every panel gene (BED order; then any other gene with gene_status.tsv rows) x every VCF sample: its
+        gene_status.tsv status, else ``none``, or ``not_assessable`` when the gene's coverage is low or was not
+        measured (thresholds given, none of the gene); exon flags whenever coverage was measured."""
+        genes = list(dict.fromkeys([g for region in self.regions for g in region.genes] +
+                                   [gene for _, gene in self.gene_statuses]))
+        checked = self.gene_coverage is not None
+        threshold = self.config.min_gene_callable
+        for gene in genes:
+            for sample, group in zip(self.vcf_samples, self.groups):
+                coverage = self.gene_coverage.get(sample, {}).get(gene) if self.gene_coverage is not None else None
+                listed = self.gene_statuses.get((sample, gene))
+                if listed is not None:
+                    status, low = listed
+                else:
+                    low = low_coverage_reason({gene: coverage} if coverage else None, gene, threshold)
+                reason = table_reason(coverage, checked, low)
+                if listed is None:
+                    status = "not_assessable" if reason else "none"
+                yield CoverageRow(sample, group, gene, status, listed is not None, coverage, reason,
+                                  low_exon_flags(coverage, threshold))
+
+    def _write_coverage_table(self, path: Path) -> None:
+        """gene_coverage.tsv (after gene_status.tsv); counts its gaps for screen_summary_mqc.tsv."""
+        s = self.summary
+        with open(path, "w") as out:
+            out.write("\t".join(GENE_COVERAGE_COLUMNS) + "\n")
+            for row in self._coverage_rows():
+                out.write(row.text() + "\n")
+                s.sample_genes += 1
+                s.low_coverage_genes += row.low_gene_coverage
+                s.low_coverage_without_variant += row.low_gene_coverage and not row.in_gene_status
+                s.not_measured_genes += row.coverage_reason == NOT_MEASURED
+                s.low_exon_genes += bool(row.exon_flags)
 
     def _write_summary(self, path: Path) -> None:
         s = self.summary
@@ -2395,6 +2453,15 @@ class _Screen:
                      s.shared_codons))
         for gene, n in sorted(s.kept_per_gene.items()):
             rows.append((f"kept in {gene}", n))
+        rows += [("sample x panel gene pairs (gene_coverage.tsv)", s.sample_genes),
+                 ("of those, not assessable: gene covered below --min-gene-callable (low_gene_coverage)",
+                  s.low_coverage_genes),
+                 ("of those, in a gene without any kept or unconfirmed variant (no gene_status.tsv row)",
+                  s.low_coverage_without_variant),
+                 ("sample x panel gene pairs not measured (no panel region of the gene in the sample's coverage)",
+                  s.not_measured_genes),
+                 ("sample x panel gene pairs with an exon covered below --min-gene-callable (low_exon_coverage)",
+                  s.low_exon_genes)]
         rows.append(("warnings (listed in the run log)", len(s.warnings)))
         description = (f"Variants screened ({s.traversal} traversal) and why they were kept or dropped. "
                        f"Rules: {self.config.describe()}. A variant can be dropped for several reasons.")

@@ -25,6 +25,7 @@ process REPORT {
     path regions             // the panel regions BED SCREEN screened: whitelist entries outside it were not screened
     path reference_notes     // reference_notes.txt (PANEL_TO_REFERENCE): run-level notes, e.g. ALT contigs aligned ALT-unaware
     path panel_genes, stageAs: 'panel_genes.tsv'  // the panel's genes.tsv: each gene's transcript, named in the methods
+    path gene_coverage       // gene_coverage.tsv (SCREEN): every sample x panel gene, kept variant or not
 
     output:
     path "report/hlhscreen_report.html"  , emit: html
@@ -49,6 +50,7 @@ process REPORT {
         --risk-factors $risk_factors --regions $regions \\
         --reference-notes $reference_notes \\
         --panel-genes panel_genes.tsv \\
+        --gene-coverage $gene_coverage \\
         --outdir report
 
     cat <<-END_VERSIONS > versions.yml

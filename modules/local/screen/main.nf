@@ -22,6 +22,7 @@ process SCREEN {
     path "screen/kept.vcf.gz.tbi"       , emit: kept_tbi
     path "screen/carriers.tsv"          , emit: carriers
     path "screen/gene_status.tsv"       , emit: gene_status
+    path "screen/gene_coverage.tsv"     , emit: gene_coverage
     path "screen/screen_summary_mqc.tsv", emit: multiqc
     path "screen_warnings.txt"          , emit: warnings
     path "versions.yml"                 , emit: versions
@@ -56,7 +57,7 @@ process SCREEN {
     stub:
     """
     mkdir screen
-    touch screen/variants.tsv screen/carriers.tsv screen/gene_status.tsv screen/screen_summary_mqc.tsv screen/kept.vcf.gz.tbi
+    touch screen/variants.tsv screen/carriers.tsv screen/gene_status.tsv screen/gene_coverage.tsv screen/screen_summary_mqc.tsv screen/kept.vcf.gz.tbi
     touch screen_warnings.txt
     echo -n | gzip > screen/kept.vcf.gz
     cat <<-END_VERSIONS > versions.yml
