@@ -310,7 +310,8 @@ def test_multiqc_summary_counts_the_coverage_gaps(screened_with_gaps):
     lines = (screened_with_gaps / "screen" / "screen_summary_mqc.tsv").read_text().splitlines()
     counts = dict(line.split("\t") for line in lines if not line.startswith("#"))
     assert counts["sample x panel gene pairs (gene_coverage.tsv)"] == str(5 * len(SAMPLES))
-    assert counts["of those, not assessable: gene covered below --min-gene-callable (low_gene_coverage)"] == "1"
+    assert counts["of those, gene covered below --min-gene-callable (low_gene_coverage: not assessable unless a "
+                  "carrier)"] == "1"
     assert counts["of those, in a gene without any kept or unconfirmed variant (no gene_status.tsv row)"] == "1"
     assert counts["sample x panel gene pairs with an exon covered below --min-gene-callable "
                   "(low_exon_coverage)"] == "2"

@@ -2825,3 +2825,20 @@ def test_a_gene_coverage_table_of_another_run_is_refused(tmp_path, edit, message
     path.write_text(text.replace(*edit))
     with pytest.raises(UserInputError, match=message):
         run_with_coverage(paths, tmp_path / "out")
+
+
+def test_coverage_gaps_are_counted_per_gene_when_too_many_to_list():
+    """With more exclusions than the page lists, the coverage gaps are counted per gene (gene_coverage.tsv names
+    them); a gene measured in no sample is named once, not per sample."""
+    full = gene_coverage.GeneCoverage(100, 100)
+    rows = [gene_coverage.CoverageRow("case_01", "case", "STX11", "not_assessable", False,
+                                      gene_coverage.GeneCoverage(42, 100), "low_gene_coverage:0.42"),
+            gene_coverage.CoverageRow("ctrl_01", "control", "STX11", "none", False, full, None,
+                                      ("low_exon_coverage:exon2:0.10",)),
+            gene_coverage.CoverageRow("case_01", "case", "LYST", "not_assessable", False, None, "not_measured"),
+            gene_coverage.CoverageRow("ctrl_01", "control", "LYST", "not_assessable", False, None, "not_measured")]
+    data = types.SimpleNamespace(gene_coverage=rows, params=PARAMS)
+    text = html.unescape(report.coverage_gaps_part(data, listed=False))
+    assert re.search(r"<strong>STX11</strong></td><td class=\"num\">1</td><td class=\"num\">1</td>", text), text
+    assert "Not measured in any sample (no panel region on the reference; see the panel genes): LYST." in text
+    assert "LYST</strong>" not in text

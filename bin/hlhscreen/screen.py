@@ -2270,26 +2270,29 @@ class _Screen:
             out.write("".join(rows))
 
     def _coverage_rows(self) -> Iterator[CoverageRow]:
-        """Every panel gene (BED order; then any other gene with gene_status.tsv rows) x every VCF sample: its
-        gene_status.tsv status, else ``none``, or ``not_assessable`` when the gene's coverage is low or was not
-        measured (thresholds given, none of the gene); exon flags whenever coverage was measured."""
+        """Every panel gene (BED order; then any other gene with gene_status.tsv rows) x every VCF sample."""
         genes = list(dict.fromkeys([g for region in self.regions for g in region.genes] +
                                    [gene for _, gene in self.gene_statuses]))
-        checked = self.gene_coverage is not None
-        threshold = self.config.min_gene_callable
         for gene in genes:
             for sample, group in zip(self.vcf_samples, self.groups):
-                coverage = self.gene_coverage.get(sample, {}).get(gene) if self.gene_coverage is not None else None
-                listed = self.gene_statuses.get((sample, gene))
-                if listed is not None:
-                    status, low = listed
-                else:
-                    low = low_coverage_reason({gene: coverage} if coverage else None, gene, threshold)
-                reason = table_reason(coverage, checked, low)
-                if listed is None:
-                    status = "not_assessable" if reason else "none"
-                yield CoverageRow(sample, group, gene, status, listed is not None, coverage, reason,
-                                  low_exon_flags(coverage, threshold))
+                yield self._coverage_row(sample, group, gene)
+
+    def _coverage_row(self, sample: str, group: str, gene: str) -> CoverageRow:
+        """The sample's gene_status.tsv status in the gene, else ``none``, or ``not_assessable`` when the gene's
+        coverage is below --min-gene-callable or was not measured (thresholds given, none of the gene); exon flags
+        whenever coverage was measured."""
+        threshold = self.config.min_gene_callable
+        coverage = self.gene_coverage.get(sample, {}).get(gene) if self.gene_coverage is not None else None
+        listed = self.gene_statuses.get((sample, gene))
+        if listed is not None:
+            status, low = listed
+        else:
+            low = low_coverage_reason({gene: coverage} if coverage else None, gene, threshold)
+        reason = table_reason(coverage, self.gene_coverage is not None, low)
+        if listed is None:
+            status = "not_assessable" if reason else "none"
+        return CoverageRow(sample, group, gene, status, listed is not None, coverage, reason,
+                           low_exon_flags(coverage, threshold))
 
     def _write_coverage_table(self, path: Path) -> None:
         """gene_coverage.tsv (after gene_status.tsv); counts its gaps for screen_summary_mqc.tsv."""
@@ -2454,7 +2457,8 @@ class _Screen:
         for gene, n in sorted(s.kept_per_gene.items()):
             rows.append((f"kept in {gene}", n))
         rows += [("sample x panel gene pairs (gene_coverage.tsv)", s.sample_genes),
-                 ("of those, not assessable: gene covered below --min-gene-callable (low_gene_coverage)",
+                 ("of those, gene covered below --min-gene-callable (low_gene_coverage: not assessable unless a "
+                  "carrier)",
                   s.low_coverage_genes),
                  ("of those, in a gene without any kept or unconfirmed variant (no gene_status.tsv row)",
                   s.low_coverage_without_variant),
