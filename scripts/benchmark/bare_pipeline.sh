@@ -182,7 +182,8 @@ screen_variants.py --vcf annotation/cohort.clinvar.vcf.gz --regions "$panel/regi
     --af-fields 'info_gnomad,csq_gnomad,csq_gnomade,csq_gnomadg,csq_custom,info_gnomad_sites,csq_1000g,csq_esp,csq_max_af' \
     --impacts 'HIGH,MODERATE' \
     --consequences 'splice_region_variant,splice_donor_variant,splice_acceptor_variant,splice_donor_5th_base_variant,splice_donor_region_variant' \
-    --min-qual 20 --min-dp 10 --min-gq 20 --evaluate-outside-panel
+    --min-qual 20 --min-dp 10 --min-gq 20 --evaluate-outside-panel \
+    --min-gene-callable 0.9 --gene-coverage "$out"/samples/*/*.thresholds.bed.gz
 cohort_stats.py --carriers screen/carriers.tsv --gene-status screen/gene_status.tsv --samplesheet samples.csv \
     --outdir cohort --conf-level 0.95
 printf 'BARE:\n    note: bare benchmark script\n' > versions.yml
@@ -193,7 +194,7 @@ make_report.py --samples samples.csv --qc qc/sample_qc.tsv --variants screen/var
     --clinvar-release annotation/clinvar_release.json --versions versions.yml --params params.json \
     --panel-callability ref/panel_callability.tsv --frequency-check annotation/frequency_check.json \
     --risk-factors "$panel/risk_factors.tsv" --regions "$panel/regions.bed" --reference-notes ref/reference_notes.txt \
-    --outdir report > /dev/null
+    --panel-genes "$panel/genes.tsv" --gene-coverage screen/gene_coverage.tsv --outdir report > /dev/null
 ln -sf "$out"/samples/*/fastqc/*.zip "$out"/samples/*/*.stats "$out"/samples/*/*.mosdepth.*.txt \
     "$out"/ref/panel_callability_mqc.tsv "$out"/annotation/*_mqc.tsv "$out"/annotation/cohort.snpeff.csv \
     "$out"/qc/sample_qc_mqc.tsv "$out"/sex/sex_check_mqc.tsv "$out"/screen/screen_summary_mqc.tsv "$out"/report/report_summary_mqc.tsv multiqc_in/

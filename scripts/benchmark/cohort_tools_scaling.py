@@ -152,6 +152,7 @@ def commands(paths: Dict[str, Path], work: Path) -> Tuple[List[str], List[str]]:
               "--params", str(paths["params"]), "--panel-callability", str(paths["callability"]),
               "--frequency-check", str(paths["frequency_check"]), "--risk-factors", str(paths["risk_factors"]),
               "--regions", str(paths["regions"]), "--reference-notes", str(paths["reference_notes"]),
+              "--panel-genes", str(paths["panel_genes"]), "--gene-coverage", str(paths["gene_coverage"]),
               "--outdir", str(work / "report")]
     if "clinvar" in paths:
         report += ["--clinvar-release", str(paths["clinvar"])]

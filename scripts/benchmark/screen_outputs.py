@@ -40,7 +40,7 @@ PANEL = REPO / "panels" / "hlh"
 FREQUENT_SHARE = 0.1   # records whose carriers grow with N (0.5-4 % of the samples)
 MALE_SHARE = 0.25
 QC_FAIL_SHARE = 0.03
-TABLE_VERSION = "2"    # bump when the tables made for a given (samples, records, seed) change
+TABLE_VERSION = "3"    # bump when the tables made for a given (samples, records, seed) change
 # ANNOTATION_SUMMARY's frequency_check.json of a run with a whole-genome gnomAD file: no chromosome unlooked-up
 FREQUENCY_CHECK = {"gnomad_file": "gnomad.genomes.v4.1.sites.vcf.bgz", "contigs_not_covered": {}}
 
@@ -110,11 +110,12 @@ def build(n_samples: int, n_records: int, out: Path, seed: int = 1) -> Dict[str,
     paths = {name: out / file for name, file in (
         ("samples", "samples.csv"), ("qc", "sample_qc.tsv"), ("sex", "sex.tsv"),
         ("variants", "screen/variants.tsv"), ("carriers", "screen/carriers.tsv"),
-        ("gene_status", "screen/gene_status.tsv"), ("callability", "panel/panel_callability.tsv"),
+        ("gene_status", "screen/gene_status.tsv"), ("gene_coverage", "screen/gene_coverage.tsv"), ("callability", "panel/panel_callability.tsv"),
         ("params", "params.json"), ("versions", "software_versions.yml"),
         ("frequency_check", "frequency_check.json"), ("reference_notes", "panel/reference_notes.txt"))}
     # the panel files SCREEN screened with, which REPORT reads too (the whitelist entries seen or not)
-    paths.update(risk_factors=PANEL / "risk_factors.tsv", regions=PANEL / "regions.bed")
+    paths.update(risk_factors=PANEL / "risk_factors.tsv", regions=PANEL / "regions.bed",
+                 panel_genes=PANEL / "genes.tsv")
     if done.exists():
         return paths
     out.mkdir(parents=True, exist_ok=True)
